@@ -1,0 +1,51 @@
+// Lint for the whole workspace. The module-boundary rule is what keeps the hexagon honest:
+// the domain imports nothing, adapters import only the domain, and only apps compose adapters.
+import nx from '@nx/eslint-plugin';
+import tseslint from 'typescript-eslint';
+
+const productionConstraints = [
+  { sourceTag: 'type:domain', onlyDependOnLibsWithTags: [], allowedExternalImports: [] },
+  { sourceTag: 'type:adapter', onlyDependOnLibsWithTags: ['type:domain'] },
+  { sourceTag: 'type:tool', onlyDependOnLibsWithTags: ['type:domain'] },
+  { sourceTag: 'type:testing', onlyDependOnLibsWithTags: ['type:domain', 'type:tool'] },
+  { sourceTag: 'type:cdk', onlyDependOnLibsWithTags: ['type:domain'] },
+  { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['*'] },
+  { sourceTag: 'type:bench', onlyDependOnLibsWithTags: ['*'] },
+];
+
+// Specs may also use the shared test kit (real Redis, the local Bedrock endpoint); production code may not.
+const specConstraints = productionConstraints.map((c) =>
+  c.sourceTag === 'type:domain'
+    ? { ...c, allowedExternalImports: ['vitest', 'fast-check'] }
+    : c.onlyDependOnLibsWithTags.includes('*')
+      ? c
+      : { ...c, onlyDependOnLibsWithTags: [...c.onlyDependOnLibsWithTags, 'type:testing', 'type:tool'] },
+);
+
+const specFiles = ['**/*.spec.ts', '**/*.bench.ts', '**/vitest.config.ts'];
+
+export default tseslint.config(
+  { ignores: ['**/node_modules/**', '**/dist/**', '**/cdk.out/**', '**/.nx/**', '**/lint-fixtures/**'] },
+  ...tseslint.configs.recommended,
+  {
+    files: ['**/*.ts'],
+    plugins: { '@nx': nx },
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/consistent-type-imports': 'error',
+      '@nx/enforce-module-boundaries': [
+        'error',
+        { enforceBuildableLibDependency: false, banTransitiveDependencies: true, depConstraints: productionConstraints },
+      ],
+    },
+  },
+  {
+    files: specFiles,
+    rules: {
+      '@nx/enforce-module-boundaries': [
+        'error',
+        { enforceBuildableLibDependency: false, banTransitiveDependencies: true, depConstraints: specConstraints },
+      ],
+    },
+  },
+);

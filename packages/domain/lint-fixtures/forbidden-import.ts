@@ -1,0 +1,2 @@
+import Redis from 'ioredis';
+export const r = Redis;

@@ -1,0 +1,64 @@
+import type { JsonObject } from '../json';
+
+/** Bedrock runtime operation the request was made with. */
+export type Operation = 'converse' | 'invoke';
+
+/** interactive: answer now. deferrable: may wait to be batched. */
+export type Lane = 'interactive' | 'deferrable';
+
+/** Where an answer came from. */
+export type ResultSource = 'upstream' | 'cache' | 'coalesced';
+
+/** How the upstream call was billed. Bedrock batch inference costs half of on-demand. */
+export type BillingMode = 'on-demand' | 'batch';
+
+export interface TokenUsage {
+  /** Input tokens billed at the input price; excludes cached tokens. */
+  readonly inputTokens: number;
+  readonly outputTokens: number;
+  readonly cacheReadInputTokens: number;
+  readonly cacheWriteInputTokens: number;
+}
+
+export const ZERO_USAGE: TokenUsage = { inputTokens: 0, outputTokens: 0, cacheReadInputTokens: 0, cacheWriteInputTokens: 0 };
+
+/** What the caller asked for, and (after CostPolicy.plan) what the adapters must do with it. */
+export interface InvocationRequest {
+  readonly tenantId: string;
+  /** A model id, inference profile id or ARN, as Bedrock accepts it. */
+  readonly modelId: string;
+  readonly operation: Operation;
+  /** The Bedrock request body, as the caller sent it (Converse shape, or the model's own for invoke). */
+  readonly body: JsonObject;
+  /** AWS region the call is billed in. @default the gateway's region */
+  readonly region?: string;
+  /** What the caller asked for; the policy decides. */
+  readonly hints?: {
+    /** 'opt-in' makes a non-deterministic request cacheable; 'opt-out' never caches it. */
+    readonly cache?: 'opt-in' | 'opt-out';
+    readonly lane?: Lane;
+  };
+  /** Set by the policy: serve from and store to the response cache for this long. Absent: not cacheable. */
+  readonly cache?: { readonly ttlSeconds: number };
+  /** Set by the policy. @default 'interactive' */
+  readonly lane?: Lane;
+}
+
+export interface InvocationResult {
+  /** The Bedrock response body. */
+  readonly body: JsonObject;
+  readonly usage: TokenUsage;
+  /** Time the answer took where it was produced (upstream latency for cached answers is not repeated). */
+  readonly latencyMs: number;
+  readonly source: ResultSource;
+  /** The model that produced the answer. */
+  readonly modelId: string;
+  /** Why generation stopped ('end_turn', 'max_tokens', …), when the model says. */
+  readonly stopReason?: string;
+  /** @default 'on-demand' */
+  readonly billing?: BillingMode;
+}
+
+export interface InvokeOptions {
+  readonly signal?: AbortSignal;
+}

@@ -1,0 +1,33 @@
+import { createHash } from 'node:crypto';
+import type { JsonValue } from '../json';
+import { isJsonObject } from '../json';
+import type { InvocationRequest } from './invocation.types';
+
+/** Bumped whenever the canonical form changes, so old cache entries are never read as new ones. */
+export const REQUEST_KEY_VERSION = 'v1';
+
+/** Body fields that cannot change the answer: they only tag the call for the caller's own logs. */
+const INSIGNIFICANT_FIELDS = new Set(['requestMetadata']);
+
+/** JSON with object keys sorted and no whitespace. Arrays keep their order: it is significant. */
+export function canonicalJson(value: JsonValue, top = false): string {
+  if (Array.isArray(value)) return `[${value.map((v) => canonicalJson(v)).join(',')}]`;
+  if (isJsonObject(value)) {
+    const keys = Object.keys(value)
+      .filter((k) => value[k] !== undefined && !(top && INSIGNIFICANT_FIELDS.has(k)))
+      .sort();
+    return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson(value[k] as JsonValue)}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+/**
+ * The identity of a request for caching and coalescing:
+ * `nc:<version>:<tenant>:<region>:<model>:<operation>:<sha256 of the canonical body>`.
+ * Two tenants never share a key; any significant change to the body changes it.
+ */
+export function requestKey(request: Pick<InvocationRequest, 'tenantId' | 'modelId' | 'operation' | 'body'>, region: string): string {
+  const digest = createHash('sha256').update(canonicalJson(request.body, true)).digest('hex');
+  const part = (s: string) => encodeURIComponent(s);
+  return ['nc', REQUEST_KEY_VERSION, part(request.tenantId), part(region), part(request.modelId), request.operation, digest].join(':');
+}

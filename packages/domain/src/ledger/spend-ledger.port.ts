@@ -1,0 +1,54 @@
+/** The cost categories of the bill, as the design document splits it. */
+export type CostCategory = 'bedrock' | 'compute' | 'storage' | 'network';
+
+/** How a saving was made. */
+export type SavingStrategy = 'cache' | 'coalescing' | 'routing' | 'batching';
+
+export const SAVING_STRATEGIES: readonly SavingStrategy[] = ['cache', 'coalescing', 'routing', 'batching'];
+
+export interface Saving {
+  readonly strategy: SavingStrategy;
+  readonly usd: number;
+}
+
+/** One call: what it cost and what it avoided paying. */
+export interface SpendEntry {
+  readonly at: Date;
+  readonly tenantId: string;
+  /** Base model id of the model billed (or whose call was avoided). */
+  readonly modelId: string;
+  readonly category: CostCategory;
+  readonly costUsd: number;
+  readonly savings: readonly Saving[];
+}
+
+export type SpendDimension = 'tenant' | 'model' | 'day' | 'category' | 'strategy';
+
+export interface SpendQuery {
+  readonly tenantId?: string;
+  readonly modelId?: string;
+  readonly category?: CostCategory;
+  /** Inclusive. */
+  readonly from?: Date;
+  /** Exclusive. */
+  readonly to?: Date;
+}
+
+export interface SpendSummary {
+  readonly calls: number;
+  readonly costUsd: number;
+  readonly savedUsd: number;
+  readonly savedByStrategy: Readonly<Record<SavingStrategy, number>>;
+}
+
+export interface SpendGroup extends SpendSummary {
+  /** Tenant id, base model id, UTC day (YYYY-MM-DD), category or strategy. */
+  readonly key: string;
+}
+
+/** Where cost and savings are kept. */
+export interface SpendLedger {
+  record(entry: SpendEntry): Promise<void>;
+  /** Totals of the entries matching the query, optionally grouped by one dimension. */
+  totals(query: SpendQuery, groupBy?: SpendDimension): Promise<{ readonly total: SpendSummary; readonly groups: readonly SpendGroup[] }>;
+}

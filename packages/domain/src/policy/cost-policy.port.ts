@@ -1,0 +1,31 @@
+import type { InvocationRequest } from '../invocation/invocation.types';
+
+/** Money held against a tenant's budget while a call is in flight. */
+export interface BudgetReservation {
+  /** The most this call may cost, held until settled. */
+  readonly worstCaseUsd: number;
+  /** Replace the hold with what the call actually cost. Later calls are no-ops. */
+  settle(actualUsd: number): void;
+  /** Drop the hold: the call was not made or failed. Later calls are no-ops. */
+  release(): void;
+}
+
+export interface InvocationPlan {
+  /** The request to send: model possibly routed, cache and lane directives set. */
+  readonly request: InvocationRequest;
+  /** The model the caller asked for. */
+  readonly requestedModelId: string;
+  /** The route rule that changed the model, if one did. */
+  readonly routedBy?: string;
+  /** 'soft-limit' once a budget's soft threshold is crossed. */
+  readonly budget: 'ok' | 'soft-limit';
+  readonly reservation: BudgetReservation;
+}
+
+/**
+ * Decides, before a call, which model answers it, whether it may be cached and for how long, in which lane
+ * it runs, and whether the tenant's budget allows it (a 'budget-exceeded' error when not).
+ */
+export interface CostPolicy {
+  plan(request: InvocationRequest): Promise<InvocationPlan>;
+}

@@ -1,0 +1,57 @@
+import type { Operation } from '../invocation/invocation.types';
+
+/** Conditions under which a route applies. Every condition given must hold. */
+export interface RouteConditions {
+  /** Estimated prompt tokens at most this. */
+  readonly maxInputTokens?: number;
+  /** The caller's output cap (maxTokens) at most this; a request without a cap does not match. */
+  readonly maxOutputTokens?: number;
+  /** Only when a budget's soft threshold is crossed. @default false */
+  readonly onlyOverSoftLimit?: boolean;
+}
+
+/** Send requests for one of `from` to the cheaper `to` when `when` holds. */
+export interface RouteRule {
+  readonly name: string;
+  /** Base model ids this rule takes requests from. */
+  readonly from: readonly string[];
+  /** Model id to send them to. The route is skipped when that model lacks a capability the request needs. */
+  readonly to: string;
+  readonly when?: RouteConditions;
+}
+
+export interface TenantBudget {
+  /** USD per UTC day. @default no limit */
+  readonly dailyUsd?: number;
+  /** USD per UTC month. @default no limit */
+  readonly monthlyUsd?: number;
+  /** Share of a limit past which requests are routed cheaper and marked deferrable. @default 0.8 */
+  readonly softThreshold?: number;
+}
+
+/** The default policy, as plain data (loadable from a JSON config file). */
+export interface CostPolicyRules {
+  /** Region calls are priced in when a request names none. @default 'us-east-1' */
+  readonly region?: string;
+  readonly cache?: {
+    /** @default 3600 */
+    readonly defaultTtlSeconds?: number;
+    /** TTL per base model id; 0 disables caching for that model. @default {} */
+    readonly ttlSecondsByModel?: Readonly<Record<string, number>>;
+    /** TTL per operation. @default {} */
+    readonly ttlSecondsByOperation?: Readonly<Partial<Record<Operation, number>>>;
+    /** Honour a caller's explicit opt-in for non-deterministic requests. @default true */
+    readonly allowOptIn?: boolean;
+  };
+  /** Tried in order; the first that applies wins. @default [] */
+  readonly routes?: readonly RouteRule[];
+  readonly budgets?: {
+    /** For tenants not listed in byTenant. @default no limit */
+    readonly default?: TenantBudget;
+    readonly byTenant?: Readonly<Record<string, TenantBudget>>;
+  };
+  /** Output tokens assumed for the worst case when a request sets no cap. @default 4096 */
+  readonly defaultMaxOutputTokens?: number;
+  /** Mark requests deferrable once a soft threshold is crossed. @default true */
+  readonly deferOverSoftLimit?: boolean;
+}

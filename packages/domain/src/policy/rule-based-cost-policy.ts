@@ -1,0 +1,133 @@
+import type { Clock } from '../clock.port';
+import { systemClock } from '../clock.port';
+import { NovaCostError } from '../errors/nova-cost.error';
+import type { InvocationRequest, Lane } from '../invocation/invocation.types';
+import type { RequestFeatures } from '../invocation/request-features';
+import { requestFeatures } from '../invocation/request-features';
+import type { SpendLedger } from '../ledger/spend-ledger.port';
+import type { ModelSpec } from '../models/model-catalog';
+import { getModel, findModel } from '../models/model-catalog';
+import type { PricingCatalog } from '../pricing/pricing-catalog.port';
+import { BudgetGuard } from './budget-guard';
+import type { CostPolicy, InvocationPlan } from './cost-policy.port';
+import type { CostPolicyRules, RouteRule } from './cost-policy.rules';
+
+export const DEFAULT_CACHE_TTL_SECONDS = 3600;
+const DEFAULT_MAX_OUTPUT_TOKENS = 4096;
+
+export interface RuleBasedCostPolicyDeps {
+  readonly pricing: PricingCatalog;
+  readonly ledger: SpendLedger;
+  /** @default the system clock */
+  readonly clock?: Clock;
+}
+
+/** The default CostPolicy: cacheability, routing, budgets and lanes from plain-data rules. */
+export class RuleBasedCostPolicy implements CostPolicy {
+  private readonly budgets: BudgetGuard;
+  private readonly clock: Clock;
+
+  constructor(
+    private readonly rules: CostPolicyRules,
+    private readonly deps: RuleBasedCostPolicyDeps,
+  ) {
+    this.budgets = new BudgetGuard(deps.ledger);
+    this.clock = deps.clock ?? systemClock;
+    validateRules(rules);
+  }
+
+  async plan(request: InvocationRequest): Promise<InvocationPlan> {
+    const requested = getModel(request.modelId);
+    const features = requestFeatures(request);
+    const missing = [...features.needs].filter((c) => !requested.capabilities.includes(c));
+    if (requested.kind === 'text' && missing.length > 0) {
+      throw new NovaCostError('validation', `model ${request.modelId} does not accept ${missing.join(', ')}`, { details: { modelId: request.modelId } });
+    }
+    const region = request.region ?? this.rules.region ?? 'us-east-1';
+    const budget = this.rules.budgets?.byTenant?.[request.tenantId] ?? this.rules.budgets?.default;
+
+    // Reserve against the requested model's price: the route taken below can only make the call cheaper.
+    const worstCaseUsd = this.worstCase(request.modelId, region, features);
+    const check = await this.budgets.reserve(request.tenantId, budget, worstCaseUsd, this.clock.now());
+    try {
+      const route = this.route(request, requested, features, check.state === 'soft-limit');
+      const modelId = route?.to ?? request.modelId;
+      const lane: Lane = request.hints?.lane ?? (check.state === 'soft-limit' && (this.rules.deferOverSoftLimit ?? true) ? 'deferrable' : 'interactive');
+      const ttlSeconds = this.cacheTtl(request, getModel(modelId), features);
+      const planned: InvocationRequest = {
+        ...request,
+        modelId,
+        region,
+        lane,
+        ...(ttlSeconds > 0 ? { cache: { ttlSeconds } } : { cache: undefined }),
+      };
+      return {
+        request: planned,
+        requestedModelId: request.modelId,
+        ...(route ? { routedBy: route.name } : {}),
+        budget: check.state,
+        reservation: check.reservation,
+      };
+    } catch (err) {
+      check.reservation.release();
+      throw err;
+    }
+  }
+
+  private worstCase(modelId: string, region: string, f: RequestFeatures): number {
+    return this.deps.pricing.cost({
+      modelId,
+      region,
+      usage: {
+        inputTokens: f.estimatedInputTokens,
+        outputTokens: f.maxOutputTokens ?? this.rules.defaultMaxOutputTokens ?? DEFAULT_MAX_OUTPUT_TOKENS,
+        cacheReadInputTokens: 0,
+        cacheWriteInputTokens: 0,
+      },
+    });
+  }
+
+  private cacheTtl(request: InvocationRequest, model: ModelSpec, f: RequestFeatures): number {
+    if (request.hints?.cache === 'opt-out') return 0;
+    const deterministic = model.kind === 'embedding' || f.temperature === 0;
+    const optedIn = request.hints?.cache === 'opt-in' && (this.rules.cache?.allowOptIn ?? true);
+    if (!deterministic && !optedIn) return 0;
+    const c = this.rules.cache;
+    return c?.ttlSecondsByModel?.[model.id] ?? c?.ttlSecondsByOperation?.[request.operation] ?? c?.defaultTtlSeconds ?? DEFAULT_CACHE_TTL_SECONDS;
+  }
+
+  private route(request: InvocationRequest, from: ModelSpec, f: RequestFeatures, overSoftLimit: boolean): RouteRule | undefined {
+    return (this.rules.routes ?? []).find((rule) => {
+      if (!rule.from.includes(from.id)) return false;
+      const w = rule.when ?? {};
+      if (w.onlyOverSoftLimit && !overSoftLimit) return false;
+      if (w.maxInputTokens !== undefined && f.estimatedInputTokens > w.maxInputTokens) return false;
+      if (w.maxOutputTokens !== undefined && (f.maxOutputTokens === undefined || f.maxOutputTokens > w.maxOutputTokens)) return false;
+      const to = getModel(rule.to);
+      return canServe(to, from, request, f, this.rules.defaultMaxOutputTokens ?? DEFAULT_MAX_OUTPUT_TOKENS);
+    });
+  }
+}
+
+/** Whether `to` can answer what was asked of `from` without losing anything the request relies on. */
+function canServe(to: ModelSpec, from: ModelSpec, request: InvocationRequest, f: RequestFeatures, defaultMaxOut: number): boolean {
+  if (to.kind !== from.kind) return false;
+  // InvokeModel bodies are model-specific; only Converse is portable across families.
+  if (request.operation === 'invoke' && to.bodyFormat !== from.bodyFormat) return false;
+  if ([...f.needs].some((c) => !to.capabilities.includes(c))) return false;
+  return f.estimatedInputTokens + (f.maxOutputTokens ?? defaultMaxOut) <= to.contextTokens;
+}
+
+function validateRules(rules: CostPolicyRules): void {
+  const bad = (msg: string) => new NovaCostError('configuration', `cost policy: ${msg}`);
+  for (const r of rules.routes ?? []) {
+    for (const id of [...r.from, r.to]) if (!findModel(id)) throw bad(`route "${r.name}" names unknown model ${JSON.stringify(id)}`);
+  }
+  const budgets = [rules.budgets?.default, ...Object.values(rules.budgets?.byTenant ?? {})];
+  for (const b of budgets) {
+    for (const v of [b?.dailyUsd, b?.monthlyUsd]) if (v !== undefined && !(v >= 0)) throw bad(`budget limits must be numbers >= 0, got ${v}`);
+    if (b?.softThreshold !== undefined && !(b.softThreshold > 0 && b.softThreshold <= 1)) throw bad(`softThreshold must be in (0, 1], got ${b.softThreshold}`);
+  }
+  const ttl = rules.cache?.defaultTtlSeconds;
+  if (ttl !== undefined && !(ttl >= 0)) throw bad(`cache.defaultTtlSeconds must be >= 0, got ${ttl}`);
+}

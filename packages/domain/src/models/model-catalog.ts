@@ -6,18 +6,18 @@ export type ModelKind = 'text' | 'embedding' | 'speech';
 export type Capability = 'tools' | 'images' | 'documents' | 'video';
 
 /** The shape of an InvokeModel body. Converse bodies are the same for every text model. */
-export type BodyFormat = 'nova-messages-v1' | 'anthropic-messages' | 'nova-embedding' | 'titan-embedding' | 'nova-sonic';
+export type BodyFormat = 'nova-messages-v1' | 'anthropic-messages' | 'nova-embedding' | 'titan-embedding' | 'cohere-embedding' | 'nova-sonic';
 
 export interface ModelSpec {
   /** Base model id, as in a foundation-model ARN. */
   readonly id: string;
   readonly name: string;
-  readonly provider: 'amazon' | 'anthropic';
+  readonly provider: 'amazon' | 'anthropic' | 'cohere';
   readonly kind: ModelKind;
   readonly capabilities: readonly Capability[];
   readonly bodyFormat: BodyFormat;
   readonly contextTokens: number;
-  /** Several inputs may be embedded in one call. */
+  /** Several inputs may be embedded in one call (Cohere `texts`, up to 96). */
   readonly acceptsInputBatch?: boolean;
 }
 
@@ -64,6 +64,8 @@ export const MODELS: readonly ModelSpec[] = [
   { id: 'amazon.nova-sonic-v1:0', name: 'Amazon Nova Sonic', provider: 'amazon', kind: 'speech', capabilities: ['tools'], bodyFormat: 'nova-sonic', contextTokens: 300_000 },
   { id: 'amazon.nova-2-multimodal-embeddings-v1:0', name: 'Amazon Nova Multimodal Embeddings', provider: 'amazon', kind: 'embedding', capabilities: ['images', 'documents', 'video'], bodyFormat: 'nova-embedding', contextTokens: 8_192 },
   { id: 'amazon.titan-embed-text-v2:0', name: 'Amazon Titan Text Embeddings V2', provider: 'amazon', kind: 'embedding', capabilities: [], bodyFormat: 'titan-embedding', contextTokens: 8_192 },
+  { id: 'cohere.embed-english-v3', name: 'Cohere Embed English v3', provider: 'cohere', kind: 'embedding', capabilities: [], bodyFormat: 'cohere-embedding', contextTokens: 512, acceptsInputBatch: true },
+  { id: 'cohere.embed-multilingual-v3', name: 'Cohere Embed Multilingual v3', provider: 'cohere', kind: 'embedding', capabilities: [], bodyFormat: 'cohere-embedding', contextTokens: 512, acceptsInputBatch: true },
   { id: 'anthropic.claude-3-haiku-20240307-v1:0', name: 'Claude 3 Haiku', provider: 'anthropic', kind: 'text', capabilities: ['tools', 'images'], bodyFormat: 'anthropic-messages', contextTokens: 200_000 },
   { id: 'anthropic.claude-3-5-haiku-20241022-v1:0', name: 'Claude 3.5 Haiku', provider: 'anthropic', kind: 'text', capabilities: ['tools'], bodyFormat: 'anthropic-messages', contextTokens: 200_000 },
   { id: 'anthropic.claude-3-5-sonnet-20240620-v1:0', name: 'Claude 3.5 Sonnet', provider: 'anthropic', kind: 'text', capabilities: TEXT_ALL, bodyFormat: 'anthropic-messages', contextTokens: 200_000 },

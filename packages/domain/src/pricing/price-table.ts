@@ -34,6 +34,8 @@ const US_EAST_1: Record<string, Rates> = {
   'amazon.nova-sonic-v1:0': [3.4, 13.6, 0, 0],
   'amazon.nova-2-multimodal-embeddings-v1:0': [0.135, 0, 0, 0],
   'amazon.titan-embed-text-v2:0': [0.02, 0, 0, 0],
+  'cohere.embed-english-v3': [0.1, 0, 0, 0],
+  'cohere.embed-multilingual-v3': [0.1, 0, 0, 0],
   'anthropic.claude-3-haiku-20240307-v1:0': [0.25, 1.25, 0.025, 0.3125],
   'anthropic.claude-3-5-haiku-20241022-v1:0': [0.8, 4, 0.08, 1],
   'anthropic.claude-3-5-sonnet-20240620-v1:0': [3, 15, 0.3, 3.75],

@@ -11,6 +11,7 @@ const productionConstraints = [
   { sourceTag: 'type:cdk', onlyDependOnLibsWithTags: ['type:domain'] },
   { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['*'] },
   { sourceTag: 'type:bench', onlyDependOnLibsWithTags: ['*'] },
+  { sourceTag: 'type:check', onlyDependOnLibsWithTags: ['*'] },
 ];
 
 // Specs may also use the shared test kit (real Redis, the local Bedrock endpoint); production code may not.

@@ -1,2 +1,3 @@
+// Deliberately wrong: the domain imports no third-party runtime package. Linted only by tools/boundaries.
 import Redis from 'ioredis';
-export const r = Redis;
+export const wrong = Redis;

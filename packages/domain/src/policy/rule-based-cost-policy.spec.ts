@@ -1,0 +1,195 @@
+import { describe, expect, it } from 'vitest';
+import type { Clock } from '../clock.port';
+import { NovaCostError } from '../errors/nova-cost.error';
+import type { InvocationRequest } from '../invocation/invocation.types';
+import type { JsonObject } from '../json';
+import { InMemorySpendLedger } from '../ledger/in-memory-spend-ledger';
+import { StaticPricingCatalog } from '../pricing/static-pricing-catalog';
+import type { CostPolicyRules } from './cost-policy.rules';
+import { RuleBasedCostPolicy } from './rule-based-cost-policy';
+
+const clock: Clock = { now: () => new Date('2026-11-28T10:00:00Z') };
+const pricing = new StaticPricingCatalog();
+
+const converse = (inferenceConfig: JsonObject = {}, extra: JsonObject = {}): JsonObject => ({
+  messages: [{ role: 'user', content: [{ text: 'Summarise our refund policy in one line.' }] }],
+  inferenceConfig,
+  ...extra,
+});
+
+const request = (over: Partial<InvocationRequest> = {}): InvocationRequest => ({
+  tenantId: 'acme',
+  modelId: 'amazon.nova-pro-v1:0',
+  operation: 'converse',
+  body: converse({ temperature: 0, maxTokens: 200 }),
+  ...over,
+});
+
+const policy = (rules: CostPolicyRules = {}, ledger = new InMemorySpendLedger()) => new RuleBasedCostPolicy(rules, { pricing, ledger, clock });
+
+describe(RuleBasedCostPolicy, () => {
+  describe('.plan cacheability', () => {
+    it('caches deterministic requests (temperature 0) for the default 3600 s', async () => {
+      const plan = await policy().plan(request());
+      expect(plan.request.cache).toEqual({ ttlSeconds: 3600 });
+    });
+
+    it('does not cache a request that leaves temperature to the model default', async () => {
+      const plan = await policy().plan(request({ body: converse({ maxTokens: 10 }) }));
+      expect(plan.request.cache).toBeUndefined();
+    });
+
+    it('caches embeddings whatever their parameters', async () => {
+      const plan = await policy().plan(request({ modelId: 'amazon.titan-embed-text-v2:0', operation: 'invoke', body: { inputText: 'hello' } }));
+      expect(plan.request.cache?.ttlSeconds).toBe(3600);
+    });
+
+    it('caches a non-deterministic request that opts in, unless opt-in is disabled', async () => {
+      const optIn = request({ body: converse({ temperature: 0.7 }), hints: { cache: 'opt-in' } });
+      expect((await policy().plan(optIn)).request.cache).toEqual({ ttlSeconds: 3600 });
+      expect((await policy({ cache: { allowOptIn: false } }).plan(optIn)).request.cache).toBeUndefined();
+    });
+
+    it('never caches a request that opts out', async () => {
+      expect((await policy().plan(request({ hints: { cache: 'opt-out' } }))).request.cache).toBeUndefined();
+    });
+
+    it('takes the TTL per model before the TTL per operation before the default', async () => {
+      const rules: CostPolicyRules = { cache: { defaultTtlSeconds: 60, ttlSecondsByOperation: { converse: 120 }, ttlSecondsByModel: { 'amazon.nova-pro-v1:0': 30 } } };
+      expect((await policy(rules).plan(request())).request.cache?.ttlSeconds).toBe(30);
+      expect((await policy(rules).plan(request({ modelId: 'amazon.nova-lite-v1:0' }))).request.cache?.ttlSeconds).toBe(120);
+      expect((await policy(rules).plan(request({ modelId: 'amazon.nova-lite-v1:0', operation: 'invoke' }))).request.cache?.ttlSeconds).toBe(60);
+    });
+
+    it('treats a TTL of 0 as not cacheable', async () => {
+      expect((await policy({ cache: { ttlSecondsByModel: { 'amazon.nova-pro-v1:0': 0 } } }).plan(request())).request.cache).toBeUndefined();
+    });
+  });
+
+  describe('.plan routing', () => {
+    const rules: CostPolicyRules = {
+      routes: [
+        { name: 'short-to-micro', from: ['amazon.nova-pro-v1:0'], to: 'amazon.nova-micro-v1:0', when: { maxInputTokens: 500, maxOutputTokens: 500 } },
+        { name: 'sonnet-to-haiku', from: ['anthropic.claude-sonnet-4-20250514-v1:0'], to: 'anthropic.claude-3-haiku-20240307-v1:0' },
+      ],
+    };
+
+    it('sends a short request to the cheaper model and remembers what was asked', async () => {
+      const plan = await policy(rules).plan(request());
+      expect(plan.request.modelId).toBe('amazon.nova-micro-v1:0');
+      expect(plan.requestedModelId).toBe('amazon.nova-pro-v1:0');
+      expect(plan.routedBy).toBe('short-to-micro');
+    });
+
+    it('keeps a long prompt on the requested model', async () => {
+      const long = converse({ temperature: 0, maxTokens: 100 }, { system: [{ text: 'x'.repeat(4000) }] });
+      expect((await policy(rules).plan(request({ body: long }))).request.modelId).toBe('amazon.nova-pro-v1:0');
+    });
+
+    it('does not route a request without an output cap when the rule bounds the output', async () => {
+      expect((await policy(rules).plan(request({ body: converse({ temperature: 0 }) }))).routedBy).toBeUndefined();
+    });
+
+    it('never routes across a capability the request needs (images to Nova Micro)', async () => {
+      const withImage = converse({ maxTokens: 50 }, {
+        messages: [{ role: 'user', content: [{ text: 'what is this' }, { image: { format: 'png', source: { bytes: 'AA' } } }] }],
+      });
+      const plan = await policy({ routes: [{ name: 'to-micro', from: ['amazon.nova-pro-v1:0'], to: 'amazon.nova-micro-v1:0' }] }).plan(request({ body: withImage }));
+      expect(plan.request.modelId).toBe('amazon.nova-pro-v1:0');
+    });
+
+    it('never routes an InvokeModel body to a model family with another body format', async () => {
+      const r: CostPolicyRules = { routes: [{ name: 'x', from: ['anthropic.claude-sonnet-4-20250514-v1:0'], to: 'amazon.nova-micro-v1:0' }] };
+      const invoke = request({ modelId: 'anthropic.claude-sonnet-4-20250514-v1:0', operation: 'invoke', body: { anthropic_version: 'bedrock-2023-05-31', max_tokens: 10, messages: [] } });
+      expect((await policy(r).plan(invoke)).request.modelId).toBe('anthropic.claude-sonnet-4-20250514-v1:0');
+      expect((await policy(rules).plan(invoke)).request.modelId).toBe('anthropic.claude-3-haiku-20240307-v1:0');
+    });
+
+    it('applies a soft-limit-only route once the tenant crosses its soft threshold', async () => {
+      const r: CostPolicyRules = {
+        routes: [{ name: 'thrift', from: ['amazon.nova-pro-v1:0'], to: 'amazon.nova-lite-v1:0', when: { onlyOverSoftLimit: true } }],
+        budgets: { default: { dailyUsd: 1, softThreshold: 0.5 } },
+      };
+      const ledger = new InMemorySpendLedger();
+      expect((await policy(r, ledger).plan(request())).routedBy).toBeUndefined();
+      await ledger.record({ at: clock.now(), tenantId: 'acme', modelId: 'amazon.nova-pro-v1:0', category: 'bedrock', costUsd: 0.6, savings: [] });
+      const plan = await policy(r, ledger).plan(request());
+      expect(plan).toMatchObject({ routedBy: 'thrift', budget: 'soft-limit' });
+      expect(plan.request.lane).toBe('deferrable');
+    });
+  });
+
+  describe('.plan lanes', () => {
+    it('is interactive by default and follows the caller hint', async () => {
+      expect((await policy().plan(request())).request.lane).toBe('interactive');
+      expect((await policy().plan(request({ hints: { lane: 'deferrable' } }))).request.lane).toBe('deferrable');
+    });
+  });
+
+  describe('.plan budgets', () => {
+    it('rejects a call that would cross the daily hard limit, naming the limit', async () => {
+      const ledger = new InMemorySpendLedger();
+      await ledger.record({ at: clock.now(), tenantId: 'acme', modelId: 'amazon.nova-pro-v1:0', category: 'bedrock', costUsd: 4.9999, savings: [] });
+      const err = await policy({ budgets: { byTenant: { acme: { dailyUsd: 5 } } } }, ledger).plan(request()).catch((e: unknown) => e);
+      expect(NovaCostError.is(err, 'budget-exceeded')).toBe(true);
+      expect((err as NovaCostError).message).toContain('daily budget of $5');
+      expect((err as NovaCostError).details).toMatchObject({ period: 'daily', limitUsd: 5, retryAfterSeconds: 14 * 3600 });
+    });
+
+    it('counts spend from earlier days against the monthly limit only', async () => {
+      const ledger = new InMemorySpendLedger();
+      await ledger.record({ at: new Date('2026-11-27T10:00:00Z'), tenantId: 'acme', modelId: 'm', category: 'bedrock', costUsd: 9, savings: [] });
+      const rules: CostPolicyRules = { budgets: { default: { dailyUsd: 1, monthlyUsd: 9.0001 } } };
+      const err = await policy(rules, ledger).plan(request()).catch((e: unknown) => e);
+      expect((err as NovaCostError).details['period']).toBe('monthly');
+    });
+
+    it('does not limit tenants without a budget', async () => {
+      const ledger = new InMemorySpendLedger();
+      await ledger.record({ at: clock.now(), tenantId: 'acme', modelId: 'm', category: 'bedrock', costUsd: 1e6, savings: [] });
+      await expect(policy({ budgets: { byTenant: { other: { dailyUsd: 1 } } } }, ledger).plan(request())).resolves.toBeDefined();
+    });
+
+    it('lets concurrent requests overspend by no more than one call beyond its reservation', async () => {
+      // Each call reserves its worst case: the prompt estimate plus 200 output tokens on Nova Pro.
+      const p = policy({ budgets: { default: { dailyUsd: 0.01 } } });
+      const plans = await Promise.allSettled(Array.from({ length: 50 }, () => p.plan(request())));
+      const admitted = plans.filter((r) => r.status === 'fulfilled');
+      const worst = (admitted[0] as PromiseFulfilledResult<Awaited<ReturnType<typeof p.plan>>>).value.reservation.worstCaseUsd;
+      expect(admitted.length).toBe(Math.floor(0.01 / worst));
+      expect(admitted.length * worst).toBeLessThanOrEqual(0.01);
+      // Settling below the reservation frees room for another call.
+      for (const r of admitted) (r as PromiseFulfilledResult<Awaited<ReturnType<typeof p.plan>>>).value.reservation.settle(0);
+      await expect(p.plan(request())).resolves.toBeDefined();
+    });
+
+    it('releases the reservation of a call that never ran', async () => {
+      const p = policy({ budgets: { default: { dailyUsd: 0.001 } } });
+      const first = await p.plan(request());
+      await expect(p.plan(request())).rejects.toThrowError(/daily budget/);
+      first.reservation.release();
+      first.reservation.settle(1); // no effect: the hold is already closed
+      await expect(p.plan(request())).resolves.toBeDefined();
+    });
+  });
+
+  describe('misuse', () => {
+    it('rejects a request for a model the catalog does not know', async () => {
+      await expect(policy().plan(request({ modelId: 'meta.llama3-8b-instruct-v1:0' }))).rejects.toSatisfy((e) => NovaCostError.is(e, 'not-found'));
+    });
+
+    it('rejects images sent to a text model that cannot read them', async () => {
+      const body = converse({}, { messages: [{ role: 'user', content: [{ image: { format: 'png', source: { bytes: 'AA' } } }] }] });
+      await expect(policy().plan(request({ modelId: 'amazon.nova-micro-v1:0', body }))).rejects.toThrowError('model amazon.nova-micro-v1:0 does not accept images');
+    });
+
+    it.each<[string, CostPolicyRules, RegExp]>([
+      ['an unknown route target', { routes: [{ name: 'r', from: ['amazon.nova-pro-v1:0'], to: 'nope.model-v1:0' }] }, /route "r" names unknown model/],
+      ['a negative budget', { budgets: { default: { dailyUsd: -1 } } }, /budget limits must be numbers >= 0/],
+      ['a soft threshold above 1', { budgets: { default: { dailyUsd: 1, softThreshold: 2 } } }, /softThreshold must be in \(0, 1\]/],
+      ['a negative TTL', { cache: { defaultTtlSeconds: -5 } }, /defaultTtlSeconds must be >= 0/],
+    ])('refuses rules with %s', (_name, rules, message) => {
+      expect(() => policy(rules)).toThrowError(message);
+    });
+  });
+});

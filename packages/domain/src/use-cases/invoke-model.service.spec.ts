@@ -1,0 +1,105 @@
+import { describe, expect, it } from 'vitest';
+import type { Clock } from '../clock.port';
+import { NovaCostError } from '../errors/nova-cost.error';
+import type { InvocationRequest, InvocationResult } from '../invocation/invocation.types';
+import type { ModelInvoker } from '../invocation/model-invoker.port';
+import { InMemorySpendLedger } from '../ledger/in-memory-spend-ledger';
+import type { SpendLedger } from '../ledger/spend-ledger.port';
+import type { CostPolicyRules } from '../policy/cost-policy.rules';
+import { RuleBasedCostPolicy } from '../policy/rule-based-cost-policy';
+import { StaticPricingCatalog } from '../pricing/static-pricing-catalog';
+import { InvokeModel } from './invoke-model.service';
+
+const clock: Clock = { now: () => new Date('2026-11-28T10:00:00Z') };
+const pricing = new StaticPricingCatalog();
+
+/** An invoker that answers with fixed usage from a chosen source, and remembers what it was asked. */
+class ScriptedInvoker implements ModelInvoker {
+  readonly seen: InvocationRequest[] = [];
+  constructor(private readonly answer: Partial<InvocationResult> | Error) {}
+  async invoke(request: InvocationRequest): Promise<InvocationResult> {
+    this.seen.push(request);
+    if (this.answer instanceof Error) throw this.answer;
+    return {
+      body: { output: { message: { role: 'assistant', content: [{ text: 'ok' }] } } },
+      usage: { inputTokens: 1000, outputTokens: 1000, cacheReadInputTokens: 0, cacheWriteInputTokens: 0 },
+      latencyMs: 5,
+      source: 'upstream',
+      modelId: request.modelId,
+      ...this.answer,
+    };
+  }
+}
+
+const request: InvocationRequest = {
+  tenantId: 'acme',
+  modelId: 'amazon.nova-pro-v1:0',
+  operation: 'converse',
+  body: { messages: [{ role: 'user', content: [{ text: 'hi' }] }], inferenceConfig: { temperature: 0, maxTokens: 100 } },
+};
+
+function setup(answer: Partial<InvocationResult> | Error, rules: CostPolicyRules = {}, ledger: SpendLedger = new InMemorySpendLedger()) {
+  const invoker = new ScriptedInvoker(answer);
+  const policy = new RuleBasedCostPolicy(rules, { pricing, ledger, clock });
+  return { invoker, ledger, useCase: new InvokeModel({ policy, invoker, pricing, ledger, clock }) };
+}
+
+describe(InvokeModel, () => {
+  describe('.execute', () => {
+    it('bills an upstream answer and records it', async () => {
+      const { useCase, ledger, invoker } = setup({});
+      const outcome = await useCase.execute(request);
+      // Nova Pro: 1000×0.8 + 1000×3.2 per 1M
+      expect(outcome.costUsd).toBeCloseTo(0.004, 12);
+      expect(outcome.savings).toEqual([]);
+      expect(invoker.seen[0]?.cache).toEqual({ ttlSeconds: 3600 });
+      expect((await ledger.totals({ tenantId: 'acme' })).total).toMatchObject({ calls: 1, savedUsd: 0 });
+    });
+
+    it.each([
+      ['cache', 'cache'],
+      ['coalesced', 'coalescing'],
+    ] as const)('records an answer from %s as a saving of its full price', async (source, strategy) => {
+      const { useCase, ledger } = setup({ source });
+      const outcome = await useCase.execute(request);
+      expect(outcome.costUsd).toBe(0);
+      expect(outcome.savedUsd).toBeCloseTo(0.004, 12);
+      expect((await ledger.totals({}, 'strategy')).groups.map((g) => g.key)).toEqual([strategy]);
+    });
+
+    it('records the batch discount as a batching saving', async () => {
+      const { useCase } = setup({ billing: 'batch' });
+      const outcome = await useCase.execute(request);
+      expect(outcome.costUsd).toBeCloseTo(0.002, 12);
+      expect(outcome.savings).toEqual([{ strategy: 'batching', usd: expect.closeTo(0.002, 12) }]);
+    });
+
+    it('records a cheaper route as the difference against the requested model', async () => {
+      const rules: CostPolicyRules = { routes: [{ name: 'micro', from: ['amazon.nova-pro-v1:0'], to: 'amazon.nova-micro-v1:0' }] };
+      const { useCase } = setup({}, rules);
+      const outcome = await useCase.execute(request);
+      // Micro: 1000×0.035 + 1000×0.14 = 0.000175; Pro would have been 0.004.
+      expect(outcome.result.modelId).toBe('amazon.nova-micro-v1:0');
+      expect(outcome.costUsd).toBeCloseTo(0.000175, 12);
+      expect(outcome.savings).toEqual([{ strategy: 'routing', usd: expect.closeTo(0.004 - 0.000175, 12) }]);
+    });
+
+    it('releases the budget hold when the call fails, and rethrows the typed error', async () => {
+      const failure = new NovaCostError('throttled', 'slow down');
+      const { useCase } = setup(failure, { budgets: { default: { dailyUsd: 0.001 } } });
+      await expect(useCase.execute(request)).rejects.toBe(failure);
+      // The failed call's hold is gone, so the next one still fits the budget.
+      await expect(useCase.execute(request)).rejects.toBe(failure);
+    });
+
+    it('still answers when the ledger refuses the entry, and reports the refusal', async () => {
+      const errors: unknown[] = [];
+      const broken: SpendLedger = { record: async () => Promise.reject(new Error('disk full')), totals: new InMemorySpendLedger().totals.bind(new InMemorySpendLedger()) };
+      const invoker = new ScriptedInvoker({});
+      const policy = new RuleBasedCostPolicy({}, { pricing, ledger: broken, clock });
+      const useCase = new InvokeModel({ policy, invoker, pricing, ledger: broken, clock, onLedgerError: (e) => errors.push(e) });
+      await expect(useCase.execute(request)).resolves.toMatchObject({ costUsd: expect.any(Number) });
+      expect(errors).toHaveLength(1);
+    });
+  });
+});

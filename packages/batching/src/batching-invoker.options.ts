@@ -1,0 +1,128 @@
+import { NovaCostError } from '@nova-cost/domain';
+import type { Lane } from '@nova-cost/domain';
+
+/** How long requests of one lane may be held to form a batch. */
+export interface LaneBatching {
+  /** A held batch is dispatched as soon as it has this many requests. 1 means never hold. */
+  readonly maxBatchSize?: number;
+  /** A held batch is dispatched at the latest this long after its first request arrived. 0 means never hold. */
+  readonly maxWaitMs?: number;
+}
+
+/** Bedrock-style quota of one base model. Absent fields are unlimited. */
+export interface QuotaLimit {
+  /** Requests per minute (Bedrock "InvokeModel requests per minute"). @default unlimited */
+  readonly requestsPerMinute?: number;
+  /** Input + output tokens per minute (Bedrock "tokens per minute"). @default unlimited */
+  readonly tokensPerMinute?: number;
+  /**
+   * Seconds of quota the bucket may hold, i.e. the largest burst. 60 matches Bedrock's per-minute accounting;
+   * lower it when the endpoint enforces the rate over shorter windows.
+   * @default 60
+   */
+  readonly burstSeconds?: number;
+}
+
+/** Retries of throttled calls: exponential backoff with full jitter, within a budget. */
+export interface RetryOptions {
+  /** Attempts in all, the first included. 1 disables retries. @default 4 */
+  readonly maxAttempts?: number;
+  /** Upper bound of the first backoff; it doubles at every retry. @default 100 */
+  readonly baseDelayMs?: number;
+  /** Cap of one backoff. @default 5000 */
+  readonly maxDelayMs?: number;
+  /** Total backoff one request may spend; a retry that would exceed it is not made. @default 20000 */
+  readonly maxTotalDelayMs?: number;
+}
+
+export interface BatchingInvokerOptions {
+  /**
+   * Holding rules per lane (`request.lane`, absent = interactive).
+   * @default { interactive: { maxBatchSize: 1, maxWaitMs: 0 }, deferrable: { maxBatchSize: 10, maxWaitMs: 1000 } }
+   */
+  readonly lanes?: { readonly interactive?: LaneBatching; readonly deferrable?: LaneBatching };
+  /** Upstream calls running at once, all lanes and models together. @default 16 */
+  readonly concurrency?: number;
+  /** Requests accepted but not yet started (held, waiting for quota or a slot); past it: 'queue-full'. @default 10000 */
+  readonly maxQueueSize?: number;
+  /**
+   * Quotas per base model id (profile ids and ARNs are reduced to it); `default` applies to models not listed.
+   * @default no quota
+   */
+  readonly quotas?: { readonly default?: QuotaLimit; readonly byModel?: Readonly<Record<string, QuotaLimit>> };
+  /** Output tokens reserved against tokensPerMinute when a text request sets no cap. @default 512 */
+  readonly defaultOutputTokenEstimate?: number;
+  /** @default { maxAttempts: 4, baseDelayMs: 100, maxDelayMs: 5000, maxTotalDelayMs: 20000 } */
+  readonly retry?: RetryOptions;
+  /**
+   * Merging of embedding requests for models that embed several inputs per call (ModelSpec.acceptsInputBatch).
+   * @default { enabled: true, maxInputsPerCall: 96 }
+   */
+  readonly embeddingMerge?: { readonly enabled?: boolean; readonly maxInputsPerCall?: number };
+  /** Source of randomness for backoff jitter, in [0, 1). Tests pass a fixed one. @default Math.random */
+  readonly random?: () => number;
+}
+
+export interface ResolvedOptions {
+  readonly lanes: Readonly<Record<Lane, Required<LaneBatching>>>;
+  readonly concurrency: number;
+  readonly maxQueueSize: number;
+  readonly quotas: { readonly default: QuotaLimit; readonly byModel: Readonly<Record<string, QuotaLimit>> };
+  readonly defaultOutputTokenEstimate: number;
+  readonly retry: Required<RetryOptions>;
+  readonly embeddingMerge: { readonly enabled: boolean; readonly maxInputsPerCall: number };
+  readonly random: () => number;
+}
+
+function check(value: number, name: string, { min, integer, finite = true }: { min: number; integer?: boolean; finite?: boolean }): number {
+  const ok = typeof value === 'number' && !Number.isNaN(value) && value >= min && (!integer || Number.isInteger(value)) && (!finite || Number.isFinite(value));
+  if (!ok) {
+    const what = integer ? `an integer >= ${min}` : `a ${finite ? 'finite ' : ''}number >= ${min}`;
+    throw new NovaCostError('configuration', `BatchingInvoker option ${name} must be ${what}, got ${String(value)}`, { details: { option: name } });
+  }
+  return value;
+}
+
+function lane(given: LaneBatching | undefined, fallback: Required<LaneBatching>, name: string): Required<LaneBatching> {
+  return {
+    maxBatchSize: check(given?.maxBatchSize ?? fallback.maxBatchSize, `lanes.${name}.maxBatchSize`, { min: 1, integer: true }),
+    maxWaitMs: check(given?.maxWaitMs ?? fallback.maxWaitMs, `lanes.${name}.maxWaitMs`, { min: 0 }),
+  };
+}
+
+function quota(limit: QuotaLimit, name: string): QuotaLimit {
+  if (limit.requestsPerMinute !== undefined) check(limit.requestsPerMinute, `${name}.requestsPerMinute`, { min: Number.MIN_VALUE });
+  if (limit.tokensPerMinute !== undefined) check(limit.tokensPerMinute, `${name}.tokensPerMinute`, { min: Number.MIN_VALUE });
+  if (limit.burstSeconds !== undefined) check(limit.burstSeconds, `${name}.burstSeconds`, { min: Number.MIN_VALUE });
+  return limit;
+}
+
+/** Fills in defaults and rejects nonsense with a 'configuration' error naming the option. */
+export function resolveOptions(options: BatchingInvokerOptions = {}): ResolvedOptions {
+  const retry = options.retry ?? {};
+  const byModel = options.quotas?.byModel ?? {};
+  for (const [model, limit] of Object.entries(byModel)) quota(limit, `quotas.byModel[${JSON.stringify(model)}]`);
+  const random = options.random ?? Math.random;
+  if (typeof random !== 'function') throw new NovaCostError('configuration', 'BatchingInvoker option random must be a function returning a number in [0, 1)');
+  return {
+    lanes: {
+      interactive: lane(options.lanes?.interactive, { maxBatchSize: 1, maxWaitMs: 0 }, 'interactive'),
+      deferrable: lane(options.lanes?.deferrable, { maxBatchSize: 10, maxWaitMs: 1000 }, 'deferrable'),
+    },
+    concurrency: check(options.concurrency ?? 16, 'concurrency', { min: 1, integer: true }),
+    maxQueueSize: check(options.maxQueueSize ?? 10_000, 'maxQueueSize', { min: 1, integer: true }),
+    quotas: { default: quota(options.quotas?.default ?? {}, 'quotas.default'), byModel },
+    defaultOutputTokenEstimate: check(options.defaultOutputTokenEstimate ?? 512, 'defaultOutputTokenEstimate', { min: 0, integer: true }),
+    retry: {
+      maxAttempts: check(retry.maxAttempts ?? 4, 'retry.maxAttempts', { min: 1, integer: true }),
+      baseDelayMs: check(retry.baseDelayMs ?? 100, 'retry.baseDelayMs', { min: 0 }),
+      maxDelayMs: check(retry.maxDelayMs ?? 5_000, 'retry.maxDelayMs', { min: 0 }),
+      maxTotalDelayMs: check(retry.maxTotalDelayMs ?? 20_000, 'retry.maxTotalDelayMs', { min: 0 }),
+    },
+    embeddingMerge: {
+      enabled: options.embeddingMerge?.enabled ?? true,
+      maxInputsPerCall: check(options.embeddingMerge?.maxInputsPerCall ?? 96, 'embeddingMerge.maxInputsPerCall', { min: 1, integer: true }),
+    },
+    random,
+  };
+}

@@ -1,0 +1,295 @@
+import PQueue from 'p-queue';
+import { NovaCostError, findModel, requestFeatures, resolveModelId } from '@nova-cost/domain';
+import type { InvocationRequest, InvocationResult, InvokeOptions, ModelInvoker, TokenUsage } from '@nova-cost/domain';
+import { abortableSleep } from './abortable-sleep';
+import { BatchCollector } from './batch-collector';
+import type { BatchJob, DispatchUnit, Outcome } from './batch-job';
+import { resolveOptions } from './batching-invoker.options';
+import type { BatchingInvokerOptions, ResolvedOptions } from './batching-invoker.options';
+import type { BatchingStats, DrainSummary } from './batching-stats';
+import { mergeKey, mergeRequests, mergeableTexts, splitResult } from './embedding-merge';
+import { ModelQuota } from './model-quota';
+import { RetryBudget } from './retry-budget';
+
+const usedTokens = (u: TokenUsage) => u.inputTokens + u.outputTokens + u.cacheReadInputTokens + u.cacheWriteInputTokens;
+
+function asNovaCostError(error: unknown): NovaCostError {
+  if (NovaCostError.is(error)) return error;
+  const message = error instanceof Error ? error.message : String(error);
+  return new NovaCostError('internal', `the wrapped model invoker failed with a non-NovaCostError: ${message}`, { cause: error });
+}
+
+/**
+ * A ModelInvoker link that holds deferrable requests into micro-batches, merges embedding requests that can
+ * share a call, and sends everything upstream concurrently within a concurrency limit and per-model quotas,
+ * retrying throttled calls. Every accepted request settles: with its own result, its own error, or
+ * 'aborted' / 'shutting-down'.
+ */
+export class BatchingInvoker implements ModelInvoker {
+  private readonly options: ResolvedOptions;
+  private readonly slots: PQueue;
+  private readonly collector: BatchCollector<BatchJob>;
+  private readonly quotas = new Map<string, ModelQuota | null>();
+  private readonly live = new Set<BatchJob>();
+  private readonly idleWaiters: (() => void)[] = [];
+  private readonly counts = { queued: 0, inFlight: 0, upstreamInFlight: 0, dispatched: 0, completed: 0, failed: 0, throttledRetries: 0, rejectedQueueFull: 0, merged: 0 };
+  private draining: Promise<DrainSummary> | undefined;
+
+  constructor(
+    private readonly next: ModelInvoker,
+    options: BatchingInvokerOptions = {},
+  ) {
+    if (typeof next?.invoke !== 'function') {
+      throw new NovaCostError('configuration', 'BatchingInvoker needs the ModelInvoker to wrap (an object with invoke()) as its first argument');
+    }
+    this.options = resolveOptions(options);
+    this.slots = new PQueue({ concurrency: this.options.concurrency });
+    this.collector = new BatchCollector((jobs) => this.dispatch(jobs));
+  }
+
+  invoke(request: InvocationRequest, options: InvokeOptions = {}): Promise<InvocationResult> {
+    if (typeof request !== 'object' || request === null || typeof request.modelId !== 'string' || typeof request.body !== 'object' || request.body === null) {
+      return Promise.reject(new NovaCostError('validation', 'BatchingInvoker.invoke needs an InvocationRequest with a string modelId and an object body'));
+    }
+    if (this.draining) return Promise.reject(new NovaCostError('shutting-down', 'the batcher is draining and accepts no new requests'));
+    const signal = options.signal;
+    if (signal?.aborted) return Promise.reject(new NovaCostError('aborted', 'the request was aborted before it was queued', { cause: signal.reason }));
+    if (this.counts.queued >= this.options.maxQueueSize) {
+      this.counts.rejectedQueueFull += 1;
+      return Promise.reject(
+        new NovaCostError('queue-full', `the batching queue already holds ${this.options.maxQueueSize} waiting requests (maxQueueSize); retry later`, {
+          details: { maxQueueSize: this.options.maxQueueSize },
+        }),
+      );
+    }
+    const lane = request.lane === 'deferrable' ? 'deferrable' : 'interactive';
+    const texts = this.options.embeddingMerge.enabled ? mergeableTexts(request) : undefined;
+    const merge = texts && texts.length <= this.options.embeddingMerge.maxInputsPerCall ? { key: mergeKey(request), texts } : undefined;
+    return new Promise<InvocationResult>((resolve, reject) => {
+      const job: BatchJob = { request, merge, priority: lane === 'interactive' ? 1 : 0, resolve, reject, state: 'queued' };
+      this.counts.queued += 1;
+      this.live.add(job);
+      if (signal) {
+        const onAbort = () => this.settle(job, { error: new NovaCostError('aborted', 'the caller aborted the request', { cause: signal.reason }) });
+        signal.addEventListener('abort', onAbort, { once: true });
+        job.detach = () => signal.removeEventListener('abort', onAbort);
+      }
+      this.collector.add(`${lane}|${merge?.key ?? '*'}`, job, this.options.lanes[lane]);
+    });
+  }
+
+  /**
+   * Stops accepting (new calls fail with 'shutting-down'), dispatches held batches at once and waits for
+   * everything accepted. What has not finished `deadlineMs` from now is rejected with 'shutting-down' and its
+   * upstream call aborted. Calling it again returns the same drain.
+   */
+  drain(deadlineMs: number): Promise<DrainSummary> {
+    if (this.draining) return this.draining;
+    if (typeof deadlineMs !== 'number' || !(deadlineMs >= 0) || !Number.isFinite(deadlineMs)) {
+      return Promise.reject(new NovaCostError('configuration', `drain(deadlineMs) needs a finite number of milliseconds >= 0, got ${String(deadlineMs)}`));
+    }
+    const before = { completed: this.counts.completed, failed: this.counts.failed };
+    let rejected = 0;
+    this.draining = new Promise<DrainSummary>((resolve) => {
+      const timer = setTimeout(() => {
+        const error = new NovaCostError('shutting-down', `the request did not finish within the ${deadlineMs} ms drain deadline`, { details: { deadlineMs } });
+        for (const job of [...this.live]) {
+          rejected += 1;
+          this.settle(job, { error });
+        }
+      }, deadlineMs);
+      this.whenIdle(() => {
+        clearTimeout(timer);
+        resolve({ completed: this.counts.completed - before.completed, failed: this.counts.failed - before.failed - rejected, rejected });
+      });
+    });
+    this.collector.flushAll();
+    return this.draining;
+  }
+
+  /** Gauges and counters for the gateway's metrics. */
+  stats(): BatchingStats {
+    const { queued, inFlight, upstreamInFlight, dispatched, completed, failed, throttledRetries, rejectedQueueFull, merged } = this.counts;
+    return {
+      queued,
+      inFlight,
+      upstreamInFlight,
+      heldBatches: this.collector.heldBatches,
+      heldRequests: this.collector.heldItems,
+      dispatched,
+      completed,
+      failed,
+      throttledRetries,
+      rejectedQueueFull,
+      mergedRequests: merged,
+      draining: this.draining !== undefined,
+    };
+  }
+
+  /** Turns a flushed batch into upstream calls: mergeable embedding requests share one, the rest get one each. */
+  private dispatch(jobs: readonly BatchJob[]): void {
+    const units: BatchJob[][] = [];
+    const open = new Map<string, { jobs: BatchJob[]; inputs: number }>();
+    for (const job of jobs) {
+      if (job.state !== 'queued') continue;
+      if (!job.merge) {
+        units.push([job]);
+        continue;
+      }
+      let group = open.get(job.merge.key);
+      if (!group || group.inputs + job.merge.texts.length > this.options.embeddingMerge.maxInputsPerCall) {
+        group = { jobs: [], inputs: 0 };
+        open.set(job.merge.key, group);
+        units.push(group.jobs);
+      }
+      group.jobs.push(job);
+      group.inputs += job.merge.texts.length;
+    }
+    for (const unitJobs of units) {
+      const unit: DispatchUnit = { jobs: unitJobs, priority: Math.max(...unitJobs.map((j) => j.priority)), controller: new AbortController(), done: false };
+      for (const job of unitJobs) job.unit = unit;
+      void this.run(unit);
+    }
+  }
+
+  private async run(unit: DispatchUnit): Promise<void> {
+    try {
+      await this.attempt(unit);
+    } catch (error) {
+      this.finish(unit, unit.jobs, { error: asNovaCostError(error) });
+    }
+  }
+
+  private async attempt(unit: DispatchUnit): Promise<void> {
+    const signal = unit.controller.signal;
+    const budget = new RetryBudget(this.options.retry, this.options.random);
+    for (;;) {
+      const first = this.pending(unit)[0];
+      if (!first) return;
+      const quota = this.quotaFor(first.request.modelId);
+      const reserved = quota ? await quota.acquire(this.estimateTokens(unit), signal) : 0;
+      let served: { jobs: BatchJob[]; result: InvocationResult };
+      try {
+        served = await this.slots.add(() => this.call(unit), { priority: unit.priority, signal });
+      } catch (error) {
+        if (signal.aborted) return; // everyone it served has been answered already
+        if (!NovaCostError.is(error, 'throttled')) throw error;
+        const delay = budget.nextDelayMs();
+        if (delay === undefined) {
+          throw new NovaCostError('throttled', `still throttled after ${budget.attemptsMade} attempts (see retry.maxAttempts and retry.maxTotalDelayMs)`, {
+            cause: error,
+            details: { attempts: budget.attemptsMade },
+          });
+        }
+        this.counts.throttledRetries += 1;
+        await abortableSleep(delay, signal);
+        continue;
+      }
+      quota?.settle(reserved, usedTokens(served.result.usage));
+      this.deliver(unit, served.jobs, served.result);
+      return;
+    }
+  }
+
+  /** One upstream call for the jobs of the unit still waiting; built at call time so aborted ones are left out. */
+  private async call(unit: DispatchUnit): Promise<{ jobs: BatchJob[]; result: InvocationResult }> {
+    const signal = unit.controller.signal;
+    if (signal.aborted) throw signal.reason;
+    const jobs = this.pending(unit);
+    for (const job of jobs) {
+      if (job.state !== 'queued') continue;
+      job.state = 'in-flight';
+      this.counts.queued -= 1;
+      this.counts.inFlight += 1;
+    }
+    const request = jobs.length === 1 && jobs[0] ? jobs[0].request : mergeRequests(jobs.map((j) => j.request));
+    this.counts.dispatched += 1;
+    this.counts.upstreamInFlight += 1;
+    try {
+      return { jobs, result: await this.next.invoke(request, { signal }) };
+    } finally {
+      this.counts.upstreamInFlight -= 1;
+    }
+  }
+
+  private deliver(unit: DispatchUnit, jobs: readonly BatchJob[], result: InvocationResult): void {
+    if (jobs.length === 1) return this.finish(unit, jobs, { result });
+    let parts: InvocationResult[];
+    try {
+      parts = splitResult(result, jobs.map((j) => j.request));
+    } catch (error) {
+      return this.finish(unit, jobs, { error: asNovaCostError(error) });
+    }
+    this.counts.merged += jobs.length;
+    unit.done = true;
+    jobs.forEach((job, i) => this.settle(job, { result: parts[i] as InvocationResult }));
+  }
+
+  private finish(unit: DispatchUnit, jobs: readonly BatchJob[], outcome: Outcome): void {
+    unit.done = true;
+    for (const job of jobs) this.settle(job, outcome);
+  }
+
+  private pending(unit: DispatchUnit): BatchJob[] {
+    return unit.jobs.filter((j) => j.state !== 'settled');
+  }
+
+  /** The single place a caller's promise settles; idempotent, so racing outcomes (abort vs result) are harmless. */
+  private settle(job: BatchJob, outcome: Outcome): void {
+    if (job.state === 'settled') return;
+    this.counts[job.state === 'queued' ? 'queued' : 'inFlight'] -= 1;
+    job.state = 'settled';
+    job.detach?.();
+    this.live.delete(job);
+    if ('result' in outcome) {
+      this.counts.completed += 1;
+      job.resolve(outcome.result);
+    } else {
+      this.counts.failed += 1;
+      job.reject(outcome.error);
+    }
+    const unit = job.unit;
+    if (unit && !unit.done && unit.jobs.every((j) => j.state === 'settled')) {
+      unit.done = true;
+      unit.controller.abort('error' in outcome ? outcome.error : undefined);
+    }
+    if (this.live.size === 0) for (const wake of this.idleWaiters.splice(0)) wake();
+  }
+
+  private whenIdle(wake: () => void): void {
+    if (this.live.size === 0) wake();
+    else this.idleWaiters.push(wake);
+  }
+
+  private quotaFor(modelId: string): ModelQuota | undefined {
+    let base = modelId;
+    try {
+      base = resolveModelId(modelId).baseModelId;
+    } catch {
+      // Not a model id: the next link reports it; quota under the raw id meanwhile.
+    }
+    let quota = this.quotas.get(base);
+    if (quota === undefined) {
+      const limit = this.options.quotas.byModel[modelId] ?? this.options.quotas.byModel[base] ?? this.options.quotas.default;
+      quota = limit.requestsPerMinute === undefined && limit.tokensPerMinute === undefined ? null : new ModelQuota(limit);
+      this.quotas.set(base, quota);
+    }
+    return quota ?? undefined;
+  }
+
+  /** Tokens to reserve: the prompt estimate plus the output cap (or a default); embeddings produce none. */
+  private estimateTokens(unit: DispatchUnit): number {
+    let total = 0;
+    for (const job of this.pending(unit)) {
+      let embedding = false;
+      try {
+        embedding = findModel(job.request.modelId)?.kind === 'embedding';
+      } catch {
+        // unknown id: estimate as text
+      }
+      const features = requestFeatures(job.request);
+      total += features.estimatedInputTokens + (embedding ? 0 : (features.maxOutputTokens ?? this.options.defaultOutputTokenEstimate));
+    }
+    return total;
+  }
+}

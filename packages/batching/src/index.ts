@@ -1,0 +1,3 @@
+export { BatchingInvoker } from './batching-invoker';
+export type { BatchingInvokerOptions, LaneBatching, QuotaLimit, RetryOptions } from './batching-invoker.options';
+export type { BatchingStats, DrainSummary } from './batching-stats';

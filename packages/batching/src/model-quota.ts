@@ -21,6 +21,8 @@ export class ModelQuota {
   private readonly requests: TokenBucket | undefined;
   private readonly tokens: TokenBucket | undefined;
   private tail: Promise<unknown> = Promise.resolve();
+  /** Cuts short the nap of the caller at the head of the line, when settle() gives tokens back. */
+  private wake: (() => void) | undefined;
 
   constructor(limit: QuotaLimit) {
     const burst = limit.burstSeconds ?? 60;
@@ -39,6 +41,7 @@ export class ModelQuota {
   settle(reservedTokens: number, usedTokens: number): void {
     if (!this.tokens) return;
     this.tokens.content = Math.min(this.tokens.bucketSize, this.tokens.content - (usedTokens - reservedTokens));
+    if (usedTokens < reservedTokens) this.wake?.();
   }
 
   private async take(estimatedTokens: number, signal: AbortSignal): Promise<number> {
@@ -53,7 +56,15 @@ export class ModelQuota {
         this.tokens?.tryRemoveTokens(tokens);
         return tokens;
       }
-      await abortableSleep(wait, signal);
+      const nap = new AbortController();
+      this.wake = () => nap.abort();
+      try {
+        await abortableSleep(wait, AbortSignal.any([signal, nap.signal]));
+      } catch (error) {
+        if (signal.aborted) throw error;
+      } finally {
+        this.wake = undefined;
+      }
     }
   }
 }

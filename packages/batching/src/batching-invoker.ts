@@ -261,18 +261,27 @@ export class BatchingInvoker implements ModelInvoker {
     else this.idleWaiters.push(wake);
   }
 
+  /**
+   * The quota of the request's base model. Ids outside the catalog and the configured quotas share one bucket,
+   * so arbitrary ids sent by callers cannot grow the map without bound.
+   */
   private quotaFor(modelId: string): ModelQuota | undefined {
-    let base = modelId;
-    try {
-      base = resolveModelId(modelId).baseModelId;
-    } catch {
-      // Not a model id: the next link reports it; quota under the raw id meanwhile.
+    const byModel = this.options.quotas.byModel;
+    let key = '*';
+    if (byModel[modelId]) key = modelId;
+    else {
+      try {
+        const base = resolveModelId(modelId).baseModelId;
+        if (byModel[base] || findModel(base)) key = base;
+      } catch {
+        // Not a model id: the next link reports it.
+      }
     }
-    let quota = this.quotas.get(base);
+    let quota = this.quotas.get(key);
     if (quota === undefined) {
-      const limit = this.options.quotas.byModel[modelId] ?? this.options.quotas.byModel[base] ?? this.options.quotas.default;
+      const limit = byModel[key] ?? this.options.quotas.default;
       quota = limit.requestsPerMinute === undefined && limit.tokensPerMinute === undefined ? null : new ModelQuota(limit);
-      this.quotas.set(base, quota);
+      this.quotas.set(key, quota);
     }
     return quota ?? undefined;
   }

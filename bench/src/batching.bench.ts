@@ -1,0 +1,204 @@
+/**
+ * Issue 5 benchmark: the batching adapter against a Bedrock endpoint over loopback HTTP with 50 ms of latency
+ * (the batching package's stand-in endpoint, until @nova-cost/bedrock-local lands).
+ *
+ *   cd bench && npx tsx src/batching.bench.ts        (about 45 s)
+ *
+ * Figures, each a ratio against a baseline measured in the same run:
+ *   1. makespan of 1,000 requests at concurrency 16 / the ideal ⌈1000/16⌉ × 50 ms       (target ≤ 1.15)
+ *   2. makespan of the design document's processor (2.2: batches of 10, one call after another) / ours
+ *      — measured on a sample and extrapolated linearly, since the loop is strictly sequential
+ *   3. throttling errors the upstream returned with a requests-per-minute quota configured, against the same
+ *      load without it                                                                     (target 0)
+ */
+import { BatchingInvoker } from '@nova-cost/batching';
+import { Worker } from 'node:worker_threads';
+import { HttpModelInvoker } from '@nova-cost/batching/testing';
+import type { StandInOptions, StandInStats } from '@nova-cost/batching/testing';
+import type { InvocationRequest, InvocationResult, ModelInvoker } from '@nova-cost/domain';
+import { NovaCostError } from '@nova-cost/domain';
+import { nowMs, ratioFigure } from './lib/stats';
+
+const REQUESTS = 1_000;
+const CONCURRENCY = 16;
+const LATENCY_MS = 50;
+const ROUNDS = 3;
+const DESIGN_SAMPLE = 80;
+
+const request = (n: number): InvocationRequest => ({
+  tenantId: 'bench',
+  modelId: 'amazon.nova-micro-v1:0',
+  operation: 'converse',
+  body: { messages: [{ role: 'user', content: [{ text: `bench question ${n}` }] }], inferenceConfig: { maxTokens: 16 } },
+  lane: 'deferrable',
+});
+
+/**
+ * A faithful port of the design document's BedrockBatchProcessor (section 2.2): a queue, a loop that collects
+ * up to `batchSize` items (each get() waiting at most `maxWaitMs`), then calls the model for each item in turn.
+ */
+class DesignDocBatchProcessor {
+  private readonly queue: { request: InvocationRequest; resolve: (r: InvocationResult | Error) => void }[] = [];
+  private wakeUp: (() => void) | undefined;
+  private running = true;
+
+  constructor(
+    private readonly bedrock: ModelInvoker,
+    private readonly batchSize = 10,
+    private readonly maxWaitMs = 1_000,
+  ) {
+    void this.loop();
+  }
+
+  submit(request: InvocationRequest): Promise<InvocationResult | Error> {
+    return new Promise((resolve) => {
+      this.queue.push({ request, resolve });
+      this.wakeUp?.();
+    });
+  }
+
+  stop(): void {
+    this.running = false;
+    this.wakeUp?.();
+  }
+
+  private async get(): Promise<(typeof this.queue)[number] | undefined> {
+    if (this.queue.length === 0) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, this.maxWaitMs);
+        this.wakeUp = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      this.wakeUp = undefined;
+    }
+    return this.queue.shift();
+  }
+
+  private async loop(): Promise<void> {
+    while (this.running) {
+      const batch: (typeof this.queue)[number][] = [];
+      while (batch.length < this.batchSize) {
+        const item = await this.get();
+        if (!item) break; // asyncio.TimeoutError
+        batch.push(item);
+      }
+      for (const { request, resolve } of batch) {
+        try {
+          resolve(await this.bedrock.invoke(request));
+        } catch (error) {
+          resolve(error as Error);
+        }
+      }
+    }
+  }
+}
+
+/** The endpoint on its own thread (see batching-endpoint.worker.ts), driven by messages. */
+async function startEndpointThread() {
+  const file = new URL('./batching-endpoint.worker.ts', import.meta.url).href;
+  // A worker does not inherit tsx's loader from the parent: register it before importing the TypeScript file.
+  const worker = new Worker(`import('tsx/esm/api').then(({ register }) => { register(); return import(${JSON.stringify(file)}); })`, { eval: true });
+  let next = 1;
+  const waiting = new Map<number, (result: unknown) => void>();
+  const ready = new Promise<string>((resolve) => waiting.set(0, (url) => resolve(url as string)));
+  worker.on('message', ({ id, result }: { id: number; result: unknown }) => waiting.get(id)?.(result));
+  worker.on('error', (error) => {
+    console.error(error);
+    process.exit(1);
+  });
+  const send = <T>(op: string, arg?: StandInOptions) =>
+    new Promise<T>((resolve) => {
+      const id = next++;
+      waiting.set(id, (result) => resolve(result as T));
+      worker.postMessage({ id, op, arg });
+    });
+  const url = await ready;
+  return {
+    url,
+    configure: (options: StandInOptions) => send<void>('configure', options),
+    reset: () => send<void>('reset'),
+    stats: () => send<StandInStats>('stats'),
+    close: async () => {
+      await send<void>('close');
+      await worker.terminate();
+    },
+  };
+}
+
+async function makespan(count: number, send: (r: InvocationRequest) => Promise<unknown>, offset = 0): Promise<number> {
+  const start = nowMs();
+  await Promise.all(Array.from({ length: count }, (_, n) => send(request(offset + n))));
+  return nowMs() - start;
+}
+
+const fmt = (x: number) => x.toFixed(2);
+
+async function main(): Promise<void> {
+  const endpoint = await startEndpointThread();
+  await endpoint.configure({ latencyMs: LATENCY_MS });
+  try {
+    const upstream = new HttpModelInvoker(endpoint.url);
+    await makespan(2 * CONCURRENCY, (r) => upstream.invoke(r)); // warm up connections and the JIT
+
+    // 1 and 2: ours against the ideal, and the design document's loop against ours, round after round.
+    const ideal = Math.ceil(REQUESTS / CONCURRENCY) * LATENCY_MS;
+    const vsIdeal: number[] = [];
+    const vsPool: number[] = [];
+    const designVsOurs: number[] = [];
+    for (let round = 0; round < ROUNDS; round++) {
+      // A bare pool of 16 workers pulling from a list: the transport's own overhead, without any batcher.
+      let taken = 0;
+      const poolStart = nowMs();
+      await Promise.all(Array.from({ length: CONCURRENCY }, async () => {
+        while (taken < REQUESTS) await upstream.invoke(request(round * REQUESTS + taken++));
+      }));
+      const pool = nowMs() - poolStart;
+      const batcher = new BatchingInvoker(upstream, { concurrency: CONCURRENCY });
+      const ours = await makespan(REQUESTS, (r) => batcher.invoke(r), round * REQUESTS);
+      await batcher.drain(1_000);
+      const design = new DesignDocBatchProcessor(upstream);
+      const sample = await makespan(DESIGN_SAMPLE, (r) => design.submit(r), round * REQUESTS);
+      design.stop();
+      vsIdeal.push(ours / ideal);
+      vsPool.push(ours / pool);
+      designVsOurs.push((sample * (REQUESTS / DESIGN_SAMPLE)) / ours);
+    }
+
+    // 3: throttling under a requests-per-minute quota. The endpoint enforces 1,200 requests a minute as 20 in any
+    // second; the batcher is configured with 900 a minute and a 0.2 s burst (at most 3 + 15 calls in any second).
+    // The control run sends the same load without the quota.
+    const quotaRpm = 1_200;
+    const load = 120;
+    await endpoint.configure({ latencyMs: LATENCY_MS, quotaPerWindow: quotaRpm / 60, quotaWindowMs: 1_000 });
+    const throttles = async (options: ConstructorParameters<typeof BatchingInvoker>[1]) => {
+      await endpoint.reset();
+      const batcher = new BatchingInvoker(upstream, { concurrency: CONCURRENCY, retry: { maxAttempts: 1 }, ...options });
+      const outcomes = await Promise.allSettled(Array.from({ length: load }, (_, n) => batcher.invoke({ ...request(10_000 + n), lane: 'interactive' })));
+      await batcher.drain(1_000);
+      return outcomes.filter((o) => o.status === 'rejected' && NovaCostError.is(o.reason, 'throttled')).length;
+    };
+    const withQuota = await throttles({ quotas: { default: { requestsPerMinute: 900, burstSeconds: 0.2 } } });
+    const withoutQuota = await throttles({});
+
+    const a = ratioFigure(vsIdeal);
+    const b = ratioFigure(designVsOurs);
+    const c = ratioFigure(vsPool);
+    const rows: [string, string, string, string][] = [
+      ['figure', 'median', 'min..max', 'target'],
+      [`makespan / ideal ${ideal} ms (${REQUESTS} req, c=${CONCURRENCY}, ${LATENCY_MS} ms)`, fmt(a.median), `${fmt(a.min)}..${fmt(a.max)}`, '<= 1.15'],
+      [`makespan / bare 16-worker pool over the same transport`, fmt(c.median), `${fmt(c.min)}..${fmt(c.max)}`, '~1 (batcher overhead)'],
+      [`design-doc loop / ours (loop: ${DESIGN_SAMPLE}-request sample x ${REQUESTS / DESIGN_SAMPLE}, extrapolated)`, fmt(b.median), `${fmt(b.min)}..${fmt(b.max)}`, 'higher is better'],
+      [`throttled calls, quota 900/min (${load} req, endpoint allows ${quotaRpm}/min)`, String(withQuota), `without quota: ${withoutQuota}`, '0'],
+    ];
+    const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+    for (const row of rows) console.log(row.map((cell, i) => cell.padEnd(widths[i]!)).join('  '));
+    console.log(`rounds: ${ROUNDS}; each round runs a bare pool, ours, and the design-doc loop on a sample of ${DESIGN_SAMPLE} requests`);
+    console.log(`(the loop calls one request after another, so its makespan is extrapolated linearly to ${REQUESTS}: x ${REQUESTS / DESIGN_SAMPLE}).`);
+  } finally {
+    await endpoint.close();
+  }
+}
+
+await main();

@@ -56,6 +56,7 @@ export interface BatchingInvokerOptions {
   readonly retry?: RetryOptions;
   /**
    * Merging of embedding requests for models that embed several inputs per call (ModelSpec.acceptsInputBatch).
+   * Only requests flushed in the same batch merge, so it takes a lane that holds (deferrable, by default).
    * @default { enabled: true, maxInputsPerCall: 96 }
    */
   readonly embeddingMerge?: { readonly enabled?: boolean; readonly maxInputsPerCall?: number };

@@ -1,6 +1,6 @@
 import PQueue from 'p-queue';
-import { NovaCostError, findModel, requestFeatures, resolveModelId } from '@nova-cost/domain';
-import type { InvocationRequest, InvocationResult, InvokeOptions, ModelInvoker, TokenUsage } from '@nova-cost/domain';
+import { NovaCostError } from '@nova-cost/domain';
+import type { InvocationRequest, InvocationResult, InvokeOptions, ModelInvoker } from '@nova-cost/domain';
 import { abortableSleep } from './abortable-sleep';
 import { BatchCollector } from './batch-collector';
 import type { BatchJob, DispatchUnit, Outcome } from './batch-job';
@@ -8,10 +8,8 @@ import { resolveOptions } from './batching-invoker.options';
 import type { BatchingInvokerOptions, ResolvedOptions } from './batching-invoker.options';
 import type { BatchingStats, DrainSummary } from './batching-stats';
 import { mergeKey, mergeRequests, mergeableTexts, splitResult } from './embedding-merge';
-import { ModelQuota } from './model-quota';
+import { QuotaRegistry, usedTokens } from './quota-registry';
 import { RetryBudget } from './retry-budget';
-
-const usedTokens = (u: TokenUsage) => u.inputTokens + u.outputTokens + u.cacheReadInputTokens + u.cacheWriteInputTokens;
 
 function asNovaCostError(error: unknown): NovaCostError {
   if (NovaCostError.is(error)) return error;
@@ -22,14 +20,14 @@ function asNovaCostError(error: unknown): NovaCostError {
 /**
  * A ModelInvoker link that holds deferrable requests into micro-batches, merges embedding requests that can
  * share a call, and sends everything upstream concurrently within a concurrency limit and per-model quotas,
- * retrying throttled calls. Every accepted request settles: with its own result, its own error, or
- * 'aborted' / 'shutting-down'.
+ * retrying throttled calls. Waiting interactive requests go before waiting deferrable ones. Every accepted
+ * request settles: with its own result, its own error, or 'aborted' / 'shutting-down'.
  */
 export class BatchingInvoker implements ModelInvoker {
   private readonly options: ResolvedOptions;
   private readonly slots: PQueue;
   private readonly collector: BatchCollector<BatchJob>;
-  private readonly quotas = new Map<string, ModelQuota | null>();
+  private readonly quotas: QuotaRegistry;
   private readonly live = new Set<BatchJob>();
   private readonly idleWaiters: (() => void)[] = [];
   private readonly counts = { queued: 0, inFlight: 0, upstreamInFlight: 0, dispatched: 0, completed: 0, failed: 0, throttledRetries: 0, rejectedQueueFull: 0, merged: 0 };
@@ -43,6 +41,7 @@ export class BatchingInvoker implements ModelInvoker {
       throw new NovaCostError('configuration', 'BatchingInvoker needs the ModelInvoker to wrap (an object with invoke()) as its first argument');
     }
     this.options = resolveOptions(options);
+    this.quotas = new QuotaRegistry(this.options);
     this.slots = new PQueue({ concurrency: this.options.concurrency });
     this.collector = new BatchCollector((jobs) => this.dispatch(jobs));
   }
@@ -166,8 +165,8 @@ export class BatchingInvoker implements ModelInvoker {
     for (;;) {
       const first = this.pending(unit)[0];
       if (!first) return;
-      const quota = this.quotaFor(first.request.modelId);
-      const reserved = quota ? await quota.acquire(this.estimateTokens(unit), signal) : 0;
+      const quota = this.quotas.quotaFor(first.request.modelId);
+      const reserved = quota ? await quota.acquire(this.quotas.estimateTokens(this.pending(unit).map((j) => j.request)), signal) : 0;
       let served: { jobs: BatchJob[]; result: InvocationResult };
       try {
         served = await this.slots.add(() => this.call(unit), { priority: unit.priority, signal });
@@ -259,46 +258,5 @@ export class BatchingInvoker implements ModelInvoker {
   private whenIdle(wake: () => void): void {
     if (this.live.size === 0) wake();
     else this.idleWaiters.push(wake);
-  }
-
-  /**
-   * The quota of the request's base model. Ids outside the catalog and the configured quotas share one bucket,
-   * so arbitrary ids sent by callers cannot grow the map without bound.
-   */
-  private quotaFor(modelId: string): ModelQuota | undefined {
-    const byModel = this.options.quotas.byModel;
-    let key = '*';
-    if (byModel[modelId]) key = modelId;
-    else {
-      try {
-        const base = resolveModelId(modelId).baseModelId;
-        if (byModel[base] || findModel(base)) key = base;
-      } catch {
-        // Not a model id: the next link reports it.
-      }
-    }
-    let quota = this.quotas.get(key);
-    if (quota === undefined) {
-      const limit = byModel[key] ?? this.options.quotas.default;
-      quota = limit.requestsPerMinute === undefined && limit.tokensPerMinute === undefined ? null : new ModelQuota(limit);
-      this.quotas.set(key, quota);
-    }
-    return quota ?? undefined;
-  }
-
-  /** Tokens to reserve: the prompt estimate plus the output cap (or a default); embeddings produce none. */
-  private estimateTokens(unit: DispatchUnit): number {
-    let total = 0;
-    for (const job of this.pending(unit)) {
-      let embedding = false;
-      try {
-        embedding = findModel(job.request.modelId)?.kind === 'embedding';
-      } catch {
-        // unknown id: estimate as text
-      }
-      const features = requestFeatures(job.request);
-      total += features.estimatedInputTokens + (embedding ? 0 : (features.maxOutputTokens ?? this.options.defaultOutputTokenEstimate));
-    }
-    return total;
   }
 }

@@ -1,0 +1,55 @@
+import { findModel, requestFeatures, resolveModelId } from '@nova-cost/domain';
+import type { InvocationRequest, TokenUsage } from '@nova-cost/domain';
+import type { ResolvedOptions } from './batching-invoker.options';
+import { ModelQuota } from './model-quota';
+
+/** Tokens a call counts against tokens-per-minute once its usage is known. */
+export const usedTokens = (u: TokenUsage): number => u.inputTokens + u.outputTokens + u.cacheReadInputTokens + u.cacheWriteInputTokens;
+
+/** The quota of each base model, made on first use from the configured limits. */
+export class QuotaRegistry {
+  private readonly quotas = new Map<string, ModelQuota | null>();
+
+  constructor(private readonly options: Pick<ResolvedOptions, 'quotas' | 'defaultOutputTokenEstimate'>) {}
+
+  /**
+   * The quota of the request's base model, or undefined when it has none. Ids outside the catalog and the
+   * configured quotas share one bucket, so arbitrary ids sent by callers cannot grow the map without bound.
+   */
+  quotaFor(modelId: string): ModelQuota | undefined {
+    const byModel = this.options.quotas.byModel;
+    let key = '*';
+    if (byModel[modelId]) key = modelId;
+    else {
+      try {
+        const base = resolveModelId(modelId).baseModelId;
+        if (byModel[base] || findModel(base)) key = base;
+      } catch {
+        // Not a model id: the next link reports it.
+      }
+    }
+    let quota = this.quotas.get(key);
+    if (quota === undefined) {
+      const limit = byModel[key] ?? this.options.quotas.default;
+      quota = limit.requestsPerMinute === undefined && limit.tokensPerMinute === undefined ? null : new ModelQuota(limit);
+      this.quotas.set(key, quota);
+    }
+    return quota ?? undefined;
+  }
+
+  /** Tokens to reserve: the prompt estimate plus the output cap (or a default); embeddings produce none. */
+  estimateTokens(requests: readonly InvocationRequest[]): number {
+    let total = 0;
+    for (const request of requests) {
+      let embedding = false;
+      try {
+        embedding = findModel(request.modelId)?.kind === 'embedding';
+      } catch {
+        // unknown id: estimate as text
+      }
+      const features = requestFeatures(request);
+      total += features.estimatedInputTokens + (embedding ? 0 : (features.maxOutputTokens ?? this.options.defaultOutputTokenEstimate));
+    }
+    return total;
+  }
+}

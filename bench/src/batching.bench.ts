@@ -6,9 +6,10 @@
  *
  * Figures, each a ratio against a baseline measured in the same run:
  *   1. makespan of 1,000 requests at concurrency 16 / the ideal ⌈1000/16⌉ × 50 ms       (target ≤ 1.15)
- *   2. makespan of the design document's processor (2.2: batches of 10, one call after another) / ours
+ *   2. makespan of ours / a bare pool of 16 workers over the same transport                (the batcher's overhead)
+ *   3. makespan of the design document's processor (2.2: batches of 10, one call after another) / ours
  *      — measured on a sample and extrapolated linearly, since the loop is strictly sequential
- *   3. throttling errors the upstream returned with a requests-per-minute quota configured, against the same
+ *   4. throttling errors the upstream returned with a requests-per-minute quota configured, against the same
  *      load without it                                                                     (target 0)
  */
 import { BatchingInvoker } from '@nova-cost/batching';

@@ -1,0 +1,55 @@
+import * as budgets from 'aws-cdk-lib/aws-budgets';
+import { NovaCostError } from '@nova-cost/domain';
+import { Construct } from 'constructs';
+
+export interface CostBudgetProps {
+  /** Who gets the budget e-mails. At least one address. */
+  readonly emails: readonly string[];
+  /** Monthly limit in USD. @default 10000 */
+  readonly monthlyLimitUsd?: number;
+  /** Alert when actual spend passes this share of the limit. @default 80 */
+  readonly actualThresholdPercent?: number;
+  /** Alert when forecast spend passes this share of the limit. @default 100 */
+  readonly forecastedThresholdPercent?: number;
+  /** @default - CloudFormation generates a name */
+  readonly budgetName?: string;
+}
+
+/** A monthly cost budget that e-mails on actual spend above 80% and forecast spend above 100%. */
+export class CostBudget extends Construct {
+  readonly budget: budgets.CfnBudget;
+  readonly monthlyLimitUsd: number;
+
+  constructor(scope: Construct, id: string, props: CostBudgetProps) {
+    super(scope, id);
+    if (props.emails.length === 0) {
+      throw new NovaCostError('configuration', 'CostBudget needs at least one e-mail subscriber, got none');
+    }
+    for (const address of props.emails) {
+      if (!/^[^@\s]+@[^@\s]+$/.test(address)) {
+        throw new NovaCostError('configuration', `CostBudget subscriber must be an e-mail address, got "${address}"`);
+      }
+    }
+    this.monthlyLimitUsd = props.monthlyLimitUsd ?? 10_000;
+    if (!(this.monthlyLimitUsd > 0)) {
+      throw new NovaCostError('configuration', `monthlyLimitUsd must be positive, got ${this.monthlyLimitUsd}`);
+    }
+    const subscribers = props.emails.map((address) => ({ subscriptionType: 'EMAIL', address }));
+    const notification = (notificationType: 'ACTUAL' | 'FORECASTED', threshold: number) => ({
+      notification: { notificationType, comparisonOperator: 'GREATER_THAN', threshold, thresholdType: 'PERCENTAGE' },
+      subscribers,
+    });
+    this.budget = new budgets.CfnBudget(this, 'MonthlyBudget', {
+      budget: {
+        budgetName: props.budgetName,
+        budgetType: 'COST',
+        timeUnit: 'MONTHLY',
+        budgetLimit: { amount: this.monthlyLimitUsd, unit: 'USD' },
+      },
+      notificationsWithSubscribers: [
+        notification('ACTUAL', props.actualThresholdPercent ?? 80),
+        notification('FORECASTED', props.forecastedThresholdPercent ?? 100),
+      ],
+    });
+  }
+}

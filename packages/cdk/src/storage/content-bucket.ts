@@ -1,0 +1,91 @@
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { Construct } from 'constructs';
+
+export interface ContentBucketProps {
+  /** Days before objects in Intelligent-Tiering move to the Archive Access tier. @default 90 */
+  readonly archiveAccessDays?: number;
+  /** Days before objects in Intelligent-Tiering move to the Deep Archive Access tier. @default 180 */
+  readonly deepArchiveAccessDays?: number;
+  /** Days after upload when objects (outside the prefixes below) move to Intelligent-Tiering. @default 0 */
+  readonly intelligentTieringAfterDays?: number;
+  /** Prefix of processed audio, tiered down on a fixed schedule. @default 'audio/processed/' */
+  readonly processedAudioPrefix?: string;
+  /** @default 30 */
+  readonly processedAudioInfrequentAccessDays?: number;
+  /** @default 90 */
+  readonly processedAudioGlacierDays?: number;
+  /** Prefix of scratch objects. @default 'temp/' */
+  readonly tempPrefix?: string;
+  /** @default 1 */
+  readonly tempExpirationDays?: number;
+  /** @default 7 */
+  readonly abortIncompleteMultipartUploadDays?: number;
+  /**
+   * What happens to objects under 128 KB. Transitions of tiny objects cost more in per-request fees than they save,
+   * so they stay where they are. @default s3.TransitionDefaultMinimumObjectSize.ALL_STORAGE_CLASSES_128_K
+   */
+  readonly transitionDefaultMinimumObjectSize?: s3.TransitionDefaultMinimumObjectSize;
+  /** Bucket for server access logs. @default - no access logging */
+  readonly serverAccessLogsBucket?: s3.IBucket;
+  /** @default RemovalPolicy.RETAIN */
+  readonly removalPolicy?: RemovalPolicy;
+}
+
+/** The content bucket: private, SSL only, and tiered by lifecycle rules so cold objects get cheaper on their own. */
+export class ContentBucket extends Construct {
+  readonly bucket: s3.Bucket;
+
+  constructor(scope: Construct, id: string, props: ContentBucketProps = {}) {
+    super(scope, id);
+    const audioPrefix = props.processedAudioPrefix ?? 'audio/processed/';
+    const tempPrefix = props.tempPrefix ?? 'temp/';
+    this.bucket = new s3.Bucket(this, 'Bucket', {
+      encryption: s3.BucketEncryption.S3_MANAGED,
+      enforceSSL: true,
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
+      serverAccessLogsBucket: props.serverAccessLogsBucket,
+      transitionDefaultMinimumObjectSize:
+        props.transitionDefaultMinimumObjectSize ?? s3.TransitionDefaultMinimumObjectSize.ALL_STORAGE_CLASSES_128_K,
+      intelligentTieringConfigurations: [
+        {
+          name: 'archive-cold-objects',
+          archiveAccessTierTime: Duration.days(props.archiveAccessDays ?? 90),
+          deepArchiveAccessTierTime: Duration.days(props.deepArchiveAccessDays ?? 180),
+        },
+      ],
+      lifecycleRules: [
+        {
+          // The tiering configuration only acts on objects already in INTELLIGENT_TIERING: put them there.
+          id: 'ToIntelligentTiering',
+          transitions: [
+            {
+              storageClass: s3.StorageClass.INTELLIGENT_TIERING,
+              transitionAfter: Duration.days(props.intelligentTieringAfterDays ?? 0),
+            },
+          ],
+        },
+        {
+          id: 'ProcessedAudioTierDown',
+          prefix: audioPrefix,
+          transitions: [
+            {
+              storageClass: s3.StorageClass.INFREQUENT_ACCESS,
+              transitionAfter: Duration.days(props.processedAudioInfrequentAccessDays ?? 30),
+            },
+            {
+              storageClass: s3.StorageClass.GLACIER,
+              transitionAfter: Duration.days(props.processedAudioGlacierDays ?? 90),
+            },
+          ],
+        },
+        { id: 'DeleteTempFiles', prefix: tempPrefix, expiration: Duration.days(props.tempExpirationDays ?? 1) },
+        {
+          id: 'AbortIncompleteMultipartUpload',
+          abortIncompleteMultipartUploadAfter: Duration.days(props.abortIncompleteMultipartUploadDays ?? 7),
+        },
+      ],
+    });
+  }
+}

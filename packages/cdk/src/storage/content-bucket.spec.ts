@@ -1,0 +1,100 @@
+import { App, Stack } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { beforeAll, describe, it } from 'vitest';
+import { ContentBucket, type ContentBucketProps } from './content-bucket';
+
+function synth(props?: ContentBucketProps): Template {
+  const stack = new Stack(new App(), 'Test');
+  new ContentBucket(stack, 'Content', props);
+  return Template.fromStack(stack);
+}
+
+describe(ContentBucket, () => {
+  describe('having default props', () => {
+    let template: Template;
+    beforeAll(() => (template = synth()));
+
+    it('is S3-managed encrypted, private and SSL only', () => {
+      template.hasResourceProperties('AWS::S3::Bucket', {
+        BucketEncryption: { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] },
+        PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
+      });
+      template.hasResourceProperties('AWS::S3::BucketPolicy', {
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+          ]),
+        },
+      });
+    });
+
+    it('archives Intelligent-Tiering objects at 90 days and deep-archives them at 180', () => {
+      template.hasResourceProperties('AWS::S3::Bucket', {
+        IntelligentTieringConfigurations: [
+          Match.objectLike({
+            Status: 'Enabled',
+            Tierings: [
+              { AccessTier: 'ARCHIVE_ACCESS', Days: 90 },
+              { AccessTier: 'DEEP_ARCHIVE_ACCESS', Days: 180 },
+            ],
+          }),
+        ],
+      });
+    });
+
+    it('moves objects into INTELLIGENT_TIERING, tiers processed audio, expires temp/ and aborts stale uploads', () => {
+      template.hasResourceProperties('AWS::S3::Bucket', {
+        LifecycleConfiguration: {
+          TransitionDefaultMinimumObjectSize: 'all_storage_classes_128K',
+          Rules: [
+            Match.objectLike({ Id: 'ToIntelligentTiering', Status: 'Enabled', Transitions: [{ StorageClass: 'INTELLIGENT_TIERING', TransitionInDays: 0 }] }),
+            Match.objectLike({
+              Id: 'ProcessedAudioTierDown',
+              Prefix: 'audio/processed/',
+              Transitions: [
+                { StorageClass: 'STANDARD_IA', TransitionInDays: 30 },
+                { StorageClass: 'GLACIER', TransitionInDays: 90 },
+              ],
+            }),
+            Match.objectLike({ Id: 'DeleteTempFiles', Prefix: 'temp/', ExpirationInDays: 1 }),
+            Match.objectLike({ Id: 'AbortIncompleteMultipartUpload', AbortIncompleteMultipartUpload: { DaysAfterInitiation: 7 } }),
+          ],
+        },
+      });
+    });
+  });
+
+  describe('having overrides', () => {
+    it('applies every number and prefix it is given', () => {
+      synth({
+        archiveAccessDays: 120,
+        deepArchiveAccessDays: 365,
+        intelligentTieringAfterDays: 3,
+        processedAudioPrefix: 'audio/done/',
+        processedAudioInfrequentAccessDays: 45,
+        processedAudioGlacierDays: 120,
+        tempPrefix: 'scratch/',
+        tempExpirationDays: 2,
+        abortIncompleteMultipartUploadDays: 3,
+        transitionDefaultMinimumObjectSize: s3.TransitionDefaultMinimumObjectSize.VARIES_BY_STORAGE_CLASS,
+      }).hasResourceProperties('AWS::S3::Bucket', {
+        IntelligentTieringConfigurations: [
+          Match.objectLike({ Tierings: [{ AccessTier: 'ARCHIVE_ACCESS', Days: 120 }, { AccessTier: 'DEEP_ARCHIVE_ACCESS', Days: 365 }] }),
+        ],
+        LifecycleConfiguration: {
+          TransitionDefaultMinimumObjectSize: 'varies_by_storage_class',
+          Rules: [
+            Match.objectLike({ Transitions: [{ StorageClass: 'INTELLIGENT_TIERING', TransitionInDays: 3 }] }),
+            Match.objectLike({
+              Prefix: 'audio/done/',
+              Transitions: [{ StorageClass: 'STANDARD_IA', TransitionInDays: 45 }, { StorageClass: 'GLACIER', TransitionInDays: 120 }],
+            }),
+            Match.objectLike({ Prefix: 'scratch/', ExpirationInDays: 2 }),
+            Match.objectLike({ AbortIncompleteMultipartUpload: { DaysAfterInitiation: 3 } }),
+          ],
+        },
+      });
+    });
+  });
+});

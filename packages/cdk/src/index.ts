@@ -11,3 +11,4 @@ export * from './estimate/infra-price-table';
 export * from './estimate/cfn-template';
 export * from './estimate/monthly-cost-estimate';
 export * from './estimate/format-estimate';
+export * from './storage/redis-cache';

@@ -1,0 +1,56 @@
+import { App, Stack } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import { NovaCostError } from '@nova-cost/domain';
+import { describe, expect, it } from 'vitest';
+import { RedisCache, type RedisCacheProps } from './redis-cache';
+
+function synth(props: Partial<RedisCacheProps> = {}) {
+  const stack = new Stack(new App(), 'Test');
+  const vpc = new ec2.Vpc(stack, 'Vpc', { natGateways: 1, maxAzs: 2 });
+  const cache = new RedisCache(stack, 'Cache', { vpc, ...props });
+  const client = new ec2.SecurityGroup(stack, 'Client', { vpc });
+  cache.allowFrom(client);
+  return { template: Template.fromStack(stack), stack, cache };
+}
+
+describe(RedisCache, () => {
+  it('runs 2 encrypted cache.t4g.small nodes with failover in private subnets, reachable only from allowed groups', () => {
+    const { template, stack, cache } = synth();
+    template.hasResourceProperties('AWS::ElastiCache::ReplicationGroup', {
+      Engine: 'redis',
+      CacheNodeType: 'cache.t4g.small',
+      NumCacheClusters: 2,
+      AutomaticFailoverEnabled: true,
+      MultiAZEnabled: true,
+      TransitEncryptionEnabled: true,
+      AtRestEncryptionEnabled: true,
+      Port: 6379,
+    });
+    const privateSubnets = Object.keys(template.findResources('AWS::EC2::Subnet')).filter((id) => id.includes('Private'));
+    template.hasResourceProperties('AWS::ElastiCache::SubnetGroup', {
+      SubnetIds: privateSubnets.map((id) => ({ Ref: id })),
+    });
+    template.hasResourceProperties('AWS::EC2::SecurityGroupIngress', {
+      IpProtocol: 'tcp',
+      FromPort: 6379,
+      ToPort: 6379,
+      SourceSecurityGroupId: { 'Fn::GetAtt': [Match.stringLikeRegexp('^Client'), 'GroupId'] },
+    });
+    template.resourcePropertiesCountIs('AWS::EC2::SecurityGroupIngress', { FromPort: 6379 }, 1);
+    expect(JSON.stringify(stack.resolve(cache.url))).toMatch(/rediss:\/\/.*PrimaryEndPoint\.Address.*PrimaryEndPoint\.Port/);
+  });
+
+  it('applies node type, count and port overrides; one node turns failover off', () => {
+    synth({ nodeType: 'cache.t4g.micro', nodes: 1, port: 6380 }).template.hasResourceProperties('AWS::ElastiCache::ReplicationGroup', {
+      CacheNodeType: 'cache.t4g.micro',
+      NumCacheClusters: 1,
+      AutomaticFailoverEnabled: false,
+      Port: 6380,
+    });
+  });
+
+  it.each([0, 7, 1.5])('refuses %s nodes', (nodes) => {
+    expect(() => synth({ nodes })).toThrow(NovaCostError);
+  });
+});

@@ -1,0 +1,70 @@
+import { createHash } from 'node:crypto';
+import { seededDice } from './seeded-dice';
+
+/** Roughly 4 characters per token, as Bedrock's tokenizers average on English text. */
+export function countTokens(text: string): number {
+  return text.length === 0 ? 0 : Math.ceil(text.length / 4);
+}
+
+/** JSON with sorted keys, so equal bodies hash equally whatever their key order. */
+export function stableJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(stableJson).join(',')}]`;
+  if (typeof value === 'object' && value !== null) {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${stableJson(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
+}
+
+export function hashOf(...parts: string[]): string {
+  const h = createHash('sha256');
+  for (const p of parts) h.update(p).update('\u0000');
+  return h.digest('hex');
+}
+
+function seedOf(hash: string): number {
+  return Number.parseInt(hash.slice(0, 8), 16);
+}
+
+const WORDS = [
+  'the', 'model', 'answer', 'cost', 'token', 'cache', 'request', 'nova', 'bedrock', 'batch', 'route', 'budget',
+  'latency', 'prompt', 'result', 'cheaper', 'saving', 'policy', 'region', 'spend', 'ledger', 'embedding', 'vector',
+  'local', 'deterministic', 'and', 'of', 'to', 'is', 'a', 'with', 'for',
+];
+
+export interface GeneratedText {
+  readonly text: string;
+  readonly outputTokens: number;
+  readonly stopReason: 'end_turn' | 'max_tokens';
+}
+
+/**
+ * An answer derived only from `hash`: 12 to 120 tokens of words. When `maxTokens` is below the natural
+ * length the text is cut to `maxTokens` tokens and the stop reason is 'max_tokens', as a model would.
+ */
+export function generateText(hash: string, maxTokens: number | undefined): GeneratedText {
+  const dice = seededDice(seedOf(hash));
+  const targetTokens = 12 + Math.floor(dice() * 109);
+  const words: string[] = [];
+  let text = '';
+  while (countTokens(text) < targetTokens) {
+    words.push(WORDS[Math.floor(dice() * WORDS.length)] ?? 'token');
+    text = words.join(' ');
+  }
+  text = `${text.charAt(0).toUpperCase()}${text.slice(1)}.`;
+  const natural = countTokens(text);
+  if (maxTokens !== undefined && maxTokens < natural) {
+    return { text: text.slice(0, maxTokens * 4), outputTokens: maxTokens, stopReason: 'max_tokens' };
+  }
+  return { text, outputTokens: natural, stopReason: 'end_turn' };
+}
+
+/** A unit-length vector derived only from `hash`, rounded to keep bodies small. */
+export function generateEmbedding(hash: string, dimensions: number): number[] {
+  const dice = seededDice(seedOf(hash));
+  const raw = Array.from({ length: dimensions }, () => dice() * 2 - 1);
+  const norm = Math.sqrt(raw.reduce((s, x) => s + x * x, 0)) || 1;
+  return raw.map((x) => Math.round((x / norm) * 1e6) / 1e6);
+}

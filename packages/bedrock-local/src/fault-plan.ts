@@ -1,0 +1,54 @@
+import type { LocalBedrockFault, ResolvedFaults } from './local-bedrock.options';
+import { seededDice } from './seeded-dice';
+
+export interface FaultDecision {
+  /** Answer with an error or drop the socket instead of answering. */
+  readonly fault?: Exclude<LocalBedrockFault, 'slow'> | 'internal-error' | 'unavailable';
+  /** Extra delay before answering. */
+  readonly extraMs: number;
+}
+
+/** Decides each call's fault: first the `failFirst` calls, then seeded dice against the rates. */
+export class FaultPlan {
+  private dice: () => number;
+  private forced = 0;
+
+  constructor(
+    private faults: ResolvedFaults,
+    private readonly seed: number,
+  ) {
+    this.dice = seededDice(seed);
+    this.forced = faults.failFirst;
+  }
+
+  configure(faults: ResolvedFaults): void {
+    this.faults = faults;
+    this.forced = faults.failFirst;
+  }
+
+  reset(): void {
+    this.dice = seededDice(this.seed);
+    this.forced = this.faults.failFirst;
+  }
+
+  next(): FaultDecision {
+    const f = this.faults;
+    if (this.forced > 0) {
+      this.forced -= 1;
+      const kind = f.failFirstWith;
+      if (kind === 'slow') return { extraMs: f.slowMs };
+      return { fault: kind === 'server-error' ? this.serverError() : kind, extraMs: 0 };
+    }
+    // Always draw both numbers so one rate does not shift the sequence of the other.
+    const roll = this.dice();
+    const slow = this.dice() < f.slowRate ? f.slowMs : 0;
+    if (roll < f.throttleRate) return { fault: 'throttle', extraMs: 0 };
+    if (roll < f.throttleRate + f.serverErrorRate) return { fault: this.serverError(), extraMs: 0 };
+    if (roll < f.throttleRate + f.serverErrorRate + f.dropRate) return { fault: 'drop', extraMs: 0 };
+    return { extraMs: slow };
+  }
+
+  private serverError(): 'internal-error' | 'unavailable' {
+    return this.dice() < 0.5 ? 'internal-error' : 'unavailable';
+  }
+}

@@ -1,0 +1,131 @@
+import { NovaCostError } from '@nova-cost/domain';
+
+export interface LocalBedrockLatency {
+  /** Added to every model call. @default 0 */
+  fixedMs?: number;
+  /** Added per output token of the answer. @default 0 */
+  perOutputTokenMs?: number;
+}
+
+/** Which fault the first `failFirst` model calls get. */
+export type LocalBedrockFault = 'throttle' | 'server-error' | 'drop' | 'slow';
+
+export interface LocalBedrockFaults {
+  /** Share 0..1 of model calls answered ThrottlingException 429. @default 0 */
+  throttleRate?: number;
+  /** Share 0..1 answered 5xx (InternalServerException 500 / ServiceUnavailableException 503). @default 0 */
+  serverErrorRate?: number;
+  /** Share 0..1 delayed by `slowMs` extra. @default 0 */
+  slowRate?: number;
+  /** Extra delay of a slow call. @default 1000 */
+  slowMs?: number;
+  /** Share 0..1 whose socket is destroyed without an answer. @default 0 */
+  dropRate?: number;
+  /**
+   * The next N model calls (counted from this configure/reset/start) get the fault `failFirstWith`,
+   * then the rates apply. Deterministic, for "fails twice then succeeds" tests. @default 0
+   */
+  failFirst?: number;
+  /** @default 'throttle' */
+  failFirstWith?: LocalBedrockFault;
+}
+
+export interface LocalBedrockOptions {
+  /** @default 0 (a free port) */
+  port?: number;
+  /** @default '127.0.0.1' */
+  host?: string;
+  latency?: LocalBedrockLatency;
+  faults?: LocalBedrockFaults;
+  /** Seed for the fault dice, so fault tests are reproducible. @default 1 */
+  seed?: number;
+}
+
+export interface ResolvedLatency {
+  readonly fixedMs: number;
+  readonly perOutputTokenMs: number;
+}
+
+export interface ResolvedFaults {
+  readonly throttleRate: number;
+  readonly serverErrorRate: number;
+  readonly slowRate: number;
+  readonly slowMs: number;
+  readonly dropRate: number;
+  readonly failFirst: number;
+  readonly failFirstWith: LocalBedrockFault;
+}
+
+const FAULTS: readonly LocalBedrockFault[] = ['throttle', 'server-error', 'drop', 'slow'];
+
+function bad(message: string): NovaCostError {
+  return new NovaCostError('configuration', message);
+}
+
+function checkObject(value: unknown, name: string): Record<string, unknown> {
+  if (value === undefined) return {};
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw bad(`${name} must be an object, got ${JSON.stringify(value)}`);
+  return value as Record<string, unknown>;
+}
+
+function rate(source: Record<string, unknown>, key: string, name: string, fallback: number): number {
+  const v = source[key];
+  if (v === undefined) return fallback;
+  if (typeof v !== 'number' || !(v >= 0 && v <= 1)) throw bad(`${name}.${key} must be a number from 0 to 1, got ${JSON.stringify(v)}`);
+  return v;
+}
+
+function millis(source: Record<string, unknown>, key: string, name: string, fallback: number): number {
+  const v = source[key];
+  if (v === undefined) return fallback;
+  if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) throw bad(`${name}.${key} must be a finite number >= 0, got ${JSON.stringify(v)}`);
+  return v;
+}
+
+export function resolveLatency(value: unknown, base: ResolvedLatency = { fixedMs: 0, perOutputTokenMs: 0 }): ResolvedLatency {
+  const o = checkObject(value, 'latency');
+  return { fixedMs: millis(o, 'fixedMs', 'latency', base.fixedMs), perOutputTokenMs: millis(o, 'perOutputTokenMs', 'latency', base.perOutputTokenMs) };
+}
+
+export const NO_FAULTS: ResolvedFaults = { throttleRate: 0, serverErrorRate: 0, slowRate: 0, slowMs: 1000, dropRate: 0, failFirst: 0, failFirstWith: 'throttle' };
+
+/** Validates a faults object; absent fields keep their value from `base`. */
+export function resolveFaults(value: unknown, base: ResolvedFaults = NO_FAULTS): ResolvedFaults {
+  const o = checkObject(value, 'faults');
+  const failFirst = o['failFirst'] ?? base.failFirst;
+  if (typeof failFirst !== 'number' || !Number.isInteger(failFirst) || failFirst < 0) throw bad(`faults.failFirst must be an integer >= 0, got ${JSON.stringify(failFirst)}`);
+  const failFirstWith = o['failFirstWith'] ?? base.failFirstWith;
+  if (!FAULTS.includes(failFirstWith as LocalBedrockFault)) throw bad(`faults.failFirstWith must be one of ${FAULTS.join(', ')}, got ${JSON.stringify(failFirstWith)}`);
+  const faults: ResolvedFaults = {
+    throttleRate: rate(o, 'throttleRate', 'faults', base.throttleRate),
+    serverErrorRate: rate(o, 'serverErrorRate', 'faults', base.serverErrorRate),
+    dropRate: rate(o, 'dropRate', 'faults', base.dropRate),
+    slowRate: rate(o, 'slowRate', 'faults', base.slowRate),
+    slowMs: millis(o, 'slowMs', 'faults', base.slowMs),
+    failFirst,
+    failFirstWith: failFirstWith as LocalBedrockFault,
+  };
+  if (faults.throttleRate + faults.serverErrorRate + faults.dropRate > 1) {
+    throw bad(`faults.throttleRate + serverErrorRate + dropRate must not exceed 1, got ${faults.throttleRate + faults.serverErrorRate + faults.dropRate}`);
+  }
+  return faults;
+}
+
+export interface ResolvedOptions {
+  readonly port: number;
+  readonly host: string;
+  readonly latency: ResolvedLatency;
+  readonly faults: ResolvedFaults;
+  readonly seed: number;
+}
+
+export function resolveOptions(options: unknown): ResolvedOptions {
+  const o = checkObject(options, 'options');
+  const port = o['port'] ?? 0;
+  if (typeof port !== 'number' || !Number.isInteger(port) || port < 0 || port > 65535) throw bad(`port must be an integer from 0 to 65535, got ${JSON.stringify(port)}`);
+  const host = o['host'] ?? '127.0.0.1';
+  if (typeof host !== 'string' || host === '') throw bad(`host must be a non-empty string, got ${JSON.stringify(host)}`);
+  const seed = o['seed'] ?? 1;
+  if (typeof seed !== 'number' || !Number.isInteger(seed)) throw bad(`seed must be an integer, got ${JSON.stringify(seed)}`);
+  return { port, host, seed, latency: resolveLatency(o['latency']), faults: resolveFaults(o['faults']) };
+}

@@ -1,0 +1,43 @@
+// Standalone local Bedrock runtime endpoint: `npm run bedrock-local -- --port 4010`.
+import { parseArgs } from 'node:util';
+import { startLocalBedrock } from './start-local-bedrock';
+
+const { values } = parseArgs({
+  options: {
+    port: { type: 'string', default: '4010' },
+    host: { type: 'string', default: '127.0.0.1' },
+    seed: { type: 'string', default: '1' },
+    'latency-ms': { type: 'string', default: '0' },
+    'per-token-ms': { type: 'string', default: '0' },
+    'throttle-rate': { type: 'string', default: '0' },
+    'server-error-rate': { type: 'string', default: '0' },
+    'drop-rate': { type: 'string', default: '0' },
+    'slow-rate': { type: 'string', default: '0' },
+    'slow-ms': { type: 'string', default: '1000' },
+  },
+  strict: true,
+});
+
+const num = (name: keyof typeof values): number => {
+  const n = Number(values[name]);
+  if (values[name] === '' || !Number.isFinite(n)) {
+    console.error(`--${name} must be a number, got ${JSON.stringify(values[name])}`);
+    process.exit(2);
+  }
+  return n;
+};
+
+const bedrock = await startLocalBedrock({
+  port: num('port'),
+  host: values.host,
+  seed: num('seed'),
+  latency: { fixedMs: num('latency-ms'), perOutputTokenMs: num('per-token-ms') },
+  faults: { throttleRate: num('throttle-rate'), serverErrorRate: num('server-error-rate'), dropRate: num('drop-rate'), slowRate: num('slow-rate'), slowMs: num('slow-ms') },
+});
+console.log(`local Bedrock runtime endpoint listening on ${bedrock.url}`);
+
+const stop = (): void => {
+  void bedrock.close().then(() => process.exit(0));
+};
+process.once('SIGINT', stop);
+process.once('SIGTERM', stop);

@@ -1,0 +1,38 @@
+import type { ModelSpec } from '@nova-cost/domain';
+import { answerAnthropicMessages } from './anthropic-messages.responder';
+import { answerConverse } from './converse.responder';
+import { answerCohereEmbedding, answerNovaEmbedding, answerTitanEmbedding } from './embedding.responders';
+import type { AnswerContext, ModelAnswer } from './model-answer';
+import { answerNovaMessages } from './nova-messages.responder';
+import type { PromptCache } from './prompt-cache';
+import { validation } from './wire-error';
+
+const UNSUPPORTED = "This action doesn't support the model that you provided. Try again with a supported text or chat model.";
+
+/** Picks the responder for an operation and a model's body format. */
+export function answerModelCall(
+  operation: 'converse' | 'invoke',
+  spec: ModelSpec,
+  body: Record<string, unknown>,
+  ctx: AnswerContext,
+  cache: PromptCache,
+): ModelAnswer {
+  if (operation === 'converse') {
+    if (spec.kind !== 'text') throw validation(UNSUPPORTED);
+    return answerConverse(body, ctx, cache);
+  }
+  switch (spec.bodyFormat) {
+    case 'nova-messages-v1':
+      return answerNovaMessages(body, ctx, cache);
+    case 'anthropic-messages':
+      return answerAnthropicMessages(body, ctx, cache);
+    case 'titan-embedding':
+      return answerTitanEmbedding(body, ctx);
+    case 'nova-embedding':
+      return answerNovaEmbedding(body, ctx);
+    case 'cohere-embedding':
+      return answerCohereEmbedding(body, ctx);
+    case 'nova-sonic':
+      throw validation('Nova Sonic is only available through InvokeModelWithBidirectionalStream.');
+  }
+}

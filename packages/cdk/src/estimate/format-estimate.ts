@@ -6,7 +6,7 @@ const usd = (n: number) => `$${n.toFixed(2)}`;
 export function formatEstimate(estimate: MonthlyCostEstimate, title = 'Monthly infrastructure floor'): string {
   const out = [`${title} — ${estimate.region}, prices ${estimate.priceTableVersion} (no traffic; usage-priced parts excluded)`];
   for (const line of estimate.lines) {
-    out.push(`  [${line.category}] ${line.item}: ${line.quantity.toFixed(1)} ${line.unit} × ${line.unitPriceUsd} = ${usd(line.monthlyUsd)}`);
+    out.push(`  [${line.category}] ${line.item}: ${line.quantity.toFixed(1)} ${line.unit} × ${Number(line.unitPriceUsd.toPrecision(6))} = ${usd(line.monthlyUsd)}`);
   }
   for (const [category, amount] of Object.entries(estimate.byCategory)) out.push(`  ${category}: ${usd(amount)}`);
   out.push(`  total: ${usd(estimate.totalUsd)}${estimate.budgetUsd === undefined ? '' : ` of budget ${usd(estimate.budgetUsd)}`}`);

@@ -1,0 +1,3 @@
+export * from './app';
+export * from './nova-cost.stack';
+export * from './gateway-image';

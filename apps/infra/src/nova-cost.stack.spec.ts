@@ -1,0 +1,120 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { Validations, type App } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { buildApp } from './app';
+import type { NovaCostStack } from './nova-cost.stack';
+
+/** Every acknowledgement recorded in the tree: rule id → reason. */
+function acknowledgements(app: App): Array<{ path: string; id: string; reason: string }> {
+  return app.node.findAll().flatMap((c) =>
+    c.node.metadata
+      .filter((m) => m.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY)
+      .flatMap((m) => Object.entries(m.data as Record<string, string>).map(([id, reason]) => ({ path: c.node.path, id, reason }))),
+  );
+}
+
+describe('NovaCost app', () => {
+  describe('having the defaults (internal endpoint, ap-northeast-1)', () => {
+    let app: App;
+    let stack: NovaCostStack;
+    let template: Template;
+    beforeAll(() => {
+      ({ app, stack } = buildApp({ env: { region: 'ap-northeast-1' }, alertEmails: ['finops@example.com'] }));
+      // A full synth runs the registered AwsSolutions plugin; any unacknowledged finding throws here.
+      app.synth();
+      template = Template.fromStack(stack);
+    });
+
+    it('has zero unacknowledged AwsSolutions findings', () => {
+      expect(new AwsSolutionsChecks().validateScope(app).violations).toEqual([]);
+    });
+
+    it('gives every acknowledgement a written reason', () => {
+      const acks = acknowledgements(app);
+      expect(acks.length).toBeGreaterThan(5);
+      for (const ack of acks) expect(ack.reason.length, `${ack.id} at ${ack.path}`).toBeGreaterThan(40);
+    });
+
+    it('passes the Redis primary endpoint to the gateway as a rediss:// REDIS_URL', () => {
+      const [taskDefinition] = Object.values(template.findResources('AWS::ECS::TaskDefinition'));
+      const env = taskDefinition!.Properties.ContainerDefinitions[0].Environment as Array<{ Name: string; Value: unknown }>;
+      const redisUrl = JSON.stringify(env.find((e) => e.Name === 'REDIS_URL')?.Value);
+      expect(redisUrl).toMatch(/rediss:\/\//);
+      expect(redisUrl).toMatch(/CacheReplicationGroup\w+","PrimaryEndPoint.Address"/);
+    });
+
+    it('lets only the gateway service reach Redis, which sits in private subnets with transit encryption', () => {
+      const serviceSg = Object.keys(template.findResources('AWS::EC2::SecurityGroup')).find((id) => id.startsWith('GatewayService'));
+      const redisIngress = Object.values(template.findResources('AWS::EC2::SecurityGroupIngress', { Properties: { FromPort: 6379 } }));
+      expect(redisIngress.map((r) => r.Properties.SourceSecurityGroupId)).toEqual([{ 'Fn::GetAtt': [serviceSg, 'GroupId'] }]);
+      template.hasResourceProperties('AWS::ElastiCache::ReplicationGroup', { TransitEncryptionEnabled: true, NumCacheClusters: 2 });
+    });
+
+    it('builds the gateway image from the repository, staged without node_modules', () => {
+      template.hasResourceProperties('AWS::ECS::TaskDefinition', {
+        ContainerDefinitions: [Match.objectLike({ Image: { 'Fn::Sub': Match.stringLikeRegexp('cdk-hnb659fds-container-assets') } })],
+      });
+      const assembly = app.synth();
+      const manifest = JSON.parse(fs.readFileSync(path.join(assembly.directory, `${stack.artifactId}.assets.json`), 'utf8'));
+      const [image] = Object.values(manifest.dockerImages) as Array<{ source: { directory: string; dockerFile: string } }>;
+      expect(image!.source.dockerFile).toBe('apps/infra/docker/gateway.Dockerfile');
+      const staged = path.join(assembly.directory, image!.source.directory);
+      expect(fs.existsSync(path.join(staged, 'apps/infra/docker/gateway.Dockerfile'))).toBe(true);
+      expect(fs.existsSync(path.join(staged, 'package-lock.json'))).toBe(true);
+      expect(fs.existsSync(path.join(staged, 'node_modules'))).toBe(false);
+      expect(fs.existsSync(path.join(staged, 'packages/cdk/node_modules'))).toBe(false);
+    });
+
+    it('runs the service on the Spot mix and after the capacity-provider association', () => {
+      const association = Object.keys(template.findResources('AWS::ECS::ClusterCapacityProviderAssociations'));
+      const [service] = Object.values(template.findResources('AWS::ECS::Service'));
+      expect(service!.DependsOn).toEqual(expect.arrayContaining(association));
+      expect(service!.Properties.CapacityProviderStrategy).toEqual([
+        { CapacityProvider: 'FARGATE_SPOT', Weight: 4, Base: 0 },
+        { CapacityProvider: 'FARGATE', Weight: 1, Base: 2 },
+      ]);
+    });
+
+    it('composes the bucket, both tables, the 10,000 USD budget and the dashboard, with an internal ALB and no CloudFront', () => {
+      template.resourceCountIs('AWS::S3::Bucket', 1);
+      template.resourceCountIs('AWS::DynamoDB::Table', 2);
+      template.hasResourceProperties('AWS::Budgets::Budget', { Budget: Match.objectLike({ BudgetLimit: { Amount: 10000, Unit: 'USD' } }) });
+      template.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
+      template.hasResourceProperties('AWS::ElasticLoadBalancingV2::LoadBalancer', { Scheme: 'internal' });
+      template.resourceCountIs('AWS::CloudFront::Distribution', 0);
+    });
+
+    it('lets the task role invoke only the default Nova models in the stack region', () => {
+      const policies = Object.values(template.findResources('AWS::IAM::Policy'));
+      const bedrock = policies.flatMap((p) => p.Properties.PolicyDocument.Statement).filter((s) => JSON.stringify(s.Action).includes('bedrock'));
+      expect(bedrock).toHaveLength(1);
+      expect(JSON.stringify(bedrock[0].Resource)).toMatch(/bedrock:ap-northeast-1::foundation-model\/amazon.nova-micro-v1:0/);
+      expect((bedrock[0].Resource as unknown[]).length).toBe(3);
+    });
+  });
+
+  describe('having a public endpoint', () => {
+    let app: App;
+    let template: Template;
+    beforeAll(() => {
+      const built = buildApp({ env: { region: 'us-east-1' }, alertEmails: ['a@example.com'], publicEndpoint: true, natGateways: 2, monthlyBudgetUsd: 500 });
+      app = built.app;
+      app.synth();
+      template = Template.fromStack(built.stack);
+    });
+
+    it('puts CloudFront in front of an internet-facing ALB and still has zero unacknowledged findings', () => {
+      template.hasResourceProperties('AWS::ElasticLoadBalancingV2::LoadBalancer', { Scheme: 'internet-facing' });
+      template.resourceCountIs('AWS::CloudFront::Distribution', 1);
+      expect(new AwsSolutionsChecks().validateScope(app).violations).toEqual([]);
+    });
+
+    it('applies the NAT count and budget overrides', () => {
+      template.resourceCountIs('AWS::EC2::NatGateway', 2);
+      template.hasResourceProperties('AWS::Budgets::Budget', { Budget: Match.objectLike({ BudgetLimit: { Amount: 500, Unit: 'USD' } }) });
+    });
+  });
+});

@@ -99,7 +99,7 @@ export class NovaCostStack extends Stack {
       protocol: elbv2.ApplicationProtocol.HTTP,
       targets: [this.gateway.service],
       deregistrationDelay: Duration.seconds(30),
-      healthCheck: { path: '/health', healthyHttpCodes: '200', interval: Duration.seconds(15) },
+      healthCheck: { path: this.gateway.healthCheckPath, healthyHttpCodes: '200', interval: Duration.seconds(15) },
     });
     this.frontDoor =
       publicEndpoint && (props.cloudFront ?? true)

@@ -141,6 +141,7 @@ describe(CostOptimizedFargateService, () => {
       [{ minTasks: 5, maxTasks: 2 }, /minTasks/],
       [{ peakMinTasks: 60 }, /peakMinTasks/],
       [{ stopTimeout: Duration.seconds(121) }, /stopTimeout must be at most 120 s/],
+      [{ peakStart: { hour: 24, minute: 0 } }, /hour 0..23 and a minute 0..59, got 24:0/],
     ])('refuses %o', (props, message) => {
       expect(() => synth(props)).toThrow(message);
       expect(() => synth(props)).toThrow(NovaCostError);

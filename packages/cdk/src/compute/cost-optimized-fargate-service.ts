@@ -78,6 +78,8 @@ export class CostOptimizedFargateService extends Construct {
   readonly scaling: ecs.ScalableTaskCount;
   readonly logGroup: logs.LogGroup;
   readonly containerPort: number;
+  /** The path the container health check probes; give it to load balancer target groups too. */
+  readonly healthCheckPath: string;
 
   constructor(scope: Construct, id: string, props: CostOptimizedFargateServiceProps) {
     super(scope, id);
@@ -87,7 +89,14 @@ export class CostOptimizedFargateService extends Construct {
     const stopTimeout = props.stopTimeout ?? Duration.seconds(120);
     validate({ minTasks, maxTasks, peakMinTasks, stopTimeoutSeconds: stopTimeout.toSeconds() });
     this.containerPort = props.containerPort ?? 8080;
-    const healthCheckPath = props.healthCheckPath ?? '/health';
+    const healthCheckPath = (this.healthCheckPath = props.healthCheckPath ?? '/health');
+    const peakStart = props.peakStart ?? { hour: 8, minute: 30 };
+    const peakEnd = props.peakEnd ?? { hour: 22, minute: 0 };
+    for (const t of [peakStart, peakEnd]) {
+      if (!Number.isInteger(t.hour) || !Number.isInteger(t.minute) || t.hour < 0 || t.hour > 23 || t.minute < 0 || t.minute > 59) {
+        throw new NovaCostError('configuration', `peakStart and peakEnd need an hour 0..23 and a minute 0..59, got ${t.hour}:${t.minute}`);
+      }
+    }
 
     props.cluster.enableFargateCapacityProviders();
 
@@ -146,8 +155,6 @@ export class CostOptimizedFargateService extends Construct {
       ...cooldowns,
     });
     const timeZone = props.timeZone ?? TimeZone.ASIA_TOKYO;
-    const peakStart = props.peakStart ?? { hour: 8, minute: 30 };
-    const peakEnd = props.peakEnd ?? { hour: 22, minute: 0 };
     this.scaling.scaleOnSchedule('ScaleUpMorning', {
       schedule: appscaling.Schedule.cron({ hour: String(peakStart.hour), minute: String(peakStart.minute) }),
       minCapacity: peakMinTasks,

@@ -1,14 +1,17 @@
-import { NovaCostError } from '@nova-cost/domain';
+import { NovaCostError, type CostCategory } from '@nova-cost/domain';
 import { splitTasks, type StrategyItem } from './capacity-split';
 import { numberProp, referencedLogicalIds, resourcesOfType, type CfnTemplate } from './cfn-template';
 import { dailyCronMinuteOfDay, floorHoursPerDay, type ScheduledFloor } from './daily-schedule';
 import { HOURS_PER_MONTH, INFRA_PRICES_2025_06, type InfraPriceTable, type RegionInfraPrices } from './infra-price-table';
 
-/** The bill's categories; Bedrock itself is usage-priced and estimated elsewhere (the spend ledger). */
-export type CostCategory = 'compute' | 'storage' | 'network' | 'monitoring';
+/**
+ * The bill's categories an infrastructure floor has: the domain's, less Bedrock (usage-priced, tracked by the spend
+ * ledger), plus monitoring, which the design document counts under "network & other".
+ */
+export type EstimateCategory = Exclude<CostCategory, 'bedrock'> | 'monitoring';
 
 export interface EstimateLine {
-  readonly category: CostCategory;
+  readonly category: EstimateCategory;
   /** What is billed, e.g. 'Fargate vCPU-hours (Spot) of Service'. */
   readonly item: string;
   readonly quantity: number;
@@ -21,7 +24,7 @@ export interface MonthlyCostEstimate {
   readonly region: string;
   readonly priceTableVersion: string;
   readonly lines: readonly EstimateLine[];
-  readonly byCategory: Readonly<Record<CostCategory, number>>;
+  readonly byCategory: Readonly<Record<EstimateCategory, number>>;
   readonly totalUsd: number;
   /** The monthly budget found in the template (AWS::Budgets::Budget), if any. */
   readonly budgetUsd: number | undefined;
@@ -55,7 +58,7 @@ export function estimateMonthlyCost(template: CfnTemplate, options: EstimateOpti
   }
   const lines: EstimateLine[] = [];
   const notes: string[] = [];
-  const add = (category: CostCategory, item: string, quantity: number, unit: string, unitPriceUsd: number) => {
+  const add = (category: EstimateCategory, item: string, quantity: number, unit: string, unitPriceUsd: number) => {
     if (quantity > 0) lines.push({ category, item, quantity, unit, unitPriceUsd, monthlyUsd: quantity * unitPriceUsd });
   };
 
@@ -87,7 +90,7 @@ export function estimateMonthlyCost(template: CfnTemplate, options: EstimateOpti
   const dashboards = resourcesOfType(template, 'AWS::CloudWatch::Dashboard').length;
   add('monitoring', 'CloudWatch dashboards', dashboards, 'dashboard-months', prices.dashboardMonth.usd);
 
-  const byCategory: Record<CostCategory, number> = { compute: 0, storage: 0, network: 0, monitoring: 0 };
+  const byCategory: Record<EstimateCategory, number> = { compute: 0, storage: 0, network: 0, monitoring: 0 };
   for (const line of lines) byCategory[line.category] += line.monthlyUsd;
   const totalUsd = lines.reduce((sum, l) => sum + l.monthlyUsd, 0);
   const budgetUsd = options.budgetUsd ?? templateBudget(template);
@@ -103,7 +106,7 @@ export function estimateMonthlyCost(template: CfnTemplate, options: EstimateOpti
   };
 }
 
-type Add = (category: CostCategory, item: string, quantity: number, unit: string, unitPriceUsd: number) => void;
+type Add = (category: EstimateCategory, item: string, quantity: number, unit: string, unitPriceUsd: number) => void;
 
 function fargate(template: CfnTemplate, prices: RegionInfraPrices, add: Add, notes: string[]): void {
   const targets = resourcesOfType(template, 'AWS::ApplicationAutoScaling::ScalableTarget').filter(

@@ -1,7 +1,8 @@
 import { App, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as s3 from 'aws-cdk-lib/aws-s3';
-import { beforeAll, describe, it } from 'vitest';
+import { NovaCostError } from '@nova-cost/domain';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { ContentBucket, type ContentBucketProps } from './content-bucket';
 
 function synth(props?: ContentBucketProps): Template {
@@ -95,6 +96,19 @@ describe(ContentBucket, () => {
           ],
         },
       });
+    });
+  });
+
+  describe('misuse', () => {
+    it.each<[ContentBucketProps, RegExp]>([
+      [{ archiveAccessDays: 30 }, /90 <= archiveAccessDays <= 730/],
+      [{ archiveAccessDays: 200, deepArchiveAccessDays: 190 }, /deep after archive, got 200 and 190/],
+      [{ processedAudioInfrequentAccessDays: 10 }, /processedAudioInfrequentAccessDays >= 30/],
+      [{ processedAudioInfrequentAccessDays: 60, processedAudioGlacierDays: 60 }, /Glacier after it, got 60 and 60/],
+      [{ tempPrefix: '' }, /must not be empty/],
+    ])('refuses %o', (props, message) => {
+      expect(() => synth(props)).toThrow(message);
+      expect(() => synth(props)).toThrow(NovaCostError);
     });
   });
 });

@@ -1,5 +1,6 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as s3 from 'aws-cdk-lib/aws-s3';
+import { NovaCostError } from '@nova-cost/domain';
 import { Construct } from 'constructs';
 
 export interface ContentBucketProps {
@@ -40,6 +41,26 @@ export class ContentBucket extends Construct {
     super(scope, id);
     const audioPrefix = props.processedAudioPrefix ?? 'audio/processed/';
     const tempPrefix = props.tempPrefix ?? 'temp/';
+    const archive = props.archiveAccessDays ?? 90;
+    const deepArchive = props.deepArchiveAccessDays ?? 180;
+    const infrequent = props.processedAudioInfrequentAccessDays ?? 30;
+    const glacier = props.processedAudioGlacierDays ?? 90;
+    // S3's own limits, checked here so they fail at synth rather than halfway through a deploy.
+    if (archive < 90 || archive > 730 || deepArchive < 180 || deepArchive > 730 || deepArchive <= archive) {
+      throw new NovaCostError(
+        'configuration',
+        `Intelligent-Tiering needs 90 <= archiveAccessDays <= 730 and 180 <= deepArchiveAccessDays <= 730 with deep after archive, got ${archive} and ${deepArchive}`,
+      );
+    }
+    if (infrequent < 30 || glacier <= infrequent) {
+      throw new NovaCostError(
+        'configuration',
+        `processed audio needs processedAudioInfrequentAccessDays >= 30 and Glacier after it, got ${infrequent} and ${glacier}`,
+      );
+    }
+    if (audioPrefix === '' || tempPrefix === '') {
+      throw new NovaCostError('configuration', 'processedAudioPrefix and tempPrefix must not be empty: an empty prefix matches the whole bucket');
+    }
     this.bucket = new s3.Bucket(this, 'Bucket', {
       encryption: s3.BucketEncryption.S3_MANAGED,
       enforceSSL: true,
@@ -51,8 +72,8 @@ export class ContentBucket extends Construct {
       intelligentTieringConfigurations: [
         {
           name: 'archive-cold-objects',
-          archiveAccessTierTime: Duration.days(props.archiveAccessDays ?? 90),
-          deepArchiveAccessTierTime: Duration.days(props.deepArchiveAccessDays ?? 180),
+          archiveAccessTierTime: Duration.days(archive),
+          deepArchiveAccessTierTime: Duration.days(deepArchive),
         },
       ],
       lifecycleRules: [
@@ -72,11 +93,11 @@ export class ContentBucket extends Construct {
           transitions: [
             {
               storageClass: s3.StorageClass.INFREQUENT_ACCESS,
-              transitionAfter: Duration.days(props.processedAudioInfrequentAccessDays ?? 30),
+              transitionAfter: Duration.days(infrequent),
             },
             {
               storageClass: s3.StorageClass.GLACIER,
-              transitionAfter: Duration.days(props.processedAudioGlacierDays ?? 90),
+              transitionAfter: Duration.days(glacier),
             },
           ],
         },

@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Validations, type App } from 'aws-cdk-lib';
+import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -115,6 +116,15 @@ describe('NovaCost app', () => {
     it('applies the NAT count and budget overrides', () => {
       template.resourceCountIs('AWS::EC2::NatGateway', 2);
       template.hasResourceProperties('AWS::Budgets::Budget', { Budget: Match.objectLike({ BudgetLimit: { Amount: 500, Unit: 'USD' } }) });
+    });
+  });
+
+  describe('having a resource nobody acknowledged', () => {
+    it('fails the synth, naming the rule', () => {
+      const { app, stack } = buildApp({ env: { region: 'us-east-1' }, alertEmails: ['a@example.com'] });
+      new s3.Bucket(stack, 'Unreviewed', { enforceSSL: true });
+      expect(() => app.synth()).toThrow(/AwsSolutions-S1/);
+      expect(new AwsSolutionsChecks().validateScope(app).violations.map((v) => v.ruleName)).toEqual(['AwsSolutions-S1']);
     });
   });
 });

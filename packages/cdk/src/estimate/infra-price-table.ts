@@ -16,6 +16,8 @@ export interface RegionInfraPrices {
   readonly natGatewayHour: SourcedPrice;
   readonly interfaceEndpointAzHour: SourcedPrice;
   readonly albHour: SourcedPrice;
+  /** Every public IPv4 address (NAT gateway EIPs, internet-facing load balancer nodes). */
+  readonly publicIpv4Hour: SourcedPrice;
   readonly dynamodbRcuHour: SourcedPrice;
   readonly dynamodbWcuHour: SourcedPrice;
   /** Per node type, e.g. 'cache.t4g.small'. */
@@ -50,6 +52,7 @@ export const INFRA_PRICES_2025_06: InfraPriceTable = {
       natGatewayHour: p(0.045, 'NAT gateway-hour', VPC),
       interfaceEndpointAzHour: p(0.01, 'endpoint-AZ-hour', PRIVATELINK),
       albHour: p(0.0225, 'ALB-hour (LCUs extra)', ELB),
+      publicIpv4Hour: p(0.005, 'public IPv4-hour', VPC),
       dynamodbRcuHour: p(0.00013, 'RCU-hour', DDB),
       dynamodbWcuHour: p(0.00065, 'WCU-hour', DDB),
       elasticacheNodeHour: {
@@ -67,6 +70,7 @@ export const INFRA_PRICES_2025_06: InfraPriceTable = {
       natGatewayHour: p(0.062, 'NAT gateway-hour', VPC),
       interfaceEndpointAzHour: p(0.014, 'endpoint-AZ-hour', PRIVATELINK),
       albHour: p(0.0243, 'ALB-hour (LCUs extra)', ELB),
+      publicIpv4Hour: p(0.005, 'public IPv4-hour', VPC),
       dynamodbRcuHour: p(0.0001484, 'RCU-hour', DDB),
       dynamodbWcuHour: p(0.000742, 'WCU-hour', DDB),
       elasticacheNodeHour: {

@@ -54,10 +54,10 @@ describe(estimateMonthlyCost, () => {
       expect(estimate.byCategory.compute).toBeCloseTo(98.84, 2);
     });
 
-    it('prices one NAT gateway and the bedrock-runtime endpoint in 2 AZs', () => {
+    it('prices one NAT gateway with its public IPv4 address and the bedrock-runtime endpoint in 2 AZs', () => {
       const estimate = estimateMonthlyCost(template, { region: 'us-east-1' });
-      // NAT: 730 h × $0.045 = 32.85. Endpoint: 2 AZ × 730 h × $0.01 = 14.60.
-      expect(estimate.byCategory.network).toBeCloseTo(32.85 + 14.6, 9);
+      // NAT: 730 h × $0.045 = 32.85; its Elastic IP: 730 h × $0.005 = 3.65. Endpoint: 2 AZ × 730 h × $0.01 = 14.60.
+      expect(estimate.byCategory.network).toBeCloseTo(32.85 + 3.65 + 14.6, 9);
     });
 
     it('prices the read model at its autoscaling floor and the cache nodes', () => {
@@ -70,8 +70,8 @@ describe(estimateMonthlyCost, () => {
 
     it('totals the categories and stays under the 10,000 USD budget found in the template', () => {
       const estimate = estimateMonthlyCost(template, { region: 'us-east-1' });
-      // 98.8401 + 47.45 + 51.9395 + 3 = 201.2296
-      expect(estimate.totalUsd).toBeCloseTo(201.2296, 3);
+      // 98.8401 + 51.10 + 51.9395 + 3 = 204.8796
+      expect(estimate.totalUsd).toBeCloseTo(204.8796, 3);
       expect(estimate).toMatchObject({ budgetUsd: 10000, exceedsBudget: false, priceTableVersion: '2025-06', notes: [] });
       expect(formatEstimate(estimate)).not.toMatch(/WARNING/);
     });
@@ -79,15 +79,26 @@ describe(estimateMonthlyCost, () => {
     it('warns when the floor exceeds a smaller budget', () => {
       const estimate = estimateMonthlyCost(template, { region: 'us-east-1', budgetUsd: 150 });
       expect(estimate.exceedsBudget).toBe(true);
-      expect(formatEstimate(estimate)).toMatch(/WARNING: the estimated floor \$201\.23 exceeds the monthly budget \$150\.00/);
+      expect(formatEstimate(estimate)).toMatch(/WARNING: the estimated floor \$204\.88 exceeds the monthly budget \$150\.00/);
     });
   });
 
   describe('having ap-northeast-1 prices', () => {
     it('prices the same NAT gateway at the Tokyo rate', () => {
       const estimate = estimateMonthlyCost(template, { region: 'ap-northeast-1' });
-      // NAT 730 × 0.062 = 45.26; endpoint 2 × 730 × 0.014 = 20.44.
-      expect(estimate.byCategory.network).toBeCloseTo(45.26 + 20.44, 9);
+      // NAT 730 × 0.062 = 45.26; Elastic IP 730 × 0.005 = 3.65; endpoint 2 × 730 × 0.014 = 20.44.
+      expect(estimate.byCategory.network).toBeCloseTo(45.26 + 3.65 + 20.44, 9);
+    });
+  });
+
+  describe('having an internet-facing load balancer', () => {
+    it('adds the ALB hours and one public IPv4 address per AZ', () => {
+      const estimate = estimateMonthlyCost(
+        { Resources: { Alb: { Type: 'AWS::ElasticLoadBalancingV2::LoadBalancer', Properties: { Scheme: 'internet-facing', Subnets: ['a', 'b'] } } } },
+        { region: 'us-east-1' },
+      );
+      // 730 × 0.0225 = 16.425; 2 × 730 × 0.005 = 7.30.
+      expect(estimate.byCategory.network).toBeCloseTo(16.425 + 7.3, 9);
     });
   });
 

@@ -71,8 +71,16 @@ export function estimateMonthlyCost(template: CfnTemplate, options: EstimateOpti
     const azs = Array.isArray(r.Properties.SubnetIds) ? r.Properties.SubnetIds.length : 1;
     add('network', `interface endpoint ${id} (${azs} AZ)`, azs * HOURS_PER_MONTH, 'endpoint-AZ-hours', prices.interfaceEndpointAzHour.usd);
   }
-  for (const [id] of resourcesOfType(template, 'AWS::ElasticLoadBalancingV2::LoadBalancer')) {
+  for (const [id] of resourcesOfType(template, 'AWS::EC2::EIP')) {
+    add('network', `public IPv4 ${id}`, HOURS_PER_MONTH, 'hours', prices.publicIpv4Hour.usd);
+  }
+  for (const [id, r] of resourcesOfType(template, 'AWS::ElasticLoadBalancingV2::LoadBalancer')) {
     add('network', `load balancer ${id}`, HOURS_PER_MONTH, 'hours', prices.albHour.usd);
+    // An internet-facing ALB holds one public IPv4 address per subnet (AZ) it spans.
+    if (r.Properties?.Scheme !== 'internal') {
+      const azs = Array.isArray(r.Properties?.Subnets) ? r.Properties.Subnets.length : 1;
+      add('network', `public IPv4 of load balancer ${id} (${azs} AZ)`, azs * HOURS_PER_MONTH, 'hours', prices.publicIpv4Hour.usd);
+    }
   }
   dynamodb(template, prices, add);
   for (const [id, r] of resourcesOfType(template, 'AWS::ElastiCache::ReplicationGroup')) {

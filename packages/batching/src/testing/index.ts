@@ -2,5 +2,5 @@
 export { HttpModelInvoker } from './http-model-invoker';
 export { ScriptedModelInvoker, cohereAnswer, throttled, flushMicrotasks } from './scripted-model-invoker';
 export type { RecordedCall, Step } from './scripted-model-invoker';
-export { startStandInBedrock } from './stand-in-bedrock-endpoint';
-export type { StandInEndpoint, StandInOptions, StandInStats } from './stand-in-bedrock-endpoint';
+export { startRateLimitedEndpoint } from './rate-limited-endpoint';
+export type { RateLimitedEndpoint, RateLimitedEndpointOptions } from './rate-limited-endpoint';

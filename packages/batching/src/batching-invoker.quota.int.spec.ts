@@ -1,0 +1,47 @@
+import { NovaCostError } from '@nova-cost/domain';
+import type { InvocationRequest } from '@nova-cost/domain';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BatchingInvoker } from './batching-invoker';
+import { HttpModelInvoker } from './testing/http-model-invoker';
+import { startRateLimitedEndpoint } from './testing/rate-limited-endpoint';
+import type { RateLimitedEndpoint } from './testing/rate-limited-endpoint';
+
+// An endpoint that throttles above a rate, as a Bedrock quota does (bedrock-local throttles a random share).
+let endpoint: RateLimitedEndpoint;
+let upstream: HttpModelInvoker;
+
+beforeAll(async () => {
+  // 10 calls in any 500 ms: 1,200 a minute.
+  endpoint = await startRateLimitedEndpoint({ latencyMs: 5, requestsPerWindow: 10, windowMs: 500 });
+  upstream = new HttpModelInvoker(endpoint.url);
+});
+afterAll(async () => {
+  await endpoint.close();
+});
+
+const ask = (n: number): InvocationRequest => ({
+  tenantId: 'acme',
+  modelId: 'amazon.nova-micro-v1:0',
+  operation: 'converse',
+  body: { messages: [{ role: 'user', content: [{ text: `quota ${n}` }] }] },
+});
+
+describe('BatchingInvoker with a requests-per-minute quota, against an endpoint that enforces the rate', () => {
+  it('waits for capacity, so the endpoint throttles nothing', async () => {
+    endpoint.reset();
+    // 720 a minute with a burst of 2: at most 2 + 6 calls in any 500 ms, room for calls the network bunches up.
+    const batcher = new BatchingInvoker(upstream, { concurrency: 16, retry: { maxAttempts: 1 }, quotas: { default: { requestsPerMinute: 720, burstSeconds: 0.2 } } });
+    const outcomes = await Promise.allSettled(Array.from({ length: 24 }, (_, n) => batcher.invoke(ask(n))));
+    expect(outcomes.filter((o) => o.status === 'rejected')).toEqual([]);
+    expect(endpoint.stats()).toEqual({ calls: 24, throttled: 0 });
+  });
+
+  it('is throttled without the quota (the control)', async () => {
+    endpoint.reset();
+    const batcher = new BatchingInvoker(upstream, { concurrency: 16, retry: { maxAttempts: 1 } });
+    const outcomes = await Promise.allSettled(Array.from({ length: 24 }, (_, n) => batcher.invoke(ask(n))));
+    const throttled = outcomes.filter((o) => o.status === 'rejected' && NovaCostError.is(o.reason, 'throttled'));
+    expect(throttled.length).toBe(endpoint.stats().throttled);
+    expect(throttled.length).toBeGreaterThan(0);
+  });
+});

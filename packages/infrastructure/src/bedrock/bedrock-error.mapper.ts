@@ -1,0 +1,71 @@
+import type { NovaCostErrorKind } from '@nova-cost/domain';
+import { NovaCostError } from '@nova-cost/domain';
+
+// Bedrock runtime exception names (x-amzn-errortype) → what the caller can do about them.
+const BY_AWS_NAME: Readonly<Record<string, NovaCostErrorKind>> = {
+  ThrottlingException: 'throttled',
+  ServiceQuotaExceededException: 'throttled',
+  ValidationException: 'validation',
+  ModelTimeoutException: 'timeout',
+  ServiceUnavailableException: 'upstream-unavailable',
+  InternalServerException: 'upstream-unavailable',
+  ModelNotReadyException: 'upstream-unavailable',
+  ModelErrorException: 'upstream-unavailable',
+  AccessDeniedException: 'access-denied',
+  UnrecognizedClientException: 'access-denied',
+  ExpiredTokenException: 'access-denied',
+  ResourceNotFoundException: 'not-found',
+  TimeoutError: 'timeout',
+};
+
+const NETWORK_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'ERR_HTTP2_STREAM_ERROR', 'ERR_HTTP2_SESSION_ERROR', 'ERR_HTTP2_GOAWAY_SESSION', 'ERR_STREAM_PREMATURE_CLOSE']);
+
+export interface BedrockCallContext {
+  readonly modelId: string;
+  readonly operation: 'converse' | 'invoke';
+  /** The caller's signal: when it is aborted, the failure is the caller's abort whatever the SDK threw. */
+  readonly signal?: AbortSignal;
+}
+
+interface SdkErrorShape {
+  name?: unknown;
+  code?: unknown;
+  message?: unknown;
+  $fault?: unknown;
+  $metadata?: { httpStatusCode?: number; requestId?: string; attempts?: number };
+}
+
+function kindOf(error: SdkErrorShape): NovaCostErrorKind {
+  const name = typeof error.name === 'string' ? error.name : '';
+  // The HTTP handler renames connection resets to TimeoutError (so the SDK retries them): the code tells.
+  if (typeof error.code === 'string' && NETWORK_CODES.has(error.code)) return 'upstream-unavailable';
+  const known = BY_AWS_NAME[name];
+  if (known) return known;
+  if (name === 'AbortError') return 'aborted';
+  if (typeof error.code === 'string' && (error.code === 'ETIMEDOUT' || error.code === 'ESOCKETTIMEDOUT')) return 'timeout';
+  if (typeof error.message === 'string' && /socket hang up|ECONNRESET|stream (was )?(closed|reset)/i.test(error.message)) return 'upstream-unavailable';
+  const status = error.$metadata?.httpStatusCode;
+  if (error.$fault === 'server' || (status !== undefined && status >= 500)) return 'upstream-unavailable';
+  if (status === 429) return 'throttled';
+  if (status === 403 || status === 401) return 'access-denied';
+  if (status === 404) return 'not-found';
+  if (status !== undefined && status >= 400) return 'validation';
+  return 'internal';
+}
+
+/** The one place where errors of the AWS SDK (and the network under it) become NovaCostError. */
+export function mapBedrockError(error: unknown, context: BedrockCallContext): NovaCostError {
+  if (NovaCostError.is(error)) return error;
+  const details: Record<string, string | number | boolean> = { modelId: context.modelId, operation: context.operation };
+  if (context.signal?.aborted) {
+    return new NovaCostError('aborted', `Bedrock ${context.operation} on ${context.modelId} was aborted by the caller`, { cause: error, details });
+  }
+  const shape: SdkErrorShape = typeof error === 'object' && error !== null ? (error as SdkErrorShape) : {};
+  const kind = kindOf(shape);
+  if (typeof shape.name === 'string') details['awsErrorName'] = shape.name;
+  if (shape.$metadata?.requestId) details['requestId'] = shape.$metadata.requestId;
+  if (shape.$metadata?.httpStatusCode !== undefined) details['httpStatusCode'] = shape.$metadata.httpStatusCode;
+  if (shape.$metadata?.attempts !== undefined) details['attempts'] = shape.$metadata.attempts;
+  const reason = typeof shape.message === 'string' && shape.message !== '' ? shape.message : String(error);
+  return new NovaCostError(kind, `Bedrock ${context.operation} on ${context.modelId} failed (${kind}): ${reason.slice(0, 300)}`, { cause: error, details });
+}

@@ -1,0 +1,89 @@
+import type { BedrockRuntimeClient } from '@aws-sdk/client-bedrock-runtime';
+import { NovaCostError } from '@nova-cost/domain';
+
+/** Static credentials; absent means the SDK's default provider chain (env, profile, container, instance role). */
+export interface BedrockCredentials {
+  readonly accessKeyId: string;
+  readonly secretAccessKey: string;
+  readonly sessionToken?: string;
+}
+
+/** Build the SDK client from these settings… */
+export interface BedrockClientSettings {
+  /** AWS region to call, e.g. 'us-east-1'. Required: the app decides (usually from AWS_REGION). */
+  readonly region: string;
+  /** Endpoint URL override, e.g. the local Bedrock endpoint's `url`. @default the regional Bedrock runtime endpoint */
+  readonly endpoint?: string;
+  /** @default the SDK's default credential provider chain */
+  readonly credentials?: BedrockCredentials;
+  /** The SDK retry strategy. 'adaptive' adds client-side rate limiting on throttles. @default 'standard' */
+  readonly retryMode?: 'standard' | 'adaptive';
+  /** Attempts per call, first one included (1 = no retry). @default 3 */
+  readonly maxAttempts?: number;
+  /** Time limit of one HTTP attempt; a timed-out attempt is retried, the last one fails as 'timeout'. @default 60000 */
+  readonly requestTimeoutMs?: number;
+  /** Time limit to open a connection. @default 5000 */
+  readonly connectionTimeoutMs?: number;
+}
+
+/** …or pass a ready client (its own retry and timeout settings apply). */
+export interface BedrockClientInstance {
+  readonly client: BedrockRuntimeClient;
+}
+
+export type BedrockModelInvokerOptions = BedrockClientSettings | BedrockClientInstance;
+
+export interface ResolvedClientSettings {
+  readonly region: string;
+  readonly endpoint?: string;
+  readonly credentials?: BedrockCredentials;
+  readonly retryMode: 'standard' | 'adaptive';
+  readonly maxAttempts: number;
+  readonly requestTimeoutMs: number;
+  readonly connectionTimeoutMs: number;
+}
+
+function bad(message: string): NovaCostError {
+  return new NovaCostError('configuration', `BedrockModelInvoker: ${message}`);
+}
+
+function positiveInteger(value: unknown, name: string, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) throw bad(`${name} must be an integer >= 1, got ${JSON.stringify(value)}`);
+  return value;
+}
+
+const SETTING_KEYS = ['region', 'endpoint', 'credentials', 'retryMode', 'maxAttempts', 'requestTimeoutMs', 'connectionTimeoutMs'];
+
+/** Validates options: either a ready client or settings, never both. */
+export function resolveInvokerOptions(options: unknown): { client: BedrockRuntimeClient } | ResolvedClientSettings {
+  if (typeof options !== 'object' || options === null) throw bad('options must be an object with a region, or a ready client');
+  const o = options as Record<string, unknown>;
+  if (o['client'] !== undefined) {
+    const mixed = SETTING_KEYS.filter((k) => o[k] !== undefined);
+    if (mixed.length > 0) throw bad(`pass either a ready client or client settings, not both (got client and ${mixed.join(', ')})`);
+    if (typeof (o['client'] as { send?: unknown }).send !== 'function') throw bad('client must be a BedrockRuntimeClient');
+    return { client: o['client'] as BedrockRuntimeClient };
+  }
+  const region = o['region'];
+  if (typeof region !== 'string' || !/^[a-z]{2}(-[a-z]+)+-\d+$/.test(region)) throw bad(`region must look like 'us-east-1', got ${JSON.stringify(region)}`);
+  const endpoint = o['endpoint'];
+  if (endpoint !== undefined) {
+    if (typeof endpoint !== 'string' || !/^https?:\/\/[^/]+/.test(endpoint)) throw bad(`endpoint must be an http(s) URL, got ${JSON.stringify(endpoint)}`);
+  }
+  const credentials = o['credentials'] as Record<string, unknown> | undefined;
+  if (credentials !== undefined && (typeof credentials?.['accessKeyId'] !== 'string' || typeof credentials['secretAccessKey'] !== 'string')) {
+    throw bad('credentials must have accessKeyId and secretAccessKey strings');
+  }
+  const retryMode = o['retryMode'] ?? 'standard';
+  if (retryMode !== 'standard' && retryMode !== 'adaptive') throw bad(`retryMode must be 'standard' or 'adaptive', got ${JSON.stringify(retryMode)}`);
+  return {
+    region,
+    endpoint: endpoint as string | undefined,
+    credentials: credentials as BedrockCredentials | undefined,
+    retryMode,
+    maxAttempts: positiveInteger(o['maxAttempts'], 'maxAttempts', 3),
+    requestTimeoutMs: positiveInteger(o['requestTimeoutMs'], 'requestTimeoutMs', 60_000),
+    connectionTimeoutMs: positiveInteger(o['connectionTimeoutMs'], 'connectionTimeoutMs', 5_000),
+  };
+}

@@ -1,0 +1,106 @@
+import type { ConverseCommandInput, ConverseCommandOutput } from '@aws-sdk/client-bedrock-runtime';
+import { BedrockRuntimeClient, ConverseCommand, InvokeModelCommand } from '@aws-sdk/client-bedrock-runtime';
+import type { InvocationRequest, InvocationResult, InvokeOptions, JsonObject, ModelInvoker } from '@nova-cost/domain';
+import { NovaCostError, isJsonObject } from '@nova-cost/domain';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { mapBedrockError } from './bedrock-error.mapper';
+import type { BedrockModelInvokerOptions, ResolvedClientSettings } from './bedrock-model-invoker.options';
+import { resolveInvokerOptions } from './bedrock-model-invoker.options';
+import type { HeaderBag } from './invoke-usage';
+import { invokeStopReason, invokeUsage } from './invoke-usage';
+
+function buildClient(settings: ResolvedClientSettings): BedrockRuntimeClient {
+  return new BedrockRuntimeClient({
+    region: settings.region,
+    endpoint: settings.endpoint,
+    credentials: settings.credentials,
+    retryMode: settings.retryMode,
+    maxAttempts: settings.maxAttempts,
+    // HTTP/1.1 with a per-attempt time limit that fails the attempt (by default the handler only warns).
+    requestHandler: new NodeHttpHandler({
+      requestTimeout: settings.requestTimeoutMs,
+      connectionTimeout: settings.connectionTimeoutMs,
+      throwOnRequestTimeout: true,
+    }),
+  });
+}
+
+/** Calls Amazon Bedrock (or anything speaking its runtime protocol) with Converse and InvokeModel. */
+export class BedrockModelInvoker implements ModelInvoker {
+  private readonly client: BedrockRuntimeClient;
+
+  constructor(options: BedrockModelInvokerOptions) {
+    const resolved = resolveInvokerOptions(options);
+    this.client = 'client' in resolved ? resolved.client : buildClient(resolved);
+  }
+
+  async invoke(request: InvocationRequest, options: InvokeOptions = {}): Promise<InvocationResult> {
+    const { signal } = options;
+    const context = { modelId: request.modelId, operation: request.operation, signal };
+    if (signal?.aborted) throw mapBedrockError(signal.reason, context);
+    const started = performance.now();
+    try {
+      const answer = request.operation === 'converse' ? await this.converse(request, signal) : await this.invokeModel(request, signal);
+      return { ...answer, latencyMs: Math.round(performance.now() - started), source: 'upstream', modelId: request.modelId, billing: 'on-demand' };
+    } catch (error) {
+      throw mapBedrockError(error, context);
+    }
+  }
+
+  /** Releases the sockets of a client this invoker built (a passed-in client is the caller's to destroy). */
+  destroy(): void {
+    this.client.destroy();
+  }
+
+  private async converse(request: InvocationRequest, signal: AbortSignal | undefined): Promise<Omit<InvocationResult, 'latencyMs' | 'source' | 'modelId'>> {
+    // The body is the caller's Converse request; the SDK serializes the fields it knows.
+    const input = { ...request.body, modelId: request.modelId } as unknown as ConverseCommandInput;
+    const output: ConverseCommandOutput = await this.client.send(new ConverseCommand(input), { abortSignal: signal });
+    const { $metadata: _metadata, ...rest } = output;
+    const usage = output.usage;
+    return {
+      body: rest as unknown as JsonObject,
+      usage: {
+        inputTokens: usage?.inputTokens ?? 0,
+        outputTokens: usage?.outputTokens ?? 0,
+        cacheReadInputTokens: usage?.cacheReadInputTokens ?? 0,
+        cacheWriteInputTokens: usage?.cacheWriteInputTokens ?? 0,
+      },
+      stopReason: output.stopReason,
+    };
+  }
+
+  private async invokeModel(request: InvocationRequest, signal: AbortSignal | undefined): Promise<Omit<InvocationResult, 'latencyMs' | 'source' | 'modelId'>> {
+    const command = new InvokeModelCommand({
+      modelId: request.modelId,
+      body: JSON.stringify(request.body),
+      contentType: 'application/json',
+      accept: 'application/json',
+    });
+    // The token counts travel in response headers the SDK does not copy to the output: keep the raw
+    // response of the last attempt.
+    let headers: HeaderBag = {};
+    command.middlewareStack.add(
+      (next) => async (args) => {
+        const result = await next(args);
+        const raw = result.response as { headers?: HeaderBag } | undefined;
+        headers = lowerCaseKeys(raw?.headers ?? {});
+        return result;
+      },
+      { step: 'deserialize', name: 'novaCostCaptureInvokeHeaders' },
+    );
+    const output = await this.client.send(command, { abortSignal: signal });
+    let body: unknown;
+    try {
+      body = JSON.parse(new TextDecoder().decode(output.body));
+    } catch (error) {
+      throw new NovaCostError('internal', `Bedrock invoke on ${request.modelId} answered a body that is not JSON`, { cause: error, details: { modelId: request.modelId } });
+    }
+    if (!isJsonObject(body)) throw new NovaCostError('internal', `Bedrock invoke on ${request.modelId} answered JSON that is not an object`, { details: { modelId: request.modelId } });
+    return { body, usage: invokeUsage(headers, body), stopReason: invokeStopReason(body) };
+  }
+}
+
+function lowerCaseKeys(headers: HeaderBag): HeaderBag {
+  return Object.fromEntries(Object.entries(headers).map(([k, v]) => [k.toLowerCase(), v]));
+}

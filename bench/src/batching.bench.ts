@@ -1,6 +1,6 @@
 /**
- * Issue 5 benchmark: the batching adapter against a Bedrock endpoint over loopback HTTP with 50 ms of latency
- * (the batching package's stand-in endpoint, until @nova-cost/bedrock-local lands).
+ * Issue 5 benchmark: the batching adapter against the local Bedrock endpoint (@nova-cost/bedrock-local, on its
+ * own thread) over loopback HTTP with 50 ms of latency.
  *
  *   cd bench && npx tsx src/batching.bench.ts        (about 45 s)
  *
@@ -9,13 +9,12 @@
  *   2. makespan of ours / a bare pool of 16 workers over the same transport                (the batcher's overhead)
  *   3. makespan of the design document's processor (2.2: batches of 10, one call after another) / ours
  *      — measured on a sample and extrapolated linearly, since the loop is strictly sequential
- *   4. throttling errors the upstream returned with a requests-per-minute quota configured, against the same
- *      load without it                                                                     (target 0)
+ *   4. throttling errors returned by an endpoint that enforces 1,200 requests a minute (20 in any second), with
+ *      the batcher's requests-per-minute quota configured, against the same load without it  (target 0)
  */
 import { BatchingInvoker } from '@nova-cost/batching';
 import { Worker } from 'node:worker_threads';
 import { HttpModelInvoker } from '@nova-cost/batching/testing';
-import type { StandInOptions, StandInStats } from '@nova-cost/batching/testing';
 import type { InvocationRequest, InvocationResult, ModelInvoker } from '@nova-cost/domain';
 import { NovaCostError } from '@nova-cost/domain';
 import { nowMs, ratioFigure } from './lib/stats';
@@ -96,31 +95,33 @@ class DesignDocBatchProcessor {
   }
 }
 
-/** The endpoint on its own thread (see batching-endpoint.worker.ts), driven by messages. */
-async function startEndpointThread() {
+/** The upstreams on their own thread (see batching-endpoint.worker.ts), driven by messages. */
+async function startUpstreamThread(latencyMs: number, requestsPerMinute: number) {
   const file = new URL('./batching-endpoint.worker.ts', import.meta.url).href;
   // A worker does not inherit tsx's loader from the parent: register it before importing the TypeScript file.
-  const worker = new Worker(`import('tsx/esm/api').then(({ register }) => { register(); return import(${JSON.stringify(file)}); })`, { eval: true });
+  const worker = new Worker(`import('tsx/esm/api').then(({ register }) => { register(); return import(${JSON.stringify(file)}); })`, {
+    eval: true,
+    workerData: { latencyMs, requestsPerMinute },
+  });
   let next = 1;
   const waiting = new Map<number, (result: unknown) => void>();
-  const ready = new Promise<string>((resolve) => waiting.set(0, (url) => resolve(url as string)));
+  const ready = new Promise<{ local: string; limited: string }>((resolve) => waiting.set(0, (urls) => resolve(urls as { local: string; limited: string })));
   worker.on('message', ({ id, result }: { id: number; result: unknown }) => waiting.get(id)?.(result));
   worker.on('error', (error) => {
     console.error(error);
     process.exit(1);
   });
-  const send = <T>(op: string, arg?: StandInOptions) =>
+  const send = <T>(op: string) =>
     new Promise<T>((resolve) => {
       const id = next++;
       waiting.set(id, (result) => resolve(result as T));
-      worker.postMessage({ id, op, arg });
+      worker.postMessage({ id, op });
     });
-  const url = await ready;
+  const urls = await ready;
   return {
-    url,
-    configure: (options: StandInOptions) => send<void>('configure', options),
-    reset: () => send<void>('reset'),
-    stats: () => send<StandInStats>('stats'),
+    urls,
+    resetLimited: () => send<void>('reset-limited'),
+    limitedStats: () => send<{ calls: number; throttled: number }>('limited-stats'),
     close: async () => {
       await send<void>('close');
       await worker.terminate();
@@ -137,10 +138,10 @@ async function makespan(count: number, send: (r: InvocationRequest) => Promise<u
 const fmt = (x: number) => x.toFixed(2);
 
 async function main(): Promise<void> {
-  const endpoint = await startEndpointThread();
-  await endpoint.configure({ latencyMs: LATENCY_MS });
+  const quotaRpm = 1_200;
+  const upstreams = await startUpstreamThread(LATENCY_MS, quotaRpm);
   try {
-    const upstream = new HttpModelInvoker(endpoint.url);
+    const upstream = new HttpModelInvoker(upstreams.urls.local);
     await makespan(2 * CONCURRENCY, (r) => upstream.invoke(r)); // warm up connections and the JIT
 
     // 1 and 2: ours against the ideal, and the design document's loop against ours, round after round.
@@ -170,15 +171,17 @@ async function main(): Promise<void> {
     // 3: throttling under a requests-per-minute quota. The endpoint enforces 1,200 requests a minute as 20 in any
     // second; the batcher is configured with 900 a minute and a 0.2 s burst (at most 3 + 15 calls in any second).
     // The control run sends the same load without the quota.
-    const quotaRpm = 1_200;
     const load = 120;
-    await endpoint.configure({ latencyMs: LATENCY_MS, quotaPerWindow: quotaRpm / 60, quotaWindowMs: 1_000 });
+    const limited = new HttpModelInvoker(upstreams.urls.limited);
     const throttles = async (options: ConstructorParameters<typeof BatchingInvoker>[1]) => {
-      await endpoint.reset();
-      const batcher = new BatchingInvoker(upstream, { concurrency: CONCURRENCY, retry: { maxAttempts: 1 }, ...options });
+      await upstreams.resetLimited();
+      const batcher = new BatchingInvoker(limited, { concurrency: CONCURRENCY, retry: { maxAttempts: 1 }, ...options });
       const outcomes = await Promise.allSettled(Array.from({ length: load }, (_, n) => batcher.invoke({ ...request(10_000 + n), lane: 'interactive' })));
       await batcher.drain(1_000);
-      return outcomes.filter((o) => o.status === 'rejected' && NovaCostError.is(o.reason, 'throttled')).length;
+      const seen = outcomes.filter((o) => o.status === 'rejected' && NovaCostError.is(o.reason, 'throttled')).length;
+      const { throttled } = await upstreams.limitedStats();
+      if (seen !== throttled) throw new Error(`callers saw ${seen} throttled calls, the endpoint answered ${throttled}`);
+      return throttled;
     };
     const withQuota = await throttles({ quotas: { default: { requestsPerMinute: 900, burstSeconds: 0.2 } } });
     const withoutQuota = await throttles({});
@@ -198,7 +201,7 @@ async function main(): Promise<void> {
     console.log(`rounds: ${ROUNDS}; each round runs a bare pool, ours, and the design-doc loop on a sample of ${DESIGN_SAMPLE} requests`);
     console.log(`(the loop calls one request after another, so its makespan is extrapolated linearly to ${REQUESTS}: x ${REQUESTS / DESIGN_SAMPLE}).`);
   } finally {
-    await endpoint.close();
+    await upstreams.close();
   }
 }
 

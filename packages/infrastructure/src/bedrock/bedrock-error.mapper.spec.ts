@@ -1,0 +1,63 @@
+import {
+  AccessDeniedException,
+  InternalServerException,
+  ModelErrorException,
+  ModelNotReadyException,
+  ModelTimeoutException,
+  ResourceNotFoundException,
+  ServiceQuotaExceededException,
+  ServiceUnavailableException,
+  ThrottlingException,
+  ValidationException,
+} from '@aws-sdk/client-bedrock-runtime';
+import type { NovaCostErrorKind } from '@nova-cost/domain';
+import { NovaCostError } from '@nova-cost/domain';
+import { describe, expect, it } from 'vitest';
+import { mapBedrockError } from './bedrock-error.mapper';
+
+const context = { modelId: 'amazon.nova-lite-v1:0', operation: 'converse' as const };
+const meta = (httpStatusCode: number) => ({ $metadata: { httpStatusCode, requestId: 'req-1', attempts: 1 }, message: 'm' });
+
+describe(mapBedrockError, () => {
+  const cases: [string, unknown, NovaCostErrorKind][] = [
+    ['ThrottlingException', new ThrottlingException(meta(429)), 'throttled'],
+    ['ServiceQuotaExceededException', new ServiceQuotaExceededException(meta(400)), 'throttled'],
+    ['ValidationException', new ValidationException(meta(400)), 'validation'],
+    ['ModelTimeoutException', new ModelTimeoutException(meta(408)), 'timeout'],
+    ['ServiceUnavailableException', new ServiceUnavailableException(meta(503)), 'upstream-unavailable'],
+    ['InternalServerException', new InternalServerException(meta(500)), 'upstream-unavailable'],
+    ['ModelNotReadyException', new ModelNotReadyException(meta(429)), 'upstream-unavailable'],
+    ['ModelErrorException', new ModelErrorException(meta(424)), 'upstream-unavailable'],
+    ['AccessDeniedException', new AccessDeniedException(meta(403)), 'access-denied'],
+    ['ResourceNotFoundException', new ResourceNotFoundException(meta(404)), 'not-found'],
+    ['a request timeout of the HTTP handler', Object.assign(new Error('exceeded requestTimeout'), { name: 'TimeoutError', code: 'ETIMEDOUT' }), 'timeout'],
+    ['a connection reset (renamed TimeoutError by the handler)', Object.assign(new Error('socket hang up'), { name: 'TimeoutError', code: 'ECONNRESET' }), 'upstream-unavailable'],
+    ['a refused connection', Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }), 'upstream-unavailable'],
+    ['an AbortError', Object.assign(new Error('aborted'), { name: 'AbortError' }), 'aborted'],
+    ['an unknown 5xx service error', { name: 'SomethingNew', $fault: 'server', $metadata: { httpStatusCode: 502 } }, 'upstream-unavailable'],
+    ['something unrecognisable', 'a string', 'internal'],
+  ];
+
+  it.each(cases)('maps %s', (_name, error, kind) => {
+    const mapped = mapBedrockError(error, context);
+    expect(mapped).toBeInstanceOf(NovaCostError);
+    expect(mapped.kind).toBe(kind);
+    expect(mapped.cause).toBe(error);
+    expect(mapped.details['modelId']).toBe('amazon.nova-lite-v1:0');
+  });
+
+  it('puts the AWS error name, request id and status in details', () => {
+    const mapped = mapBedrockError(new ThrottlingException(meta(429)), context);
+    expect(mapped.details).toMatchObject({ awsErrorName: 'ThrottlingException', requestId: 'req-1', httpStatusCode: 429, attempts: 1, operation: 'converse' });
+  });
+
+  it("maps anything to 'aborted' once the caller's signal is aborted", () => {
+    const mapped = mapBedrockError(new ThrottlingException(meta(429)), { ...context, signal: AbortSignal.abort() });
+    expect(mapped.kind).toBe('aborted');
+  });
+
+  it('passes a NovaCostError through unchanged', () => {
+    const original = new NovaCostError('internal', 'x');
+    expect(mapBedrockError(original, context)).toBe(original);
+  });
+});

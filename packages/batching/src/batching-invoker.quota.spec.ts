@@ -65,6 +65,22 @@ describe('BatchingInvoker quotas', () => {
     });
   });
 
+  describe('having callers waiting for quota when drain runs out of time', () => {
+    it('rejects them with shutting-down at the deadline instead of leaving them waiting for capacity', async () => {
+      const upstream = new ScriptedModelInvoker();
+      const batcher = new BatchingInvoker(upstream, { quotas: { default: { requestsPerMinute: 1 } } });
+      const outcomes = Promise.allSettled([1, 2, 3].map((n) => batcher.invoke(req(n))));
+      await flushMicrotasks();
+      const summary = batcher.drain(500);
+      await vi.advanceTimersByTimeAsync(500);
+      // The first was answered before the drain began, so only the two waiting ones count.
+      await expect(summary).resolves.toEqual({ completed: 0, failed: 0, rejected: 2 });
+      expect((await outcomes).map((o) => (o.status === 'rejected' ? (o.reason as NovaCostError).kind : 'ok'))).toEqual(['ok', 'shutting-down', 'shutting-down']);
+      expect(vi.getTimerCount()).toBe(0);
+      expect(upstream.calls).toHaveLength(1);
+    });
+  });
+
   describe('having a tokens-per-minute quota', () => {
     it('reserves the prompt estimate plus the output cap, and settles with the real usage', async () => {
       // Each request reserves ~3 prompt tokens + 100 output tokens; the upstream reports 10 in all.

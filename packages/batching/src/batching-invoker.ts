@@ -62,8 +62,7 @@ export class BatchingInvoker implements ModelInvoker {
       );
     }
     const lane = request.lane === 'deferrable' ? 'deferrable' : 'interactive';
-    const texts = this.options.embeddingMerge.enabled ? mergeableTexts(request) : undefined;
-    const merge = texts && texts.length <= this.options.embeddingMerge.maxInputsPerCall ? { key: mergeKey(request), texts } : undefined;
+    const merge = this.mergeOf(request);
     return new Promise<InvocationResult>((resolve, reject) => {
       const job: BatchJob = { request, merge, priority: lane === 'interactive' ? 1 : 0, resolve, reject, state: 'queued' };
       this.counts.queued += 1;
@@ -123,6 +122,17 @@ export class BatchingInvoker implements ModelInvoker {
       mergedRequests: merged,
       draining: this.draining !== undefined,
     };
+  }
+
+  /** How the request may share a call, if it may; a body the key cannot be computed for is sent alone. */
+  private mergeOf(request: InvocationRequest): BatchJob['merge'] {
+    if (!this.options.embeddingMerge.enabled) return undefined;
+    try {
+      const texts = mergeableTexts(request);
+      return texts && texts.length <= this.options.embeddingMerge.maxInputsPerCall ? { key: mergeKey(request), texts } : undefined;
+    } catch {
+      return undefined;
+    }
   }
 
   /** Turns a flushed batch into upstream calls: mergeable embedding requests share one, the rest get one each. */

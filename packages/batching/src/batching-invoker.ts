@@ -43,7 +43,14 @@ export class BatchingInvoker implements ModelInvoker {
     this.options = resolveOptions(options);
     this.quotas = new QuotaRegistry(this.options);
     this.slots = new PQueue({ concurrency: this.options.concurrency });
-    this.collector = new BatchCollector((jobs) => this.dispatch(jobs));
+    this.collector = new BatchCollector((jobs) => {
+      // Runs from a timer too: whatever goes wrong here must reach the callers, not the process.
+      try {
+        this.dispatch(jobs);
+      } catch (error) {
+        for (const job of jobs) this.settle(job, { error: asNovaCostError(error) });
+      }
+    });
   }
 
   invoke(request: InvocationRequest, options: InvokeOptions = {}): Promise<InvocationResult> {

@@ -26,7 +26,7 @@ export interface LocalBedrockFaults {
    * then the rates apply. Deterministic, for "fails twice then succeeds" tests. @default 0
    */
   failFirst?: number;
-  /** @default 'throttle' */
+  /** The fault of the `failFirst` calls; setting `failFirst` alone sets it back to 'throttle'. @default 'throttle' */
   failFirstWith?: LocalBedrockFault;
 }
 
@@ -94,7 +94,8 @@ export function resolveFaults(value: unknown, base: ResolvedFaults = NO_FAULTS):
   const o = checkObject(value, 'faults');
   const failFirst = o['failFirst'] ?? base.failFirst;
   if (typeof failFirst !== 'number' || !Number.isInteger(failFirst) || failFirst < 0) throw bad(`faults.failFirst must be an integer >= 0, got ${JSON.stringify(failFirst)}`);
-  const failFirstWith = o['failFirstWith'] ?? base.failFirstWith;
+  // failFirst and failFirstWith go together: a new failFirst without a fault means throttle again.
+  const failFirstWith = o['failFirstWith'] ?? (o['failFirst'] !== undefined ? 'throttle' : base.failFirstWith);
   if (!FAULTS.includes(failFirstWith as LocalBedrockFault)) throw bad(`faults.failFirstWith must be one of ${FAULTS.join(', ')}, got ${JSON.stringify(failFirstWith)}`);
   const faults: ResolvedFaults = {
     throttleRate: rate(o, 'throttleRate', 'faults', base.throttleRate),

@@ -1,0 +1,210 @@
+import {
+  BedrockRuntimeClient,
+  ConverseCommand,
+  InternalServerException,
+  InvokeModelCommand,
+  ResourceNotFoundException,
+  ServiceUnavailableException,
+  ThrottlingException,
+  ValidationException,
+} from '@aws-sdk/client-bedrock-runtime';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { LocalBedrock } from './start-local-bedrock';
+import { startLocalBedrock } from './start-local-bedrock';
+
+const CALM = { latency: { fixedMs: 0, perOutputTokenMs: 0 }, faults: { throttleRate: 0, serverErrorRate: 0, dropRate: 0, slowRate: 0, failFirst: 0 } };
+const HELLO = { messages: [{ role: 'user' as const, content: [{ text: 'hello there' }] }] };
+
+let bedrock: LocalBedrock;
+let http1: BedrockRuntimeClient;
+let http2: BedrockRuntimeClient;
+
+async function rejection(promise: Promise<unknown>): Promise<Error & { $metadata: { httpStatusCode?: number } }> {
+  return promise.then(
+    () => {
+      throw new Error('expected a rejection');
+    },
+    (e: Error & { $metadata: { httpStatusCode?: number } }) => e,
+  );
+}
+
+function post(path: string, body: string): Promise<Response> {
+  return fetch(`${bedrock.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+}
+
+beforeAll(async () => {
+  bedrock = await startLocalBedrock();
+  const credentials = { accessKeyId: 'a', secretAccessKey: 'b' };
+  http1 = new BedrockRuntimeClient({ region: 'us-east-1', endpoint: bedrock.url, credentials, maxAttempts: 1, requestHandler: new NodeHttpHandler() });
+  http2 = new BedrockRuntimeClient({ region: 'us-east-1', endpoint: bedrock.url, credentials, maxAttempts: 1 });
+});
+afterAll(async () => {
+  http1.destroy();
+  http2.destroy();
+  await bedrock.close();
+});
+beforeEach(() => {
+  bedrock.configure(CALM);
+  bedrock.reset();
+});
+
+describe(startLocalBedrock, () => {
+  describe('answering the SDK', () => {
+    it.each([
+      ['HTTP/1.1', () => http1],
+      ['HTTP/2 (the SDK default)', () => http2],
+    ])('serves Converse over %s', async (_name, client) => {
+      const out = await client().send(new ConverseCommand({ modelId: 'amazon.nova-lite-v1:0', ...HELLO }));
+      expect(out.output?.message?.content?.[0]?.text).toMatch(/\w+/);
+      expect(out.stopReason).toBe('end_turn');
+      expect(out.usage).toMatchObject({ inputTokens: 3, totalTokens: (out.usage?.inputTokens ?? 0) + (out.usage?.outputTokens ?? 0) });
+      expect(out.metrics?.latencyMs).toBe(0);
+    });
+
+    it('accepts inference-profile ids and ARNs, URL-encoded as the SDK sends them', async () => {
+      for (const modelId of ['us.amazon.nova-lite-v1:0', 'global.anthropic.claude-sonnet-4-5-20250929-v1:0', 'arn:aws:bedrock:us-east-1::foundation-model/amazon.nova-lite-v1:0']) {
+        await http1.send(new ConverseCommand({ modelId, ...HELLO }));
+      }
+      const raw = await post('/model/amazon.nova-micro-v1%3A0/converse', JSON.stringify(HELLO));
+      expect(raw.status).toBe(200);
+      expect(bedrock.stats().byModel).toEqual({
+        'us.amazon.nova-lite-v1:0': 1,
+        'global.anthropic.claude-sonnet-4-5-20250929-v1:0': 1,
+        'arn:aws:bedrock:us-east-1::foundation-model/amazon.nova-lite-v1:0': 1,
+        'amazon.nova-micro-v1:0': 1,
+      });
+    });
+
+    it('puts token counts and latency in InvokeModel response headers', async () => {
+      bedrock.configure({ latency: { fixedMs: 5, perOutputTokenMs: 1 } });
+      const body = JSON.stringify({ anthropic_version: 'bedrock-2023-05-31', max_tokens: 300, messages: [{ role: 'user', content: 'Count my tokens please' }] });
+      const res = await post('/model/anthropic.claude-3-haiku-20240307-v1%3A0/invoke', body);
+      const json = (await res.json()) as { usage: { input_tokens: number; output_tokens: number } };
+      expect(res.headers.get('x-amzn-bedrock-input-token-count')).toBe(String(json.usage.input_tokens));
+      expect(res.headers.get('x-amzn-bedrock-output-token-count')).toBe(String(json.usage.output_tokens));
+      expect(res.headers.get('x-amzn-bedrock-invocation-latency')).toBe(String(5 + json.usage.output_tokens));
+      expect(res.headers.get('x-amzn-requestid')).toMatch(/^[0-9a-f-]{36}$/);
+    });
+  });
+
+  describe('answering deterministically', () => {
+    const converse = async (text: string) =>
+      (await http1.send(new ConverseCommand({ modelId: 'amazon.nova-lite-v1:0', messages: [{ role: 'user', content: [{ text }] }] }))).output?.message?.content?.[0]?.text;
+
+    it('gives the same answer to the same request, across servers too', async () => {
+      const other = await startLocalBedrock();
+      const otherClient = new BedrockRuntimeClient({ region: 'us-east-1', endpoint: other.url, credentials: { accessKeyId: 'a', secretAccessKey: 'b' }, requestHandler: new NodeHttpHandler() });
+      try {
+        const again = await otherClient.send(new ConverseCommand({ modelId: 'amazon.nova-lite-v1:0', messages: [{ role: 'user', content: [{ text: 'q1' }] }] }));
+        expect(await converse('q1')).toBe(await converse('q1'));
+        expect(again.output?.message?.content?.[0]?.text).toBe(await converse('q1'));
+      } finally {
+        otherClient.destroy();
+        await other.close();
+      }
+    });
+
+    it('gives different answers to different requests', async () => {
+      const answers = new Set(await Promise.all(['q1', 'q2', 'q3', 'q4'].map(converse)));
+      expect(answers.size).toBe(4);
+    });
+
+    it('gives the same embedding to the same text', async () => {
+      const embed = async () => {
+        const out = await http1.send(new InvokeModelCommand({ modelId: 'amazon.titan-embed-text-v2:0', body: JSON.stringify({ inputText: 'same text' }) }));
+        return (JSON.parse(new TextDecoder().decode(out.body)) as { embedding: number[] }).embedding;
+      };
+      const first = await embed();
+      expect(first).toHaveLength(1024);
+      expect(await embed()).toEqual(first);
+    });
+  });
+
+  describe('answering errors as Bedrock does', () => {
+    it('throttles with ThrottlingException 429', async () => {
+      bedrock.configure({ faults: { failFirst: 1 } });
+      const error = await rejection(http1.send(new ConverseCommand({ modelId: 'amazon.nova-lite-v1:0', ...HELLO })));
+      expect(error).toBeInstanceOf(ThrottlingException);
+      expect(error.$metadata.httpStatusCode).toBe(429);
+    });
+
+    it('fails with InternalServerException 500 or ServiceUnavailableException 503', async () => {
+      bedrock.configure({ faults: { failFirst: 6, failFirstWith: 'server-error' } });
+      const errors = await Promise.all(Array.from({ length: 6 }, () => rejection(http1.send(new ConverseCommand({ modelId: 'amazon.nova-lite-v1:0', ...HELLO })))));
+      for (const error of errors) {
+        expect(error instanceof InternalServerException || error instanceof ServiceUnavailableException).toBe(true);
+        expect([500, 503]).toContain(error.$metadata.httpStatusCode);
+      }
+    });
+
+    it('answers an unknown model with ValidationException 400, a retired one with ResourceNotFoundException 404', async () => {
+      const unknown = await rejection(http2.send(new ConverseCommand({ modelId: 'amazon.nova-imaginary-v1:0', ...HELLO })));
+      expect(unknown).toBeInstanceOf(ValidationException);
+      expect(unknown.message).toBe('The provided model identifier is invalid.');
+      const retired = await rejection(http2.send(new InvokeModelCommand({ modelId: 'anthropic.claude-v2', body: '{}' })));
+      expect(retired).toBeInstanceOf(ResourceNotFoundException);
+      expect(retired.$metadata.httpStatusCode).toBe(404);
+    });
+
+    it('answers bad JSON and wrong body shapes with ValidationException 400', async () => {
+      const bad = await post('/model/amazon.nova-lite-v1%3A0/invoke', '{not json');
+      expect(bad.status).toBe(400);
+      expect(bad.headers.get('x-amzn-errortype')).toBe('ValidationException');
+      expect(((await bad.json()) as { message: string }).message).toMatch(/not valid JSON/);
+      const wrong = await rejection(http1.send(new InvokeModelCommand({ modelId: 'cohere.embed-english-v3', body: JSON.stringify({ texts: 'one', input_type: 'search_query' }) })));
+      expect(wrong).toBeInstanceOf(ValidationException);
+    });
+
+    it('answers an unknown path with 404', async () => {
+      const res = await fetch(`${bedrock.url}/model/amazon.nova-lite-v1%3A0/converse-stream-nope`, { method: 'POST', body: '{}' });
+      expect(res.status).toBe(404);
+      expect(bedrock.stats().calls).toBe(0);
+    });
+  });
+
+  describe('injecting faults from a seed', () => {
+    it('draws the same faults for the same seed', async () => {
+      const outcomes = async (seed: number) => {
+        const server = await startLocalBedrock({ seed, faults: { throttleRate: 0.3, serverErrorRate: 0.2 } });
+        try {
+          const statuses: number[] = [];
+          for (let i = 0; i < 20; i += 1) {
+            const res = await fetch(`${server.url}/model/amazon.nova-lite-v1%3A0/converse`, { method: 'POST', body: JSON.stringify(HELLO) });
+            await res.arrayBuffer();
+            statuses.push(res.status);
+          }
+          return statuses;
+        } finally {
+          await server.close();
+        }
+      };
+      const first = await outcomes(7);
+      expect(await outcomes(7)).toEqual(first);
+      expect(first).toContain(200);
+      expect(first).toContain(429);
+      expect(await outcomes(8)).not.toEqual(first);
+    });
+  });
+
+  describe('control endpoints', () => {
+    it('GET /__stats counts calls per model and embedded inputs; POST /__reset clears them', async () => {
+      await post('/model/cohere.embed-english-v3/invoke', JSON.stringify({ texts: ['a', 'b'], input_type: 'search_query' }));
+      await post('/model/amazon.nova-lite-v1%3A0/converse', '{}');
+      const stats = await (await fetch(`${bedrock.url}/__stats`)).json();
+      expect(stats).toEqual({ calls: 2, byModel: { 'cohere.embed-english-v3': 1, 'amazon.nova-lite-v1:0': 1 }, embeddedInputs: [2], faults: 0 });
+      expect((await post('/__reset', '')).status).toBe(200);
+      expect(bedrock.stats()).toEqual({ calls: 0, byModel: {}, embeddedInputs: [], faults: 0 });
+    });
+
+    it('POST /__config changes faults for this process, and rejects an invalid change', async () => {
+      expect((await post('/__config', JSON.stringify({ faults: { failFirst: 1 } }))).status).toBe(200);
+      const throttled = await post('/model/amazon.nova-lite-v1%3A0/converse', JSON.stringify(HELLO));
+      expect(throttled.status).toBe(429);
+      expect(throttled.headers.get('x-amzn-errortype')).toBe('ThrottlingException');
+      const invalid = await post('/__config', JSON.stringify({ faults: { throttleRate: 2 } }));
+      expect(invalid.status).toBe(400);
+      expect(((await invalid.json()) as { message: string }).message).toMatch(/throttleRate must be a number from 0 to 1/);
+    });
+  });
+});

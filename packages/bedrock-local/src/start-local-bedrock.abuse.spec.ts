@@ -1,0 +1,46 @@
+import { NovaCostError } from '@nova-cost/domain';
+import { describe, expect, it } from 'vitest';
+import type { LocalBedrockOptions } from './local-bedrock.options';
+import { startLocalBedrock } from './start-local-bedrock';
+
+describe('startLocalBedrock misuse', () => {
+  const cases: [string, unknown, RegExp][] = [
+    ['a port out of range', { port: 70_000 }, /port must be an integer from 0 to 65535, got 70000/],
+    ['an empty host', { host: '' }, /host must be a non-empty string/],
+    ['a fractional seed', { seed: 1.5 }, /seed must be an integer/],
+    ['a negative latency', { latency: { fixedMs: -1 } }, /latency.fixedMs must be a finite number >= 0, got -1/],
+    ['a rate above 1', { faults: { throttleRate: 1.5 } }, /faults.throttleRate must be a number from 0 to 1, got 1.5/],
+    ['rates that add up above 1', { faults: { throttleRate: 0.6, serverErrorRate: 0.6 } }, /must not exceed 1/],
+    ['an unknown forced fault', { faults: { failFirst: 1, failFirstWith: 'explode' } }, /failFirstWith must be one of throttle, server-error, drop, slow/],
+    ['a negative failFirst', { faults: { failFirst: -1 } }, /failFirst must be an integer >= 0/],
+    ['faults that are not an object', { faults: 0.5 }, /faults must be an object/],
+  ];
+  it.each(cases)('rejects %s with a configuration error', async (_name, options, message) => {
+    const error = await startLocalBedrock(options as LocalBedrockOptions).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(NovaCostError.is(error, 'configuration')).toBe(true);
+    expect((error as Error).message).toMatch(message);
+  });
+
+  it('rejects a bad configure() and keeps the previous configuration', async () => {
+    const bedrock = await startLocalBedrock({ faults: { failFirst: 1 } });
+    try {
+      expect(() => bedrock.configure({ latency: { fixedMs: 0 }, faults: { dropRate: 7 } })).toThrow(/faults.dropRate must be a number from 0 to 1/);
+      const res = await fetch(`${bedrock.url}/model/amazon.nova-lite-v1%3A0/converse`, { method: 'POST', body: JSON.stringify({ messages: [{ role: 'user', content: [{ text: 'x' }] }] }) });
+      expect(res.status).toBe(429);
+    } finally {
+      await bedrock.close();
+    }
+  });
+
+  it('rejects a port already in use', async () => {
+    const first = await startLocalBedrock();
+    try {
+      await expect(startLocalBedrock({ port: first.port })).rejects.toThrow(/EADDRINUSE/);
+    } finally {
+      await first.close();
+    }
+  });
+});

@@ -12,3 +12,4 @@ export * from './estimate/cfn-template';
 export * from './estimate/monthly-cost-estimate';
 export * from './estimate/format-estimate';
 export * from './storage/redis-cache';
+export * from './cost-category-tag';

@@ -2,6 +2,7 @@ import { Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { NovaCostError } from '@nova-cost/domain';
 import { Construct } from 'constructs';
+import { tagCostCategory } from '../cost-category-tag';
 
 /** A foundation model invoked directly, in the given regions. */
 export interface FoundationModelAccess {
@@ -41,6 +42,7 @@ export class BedrockInvokePolicy extends Construct {
 
   constructor(scope: Construct, id: string, props: BedrockInvokePolicyProps) {
     super(scope, id);
+    tagCostCategory(this, 'bedrock');
     const models = props.foundationModels ?? [];
     const profiles = props.inferenceProfiles ?? [];
     if (models.length + profiles.length === 0) {

@@ -5,6 +5,7 @@ import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { NovaCostError } from '@nova-cost/domain';
 import { Construct } from 'constructs';
+import { tagCostCategory } from '../cost-category-tag';
 
 /** A time of day, interpreted in the service's `timeZone`. */
 export interface TimeOfDay {
@@ -83,6 +84,7 @@ export class CostOptimizedFargateService extends Construct {
 
   constructor(scope: Construct, id: string, props: CostOptimizedFargateServiceProps) {
     super(scope, id);
+    tagCostCategory(this, 'compute');
     const minTasks = props.minTasks ?? 2;
     const maxTasks = props.maxTasks ?? 50;
     const peakMinTasks = props.peakMinTasks ?? 5;

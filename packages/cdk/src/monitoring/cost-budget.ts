@@ -1,6 +1,7 @@
 import * as budgets from 'aws-cdk-lib/aws-budgets';
 import { NovaCostError } from '@nova-cost/domain';
 import { Construct } from 'constructs';
+import { tagCostCategory } from '../cost-category-tag';
 
 export interface CostBudgetProps {
   /** Who gets the budget e-mails. At least one address. */
@@ -22,6 +23,7 @@ export class CostBudget extends Construct {
 
   constructor(scope: Construct, id: string, props: CostBudgetProps) {
     super(scope, id);
+    tagCostCategory(this, 'monitoring');
     if (props.emails.length === 0) {
       throw new NovaCostError('configuration', 'CostBudget needs at least one e-mail subscriber, got none');
     }

@@ -1,6 +1,7 @@
 import { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import { Construct } from 'constructs';
+import { tagCostCategory } from '../cost-category-tag';
 import { GATEWAY_METRICS } from './gateway-metrics';
 
 /** Billing metrics are published only in us-east-1. */
@@ -40,6 +41,7 @@ export class CostDashboard extends Construct {
 
   constructor(scope: Construct, id: string, props: CostDashboardProps = {}) {
     super(scope, id);
+    tagCostCategory(this, 'monitoring');
     const currency = props.currency ?? 'USD';
     const billed = props.billedServices ?? DEFAULT_BILLED_SERVICES;
     const billing = (dimensions: Record<string, string>, label: string) =>

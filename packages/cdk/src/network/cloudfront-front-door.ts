@@ -3,6 +3,7 @@ import * as origins from 'aws-cdk-lib/aws-cloudfront-origins';
 import type * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
+import { tagCostCategory } from '../cost-category-tag';
 
 export interface CloudFrontFrontDoorProps {
   /** The public load balancer CloudFront forwards to. */
@@ -23,6 +24,7 @@ export class CloudFrontFrontDoor extends Construct {
 
   constructor(scope: Construct, id: string, props: CloudFrontFrontDoorProps) {
     super(scope, id);
+    tagCostCategory(this, 'network');
     this.distribution = new cloudfront.Distribution(this, 'Distribution', {
       priceClass: props.priceClass ?? cloudfront.PriceClass.PRICE_CLASS_100,
       minimumProtocolVersion: cloudfront.SecurityPolicyProtocol.TLS_V1_2_2021,

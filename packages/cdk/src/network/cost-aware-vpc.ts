@@ -2,6 +2,7 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { NovaCostError } from '@nova-cost/domain';
 import { Construct } from 'constructs';
+import { tagCostCategory } from '../cost-category-tag';
 
 export interface CostAwareVpcProps {
   /** NAT gateways are billed per hour each; one is the cost-first choice, one per AZ the availability-first one. @default 1 */
@@ -29,6 +30,7 @@ export class CostAwareVpc extends Construct {
 
   constructor(scope: Construct, id: string, props: CostAwareVpcProps = {}) {
     super(scope, id);
+    tagCostCategory(this, 'network');
     const natGateways = props.natGateways ?? 1;
     const maxAzs = props.maxAzs ?? 2;
     if (!Number.isInteger(natGateways) || natGateways < 0 || natGateways > maxAzs) {

@@ -2,6 +2,7 @@ import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { NovaCostError } from '@nova-cost/domain';
 import { Construct } from 'constructs';
+import { tagCostCategory } from '../cost-category-tag';
 
 export interface ContentBucketProps {
   /** Days before objects in Intelligent-Tiering move to the Archive Access tier. @default 90 */
@@ -39,6 +40,7 @@ export class ContentBucket extends Construct {
 
   constructor(scope: Construct, id: string, props: ContentBucketProps = {}) {
     super(scope, id);
+    tagCostCategory(this, 'storage');
     const audioPrefix = props.processedAudioPrefix ?? 'audio/processed/';
     const tempPrefix = props.tempPrefix ?? 'temp/';
     const archive = props.archiveAccessDays ?? 90;

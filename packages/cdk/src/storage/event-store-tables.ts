@@ -2,6 +2,7 @@ import { RemovalPolicy } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import { NovaCostError } from '@nova-cost/domain';
 import { Construct } from 'constructs';
+import { tagCostCategory } from '../cost-category-tag';
 
 export interface EventStoreTablesProps {
   /** TTL attribute of the event store, so old events expire for free. @default 'ttl' */
@@ -32,6 +33,7 @@ export class EventStoreTables extends Construct {
 
   constructor(scope: Construct, id: string, props: EventStoreTablesProps = {}) {
     super(scope, id);
+    tagCostCategory(this, 'storage');
     const minRead = props.readModelMinReadCapacity ?? 5;
     const maxRead = props.readModelMaxReadCapacity ?? 100;
     if (minRead < 1 || maxRead < minRead) {

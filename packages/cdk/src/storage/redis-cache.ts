@@ -2,6 +2,7 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as elasticache from 'aws-cdk-lib/aws-elasticache';
 import { NovaCostError } from '@nova-cost/domain';
 import { Construct } from 'constructs';
+import { tagCostCategory } from '../cost-category-tag';
 
 export interface RedisCacheProps {
   readonly vpc: ec2.IVpc;
@@ -28,6 +29,7 @@ export class RedisCache extends Construct {
 
   constructor(scope: Construct, id: string, props: RedisCacheProps) {
     super(scope, id);
+    tagCostCategory(this, 'storage');
     const nodes = props.nodes ?? 2;
     if (!Number.isInteger(nodes) || nodes < 1 || nodes > 6) {
       throw new NovaCostError('configuration', `nodes must be an integer in 1..6 (primary plus up to 5 replicas), got ${nodes}`);

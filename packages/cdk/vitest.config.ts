@@ -1,0 +1,9 @@
+import { defineConfig } from 'vitest/config';
+
+// A CDK synth takes seconds and more on a busy machine; the default 5 s timeout would make specs flaky, not faster.
+export default defineConfig({
+  test: {
+    testTimeout: 60_000,
+    hookTimeout: 60_000,
+  },
+});

@@ -89,16 +89,11 @@ export class CostOptimizedFargateService extends Construct {
     const maxTasks = props.maxTasks ?? 50;
     const peakMinTasks = props.peakMinTasks ?? 5;
     const stopTimeout = props.stopTimeout ?? Duration.seconds(120);
-    validate({ minTasks, maxTasks, peakMinTasks, stopTimeoutSeconds: stopTimeout.toSeconds() });
-    this.containerPort = props.containerPort ?? 8080;
-    const healthCheckPath = (this.healthCheckPath = props.healthCheckPath ?? '/health');
     const peakStart = props.peakStart ?? { hour: 8, minute: 30 };
     const peakEnd = props.peakEnd ?? { hour: 22, minute: 0 };
-    for (const t of [peakStart, peakEnd]) {
-      if (!Number.isInteger(t.hour) || !Number.isInteger(t.minute) || t.hour < 0 || t.hour > 23 || t.minute < 0 || t.minute > 59) {
-        throw new NovaCostError('configuration', `peakStart and peakEnd need an hour 0..23 and a minute 0..59, got ${t.hour}:${t.minute}`);
-      }
-    }
+    validate({ minTasks, maxTasks, peakMinTasks, stopTimeoutSeconds: stopTimeout.toSeconds(), times: [peakStart, peakEnd] });
+    this.containerPort = props.containerPort ?? 8080;
+    const healthCheckPath = (this.healthCheckPath = props.healthCheckPath ?? '/health');
 
     props.cluster.enableFargateCapacityProviders();
 
@@ -170,7 +165,15 @@ export class CostOptimizedFargateService extends Construct {
   }
 }
 
-function validate(v: { minTasks: number; maxTasks: number; peakMinTasks: number; stopTimeoutSeconds: number }): void {
+interface Checked {
+  minTasks: number;
+  maxTasks: number;
+  peakMinTasks: number;
+  stopTimeoutSeconds: number;
+  times: TimeOfDay[];
+}
+
+function validate(v: Checked): void {
   if (!Number.isInteger(v.minTasks) || v.minTasks < 0 || v.maxTasks < v.minTasks) {
     throw new NovaCostError('configuration', `minTasks must be an integer in 0..maxTasks, got ${v.minTasks} (maxTasks ${v.maxTasks})`);
   }
@@ -179,5 +182,10 @@ function validate(v: { minTasks: number; maxTasks: number; peakMinTasks: number;
   }
   if (v.stopTimeoutSeconds > 120) {
     throw new NovaCostError('configuration', `stopTimeout must be at most 120 s on Fargate, got ${v.stopTimeoutSeconds} s`);
+  }
+  for (const t of v.times) {
+    if (!Number.isInteger(t.hour) || !Number.isInteger(t.minute) || t.hour < 0 || t.hour > 23 || t.minute < 0 || t.minute > 59) {
+      throw new NovaCostError('configuration', `peakStart and peakEnd need an hour 0..23 and a minute 0..59, got ${t.hour}:${t.minute}`);
+    }
   }
 }

@@ -9,7 +9,11 @@ export interface ContentBucketProps {
   readonly archiveAccessDays?: number;
   /** Days before objects in Intelligent-Tiering move to the Deep Archive Access tier. @default 180 */
   readonly deepArchiveAccessDays?: number;
-  /** Days after upload when objects (outside the prefixes below) move to Intelligent-Tiering. @default 0 */
+  /**
+   * Days after upload when objects move to Intelligent-Tiering. The rule covers the whole bucket (S3 filters cannot
+   * exclude a prefix); where it overlaps the processed-audio rule S3 keeps the colder class, and `temp/` objects are
+   * expired a day later anyway. @default 0
+   */
   readonly intelligentTieringAfterDays?: number;
   /** Prefix of processed audio, tiered down on a fixed schedule. @default 'audio/processed/' */
   readonly processedAudioPrefix?: string;

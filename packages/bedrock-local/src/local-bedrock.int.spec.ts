@@ -163,6 +163,30 @@ describe(startLocalBedrock, () => {
     });
   });
 
+  describe('injecting faults', () => {
+    it.each([
+      ['HTTP/1.1', () => http1],
+      ['HTTP/2', () => http2],
+    ])('drops the connection without an answer over %s, and serves the next call', async (_name, client) => {
+      bedrock.configure({ faults: { failFirst: 1, failFirstWith: 'drop' } });
+      const error = await rejection(client().send(new ConverseCommand({ modelId: 'amazon.nova-lite-v1:0', ...HELLO })));
+      expect(error.$metadata.httpStatusCode).toBeUndefined();
+      const next = await client().send(new ConverseCommand({ modelId: 'amazon.nova-lite-v1:0', ...HELLO }));
+      expect(next.stopReason).toBe('end_turn');
+      expect(bedrock.stats()).toMatchObject({ calls: 2, faults: 1 });
+    });
+
+    it('reports configured latency in metrics.latencyMs (fixed + per output token + slow)', async () => {
+      bedrock.configure({ latency: { fixedMs: 3, perOutputTokenMs: 0.5 }, faults: { failFirst: 1, failFirstWith: 'slow', slowMs: 7 } });
+      const slow = await http1.send(new ConverseCommand({ modelId: 'amazon.nova-lite-v1:0', ...HELLO }));
+      const normal = await http1.send(new ConverseCommand({ modelId: 'amazon.nova-lite-v1:0', ...HELLO }));
+      const out = normal.usage?.outputTokens ?? 0;
+      expect(normal.metrics?.latencyMs).toBe(Math.round(3 + 0.5 * out));
+      expect(slow.metrics?.latencyMs).toBe(Math.round(3 + 0.5 * out + 7));
+      expect(bedrock.stats().faults).toBe(0);
+    });
+  });
+
   describe('injecting faults from a seed', () => {
     it('draws the same faults for the same seed', async () => {
       const outcomes = async (seed: number) => {

@@ -155,6 +155,13 @@ describe(BedrockModelInvoker, () => {
       expect(bedrock.stats()).toMatchObject({ calls: 3, faults: 2 });
     });
 
+    it('retries throttled calls with the adaptive strategy too', async () => {
+      bedrock.configure({ faults: { failFirst: 1 } });
+      const result = await invoker({ retryMode: 'adaptive' }).invoke(request('amazon.nova-lite-v1:0', 'invoke', { messages: [{ role: 'user', content: [{ text: 'x' }] }] }));
+      expect(result.stopReason).toBe('end_turn');
+      expect(bedrock.stats().calls).toBe(2);
+    });
+
     it("fails 'throttled' with the AWS error name and request id once attempts run out", async () => {
       bedrock.configure({ faults: { failFirst: 10, failFirstWith: 'throttle' } });
       const error = await failure(invoker({ maxAttempts: 2 }).invoke(request('amazon.nova-lite-v1:0', 'converse', converseHello())));

@@ -1,0 +1,20 @@
+import type { CircuitBreakerOptions } from './circuit-breaker';
+
+export interface CachingInvokerOptions {
+  /** Region in the cache key when the request names none. @default 'us-east-1' */
+  readonly region?: string;
+  /** Budget of each store call; past it the call counts as failed and the request goes upstream. @default 50 */
+  readonly storeTimeoutMs?: number;
+  /** Answers whose envelope is larger than this many bytes are not stored. @default 1048576 (1 MiB) */
+  readonly maxEntryBytes?: number;
+  /** How long the cross-process fetch lock lives. @default 5000 */
+  readonly lockTtlMs?: number;
+  /** How long a caller that lost the lock waits for the winner's entry before calling upstream itself. @default 2000 */
+  readonly lockWaitMs?: number;
+  /** Interval between store reads while waiting for the winner's entry. @default 25 */
+  readonly lockPollMs?: number;
+  /** Circuit breaker around the store. @default { failureThreshold: 5, openMs: 1000 } */
+  readonly breaker?: CircuitBreakerOptions;
+  /** Milliseconds since epoch, for entry timestamps and latency. @default Date.now */
+  readonly now?: () => number;
+}

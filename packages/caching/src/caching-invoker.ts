@@ -1,0 +1,190 @@
+import { randomUUID } from 'node:crypto';
+import type { InvocationRequest, InvocationResult, InvokeOptions, ModelInvoker } from '@nova-cost/domain';
+import { NovaCostError, requestKey } from '@nova-cost/domain';
+import type { CachingInvokerOptions } from './caching-invoker.options';
+import type { CachingStats } from './caching-stats';
+import { emptyStats } from './caching-stats';
+import { CircuitBreaker } from './circuit-breaker';
+import type { ResponseEnvelope } from './response-envelope';
+import { decodeEnvelope, encodeEnvelope, ENVELOPE_VERSION } from './response-envelope';
+import type { ResponseStore } from './response-store.port';
+
+/** Stop reasons of answers that must not be replayed: truncated, or refused by the model. */
+const UNCACHEABLE_STOP = new Set(['max_tokens', 'length', 'max_tokens_reached', 'model_context_window_exceeded', 'guardrail_intervened', 'content_filtered']);
+
+/**
+ * Serves cacheable requests (`request.cache` set by the cost policy) from a response store, and makes one
+ * upstream call for concurrent identical requests. Fails open: a slow, dead or absent store only costs
+ * `storeTimeoutMs` until the circuit opens, and the request always goes upstream instead of failing.
+ */
+export class CachingInvoker implements ModelInvoker {
+  private readonly inFlight = new Map<string, Promise<InvocationResult>>();
+  private readonly breaker: CircuitBreaker;
+  private readonly counters = emptyStats();
+  private readonly now: () => number;
+
+  constructor(
+    private readonly next: ModelInvoker,
+    private readonly store: ResponseStore,
+    private readonly options: CachingInvokerOptions = {},
+  ) {
+    this.now = options.now ?? Date.now;
+    this.breaker = new CircuitBreaker(options.breaker);
+  }
+
+  async invoke(request: InvocationRequest, options: InvokeOptions = {}): Promise<InvocationResult> {
+    const ttlSeconds = request.cache?.ttlSeconds;
+    if (ttlSeconds === undefined || !(ttlSeconds > 0)) {
+      this.counters.bypass += 1;
+      return this.next.invoke(request, options);
+    }
+    const key = requestKey(request, request.region ?? this.options.region ?? 'us-east-1');
+    const leader = this.inFlight.get(key);
+    if (leader) {
+      const result = await abortable(leader, options.signal);
+      this.counters.coalesced += 1;
+      return result.source === 'upstream' ? { ...result, source: 'coalesced' } : result;
+    }
+    const flight = this.fetch(key, ttlSeconds, request, options).finally(() => this.inFlight.delete(key));
+    this.inFlight.set(key, flight);
+    return flight;
+  }
+
+  /** A copy of the counters. */
+  stats(): CachingStats {
+    return { ...this.counters };
+  }
+
+  /** Closes the store (which quits only connections it opened itself). */
+  close(): Promise<void> {
+    return this.store.close();
+  }
+
+  private async fetch(key: string, ttlSeconds: number, request: InvocationRequest, options: InvokeOptions): Promise<InvocationResult> {
+    const started = this.now();
+    const cached = await this.read(key);
+    if (cached) {
+      this.counters.hits += 1;
+      return this.fromEnvelope(cached, 'cache', started);
+    }
+    this.counters.misses += 1;
+    const token = randomUUID();
+    const lockKey = `${key}:lock`;
+    const locked = await this.guard(() => this.store.tryLock(lockKey, token, this.options.lockTtlMs ?? 5000));
+    if (locked === false) {
+      // Another process is fetching this answer: wait for its entry, for a bounded time.
+      const deadline = started + (this.options.lockWaitMs ?? 2000);
+      while (this.now() < deadline && this.breaker.state === 'closed') {
+        await sleep(this.options.lockPollMs ?? 25, options.signal);
+        const entry = await this.read(key);
+        if (entry) {
+          this.counters.coalesced += 1;
+          return this.fromEnvelope(entry, 'coalesced', started);
+        }
+      }
+    } else if (locked === true) {
+      // Double-check: the previous holder may have stored the entry between our read and our lock.
+      const entry = await this.read(key);
+      if (entry) {
+        void this.guard(() => this.store.unlock(lockKey, token));
+        this.counters.hits += 1;
+        return this.fromEnvelope(entry, 'cache', started);
+      }
+    }
+    try {
+      const result = await this.next.invoke(request, options);
+      await this.write(key, ttlSeconds, result);
+      return result;
+    } finally {
+      if (locked === true) void this.guard(() => this.store.unlock(lockKey, token));
+    }
+  }
+
+  private async read(key: string): Promise<ResponseEnvelope | undefined> {
+    const raw = await this.guard(() => this.store.get(key));
+    if (raw === undefined) return undefined;
+    this.counters.bytesRead += Buffer.byteLength(raw);
+    return decodeEnvelope(raw); // corrupt or foreign: a miss, overwritten by the upstream answer
+  }
+
+  private async write(key: string, ttlSeconds: number, result: InvocationResult): Promise<void> {
+    if (result.stopReason !== undefined && UNCACHEABLE_STOP.has(result.stopReason.toLowerCase())) {
+      this.counters.notStored += 1;
+      return;
+    }
+    const envelope: ResponseEnvelope = {
+      v: ENVELOPE_VERSION,
+      body: result.body,
+      usage: result.usage,
+      modelId: result.modelId,
+      ...(result.stopReason === undefined ? {} : { stopReason: result.stopReason }),
+      createdAt: this.now(),
+    };
+    const raw = encodeEnvelope(envelope);
+    const bytes = Buffer.byteLength(raw);
+    if (bytes > (this.options.maxEntryBytes ?? 1024 * 1024)) {
+      this.counters.notStored += 1;
+      return;
+    }
+    const ok = await this.guard(async () => {
+      await this.store.set(key, raw, ttlSeconds);
+      return true;
+    });
+    if (ok) this.counters.bytesWritten += bytes;
+  }
+
+  /** Run one store call under the timeout and the breaker. Any failure yields undefined and is counted. */
+  private async guard<T>(call: () => Promise<T>): Promise<T | undefined> {
+    if (!this.breaker.allow()) {
+      this.counters.errors += 1;
+      return undefined;
+    }
+    try {
+      const value = await withTimeout(call(), this.options.storeTimeoutMs ?? 50);
+      this.breaker.success();
+      return value;
+    } catch {
+      this.breaker.failure();
+      this.counters.errors += 1;
+      return undefined;
+    }
+  }
+
+  private fromEnvelope(envelope: ResponseEnvelope, source: 'cache' | 'coalesced', started: number): InvocationResult {
+    return {
+      body: envelope.body,
+      usage: envelope.usage,
+      latencyMs: this.now() - started,
+      source,
+      modelId: envelope.modelId,
+      ...(envelope.stopReason === undefined ? {} : { stopReason: envelope.stopReason }),
+    };
+  }
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new NovaCostError('timeout', `store call took more than storeTimeoutMs (${ms} ms)`)), ms);
+  });
+  promise.catch(() => undefined); // a late rejection after the timeout is not unhandled
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+function abortError(): NovaCostError {
+  return new NovaCostError('aborted', 'the caller aborted the request');
+}
+
+function abortable<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return promise;
+  if (signal.aborted) return Promise.reject(abortError());
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(abortError());
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
+}
+
+function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return abortable(new Promise((resolve) => setTimeout(resolve, ms)), signal);
+}

@@ -1,0 +1,14 @@
+/**
+ * Where cached responses live. Values are opaque strings (the invoker's envelope); the store only keeps them.
+ * Any method may reject: the invoker treats every failure as a miss and goes upstream.
+ */
+export interface ResponseStore {
+  get(key: string): Promise<string | undefined>;
+  set(key: string, value: string, ttlSeconds: number): Promise<void>;
+  /** Take the fetch lock for `key` for `ttlMs` unless someone holds it (SET NX PX). True when taken. */
+  tryLock(key: string, token: string, ttlMs: number): Promise<boolean>;
+  /** Release the lock only if `token` still holds it. */
+  unlock(key: string, token: string): Promise<void>;
+  /** Release what this store opened itself; clients passed in are left open. */
+  close(): Promise<void>;
+}

@@ -227,6 +227,8 @@ export async function startLocalBedrock(options: LocalBedrockOptions = {}): Prom
   const server = createNetServer((socket) => {
     sockets.add(socket);
     socket.once('close', () => sockets.delete(socket));
+    // A client resetting before its first byte must not crash the process (no server owns the socket yet).
+    socket.on('error', () => socket.destroy());
     socket.once('data', (first: Buffer) => {
       socket.pause();
       socket.unshift(first);

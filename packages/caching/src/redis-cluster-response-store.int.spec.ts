@@ -1,0 +1,41 @@
+import type { TestRedisCluster } from '@nova-cost/testing';
+import { startTestRedisCluster } from '@nova-cost/testing';
+import { Cluster } from 'ioredis';
+import { afterAll, beforeAll, describe } from 'vitest';
+import { failOpenRedisOptions, RedisResponseStore } from './redis-response-store';
+import { cachingInvokerContract } from './testing/caching-invoker.contract';
+
+async function readyCluster(cluster: TestRedisCluster): Promise<Cluster> {
+  const { lazyConnect, enableOfflineQueue, ...redisOptions } = failOpenRedisOptions({ commandTimeoutMs: 200 });
+  const client = new Cluster([...cluster.nodes], { lazyConnect, enableOfflineQueue, redisOptions, clusterRetryStrategy: () => 100 });
+  client.on('error', () => undefined);
+  await client.connect();
+  return client;
+}
+
+async function forEachMaster(cluster: TestRedisCluster, action: 'stop' | 'restart' | 'pause' | 'resume'): Promise<void> {
+  await Promise.all(cluster.masters.map((m) => m[action]()));
+}
+
+describe('CachingInvoker over RedisResponseStore (three-master cluster)', () => {
+  let cluster: TestRedisCluster;
+  let raw: Cluster;
+  beforeAll(async () => {
+    cluster = await startTestRedisCluster();
+    raw = await readyCluster(cluster);
+  }, 30_000);
+  afterAll(async () => {
+    raw?.disconnect();
+    await cluster?.close();
+  });
+
+  cachingInvokerContract(() => ({
+    newStore: async () => new RedisResponseStore(await readyCluster(cluster), true),
+    rawGet: (key) => raw.get(key),
+    rawSet: async (key, value) => void (await raw.set(key, value)),
+    stop: () => forEachMaster(cluster, 'stop'),
+    restart: () => forEachMaster(cluster, 'restart'),
+    pause: () => forEachMaster(cluster, 'pause'),
+    resume: () => forEachMaster(cluster, 'resume'),
+  }));
+});

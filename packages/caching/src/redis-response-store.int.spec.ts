@@ -1,0 +1,74 @@
+import type { TestRedis } from '@nova-cost/testing';
+import { freePort, startTestRedis } from '@nova-cost/testing';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CachingInvoker } from './caching-invoker';
+import { failOpenRedisOptions, RedisResponseStore } from './redis-response-store';
+import { cachingInvokerContract } from './testing/caching-invoker.contract';
+import { cacheableRequest, CountingInvoker } from './testing/counting-invoker';
+
+async function readyClient(url: string): Promise<Redis> {
+  const client = new Redis(url, { ...failOpenRedisOptions({ commandTimeoutMs: 200 }) });
+  client.on('error', () => undefined);
+  await client.connect();
+  return client;
+}
+
+describe('CachingInvoker over RedisResponseStore (single node)', () => {
+  let redis: TestRedis;
+  let raw: Redis;
+  beforeAll(async () => {
+    redis = await startTestRedis({ controllable: true });
+    raw = await readyClient(redis.url);
+  });
+  afterAll(async () => {
+    raw?.disconnect();
+    await redis?.close();
+  });
+
+  cachingInvokerContract(() => ({
+    newStore: async () => new RedisResponseStore(await readyClient(redis.url), true),
+    rawGet: (key) => raw.get(key),
+    rawSet: async (key, value) => void (await raw.set(key, value)),
+    stop: () => redis.stop(),
+    restart: () => redis.restart(),
+    pause: () => redis.pause(),
+    resume: () => redis.resume(),
+  }));
+});
+
+describe(RedisResponseStore, () => {
+  describe('.fromUrl', () => {
+    it('starts without a Redis and neither fails nor hangs: requests go upstream', async () => {
+      const store = RedisResponseStore.fromUrl(`redis://127.0.0.1:${await freePort()}`);
+      const next = new CountingInvoker(5);
+      const cache = new CachingInvoker(next, store);
+      const request = cacheableRequest();
+      const results = await Promise.all([cache.invoke(request), cache.invoke(cacheableRequest())]);
+      expect(results.map((r) => r.source)).toEqual(['upstream', 'upstream']);
+      expect(cache.stats().errors).toBeGreaterThan(0);
+      await cache.close();
+    });
+
+    it('rejects a URL that is not redis:// or rediss://', () => {
+      expect(() => RedisResponseStore.fromUrl('http://127.0.0.1:6379')).toThrow(/must be redis:\/\/ or rediss:\/\/, got http:\/\/…/);
+    });
+  });
+
+  describe('.fromCluster', () => {
+    it('rejects an empty list of startup nodes', () => {
+      expect(() => RedisResponseStore.fromCluster([])).toThrow(/at least one startup node/);
+    });
+  });
+
+  describe('.close', () => {
+    it('leaves a client that was passed in open', async () => {
+      const redis = await startTestRedis({ controllable: true });
+      const client = await readyClient(redis.url);
+      await new RedisResponseStore(client).close();
+      expect(await client.ping()).toBe('PONG');
+      client.disconnect();
+      await redis.close();
+    });
+  });
+});

@@ -1,0 +1,180 @@
+import type { InvocationResult } from '@nova-cost/domain';
+import { requestKey } from '@nova-cost/domain';
+import { afterAll, expect, it } from 'vitest';
+import { CachingInvoker } from '../caching-invoker';
+import type { CachingInvokerOptions } from '../caching-invoker.options';
+import { decodeEnvelope } from '../response-envelope';
+import type { ResponseStore } from '../response-store.port';
+import { cacheableRequest, CountingInvoker } from './counting-invoker';
+
+/** What the shared Redis suite needs from a single node or a cluster. */
+export interface RedisSuiteEnv {
+  /** A store on a new, ready connection. */
+  newStore(): Promise<ResponseStore>;
+  rawGet(key: string): Promise<string | null>;
+  rawSet(key: string, value: string): Promise<void>;
+  stop(): Promise<void>;
+  restart(): Promise<void>;
+  pause(): Promise<void>;
+  resume(): Promise<void>;
+}
+
+/** The behaviour every Redis-backed CachingInvoker must show; registered inside a describe with a live env. */
+export function cachingInvokerContract(env: () => RedisSuiteEnv): void {
+  const stores: ResponseStore[] = [];
+  async function setup(options: CachingInvokerOptions = {}, delayMs = 30) {
+    const store = await env().newStore();
+    stores.push(store);
+    const next = new CountingInvoker(delayMs);
+    return { next, cache: new CachingInvoker(next, store, { storeTimeoutMs: 200, ...options }) };
+  }
+  const keyOf = (r: ReturnType<typeof cacheableRequest>) => requestKey(r, r.region ?? 'us-east-1');
+
+  it('serves the second identical request from the cache with the stored usage', async () => {
+    const { next, cache } = await setup();
+    const request = cacheableRequest();
+    const first = await cache.invoke(request);
+    const second = await cache.invoke(request);
+    expect(first.source).toBe('upstream');
+    expect(second).toMatchObject({ source: 'cache', body: first.body, usage: first.usage, modelId: first.modelId, stopReason: 'end_turn' });
+    expect(next.calls).toBe(1);
+    expect(cache.stats()).toMatchObject({ hits: 1, misses: 1, errors: 0 });
+    expect(cache.stats().bytesWritten).toBeGreaterThan(0);
+    expect(cache.stats().bytesRead).toBe(cache.stats().bytesWritten);
+  });
+
+  it('misses after the TTL expires', async () => {
+    const { next, cache } = await setup();
+    const request = cacheableRequest({ cache: { ttlSeconds: 1 } });
+    await cache.invoke(request);
+    await new Promise((r) => setTimeout(r, 1200));
+    expect((await cache.invoke(request)).source).toBe('upstream');
+    expect(next.calls).toBe(2);
+  });
+
+  it('never shares an entry between tenants or regions', async () => {
+    const { next, cache } = await setup();
+    const request = cacheableRequest();
+    await cache.invoke(request);
+    const other = await cache.invoke({ ...request, tenantId: 'globex' });
+    const region = await cache.invoke({ ...request, region: 'eu-west-1' });
+    expect([other.source, region.source]).toEqual(['upstream', 'upstream']);
+    expect(next.calls).toBe(3);
+  });
+
+  it('treats a corrupt entry as a miss and replaces it', async () => {
+    const { next, cache } = await setup();
+    const request = cacheableRequest();
+    await env().rawSet(keyOf(request), '{"v":1,"body":');
+    expect((await cache.invoke(request)).source).toBe('upstream');
+    expect(decodeEnvelope((await env().rawGet(keyOf(request))) ?? '')).toBeDefined();
+    expect((await cache.invoke(request)).source).toBe('cache');
+    expect(next.calls).toBe(1);
+  });
+
+  it('does not store a response over maxEntryBytes', async () => {
+    const { next, cache } = await setup({ maxEntryBytes: 4096 });
+    const request = cacheableRequest({ script: { padBytes: 5000 } });
+    await cache.invoke(request);
+    expect((await cache.invoke(request)).source).toBe('upstream');
+    expect(next.calls).toBe(2);
+    expect(await env().rawGet(keyOf(request))).toBeNull();
+    expect(cache.stats().notStored).toBe(2);
+  });
+
+  it('passes a request without request.cache straight through, storing nothing', async () => {
+    const { next, cache } = await setup();
+    const { cache: _noCache, ...request } = cacheableRequest();
+    await cache.invoke(request);
+    await cache.invoke(request);
+    expect(next.calls).toBe(2);
+    expect(cache.stats()).toMatchObject({ bypass: 2, hits: 0, misses: 0 });
+    expect(await env().rawGet(keyOf(request))).toBeNull();
+  });
+
+  it.each(['max_tokens', 'length', 'MAX_TOKENS'])('never caches an answer truncated with stop reason %s', async (stopReason) => {
+    const { next, cache } = await setup();
+    const request = cacheableRequest({ script: { stopReason } });
+    await cache.invoke(request);
+    await cache.invoke(request);
+    expect(next.calls).toBe(2);
+  });
+
+  it('never caches an error, and passes it to the caller', async () => {
+    const { next, cache } = await setup();
+    const request = cacheableRequest({ script: { fail: true } });
+    await expect(cache.invoke(request)).rejects.toMatchObject({ kind: 'throttled' });
+    await expect(cache.invoke(request)).rejects.toMatchObject({ kind: 'throttled' });
+    expect(next.calls).toBe(2);
+  });
+
+  it('makes one upstream call for 100 concurrent identical misses in one process', async () => {
+    const { next, cache } = await setup();
+    const request = cacheableRequest();
+    const results = await Promise.all(Array.from({ length: 100 }, () => cache.invoke(request)));
+    expect(next.calls).toBe(1);
+    expect(results.filter((r) => r.source === 'coalesced')).toHaveLength(99);
+  });
+
+  it('makes one upstream call for 100 concurrent identical misses across two invokers with separate connections', async () => {
+    const a = await setup({ lockWaitMs: 3000 }, 100);
+    const b = await setup({ lockWaitMs: 3000 }, 100);
+    const request = cacheableRequest();
+    const results = await Promise.all(Array.from({ length: 100 }, (_, i) => (i % 2 ? a : b).cache.invoke(request)));
+    expect(a.next.calls + b.next.calls).toBe(1);
+    expect(results.filter((r) => r.source === 'upstream')).toHaveLength(1);
+  });
+
+  it('answers every request while Redis is killed under concurrent load, and hits resume after restart', async () => {
+    const { next, cache } = await setup({ breaker: { failureThreshold: 3, openMs: 200 } }, 10);
+    const requests = Array.from({ length: 10 }, () => cacheableRequest());
+    const load = async () => {
+      const outcomes: PromiseSettledResult<InvocationResult>[] = [];
+      for (let round = 0; round < 20; round++) {
+        outcomes.push(...(await Promise.allSettled(requests.map((r) => cache.invoke(r)))));
+      }
+      return outcomes;
+    };
+    const running = load();
+    await new Promise((r) => setTimeout(r, 60));
+    await env().stop();
+    const outcomes = await running;
+    expect(outcomes.filter((o) => o.status === 'rejected')).toEqual([]);
+    expect(outcomes).toHaveLength(200);
+    await env().restart();
+    const probe = cacheableRequest();
+    await expect
+      .poll(
+        async () => {
+          await cache.invoke(probe);
+          return (await cache.invoke(probe)).source;
+        },
+        { timeout: 15_000, interval: 250 },
+      )
+      .toBe('cache');
+    expect(next.calls).toBeGreaterThan(0);
+  }, 30_000);
+
+  it('finishes every request within the timeout budget while Redis is paused (SIGSTOP)', async () => {
+    const { cache } = await setup({ storeTimeoutMs: 50 });
+    await env().pause();
+    try {
+      const durations = await Promise.all(
+        Array.from({ length: 20 }, async () => {
+          const started = performance.now();
+          const result = await cache.invoke(cacheableRequest());
+          expect(result.source).toBe('upstream');
+          return performance.now() - started;
+        }),
+      );
+      expect(Math.max(...durations)).toBeLessThan(2000);
+      expect(cache.stats().errors).toBeGreaterThan(0);
+    } finally {
+      await env().resume();
+    }
+  }, 20_000);
+
+  afterAll(async () => {
+    await Promise.all(stores.map((s) => s.close()));
+  });
+}

@@ -1,0 +1,47 @@
+import type { InvocationRequest, InvocationResult, ModelInvoker } from '@nova-cost/domain';
+import { isJsonObject, NovaCostError } from '@nova-cost/domain';
+
+/**
+ * A slow, deterministic ModelInvoker for specs. The request body's `script` field steers it:
+ * `{ stopReason?, padBytes?, fail? }`. Counts its calls.
+ */
+export class CountingInvoker implements ModelInvoker {
+  calls = 0;
+  constructor(private readonly delayMs = 30) {}
+
+  async invoke(request: InvocationRequest): Promise<InvocationResult> {
+    this.calls += 1;
+    const call = this.calls;
+    await new Promise((r) => setTimeout(r, this.delayMs));
+    const script = isJsonObject(request.body['script']) ? request.body['script'] : {};
+    if (script['fail'] === true) throw new NovaCostError('throttled', 'scripted throttle');
+    const pad = typeof script['padBytes'] === 'number' ? 'x'.repeat(script['padBytes']) : '';
+    return {
+      body: { output: { message: { role: 'assistant', content: [{ text: `answer ${call}${pad}` }] } }, stopReason: 'end_turn' },
+      usage: { inputTokens: 1000, outputTokens: 500, cacheReadInputTokens: 0, cacheWriteInputTokens: 0 },
+      latencyMs: this.delayMs,
+      source: 'upstream',
+      modelId: request.modelId,
+      stopReason: typeof script['stopReason'] === 'string' ? script['stopReason'] : 'end_turn',
+    };
+  }
+}
+
+let counter = 0;
+/** A cacheable request no other test uses (unless `text` is given). */
+export function cacheableRequest(overrides: Partial<InvocationRequest> & { text?: string; script?: Record<string, string | number | boolean> } = {}): InvocationRequest {
+  const { text, script, ...rest } = overrides;
+  counter += 1;
+  return {
+    tenantId: 'acme',
+    modelId: 'amazon.nova-pro-v1:0',
+    operation: 'converse',
+    body: {
+      messages: [{ role: 'user', content: [{ text: text ?? `question ${counter} ${Math.random()}` }] }],
+      inferenceConfig: { temperature: 0 },
+      ...(script ? { script } : {}),
+    },
+    cache: { ttlSeconds: 60 },
+    ...rest,
+  };
+}

@@ -28,6 +28,7 @@ describe('startLocalBedrock misuse', () => {
     const bedrock = await startLocalBedrock({ faults: { failFirst: 1 } });
     try {
       expect(() => bedrock.configure({ latency: { fixedMs: 0 }, faults: { dropRate: 7 } })).toThrow(/faults.dropRate must be a number from 0 to 1/);
+      expect(() => bedrock.configure(null as never)).toThrow(expect.objectContaining({ kind: 'configuration', message: expect.stringMatching(/configure\(\) takes an object/) }));
       const res = await fetch(`${bedrock.url}/model/amazon.nova-lite-v1%3A0/converse`, { method: 'POST', body: JSON.stringify({ messages: [{ role: 'user', content: [{ text: 'x' }] }] }) });
       expect(res.status).toBe(429);
     } finally {

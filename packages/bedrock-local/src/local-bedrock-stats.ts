@@ -5,7 +5,7 @@ export interface LocalBedrockStats {
   byModel: Record<string, number>;
   /** For each embedding call that was answered, how many inputs it carried (Cohere `texts` > 1 when merged). */
   embeddedInputs: number[];
-  /** Calls answered with an injected fault (throttle, 5xx, drop). */
+  /** Calls answered with an injected fault (throttle, 5xx, drop) or throttled by the quota. */
   faults: number;
 }
 

@@ -13,7 +13,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { LocalBedrock } from './start-local-bedrock';
 import { startLocalBedrock } from './start-local-bedrock';
 
-const CALM = { latency: { fixedMs: 0, perOutputTokenMs: 0 }, faults: { throttleRate: 0, serverErrorRate: 0, dropRate: 0, slowRate: 0, failFirst: 0 } };
+const CALM = { latency: { fixedMs: 0, perOutputTokenMs: 0 }, faults: { throttleRate: 0, serverErrorRate: 0, dropRate: 0, slowRate: 0, failFirst: 0, quota: null } };
 const HELLO = { messages: [{ role: 'user' as const, content: [{ text: 'hello there' }] }] };
 
 let bedrock: LocalBedrock;
@@ -174,6 +174,19 @@ describe(startLocalBedrock, () => {
       const next = await client().send(new ConverseCommand({ modelId: 'amazon.nova-lite-v1:0', ...HELLO }));
       expect(next.stopReason).toBe('end_turn');
       expect(bedrock.stats()).toMatchObject({ calls: 2, faults: 1 });
+    });
+
+    it('throttles calls over a per-model quota, set over /__config', async () => {
+      await post('/__config', JSON.stringify({ faults: { quota: { requestsPerWindow: 2, windowMs: 60_000 } } }));
+      const statuses: number[] = [];
+      for (const model of ['amazon.nova-lite-v1%3A0', 'us.amazon.nova-lite-v1%3A0', 'amazon.nova-lite-v1%3A0', 'amazon.nova-micro-v1%3A0']) {
+        const res = await post(`/model/${model}/converse`, JSON.stringify(HELLO));
+        await res.arrayBuffer();
+        statuses.push(res.status);
+      }
+      expect(statuses).toEqual([200, 200, 429, 200]);
+      bedrock.reset();
+      expect((await post('/model/amazon.nova-lite-v1%3A0/converse', JSON.stringify(HELLO))).status).toBe(200);
     });
 
     it('reports configured latency in metrics.latencyMs (fixed + per output token + slow)', async () => {

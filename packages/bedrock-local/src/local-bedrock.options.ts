@@ -28,6 +28,17 @@ export interface LocalBedrockFaults {
   failFirst?: number;
   /** The fault of the `failFirst` calls; setting `failFirst` alone sets it back to 'throttle'. @default 'throttle' */
   failFirstWith?: LocalBedrockFault;
+  /**
+   * A Bedrock-like quota per base model: calls beyond `requestsPerWindow` admitted within any sliding
+   * `windowMs` are answered ThrottlingException 429. `null` removes it. @default null (no quota)
+   */
+  quota?: LocalBedrockQuota | null;
+}
+
+export interface LocalBedrockQuota {
+  requestsPerWindow: number;
+  /** @default 1000 */
+  windowMs?: number;
 }
 
 export interface LocalBedrockOptions {
@@ -54,6 +65,7 @@ export interface ResolvedFaults {
   readonly dropRate: number;
   readonly failFirst: number;
   readonly failFirstWith: LocalBedrockFault;
+  readonly quota: { readonly requestsPerWindow: number; readonly windowMs: number } | null;
 }
 
 const FAULTS: readonly LocalBedrockFault[] = ['throttle', 'server-error', 'drop', 'slow'];
@@ -87,7 +99,7 @@ export function resolveLatency(value: unknown, base: ResolvedLatency = { fixedMs
   return { fixedMs: millis(o, 'fixedMs', 'latency', base.fixedMs), perOutputTokenMs: millis(o, 'perOutputTokenMs', 'latency', base.perOutputTokenMs) };
 }
 
-export const NO_FAULTS: ResolvedFaults = { throttleRate: 0, serverErrorRate: 0, slowRate: 0, slowMs: 1000, dropRate: 0, failFirst: 0, failFirstWith: 'throttle' };
+export const NO_FAULTS: ResolvedFaults = { throttleRate: 0, serverErrorRate: 0, slowRate: 0, slowMs: 1000, dropRate: 0, failFirst: 0, failFirstWith: 'throttle', quota: null };
 
 /** Validates a faults object; absent fields keep their value from `base`. */
 export function resolveFaults(value: unknown, base: ResolvedFaults = NO_FAULTS): ResolvedFaults {
@@ -105,11 +117,25 @@ export function resolveFaults(value: unknown, base: ResolvedFaults = NO_FAULTS):
     slowMs: millis(o, 'slowMs', 'faults', base.slowMs),
     failFirst,
     failFirstWith: failFirstWith as LocalBedrockFault,
+    quota: resolveQuota(o['quota'], base.quota),
   };
   if (faults.throttleRate + faults.serverErrorRate + faults.dropRate > 1) {
     throw bad(`faults.throttleRate + serverErrorRate + dropRate must not exceed 1, got ${faults.throttleRate + faults.serverErrorRate + faults.dropRate}`);
   }
   return faults;
+}
+
+function resolveQuota(value: unknown, base: ResolvedFaults['quota']): ResolvedFaults['quota'] {
+  if (value === undefined) return base;
+  if (value === null) return null;
+  const o = checkObject(value, 'faults.quota');
+  const requests = o['requestsPerWindow'];
+  if (typeof requests !== 'number' || !Number.isInteger(requests) || requests < 1) {
+    throw bad(`faults.quota.requestsPerWindow must be an integer >= 1, got ${JSON.stringify(requests)}`);
+  }
+  const windowMs = o['windowMs'] ?? 1000;
+  if (typeof windowMs !== 'number' || !Number.isFinite(windowMs) || windowMs <= 0) throw bad(`faults.quota.windowMs must be a finite number > 0, got ${JSON.stringify(windowMs)}`);
+  return { requestsPerWindow: requests, windowMs };
 }
 
 export interface ResolvedOptions {

@@ -14,6 +14,8 @@ const { values } = parseArgs({
     'drop-rate': { type: 'string', default: '0' },
     'slow-rate': { type: 'string', default: '0' },
     'slow-ms': { type: 'string', default: '1000' },
+    quota: { type: 'string', default: '0' },
+    'quota-window-ms': { type: 'string', default: '1000' },
   },
   strict: true,
 });
@@ -32,7 +34,7 @@ const bedrock = await startLocalBedrock({
   host: values.host,
   seed: num('seed'),
   latency: { fixedMs: num('latency-ms'), perOutputTokenMs: num('per-token-ms') },
-  faults: { throttleRate: num('throttle-rate'), serverErrorRate: num('server-error-rate'), dropRate: num('drop-rate'), slowRate: num('slow-rate'), slowMs: num('slow-ms') },
+  faults: { throttleRate: num('throttle-rate'), serverErrorRate: num('server-error-rate'), dropRate: num('drop-rate'), slowRate: num('slow-rate'), slowMs: num('slow-ms'), quota: num('quota') > 0 ? { requestsPerWindow: num('quota'), windowMs: num('quota-window-ms') } : null },
 });
 console.log(`local Bedrock runtime endpoint listening on ${bedrock.url}`);
 

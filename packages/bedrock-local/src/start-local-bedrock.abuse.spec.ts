@@ -13,6 +13,8 @@ describe('startLocalBedrock misuse', () => {
     ['rates that add up above 1', { faults: { throttleRate: 0.6, serverErrorRate: 0.6 } }, /must not exceed 1/],
     ['an unknown forced fault', { faults: { failFirst: 1, failFirstWith: 'explode' } }, /failFirstWith must be one of throttle, server-error, drop, slow/],
     ['a negative failFirst', { faults: { failFirst: -1 } }, /failFirst must be an integer >= 0/],
+    ['a quota of zero requests', { faults: { quota: { requestsPerWindow: 0 } } }, /faults.quota.requestsPerWindow must be an integer >= 1, got 0/],
+    ['a quota window of zero', { faults: { quota: { requestsPerWindow: 1, windowMs: 0 } } }, /faults.quota.windowMs must be a finite number > 0/],
     ['faults that are not an object', { faults: 0.5 }, /faults must be an object/],
   ];
   it.each(cases)('rejects %s with a configuration error', async (_name, options, message) => {

@@ -10,6 +10,7 @@ import { resolveFaults, resolveLatency, resolveOptions } from './local-bedrock.o
 import { answerModelCall } from './model-dispatch';
 import { lookUpModel, parseModelRoute } from './model-route';
 import { PromptCache } from './prompt-cache';
+import { RequestQuota } from './request-quota';
 import { isObject } from './prompt';
 import { WireError, internalError, serviceUnavailable, throttling, validation } from './wire-error';
 
@@ -40,6 +41,7 @@ export async function startLocalBedrock(options: LocalBedrockOptions = {}): Prom
   let faults = resolved.faults;
   const plan = new FaultPlan(faults, resolved.seed);
   const promptCache = new PromptCache();
+  const quota = new RequestQuota();
   let stats = emptyStats();
 
   const configure = (change: unknown): void => {
@@ -53,6 +55,7 @@ export async function startLocalBedrock(options: LocalBedrockOptions = {}): Prom
   const reset = (): void => {
     stats = emptyStats();
     promptCache.clear();
+    quota.clear();
     plan.reset();
   };
   const snapshot = (): LocalBedrockStats => ({ ...stats, byModel: { ...stats.byModel }, embeddedInputs: [...stats.embeddedInputs] });
@@ -71,6 +74,10 @@ export async function startLocalBedrock(options: LocalBedrockOptions = {}): Prom
       throw decision.fault === 'throttle' ? throttling() : decision.fault === 'internal-error' ? internalError() : serviceUnavailable();
     }
     const { spec, baseModelId } = lookUpModel(route.modelId);
+    if (!quota.admit(baseModelId, faults.quota)) {
+      stats.faults += 1;
+      throw throttling();
+    }
     const body = parseJsonObject(raw);
     const latencyFor = (outputTokens: number): number => Math.round(latency.fixedMs + latency.perOutputTokenMs * outputTokens + decision.extraMs);
     const answer = answerModelCall(route.operation, spec, body, { modelId: route.modelId, baseModelId, latencyMs: latencyFor }, promptCache);

@@ -35,6 +35,9 @@ const bedrock = await startLocalBedrock({
   seed: num('seed'),
   latency: { fixedMs: num('latency-ms'), perOutputTokenMs: num('per-token-ms') },
   faults: { throttleRate: num('throttle-rate'), serverErrorRate: num('server-error-rate'), dropRate: num('drop-rate'), slowRate: num('slow-rate'), slowMs: num('slow-ms'), quota: num('quota') > 0 ? { requestsPerWindow: num('quota'), windowMs: num('quota-window-ms') } : null },
+}).catch((error: unknown) => {
+  console.error(error instanceof Error ? error.message : String(error));
+  process.exit(2);
 });
 console.log(`local Bedrock runtime endpoint listening on ${bedrock.url}`);
 

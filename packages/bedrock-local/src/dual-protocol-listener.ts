@@ -54,13 +54,21 @@ export async function listenDualProtocol(onRequest: (req: IncomingMessage, res: 
     socket.once('close', () => sockets.delete(socket));
     // A client resetting before its first byte must not crash the process (no server owns the socket yet).
     socket.on('error', () => socket.destroy());
-    socket.once('data', (first: Buffer) => {
+    // Peek until the bytes decide (the preface may arrive split), then hand the socket over with them.
+    let seen = Buffer.alloc(0);
+    const peek = (chunk: Buffer): void => {
+      seen = Buffer.concat([seen, chunk]);
+      const head = seen.subarray(0, H2_PREFACE.length);
+      const undecided = seen.length < H2_PREFACE.length && head.equals(H2_PREFACE.subarray(0, head.length));
+      if (undecided) return;
+      socket.off('data', peek);
       socket.pause();
-      socket.unshift(first);
-      if (first.subarray(0, H2_PREFACE.length).equals(H2_PREFACE)) http2.emit('connection', asJsStream(socket));
+      socket.unshift(seen);
+      if (head.equals(H2_PREFACE)) http2.emit('connection', asJsStream(socket));
       else http1.emit('connection', socket);
       socket.resume();
-    });
+    };
+    socket.on('data', peek);
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

@@ -9,6 +9,7 @@ import {
   ValidationException,
 } from '@aws-sdk/client-bedrock-runtime';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { connect } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { LocalBedrock } from './start-local-bedrock';
 import { startLocalBedrock } from './start-local-bedrock';
@@ -243,5 +244,24 @@ describe(startLocalBedrock, () => {
       expect(invalid.status).toBe(400);
       expect(((await invalid.json()) as { message: string }).message).toMatch(/throttleRate must be a number from 0 to 1/);
     });
+  });
+});
+
+describe('serving both protocols on one port', () => {
+  it('decides on HTTP/2 even when the connection preface arrives split', async () => {
+    const server = await startLocalBedrock();
+    try {
+      const socket = connect(server.port, '127.0.0.1');
+      await new Promise((resolve) => socket.once('connect', resolve));
+      socket.write('PRI * HT');
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      socket.write('TP/2.0\r\n\r\nSM\r\n\r\n');
+      // An HTTP/2 server answers the preface with a SETTINGS frame (type 0x4 at byte 3).
+      const frame = await new Promise<Buffer>((resolve) => socket.once('data', resolve));
+      expect(frame[3]).toBe(0x4);
+      socket.destroy();
+    } finally {
+      await server.close();
+    }
   });
 });

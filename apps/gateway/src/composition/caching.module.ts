@@ -1,0 +1,25 @@
+import { CachingInvoker, InMemoryResponseStore, RedisResponseStore } from '@nova-cost/caching';
+import type { ResponseStore } from '@nova-cost/caching';
+import { ContainerModule } from 'inversify';
+import type { RedisConfig } from '../config/gateway-config';
+import { TOKENS } from './tokens';
+
+function store(redis: RedisConfig | undefined): ResponseStore {
+  if (!redis) return new InMemoryResponseStore();
+  return redis.kind === 'single' ? RedisResponseStore.fromUrl(redis.url) : RedisResponseStore.fromCluster(redis.nodes);
+}
+
+/** The cache in front of the batcher, so hits never queue. Redis when REDIS_URL is set; fails open. */
+export const cachingModule = new ContainerModule(({ bind }) => {
+  bind(TOKENS.cachingInvoker)
+    .toDynamicValue((ctx) => {
+      const config = ctx.get(TOKENS.config);
+      const cache = new CachingInvoker(ctx.get(TOKENS.batchingInvoker), store(config.redis), { region: ctx.get(TOKENS.bedrockEndpoint).region });
+      return Object.assign(cache, { cacheStats: () => cache.stats() });
+    })
+    .inSingletonScope();
+  bind(TOKENS.lifecycle).toDynamicValue((ctx) => {
+    const cache = ctx.get(TOKENS.cachingInvoker) as CachingInvoker;
+    return { name: 'cache', order: 20, close: () => cache.close() };
+  });
+});

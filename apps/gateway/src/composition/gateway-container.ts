@@ -1,0 +1,20 @@
+import { Container } from 'inversify';
+import type { GatewayConfig } from '../config/gateway-config';
+import type { GatewayLogger } from '../observability/logger';
+import { GatewayMetrics } from '../observability/gateway-metrics';
+import { batchingModule } from './batching.module';
+import { bedrockModule } from './bedrock.module';
+import { cachingModule } from './caching.module';
+import { domainModule } from './domain.module';
+import { TOKENS } from './tokens';
+
+/** The composition root: one module per adapter, wired through the ports of the domain. */
+export function createGatewayContainer(config: GatewayConfig, logger: GatewayLogger, bedrockEndpoint: { url?: string; region: string }): Container {
+  const container = new Container({ defaultScope: 'Singleton' });
+  container.bind(TOKENS.config).toConstantValue(config);
+  container.bind(TOKENS.logger).toConstantValue(logger);
+  container.bind(TOKENS.bedrockEndpoint).toConstantValue(bedrockEndpoint);
+  container.bind(TOKENS.metrics).toDynamicValue(() => new GatewayMetrics(logger));
+  container.load(domainModule, bedrockModule, batchingModule, cachingModule);
+  return container;
+}

@@ -1,0 +1,50 @@
+import type { CostPolicyRules } from '@nova-cost/domain';
+
+/** One tenant: who may call, and with which credentials. */
+export interface TenantConfig {
+  readonly id: string;
+  /** Accepted in the `x-api-key` header. @default [] */
+  readonly apiKeys: readonly string[];
+  /** SigV4 credentials: the access key id names the tenant, the secret verifies the signature. @default [] */
+  readonly sigv4: readonly { readonly accessKeyId: string; readonly secret: string }[];
+}
+
+/** Where cached responses live. Absent: in process memory. */
+export type RedisConfig = { readonly kind: 'single'; readonly url: string } | { readonly kind: 'cluster'; readonly nodes: readonly { host: string; port: number }[] };
+
+/** Which Bedrock the gateway calls. */
+export type BedrockConfig =
+  | { readonly mode: 'embedded' }
+  | { readonly mode: 'aws'; readonly region: string; readonly endpoint?: string };
+
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+
+/** The validated configuration of one gateway process. */
+export interface GatewayConfig {
+  /** @default 8080 (0 picks a free port) */
+  readonly port: number;
+  /** @default '127.0.0.1' */
+  readonly host: string;
+  /** @default undefined (in-memory cache) */
+  readonly redis?: RedisConfig;
+  /** @default { mode: 'embedded' } (local Bedrock endpoint in-process) */
+  readonly bedrock: BedrockConfig;
+  readonly tenants: readonly TenantConfig[];
+  /** @default {} (domain defaults) */
+  readonly policy: CostPolicyRules;
+  /** True when no NOVA_COST_CONFIG was given and the demo tenant is in use. */
+  readonly demo: boolean;
+  /** Largest accepted request body. @default 10485760 (10 MiB) */
+  readonly bodyLimitBytes: number;
+  /** Time SIGTERM gives the batcher to finish accepted requests. @default 110000 */
+  readonly drainDeadlineMs: number;
+  /** @default 'info' */
+  readonly logLevel: LogLevel;
+}
+
+/** The tenant of the embedded default. */
+export const DEMO_TENANT: TenantConfig = {
+  id: 'demo',
+  apiKeys: ['demo-key'],
+  sigv4: [{ accessKeyId: 'demo', secret: 'demo-secret' }],
+};

@@ -1,0 +1,142 @@
+import { readFileSync } from 'node:fs';
+import type { CostPolicyRules } from '@nova-cost/domain';
+import { NovaCostError } from '@nova-cost/domain';
+import type { BedrockConfig, GatewayConfig, LogLevel, RedisConfig, TenantConfig } from './gateway-config';
+import { DEMO_TENANT } from './gateway-config';
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+function bad(variable: string, message: string): NovaCostError {
+  return new NovaCostError('configuration', `${variable} ${message}`, { details: { variable } });
+}
+
+/** Shows enough of a value to recognise it, never a password. */
+function shown(value: string): string {
+  const safe = value.replace(/\/\/[^@/]*@/, '//…@');
+  return JSON.stringify(safe.length > 60 ? `${safe.slice(0, 60)}…` : safe);
+}
+
+function integer(env: Env, variable: string, fallback: number, min: number, max: number): number {
+  const raw = env[variable];
+  if (raw === undefined || raw === '') return fallback;
+  if (!/^\d+$/.test(raw.trim()) || Number(raw) < min || Number(raw) > max) {
+    throw bad(variable, `must be an integer from ${min} to ${max}, got ${shown(raw)}`);
+  }
+  return Number(raw);
+}
+
+function hostPort(variable: string, text: string): { host: string; port: number } {
+  const m = /^([^:/,\s]+|\[[0-9a-fA-F:]+\]):(\d{1,5})$/.exec(text);
+  if (!m || Number(m[2]) < 1 || Number(m[2]) > 65535) throw bad(variable, `cluster nodes must be host:port, got ${shown(text)}`);
+  return { host: m[1]!.replace(/^\[|\]$/g, ''), port: Number(m[2]) };
+}
+
+/** REDIS_URL: redis://… or rediss://… for one node; redis+cluster://host:port,host:port for a Cluster. */
+function redisConfig(raw: string | undefined): RedisConfig | undefined {
+  if (raw === undefined || raw === '') return undefined;
+  const cluster = /^redis\+cluster:\/\/(.+)$/.exec(raw);
+  if (cluster) return { kind: 'cluster', nodes: cluster[1]!.replace(/\/$/, '').split(',').map((n) => hostPort('REDIS_URL', n.trim())) };
+  if (!/^rediss?:\/\/[^/\s]+/.test(raw)) {
+    throw bad('REDIS_URL', `must be redis:// or rediss:// (or redis+cluster://host:port,host:port), got ${shown(raw)}`);
+  }
+  try {
+    new URL(raw);
+  } catch {
+    throw bad('REDIS_URL', `is not a valid URL: ${shown(raw)}`);
+  }
+  return { kind: 'single', url: raw };
+}
+
+function bedrockConfig(env: Env): BedrockConfig {
+  const region = env['AWS_REGION'] || env['AWS_DEFAULT_REGION'] || undefined;
+  const endpoint = env['BEDROCK_ENDPOINT'] || undefined;
+  if (region !== undefined && !/^[a-z]{2}(-[a-z]+)+-\d+$/.test(region)) throw bad('AWS_REGION', `must look like us-east-1, got ${shown(region)}`);
+  if (endpoint !== undefined && !/^https?:\/\/[^/\s]+/.test(endpoint)) throw bad('BEDROCK_ENDPOINT', `must be an http:// or https:// URL, got ${shown(endpoint)}`);
+  if (region === undefined && endpoint === undefined) return { mode: 'embedded' };
+  return { mode: 'aws', region: region ?? 'us-east-1', ...(endpoint ? { endpoint } : {}) };
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function stringList(v: unknown, where: string): string[] {
+  if (v === undefined) return [];
+  if (!Array.isArray(v) || v.some((s) => typeof s !== 'string' || s.length < 8)) throw bad('NOVA_COST_CONFIG', `${where} must be an array of strings of 8 characters or more`);
+  return v as string[];
+}
+
+function tenant(v: unknown, i: number): TenantConfig {
+  const where = `tenants[${i}]`;
+  if (!isObject(v) || typeof v['id'] !== 'string' || !/^[A-Za-z0-9_.-]{1,64}$/.test(v['id'])) {
+    throw bad('NOVA_COST_CONFIG', `${where}.id must be 1-64 letters, digits, _ . or -`);
+  }
+  const rawSigv4 = v['sigv4'] === undefined ? [] : Array.isArray(v['sigv4']) ? v['sigv4'] : [v['sigv4']];
+  const sigv4 = rawSigv4.map((c: unknown, j: number) => {
+    if (!isObject(c) || typeof c['accessKeyId'] !== 'string' || c['accessKeyId'] === '' || typeof c['secret'] !== 'string' || c['secret'] === '') {
+      throw bad('NOVA_COST_CONFIG', `${where}.sigv4[${j}] must be {"accessKeyId": string, "secret": string}`);
+    }
+    return { accessKeyId: c['accessKeyId'], secret: c['secret'] };
+  });
+  const apiKeys = stringList(v['apiKeys'], `${where}.apiKeys`);
+  if (apiKeys.length === 0 && sigv4.length === 0) throw bad('NOVA_COST_CONFIG', `${where} (${v['id']}) needs at least one of apiKeys or sigv4`);
+  return { id: v['id'], apiKeys, sigv4 };
+}
+
+/** Reads the tenants-and-policy file NOVA_COST_CONFIG names. */
+export function loadConfigFile(path: string): { tenants: TenantConfig[]; policy: CostPolicyRules } {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw bad('NOVA_COST_CONFIG', `must name a readable JSON file, could not read ${shown(path)}: ${(err as Error).message}`);
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (err) {
+    throw bad('NOVA_COST_CONFIG', `file ${shown(path)} is not valid JSON: ${(err as Error).message}`);
+  }
+  if (!isObject(parsed) || !Array.isArray(parsed['tenants']) || parsed['tenants'].length === 0) {
+    throw bad('NOVA_COST_CONFIG', `file must hold {"tenants": [{"id", "apiKeys", "sigv4"}, …], "policy": {…}} with at least one tenant`);
+  }
+  const tenants = parsed['tenants'].map(tenant);
+  const seen = new Set<string>();
+  for (const t of tenants) {
+    for (const cred of [...t.apiKeys.map((k) => `key:${k}`), ...t.sigv4.map((c) => `akid:${c.accessKeyId}`)]) {
+      if (seen.has(cred)) throw bad('NOVA_COST_CONFIG', `a credential of tenant ${t.id} is also given to another tenant; each API key and access key id must name one tenant`);
+      seen.add(cred);
+    }
+  }
+  const policy = parsed['policy'] ?? {};
+  if (!isObject(policy)) throw bad('NOVA_COST_CONFIG', 'policy must be an object (CostPolicyRules)');
+  return { tenants, policy: policy as CostPolicyRules };
+}
+
+/**
+ * The gateway configuration from environment variables. A wrong value throws a 'configuration' NovaCostError
+ * whose message names the variable and what it expects.
+ */
+export function loadConfig(env: Env = process.env): GatewayConfig {
+  const port = integer(env, 'PORT', 8080, 0, 65535);
+  const host = env['HOST'] || '127.0.0.1';
+  if (!/^[A-Za-z0-9.:-]+$/.test(host)) throw bad('HOST', `must be an IP address or host name, got ${shown(host)}`);
+  const logLevel = (env['LOG_LEVEL'] || 'info').toLowerCase() as LogLevel;
+  if (!LOG_LEVELS.includes(logLevel)) throw bad('LOG_LEVEL', `must be one of ${LOG_LEVELS.join(', ')}, got ${shown(env['LOG_LEVEL'] ?? '')}`);
+  const file = env['NOVA_COST_CONFIG'] ? loadConfigFile(env['NOVA_COST_CONFIG']) : undefined;
+  const redis = redisConfig(env['REDIS_URL']);
+  return {
+    port,
+    host,
+    ...(redis ? { redis } : {}),
+    bedrock: bedrockConfig(env),
+    tenants: file?.tenants ?? [DEMO_TENANT],
+    policy: file?.policy ?? {},
+    demo: file === undefined,
+    bodyLimitBytes: integer(env, 'BODY_LIMIT_BYTES', 10 * 1024 * 1024, 1024, 100 * 1024 * 1024),
+    drainDeadlineMs: integer(env, 'DRAIN_DEADLINE_MS', 110_000, 0, 3_600_000),
+    logLevel,
+  };
+}

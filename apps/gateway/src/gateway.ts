@@ -1,0 +1,90 @@
+import type { AddressInfo } from 'node:net';
+import type { LocalBedrock } from '@nova-cost/bedrock-local';
+import { startLocalBedrock } from '@nova-cost/bedrock-local';
+import type { InvokeModel } from '@nova-cost/domain';
+import type { GatewayConfig } from './config/gateway-config';
+import { createGatewayContainer } from './composition/gateway-container';
+import { TOKENS } from './composition/tokens';
+import { GatewayServer } from './http/gateway-server';
+import { TenantAuthenticator } from './http/tenant-authenticator';
+import type { GatewayLogger } from './observability/logger';
+import { createLogger } from './observability/logger';
+
+/** A running gateway. */
+export interface Gateway {
+  /** e.g. http://127.0.0.1:8080 — pass it as the SDK client's `endpoint`. */
+  readonly url: string;
+  readonly port: number;
+  /** The in-process local Bedrock endpoint (embedded mode only). */
+  readonly localBedrock?: LocalBedrock;
+  /**
+   * Graceful stop: refuse new requests (readyz 503), drain the batcher within `drainDeadlineMs`, answer every
+   * accepted request, close Redis and the local endpoint. Calling it again returns the same promise.
+   */
+  shutdown(): Promise<void>;
+}
+
+export interface StartGatewayOptions {
+  /** @default a pino logger at config.logLevel on stdout */
+  readonly logger?: GatewayLogger;
+  /** Interval of the EMF gauge lines (cache hit ratio, queue depth); 0 turns them off. @default 60000 */
+  readonly emfIntervalMs?: number;
+}
+
+/** Starts a gateway from a validated configuration (see loadConfig). */
+export async function startGateway(config: GatewayConfig, options: StartGatewayOptions = {}): Promise<Gateway> {
+  const logger = options.logger ?? createLogger(config.logLevel);
+  const localBedrock = config.bedrock.mode === 'embedded' ? await startLocalBedrock({ host: '127.0.0.1' }) : undefined;
+  const endpoint =
+    config.bedrock.mode === 'embedded'
+      ? { url: localBedrock!.url, region: config.policy.region ?? 'us-east-1' }
+      : { ...(config.bedrock.endpoint ? { url: config.bedrock.endpoint } : {}), region: config.bedrock.region };
+  const container = createGatewayContainer(config, logger, endpoint);
+  const metrics = container.get(TOKENS.metrics);
+  const batcher = container.get(TOKENS.batchingInvoker);
+  metrics.attach({ queueDepth: () => batcher.queueDepth?.() ?? 0 });
+  const server = new GatewayServer({
+    invokeModel: container.get<InvokeModel>(TOKENS.invokeModel),
+    ledger: container.get(TOKENS.ledger),
+    auth: new TenantAuthenticator(config.tenants),
+    metrics,
+    logger,
+    bodyLimitBytes: config.bodyLimitBytes,
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.server.once('error', reject);
+    server.server.listen(config.port, config.host, () => resolve());
+  });
+  const port = (server.server.address() as AddressInfo).port;
+  const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
+  const emfMs = options.emfIntervalMs ?? 60_000;
+  const emfTimer = emfMs > 0 ? setInterval(() => metrics.emitGauges(), emfMs).unref() : undefined;
+
+  if (config.demo) {
+    logger.info(
+      { url, tenant: 'demo', apiKey: 'demo-key', accessKeyId: 'demo', cache: config.redis ? 'redis' : 'in-memory', bedrock: config.bedrock.mode },
+      `nova-cost gateway running in demo mode on ${url} (demo tenant: x-api-key demo-key, or SigV4 access key id demo / secret demo-secret)`,
+    );
+  } else {
+    logger.info({ url, tenants: config.tenants.length, cache: config.redis?.kind ?? 'in-memory', bedrock: config.bedrock.mode }, `nova-cost gateway listening on ${url}`);
+  }
+
+  let stopping: Promise<void> | undefined;
+  const shutdown = (): Promise<void> =>
+    (stopping ??= (async () => {
+      logger.info({ drainDeadlineMs: config.drainDeadlineMs }, 'shutting down: refusing new requests, draining');
+      if (emfTimer) clearInterval(emfTimer);
+      const answered = server.stopAccepting();
+      const lifecycles = container.getAll(TOKENS.lifecycle).sort((a, b) => a.order - b.order);
+      for (const l of lifecycles.filter((x) => x.order < 20)) await l.close(config.drainDeadlineMs).catch((err: Error) => logger.error({ err: { message: err.message } }, `${l.name} failed to close`));
+      // Requests that never reached the batcher (cache hits, lookups) finish on their own; wait for them too.
+      await Promise.race([answered, new Promise((r) => setTimeout(r, config.drainDeadlineMs).unref())]);
+      server.server.closeAllConnections();
+      for (const l of lifecycles.filter((x) => x.order >= 20)) await l.close(config.drainDeadlineMs).catch((err: Error) => logger.error({ err: { message: err.message } }, `${l.name} failed to close`));
+      await localBedrock?.close();
+      metrics.emitGauges();
+      logger.info('shut down');
+    })());
+
+  return { url, port, ...(localBedrock ? { localBedrock } : {}), shutdown };
+}

@@ -1,0 +1,58 @@
+import type { NovaCostErrorKind } from '@nova-cost/domain';
+import { NovaCostError } from '@nova-cost/domain';
+
+/** An error as sent on the wire: Bedrock's restJson1 shape (status, x-amzn-errortype, {"message"}) plus our kind. */
+export interface ErrorResponse {
+  readonly status: number;
+  /** The x-amzn-errortype header, the name the AWS SDK turns into an exception class. */
+  readonly type: string;
+  readonly headers: Record<string, string>;
+  readonly body: { message: string; error: { kind: NovaCostErrorKind; details: Readonly<Record<string, string | number | boolean>> } };
+}
+
+/** Status and Bedrock error type of every error kind: the one place this mapping lives. */
+const BY_KIND: Readonly<Record<NovaCostErrorKind, { status: number; type: string }>> = {
+  validation: { status: 400, type: 'ValidationException' },
+  'budget-exceeded': { status: 429, type: 'ThrottlingException' },
+  throttled: { status: 429, type: 'ThrottlingException' },
+  'upstream-unavailable': { status: 503, type: 'ServiceUnavailableException' },
+  timeout: { status: 408, type: 'ModelTimeoutException' },
+  'not-found': { status: 404, type: 'ResourceNotFoundException' },
+  'access-denied': { status: 403, type: 'AccessDeniedException' },
+  'unknown-price': { status: 400, type: 'ValidationException' },
+  'queue-full': { status: 429, type: 'ThrottlingException' },
+  'shutting-down': { status: 503, type: 'ServiceUnavailableException' },
+  aborted: { status: 499, type: 'RequestAbortedException' },
+  configuration: { status: 500, type: 'InternalServerException' },
+  internal: { status: 500, type: 'InternalServerException' },
+};
+
+function secondsToNextUtcDay(now: Date): number {
+  const next = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate() + 1);
+  return Math.max(1, Math.ceil((next - now.getTime()) / 1000));
+}
+
+/** Maps any error to the response the client gets. Unknown errors become a 500 that says nothing internal. */
+export function errorResponse(error: unknown, now: Date = new Date()): ErrorResponse {
+  const err = NovaCostError.is(error) ? error : new NovaCostError('internal', 'the gateway failed to handle the request', { cause: error });
+  let { status, type } = BY_KIND[err.kind] ?? BY_KIND.internal;
+  const headers: Record<string, string> = {};
+  if (err.kind === 'access-denied' && err.details['reason'] === 'unauthenticated') {
+    status = 401;
+    type = 'UnrecognizedClientException';
+  }
+  if (err.kind === 'validation' && err.details['reason'] === 'body-too-large') {
+    status = 413;
+  }
+  if (err.kind === 'budget-exceeded') {
+    if (err.details['period'] === 'monthly') {
+      status = 402;
+      type = 'BudgetExceededException';
+    } else {
+      headers['retry-after'] = String(secondsToNextUtcDay(now));
+    }
+  }
+  if (err.kind === 'queue-full' || err.kind === 'throttled') headers['retry-after'] = '1';
+  const message = err.kind === 'internal' && !NovaCostError.is(error) ? err.message : err.message;
+  return { status, type, headers, body: { message, error: { kind: err.kind, details: err.details } } };
+}

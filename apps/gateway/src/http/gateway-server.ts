@@ -1,0 +1,145 @@
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { createServer } from 'node:http';
+import type { InvocationOutcome, InvokeModel, SpendDimension, SpendLedger } from '@nova-cost/domain';
+import { NovaCostError } from '@nova-cost/domain';
+import type { CacheOutcome, GatewayMetrics } from '../observability/gateway-metrics';
+import type { GatewayLogger } from '../observability/logger';
+import { errorResponse } from './error-response';
+import { matchModelRoute, parseModelRequest } from './parse-model-request';
+import { readBody } from './read-body';
+import type { TenantAuthenticator } from './tenant-authenticator';
+
+export interface GatewayServerDeps {
+  readonly invokeModel: InvokeModel;
+  readonly ledger: SpendLedger;
+  readonly auth: TenantAuthenticator;
+  readonly metrics: GatewayMetrics;
+  readonly logger: GatewayLogger;
+  readonly bodyLimitBytes: number;
+}
+
+const DIMENSIONS: readonly SpendDimension[] = ['model', 'day', 'category', 'strategy'];
+
+function cacheOutcome(outcome: InvocationOutcome): CacheOutcome {
+  if (outcome.result.source === 'cache') return 'hit';
+  if (outcome.result.source === 'coalesced') return 'coalesced';
+  return outcome.plan.request.cache ? 'miss' : 'bypass';
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  if (res.headersSent || res.destroyed) return;
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(text)), ...headers });
+  res.end(text);
+}
+
+/** The HTTP edge: Bedrock runtime paths, /costs, health, readiness and metrics over node:http. */
+export class GatewayServer {
+  readonly server: Server;
+  private draining = false;
+  private active = 0;
+  private idleWaiters: (() => void)[] = [];
+
+  constructor(private readonly deps: GatewayServerDeps) {
+    this.server = createServer({ keepAliveTimeout: 5_000 }, (req, res) => void this.handle(req, res));
+    this.server.on('clientError', (_err, socket) => {
+      if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\ncontent-type: application/json\r\nconnection: close\r\n\r\n{"message":"malformed HTTP request"}');
+    });
+  }
+
+  /** Refuse new requests from now on (readyz 503), and resolve once every accepted one is answered. */
+  stopAccepting(): Promise<void> {
+    this.draining = true;
+    this.server.close();
+    this.server.closeIdleConnections();
+    return this.active === 0 ? Promise.resolve() : new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  get isDraining(): boolean {
+    return this.draining;
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const requestId = randomUUID();
+    res.setHeader('x-amzn-requestid', requestId);
+    const rawPath = (req.url ?? '/').split('?')[0]!;
+    const log = this.deps.logger.child({ requestId });
+    if (req.method === 'GET' && (rawPath === '/healthz' || rawPath === '/health')) return sendJson(res, 200, { status: 'ok' });
+    if (req.method === 'GET' && rawPath === '/readyz') return sendJson(res, this.draining ? 503 : 200, { status: this.draining ? 'draining' : 'ready' });
+    if (req.method === 'GET' && rawPath === '/metrics') {
+      const text = await this.deps.metrics.registry.metrics();
+      res.writeHead(200, { 'content-type': this.deps.metrics.registry.contentType });
+      return void res.end(text);
+    }
+    if (this.draining) {
+      res.setHeader('connection', 'close');
+      return this.fail(res, new NovaCostError('shutting-down', 'the gateway is shutting down and accepts no new requests'), 'draining', log);
+    }
+    this.active += 1;
+    const started = performance.now();
+    let route = 'unknown';
+    try {
+      if (req.method === 'GET' && rawPath === '/costs') {
+        route = 'costs';
+        await this.costs(req, res);
+        return;
+      }
+      const model = req.method === 'POST' ? matchModelRoute(rawPath) : undefined;
+      if (!model) {
+        route = 'not-found';
+        throw new NovaCostError('not-found', `no route for ${req.method} ${rawPath.slice(0, 100)}; use POST /model/{modelId}/converse or /invoke, GET /costs`, { details: { reason: 'route' } });
+      }
+      route = model.operation;
+      const body = await readBody(req, this.deps.bodyLimitBytes);
+      const tenantId = await this.deps.auth.authenticate({ method: req.method ?? 'POST', url: req.url ?? '/', headers: req.headers, body });
+      const request = parseModelRequest(tenantId, model, body, req.headers);
+      const abort = new AbortController();
+      res.on('close', () => res.writableFinished || abort.abort());
+      const outcome = await this.deps.invokeModel.execute(request, { signal: abort.signal });
+      const cache = cacheOutcome(outcome);
+      this.deps.metrics.answered(outcome.result.modelId, cache, outcome.costUsd, outcome.savings);
+      this.deps.metrics.request(route, 200, cache);
+      log.info({ tenantId, model: outcome.result.modelId, cache, costUsd: outcome.costUsd, savedUsd: outcome.savedUsd, ms: Math.round(performance.now() - started) }, 'model call');
+      sendJson(res, 200, outcome.result.body, {
+        'x-nova-cost-cache': cache,
+        'x-nova-cost-model': outcome.result.modelId,
+        'x-nova-cost-usd': outcome.costUsd.toFixed(8),
+        'x-nova-cost-saved-usd': outcome.savedUsd.toFixed(8),
+      });
+    } catch (error) {
+      this.fail(res, error, route, log);
+      // Unread bodies (auth refused before reading, 413) must not leave the socket half-read.
+      if (!req.complete) req.resume();
+    } finally {
+      this.active -= 1;
+      if (this.active === 0 && this.idleWaiters.length > 0) for (const w of this.idleWaiters.splice(0)) w();
+    }
+  }
+
+  private fail(res: ServerResponse, error: unknown, route: string, log: GatewayLogger): void {
+    const wire = errorResponse(error);
+    if (wire.status >= 500) log.error({ err: error instanceof Error ? { message: error.message, kind: (error as NovaCostError).kind, stack: error.stack } : String(error) }, 'request failed');
+    else log.info({ status: wire.status, kind: wire.body.error.kind, reason: wire.body.message }, 'request refused');
+    this.deps.metrics.request(route, wire.status, 'none');
+    sendJson(res, wire.status, wire.body, { 'x-amzn-errortype': wire.type, ...wire.headers });
+  }
+
+  private async costs(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const tenantId = await this.deps.auth.authenticate({ method: 'GET', url: req.url ?? '/', headers: req.headers, body: Buffer.alloc(0) });
+    const url = new URL(req.url ?? '/', 'http://gateway.invalid');
+    const range: { from?: Date; to?: Date } = {};
+    for (const key of ['from', 'to'] as const) {
+      const value = url.searchParams.get(key);
+      if (value === null) continue;
+      const date = new Date(value);
+      if (Number.isNaN(date.getTime())) throw new NovaCostError('validation', `query parameter ${key} must be an ISO date, got ${JSON.stringify(value.slice(0, 40))}`, { details: { field: key } });
+      range[key] = date;
+    }
+    const query = { tenantId, ...range };
+    const { total } = await this.deps.ledger.totals(query);
+    const groups: Record<string, unknown> = {};
+    for (const dimension of DIMENSIONS) groups[dimension] = (await this.deps.ledger.totals(query, dimension)).groups;
+    sendJson(res, 200, { tenantId, total, byModel: groups['model'], byDay: groups['day'], byCategory: groups['category'], byStrategy: groups['strategy'] });
+  }
+}

@@ -1,0 +1,100 @@
+import { timingSafeEqual } from 'node:crypto';
+import { Hash } from '@smithy/hash-node';
+import { HttpRequest } from '@smithy/protocol-http';
+import { SignatureV4 } from '@smithy/signature-v4';
+import { NovaCostError } from '@nova-cost/domain';
+
+/** What the edge knows of a request when it checks its signature. */
+export interface SignedRequest {
+  readonly method: string;
+  /** The raw request target as sent (path still percent-encoded, query included). */
+  readonly url: string;
+  readonly headers: Readonly<Record<string, string | string[] | undefined>>;
+  readonly body: Buffer;
+}
+
+export interface SigV4VerifierOptions {
+  /** Largest accepted distance between x-amz-date and the gateway's clock. @default 300000 (5 min) */
+  readonly maxSkewMs?: number;
+  /** @default Date.now */
+  readonly now?: () => number;
+}
+
+const AUTH = /^AWS4-HMAC-SHA256 Credential=([^/,\s]+)\/(\d{8})\/([a-z0-9-]+)\/([a-z0-9-]+)\/aws4_request,\s*SignedHeaders=([a-z0-9;-]+),\s*Signature=([0-9a-f]{64})$/;
+
+function denied(message: string, reason: 'unauthenticated' | 'forbidden' = 'forbidden'): NovaCostError {
+  return new NovaCostError('access-denied', message, { details: { reason } });
+}
+
+function amzDate(value: string): number {
+  const m = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/.exec(value);
+  if (!m) return NaN;
+  return Date.UTC(+m[1]!, +m[2]! - 1, +m[3]!, +m[4]!, +m[5]!, +m[6]!);
+}
+
+/**
+ * Verifies AWS SigV4 signatures by recomputing them with @smithy/signature-v4 over the request as received.
+ * Refuses stale dates and a signature seen before (replay), remembering signatures for twice the skew window.
+ */
+export class SigV4Verifier {
+  private readonly maxSkewMs: number;
+  private readonly now: () => number;
+  private readonly seen = new Map<string, number>();
+
+  constructor(
+    private readonly secretOf: (accessKeyId: string) => string | undefined,
+    options: SigV4VerifierOptions = {},
+  ) {
+    this.maxSkewMs = options.maxSkewMs ?? 300_000;
+    this.now = options.now ?? Date.now;
+  }
+
+  /** Returns the access key id of a valid signature; throws 'access-denied' otherwise. */
+  async verify(request: SignedRequest, authorization: string): Promise<string> {
+    const m = AUTH.exec(authorization.trim());
+    if (!m) throw denied('the Authorization header is not an AWS4-HMAC-SHA256 signature with Credential, SignedHeaders and Signature');
+    const [, accessKeyId, day, region, service, signedHeaderList, signature] = m as unknown as string[];
+    const secret = this.secretOf(accessKeyId!);
+    if (secret === undefined) throw denied('the security token included in the request is invalid: unknown access key id', 'forbidden');
+    const dateHeader = request.headers['x-amz-date'];
+    const at = typeof dateHeader === 'string' ? amzDate(dateHeader) : NaN;
+    if (!Number.isFinite(at) || dateHeader!.slice(0, 8) !== day) throw denied('the x-amz-date header is missing, malformed or does not match the credential scope date');
+    const now = this.now();
+    if (Math.abs(now - at) > this.maxSkewMs) {
+      throw denied(`signature expired: x-amz-date ${dateHeader} is more than ${this.maxSkewMs / 1000} s from the gateway time`);
+    }
+    const signed = signedHeaderList!.split(';');
+    if (!signed.includes('host')) throw denied('the signature must cover the host header');
+    const headers: Record<string, string> = {};
+    for (const name of signed) {
+      const value = request.headers[name];
+      if (value === undefined) throw denied(`signed header ${name} is missing from the request`);
+      headers[name] = Array.isArray(value) ? value.join(',') : value;
+    }
+    const target = new URL(request.url, 'http://gateway.invalid');
+    const query: Record<string, string | string[]> = {};
+    for (const [k, v] of target.searchParams) {
+      const prev = query[k];
+      query[k] = prev === undefined ? v : Array.isArray(prev) ? [...prev, v] : [prev, v];
+    }
+    const rawPath = request.url.split('?')[0]!;
+    const signer = new SignatureV4({ credentials: { accessKeyId: accessKeyId!, secretAccessKey: secret }, region: region!, service: service!, sha256: Hash.bind(null, 'sha256'), uriEscapePath: true, applyChecksum: false });
+    const hostHeader = headers['host']!;
+    const recomputed = await signer.sign(
+      new HttpRequest({ method: request.method, protocol: 'http:', hostname: hostHeader, path: rawPath, query, headers, body: request.body }),
+      { signingDate: new Date(at), signableHeaders: new Set(signed), unsignableHeaders: new Set() },
+    );
+    const expected = /Signature=([0-9a-f]{64})/.exec(String(recomputed.headers['authorization'] ?? recomputed.headers['Authorization'] ?? ''))?.[1] ?? '';
+    const ok = expected.length === signature!.length && timingSafeEqual(Buffer.from(expected), Buffer.from(signature!));
+    if (!ok) throw denied('the request signature does not match: check the secret access key and signing method');
+    this.forgetOld(now);
+    if (this.seen.has(signature!)) throw denied('this signature was already used (replayed request); sign every request anew');
+    this.seen.set(signature!, at);
+    return accessKeyId!;
+  }
+
+  private forgetOld(now: number): void {
+    if (this.seen.size < 1024) return;
+    for (const [sig, at] of this.seen) if (now - at > 2 * this.maxSkewMs) this.seen.delete(sig);
+  }
+}

@@ -1,0 +1,36 @@
+// Entry point: `npm start` at the repo root, or `node --import tsx apps/gateway/src/main.ts` in the image.
+import { NovaCostError } from '@nova-cost/domain';
+import { loadConfig } from './config/load-config';
+import { startGateway } from './gateway';
+import { createLogger } from './observability/logger';
+
+let config;
+try {
+  config = loadConfig(process.env);
+} catch (err) {
+  const message = NovaCostError.is(err) ? err.message : String(err);
+  process.stderr.write(`nova-cost gateway: invalid configuration: ${message}\n`);
+  process.exit(1);
+}
+
+const logger = createLogger(config.logLevel);
+const gateway = await startGateway(config, { logger }).catch((err: Error) => {
+  logger.fatal({ err: { message: err.message } }, 'gateway failed to start');
+  process.exit(1);
+});
+
+let signalled = false;
+for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+  process.on(signal, () => {
+    if (signalled) return;
+    signalled = true;
+    logger.info({ signal }, 'signal received');
+    gateway.shutdown().then(
+      () => process.exit(0),
+      (err: Error) => {
+        logger.error({ err: { message: err.message } }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  });
+}

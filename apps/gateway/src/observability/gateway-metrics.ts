@@ -1,0 +1,95 @@
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import type { GatewayLogger } from './logger';
+
+export type CacheOutcome = 'hit' | 'miss' | 'coalesced' | 'bypass';
+
+/** Where the metrics read live gauges from. */
+export interface MetricSources {
+  queueDepth(): number;
+}
+
+const SERVICE = 'nova-cost-gateway';
+
+/**
+ * Prometheus metrics (own registry, so several gateways can run in one process) and CloudWatch EMF log lines
+ * (namespace NovaCost, dimension Service) for cost, saving, cache hit ratio and queue depth.
+ */
+export class GatewayMetrics {
+  readonly registry = new Registry();
+  private readonly requests: Counter<'route' | 'status' | 'cache'>;
+  private readonly cost: Counter<'model'>;
+  private readonly saved: Counter<'strategy'>;
+  private readonly cacheAnswers = { hit: 0, lookups: 0 };
+
+  constructor(
+    private readonly logger: GatewayLogger,
+    private sources: MetricSources = { queueDepth: () => 0 },
+  ) {
+    this.requests = new Counter({ name: 'nova_cost_requests_total', help: 'HTTP requests by route, status and cache outcome', labelNames: ['route', 'status', 'cache'], registers: [this.registry] });
+    this.cost = new Counter({ name: 'nova_cost_cost_usd_total', help: 'USD billed for model calls', labelNames: ['model'], registers: [this.registry] });
+    this.saved = new Counter({ name: 'nova_cost_saved_usd_total', help: 'USD saved, by strategy', labelNames: ['strategy'], registers: [this.registry] });
+    const answers = this.cacheAnswers;
+    new Gauge({
+      name: 'nova_cost_cache_hit_ratio',
+      help: 'Share of cacheable requests answered from cache or coalesced',
+      registers: [this.registry],
+      collect() {
+        this.set(answers.lookups === 0 ? 0 : answers.hit / answers.lookups);
+      },
+    });
+    const queueDepth = () => this.sources.queueDepth();
+    new Gauge({
+      name: 'nova_cost_batch_queue_depth',
+      help: 'Requests waiting in the batcher',
+      registers: [this.registry],
+      collect() {
+        this.set(queueDepth());
+      },
+    });
+    collectDefaultMetrics({ register: this.registry });
+  }
+
+  /** Plug in the live gauges once the invoker chain exists. */
+  attach(sources: MetricSources): void {
+    this.sources = sources;
+  }
+
+  request(route: string, status: number, cache: CacheOutcome | 'none'): void {
+    this.requests.inc({ route, status: String(status), cache });
+  }
+
+  /** One model answer: Prometheus counters and an EMF line. */
+  answered(modelId: string, cache: CacheOutcome, costUsd: number, savings: readonly { strategy: string; usd: number }[]): void {
+    this.cost.inc({ model: modelId }, costUsd);
+    let savedUsd = 0;
+    for (const s of savings) {
+      this.saved.inc({ strategy: s.strategy }, s.usd);
+      savedUsd += s.usd;
+    }
+    if (cache !== 'bypass') {
+      this.cacheAnswers.lookups += 1;
+      if (cache === 'hit' || cache === 'coalesced') this.cacheAnswers.hit += 1;
+    }
+    this.emf({ CostUsd: costUsd, SavedUsd: savedUsd }, { Model: modelId });
+  }
+
+  /** Periodic gauges as an EMF line. */
+  emitGauges(): void {
+    const ratio = this.cacheAnswers.lookups === 0 ? 0 : this.cacheAnswers.hit / this.cacheAnswers.lookups;
+    this.emf({ CacheHitRatio: ratio, BatchQueueDepth: this.sources.queueDepth() }, {});
+  }
+
+  private emf(values: Record<string, number>, extra: Record<string, string>): void {
+    const units: Record<string, string> = { CostUsd: 'None', SavedUsd: 'None', CacheHitRatio: 'None', BatchQueueDepth: 'Count' };
+    this.logger.info({
+      msg: 'metrics',
+      _aws: {
+        Timestamp: Date.now(),
+        CloudWatchMetrics: [{ Namespace: 'NovaCost', Dimensions: [['Service']], Metrics: Object.keys(values).map((Name) => ({ Name, Unit: units[Name] ?? 'None' })) }],
+      },
+      Service: SERVICE,
+      ...extra,
+      ...values,
+    });
+  }
+}

@@ -119,6 +119,10 @@ describe(BedrockModelInvoker, () => {
       expect(first.usage.cacheWriteInputTokens).toBeGreaterThan(0);
       expect(second.usage.cacheReadInputTokens).toBe(first.usage.cacheWriteInputTokens);
       expect(second.usage.cacheWriteInputTokens).toBe(0);
+      // A cache read is billed at a tenth of input, a write at 1.25×: the repeat costs less.
+      const catalog = new StaticPricingCatalog();
+      const cost = (usage: typeof first.usage) => catalog.cost({ modelId: 'global.anthropic.claude-haiku-4-5-20251001-v1:0', region: 'us-east-1', usage });
+      expect(cost(second.usage)).toBeLessThan(cost(first.usage));
     });
 
     it('embeds with Titan v2: one vector of the asked dimensions, input tokens, no output tokens', async () => {

@@ -45,8 +45,10 @@ export class CachingInvoker implements ModelInvoker {
       this.counters.coalesced += 1;
       return result.source === 'upstream' ? { ...result, source: 'coalesced' } : result;
     }
-    const flight = this.fetch(key, ttlSeconds, request, options).finally(() => this.inFlight.delete(key));
+    const flight = this.fetch(key, ttlSeconds, request, options);
     this.inFlight.set(key, flight);
+    const forget = () => this.inFlight.delete(key);
+    flight.then(forget, forget);
     return flight;
   }
 
@@ -134,20 +136,39 @@ export class CachingInvoker implements ModelInvoker {
   }
 
   /** Run one store call under the timeout and the breaker. Any failure yields undefined and is counted. */
-  private async guard<T>(call: () => Promise<T>): Promise<T | undefined> {
+  private guard<T>(call: () => Promise<T>): Promise<T | undefined> {
     if (!this.breaker.allow()) {
       this.counters.errors += 1;
-      return undefined;
+      return Promise.resolve(undefined);
     }
-    try {
-      const value = await withTimeout(call(), this.options.storeTimeoutMs ?? 50);
-      this.breaker.success();
-      return value;
-    } catch {
-      this.breaker.failure();
-      this.counters.errors += 1;
-      return undefined;
-    }
+    const ms = this.options.storeTimeoutMs ?? 50;
+    // Hand-rolled rather than Promise.race: this sits on the hit path, and every extra promise is latency.
+    return new Promise<T | undefined>((resolve) => {
+      let settled = false;
+      const fail = () => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        this.breaker.failure();
+        this.counters.errors += 1;
+        resolve(undefined);
+      };
+      const timer = setTimeout(fail, ms);
+      let pending: Promise<T>;
+      try {
+        pending = call();
+      } catch {
+        fail();
+        return;
+      }
+      pending.then((value) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        this.breaker.success();
+        resolve(value);
+      }, fail);
+    });
   }
 
   private fromEnvelope(envelope: ResponseEnvelope, source: 'cache' | 'coalesced', started: number): InvocationResult {
@@ -160,15 +181,6 @@ export class CachingInvoker implements ModelInvoker {
       ...(envelope.stopReason === undefined ? {} : { stopReason: envelope.stopReason }),
     };
   }
-}
-
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new NovaCostError('timeout', `store call took more than storeTimeoutMs (${ms} ms)`)), ms);
-  });
-  promise.catch(() => undefined); // a late rejection after the timeout is not unhandled
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
 function abortError(): NovaCostError {

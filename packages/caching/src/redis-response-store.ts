@@ -64,8 +64,8 @@ export class RedisResponseStore implements ResponseStore {
     return new RedisResponseStore(client, true);
   }
 
-  async get(key: string): Promise<string | undefined> {
-    return (await this.client.get(key)) ?? undefined;
+  get(key: string): Promise<string | undefined> {
+    return this.client.get(key).then((value) => value ?? undefined);
   }
 
   async set(key: string, value: string, ttlSeconds: number): Promise<void> {

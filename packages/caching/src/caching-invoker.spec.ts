@@ -77,4 +77,16 @@ describe(CachingInvoker, () => {
       });
     });
   });
+
+  describe('constructor', () => {
+    it.each([
+      [{ storeTimeoutMs: 0 }, /storeTimeoutMs must be a positive number, got 0/],
+      [{ maxEntryBytes: -1 }, /maxEntryBytes must be a positive number, got -1/],
+      [{ lockTtlMs: Number.NaN }, /lockTtlMs must be a positive number, got NaN/],
+      [{ lockWaitMs: -5 }, /lockWaitMs must be 0 or more, got -5/],
+    ])('rejects %o', (options, message) => {
+      expect(() => new CachingInvoker(new CountingInvoker(), new InMemoryResponseStore(), options)).toThrow(message);
+      expect(() => new CachingInvoker(new CountingInvoker(), new InMemoryResponseStore(), options)).toThrow(NovaCostError);
+    });
+  });
 });

@@ -28,6 +28,15 @@ export class CachingInvoker implements ModelInvoker {
     private readonly store: ResponseStore,
     private readonly options: CachingInvokerOptions = {},
   ) {
+    for (const name of ['storeTimeoutMs', 'maxEntryBytes', 'lockTtlMs', 'lockPollMs'] as const) {
+      const value = options[name];
+      if (value !== undefined && !(Number.isFinite(value) && value > 0)) {
+        throw new NovaCostError('configuration', `CachingInvoker option ${name} must be a positive number, got ${value}`);
+      }
+    }
+    if (options.lockWaitMs !== undefined && !(Number.isFinite(options.lockWaitMs) && options.lockWaitMs >= 0)) {
+      throw new NovaCostError('configuration', `CachingInvoker option lockWaitMs must be 0 or more, got ${options.lockWaitMs}`);
+    }
     this.now = options.now ?? Date.now;
     this.breaker = new CircuitBreaker(options.breaker);
   }

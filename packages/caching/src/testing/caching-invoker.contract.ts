@@ -125,6 +125,18 @@ export function cachingInvokerContract(env: () => RedisSuiteEnv): void {
     expect(results.filter((r) => r.source === 'upstream')).toHaveLength(1);
   });
 
+  it('calls upstream itself after lockWaitMs when the lock holder never writes its entry', async () => {
+    const { next, cache } = await setup({ lockWaitMs: 150 });
+    const request = cacheableRequest();
+    await env().rawSet(`${keyOf(request)}:lock`, 'a holder that died');
+    const started = performance.now();
+    const result = await cache.invoke(request);
+    expect(result.source).toBe('upstream');
+    expect(performance.now() - started).toBeGreaterThanOrEqual(140); // it waited for the holder first
+    expect(next.calls).toBe(1);
+    expect((await cache.invoke(request)).source).toBe('cache');
+  });
+
   it('answers every request while Redis is killed under concurrent load, and hits resume after restart', async () => {
     const { next, cache } = await setup({ breaker: { failureThreshold: 3, openMs: 200 } }, 10);
     const requests = Array.from({ length: 10 }, () => cacheableRequest());

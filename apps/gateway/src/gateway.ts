@@ -1,4 +1,3 @@
-import type { AddressInfo } from 'node:net';
 import type { LocalBedrock } from '@nova-cost/bedrock-local';
 import { startLocalBedrock } from '@nova-cost/bedrock-local';
 import type { InvokeModel } from '@nova-cost/domain';
@@ -51,11 +50,7 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
     logger,
     bodyLimitBytes: config.bodyLimitBytes,
   });
-  await new Promise<void>((resolve, reject) => {
-    server.server.once('error', reject);
-    server.server.listen(config.port, config.host, () => resolve());
-  });
-  const port = (server.server.address() as AddressInfo).port;
+  const port = await server.listen(config.port, config.host);
   const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
   const emfMs = options.emfIntervalMs ?? 60_000;
   const emfTimer = emfMs > 0 ? setInterval(() => metrics.emitGauges(), emfMs).unref() : undefined;
@@ -79,7 +74,7 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
       for (const l of lifecycles.filter((x) => x.order < 20)) await l.close(config.drainDeadlineMs).catch((err: Error) => logger.error({ err: { message: err.message } }, `${l.name} failed to close`));
       // Requests that never reached the batcher (cache hits, lookups) finish on their own; wait for them too.
       await Promise.race([answered, new Promise((r) => setTimeout(r, config.drainDeadlineMs).unref())]);
-      server.server.closeAllConnections();
+      server.closeAll();
       for (const l of lifecycles.filter((x) => x.order >= 20)) await l.close(config.drainDeadlineMs).catch((err: Error) => logger.error({ err: { message: err.message } }, `${l.name} failed to close`));
       await localBedrock?.close();
       metrics.emitGauges();

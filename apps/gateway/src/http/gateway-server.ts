@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import { createServer } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { InvocationOutcome, InvokeModel, SpendDimension, SpendLedger } from '@nova-cost/domain';
 import { NovaCostError } from '@nova-cost/domain';
 import type { CacheOutcome, GatewayMetrics } from '../observability/gateway-metrics';
 import type { GatewayLogger } from '../observability/logger';
+import { DualProtocolListener } from './dual-protocol-listener';
 import { errorResponse } from './error-response';
 import { matchModelRoute, parseModelRequest } from './parse-model-request';
 import { readBody } from './read-body';
@@ -28,7 +28,7 @@ function cacheOutcome(outcome: InvocationOutcome): CacheOutcome {
 }
 
 function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
-  if (res.headersSent || res.destroyed) return;
+  if (res.headersSent || res.writableEnded) return;
   const text = JSON.stringify(body);
   res.writeHead(status, { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(text)), ...headers });
   res.end(text);
@@ -36,23 +36,29 @@ function sendJson(res: ServerResponse, status: number, body: unknown, headers: R
 
 /** The HTTP edge: Bedrock runtime paths, /costs, health, readiness and metrics over node:http. */
 export class GatewayServer {
-  readonly server: Server;
+  private readonly listener: DualProtocolListener;
   private draining = false;
   private active = 0;
   private idleWaiters: (() => void)[] = [];
 
   constructor(private readonly deps: GatewayServerDeps) {
-    this.server = createServer({ keepAliveTimeout: 5_000 }, (req, res) => void this.handle(req, res));
-    this.server.on('clientError', (_err, socket) => {
-      if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\ncontent-type: application/json\r\nconnection: close\r\n\r\n{"message":"malformed HTTP request"}');
-    });
+    this.listener = new DualProtocolListener((req, res) => void this.handle(req, res));
+  }
+
+  /** Listens on HTTP/1.1 and cleartext HTTP/2; resolves with the port. */
+  listen(port: number, host: string): Promise<number> {
+    return this.listener.listen(port, host);
+  }
+
+  /** Cuts every connection left (after the drain). */
+  closeAll(): void {
+    this.listener.closeAll();
   }
 
   /** Refuse new requests from now on (readyz 503), and resolve once every accepted one is answered. */
   stopAccepting(): Promise<void> {
     this.draining = true;
-    this.server.close();
-    this.server.closeIdleConnections();
+    this.listener.stopAccepting();
     return this.active === 0 ? Promise.resolve() : new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
@@ -73,7 +79,7 @@ export class GatewayServer {
       return void res.end(text);
     }
     if (this.draining) {
-      res.setHeader('connection', 'close');
+      if (req.httpVersionMajor === 1) res.setHeader('connection', 'close');
       return this.fail(res, new NovaCostError('shutting-down', 'the gateway is shutting down and accepts no new requests'), 'draining', log);
     }
     this.active += 1;
@@ -95,7 +101,7 @@ export class GatewayServer {
       const tenantId = await this.deps.auth.authenticate({ method: req.method ?? 'POST', url: req.url ?? '/', headers: req.headers, body });
       const request = parseModelRequest(tenantId, model, body, req.headers);
       const abort = new AbortController();
-      res.on('close', () => res.writableFinished || abort.abort());
+      res.on('close', () => res.writableEnded || abort.abort());
       const outcome = await this.deps.invokeModel.execute(request, { signal: abort.signal });
       const cache = cacheOutcome(outcome);
       this.deps.metrics.answered(outcome.result.modelId, cache, outcome.costUsd, outcome.savings);

@@ -20,7 +20,7 @@ export interface SigV4VerifierOptions {
   readonly now?: () => number;
 }
 
-const AUTH = /^AWS4-HMAC-SHA256 Credential=([^/,\s]+)\/(\d{8})\/([a-z0-9-]+)\/([a-z0-9-]+)\/aws4_request,\s*SignedHeaders=([a-z0-9;-]+),\s*Signature=([0-9a-f]{64})$/;
+const AUTH = /^AWS4-HMAC-SHA256 Credential=([^/,\s]+)\/(\d{8})\/([a-z0-9-]+)\/([a-z0-9-]+)\/aws4_request,\s*SignedHeaders=([a-z0-9;:-]+),\s*Signature=([0-9a-f]{64})$/;
 
 function denied(message: string, reason: 'unauthenticated' | 'forbidden' = 'forbidden'): NovaCostError {
   return new NovaCostError('access-denied', message, { details: { reason } });
@@ -64,10 +64,12 @@ export class SigV4Verifier {
       throw denied(`signature expired: x-amz-date ${dateHeader} is more than ${this.maxSkewMs / 1000} s from the gateway time`);
     }
     const signed = signedHeaderList!.split(';');
-    if (!signed.includes('host')) throw denied('the signature must cover the host header');
+    // HTTP/2 clients (the SDK's default handler) sign :authority instead of host.
+    if (!signed.includes('host') && !signed.includes(':authority')) throw denied('the signature must cover the host (or :authority) header');
     const headers: Record<string, string> = {};
     for (const name of signed) {
-      const value = request.headers[name];
+      // Over HTTP/2 the host travels as :authority.
+      const value = request.headers[name] ?? (name === 'host' ? request.headers[':authority'] : undefined);
       if (value === undefined) throw denied(`signed header ${name} is missing from the request`);
       headers[name] = Array.isArray(value) ? value.join(',') : value;
     }
@@ -79,7 +81,7 @@ export class SigV4Verifier {
     }
     const rawPath = request.url.split('?')[0]!;
     const signer = new SignatureV4({ credentials: { accessKeyId: accessKeyId!, secretAccessKey: secret }, region: region!, service: service!, sha256: Hash.bind(null, 'sha256'), uriEscapePath: true, applyChecksum: false });
-    const hostHeader = headers['host']!;
+    const hostHeader = headers['host'] ?? headers[':authority']!;
     const recomputed = await signer.sign(
       new HttpRequest({ method: request.method, protocol: 'http:', hostname: hostHeader, path: rawPath, query, headers, body: request.body }),
       { signingDate: new Date(at), signableHeaders: new Set(signed), unsignableHeaders: new Set() },

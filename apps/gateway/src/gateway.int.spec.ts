@@ -1,0 +1,201 @@
+import { BedrockRuntimeClient, ConverseCommand, InvokeModelCommand } from '@aws-sdk/client-bedrock-runtime';
+import { connect } from 'node:http2';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Gateway } from './gateway';
+import { startGateway } from './gateway';
+import { loadConfig } from './config/load-config';
+import { createLogger } from './observability/logger';
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- response bodies are checked field by field below
+type AnyJson = any;
+
+const MODEL = 'amazon.nova-lite-v1:0';
+const deterministic = (text: string) => ({
+  modelId: MODEL,
+  messages: [{ role: 'user' as const, content: [{ text }] }],
+  inferenceConfig: { temperature: 0, maxTokens: 1000 },
+});
+
+function sdk(gateway: Gateway, secret = 'demo-secret'): BedrockRuntimeClient {
+  return new BedrockRuntimeClient({ endpoint: gateway.url, region: 'us-east-1', credentials: { accessKeyId: 'demo', secretAccessKey: secret }, maxAttempts: 1 });
+}
+
+/** Captures the x-nova-cost-* headers of the SDK's last response. */
+function withHeaders(client: BedrockRuntimeClient): { last: Record<string, string> } {
+  const seen = { last: {} as Record<string, string> };
+  client.middlewareStack.add(
+    (next) => async (args) => {
+      const out = await next(args);
+      seen.last = (out.response as { headers: Record<string, string> }).headers;
+      return out;
+    },
+    { step: 'deserialize', name: 'captureHeaders' },
+  );
+  return seen;
+}
+
+function replayOverHttp2(url: string, path: string, headers: Record<string, string>, body: string): Promise<{ status: number; json(): Promise<unknown> }> {
+  return new Promise((resolve, reject) => {
+    const session = connect(url);
+    session.on('error', reject);
+    const { ':authority': _authority, ...rest } = headers;
+    const stream = session.request({ ':method': 'POST', ':path': path, ...rest });
+    let status = 0;
+    const chunks: Buffer[] = [];
+    stream.on('response', (h) => (status = Number(h[':status'])));
+    stream.on('data', (c: Buffer) => chunks.push(c));
+    stream.on('end', () => {
+      session.close();
+      const text = Buffer.concat(chunks).toString();
+      resolve({ status, json: async () => JSON.parse(text) });
+    });
+    stream.end(body);
+  });
+}
+
+describe('gateway (embedded default) with the real AWS SDK', () => {
+  let gateway: Gateway;
+  const logs: string[] = [];
+
+  beforeAll(async () => {
+    const sink = { write: (line: string) => logs.push(line) } as unknown as NodeJS.WritableStream;
+    gateway = await startGateway({ ...loadConfig({}), port: 0 }, { logger: createLogger('info', sink), emfIntervalMs: 0 });
+  });
+  afterAll(() => gateway.shutdown());
+
+  it('serves a repeated deterministic Converse from cache: one upstream call, the saving on /costs', async () => {
+    const client = sdk(gateway);
+    const seen = withHeaders(client);
+    const first = await client.send(new ConverseCommand(deterministic('cache me')));
+    expect(seen.last).toMatchObject({ 'x-nova-cost-cache': 'miss', 'x-nova-cost-model': MODEL });
+    expect(Number(seen.last['x-nova-cost-usd'])).toBeGreaterThan(0);
+    const before = gateway.localBedrock!.stats().calls;
+    const second = await client.send(new ConverseCommand(deterministic('cache me')));
+    expect(seen.last).toMatchObject({ 'x-nova-cost-cache': 'hit', 'x-nova-cost-usd': '0.00000000' });
+    expect(Number(seen.last['x-nova-cost-saved-usd'])).toBeGreaterThan(0);
+    expect(second.output).toEqual(first.output);
+    expect(gateway.localBedrock!.stats().calls).toBe(before);
+
+    const costs = (await (await fetch(`${gateway.url}/costs`, { headers: { 'x-api-key': 'demo-key' } })).json()) as AnyJson;
+    expect(costs.tenantId).toBe('demo');
+    expect(costs.total.savedByStrategy.cache).toBeGreaterThan(0);
+    expect(costs.byStrategy.map((g: { key: string }) => g.key)).toContain('cache');
+    expect(costs.byModel[0].key).toBe(MODEL);
+    expect(costs.byCategory[0].key).toBe('bedrock');
+    expect(costs.byDay[0].key).toMatch(/^\d{4}-\d{2}-\d{2}$/);
+  });
+
+  it('answers InvokeModel with the model body and cost headers', async () => {
+    const client = sdk(gateway);
+    const seen = withHeaders(client);
+    const out = await client.send(
+      new InvokeModelCommand({ modelId: MODEL, contentType: 'application/json', body: JSON.stringify({ messages: [{ role: 'user', content: [{ text: 'hi' }] }], inferenceConfig: { maxTokens: 20 } }) }),
+    );
+    const body = JSON.parse(new TextDecoder().decode(out.body));
+    expect(body.output.message.role).toBe('assistant');
+    expect(seen.last['x-nova-cost-cache']).toMatch(/^(miss|bypass)$/);
+  });
+
+  it('refuses SigV4 signed with a wrong secret (403 the SDK parses)', async () => {
+    await expect(sdk(gateway, 'not-the-secret').send(new ConverseCommand(deterministic('x')))).rejects.toMatchObject({
+      $metadata: { httpStatusCode: 403 },
+      message: expect.stringMatching(/signature does not match/),
+    });
+  });
+
+  it('refuses an unknown access key id and a replayed signature', async () => {
+    const client = new BedrockRuntimeClient({ endpoint: gateway.url, region: 'us-east-1', credentials: { accessKeyId: 'nobody', secretAccessKey: 'x' }, maxAttempts: 1 });
+    await expect(client.send(new ConverseCommand(deterministic('x')))).rejects.toMatchObject({ $metadata: { httpStatusCode: 403 } });
+
+    let captured: { path: string; headers: Record<string, string>; body: string } | undefined;
+    const ok = sdk(gateway);
+    ok.middlewareStack.add(
+      (next) => async (args) => {
+        const req = args.request as { headers: Record<string, string>; body: string; path: string };
+        captured = { path: req.path, headers: { ...req.headers }, body: req.body };
+        return next(args);
+      },
+      { step: 'finalizeRequest', name: 'capture', priority: 'low' },
+    );
+    await ok.send(new ConverseCommand(deterministic('replay me')));
+    // Replayed over HTTP/2 exactly as signed (the SDK signs :authority there).
+    const replay = await replayOverHttp2(gateway.url, captured!.path, captured!.headers, captured!.body);
+    expect(replay.status).toBe(403);
+    expect(((await replay.json()) as AnyJson).message).toMatch(/already used/);
+  });
+
+  it('refuses a stale signature', async () => {
+    const client = sdk(gateway);
+    client.middlewareStack.add(
+      (next) => async (args) => {
+        (args.request as { headers: Record<string, string> }).headers['x-amz-date'] = '20200101T000000Z';
+        return next(args);
+      },
+      { step: 'finalizeRequest', name: 'oldDate', priority: 'high' },
+    );
+    // The SDK signs after our change only if we run before signing; either way the gateway must refuse.
+    await expect(client.send(new ConverseCommand(deterministic('old')))).rejects.toMatchObject({ $metadata: { httpStatusCode: 403 } });
+  });
+
+  describe('having bad input', () => {
+    const converse = (model = MODEL) => `/model/${model}/converse`;
+    const good = JSON.stringify(deterministic('ok'));
+    const cases: [string, { path: string; method?: string; headers?: Record<string, string>; body?: string }, number, RegExp][] = [
+      ['malformed JSON', { path: converse(), body: '{"messages": [' }, 400, /not valid JSON/],
+      ['a JSON array body', { path: converse(), body: '[]' }, 400, /must be a JSON object/],
+      ['messages of the wrong type', { path: converse(), body: '{"messages": "hi"}' }, 400, /non-empty "messages" array/],
+      ['a message without content', { path: converse(), body: '{"messages": [{"role": "user"}]}' }, 400, /messages\[0\] must be/],
+      ['inferenceConfig of the wrong type', { path: converse(), body: '{"messages": [{"role":"user","content":[{"text":"x"}]}], "inferenceConfig": 3}' }, 400, /inferenceConfig must be an object/],
+      ['an unknown model', { path: converse('amazon.nova-nonexistent-v9:0'), body: good }, 404, /unknown model/],
+      ['a path trick with ..%2F', { path: converse('..%2F..%2Fcosts'), body: good }, 400, /model id must look like/],
+      ['an encoded slash in the model id', { path: converse('amazon.nova-lite-v1%3A0%2F..'), body: good }, 400, /model id must look like/],
+      ['bad percent-encoding', { path: converse('%E0%A4%A'), body: good }, 400, /percent-encoding/],
+      ['an unknown path', { path: '/model/amazon.nova-lite-v1:0/explode', body: good }, 404, /no route/],
+      ['no credentials', { path: converse(), body: good, headers: { 'x-api-key': '' } }, 401, /missing credentials/],
+      ['a wrong API key', { path: converse(), body: good, headers: { 'x-api-key': 'wrong-key' } }, 403, /does not name a known API key/],
+      ['a garbage Authorization header', { path: converse(), body: good, headers: { 'x-api-key': '', authorization: 'Bearer x' } }, 403, /not an AWS4-HMAC-SHA256 signature/],
+      ['a wrong cache hint', { path: converse(), body: good, headers: { 'x-nova-cost-cache-hint': 'always' } }, 400, /x-nova-cost-cache-hint must be one of opt-in, opt-out/],
+      ['a wrong lane', { path: converse(), body: good, headers: { 'x-nova-cost-lane': 'fast' } }, 400, /x-nova-cost-lane must be one of/],
+      ['a body over the limit', { path: converse(), body: 'x'.repeat(11 * 1024 * 1024) }, 413, /larger than the 10485760 byte limit/],
+      ['/costs without credentials', { path: '/costs', method: 'GET', headers: { 'x-api-key': '' } }, 401, /missing credentials/],
+      ['/costs with a bad date', { path: '/costs?from=yesterday', method: 'GET' }, 400, /from must be an ISO date/],
+    ];
+    it.each(cases)('%s → %i with a JSON error naming the problem', async (_name, req, status, message) => {
+      const res = await fetch(`${gateway.url}${req.path}`, {
+        method: req.method ?? 'POST',
+        headers: Object.fromEntries(Object.entries({ 'content-type': 'application/json', 'x-api-key': 'demo-key', ...req.headers }).filter(([, v]) => v !== '')),
+        ...(req.body !== undefined ? { body: req.body } : {}),
+      });
+      expect(res.status).toBe(status);
+      expect(res.headers.get('content-type')).toBe('application/json');
+      const body = (await res.json()) as AnyJson;
+      expect(body.message).toMatch(message);
+      expect(body.error.kind).toEqual(expect.any(String));
+      expect(res.headers.get('x-amzn-errortype')).toMatch(/Exception$/);
+    });
+
+    it('is still healthy after all of it', async () => {
+      expect((await fetch(`${gateway.url}/healthz`)).status).toBe(200);
+      expect((await fetch(`${gateway.url}/readyz`)).status).toBe(200);
+    });
+  });
+
+  it('exposes Prometheus metrics: requests, cost, saved cost, cache hit ratio, queue depth', async () => {
+    const text = await (await fetch(`${gateway.url}/metrics`)).text();
+    for (const name of ['nova_cost_requests_total', 'nova_cost_cost_usd_total', 'nova_cost_saved_usd_total', 'nova_cost_cache_hit_ratio', 'nova_cost_batch_queue_depth']) {
+      expect(text).toContain(name);
+    }
+    expect(text).toMatch(/nova_cost_saved_usd_total\{strategy="cache"\} [0-9.e-]+/);
+  });
+
+  it('logs EMF lines and request ids, never credentials or prompt text', () => {
+    const all = logs.join('');
+    expect(all).toContain('"Namespace":"NovaCost"');
+    expect(all).toContain('demo mode');
+    expect(all).toMatch(/"requestId":"[0-9a-f-]{36}"/);
+    expect(all).not.toContain('not-the-secret');
+    expect(all).not.toContain('Signature=');
+    expect(all).not.toContain('cache me');
+    expect(all).not.toContain('wrong-key');
+  });
+});

@@ -1,0 +1,53 @@
+import type { NovaCostErrorKind } from '@nova-cost/domain';
+import { NovaCostError } from '@nova-cost/domain';
+import { describe, expect, it } from 'vitest';
+import { errorResponse } from './error-response';
+
+const KINDS: [NovaCostErrorKind, number, string][] = [
+  ['validation', 400, 'ValidationException'],
+  ['throttled', 429, 'ThrottlingException'],
+  ['upstream-unavailable', 503, 'ServiceUnavailableException'],
+  ['timeout', 408, 'ModelTimeoutException'],
+  ['not-found', 404, 'ResourceNotFoundException'],
+  ['access-denied', 403, 'AccessDeniedException'],
+  ['unknown-price', 400, 'ValidationException'],
+  ['queue-full', 429, 'ThrottlingException'],
+  ['shutting-down', 503, 'ServiceUnavailableException'],
+  ['configuration', 500, 'InternalServerException'],
+  ['internal', 500, 'InternalServerException'],
+];
+
+describe('errorResponse', () => {
+  it.each(KINDS)('maps kind %s to %i %s with the message and kind in the body', (kind, status, type) => {
+    const wire = errorResponse(new NovaCostError(kind, `broken: ${kind}`, { details: { field: 'x' } }));
+    expect(wire).toMatchObject({ status, type, body: { message: `broken: ${kind}`, error: { kind, details: { field: 'x' } } } });
+  });
+
+  describe('having a budget error', () => {
+    const now = new Date('2026-03-10T23:59:00Z');
+    it('answers a daily limit with 429 and Retry-After until the next UTC day, naming the limit', () => {
+      const wire = errorResponse(new NovaCostError('budget-exceeded', 'daily budget of 5 USD for tenant acme is spent', { details: { period: 'daily', limitUsd: 5 } }), now);
+      expect(wire).toMatchObject({ status: 429, type: 'ThrottlingException', headers: { 'retry-after': '60' }, body: { error: { kind: 'budget-exceeded', details: { period: 'daily', limitUsd: 5 } } } });
+    });
+    it('answers a monthly limit with 402', () => {
+      const wire = errorResponse(new NovaCostError('budget-exceeded', 'monthly budget of 100 USD is spent', { details: { period: 'monthly', limitUsd: 100 } }), now);
+      expect(wire).toMatchObject({ status: 402, body: { message: 'monthly budget of 100 USD is spent' } });
+      expect(wire.headers['retry-after']).toBeUndefined();
+    });
+  });
+
+  it('answers missing credentials with 401 and wrong ones with 403', () => {
+    expect(errorResponse(new NovaCostError('access-denied', 'no credentials', { details: { reason: 'unauthenticated' } })).status).toBe(401);
+    expect(errorResponse(new NovaCostError('access-denied', 'bad key', { details: { reason: 'forbidden' } })).status).toBe(403);
+  });
+
+  it('answers an oversized body with 413', () => {
+    expect(errorResponse(new NovaCostError('validation', 'too big', { details: { reason: 'body-too-large' } })).status).toBe(413);
+  });
+
+  it('hides the message of an error that is not a NovaCostError', () => {
+    const wire = errorResponse(new TypeError('secret internals at /srv/x.ts'));
+    expect(wire).toMatchObject({ status: 500, type: 'InternalServerException', body: { error: { kind: 'internal' } } });
+    expect(wire.body.message).not.toContain('/srv');
+  });
+});

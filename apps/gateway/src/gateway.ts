@@ -74,7 +74,7 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
       for (const l of lifecycles.filter((x) => x.order < 20)) await l.close(config.drainDeadlineMs).catch((err: Error) => logger.error({ err: { message: err.message } }, `${l.name} failed to close`));
       // Requests that never reached the batcher (cache hits, lookups) finish on their own; wait for them too.
       await Promise.race([answered, new Promise((r) => setTimeout(r, config.drainDeadlineMs).unref())]);
-      server.closeAll();
+      await server.closeAll();
       for (const l of lifecycles.filter((x) => x.order >= 20)) await l.close(config.drainDeadlineMs).catch((err: Error) => logger.error({ err: { message: err.message } }, `${l.name} failed to close`));
       await localBedrock?.close();
       metrics.emitGauges();

@@ -77,8 +77,15 @@ export class DualProtocolListener {
     for (const session of this.sessions) session.close();
   }
 
-  /** Cuts every connection left. */
-  closeAll(): void {
+  /** Lets connections finish writing and close for up to `graceMs`, then cuts what is left. */
+  async closeAll(graceMs: number): Promise<void> {
+    this.http1.closeIdleConnections();
+    for (const session of this.sessions) session.close();
+    const until = Date.now() + graceMs;
+    while (this.sockets.size > 0 && Date.now() < until) {
+      await new Promise((r) => setTimeout(r, 20));
+      this.http1.closeIdleConnections();
+    }
     this.http1.closeAllConnections();
     for (const session of this.sessions) session.destroy();
     for (const socket of this.sockets) socket.destroy();

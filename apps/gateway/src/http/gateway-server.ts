@@ -50,9 +50,9 @@ export class GatewayServer {
     return this.listener.listen(port, host);
   }
 
-  /** Cuts every connection left (after the drain). */
-  closeAll(): void {
-    this.listener.closeAll();
+  /** Closes what is left after the drain: politely for `graceMs`, then by force. */
+  closeAll(graceMs = 2_000): Promise<void> {
+    return this.listener.closeAll(graceMs);
   }
 
   /** Refuse new requests from now on (readyz 503), and resolve once every accepted one is answered. */
@@ -83,6 +83,16 @@ export class GatewayServer {
       return this.fail(res, new NovaCostError('shutting-down', 'the gateway is shutting down and accepts no new requests'), 'draining', log);
     }
     this.active += 1;
+    // Counted until the answer has left (or the client left), not merely until end() was called.
+    let counted = true;
+    const done = (): void => {
+      if (!counted) return;
+      counted = false;
+      this.active -= 1;
+      if (this.active === 0 && this.idleWaiters.length > 0) for (const w of this.idleWaiters.splice(0)) w();
+    };
+    res.once('finish', done);
+    res.once('close', done);
     const started = performance.now();
     let route = 'unknown';
     try {
@@ -117,9 +127,6 @@ export class GatewayServer {
       this.fail(res, error, route, log);
       // Unread bodies (auth refused before reading, 413) must not leave the socket half-read.
       if (!req.complete) req.resume();
-    } finally {
-      this.active -= 1;
-      if (this.active === 0 && this.idleWaiters.length > 0) for (const w of this.idleWaiters.splice(0)) w();
     }
   }
 

@@ -29,6 +29,10 @@ describe('errorResponse', () => {
       const wire = errorResponse(new NovaCostError('budget-exceeded', 'daily budget of 5 USD for tenant acme is spent', { details: { period: 'daily', limitUsd: 5 } }), now);
       expect(wire).toMatchObject({ status: 429, type: 'ThrottlingException', headers: { 'retry-after': '60' }, body: { error: { kind: 'budget-exceeded', details: { period: 'daily', limitUsd: 5 } } } });
     });
+    it('takes Retry-After from the policy when it says', () => {
+      const wire = errorResponse(new NovaCostError('budget-exceeded', 'daily budget spent', { details: { period: 'daily', limitUsd: 5, retryAfterSeconds: 42 } }), now);
+      expect(wire.headers['retry-after']).toBe('42');
+    });
     it('answers a monthly limit with 402', () => {
       const wire = errorResponse(new NovaCostError('budget-exceeded', 'monthly budget of 100 USD is spent', { details: { period: 'monthly', limitUsd: 100 } }), now);
       expect(wire).toMatchObject({ status: 402, body: { message: 'monthly budget of 100 USD is spent' } });

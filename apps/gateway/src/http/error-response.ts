@@ -49,10 +49,11 @@ export function errorResponse(error: unknown, now: Date = new Date()): ErrorResp
       status = 402;
       type = 'BudgetExceededException';
     } else {
-      headers['retry-after'] = String(secondsToNextUtcDay(now));
+      const after = err.details['retryAfterSeconds'];
+      headers['retry-after'] = String(typeof after === 'number' && after > 0 ? Math.ceil(after) : secondsToNextUtcDay(now));
     }
   }
   if (err.kind === 'queue-full' || err.kind === 'throttled') headers['retry-after'] = '1';
-  const message = err.kind === 'internal' && !NovaCostError.is(error) ? err.message : err.message;
+  const message = err.message;
   return { status, type, headers, body: { message, error: { kind: err.kind, details: err.details } } };
 }

@@ -1,0 +1,98 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { BedrockRuntimeClient, ConverseCommand } from '@aws-sdk/client-bedrock-runtime';
+import type { TestRedis } from '@nova-cost/testing';
+import { startTestRedis } from '@nova-cost/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from './config/load-config';
+import type { Gateway } from './gateway';
+import { startGateway } from './gateway';
+import { createLogger } from './observability/logger';
+
+const MODEL = 'amazon.nova-lite-v1:0';
+const silent = createLogger('silent');
+const ask = (text: string) => new ConverseCommand({ modelId: MODEL, messages: [{ role: 'user', content: [{ text }] }], inferenceConfig: { temperature: 0, maxTokens: 1000 } });
+const sdk = (url: string) => new BedrockRuntimeClient({ endpoint: url, region: 'us-east-1', credentials: { accessKeyId: 'demo', secretAccessKey: 'demo-secret' }, maxAttempts: 1 });
+
+function configFile(content: unknown): string {
+  const path = join(mkdtempSync(join(tmpdir(), 'gw-faults-')), 'nova-cost.json');
+  writeFileSync(path, JSON.stringify(content));
+  return path;
+}
+
+describe('gateway under faults', () => {
+  describe('having Redis killed mid-run', () => {
+    let redis: TestRedis;
+    let gateway: Gateway;
+    beforeAll(async () => {
+      redis = await startTestRedis({ controllable: true });
+      gateway = await startGateway({ ...loadConfig({ REDIS_URL: redis.url }), port: 0 }, { logger: silent, emfIntervalMs: 0 });
+    });
+    afterAll(async () => {
+      await gateway?.shutdown();
+      await redis?.close();
+    });
+
+    it('fails no request (the cache fails open) and stays ready', async () => {
+      const client = sdk(gateway.url);
+      const statuses: string[] = [];
+      for (let i = 0; i < 30; i++) {
+        if (i === 10) {
+          // Ten requests over five prompts: the repeats were served from Redis.
+          expect(gateway.localBedrock!.stats().calls).toBe(5);
+          await redis.stop();
+        }
+        if (i === 20) await redis.restart();
+        const out = await client.send(ask(`request ${i % 5}`)).then(
+          (r) => r.stopReason ?? 'no stop reason',
+          (e: Error) => `failed: ${e.message}`,
+        );
+        statuses.push(out);
+      }
+      expect(statuses).toEqual(Array(30).fill('end_turn'));
+      expect((await fetch(`${gateway.url}/readyz`)).status).toBe(200);
+    });
+  });
+
+  describe('having tenant budgets', () => {
+    let gateway: Gateway;
+    beforeAll(async () => {
+      const path = configFile({
+        tenants: [
+          { id: 'daily', apiKeys: ['daily-key-1'] },
+          { id: 'monthly', apiKeys: ['monthly-key-1'] },
+        ],
+        policy: { budgets: { byTenant: { daily: { dailyUsd: 0.0000001 }, monthly: { monthlyUsd: 0.0000001 } } } },
+      });
+      gateway = await startGateway({ ...loadConfig({ NOVA_COST_CONFIG: path }), port: 0 }, { logger: silent, emfIntervalMs: 0 });
+    });
+    afterAll(() => gateway?.shutdown());
+
+    const call = (key: string) =>
+      fetch(`${gateway.url}/model/${MODEL}/converse`, {
+        method: 'POST',
+        headers: { 'x-api-key': key, 'content-type': 'application/json' },
+        body: JSON.stringify({ messages: [{ role: 'user', content: [{ text: 'a long answer please' }] }], inferenceConfig: { maxTokens: 4000 } }),
+      });
+
+    it('refuses a daily budget with 429 and Retry-After, naming the limit', async () => {
+      const res = await call('daily-key-1');
+      expect(res.status).toBe(429);
+      expect(Number(res.headers.get('retry-after'))).toBeGreaterThan(0);
+      const body = (await res.json()) as { message: string; error: { kind: string; details: Record<string, unknown> } };
+      expect(body.error).toMatchObject({ kind: 'budget-exceeded', details: { period: 'daily' } });
+      expect(body.message).toMatch(/budget/);
+    });
+
+    it('refuses a monthly budget with 402', async () => {
+      const res = await call('monthly-key-1');
+      expect(res.status).toBe(402);
+      expect(((await res.json()) as { error: { details: Record<string, unknown> } }).error.details).toMatchObject({ period: 'monthly' });
+    });
+
+    it('does not accept the demo tenant once a config file names the tenants', async () => {
+      expect((await call('demo-key')).status).toBe(403);
+    });
+  });
+});

@@ -1,6 +1,7 @@
 import type { LocalBedrock } from '@nova-cost/bedrock-local';
 import { startLocalBedrock } from '@nova-cost/bedrock-local';
 import type { InvokeModel } from '@nova-cost/domain';
+import { NovaCostError } from '@nova-cost/domain';
 import type { GatewayConfig } from './config/gateway-config';
 import { createGatewayContainer } from './composition/gateway-container';
 import { TOKENS } from './composition/tokens';
@@ -50,7 +51,15 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
     logger,
     bodyLimitBytes: config.bodyLimitBytes,
   });
-  const port = await server.listen(config.port, config.host);
+  let port: number;
+  try {
+    port = await server.listen(config.port, config.host);
+  } catch (err) {
+    await Promise.all(container.getAll(TOKENS.lifecycle).map((l) => l.close(0).catch(() => undefined)));
+    await localBedrock?.close();
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new NovaCostError('configuration', `cannot listen on ${config.host}:${config.port} (PORT/HOST): ${code ?? (err as Error).message}`, { cause: err, details: { variable: 'PORT' } });
+  }
   const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
   const emfMs = options.emfIntervalMs ?? 60_000;
   const emfTimer = emfMs > 0 ? setInterval(() => metrics.emitGauges(), emfMs).unref() : undefined;

@@ -70,15 +70,18 @@ export class DualProtocolListener {
     });
   }
 
-  /** No new connections; idle HTTP/1.1 connections close, HTTP/2 sessions get GOAWAY and end after their streams. */
+  /**
+   * Idle HTTP/1.1 connections close, HTTP/2 sessions get GOAWAY and end after their streams. The port stays
+   * open, so probes and late clients get a clear 503 instead of a refused connection, until closeAll().
+   */
   stopAccepting(): void {
-    this.net.close();
     this.http1.closeIdleConnections();
     for (const session of this.sessions) session.close();
   }
 
   /** Lets connections finish writing and close for up to `graceMs`, then cuts what is left. */
   async closeAll(graceMs: number): Promise<void> {
+    const closed = new Promise<void>((resolve) => this.net.close(() => resolve()));
     this.http1.closeIdleConnections();
     for (const session of this.sessions) session.close();
     const until = Date.now() + graceMs;
@@ -89,6 +92,7 @@ export class DualProtocolListener {
     this.http1.closeAllConnections();
     for (const session of this.sessions) session.destroy();
     for (const socket of this.sockets) socket.destroy();
+    await closed;
   }
 
   private accept(socket: Socket): void {

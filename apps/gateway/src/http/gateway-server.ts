@@ -55,7 +55,7 @@ export class GatewayServer {
     return this.listener.closeAll(graceMs);
   }
 
-  /** Refuse new requests from now on (readyz 503), and resolve once every accepted one is answered. */
+  /** Refuse new model requests from now on (503; readyz 503), and resolve once every accepted one is answered. */
   stopAccepting(): Promise<void> {
     this.draining = true;
     this.listener.stopAccepting();

@@ -1,0 +1,48 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from './config/load-config';
+import type { Gateway } from './gateway';
+import { startGateway } from './gateway';
+import { createLogger } from './observability/logger';
+
+const silent = createLogger('silent');
+
+describe('startGateway', () => {
+  let gateway: Gateway;
+  beforeAll(async () => {
+    gateway = await startGateway({ ...loadConfig({}), port: 0 }, { logger: silent, emfIntervalMs: 0 });
+  });
+  afterAll(() => gateway.shutdown());
+
+  describe('having a port already taken', () => {
+    it('rejects with a configuration error naming PORT', async () => {
+      await expect(startGateway({ ...loadConfig({}), port: gateway.port }, { logger: silent, emfIntervalMs: 0 })).rejects.toMatchObject({
+        kind: 'configuration',
+        message: expect.stringMatching(/cannot listen on 127\.0\.0\.1:\d+ \(PORT\/HOST\): EADDRINUSE/),
+      });
+    });
+  });
+
+  describe('.shutdown', () => {
+    it('turns readiness to 503 and refuses new requests while answering the one in flight; is idempotent', async () => {
+      const g = await startGateway({ ...loadConfig({}), port: 0 }, { logger: silent, emfIntervalMs: 0 });
+      g.localBedrock!.configure({ latency: { fixedMs: 300 } });
+      const inFlight = fetch(`${g.url}/model/amazon.nova-micro-v1:0/converse`, {
+        method: 'POST',
+        headers: { 'x-api-key': 'demo-key', 'content-type': 'application/json' },
+        body: JSON.stringify({ messages: [{ role: 'user', content: [{ text: 'slow' }] }] }),
+      });
+      for (let i = 0; i < 100 && g.localBedrock!.stats().calls === 0; i++) await new Promise((r) => setTimeout(r, 10));
+      const first = g.shutdown();
+      expect(g.shutdown()).toBe(first);
+      expect((await fetch(`${g.url}/readyz`)).status).toBe(503);
+      const late = await fetch(`${g.url}/model/amazon.nova-micro-v1:0/converse`, { method: 'POST', headers: { 'x-api-key': 'demo-key' }, body: '{}' });
+      expect(late.status).toBe(503);
+      expect(((await late.json()) as { error: { kind: string } }).error.kind).toBe('shutting-down');
+      const res = await inFlight;
+      expect(res.status).toBe(200);
+      expect(res.headers.get('x-nova-cost-model')).toBe('amazon.nova-micro-v1:0');
+      await first;
+      await expect(fetch(`${g.url}/readyz`)).rejects.toThrow();
+    });
+  });
+});

@@ -1,5 +1,8 @@
 import { BedrockRuntimeClient, ConverseCommand, InvokeModelCommand } from '@aws-sdk/client-bedrock-runtime';
 import { connect } from 'node:http2';
+import { Hash } from '@smithy/hash-node';
+import { HttpRequest } from '@smithy/protocol-http';
+import { SignatureV4 } from '@smithy/signature-v4';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Gateway } from './gateway';
 import { startGateway } from './gateway';
@@ -122,6 +125,18 @@ describe('gateway (embedded default) with the real AWS SDK', () => {
     const replay = await replayOverHttp2(gateway.url, captured!.path, captured!.headers, captured!.body);
     expect(replay.status).toBe(403);
     expect(((await replay.json()) as AnyJson).message).toMatch(/already used/);
+  });
+
+  it('accepts SigV4 signed over the path as sent (curl --aws-sigv4 style), and refuses it with a wrong secret', async () => {
+    const signed = async (secretAccessKey: string) => {
+      const url = new URL(`${gateway.url}/model/${MODEL}/converse`);
+      const body = JSON.stringify(deterministic('curl style'));
+      const signer = new SignatureV4({ credentials: { accessKeyId: 'demo', secretAccessKey }, region: 'us-east-1', service: 'bedrock', sha256: Hash.bind(null, 'sha256'), uriEscapePath: false });
+      const req = await signer.sign(new HttpRequest({ method: 'POST', protocol: 'http:', hostname: url.hostname, port: Number(url.port), path: url.pathname, headers: { host: url.host, 'content-type': 'application/json' }, body }));
+      return fetch(url, { method: 'POST', headers: Object.fromEntries(Object.entries(req.headers).filter(([k]) => k !== 'host')), body });
+    };
+    expect((await signed('demo-secret')).status).toBe(200);
+    expect((await signed('wrong-secret')).status).toBe(403);
   });
 
   it('refuses a stale signature', async () => {

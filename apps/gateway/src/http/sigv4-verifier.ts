@@ -80,14 +80,20 @@ export class SigV4Verifier {
       query[k] = prev === undefined ? v : Array.isArray(prev) ? [...prev, v] : [prev, v];
     }
     const rawPath = request.url.split('?')[0]!;
-    const signer = new SignatureV4({ credentials: { accessKeyId: accessKeyId!, secretAccessKey: secret }, region: region!, service: service!, sha256: Hash.bind(null, 'sha256'), uriEscapePath: true, applyChecksum: false });
     const hostHeader = headers['host'] ?? headers[':authority']!;
-    const recomputed = await signer.sign(
-      new HttpRequest({ method: request.method, protocol: 'http:', hostname: hostHeader, path: rawPath, query, headers, body: request.body }),
-      { signingDate: new Date(at), signableHeaders: new Set(signed), unsignableHeaders: new Set() },
-    );
-    const expected = /Signature=([0-9a-f]{64})/.exec(String(recomputed.headers['authorization'] ?? recomputed.headers['Authorization'] ?? ''))?.[1] ?? '';
-    const ok = expected.length === signature!.length && timingSafeEqual(Buffer.from(expected), Buffer.from(signature!));
+    // The AWS SDKs escape the already-encoded path once more (uriEscapePath); curl --aws-sigv4 and some other
+    // clients sign the path as sent. Either way the signature needs the secret, so both forms are accepted.
+    let ok = false;
+    for (const uriEscapePath of [true, false]) {
+      const signer = new SignatureV4({ credentials: { accessKeyId: accessKeyId!, secretAccessKey: secret }, region: region!, service: service!, sha256: Hash.bind(null, 'sha256'), uriEscapePath, applyChecksum: false });
+      const recomputed = await signer.sign(
+        new HttpRequest({ method: request.method, protocol: 'http:', hostname: hostHeader, path: rawPath, query, headers: { ...headers }, body: request.body }),
+        { signingDate: new Date(at), signableHeaders: new Set(signed), unsignableHeaders: new Set() },
+      );
+      const expected = /Signature=([0-9a-f]{64})/.exec(String(recomputed.headers['authorization'] ?? recomputed.headers['Authorization'] ?? ''))?.[1] ?? '';
+      ok = expected.length === signature!.length && timingSafeEqual(Buffer.from(expected), Buffer.from(signature!));
+      if (ok) break;
+    }
     if (!ok) throw denied('the request signature does not match: check the secret access key and signing method');
     this.forgetOld(now);
     if (this.seen.has(signature!)) throw denied('this signature was already used (replayed request); sign every request anew');

@@ -56,6 +56,23 @@ describe('gateway under faults', () => {
     });
   });
 
+  describe('having a throttling upstream', () => {
+    let gateway: Gateway;
+    beforeAll(async () => {
+      // Few, fast retries: the production defaults back off for seconds before giving up.
+      const tuning = { bedrockMaxAttempts: 1, batching: { retry: { maxAttempts: 2, baseDelayMs: 10, maxDelayMs: 20 } } };
+      gateway = await startGateway({ ...loadConfig({}), port: 0, tuning }, { logger: silent, emfIntervalMs: 0 });
+      gateway.localBedrock!.configure({ faults: { throttleRate: 1 } });
+    });
+    afterAll(() => gateway?.shutdown());
+
+    it('answers 429 ThrottlingException that the SDK raises as such, after the retries', async () => {
+      const calls = gateway.localBedrock!.stats().calls;
+      await expect(sdk(gateway.url).send(ask('throttled'))).rejects.toMatchObject({ name: 'ThrottlingException', $metadata: { httpStatusCode: 429 } });
+      expect(gateway.localBedrock!.stats().calls - calls).toBe(2);
+    });
+  });
+
   describe('having tenant budgets', () => {
     let gateway: Gateway;
     beforeAll(async () => {

@@ -19,6 +19,9 @@ const gateway = await startGateway(config, { logger }).catch((err: Error) => {
   process.exit(1);
 });
 
+// One bad request must never take the process (and every other caller's request) down with it.
+process.on('unhandledRejection', (reason) => logger.error({ err: { message: reason instanceof Error ? reason.message : String(reason) } }, 'unhandled rejection'));
+
 let signalled = false;
 for (const signal of ['SIGTERM', 'SIGINT'] as const) {
   process.on(signal, () => {

@@ -6,7 +6,7 @@ import { TOKENS } from './tokens';
 export const batchingModule = new ContainerModule(({ bind }) => {
   bind(TOKENS.batchingInvoker)
     .toDynamicValue((ctx) => {
-      const batcher = new BatchingInvoker(ctx.get(TOKENS.bedrockInvoker));
+      const batcher = new BatchingInvoker(ctx.get(TOKENS.bedrockInvoker), ctx.get(TOKENS.config).tuning?.batching ?? {});
       return Object.assign(batcher, { queueDepth: () => batcher.stats().queued });
     })
     .inSingletonScope();

@@ -15,6 +15,7 @@ export const bedrockModule = new ContainerModule(({ bind }) => {
         // The in-process endpoint checks no signature; don't make a fresh clone look for AWS credentials.
         ...(local ? { credentials: { accessKeyId: 'local', secretAccessKey: 'local' } } : {}),
         retryMode: 'adaptive',
+        ...(config.tuning?.bedrockMaxAttempts ? { maxAttempts: config.tuning.bedrockMaxAttempts } : {}),
       });
     })
     .inSingletonScope();

@@ -1,3 +1,4 @@
+import type { BatchingInvokerOptions } from '@nova-cost/batching';
 import type { CostPolicyRules } from '@nova-cost/domain';
 
 /** One tenant: who may call, and with which credentials. */
@@ -40,6 +41,12 @@ export interface GatewayConfig {
   readonly drainDeadlineMs: number;
   /** @default 'info' */
   readonly logLevel: LogLevel;
+  /** Programmatic only (no variable): adapter options for embedding and tests. @default adapter defaults */
+  readonly tuning?: {
+    readonly batching?: BatchingInvokerOptions;
+    /** Attempts per Bedrock call, first included. @default 3 */
+    readonly bedrockMaxAttempts?: number;
+  };
 }
 
 /** The tenant of the embedded default. */

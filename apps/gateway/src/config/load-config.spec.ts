@@ -63,6 +63,10 @@ describe('loadConfig', () => {
       }
     });
 
+    it('refuses the public demo tenant in front of real Bedrock', () => {
+      expect(() => loadConfig({ AWS_REGION: 'us-east-1' })).toThrow(/^NOVA_COST_CONFIG must name a tenants file when the gateway calls real Bedrock/);
+    });
+
     it('never repeats a Redis password in the message', () => {
       expect(() => loadConfig({ REDIS_URL: 'http://user:hunter2@cache:6379' })).toThrow(/http:\/\/…@cache/);
       expect(() => loadConfig({ REDIS_URL: 'http://user:hunter2@cache:6379' })).not.toThrow(/hunter2/);

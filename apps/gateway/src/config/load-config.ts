@@ -127,11 +127,16 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
   if (!LOG_LEVELS.includes(logLevel)) throw bad('LOG_LEVEL', `must be one of ${LOG_LEVELS.join(', ')}, got ${shown(env['LOG_LEVEL'] ?? '')}`);
   const file = env['NOVA_COST_CONFIG'] ? loadConfigFile(env['NOVA_COST_CONFIG']) : undefined;
   const redis = redisConfig(env['REDIS_URL']);
+  const bedrock = bedrockConfig(env);
+  if (!file && bedrock.mode === 'aws' && bedrock.endpoint === undefined) {
+    // The demo tenant's keys are public: never let them spend real money.
+    throw bad('NOVA_COST_CONFIG', 'must name a tenants file when the gateway calls real Bedrock (AWS_REGION set, no BEDROCK_ENDPOINT): the demo tenant\'s keys are public');
+  }
   return {
     port,
     host,
     ...(redis ? { redis } : {}),
-    bedrock: bedrockConfig(env),
+    bedrock,
     tenants: file?.tenants ?? [DEMO_TENANT],
     policy: file?.policy ?? {},
     demo: file === undefined,

@@ -1,4 +1,4 @@
-import { timingSafeEqual } from 'node:crypto';
+import { createHash, timingSafeEqual } from 'node:crypto';
 import { Hash } from '@smithy/hash-node';
 import { HttpRequest } from '@smithy/protocol-http';
 import { SignatureV4 } from '@smithy/signature-v4';
@@ -72,6 +72,11 @@ export class SigV4Verifier {
       const value = request.headers[name] ?? (name === 'host' ? request.headers[':authority'] : undefined);
       if (value === undefined) throw denied(`signed header ${name} is missing from the request`);
       headers[name] = Array.isArray(value) ? value.join(',') : value;
+    }
+    // The signer trusts a given x-amz-content-sha256 as the payload hash: check it against the body we got.
+    const claimedHash = headers['x-amz-content-sha256'];
+    if (claimedHash !== undefined && claimedHash !== createHash('sha256').update(request.body).digest('hex')) {
+      throw denied('x-amz-content-sha256 does not match the request body (unsigned or altered payload)');
     }
     const target = new URL(request.url, 'http://gateway.invalid');
     const query: Record<string, string | string[]> = {};

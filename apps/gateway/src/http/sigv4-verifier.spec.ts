@@ -1,0 +1,61 @@
+import { Hash } from '@smithy/hash-node';
+import { HttpRequest } from '@smithy/protocol-http';
+import { SignatureV4 } from '@smithy/signature-v4';
+import { describe, expect, it } from 'vitest';
+import { SigV4Verifier } from './sigv4-verifier';
+
+const SIGNED_AT = new Date('2026-05-01T12:00:00Z');
+const body = '{"messages":[]}';
+
+async function signedRequest(secretAccessKey = 'demo-secret', at = SIGNED_AT) {
+  const signer = new SignatureV4({ credentials: { accessKeyId: 'demo', secretAccessKey }, region: 'us-east-1', service: 'bedrock', sha256: Hash.bind(null, 'sha256') });
+  const path = '/model/amazon.nova-lite-v1%3A0/converse';
+  const req = await signer.sign(new HttpRequest({ method: 'POST', protocol: 'http:', hostname: 'gw', path, headers: { host: 'gw', 'content-type': 'application/json' }, body }), { signingDate: at });
+  return { method: 'POST', url: path, headers: req.headers as Record<string, string>, body: Buffer.from(body) };
+}
+
+const verifierAt = (now: Date) => new SigV4Verifier((id) => (id === 'demo' ? 'demo-secret' : undefined), { now: () => now.getTime() });
+
+describe(SigV4Verifier, () => {
+  describe('.verify', () => {
+    it('returns the access key id of a valid signature', async () => {
+      const req = await signedRequest();
+      await expect(verifierAt(SIGNED_AT).verify(req, req.headers['authorization']!)).resolves.toBe('demo');
+    });
+
+    it('refuses a signature made with another secret', async () => {
+      const req = await signedRequest('other');
+      await expect(verifierAt(SIGNED_AT).verify(req, req.headers['authorization']!)).rejects.toMatchObject({ kind: 'access-denied', message: expect.stringMatching(/does not match/) });
+    });
+
+    it('refuses a body changed after signing', async () => {
+      const req = await signedRequest();
+      await expect(verifierAt(SIGNED_AT).verify({ ...req, body: Buffer.from('{"messages":[1]}') }, req.headers['authorization']!)).rejects.toMatchObject({ kind: 'access-denied' });
+    });
+
+    it.each([
+      ['6 minutes late', 6 * 60_000],
+      ['6 minutes early', -6 * 60_000],
+    ])('refuses a signature checked %s', async (_name, offset) => {
+      const req = await signedRequest();
+      await expect(verifierAt(new Date(SIGNED_AT.getTime() + offset)).verify(req, req.headers['authorization']!)).rejects.toThrow(/signature expired/);
+    });
+
+    it('accepts a signature 4 minutes old once, then refuses it as replayed', async () => {
+      const req = await signedRequest();
+      const verifier = verifierAt(new Date(SIGNED_AT.getTime() + 4 * 60_000));
+      await expect(verifier.verify(req, req.headers['authorization']!)).resolves.toBe('demo');
+      await expect(verifier.verify(req, req.headers['authorization']!)).rejects.toThrow(/already used/);
+    });
+
+    it.each([
+      ['not SigV4', 'Basic ZGVtbzpkZW1v', /not an AWS4-HMAC-SHA256 signature/],
+      ['an unknown access key id', 'AWS4-HMAC-SHA256 Credential=nobody/20260501/us-east-1/bedrock/aws4_request, SignedHeaders=host;x-amz-date, Signature=' + 'a'.repeat(64), /unknown access key id/],
+      ['a scope date unlike x-amz-date', 'AWS4-HMAC-SHA256 Credential=demo/20990101/us-east-1/bedrock/aws4_request, SignedHeaders=host;x-amz-date, Signature=' + 'a'.repeat(64), /does not match the credential scope date/],
+      ['a signature that omits host', 'AWS4-HMAC-SHA256 Credential=demo/20260501/us-east-1/bedrock/aws4_request, SignedHeaders=x-amz-date, Signature=' + 'a'.repeat(64), /must cover the host/],
+    ])('refuses %s', async (_name, authorization, message) => {
+      const req = await signedRequest();
+      await expect(verifierAt(SIGNED_AT).verify(req, authorization)).rejects.toThrow(message);
+    });
+  });
+});

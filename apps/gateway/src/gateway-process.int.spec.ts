@@ -70,7 +70,20 @@ describe('gateway processes', () => {
     const [a, b] = await Promise.all([runGateway(env), runGateway(env)]);
     running.push(a!, b!);
     const clients = [client(a!.url), client(b!.url)];
+    const outcomes: string[] = [];
+    for (const c of clients) {
+      c.middlewareStack.add(
+        (next) => async (args) => {
+          const out = await next(args);
+          outcomes.push((out.response as { headers: Record<string, string> }).headers['x-nova-cost-cache'] ?? 'none');
+          return out;
+        },
+        { step: 'deserialize', name: 'cacheOutcome' },
+      );
+    }
     const answers = await Promise.all(Array.from({ length: 10 }, (_, i) => clients[i % 2]!.send(ask('one burst, one call'))));
+    expect(outcomes.filter((o) => o === 'miss')).toHaveLength(1);
+    expect(outcomes.filter((o) => o === 'coalesced' || o === 'hit')).toHaveLength(9);
     expect(new Set(answers.map((r) => JSON.stringify(r.output))).size).toBe(1);
     expect(bedrock.stats().calls).toBe(1);
   });

@@ -97,7 +97,7 @@ describe('gateway processes', () => {
       (e: Error) => `failed: ${e.message}`,
     ));
     // Wait until every request is accepted and in flight upstream (the endpoint counts calls on arrival).
-    for (let i = 0; i < 100 && bedrock.stats().calls < 6; i++) await new Promise((r) => setTimeout(r, 30));
+    for (const until = Date.now() + 15_000; Date.now() < until && bedrock.stats().calls < 6; ) await new Promise((r) => setTimeout(r, 30));
     expect(bedrock.stats().calls).toBe(6);
     g.child.kill('SIGTERM');
     const results = await Promise.all(inFlight);

@@ -25,13 +25,14 @@ describe('startGateway', () => {
   describe('.shutdown', () => {
     it('turns readiness to 503 and refuses new requests while answering the one in flight; is idempotent', async () => {
       const g = await startGateway({ ...loadConfig({}), port: 0 }, { logger: silent, emfIntervalMs: 0 });
-      g.localBedrock!.configure({ latency: { fixedMs: 300 } });
+      // Long enough that the checks below run while the request is still upstream, even on a busy machine.
+      g.localBedrock!.configure({ latency: { fixedMs: 2000 } });
       const inFlight = fetch(`${g.url}/model/amazon.nova-micro-v1:0/converse`, {
         method: 'POST',
         headers: { 'x-api-key': 'demo-key', 'content-type': 'application/json' },
         body: JSON.stringify({ messages: [{ role: 'user', content: [{ text: 'slow' }] }] }),
       });
-      for (let i = 0; i < 100 && g.localBedrock!.stats().calls === 0; i++) await new Promise((r) => setTimeout(r, 10));
+      for (const until = Date.now() + 10_000; Date.now() < until && g.localBedrock!.stats().calls === 0; ) await new Promise((r) => setTimeout(r, 10));
       const first = g.shutdown();
       expect(g.shutdown()).toBe(first);
       expect((await fetch(`${g.url}/readyz`)).status).toBe(503);

@@ -2,7 +2,7 @@
  * Issue 5 benchmark: the batching adapter against the local Bedrock endpoint (@nova-cost/bedrock-local, on its
  * own thread) over loopback HTTP with 50 ms of latency.
  *
- *   cd bench && npx tsx src/batching.bench.ts        (about 45 s)
+ *   npm run bench -- batching     or alone: cd bench && npx tsx src/batching.bench.ts        (about 45 s)
  *
  * Figures, each a ratio against a baseline measured in the same run:
  *   1. makespan of 1,000 requests at concurrency 16 / the ideal ⌈1000/16⌉ × 50 ms       (target ≤ 1.15)
@@ -17,7 +17,9 @@ import { Worker } from 'node:worker_threads';
 import { HttpModelInvoker } from '@nova-cost/batching/testing';
 import type { InvocationRequest, InvocationResult, ModelInvoker } from '@nova-cost/domain';
 import { NovaCostError } from '@nova-cost/domain';
-import { nowMs, ratioFigure } from './lib/stats';
+import type { BenchSection, Figure } from './lib/report';
+import { figure, runIfMain } from './lib/report';
+import { nowMs } from './lib/stats';
 
 const REQUESTS = 1_000;
 const CONCURRENCY = 16;
@@ -135,16 +137,14 @@ async function makespan(count: number, send: (r: InvocationRequest) => Promise<u
   return nowMs() - start;
 }
 
-const fmt = (x: number) => x.toFixed(2);
-
-async function main(): Promise<void> {
+async function run(): Promise<Figure[]> {
   const quotaRpm = 1_200;
   const upstreams = await startUpstreamThread(LATENCY_MS, quotaRpm);
   try {
     const upstream = new HttpModelInvoker(upstreams.urls.local);
     await makespan(2 * CONCURRENCY, (r) => upstream.invoke(r)); // warm up connections and the JIT
 
-    // 1 and 2: ours against the ideal, and the design document's loop against ours, round after round.
+    // Ours against the ideal and against a bare pool, and the design document's loop against ours, round after round.
     const ideal = Math.ceil(REQUESTS / CONCURRENCY) * LATENCY_MS;
     const vsIdeal: number[] = [];
     const vsPool: number[] = [];
@@ -153,9 +153,11 @@ async function main(): Promise<void> {
       // A bare pool of 16 workers pulling from a list: the transport's own overhead, without any batcher.
       let taken = 0;
       const poolStart = nowMs();
-      await Promise.all(Array.from({ length: CONCURRENCY }, async () => {
-        while (taken < REQUESTS) await upstream.invoke(request(round * REQUESTS + taken++));
-      }));
+      await Promise.all(
+        Array.from({ length: CONCURRENCY }, async () => {
+          while (taken < REQUESTS) await upstream.invoke(request(round * REQUESTS + taken++));
+        }),
+      );
       const pool = nowMs() - poolStart;
       const batcher = new BatchingInvoker(upstream, { concurrency: CONCURRENCY });
       const ours = await makespan(REQUESTS, (r) => batcher.invoke(r), round * REQUESTS);
@@ -168,7 +170,7 @@ async function main(): Promise<void> {
       designVsOurs.push((sample * (REQUESTS / DESIGN_SAMPLE)) / ours);
     }
 
-    // 3: throttling under a requests-per-minute quota. The endpoint enforces 1,200 requests a minute as 20 in any
+    // Throttling under a requests-per-minute quota. The endpoint enforces 1,200 requests a minute as 20 in any
     // second; the batcher is configured with 900 a minute and a 0.2 s burst (at most 3 + 15 calls in any second).
     // The control run sends the same load without the quota.
     const load = 120;
@@ -186,23 +188,34 @@ async function main(): Promise<void> {
     const withQuota = await throttles({ quotas: { default: { requestsPerMinute: 900, burstSeconds: 0.2 } } });
     const withoutQuota = await throttles({});
 
-    const a = ratioFigure(vsIdeal);
-    const b = ratioFigure(designVsOurs);
-    const c = ratioFigure(vsPool);
-    const rows: [string, string, string, string][] = [
-      ['figure', 'median', 'min..max', 'target'],
-      [`makespan / ideal ${ideal} ms (${REQUESTS} req, c=${CONCURRENCY}, ${LATENCY_MS} ms)`, fmt(a.median), `${fmt(a.min)}..${fmt(a.max)}`, '<= 1.15'],
-      [`makespan / bare 16-worker pool over the same transport`, fmt(c.median), `${fmt(c.min)}..${fmt(c.max)}`, '~1 (batcher overhead)'],
-      [`design-doc loop / ours (loop: ${DESIGN_SAMPLE}-request sample x ${REQUESTS / DESIGN_SAMPLE}, extrapolated)`, fmt(b.median), `${fmt(b.min)}..${fmt(b.max)}`, 'higher is better'],
-      [`throttled calls, quota 900/min (${load} req, endpoint allows ${quotaRpm}/min)`, String(withQuota), `without quota: ${withoutQuota}`, '0'],
+    const setting = `${REQUESTS} requests, concurrency ${CONCURRENCY}, ${LATENCY_MS} ms upstream`;
+    return [
+      figure('batching.makespan-vs-ideal', `makespan / ideal ⌈${REQUESTS}/${CONCURRENCY}⌉×${LATENCY_MS} ms = ${ideal} ms (${setting})`, vsIdeal, {
+        target: { op: '<=', value: 1.15 },
+        details: { idealMs: ideal },
+      }),
+      figure('batching.makespan-vs-bare-pool', `makespan / a bare ${CONCURRENCY}-worker pool over the same transport (the batcher's own overhead)`, vsPool),
+      figure(
+        'batching.design-loop-vs-ours',
+        `design-doc loop makespan / ours (loop measured on ${DESIGN_SAMPLE} requests, ×${REQUESTS / DESIGN_SAMPLE}: it is strictly sequential)`,
+        designVsOurs,
+        { target: { op: '>=', value: 10 } },
+      ),
+      figure('batching.throttled-with-quota', `throttled calls with a 900/min quota configured (${load} requests, endpoint allows ${quotaRpm}/min)`, [withQuota], {
+        unit: 'count',
+        target: { op: '==', value: 0 },
+        details: { throttledWithoutQuota: withoutQuota },
+      }),
     ];
-    const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-    for (const row of rows) console.log(row.map((cell, i) => cell.padEnd(widths[i]!)).join('  '));
-    console.log(`rounds: ${ROUNDS}; each round runs a bare pool, ours, and the design-doc loop on a sample of ${DESIGN_SAMPLE} requests`);
-    console.log(`(the loop calls one request after another, so its makespan is extrapolated linearly to ${REQUESTS}: x ${REQUESTS / DESIGN_SAMPLE}).`);
   } finally {
     await upstreams.close();
   }
 }
 
-await main();
+export const batchingSection: BenchSection = {
+  name: 'batching',
+  description: 'the batching adapter against the local Bedrock endpoint on its own thread (about 45 s)',
+  run,
+};
+
+await runIfMain(import.meta, batchingSection);

@@ -27,12 +27,15 @@ function cacheOutcome(outcome: InvocationOutcome): CacheOutcome {
   return outcome.plan.request.cache ? 'miss' : 'bypass';
 }
 
-function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}, replacer?: (key: string, value: unknown) => unknown): void {
   if (res.headersSent || res.writableEnded) return;
-  const text = JSON.stringify(body);
+  const text = JSON.stringify(body, replacer);
   res.writeHead(status, { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(text)), ...headers });
   res.end(text);
 }
+
+/** Sums of float dollars drift (1.524e-5 becomes 0.000015239999999999998): answer with 12 decimals, far below a cent. */
+const usdDecimals = (_key: string, value: unknown): unknown => (typeof value === 'number' && !Number.isInteger(value) ? Math.round(value * 1e12) / 1e12 : value);
 
 /** The HTTP edge: Bedrock runtime paths, /costs, health, readiness and metrics over node:http. */
 export class GatewayServer {
@@ -153,6 +156,6 @@ export class GatewayServer {
     const { total } = await this.deps.ledger.totals(query);
     const groups: Record<string, unknown> = {};
     for (const dimension of DIMENSIONS) groups[dimension] = (await this.deps.ledger.totals(query, dimension)).groups;
-    sendJson(res, 200, { tenantId, total, byModel: groups['model'], byDay: groups['day'], byCategory: groups['category'], byStrategy: groups['strategy'] });
+    sendJson(res, 200, { tenantId, total, byModel: groups['model'], byDay: groups['day'], byCategory: groups['category'], byStrategy: groups['strategy'] }, {}, usdDecimals);
   }
 }

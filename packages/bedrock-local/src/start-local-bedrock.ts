@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { NovaCostError } from '@nova-cost/domain';
-import { listenDualProtocol } from './dual-protocol-listener';
+import { DualProtocolListener } from './dual-protocol-listener';
 import { FaultPlan } from './fault-plan';
 import { delay, dropConnection, invokeHeaders, isGone, parseJsonObject, readBody, sendError, sendJson } from './http-exchange';
 import type { LocalBedrockStats } from './local-bedrock-stats';
@@ -117,8 +117,8 @@ export async function startLocalBedrock(options: LocalBedrockOptions = {}): Prom
       sendError(res, error instanceof WireError ? error : new WireError(500, 'InternalServerException', 'The local endpoint failed to answer.'));
     });
   };
-  const listener = await listenDualProtocol(onRequest, resolved.port, resolved.host);
-  const port = listener.port;
+  const listener = new DualProtocolListener(onRequest);
+  const port = await listener.listen(resolved.port, resolved.host);
   const hostForUrl = resolved.host.includes(':') ? `[${resolved.host}]` : resolved.host;
 
   return {
@@ -127,6 +127,6 @@ export async function startLocalBedrock(options: LocalBedrockOptions = {}): Prom
     stats: snapshot,
     reset,
     configure: (change) => configure(change),
-    close: () => listener.close(),
+    close: () => listener.closeAll(0),
   };
 }

@@ -4,7 +4,7 @@ import type { InvocationOutcome, InvokeModel, SpendDimension, SpendLedger } from
 import { NovaCostError } from '@nova-cost/domain';
 import type { CacheOutcome, GatewayMetrics } from '../observability/gateway-metrics';
 import type { GatewayLogger } from '../observability/logger';
-import { DualProtocolListener } from './dual-protocol-listener';
+import { DualProtocolListener } from '@nova-cost/bedrock-local';
 import { errorResponse } from './error-response';
 import { matchModelRoute, parseModelRequest } from './parse-model-request';
 import { readBody } from './read-body';

@@ -81,6 +81,40 @@ describe('gateway under faults', () => {
     });
   });
 
+  describe('having a full batching queue', () => {
+    let gateway: Gateway;
+    beforeAll(async () => {
+      // One call at a time and room for two waiting: a burst of eight overflows the queue.
+      const tuning = { batching: { concurrency: 1, maxQueueSize: 2 } };
+      gateway = await startGateway({ ...loadConfig({}), port: 0, tuning }, { logger: silent, emfIntervalMs: 0 });
+      gateway.localBedrock!.configure({ latency: { fixedMs: 500 } });
+    });
+    afterAll(() => gateway?.shutdown());
+
+    it('answers the overflow 429 ThrottlingException with Retry-After and a JSON body naming the queue, and serves the rest', async () => {
+      const send = (i: number) =>
+        fetch(`${gateway.url}/model/${MODEL}/converse`, {
+          method: 'POST',
+          headers: { 'x-api-key': 'demo-key', 'content-type': 'application/json' },
+          body: JSON.stringify({ messages: [{ role: 'user', content: [{ text: `burst ${i}` }] }], inferenceConfig: { temperature: 0.5 } }),
+        });
+      const answers = await Promise.all(Array.from({ length: 8 }, (_, i) => send(i)));
+      const refused = answers.filter((r) => r.status === 429);
+      const served = answers.filter((r) => r.status === 200);
+      expect(served.length + refused.length).toBe(8);
+      expect(served.length).toBeGreaterThanOrEqual(3); // one in flight and two queued at the least
+      expect(refused.length).toBeGreaterThan(0);
+      for (const r of refused) {
+        expect(r.headers.get('x-amzn-errortype')).toBe('ThrottlingException');
+        expect(r.headers.get('retry-after')).toBe('1');
+        const body = (await r.json()) as { message: string; error: { kind: string; details: { maxQueueSize: number } } };
+        expect(body.error).toMatchObject({ kind: 'queue-full', details: { maxQueueSize: 2 } });
+        expect(body.message).toMatch(/maxQueueSize/);
+      }
+      expect(gateway.localBedrock!.stats().calls).toBe(served.length);
+    });
+  });
+
   describe('having tenant budgets', () => {
     let gateway: Gateway;
     beforeAll(async () => {

@@ -1,4 +1,5 @@
 import type { LocalBedrock } from '@nova-cost/bedrock-local';
+import type { ResponseStore } from '@nova-cost/caching';
 import { startLocalBedrock } from '@nova-cost/bedrock-local';
 import type { InvokeModel } from '@nova-cost/domain';
 import { NovaCostError } from '@nova-cost/domain';
@@ -31,6 +32,11 @@ export interface StartGatewayOptions {
   readonly emfIntervalMs?: number;
 }
 
+/** Signatures used anywhere, remembered in the shared store (SET NX PX): a replay to another gateway is refused. */
+function sharedReplayCheck(store: ResponseStore): (signature: string, ttlMs: number) => Promise<boolean> {
+  return (signature, ttlMs) => store.tryLock(`nova-cost:sigv4-used:${signature}`, '1', ttlMs);
+}
+
 /** Starts a gateway from a validated configuration (see loadConfig). */
 export async function startGateway(config: GatewayConfig, options: StartGatewayOptions = {}): Promise<Gateway> {
   const logger = options.logger ?? createLogger(config.logLevel);
@@ -46,7 +52,7 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
   const server = new GatewayServer({
     invokeModel: container.get<InvokeModel>(TOKENS.invokeModel),
     ledger: container.get(TOKENS.ledger),
-    auth: new TenantAuthenticator(config.tenants),
+    auth: new TenantAuthenticator(config.tenants, config.redis ? { sharedReplayCheck: sharedReplayCheck(container.get(TOKENS.responseStore)) } : {}),
     metrics,
     logger,
     bodyLimitBytes: config.bodyLimitBytes,

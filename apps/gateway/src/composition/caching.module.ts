@@ -11,10 +11,12 @@ function store(redis: RedisConfig | undefined): ResponseStore {
 
 /** The cache in front of the batcher, so hits never queue. Redis when REDIS_URL is set; fails open. */
 export const cachingModule = new ContainerModule(({ bind }) => {
+  bind(TOKENS.responseStore)
+    .toDynamicValue((ctx) => store(ctx.get(TOKENS.config).redis))
+    .inSingletonScope();
   bind(TOKENS.cachingInvoker)
     .toDynamicValue((ctx) => {
-      const config = ctx.get(TOKENS.config);
-      const cache = new CachingInvoker(ctx.get(TOKENS.batchingInvoker), store(config.redis), { region: ctx.get(TOKENS.bedrockEndpoint).region });
+      const cache = new CachingInvoker(ctx.get(TOKENS.batchingInvoker), ctx.get(TOKENS.responseStore), { region: ctx.get(TOKENS.bedrockEndpoint).region });
       return Object.assign(cache, { cacheStats: () => cache.stats() });
     })
     .inSingletonScope();

@@ -1,3 +1,4 @@
+import type { ResponseStore } from '@nova-cost/caching';
 import type { CostPolicy, InvokeModel, ModelInvoker, PricingCatalog, SpendLedger } from '@nova-cost/domain';
 import type { ServiceIdentifier } from 'inversify';
 import type { GatewayConfig } from '../config/gateway-config';
@@ -33,6 +34,8 @@ export const TOKENS = {
   bedrockInvoker: Symbol.for('nova-cost/gateway/bedrock-invoker') as ServiceIdentifier<ModelInvoker>,
   /** The batching link, around bedrockInvoker. */
   batchingInvoker: Symbol.for('nova-cost/gateway/batching-invoker') as ServiceIdentifier<ModelInvoker & ChainStats>,
+  /** Where cached answers live: Redis when REDIS_URL is set, else in memory. Also remembers used SigV4 signatures. */
+  responseStore: Symbol.for('nova-cost/gateway/response-store') as ServiceIdentifier<ResponseStore>,
   /** The outermost link: the cache, around batchingInvoker. */
   cachingInvoker: Symbol.for('nova-cost/gateway/caching-invoker') as ServiceIdentifier<ModelInvoker & ChainStats>,
   invokeModel: Symbol.for('nova-cost/gateway/invoke-model') as ServiceIdentifier<InvokeModel>,

@@ -18,6 +18,12 @@ export interface SigV4VerifierOptions {
   readonly maxSkewMs?: number;
   /** @default Date.now */
   readonly now?: () => number;
+  /**
+   * Memory of used signatures shared by every gateway process (Redis SET NX PX), so a request replayed to another
+   * process is refused too. Resolves true the first time it sees a signature. When it fails (Redis down), the
+   * process's own memory alone decides. @default none: each process remembers its own
+   */
+  readonly sharedReplayCheck?: (signature: string, ttlMs: number) => Promise<boolean>;
 }
 
 const AUTH = /^AWS4-HMAC-SHA256 Credential=([^/,\s]+)\/(\d{8})\/([a-z0-9-]+)\/([a-z0-9-]+)\/aws4_request,\s*SignedHeaders=([a-z0-9;:-]+),\s*Signature=([0-9a-f]{64})$/;
@@ -34,13 +40,15 @@ function amzDate(value: string): number {
 
 /**
  * Verifies AWS SigV4 signatures by recomputing them with @smithy/signature-v4 over the request as received.
- * Refuses stale dates and a signature seen before (replay), remembering signatures for twice the skew window.
+ * Refuses stale dates and a signature seen before (replay), remembering signatures for twice the skew window, in
+ * this process and, given a shared check, across processes.
  */
 export class SigV4Verifier {
   private readonly maxSkewMs: number;
   private readonly now: () => number;
   private readonly seen = new Map<string, number>();
   private lastPrune = 0;
+  private readonly sharedReplayCheck: SigV4VerifierOptions['sharedReplayCheck'];
 
   constructor(
     private readonly secretOf: (accessKeyId: string) => string | undefined,
@@ -48,6 +56,7 @@ export class SigV4Verifier {
   ) {
     this.maxSkewMs = options.maxSkewMs ?? 300_000;
     this.now = options.now ?? Date.now;
+    this.sharedReplayCheck = options.sharedReplayCheck;
   }
 
   /** Returns the access key id of a valid signature; throws 'access-denied' otherwise. */
@@ -102,8 +111,18 @@ export class SigV4Verifier {
     }
     if (!ok) throw denied('the request signature does not match: check the secret access key and signing method');
     this.forgetOld(now);
-    if (this.seen.has(signature!)) throw denied('this signature was already used (replayed request); sign every request anew');
+    const replayed = denied('this signature was already used (replayed request); sign every request anew');
+    if (this.seen.has(signature!)) throw replayed;
     this.seen.set(signature!, at);
+    if (this.sharedReplayCheck) {
+      let first = true;
+      try {
+        first = await this.sharedReplayCheck(signature!, 2 * this.maxSkewMs);
+      } catch {
+        // The shared memory is unreachable: this process's own memory has decided.
+      }
+      if (!first) throw replayed;
+    }
     return accessKeyId!;
   }
 

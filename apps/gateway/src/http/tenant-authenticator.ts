@@ -2,6 +2,7 @@ import { timingSafeEqual } from 'node:crypto';
 import { NovaCostError } from '@nova-cost/domain';
 import type { TenantConfig } from '../config/gateway-config';
 import type { SignedRequest } from './sigv4-verifier';
+import type { SigV4VerifierOptions } from './sigv4-verifier';
 import { SigV4Verifier } from './sigv4-verifier';
 
 /** Finds the tenant of a request from its `x-api-key` header or its SigV4 signature. */
@@ -10,7 +11,7 @@ export class TenantAuthenticator {
   private readonly byAccessKeyId = new Map<string, { tenantId: string; secret: string }>();
   private readonly sigv4: SigV4Verifier;
 
-  constructor(tenants: readonly TenantConfig[], options: { now?: () => number; maxSkewMs?: number } = {}) {
+  constructor(tenants: readonly TenantConfig[], options: SigV4VerifierOptions = {}) {
     for (const t of tenants) {
       for (const key of t.apiKeys) this.byApiKey.set(key, t.id);
       for (const c of t.sigv4) this.byAccessKeyId.set(c.accessKeyId, { tenantId: t.id, secret: c.secret });

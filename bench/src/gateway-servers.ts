@@ -1,0 +1,83 @@
+/**
+ * The servers the gateway section measures, each in its own process on 127.0.0.1 started as
+ * `node --import tsx <file>` (one node process per server, no npx/tsx CLI wrapper, so its pid is the server's).
+ */
+import { request } from 'node:http';
+import { fileURLToPath } from 'node:url';
+import type { ChildServer } from './lib/child-server';
+import { startChildServer } from './lib/child-server';
+import type { PostTarget } from './lib/http-load';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const GATEWAY_MAIN = fileURLToPath(new URL('../../apps/gateway/src/main.ts', import.meta.url));
+const BEDROCK_MAIN = fileURLToPath(new URL('../../packages/bedrock-local/src/main.ts', import.meta.url));
+const BASELINE_MAIN = fileURLToPath(new URL('./node-http-baseline.child.mjs', import.meta.url));
+
+/** Variables of the bench's own environment that would change what the gateway child is. */
+const NEUTRAL_GATEWAY_ENV = { REDIS_URL: '', NOVA_COST_CONFIG: '', AWS_REGION: '', AWS_DEFAULT_REGION: '', BEDROCK_ENDPOINT: '', BODY_LIMIT_BYTES: '', LOG_LEVEL: '' };
+
+/** The local Bedrock endpoint (@nova-cost/bedrock-local's CLI) with no added latency. */
+export function startBedrockProcess(port: number): Promise<ChildServer> {
+  return startChildServer({ name: 'local Bedrock endpoint', args: ['--import', 'tsx', BEDROCK_MAIN, '--port', String(port), '--latency-ms', '0'], port, readyPath: '/__stats', cwd: ROOT });
+}
+
+/**
+ * The gateway as deployed (apps/gateway/src/main.ts, in-memory cache, default log level `info` to a discarded
+ * stdout). With `bedrockUrl` it calls that endpoint over HTTP (BEDROCK_ENDPOINT); without, it runs the embedded
+ * default with the local endpoint in its own process.
+ */
+export function startGatewayProcess(port: number, bedrockUrl?: string): Promise<ChildServer> {
+  const upstream: Record<string, string> = bedrockUrl
+    ? { BEDROCK_ENDPOINT: bedrockUrl, AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'local', AWS_SECRET_ACCESS_KEY: 'local' }
+    : {};
+  return startChildServer({
+    name: 'nova-cost gateway',
+    args: ['--import', 'tsx', GATEWAY_MAIN],
+    port,
+    readyPath: '/healthz',
+    cwd: ROOT,
+    env: { ...NEUTRAL_GATEWAY_ENV, ...upstream, PORT: String(port), HOST: '127.0.0.1', DRAIN_DEADLINE_MS: '1000' },
+  });
+}
+
+/**
+ * The bare node:http baseline (node-http-baseline.child.mjs) answering every request with `body` and `headers`,
+ * under the tsx loader like the gateway, or under plain node (`loader: 'none'`) like Portkey's bundle.
+ */
+export function startBaselineProcess(port: number, body: Buffer, headers: Record<string, string>, loader: 'tsx' | 'none' = 'tsx'): Promise<ChildServer> {
+  return startChildServer({
+    name: `node:http baseline (${loader === 'tsx' ? 'node --import tsx' : 'plain node'})`,
+    args: [...(loader === 'tsx' ? ['--import', 'tsx'] : []), BASELINE_MAIN],
+    port,
+    cwd: ROOT,
+    env: { PORT: String(port), BASELINE_BODY: body.toString('base64'), BASELINE_HEADERS: JSON.stringify(headers) },
+  });
+}
+
+/** The gateway's Bedrock route for `modelId`, with the demo tenant's API key. */
+export function gatewayTarget(gatewayUrl: string, modelId: string): PostTarget {
+  return { url: `${gatewayUrl}/model/${encodeURIComponent(modelId)}/converse`, headers: { 'x-api-key': 'demo-key' } };
+}
+
+/** Calling the local endpoint directly, as the gateway does on a miss. */
+export function directTarget(bedrockUrl: string, modelId: string): PostTarget {
+  return { url: `${bedrockUrl}/model/${encodeURIComponent(modelId)}/converse`, headers: {} };
+}
+
+/** A deterministic (temperature 0, so cacheable) Converse request body. */
+export function converseBody(text: string, maxTokens: number): string {
+  return JSON.stringify({ messages: [{ role: 'user', content: [{ text }] }], inferenceConfig: { temperature: 0, maxTokens } });
+}
+
+/** How many model calls the local endpoint has received (its /__stats). */
+export function bedrockCalls(bedrockUrl: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    request(`${bedrockUrl}/__stats`, { agent: false }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve((JSON.parse(Buffer.concat(chunks).toString()) as { calls: number }).calls));
+    })
+      .on('error', reject)
+      .end();
+  });
+}

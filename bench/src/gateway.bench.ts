@@ -233,6 +233,24 @@ async function idleRss(hitBody: Buffer, hitHeaders: Record<string, string>): Pro
   ];
 }
 
+/**
+ * Portkey's chat completion must become the same Converse call we time directly: the local endpoint's answer text
+ * depends on the prompt and the route, so the same text through both means the same /model/…/converse call.
+ */
+async function checkPortkeyRoute(bedrockUrl: string, portkeyUrl: string): Promise<void> {
+  const client = sequentialClient();
+  try {
+    const text = 'Which route does Portkey call?';
+    const direct = await postOk(client, directTarget(bedrockUrl, MODEL), converseBody(text, MAX_TOKENS));
+    const viaPortkey = await postOk(client, portkeyTarget(portkeyUrl, bedrockUrl), chatCompletionBody(MODEL, text, MAX_TOKENS));
+    const directText = (JSON.parse(direct.body.toString()) as { output: { message: { content: { text: string }[] } } }).output.message.content[0]?.text;
+    const portkeyText = (JSON.parse(viaPortkey.body.toString()) as { choices: { message: { content: string } }[] }).choices[0]?.message.content;
+    if (!directText || directText !== portkeyText) throw new Error(`Portkey's answer differs from the direct Converse answer: ${JSON.stringify(portkeyText)} vs ${JSON.stringify(directText)}`);
+  } finally {
+    client.close();
+  }
+}
+
 async function run(): Promise<Figure[]> {
   const [bedrockPort, gatewayPort, portkeyPort, baselinePort] = [await freePort(), await freePort(), await freePort(), await freePort()];
   const started = await Promise.allSettled([startBedrockProcess(bedrockPort), startPortkey(portkeyPort)]);
@@ -244,6 +262,7 @@ async function run(): Promise<Figure[]> {
     const failed = started.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) throw failed.reason;
     const [bedrock, portkey] = servers as [ChildServer, ChildServer];
+    await checkPortkeyRoute(bedrock.url, portkey.url);
     const gateway = await startGatewayProcess(gatewayPort, bedrock.url);
     servers.push(gateway);
 

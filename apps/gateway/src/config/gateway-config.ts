@@ -33,7 +33,7 @@ export interface GatewayConfig {
   readonly tenants: readonly TenantConfig[];
   /** @default {} (domain defaults) */
   readonly policy: CostPolicyRules;
-  /** True when no NOVA_COST_CONFIG was given and the demo tenant is in use. */
+  /** True when neither NOVA_COST_CONFIG nor NOVA_COST_CONFIG_JSON was given and the demo tenant is in use. */
   readonly demo: boolean;
   /** Largest accepted request body. @default 10485760 (10 MiB) */
   readonly bodyLimitBytes: number;

@@ -29,6 +29,14 @@ describe('loadConfig', () => {
       expect(config.policy).toEqual({ budgets: { default: { dailyUsd: 5 } } });
     });
 
+    it('reads the tenants document from NOVA_COST_CONFIG_JSON, as an ECS secret injects it', () => {
+      const document = { tenants: [{ id: 'acme', apiKeys: ['acme-key-123'] }], policy: { budgets: { default: { monthlyUsd: 100 } } } };
+      const config = loadConfig({ HOST: '0.0.0.0', AWS_REGION: 'ap-northeast-1', NOVA_COST_CONFIG_JSON: JSON.stringify(document) });
+      expect(config).toMatchObject({ host: '0.0.0.0', bedrock: { mode: 'aws', region: 'ap-northeast-1' }, demo: false });
+      expect(config.tenants).toEqual([{ id: 'acme', apiKeys: ['acme-key-123'], sigv4: [] }]);
+      expect(config.policy).toEqual(document.policy);
+    });
+
     it('reads a Redis Cluster from redis+cluster://host:port,host:port', () => {
       expect(loadConfig({ REDIS_URL: 'redis+cluster://10.0.0.1:7000,10.0.0.2:7001' }).redis).toEqual({
         kind: 'cluster',
@@ -65,6 +73,26 @@ describe('loadConfig', () => {
 
     it('refuses the public demo tenant in front of real Bedrock', () => {
       expect(() => loadConfig({ AWS_REGION: 'us-east-1' })).toThrow(/^NOVA_COST_CONFIG must name a tenants file when the gateway calls real Bedrock/);
+    });
+
+    it('refuses NOVA_COST_CONFIG and NOVA_COST_CONFIG_JSON together', () => {
+      const path = configFile({ tenants: [{ id: 'a', apiKeys: ['k-12345678'] }] });
+      expect(() => loadConfig({ NOVA_COST_CONFIG: path, NOVA_COST_CONFIG_JSON: '{"tenants":[]}' })).toThrow(
+        /^NOVA_COST_CONFIG_JSON and NOVA_COST_CONFIG are both set/,
+      );
+    });
+
+    it.each([
+      ['{"tenants": [{"id": "a", "apiKeys": ["hunter2-key"]', /^NOVA_COST_CONFIG_JSON value is not valid JSON/],
+      ['{"tenants": []}', /^NOVA_COST_CONFIG_JSON value must hold \{"tenants"/],
+      ['{"tenants": [{"id": "a", "apiKeys": ["short"]}]}', /^NOVA_COST_CONFIG_JSON tenants\[0\]\.apiKeys must be/],
+    ])('a NOVA_COST_CONFIG_JSON value %s is refused, naming that variable: %s', (value, message) => {
+      expect(() => loadConfig({ NOVA_COST_CONFIG_JSON: value })).toThrow(message);
+    });
+
+    it('never repeats the secret document in a JSON error', () => {
+      expect(() => loadConfig({ NOVA_COST_CONFIG_JSON: '{"tenants": [{"id": "a", "apiKeys": ["hunter2-key"]' })).not.toThrow(/hunter2/);
+      expect(() => loadConfig({ NOVA_COST_CONFIG_JSON: '{"tenants": hunter2}' })).not.toThrow(/hunter2/);
     });
 
     it('never repeats a Redis password in the message', () => {

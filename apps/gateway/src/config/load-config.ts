@@ -62,57 +62,84 @@ function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-function stringList(v: unknown, where: string): string[] {
+/** The variable a tenants-and-policy document came from, named in every error about it. */
+type ConfigSource = 'NOVA_COST_CONFIG' | 'NOVA_COST_CONFIG_JSON';
+
+function stringList(v: unknown, where: string, source: ConfigSource): string[] {
   if (v === undefined) return [];
-  if (!Array.isArray(v) || v.some((s) => typeof s !== 'string' || s.length < 8)) throw bad('NOVA_COST_CONFIG', `${where} must be an array of strings of 8 characters or more`);
+  if (!Array.isArray(v) || v.some((s) => typeof s !== 'string' || s.length < 8)) throw bad(source, `${where} must be an array of strings of 8 characters or more`);
   return v as string[];
 }
 
-function tenant(v: unknown, i: number): TenantConfig {
+function tenant(v: unknown, i: number, source: ConfigSource): TenantConfig {
   const where = `tenants[${i}]`;
   if (!isObject(v) || typeof v['id'] !== 'string' || !/^[A-Za-z0-9_.-]{1,64}$/.test(v['id'])) {
-    throw bad('NOVA_COST_CONFIG', `${where}.id must be 1-64 letters, digits, _ . or -`);
+    throw bad(source, `${where}.id must be 1-64 letters, digits, _ . or -`);
   }
   const rawSigv4 = v['sigv4'] === undefined ? [] : Array.isArray(v['sigv4']) ? v['sigv4'] : [v['sigv4']];
   const sigv4 = rawSigv4.map((c: unknown, j: number) => {
     if (!isObject(c) || typeof c['accessKeyId'] !== 'string' || c['accessKeyId'] === '' || typeof c['secret'] !== 'string' || c['secret'] === '') {
-      throw bad('NOVA_COST_CONFIG', `${where}.sigv4[${j}] must be {"accessKeyId": string, "secret": string}`);
+      throw bad(source, `${where}.sigv4[${j}] must be {"accessKeyId": string, "secret": string}`);
     }
     return { accessKeyId: c['accessKeyId'], secret: c['secret'] };
   });
-  const apiKeys = stringList(v['apiKeys'], `${where}.apiKeys`);
-  if (apiKeys.length === 0 && sigv4.length === 0) throw bad('NOVA_COST_CONFIG', `${where} (${v['id']}) needs at least one of apiKeys or sigv4`);
+  const apiKeys = stringList(v['apiKeys'], `${where}.apiKeys`, source);
+  if (apiKeys.length === 0 && sigv4.length === 0) throw bad(source, `${where} (${v['id']}) needs at least one of apiKeys or sigv4`);
   return { id: v['id'], apiKeys, sigv4 };
 }
 
+type TenantsAndPolicy = { tenants: TenantConfig[]; policy: CostPolicyRules };
+
+/** Validates a tenants-and-policy JSON document; `source` is the variable it came from. */
+export function parseConfigJson(text: string, source: ConfigSource = 'NOVA_COST_CONFIG_JSON'): TenantsAndPolicy {
+  const what = source === 'NOVA_COST_CONFIG' ? 'file' : 'value';
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (err) {
+    // V8's message quotes the input, which holds secrets: keep only where it broke.
+    const at = /position (\d+)/.exec((err as Error).message);
+    throw bad(source, `${what} is not valid JSON${at ? ` (at position ${at[1]})` : ''}`);
+  }
+  if (!isObject(parsed) || !Array.isArray(parsed['tenants']) || parsed['tenants'].length === 0) {
+    throw bad(source, `${what} must hold {"tenants": [{"id", "apiKeys", "sigv4"}, …], "policy": {…}} with at least one tenant`);
+  }
+  const tenants = parsed['tenants'].map((t, i) => tenant(t, i, source));
+  const seen = new Set<string>();
+  for (const t of tenants) {
+    for (const cred of [...t.apiKeys.map((k) => `key:${k}`), ...t.sigv4.map((c) => `akid:${c.accessKeyId}`)]) {
+      if (seen.has(cred)) throw bad(source, `a credential of tenant ${t.id} is also given to another tenant; each API key and access key id must name one tenant`);
+      seen.add(cred);
+    }
+  }
+  const policy = parsed['policy'] ?? {};
+  if (!isObject(policy)) throw bad(source, 'policy must be an object (CostPolicyRules)');
+  return { tenants, policy: policy as CostPolicyRules };
+}
+
 /** Reads the tenants-and-policy file NOVA_COST_CONFIG names. */
-export function loadConfigFile(path: string): { tenants: TenantConfig[]; policy: CostPolicyRules } {
+export function loadConfigFile(path: string): TenantsAndPolicy {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
   } catch (err) {
     throw bad('NOVA_COST_CONFIG', `must name a readable JSON file, could not read ${shown(path)}: ${(err as Error).message}`);
   }
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch (err) {
-    throw bad('NOVA_COST_CONFIG', `file ${shown(path)} is not valid JSON: ${(err as Error).message}`);
+  return parseConfigJson(text, 'NOVA_COST_CONFIG');
+}
+
+/**
+ * The tenants and policy from NOVA_COST_CONFIG (a file path) or NOVA_COST_CONFIG_JSON (the document itself, as a
+ * container secret injects it: a Fargate task has no file to point at). Both at once is ambiguous and refused.
+ */
+function tenantsAndPolicy(env: Env): TenantsAndPolicy | undefined {
+  const path = env['NOVA_COST_CONFIG'] || undefined;
+  const json = env['NOVA_COST_CONFIG_JSON'] || undefined;
+  if (path !== undefined && json !== undefined) {
+    throw bad('NOVA_COST_CONFIG_JSON', 'and NOVA_COST_CONFIG are both set; give the tenants document one way only');
   }
-  if (!isObject(parsed) || !Array.isArray(parsed['tenants']) || parsed['tenants'].length === 0) {
-    throw bad('NOVA_COST_CONFIG', `file must hold {"tenants": [{"id", "apiKeys", "sigv4"}, …], "policy": {…}} with at least one tenant`);
-  }
-  const tenants = parsed['tenants'].map(tenant);
-  const seen = new Set<string>();
-  for (const t of tenants) {
-    for (const cred of [...t.apiKeys.map((k) => `key:${k}`), ...t.sigv4.map((c) => `akid:${c.accessKeyId}`)]) {
-      if (seen.has(cred)) throw bad('NOVA_COST_CONFIG', `a credential of tenant ${t.id} is also given to another tenant; each API key and access key id must name one tenant`);
-      seen.add(cred);
-    }
-  }
-  const policy = parsed['policy'] ?? {};
-  if (!isObject(policy)) throw bad('NOVA_COST_CONFIG', 'policy must be an object (CostPolicyRules)');
-  return { tenants, policy: policy as CostPolicyRules };
+  if (path !== undefined) return loadConfigFile(path);
+  return json === undefined ? undefined : parseConfigJson(json, 'NOVA_COST_CONFIG_JSON');
 }
 
 /**
@@ -125,12 +152,12 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
   if (!/^[A-Za-z0-9.:-]+$/.test(host)) throw bad('HOST', `must be an IP address or host name, got ${shown(host)}`);
   const logLevel = (env['LOG_LEVEL'] || 'info').toLowerCase() as LogLevel;
   if (!LOG_LEVELS.includes(logLevel)) throw bad('LOG_LEVEL', `must be one of ${LOG_LEVELS.join(', ')}, got ${shown(env['LOG_LEVEL'] ?? '')}`);
-  const file = env['NOVA_COST_CONFIG'] ? loadConfigFile(env['NOVA_COST_CONFIG']) : undefined;
+  const file = tenantsAndPolicy(env);
   const redis = redisConfig(env['REDIS_URL']);
   const bedrock = bedrockConfig(env);
   if (!file && bedrock.mode === 'aws' && bedrock.endpoint === undefined) {
     // The demo tenant's keys are public: never let them spend real money.
-    throw bad('NOVA_COST_CONFIG', 'must name a tenants file when the gateway calls real Bedrock (AWS_REGION set, no BEDROCK_ENDPOINT): the demo tenant\'s keys are public');
+    throw bad('NOVA_COST_CONFIG', 'must name a tenants file when the gateway calls real Bedrock (AWS_REGION set, no BEDROCK_ENDPOINT), or NOVA_COST_CONFIG_JSON hold that document: the demo tenant\'s keys are public');
   }
   return {
     port,

@@ -19,7 +19,9 @@ export function buildApp(options: BuildAppOptions = {}): { app: App; stack: Nova
   const app = givenApp ?? new App();
   const alertEmails =
     givenEmails ?? String(app.node.tryGetContext('alertEmails') ?? 'finops@example.com').split(',').map((s) => s.trim());
+  const contextSecretArn: unknown = app.node.tryGetContext('tenantsSecretArn');
   const stack = new NovaCostStack(app, 'NovaCost', {
+    ...(typeof contextSecretArn === 'string' && contextSecretArn !== '' ? { tenantsSecretArn: contextSecretArn } : {}),
     ...stackOptions,
     alertEmails,
     env: env ?? {

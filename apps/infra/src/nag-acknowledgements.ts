@@ -61,8 +61,15 @@ export function acknowledgeNagFindings(stack: NovaCostStack): void {
   ack(
     taskDefinition,
     'AwsSolutions-ECS2',
-    'The environment holds endpoints and resource names (REDIS_URL host, table and bucket names, region), no secrets.',
+    'The environment holds endpoints and resource names (REDIS_URL host, table and bucket names, region), no secrets; the tenants document comes from Secrets Manager through ECS secrets.',
   );
+  if (stack.tenantsSecretOwned) {
+    ack(
+      stack.tenantsSecret,
+      'AwsSolutions-SMG4',
+      'The secret holds tenant API keys and SigV4 secrets issued to callers; rotating them means handing new keys to tenants, which no rotation Lambda can do.',
+    );
+  }
   ack(
     stack.loadBalancer,
     'AwsSolutions-ELB2',

@@ -1,8 +1,9 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { Validations, type App } from 'aws-cdk-lib';
+import { App, Validations } from 'aws-cdk-lib';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Match, Template } from 'aws-cdk-lib/assertions';
+import { loadConfig } from '@nova-cost/gateway';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from './app';
@@ -16,6 +17,31 @@ function acknowledgements(app: App): Array<{ path: string; id: string; reason: s
       .flatMap((m) => Object.entries(m.data as Record<string, string>).map(([id, reason]) => ({ path: c.node.path, id, reason }))),
   );
 }
+
+type CfnValue = string | { [fn: string]: unknown };
+
+/** Resolves the few intrinsics a container environment holds, the way CloudFormation would at deploy time. */
+function resolved(value: CfnValue): string {
+  if (typeof value === 'string') return value;
+  const join = value['Fn::Join'] as [string, CfnValue[]] | undefined;
+  if (join) return join[1].map(resolved).join(join[0]);
+  const att = value['Fn::GetAtt'] as [string, string] | undefined;
+  if (att?.[1] === 'PrimaryEndPoint.Address') return 'master.nova-cost.abc123.apne1.cache.amazonaws.com';
+  if (att?.[1] === 'PrimaryEndPoint.Port') return '6379';
+  if (value['Ref']) return `resolved-${String(value['Ref']).toLowerCase()}`;
+  throw new Error(`unexpected intrinsic ${JSON.stringify(value)}`);
+}
+
+function gatewayContainer(template: Template): {
+  Environment: Array<{ Name: string; Value: CfnValue }>;
+  Secrets: Array<{ Name: string; ValueFrom: CfnValue }>;
+  HealthCheck: { Command: string[] };
+} {
+  const [taskDefinition] = Object.values(template.findResources('AWS::ECS::TaskDefinition'));
+  return taskDefinition!.Properties.ContainerDefinitions[0];
+}
+
+const TENANTS_DOCUMENT = JSON.stringify({ tenants: [{ id: 'acme', apiKeys: ['acme-key-0123456789'] }], policy: {} });
 
 describe('NovaCost app', () => {
   describe('having the defaults (internal endpoint, ap-northeast-1)', () => {
@@ -45,6 +71,43 @@ describe('NovaCost app', () => {
       const redisUrl = JSON.stringify(env.find((e) => e.Name === 'REDIS_URL')?.Value);
       expect(redisUrl).toMatch(/rediss:\/\//);
       expect(redisUrl).toMatch(/CacheReplicationGroup\w+","PrimaryEndPoint.Address"/);
+    });
+
+    it('gives the container what the gateway needs to start against real Bedrock, which its own loadConfig accepts', () => {
+      const container = gatewayContainer(template);
+      const env = Object.fromEntries(container.Environment.map((e) => [e.Name, resolved(e.Value)]));
+      expect(env).toMatchObject({ HOST: '0.0.0.0', PORT: '8080', AWS_REGION: 'ap-northeast-1' });
+      expect(env['NOVA_COST_CONFIG_JSON']).toBeUndefined();
+      expect(container.Secrets.map((x) => x.Name)).toEqual(['NOVA_COST_CONFIG_JSON']);
+      // ECS puts the secret's value into the variable at task start; the gateway must then accept the whole set.
+      const config = loadConfig({ ...env, NOVA_COST_CONFIG_JSON: TENANTS_DOCUMENT });
+      expect(config).toMatchObject({
+        host: '0.0.0.0',
+        port: 8080,
+        redis: { kind: 'single', url: 'rediss://master.nova-cost.abc123.apne1.cache.amazonaws.com:6379' },
+        bedrock: { mode: 'aws', region: 'ap-northeast-1' },
+        demo: false,
+      });
+      // Without the secret the same environment is refused: the demo tenant never reaches paid Bedrock.
+      expect(() => loadConfig(env)).toThrow(/NOVA_COST_CONFIG/);
+    });
+
+    it('creates and retains the tenants secret, reads it with the execution role only, and outputs its ARN', () => {
+      const [secretId] = Object.keys(template.findResources('AWS::SecretsManager::Secret'));
+      expect(secretId).toMatch(/^TenantsSecret/);
+      template.hasResource('AWS::SecretsManager::Secret', { DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
+      expect(gatewayContainer(template).Secrets).toEqual([{ Name: 'NOVA_COST_CONFIG_JSON', ValueFrom: { Ref: secretId } }]);
+      const readers = Object.values(template.findResources('AWS::IAM::Policy')).filter((p) =>
+        JSON.stringify(p.Properties.PolicyDocument).includes('secretsmanager:GetSecretValue'),
+      );
+      expect(readers.map((p) => JSON.stringify(p.Properties.Roles))).toEqual([expect.stringMatching(/ExecutionRole/)]);
+      template.hasOutput('TenantsSecretArn', { Value: { Ref: secretId } });
+      expect(stack.tenantsSecretOwned).toBe(true);
+    });
+
+    it('probes /healthz in the container and /readyz from the ALB, so a draining task leaves the target group', () => {
+      expect(gatewayContainer(template).HealthCheck.Command[1]).toMatch(/127\.0\.0\.1:8080\/healthz/);
+      template.hasResourceProperties('AWS::ElasticLoadBalancingV2::TargetGroup', { HealthCheckPath: '/readyz', Port: 8080 });
     });
 
     it('lets only the gateway service reach Redis, which sits in private subnets with transit encryption', () => {
@@ -116,6 +179,29 @@ describe('NovaCost app', () => {
     it('applies the NAT count and budget overrides', () => {
       template.resourceCountIs('AWS::EC2::NatGateway', 2);
       template.hasResourceProperties('AWS::Budgets::Budget', { Budget: Match.objectLike({ BudgetLimit: { Amount: 500, Unit: 'USD' } }) });
+    });
+  });
+
+  describe('having an existing tenants secret', () => {
+    const arn = 'arn:aws:secretsmanager:ap-northeast-1:111111111111:secret:nova-cost/tenants-AbCdEf';
+
+    it('injects it from the tenantsSecretArn context and creates no secret of its own', () => {
+      const app = new App({ context: { tenantsSecretArn: arn } });
+      const { stack } = buildApp({ app, env: { region: 'ap-northeast-1' }, alertEmails: ['a@example.com'] });
+      app.synth();
+      const template = Template.fromStack(stack);
+      template.resourceCountIs('AWS::SecretsManager::Secret', 0);
+      expect(gatewayContainer(template).Secrets).toEqual([{ Name: 'NOVA_COST_CONFIG_JSON', ValueFrom: arn }]);
+      expect(stack.tenantsSecretOwned).toBe(false);
+      expect(new AwsSolutionsChecks().validateScope(app).violations).toEqual([]);
+    });
+
+    it('refuses a name or partial ARN, which ECS cannot resolve', () => {
+      for (const given of ['nova-cost/tenants', 'arn:aws:secretsmanager:ap-northeast-1:111111111111:secret:nova-cost/tenants']) {
+        expect(() => buildApp({ env: { region: 'ap-northeast-1' }, alertEmails: ['a@example.com'], tenantsSecretArn: given })).toThrow(
+          /tenantsSecretArn must be a complete secret ARN ending in -XXXXXX/,
+        );
+      }
     });
   });
 

@@ -1,7 +1,8 @@
-import { Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import {
   BedrockInvokePolicy,
   CloudFrontFrontDoor,
@@ -15,6 +16,7 @@ import {
   type FoundationModelAccess,
   type InferenceProfileAccess,
 } from '@nova-cost/cdk';
+import { NovaCostError } from '@nova-cost/domain';
 import type { Construct } from 'constructs';
 import { gatewayImageFromRepo } from './gateway-image';
 
@@ -37,7 +39,17 @@ export interface NovaCostStackProps extends StackProps {
   readonly inferenceProfiles?: readonly InferenceProfileAccess[];
   /** @default 'cache.t4g.small' */
   readonly cacheNodeType?: string;
+  /**
+   * Complete ARN (with the 6-character suffix: ECS refuses partial ARNs) of an existing Secrets Manager secret whose
+   * value is the gateway's tenants-and-policy JSON. ECS injects it as NOVA_COST_CONFIG_JSON at task start.
+   * @default - a new, retained secret with a random placeholder value: tasks refuse to start until the tenants
+   * document is put into it
+   */
+  readonly tenantsSecretArn?: string;
 }
+
+/** `arn:<partition>:secretsmanager:<region>:<account>:secret:<name>-<6 chars>` */
+const COMPLETE_SECRET_ARN = /^arn:aws[\w-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+-[A-Za-z0-9]{6}$/;
 
 const DEFAULT_MODELS: readonly FoundationModelAccess[] = [
   { modelId: 'amazon.nova-micro-v1:0' },
@@ -53,6 +65,10 @@ export class NovaCostStack extends Stack {
   readonly frontDoor: CloudFrontFrontDoor | undefined;
   readonly budget: CostBudget;
   readonly content: ContentBucket;
+  /** The secret holding the tenants document (NOVA_COST_CONFIG_JSON). */
+  readonly tenantsSecret: secretsmanager.ISecret;
+  /** True when the stack created the tenants secret, which then still needs its value. */
+  readonly tenantsSecretOwned: boolean;
 
   constructor(scope: Construct, id: string, props: NovaCostStackProps) {
     super(scope, id, props);
@@ -64,16 +80,22 @@ export class NovaCostStack extends Stack {
     const content = (this.content = new ContentBucket(this, 'Content'));
     const tables = new EventStoreTables(this, 'Tables');
 
+    this.tenantsSecretOwned = props.tenantsSecretArn === undefined;
+    this.tenantsSecret = this.tenantsSecretFrom(props.tenantsSecretArn);
     this.gateway = new CostOptimizedFargateService(this, 'Gateway', {
       cluster,
       image: props.gatewayImage ?? gatewayImageFromRepo(),
+      // The gateway binds 127.0.0.1 by default: in a task, neither the ALB nor the health check could reach that.
       environment: {
+        HOST: '0.0.0.0',
         REDIS_URL: this.cache.url,
         AWS_REGION: this.region,
         CONTENT_BUCKET: content.bucket.bucketName,
         EVENT_STORE_TABLE: tables.eventStore.tableName,
         READ_MODEL_TABLE: tables.readModel.tableName,
       },
+      // Real Bedrock needs tenants (the demo tenant's keys are public); a task has no file, so ECS injects the JSON.
+      secrets: { NOVA_COST_CONFIG_JSON: ecs.Secret.fromSecretsManager(this.tenantsSecret) },
     });
     this.cache.allowFrom(this.gateway.service);
     content.bucket.grantReadWrite(this.gateway.taskDefinition.taskRole);
@@ -99,7 +121,8 @@ export class NovaCostStack extends Stack {
       protocol: elbv2.ApplicationProtocol.HTTP,
       targets: [this.gateway.service],
       deregistrationDelay: Duration.seconds(30),
-      healthCheck: { path: this.gateway.healthCheckPath, healthyHttpCodes: '200', interval: Duration.seconds(15) },
+      // /readyz turns 503 as soon as a task drains (SIGTERM, Spot notice), so the ALB stops sending it requests.
+      healthCheck: { path: '/readyz', healthyHttpCodes: '200', interval: Duration.seconds(15) },
     });
     this.frontDoor =
       publicEndpoint && (props.cloudFront ?? true)
@@ -108,5 +131,23 @@ export class NovaCostStack extends Stack {
 
     this.budget = new CostBudget(this, 'Budget', { emails: props.alertEmails, monthlyLimitUsd: props.monthlyBudgetUsd });
     new CostDashboard(this, 'Dashboard');
+    new CfnOutput(this, 'TenantsSecretArn', { value: this.tenantsSecret.secretArn, description: 'Put the tenants-and-policy JSON here' });
+    new CfnOutput(this, 'EndpointDnsName', { value: this.frontDoor?.distribution.distributionDomainName ?? this.loadBalancer.loadBalancerDnsName });
+  }
+
+  private tenantsSecretFrom(arn: string | undefined): secretsmanager.ISecret {
+    if (arn !== undefined) {
+      if (!COMPLETE_SECRET_ARN.test(arn)) {
+        throw new NovaCostError(
+          'configuration',
+          `tenantsSecretArn must be a complete secret ARN ending in -XXXXXX (ECS cannot resolve a name or partial ARN), got "${arn}"`,
+        );
+      }
+      return secretsmanager.Secret.fromSecretCompleteArn(this, 'TenantsSecret', arn);
+    }
+    return new secretsmanager.Secret(this, 'TenantsSecret', {
+      description: 'nova-cost gateway tenants and cost policy (NOVA_COST_CONFIG_JSON); put the JSON document here',
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
   }
 }

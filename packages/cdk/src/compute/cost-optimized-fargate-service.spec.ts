@@ -2,12 +2,18 @@ import { App, Duration, Stack, TimeZone } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { NovaCostError } from '@nova-cost/domain';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { CostOptimizedFargateService, type CostOptimizedFargateServiceProps } from './cost-optimized-fargate-service';
 
-function synth(props: Partial<CostOptimizedFargateServiceProps> = {}) {
+const TENANTS_ARN = 'arn:aws:secretsmanager:ap-northeast-1:111111111111:secret:nova-cost/tenants-AbCdEf';
+
+type Props = Partial<CostOptimizedFargateServiceProps>;
+
+function synth(given: Props | ((stack: Stack) => Props) = {}) {
   const stack = new Stack(new App(), 'Test', { env: { account: '111111111111', region: 'ap-northeast-1' } });
+  const props = typeof given === 'function' ? given(stack) : given;
   const vpc = new ec2.Vpc(stack, 'Vpc', { natGateways: 1, maxAzs: 2 });
   const cluster = new ecs.Cluster(stack, 'Cluster', { vpc });
   const construct = new CostOptimizedFargateService(stack, 'Gateway', {
@@ -51,7 +57,7 @@ describe(CostOptimizedFargateService, () => {
         ContainerDefinitions: [
           Match.objectLike({
             StopTimeout: 120,
-            HealthCheck: Match.objectLike({ Command: ['CMD-SHELL', Match.stringLikeRegexp('127.0.0.1:8080/health')] }),
+            HealthCheck: Match.objectLike({ Command: ['CMD-SHELL', Match.stringLikeRegexp('127.0.0.1:8080/healthz')] }),
             LogConfiguration: Match.objectLike({ LogDriver: 'awslogs' }),
             PortMappings: [Match.objectLike({ ContainerPort: 8080 })],
           }),
@@ -89,7 +95,7 @@ describe(CostOptimizedFargateService, () => {
 
   describe('having overrides', () => {
     it('applies every number it is given', () => {
-      const { template } = synth({
+      const { template } = synth((stackScope) => ({
         minTasks: 1,
         maxTasks: 10,
         peakMinTasks: 3,
@@ -107,7 +113,10 @@ describe(CostOptimizedFargateService, () => {
         cpu: 512,
         memoryLimitMiB: 1024,
         containerPort: 3000,
-      });
+        healthCheckPath: '/readyz',
+        environment: { HOST: '0.0.0.0' },
+        secrets: { NOVA_COST_CONFIG_JSON: ecs.Secret.fromSecretsManager(secretsmanager.Secret.fromSecretCompleteArn(stackScope, 'Tenants', TENANTS_ARN)) },
+      }));
       template.hasResourceProperties('AWS::ApplicationAutoScaling::ScalableTarget', {
         MinCapacity: 1,
         MaxCapacity: 10,
@@ -131,7 +140,24 @@ describe(CostOptimizedFargateService, () => {
       template.hasResourceProperties('AWS::ECS::TaskDefinition', {
         Cpu: '512',
         Memory: '1024',
-        ContainerDefinitions: [Match.objectLike({ StopTimeout: 60, PortMappings: [Match.objectLike({ ContainerPort: 3000 })] })],
+        ContainerDefinitions: [
+          Match.objectLike({
+            StopTimeout: 60,
+            PortMappings: [Match.objectLike({ ContainerPort: 3000 })],
+            HealthCheck: Match.objectLike({ Command: ['CMD-SHELL', Match.stringLikeRegexp('127.0.0.1:3000/readyz')] }),
+            Environment: Match.arrayWith([{ Name: 'HOST', Value: '0.0.0.0' }]),
+            Secrets: [{ Name: 'NOVA_COST_CONFIG_JSON', ValueFrom: TENANTS_ARN }],
+          }),
+        ],
+      });
+      // The value is fetched by the agent at task start: the execution role, not the task role, reads it.
+      template.hasResourceProperties('AWS::IAM::Policy', {
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            Match.objectLike({ Action: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'], Resource: TENANTS_ARN }),
+          ]),
+        },
+        Roles: [{ Ref: Match.stringLikeRegexp('ExecutionRole') }],
       });
     });
   });

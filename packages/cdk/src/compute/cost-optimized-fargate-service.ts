@@ -29,7 +29,12 @@ export interface CostOptimizedFargateServiceProps {
   readonly memoryLimitMiB?: number;
   /** Plain (non-secret) environment of the container. @default {} */
   readonly environment?: Readonly<Record<string, string>>;
-  /** Path the container health check and load balancers probe. @default '/health' */
+  /**
+   * Secret environment of the container, resolved by ECS at task start (Secrets Manager or SSM), so the value is in
+   * neither the image nor the task definition. The execution role is granted read on each. @default {}
+   */
+  readonly secrets?: Readonly<Record<string, ecs.Secret>>;
+  /** Path the container health check probes (and load balancers, unless told otherwise). @default '/healthz' */
   readonly healthCheckPath?: string;
   /** @default 2 */
   readonly minTasks?: number;
@@ -93,7 +98,7 @@ export class CostOptimizedFargateService extends Construct {
     const peakEnd = props.peakEnd ?? { hour: 22, minute: 0 };
     validate({ minTasks, maxTasks, peakMinTasks, stopTimeoutSeconds: stopTimeout.toSeconds(), times: [peakStart, peakEnd] });
     this.containerPort = props.containerPort ?? 8080;
-    const healthCheckPath = (this.healthCheckPath = props.healthCheckPath ?? '/health');
+    const healthCheckPath = (this.healthCheckPath = props.healthCheckPath ?? '/healthz');
 
     props.cluster.enableFargateCapacityProviders();
 
@@ -107,6 +112,7 @@ export class CostOptimizedFargateService extends Construct {
       image: props.image,
       essential: true,
       environment: { PORT: String(this.containerPort), ...props.environment },
+      secrets: { ...props.secrets },
       portMappings: [{ containerPort: this.containerPort }],
       stopTimeout,
       logging: ecs.LogDrivers.awsLogs({ logGroup: this.logGroup, streamPrefix: 'app' }),

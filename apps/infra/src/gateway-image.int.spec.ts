@@ -1,0 +1,144 @@
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import * as fs from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { promisify } from 'node:util';
+import { Template } from 'aws-cdk-lib/assertions';
+import { startLocalBedrock, type LocalBedrock } from '@nova-cost/bedrock-local';
+import { freePort, startTestRedis, type TestRedis } from '@nova-cost/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildApp } from './app';
+import { CONTEXT_EXCLUDES, REPO_ROOT } from './gateway-image';
+
+const DOCKER_DIR = path.join(REPO_ROOT, 'apps/infra/docker');
+const TENANTS_DOCUMENT = JSON.stringify({ tenants: [{ id: 'acme', apiKeys: ['acme-key-0123456789'] }], policy: {} });
+
+/** The container of the synthesized task definition: its plain environment (literals only) and health check. */
+function taskContainer(): { env: Record<string, string>; healthCheck: string[]; secrets: string[] } {
+  const { app, stack } = buildApp({ env: { region: 'ap-northeast-1' }, alertEmails: ['a@example.com'] });
+  app.synth();
+  const [taskDefinition] = Object.values(Template.fromStack(stack).findResources('AWS::ECS::TaskDefinition'));
+  const container = taskDefinition!.Properties.ContainerDefinitions[0];
+  const env = Object.fromEntries(
+    (container.Environment as Array<{ Name: string; Value: unknown }>).filter((e) => typeof e.Value === 'string').map((e) => [e.Name, e.Value as string]),
+  );
+  return { env, healthCheck: container.HealthCheck.Command, secrets: container.Secrets.map((s: { Name: string }) => s.Name) };
+}
+
+function exited(child: ChildProcess): Promise<number | null> {
+  return child.exitCode !== null ? Promise.resolve(child.exitCode) : new Promise((resolve) => child.once('exit', (code) => resolve(code)));
+}
+
+async function waitForHealthz(url: string, child: ChildProcess, output: () => string): Promise<void> {
+  for (let i = 0; i < 200; i += 1) {
+    if (child.exitCode !== null) throw new Error(`the bundled gateway exited with ${child.exitCode}:\n${output()}`);
+    const ok = await fetch(`${url}/healthz`).then((r) => r.ok, () => false);
+    if (ok) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`the bundled gateway never answered /healthz:\n${output()}`);
+}
+
+describe('the gateway image', () => {
+  it('leaves out of a hand-run docker build what the CDK asset leaves out', () => {
+    const ignored = fs
+      .readFileSync(path.join(DOCKER_DIR, 'gateway.Dockerfile.dockerignore'), 'utf8')
+      .split('\n')
+      .map((l) => l.trim())
+      .filter((l) => l !== '' && !l.startsWith('#'));
+    expect(ignored).toEqual(CONTEXT_EXCLUDES);
+  });
+
+  it('builds with the bundle script and runs the bundle with plain node, no npm or tsx', () => {
+    const dockerfile = fs.readFileSync(path.join(DOCKER_DIR, 'gateway.Dockerfile'), 'utf8');
+    expect(dockerfile).toMatch(/^RUN node apps\/infra\/docker\/bundle-gateway\.mjs \/out\/gateway\.mjs$/m);
+    expect(dockerfile).toMatch(/^COPY --from=build \/out\/gateway\.mjs \.\/gateway\.mjs$/m);
+    expect(dockerfile).toMatch(/^CMD \["node", "gateway\.mjs"\]$/m);
+  });
+
+  describe('having the bundle started outside the repository with the task definition environment', () => {
+    let workDir: string;
+    let redis: TestRedis;
+    let bedrock: LocalBedrock;
+    let credentials: Server;
+    let credentialRequests = 0;
+    let gateway: ChildProcess;
+    let output = '';
+    let url: string;
+    let container: ReturnType<typeof taskContainer>;
+
+    beforeAll(async () => {
+      // A directory with no node_modules above it: any import the bundle left out fails here, as in the image.
+      workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'gateway-image-'));
+      await promisify(execFile)(process.execPath, [path.join(DOCKER_DIR, 'bundle-gateway.mjs'), path.join(workDir, 'gateway.mjs')], {
+        cwd: REPO_ROOT,
+      });
+      container = taskContainer();
+      [redis, bedrock] = await Promise.all([startTestRedis(), startLocalBedrock()]);
+      // The ECS agent's credential endpoint, as the SDK's container provider reads it in a task.
+      credentials = createServer((_req, res) => {
+        credentialRequests += 1;
+        res.writeHead(200, { 'content-type': 'application/json' });
+        const expiration = new Date(Date.now() + 3_600_000).toISOString();
+        res.end(JSON.stringify({ AccessKeyId: 'ASIATASKROLE', SecretAccessKey: 'task-secret', Token: 'task-token', Expiration: expiration }));
+      });
+      await new Promise<void>((resolve) => credentials.listen(0, '127.0.0.1', resolve));
+      const credentialsPort = (credentials.address() as { port: number }).port;
+      const port = await freePort();
+      url = `http://127.0.0.1:${port}`;
+      gateway = spawn(process.execPath, ['gateway.mjs'], {
+        cwd: workDir,
+        env: {
+          PATH: process.env.PATH,
+          ...container.env,
+          PORT: String(port),
+          // CloudFormation resolves REDIS_URL to the ElastiCache TLS endpoint; here a real local Redis stands in.
+          REDIS_URL: redis.url,
+          // Real Bedrock would need an AWS account: the local endpoint speaks the same wire protocol.
+          BEDROCK_ENDPOINT: bedrock.url,
+          NOVA_COST_CONFIG_JSON: TENANTS_DOCUMENT,
+          AWS_CONTAINER_CREDENTIALS_FULL_URI: `http://127.0.0.1:${credentialsPort}/v2/credentials`,
+        },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      gateway.stdout!.on('data', (d: Buffer) => (output += d.toString()));
+      gateway.stderr!.on('data', (d: Buffer) => (output += d.toString()));
+      await waitForHealthz(url, gateway, () => output);
+    });
+
+    afterAll(async () => {
+      if (gateway && gateway.exitCode === null) {
+        gateway.kill('SIGKILL');
+        await exited(gateway);
+      }
+      await Promise.all([redis?.close(), bedrock?.close(), new Promise((r) => (credentials ? credentials.close(r) : r(undefined)))]);
+      if (workDir) fs.rmSync(workDir, { recursive: true, force: true });
+    });
+
+    it('passes the container health check of the task definition', async () => {
+      const [kind, command] = container.healthCheck;
+      expect(kind).toBe('CMD-SHELL');
+      const probe = command!.replace(':8080/', `:${new URL(url).port}/`);
+      const code = await exited(spawn('/bin/sh', ['-c', probe], { env: { PATH: path.dirname(process.execPath) }, stdio: 'ignore' }));
+      expect(code).toBe(0);
+      expect(output).toMatch(/"tenants":1,"cache":"single","bedrock":"aws"/);
+    });
+
+    it('serves a tenant through the bundled SDK, signing with the task role credentials ECS hands out', async () => {
+      const response = await fetch(`${url}/model/amazon.nova-micro-v1:0/converse`, {
+        method: 'POST',
+        headers: { 'x-api-key': 'acme-key-0123456789', 'content-type': 'application/json' },
+        body: JSON.stringify({ messages: [{ role: 'user', content: [{ text: 'hello from the image spec' }] }] }),
+      });
+      expect(response.status, await response.clone().text()).toBe(200);
+      expect(((await response.json()) as { output: { message: { role: string } } }).output.message.role).toBe('assistant');
+      expect(credentialRequests).toBeGreaterThan(0);
+    });
+
+    it('drains and exits 0 on SIGTERM, as ECS stops a task', async () => {
+      gateway.kill('SIGTERM');
+      expect(await exited(gateway)).toBe(0);
+    });
+  });
+});

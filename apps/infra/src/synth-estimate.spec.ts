@@ -15,6 +15,30 @@ describe(synthWithEstimate, () => {
     expect(report).toMatch(/WARNING: the estimated floor \$221\.30 exceeds the monthly budget \$100\.00/);
   });
 
+  it('prices the default Tokyo stack by hand, category by category, under the 10,000 USD budget', () => {
+    const { app, stack } = buildApp({ env: { region: 'ap-northeast-1' }, alertEmails: ['a@example.com'] });
+    const { estimate, report } = synthWithEstimate(app, stack);
+    // Task-hours a month (730 h / 24 = 30.4167 days): 2 on-demand all day, plus 3 more from 08:30 to 22:00 (13.5 h)
+    // split 1:4 on-demand:Spot above the base of 2. 1 vCPU and 2 GB per task. Spot = 30% of on-demand.
+    const days = 730 / 24;
+    const onDemandTaskHours = (24 * 2 + 13.5 * 0.6) * days; // 1706.375
+    const spotTaskHours = 13.5 * 2.4 * days; // 985.5
+    const compute = onDemandTaskHours * (0.05056 + 2 * 0.00553) + spotTaskHours * 0.3 * (0.05056 + 2 * 0.00553);
+    // NAT + its EIP, bedrock-runtime endpoint in 2 AZs, internal ALB.
+    const network = 730 * 0.062 + 730 * 0.005 + 2 * 730 * 0.014 + 730 * 0.0243;
+    // Read model at its autoscaling floor (5 RCU) and 10 WCU; 2 cache.t4g.small nodes.
+    const storage = 5 * 730 * 0.0001484 + 10 * 730 * 0.000742 + 2 * 730 * 0.041;
+    expect(estimate?.byCategory).toEqual({
+      compute: expect.closeTo(compute, 6),
+      network: expect.closeTo(network, 6),
+      storage: expect.closeTo(storage, 6),
+      monitoring: expect.closeTo(3, 9),
+    });
+    expect(estimate?.totalUsd).toBeCloseTo(279.27, 2);
+    expect(report).toMatch(/total: \$279\.27 of budget \$10000\.00/);
+    expect(report).not.toMatch(/WARNING/);
+  });
+
   it('reports a region without prices instead of failing the synth', () => {
     const { app, stack } = buildApp({ env: { region: 'eu-west-3' }, alertEmails: ['a@example.com'] });
     expect(synthWithEstimate(app, stack).report).toMatch(/^No estimate: no infrastructure prices for region "eu-west-3"/);

@@ -32,7 +32,9 @@ export interface InfraPriceTable {
 }
 
 const AS_OF = '2025-06-01';
-const p = (usd: number, unit: string, source: string): SourcedPrice => ({ usd, unit, source, asOf: AS_OF });
+/** Re-read on this date against the source (or a dated copy of it) and unchanged. */
+const CHECKED = '2026-11-28';
+const p = (usd: number, unit: string, source: string, asOf = AS_OF): SourcedPrice => ({ usd, unit, source, asOf });
 const FARGATE = 'https://aws.amazon.com/fargate/pricing/';
 const VPC = 'https://aws.amazon.com/vpc/pricing/';
 const PRIVATELINK = 'https://aws.amazon.com/privatelink/pricing/';
@@ -41,18 +43,22 @@ const DDB = 'https://aws.amazon.com/dynamodb/pricing/provisioned/';
 const CACHE = 'https://aws.amazon.com/elasticache/pricing/';
 const CW = 'https://aws.amazon.com/cloudwatch/pricing/';
 
-/** Linux/x86 on-demand list prices, USD. */
+/**
+ * Linux/x86 on-demand list prices, USD. Prices dated CHECKED were compared again on that date; the others carry the
+ * date they were first read (the regional tables of those pages render client-side, so re-check them in the AWS
+ * Pricing Calculator before trusting a Tokyo figure to the cent).
+ */
 export const INFRA_PRICES_2025_06: InfraPriceTable = {
   version: '2025-06',
   regions: {
     'us-east-1': {
-      fargateVcpuHour: p(0.04048, 'vCPU-hour', FARGATE),
-      fargateGbHour: p(0.004445, 'GB-hour', FARGATE),
-      fargateSpotDiscount: p(0.7, 'fraction', FARGATE),
-      natGatewayHour: p(0.045, 'NAT gateway-hour', VPC),
-      interfaceEndpointAzHour: p(0.01, 'endpoint-AZ-hour', PRIVATELINK),
+      fargateVcpuHour: p(0.04048, 'vCPU-hour', FARGATE, CHECKED),
+      fargateGbHour: p(0.004445, 'GB-hour', FARGATE, CHECKED),
+      fargateSpotDiscount: p(0.7, 'fraction ("up to 70%" off: the floor takes the best case)', FARGATE, CHECKED),
+      natGatewayHour: p(0.045, 'NAT gateway-hour', VPC, CHECKED),
+      interfaceEndpointAzHour: p(0.01, 'endpoint-AZ-hour', PRIVATELINK, CHECKED),
       albHour: p(0.0225, 'ALB-hour (LCUs extra)', ELB),
-      publicIpv4Hour: p(0.005, 'public IPv4-hour', VPC),
+      publicIpv4Hour: p(0.005, 'public IPv4-hour', VPC, CHECKED),
       dynamodbRcuHour: p(0.00013, 'RCU-hour', DDB),
       dynamodbWcuHour: p(0.00065, 'WCU-hour', DDB),
       elasticacheNodeHour: {
@@ -61,16 +67,16 @@ export const INFRA_PRICES_2025_06: InfraPriceTable = {
         'cache.t4g.medium': p(0.065, 'node-hour', CACHE),
         'cache.r7g.large': p(0.219, 'node-hour', CACHE),
       },
-      dashboardMonth: p(3, 'dashboard-month (first 3 free, not applied)', CW),
+      dashboardMonth: p(3, 'dashboard-month (first 3 free, not applied)', CW, CHECKED),
     },
     'ap-northeast-1': {
       fargateVcpuHour: p(0.05056, 'vCPU-hour', FARGATE),
       fargateGbHour: p(0.00553, 'GB-hour', FARGATE),
-      fargateSpotDiscount: p(0.7, 'fraction', FARGATE),
-      natGatewayHour: p(0.062, 'NAT gateway-hour', VPC),
+      fargateSpotDiscount: p(0.7, 'fraction ("up to 70%" off: the floor takes the best case)', FARGATE, CHECKED),
+      natGatewayHour: p(0.062, 'NAT gateway-hour', VPC, CHECKED),
       interfaceEndpointAzHour: p(0.014, 'endpoint-AZ-hour', PRIVATELINK),
       albHour: p(0.0243, 'ALB-hour (LCUs extra)', ELB),
-      publicIpv4Hour: p(0.005, 'public IPv4-hour', VPC),
+      publicIpv4Hour: p(0.005, 'public IPv4-hour', VPC, CHECKED),
       dynamodbRcuHour: p(0.0001484, 'RCU-hour', DDB),
       dynamodbWcuHour: p(0.000742, 'WCU-hour', DDB),
       elasticacheNodeHour: {
@@ -79,7 +85,7 @@ export const INFRA_PRICES_2025_06: InfraPriceTable = {
         'cache.t4g.medium': p(0.082, 'node-hour', CACHE),
         'cache.r7g.large': p(0.274, 'node-hour', CACHE),
       },
-      dashboardMonth: p(3, 'dashboard-month (first 3 free, not applied)', CW),
+      dashboardMonth: p(3, 'dashboard-month (first 3 free, not applied)', CW, CHECKED),
     },
   },
 };

@@ -44,12 +44,14 @@ describe(ContentBucket, () => {
       });
     });
 
-    it('moves objects into INTELLIGENT_TIERING, tiers processed audio, expires temp/ and aborts stale uploads', () => {
+    it('tiers processed audio, expires temp/, aborts stale uploads, and moves nothing else by lifecycle', () => {
+      // No bucket-wide Intelligent-Tiering rule: S3 never moves INTELLIGENT_TIERING to STANDARD_IA, so one would cancel
+      // the processed audio's 30-day step. Objects under 128 KB are never transitioned (their per-request fee is
+      // more than they would save).
       template.hasResourceProperties('AWS::S3::Bucket', {
         LifecycleConfiguration: {
           TransitionDefaultMinimumObjectSize: 'all_storage_classes_128K',
           Rules: [
-            Match.objectLike({ Id: 'ToIntelligentTiering', Status: 'Enabled', Transitions: [{ StorageClass: 'INTELLIGENT_TIERING', TransitionInDays: 0 }] }),
             Match.objectLike({
               Id: 'ProcessedAudioTierDown',
               Prefix: 'audio/processed/',
@@ -71,6 +73,7 @@ describe(ContentBucket, () => {
       synth({
         archiveAccessDays: 120,
         deepArchiveAccessDays: 365,
+        intelligentTieringPrefixes: ['uploads/', 'transcripts/'],
         intelligentTieringAfterDays: 3,
         processedAudioPrefix: 'audio/done/',
         processedAudioInfrequentAccessDays: 45,
@@ -86,7 +89,8 @@ describe(ContentBucket, () => {
         LifecycleConfiguration: {
           TransitionDefaultMinimumObjectSize: 'varies_by_storage_class',
           Rules: [
-            Match.objectLike({ Transitions: [{ StorageClass: 'INTELLIGENT_TIERING', TransitionInDays: 3 }] }),
+            Match.objectLike({ Id: 'ToIntelligentTiering1', Prefix: 'uploads/', Transitions: [{ StorageClass: 'INTELLIGENT_TIERING', TransitionInDays: 3 }] }),
+            Match.objectLike({ Id: 'ToIntelligentTiering2', Prefix: 'transcripts/', Transitions: [{ StorageClass: 'INTELLIGENT_TIERING', TransitionInDays: 3 }] }),
             Match.objectLike({
               Prefix: 'audio/done/',
               Transitions: [{ StorageClass: 'STANDARD_IA', TransitionInDays: 45 }, { StorageClass: 'GLACIER', TransitionInDays: 120 }],
@@ -106,6 +110,9 @@ describe(ContentBucket, () => {
       [{ processedAudioInfrequentAccessDays: 10 }, /processedAudioInfrequentAccessDays >= 30/],
       [{ processedAudioInfrequentAccessDays: 60, processedAudioGlacierDays: 60 }, /Glacier after it, got 60 and 60/],
       [{ tempPrefix: '' }, /must not be empty/],
+      [{ intelligentTieringPrefixes: [''] }, /must not overlap "audio\/processed\/" or "temp\/".*got ""/],
+      [{ intelligentTieringPrefixes: ['audio/'] }, /S3 cannot move Intelligent-Tiering objects to Standard-IA\), got "audio\/"/],
+      [{ intelligentTieringPrefixes: ['temp/old/'] }, /must not overlap/],
     ])('refuses %o', (props, message) => {
       expect(() => synth(props)).toThrow(message);
       expect(() => synth(props)).toThrow(NovaCostError);

@@ -10,10 +10,13 @@ export interface ContentBucketProps {
   /** Days before objects in Intelligent-Tiering move to the Deep Archive Access tier. @default 180 */
   readonly deepArchiveAccessDays?: number;
   /**
-   * Days after upload when objects move to Intelligent-Tiering. The rule covers the whole bucket (S3 filters cannot
-   * exclude a prefix); where it overlaps the processed-audio rule S3 keeps the colder class, and `temp/` objects are
-   * expired a day later anyway. @default 0
+   * Prefixes whose objects a lifecycle rule moves into Intelligent-Tiering (where the archive tiers above then apply).
+   * None by default: objects join that class by being written with `StorageClass: INTELLIGENT_TIERING`. A prefix may
+   * not overlap the processed-audio or temp prefix: S3 never transitions Intelligent-Tiering to Standard-IA, so a
+   * bucket-wide rule would silently cancel the processed audio's 30-day Standard-IA step. @default []
    */
+  readonly intelligentTieringPrefixes?: readonly string[];
+  /** Days after upload when objects under `intelligentTieringPrefixes` move to Intelligent-Tiering. @default 0 */
   readonly intelligentTieringAfterDays?: number;
   /** Prefix of processed audio, tiered down on a fixed schedule. @default 'audio/processed/' */
   readonly processedAudioPrefix?: string;
@@ -67,6 +70,16 @@ export class ContentBucket extends Construct {
     if (audioPrefix === '' || tempPrefix === '') {
       throw new NovaCostError('configuration', 'processedAudioPrefix and tempPrefix must not be empty: an empty prefix matches the whole bucket');
     }
+    const tieringPrefixes = props.intelligentTieringPrefixes ?? [];
+    const overlaps = (a: string, b: string) => a.startsWith(b) || b.startsWith(a);
+    for (const prefix of tieringPrefixes) {
+      if (overlaps(prefix, audioPrefix) || overlaps(prefix, tempPrefix)) {
+        throw new NovaCostError(
+          'configuration',
+          `intelligentTieringPrefixes must not overlap "${audioPrefix}" or "${tempPrefix}" (S3 cannot move Intelligent-Tiering objects to Standard-IA), got "${prefix}"`,
+        );
+      }
+    }
     this.bucket = new s3.Bucket(this, 'Bucket', {
       encryption: s3.BucketEncryption.S3_MANAGED,
       enforceSSL: true,
@@ -83,16 +96,17 @@ export class ContentBucket extends Construct {
         },
       ],
       lifecycleRules: [
-        {
-          // The tiering configuration only acts on objects already in INTELLIGENT_TIERING: put them there.
-          id: 'ToIntelligentTiering',
+        // The tiering configuration only acts on objects already in INTELLIGENT_TIERING: put the chosen prefixes there.
+        ...tieringPrefixes.map((prefix, i) => ({
+          id: `ToIntelligentTiering${i + 1}`,
+          prefix,
           transitions: [
             {
               storageClass: s3.StorageClass.INTELLIGENT_TIERING,
               transitionAfter: Duration.days(props.intelligentTieringAfterDays ?? 0),
             },
           ],
-        },
+        })),
         {
           id: 'ProcessedAudioTierDown',
           prefix: audioPrefix,

@@ -1,0 +1,32 @@
+import { describe, expect, it } from 'vitest';
+import { INFRA_PRICES_2025_06, type SourcedPrice } from './infra-price-table';
+
+function pricesOf(region: string): Array<[string, SourcedPrice]> {
+  const { elasticacheNodeHour, ...flat } = INFRA_PRICES_2025_06.regions[region]!;
+  return [...Object.entries(flat), ...Object.entries(elasticacheNodeHour).map(([type, price]) => [type, price] as [string, SourcedPrice])];
+}
+
+describe('INFRA_PRICES_2025_06', () => {
+  it('covers us-east-1 and ap-northeast-1 with the same items', () => {
+    expect(Object.keys(INFRA_PRICES_2025_06.regions).sort()).toEqual(['ap-northeast-1', 'us-east-1']);
+    expect(pricesOf('ap-northeast-1').map(([k]) => k)).toEqual(pricesOf('us-east-1').map(([k]) => k));
+  });
+
+  it.each(['us-east-1', 'ap-northeast-1'])('gives every %s price a positive amount, a unit, an AWS pricing page and a date', (region) => {
+    for (const [item, price] of pricesOf(region)) {
+      expect(price.usd, item).toBeGreaterThan(0);
+      expect(price.unit, item).not.toBe('');
+      expect(price.source, item).toMatch(/^https:\/\/aws\.amazon\.com\/[a-z0-9/-]+\/pricing\/([a-z]+\/)?$/);
+      expect(price.asOf, item).toMatch(/^20\d\d-\d\d-\d\d$/);
+      expect(Number.isNaN(Date.parse(price.asOf)), item).toBe(false);
+    }
+  });
+
+  it('prices Tokyo at or above Virginia for every hourly item, as AWS does', () => {
+    const virginia = new Map(pricesOf('us-east-1'));
+    for (const [item, price] of pricesOf('ap-northeast-1')) {
+      if (item === 'fargateSpotDiscount') continue;
+      expect(price.usd, item).toBeGreaterThanOrEqual(virginia.get(item)!.usd);
+    }
+  });
+});

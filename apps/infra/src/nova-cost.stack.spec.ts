@@ -151,12 +151,16 @@ describe('NovaCost app', () => {
       template.resourceCountIs('AWS::CloudFront::Distribution', 0);
     });
 
-    it('lets the task role invoke only the default Nova models in the stack region', () => {
+    it('lets the task role invoke Nova only through the apac. profiles and the regions they route to', () => {
       const policies = Object.values(template.findResources('AWS::IAM::Policy'));
       const bedrock = policies.flatMap((p) => p.Properties.PolicyDocument.Statement).filter((s) => JSON.stringify(s.Action).includes('bedrock'));
       expect(bedrock).toHaveLength(1);
-      expect(JSON.stringify(bedrock[0].Resource)).toMatch(/bedrock:ap-northeast-1::foundation-model\/amazon.nova-micro-v1:0/);
-      expect((bedrock[0].Resource as unknown[]).length).toBe(3);
+      const resources = JSON.stringify(bedrock[0].Resource);
+      // Tokyo refuses the plain model id for on-demand calls: callers use apac.amazon.nova-*-v1:0.
+      expect(resources).toMatch(/bedrock:ap-northeast-1:",\{"Ref":"AWS::AccountId"\},":inference-profile\/apac\.amazon\.nova-lite-v1:0/);
+      expect(resources).toMatch(/bedrock:ap-southeast-2::foundation-model\/amazon\.nova-pro-v1:0/);
+      expect(resources).not.toMatch(/bedrock:us-east-1/);
+      expect((bedrock[0].Resource as unknown[]).length).toBe(3 + 3 * 5);
     });
   });
 

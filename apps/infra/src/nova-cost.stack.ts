@@ -1,4 +1,4 @@
-import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Duration, RemovalPolicy, Stack, Token, type StackProps } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
@@ -19,6 +19,7 @@ import {
 import { NovaCostError } from '@nova-cost/domain';
 import type { Construct } from 'constructs';
 import { gatewayImageFromRepo } from './gateway-image';
+import { defaultNovaAccess } from './nova-model-access';
 
 export interface NovaCostStackProps extends StackProps {
   /** Budget e-mail subscribers. */
@@ -33,9 +34,9 @@ export interface NovaCostStackProps extends StackProps {
   readonly cloudFront?: boolean;
   /** @default 1 */
   readonly natGateways?: number;
-  /** @default Nova Micro, Lite and Pro in the stack's region */
+  /** @default - Nova Micro, Lite and Pro by plain id where the stack's region serves them directly (us-east-1) */
   readonly foundationModels?: readonly FoundationModelAccess[];
-  /** @default [] */
+  /** @default - the Nova profiles of the stack region's geography (us., eu., apac.) with every region they route to */
   readonly inferenceProfiles?: readonly InferenceProfileAccess[];
   /** @default 'cache.t4g.small' */
   readonly cacheNodeType?: string;
@@ -51,11 +52,6 @@ export interface NovaCostStackProps extends StackProps {
 /** `arn:<partition>:secretsmanager:<region>:<account>:secret:<name>-<6 chars>` */
 const COMPLETE_SECRET_ARN = /^arn:aws[\w-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+-[A-Za-z0-9]{6}$/;
 
-const DEFAULT_MODELS: readonly FoundationModelAccess[] = [
-  { modelId: 'amazon.nova-micro-v1:0' },
-  { modelId: 'amazon.nova-lite-v1:0' },
-  { modelId: 'amazon.nova-pro-v1:0' },
-];
 
 /** The gateway on Fargate with its Redis cache, content bucket, tables, budget and cost dashboard. */
 export class NovaCostStack extends Stack {
@@ -101,10 +97,12 @@ export class NovaCostStack extends Stack {
     content.bucket.grantReadWrite(this.gateway.taskDefinition.taskRole);
     tables.eventStore.grantReadWriteData(this.gateway.taskDefinition.taskRole);
     tables.readModel.grantReadWriteData(this.gateway.taskDefinition.taskRole);
+    // A region token (an environment-agnostic stack) gets the us-east-1 defaults; pass the models to override.
+    const nova = defaultNovaAccess(Token.isUnresolved(this.region) ? 'us-east-1' : this.region);
     new BedrockInvokePolicy(this, 'BedrockInvoke', {
       roles: [this.gateway.taskDefinition.taskRole],
-      foundationModels: props.foundationModels ?? DEFAULT_MODELS,
-      inferenceProfiles: props.inferenceProfiles,
+      foundationModels: props.foundationModels ?? nova.foundationModels,
+      inferenceProfiles: props.inferenceProfiles ?? nova.inferenceProfiles,
     });
 
     const publicEndpoint = props.publicEndpoint ?? false;

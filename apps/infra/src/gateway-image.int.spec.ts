@@ -15,15 +15,23 @@ const DOCKER_DIR = path.join(REPO_ROOT, 'apps/infra/docker');
 const TENANTS_DOCUMENT = JSON.stringify({ tenants: [{ id: 'acme', apiKeys: ['acme-key-0123456789'] }], policy: {} });
 
 /** The container of the synthesized task definition: its plain environment (literals only) and health check. */
-function taskContainer(): { env: Record<string, string>; healthCheck: string[]; secrets: string[] } {
+function taskContainer(): { env: Record<string, string>; healthCheck: string[]; secrets: string[]; dashboard: string } {
   const { app, stack } = buildApp({ env: { region: 'ap-northeast-1' }, alertEmails: ['a@example.com'] });
   app.synth();
-  const [taskDefinition] = Object.values(Template.fromStack(stack).findResources('AWS::ECS::TaskDefinition'));
+  const template = Template.fromStack(stack);
+  const [dashboard] = Object.values(template.findResources('AWS::CloudWatch::Dashboard'));
+  const [taskDefinition] = Object.values(template.findResources('AWS::ECS::TaskDefinition'));
   const container = taskDefinition!.Properties.ContainerDefinitions[0];
   const env = Object.fromEntries(
     (container.Environment as Array<{ Name: string; Value: unknown }>).filter((e) => typeof e.Value === 'string').map((e) => [e.Name, e.Value as string]),
   );
-  return { env, healthCheck: container.HealthCheck.Command, secrets: container.Secrets.map((s: { Name: string }) => s.Name) };
+  return {
+    env,
+    healthCheck: container.HealthCheck.Command,
+    secrets: container.Secrets.map((s: { Name: string }) => s.Name),
+    // The body is a JSON string inside a Fn::Join; drop the escaping to search it.
+    dashboard: JSON.stringify(dashboard!.Properties.DashboardBody).replace(/\\/g, ''),
+  };
 }
 
 function exited(child: ChildProcess): Promise<number | null> {
@@ -134,6 +142,25 @@ describe('the gateway image', () => {
       expect(response.status, await response.clone().text()).toBe(200);
       expect(((await response.json()) as { output: { message: { role: string } } }).output.message.role).toBe('assistant');
       expect(credentialRequests).toBeGreaterThan(0);
+    });
+
+    it('emits its metrics under the namespace, dimension and service the dashboard charts', () => {
+      const emf = output
+        .split('\n')
+        .filter((line) => line.includes('"_aws"'))
+        .map((line) => JSON.parse(line) as { _aws: { CloudWatchMetrics: Array<{ Namespace: string; Dimensions: string[][]; Metrics: Array<{ Name: string }> }> }; [k: string]: unknown });
+      const names = new Set<string>();
+      for (const line of emf) {
+        for (const directive of line._aws.CloudWatchMetrics) {
+          for (const metric of directive.Metrics) {
+            const dimensions = directive.Dimensions.flat().flatMap((d) => [d, String(line[d])]);
+            const needle = JSON.stringify([directive.Namespace, metric.Name, ...dimensions]).slice(1, -1);
+            expect(container.dashboard, `dashboard charts ${needle}`).toContain(needle);
+            names.add(metric.Name);
+          }
+        }
+      }
+      expect([...names].sort()).toEqual(expect.arrayContaining(['CostUsd', 'SavedUsd']));
     });
 
     it('drains and exits 0 on SIGTERM, as ECS stops a task', async () => {

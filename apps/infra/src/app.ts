@@ -3,6 +3,10 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import { acknowledgeNagFindings } from './nag-acknowledgements';
 import { NovaCostStack, type NovaCostStackProps } from './nova-cost.stack';
 
+/**
+ * Options of the app; anything not given comes from context (`-c key=value` or cdk.json): `alertEmails`
+ * (comma-separated), `region`, `tenantsSecretArn`, `monthlyBudgetUsd`.
+ */
 export interface BuildAppOptions extends Partial<Omit<NovaCostStackProps, 'env'>> {
   /** @default a new App */
   readonly app?: App;
@@ -20,8 +24,11 @@ export function buildApp(options: BuildAppOptions = {}): { app: App; stack: Nova
   const alertEmails =
     givenEmails ?? String(app.node.tryGetContext('alertEmails') ?? 'finops@example.com').split(',').map((s) => s.trim());
   const contextSecretArn: unknown = app.node.tryGetContext('tenantsSecretArn');
+  // `-c monthlyBudgetUsd=500` arrives as a string; CostBudget refuses what is not a positive number.
+  const contextBudget: unknown = app.node.tryGetContext('monthlyBudgetUsd');
   const stack = new NovaCostStack(app, 'NovaCost', {
     ...(typeof contextSecretArn === 'string' && contextSecretArn !== '' ? { tenantsSecretArn: contextSecretArn } : {}),
+    ...(contextBudget !== undefined && contextBudget !== '' ? { monthlyBudgetUsd: Number(contextBudget) } : {}),
     ...stackOptions,
     alertEmails,
     env: env ?? {

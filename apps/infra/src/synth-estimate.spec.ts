@@ -1,3 +1,4 @@
+import { App } from 'aws-cdk-lib';
 import { describe, expect, it } from 'vitest';
 import { buildApp } from './app';
 import { synthWithEstimate } from './synth-estimate';
@@ -37,6 +38,14 @@ describe(synthWithEstimate, () => {
     expect(estimate?.totalUsd).toBeCloseTo(279.27, 2);
     expect(report).toMatch(/total: \$279\.27 of budget \$10000\.00/);
     expect(report).not.toMatch(/WARNING/);
+  });
+
+  it('takes the budget from -c monthlyBudgetUsd and warns above it', () => {
+    const app = new App({ context: { monthlyBudgetUsd: '250' } });
+    const { stack } = buildApp({ app, env: { region: 'ap-northeast-1' }, alertEmails: ['a@example.com'] });
+    const { estimate, report } = synthWithEstimate(app, stack);
+    expect(estimate?.budgetUsd).toBe(250);
+    expect(report).toMatch(/WARNING: the estimated floor \$279\.27 exceeds the monthly budget \$250\.00/);
   });
 
   it('reports a region without prices instead of failing the synth', () => {

@@ -1,29 +1,36 @@
 /**
  * Issue 4 benchmark: the response cache (@nova-cost/caching) on a throwaway local redis-server.
  *
- *   cd bench && npx tsx src/cache.bench.ts        (about 10 s)
+ *   npm run bench -- cache     or alone: cd bench && npx tsx src/cache.bench.ts        (about 15 s)
  *
- * Figures, each a ratio against a baseline measured in the same run:
- *   1. hit-path latency of CachingInvoker for a 2 KB request / a raw ioredis GET of the same stored bytes,
- *      at p50, per round                                                                  (target ≤ 1.5)
- *   2. upstream calls of a naive get-then-set cache (the design document's) / ours, for the same
- *      concurrent Zipf-distributed workload                                               (higher is better)
+ * Figures, each against a baseline measured in the same run:
+ *   1. hit-path latency of CachingInvoker for a 2 KB request / a raw ioredis GET of the same stored bytes, at p50
+ *      (and p99), per round, the two interleaved call by call                                     (target ≤ 1.5)
+ *   2. a replayed Zipf-distributed workload at concurrency 32 (20 ms upstream): upstream calls and their cost for
+ *      nova-cost (one process, and two processes sharing Redis), the design document's naive get-then-set cache,
+ *      no cache, and the ideal (each distinct request once) — one round per workload seed
  */
 import type { InvocationRequest, InvocationResult, ModelInvoker } from '@nova-cost/domain';
-import { requestKey } from '@nova-cost/domain';
+import { requestKey, StaticPricingCatalog } from '@nova-cost/domain';
 import { CachingInvoker, RedisResponseStore } from '@nova-cost/caching';
 import { startTestRedis } from '@nova-cost/testing';
 import { Redis } from 'ioredis';
-import { median, nowMs, ratioFigure } from './lib/stats';
+import type { BenchSection, Figure } from './lib/report';
+import { figure, runIfMain } from './lib/report';
+import { median, nowMs, quantile } from './lib/stats';
 import { zipfSequence } from './lib/zipf';
 
-const ROUNDS = 5;
-const HITS_PER_ROUND = 1_000;
+const HIT_ROUNDS = 7;
+const HITS_PER_ROUND = 2_000;
+const ZIPF_SEEDS = [4, 17, 29];
 const ZIPF_REQUESTS = 3_000;
 const ZIPF_DISTINCT = 300;
-const ZIPF_CONCURRENCY = 64;
+const ZIPF_CONCURRENCY = 32;
 const UPSTREAM_MS = 20;
+const MODEL = 'amazon.nova-pro-v1:0';
+const USAGE = { inputTokens: 500, outputTokens: 400, cacheReadInputTokens: 0, cacheWriteInputTokens: 0 };
 
+/** A model that answers ~2 KB after UPSTREAM_MS, and counts its calls. */
 class SlowUpstream implements ModelInvoker {
   calls = 0;
   async invoke(request: InvocationRequest): Promise<InvocationResult> {
@@ -31,7 +38,7 @@ class SlowUpstream implements ModelInvoker {
     await new Promise((r) => setTimeout(r, UPSTREAM_MS));
     return {
       body: { output: { message: { role: 'assistant', content: [{ text: 'y'.repeat(1900) }] } }, stopReason: 'end_turn' },
-      usage: { inputTokens: 500, outputTokens: 400, cacheReadInputTokens: 0, cacheWriteInputTokens: 0 },
+      usage: USAGE,
       latencyMs: UPSTREAM_MS,
       source: 'upstream',
       modelId: request.modelId,
@@ -40,7 +47,7 @@ class SlowUpstream implements ModelInvoker {
   }
 }
 
-/** The design document's cache: look up, on a miss call the model and store. No coalescing, no lock. */
+/** The design document's cache (section 2.1): look up; on a miss call the model and store. No coalescing, no lock. */
 class NaiveGetThenSetCache implements ModelInvoker {
   constructor(
     private readonly next: ModelInvoker,
@@ -58,7 +65,7 @@ class NaiveGetThenSetCache implements ModelInvoker {
 
 const request = (text: string): InvocationRequest => ({
   tenantId: 'bench',
-  modelId: 'amazon.nova-micro-v1:0',
+  modelId: MODEL,
   operation: 'converse',
   body: { messages: [{ role: 'user', content: [{ text }] }], inferenceConfig: { temperature: 0 } },
   cache: { ttlSeconds: 600 },
@@ -70,71 +77,141 @@ async function connect(url: string): Promise<Redis> {
   return client;
 }
 
-async function hitPathRatio(url: string): Promise<number[]> {
+async function hitPath(url: string): Promise<Figure[]> {
   const client = await connect(url);
   const cache = new CachingInvoker(new SlowUpstream(), new RedisResponseStore(client), { storeTimeoutMs: 1000 });
   const twoKb = request('q'.repeat(2048));
   await cache.invoke(twoKb);
   const key = requestKey(twoKb, 'us-east-1');
   const bytes = Buffer.byteLength((await client.get(key)) ?? '');
-  console.log(`stored entry: ${bytes} bytes`);
-  const ratios: number[] = [];
-  for (let round = 0; round < ROUNDS; round++) {
-    const ours: number[] = [];
-    const raw: number[] = [];
-    for (let i = 0; i < HITS_PER_ROUND; i++) {
-      // Alternate so drift in the machine's load hits both sides alike.
-      let t = nowMs();
-      const hit = await cache.invoke(twoKb);
-      ours.push(nowMs() - t);
-      if (hit.source !== 'cache') throw new Error(`expected a cache hit, got ${hit.source}`);
-      t = nowMs();
-      await client.get(key);
-      raw.push(nowMs() - t);
+  const p50: number[] = [];
+  const p99: number[] = [];
+  const raw50: number[] = [];
+  const ours50: number[] = [];
+  try {
+    for (let round = 0; round < HIT_ROUNDS; round++) {
+      const ours: number[] = [];
+      const raw: number[] = [];
+      for (let i = 0; i < HITS_PER_ROUND; i++) {
+        // Interleaved call by call, so drift in the machine's load hits both sides alike.
+        let t = nowMs();
+        const hit = await cache.invoke(twoKb);
+        ours.push(nowMs() - t);
+        if (hit.source !== 'cache') throw new Error(`expected a cache hit, got ${hit.source}`);
+        t = nowMs();
+        await client.get(key);
+        raw.push(nowMs() - t);
+      }
+      p50.push(median(ours) / median(raw));
+      p99.push(quantile(ours, 0.99) / quantile(raw, 0.99));
+      ours50.push(median(ours));
+      raw50.push(median(raw));
     }
-    ratios.push(median(ours) / median(raw));
-    console.log(`round ${round + 1}: p50 hit ${median(ours).toFixed(3)} ms, raw GET ${median(raw).toFixed(3)} ms`);
+  } finally {
+    client.disconnect();
   }
-  client.disconnect();
-  return ratios;
+  const details = { entryBytes: bytes, hitsPerRound: HITS_PER_ROUND, hitP50Ms: median(ours50), rawGetP50Ms: median(raw50) };
+  return [
+    figure('cache.hit-p50-vs-raw-get', 'hit path p50 / raw ioredis GET p50 of the same bytes (2 KB request)', p50, { target: { op: '<=', value: 1.5 }, details }),
+    figure('cache.hit-p99-vs-raw-get', 'hit path p99 / raw ioredis GET p99 of the same bytes (2 KB request)', p99),
+  ];
 }
 
-async function runWorkload(invoker: ModelInvoker, ranks: readonly number[], tag: string): Promise<void> {
+type Variant = 'nova-cost' | 'nova-cost-2-processes' | 'naive' | 'no-cache';
+
+/** Replays `ranks` at concurrency 32, spread over `invokers` (one per process), and waits for every answer. */
+async function replay(invokers: readonly ModelInvoker[], ranks: readonly number[]): Promise<void> {
   let next = 0;
   await Promise.all(
-    Array.from({ length: ZIPF_CONCURRENCY }, async () => {
-      while (next < ranks.length) {
-        const rank = ranks[next++] as number;
-        await invoker.invoke(request(`${tag} zipf question ${rank}`));
-      }
+    Array.from({ length: ZIPF_CONCURRENCY }, async (_, worker) => {
+      const invoker = invokers[worker % invokers.length] as ModelInvoker;
+      while (next < ranks.length) await invoker.invoke(request(`zipf question ${ranks[next++]}`));
     }),
   );
 }
 
-async function zipfUpstreamCalls(url: string): Promise<{ ours: number; naive: number; distinct: number }> {
-  const ranks = zipfSequence(ZIPF_REQUESTS, ZIPF_DISTINCT, 1.1, 4);
-  const distinct = new Set(ranks).size;
-  const oursUpstream = new SlowUpstream();
-  const oursClient = await connect(url);
-  await runWorkload(new CachingInvoker(oursUpstream, new RedisResponseStore(oursClient), { storeTimeoutMs: 1000 }), ranks, 'ours');
-  const naiveUpstream = new SlowUpstream();
-  const naiveClient = await connect(url);
-  await runWorkload(new NaiveGetThenSetCache(naiveUpstream, naiveClient), ranks, 'naive');
-  oursClient.disconnect();
-  naiveClient.disconnect();
-  return { ours: oursUpstream.calls, naive: naiveUpstream.calls, distinct };
+/** Upstream calls of each contender for one seeded workload, on an emptied Redis each time. */
+async function zipfRound(url: string, seed: number): Promise<Record<Variant, number> & { ideal: number }> {
+  const ranks = zipfSequence(ZIPF_REQUESTS, ZIPF_DISTINCT, 1.1, seed);
+  const admin = await connect(url);
+  const calls = {} as Record<Variant, number>;
+  const run = async (variant: Variant, make: (upstream: SlowUpstream, clients: Redis[]) => ModelInvoker[], processes = 1) => {
+    await admin.flushdb();
+    const clients = await Promise.all(Array.from({ length: processes }, () => connect(url)));
+    const upstream = new SlowUpstream();
+    await replay(make(upstream, clients), ranks);
+    clients.forEach((c) => c.disconnect());
+    calls[variant] = upstream.calls;
+  };
+  const ours = (upstream: SlowUpstream, clients: Redis[]) =>
+    clients.map((c) => new CachingInvoker(upstream, new RedisResponseStore(c), { storeTimeoutMs: 1000 }));
+  try {
+    await run('nova-cost', ours);
+    await run('nova-cost-2-processes', ours, 2);
+    await run('naive', (upstream, [c]) => [new NaiveGetThenSetCache(upstream, c as Redis)]);
+    await run('no-cache', (upstream) => [upstream]);
+  } finally {
+    admin.disconnect();
+  }
+  return { ...calls, ideal: new Set(ranks).size };
 }
 
-const redis = await startTestRedis({ controllable: true });
-try {
-  console.log(`# cache benchmark on ${redis.kind} redis ${redis.url}`);
-  const hit = ratioFigure(await hitPathRatio(redis.url));
-  console.log(`1. hit path / raw GET at p50: ${hit.median.toFixed(2)}× (rounds ${hit.min.toFixed(2)}–${hit.max.toFixed(2)}, target ≤ 1.5)`);
-  const zipf = await zipfUpstreamCalls(redis.url);
-  console.log(
-    `2. upstream calls, ${ZIPF_REQUESTS} Zipf requests over ${zipf.distinct} distinct, concurrency ${ZIPF_CONCURRENCY}: ` +
-      `naive ${zipf.naive}, ours ${zipf.ours} (ideal ${zipf.distinct}) → naive/ours ${(zipf.naive / zipf.ours).toFixed(2)}×`,
-  );
-} finally {
-  await redis.close();
+async function zipf(url: string): Promise<Figure[]> {
+  const rounds: Awaited<ReturnType<typeof zipfRound>>[] = [];
+  for (const seed of ZIPF_SEEDS) rounds.push(await zipfRound(url, seed));
+  const perCallUsd = new StaticPricingCatalog().cost({ modelId: MODEL, region: 'us-east-1', usage: USAGE });
+  const med = (pick: (r: (typeof rounds)[number]) => number) => median(rounds.map(pick));
+  const usd = (calls: number) => Number((calls * perCallUsd).toFixed(6));
+  const details = {
+    requests: ZIPF_REQUESTS,
+    distinctMedian: med((r) => r.ideal),
+    concurrency: ZIPF_CONCURRENCY,
+    upstreamMs: UPSTREAM_MS,
+    seeds: ZIPF_SEEDS,
+    perCallUsd,
+    medianUpstreamCalls: {
+      novaCost: med((r) => r['nova-cost']),
+      novaCost2Processes: med((r) => r['nova-cost-2-processes']),
+      naive: med((r) => r.naive),
+      noCache: med((r) => r['no-cache']),
+      ideal: med((r) => r.ideal),
+    },
+    medianCostUsd: {
+      novaCost: usd(med((r) => r['nova-cost'])),
+      novaCost2Processes: usd(med((r) => r['nova-cost-2-processes'])),
+      naive: usd(med((r) => r.naive)),
+      noCache: usd(med((r) => r['no-cache'])),
+      ideal: usd(med((r) => r.ideal)),
+    },
+  };
+  const setting = `${ZIPF_REQUESTS} Zipf requests, concurrency ${ZIPF_CONCURRENCY}, ${MODEL}`;
+  return [
+    figure('cache.zipf-calls-vs-ideal', `upstream calls of nova-cost / ideal (each distinct request once; ${setting})`, rounds.map((r) => r['nova-cost'] / r.ideal), {
+      target: { op: '<=', value: 1 },
+      details,
+    }),
+    figure('cache.zipf-calls-2-processes-vs-ideal', 'upstream calls of two nova-cost processes sharing Redis / ideal', rounds.map((r) => r['nova-cost-2-processes'] / r.ideal), {
+      target: { op: '<=', value: 1.05 },
+    }),
+    figure('cache.zipf-calls-naive-vs-ours', "upstream calls (= cost) of the design document's get-then-set cache / nova-cost", rounds.map((r) => r.naive / r['nova-cost'])),
+    figure('cache.zipf-cost-ours-vs-no-cache', 'model cost with nova-cost / without any cache (same workload)', rounds.map((r) => r['nova-cost'] / r['no-cache'])),
+    figure('cache.zipf-cost-usd', 'model cost of the workload with nova-cost, USD (baselines in details)', rounds.map((r) => usd(r['nova-cost'])), { unit: 'usd' }),
+  ];
 }
+
+async function run(): Promise<Figure[]> {
+  const redis = await startTestRedis({ controllable: true });
+  try {
+    return [...(await hitPath(redis.url)), ...(await zipf(redis.url))];
+  } finally {
+    await redis.close();
+  }
+}
+
+export const cacheSection: BenchSection = {
+  name: 'cache',
+  description: 'the response cache on a throwaway redis-server: hit path against raw GET, a Zipf workload against the design doc cache (about 15 s)',
+  run,
+};
+
+await runIfMain(import.meta, cacheSection);

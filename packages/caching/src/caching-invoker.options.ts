@@ -1,3 +1,4 @@
+import type { PricingCatalog } from '@nova-cost/domain';
 import type { CircuitBreakerOptions } from './circuit-breaker';
 
 export interface CachingInvokerOptions {
@@ -15,6 +16,8 @@ export interface CachingInvokerOptions {
   readonly lockPollMs?: number;
   /** Circuit breaker around the store. @default { failureThreshold: 5, openMs: 1000 } */
   readonly breaker?: CircuitBreakerOptions;
+  /** Prices each stored answer: the entry keeps its cost, and stats().savedUsd adds it up on every reuse. @default none (no cost kept) */
+  readonly pricing?: PricingCatalog;
   /** Milliseconds since epoch, for entry timestamps and latency. @default Date.now */
   readonly now?: () => number;
 }

@@ -1,8 +1,9 @@
 import type { InvocationRequest } from '@nova-cost/domain';
-import { InMemorySpendLedger, InvokeModel, NovaCostError, RuleBasedCostPolicy, StaticPricingCatalog } from '@nova-cost/domain';
+import { InMemorySpendLedger, InvokeModel, NovaCostError, requestKey, RuleBasedCostPolicy, StaticPricingCatalog } from '@nova-cost/domain';
 import { describe, expect, it } from 'vitest';
 import { CachingInvoker } from './caching-invoker';
 import { InMemoryResponseStore } from './in-memory-response-store';
+import { decodeEnvelope } from './response-envelope';
 import type { ResponseStore } from './response-store.port';
 import { cacheableRequest, CountingInvoker } from './testing/counting-invoker';
 
@@ -74,6 +75,55 @@ describe(CachingInvoker, () => {
         controller.abort();
         await expect(follower).rejects.toSatisfy((e) => NovaCostError.is(e, 'aborted'));
         expect((await leader).source).toBe('upstream');
+      });
+    });
+
+    describe('having a leader whose signal aborts', () => {
+      it('still answers the followers from the one upstream call', async () => {
+        const next = new CountingInvoker(50);
+        const cache = new CachingInvoker(next, new InMemoryResponseStore());
+        const request = cacheableRequest();
+        const controller = new AbortController();
+        const leader = cache.invoke(request, { signal: controller.signal });
+        const followers = [cache.invoke(request), cache.invoke(request)];
+        controller.abort();
+        await expect(leader).rejects.toSatisfy((e) => NovaCostError.is(e, 'aborted'));
+        expect((await Promise.all(followers)).map((r) => r.source)).toEqual(['coalesced', 'coalesced']);
+        expect(next.calls).toBe(1);
+        expect(next.aborted).toBe(0);
+      });
+    });
+
+    describe('having every caller of a flight abort', () => {
+      it('aborts the upstream call, and a later caller starts a fresh one', async () => {
+        const next = new CountingInvoker(200);
+        const cache = new CachingInvoker(next, new InMemoryResponseStore());
+        const request = cacheableRequest();
+        const controllers = [new AbortController(), new AbortController()];
+        const callers = controllers.map((c) => cache.invoke(request, { signal: c.signal }));
+        await new Promise((r) => setTimeout(r, 20));
+        controllers.forEach((c) => c.abort());
+        for (const caller of callers) await expect(caller).rejects.toSatisfy((e) => NovaCostError.is(e, 'aborted'));
+        await expect.poll(() => next.aborted).toBe(1);
+
+        const later = await cache.invoke(request);
+        expect(later.source).toBe('upstream');
+        expect(next.calls).toBe(2);
+      });
+    });
+
+    describe('given a pricing catalog', () => {
+      it('keeps the cost in the entry and adds it to savedUsd on every reuse', async () => {
+        const store = new InMemoryResponseStore();
+        const cache = new CachingInvoker(new CountingInvoker(1), store, { pricing: new StaticPricingCatalog() });
+        const request = cacheableRequest();
+        await cache.invoke(request);
+        await cache.invoke(request);
+        await cache.invoke(request);
+        const entry = decodeEnvelope((await store.get(requestKey(request, 'us-east-1'))) ?? '');
+        // Nova Pro in us-east-1: 1000 input × 0.8 + 500 output × 3.2 per 1M tokens
+        expect(entry?.costUsd).toBeCloseTo(0.0024, 12);
+        expect(cache.stats().savedUsd).toBeCloseTo(0.0048, 12);
       });
     });
   });

@@ -18,7 +18,7 @@ const UNCACHEABLE_STOP = new Set(['max_tokens', 'length', 'max_tokens_reached', 
  * `storeTimeoutMs` until the circuit opens, and the request always goes upstream instead of failing.
  */
 export class CachingInvoker implements ModelInvoker {
-  private readonly inFlight = new Map<string, Promise<InvocationResult>>();
+  private readonly inFlight = new Map<string, Flight>();
   private readonly breaker: CircuitBreaker;
   private readonly counters = emptyStats();
   private readonly now: () => number;
@@ -47,18 +47,26 @@ export class CachingInvoker implements ModelInvoker {
       this.counters.bypass += 1;
       return this.next.invoke(request, options);
     }
-    const key = requestKey(request, request.region ?? this.options.region ?? 'us-east-1');
+    const region = request.region ?? this.options.region ?? 'us-east-1';
+    const key = requestKey(request, region);
     const leader = this.inFlight.get(key);
     if (leader) {
-      const result = await abortable(leader, options.signal);
+      const result = await leader.join(options.signal);
       this.counters.coalesced += 1;
-      return result.source === 'upstream' ? { ...result, source: 'coalesced' } : result;
+      if (result.source !== 'upstream') return result;
+      this.counters.savedUsd += this.costOf(result, region) ?? 0;
+      return { ...result, source: 'coalesced' };
     }
-    const flight = this.fetch(key, ttlSeconds, request, options);
+    const flight = new Flight();
+    flight.start(this.fetch(key, ttlSeconds, region, request, flight));
     this.inFlight.set(key, flight);
-    const forget = () => this.inFlight.delete(key);
-    flight.then(forget, forget);
-    return flight;
+    // A flight every caller gave up on is forgotten at once, so a newcomer starts its own instead of joining it.
+    const forget = () => {
+      if (this.inFlight.get(key) === flight) this.inFlight.delete(key);
+    };
+    flight.onAbandoned = forget;
+    flight.promise.then(forget, forget);
+    return flight.join(options.signal);
   }
 
   /** A copy of the counters. */
@@ -71,13 +79,10 @@ export class CachingInvoker implements ModelInvoker {
     return this.store.close();
   }
 
-  private async fetch(key: string, ttlSeconds: number, request: InvocationRequest, options: InvokeOptions): Promise<InvocationResult> {
+  private async fetch(key: string, ttlSeconds: number, region: string, request: InvocationRequest, flight: Flight): Promise<InvocationResult> {
     const started = this.now();
     const cached = await this.read(key);
-    if (cached) {
-      this.counters.hits += 1;
-      return this.fromEnvelope(cached, 'cache', started);
-    }
+    if (cached) return this.hit(cached, started);
     this.counters.misses += 1;
     const token = randomUUID();
     const lockKey = `${key}:lock`;
@@ -86,10 +91,11 @@ export class CachingInvoker implements ModelInvoker {
       // Another process is fetching this answer: wait for its entry, for a bounded time.
       const deadline = started + (this.options.lockWaitMs ?? 2000);
       while (this.now() < deadline && this.breaker.state === 'closed') {
-        await sleep(this.options.lockPollMs ?? 25, options.signal);
+        await sleep(this.options.lockPollMs ?? 25, flight.signal());
         const entry = await this.read(key);
         if (entry) {
           this.counters.coalesced += 1;
+          this.counters.savedUsd += entry.costUsd ?? 0;
           return this.fromEnvelope(entry, 'coalesced', started);
         }
       }
@@ -98,13 +104,12 @@ export class CachingInvoker implements ModelInvoker {
       const entry = await this.read(key);
       if (entry) {
         void this.guard(() => this.store.unlock(lockKey, token));
-        this.counters.hits += 1;
-        return this.fromEnvelope(entry, 'cache', started);
+        return this.hit(entry, started);
       }
     }
     try {
-      const result = await this.next.invoke(request, options);
-      await this.write(key, ttlSeconds, result);
+      const result = await this.next.invoke(request, { signal: flight.signal() });
+      await this.write(key, ttlSeconds, region, result);
       return result;
     } finally {
       if (locked === true) void this.guard(() => this.store.unlock(lockKey, token));
@@ -118,15 +123,34 @@ export class CachingInvoker implements ModelInvoker {
     return decodeEnvelope(raw); // corrupt or foreign: a miss, overwritten by the upstream answer
   }
 
-  private async write(key: string, ttlSeconds: number, result: InvocationResult): Promise<void> {
+  private hit(entry: ResponseEnvelope, started: number): InvocationResult {
+    this.counters.hits += 1;
+    this.counters.savedUsd += entry.costUsd ?? 0;
+    return this.fromEnvelope(entry, 'cache', started);
+  }
+
+  /** What `result` was billed, when a pricing catalog is configured and knows the model. */
+  private costOf(result: InvocationResult, region: string): number | undefined {
+    const { pricing } = this.options;
+    if (!pricing) return undefined;
+    try {
+      return pricing.cost({ modelId: result.modelId, region, usage: result.usage, billing: result.billing ?? 'on-demand' });
+    } catch {
+      return undefined; // an unpriced model is still cached; it only has no cost to report
+    }
+  }
+
+  private async write(key: string, ttlSeconds: number, region: string, result: InvocationResult): Promise<void> {
     if (result.stopReason !== undefined && UNCACHEABLE_STOP.has(result.stopReason.toLowerCase())) {
       this.counters.notStored += 1;
       return;
     }
+    const costUsd = this.costOf(result, region);
     const envelope: ResponseEnvelope = {
       v: ENVELOPE_VERSION,
       body: result.body,
       usage: result.usage,
+      ...(costUsd === undefined ? {} : { costUsd }),
       modelId: result.modelId,
       ...(result.stopReason === undefined ? {} : { stopReason: result.stopReason }),
       createdAt: this.now(),
@@ -196,16 +220,60 @@ function abortError(): NovaCostError {
   return new NovaCostError('aborted', 'the caller aborted the request');
 }
 
-function abortable<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
-  if (!signal) return promise;
-  if (signal.aborted) return Promise.reject(abortError());
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(abortError());
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
-  });
+/**
+ * One upstream fetch shared by every concurrent caller of the same key. Each caller may abort its own wait; the
+ * fetch itself (and the upstream call) is aborted only when every caller has given up.
+ */
+class Flight {
+  promise!: Promise<InvocationResult>;
+  /** Called once when the last waiting caller aborts. */
+  onAbandoned: (() => void) | undefined;
+  private waiters = 0;
+  private controller: AbortController | undefined;
+
+  start(promise: Promise<InvocationResult>): void {
+    this.promise = promise;
+    promise.catch(() => undefined); // every caller gets the rejection through join(); none is left unhandled
+  }
+
+  /** The fetch's own signal, made on first use: a cache hit never needs one. */
+  signal(): AbortSignal {
+    return (this.controller ??= new AbortController()).signal;
+  }
+
+  join(signal: AbortSignal | undefined): Promise<InvocationResult> {
+    if (!signal) {
+      this.waiters += 1;
+      return this.promise;
+    }
+    if (signal.aborted) return Promise.reject(abortError());
+    this.waiters += 1;
+    return new Promise<InvocationResult>((resolve, reject) => {
+      const onAbort = () => {
+        reject(abortError());
+        this.waiters -= 1;
+        if (this.waiters === 0) {
+          this.onAbandoned?.();
+          (this.controller ??= new AbortController()).abort(abortError());
+        }
+      };
+      signal.addEventListener('abort', onAbort, { once: true });
+      this.promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+    });
+  }
 }
 
-function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return abortable(new Promise((resolve) => setTimeout(resolve, ms)), signal);
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  if (signal.aborted) return Promise.reject(abortError());
+  return new Promise((resolve, reject) => {
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(abortError());
+    };
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
 }

@@ -14,8 +14,10 @@ export interface CachingStats {
   notStored: number;
   bytesRead: number;
   bytesWritten: number;
+  /** What the answers served without an upstream call had cost when they were fetched (needs `pricing`). */
+  savedUsd: number;
 }
 
 export function emptyStats(): CachingStats {
-  return { hits: 0, misses: 0, coalesced: 0, bypass: 0, errors: 0, notStored: 0, bytesRead: 0, bytesWritten: 0 };
+  return { hits: 0, misses: 0, coalesced: 0, bypass: 0, errors: 0, notStored: 0, bytesRead: 0, bytesWritten: 0, savedUsd: 0 };
 }

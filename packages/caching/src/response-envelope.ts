@@ -2,13 +2,15 @@ import type { JsonObject, TokenUsage } from '@nova-cost/domain';
 import { isJsonObject } from '@nova-cost/domain';
 
 /** Bumped when the envelope shape changes: older entries then read as misses and get replaced. */
-export const ENVELOPE_VERSION = 1;
+export const ENVELOPE_VERSION = 2;
 
 /** What a cache entry holds. */
 export interface ResponseEnvelope {
   readonly v: typeof ENVELOPE_VERSION;
   readonly body: JsonObject;
   readonly usage: TokenUsage;
+  /** What the upstream call was billed, in USD, when the invoker was given a pricing catalog. */
+  readonly costUsd?: number;
   readonly modelId: string;
   readonly stopReason?: string;
   /** When the upstream answer was stored (ms since epoch). */
@@ -30,9 +32,10 @@ export function decodeEnvelope(raw: string): ResponseEnvelope | undefined {
     return undefined;
   }
   if (!isJsonObject(value) || value['v'] !== ENVELOPE_VERSION) return undefined;
-  const { body, usage, modelId, stopReason, createdAt } = value;
+  const { body, usage, costUsd, modelId, stopReason, createdAt } = value;
   if (!isJsonObject(body) || !isJsonObject(usage) || typeof modelId !== 'string' || typeof createdAt !== 'number') return undefined;
   if (stopReason !== undefined && typeof stopReason !== 'string') return undefined;
+  if (costUsd !== undefined && !(typeof costUsd === 'number' && costUsd >= 0)) return undefined;
   if (!USAGE_FIELDS.every((f) => typeof usage[f] === 'number')) return undefined;
   return value as unknown as ResponseEnvelope;
 }

@@ -16,7 +16,10 @@ export const cachingModule = new ContainerModule(({ bind }) => {
     .inSingletonScope();
   bind(TOKENS.cachingInvoker)
     .toDynamicValue((ctx) => {
-      const cache = new CachingInvoker(ctx.get(TOKENS.batchingInvoker), ctx.get(TOKENS.responseStore), { region: ctx.get(TOKENS.bedrockEndpoint).region });
+      const cache = new CachingInvoker(ctx.get(TOKENS.batchingInvoker), ctx.get(TOKENS.responseStore), {
+        region: ctx.get(TOKENS.bedrockEndpoint).region,
+        pricing: ctx.get(TOKENS.pricing),
+      });
       return Object.assign(cache, { cacheStats: () => cache.stats() });
     })
     .inSingletonScope();

@@ -1,4 +1,5 @@
-import type { InvocationRequest, InvocationResult, ModelInvoker } from '@nova-cost/domain';
+import { setTimeout } from 'node:timers/promises';
+import type { InvocationRequest, InvocationResult, InvokeOptions, ModelInvoker } from '@nova-cost/domain';
 import { isJsonObject, NovaCostError } from '@nova-cost/domain';
 
 /**
@@ -7,12 +8,19 @@ import { isJsonObject, NovaCostError } from '@nova-cost/domain';
  */
 export class CountingInvoker implements ModelInvoker {
   calls = 0;
+  /** Calls whose signal aborted them before they answered. */
+  aborted = 0;
   constructor(private readonly delayMs = 30) {}
 
-  async invoke(request: InvocationRequest): Promise<InvocationResult> {
+  async invoke(request: InvocationRequest, options: InvokeOptions = {}): Promise<InvocationResult> {
     this.calls += 1;
     const call = this.calls;
-    await new Promise((r) => setTimeout(r, this.delayMs));
+    try {
+      await setTimeout(this.delayMs, undefined, { signal: options.signal });
+    } catch {
+      this.aborted += 1;
+      throw new NovaCostError('aborted', 'the call was aborted');
+    }
     const script = isJsonObject(request.body['script']) ? request.body['script'] : {};
     if (script['fail'] === true) throw new NovaCostError('throttled', 'scripted throttle');
     const pad = typeof script['padBytes'] === 'number' ? 'x'.repeat(script['padBytes']) : '';

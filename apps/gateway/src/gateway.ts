@@ -28,7 +28,7 @@ export interface Gateway {
 export interface StartGatewayOptions {
   /** @default a pino logger at config.logLevel on stdout */
   readonly logger?: GatewayLogger;
-  /** Interval of the EMF gauge lines (cache hit ratio, queue depth); 0 turns them off. @default 60000 */
+  /** Interval of the EMF lines (cost and saving summed per model, cache hit ratio, queue depth); 0 writes them only at shutdown. @default 60000 */
   readonly emfIntervalMs?: number;
 }
 
@@ -68,7 +68,7 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
   }
   const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
   const emfMs = options.emfIntervalMs ?? 60_000;
-  const emfTimer = emfMs > 0 ? setInterval(() => metrics.emitGauges(), emfMs).unref() : undefined;
+  const emfTimer = emfMs > 0 ? setInterval(() => metrics.flush(), emfMs).unref() : undefined;
 
   if (config.demo) {
     logger.info(
@@ -92,7 +92,7 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
       await server.closeAll();
       for (const l of lifecycles.filter((x) => x.order >= 20)) await l.close(config.drainDeadlineMs).catch((err: Error) => logger.error({ err: { message: err.message } }, `${l.name} failed to close`));
       await localBedrock?.close();
-      metrics.emitGauges();
+      metrics.flush();
       logger.info('shut down');
     })());
 

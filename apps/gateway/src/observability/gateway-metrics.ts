@@ -13,6 +13,10 @@ const SERVICE = 'nova-cost-gateway';
 /**
  * Prometheus metrics (own registry, so several gateways can run in one process) and CloudWatch EMF log lines
  * (namespace NovaCost, dimension Service) for cost, saving, cache hit ratio and queue depth.
+ *
+ * Cost and saving are summed in memory and written by `flush()` (periodically and at shutdown): one EMF line per
+ * model and interval instead of one per request, so a busy gateway neither spends its time logging nor pays
+ * CloudWatch Logs ingestion for every call. Sums per interval keep the dashboard's Sum statistic exact.
  */
 export class GatewayMetrics {
   readonly registry = new Registry();
@@ -20,6 +24,8 @@ export class GatewayMetrics {
   private readonly cost: Counter<'model'>;
   private readonly saved: Counter<'strategy'>;
   private readonly cacheAnswers = { hit: 0, lookups: 0 };
+  /** Cost and saving per model since the last flush. */
+  private pending = new Map<string, { costUsd: number; savedUsd: number }>();
 
   constructor(
     private readonly logger: GatewayLogger,
@@ -58,7 +64,7 @@ export class GatewayMetrics {
     this.requests.inc({ route, status: String(status), cache });
   }
 
-  /** One model answer: Prometheus counters and an EMF line. */
+  /** One model answer: Prometheus counters, and the sums of the next EMF flush. */
   answered(modelId: string, cache: CacheOutcome, costUsd: number, savings: readonly { strategy: string; usd: number }[]): void {
     this.cost.inc({ model: modelId }, costUsd);
     let savedUsd = 0;
@@ -70,11 +76,20 @@ export class GatewayMetrics {
       this.cacheAnswers.lookups += 1;
       if (cache === 'hit' || cache === 'coalesced') this.cacheAnswers.hit += 1;
     }
-    this.emf({ CostUsd: costUsd, SavedUsd: savedUsd }, { Model: modelId });
+    const sums = this.pending.get(modelId);
+    if (sums) {
+      sums.costUsd += costUsd;
+      sums.savedUsd += savedUsd;
+    } else {
+      this.pending.set(modelId, { costUsd, savedUsd });
+    }
   }
 
-  /** Periodic gauges as an EMF line. */
-  emitGauges(): void {
+  /** Writes the EMF lines: cost and saving per model summed since the last flush, then the gauges. */
+  flush(): void {
+    const pending = this.pending;
+    this.pending = new Map();
+    for (const [model, sums] of pending) this.emf({ CostUsd: sums.costUsd, SavedUsd: sums.savedUsd }, { Model: model });
     const ratio = this.cacheAnswers.lookups === 0 ? 0 : this.cacheAnswers.hit / this.cacheAnswers.lookups;
     this.emf({ CacheHitRatio: ratio, BatchQueueDepth: this.sources.queueDepth() }, {});
   }

@@ -4,6 +4,7 @@ import type { InvocationRequest, InvocationResult, InvokeOptions, ModelInvoker }
 import { abortableSleep } from './abortable-sleep';
 import { BatchCollector } from './batch-collector';
 import type { BatchJob, DispatchUnit, Outcome } from './batch-job';
+import { abortUnit, unitAborted, unitSignal } from './batch-job';
 import { resolveOptions } from './batching-invoker.options';
 import type { BatchingInvokerOptions, ResolvedOptions } from './batching-invoker.options';
 import type { BatchingStats, DrainSummary } from './batching-stats';
@@ -162,34 +163,28 @@ export class BatchingInvoker implements ModelInvoker {
       group.inputs += job.merge.texts.length;
     }
     for (const unitJobs of units) {
-      const unit: DispatchUnit = { jobs: unitJobs, priority: Math.max(...unitJobs.map((j) => j.priority)), controller: new AbortController(), done: false };
+      const unit: DispatchUnit = { jobs: unitJobs, priority: Math.max(...unitJobs.map((j) => j.priority)), done: false };
       for (const job of unitJobs) job.unit = unit;
-      void this.run(unit);
-    }
-  }
-
-  private async run(unit: DispatchUnit): Promise<void> {
-    try {
-      await this.attempt(unit);
-    } catch (error) {
-      this.finish(unit, unit.jobs, { error: asNovaCostError(error) });
+      this.attempt(unit).catch((error: unknown) => this.finish(unit, unit.jobs, { error: asNovaCostError(error) }));
     }
   }
 
   private async attempt(unit: DispatchUnit): Promise<void> {
-    const signal = unit.controller.signal;
-    const budget = new RetryBudget(this.options.retry, this.options.random);
+    let budget: RetryBudget | undefined; // made at the first throttle: most units never need one
     for (;;) {
       const first = this.pending(unit)[0];
       if (!first) return;
       const quota = this.quotas.quotaFor(first.request.modelId);
-      const reserved = quota ? await quota.acquire(this.quotas.estimateTokens(this.pending(unit).map((j) => j.request)), signal) : 0;
+      const reserved = quota ? await quota.acquire(this.quotas.estimateTokens(this.pending(unit).map((j) => j.request)), unitSignal(unit)) : 0;
       let served: { jobs: BatchJob[]; result: InvocationResult };
       try {
-        served = await this.slots.add(() => this.call(unit), { priority: unit.priority, signal });
+        // No signal for p-queue: a unit aborted while it waits for a slot returns at once when its turn comes
+        // (call() checks), and queued units need neither an AbortController nor a listener each.
+        served = await this.slots.add(() => this.call(unit), { priority: unit.priority });
       } catch (error) {
-        if (signal.aborted) return; // everyone it served has been answered already
+        if (unitAborted(unit)) return; // everyone it served has been answered already
         if (!NovaCostError.is(error, 'throttled')) throw error;
+        budget ??= new RetryBudget(this.options.retry, this.options.random);
         const delay = budget.nextDelayMs();
         if (delay === undefined) {
           throw new NovaCostError('throttled', `still throttled after ${budget.attemptsMade} attempts (see retry.maxAttempts and retry.maxTotalDelayMs)`, {
@@ -198,7 +193,7 @@ export class BatchingInvoker implements ModelInvoker {
           });
         }
         this.counts.throttledRetries += 1;
-        await abortableSleep(delay, signal);
+        await abortableSleep(delay, unitSignal(unit));
         continue;
       }
       quota?.settle(reserved, usedTokens(served.result.usage));
@@ -209,8 +204,8 @@ export class BatchingInvoker implements ModelInvoker {
 
   /** One upstream call for the jobs of the unit still waiting; built at call time so aborted ones are left out. */
   private async call(unit: DispatchUnit): Promise<{ jobs: BatchJob[]; result: InvocationResult }> {
-    const signal = unit.controller.signal;
-    if (signal.aborted) throw signal.reason;
+    if (unitAborted(unit)) throw unitSignal(unit).reason;
+    const signal = unitSignal(unit);
     const jobs = this.pending(unit);
     for (const job of jobs) {
       if (job.state !== 'queued') continue;
@@ -267,7 +262,7 @@ export class BatchingInvoker implements ModelInvoker {
     const unit = job.unit;
     if (unit && !unit.done && unit.jobs.every((j) => j.state === 'settled')) {
       unit.done = true;
-      unit.controller.abort('error' in outcome ? outcome.error : undefined);
+      abortUnit(unit, 'error' in outcome ? outcome.error : undefined);
     }
     if (this.live.size === 0) for (const wake of this.idleWaiters.splice(0)) wake();
   }

@@ -4,3 +4,4 @@ export type { LocalBedrockFault, LocalBedrockFaults, LocalBedrockLatency, LocalB
 export type { LocalBedrockStats } from './local-bedrock-stats';
 export { DualProtocolListener } from './dual-protocol-listener';
 export type { RequestHandler } from './dual-protocol-listener';
+export { seededDice } from './seeded-dice';

@@ -8,11 +8,15 @@ export interface CachingInvokerOptions {
   readonly storeTimeoutMs?: number;
   /** Answers whose envelope is larger than this many bytes are not stored. @default 1048576 (1 MiB) */
   readonly maxEntryBytes?: number;
-  /** How long the cross-process fetch lock lives. @default 5000 */
+  /** How long the cross-process fetch lock lives without a refresh; its holder refreshes it every half of this while its call runs. @default 5000 */
   readonly lockTtlMs?: number;
-  /** How long a caller that lost the lock waits for the winner's entry before calling upstream itself. @default 2000 */
+  /**
+   * Longest a caller that lost the lock waits for the holder's entry before calling upstream itself. It stops
+   * waiting sooner when the lock goes without an entry (the holder failed or died): it then takes the lock over.
+   * @default 30000
+   */
   readonly lockWaitMs?: number;
-  /** Interval between store reads while waiting for the winner's entry. @default 25 */
+  /** Interval between store reads while waiting for the holder's entry; it doubles after 8 reads, up to 4×. @default 25 */
   readonly lockPollMs?: number;
   /** Circuit breaker around the store. @default { failureThreshold: 5, openMs: 1000 } */
   readonly breaker?: CircuitBreakerOptions;

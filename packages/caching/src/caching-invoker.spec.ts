@@ -12,6 +12,7 @@ const brokenStore: ResponseStore = {
   get: () => Promise.reject(new Error('ECONNREFUSED')),
   set: () => Promise.reject(new Error('ECONNREFUSED')),
   tryLock: () => Promise.reject(new Error('ECONNREFUSED')),
+  refreshLock: () => Promise.reject(new Error('ECONNREFUSED')),
   unlock: () => Promise.reject(new Error('ECONNREFUSED')),
   close: async () => undefined,
 };

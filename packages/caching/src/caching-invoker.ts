@@ -86,20 +86,27 @@ export class CachingInvoker implements ModelInvoker {
     this.counters.misses += 1;
     const token = randomUUID();
     const lockKey = `${key}:lock`;
-    const locked = await this.guard(() => this.store.tryLock(lockKey, token, this.options.lockTtlMs ?? 5000));
+    const lockTtlMs = this.options.lockTtlMs ?? 5000;
+    let locked = await this.guard(() => this.store.tryLock(lockKey, token, lockTtlMs));
     if (locked === false) {
-      // Another process is fetching this answer: wait for its entry, for a bounded time.
-      const deadline = started + (this.options.lockWaitMs ?? 2000);
-      while (this.now() < deadline && this.breaker.state === 'closed') {
-        await sleep(this.options.lockPollMs ?? 25, flight.signal());
+      // Another process is fetching this answer: wait for its entry, for a bounded time. The holder refreshes its
+      // lock while its call runs; once the lock is gone (released without an entry, or its holder died) we take
+      // it over, so a failed or unstorable answer costs one more call at a time, never a stampede or a full wait.
+      const deadline = started + (this.options.lockWaitMs ?? 30_000);
+      const poll = this.options.lockPollMs ?? 25;
+      for (let n = 0; this.now() < deadline && this.breaker.state === 'closed'; n++) {
+        await sleep(Math.min(poll * 2 ** Math.floor(n / 8), poll * 4), flight.signal());
         const entry = await this.read(key);
         if (entry) {
           this.counters.coalesced += 1;
           this.counters.savedUsd += entry.costUsd ?? 0;
           return this.fromEnvelope(entry, 'coalesced', started);
         }
+        locked = await this.guard(() => this.store.tryLock(lockKey, token, lockTtlMs));
+        if (locked !== false) break;
       }
-    } else if (locked === true) {
+    }
+    if (locked === true) {
       // Double-check: the previous holder may have stored the entry between our read and our lock.
       const entry = await this.read(key);
       if (entry) {
@@ -107,11 +114,15 @@ export class CachingInvoker implements ModelInvoker {
         return this.hit(entry, started);
       }
     }
+    // Keep the lock alive while the call runs, however long the model takes.
+    const refresh = locked === true ? setInterval(() => void this.guard(() => this.store.refreshLock(lockKey, token, lockTtlMs)), lockTtlMs / 2) : undefined;
+    refresh?.unref();
     try {
       const result = await this.next.invoke(request, { signal: flight.signal() });
       await this.write(key, ttlSeconds, region, result);
       return result;
     } finally {
+      clearInterval(refresh);
       if (locked === true) void this.guard(() => this.store.unlock(lockKey, token));
     }
   }

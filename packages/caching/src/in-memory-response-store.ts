@@ -35,6 +35,13 @@ export class InMemoryResponseStore implements ResponseStore {
     return true;
   }
 
+  async refreshLock(key: string, token: string, ttlMs: number): Promise<boolean> {
+    const held = this.locks.get(key);
+    if (!held || held.token !== token || held.until <= Date.now()) return false;
+    held.until = Date.now() + ttlMs;
+    return true;
+  }
+
   async unlock(key: string, token: string): Promise<void> {
     if (this.locks.get(key)?.token === token) this.locks.delete(key);
   }

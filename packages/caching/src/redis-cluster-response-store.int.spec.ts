@@ -3,7 +3,7 @@ import { startTestRedisCluster } from '@nova-cost/testing';
 import { Cluster } from 'ioredis';
 import { afterAll, beforeAll, describe } from 'vitest';
 import { failOpenRedisOptions, RedisResponseStore } from './redis-response-store';
-import { cachingInvokerContract } from './testing/caching-invoker.contract';
+import { cachingInvokerContract, connected } from './testing/caching-invoker.contract';
 
 async function readyCluster(cluster: TestRedisCluster): Promise<Cluster> {
   const { lazyConnect, enableOfflineQueue, ...redisOptions } = failOpenRedisOptions({ commandTimeoutMs: 200 });
@@ -30,7 +30,8 @@ describe('CachingInvoker over RedisResponseStore (three-master cluster)', () => 
   });
 
   cachingInvokerContract(() => ({
-    newStore: async () => new RedisResponseStore(await readyCluster(cluster), true),
+    // The production constructor, on its own fail-open cluster client, once the cluster answers.
+    newStore: () => connected(RedisResponseStore.fromCluster(cluster.nodes, { commandTimeoutMs: 200 })),
     rawGet: (key) => raw.get(key),
     rawSet: async (key, value) => void (await raw.set(key, value)),
     stop: () => forEachMaster(cluster, 'stop'),

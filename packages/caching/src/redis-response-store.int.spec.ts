@@ -4,7 +4,7 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CachingInvoker } from './caching-invoker';
 import { failOpenRedisOptions, RedisResponseStore } from './redis-response-store';
-import { cachingInvokerContract } from './testing/caching-invoker.contract';
+import { cachingInvokerContract, connected } from './testing/caching-invoker.contract';
 import { cacheableRequest, CountingInvoker } from './testing/counting-invoker';
 
 async function readyClient(url: string): Promise<Redis> {
@@ -27,7 +27,8 @@ describe('CachingInvoker over RedisResponseStore (single node)', () => {
   });
 
   cachingInvokerContract(() => ({
-    newStore: async () => new RedisResponseStore(await readyClient(redis.url), true),
+    // The production constructor, on its own fail-open connection, once it answers.
+    newStore: () => connected(RedisResponseStore.fromUrl(redis.url, { commandTimeoutMs: 200 })),
     rawGet: (key) => raw.get(key),
     rawSet: async (key, value) => void (await raw.set(key, value)),
     stop: () => redis.stop(),

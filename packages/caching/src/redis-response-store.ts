@@ -5,6 +5,8 @@ import type { ResponseStore } from './response-store.port';
 
 // Delete the lock only if our token still holds it, so a slow holder never frees someone else's lock.
 const UNLOCK_SCRIPT = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end";
+// Extend the lock only if our token still holds it.
+const REFRESH_SCRIPT = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end";
 
 export interface RedisConnectOptions {
   /** ioredis commandTimeout: a command without an answer after this rejects. @default 50 */
@@ -74,6 +76,10 @@ export class RedisResponseStore implements ResponseStore {
 
   async tryLock(key: string, token: string, ttlMs: number): Promise<boolean> {
     return (await this.client.set(key, token, 'PX', Math.max(1, Math.ceil(ttlMs)), 'NX')) === 'OK';
+  }
+
+  async refreshLock(key: string, token: string, ttlMs: number): Promise<boolean> {
+    return (await this.client.eval(REFRESH_SCRIPT, 1, key, token, Math.max(1, Math.ceil(ttlMs)))) === 1;
   }
 
   async unlock(key: string, token: string): Promise<void> {

@@ -7,6 +7,8 @@ export interface ResponseStore {
   set(key: string, value: string, ttlSeconds: number): Promise<void>;
   /** Take the fetch lock for `key` for `ttlMs` unless someone holds it (SET NX PX). True when taken. */
   tryLock(key: string, token: string, ttlMs: number): Promise<boolean>;
+  /** Extend the lock to `ttlMs` from now if `token` still holds it. True when it did. */
+  refreshLock(key: string, token: string, ttlMs: number): Promise<boolean>;
   /** Release the lock only if `token` still holds it. */
   unlock(key: string, token: string): Promise<void>;
   /** Release what this store opened itself; clients passed in are left open. */

@@ -43,7 +43,10 @@ export interface BatchingInvokerOptions {
   readonly lanes?: { readonly interactive?: LaneBatching; readonly deferrable?: LaneBatching };
   /** Upstream calls running at once, all lanes and models together. @default 16 */
   readonly concurrency?: number;
-  /** Requests accepted but not yet started (held, waiting for quota or a slot); past it: 'queue-full'. @default 10000 */
+  /**
+   * Requests accepted and waiting: not yet started (held, waiting for quota or a slot) or backing off before a retry
+   * after a throttle. Past it: 'queue-full'. @default 10000
+   */
   readonly maxQueueSize?: number;
   /**
    * Quotas per base model id (profile ids and ARNs are reduced to it); `default` applies to models not listed.

@@ -142,6 +142,34 @@ describe('BatchingInvoker quotas', () => {
       expect(upstream.calls).toHaveLength(3);
     });
 
+    it('counts requests backing off against maxQueueSize, so sustained throttling cannot grow memory without bound', async () => {
+      const upstream = new ScriptedModelInvoker(() => ({ error: throttled() }));
+      const batcher = new BatchingInvoker(upstream, { maxQueueSize: 2, random: () => 1, retry: { baseDelayMs: 10_000, maxAttempts: 2 } });
+      const backingOff = [batcher.invoke(req(1)), batcher.invoke(req(2))].map((p) => p.catch((e: unknown) => e));
+      await vi.advanceTimersByTimeAsync(10);
+      expect(batcher.stats()).toMatchObject({ queued: 0, backingOff: 2 });
+      await expect(batcher.invoke(req(3))).rejects.toSatisfy((e) => NovaCostError.is(e, 'queue-full'));
+      await vi.advanceTimersByTimeAsync(10_000);
+      for (const outcome of await Promise.all(backingOff)) expect(NovaCostError.is(outcome, 'throttled')).toBe(true);
+      expect(batcher.stats()).toMatchObject({ backingOff: 0 });
+      const later = batcher.invoke(req(4)).catch((e: unknown) => e); // accepted again: throttled, not queue-full
+      await vi.advanceTimersByTimeAsync(20_000);
+      expect(NovaCostError.is(await later, 'throttled')).toBe(true);
+    });
+
+    it('gives back the tokens a throttled attempt reserved', async () => {
+      // 200 tokens in the bucket; each attempt reserves ~104. Without the refund, the retry and the next request
+      // would wait a minute for the refill.
+      const upstream = new ScriptedModelInvoker((_r, i) => (i === 0 ? { error: throttled() } : { usage: { inputTokens: 3, outputTokens: 5 } }));
+      const batcher = new BatchingInvoker(upstream, { random: () => 0, quotas: { default: { tokensPerMinute: 600, burstSeconds: 20 } } });
+      const first = batcher.invoke(req(1));
+      await vi.advanceTimersByTimeAsync(10);
+      const second = batcher.invoke(req(2));
+      await vi.advanceTimersByTimeAsync(100);
+      await expect(Promise.all([first, second])).resolves.toHaveLength(2);
+      expect(startTimes(upstream).every((t) => t < 100)).toBe(true);
+    });
+
     it('releases its concurrency slot while it backs off', async () => {
       const upstream = new ScriptedModelInvoker((r, i) => (i === 0 ? { error: throttled() } : { delayMs: 10 }));
       const batcher = new BatchingInvoker(upstream, { concurrency: 1, random: () => 1, retry: { baseDelayMs: 1_000 } });

@@ -249,6 +249,7 @@ describe(BatchingInvoker, () => {
       expect(results).toHaveLength(2);
       expect(batcher.stats()).toEqual({
         queued: 0,
+        backingOff: 0,
         inFlight: 0,
         upstreamInFlight: 0,
         heldBatches: 0,

@@ -31,7 +31,7 @@ export class BatchingInvoker implements ModelInvoker {
   private readonly quotas: QuotaRegistry;
   private readonly live = new Set<BatchJob>();
   private readonly idleWaiters: (() => void)[] = [];
-  private readonly counts = { queued: 0, inFlight: 0, upstreamInFlight: 0, dispatched: 0, completed: 0, failed: 0, throttledRetries: 0, rejectedQueueFull: 0, merged: 0 };
+  private readonly counts = { queued: 0, backingOff: 0, inFlight: 0, upstreamInFlight: 0, dispatched: 0, completed: 0, failed: 0, throttledRetries: 0, rejectedQueueFull: 0, merged: 0 };
   private draining: Promise<DrainSummary> | undefined;
 
   constructor(
@@ -61,7 +61,7 @@ export class BatchingInvoker implements ModelInvoker {
     if (this.draining) return Promise.reject(new NovaCostError('shutting-down', 'the batcher is draining and accepts no new requests'));
     const signal = options.signal;
     if (signal?.aborted) return Promise.reject(new NovaCostError('aborted', 'the request was aborted before it was queued', { cause: signal.reason }));
-    if (this.counts.queued >= this.options.maxQueueSize) {
+    if (this.counts.queued + this.counts.backingOff >= this.options.maxQueueSize) {
       this.counts.rejectedQueueFull += 1;
       return Promise.reject(
         new NovaCostError('queue-full', `the batching queue already holds ${this.options.maxQueueSize} waiting requests (maxQueueSize); retry later`, {
@@ -115,9 +115,10 @@ export class BatchingInvoker implements ModelInvoker {
 
   /** Gauges and counters for the gateway's metrics. */
   stats(): BatchingStats {
-    const { queued, inFlight, upstreamInFlight, dispatched, completed, failed, throttledRetries, rejectedQueueFull, merged } = this.counts;
+    const { queued, backingOff, inFlight, upstreamInFlight, dispatched, completed, failed, throttledRetries, rejectedQueueFull, merged } = this.counts;
     return {
       queued,
+      backingOff,
       inFlight,
       upstreamInFlight,
       heldBatches: this.collector.heldBatches,
@@ -182,6 +183,7 @@ export class BatchingInvoker implements ModelInvoker {
         // (call() checks), and queued units need neither an AbortController nor a listener each.
         served = await this.slots.add(() => this.call(unit), { priority: unit.priority });
       } catch (error) {
+        quota?.settle(reserved, 0); // the attempt used none of what it reserved
         if (unitAborted(unit)) return; // everyone it served has been answered already
         if (!NovaCostError.is(error, 'throttled')) throw error;
         budget ??= new RetryBudget(this.options.retry, this.options.random);
@@ -193,7 +195,14 @@ export class BatchingInvoker implements ModelInvoker {
           });
         }
         this.counts.throttledRetries += 1;
-        await abortableSleep(delay, unitSignal(unit));
+        // Requests in backoff wait like queued ones: they count against maxQueueSize until their next attempt.
+        const waiting = this.pending(unit).length;
+        this.counts.backingOff += waiting;
+        try {
+          await abortableSleep(delay, unitSignal(unit));
+        } finally {
+          this.counts.backingOff -= waiting;
+        }
         continue;
       }
       quota?.settle(reserved, usedTokens(served.result.usage));

@@ -1,7 +1,9 @@
 /** What `BatchingInvoker.stats()` reports. Gauges are current values; counters grow from construction. */
 export interface BatchingStats {
-  /** Gauge: accepted requests not yet sent upstream (held, waiting for quota or a slot). Bounded by maxQueueSize. */
+  /** Gauge: accepted requests not yet sent upstream (held, waiting for quota or a slot). */
   readonly queued: number;
+  /** Gauge: in-flight requests backing off before a retry after a throttle. `queued + backingOff` ≤ maxQueueSize. */
+  readonly backingOff: number;
   /** Gauge: requests whose upstream call has started and that are not settled (backoff between retries included). */
   readonly inFlight: number;
   /** Gauge: upstream calls running now (at most `concurrency`). */

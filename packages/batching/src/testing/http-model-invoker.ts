@@ -32,7 +32,12 @@ export class HttpModelInvoker implements ModelInvoker {
         details: { status: response.status },
       });
     }
-    const body = JSON.parse(text) as JsonObject;
+    let body: JsonObject;
+    try {
+      body = JSON.parse(text) as JsonObject;
+    } catch (error) {
+      throw new NovaCostError('upstream-unavailable', `endpoint answered ${response.status} with a body that is not JSON`, { cause: error });
+    }
     const usage = isJsonObject(body['usage']) ? body['usage'] : {};
     const header = (name: string) => Number(response.headers.get(name) ?? 0) || 0;
     return {

@@ -45,6 +45,13 @@ describe(requestFeatures, () => {
     });
   });
 
+  describe('having text outside ASCII', () => {
+    it('counts each such character as a token, so Japanese prompts are not underestimated', () => {
+      // 12 ASCII characters (3 tokens) and 10 kana/kanji (10 tokens).
+      expect(requestFeatures({ body: { inputText: 'hello world!' + 'こんにちは、世界です' } }).estimatedInputTokens).toBe(13);
+    });
+  });
+
   describe('having values of the wrong type', () => {
     it('ignores them instead of throwing', () => {
       const f = requestFeatures({ body: { inferenceConfig: { temperature: 'hot', maxTokens: null }, messages: 'not-a-list' } });

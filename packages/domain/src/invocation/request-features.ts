@@ -9,7 +9,10 @@ export interface RequestFeatures {
   readonly temperature: number | undefined;
   /** The output cap the caller set, if any. */
   readonly maxOutputTokens: number | undefined;
-  /** A rough count of prompt tokens (4 characters a token, plus a flat share per image or document). */
+  /**
+   * A rough count of prompt tokens, leaning high: 4 ASCII characters a token, every other character (CJK, accents,
+   * emoji) a token of its own, plus a flat share per image or document.
+   */
   readonly estimatedInputTokens: number;
   /** Capabilities the request needs from whichever model answers it. */
   readonly needs: ReadonlySet<Capability>;
@@ -38,7 +41,9 @@ function numberAt(body: JsonObject, ...paths: string[][]): number | undefined {
 /** Walks the body once, counting text and spotting attachments of every family's shape. */
 function scan(value: JsonValue | undefined, acc: { chars: number; attachments: number; needs: Set<Capability> }): void {
   if (typeof value === 'string') {
-    acc.chars += value.length;
+    let wide = 0;
+    for (let i = 0; i < value.length; i++) if (value.charCodeAt(i) > 0x7f) wide += 1;
+    acc.chars += value.length - wide + wide * CHARS_PER_TOKEN;
   } else if (Array.isArray(value)) {
     for (const v of value) scan(v, acc);
   } else if (isJsonObject(value)) {

@@ -40,7 +40,13 @@ export class BudgetGuard {
 
   async reserve(tenantId: string, budget: TenantBudget | undefined, worstCaseUsd: number, now: Date): Promise<BudgetCheck> {
     const periods = (['daily', 'monthly'] as const).filter((p) => limitOf(budget, p) !== undefined);
-    const windows = await Promise.all(periods.map((p) => this.window(tenantId, p, now)));
+    let windows: Window[];
+    try {
+      windows = await Promise.all(periods.map((p) => this.window(tenantId, p, now)));
+    } catch (error) {
+      if (NovaCostError.is(error)) throw error;
+      throw new NovaCostError('internal', `the spend ledger could not tell tenant ${tenantId}'s spend, so the budget cannot be checked`, { cause: error });
+    }
     // From here to the hold nothing awaits: the check and the reservation are atomic in this process.
     let state: BudgetCheck['state'] = 'ok';
     periods.forEach((period, i) => {

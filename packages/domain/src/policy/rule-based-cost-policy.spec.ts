@@ -178,6 +178,13 @@ describe(RuleBasedCostPolicy, () => {
       await expect(policy().plan(request({ modelId: 'meta.llama3-8b-instruct-v1:0' }))).rejects.toSatisfy((e) => NovaCostError.is(e, 'not-found'));
     });
 
+    it('answers a typed internal error when the ledger cannot tell the spend a budget is checked against', async () => {
+      const ledger = new InMemorySpendLedger();
+      ledger.totals = () => Promise.reject(new Error('connection reset'));
+      const plan = policy({ budgets: { default: { dailyUsd: 10 } } }, ledger).plan(request({}));
+      await expect(plan).rejects.toSatisfy((e) => NovaCostError.is(e, 'internal') && /budget cannot be checked/.test((e as Error).message));
+    });
+
     it('rejects images sent to a text model that cannot read them', async () => {
       const body = converse({}, { messages: [{ role: 'user', content: [{ image: { format: 'png', source: { bytes: 'AA' } } }] }] });
       await expect(policy().plan(request({ modelId: 'amazon.nova-micro-v1:0', body }))).rejects.toThrowError('model amazon.nova-micro-v1:0 does not accept images');
@@ -188,6 +195,11 @@ describe(RuleBasedCostPolicy, () => {
       ['a negative budget', { budgets: { default: { dailyUsd: -1 } } }, /budget limits must be numbers >= 0/],
       ['a soft threshold above 1', { budgets: { default: { dailyUsd: 1, softThreshold: 2 } } }, /softThreshold must be in \(0, 1\]/],
       ['a negative TTL', { cache: { defaultTtlSeconds: -5 } }, /defaultTtlSeconds must be >= 0/],
+      [
+        'a route to a model that costs more per token (the budget reservation would be too small)',
+        { routes: [{ name: 'up', from: ['amazon.nova-micro-v1:0'], to: 'amazon.nova-pro-v1:0' }] },
+        /route "up" sends amazon.nova-micro-v1:0 to amazon.nova-pro-v1:0, which costs more per token in us-east-1/,
+      ],
     ])('refuses rules with %s', (_name, rules, message) => {
       expect(() => policy(rules)).toThrowError(message);
     });

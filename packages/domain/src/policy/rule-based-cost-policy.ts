@@ -34,6 +34,7 @@ export class RuleBasedCostPolicy implements CostPolicy {
     this.budgets = new BudgetGuard(deps.ledger);
     this.clock = deps.clock ?? systemClock;
     validateRules(rules);
+    this.refusePricierRoutes(rules);
   }
 
   async plan(request: InvocationRequest): Promise<InvocationPlan> {
@@ -71,6 +72,31 @@ export class RuleBasedCostPolicy implements CostPolicy {
     } catch (err) {
       check.reservation.release();
       throw err;
+    }
+  }
+
+  /**
+   * The budget reservation is priced on the requested model, which holds only if a route never leads to a model
+   * that costs more per token. A route that does is a configuration mistake, refused at construction.
+   */
+  private refusePricierRoutes(rules: CostPolicyRules): void {
+    const region = rules.region ?? 'us-east-1';
+    for (const route of rules.routes ?? []) {
+      for (const from of route.from) {
+        let pricier: boolean;
+        try {
+          const a = this.deps.pricing.price({ modelId: from, region });
+          const b = this.deps.pricing.price({ modelId: route.to, region });
+          pricier = b.inputPer1M > a.inputPer1M || b.outputPer1M > a.outputPer1M;
+        } catch {
+          continue; // a model without a price fails at call time with its own clear error
+        }
+        if (pricier) {
+          throw new NovaCostError('configuration', `cost policy: route "${route.name}" sends ${from} to ${route.to}, which costs more per token in ${region}`, {
+            details: { route: route.name },
+          });
+        }
+      }
     }
   }
 

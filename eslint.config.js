@@ -8,7 +8,7 @@ const productionConstraints = [
   { sourceTag: 'type:adapter', onlyDependOnLibsWithTags: ['type:domain'] },
   { sourceTag: 'type:tool', onlyDependOnLibsWithTags: ['type:domain'] },
   { sourceTag: 'type:testing', onlyDependOnLibsWithTags: ['type:domain', 'type:tool'] },
-  { sourceTag: 'type:cdk', onlyDependOnLibsWithTags: ['type:domain'] },
+  { sourceTag: 'type:cdk', onlyDependOnLibsWithTags: ['type:domain'], allowedExternalImports: ['aws-cdk-lib', 'aws-cdk-lib/*', 'constructs'] },
   { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['*'] },
   { sourceTag: 'type:bench', onlyDependOnLibsWithTags: ['*'] },
   { sourceTag: 'type:check', onlyDependOnLibsWithTags: ['*'] },
@@ -20,7 +20,11 @@ const specConstraints = productionConstraints.map((c) =>
     ? { ...c, allowedExternalImports: ['vitest', 'fast-check'] }
     : c.onlyDependOnLibsWithTags.includes('*')
       ? c
-      : { ...c, onlyDependOnLibsWithTags: [...c.onlyDependOnLibsWithTags, 'type:testing', 'type:tool'] },
+      : {
+          ...c,
+          onlyDependOnLibsWithTags: [...c.onlyDependOnLibsWithTags, 'type:testing', 'type:tool'],
+          ...(c.allowedExternalImports ? { allowedExternalImports: [...c.allowedExternalImports, 'vitest', 'fast-check'] } : {}),
+        },
 );
 
 const specFiles = ['**/*.spec.ts', '**/*.bench.ts', '**/vitest.config.ts'];

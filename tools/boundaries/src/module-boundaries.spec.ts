@@ -35,6 +35,10 @@ describe('module boundaries', () => {
     expect(errors.some((m) => m.includes('A project tagged with "type:adapter" can only depend on libs tagged with "type:domain"'))).toBe(true);
   });
 
+  it('fail lint when the cdk package imports a third-party package other than aws-cdk-lib and constructs', async () => {
+    expect(await boundaryErrors('packages/cdk/lint-fixtures/forbidden-import.ts')).toContain('A project tagged with "type:cdk" is not allowed to import "ioredis"');
+  });
+
   it('pass lint when an adapter imports the domain', async () => {
     expect(await boundaryErrors('packages/caching/lint-fixtures/imports-domain.ts')).toEqual([]);
   });

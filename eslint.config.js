@@ -23,7 +23,7 @@ const specConstraints = productionConstraints.map((c) =>
       : {
           ...c,
           onlyDependOnLibsWithTags: [...c.onlyDependOnLibsWithTags, 'type:testing', 'type:tool'],
-          ...(c.allowedExternalImports ? { allowedExternalImports: [...c.allowedExternalImports, 'vitest', 'fast-check'] } : {}),
+          ...(c.allowedExternalImports ? { allowedExternalImports: [...c.allowedExternalImports, 'vitest', 'vitest/*', 'fast-check'] } : {}),
         },
 );
 

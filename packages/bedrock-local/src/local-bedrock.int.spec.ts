@@ -15,6 +15,8 @@ import type { LocalBedrock } from './start-local-bedrock';
 import { startLocalBedrock } from './start-local-bedrock';
 
 const CALM = { latency: { fixedMs: 0, perOutputTokenMs: 0 }, faults: { throttleRate: 0, serverErrorRate: 0, dropRate: 0, slowRate: 0, failFirst: 0, quota: null } };
+// A 1×1 PNG.
+const PNG_BASE64 = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==';
 const HELLO = { messages: [{ role: 'user' as const, content: [{ text: 'hello there' }] }] };
 
 let bedrock: LocalBedrock;
@@ -155,6 +157,32 @@ describe(startLocalBedrock, () => {
       expect(((await bad.json()) as { message: string }).message).toMatch(/not valid JSON/);
       const wrong = await rejection(http1.send(new InvokeModelCommand({ modelId: 'cohere.embed-english-v3', body: JSON.stringify({ texts: 'one', input_type: 'search_query' }) })));
       expect(wrong).toBeInstanceOf(ValidationException);
+    });
+
+    it('reads an image block sent by the SDK as bytes (base64 on the wire once)', async () => {
+      const bytes = new Uint8Array(Buffer.from(PNG_BASE64, 'base64'));
+      const out = await http2.send(
+        new ConverseCommand({ modelId: 'amazon.nova-lite-v1:0', messages: [{ role: 'user', content: [{ text: 'what is this?' }, { image: { format: 'png', source: { bytes } } }] }] }),
+      );
+      expect(out.stopReason).toBe('end_turn');
+    });
+
+    it.each([
+      ['base64 of base64 (bytes encoded twice)', 'png', Buffer.from(PNG_BASE64).toString('base64'), 'The provided image bytes are not a valid png'],
+      ['a PNG declared jpeg', 'jpeg', PNG_BASE64, 'The provided image bytes are not a valid jpeg'],
+      ['bytes that are not base64', 'png', 'not base64!', 'messages.0.content.0.image.source.bytes must be base64'],
+      ['an unknown format', 'bmp', PNG_BASE64, 'messages.0.content.0.image.format must be one of png, jpeg, gif, webp'],
+    ])('refuses an image block of %s with ValidationException 400', async (_name, format, bytes, message) => {
+      const image = { format, source: { bytes } };
+      for (const operation of ['converse', 'invoke']) {
+        const res = await post(`/model/amazon.nova-lite-v1%3A0/${operation}`, JSON.stringify({ messages: [{ role: 'user', content: [{ image }] }] }));
+        expect(res.status).toBe(400);
+        expect(res.headers.get('x-amzn-errortype')).toBe('ValidationException');
+        expect(await res.json()).toEqual({ message });
+      }
+      const inToolResult = { toolResult: { toolUseId: 't1', content: [{ image }] } };
+      const res = await post('/model/amazon.nova-lite-v1%3A0/converse', JSON.stringify({ messages: [{ role: 'user', content: [inToolResult] }] }));
+      expect(res.status).toBe(400);
     });
 
     it('answers an unknown path with 404', async () => {

@@ -1,4 +1,5 @@
 import { countTokens, stableJson } from './deterministic-content';
+import { checkImageBlock } from './image-bytes';
 import type { PromptCache } from './prompt-cache';
 import { validation } from './wire-error';
 
@@ -41,8 +42,9 @@ export function isObject(value: unknown): value is Record<string, unknown> {
 export function bedrockBlocks(blocks: unknown, field: string): PromptSegment[] {
   if (!Array.isArray(blocks)) throw validation(`${field} must be an array of content blocks`);
   const segments: PromptSegment[] = [];
-  for (const block of blocks) {
+  for (const [i, block] of blocks.entries()) {
     if (!isObject(block)) throw validation(`${field} must hold objects`);
+    checkImages(block, `${field}.${i}`);
     if ('cachePoint' in block) {
       const last = segments.pop();
       if (last) segments.push({ ...last, cachePointAfter: true });
@@ -52,6 +54,17 @@ export function bedrockBlocks(blocks: unknown, field: string): PromptSegment[] {
     segments.push({ text, cachePointAfter: false });
   }
   return segments;
+}
+
+/** Image blocks, also inside a tool result's content, must carry an image of their declared format. */
+function checkImages(block: Record<string, unknown>, field: string): void {
+  if ('image' in block) checkImageBlock(block['image'], `${field}.image`);
+  const toolResult = block['toolResult'];
+  if (isObject(toolResult) && Array.isArray(toolResult['content'])) {
+    toolResult['content'].forEach((inner, i) => {
+      if (isObject(inner) && 'image' in inner) checkImageBlock(inner['image'], `${field}.toolResult.content.${i}.image`);
+    });
+  }
 }
 
 /** Converse / Nova `messages`: non-empty, roles user|assistant, content blocks. */

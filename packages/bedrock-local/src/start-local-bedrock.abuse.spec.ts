@@ -38,10 +38,18 @@ describe('startLocalBedrock misuse', () => {
     }
   });
 
-  it('rejects a port already in use', async () => {
+  it('rejects a port already in use with a configuration error naming the port', async () => {
     const first = await startLocalBedrock();
     try {
-      await expect(startLocalBedrock({ port: first.port })).rejects.toThrow(/EADDRINUSE/);
+      const error = await startLocalBedrock({ port: first.port }).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(NovaCostError.is(error, 'configuration')).toBe(true);
+      expect((error as NovaCostError).message).toBe(
+        `local Bedrock cannot listen on 127.0.0.1:${first.port} (option port/host): the port is already in use (EADDRINUSE); pick another port, or 0 for a free one`,
+      );
+      expect((error as NovaCostError).details).toEqual({ host: '127.0.0.1', port: first.port, code: 'EADDRINUSE' });
     } finally {
       await first.close();
     }

@@ -118,7 +118,9 @@ export async function startLocalBedrock(options: LocalBedrockOptions = {}): Prom
     });
   };
   const listener = new DualProtocolListener(onRequest);
-  const port = await listener.listen(resolved.port, resolved.host);
+  const port = await listener.listen(resolved.port, resolved.host).catch((error: unknown) => {
+    throw cannotListen(error, resolved.host, resolved.port);
+  });
   const hostForUrl = resolved.host.includes(':') ? `[${resolved.host}]` : resolved.host;
 
   return {
@@ -129,4 +131,16 @@ export async function startLocalBedrock(options: LocalBedrockOptions = {}): Prom
     configure: (change) => configure(change),
     close: () => listener.closeAll(0),
   };
+}
+
+function cannotListen(error: unknown, host: string, port: number): NovaCostError {
+  const code = (error as NodeJS.ErrnoException).code;
+  const why =
+    code === 'EADDRINUSE'
+      ? 'the port is already in use (EADDRINUSE); pick another port, or 0 for a free one'
+      : `${code ?? (error instanceof Error ? error.message : String(error))}`;
+  return new NovaCostError('configuration', `local Bedrock cannot listen on ${host}:${port} (option port/host): ${why}`, {
+    cause: error,
+    details: { host, port, ...(code ? { code } : {}) },
+  });
 }

@@ -56,6 +56,14 @@ describe(mapBedrockError, () => {
     expect(mapped.kind).toBe('aborted');
   });
 
+  it("maps the abort of an expired call deadline to 'timeout', naming callTimeoutMs", () => {
+    const abort = Object.assign(new Error('aborted'), { name: 'AbortError' });
+    const mapped = mapBedrockError(abort, { ...context, signal: new AbortController().signal, deadlineExceededMs: 250 });
+    expect(mapped.kind).toBe('timeout');
+    expect(mapped.message).toMatch(/did not finish within callTimeoutMs \(250 ms\)/);
+    expect(mapped.details['callTimeoutMs']).toBe(250);
+  });
+
   it('passes a NovaCostError through unchanged', () => {
     const original = new NovaCostError('internal', 'x');
     expect(mapBedrockError(original, context)).toBe(original);

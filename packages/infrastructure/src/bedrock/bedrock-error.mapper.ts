@@ -25,6 +25,8 @@ export interface BedrockCallContext {
   readonly operation: 'converse' | 'invoke';
   /** The caller's signal: when it is aborted, the failure is the caller's abort whatever the SDK threw. */
   readonly signal?: AbortSignal;
+  /** Set when the call's own deadline (`callTimeoutMs`) ran out before the caller aborted: the failure is 'timeout'. */
+  readonly deadlineExceededMs?: number;
 }
 
 interface SdkErrorShape {
@@ -57,6 +59,10 @@ function kindOf(error: SdkErrorShape): NovaCostErrorKind {
 export function mapBedrockError(error: unknown, context: BedrockCallContext): NovaCostError {
   if (NovaCostError.is(error)) return error;
   const details: Record<string, string | number | boolean> = { modelId: context.modelId, operation: context.operation };
+  if (context.deadlineExceededMs !== undefined) {
+    details['callTimeoutMs'] = context.deadlineExceededMs;
+    return new NovaCostError('timeout', `Bedrock ${context.operation} on ${context.modelId} did not finish within callTimeoutMs (${context.deadlineExceededMs} ms)`, { cause: error, details });
+  }
   if (context.signal?.aborted) {
     return new NovaCostError('aborted', `Bedrock ${context.operation} on ${context.modelId} was aborted by the caller`, { cause: error, details });
   }

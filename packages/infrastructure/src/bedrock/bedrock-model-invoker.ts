@@ -6,8 +6,11 @@ import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { mapBedrockError } from './bedrock-error.mapper';
 import type { BedrockModelInvokerOptions, ResolvedClientSettings } from './bedrock-model-invoker.options';
 import { resolveInvokerOptions } from './bedrock-model-invoker.options';
+import { CallDeadline } from './call-deadline';
+import { blobsToBase64, converseInputFromJson } from './converse-blobs';
 import type { HeaderBag } from './invoke-usage';
-import { invokeStopReason, invokeUsage } from './invoke-usage';
+import { invokeLatencyMs, invokeStopReason, invokeUsage } from './invoke-usage';
+import { ThrottleRefusingRetryStrategy } from './throttle-refusing.retry-strategy';
 
 function buildClient(settings: ResolvedClientSettings): BedrockRuntimeClient {
   return new BedrockRuntimeClient({
@@ -16,6 +19,7 @@ function buildClient(settings: ResolvedClientSettings): BedrockRuntimeClient {
     credentials: settings.credentials,
     retryMode: settings.retryMode,
     maxAttempts: settings.maxAttempts,
+    ...(settings.retryThrottles ? {} : { retryStrategy: new ThrottleRefusingRetryStrategy(settings.retryMode, settings.maxAttempts) }),
     // HTTP/1.1 with a per-attempt time limit that fails the attempt (by default the handler only warns).
     requestHandler: new NodeHttpHandler({
       requestTimeout: settings.requestTimeoutMs,
@@ -25,25 +29,38 @@ function buildClient(settings: ResolvedClientSettings): BedrockRuntimeClient {
   });
 }
 
+/** What an operation answered, before the invoker adds where it came from. */
+type UpstreamAnswer = Omit<InvocationResult, 'latencyMs' | 'source' | 'modelId'> & {
+  /** The model's latency as Bedrock reports it, when it does. */
+  readonly upstreamLatencyMs?: number;
+};
+
 /** Calls Amazon Bedrock (or anything speaking its runtime protocol) with Converse and InvokeModel. */
 export class BedrockModelInvoker implements ModelInvoker {
   private readonly client: BedrockRuntimeClient;
+  private readonly callTimeoutMs: number;
 
   constructor(options: BedrockModelInvokerOptions) {
     const resolved = resolveInvokerOptions(options);
-    this.client = 'client' in resolved ? resolved.client : buildClient(resolved);
+    this.client = 'client' in resolved ? resolved.client : buildClient(resolved.settings);
+    this.callTimeoutMs = resolved.callTimeoutMs;
   }
 
   async invoke(request: InvocationRequest, options: InvokeOptions = {}): Promise<InvocationResult> {
     const { signal } = options;
     const context = { modelId: request.modelId, operation: request.operation, signal };
     if (signal?.aborted) throw mapBedrockError(signal.reason, context);
+    const deadline = new CallDeadline(this.callTimeoutMs, signal);
     const started = performance.now();
     try {
-      const answer = request.operation === 'converse' ? await this.converse(request, signal) : await this.invokeModel(request, signal);
-      return { ...answer, latencyMs: Math.round(performance.now() - started), source: 'upstream', modelId: request.modelId, billing: 'on-demand' };
+      const answer = request.operation === 'converse' ? await this.converse(request, deadline.signal) : await this.invokeModel(request, deadline.signal);
+      const { upstreamLatencyMs, ...rest } = answer;
+      const latencyMs = upstreamLatencyMs ?? Math.round(performance.now() - started);
+      return { ...rest, latencyMs, source: 'upstream', modelId: request.modelId, billing: 'on-demand' };
     } catch (error) {
-      throw mapBedrockError(error, context);
+      throw mapBedrockError(error, deadline.expired ? { ...context, deadlineExceededMs: this.callTimeoutMs } : context);
+    } finally {
+      deadline.dispose();
     }
   }
 
@@ -52,14 +69,15 @@ export class BedrockModelInvoker implements ModelInvoker {
     this.client.destroy();
   }
 
-  private async converse(request: InvocationRequest, signal: AbortSignal | undefined): Promise<Omit<InvocationResult, 'latencyMs' | 'source' | 'modelId'>> {
-    // The body is the caller's Converse request; the SDK serializes the fields it knows.
-    const input = { ...request.body, modelId: request.modelId } as unknown as ConverseCommandInput;
+  private async converse(request: InvocationRequest, signal: AbortSignal): Promise<UpstreamAnswer> {
+    // The body is the caller's Converse request in its JSON form; the SDK serializes the fields it knows.
+    const input = { ...converseInputFromJson(request.body), modelId: request.modelId } as unknown as ConverseCommandInput;
     const output: ConverseCommandOutput = await this.client.send(new ConverseCommand(input), { abortSignal: signal });
     const { $metadata: _metadata, ...rest } = output;
     const usage = output.usage;
+    const reported = output.metrics?.latencyMs;
     return {
-      body: rest as unknown as JsonObject,
+      body: blobsToBase64(rest) as JsonObject,
       usage: {
         inputTokens: usage?.inputTokens ?? 0,
         outputTokens: usage?.outputTokens ?? 0,
@@ -67,17 +85,18 @@ export class BedrockModelInvoker implements ModelInvoker {
         cacheWriteInputTokens: usage?.cacheWriteInputTokens ?? 0,
       },
       stopReason: output.stopReason,
+      ...(typeof reported === 'number' && Number.isFinite(reported) && reported >= 0 ? { upstreamLatencyMs: reported } : {}),
     };
   }
 
-  private async invokeModel(request: InvocationRequest, signal: AbortSignal | undefined): Promise<Omit<InvocationResult, 'latencyMs' | 'source' | 'modelId'>> {
+  private async invokeModel(request: InvocationRequest, signal: AbortSignal): Promise<UpstreamAnswer> {
     const command = new InvokeModelCommand({
       modelId: request.modelId,
       body: JSON.stringify(request.body),
       contentType: 'application/json',
       accept: 'application/json',
     });
-    // The token counts travel in response headers the SDK does not copy to the output: keep the raw
+    // The token counts and latency travel in response headers the SDK does not copy to the output: keep the raw
     // response of the last attempt.
     let headers: HeaderBag = {};
     command.middlewareStack.add(
@@ -97,7 +116,8 @@ export class BedrockModelInvoker implements ModelInvoker {
       throw new NovaCostError('internal', `Bedrock invoke on ${request.modelId} answered a body that is not JSON`, { cause: error, details: { modelId: request.modelId } });
     }
     if (!isJsonObject(body)) throw new NovaCostError('internal', `Bedrock invoke on ${request.modelId} answered JSON that is not an object`, { details: { modelId: request.modelId } });
-    return { body, usage: invokeUsage(headers, body), stopReason: invokeStopReason(body) };
+    const upstreamLatencyMs = invokeLatencyMs(headers);
+    return { body, usage: invokeUsage(headers, body), stopReason: invokeStopReason(body), ...(upstreamLatencyMs !== undefined ? { upstreamLatencyMs } : {}) };
   }
 }
 

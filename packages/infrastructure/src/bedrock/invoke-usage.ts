@@ -28,3 +28,9 @@ export function invokeStopReason(body: JsonObject): string | undefined {
   const reason = body['stopReason'] ?? body['stop_reason'];
   return typeof reason === 'string' ? reason : undefined;
 }
+
+/** The model's latency in ms from `X-Amzn-Bedrock-Invocation-Latency`, when present and sane. */
+export function invokeLatencyMs(headers: HeaderBag): number | undefined {
+  const value = headers['x-amzn-bedrock-invocation-latency'];
+  return value === undefined || value.trim() === '' ? undefined : count(value);
+}

@@ -25,6 +25,9 @@ describe('BedrockModelInvoker misuse', () => {
     ['zero attempts', { region: 'us-east-1', maxAttempts: 0 }, /maxAttempts must be an integer >= 1, got 0/],
     ['a fractional timeout', { region: 'us-east-1', requestTimeoutMs: 1.5 }, /requestTimeoutMs must be an integer >= 1/],
     ['a client that is not one', { client: {} }, /client must be a BedrockRuntimeClient/],
+    ['a call timeout of zero', { region: 'us-east-1', callTimeoutMs: 0 }, /callTimeoutMs must be an integer >= 1, got 0/],
+    ['a call timeout no timer can wait', { region: 'us-east-1', callTimeoutMs: 2 ** 31 }, /callTimeoutMs must be at most 2147483647/],
+    ['retryThrottles that is not a boolean', { region: 'us-east-1', retryThrottles: 'no' }, /retryThrottles must be a boolean, got "no"/],
   ];
   it.each(cases)('rejects %s with a configuration error', (_name, options, message) => {
     expect(configurationError(options).message).toMatch(message);
@@ -34,6 +37,8 @@ describe('BedrockModelInvoker misuse', () => {
     const client = new BedrockRuntimeClient({ region: 'us-east-1' });
     try {
       expect(configurationError({ client, region: 'us-east-1', maxAttempts: 2 }).message).toMatch(/not both \(got client and region, maxAttempts\)/);
+      expect(configurationError({ client, retryThrottles: false }).message).toMatch(/not both \(got client and retryThrottles\)/);
+      expect(new BedrockModelInvoker({ client, callTimeoutMs: 1_000 })).toBeInstanceOf(BedrockModelInvoker);
     } finally {
       client.destroy();
     }

@@ -30,6 +30,12 @@ function request(modelId: string, operation: 'converse' | 'invoke', body: JsonOb
   return { tenantId: 't1', modelId, operation, body };
 }
 
+// A 1×1 PNG, as a JSON client sends it: base64.
+const PNG_BASE64 = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==';
+const converseImage = (bytes: string, format = 'png'): JsonObject => ({
+  messages: [{ role: 'user', content: [{ text: 'What is in this picture?' }, { image: { format, source: { bytes } } }] }],
+});
+
 const converseHello = (text = 'Say hello to the cost team', extra: JsonObject = {}): JsonObject => ({
   messages: [{ role: 'user', content: [{ text }] }],
   ...extra,
@@ -96,6 +102,42 @@ describe(BedrockModelInvoker, () => {
     });
   });
 
+  describe('.invoke with converse and images', () => {
+    it('sends base64 image bytes of the JSON body to Bedrock encoded once: a real PNG is accepted', async () => {
+      const body = converseImage(PNG_BASE64);
+      const before = JSON.stringify(body);
+      const result = await invoker().invoke(request('amazon.nova-lite-v1:0', 'converse', body));
+      expect(result.stopReason).toBe('end_turn');
+      expect(JSON.stringify(body), 'the caller body is not mutated').toBe(before);
+    });
+
+    it('decodes exactly one layer: bytes the client encoded twice reach Bedrock as base64 text and are refused', async () => {
+      const twice = Buffer.from(PNG_BASE64).toString('base64');
+      const error = await failure(invoker().invoke(request('amazon.nova-lite-v1:0', 'converse', converseImage(twice))));
+      expect(error.kind).toBe('validation');
+      expect(error.message).toMatch(/The provided image bytes are not a valid png/);
+    });
+
+    it('decodes images inside tool results too', async () => {
+      const body: JsonObject = {
+        messages: [
+          { role: 'user', content: [{ text: 'look it up' }] },
+          { role: 'assistant', content: [{ toolUse: { toolUseId: 't1', name: 'fetch', input: {} } }] },
+          { role: 'user', content: [{ toolResult: { toolUseId: 't1', content: [{ image: { format: 'png', source: { bytes: PNG_BASE64 } } }] } }] },
+        ],
+      };
+      const result = await invoker().invoke(request('amazon.nova-lite-v1:0', 'converse', body));
+      expect(result.stopReason).toBe('end_turn');
+    });
+
+    it("refuses bytes that are not base64 as 'validation' naming the field, without calling Bedrock", async () => {
+      const error = await failure(invoker().invoke(request('amazon.nova-lite-v1:0', 'converse', converseImage('not base64!'))));
+      expect(error.kind).toBe('validation');
+      expect(error.details['field']).toBe('messages[0].content[1].image.source.bytes');
+      expect(bedrock.stats().calls).toBe(0);
+    });
+  });
+
   describe('.invoke with invoke', () => {
     it('passes a Nova messages-v1 body through and reads usage from the response headers', async () => {
       const body: JsonObject = { schemaVersion: 'messages-v1', messages: [{ role: 'user', content: [{ text: 'Name three savings' }] }], inferenceConfig: { max_new_tokens: 500 } };
@@ -151,6 +193,39 @@ describe(BedrockModelInvoker, () => {
     });
   });
 
+  describe('reporting latency', () => {
+    const SLOW = { latency: { fixedMs: 40, perOutputTokenMs: 0.5 } };
+
+    it('takes Converse metrics.latencyMs as Bedrock reports it', async () => {
+      bedrock.configure(SLOW);
+      const result = await invoker().invoke(request('amazon.nova-lite-v1:0', 'converse', converseHello()));
+      expect(result.latencyMs).toBe((result.body['metrics'] as { latencyMs: number }).latencyMs);
+      expect(result.latencyMs).toBe(Math.round(40 + 0.5 * result.usage.outputTokens));
+    });
+
+    it('takes the X-Amzn-Bedrock-Invocation-Latency header of InvokeModel', async () => {
+      bedrock.configure(SLOW);
+      const result = await invoker().invoke(request('amazon.nova-lite-v1:0', 'invoke', { messages: [{ role: 'user', content: [{ text: 'x' }] }] }));
+      expect(result.latencyMs).toBe(Math.round(40 + 0.5 * result.usage.outputTokens));
+    });
+
+    it('reports the model latency of the answering attempt, not the time spent on a throttled attempt before it', async () => {
+      bedrock.configure({ ...SLOW, faults: { failFirst: 1, failFirstWith: 'throttle' } });
+      const started = performance.now();
+      const result = await invoker().invoke(request('amazon.nova-lite-v1:0', 'invoke', { messages: [{ role: 'user', content: [{ text: 'x' }] }] }));
+      const clock = performance.now() - started;
+      expect(bedrock.stats().calls).toBe(2);
+      expect(result.latencyMs).toBe(Math.round(40 + 0.5 * result.usage.outputTokens));
+      expect(clock).toBeGreaterThan(result.latencyMs);
+    });
+
+    it('reports slow answers as Bedrock measured them', async () => {
+      bedrock.configure({ ...SLOW, faults: { failFirst: 1, failFirstWith: 'slow', slowMs: 300 } });
+      const result = await invoker().invoke(request('amazon.nova-lite-v1:0', 'converse', converseHello()));
+      expect(result.latencyMs).toBe(Math.round(340 + 0.5 * result.usage.outputTokens));
+    });
+  });
+
   describe('having faults upstream', () => {
     it('retries throttled calls with the SDK strategy and then succeeds', async () => {
       bedrock.configure({ faults: { failFirst: 2, failFirstWith: 'throttle' } });
@@ -192,6 +267,28 @@ describe(BedrockModelInvoker, () => {
       expect(bedrock.stats().calls).toBe(2);
     });
 
+    describe('having retryThrottles false', () => {
+      it.each(['standard', 'adaptive'] as const)("fails a throttled call at once as 'throttled' (%s mode): one call upstream", async (retryMode) => {
+        bedrock.configure({ faults: { failFirst: 10, failFirstWith: 'throttle' } });
+        const error = await failure(invoker({ retryMode, retryThrottles: false, maxAttempts: 3 }).invoke(request('amazon.nova-lite-v1:0', 'converse', converseHello())));
+        expect(error.kind).toBe('throttled');
+        expect(error.details).toMatchObject({ awsErrorName: 'ThrottlingException', attempts: 1 });
+        expect(bedrock.stats().calls).toBe(1);
+      });
+
+      it('still retries 5xx answers and dropped connections', async () => {
+        bedrock.configure({ faults: { failFirst: 1, failFirstWith: 'server-error' } });
+        const afterServerError = await invoker({ retryThrottles: false, maxAttempts: 3 }).invoke(request('amazon.nova-lite-v1:0', 'converse', converseHello()));
+        expect(afterServerError.stopReason).toBe('end_turn');
+        expect(bedrock.stats().calls).toBe(2);
+        bedrock.reset();
+        bedrock.configure({ faults: { failFirst: 2, failFirstWith: 'drop' } });
+        const afterDrops = await invoker({ retryThrottles: false, retryMode: 'adaptive', maxAttempts: 3 }).invoke(request('amazon.nova-lite-v1:0', 'invoke', { messages: [{ role: 'user', content: [{ text: 'x' }] }] }));
+        expect(afterDrops.stopReason).toBe('end_turn');
+        expect(bedrock.stats().calls).toBe(3);
+      });
+    });
+
     it("fails 'timeout' when every attempt outlives requestTimeoutMs", async () => {
       bedrock.configure({ faults: { failFirst: 10, failFirstWith: 'slow', slowMs: 5_000 } });
       const error = await failure(invoker({ maxAttempts: 2, requestTimeoutMs: 100 }).invoke(request('amazon.nova-lite-v1:0', 'converse', converseHello())));
@@ -213,6 +310,48 @@ describe(BedrockModelInvoker, () => {
       expect(error.kind).toBe(kind);
       expect(error.retryable).toBe(false);
       expect(bedrock.stats().calls).toBe(1);
+    });
+  });
+
+  describe('having callTimeoutMs', () => {
+    it("fails 'timeout' (not 'aborted') once the whole call outlives it, naming the option", async () => {
+      bedrock.configure({ latency: { fixedMs: 10_000 } });
+      const started = performance.now();
+      const error = await failure(invoker({ callTimeoutMs: 200 }).invoke(request('amazon.nova-lite-v1:0', 'converse', converseHello())));
+      expect(error.kind).toBe('timeout');
+      expect(error.retryable).toBe(true);
+      expect(error.message).toMatch(/did not finish within callTimeoutMs \(200 ms\)/);
+      expect(error.details).toMatchObject({ callTimeoutMs: 200, modelId: 'amazon.nova-lite-v1:0' });
+      expect(performance.now() - started).toBeLessThan(2_000);
+    });
+
+    it('bounds all attempts and the backoff between them together, where requestTimeoutMs bounds one attempt', async () => {
+      bedrock.configure({ faults: { failFirst: 20, failFirstWith: 'slow', slowMs: 5_000 } });
+      const started = performance.now();
+      const error = await failure(invoker({ maxAttempts: 20, requestTimeoutMs: 150, callTimeoutMs: 400 }).invoke(request('amazon.nova-lite-v1:0', 'invoke', { messages: [{ role: 'user', content: [{ text: 'x' }] }] })));
+      expect(error.kind).toBe('timeout');
+      expect(error.details['callTimeoutMs']).toBe(400);
+      expect(performance.now() - started).toBeLessThan(2_000);
+      expect(bedrock.stats().calls).toBeLessThan(20);
+    });
+
+    it("leaves the caller's abort 'aborted' when it comes first", async () => {
+      bedrock.configure({ latency: { fixedMs: 10_000 } });
+      const controller = new AbortController();
+      const pending = invoker({ callTimeoutMs: 5_000 }).invoke(request('amazon.nova-lite-v1:0', 'converse', converseHello()), { signal: controller.signal });
+      setTimeout(() => controller.abort(), 50);
+      expect((await failure(pending)).kind).toBe('aborted');
+    });
+
+    it('applies to a ready client too', async () => {
+      bedrock.configure({ latency: { fixedMs: 10_000 } });
+      const client = new BedrockRuntimeClient({ region: 'us-east-1', endpoint: bedrock.url, credentials: { accessKeyId: 'a', secretAccessKey: 'b' } });
+      try {
+        const error = await failure(new BedrockModelInvoker({ client, callTimeoutMs: 150 }).invoke(request('amazon.nova-lite-v1:0', 'converse', converseHello())));
+        expect(error.kind).toBe('timeout');
+      } finally {
+        client.destroy();
+      }
     });
   });
 

@@ -1,0 +1,65 @@
+import { NovaCostError, isJsonObject } from '@nova-cost/domain';
+
+// Converse fields of Smithy type blob. On the JSON wire they are base64 strings; the SDK wants Uint8Array and
+// base64-encodes whatever it is given, so a string passed through unchanged would be encoded twice.
+const BLOB_PATHS: readonly (readonly string[])[] = [
+  ['image', 'source', 'bytes'],
+  ['document', 'source', 'bytes'],
+  ['video', 'source', 'bytes'],
+  ['audio', 'source', 'bytes'],
+  ['guardContent', 'image', 'source', 'bytes'],
+  ['reasoningContent', 'redactedContent'],
+];
+
+const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
+
+function decodeBase64(value: unknown, field: string): unknown {
+  if (typeof value !== 'string') return value;
+  if (value.length % 4 !== 0 || !BASE64.test(value)) {
+    throw new NovaCostError('validation', `${field} must be base64 (standard alphabet, padded), as the Bedrock JSON protocol sends bytes`, { details: { field } });
+  }
+  return Buffer.from(value, 'base64');
+}
+
+/** A copy of `value` with the leaf at `path` replaced, or `value` itself when the path is absent. */
+function updateIn(value: unknown, path: readonly string[], field: string, update: (leaf: unknown, field: string) => unknown): unknown {
+  const [head, ...rest] = path;
+  if (head === undefined) return update(value, field);
+  if (!isJsonObject(value) || !(head in value)) return value;
+  const next = updateIn(value[head], rest, `${field}.${head}`, update);
+  return next === value[head] ? value : { ...value, [head]: next };
+}
+
+function mapArray(value: unknown, field: string, each: (item: unknown, field: string) => unknown): unknown {
+  return Array.isArray(value) ? value.map((item, i) => each(item, `${field}[${i}]`)) : value;
+}
+
+function decodeBlock(block: unknown, field: string): unknown {
+  let out = block;
+  for (const path of BLOB_PATHS) out = updateIn(out, path, field, decodeBase64);
+  return updateIn(out, ['toolResult', 'content'], field, (content, f) => mapArray(content, f, decodeBlock));
+}
+
+/**
+ * The Converse request as the SDK wants it: base64 strings of blob fields (image, document, video and audio
+ * bytes, in messages, system and tool results; redacted reasoning) decoded to bytes. The body is not mutated.
+ * Invalid base64 fails as 'validation', naming the field.
+ */
+export function converseInputFromJson(body: Readonly<Record<string, unknown>>): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...body };
+  if ('messages' in body) {
+    out['messages'] = mapArray(body['messages'], 'messages', (message, f) => updateIn(message, ['content'], f, (content, cf) => mapArray(content, cf, decodeBlock)));
+  }
+  if ('system' in body) out['system'] = mapArray(body['system'], 'system', decodeBlock);
+  return out;
+}
+
+/** The SDK's Converse output made JSON again: every Uint8Array (a blob) back to a base64 string. */
+export function blobsToBase64(value: unknown): unknown {
+  if (value instanceof Uint8Array) return Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('base64');
+  if (Array.isArray(value)) return value.map(blobsToBase64);
+  if (isJsonObject(value)) {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, blobsToBase64(v)]));
+  }
+  return value;
+}

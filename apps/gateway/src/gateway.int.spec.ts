@@ -101,6 +101,19 @@ describe('gateway (embedded default) with the real AWS SDK', () => {
     expect(seen.last['x-nova-cost-cache']).toMatch(/^(miss|bypass)$/);
   });
 
+  it('passes a Converse image the SDK sends through to Bedrock as the same bytes', async () => {
+    const png = new Uint8Array(Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==', 'base64'));
+    const withImage = (bytes: Uint8Array) =>
+      new ConverseCommand({ modelId: MODEL, messages: [{ role: 'user', content: [{ text: 'what is this?' }, { image: { format: 'png', source: { bytes } } }] }] });
+    const out = await sdk(gateway).send(withImage(png));
+    expect(out.stopReason).toBe('end_turn');
+    // Bedrock (here the local endpoint) checks the bytes are the declared format: not-a-PNG is refused.
+    await expect(sdk(gateway).send(withImage(new TextEncoder().encode('not a png at all')))).rejects.toMatchObject({
+      name: 'ValidationException',
+      message: expect.stringMatching(/not a valid png/),
+    });
+  });
+
   it('refuses SigV4 signed with a wrong secret (403 the SDK parses)', async () => {
     await expect(sdk(gateway, 'not-the-secret').send(new ConverseCommand(deterministic('x')))).rejects.toMatchObject({
       $metadata: { httpStatusCode: 403 },

@@ -15,6 +15,8 @@ export const bedrockModule = new ContainerModule(({ bind }) => {
         // The in-process endpoint checks no signature; don't make a fresh clone look for AWS credentials.
         ...(local ? { credentials: { accessKeyId: 'local', secretAccessKey: 'local' } } : {}),
         retryMode: 'adaptive',
+        // The batcher retries throttles with its own budget and quotas; SDK retries under it would multiply them.
+        retryThrottles: false,
         ...(config.tuning?.bedrockMaxAttempts ? { maxAttempts: config.tuning.bedrockMaxAttempts } : {}),
       });
     })

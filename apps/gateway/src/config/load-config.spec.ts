@@ -108,9 +108,62 @@ describe('loadConfig', () => {
       [{ tenants: [{ id: 'a', apiKeys: ['short'] }] }, /tenants\[0\]\.apiKeys must be an array of strings of 8 characters or more/],
       [{ tenants: [{ id: 'a', sigv4: { accessKeyId: 'X' } }] }, /tenants\[0\]\.sigv4\[0\] must be/],
       [{ tenants: [{ id: 'a', apiKeys: ['same-key-1'] }, { id: 'b', apiKeys: ['same-key-1'] }] }, /each API key and access key id must name one tenant/],
-      [{ tenants: [{ id: 'a', apiKeys: ['k-12345678'] }], policy: [] }, /policy must be an object/],
+      [{ tenants: [{ id: 'a', apiKeys: ['k-12345678'] }], policy: [] }, /^NOVA_COST_CONFIG policy must be an object/],
     ])('a config file %j is refused: %s', (content, message) => {
       expect(() => loadConfig({ NOVA_COST_CONFIG: configFile(content) })).toThrow(message);
+    });
+
+    describe('having a policy of the wrong shape', () => {
+      const TENANTS = [{ id: 'acme', apiKeys: ['hunter2-secret-key'], sigv4: { accessKeyId: 'AKIDACME', secret: 'hunter2-sigv4' } }];
+      const BAD_POLICIES: [string, unknown, string][] = [
+        ['routes not an array', { routes: 'x' }, 'policy.routes must be an array, got a string'],
+        ['a budget limit as a string', { budgets: { default: { dailyUsd: '5' } } }, 'policy.budgets.default.dailyUsd must be a number >= 0 (USD), got a string'],
+        ['a negative monthly limit', { budgets: { byTenant: { acme: { monthlyUsd: -1 } } } }, 'policy.budgets.byTenant["acme"].monthlyUsd must be a number >= 0 (USD)'],
+        ['a soft threshold above 1', { budgets: { default: { dailyUsd: 1, softThreshold: 80 } } }, 'policy.budgets.default.softThreshold must be a number above 0 and at most 1'],
+        ['an onExceeded other than 429 or 402', { budgets: { default: { dailyUsd: 1, onExceeded: 403 } } }, 'policy.budgets.default.onExceeded must be 429 or 402'],
+        ['a misspelt field', { budget: { default: { dailyUsd: 1 } } }, 'policy.budget is not a policy field; policy takes region, cache, routes, budgets'],
+        ['a misspelt budget field', { budgets: { default: { daily: 1 } } }, 'policy.budgets.default.daily is not a policy field'],
+        ['a route without a target', { routes: [{ name: 'r', from: ['amazon.nova-pro-v1:0'] }] }, 'policy.routes[0].to is required'],
+        ['a route from a string', { routes: [{ name: 'r', from: 'amazon.nova-pro-v1:0', to: 'amazon.nova-micro-v1:0' }] }, 'policy.routes[0].from must be an array, got a string'],
+        ['a route from no model', { routes: [{ name: 'r', from: [], to: 'amazon.nova-micro-v1:0' }] }, 'policy.routes[0].from must name at least one model'],
+        ['a route to an unknown model', { routes: [{ name: 'r', from: ['amazon.nova-pro-v1:0'], to: 'nope.model-v1:0' }] }, 'policy.routes[0].to must be a model id the gateway knows'],
+        ['a fractional token condition', { routes: [{ name: 'r', from: ['amazon.nova-pro-v1:0'], to: 'amazon.nova-micro-v1:0', when: { maxInputTokens: 1.5 } }] }, 'policy.routes[0].when.maxInputTokens must be an integer >= 0 (tokens)'],
+        ['a TTL as a string', { cache: { defaultTtlSeconds: '3600' } }, 'policy.cache.defaultTtlSeconds must be a number of seconds >= 0, got a string'],
+        ['a TTL for an unknown model', { cache: { ttlSecondsByModel: { 'nope.model-v1:0': 0 } } }, 'policy.cache.ttlSecondsByModel["nope.model-v1:0"] must be keyed by model ids'],
+        ['a TTL for an unknown operation', { cache: { ttlSecondsByOperation: { embed: 10 } } }, 'policy.cache.ttlSecondsByOperation.embed is not a policy field'],
+        ['a flag as a string', { deferOverSoftLimit: 'yes' }, 'policy.deferOverSoftLimit must be true or false, got a string'],
+        ['a region of the wrong shape', { region: 'Tokyo' }, 'policy.region must be a region like us-east-1'],
+        ['a zero output cap', { defaultMaxOutputTokens: 0 }, 'policy.defaultMaxOutputTokens must be a positive integer (tokens)'],
+        ['an array', [], 'policy must be an object with region'],
+      ];
+
+      it.each(BAD_POLICIES)('refuses %s in NOVA_COST_CONFIG, naming the variable and the JSON path', (_name, policy, message) => {
+        expect(() => loadConfig({ NOVA_COST_CONFIG: configFile({ tenants: TENANTS, policy }) })).toThrow(`NOVA_COST_CONFIG ${message}`);
+      });
+
+      it.each(BAD_POLICIES)('refuses %s in NOVA_COST_CONFIG_JSON as a configuration error, never quoting the document', (_name, policy, message) => {
+        let thrown: unknown;
+        try {
+          loadConfig({ NOVA_COST_CONFIG_JSON: JSON.stringify({ tenants: TENANTS, policy }) });
+        } catch (err) {
+          thrown = err;
+        }
+        expect(thrown).toMatchObject({ name: 'NovaCostError', kind: 'configuration', details: { variable: 'NOVA_COST_CONFIG_JSON' } });
+        expect((thrown as Error).message).toContain(`NOVA_COST_CONFIG_JSON ${message}`);
+        expect((thrown as Error).message).not.toMatch(/hunter2|AKIDACME/);
+      });
+
+      it('accepts every field of CostPolicyRules', () => {
+        const policy = {
+          region: 'ap-northeast-1',
+          cache: { defaultTtlSeconds: 600, ttlSecondsByModel: { 'amazon.nova-pro-v1:0': 0 }, ttlSecondsByOperation: { invoke: 60 }, allowOptIn: false },
+          routes: [{ name: 'short', from: ['amazon.nova-pro-v1:0', 'apac.amazon.nova-lite-v1:0'], to: 'amazon.nova-micro-v1:0', when: { maxInputTokens: 500, maxOutputTokens: 200, onlyOverSoftLimit: true } }],
+          budgets: { default: { dailyUsd: 5, monthlyUsd: 100, softThreshold: 0.9, onExceeded: 402 }, byTenant: { acme: { dailyUsd: 1, onExceeded: 429 } } },
+          defaultMaxOutputTokens: 2048,
+          deferOverSoftLimit: false,
+        };
+        expect(loadConfig({ NOVA_COST_CONFIG_JSON: JSON.stringify({ tenants: TENANTS, policy }) }).policy).toEqual(policy);
+      });
     });
   });
 });

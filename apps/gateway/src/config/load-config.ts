@@ -3,6 +3,7 @@ import type { CostPolicyRules } from '@nova-cost/domain';
 import { NovaCostError } from '@nova-cost/domain';
 import type { BedrockConfig, GatewayConfig, LogLevel, RedisConfig, TenantConfig } from './gateway-config';
 import { DEMO_TENANT } from './gateway-config';
+import { parsePolicyRules } from './parse-policy-rules';
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -112,9 +113,10 @@ export function parseConfigJson(text: string, source: ConfigSource = 'NOVA_COST_
       seen.add(cred);
     }
   }
-  const policy = parsed['policy'] ?? {};
-  if (!isObject(policy)) throw bad(source, 'policy must be an object (CostPolicyRules)');
-  return { tenants, policy: policy as CostPolicyRules };
+  const policy = parsePolicyRules(parsed['policy'] ?? {}, (path, expected) =>
+    new NovaCostError('configuration', `${source} ${path} ${expected}`, { details: { variable: source, path } }),
+  );
+  return { tenants, policy };
 }
 
 /** Reads the tenants-and-policy file NOVA_COST_CONFIG names. */

@@ -1,0 +1,125 @@
+import type { CostPolicyRules } from '@nova-cost/domain';
+import { findModel } from '@nova-cost/domain';
+
+/**
+ * Refuses a policy value at `path` (e.g. `policy.budgets.default.dailyUsd`), saying what it expects. The value
+ * itself is never quoted: the document holds secrets beside the policy.
+ */
+export type PolicyProblem = (path: string, expected: string) => Error;
+
+type Check = (value: unknown, path: string) => void;
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** Names the JSON type of a value, never the value. */
+function typeName(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'an array';
+  return typeof v === 'object' ? 'an object' : `a ${typeof v}`;
+}
+
+function knownModel(id: string): boolean {
+  try {
+    return findModel(id) !== undefined;
+  } catch {
+    return false; // not even the shape of a model id
+  }
+}
+
+/**
+ * Checks the `policy` section of the tenants document against CostPolicyRules: every field's type and range, no
+ * unknown fields (a misspelt "budget" would otherwise drop a limit silently). Throws `problem(path, expected)`
+ * for the first thing wrong.
+ */
+export function parsePolicyRules(value: unknown, problem: PolicyProblem): CostPolicyRules {
+  const fail = (path: string, expected: string, got?: unknown): never => {
+    throw problem(path, got === undefined ? expected : `${expected}, got ${typeName(got)}`);
+  };
+
+  const number =
+    (expected: string, ok: (n: number) => boolean): Check =>
+    (v, path) => {
+      if (typeof v !== 'number' || !Number.isFinite(v) || !ok(v)) fail(path, `must be ${expected}`, v);
+    };
+  const usd = number('a number >= 0 (USD)', (n) => n >= 0);
+  const seconds = number('a number of seconds >= 0', (n) => n >= 0);
+  const tokens = number('an integer >= 0 (tokens)', (n) => Number.isInteger(n) && n >= 0);
+  const boolean: Check = (v, path) => {
+    if (typeof v !== 'boolean') fail(path, 'must be true or false', v);
+  };
+  const model: Check = (v, path) => {
+    if (typeof v !== 'string' || !knownModel(v)) fail(path, 'must be a model id the gateway knows (e.g. amazon.nova-lite-v1:0)', typeof v === 'string' ? undefined : v);
+  };
+
+  /** An object with only the given optional fields, each checked when present. */
+  const object =
+    (fields: Readonly<Record<string, Check>>, required: readonly string[] = []): Check =>
+    (v, path) => {
+      if (!isObject(v)) return fail(path, `must be an object with ${Object.keys(fields).join(', ')}`, v);
+      for (const key of Object.keys(v)) {
+        const check = fields[key];
+        if (!check) fail(`${path}.${key}`, `is not a policy field; ${path} takes ${Object.keys(fields).join(', ')}`);
+        else if (v[key] !== undefined) check(v[key], `${path}.${key}`);
+      }
+      for (const key of required) if (v[key] === undefined) fail(`${path}.${key}`, 'is required');
+    };
+  const record =
+    (each: Check, keyCheck?: (key: string, path: string) => void): Check =>
+    (v, path) => {
+      if (!isObject(v)) return fail(path, 'must be an object', v);
+      for (const [key, item] of Object.entries(v)) {
+        const at = `${path}[${JSON.stringify(key)}]`;
+        keyCheck?.(key, at);
+        each(item, at);
+      }
+    };
+  const array =
+    (each: Check): Check =>
+    (v, path) => {
+      if (!Array.isArray(v)) return fail(path, 'must be an array', v);
+      v.forEach((item, i) => each(item, `${path}[${i}]`));
+    };
+
+  const budget = object({
+    dailyUsd: usd,
+    monthlyUsd: usd,
+    softThreshold: number('a number above 0 and at most 1', (n) => n > 0 && n <= 1),
+    onExceeded: (v, path) => {
+      if (v !== 429 && v !== 402) fail(path, 'must be 429 or 402', typeof v === 'number' ? undefined : v);
+    },
+  });
+  const route = object(
+    {
+      name: (v, path) => {
+        if (typeof v !== 'string' || v === '') fail(path, 'must be a non-empty string', v);
+      },
+      from: (v, path) => {
+        array(model)(v, path);
+        if ((v as unknown[]).length === 0) fail(path, 'must name at least one model');
+      },
+      to: model,
+      when: object({ maxInputTokens: tokens, maxOutputTokens: tokens, onlyOverSoftLimit: boolean }),
+    },
+    ['name', 'from', 'to'],
+  );
+  const rules = object({
+    region: (v, path) => {
+      if (typeof v !== 'string' || !/^[a-z]{2}(-[a-z]+)+-\d+$/.test(v)) fail(path, 'must be a region like us-east-1', typeof v === 'string' ? undefined : v);
+    },
+    cache: object({
+      defaultTtlSeconds: seconds,
+      ttlSecondsByModel: record(seconds, (key, path) => knownModel(key) || fail(path, 'must be keyed by model ids the gateway knows')),
+      ttlSecondsByOperation: object({ converse: seconds, invoke: seconds }),
+      allowOptIn: boolean,
+    }),
+    routes: array(route),
+    budgets: object({ default: budget, byTenant: record(budget) }),
+    defaultMaxOutputTokens: number('a positive integer (tokens)', (n) => Number.isInteger(n) && n > 0),
+    deferOverSoftLimit: boolean,
+  });
+
+  rules(value, 'policy');
+  return value as CostPolicyRules;
+}

@@ -19,6 +19,8 @@ export interface BudgetCheck {
 }
 
 const DEFAULT_SOFT_THRESHOLD = 0.8;
+/** A day's limit lifts soon, so callers retry later; a month's does not. */
+const DEFAULT_ON_EXCEEDED: Readonly<Record<Period, 429 | 402>> = { daily: 429, monthly: 402 };
 
 function windowBounds(now: Date, period: Period): { start: Date; end: Date } {
   const y = now.getUTCFullYear();
@@ -57,7 +59,7 @@ export class BudgetGuard {
         throw new NovaCostError(
           'budget-exceeded',
           `tenant ${tenantId} would exceed its ${period} budget of $${limit} (spent $${w.settledUsd.toFixed(4)}, in flight $${w.reservedUsd.toFixed(4)}, this call up to $${worstCaseUsd.toFixed(4)})`,
-          { details: { tenantId, period, limitUsd: limit, retryAfterSeconds: Math.ceil((w.end.getTime() - now.getTime()) / 1000) } },
+          { details: { tenantId, period, limitUsd: limit, retryAfterSeconds: Math.ceil((w.end.getTime() - now.getTime()) / 1000), onExceeded: budget?.onExceeded ?? DEFAULT_ON_EXCEEDED[period] } },
         );
       }
       if (committed + worstCaseUsd >= limit * (budget?.softThreshold ?? DEFAULT_SOFT_THRESHOLD)) state = 'soft-limit';

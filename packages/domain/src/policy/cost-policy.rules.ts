@@ -27,6 +27,12 @@ export interface TenantBudget {
   readonly monthlyUsd?: number;
   /** Share of a limit past which requests are routed cheaper and marked deferrable. @default 0.8 */
   readonly softThreshold?: number;
+  /**
+   * The HTTP status a refused call gets once a limit is reached: 429 (Retry-After: the end of the period) tells
+   * SDK clients to back off and retry, 402 tells them to stop until someone raises the budget.
+   * @default 429 for the daily limit, 402 for the monthly limit
+   */
+  readonly onExceeded?: 429 | 402;
 }
 
 /** The default policy, as plain data (loadable from a JSON config file). */

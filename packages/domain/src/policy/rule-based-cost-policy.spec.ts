@@ -5,7 +5,7 @@ import type { InvocationRequest } from '../invocation/invocation.types';
 import type { JsonObject } from '../json';
 import { InMemorySpendLedger } from '../ledger/in-memory-spend-ledger';
 import { StaticPricingCatalog } from '../pricing/static-pricing-catalog';
-import type { CostPolicyRules } from './cost-policy.rules';
+import type { CostPolicyRules, TenantBudget } from './cost-policy.rules';
 import { RuleBasedCostPolicy } from './rule-based-cost-policy';
 
 const clock: Clock = { now: () => new Date('2026-11-28T10:00:00Z') };
@@ -133,7 +133,19 @@ describe(RuleBasedCostPolicy, () => {
       const err = await policy({ budgets: { byTenant: { acme: { dailyUsd: 5 } } } }, ledger).plan(request()).catch((e: unknown) => e);
       expect(NovaCostError.is(err, 'budget-exceeded')).toBe(true);
       expect((err as NovaCostError).message).toContain('daily budget of $5');
-      expect((err as NovaCostError).details).toMatchObject({ period: 'daily', limitUsd: 5, retryAfterSeconds: 14 * 3600 });
+      expect((err as NovaCostError).details).toMatchObject({ period: 'daily', limitUsd: 5, retryAfterSeconds: 14 * 3600, onExceeded: 429 });
+    });
+
+    it('carries the status the budget names for a refusal (onExceeded), else 429 daily and 402 monthly', async () => {
+      const ledger = new InMemorySpendLedger();
+      await ledger.record({ at: clock.now(), tenantId: 'acme', modelId: 'm', category: 'bedrock', costUsd: 10, savings: [] });
+      const refusal = (budget: TenantBudget) =>
+        policy({ budgets: { default: budget } }, ledger)
+          .plan(request())
+          .catch((e: unknown) => (e as NovaCostError).details);
+      expect(await refusal({ monthlyUsd: 1 })).toMatchObject({ period: 'monthly', onExceeded: 402 });
+      expect(await refusal({ dailyUsd: 1, onExceeded: 402 })).toMatchObject({ period: 'daily', onExceeded: 402 });
+      expect(await refusal({ monthlyUsd: 1, onExceeded: 429 })).toMatchObject({ period: 'monthly', onExceeded: 429 });
     });
 
     it('counts spend from earlier days against the monthly limit only', async () => {
@@ -194,6 +206,7 @@ describe(RuleBasedCostPolicy, () => {
       ['an unknown route target', { routes: [{ name: 'r', from: ['amazon.nova-pro-v1:0'], to: 'nope.model-v1:0' }] }, /route "r" names unknown model/],
       ['a negative budget', { budgets: { default: { dailyUsd: -1 } } }, /budget limits must be numbers >= 0/],
       ['a soft threshold above 1', { budgets: { default: { dailyUsd: 1, softThreshold: 2 } } }, /softThreshold must be in \(0, 1\]/],
+      ['an onExceeded status other than 429 or 402', { budgets: { default: { dailyUsd: 1, onExceeded: 500 as 429 } } }, /onExceeded must be 429 or 402, got 500/],
       ['a negative TTL', { cache: { defaultTtlSeconds: -5 } }, /defaultTtlSeconds must be >= 0/],
       [
         'a route to a model that costs more per token (the budget reservation would be too small)',

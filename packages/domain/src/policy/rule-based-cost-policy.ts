@@ -153,6 +153,7 @@ function validateRules(rules: CostPolicyRules): void {
   for (const b of budgets) {
     for (const v of [b?.dailyUsd, b?.monthlyUsd]) if (v !== undefined && !(v >= 0)) throw bad(`budget limits must be numbers >= 0, got ${v}`);
     if (b?.softThreshold !== undefined && !(b.softThreshold > 0 && b.softThreshold <= 1)) throw bad(`softThreshold must be in (0, 1], got ${b.softThreshold}`);
+    if (b?.onExceeded !== undefined && b.onExceeded !== 429 && b.onExceeded !== 402) throw bad(`onExceeded must be 429 or 402, got ${String(b.onExceeded)}`);
   }
   const ttl = rules.cache?.defaultTtlSeconds;
   if (ttl !== undefined && !(ttl >= 0)) throw bad(`cache.defaultTtlSeconds must be >= 0, got ${ttl}`);

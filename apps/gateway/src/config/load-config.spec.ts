@@ -37,6 +37,19 @@ describe('loadConfig', () => {
       expect(config.policy).toEqual(document.policy);
     });
 
+    it('accepts an explicit empty tenant list (the placeholder of a fresh deployment), serving nobody, and warns', () => {
+      const warnings: string[] = [];
+      const config = loadConfig({ AWS_REGION: 'ap-northeast-1', NOVA_COST_CONFIG_JSON: '{"tenants":[]}' }, { warn: (m) => warnings.push(m) });
+      expect(config).toMatchObject({ tenants: [], policy: {}, demo: false, bedrock: { mode: 'aws', region: 'ap-northeast-1' } });
+      expect(warnings).toEqual([expect.stringMatching(/^the tenants document \(NOVA_COST_CONFIG or NOVA_COST_CONFIG_JSON\) lists no tenants: every request is refused/)]);
+    });
+
+    it('does not warn about a document with tenants', () => {
+      const warnings: string[] = [];
+      loadConfig({ NOVA_COST_CONFIG_JSON: JSON.stringify({ tenants: [{ id: 'a', apiKeys: ['k-12345678'] }] }) }, { warn: (m) => warnings.push(m) });
+      expect(warnings).toEqual([]);
+    });
+
     it('reads a Redis Cluster from redis+cluster://host:port,host:port', () => {
       expect(loadConfig({ REDIS_URL: 'redis+cluster://10.0.0.1:7000,10.0.0.2:7001' }).redis).toEqual({
         kind: 'cluster',
@@ -84,7 +97,7 @@ describe('loadConfig', () => {
 
     it.each([
       ['{"tenants": [{"id": "a", "apiKeys": ["hunter2-key"]', /^NOVA_COST_CONFIG_JSON value is not valid JSON/],
-      ['{"tenants": []}', /^NOVA_COST_CONFIG_JSON value must hold \{"tenants"/],
+      ['{"tenant": []}', /^NOVA_COST_CONFIG_JSON value must hold \{"tenants"/],
       ['{"tenants": [{"id": "a", "apiKeys": ["short"]}]}', /^NOVA_COST_CONFIG_JSON tenants\[0\]\.apiKeys must be/],
     ])('a NOVA_COST_CONFIG_JSON value %s is refused, naming that variable: %s', (value, message) => {
       expect(() => loadConfig({ NOVA_COST_CONFIG_JSON: value })).toThrow(message);
@@ -102,7 +115,8 @@ describe('loadConfig', () => {
 
     it.each([
       ['{not json', /is not valid JSON/],
-      [{ tenants: [] }, /at least one tenant/],
+      [{ policy: {} }, /file must hold \{"tenants"/],
+      [{ tenants: {} }, /file must hold \{"tenants"/],
       [{ tenants: [{ id: 'a b', apiKeys: ['k-12345678'] }] }, /tenants\[0\]\.id must be/],
       [{ tenants: [{ id: 'a' }] }, /tenants\[0\] \(a\) needs at least one of apiKeys or sigv4/],
       [{ tenants: [{ id: 'a', apiKeys: ['short'] }] }, /tenants\[0\]\.apiKeys must be an array of strings of 8 characters or more/],

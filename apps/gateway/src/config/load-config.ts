@@ -102,8 +102,9 @@ export function parseConfigJson(text: string, source: ConfigSource = 'NOVA_COST_
     const at = /position (\d+)/.exec((err as Error).message);
     throw bad(source, `${what} is not valid JSON${at ? ` (at position ${at[1]})` : ''}`);
   }
-  if (!isObject(parsed) || !Array.isArray(parsed['tenants']) || parsed['tenants'].length === 0) {
-    throw bad(source, `${what} must hold {"tenants": [{"id", "apiKeys", "sigv4"}, …], "policy": {…}} with at least one tenant`);
+  // An explicit empty list is accepted: it is the placeholder a fresh deployment starts with (loadConfig warns).
+  if (!isObject(parsed) || !Array.isArray(parsed['tenants'])) {
+    throw bad(source, `${what} must hold {"tenants": [{"id", "apiKeys", "sigv4"}, …], "policy": {…}}`);
   }
   const tenants = parsed['tenants'].map((t, i) => tenant(t, i, source));
   const seen = new Set<string>();
@@ -144,17 +145,29 @@ function tenantsAndPolicy(env: Env): TenantsAndPolicy | undefined {
   return json === undefined ? undefined : parseConfigJson(json, 'NOVA_COST_CONFIG_JSON');
 }
 
+export interface LoadConfigOptions {
+  /**
+   * Told about a configuration that starts but serves nobody (a tenants document with no tenants).
+   * @default process.emitWarning, which prints to stderr (the task's log)
+   */
+  readonly warn?: (message: string) => void;
+}
+
 /**
  * The gateway configuration from environment variables. A wrong value throws a 'configuration' NovaCostError
  * whose message names the variable and what it expects.
  */
-export function loadConfig(env: Env = process.env): GatewayConfig {
+export function loadConfig(env: Env = process.env, options: LoadConfigOptions = {}): GatewayConfig {
   const port = integer(env, 'PORT', 8080, 0, 65535);
   const host = env['HOST'] || '127.0.0.1';
   if (!/^[A-Za-z0-9.:-]+$/.test(host)) throw bad('HOST', `must be an IP address or host name, got ${shown(host)}`);
   const logLevel = (env['LOG_LEVEL'] || 'info').toLowerCase() as LogLevel;
   if (!LOG_LEVELS.includes(logLevel)) throw bad('LOG_LEVEL', `must be one of ${LOG_LEVELS.join(', ')}, got ${shown(env['LOG_LEVEL'] ?? '')}`);
   const file = tenantsAndPolicy(env);
+  if (file?.tenants.length === 0) {
+    const warn = options.warn ?? ((message: string) => process.emitWarning(message, { code: 'NOVA_COST_NO_TENANTS' }));
+    warn('the tenants document (NOVA_COST_CONFIG or NOVA_COST_CONFIG_JSON) lists no tenants: every request is refused until it holds them and the gateway restarts');
+  }
   const redis = redisConfig(env['REDIS_URL']);
   const bedrock = bedrockConfig(env);
   if (!file && bedrock.mode === 'aws' && bedrock.endpoint === undefined) {

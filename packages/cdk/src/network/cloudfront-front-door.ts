@@ -1,3 +1,4 @@
+import { Duration } from 'aws-cdk-lib';
 import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
 import * as origins from 'aws-cdk-lib/aws-cloudfront-origins';
 import type * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
@@ -16,6 +17,19 @@ export interface CloudFrontFrontDoorProps {
   readonly originHttps?: boolean;
   /** Access logs bucket. @default - no access logs */
   readonly logBucket?: s3.IBucket;
+  /**
+   * How long CloudFront waits for the first byte (and between bytes) of the ALB's answer before it answers 504. A
+   * Converse call or a deferrable batch can take most of a minute; 60 s is the most CloudFront allows without a quota
+   * increase ("Response timeout per origin", up to 180 s).
+   * @default Duration.seconds(60)
+   */
+  readonly readTimeout?: Duration;
+  /**
+   * Headers CloudFront adds to every request to the ALB, overwriting a viewer's header of the same name, e.g. a
+   * shared value the ALB requires so that only CloudFront can reach it.
+   * @default - none
+   */
+  readonly originCustomHeaders?: Readonly<Record<string, string>>;
 }
 
 /** CloudFront in front of the public ALB: cheaper egress than the ALB's own, and an edge cache where responses allow it. */
@@ -36,11 +50,15 @@ export class CloudFrontFrontDoor extends Construct {
             ? cloudfront.OriginProtocolPolicy.HTTPS_ONLY
             : cloudfront.OriginProtocolPolicy.HTTP_ONLY,
           originSslProtocols: [cloudfront.OriginSslPolicy.TLS_V1_2],
+          readTimeout: props.readTimeout ?? Duration.seconds(60),
+          ...(props.originCustomHeaders ? { customHeaders: { ...props.originCustomHeaders } } : {}),
         }),
         viewerProtocolPolicy: cloudfront.ViewerProtocolPolicy.HTTPS_ONLY,
         allowedMethods: cloudfront.AllowedMethods.ALLOW_ALL,
         cachePolicy: props.cachePolicy ?? cloudfront.CachePolicy.CACHING_DISABLED,
-        originRequestPolicy: cloudfront.OriginRequestPolicy.ALL_VIEWER_EXCEPT_HOST_HEADER,
+        // The viewer's Host goes through unchanged: a SigV4 signature covers Host, so the gateway must see the one the
+        // caller signed (the distribution's domain). The ALB, an HTTP origin without host-based rules, accepts any Host.
+        originRequestPolicy: cloudfront.OriginRequestPolicy.ALL_VIEWER,
       },
     });
   }

@@ -1,13 +1,17 @@
 import { App, Stack } from 'aws-cdk-lib';
-import { Template } from 'aws-cdk-lib/assertions';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { NovaCostError } from '@nova-cost/domain';
 import { describe, expect, it } from 'vitest';
 import { CostBudget, type CostBudgetProps } from './cost-budget';
 
-function synth(props: CostBudgetProps): Template {
+function stackWith(props: CostBudgetProps): Stack {
   const stack = new Stack(new App(), 'Test');
   new CostBudget(stack, 'Budget', props);
-  return Template.fromStack(stack);
+  return stack;
+}
+
+function synth(props: CostBudgetProps): Template {
+  return Template.fromStack(stackWith(props));
 }
 
 describe(CostBudget, () => {
@@ -48,9 +52,27 @@ describe(CostBudget, () => {
     });
   });
 
+  describe('having no e-mail address', () => {
+    it.each<[string, CostBudgetProps]>([
+      ['no emails', {}],
+      ['an empty list', { emails: [] }],
+    ])('with %s, still creates the budget, without notifications, and warns at synth', (_, props) => {
+      const stack = stackWith(props);
+      const template = Template.fromStack(stack);
+      template.hasResourceProperties('AWS::Budgets::Budget', {
+        Budget: Match.objectLike({ BudgetLimit: { Amount: 10000, Unit: 'USD' } }),
+        NotificationsWithSubscribers: Match.absent(),
+      });
+      Annotations.fromStack(stack).hasWarning('/Test/Budget', Match.stringLikeRegexp('CostBudget has no e-mail subscribers: the 10000 USD budget'));
+    });
+
+    it('does not warn once it has an address', () => {
+      Annotations.fromStack(stackWith({ emails: ['finops@example.com'] })).hasNoWarning('*', Match.anyValue());
+    });
+  });
+
   describe('misuse', () => {
     it.each<[CostBudgetProps, RegExp]>([
-      [{ emails: [] }, /at least one e-mail subscriber/],
       [{ emails: ['not-an-address'] }, /must be an e-mail address, got "not-an-address"/],
       [{ emails: ['a@example.com'], monthlyLimitUsd: 0 }, /monthlyLimitUsd must be positive/],
     ])('refuses %o', (props, message) => {

@@ -122,8 +122,9 @@ describe('gateway under faults', () => {
         tenants: [
           { id: 'daily', apiKeys: ['daily-key-1'] },
           { id: 'monthly', apiKeys: ['monthly-key-1'] },
+          { id: 'strict', apiKeys: ['strict-key-1'] },
         ],
-        policy: { budgets: { byTenant: { daily: { dailyUsd: 0.0000001 }, monthly: { monthlyUsd: 0.0000001 } } } },
+        policy: { budgets: { byTenant: { daily: { dailyUsd: 0.0000001 }, monthly: { monthlyUsd: 0.0000001 }, strict: { dailyUsd: 0.0000001, onExceeded: 402 } } } },
       });
       gateway = await startGateway({ ...loadConfig({ NOVA_COST_CONFIG: path }), port: 0 }, { logger: silent, emfIntervalMs: 0 });
     });
@@ -149,6 +150,13 @@ describe('gateway under faults', () => {
       const res = await call('monthly-key-1');
       expect(res.status).toBe(402);
       expect(((await res.json()) as { error: { details: Record<string, unknown> } }).error.details).toMatchObject({ period: 'monthly' });
+    });
+
+    it('refuses with the status the budget names (onExceeded 402 on a daily limit)', async () => {
+      const res = await call('strict-key-1');
+      expect(res.status).toBe(402);
+      expect(res.headers.get('x-amzn-errortype')).toBe('BudgetExceededException');
+      expect(((await res.json()) as { error: { details: Record<string, unknown> } }).error.details).toMatchObject({ period: 'daily', onExceeded: 402 });
     });
 
     it('does not accept the demo tenant once a config file names the tenants', async () => {

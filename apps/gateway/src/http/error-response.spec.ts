@@ -38,6 +38,16 @@ describe('errorResponse', () => {
       expect(wire).toMatchObject({ status: 402, body: { message: 'monthly budget of 100 USD is spent' } });
       expect(wire.headers['retry-after']).toBeUndefined();
     });
+    it.each([
+      ['daily', 402, 402, 'BudgetExceededException'],
+      ['monthly', 429, 429, 'ThrottlingException'],
+      ['daily', 429, 429, 'ThrottlingException'],
+      ['monthly', 402, 402, 'BudgetExceededException'],
+    ])('answers a %s limit whose budget says onExceeded %i with %i %s', (period, onExceeded, status, type) => {
+      const wire = errorResponse(new NovaCostError('budget-exceeded', `${period} budget spent`, { details: { period, limitUsd: 5, onExceeded, retryAfterSeconds: 3600 } }), now);
+      expect(wire).toMatchObject({ status, type, body: { error: { details: { onExceeded } } } });
+      expect(wire.headers['retry-after']).toBe(status === 429 ? '3600' : undefined);
+    });
   });
 
   it('answers missing credentials with 401 and wrong ones with 403', () => {

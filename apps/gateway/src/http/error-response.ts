@@ -45,7 +45,9 @@ export function errorResponse(error: unknown, now: Date = new Date()): ErrorResp
     status = 413;
   }
   if (err.kind === 'budget-exceeded') {
-    if (err.details['period'] === 'monthly') {
+    // The budget decides (TenantBudget.onExceeded, carried by the policy); without it, its defaults: 402 monthly, 429 daily.
+    const decided = err.details['onExceeded'];
+    if (decided === 402 || (decided !== 429 && err.details['period'] === 'monthly')) {
       status = 402;
       type = 'BudgetExceededException';
     } else {

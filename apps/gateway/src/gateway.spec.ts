@@ -13,6 +13,19 @@ describe('startGateway', () => {
   });
   afterAll(() => gateway.shutdown());
 
+  describe('having no configuration (demo mode)', () => {
+    it('logs one start-up line whose message tells the demo key, and no credential in any field', async () => {
+      const lines: string[] = [];
+      const sink = { write: (line: string) => lines.push(line) } as unknown as NodeJS.WritableStream;
+      const g = await startGateway({ ...loadConfig({}), port: 0 }, { logger: createLogger('info', sink), emfIntervalMs: 0 });
+      await g.shutdown();
+      const demo = lines.map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => String(l['msg']).includes('demo mode'));
+      expect(demo?.['msg']).toContain('x-api-key demo-key');
+      const { msg: _msg, ...fields } = demo!;
+      expect(JSON.stringify(fields)).not.toMatch(/demo-key|demo-secret|apiKey|accessKeyId/);
+    });
+  });
+
   describe('having a port already taken', () => {
     it('rejects with a configuration error naming PORT', async () => {
       await expect(startGateway({ ...loadConfig({}), port: gateway.port }, { logger: silent, emfIntervalMs: 0 })).rejects.toMatchObject({

@@ -71,8 +71,10 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
   const emfTimer = emfMs > 0 ? setInterval(() => metrics.flush(), emfMs).unref() : undefined;
 
   if (config.demo) {
+    // The message tells the public demo key (the README points at it); fields never carry credentials, so log
+    // pipelines that index fields cannot learn to expect them there.
     logger.info(
-      { url, tenant: 'demo', apiKey: 'demo-key', accessKeyId: 'demo', cache: config.redis ? 'redis' : 'in-memory', bedrock: config.bedrock.mode },
+      { url, tenant: 'demo', cache: config.redis ? 'redis' : 'in-memory', bedrock: config.bedrock.mode },
       `nova-cost gateway running in demo mode on ${url} (demo tenant: x-api-key demo-key, or SigV4 access key id demo / secret demo-secret)`,
     );
   } else {

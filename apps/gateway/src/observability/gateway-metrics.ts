@@ -23,7 +23,10 @@ export class GatewayMetrics {
   private readonly requests: Counter<'route' | 'status' | 'cache'>;
   private readonly cost: Counter<'model'>;
   private readonly saved: Counter<'strategy'>;
+  /** Since start: the Prometheus gauge (Prometheus takes rates itself). */
   private readonly cacheAnswers = { hit: 0, lookups: 0 };
+  /** Since the last flush: the EMF value, so CloudWatch charts each interval rather than a lifetime average. */
+  private intervalCacheAnswers = { hit: 0, lookups: 0 };
   /** Cost and saving per model since the last flush. */
   private pending = new Map<string, { costUsd: number; savedUsd: number }>();
 
@@ -73,8 +76,11 @@ export class GatewayMetrics {
       savedUsd += s.usd;
     }
     if (cache !== 'bypass') {
-      this.cacheAnswers.lookups += 1;
-      if (cache === 'hit' || cache === 'coalesced') this.cacheAnswers.hit += 1;
+      const hit = cache === 'hit' || cache === 'coalesced' ? 1 : 0;
+      for (const counts of [this.cacheAnswers, this.intervalCacheAnswers]) {
+        counts.lookups += 1;
+        counts.hit += hit;
+      }
     }
     const sums = this.pending.get(modelId);
     if (sums) {
@@ -85,13 +91,18 @@ export class GatewayMetrics {
     }
   }
 
-  /** Writes the EMF lines: cost and saving per model summed since the last flush, then the gauges. */
+  /**
+   * Writes the EMF lines: cost and saving per model summed since the last flush, then the gauges: the cache hit
+   * ratio of the answers since the last flush (left out when there were none: no data, rather than a 0 that
+   * would read as a cold cache) and the queue depth now.
+   */
   flush(): void {
     const pending = this.pending;
     this.pending = new Map();
+    const cache = this.intervalCacheAnswers;
+    this.intervalCacheAnswers = { hit: 0, lookups: 0 };
     for (const [model, sums] of pending) this.emf({ CostUsd: sums.costUsd, SavedUsd: sums.savedUsd }, { Model: model });
-    const ratio = this.cacheAnswers.lookups === 0 ? 0 : this.cacheAnswers.hit / this.cacheAnswers.lookups;
-    this.emf({ CacheHitRatio: ratio, BatchQueueDepth: this.sources.queueDepth() }, {});
+    this.emf({ ...(cache.lookups > 0 ? { CacheHitRatio: cache.hit / cache.lookups } : {}), BatchQueueDepth: this.sources.queueDepth() }, {});
   }
 
   private emf(values: Record<string, number>, extra: Record<string, string>): void {

@@ -1,0 +1,50 @@
+import { describe, expect, it } from 'vitest';
+import { createLogger } from './logger';
+import { GatewayMetrics } from './gateway-metrics';
+
+type EmfLine = Record<string, unknown>;
+
+function metricsWithLines(): { metrics: GatewayMetrics; gauges: () => EmfLine[] } {
+  const lines: string[] = [];
+  const sink = { write: (line: string) => lines.push(line) } as unknown as NodeJS.WritableStream;
+  const metrics = new GatewayMetrics(createLogger('info', sink));
+  // The gauge line is the one without a Model dimension.
+  const gauges = () => lines.map((l) => JSON.parse(l) as EmfLine).filter((l) => l['msg'] === 'metrics' && l['Model'] === undefined);
+  return { metrics, gauges };
+}
+
+async function promRatio(metrics: GatewayMetrics): Promise<number> {
+  const m = /^nova_cost_cache_hit_ratio (\S+)$/m.exec(await metrics.registry.metrics());
+  return Number(m?.[1]);
+}
+
+describe(GatewayMetrics, () => {
+  describe('.flush', () => {
+    it('writes the EMF CacheHitRatio of the answers since the last flush, while the Prometheus gauge stays cumulative', async () => {
+      const { metrics, gauges } = metricsWithLines();
+      // First interval: 3 hits out of 4 lookups (a bypass is no lookup).
+      for (const cache of ['hit', 'coalesced', 'hit', 'miss', 'bypass'] as const) metrics.answered('amazon.nova-lite-v1:0', cache, 0.001, []);
+      metrics.flush();
+      // Second interval: 0 hits out of 4.
+      for (let i = 0; i < 4; i++) metrics.answered('amazon.nova-lite-v1:0', 'miss', 0.001, []);
+      metrics.flush();
+      expect(gauges().map((l) => l['CacheHitRatio'])).toEqual([0.75, 0]);
+      expect(await promRatio(metrics)).toBe(3 / 8);
+    });
+
+    it('leaves CacheHitRatio out of an interval without lookups (no data, not a cold cache) and still writes the queue depth', () => {
+      const { metrics, gauges } = metricsWithLines();
+      metrics.attach({ queueDepth: () => 7 });
+      metrics.answered('amazon.nova-lite-v1:0', 'hit', 0, []);
+      metrics.flush();
+      metrics.answered('amazon.nova-lite-v1:0', 'bypass', 0.001, []);
+      metrics.flush();
+      const [first, second] = gauges();
+      expect(first).toMatchObject({ CacheHitRatio: 1, BatchQueueDepth: 7 });
+      expect(second).toMatchObject({ BatchQueueDepth: 7 });
+      expect(second).not.toHaveProperty('CacheHitRatio');
+      const declared = (second!['_aws'] as { CloudWatchMetrics: { Metrics: { Name: string }[] }[] }).CloudWatchMetrics[0]!.Metrics.map((m) => m.Name);
+      expect(declared).toEqual(['BatchQueueDepth']);
+    });
+  });
+});

@@ -11,6 +11,7 @@ export * from './pricing/pricing-catalog.port';
 export * from './pricing/static-pricing-catalog';
 export * from './ledger/spend-ledger.port';
 export * from './ledger/in-memory-spend-ledger';
+export * from './ledger/spend-tally';
 export * from './policy/cost-policy.port';
 export * from './policy/cost-policy.rules';
 export * from './policy/budget-guard';

@@ -8,9 +8,21 @@ type Period = 'daily' | 'monthly';
 interface Window {
   readonly start: Date;
   readonly end: Date;
-  /** Ledger spend when this window was first seen plus what settled since. */
+  /** Ledger spend at the last refresh plus what settled here since. */
   settledUsd: number;
   reservedUsd: number;
+  /** When the ledger was last read for this window (ms since epoch); -Infinity when it could not be read yet. */
+  loadedAt: number;
+  refreshing: boolean;
+}
+
+export interface BudgetGuardOptions {
+  /**
+   * How old the ledger's spend may get before a check re-reads it (in the background; the check goes on with what
+   * it has). With a ledger shared by several processes this is how each sees the others' spend.
+   * @default 1000
+   */
+  readonly refreshMs?: number;
 }
 
 export interface BudgetCheck {
@@ -33,22 +45,27 @@ function windowBounds(now: Date, period: Period): { start: Date; end: Date } {
 /**
  * Reserve-then-settle budget accounting. The check and the hold happen in one synchronous step after the
  * window is loaded, so concurrent requests in a process can overspend a limit by at most what one call costs
- * beyond its reservation.
+ * beyond its reservation. Processes sharing a ledger see each other's settled spend within `refreshMs`; their
+ * reservations stay their own, so a fleet of N processes can overspend by up to N such calls.
+ *
+ * Fails open: when the ledger cannot be read, the check counts what this process knows (its last reading, or
+ * nothing yet, plus what settled here since) and tries the ledger again at the next check after `refreshMs`.
  */
 export class BudgetGuard {
   private readonly windows = new Map<string, Promise<Window>>();
+  private readonly refreshMs: number;
 
-  constructor(private readonly ledger: SpendLedger) {}
+  constructor(
+    private readonly ledger: SpendLedger,
+    options: BudgetGuardOptions = {},
+  ) {
+    this.refreshMs = options.refreshMs ?? 1000;
+    if (!(this.refreshMs >= 0)) throw new NovaCostError('configuration', `budget refreshMs must be a number >= 0, got ${options.refreshMs}`);
+  }
 
   async reserve(tenantId: string, budget: TenantBudget | undefined, worstCaseUsd: number, now: Date): Promise<BudgetCheck> {
     const periods = (['daily', 'monthly'] as const).filter((p) => limitOf(budget, p) !== undefined);
-    let windows: Window[];
-    try {
-      windows = await Promise.all(periods.map((p) => this.window(tenantId, p, now)));
-    } catch (error) {
-      if (NovaCostError.is(error)) throw error;
-      throw new NovaCostError('internal', `the spend ledger could not tell tenant ${tenantId}'s spend, so the budget cannot be checked`, { cause: error });
-    }
+    const windows = await Promise.all(periods.map((p) => this.window(tenantId, p, now)));
     // From here to the hold nothing awaits: the check and the reservation are atomic in this process.
     let state: BudgetCheck['state'] = 'ok';
     periods.forEach((period, i) => {
@@ -77,17 +94,36 @@ export class BudgetGuard {
     return { state, reservation: { worstCaseUsd, settle: (usd) => close(Math.max(0, usd)), release: () => close(0) } };
   }
 
-  private window(tenantId: string, period: Period, now: Date): Promise<Window> {
+  private async window(tenantId: string, period: Period, now: Date): Promise<Window> {
     const { start, end } = windowBounds(now, period);
     const key = `${period}|${start.toISOString()}|${tenantId}`;
-    let w = this.windows.get(key);
-    if (!w) {
-      w = this.ledger.totals({ tenantId, from: start, to: end }).then(({ total }) => ({ start, end, settledUsd: total.costUsd, reservedUsd: 0 }));
-      w.catch(() => this.windows.delete(key));
-      this.windows.set(key, w);
+    let pending = this.windows.get(key);
+    if (!pending) {
+      const fresh: Window = { start, end, settledUsd: 0, reservedUsd: 0, loadedAt: Number.NEGATIVE_INFINITY, refreshing: false };
+      pending = this.refresh(fresh, tenantId, now).then(() => fresh);
+      this.windows.set(key, pending);
       this.forgetBefore(start, period);
     }
+    const w = await pending;
+    if (!w.refreshing && now.getTime() - w.loadedAt > this.refreshMs) void this.refresh(w, tenantId, now);
     return w;
+  }
+
+  /** Re-reads the window's spend from the ledger; on failure keeps what it had. Never rejects. */
+  private async refresh(w: Window, tenantId: string, now: Date): Promise<void> {
+    w.refreshing = true;
+    const settledBefore = w.settledUsd;
+    try {
+      const { total } = await this.ledger.totals({ tenantId, from: w.start, to: w.end });
+      // The ledger's total, plus what settled here while it was read (it may not be in that answer yet).
+      w.settledUsd = total.costUsd + (w.settledUsd - settledBefore);
+      w.loadedAt = now.getTime();
+    } catch {
+      // Fail open: the check goes on with what this process knows, and tries again after refreshMs.
+      w.loadedAt = Math.max(w.loadedAt, now.getTime());
+    } finally {
+      w.refreshing = false;
+    }
   }
 
   private forgetBefore(start: Date, period: Period): void {

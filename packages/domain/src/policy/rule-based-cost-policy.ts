@@ -20,6 +20,8 @@ export interface RuleBasedCostPolicyDeps {
   readonly ledger: SpendLedger;
   /** @default the system clock */
   readonly clock?: Clock;
+  /** How old a tenant's spend read from the ledger may get before a budget check re-reads it. @default 1000 */
+  readonly budgetRefreshMs?: number;
 }
 
 /** The default CostPolicy: cacheability, routing, budgets and lanes from plain-data rules. */
@@ -31,7 +33,7 @@ export class RuleBasedCostPolicy implements CostPolicy {
     private readonly rules: CostPolicyRules,
     private readonly deps: RuleBasedCostPolicyDeps,
   ) {
-    this.budgets = new BudgetGuard(deps.ledger);
+    this.budgets = new BudgetGuard(deps.ledger, deps.budgetRefreshMs === undefined ? {} : { refreshMs: deps.budgetRefreshMs });
     this.clock = deps.clock ?? systemClock;
     validateRules(rules);
     this.refusePricierRoutes(rules);

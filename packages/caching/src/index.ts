@@ -6,3 +6,5 @@ export * from './caching-invoker.options';
 export * from './caching-invoker';
 export * from './redis-response-store';
 export * from './in-memory-response-store';
+export * from './redis-connection';
+export * from './redis-spend-ledger';

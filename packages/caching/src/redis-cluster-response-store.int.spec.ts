@@ -2,7 +2,8 @@ import type { TestRedisCluster } from '@nova-cost/testing';
 import { startTestRedisCluster } from '@nova-cost/testing';
 import { Cluster } from 'ioredis';
 import { afterAll, beforeAll, describe } from 'vitest';
-import { failOpenRedisOptions, RedisResponseStore } from './redis-response-store';
+import { failOpenRedisOptions } from './redis-connection';
+import { RedisResponseStore } from './redis-response-store';
 import { cachingInvokerContract, connected } from './testing/caching-invoker.contract';
 
 async function readyCluster(cluster: TestRedisCluster): Promise<Cluster> {

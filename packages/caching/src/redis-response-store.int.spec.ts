@@ -3,7 +3,8 @@ import { freePort, startTestRedis } from '@nova-cost/testing';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CachingInvoker } from './caching-invoker';
-import { failOpenRedisOptions, RedisResponseStore } from './redis-response-store';
+import { failOpenRedisOptions } from './redis-connection';
+import { RedisResponseStore } from './redis-response-store';
 import { cachingInvokerContract, connected } from './testing/caching-invoker.contract';
 import { cacheableRequest, CountingInvoker } from './testing/counting-invoker';
 

@@ -1,0 +1,84 @@
+import type { TestRedis, TestRedisCluster } from '@nova-cost/testing';
+import { startTestRedis, startTestRedisCluster } from '@nova-cost/testing';
+import { NovaCostError } from '@nova-cost/domain';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RedisSpendLedger } from './redis-spend-ledger';
+import { spendEntry, spendLedgerContract } from './testing/spend-ledger.contract';
+
+let prefixes = 0;
+const nextPrefix = () => `nc:spend:test${++prefixes}:${process.pid}`;
+
+/** Resolves once the ledger answers a query (its connection opens in the background). */
+async function ready(ledger: RedisSpendLedger): Promise<RedisSpendLedger> {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    try {
+      await ledger.totals({ tenantId: 'probe' });
+      return ledger;
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+}
+
+describe('RedisSpendLedger (single node)', () => {
+  let redis: TestRedis;
+  const ledgers: RedisSpendLedger[] = [];
+  const open = async (options = {}) => {
+    const ledger = await ready(RedisSpendLedger.fromUrl(redis.url, { prefix: nextPrefix(), commandTimeoutMs: 500, ...options }));
+    ledgers.push(ledger);
+    return ledger;
+  };
+  beforeAll(async () => {
+    redis = await startTestRedis({ controllable: true });
+  });
+  afterAll(async () => {
+    await Promise.all(ledgers.map((l) => l.close(100)));
+    await redis?.close();
+  });
+
+  spendLedgerContract(() => open());
+
+  it('lets two processes with their own connections see each other\'s spend', async () => {
+    const prefix = nextPrefix();
+    const a = await open({ prefix });
+    const b = await open({ prefix });
+    await a.record(spendEntry({ costUsd: 1 }));
+    await b.record(spendEntry({ costUsd: 2 }));
+    expect((await b.totals({ tenantId: 'acme' })).total).toMatchObject({ calls: 2, costUsd: 3 });
+  });
+
+  it('holds entries while Redis is down and writes them once it is back; queries fail with upstream-unavailable meanwhile', async () => {
+    const ledger = await open({ retryMs: 100 });
+    await redis.stop();
+    try {
+      await ledger.record(spendEntry({ costUsd: 2 }));
+      await ledger.record(spendEntry({ costUsd: 4 }));
+      expect(ledger.pendingEntries).toBe(2);
+      await expect(ledger.totals({ tenantId: 'acme' })).rejects.toSatisfy((e) => NovaCostError.is(e, 'upstream-unavailable'));
+    } finally {
+      await redis.restart();
+    }
+    await expect.poll(() => ledger.pendingEntries, { timeout: 15_000 }).toBe(0);
+    expect((await ledger.totals({ tenantId: 'acme' })).total).toMatchObject({ calls: 2, costUsd: 6 });
+  }, 30_000);
+});
+
+describe('RedisSpendLedger (three-master cluster)', () => {
+  let cluster: TestRedisCluster;
+  const ledgers: RedisSpendLedger[] = [];
+  beforeAll(async () => {
+    cluster = await startTestRedisCluster();
+  }, 30_000);
+  afterAll(async () => {
+    await Promise.all(ledgers.map((l) => l.close(100)));
+    await cluster?.close();
+  });
+
+  spendLedgerContract(async () => {
+    const ledger = await ready(RedisSpendLedger.fromCluster(cluster.nodes, { prefix: nextPrefix(), commandTimeoutMs: 500 }));
+    ledgers.push(ledger);
+    return ledger;
+  });
+});

@@ -21,8 +21,13 @@ export interface BuildAppOptions extends Partial<Omit<NovaCostStackProps, 'env'>
 export function buildApp(options: BuildAppOptions = {}): { app: App; stack: NovaCostStack } {
   const { app: givenApp, env, alertEmails: givenEmails, ...stackOptions } = options;
   const app = givenApp ?? new App();
+  // No default address: a guessed one would mail a stranger. Without any, the budget warns at synth (CostBudget).
   const alertEmails =
-    givenEmails ?? String(app.node.tryGetContext('alertEmails') ?? 'finops@example.com').split(',').map((s) => s.trim());
+    givenEmails ??
+    String(app.node.tryGetContext('alertEmails') ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter((s) => s !== '');
   const contextSecretArn: unknown = app.node.tryGetContext('tenantsSecretArn');
   // `-c monthlyBudgetUsd=500` arrives as a string; CostBudget refuses what is not a positive number.
   const contextBudget: unknown = app.node.tryGetContext('monthlyBudgetUsd');

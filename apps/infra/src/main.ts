@@ -8,7 +8,8 @@ const { report } = synthWithEstimate(app, stack);
 console.error(report);
 if (stack.tenantsSecretOwned) {
   console.error(
-    'NOTE: no tenantsSecretArn given, so the stack creates the tenants secret with a placeholder; gateway tasks refuse to\n' +
-      'start until it holds the tenants JSON. Create the secret first and pass -c tenantsSecretArn=<complete ARN> instead.',
+    'NOTE: no tenantsSecretArn given, so the stack creates the tenants secret holding {"tenants":[]}: the gateway starts\n' +
+      'but refuses every request until you put the tenants JSON into it and force a new deployment. Create the secret\n' +
+      'first and pass -c tenantsSecretArn=<complete ARN> instead (see README).',
   );
 }

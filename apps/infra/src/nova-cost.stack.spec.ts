@@ -2,12 +2,12 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { App, Validations } from 'aws-cdk-lib';
 import * as s3 from 'aws-cdk-lib/aws-s3';
-import { Match, Template } from 'aws-cdk-lib/assertions';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { loadConfig } from '@nova-cost/gateway';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from './app';
-import type { NovaCostStack } from './nova-cost.stack';
+import { TENANTS_PLACEHOLDER, type NovaCostStack } from './nova-cost.stack';
 
 /** Every acknowledgement recorded in the tree: rule id → reason. */
 function acknowledgements(app: App): Array<{ path: string; id: string; reason: string }> {
@@ -32,10 +32,17 @@ function resolved(value: CfnValue): string {
   throw new Error(`unexpected intrinsic ${JSON.stringify(value)}`);
 }
 
+/** The attributes of the one resource of `type`, as a key → value map. */
+function attributes(template: Template, type: string, property: string): Record<string, string> {
+  const [resource] = Object.values(template.findResources(type));
+  return Object.fromEntries((resource!.Properties[property] as Array<{ Key: string; Value: string }>).map((a) => [a.Key, a.Value]));
+}
+
 function gatewayContainer(template: Template): {
   Environment: Array<{ Name: string; Value: CfnValue }>;
   Secrets: Array<{ Name: string; ValueFrom: CfnValue }>;
   HealthCheck: { Command: string[] };
+  StopTimeout: number;
 } {
   const [taskDefinition] = Object.values(template.findResources('AWS::ECS::TaskDefinition'));
   return taskDefinition!.Properties.ContainerDefinitions[0];
@@ -92,6 +99,18 @@ describe('NovaCost app', () => {
       expect(() => loadConfig(env)).toThrow(/NOVA_COST_CONFIG/);
     });
 
+    it('starts the tenants secret with a document the gateway accepts, which lists no tenants, so the first deploy succeeds', () => {
+      const [secret] = Object.values(template.findResources('AWS::SecretsManager::Secret'));
+      // A random value (GenerateSecretString) failed every task at start and the circuit breaker rolled the stack back.
+      expect(secret!.Properties.GenerateSecretString).toBeUndefined();
+      expect(secret!.Properties.SecretString).toBe(TENANTS_PLACEHOLDER);
+      const env = Object.fromEntries(gatewayContainer(template).Environment.map((e) => [e.Name, resolved(e.Value)]));
+      const warnings: string[] = [];
+      const config = loadConfig({ ...env, NOVA_COST_CONFIG_JSON: secret!.Properties.SecretString }, { warn: (m) => warnings.push(m) });
+      expect(config).toMatchObject({ tenants: [], demo: false, bedrock: { mode: 'aws', region: 'ap-northeast-1' } });
+      expect(warnings).toEqual([expect.stringMatching(/lists no tenants: every request is refused/)]);
+    });
+
     it('creates and retains the tenants secret, reads it with the execution role only, and outputs its ARN', () => {
       const [secretId] = Object.keys(template.findResources('AWS::SecretsManager::Secret'));
       expect(secretId).toMatch(/^TenantsSecret/);
@@ -103,6 +122,21 @@ describe('NovaCost app', () => {
       expect(readers.map((p) => JSON.stringify(p.Properties.Roles))).toEqual([expect.stringMatching(/ExecutionRole/)]);
       template.hasOutput('TenantsSecretArn', { Value: { Ref: secretId } });
       expect(stack.tenantsSecretOwned).toBe(true);
+    });
+
+    it('keeps a stopping task in the target group longer than the gateway drains, within the container stop timeout', () => {
+      const container = gatewayContainer(template);
+      const drainMs = Number(resolved(container.Environment.find((e) => e.Name === 'DRAIN_DEADLINE_MS')!.Value));
+      const delayS = Number(attributes(template, 'AWS::ElasticLoadBalancingV2::TargetGroup', 'TargetGroupAttributes')['deregistration_delay.timeout_seconds']);
+      expect({ drainMs, delayS, stopTimeout: container.StopTimeout }).toEqual({ drainMs: 110_000, delayS: 115, stopTimeout: 120 });
+      // The gateway must accept the value the stack sets.
+      expect(loadConfig({ DRAIN_DEADLINE_MS: String(drainMs) }).drainDeadlineMs).toBe(110_000);
+    });
+
+    it('lets a connection idle 120 s at the ALB, so long model calls are not cut with a 504', () => {
+      expect(attributes(template, 'AWS::ElasticLoadBalancingV2::LoadBalancer', 'LoadBalancerAttributes')).toMatchObject({
+        'idle_timeout.timeout_seconds': '120',
+      });
     });
 
     it('probes /healthz in the container and /readyz from the ALB, so a draining task leaves the target group', () => {
@@ -180,9 +214,47 @@ describe('NovaCost app', () => {
       expect(new AwsSolutionsChecks().validateScope(app).violations).toEqual([]);
     });
 
+    it('forwards the viewer Host (SigV4 signs it) and waits 60 s for the ALB, which idles longer than that', () => {
+      const [distribution] = Object.values(template.findResources('AWS::CloudFront::Distribution'));
+      const config = distribution!.Properties.DistributionConfig;
+      expect(config.DefaultCacheBehavior.OriginRequestPolicyId).toBe('216adef6-5c7f-47e4-b989-5492eafa07d3'); // AllViewer
+      expect(config.Origins[0].CustomOriginConfig.OriginReadTimeout).toBe(60);
+      expect(Number(attributes(template, 'AWS::ElasticLoadBalancingV2::LoadBalancer', 'LoadBalancerAttributes')['idle_timeout.timeout_seconds'])).toBeGreaterThan(60);
+    });
+
     it('applies the NAT count and budget overrides', () => {
       template.resourceCountIs('AWS::EC2::NatGateway', 2);
       template.hasResourceProperties('AWS::Budgets::Budget', { Budget: Match.objectLike({ BudgetLimit: { Amount: 500, Unit: 'USD' } }) });
+    });
+  });
+
+  describe('having no alert e-mail address', () => {
+    it('still creates the budget, without notifications, guesses no address, and warns at synth', () => {
+      const { app, stack } = buildApp({ env: { region: 'ap-northeast-1' } });
+      app.synth();
+      const template = Template.fromStack(stack);
+      template.hasResourceProperties('AWS::Budgets::Budget', {
+        Budget: Match.objectLike({ BudgetLimit: { Amount: 10000, Unit: 'USD' } }),
+        NotificationsWithSubscribers: Match.absent(),
+      });
+      expect(JSON.stringify(template.toJSON())).not.toMatch(/example\.com/);
+      Annotations.fromStack(stack).hasWarning('/NovaCost/Budget', Match.stringLikeRegexp('no e-mail subscribers'));
+    });
+
+    it('reads the addresses from -c alertEmails, comma-separated', () => {
+      const app = new App({ context: { alertEmails: 'a@corp.test, b@corp.test' } });
+      const { stack } = buildApp({ app, env: { region: 'ap-northeast-1' } });
+      const [budget] = Object.values(Template.fromStack(stack).findResources('AWS::Budgets::Budget'));
+      expect(budget!.Properties.NotificationsWithSubscribers[0].Subscribers.map((s: { Address: string }) => s.Address)).toEqual([
+        'a@corp.test',
+        'b@corp.test',
+      ]);
+    });
+  });
+
+  describe('having no NAT gateway', () => {
+    it('refuses natGateways 0, naming the option, since the tasks need egress', () => {
+      expect(() => buildApp({ env: { region: 'ap-northeast-1' }, natGateways: 0 })).toThrow(/^natGateways must be at least 1 for NovaCostStack/);
     });
   });
 

@@ -1,4 +1,4 @@
-import { CfnOutput, Duration, RemovalPolicy, Stack, Token, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Duration, RemovalPolicy, SecretValue, Stack, Token, type StackProps } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
@@ -22,8 +22,11 @@ import { gatewayImageFromRepo } from './gateway-image';
 import { defaultNovaAccess } from './nova-model-access';
 
 export interface NovaCostStackProps extends StackProps {
-  /** Budget e-mail subscribers. */
-  readonly alertEmails: readonly string[];
+  /**
+   * Budget e-mail subscribers.
+   * @default - none: the budget is created without notifications and synth warns (no address is guessed)
+   */
+  readonly alertEmails?: readonly string[];
   /** @default 10000 */
   readonly monthlyBudgetUsd?: number;
   /** @default - built from the repository (apps/infra/docker/gateway.Dockerfile) */
@@ -32,7 +35,11 @@ export interface NovaCostStackProps extends StackProps {
   readonly publicEndpoint?: boolean;
   /** CloudFront in front of the public ALB; ignored for an internal endpoint. @default true */
   readonly cloudFront?: boolean;
-  /** @default 1 */
+  /**
+   * NAT gateways, 1 up to the VPC's AZs (2). Not 0: the tasks pull the image from ECR and read Secrets Manager and
+   * Bedrock through it (only S3, DynamoDB and bedrock-runtime have endpoints here).
+   * @default 1
+   */
   readonly natGateways?: number;
   /** @default - Nova Micro, Lite and Pro by plain id where the stack's region serves them directly (us-east-1) */
   readonly foundationModels?: readonly FoundationModelAccess[];
@@ -43,11 +50,32 @@ export interface NovaCostStackProps extends StackProps {
   /**
    * Complete ARN (with the 6-character suffix: ECS refuses partial ARNs) of an existing Secrets Manager secret whose
    * value is the gateway's tenants-and-policy JSON. ECS injects it as NOVA_COST_CONFIG_JSON at task start.
-   * @default - a new, retained secret with a random placeholder value: tasks refuse to start until the tenants
-   * document is put into it
+   * @default - a new, retained secret holding the placeholder `{"tenants":[]}`: the gateway starts but refuses every
+   * request until the tenants document is put into it and the service is redeployed
    */
   readonly tenantsSecretArn?: string;
 }
+
+/**
+ * The value of a tenants secret the stack creates: a valid document with no tenants, so the gateway starts (and
+ * refuses every request) instead of failing its tasks and rolling the deployment back. Not a secret. Never change it:
+ * CloudFormation writes SecretString again when it changes, over the tenants document the operator put there.
+ */
+export const TENANTS_PLACEHOLDER = JSON.stringify({ tenants: [] });
+
+/**
+ * How long the gateway drains after SIGTERM (DRAIN_DEADLINE_MS), within the container's 120 s stop timeout. The
+ * target group keeps a deregistered task's connections a little longer, so the ALB never cuts a request the gateway
+ * is still answering.
+ */
+const GATEWAY_DRAIN_DEADLINE = Duration.seconds(110);
+const DEREGISTRATION_DELAY = Duration.seconds(GATEWAY_DRAIN_DEADLINE.toSeconds() + 5);
+
+/**
+ * How long the ALB keeps a connection without a byte either way: above CloudFront's 60 s origin read timeout, so a
+ * long Converse call or deferrable batch ends with its answer, not an ALB 504.
+ */
+const ALB_IDLE_TIMEOUT = Duration.seconds(120);
 
 /** `arn:<partition>:secretsmanager:<region>:<account>:secret:<name>-<6 chars>` */
 const COMPLETE_SECRET_ARN = /^arn:aws[\w-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+-[A-Za-z0-9]{6}$/;
@@ -68,6 +96,12 @@ export class NovaCostStack extends Stack {
 
   constructor(scope: Construct, id: string, props: NovaCostStackProps) {
     super(scope, id, props);
+    if (props.natGateways === 0) {
+      throw new NovaCostError(
+        'configuration',
+        'natGateways must be at least 1 for NovaCostStack: the gateway tasks, the ALB and Redis sit in private subnets with egress, and the tasks reach ECR, Secrets Manager and CloudWatch Logs through the NAT, got 0',
+      );
+    }
     const network = new CostAwareVpc(this, 'Network', { natGateways: props.natGateways });
     const { vpc } = network;
     const cluster = new ecs.Cluster(this, 'Cluster', { vpc, enableFargateCapacityProviders: true });
@@ -89,6 +123,7 @@ export class NovaCostStack extends Stack {
         CONTENT_BUCKET: content.bucket.bucketName,
         EVENT_STORE_TABLE: tables.eventStore.tableName,
         READ_MODEL_TABLE: tables.readModel.tableName,
+        DRAIN_DEADLINE_MS: String(GATEWAY_DRAIN_DEADLINE.toMilliseconds()),
       },
       // Real Bedrock needs tenants (the demo tenant's keys are public); a task has no file, so ECS injects the JSON.
       secrets: { NOVA_COST_CONFIG_JSON: ecs.Secret.fromSecretsManager(this.tenantsSecret) },
@@ -110,6 +145,7 @@ export class NovaCostStack extends Stack {
       vpc,
       internetFacing: publicEndpoint,
       dropInvalidHeaderFields: true,
+      idleTimeout: ALB_IDLE_TIMEOUT,
       vpcSubnets: { subnetType: publicEndpoint ? ec2.SubnetType.PUBLIC : ec2.SubnetType.PRIVATE_WITH_EGRESS },
     });
     const listener = this.loadBalancer.addListener('Http', { port: 80, open: publicEndpoint });
@@ -118,7 +154,7 @@ export class NovaCostStack extends Stack {
       port: this.gateway.containerPort,
       protocol: elbv2.ApplicationProtocol.HTTP,
       targets: [this.gateway.service],
-      deregistrationDelay: Duration.seconds(30),
+      deregistrationDelay: DEREGISTRATION_DELAY,
       // /readyz turns 503 as soon as a task drains (SIGTERM, Spot notice), so the ALB stops sending it requests.
       healthCheck: { path: '/readyz', healthyHttpCodes: '200', interval: Duration.seconds(15) },
     });
@@ -127,7 +163,7 @@ export class NovaCostStack extends Stack {
         ? new CloudFrontFrontDoor(this, 'FrontDoor', { loadBalancer: this.loadBalancer })
         : undefined;
 
-    this.budget = new CostBudget(this, 'Budget', { emails: props.alertEmails, monthlyLimitUsd: props.monthlyBudgetUsd });
+    this.budget = new CostBudget(this, 'Budget', { emails: props.alertEmails ?? [], monthlyLimitUsd: props.monthlyBudgetUsd });
     new CostDashboard(this, 'Dashboard');
     new CfnOutput(this, 'TenantsSecretArn', { value: this.tenantsSecret.secretArn, description: 'Put the tenants-and-policy JSON here' });
     new CfnOutput(this, 'EndpointDnsName', { value: this.frontDoor?.distribution.distributionDomainName ?? this.loadBalancer.loadBalancerDnsName });
@@ -145,6 +181,7 @@ export class NovaCostStack extends Stack {
     }
     return new secretsmanager.Secret(this, 'TenantsSecret', {
       description: 'nova-cost gateway tenants and cost policy (NOVA_COST_CONFIG_JSON); put the JSON document here',
+      secretStringValue: SecretValue.unsafePlainText(TENANTS_PLACEHOLDER),
       removalPolicy: RemovalPolicy.RETAIN,
     });
   }

@@ -1,3 +1,4 @@
+import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from './config/load-config';
 import type { Gateway } from './gateway';
@@ -23,6 +24,49 @@ describe('startGateway', () => {
       expect(demo?.['msg']).toContain('x-api-key demo-key');
       const { msg: _msg, ...fields } = demo!;
       expect(JSON.stringify(fields)).not.toMatch(/demo-key|demo-secret|apiKey|accessKeyId/);
+    });
+  });
+
+  describe('having a request whose headers already fail authentication', () => {
+    /** Sends the headers and the first 64 KiB of a body it never finishes; resolves with the answer. */
+    function startSending(headers: Record<string, string>, declaredBytes: number): Promise<{ status: number; body: { error: { kind: string; details: Record<string, unknown> } }; stillSending: boolean }> {
+      return new Promise((resolve, reject) => {
+        const req = request(`${gateway.url}/model/amazon.nova-micro-v1:0/converse`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'content-length': String(declaredBytes), ...headers },
+        });
+        req.on('error', reject);
+        req.on('response', (res) => {
+          const stillSending = !req.writableFinished;
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => {
+            req.destroy();
+            resolve({ status: res.statusCode ?? 0, body: JSON.parse(Buffer.concat(chunks).toString()), stillSending });
+          });
+        });
+        req.write(Buffer.alloc(64 * 1024, 0x20));
+      });
+    }
+
+    it('refuses a wrong x-api-key before reading the body: the answer comes while the client is still sending', async () => {
+      const answer = await startSending({ 'x-api-key': 'not-a-known-key' }, 5 * 1024 * 1024);
+      expect(answer).toMatchObject({ status: 403, stillSending: true, body: { error: { kind: 'access-denied', details: { reason: 'forbidden' } } } });
+    });
+
+    it('answers a wrong x-api-key with a body over the limit 403 (the credential), not 413', async () => {
+      const answer = await startSending({ 'x-api-key': 'not-a-known-key' }, 20 * 1024 * 1024);
+      expect(answer).toMatchObject({ status: 403, body: { error: { kind: 'access-denied' } } });
+    });
+
+    it('refuses a request without credentials before reading the body (401)', async () => {
+      const answer = await startSending({}, 5 * 1024 * 1024);
+      expect(answer).toMatchObject({ status: 401, stillSending: true, body: { error: { kind: 'access-denied', details: { reason: 'unauthenticated' } } } });
+    });
+
+    it('still reads the body of a SigV4 request, whose signature covers it (over the limit: 413)', async () => {
+      const answer = await startSending({ authorization: 'AWS4-HMAC-SHA256 Credential=demo/20260101/us-east-1/bedrock/aws4_request, SignedHeaders=host, Signature=00' }, 20 * 1024 * 1024);
+      expect(answer.status).toBe(413);
     });
   });
 

@@ -110,8 +110,11 @@ export class GatewayServer {
         throw new NovaCostError('not-found', `no route for ${req.method} ${rawPath.slice(0, 100)}; use POST /model/{modelId}/converse or /invoke, GET /costs`, { details: { reason: 'route' } });
       }
       route = model.operation;
+      // An API key (or no credentials) is judged before the body, up to bodyLimitBytes, is read; SigV4 signs the
+      // body's hash, so it waits for it.
+      const keyTenant = this.deps.auth.tenantOfHeaders(req.headers);
       const body = await readBody(req, this.deps.bodyLimitBytes);
-      const tenantId = await this.deps.auth.authenticate({ method: req.method ?? 'POST', url: req.url ?? '/', headers: req.headers, body });
+      const tenantId = keyTenant ?? (await this.deps.auth.authenticate({ method: req.method ?? 'POST', url: req.url ?? '/', headers: req.headers, body }));
       const request = parseModelRequest(tenantId, model, body, req.headers);
       const abort = new AbortController();
       res.on('close', () => res.writableEnded || abort.abort());

@@ -19,18 +19,26 @@ export class TenantAuthenticator {
     this.sigv4 = new SigV4Verifier((id) => this.byAccessKeyId.get(id)?.secret, options);
   }
 
-  /** The tenant id; 'access-denied' (reason unauthenticated or forbidden) otherwise. */
-  async authenticate(request: SignedRequest): Promise<string> {
-    const apiKey = request.headers['x-api-key'];
+  /**
+   * What the headers alone decide, so a request is refused before its body is read: the tenant of an `x-api-key`,
+   * 'access-denied' for a wrong key or no credentials at all; undefined for SigV4, whose signature covers the body.
+   */
+  tenantOfHeaders(headers: SignedRequest['headers']): string | undefined {
+    const apiKey = headers['x-api-key'];
     if (typeof apiKey === 'string' && apiKey !== '') return this.tenantOfApiKey(apiKey);
-    const authorization = request.headers['authorization'];
-    if (typeof authorization === 'string' && authorization !== '') {
-      const accessKeyId = await this.sigv4.verify(request, authorization);
-      return this.byAccessKeyId.get(accessKeyId)!.tenantId;
-    }
+    const authorization = headers['authorization'];
+    if (typeof authorization === 'string' && authorization !== '') return undefined;
     throw new NovaCostError('access-denied', 'missing credentials: send an x-api-key header or sign the request with AWS SigV4', {
       details: { reason: 'unauthenticated' },
     });
+  }
+
+  /** The tenant id; 'access-denied' (reason unauthenticated or forbidden) otherwise. */
+  async authenticate(request: SignedRequest): Promise<string> {
+    const byHeaders = this.tenantOfHeaders(request.headers);
+    if (byHeaders !== undefined) return byHeaders;
+    const accessKeyId = await this.sigv4.verify(request, request.headers['authorization'] as string);
+    return this.byAccessKeyId.get(accessKeyId)!.tenantId;
   }
 
   private tenantOfApiKey(apiKey: string): string {

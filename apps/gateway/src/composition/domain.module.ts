@@ -1,11 +1,27 @@
+import { RedisSpendLedger } from '@nova-cost/caching';
+import type { SpendLedger } from '@nova-cost/domain';
 import { InMemorySpendLedger, InvokeModel, RuleBasedCostPolicy, StaticPricingCatalog } from '@nova-cost/domain';
 import { ContainerModule } from 'inversify';
+import type { RedisConfig } from '../config/gateway-config';
 import { TOKENS } from './tokens';
+
+/** The fleet's shared ledger in Redis when there is one (budgets and /costs then count every task), else memory. */
+function ledger(redis: RedisConfig | undefined): SpendLedger {
+  if (!redis) return new InMemorySpendLedger();
+  return redis.kind === 'single' ? RedisSpendLedger.fromUrl(redis.url) : RedisSpendLedger.fromCluster(redis.nodes);
+}
 
 /** Pricing, ledger, policy and the InvokeModel use case, built from ports. */
 export const domainModule = new ContainerModule(({ bind }) => {
   bind(TOKENS.pricing).toDynamicValue(() => new StaticPricingCatalog()).inSingletonScope();
-  bind(TOKENS.ledger).toDynamicValue(() => new InMemorySpendLedger()).inSingletonScope();
+  bind(TOKENS.ledger)
+    .toDynamicValue((ctx) => ledger(ctx.get(TOKENS.config).redis))
+    .inSingletonScope();
+  bind(TOKENS.lifecycle).toDynamicValue((ctx) => {
+    const spend = ctx.get(TOKENS.ledger);
+    // After the last answer (order 30): entries held while Redis was down get their chance to be written.
+    return { name: 'spend ledger', order: 30, close: () => (spend instanceof RedisSpendLedger ? spend.close() : Promise.resolve()) };
+  });
   bind(TOKENS.policy)
     .toDynamicValue((ctx) => new RuleBasedCostPolicy(ctx.get(TOKENS.config).policy, { pricing: ctx.get(TOKENS.pricing), ledger: ctx.get(TOKENS.ledger) }))
     .inSingletonScope();

@@ -1,0 +1,64 @@
+import type { TestRedis } from '@nova-cost/testing';
+import { startTestRedis } from '@nova-cost/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from './config/load-config';
+import type { Gateway } from './gateway';
+import { startGateway } from './gateway';
+import { createLogger } from './observability/logger';
+
+const silent = createLogger('silent');
+const HEADERS = { 'x-api-key': 'demo-key', 'content-type': 'application/json' };
+const converse = (gateway: Gateway, text: string) =>
+  fetch(`${gateway.url}/model/amazon.nova-lite-v1%3A0/converse`, {
+    method: 'POST',
+    headers: HEADERS,
+    // temperature 0.7: not cacheable, every call is billed.
+    body: JSON.stringify({ messages: [{ role: 'user', content: [{ text }] }], inferenceConfig: { temperature: 0.7, maxTokens: 50 } }),
+  });
+const costs = async (gateway: Gateway) => {
+  const response = await fetch(`${gateway.url}/costs`, { headers: HEADERS });
+  return { status: response.status, body: (await response.json()) as { total: { calls: number; costUsd: number } } };
+};
+
+describe('two gateway processes sharing Redis keep one spend ledger', () => {
+  let redis: TestRedis;
+  let a: Gateway;
+  let b: Gateway;
+  beforeAll(async () => {
+    redis = await startTestRedis({ controllable: true });
+    // A daily budget of a few calls of Nova Lite with 50 output tokens at most.
+    const config = { ...loadConfig({ REDIS_URL: redis.url }), policy: { budgets: { default: { dailyUsd: 0.00005 } } }, port: 0 };
+    a = await startGateway(config, { logger: silent, emfIntervalMs: 0 });
+    b = await startGateway(config, { logger: silent, emfIntervalMs: 0 });
+    // The ledgers connect in the background: /costs answers 200 once Redis does.
+    for (const gateway of [a, b]) {
+      for (const until = Date.now() + 15_000; (await costs(gateway)).status !== 200; ) {
+        if (Date.now() > until) throw new Error('the shared ledger did not answer within 15 s');
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    }
+  });
+  afterAll(async () => {
+    await a?.shutdown();
+    await b?.shutdown();
+    await redis?.close();
+  });
+
+  it('shows the spend one process billed in the other one\'s /costs, and the budget it used up refuses calls to the other', async () => {
+    let billedUsd = 0;
+    let refused: Response | undefined;
+    for (let n = 0; n < 50 && !refused; n++) {
+      const response = await converse(a, `spend question ${n}`);
+      if (response.status === 200) billedUsd += Number(response.headers.get('x-nova-cost-usd'));
+      else refused = response;
+    }
+    expect(refused?.status).toBe(429);
+    expect(billedUsd).toBeGreaterThan(0);
+
+    const seenByB = await costs(b);
+    expect(seenByB.body.total.costUsd).toBeCloseTo(billedUsd, 10);
+    const other = await converse(b, 'a call on the other task');
+    expect(other.status).toBe(429);
+    expect(await other.json()).toMatchObject({ error: { kind: 'budget-exceeded' } });
+  });
+});

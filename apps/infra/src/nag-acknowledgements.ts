@@ -23,7 +23,7 @@ export function acknowledgeNagFindings(stack: NovaCostStack): void {
   ack(
     stack.loadBalancer,
     'AwsSolutions-EC23',
-    'The load balancer admits the VPC CIDR (internal) or the world on port 80 only when publicEndpoint is chosen, behind CloudFront.',
+    'The load balancer admits the VPC CIDR (internal), or the world on port 80 when publicEndpoint is chosen: behind CloudFront it forwards only requests carrying the origin-verify header value.',
   );
   ack(
     stack.node.findChild('Cluster'),
@@ -70,6 +70,11 @@ export function acknowledgeNagFindings(stack: NovaCostStack): void {
       'The secret holds tenant API keys and SigV4 secrets issued to callers; rotating them means handing new keys to tenants, which no rotation Lambda can do.',
     );
   }
+  ack(
+    stack.originVerifySecret,
+    'AwsSolutions-SMG4',
+    'The origin-verify value is resolved into the CloudFront header and the ALB rule at deploy time; a rotation Lambda would change the secret without them. Rotate it by replacing the secret in a deploy.',
+  );
   ack(
     stack.loadBalancer,
     'AwsSolutions-ELB2',

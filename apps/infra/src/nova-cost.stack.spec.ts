@@ -176,6 +176,12 @@ describe('NovaCost app', () => {
       ]);
     });
 
+    it('forwards every request on the internal ALB, with no origin-verify secret or rule', () => {
+      expect(stack.originVerifySecret).toBeUndefined();
+      template.resourceCountIs('AWS::ElasticLoadBalancingV2::ListenerRule', 0);
+      template.hasResourceProperties('AWS::ElasticLoadBalancingV2::Listener', { DefaultActions: [Match.objectLike({ Type: 'forward' })] });
+    });
+
     it('composes the bucket, both tables, the 10,000 USD budget and the dashboard, with an internal ALB and no CloudFront', () => {
       template.resourceCountIs('AWS::S3::Bucket', 1);
       template.resourceCountIs('AWS::DynamoDB::Table', 2);
@@ -222,6 +228,26 @@ describe('NovaCost app', () => {
       expect(Number(attributes(template, 'AWS::ElasticLoadBalancingV2::LoadBalancer', 'LoadBalancerAttributes')['idle_timeout.timeout_seconds'])).toBeGreaterThan(60);
     });
 
+    it('forwards to the gateway only requests carrying CloudFront\'s origin-verify value, and refuses the rest with 403', () => {
+      const [secretId] = Object.keys(template.findResources('AWS::SecretsManager::Secret', { Properties: { GenerateSecretString: Match.anyValue() } }));
+      expect(secretId).toMatch(/^OriginVerifySecret/);
+      const value = { 'Fn::Join': ['', ['{{resolve:secretsmanager:', { Ref: secretId }, ':SecretString:::}}']] };
+      const [distribution] = Object.values(template.findResources('AWS::CloudFront::Distribution'));
+      expect(distribution!.Properties.DistributionConfig.Origins[0].OriginCustomHeaders).toEqual([{ HeaderName: 'X-Origin-Verify', HeaderValue: value }]);
+      template.hasResourceProperties('AWS::ElasticLoadBalancingV2::Listener', {
+        DefaultActions: [Match.objectLike({ Type: 'fixed-response', FixedResponseConfig: Match.objectLike({ StatusCode: '403' }) })],
+      });
+      const [targetGroup] = Object.keys(template.findResources('AWS::ElasticLoadBalancingV2::TargetGroup'));
+      template.hasResourceProperties('AWS::ElasticLoadBalancingV2::ListenerRule', {
+        Priority: 1,
+        Conditions: [{ Field: 'http-header', HttpHeaderConfig: { HttpHeaderName: 'X-Origin-Verify', Values: [value] } }],
+        Actions: [{ Type: 'forward', TargetGroupArn: { Ref: targetGroup } }],
+      });
+      // ECS registers tasks only once the rule ties the target group to the load balancer.
+      const [rule] = Object.keys(template.findResources('AWS::ElasticLoadBalancingV2::ListenerRule'));
+      expect(Object.values(template.findResources('AWS::ECS::Service'))[0]!.DependsOn).toContain(rule);
+    });
+
     it('applies the NAT count and budget overrides', () => {
       template.resourceCountIs('AWS::EC2::NatGateway', 2);
       template.hasResourceProperties('AWS::Budgets::Budget', { Budget: Match.objectLike({ BudgetLimit: { Amount: 500, Unit: 'USD' } }) });
@@ -255,6 +281,18 @@ describe('NovaCost app', () => {
   describe('having no NAT gateway', () => {
     it('refuses natGateways 0, naming the option, since the tasks need egress', () => {
       expect(() => buildApp({ env: { region: 'ap-northeast-1' }, natGateways: 0 })).toThrow(/^natGateways must be at least 1 for NovaCostStack/);
+    });
+  });
+
+  describe('having a public endpoint without CloudFront', () => {
+    it('forwards every request, since no CloudFront adds the origin-verify header', () => {
+      const { app, stack } = buildApp({ env: { region: 'us-east-1' }, publicEndpoint: true, cloudFront: false });
+      app.synth();
+      const template = Template.fromStack(stack);
+      template.resourceCountIs('AWS::CloudFront::Distribution', 0);
+      template.resourceCountIs('AWS::ElasticLoadBalancingV2::ListenerRule', 0);
+      expect(stack.originVerifySecret).toBeUndefined();
+      expect(new AwsSolutionsChecks().validateScope(app).violations).toEqual([]);
     });
   });
 

@@ -77,6 +77,12 @@ const DEREGISTRATION_DELAY = Duration.seconds(GATEWAY_DRAIN_DEADLINE.toSeconds()
  */
 const ALB_IDLE_TIMEOUT = Duration.seconds(120);
 
+/**
+ * The header CloudFront adds to every request to the ALB (overwriting a viewer's), with a generated value the ALB
+ * listener requires before it forwards to the gateway: a request sent to the public ALB directly gets a 403.
+ */
+export const ORIGIN_VERIFY_HEADER = 'X-Origin-Verify';
+
 /** `arn:<partition>:secretsmanager:<region>:<account>:secret:<name>-<6 chars>` */
 const COMPLETE_SECRET_ARN = /^arn:aws[\w-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+-[A-Za-z0-9]{6}$/;
 
@@ -93,6 +99,8 @@ export class NovaCostStack extends Stack {
   readonly tenantsSecret: secretsmanager.ISecret;
   /** True when the stack created the tenants secret, which then still needs its value. */
   readonly tenantsSecretOwned: boolean;
+  /** The value CloudFront sends in the origin-verify header and the ALB requires; only behind CloudFront. */
+  readonly originVerifySecret: secretsmanager.Secret | undefined;
 
   constructor(scope: Construct, id: string, props: NovaCostStackProps) {
     super(scope, id, props);
@@ -150,7 +158,22 @@ export class NovaCostStack extends Stack {
     });
     const listener = this.loadBalancer.addListener('Http', { port: 80, open: publicEndpoint });
     if (!publicEndpoint) this.loadBalancer.connections.allowFrom(ec2.Peer.ipv4(vpc.vpcCidrBlock), ec2.Port.tcp(80), 'clients in the VPC');
+    const behindCloudFront = publicEndpoint && (props.cloudFront ?? true);
+    this.originVerifySecret = behindCloudFront ? this.originVerifySecretFor() : undefined;
+    // The ALB is open to the world on port 80, but forwards only what carries CloudFront's origin-verify header.
+    const originVerifyValue = this.originVerifySecret?.secretValue.unsafeUnwrap();
+    if (originVerifyValue !== undefined) {
+      listener.addAction('RefuseDirect', {
+        action: elbv2.ListenerAction.fixedResponse(403, {
+          contentType: 'application/json',
+          messageBody: JSON.stringify({ message: 'call this gateway through its CloudFront endpoint' }),
+        }),
+      });
+    }
     listener.addTargets('Gateway', {
+      ...(originVerifyValue !== undefined
+        ? { priority: 1, conditions: [elbv2.ListenerCondition.httpHeader(ORIGIN_VERIFY_HEADER, [originVerifyValue])] }
+        : {}),
       port: this.gateway.containerPort,
       protocol: elbv2.ApplicationProtocol.HTTP,
       targets: [this.gateway.service],
@@ -158,15 +181,25 @@ export class NovaCostStack extends Stack {
       // /readyz turns 503 as soon as a task drains (SIGTERM, Spot notice), so the ALB stops sending it requests.
       healthCheck: { path: '/readyz', healthyHttpCodes: '200', interval: Duration.seconds(15) },
     });
-    this.frontDoor =
-      publicEndpoint && (props.cloudFront ?? true)
-        ? new CloudFrontFrontDoor(this, 'FrontDoor', { loadBalancer: this.loadBalancer })
-        : undefined;
+    this.frontDoor = behindCloudFront
+      ? new CloudFrontFrontDoor(this, 'FrontDoor', {
+          loadBalancer: this.loadBalancer,
+          originCustomHeaders: { [ORIGIN_VERIFY_HEADER]: originVerifyValue! },
+        })
+      : undefined;
 
     this.budget = new CostBudget(this, 'Budget', { emails: props.alertEmails ?? [], monthlyLimitUsd: props.monthlyBudgetUsd });
     new CostDashboard(this, 'Dashboard');
     new CfnOutput(this, 'TenantsSecretArn', { value: this.tenantsSecret.secretArn, description: 'Put the tenants-and-policy JSON here' });
     new CfnOutput(this, 'EndpointDnsName', { value: this.frontDoor?.distribution.distributionDomainName ?? this.loadBalancer.loadBalancerDnsName });
+  }
+
+  private originVerifySecretFor(): secretsmanager.Secret {
+    return new secretsmanager.Secret(this, 'OriginVerifySecret', {
+      description: `nova-cost: the ${ORIGIN_VERIFY_HEADER} value CloudFront sends and the ALB requires (stack-managed)`,
+      // Letters and digits only: an ALB header condition treats * and ? as wildcards.
+      generateSecretString: { passwordLength: 40, excludePunctuation: true, includeSpace: false },
+    });
   }
 
   private tenantsSecretFrom(arn: string | undefined): secretsmanager.ISecret {

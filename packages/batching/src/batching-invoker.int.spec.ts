@@ -95,6 +95,15 @@ describe('BatchingInvoker against the local Bedrock endpoint', () => {
     expect(total(results)).toBe(total(alone));
   });
 
+  it('refuses a request over maxQueueSize with queue-full at once, and answers every accepted one', async () => {
+    endpoint.configure({ latency: { fixedMs: 200 } });
+    const batcher = new BatchingInvoker(upstream, { concurrency: 1, maxQueueSize: 2 });
+    const accepted = [batcher.invoke(ask('first')), batcher.invoke(ask('second')), batcher.invoke(ask('third'))];
+    await expect(batcher.invoke(ask('fourth'))).rejects.toMatchObject({ kind: 'queue-full', details: { maxQueueSize: 2 } });
+    expect((await Promise.all(accepted)).map((r) => r.source)).toEqual(['upstream', 'upstream', 'upstream']);
+    expect(endpoint.stats().calls).toBe(3);
+  });
+
   it('removes a queued request whose caller aborts, and aborts the HTTP call of one in flight', async () => {
     endpoint.configure({ latency: { fixedMs: 300 } });
     const batcher = new BatchingInvoker(upstream, { concurrency: 1 });

@@ -2,17 +2,18 @@ import { NovaCostError } from '@nova-cost/domain';
 import type { InvocationRequest } from '@nova-cost/domain';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BatchingInvoker } from './batching-invoker';
+import type { LocalBedrock } from '@nova-cost/bedrock-local';
+import { startLocalBedrock } from '@nova-cost/bedrock-local';
 import { HttpModelInvoker } from './testing/http-model-invoker';
-import { startRateLimitedEndpoint } from './testing/rate-limited-endpoint';
-import type { RateLimitedEndpoint } from './testing/rate-limited-endpoint';
 
-// An endpoint that throttles above a rate, as a Bedrock quota does (bedrock-local throttles a random share).
-let endpoint: RateLimitedEndpoint;
+// The local Bedrock endpoint enforcing a quota as Bedrock does: calls over the rate are throttled.
+let endpoint: LocalBedrock;
 let upstream: HttpModelInvoker;
+const throttledCalls = () => endpoint.stats().faults;
 
 beforeAll(async () => {
   // 10 calls in any 500 ms: 1,200 a minute.
-  endpoint = await startRateLimitedEndpoint({ latencyMs: 5, requestsPerWindow: 10, windowMs: 500 });
+  endpoint = await startLocalBedrock({ latency: { fixedMs: 5 }, faults: { quota: { requestsPerWindow: 10, windowMs: 500 } } });
   upstream = new HttpModelInvoker(endpoint.url);
 });
 afterAll(async () => {
@@ -33,7 +34,7 @@ describe('BatchingInvoker with a requests-per-minute quota, against an endpoint 
     const batcher = new BatchingInvoker(upstream, { concurrency: 16, retry: { maxAttempts: 1 }, quotas: { default: { requestsPerMinute: 720, burstSeconds: 0.2 } } });
     const outcomes = await Promise.allSettled(Array.from({ length: 24 }, (_, n) => batcher.invoke(ask(n))));
     expect(outcomes.filter((o) => o.status === 'rejected')).toEqual([]);
-    expect(endpoint.stats()).toEqual({ calls: 24, throttled: 0 });
+    expect(endpoint.stats()).toMatchObject({ calls: 24, faults: 0 });
   });
 
   it('is throttled without the quota (the control)', async () => {
@@ -41,7 +42,7 @@ describe('BatchingInvoker with a requests-per-minute quota, against an endpoint 
     const batcher = new BatchingInvoker(upstream, { concurrency: 16, retry: { maxAttempts: 1 } });
     const outcomes = await Promise.allSettled(Array.from({ length: 24 }, (_, n) => batcher.invoke(ask(n))));
     const throttled = outcomes.filter((o) => o.status === 'rejected' && NovaCostError.is(o.reason, 'throttled'));
-    expect(throttled.length).toBe(endpoint.stats().throttled);
+    expect(throttled.length).toBe(throttledCalls());
     expect(throttled.length).toBeGreaterThan(0);
   });
 });

@@ -2,5 +2,3 @@
 export { HttpModelInvoker } from './http-model-invoker';
 export { ScriptedModelInvoker, cohereAnswer, throttled, flushMicrotasks } from './scripted-model-invoker';
 export type { RecordedCall, Step } from './scripted-model-invoker';
-export { startRateLimitedEndpoint } from './rate-limited-endpoint';
-export type { RateLimitedEndpoint, RateLimitedEndpointOptions } from './rate-limited-endpoint';

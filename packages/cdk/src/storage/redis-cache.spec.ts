@@ -5,9 +5,17 @@ import { NovaCostError } from '@nova-cost/domain';
 import { describe, expect, it } from 'vitest';
 import { RedisCache, type RedisCacheProps } from './redis-cache';
 
-function synth(props: Partial<RedisCacheProps> = {}) {
+function synth(props: Partial<RedisCacheProps> = {}, natGateways = 1) {
   const stack = new Stack(new App(), 'Test');
-  const vpc = new ec2.Vpc(stack, 'Vpc', { natGateways: 1, maxAzs: 2 });
+  // Without NAT, the default subnet configuration would have no private subnets at all: ask for isolated ones.
+  const subnetConfiguration =
+    natGateways > 0
+      ? undefined
+      : [
+          { name: 'Public', subnetType: ec2.SubnetType.PUBLIC },
+          { name: 'Isolated', subnetType: ec2.SubnetType.PRIVATE_ISOLATED },
+        ];
+  const vpc = new ec2.Vpc(stack, 'Vpc', { natGateways, maxAzs: 2, subnetConfiguration });
   const cache = new RedisCache(stack, 'Cache', { vpc, ...props });
   const client = new ec2.SecurityGroup(stack, 'Client', { vpc });
   cache.allowFrom(client);
@@ -15,6 +23,13 @@ function synth(props: Partial<RedisCacheProps> = {}) {
 }
 
 describe(RedisCache, () => {
+  it('sits in the isolated subnets of a VPC without NAT, since it needs no egress', () => {
+    const { template } = synth({}, 0);
+    const isolated = Object.keys(template.findResources('AWS::EC2::Subnet')).filter((id) => id.includes('Isolated'));
+    expect(isolated).toHaveLength(2);
+    template.hasResourceProperties('AWS::ElastiCache::SubnetGroup', { SubnetIds: isolated.map((id) => ({ Ref: id })) });
+  });
+
   it('runs 2 encrypted cache.t4g.small nodes with failover in private subnets, reachable only from allowed groups', () => {
     const { template, stack, cache } = synth();
     template.hasResourceProperties('AWS::ElastiCache::ReplicationGroup', {

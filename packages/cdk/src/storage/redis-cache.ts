@@ -6,7 +6,7 @@ import { tagCostCategory } from '../cost-category-tag';
 
 export interface RedisCacheProps {
   readonly vpc: ec2.IVpc;
-  /** @default - the VPC's private subnets */
+  /** @default - the VPC's private subnets with egress, else its isolated ones (the cache needs no egress) */
   readonly subnets?: ec2.SubnetSelection;
   /** @default 'cache.t4g.small' */
   readonly nodeType?: string;
@@ -42,7 +42,7 @@ export class RedisCache extends Construct {
     });
     const subnetGroup = new elasticache.CfnSubnetGroup(this, 'Subnets', {
       description: 'Private subnets of the Redis cache',
-      subnetIds: props.vpc.selectSubnets(props.subnets ?? { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS }).subnetIds,
+      subnetIds: props.vpc.selectSubnets(props.subnets ?? { subnetType: privateSubnetType(props.vpc) }).subnetIds,
     });
     this.replicationGroup = new elasticache.CfnReplicationGroup(this, 'ReplicationGroup', {
       replicationGroupDescription: 'nova-cost response cache',
@@ -69,4 +69,9 @@ export class RedisCache extends Construct {
   allowFrom(peer: ec2.IConnectable): void {
     this.securityGroup.connections.allowFrom(peer, ec2.Port.tcp(this.port), 'Redis from the gateway');
   }
+}
+
+/** A VPC without NAT has isolated subnets only: selecting PRIVATE_WITH_EGRESS there would throw. */
+function privateSubnetType(vpc: ec2.IVpc): ec2.SubnetType {
+  return vpc.privateSubnets.length > 0 ? ec2.SubnetType.PRIVATE_WITH_EGRESS : ec2.SubnetType.PRIVATE_ISOLATED;
 }

@@ -102,5 +102,41 @@ describe('startGateway', () => {
       await first;
       await expect(fetch(`${g.url}/readyz`)).rejects.toThrow();
     });
+
+    it('finishes within DRAIN_DEADLINE_MS of the call when a call cannot finish and a client never ends its body, answering both 503', async () => {
+      const deadlineMs = 2_000;
+      const g = await startGateway({ ...loadConfig({ DRAIN_DEADLINE_MS: String(deadlineMs) }), port: 0 }, { logger: silent, emfIntervalMs: 0 });
+      g.localBedrock!.configure({ latency: { fixedMs: 60_000 } });
+      const stuckUpstream = fetch(`${g.url}/model/amazon.nova-micro-v1:0/converse`, {
+        method: 'POST',
+        headers: { 'x-api-key': 'demo-key', 'content-type': 'application/json' },
+        body: JSON.stringify({ messages: [{ role: 'user', content: [{ text: 'never finishes' }] }] }),
+      });
+      // Headers and part of a body whose end never comes: accepted, but neither in the batcher nor answerable.
+      const stalledBody = new Promise<{ status: number; kind: string }>((resolve, reject) => {
+        const req = request(`${g.url}/model/amazon.nova-micro-v1:0/converse`, {
+          method: 'POST',
+          headers: { 'x-api-key': 'demo-key', 'content-type': 'application/json', 'content-length': '1000' },
+        });
+        req.on('error', reject);
+        req.on('response', (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, kind: (JSON.parse(Buffer.concat(chunks).toString()) as { error: { kind: string } }).error.kind }));
+        });
+        req.write('{"messages": [');
+      });
+      for (const until = Date.now() + 10_000; Date.now() < until && g.localBedrock!.stats().calls === 0; ) await new Promise((r) => setTimeout(r, 10));
+      expect(g.localBedrock!.stats().calls).toBe(1);
+      const started = performance.now();
+      await g.shutdown();
+      const took = performance.now() - started;
+      // Each step used to get the whole deadline again (about twice it, plus 2 s of socket grace).
+      expect(took).toBeLessThan(deadlineMs + 1_000);
+      const upstream = await stuckUpstream;
+      expect(upstream.status).toBe(503);
+      expect(((await upstream.json()) as { error: { kind: string } }).error.kind).toBe('shutting-down');
+      await expect(stalledBody).resolves.toEqual({ status: 503, kind: 'shutting-down' });
+    });
   });
 });

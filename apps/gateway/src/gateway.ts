@@ -19,8 +19,9 @@ export interface Gateway {
   /** The in-process local Bedrock endpoint (embedded mode only). */
   readonly localBedrock?: LocalBedrock;
   /**
-   * Graceful stop: refuse new requests (readyz 503), drain the batcher within `drainDeadlineMs`, answer every
-   * accepted request, close Redis and the local endpoint. Calling it again returns the same promise.
+   * Graceful stop: refuse new requests (readyz 503), drain the batcher, answer every accepted request (at the
+   * deadline with 'shutting-down'), close Redis and the local endpoint, all within `drainDeadlineMs` of the call.
+   * Calling it again returns the same promise.
    */
   shutdown(): Promise<void>;
 }
@@ -35,6 +36,28 @@ export interface StartGatewayOptions {
 /** Signatures used anywhere, remembered in the shared store (SET NX PX): a replay to another gateway is refused. */
 function sharedReplayCheck(store: ResponseStore): (signature: string, ttlMs: number) => Promise<boolean> {
   return (signature, ttlMs) => store.tryLock(`nova-cost:sigv4-used:${signature}`, '1', ttlMs);
+}
+
+/** Kept back from the batcher's share of the drain deadline for the steps after it: this, or a fifth of a shorter deadline. */
+const MAX_TAIL_MS = 5_000;
+/** How long connections may take to close politely once every request is answered, before they are cut. */
+const CLOSE_GRACE_MS = 2_000;
+/** A close that found no time left still gets this long (a Redis QUIT on a live connection takes a round trip). */
+const MIN_CLOSE_MS = 100;
+
+/** Whether `work` settled within `ms`; it is left running otherwise. */
+async function within(work: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
+  try {
+    const settled = work.then(
+      () => true,
+      () => true,
+    );
+    return await Promise.race([settled, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** Starts a gateway from a validated configuration (see loadConfig). */
@@ -84,16 +107,30 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
   let stopping: Promise<void> | undefined;
   const shutdown = (): Promise<void> =>
     (stopping ??= (async () => {
-      logger.info({ drainDeadlineMs: config.drainDeadlineMs }, 'shutting down: refusing new requests, draining');
+      // One deadline from the signal: every step gets what is left of it, so the whole stop fits in
+      // drainDeadlineMs (under Fargate's stop timeout) however the time is spent.
+      const deadlineMs = config.drainDeadlineMs;
+      const deadline = performance.now() + deadlineMs;
+      const left = (keep = 0): number => Math.max(0, deadline - keep - performance.now());
+      // Kept back from the drain for what follows it: answering, closing connections, Redis and the local endpoint.
+      const tailMs = Math.min(MAX_TAIL_MS, Math.floor(deadlineMs / 5));
+      logger.info({ drainDeadlineMs: deadlineMs }, 'shutting down: refusing new requests, draining');
       if (emfTimer) clearInterval(emfTimer);
       const answered = server.stopAccepting();
       const lifecycles = container.getAll(TOKENS.lifecycle).sort((a, b) => a.order - b.order);
-      for (const l of lifecycles.filter((x) => x.order < 20)) await l.close(config.drainDeadlineMs).catch((err: Error) => logger.error({ err: { message: err.message } }, `${l.name} failed to close`));
-      // Requests that never reached the batcher (cache hits, lookups) finish on their own; wait for them too.
-      await Promise.race([answered, new Promise((r) => setTimeout(r, config.drainDeadlineMs).unref())]);
-      await server.closeAll();
-      for (const l of lifecycles.filter((x) => x.order >= 20)) await l.close(config.drainDeadlineMs).catch((err: Error) => logger.error({ err: { message: err.message } }, `${l.name} failed to close`));
-      await localBedrock?.close();
+      const close = async (l: (typeof lifecycles)[number], budgetMs: number, boundMs: number): Promise<void> => {
+        const closing = l.close(budgetMs).catch((err: Error) => logger.error({ err: { message: err.message } }, `${l.name} failed to close`));
+        if (!(await within(closing, boundMs))) logger.warn({ budgetMs }, `${l.name} did not close within the drain deadline; leaving it`);
+      };
+      for (const l of lifecycles.filter((x) => x.order < 20)) await close(l, left(tailMs), left());
+      // Requests that never reached the batcher (cache hits, lookups, bodies still arriving) finish on their own;
+      // wait for them too, then answer what is left with shutting-down before the connections are cut.
+      await within(answered, left(tailMs / 2));
+      const late = server.answerUnanswered(new NovaCostError('shutting-down', `the request did not finish within the ${deadlineMs} ms drain deadline (DRAIN_DEADLINE_MS)`, { details: { deadlineMs } }));
+      if (late > 0) logger.warn({ requests: late }, 'answered requests still open at the drain deadline with shutting-down');
+      await server.closeAll(Math.min(CLOSE_GRACE_MS, left(tailMs / 4)));
+      for (const l of lifecycles.filter((x) => x.order >= 20)) await close(l, left(), Math.max(left(), MIN_CLOSE_MS));
+      if (localBedrock) await within(localBedrock.close(), Math.max(left(), MIN_CLOSE_MS));
       metrics.flush();
       logger.info('shut down');
     })());

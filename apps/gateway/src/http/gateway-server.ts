@@ -42,6 +42,8 @@ export class GatewayServer {
   private readonly listener: DualProtocolListener;
   private draining = false;
   private active = 0;
+  /** Accepted model and /costs requests not yet answered. */
+  private readonly unanswered = new Set<ServerResponse>();
   private idleWaiters: (() => void)[] = [];
 
   constructor(private readonly deps: GatewayServerDeps) {
@@ -65,6 +67,21 @@ export class GatewayServer {
     return this.active === 0 ? Promise.resolve() : new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
+  /**
+   * Answers every accepted request that has no answer yet with `error`: at the drain deadline, so that what is
+   * left (a call that cannot finish, a client still sending its body) hears why before its connection is cut.
+   */
+  answerUnanswered(error: NovaCostError): number {
+    let answered = 0;
+    for (const res of this.unanswered) {
+      if (res.headersSent || res.writableEnded) continue;
+      if (res.req.httpVersionMajor === 1) res.setHeader('connection', 'close');
+      this.fail(res, error, 'draining', this.deps.logger);
+      answered += 1;
+    }
+    return answered;
+  }
+
   get isDraining(): boolean {
     return this.draining;
   }
@@ -86,12 +103,14 @@ export class GatewayServer {
       return this.fail(res, new NovaCostError('shutting-down', 'the gateway is shutting down and accepts no new requests'), 'draining', log);
     }
     this.active += 1;
+    this.unanswered.add(res);
     // Counted until the answer has left (or the client left), not merely until end() was called.
     let counted = true;
     const done = (): void => {
       if (!counted) return;
       counted = false;
       this.active -= 1;
+      this.unanswered.delete(res);
       if (this.active === 0 && this.idleWaiters.length > 0) for (const w of this.idleWaiters.splice(0)) w();
     };
     res.once('finish', done);

@@ -38,6 +38,41 @@ function client(url: string): BedrockRuntimeClient {
   return new BedrockRuntimeClient({ endpoint: url, region: 'us-east-1', credentials: { accessKeyId: 'demo', secretAccessKey: 'demo-secret' }, maxAttempts: 1 });
 }
 
+/** Adds request headers (after the SDK builds the request, before it signs it). */
+function withHeaders(c: BedrockRuntimeClient, headers: Record<string, string>): BedrockRuntimeClient {
+  c.middlewareStack.add(
+    (next) => async (args) => {
+      Object.assign((args.request as { headers: Record<string, string> }).headers, headers);
+      return next(args);
+    },
+    { step: 'build', name: 'extraHeaders' },
+  );
+  return c;
+}
+
+/** Records the x-nova-cost-cache header of every answer. */
+function recordCacheOutcomes(c: BedrockRuntimeClient, outcomes: string[]): BedrockRuntimeClient {
+  c.middlewareStack.add(
+    (next) => async (args) => {
+      const out = await next(args);
+      outcomes.push((out.response as { headers: Record<string, string> }).headers['x-nova-cost-cache'] ?? 'none');
+      return out;
+    },
+    { step: 'deserialize', name: 'cacheOutcome' },
+  );
+  return c;
+}
+
+async function gauge(url: string, name: string): Promise<number> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  return Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1] ?? NaN);
+}
+
+/** Polls `condition` until it holds or `ms` pass; the caller asserts afterwards. */
+async function until(condition: () => boolean | Promise<boolean>, ms = 15_000): Promise<void> {
+  for (const end = Date.now() + ms; Date.now() < end && !(await condition()); ) await new Promise((r) => setTimeout(r, 30));
+}
+
 const ask = (text: string, temperature = 0) => new ConverseCommand({ modelId: MODEL, messages: [{ role: 'user', content: [{ text }] }], inferenceConfig: { temperature, maxTokens: 1000 } });
 
 describe('gateway processes', () => {
@@ -106,6 +141,59 @@ describe('gateway processes', () => {
     expect(code).toBe(0);
     expect(stdout).toContain('shutting down');
     expect(stdout).toContain('batcher drained');
+  });
+
+  it('serves a repeated request from Redis: a second gateway answers it as a hit without calling upstream', async () => {
+    const env = { ...AWS_ENV, REDIS_URL: redis.url };
+    const [a, b] = await Promise.all([runGateway(env), runGateway(env)]);
+    running.push(a!, b!);
+    const outcomes: string[] = [];
+    const [ca, cb] = [recordCacheOutcomes(client(a!.url), outcomes), recordCacheOutcomes(client(b!.url), outcomes)];
+    // Each gateway opens its Redis connection in the background (the cache fails open until then): wait until
+    // each serves its own warm-up prompt from the cache.
+    for (const [c, name] of [[ca, 'a'], [cb, 'b']] as const) {
+      await until(async () => (await c.send(ask(`warm-up ${name}`)), outcomes.at(-1) === 'hit'));
+      expect(outcomes.at(-1)).toBe('hit');
+    }
+    bedrock.reset();
+    outcomes.length = 0;
+    const first = await ca.send(ask('asked twice, answered once'));
+    const again = await cb.send(ask('asked twice, answered once'));
+    expect(outcomes).toEqual(['miss', 'hit']);
+    expect(again.output).toEqual(first.output);
+    expect(bedrock.stats().calls).toBe(1);
+  });
+
+  it('answers every request on SIGTERM with Redis and deferrable requests still queued in the batcher, and exits 0', async () => {
+    // Upstream calls outlast the check below: the 16 interactive calls fill every batcher slot (concurrency 16),
+    // so the deferrable ones wait in its queue until SIGTERM drains them.
+    bedrock.configure({ latency: { fixedMs: 5_000 } });
+    try {
+      const g = await runGateway({ ...AWS_ENV, REDIS_URL: redis.url, DRAIN_DEADLINE_MS: '30000' });
+      running.push(g);
+      const interactive = client(g.url);
+      const deferrable = withHeaders(client(g.url), { 'x-nova-cost-lane': 'deferrable' });
+      const answer = (p: Promise<{ stopReason?: string }>) =>
+        p.then(
+          (r) => r.stopReason,
+          (e: Error) => `failed: ${e.message}`,
+        );
+      const inFlight = Array.from({ length: 16 }, (_, i) => answer(interactive.send(ask(`interactive ${i}`, 0.7))));
+      await until(() => bedrock.stats().calls >= 16);
+      // Deterministic, so each is looked up in Redis (a miss) before it queues.
+      const queued = Array.from({ length: 6 }, (_, i) => answer(deferrable.send(ask(`deferrable ${i}`))));
+      await until(async () => (await gauge(g.url, 'nova_cost_batch_queue_depth')) === 6);
+      expect(await gauge(g.url, 'nova_cost_batch_queue_depth')).toBe(6);
+      expect(bedrock.stats().calls).toBe(16);
+      g.child.kill('SIGTERM');
+      expect(await Promise.all([...inFlight, ...queued])).toEqual(Array(22).fill('end_turn'));
+      const { code, stdout } = await g.exit;
+      expect(code).toBe(0);
+      expect(stdout).toContain('"drain":{"completed":22,"failed":0,"rejected":0}');
+      expect(bedrock.stats().calls).toBe(22);
+    } finally {
+      bedrock.configure({ latency: { fixedMs: 400 } });
+    }
   });
 
   it('stops start-up on a wrong variable with a message naming it', async () => {

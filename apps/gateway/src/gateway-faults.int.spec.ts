@@ -62,6 +62,42 @@ describe('gateway under faults', () => {
       expect(statuses).toEqual(Array(30).fill('end_turn'));
       expect((await fetch(`${gateway.url}/readyz`)).status).toBe(200);
     });
+
+    it('fails no request of a concurrent burst when Redis is killed while the burst is in flight', async () => {
+      const client = sdk(gateway.url);
+      const send = (text: string) =>
+        client.send(ask(text)).then(
+          (r) => r.stopReason ?? 'no stop reason',
+          (e: Error) => `failed: ${e.message}`,
+        );
+      // Redis is back from the test before: wait until the cache serves from it again.
+      const outcome = async () =>
+        (
+          await fetch(`${gateway.url}/model/${MODEL}/converse`, {
+            method: 'POST',
+            headers: { 'x-api-key': 'demo-key', 'content-type': 'application/json' },
+            body: JSON.stringify({ messages: [{ role: 'user', content: [{ text: 'burst warm-up' }] }], inferenceConfig: { temperature: 0, maxTokens: 1000 } }),
+          })
+        ).headers.get('x-nova-cost-cache');
+      for (const until = Date.now() + 15_000; Date.now() < until && (await outcome()) !== 'hit'; ) await new Promise((r) => setTimeout(r, 100));
+      expect(await outcome()).toBe('hit');
+      // Slow upstream calls keep the burst (cache lookups, coalescing leaders and followers) in flight across the kill.
+      gateway.localBedrock!.configure({ latency: { fixedMs: 1_000 } });
+      try {
+        const before = gateway.localBedrock!.stats().calls;
+        const burst = Array.from({ length: 40 }, (_, i) => send(`concurrent ${i % 8}`));
+        for (const until = Date.now() + 15_000; Date.now() < until && gateway.localBedrock!.stats().calls === before; ) await new Promise((r) => setTimeout(r, 10));
+        expect(gateway.localBedrock!.stats().calls).toBeGreaterThan(before);
+        await redis.stop();
+        // And a second burst while Redis is down.
+        const whileDown = Array.from({ length: 20 }, (_, i) => send(`while down ${i % 4}`));
+        expect(await Promise.all([...burst, ...whileDown])).toEqual(Array(60).fill('end_turn'));
+        expect((await fetch(`${gateway.url}/readyz`)).status).toBe(200);
+      } finally {
+        gateway.localBedrock!.configure({ latency: { fixedMs: 0 } });
+        await redis.restart();
+      }
+    });
   });
 
   describe('having a throttling upstream', () => {

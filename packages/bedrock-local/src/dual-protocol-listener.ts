@@ -50,8 +50,15 @@ export class DualProtocolListener {
   private readonly sockets = new Set<Socket>();
   private readonly sessions = new Set<Http2Session>();
 
-  constructor(onRequest: RequestHandler) {
-    this.http1 = createServer({ keepAliveTimeout: 5_000 }, onRequest);
+  /**
+   * @param options.keepAliveTimeoutMs how long an idle HTTP/1.1 connection stays open. Behind a load balancer it
+   *   must outlast the balancer's idle timeout, or the balancer reuses a connection just closed and answers 502.
+   *   @default 5000
+   */
+  constructor(onRequest: RequestHandler, options: { readonly keepAliveTimeoutMs?: number } = {}) {
+    const keepAliveTimeout = options.keepAliveTimeoutMs ?? 5_000;
+    // headersTimeout above keepAliveTimeout, so a kept-alive connection is never cut by the headers timer first.
+    this.http1 = createServer({ keepAliveTimeout, headersTimeout: Math.max(60_000, keepAliveTimeout + 1_000) }, onRequest);
     this.http1.on('clientError', (_err, socket) => {
       if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\ncontent-type: application/json\r\nconnection: close\r\n\r\n{"message":"malformed HTTP request"}');
     });

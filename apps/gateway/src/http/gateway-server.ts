@@ -47,7 +47,8 @@ export class GatewayServer {
   private idleWaiters: (() => void)[] = [];
 
   constructor(private readonly deps: GatewayServerDeps) {
-    this.listener = new DualProtocolListener((req, res) => void this.handle(req, res));
+    // Longer than the deployed ALB's 120 s idle timeout (apps/infra), so it never reuses a connection we closed.
+    this.listener = new DualProtocolListener((req, res) => void this.handle(req, res), { keepAliveTimeoutMs: 125_000 });
   }
 
   /** Listens on HTTP/1.1 and cleartext HTTP/2; resolves with the port. */

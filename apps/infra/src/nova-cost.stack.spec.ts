@@ -228,6 +228,14 @@ describe('NovaCost app', () => {
       expect(Number(attributes(template, 'AWS::ElasticLoadBalancingV2::LoadBalancer', 'LoadBalancerAttributes')['idle_timeout.timeout_seconds'])).toBeGreaterThan(60);
     });
 
+    it('answers /metrics with 404 before any forward rule: Prometheus text is for scrapers inside the VPC', () => {
+      template.hasResourceProperties('AWS::ElasticLoadBalancingV2::ListenerRule', {
+        Priority: 1,
+        Conditions: [{ Field: 'path-pattern', PathPatternConfig: { Values: ['/metrics', '/metrics/*'] } }],
+        Actions: [Match.objectLike({ Type: 'fixed-response', FixedResponseConfig: Match.objectLike({ StatusCode: '404' }) })],
+      });
+    });
+
     it('forwards to the gateway only requests carrying CloudFront\'s origin-verify value, and refuses the rest with 403', () => {
       const [secretId] = Object.keys(template.findResources('AWS::SecretsManager::Secret', { Properties: { GenerateSecretString: Match.anyValue() } }));
       expect(secretId).toMatch(/^OriginVerifySecret/);
@@ -239,12 +247,12 @@ describe('NovaCost app', () => {
       });
       const [targetGroup] = Object.keys(template.findResources('AWS::ElasticLoadBalancingV2::TargetGroup'));
       template.hasResourceProperties('AWS::ElasticLoadBalancingV2::ListenerRule', {
-        Priority: 1,
+        Priority: 2,
         Conditions: [{ Field: 'http-header', HttpHeaderConfig: { HttpHeaderName: 'X-Origin-Verify', Values: [value] } }],
         Actions: [{ Type: 'forward', TargetGroupArn: { Ref: targetGroup } }],
       });
       // ECS registers tasks only once the rule ties the target group to the load balancer.
-      const [rule] = Object.keys(template.findResources('AWS::ElasticLoadBalancingV2::ListenerRule'));
+      const [rule] = Object.keys(template.findResources('AWS::ElasticLoadBalancingV2::ListenerRule', { Properties: { Priority: 2 } }));
       expect(Object.values(template.findResources('AWS::ECS::Service'))[0]!.DependsOn).toContain(rule);
     });
 
@@ -285,12 +293,14 @@ describe('NovaCost app', () => {
   });
 
   describe('having a public endpoint without CloudFront', () => {
-    it('forwards every request, since no CloudFront adds the origin-verify header', () => {
+    it('forwards every request but /metrics, since no CloudFront adds the origin-verify header', () => {
       const { app, stack } = buildApp({ env: { region: 'us-east-1' }, publicEndpoint: true, cloudFront: false });
       app.synth();
       const template = Template.fromStack(stack);
       template.resourceCountIs('AWS::CloudFront::Distribution', 0);
-      template.resourceCountIs('AWS::ElasticLoadBalancingV2::ListenerRule', 0);
+      template.hasResourceProperties('AWS::ElasticLoadBalancingV2::Listener', { DefaultActions: [Match.objectLike({ Type: 'forward' })] });
+      const rules = Object.values(template.findResources('AWS::ElasticLoadBalancingV2::ListenerRule'));
+      expect(rules.map((r) => r.Properties.Conditions[0].Field)).toEqual(['path-pattern']);
       expect(stack.originVerifySecret).toBeUndefined();
       expect(new AwsSolutionsChecks().validateScope(app).violations).toEqual([]);
     });

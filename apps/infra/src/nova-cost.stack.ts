@@ -170,9 +170,17 @@ export class NovaCostStack extends Stack {
         }),
       });
     }
+    if (publicEndpoint) {
+      // Prometheus metrics are for scrapers inside the VPC (they reach the tasks directly), not for the internet.
+      listener.addAction('HideMetrics', {
+        priority: 1,
+        conditions: [elbv2.ListenerCondition.pathPatterns(['/metrics', '/metrics/*'])],
+        action: elbv2.ListenerAction.fixedResponse(404, { contentType: 'application/json', messageBody: JSON.stringify({ message: 'not found' }) }),
+      });
+    }
     listener.addTargets('Gateway', {
       ...(originVerifyValue !== undefined
-        ? { priority: 1, conditions: [elbv2.ListenerCondition.httpHeader(ORIGIN_VERIFY_HEADER, [originVerifyValue])] }
+        ? { priority: 2, conditions: [elbv2.ListenerCondition.httpHeader(ORIGIN_VERIFY_HEADER, [originVerifyValue])] }
         : {}),
       port: this.gateway.containerPort,
       protocol: elbv2.ApplicationProtocol.HTTP,

@@ -104,18 +104,8 @@ describe('gateway processes', () => {
     const env = { ...AWS_ENV, REDIS_URL: redis.url };
     const [a, b] = await Promise.all([runGateway(env), runGateway(env)]);
     running.push(a!, b!);
-    const clients = [client(a!.url), client(b!.url)];
     const outcomes: string[] = [];
-    for (const c of clients) {
-      c.middlewareStack.add(
-        (next) => async (args) => {
-          const out = await next(args);
-          outcomes.push((out.response as { headers: Record<string, string> }).headers['x-nova-cost-cache'] ?? 'none');
-          return out;
-        },
-        { step: 'deserialize', name: 'cacheOutcome' },
-      );
-    }
+    const clients = [recordCacheOutcomes(client(a!.url), outcomes), recordCacheOutcomes(client(b!.url), outcomes)];
     const answers = await Promise.all(Array.from({ length: 10 }, (_, i) => clients[i % 2]!.send(ask('one burst, one call'))));
     expect(outcomes.filter((o) => o === 'miss')).toHaveLength(1);
     expect(outcomes.filter((o) => o === 'coalesced' || o === 'hit')).toHaveLength(9);

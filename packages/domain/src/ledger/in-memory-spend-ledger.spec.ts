@@ -13,23 +13,15 @@ const entry = (over: Partial<SpendEntry>): SpendEntry => ({
   ...over,
 });
 
-async function seeded(): Promise<InMemorySpendLedger> {
-  const ledger = new InMemorySpendLedger();
-  await ledger.record(entry({ costUsd: 1 }));
-  await ledger.record(entry({ costUsd: 0, savings: [{ strategy: 'cache', usd: 1 }] }));
-  await ledger.record(entry({ costUsd: 0.25, modelId: 'amazon.nova-micro-v1:0', savings: [{ strategy: 'routing', usd: 0.5 }] }));
-  await ledger.record(entry({ costUsd: 2, at: new Date('2026-11-27T23:59:59Z'), savings: [{ strategy: 'batching', usd: 2 }] }));
-  await ledger.record(entry({ costUsd: 3, tenantId: 'globex', category: 'compute' }));
-  return ledger;
-}
-
 // The behaviour every ledger shares (sums, groups, strategies, filters, refused entries) is the ledger contract in
 // packages/caching/src/testing/spend-ledger.contract.ts, run against this ledger and the Redis one. Here: what only
 // this ledger does, which keeps single entries.
 describe(InMemorySpendLedger, () => {
   describe('.totals', () => {
     it('filters by an exact half-open time range, not whole days', async () => {
-      const ledger = await seeded();
+      const ledger = new InMemorySpendLedger();
+      await ledger.record(entry({ costUsd: 1 })); // 10:00, the range's exclusive end
+      await ledger.record(entry({ costUsd: 2, at: new Date('2026-11-27T23:59:59Z') }));
       const morning = await ledger.totals({ tenantId: 'acme', from: new Date('2026-11-27T23:00:00Z'), to: new Date('2026-11-28T10:00:00Z') });
       expect(morning.total).toMatchObject({ calls: 1, costUsd: 2 });
     });

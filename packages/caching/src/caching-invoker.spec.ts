@@ -95,6 +95,15 @@ describe(CachingInvoker, () => {
       });
     });
 
+    describe('having a caller whose signal aborted before it called', () => {
+      it('rejects it with kind aborted and calls nothing upstream', async () => {
+        const next = new CountingInvoker(10);
+        const cache = new CachingInvoker(next, new InMemoryResponseStore());
+        await expect(cache.invoke(cacheableRequest(), { signal: AbortSignal.abort() })).rejects.toSatisfy((e) => NovaCostError.is(e, 'aborted'));
+        expect(next.calls).toBe(0);
+      });
+    });
+
     describe('having every caller of a flight abort', () => {
       it('aborts the upstream call, and a later caller starts a fresh one', async () => {
         const next = new CountingInvoker(200);

@@ -47,6 +47,8 @@ export class CachingInvoker implements ModelInvoker {
       this.counters.bypass += 1;
       return this.next.invoke(request, options);
     }
+    // A caller gone before it starts must not start a flight that nobody would ever abort.
+    if (options.signal?.aborted) throw abortError();
     const region = request.region ?? this.options.region ?? 'us-east-1';
     const key = requestKey(request, region);
     const leader = this.inFlight.get(key);

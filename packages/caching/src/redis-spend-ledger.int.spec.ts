@@ -49,6 +49,56 @@ describe('RedisSpendLedger (single node)', () => {
     expect((await b.totals({ tenantId: 'acme' })).total).toMatchObject({ calls: 2, costUsd: 3 });
   });
 
+  it('sums float and whole-dollar costs in the same cell', async () => {
+    const ledger = await open();
+    await ledger.record(spendEntry({ costUsd: 1.5 }));
+    await ledger.record(spendEntry({ costUsd: 2 }));
+    await ledger.record(spendEntry({ costUsd: 1e-7 }));
+    expect((await ledger.totals({ tenantId: 'acme' })).total.costUsd).toBeCloseTo(3.5000001, 12);
+  });
+
+  it('counts held entries in totals once Redis answers, before they are written, and never twice', async () => {
+    const prefix = nextPrefix();
+    const ledger = await open({ prefix, retryMs: 60_000 }); // no retry during the test: the entries stay held
+    await redis.pause();
+    try {
+      await ledger.record(spendEntry({ costUsd: 2 })); // times out: held (it may or may not have been applied)
+    } finally {
+      await redis.resume();
+    }
+    expect(ledger.pendingEntries).toBe(1);
+    expect((await ledger.totals({ tenantId: 'acme' })).total).toMatchObject({ calls: 1, costUsd: 2 });
+    await ledger.close(5_000); // writes what is held: a no-op for an entry already applied
+    expect(ledger.pendingEntries).toBe(0);
+    const reader = await open({ prefix });
+    expect((await reader.totals({ tenantId: 'acme' })).total).toMatchObject({ calls: 1, costUsd: 2 });
+  });
+
+  it('applies an entry once even when its write is retried after the answer was lost', async () => {
+    const prefix = nextPrefix();
+    const ledger = await open({ prefix, retryMs: 100 });
+    await redis.pause();
+    const recorded = ledger.record(spendEntry({ costUsd: 5 })); // Redis gets the script but answers after the timeout
+    await new Promise((r) => setTimeout(r, 700));
+    await redis.resume();
+    await recorded;
+    await expect.poll(() => ledger.pendingEntries, { timeout: 10_000 }).toBe(0);
+    const reader = await open({ prefix });
+    expect((await reader.totals({ tenantId: 'acme' })).total).toMatchObject({ calls: 1, costUsd: 5 });
+  });
+
+  it('keeps at most maxPending entries while Redis is down, dropping the oldest and counting them', async () => {
+    const ledger = await open({ maxPending: 2, retryMs: 60_000 });
+    await redis.stop();
+    try {
+      for (const costUsd of [1, 2, 3]) await ledger.record(spendEntry({ costUsd }));
+      expect(ledger.pendingEntries).toBe(2);
+      expect(ledger.dropped).toBe(1);
+    } finally {
+      await redis.restart();
+    }
+  }, 30_000);
+
   it('holds entries while Redis is down and writes them once it is back; queries fail with upstream-unavailable meanwhile', async () => {
     const ledger = await open({ retryMs: 100 });
     await redis.stop();

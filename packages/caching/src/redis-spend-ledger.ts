@@ -1,6 +1,7 @@
+import { randomUUID } from 'node:crypto';
 import type { Cluster, ClusterNode, Redis } from 'ioredis';
 import type { CostCategory, SavingStrategy, SpendDimension, SpendEntry, SpendGroup, SpendLedger, SpendQuery, SpendRow, SpendSummary, StrategyTally } from '@nova-cost/domain';
-import { checkSpendEntry, NovaCostError, SAVING_STRATEGIES, tallySpend } from '@nova-cost/domain';
+import { checkSpendEntry, NovaCostError, SAVING_STRATEGIES, spendRow, tallySpend } from '@nova-cost/domain';
 import type { RedisConnectOptions } from './redis-connection';
 import { failOpenCluster, failOpenRedis } from './redis-connection';
 
@@ -16,6 +17,28 @@ export interface RedisSpendLedgerOptions {
 }
 
 const DAY_MS = 86_400_000;
+
+/** An entry with the id that makes its write idempotent. */
+interface Held {
+  readonly entry: SpendEntry;
+  readonly id: string;
+}
+
+/**
+ * KEYS: day hash, days sorted set, applied-id marker. ARGV: retention seconds, epoch day, then field/increment pairs
+ * (`…|calls` fields count, the others are USD). Applies them only the first time the id is seen (the marker lives a
+ * day: long enough for retries).
+ */
+const WRITE_SCRIPT = `
+if not redis.call('set', KEYS[3], '1', 'NX', 'EX', 86400) then return 0 end
+for i = 3, #ARGV, 2 do
+  if string.sub(ARGV[i], -6) == '|calls' then redis.call('hincrby', KEYS[1], ARGV[i], ARGV[i + 1])
+  else redis.call('hincrbyfloat', KEYS[1], ARGV[i], ARGV[i + 1]) end
+end
+redis.call('expire', KEYS[1], ARGV[1])
+redis.call('zadd', KEYS[2], ARGV[2], ARGV[2])
+redis.call('expire', KEYS[2], ARGV[1])
+return 1`;
 const epochDay = (d: Date) => Math.floor(d.getTime() / DAY_MS);
 const isoDay = (n: number) => new Date(n * DAY_MS).toISOString().slice(0, 10);
 const enc = encodeURIComponent;
@@ -25,17 +48,20 @@ const enc = encodeURIComponent;
  * the whole fleet. It keeps totals per tenant, UTC day, model and category (not single entries): a query's time
  * range counts whole UTC days, from the day `from` falls in to the last day that starts before `to`.
  *
- * Keys carry the tenant as a hash tag, so a tenant's keys share a Cluster slot and one entry is written in one
- * MULTI. While Redis is down, `record()` holds entries in memory and writes them once it answers again; `totals()`
- * fails with 'upstream-unavailable'.
+ * Keys carry the tenant as a hash tag, so a tenant's keys share a Cluster slot and one entry is applied by one script,
+ * once: each entry has an id, so a retry of a write whose answer timed out changes nothing. While Redis is down,
+ * `record()` holds entries in memory (counted by `totals()` once Redis answers) and writes them when it can;
+ * `totals()` fails with 'upstream-unavailable' while it cannot read Redis.
  */
 export class RedisSpendLedger implements SpendLedger {
   private readonly prefix: string;
   private readonly retentionSeconds: number;
   private readonly maxPending: number;
-  private readonly pending: SpendEntry[] = [];
+  private readonly pending: Held[] = [];
   private retryTimer: NodeJS.Timeout | undefined;
   private flushing: Promise<void> | undefined;
+  /** True while flush() writes pending[0]: that entry must not be dropped under it. */
+  private writingHead = false;
   private readonly knownTenants = new Set<string>();
   /** Entries dropped because the in-memory hold was full while Redis was down. */
   dropped = 0;
@@ -73,26 +99,40 @@ export class RedisSpendLedger implements SpendLedger {
 
   async record(entry: SpendEntry): Promise<void> {
     checkSpendEntry(entry);
+    const held: Held = { entry, id: randomUUID() };
     if (this.pending.length > 0) {
-      this.hold(entry); // keep the order: older held entries go first
+      this.hold(held); // keep the order: older held entries go first
       return;
     }
     try {
-      await this.write(entry);
+      await this.write(held);
     } catch {
-      this.hold(entry);
+      this.hold(held); // the write may have landed before its answer timed out: its id makes the retry a no-op
     }
   }
 
   async totals(query: SpendQuery, groupBy?: SpendDimension): Promise<{ total: SpendSummary; groups: SpendGroup[] }> {
+    const fromDay = query.from ? epochDay(query.from) : Number.NEGATIVE_INFINITY;
+    const toDay = query.to ? Math.ceil(query.to.getTime() / DAY_MS) : Number.POSITIVE_INFINITY;
+    const matching = (e: SpendEntry) =>
+      (query.tenantId === undefined || e.tenantId === query.tenantId) &&
+      (query.modelId === undefined || e.modelId === query.modelId) &&
+      (query.category === undefined || e.category === query.category) &&
+      epochDay(e.at) >= fromDay &&
+      epochDay(e.at) < toDay;
+    const rows: SpendRow[] = [];
     try {
       const tenants = query.tenantId !== undefined ? [query.tenantId] : await this.client.smembers(`${this.prefix}:tenants`);
-      const rows: SpendRow[] = [];
       for (const tenantId of tenants) rows.push(...(await this.rowsOf(tenantId, query)));
-      return tallySpend(rows, groupBy);
+      // Entries held through an outage are spend too. One whose write landed although its answer was lost is already
+      // in the rows: its applied-marker says so.
+      const held = this.pending.filter((h) => matching(h.entry));
+      const applied = await Promise.all(held.map((h) => this.client.exists(this.appliedKey(h))));
+      held.forEach((h, i) => applied[i] === 0 && rows.push(spendRow(h.entry)));
     } catch (error) {
       throw new NovaCostError('upstream-unavailable', 'the spend ledger (Redis) did not answer', { cause: error });
     }
+    return tallySpend(rows, groupBy);
   }
 
   /** Writes what is held (within `timeoutMs`), stops retrying and quits a connection it opened itself. */
@@ -107,34 +147,39 @@ export class RedisSpendLedger implements SpendLedger {
     return `${this.prefix}:{${enc(tenantId)}}:${isoDay(day)}`;
   }
 
+  /** Set by the write script when it applies the entry: a retry finds it and changes nothing. */
+  private appliedKey({ entry, id }: Held): string {
+    return `${this.prefix}:{${enc(entry.tenantId)}}:applied:${id}`;
+  }
+
   private daysKey(tenantId: string): string {
     return `${this.prefix}:{${enc(tenantId)}}:days`;
   }
 
-  private async write(entry: SpendEntry): Promise<void> {
+  /** Applies one entry once: a retry of an entry already applied (its id seen) changes nothing. */
+  private async write(held: Held): Promise<void> {
+    const { entry } = held;
     const day = epochDay(entry.at);
-    const key = this.dayKey(entry.tenantId, day);
     const cell = `${enc(entry.modelId)}|${entry.category}`;
-    const tx = this.client.multi();
-    tx.hincrby(key, `${cell}|calls`, 1);
-    if (entry.costUsd > 0) tx.hincrbyfloat(key, `${cell}|cost`, entry.costUsd);
+    const increments: (string | number)[] = [`${cell}|calls`, 1];
+    if (entry.costUsd > 0) increments.push(`${cell}|cost`, entry.costUsd);
     const saved = new Map<SavingStrategy, number>();
     for (const s of entry.savings) saved.set(s.strategy, (saved.get(s.strategy) ?? 0) + s.usd);
     for (const [strategy, usd] of saved) {
-      tx.hincrbyfloat(key, `${cell}|${strategy}|usd`, usd);
-      tx.hincrby(key, `${cell}|${strategy}|calls`, 1);
-      if (entry.costUsd > 0) tx.hincrbyfloat(key, `${cell}|${strategy}|cost`, entry.costUsd);
+      increments.push(`${cell}|${strategy}|usd`, usd, `${cell}|${strategy}|calls`, 1);
+      if (entry.costUsd > 0) increments.push(`${cell}|${strategy}|cost`, entry.costUsd);
     }
-    tx.expire(key, this.retentionSeconds);
-    tx.zadd(this.daysKey(entry.tenantId), day, String(day));
-    tx.expire(this.daysKey(entry.tenantId), this.retentionSeconds);
-    const results = await tx.exec();
-    const failed = results?.find(([error]) => error);
-    if (!results || failed) throw failed?.[0] ?? new Error('the MULTI was discarded');
-    // Another slot in a Cluster: outside the MULTI. Only queries over all tenants read it.
+    // The three keys share the tenant's hash tag, so one script applies them in one Cluster slot.
+    await this.client.eval(WRITE_SCRIPT, 3, this.dayKey(entry.tenantId, day), this.daysKey(entry.tenantId), this.appliedKey(held), this.retentionSeconds, day, ...increments);
+    // Another slot in a Cluster, outside the script. Only queries over all tenants read it; a failure here must not
+    // make the (applied) entry look unwritten, so it is retried with the tenant's next entry instead.
     if (!this.knownTenants.has(entry.tenantId)) {
-      await this.client.sadd(`${this.prefix}:tenants`, entry.tenantId);
-      this.knownTenants.add(entry.tenantId);
+      try {
+        await this.client.sadd(`${this.prefix}:tenants`, entry.tenantId);
+        this.knownTenants.add(entry.tenantId);
+      } catch {
+        // the next entry of this tenant tries again
+      }
     }
   }
 
@@ -159,12 +204,22 @@ export class RedisSpendLedger implements SpendLedger {
     return rows;
   }
 
-  private hold(entry: SpendEntry): void {
+  private hold(held: Held): void {
+    if (this.maxPending === 0) {
+      this.dropped += 1;
+      return;
+    }
     if (this.pending.length >= this.maxPending) {
-      this.pending.shift();
+      // The oldest goes, unless flush() is writing it right now: then the next oldest.
+      const victim = this.writingHead && this.pending.length > 1 ? 1 : this.writingHead ? -1 : 0;
+      if (victim === -1) {
+        this.dropped += 1;
+        return;
+      }
+      this.pending.splice(victim, 1);
       this.dropped += 1;
     }
-    this.pending.push(entry);
+    this.pending.push(held);
     this.retryTimer ??= setInterval(() => void this.flush(), this.options.retryMs ?? 1000).unref();
   }
 
@@ -173,7 +228,12 @@ export class RedisSpendLedger implements SpendLedger {
     this.flushing ??= (async () => {
       try {
         while (this.pending.length > 0) {
-          await this.write(this.pending[0] as SpendEntry);
+          this.writingHead = true;
+          try {
+            await this.write(this.pending[0] as Held);
+          } finally {
+            this.writingHead = false;
+          }
           this.pending.shift();
         }
         clearInterval(this.retryTimer);

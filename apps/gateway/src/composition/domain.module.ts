@@ -20,7 +20,7 @@ export const domainModule = new ContainerModule(({ bind }) => {
   bind(TOKENS.lifecycle).toDynamicValue((ctx) => {
     const spend = ctx.get(TOKENS.ledger);
     // After the last answer (order 30): entries held while Redis was down get their chance to be written.
-    return { name: 'spend ledger', order: 30, close: () => (spend instanceof RedisSpendLedger ? spend.close() : Promise.resolve()) };
+    return { name: 'spend ledger', order: 30, close: (ms: number) => (spend instanceof RedisSpendLedger ? spend.close(ms) : Promise.resolve()) };
   });
   bind(TOKENS.policy)
     .toDynamicValue((ctx) => new RuleBasedCostPolicy(ctx.get(TOKENS.config).policy, { pricing: ctx.get(TOKENS.pricing), ledger: ctx.get(TOKENS.ledger) }))

@@ -59,7 +59,7 @@ export function parsePolicyRules(value: unknown, problem: PolicyProblem): CostPo
     (v, path) => {
       if (!isObject(v)) return fail(path, `must be an object with ${Object.keys(fields).join(', ')}`, v);
       for (const key of Object.keys(v)) {
-        const check = fields[key];
+        const check = Object.hasOwn(fields, key) ? fields[key] : undefined;
         if (!check) fail(`${path}.${key}`, `is not a policy field; ${path} takes ${Object.keys(fields).join(', ')}`);
         else if (v[key] !== undefined) check(v[key], `${path}.${key}`);
       }

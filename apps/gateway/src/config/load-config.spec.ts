@@ -137,6 +137,11 @@ describe('loadConfig', () => {
         ['an onExceeded other than 429 or 402', { budgets: { default: { dailyUsd: 1, onExceeded: 403 } } }, 'policy.budgets.default.onExceeded must be 429 or 402'],
         ['a misspelt field', { budget: { default: { dailyUsd: 1 } } }, 'policy.budget is not a policy field; policy takes region, cache, routes, budgets'],
         ['a misspelt budget field', { budgets: { default: { daily: 1 } } }, 'policy.budgets.default.daily is not a policy field'],
+        [
+          'a route to a model that costs more per token',
+          { routes: [{ name: 'up', from: ['amazon.nova-micro-v1:0'], to: 'amazon.nova-pro-v1:0' }] },
+          'policy: route "up" sends amazon.nova-micro-v1:0 to amazon.nova-pro-v1:0, which costs more per token',
+        ],
         ['a field named like a built-in of Object', { budgets: { default: { constructor: 1 } } }, 'policy.budgets.default.constructor is not a policy field'],
         ['a __proto__ field', JSON.parse('{"budgets":{"default":{"__proto__":{"dailyUsd":1}}}}'), 'policy.budgets.default.__proto__ is not a policy field'],
         ['a route without a target', { routes: [{ name: 'r', from: ['amazon.nova-pro-v1:0'] }] }, 'policy.routes[0].to is required'],

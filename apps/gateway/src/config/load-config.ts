@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { CostPolicyRules } from '@nova-cost/domain';
-import { NovaCostError } from '@nova-cost/domain';
+import { InMemorySpendLedger, NovaCostError, RuleBasedCostPolicy, StaticPricingCatalog } from '@nova-cost/domain';
 import type { BedrockConfig, GatewayConfig, LogLevel, RedisConfig, TenantConfig } from './gateway-config';
 import { DEMO_TENANT } from './gateway-config';
 import { parsePolicyRules } from './parse-policy-rules';
@@ -117,6 +117,13 @@ export function parseConfigJson(text: string, source: ConfigSource = 'NOVA_COST_
   const policy = parsePolicyRules(parsed['policy'] ?? {}, (path, expected) =>
     new NovaCostError('configuration', `${source} ${path} ${expected}`, { details: { variable: source, path } }),
   );
+  try {
+    // What only the domain can judge (e.g. a route to a pricier model) is refused here too, naming the variable.
+    new RuleBasedCostPolicy(policy, { pricing: new StaticPricingCatalog(), ledger: new InMemorySpendLedger() });
+  } catch (err) {
+    if (!NovaCostError.is(err)) throw err;
+    throw new NovaCostError('configuration', `${source} policy: ${err.message.replace(/^cost policy: /, '')}`, { cause: err, details: { variable: source, path: 'policy' } });
+  }
   return { tenants, policy };
 }
 

@@ -36,11 +36,6 @@ export function acknowledgeNagFindings(stack: NovaCostStack): void {
     'The cache security group admits only the gateway service; a non-default port adds no protection on top of that.',
   );
   ack(
-    stack.cache.replicationGroup,
-    'AwsSolutions-AEC6',
-    'Transit encryption is on and only the gateway security group can connect; Redis AUTH/RBAC needs a secret the gateway does not read yet (follow-up).',
-  );
-  ack(
     stack.node.findChild('Content'),
     'AwsSolutions-S1',
     'Server access logs would cost a log bucket and a PUT per request; enable CloudTrail S3 data events when an audit needs object access history.',
@@ -70,6 +65,11 @@ export function acknowledgeNagFindings(stack: NovaCostStack): void {
       'The secret holds tenant API keys and SigV4 secrets issued to callers; rotating them means handing new keys to tenants, which no rotation Lambda can do.',
     );
   }
+  ack(
+    stack.cache.authToken,
+    'AwsSolutions-SMG4',
+    'The Redis AUTH token is resolved into the replication group at deploy time and read by the tasks at start; a rotation Lambda would change the secret without ElastiCache (which needs a ROTATE/SET auth-token update) or the running tasks. Rotate it by replacing the secret in a deploy.',
+  );
   ack(
     stack.originVerifySecret,
     'AwsSolutions-SMG4',

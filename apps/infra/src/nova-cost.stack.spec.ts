@@ -85,13 +85,13 @@ describe('NovaCost app', () => {
       const env = Object.fromEntries(container.Environment.map((e) => [e.Name, resolved(e.Value)]));
       expect(env).toMatchObject({ HOST: '0.0.0.0', PORT: '8080', AWS_REGION: 'ap-northeast-1' });
       expect(env['NOVA_COST_CONFIG_JSON']).toBeUndefined();
-      expect(container.Secrets.map((x) => x.Name)).toEqual(['NOVA_COST_CONFIG_JSON']);
-      // ECS puts the secret's value into the variable at task start; the gateway must then accept the whole set.
-      const config = loadConfig({ ...env, NOVA_COST_CONFIG_JSON: TENANTS_DOCUMENT });
+      expect(container.Secrets.map((x) => x.Name)).toEqual(['NOVA_COST_CONFIG_JSON', 'REDIS_PASSWORD']);
+      // ECS puts the secrets' values into the variables at task start; the gateway must then accept the whole set.
+      const config = loadConfig({ ...env, NOVA_COST_CONFIG_JSON: TENANTS_DOCUMENT, REDIS_PASSWORD: 'generated-auth-token' });
       expect(config).toMatchObject({
         host: '0.0.0.0',
         port: 8080,
-        redis: { kind: 'single', url: 'rediss://master.nova-cost.abc123.apne1.cache.amazonaws.com:6379' },
+        redis: { kind: 'single', url: 'rediss://master.nova-cost.abc123.apne1.cache.amazonaws.com:6379', password: 'generated-auth-token' },
         bedrock: { mode: 'aws', region: 'ap-northeast-1' },
         demo: false,
       });
@@ -100,7 +100,7 @@ describe('NovaCost app', () => {
     });
 
     it('starts the tenants secret with a document the gateway accepts, which lists no tenants, so the first deploy succeeds', () => {
-      const [secret] = Object.values(template.findResources('AWS::SecretsManager::Secret'));
+      const [secret] = Object.entries(template.findResources('AWS::SecretsManager::Secret')).filter(([id]) => id.startsWith('TenantsSecret')).map(([, r]) => r);
       // A random value (GenerateSecretString) failed every task at start and the circuit breaker rolled the stack back.
       expect(secret!.Properties.GenerateSecretString).toBeUndefined();
       expect(secret!.Properties.SecretString).toBe(TENANTS_PLACEHOLDER);
@@ -112,10 +112,15 @@ describe('NovaCost app', () => {
     });
 
     it('creates and retains the tenants secret, reads it with the execution role only, and outputs its ARN', () => {
-      const [secretId] = Object.keys(template.findResources('AWS::SecretsManager::Secret'));
-      expect(secretId).toMatch(/^TenantsSecret/);
+      const ids = Object.keys(template.findResources('AWS::SecretsManager::Secret'));
+      const secretId = ids.find((id) => id.startsWith('TenantsSecret'));
+      const tokenId = ids.find((id) => id.startsWith('CacheAuthToken'));
+      expect(secretId).toBeDefined();
       template.hasResource('AWS::SecretsManager::Secret', { DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
-      expect(gatewayContainer(template).Secrets).toEqual([{ Name: 'NOVA_COST_CONFIG_JSON', ValueFrom: { Ref: secretId } }]);
+      expect(gatewayContainer(template).Secrets).toEqual([
+        { Name: 'NOVA_COST_CONFIG_JSON', ValueFrom: { Ref: secretId } },
+        { Name: 'REDIS_PASSWORD', ValueFrom: { Ref: tokenId } },
+      ]);
       const readers = Object.values(template.findResources('AWS::IAM::Policy')).filter((p) =>
         JSON.stringify(p.Properties.PolicyDocument).includes('secretsmanager:GetSecretValue'),
       );
@@ -142,6 +147,15 @@ describe('NovaCost app', () => {
     it('probes /healthz in the container and /readyz from the ALB, so a draining task leaves the target group', () => {
       expect(gatewayContainer(template).HealthCheck.Command[1]).toMatch(/127\.0\.0\.1:8080\/healthz/);
       template.hasResourceProperties('AWS::ElasticLoadBalancingV2::TargetGroup', { HealthCheckPath: '/readyz', Port: 8080 });
+    });
+
+    it('requires Redis AUTH with the generated token, which ECS hands the gateway as REDIS_PASSWORD', () => {
+      const tokenId = Object.keys(template.findResources('AWS::SecretsManager::Secret')).find((id) => id.startsWith('CacheAuthToken'));
+      template.hasResourceProperties('AWS::ElastiCache::ReplicationGroup', {
+        TransitEncryptionEnabled: true,
+        AuthToken: { 'Fn::Join': ['', ['{{resolve:secretsmanager:', { Ref: tokenId }, ':SecretString:::}}']] },
+      });
+      expect(gatewayContainer(template).Secrets).toContainEqual({ Name: 'REDIS_PASSWORD', ValueFrom: { Ref: tokenId } });
     });
 
     it('lets only the gateway service reach Redis, which sits in private subnets with transit encryption', () => {
@@ -237,8 +251,8 @@ describe('NovaCost app', () => {
     });
 
     it('forwards to the gateway only requests carrying CloudFront\'s origin-verify value, and refuses the rest with 403', () => {
-      const [secretId] = Object.keys(template.findResources('AWS::SecretsManager::Secret', { Properties: { GenerateSecretString: Match.anyValue() } }));
-      expect(secretId).toMatch(/^OriginVerifySecret/);
+      const secretId = Object.keys(template.findResources('AWS::SecretsManager::Secret')).find((id) => id.startsWith('OriginVerifySecret'));
+      expect(secretId).toBeDefined();
       const value = { 'Fn::Join': ['', ['{{resolve:secretsmanager:', { Ref: secretId }, ':SecretString:::}}']] };
       const [distribution] = Object.values(template.findResources('AWS::CloudFront::Distribution'));
       expect(distribution!.Properties.DistributionConfig.Origins[0].OriginCustomHeaders).toEqual([{ HeaderName: 'X-Origin-Verify', HeaderValue: value }]);
@@ -314,8 +328,8 @@ describe('NovaCost app', () => {
       const { stack } = buildApp({ app, env: { region: 'ap-northeast-1' }, alertEmails: ['a@example.com'] });
       app.synth();
       const template = Template.fromStack(stack);
-      template.resourceCountIs('AWS::SecretsManager::Secret', 0);
-      expect(gatewayContainer(template).Secrets).toEqual([{ Name: 'NOVA_COST_CONFIG_JSON', ValueFrom: arn }]);
+      expect(Object.keys(template.findResources('AWS::SecretsManager::Secret')).filter((id) => id.startsWith('TenantsSecret'))).toEqual([]);
+      expect(gatewayContainer(template).Secrets[0]).toEqual({ Name: 'NOVA_COST_CONFIG_JSON', ValueFrom: arn });
       expect(stack.tenantsSecretOwned).toBe(false);
       expect(new AwsSolutionsChecks().validateScope(app).violations).toEqual([]);
     });

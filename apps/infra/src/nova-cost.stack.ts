@@ -134,7 +134,7 @@ export class NovaCostStack extends Stack {
         DRAIN_DEADLINE_MS: String(GATEWAY_DRAIN_DEADLINE.toMilliseconds()),
       },
       // Real Bedrock needs tenants (the demo tenant's keys are public); a task has no file, so ECS injects the JSON.
-      secrets: { NOVA_COST_CONFIG_JSON: ecs.Secret.fromSecretsManager(this.tenantsSecret) },
+      secrets: { NOVA_COST_CONFIG_JSON: ecs.Secret.fromSecretsManager(this.tenantsSecret), REDIS_PASSWORD: ecs.Secret.fromSecretsManager(this.cache.authToken) },
     });
     this.cache.allowFrom(this.gateway.service);
     content.bucket.grantReadWrite(this.gateway.taskDefinition.taskRole);

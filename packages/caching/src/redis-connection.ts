@@ -7,6 +7,8 @@ export interface RedisConnectOptions {
   readonly commandTimeoutMs?: number;
   /** Time allowed to open a connection. @default 1000 */
   readonly connectTimeoutMs?: number;
+  /** AUTH password (an ElastiCache auth token), for every node of a Cluster too. @default none, or the URL's */
+  readonly password?: string;
 }
 
 /**
@@ -21,6 +23,7 @@ export function failOpenRedisOptions(options: RedisConnectOptions = {}): RedisOp
     commandTimeout: options.commandTimeoutMs ?? 50,
     connectTimeout: options.connectTimeoutMs ?? 1000,
     retryStrategy: (attempt) => Math.min(attempt * 100, 2000),
+    ...(options.password === undefined ? {} : { password: options.password }),
   };
 }
 

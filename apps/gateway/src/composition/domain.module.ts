@@ -8,7 +8,8 @@ import { TOKENS } from './tokens';
 /** The fleet's shared ledger in Redis when there is one (budgets and /costs then count every task), else memory. */
 function ledger(redis: RedisConfig | undefined): SpendLedger {
   if (!redis) return new InMemorySpendLedger();
-  return redis.kind === 'single' ? RedisSpendLedger.fromUrl(redis.url) : RedisSpendLedger.fromCluster(redis.nodes);
+  const auth = redis.password === undefined ? {} : { password: redis.password };
+  return redis.kind === 'single' ? RedisSpendLedger.fromUrl(redis.url, auth) : RedisSpendLedger.fromCluster(redis.nodes, auth);
 }
 
 /** Pricing, ledger, policy and the InvokeModel use case, built from ports. */

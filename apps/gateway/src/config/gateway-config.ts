@@ -11,7 +11,13 @@ export interface TenantConfig {
 }
 
 /** Where cached responses live. Absent: in process memory. */
-export type RedisConfig = { readonly kind: 'single'; readonly url: string } | { readonly kind: 'cluster'; readonly nodes: readonly { host: string; port: number }[] };
+export type RedisConfig = (
+  | { readonly kind: 'single'; readonly url: string }
+  | { readonly kind: 'cluster'; readonly nodes: readonly { host: string; port: number }[] }
+) & {
+  /** REDIS_PASSWORD: the AUTH password (an ElastiCache auth token, injected as an ECS secret). */
+  readonly password?: string;
+};
 
 /** Which Bedrock the gateway calls. */
 export type BedrockConfig =

@@ -57,6 +57,14 @@ describe('loadConfig', () => {
       });
     });
 
+    it('adds REDIS_PASSWORD to the Redis it authenticates to', () => {
+      expect(loadConfig({ REDIS_URL: 'rediss://cache:6379', REDIS_PASSWORD: 'token-0123456789abcdef' }).redis).toEqual({
+        kind: 'single',
+        url: 'rediss://cache:6379',
+        password: 'token-0123456789abcdef',
+      });
+    });
+
     it('calls a BEDROCK_ENDPOINT in us-east-1 when no region is set', () => {
       expect(loadConfig({ BEDROCK_ENDPOINT: 'http://127.0.0.1:4000' }).bedrock).toEqual({ mode: 'aws', region: 'us-east-1', endpoint: 'http://127.0.0.1:4000' });
     });
@@ -67,6 +75,8 @@ describe('loadConfig', () => {
       [{ REDIS_URL: 'http://cache:6379' }, /^REDIS_URL must be redis:\/\/ or rediss:\/\/.*got "http:\/\/cache:6379"/],
       [{ REDIS_URL: 'redis://' }, /^REDIS_URL must be redis:\/\/ or rediss:\/\//],
       [{ REDIS_URL: 'redis+cluster://a:1,b' }, /^REDIS_URL cluster nodes must be host:port, got "b"/],
+      [{ REDIS_PASSWORD: 'token-0123456789abcdef' }, /^REDIS_PASSWORD is set but REDIS_URL is not/],
+      [{ REDIS_URL: 'http://:hunter2@cache:6379' }, /^REDIS_URL must be redis:\/\/ or rediss:\/\/.*got "http:\/\/…@cache:6379"/],
       [{ PORT: 'eighty' }, /^PORT must be an integer from 0 to 65535, got "eighty"/],
       [{ PORT: '70000' }, /^PORT must be an integer/],
       [{ AWS_REGION: 'Frankfurt' }, /^AWS_REGION must look like us-east-1, got "Frankfurt"/],

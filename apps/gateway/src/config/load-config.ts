@@ -50,6 +50,13 @@ function redisConfig(raw: string | undefined): RedisConfig | undefined {
   return { kind: 'single', url: raw };
 }
 
+/** REDIS_PASSWORD: Redis AUTH for the REDIS_URL servers. Never shown in an error. */
+function withPassword(redis: RedisConfig | undefined, password: string | undefined): RedisConfig | undefined {
+  if (password === undefined || password === '') return redis;
+  if (!redis) throw bad('REDIS_PASSWORD', 'is set but REDIS_URL is not: set REDIS_URL to the Redis it authenticates to');
+  return { ...redis, password };
+}
+
 function bedrockConfig(env: Env): BedrockConfig {
   const region = env['AWS_REGION'] || env['AWS_DEFAULT_REGION'] || undefined;
   const endpoint = env['BEDROCK_ENDPOINT'] || undefined;
@@ -175,7 +182,7 @@ export function loadConfig(env: Env = process.env, options: LoadConfigOptions = 
     const warn = options.warn ?? ((message: string) => process.emitWarning(message, { code: 'NOVA_COST_NO_TENANTS' }));
     warn('the tenants document (NOVA_COST_CONFIG or NOVA_COST_CONFIG_JSON) lists no tenants: every request is refused until it holds them and the gateway restarts');
   }
-  const redis = redisConfig(env['REDIS_URL']);
+  const redis = withPassword(redisConfig(env['REDIS_URL']), env['REDIS_PASSWORD']);
   const bedrock = bedrockConfig(env);
   if (!file && bedrock.mode === 'aws' && bedrock.endpoint === undefined) {
     // The demo tenant's keys are public: never let them spend real money.

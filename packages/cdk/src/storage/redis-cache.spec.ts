@@ -23,6 +23,15 @@ function synth(props: Partial<RedisCacheProps> = {}, natGateways = 1) {
 }
 
 describe(RedisCache, () => {
+  it('requires Redis AUTH with a generated 64-character token from Secrets Manager, never written in the template', () => {
+    const { template, stack, cache } = synth();
+    template.hasResourceProperties('AWS::SecretsManager::Secret', { GenerateSecretString: { PasswordLength: 64, ExcludePunctuation: true } });
+    const tokenRef = stack.resolve(cache.authToken.secretArn);
+    template.hasResourceProperties('AWS::ElastiCache::ReplicationGroup', {
+      AuthToken: { 'Fn::Join': ['', ['{{resolve:secretsmanager:', tokenRef, ':SecretString:::}}']] },
+    });
+  });
+
   it('sits in the isolated subnets of a VPC without NAT, since it needs no egress', () => {
     const { template } = synth({}, 0);
     const isolated = Object.keys(template.findResources('AWS::EC2::Subnet')).filter((id) => id.includes('Isolated'));

@@ -1,5 +1,6 @@
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as elasticache from 'aws-cdk-lib/aws-elasticache';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { NovaCostError } from '@nova-cost/domain';
 import { Construct } from 'constructs';
 import { tagCostCategory } from '../cost-category-tag';
@@ -20,10 +21,13 @@ export interface RedisCacheProps {
 
 /**
  * The response cache: a Redis replication group in private subnets, encrypted in transit and at rest, reachable
- * only from security groups given to `allowFrom`.
+ * only from security groups given to `allowFrom`, and requiring Redis AUTH with a generated token kept in Secrets
+ * Manager (`authToken`; give it to the clients, e.g. as an ECS secret).
  */
 export class RedisCache extends Construct {
   readonly replicationGroup: elasticache.CfnReplicationGroup;
+  /** The Redis AUTH token: 64 letters and digits (ElastiCache refuses some punctuation). */
+  readonly authToken: secretsmanager.Secret;
   readonly securityGroup: ec2.SecurityGroup;
   readonly port: number;
 
@@ -44,6 +48,10 @@ export class RedisCache extends Construct {
       description: 'Private subnets of the Redis cache',
       subnetIds: props.vpc.selectSubnets(props.subnets ?? { subnetType: privateSubnetType(props.vpc) }).subnetIds,
     });
+    this.authToken = new secretsmanager.Secret(this, 'AuthToken', {
+      description: 'nova-cost: Redis AUTH token of the response cache (stack-managed)',
+      generateSecretString: { passwordLength: 64, excludePunctuation: true },
+    });
     this.replicationGroup = new elasticache.CfnReplicationGroup(this, 'ReplicationGroup', {
       replicationGroupDescription: 'nova-cost response cache',
       engine: 'redis',
@@ -54,6 +62,8 @@ export class RedisCache extends Construct {
       multiAzEnabled: nodes > 1,
       port: this.port,
       transitEncryptionEnabled: true,
+      // Resolved by CloudFormation at deploy time: the token never sits in the template.
+      authToken: this.authToken.secretValue.unsafeUnwrap(),
       atRestEncryptionEnabled: true,
       cacheSubnetGroupName: subnetGroup.ref,
       securityGroupIds: [this.securityGroup.securityGroupId],

@@ -1,29 +1,65 @@
-import type { SpendDimension, SpendEntry, SpendGroup, SpendLedger, SpendQuery, SpendSummary } from './spend-ledger.port';
-import { checkSpendEntry, spendRow, tallySpend } from './spend-tally';
+import type { CostCategory, SavingStrategy, SpendDimension, SpendEntry, SpendGroup, SpendLedger, SpendQuery, SpendSummary } from './spend-ledger.port';
+import type { SpendRow } from './spend-tally';
+import { checkSpendEntry, tallySpend } from './spend-tally';
 
-/** A ledger in process memory, for tests and the embedded default. Entries are kept until the process ends. */
+const MINUTE_MS = 60_000;
+
+interface Bucket {
+  readonly tenantId: string;
+  readonly modelId: string;
+  readonly category: CostCategory;
+  /** Start of the UTC minute, ms since epoch. */
+  readonly minute: number;
+  calls: number;
+  costUsd: number;
+  savedByStrategy: Partial<Record<SavingStrategy, { usd: number; calls: number; costUsd: number }>>;
+}
+
+/**
+ * A ledger in process memory, for tests and the embedded default. It keeps totals per tenant, model, category and
+ * UTC minute, not single entries, so a long-running gateway does not grow with its traffic: a query's time range
+ * counts whole minutes, from the minute `from` falls in to the last minute that starts before `to`.
+ */
 export class InMemorySpendLedger implements SpendLedger {
-  private readonly entries: SpendEntry[] = [];
+  private readonly buckets = new Map<string, Bucket>();
+
+  /** Totals kept (one per tenant, model, category and minute with calls): what this ledger's memory grows with. */
+  get storedTotals(): number {
+    return this.buckets.size;
+  }
 
   async record(entry: SpendEntry): Promise<void> {
     checkSpendEntry(entry);
-    this.entries.push(entry);
+    const minute = Math.floor(entry.at.getTime() / MINUTE_MS) * MINUTE_MS;
+    const key = `${entry.tenantId}\u0000${entry.modelId}\u0000${entry.category}\u0000${minute}`;
+    let bucket = this.buckets.get(key);
+    if (!bucket) {
+      bucket = { tenantId: entry.tenantId, modelId: entry.modelId, category: entry.category, minute, calls: 0, costUsd: 0, savedByStrategy: {} };
+      this.buckets.set(key, bucket);
+    }
+    bucket.calls += 1;
+    bucket.costUsd += entry.costUsd;
+    const saved = new Map<SavingStrategy, number>();
+    for (const s of entry.savings) saved.set(s.strategy, (saved.get(s.strategy) ?? 0) + s.usd);
+    for (const [strategy, usd] of saved) {
+      const tally = (bucket.savedByStrategy[strategy] ??= { usd: 0, calls: 0, costUsd: 0 });
+      tally.usd += usd;
+      tally.calls += 1;
+      tally.costUsd += entry.costUsd;
+    }
   }
 
   async totals(query: SpendQuery, groupBy?: SpendDimension): Promise<{ total: SpendSummary; groups: SpendGroup[] }> {
-    return tallySpend(
-      this.entries.filter((e) => matches(e, query)).map(spendRow),
-      groupBy,
-    );
+    const from = query.from === undefined ? Number.NEGATIVE_INFINITY : Math.floor(query.from.getTime() / MINUTE_MS) * MINUTE_MS;
+    const to = query.to === undefined ? Number.POSITIVE_INFINITY : query.to.getTime();
+    const rows: SpendRow[] = [];
+    for (const b of this.buckets.values()) {
+      if (query.tenantId !== undefined && b.tenantId !== query.tenantId) continue;
+      if (query.modelId !== undefined && b.modelId !== query.modelId) continue;
+      if (query.category !== undefined && b.category !== query.category) continue;
+      if (b.minute < from || b.minute >= to) continue;
+      rows.push({ ...b, day: new Date(b.minute).toISOString().slice(0, 10) });
+    }
+    return tallySpend(rows, groupBy);
   }
-}
-
-function matches(e: SpendEntry, q: SpendQuery): boolean {
-  return (
-    (q.tenantId === undefined || e.tenantId === q.tenantId) &&
-    (q.modelId === undefined || e.modelId === q.modelId) &&
-    (q.category === undefined || e.category === q.category) &&
-    (q.from === undefined || e.at >= q.from) &&
-    (q.to === undefined || e.at < q.to)
-  );
 }

@@ -87,6 +87,21 @@ describe('RedisSpendLedger (single node)', () => {
     expect((await reader.totals({ tenantId: 'acme' })).total).toMatchObject({ calls: 1, costUsd: 5 });
   });
 
+  it('stops waiting for a stalled Redis once the breaker opens: later entries are held at once', async () => {
+    const ledger = await open({ retryMs: 60_000, commandTimeoutMs: 100, breaker: { failureThreshold: 2, openMs: 60_000 } });
+    await redis.pause();
+    try {
+      for (let n = 0; n < 2; n++) await ledger.record(spendEntry({ costUsd: 1 })); // each waits out its timeout
+      const started = performance.now();
+      for (let n = 0; n < 10; n++) await ledger.record(spendEntry({ costUsd: 1 }));
+      expect(performance.now() - started).toBeLessThan(100); // none of them waited for Redis
+      expect(ledger.pendingEntries).toBe(12);
+      await expect(ledger.totals({ tenantId: 'acme' })).rejects.toSatisfy((e) => NovaCostError.is(e, 'upstream-unavailable'));
+    } finally {
+      await redis.resume();
+    }
+  });
+
   it('keeps at most maxPending entries while Redis is down, dropping the oldest and counting them', async () => {
     const ledger = await open({ maxPending: 2, retryMs: 60_000 });
     await redis.stop();

@@ -2,6 +2,8 @@ import { randomUUID } from 'node:crypto';
 import type { Cluster, ClusterNode, Redis } from 'ioredis';
 import type { CostCategory, SavingStrategy, SpendDimension, SpendEntry, SpendGroup, SpendLedger, SpendQuery, SpendRow, SpendSummary, StrategyTally } from '@nova-cost/domain';
 import { checkSpendEntry, NovaCostError, SAVING_STRATEGIES, spendRow, tallySpend } from '@nova-cost/domain';
+import type { CircuitBreakerOptions } from './circuit-breaker';
+import { CircuitBreaker } from './circuit-breaker';
 import type { RedisConnectOptions } from './redis-connection';
 import { failOpenCluster, failOpenRedis } from './redis-connection';
 
@@ -14,6 +16,11 @@ export interface RedisSpendLedgerOptions {
   readonly maxPending?: number;
   /** Interval of the retries that write held entries. @default 1000 */
   readonly retryMs?: number;
+  /**
+   * Stops calling a Redis that keeps failing or stalling: entries are then held at once and queries fail at once,
+   * so a stalled Redis costs at most a few command timeouts, not one per request. @default { failureThreshold: 5, openMs: 1000 }
+   */
+  readonly breaker?: CircuitBreakerOptions;
 }
 
 const DAY_MS = 86_400_000;
@@ -63,6 +70,7 @@ export class RedisSpendLedger implements SpendLedger {
   /** True while flush() writes pending[0]: that entry must not be dropped under it. */
   private writingHead = false;
   private readonly knownTenants = new Set<string>();
+  private readonly breaker: CircuitBreaker;
   /** Entries dropped because the in-memory hold was full while Redis was down. */
   dropped = 0;
 
@@ -78,6 +86,7 @@ export class RedisSpendLedger implements SpendLedger {
     this.prefix = options.prefix ?? 'nc:spend:v1';
     this.retentionSeconds = Math.round((options.retentionDays ?? 400) * 86_400);
     this.maxPending = options.maxPending ?? 100_000;
+    this.breaker = new CircuitBreaker(options.breaker);
     if (!(this.retentionSeconds > 0)) throw new NovaCostError('configuration', `RedisSpendLedger retentionDays must be > 0, got ${options.retentionDays}`);
     if (!(Number.isInteger(this.maxPending) && this.maxPending >= 0)) throw new NovaCostError('configuration', `RedisSpendLedger maxPending must be an integer >= 0, got ${options.maxPending}`);
   }
@@ -100,13 +109,16 @@ export class RedisSpendLedger implements SpendLedger {
   async record(entry: SpendEntry): Promise<void> {
     checkSpendEntry(entry);
     const held: Held = { entry, id: randomUUID() };
-    if (this.pending.length > 0) {
-      this.hold(held); // keep the order: older held entries go first
+    // Older held entries go first; an open circuit means Redis is failing: hold without waiting for it.
+    if (this.pending.length > 0 || !this.breaker.allow()) {
+      this.hold(held);
       return;
     }
     try {
       await this.write(held);
+      this.breaker.success();
     } catch {
+      this.breaker.failure();
       this.hold(held); // the write may have landed before its answer timed out: its id makes the retry a no-op
     }
   }
@@ -121,6 +133,7 @@ export class RedisSpendLedger implements SpendLedger {
       epochDay(e.at) >= fromDay &&
       epochDay(e.at) < toDay;
     const rows: SpendRow[] = [];
+    if (this.breaker.state === 'open') throw new NovaCostError('upstream-unavailable', 'the spend ledger (Redis) is failing; it is retried shortly');
     try {
       const tenants = query.tenantId !== undefined ? [query.tenantId] : await this.client.smembers(`${this.prefix}:tenants`);
       for (const tenantId of tenants) rows.push(...(await this.rowsOf(tenantId, query)));
@@ -228,9 +241,14 @@ export class RedisSpendLedger implements SpendLedger {
     this.flushing ??= (async () => {
       try {
         while (this.pending.length > 0) {
+          if (!this.breaker.allow()) return; // the next tick probes again
           this.writingHead = true;
           try {
             await this.write(this.pending[0] as Held);
+            this.breaker.success();
+          } catch (error) {
+            this.breaker.failure();
+            throw error;
           } finally {
             this.writingHead = false;
           }

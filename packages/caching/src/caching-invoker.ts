@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { setTimeout as delay } from 'node:timers/promises';
 import type { InvocationRequest, InvocationResult, InvokeOptions, ModelInvoker } from '@nova-cost/domain';
 import { NovaCostError, requestKey } from '@nova-cost/domain';
 import type { CachingInvokerOptions } from './caching-invoker.options';
@@ -97,7 +98,7 @@ export class CachingInvoker implements ModelInvoker {
       const deadline = started + (this.options.lockWaitMs ?? 30_000);
       const poll = this.options.lockPollMs ?? 25;
       for (let n = 0; this.now() < deadline && this.breaker.state === 'closed'; n++) {
-        await sleep(Math.min(poll * 2 ** Math.floor(n / 8), poll * 4), flight.signal());
+        await delay(Math.min(poll * 2 ** Math.floor(n / 8), poll * 4), undefined, { signal: flight.signal() });
         const entry = await this.read(key);
         if (entry) {
           this.counters.coalesced += 1;
@@ -274,19 +275,4 @@ class Flight {
       this.promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
     });
   }
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  if (signal.aborted) return Promise.reject(abortError());
-  return new Promise((resolve, reject) => {
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(abortError());
-    };
-    const timer = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
 }

@@ -176,11 +176,9 @@ export class RedisSpendLedger implements SpendLedger {
     const cell = `${enc(entry.modelId)}|${entry.category}`;
     const increments: (string | number)[] = [`${cell}|calls`, 1];
     if (entry.costUsd > 0) increments.push(`${cell}|cost`, entry.costUsd);
-    const saved = new Map<SavingStrategy, number>();
-    for (const s of entry.savings) saved.set(s.strategy, (saved.get(s.strategy) ?? 0) + s.usd);
-    for (const [strategy, usd] of saved) {
-      increments.push(`${cell}|${strategy}|usd`, usd, `${cell}|${strategy}|calls`, 1);
-      if (entry.costUsd > 0) increments.push(`${cell}|${strategy}|cost`, entry.costUsd);
+    for (const [strategy, saved] of Object.entries(spendRow(entry).savedByStrategy) as [SavingStrategy, StrategyTally][]) {
+      increments.push(`${cell}|${strategy}|usd`, saved.usd, `${cell}|${strategy}|calls`, saved.calls);
+      if (saved.costUsd > 0) increments.push(`${cell}|${strategy}|cost`, saved.costUsd);
     }
     // The three keys share the tenant's hash tag, so one script applies them in one Cluster slot.
     await this.client.eval(WRITE_SCRIPT, 3, this.dayKey(entry.tenantId, day), this.daysKey(entry.tenantId), this.appliedKey(held), this.retentionSeconds, day, ...increments);

@@ -1,6 +1,6 @@
 import type { CostCategory, SavingStrategy, SpendDimension, SpendEntry, SpendGroup, SpendLedger, SpendQuery, SpendSummary } from './spend-ledger.port';
-import type { SpendRow } from './spend-tally';
-import { checkSpendEntry, tallySpend } from './spend-tally';
+import type { SpendRow, StrategyTally } from './spend-tally';
+import { checkSpendEntry, spendRow, tallySpend } from './spend-tally';
 
 const MINUTE_MS = 60_000;
 
@@ -37,15 +37,14 @@ export class InMemorySpendLedger implements SpendLedger {
       bucket = { tenantId: entry.tenantId, modelId: entry.modelId, category: entry.category, minute, calls: 0, costUsd: 0, savedByStrategy: {} };
       this.buckets.set(key, bucket);
     }
-    bucket.calls += 1;
-    bucket.costUsd += entry.costUsd;
-    const saved = new Map<SavingStrategy, number>();
-    for (const s of entry.savings) saved.set(s.strategy, (saved.get(s.strategy) ?? 0) + s.usd);
-    for (const [strategy, usd] of saved) {
+    const row = spendRow(entry);
+    bucket.calls += row.calls;
+    bucket.costUsd += row.costUsd;
+    for (const [strategy, saved] of Object.entries(row.savedByStrategy) as [SavingStrategy, StrategyTally][]) {
       const tally = (bucket.savedByStrategy[strategy] ??= { usd: 0, calls: 0, costUsd: 0 });
-      tally.usd += usd;
-      tally.calls += 1;
-      tally.costUsd += entry.costUsd;
+      tally.usd += saved.usd;
+      tally.calls += saved.calls;
+      tally.costUsd += saved.costUsd;
     }
   }
 

@@ -15,6 +15,14 @@ const converse = (gateway: Gateway, text: string) =>
     // temperature 0.7: not cacheable, every call is billed.
     body: JSON.stringify({ messages: [{ role: 'user', content: [{ text }] }], inferenceConfig: { temperature: 0.7, maxTokens: 50 } }),
   });
+// Deterministic and never cut short (answers run 12 to 120 tokens): every repeat is a cache hit, which costs nothing
+// yet still reserves its worst case (120 output tokens) against the budget.
+const probe = (gateway: Gateway) =>
+  fetch(`${gateway.url}/model/amazon.nova-lite-v1%3A0/converse`, {
+    method: 'POST',
+    headers: HEADERS,
+    body: JSON.stringify({ messages: [{ role: 'user', content: [{ text: 'budget probe' }] }], inferenceConfig: { temperature: 0, maxTokens: 120 } }),
+  });
 const costs = async (gateway: Gateway) => {
   const response = await fetch(`${gateway.url}/costs`, { headers: HEADERS });
   return { status: response.status, body: (await response.json()) as { total: { calls: number; costUsd: number } } };
@@ -26,8 +34,8 @@ describe('two gateway processes sharing Redis keep one spend ledger', () => {
   let b: Gateway;
   beforeAll(async () => {
     redis = await startTestRedis({ controllable: true });
-    // A daily budget of a few calls of Nova Lite with 50 output tokens at most.
-    const config = { ...loadConfig({ REDIS_URL: redis.url }), policy: { budgets: { default: { dailyUsd: 0.00005 } } }, port: 0 };
+    // A daily budget of about a dozen calls of Nova Lite with 50 output tokens at most.
+    const config = { ...loadConfig({ REDIS_URL: redis.url }), policy: { budgets: { default: { dailyUsd: 0.0001 } } }, port: 0 };
     a = await startGateway(config, { logger: silent, emfIntervalMs: 0 });
     b = await startGateway(config, { logger: silent, emfIntervalMs: 0 });
     // The ledgers connect in the background: /costs answers 200 once Redis does.
@@ -45,7 +53,10 @@ describe('two gateway processes sharing Redis keep one spend ledger', () => {
   });
 
   it('shows the spend one process billed in the other one\'s /costs, and the budget it used up refuses calls to the other', async () => {
-    let billedUsd = 0;
+    // B checks the budget first, so it holds its own reading of the spend; it must re-read the shared ledger.
+    const early = await converse(b, 'an early call on the other task');
+    expect(early.status).toBe(200);
+    let billedUsd = Number(early.headers.get('x-nova-cost-usd'));
     let refused: Response | undefined;
     for (let n = 0; n < 50 && !refused; n++) {
       const response = await converse(a, `spend question ${n}`);
@@ -57,7 +68,13 @@ describe('two gateway processes sharing Redis keep one spend ledger', () => {
 
     const seenByB = await costs(b);
     expect(seenByB.body.total.costUsd).toBeCloseTo(billedUsd, 10);
-    const other = await converse(b, 'a call on the other task');
+    // Within about a second B re-reads the ledger and refuses too. The probe is a cache hit after its first call, so
+    // B's own spend cannot be what exhausts the budget: only A's, seen through the shared ledger.
+    let other = await probe(b);
+    for (let n = 0; other.status === 200 && n < 50; n++) {
+      await new Promise((r) => setTimeout(r, 200));
+      other = await probe(b);
+    }
     expect(other.status).toBe(429);
     expect(await other.json()).toMatchObject({ error: { kind: 'budget-exceeded' } });
   });

@@ -24,7 +24,12 @@ export const domainModule = new ContainerModule(({ bind }) => {
     return { name: 'spend ledger', order: 30, close: (ms: number) => (spend instanceof RedisSpendLedger ? spend.close(ms) : Promise.resolve()) };
   });
   bind(TOKENS.policy)
-    .toDynamicValue((ctx) => new RuleBasedCostPolicy(ctx.get(TOKENS.config).policy, { pricing: ctx.get(TOKENS.pricing), ledger: ctx.get(TOKENS.ledger) }))
+    .toDynamicValue((ctx) => {
+      const config = ctx.get(TOKENS.config);
+      // A ledger shared through Redis is re-read every second, so each task sees the others' spend.
+      const shared = config.redis ? { budgetRefreshMs: 1000 } : {};
+      return new RuleBasedCostPolicy(config.policy, { pricing: ctx.get(TOKENS.pricing), ledger: ctx.get(TOKENS.ledger), ...shared });
+    })
     .inSingletonScope();
   bind(TOKENS.invokeModel)
     .toDynamicValue((ctx) => {

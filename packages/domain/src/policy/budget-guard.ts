@@ -11,16 +11,16 @@ interface Window {
   /** Ledger spend at the last refresh plus what settled here since. */
   settledUsd: number;
   reservedUsd: number;
-  /** When the ledger was last read for this window (ms since epoch); -Infinity when it could not be read yet. */
-  loadedAt: number;
+  /** When a check should read the ledger again (ms since epoch). */
+  nextReadAt: number;
   refreshing: boolean;
 }
 
 export interface BudgetGuardOptions {
   /**
    * How old the ledger's spend may get before a check re-reads it (in the background; the check goes on with what
-   * it has). With a ledger shared by several processes this is how each sees the others' spend.
-   * @default 1000
+   * it has). Set it when the ledger is shared by several processes: it is how each sees the others' spend.
+   * @default Infinity (the ledger is this process's own: what settles here is all there is)
    */
   readonly refreshMs?: number;
 }
@@ -49,7 +49,7 @@ function windowBounds(now: Date, period: Period): { start: Date; end: Date } {
  * reservations stay their own, so a fleet of N processes can overspend by up to N such calls.
  *
  * Fails open: when the ledger cannot be read, the check counts what this process knows (its last reading, or
- * nothing yet, plus what settled here since) and tries the ledger again at the next check after `refreshMs`.
+ * nothing yet, plus what settled here since) and tries the ledger again a second later (or after `refreshMs`).
  */
 export class BudgetGuard {
   private readonly windows = new Map<string, Promise<Window>>();
@@ -59,7 +59,7 @@ export class BudgetGuard {
     private readonly ledger: SpendLedger,
     options: BudgetGuardOptions = {},
   ) {
-    this.refreshMs = options.refreshMs ?? 1000;
+    this.refreshMs = options.refreshMs ?? Number.POSITIVE_INFINITY;
     if (!(this.refreshMs >= 0)) throw new NovaCostError('configuration', `budget refreshMs must be a number >= 0, got ${options.refreshMs}`);
   }
 
@@ -99,13 +99,13 @@ export class BudgetGuard {
     const key = `${period}|${start.toISOString()}|${tenantId}`;
     let pending = this.windows.get(key);
     if (!pending) {
-      const fresh: Window = { start, end, settledUsd: 0, reservedUsd: 0, loadedAt: Number.NEGATIVE_INFINITY, refreshing: false };
+      const fresh: Window = { start, end, settledUsd: 0, reservedUsd: 0, nextReadAt: 0, refreshing: false };
       pending = this.refresh(fresh, tenantId, now).then(() => fresh);
       this.windows.set(key, pending);
       this.forgetBefore(start, period);
     }
     const w = await pending;
-    if (!w.refreshing && now.getTime() - w.loadedAt > this.refreshMs) void this.refresh(w, tenantId, now);
+    if (!w.refreshing && now.getTime() >= w.nextReadAt) void this.refresh(w, tenantId, now);
     return w;
   }
 
@@ -117,10 +117,10 @@ export class BudgetGuard {
       const { total } = await this.ledger.totals({ tenantId, from: w.start, to: w.end });
       // The ledger's total, plus what settled here while it was read (it may not be in that answer yet).
       w.settledUsd = total.costUsd + (w.settledUsd - settledBefore);
-      w.loadedAt = now.getTime();
+      w.nextReadAt = now.getTime() + this.refreshMs;
     } catch {
-      // Fail open: the check goes on with what this process knows, and tries again after refreshMs.
-      w.loadedAt = Math.max(w.loadedAt, now.getTime());
+      // Fail open: the check goes on with what this process knows, and reads again soon.
+      w.nextReadAt = now.getTime() + Math.min(this.refreshMs, 1000);
     } finally {
       w.refreshing = false;
     }

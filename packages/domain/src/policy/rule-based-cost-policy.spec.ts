@@ -198,6 +198,21 @@ describe(RuleBasedCostPolicy, () => {
       await expect(p.plan(request())).rejects.toSatisfy((e) => NovaCostError.is(e, 'budget-exceeded'));
     });
 
+    it('reads a ledger that could not be read again a second later, even without budgetRefreshMs', async () => {
+      const ledger = new InMemorySpendLedger();
+      await ledger.record({ at: new Date('2026-11-28T09:00:00Z'), tenantId: 'acme', modelId: 'amazon.nova-pro-v1:0', category: 'bedrock', costUsd: 4.9999, savings: [] });
+      const totals = ledger.totals.bind(ledger);
+      ledger.totals = () => Promise.reject(new Error('connection reset'));
+      let now = new Date('2026-11-28T10:00:00Z');
+      const p = new RuleBasedCostPolicy({ budgets: { default: { dailyUsd: 5 } } }, { pricing, ledger, clock: { now: () => now } });
+      await expect(p.plan(request())).resolves.toBeDefined(); // fails open: the spend is unknown
+      ledger.totals = totals;
+      now = new Date(now.getTime() + 1000);
+      await p.plan(request()).catch(() => undefined); // starts the re-read
+      await new Promise((r) => setImmediate(r));
+      await expect(p.plan(request())).rejects.toSatisfy((e) => NovaCostError.is(e, 'budget-exceeded'));
+    });
+
     it('releases the reservation of a call that never ran', async () => {
       const p = policy({ budgets: { default: { dailyUsd: 0.001 } } });
       const first = await p.plan(request());

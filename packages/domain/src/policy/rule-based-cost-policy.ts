@@ -20,7 +20,10 @@ export interface RuleBasedCostPolicyDeps {
   readonly ledger: SpendLedger;
   /** @default the system clock */
   readonly clock?: Clock;
-  /** How old a tenant's spend read from the ledger may get before a budget check re-reads it. @default 1000 */
+  /**
+   * How old a tenant's spend read from the ledger may get before a budget check re-reads it: set it when the ledger
+   * is shared by several processes. @default Infinity (read once per budget window)
+   */
   readonly budgetRefreshMs?: number;
 }
 

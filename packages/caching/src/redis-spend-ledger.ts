@@ -29,6 +29,8 @@ const DAY_MS = 86_400_000;
 interface Held {
   readonly entry: SpendEntry;
   readonly id: string;
+  /** A write of it failed: it may still have been applied (an answer lost to a timeout). */
+  attempted?: boolean;
 }
 
 /**
@@ -119,7 +121,8 @@ export class RedisSpendLedger implements SpendLedger {
       this.breaker.success();
     } catch {
       this.breaker.failure();
-      this.hold(held); // the write may have landed before its answer timed out: its id makes the retry a no-op
+      held.attempted = true; // the write may have landed before its answer timed out: its id makes the retry a no-op
+      this.hold(held);
     }
   }
 
@@ -138,10 +141,12 @@ export class RedisSpendLedger implements SpendLedger {
       const tenants = query.tenantId !== undefined ? [query.tenantId] : await this.client.smembers(`${this.prefix}:tenants`);
       for (const tenantId of tenants) rows.push(...(await this.rowsOf(tenantId, query)));
       // Entries held through an outage are spend too. One whose write landed although its answer was lost is already
-      // in the rows: its applied-marker says so.
+      // in the rows: its applied-marker says so. Only entries whose write was tried can be in that case.
       const held = this.pending.filter((h) => matching(h.entry));
-      const applied = await Promise.all(held.map((h) => this.client.exists(this.appliedKey(h))));
-      held.forEach((h, i) => applied[i] === 0 && rows.push(spendRow(h.entry)));
+      const tried = held.filter((h) => h.attempted);
+      const applied = await Promise.all(tried.map((h) => this.client.exists(this.appliedKey(h))));
+      const landed = new Set(tried.filter((_, i) => applied[i] === 1));
+      for (const h of held) if (!landed.has(h)) rows.push(spendRow(h.entry));
     } catch (error) {
       throw new NovaCostError('upstream-unavailable', 'the spend ledger (Redis) did not answer', { cause: error });
     }
@@ -246,6 +251,7 @@ export class RedisSpendLedger implements SpendLedger {
             this.breaker.success();
           } catch (error) {
             this.breaker.failure();
+            (this.pending[0] as Held).attempted = true;
             throw error;
           } finally {
             this.writingHead = false;

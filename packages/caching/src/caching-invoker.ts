@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { InvocationRequest, InvocationResult, InvokeOptions, ModelInvoker } from '@nova-cost/domain';
-import { NovaCostError, requestKey } from '@nova-cost/domain';
+import { NovaCostError, isReusableAnswer, requestKey } from '@nova-cost/domain';
 import type { CachingInvokerOptions } from './caching-invoker.options';
 import type { CachingStats } from './caching-stats';
 import { emptyStats } from './caching-stats';
@@ -9,9 +9,6 @@ import { CircuitBreaker } from './circuit-breaker';
 import type { ResponseEnvelope } from './response-envelope';
 import { decodeEnvelope, encodeEnvelope, ENVELOPE_VERSION } from './response-envelope';
 import type { ResponseStore } from './response-store.port';
-
-/** Stop reasons of answers that must not be replayed: truncated, or refused by the model. */
-const UNCACHEABLE_STOP = new Set(['max_tokens', 'length', 'max_tokens_reached', 'model_context_window_exceeded', 'guardrail_intervened', 'content_filtered']);
 
 /**
  * Serves cacheable requests (`request.cache` set by the cost policy) from a response store, and makes one
@@ -155,7 +152,7 @@ export class CachingInvoker implements ModelInvoker {
   }
 
   private async write(key: string, ttlSeconds: number, region: string, result: InvocationResult): Promise<void> {
-    if (result.stopReason !== undefined && UNCACHEABLE_STOP.has(result.stopReason.toLowerCase())) {
+    if (!isReusableAnswer(result.stopReason)) {
       this.counters.notStored += 1;
       return;
     }

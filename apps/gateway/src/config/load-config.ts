@@ -1,9 +1,8 @@
 import { readFileSync } from 'node:fs';
 import type { CostPolicyRules } from '@nova-cost/domain';
-import { InMemorySpendLedger, NovaCostError, RuleBasedCostPolicy, StaticPricingCatalog } from '@nova-cost/domain';
+import { InMemorySpendLedger, NovaCostError, RuleBasedCostPolicy, StaticPricingCatalog, parsePolicyRules } from '@nova-cost/domain';
 import type { BedrockConfig, GatewayConfig, LogLevel, RedisConfig, TenantConfig } from './gateway-config';
 import { DEMO_TENANT } from './gateway-config';
-import { parsePolicyRules } from './parse-policy-rules';
 
 type Env = Readonly<Record<string, string | undefined>>;
 

@@ -1,5 +1,5 @@
-import type { CostPolicyRules } from '@nova-cost/domain';
-import { findModel } from '@nova-cost/domain';
+import type { CostPolicyRules } from './cost-policy.rules';
+import { findModel } from '../models/model-catalog';
 
 /**
  * Refuses a policy value at `path` (e.g. `policy.budgets.default.dailyUsd`), saying what it expects. The value

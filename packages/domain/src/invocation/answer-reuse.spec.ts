@@ -1,0 +1,17 @@
+import { describe, expect, it } from 'vitest';
+import { isReusableAnswer } from './answer-reuse';
+
+describe(isReusableAnswer, () => {
+  it.each(['end_turn', 'stop_sequence', 'tool_use', 'END_TURN'])('reuses an answer that stopped with %s', (reason) => {
+    expect(isReusableAnswer(reason)).toBe(true);
+  });
+  it('reuses an answer whose model gave no stop reason', () => {
+    expect(isReusableAnswer(undefined)).toBe(true);
+  });
+  it.each(['max_tokens', 'MAX_TOKENS', 'length', 'guardrail_intervened', 'content_filtered', 'model_context_window_exceeded'])(
+    'never reuses an answer that stopped with %s',
+    (reason) => {
+      expect(isReusableAnswer(reason)).toBe(false);
+    },
+  );
+});

@@ -6,7 +6,9 @@ import tseslint from 'typescript-eslint';
 const productionConstraints = [
   { sourceTag: 'type:domain', onlyDependOnLibsWithTags: [], allowedExternalImports: [] },
   { sourceTag: 'type:adapter', onlyDependOnLibsWithTags: ['type:domain'] },
-  { sourceTag: 'type:tool', onlyDependOnLibsWithTags: ['type:domain'] },
+  { sourceTag: 'type:tool', onlyDependOnLibsWithTags: ['type:domain', 'type:platform'] },
+  // Runtime helpers on Node's own modules (the HTTP listener) shared by the gateway and the local endpoint.
+  { sourceTag: 'type:platform', onlyDependOnLibsWithTags: [] },
   { sourceTag: 'type:testing', onlyDependOnLibsWithTags: ['type:domain', 'type:tool'] },
   { sourceTag: 'type:cdk', onlyDependOnLibsWithTags: ['type:domain'], allowedExternalImports: ['aws-cdk-lib', 'aws-cdk-lib/*', 'constructs'] },
   { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['*'] },

@@ -172,6 +172,7 @@ describe('gateway (embedded default) with the real AWS SDK', () => {
     const good = JSON.stringify(deterministic('ok'));
     const cases: [string, { path: string; method?: string; headers?: Record<string, string>; body?: string }, number, RegExp][] = [
       ['malformed JSON', { path: converse(), body: '{"messages": [' }, 400, /not valid JSON/],
+      ['JSON nested 10,000 levels deep', { path: converse(), body: `{"messages":[{"role":"user","content":[{"text":"x"}]}],"additionalModelRequestFields":{"a":${'['.repeat(10_000)}${']'.repeat(10_000)}}}` }, 400, /deeper than 64 levels/],
       ['a JSON array body', { path: converse(), body: '[]' }, 400, /must be a JSON object/],
       ['messages of the wrong type', { path: converse(), body: '{"messages": "hi"}' }, 400, /non-empty "messages" array/],
       ['a message without content', { path: converse(), body: '{"messages": [{"role": "user"}]}' }, 400, /messages\[0\] must be/],

@@ -1,4 +1,6 @@
+import { once } from 'node:events';
 import { request } from 'node:http';
+import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from './config/load-config';
 import type { Gateway } from './gateway';
@@ -6,6 +8,11 @@ import { startGateway } from './gateway';
 import { createLogger } from './observability/logger';
 
 const silent = createLogger('silent');
+
+const amzDate = (at: Date): string => at.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
+/** A well-formed SigV4 Authorization header (its signature is never checked by the specs that use it). */
+const sigv4Header = (accessKeyId: string, at = new Date()): string =>
+  `AWS4-HMAC-SHA256 Credential=${accessKeyId}/${amzDate(at).slice(0, 8)}/us-east-1/bedrock/aws4_request, SignedHeaders=host;x-amz-date, Signature=${'0'.repeat(64)}`;
 
 describe('startGateway', () => {
   let gateway: Gateway;
@@ -64,9 +71,76 @@ describe('startGateway', () => {
       expect(answer).toMatchObject({ status: 401, stillSending: true, body: { error: { kind: 'access-denied', details: { reason: 'unauthenticated' } } } });
     });
 
-    it('still reads the body of a SigV4 request, whose signature covers it (over the limit: 413)', async () => {
-      const answer = await startSending({ authorization: 'AWS4-HMAC-SHA256 Credential=demo/20260101/us-east-1/bedrock/aws4_request, SignedHeaders=host, Signature=00' }, 20 * 1024 * 1024);
+    it.each([
+      ['garbage', 'Bearer garbage'],
+      ['an unknown access key', sigv4Header('AKIDUNKNOWN')],
+    ])('refuses a SigV4 Authorization with %s before reading the body (403)', async (_name, authorization) => {
+      const answer = await startSending({ authorization, 'x-amz-date': amzDate(new Date()) }, 5 * 1024 * 1024);
+      expect(answer).toMatchObject({ status: 403, stillSending: true, body: { error: { kind: 'access-denied' } } });
+    });
+
+    it('refuses a SigV4 request whose date is stale before reading the body (403)', async () => {
+      const answer = await startSending({ authorization: sigv4Header('demo', new Date(Date.now() - 3_600_000)), 'x-amz-date': amzDate(new Date(Date.now() - 3_600_000)) }, 5 * 1024 * 1024);
+      expect(answer).toMatchObject({ status: 403, stillSending: true, body: { error: { kind: 'access-denied' } } });
+    });
+
+    it('reads the body of a SigV4 request its headers do not condemn, since the signature covers it (over the limit: 413)', async () => {
+      const answer = await startSending({ authorization: sigv4Header('demo'), 'x-amz-date': amzDate(new Date()) }, 20 * 1024 * 1024);
       expect(answer.status).toBe(413);
+    });
+
+    it('stops reading after refusing: the connection closes while the client still sends', async () => {
+      const socket = connect(gateway.port, '127.0.0.1');
+      socket.on('error', () => undefined);
+      await once(socket, 'connect');
+      socket.write('POST /model/amazon.nova-micro-v1:0/converse HTTP/1.1\r\nhost: x\r\nx-api-key: not-a-known-key\r\ncontent-length: 9000000000\r\n\r\n');
+      let answer = '';
+      socket.on('data', (d: Buffer) => (answer += d.toString('latin1')));
+      // Sends without end until the gateway closes the connection (it used to read and discard the whole body).
+      const chunk = Buffer.alloc(64 * 1024, 0x20);
+      const pump = (): void => {
+        while (!socket.destroyed && socket.write(chunk));
+      };
+      socket.on('drain', pump);
+      const closed = new Promise((resolve) => socket.once('close', resolve));
+      pump();
+      await closed;
+      expect(answer).toMatch(/^HTTP\/1\.1 403[^]*connection: close/i);
+    });
+  });
+
+  describe('having more request bodies at once than BODY_BUFFER_LIMIT_BYTES', () => {
+    it('refuses the one that does not fit with 429 while the other is held, and takes it once that is answered', async () => {
+      const g = await startGateway({ ...loadConfig({ BODY_LIMIT_BYTES: '2048', BODY_BUFFER_LIMIT_BYTES: '2048' }), port: 0 }, { logger: silent, emfIntervalMs: 0 });
+      try {
+        const body = JSON.stringify({ messages: [{ role: 'user', content: [{ text: 'x'.repeat(1400) }] }] });
+        const held = request(`${g.url}/model/amazon.nova-micro-v1:0/converse`, {
+          method: 'POST',
+          headers: { 'x-api-key': 'demo-key', 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)) },
+        });
+        const heldAnswer = new Promise<number>((resolve, reject) => {
+          held.on('response', (res) => {
+            res.resume();
+            resolve(res.statusCode ?? 0);
+          });
+          held.on('error', reject);
+        });
+        held.write(body.slice(0, 100));
+        // The gauge tells when the gateway has taken the first body's declared bytes.
+        const gauge = async () => /nova_cost_body_buffer_bytes (\d+)/.exec(await (await fetch(`${g.url}/metrics`)).text())?.[1];
+        await expect.poll(gauge, { timeout: 20_000 }).toBe(String(Buffer.byteLength(body)));
+        const post = () => fetch(`${g.url}/model/amazon.nova-micro-v1:0/converse`, { method: 'POST', headers: { 'x-api-key': 'demo-key', 'content-type': 'application/json' }, body });
+        const refused = await post();
+        expect(refused.status).toBe(429);
+        expect(refused.headers.get('retry-after')).toBe('1');
+        expect(await refused.json()).toMatchObject({ error: { kind: 'queue-full', details: { reason: 'body-buffer-full' } } });
+        held.end(body.slice(100));
+        expect(await heldAnswer).toBe(200);
+        await expect.poll(gauge, { timeout: 20_000 }).toBe('0');
+        expect((await post()).status).toBe(200);
+      } finally {
+        await g.shutdown();
+      }
     });
   });
 

@@ -6,6 +6,7 @@ import { NovaCostError } from '@nova-cost/domain';
 import type { GatewayConfig } from './config/gateway-config';
 import { createGatewayContainer } from './composition/gateway-container';
 import { TOKENS } from './composition/tokens';
+import { BodyBudget } from './http/body-budget';
 import { GatewayServer } from './http/gateway-server';
 import { TenantAuthenticator } from './http/tenant-authenticator';
 import type { GatewayLogger } from './observability/logger';
@@ -71,7 +72,8 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
   const container = createGatewayContainer(config, logger, endpoint);
   const metrics = container.get(TOKENS.metrics);
   const batcher = container.get(TOKENS.batchingInvoker);
-  metrics.attach({ queueDepth: () => batcher.queueDepth?.() ?? 0 });
+  const bodyBudget = new BodyBudget(config.bodyBufferLimitBytes);
+  metrics.attach({ queueDepth: () => batcher.queueDepth?.() ?? 0, bodyBufferBytes: () => bodyBudget.bytes });
   const server = new GatewayServer({
     invokeModel: container.get<InvokeModel>(TOKENS.invokeModel),
     ledger: container.get(TOKENS.ledger),
@@ -79,6 +81,7 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
     metrics,
     logger,
     bodyLimitBytes: config.bodyLimitBytes,
+    bodyBudget,
   });
   let port: number;
   try {

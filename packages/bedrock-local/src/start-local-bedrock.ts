@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { NovaCostError } from '@nova-cost/domain';
-import { DualProtocolListener } from './dual-protocol-listener';
+import { DualProtocolListener } from '@nova-cost/http-listener';
 import { FaultPlan } from './fault-plan';
 import { delay, dropConnection, invokeHeaders, isGone, parseJsonObject, readBody, sendError, sendJson } from './http-exchange';
 import type { LocalBedrockStats } from './local-bedrock-stats';

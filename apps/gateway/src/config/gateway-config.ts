@@ -43,6 +43,8 @@ export interface GatewayConfig {
   readonly demo: boolean;
   /** Largest accepted request body. @default 10485760 (10 MiB) */
   readonly bodyLimitBytes: number;
+  /** Bytes of request bodies held at once, all connections together; past it 429 queue-full. @default 268435456 (256 MiB) */
+  readonly bodyBufferLimitBytes: number;
   /** Time SIGTERM gives the batcher to finish accepted requests. @default 110000 */
   readonly drainDeadlineMs: number;
   /** @default 'info' */

@@ -187,6 +187,7 @@ export function loadConfig(env: Env = process.env, options: LoadConfigOptions = 
     // The demo tenant's keys are public: never let them spend real money.
     throw bad('NOVA_COST_CONFIG', 'must name a tenants file when the gateway calls real Bedrock (AWS_REGION set, no BEDROCK_ENDPOINT), or NOVA_COST_CONFIG_JSON hold that document: the demo tenant\'s keys are public');
   }
+  const bodyLimitBytes = integer(env, 'BODY_LIMIT_BYTES', 10 * 1024 * 1024, 1024, 100 * 1024 * 1024);
   return {
     port,
     host,
@@ -195,7 +196,8 @@ export function loadConfig(env: Env = process.env, options: LoadConfigOptions = 
     tenants: file?.tenants ?? [DEMO_TENANT],
     policy: file?.policy ?? {},
     demo: file === undefined,
-    bodyLimitBytes: integer(env, 'BODY_LIMIT_BYTES', 10 * 1024 * 1024, 1024, 100 * 1024 * 1024),
+    bodyLimitBytes,
+    bodyBufferLimitBytes: integer(env, 'BODY_BUFFER_LIMIT_BYTES', Math.max(256 * 1024 * 1024, bodyLimitBytes), bodyLimitBytes, 16 * 1024 ** 3),
     drainDeadlineMs: integer(env, 'DRAIN_DEADLINE_MS', 110_000, 0, 3_600_000),
     logLevel,
   };

@@ -4,7 +4,8 @@ import type { InvocationOutcome, InvokeModel, SpendDimension, SpendLedger } from
 import { NovaCostError } from '@nova-cost/domain';
 import type { CacheOutcome, GatewayMetrics } from '../observability/gateway-metrics';
 import type { GatewayLogger } from '../observability/logger';
-import { DualProtocolListener } from '@nova-cost/bedrock-local';
+import { DualProtocolListener, stopReadingAfterAnswer } from '@nova-cost/http-listener';
+import type { BodyBudget } from './body-budget';
 import { errorResponse } from './error-response';
 import { matchModelRoute, parseModelRequest } from './parse-model-request';
 import { readBody } from './read-body';
@@ -17,6 +18,8 @@ export interface GatewayServerDeps {
   readonly metrics: GatewayMetrics;
   readonly logger: GatewayLogger;
   readonly bodyLimitBytes: number;
+  /** Bytes of request bodies held at once across all connections. */
+  readonly bodyBudget: BodyBudget;
 }
 
 const DIMENSIONS: readonly SpendDimension[] = ['model', 'day', 'category', 'strategy'];
@@ -130,10 +133,12 @@ export class GatewayServer {
         throw new NovaCostError('not-found', `no route for ${req.method} ${rawPath.slice(0, 100)}; use POST /model/{modelId}/converse or /invoke, GET /costs`, { details: { reason: 'route' } });
       }
       route = model.operation;
-      // An API key (or no credentials) is judged before the body, up to bodyLimitBytes, is read; SigV4 signs the
-      // body's hash, so it waits for it.
+      // Credentials are judged before the body, up to bodyLimitBytes, is read: an API key (or none) wholly, SigV4 as
+      // far as its headers go (shape, access key, date); its signature covers the body's hash, so that waits.
       const keyTenant = this.deps.auth.tenantOfHeaders(req.headers);
-      const body = await readBody(req, this.deps.bodyLimitBytes);
+      const reservation = this.deps.bodyBudget.open();
+      res.once('close', reservation.release);
+      const body = await readBody(req, this.deps.bodyLimitBytes, reservation);
       const tenantId = keyTenant ?? (await this.deps.auth.authenticate({ method: req.method ?? 'POST', url: req.url ?? '/', headers: req.headers, body }));
       const request = parseModelRequest(tenantId, model, body, req.headers);
       const abort = new AbortController();
@@ -150,9 +155,9 @@ export class GatewayServer {
         'x-nova-cost-saved-usd': outcome.savedUsd.toFixed(8),
       });
     } catch (error) {
+      // A refusal before the body was read (credentials, 413, body budget) reads no more of it.
+      stopReadingAfterAnswer(req, res);
       this.fail(res, error, route, log);
-      // Unread bodies (auth refused before reading, 413) must not leave the socket half-read.
-      if (!req.complete) req.resume();
     }
   }
 

@@ -1,5 +1,9 @@
 import type { InvocationRequest, JsonObject, Lane, Operation } from '@nova-cost/domain';
 import { NovaCostError, getModel, resolveModelId } from '@nova-cost/domain';
+import { nestsDeeperThan } from './json-depth';
+
+/** Deeper than any Bedrock request needs (tool schemas included), shallow enough for recursive code after parsing. */
+export const MAX_JSON_DEPTH = 64;
 
 function invalid(message: string, details: Record<string, string> = {}): NovaCostError {
   return new NovaCostError('validation', message, { details });
@@ -46,6 +50,7 @@ export function parseModelRequest(
   raw: Buffer,
   headers: Readonly<Record<string, string | string[] | undefined>>,
 ): InvocationRequest {
+  if (nestsDeeperThan(raw, MAX_JSON_DEPTH)) throw invalid(`request body nests arrays and objects deeper than ${MAX_JSON_DEPTH} levels`, { field: 'body' });
   let body: unknown;
   try {
     body = JSON.parse(raw.toString('utf8'));

@@ -58,4 +58,23 @@ describe(SigV4Verifier, () => {
       await expect(verifierAt(SIGNED_AT).verify(req, authorization)).rejects.toThrow(message);
     });
   });
+  describe('.checkHeaders', () => {
+    it('passes the headers of a valid signature without the body', async () => {
+      const req = await signedRequest();
+      expect(() => verifierAt(SIGNED_AT).checkHeaders(req.headers, req.headers['authorization']!)).not.toThrow();
+    });
+
+    it.each([
+      ['garbage', () => 'Bearer x'],
+      ['an unknown access key', (auth: string) => auth.replace('Credential=demo/', 'Credential=nobody/')],
+    ])('refuses %s before any body is read', async (_name, authOf) => {
+      const req = await signedRequest();
+      expect(() => verifierAt(SIGNED_AT).checkHeaders(req.headers, authOf(req.headers['authorization']!))).toThrow(expect.objectContaining({ kind: 'access-denied' }));
+    });
+
+    it('refuses a stale date before any body is read', async () => {
+      const req = await signedRequest();
+      expect(() => verifierAt(new Date(SIGNED_AT.getTime() + 3_600_000)).checkHeaders(req.headers, req.headers['authorization']!)).toThrow(/signature expired/);
+    });
+  });
 });

@@ -59,20 +59,17 @@ export class SigV4Verifier {
     this.sharedReplayCheck = options.sharedReplayCheck;
   }
 
+  /**
+   * What the headers alone can refuse, before the body is read: the Authorization shape, the access key, the
+   * date and its distance from now. `verify` runs it again before checking the signature itself.
+   */
+  checkHeaders(headers: SignedRequest['headers'], authorization: string): void {
+    this.parse(headers, authorization);
+  }
+
   /** Returns the access key id of a valid signature; throws 'access-denied' otherwise. */
   async verify(request: SignedRequest, authorization: string): Promise<string> {
-    const m = AUTH.exec(authorization.trim());
-    if (!m) throw denied('the Authorization header is not an AWS4-HMAC-SHA256 signature with Credential, SignedHeaders and Signature');
-    const [, accessKeyId, day, region, service, signedHeaderList, signature] = m as unknown as string[];
-    const secret = this.secretOf(accessKeyId!);
-    if (secret === undefined) throw denied('the security token included in the request is invalid: unknown access key id', 'forbidden');
-    const dateHeader = request.headers['x-amz-date'];
-    const at = typeof dateHeader === 'string' ? amzDate(dateHeader) : NaN;
-    if (!Number.isFinite(at) || dateHeader!.slice(0, 8) !== day) throw denied('the x-amz-date header is missing, malformed or does not match the credential scope date');
-    const now = this.now();
-    if (Math.abs(now - at) > this.maxSkewMs) {
-      throw denied(`signature expired: x-amz-date ${dateHeader} is more than ${this.maxSkewMs / 1000} s from the gateway time`);
-    }
+    const { accessKeyId, region, service, signedHeaderList, signature, secret, at, now } = this.parse(request.headers, authorization);
     const signed = signedHeaderList!.split(';');
     // HTTP/2 clients (the SDK's default handler) sign :authority instead of host.
     if (!signed.includes('host') && !signed.includes(':authority')) throw denied('the signature must cover the host (or :authority) header');
@@ -124,6 +121,22 @@ export class SigV4Verifier {
       if (!first) throw replayed;
     }
     return accessKeyId!;
+  }
+
+  private parse(requestHeaders: SignedRequest['headers'], authorization: string) {
+    const m = AUTH.exec(authorization.trim());
+    if (!m) throw denied('the Authorization header is not an AWS4-HMAC-SHA256 signature with Credential, SignedHeaders and Signature');
+    const [, accessKeyId, day, region, service, signedHeaderList, signature] = m as unknown as string[];
+    const secret = this.secretOf(accessKeyId!);
+    if (secret === undefined) throw denied('the security token included in the request is invalid: unknown access key id', 'forbidden');
+    const dateHeader = requestHeaders['x-amz-date'];
+    const at = typeof dateHeader === 'string' ? amzDate(dateHeader) : NaN;
+    if (!Number.isFinite(at) || dateHeader!.slice(0, 8) !== day) throw denied('the x-amz-date header is missing, malformed or does not match the credential scope date');
+    const now = this.now();
+    if (Math.abs(now - at) > this.maxSkewMs) {
+      throw denied(`signature expired: x-amz-date ${dateHeader} is more than ${this.maxSkewMs / 1000} s from the gateway time`);
+    }
+    return { accessKeyId: accessKeyId!, region: region!, service: service!, signedHeaderList: signedHeaderList!, signature: signature!, secret, at, now };
   }
 
   // At most once a second, so a busy gateway does not walk the map on every request.

@@ -21,13 +21,17 @@ export class TenantAuthenticator {
 
   /**
    * What the headers alone decide, so a request is refused before its body is read: the tenant of an `x-api-key`,
-   * 'access-denied' for a wrong key or no credentials at all; undefined for SigV4, whose signature covers the body.
+   * 'access-denied' for a wrong key, no credentials at all, or a SigV4 Authorization whose shape, access key or date
+   * is wrong; undefined for a SigV4 request that may be valid, whose signature covers the body.
    */
   tenantOfHeaders(headers: SignedRequest['headers']): string | undefined {
     const apiKey = headers['x-api-key'];
     if (typeof apiKey === 'string' && apiKey !== '') return this.tenantOfApiKey(apiKey);
     const authorization = headers['authorization'];
-    if (typeof authorization === 'string' && authorization !== '') return undefined;
+    if (typeof authorization === 'string' && authorization !== '') {
+      this.sigv4.checkHeaders(headers, authorization);
+      return undefined;
+    }
     throw new NovaCostError('access-denied', 'missing credentials: send an x-api-key header or sign the request with AWS SigV4', {
       details: { reason: 'unauthenticated' },
     });

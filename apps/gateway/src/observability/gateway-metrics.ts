@@ -6,6 +6,8 @@ export type CacheOutcome = 'hit' | 'miss' | 'coalesced' | 'bypass';
 /** Where the metrics read live gauges from. */
 export interface MetricSources {
   queueDepth(): number;
+  /** Bytes of request bodies held now. */
+  bodyBufferBytes(): number;
 }
 
 const SERVICE = 'nova-cost-gateway';
@@ -32,7 +34,7 @@ export class GatewayMetrics {
 
   constructor(
     private readonly logger: GatewayLogger,
-    private sources: MetricSources = { queueDepth: () => 0 },
+    private sources: MetricSources = { queueDepth: () => 0, bodyBufferBytes: () => 0 },
   ) {
     this.requests = new Counter({ name: 'nova_cost_requests_total', help: 'HTTP requests by route, status and cache outcome', labelNames: ['route', 'status', 'cache'], registers: [this.registry] });
     this.cost = new Counter({ name: 'nova_cost_cost_usd_total', help: 'USD billed for model calls', labelNames: ['model'], registers: [this.registry] });
@@ -55,12 +57,21 @@ export class GatewayMetrics {
         this.set(queueDepth());
       },
     });
+    const bodyBufferBytes = () => this.sources.bodyBufferBytes();
+    new Gauge({
+      name: 'nova_cost_body_buffer_bytes',
+      help: 'Bytes of request bodies held now, all connections together (BODY_BUFFER_LIMIT_BYTES bounds it)',
+      registers: [this.registry],
+      collect() {
+        this.set(bodyBufferBytes());
+      },
+    });
     collectDefaultMetrics({ register: this.registry });
   }
 
   /** Plug in the live gauges once the invoker chain exists. */
-  attach(sources: MetricSources): void {
-    this.sources = sources;
+  attach(sources: Partial<MetricSources>): void {
+    this.sources = { ...this.sources, ...sources };
   }
 
   request(route: string, status: number, cache: CacheOutcome | 'none'): void {

@@ -1,0 +1,23 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Http2ServerResponse } from 'node:http2';
+import { constants } from 'node:http2';
+
+/**
+ * Call before answering a request whose body has not been (fully) read, e.g. a refusal decided on the headers:
+ * the rest of the body is not read. Over HTTP/1.1 the answer says `connection: close` and the connection ends after
+ * it (node:http would otherwise read and discard the whole body to reuse the connection); over HTTP/2 the stream is
+ * reset with NO_ERROR once answered, which tells the client to stop sending (RFC 9113 §8.1).
+ */
+export function stopReadingAfterAnswer(req: IncomingMessage, res: ServerResponse): void {
+  if (req.complete) return;
+  if (req.httpVersionMajor === 1) {
+    if (!res.headersSent) res.setHeader('connection', 'close');
+    return;
+  }
+  const stream = (res as unknown as Http2ServerResponse).stream;
+  const reset = (): void => {
+    if (!stream.destroyed && !stream.closed) stream.close(constants.NGHTTP2_NO_ERROR);
+  };
+  if (res.writableFinished) reset();
+  else res.once('finish', reset);
+}

@@ -29,14 +29,14 @@ describe(QuotaRegistry, () => {
   describe('.estimateTokens', () => {
     it('adds the output cap, or the default when none is set, to the prompt estimate', () => {
       const text = (maxTokens?: number) =>
-        call('amazon.nova-lite-v1:0', { messages: [{ role: 'user', content: [{ text: 'x'.repeat(40) }] }], ...(maxTokens ? { inferenceConfig: { maxTokens } } : {}) });
+        call('amazon.nova-lite-v1:0', { messages: [{ role: 'user', content: [{ text: 'x'.repeat(40) }] }], ...(maxTokens ? { inferenceConfig: { max_new_tokens: maxTokens } } : {}) });
       const r = registry();
-      // 40 characters + 'user' = 44 characters, 11 tokens.
-      expect(r.estimateTokens([text(100)])).toBe(111);
-      expect(r.estimateTokens([text()])).toBe(11 + 512);
+      // A 40-letter run (40/3 tokens), 'user' (4/3) and the message's 4 tokens of markers: 19 tokens.
+      expect(r.estimateTokens([text(100)])).toBe(119);
+      expect(r.estimateTokens([text()])).toBe(19 + 512);
     });
     it('reserves no output for embeddings', () => {
-      expect(registry().estimateTokens([call('cohere.embed-english-v3', { texts: ['abcdefgh'] })])).toBe(2);
+      expect(registry().estimateTokens([call('cohere.embed-english-v3', { texts: ['abcdefgh'] })])).toBe(3);
     });
   });
 });

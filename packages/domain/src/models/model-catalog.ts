@@ -17,6 +17,8 @@ export interface ModelSpec {
   readonly capabilities: readonly Capability[];
   readonly bodyFormat: BodyFormat;
   readonly contextTokens: number;
+  /** Most output tokens one call may produce: what a call that sets no cap may cost. Embeddings produce none. */
+  readonly maxOutputTokens?: number;
   /** Several inputs may be embedded in one call (Cohere `texts`, up to 96). */
   readonly acceptsInputBatch?: boolean;
 }
@@ -57,23 +59,23 @@ const TEXT_ALL: readonly Capability[] = ['tools', 'images', 'documents'];
 
 /** The models nova-cost knows how to price and route. */
 export const MODELS: readonly ModelSpec[] = [
-  { id: 'amazon.nova-micro-v1:0', name: 'Amazon Nova Micro', provider: 'amazon', kind: 'text', capabilities: ['tools'], bodyFormat: 'nova-messages-v1', contextTokens: 128_000 },
-  { id: 'amazon.nova-lite-v1:0', name: 'Amazon Nova Lite', provider: 'amazon', kind: 'text', capabilities: ['tools', 'images', 'documents', 'video'], bodyFormat: 'nova-messages-v1', contextTokens: 300_000 },
-  { id: 'amazon.nova-pro-v1:0', name: 'Amazon Nova Pro', provider: 'amazon', kind: 'text', capabilities: ['tools', 'images', 'documents', 'video'], bodyFormat: 'nova-messages-v1', contextTokens: 300_000 },
-  { id: 'amazon.nova-premier-v1:0', name: 'Amazon Nova Premier', provider: 'amazon', kind: 'text', capabilities: ['tools', 'images', 'documents', 'video'], bodyFormat: 'nova-messages-v1', contextTokens: 1_000_000 },
+  { id: 'amazon.nova-micro-v1:0', name: 'Amazon Nova Micro', provider: 'amazon', kind: 'text', capabilities: ['tools'], bodyFormat: 'nova-messages-v1', contextTokens: 128_000, maxOutputTokens: 10_000 },
+  { id: 'amazon.nova-lite-v1:0', name: 'Amazon Nova Lite', provider: 'amazon', kind: 'text', capabilities: ['tools', 'images', 'documents', 'video'], bodyFormat: 'nova-messages-v1', contextTokens: 300_000, maxOutputTokens: 10_000 },
+  { id: 'amazon.nova-pro-v1:0', name: 'Amazon Nova Pro', provider: 'amazon', kind: 'text', capabilities: ['tools', 'images', 'documents', 'video'], bodyFormat: 'nova-messages-v1', contextTokens: 300_000, maxOutputTokens: 10_000 },
+  { id: 'amazon.nova-premier-v1:0', name: 'Amazon Nova Premier', provider: 'amazon', kind: 'text', capabilities: ['tools', 'images', 'documents', 'video'], bodyFormat: 'nova-messages-v1', contextTokens: 1_000_000, maxOutputTokens: 32_000 },
   { id: 'amazon.nova-sonic-v1:0', name: 'Amazon Nova Sonic', provider: 'amazon', kind: 'speech', capabilities: ['tools'], bodyFormat: 'nova-sonic', contextTokens: 300_000 },
-  { id: 'amazon.nova-2-multimodal-embeddings-v1:0', name: 'Amazon Nova Multimodal Embeddings', provider: 'amazon', kind: 'embedding', capabilities: ['images', 'documents', 'video'], bodyFormat: 'nova-embedding', contextTokens: 8_192 },
-  { id: 'amazon.titan-embed-text-v2:0', name: 'Amazon Titan Text Embeddings V2', provider: 'amazon', kind: 'embedding', capabilities: [], bodyFormat: 'titan-embedding', contextTokens: 8_192 },
-  { id: 'cohere.embed-english-v3', name: 'Cohere Embed English v3', provider: 'cohere', kind: 'embedding', capabilities: [], bodyFormat: 'cohere-embedding', contextTokens: 512, acceptsInputBatch: true },
-  { id: 'cohere.embed-multilingual-v3', name: 'Cohere Embed Multilingual v3', provider: 'cohere', kind: 'embedding', capabilities: [], bodyFormat: 'cohere-embedding', contextTokens: 512, acceptsInputBatch: true },
-  { id: 'anthropic.claude-3-haiku-20240307-v1:0', name: 'Claude 3 Haiku', provider: 'anthropic', kind: 'text', capabilities: ['tools', 'images'], bodyFormat: 'anthropic-messages', contextTokens: 200_000 },
-  { id: 'anthropic.claude-3-5-haiku-20241022-v1:0', name: 'Claude 3.5 Haiku', provider: 'anthropic', kind: 'text', capabilities: ['tools'], bodyFormat: 'anthropic-messages', contextTokens: 200_000 },
-  { id: 'anthropic.claude-3-5-sonnet-20240620-v1:0', name: 'Claude 3.5 Sonnet', provider: 'anthropic', kind: 'text', capabilities: TEXT_ALL, bodyFormat: 'anthropic-messages', contextTokens: 200_000 },
-  { id: 'anthropic.claude-3-5-sonnet-20241022-v2:0', name: 'Claude 3.5 Sonnet v2', provider: 'anthropic', kind: 'text', capabilities: TEXT_ALL, bodyFormat: 'anthropic-messages', contextTokens: 200_000 },
-  { id: 'anthropic.claude-3-7-sonnet-20250219-v1:0', name: 'Claude 3.7 Sonnet', provider: 'anthropic', kind: 'text', capabilities: TEXT_ALL, bodyFormat: 'anthropic-messages', contextTokens: 200_000 },
-  { id: 'anthropic.claude-sonnet-4-20250514-v1:0', name: 'Claude Sonnet 4', provider: 'anthropic', kind: 'text', capabilities: TEXT_ALL, bodyFormat: 'anthropic-messages', contextTokens: 200_000 },
-  { id: 'anthropic.claude-sonnet-4-5-20250929-v1:0', name: 'Claude Sonnet 4.5', provider: 'anthropic', kind: 'text', capabilities: TEXT_ALL, bodyFormat: 'anthropic-messages', contextTokens: 200_000 },
-  { id: 'anthropic.claude-haiku-4-5-20251001-v1:0', name: 'Claude Haiku 4.5', provider: 'anthropic', kind: 'text', capabilities: TEXT_ALL, bodyFormat: 'anthropic-messages', contextTokens: 200_000 },
+  { id: 'amazon.nova-2-multimodal-embeddings-v1:0', name: 'Amazon Nova Multimodal Embeddings', provider: 'amazon', kind: 'embedding', capabilities: ['images', 'documents', 'video'], bodyFormat: 'nova-embedding', contextTokens: 8_192, maxOutputTokens: 0 },
+  { id: 'amazon.titan-embed-text-v2:0', name: 'Amazon Titan Text Embeddings V2', provider: 'amazon', kind: 'embedding', capabilities: [], bodyFormat: 'titan-embedding', contextTokens: 8_192, maxOutputTokens: 0 },
+  { id: 'cohere.embed-english-v3', name: 'Cohere Embed English v3', provider: 'cohere', kind: 'embedding', capabilities: [], bodyFormat: 'cohere-embedding', contextTokens: 512, maxOutputTokens: 0, acceptsInputBatch: true },
+  { id: 'cohere.embed-multilingual-v3', name: 'Cohere Embed Multilingual v3', provider: 'cohere', kind: 'embedding', capabilities: [], bodyFormat: 'cohere-embedding', contextTokens: 512, maxOutputTokens: 0, acceptsInputBatch: true },
+  { id: 'anthropic.claude-3-haiku-20240307-v1:0', name: 'Claude 3 Haiku', provider: 'anthropic', kind: 'text', capabilities: ['tools', 'images'], bodyFormat: 'anthropic-messages', contextTokens: 200_000, maxOutputTokens: 4096 },
+  { id: 'anthropic.claude-3-5-haiku-20241022-v1:0', name: 'Claude 3.5 Haiku', provider: 'anthropic', kind: 'text', capabilities: ['tools'], bodyFormat: 'anthropic-messages', contextTokens: 200_000, maxOutputTokens: 8192 },
+  { id: 'anthropic.claude-3-5-sonnet-20240620-v1:0', name: 'Claude 3.5 Sonnet', provider: 'anthropic', kind: 'text', capabilities: TEXT_ALL, bodyFormat: 'anthropic-messages', contextTokens: 200_000, maxOutputTokens: 8192 },
+  { id: 'anthropic.claude-3-5-sonnet-20241022-v2:0', name: 'Claude 3.5 Sonnet v2', provider: 'anthropic', kind: 'text', capabilities: TEXT_ALL, bodyFormat: 'anthropic-messages', contextTokens: 200_000, maxOutputTokens: 8192 },
+  { id: 'anthropic.claude-3-7-sonnet-20250219-v1:0', name: 'Claude 3.7 Sonnet', provider: 'anthropic', kind: 'text', capabilities: TEXT_ALL, bodyFormat: 'anthropic-messages', contextTokens: 200_000, maxOutputTokens: 131_072 },
+  { id: 'anthropic.claude-sonnet-4-20250514-v1:0', name: 'Claude Sonnet 4', provider: 'anthropic', kind: 'text', capabilities: TEXT_ALL, bodyFormat: 'anthropic-messages', contextTokens: 200_000, maxOutputTokens: 64_000 },
+  { id: 'anthropic.claude-sonnet-4-5-20250929-v1:0', name: 'Claude Sonnet 4.5', provider: 'anthropic', kind: 'text', capabilities: TEXT_ALL, bodyFormat: 'anthropic-messages', contextTokens: 200_000, maxOutputTokens: 64_000 },
+  { id: 'anthropic.claude-haiku-4-5-20251001-v1:0', name: 'Claude Haiku 4.5', provider: 'anthropic', kind: 'text', capabilities: TEXT_ALL, bodyFormat: 'anthropic-messages', contextTokens: 200_000, maxOutputTokens: 64_000 },
 ];
 
 const BY_ID = new Map(MODELS.map((m) => [m.id, m]));

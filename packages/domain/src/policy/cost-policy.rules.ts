@@ -54,9 +54,13 @@ export interface CostPolicyRules {
   readonly budgets?: {
     /** For tenants not listed in byTenant. @default no limit */
     readonly default?: TenantBudget;
+    /** Budgets by tenant id, read as own fields only (a tenant called `constructor` gets the default). */
     readonly byTenant?: Readonly<Record<string, TenantBudget>>;
   };
-  /** Output tokens assumed for the worst case when a request sets no cap. @default 4096 */
+  /**
+   * Output tokens assumed for the worst case of a request that sets no cap, for a model whose maximum output the
+   * catalog does not know (for the others, their maximum). @default 4096
+   */
   readonly defaultMaxOutputTokens?: number;
   /** Mark requests deferrable once a soft threshold is crossed. @default true */
   readonly deferOverSoftLimit?: boolean;

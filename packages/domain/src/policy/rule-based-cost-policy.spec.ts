@@ -213,6 +213,36 @@ describe(RuleBasedCostPolicy, () => {
       await expect(p.plan(request())).rejects.toSatisfy((e) => NovaCostError.is(e, 'budget-exceeded'));
     });
 
+    it.each(['constructor', 'toString', '__proto__', 'hasOwnProperty', 'valueOf'])('holds tenant %s to the default budget (no tenant id reaches Object.prototype)', async (tenantId) => {
+      const rules: CostPolicyRules = { budgets: { default: { dailyUsd: 0 }, byTenant: { acme: { dailyUsd: 10 } } } };
+      await expect(policy(rules).plan(request({ tenantId }))).rejects.toSatisfy((e) => NovaCostError.is(e, 'budget-exceeded'));
+    });
+
+    it('takes a budget keyed "__proto__" from a parsed document as that tenant\'s, and no one else\'s', async () => {
+      const byTenant = JSON.parse('{"__proto__": {"dailyUsd": 0}}') as Record<string, TenantBudget>;
+      const p = policy({ budgets: { byTenant } });
+      await expect(p.plan(request({ tenantId: '__proto__' }))).rejects.toSatisfy((e) => NovaCostError.is(e, 'budget-exceeded'));
+      await expect(p.plan(request({ tenantId: 'acme' }))).resolves.toBeDefined();
+    });
+
+    it('reserves the model\'s maximum output for a Converse call whose only cap is a top-level max_tokens Bedrock ignores', async () => {
+      // Nova Pro may answer 10,000 tokens ($0.032) when inferenceConfig.maxTokens is not set.
+      const rules: CostPolicyRules = { budgets: { default: { dailyUsd: 0.01 } } };
+      const capped = await policy(rules).plan(request({ body: converse({ temperature: 0, maxTokens: 200 }) }));
+      expect(capped.reservation.worstCaseUsd).toBeLessThan(0.001);
+      const uncapped = request({ body: converse({ temperature: 0 }, { max_tokens: 1 }) });
+      await expect(policy(rules).plan(uncapped)).rejects.toSatisfy((e) => NovaCostError.is(e, 'budget-exceeded'));
+    });
+
+    it('reserves the input of a toolResult full of numbers, not just its text', async () => {
+      const json = { rows: Array.from({ length: 5_000 }, (_, i) => [i, i * 3, i % 7]) };
+      const body = converse({ temperature: 0, maxTokens: 10 }, { messages: [{ role: 'user', content: [{ toolResult: { toolUseId: 't', content: [{ json }] } }] }] });
+      const plan = await policy().plan(request({ body }));
+      // Nova Pro input at $0.80 per million tokens, a token per digit and mark at least.
+      const marks = JSON.stringify(json).replace(/[a-z]/g, '').length;
+      expect(plan.reservation.worstCaseUsd).toBeGreaterThanOrEqual((marks * 0.8) / 1e6);
+    });
+
     it('releases the reservation of a call that never ran', async () => {
       const p = policy({ budgets: { default: { dailyUsd: 0.001 } } });
       const first = await p.plan(request());

@@ -10,7 +10,7 @@ import { getModel, findModel } from '../models/model-catalog';
 import type { PricingCatalog } from '../pricing/pricing-catalog.port';
 import { BudgetGuard } from './budget-guard';
 import type { CostPolicy, InvocationPlan } from './cost-policy.port';
-import type { CostPolicyRules, RouteRule } from './cost-policy.rules';
+import type { CostPolicyRules, RouteRule, TenantBudget } from './cost-policy.rules';
 
 export const DEFAULT_CACHE_TTL_SECONDS = 3600;
 const DEFAULT_MAX_OUTPUT_TOKENS = 4096;
@@ -31,6 +31,8 @@ export interface RuleBasedCostPolicyDeps {
 export class RuleBasedCostPolicy implements CostPolicy {
   private readonly budgets: BudgetGuard;
   private readonly clock: Clock;
+  /** A Map, so that no tenant id (`constructor`, `__proto__`) reaches Object.prototype. */
+  private readonly budgetByTenant: ReadonlyMap<string, TenantBudget>;
 
   constructor(
     private readonly rules: CostPolicyRules,
@@ -38,6 +40,7 @@ export class RuleBasedCostPolicy implements CostPolicy {
   ) {
     this.budgets = new BudgetGuard(deps.ledger, deps.budgetRefreshMs === undefined ? {} : { refreshMs: deps.budgetRefreshMs });
     this.clock = deps.clock ?? systemClock;
+    this.budgetByTenant = new Map(Object.entries(rules.budgets?.byTenant ?? {}));
     validateRules(rules);
     this.refusePricierRoutes(rules);
   }
@@ -50,10 +53,10 @@ export class RuleBasedCostPolicy implements CostPolicy {
       throw new NovaCostError('validation', `model ${request.modelId} does not accept ${missing.join(', ')}`, { details: { modelId: request.modelId } });
     }
     const region = request.region ?? this.rules.region ?? 'us-east-1';
-    const budget = this.rules.budgets?.byTenant?.[request.tenantId] ?? this.rules.budgets?.default;
+    const budget = this.budgetByTenant.get(request.tenantId) ?? this.rules.budgets?.default;
 
     // Reserve against the requested model's price: the route taken below can only make the call cheaper.
-    const worstCaseUsd = this.worstCase(request.modelId, region, features);
+    const worstCaseUsd = this.worstCase(request.modelId, requested, region, features);
     const check = await this.budgets.reserve(request.tenantId, budget, worstCaseUsd, this.clock.now());
     try {
       const route = this.route(request, requested, features, check.state === 'soft-limit');
@@ -105,13 +108,14 @@ export class RuleBasedCostPolicy implements CostPolicy {
     }
   }
 
-  private worstCase(modelId: string, region: string, f: RequestFeatures): number {
+  /** The most the call may cost: its estimated input, and its output cap, or the model's maximum when it sets none. */
+  private worstCase(modelId: string, model: ModelSpec, region: string, f: RequestFeatures): number {
     return this.deps.pricing.cost({
       modelId,
       region,
       usage: {
         inputTokens: f.estimatedInputTokens,
-        outputTokens: f.maxOutputTokens ?? this.rules.defaultMaxOutputTokens ?? DEFAULT_MAX_OUTPUT_TOKENS,
+        outputTokens: outputBound(model, f, this.rules.defaultMaxOutputTokens),
         cacheReadInputTokens: 0,
         cacheWriteInputTokens: 0,
       },
@@ -124,7 +128,7 @@ export class RuleBasedCostPolicy implements CostPolicy {
     const optedIn = request.hints?.cache === 'opt-in' && (this.rules.cache?.allowOptIn ?? true);
     if (!deterministic && !optedIn) return 0;
     const c = this.rules.cache;
-    return c?.ttlSecondsByModel?.[model.id] ?? c?.ttlSecondsByOperation?.[request.operation] ?? c?.defaultTtlSeconds ?? DEFAULT_CACHE_TTL_SECONDS;
+    return own(c?.ttlSecondsByModel, model.id) ?? own(c?.ttlSecondsByOperation, request.operation) ?? c?.defaultTtlSeconds ?? DEFAULT_CACHE_TTL_SECONDS;
   }
 
   private route(request: InvocationRequest, from: ModelSpec, f: RequestFeatures, overSoftLimit: boolean): RouteRule | undefined {
@@ -135,18 +139,32 @@ export class RuleBasedCostPolicy implements CostPolicy {
       if (w.maxInputTokens !== undefined && f.estimatedInputTokens > w.maxInputTokens) return false;
       if (w.maxOutputTokens !== undefined && (f.maxOutputTokens === undefined || f.maxOutputTokens > w.maxOutputTokens)) return false;
       const to = getModel(rule.to);
-      return canServe(to, from, request, f, this.rules.defaultMaxOutputTokens ?? DEFAULT_MAX_OUTPUT_TOKENS);
+      return canServe(to, from, request, f, this.rules.defaultMaxOutputTokens);
     });
   }
 }
 
 /** Whether `to` can answer what was asked of `from` without losing anything the request relies on. */
-function canServe(to: ModelSpec, from: ModelSpec, request: InvocationRequest, f: RequestFeatures, defaultMaxOut: number): boolean {
+function canServe(to: ModelSpec, from: ModelSpec, request: InvocationRequest, f: RequestFeatures, defaultMaxOut: number | undefined): boolean {
   if (to.kind !== from.kind) return false;
   // InvokeModel bodies are model-specific; only Converse is portable across families.
   if (request.operation === 'invoke' && to.bodyFormat !== from.bodyFormat) return false;
   if ([...f.needs].some((c) => !to.capabilities.includes(c))) return false;
-  return f.estimatedInputTokens + (f.maxOutputTokens ?? defaultMaxOut) <= to.contextTokens;
+  return f.estimatedInputTokens + outputBound(to, f, defaultMaxOut) <= to.contextTokens;
+}
+
+/**
+ * Output tokens a call may bill: the caller's cap where Bedrock reads it, else the model's maximum (else the rules'
+ * default for a model whose maximum is not known); never more than the model's maximum, which Bedrock enforces.
+ */
+function outputBound(model: ModelSpec, f: RequestFeatures, defaultMaxOut: number | undefined): number {
+  const max = model.maxOutputTokens ?? Number.POSITIVE_INFINITY;
+  return Math.min(f.maxOutputTokens ?? model.maxOutputTokens ?? defaultMaxOut ?? DEFAULT_MAX_OUTPUT_TOKENS, max);
+}
+
+/** `record[key]` only when it is the record's own field: a key like `constructor` never reads Object.prototype. */
+function own<V>(record: Readonly<Partial<Record<string, V>>> | undefined, key: string): V | undefined {
+  return record !== undefined && Object.hasOwn(record, key) ? record[key] : undefined;
 }
 
 function validateRules(rules: CostPolicyRules): void {

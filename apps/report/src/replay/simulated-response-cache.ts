@@ -1,0 +1,40 @@
+/** What the response cache and the single-flight table would do with a call. */
+export type CacheDecision = 'cache' | 'coalesced' | 'upstream';
+
+/**
+ * The gateway's response cache and in-flight table in simulated time, keyed by the domain's request key.
+ * It decides as CachingInvoker does: an entry written when its call ended serves identical requests until its TTL
+ * runs out; a request arriving while an identical one is still in flight (from its start to start + latency)
+ * joins it; anything else goes upstream. Answers the domain says must not be reused are joined but not stored.
+ */
+export class SimulatedResponseCache {
+  private readonly entries = new Map<string, { availableAt: number; expiresAt: number }>();
+  private readonly flights = new Map<string, number>();
+  private lastSweep = Number.NEGATIVE_INFINITY;
+
+  /** @param sweepEveryMs how often (simulated) expired entries are dropped, bounding memory. @default 60000 */
+  constructor(private readonly sweepEveryMs = 60_000) {}
+
+  decide(key: string, now: number, call: { latencyMs: number; ttlSeconds: number; reusable: boolean }): CacheDecision {
+    if (now - this.lastSweep >= this.sweepEveryMs) this.sweep(now);
+    const entry = this.entries.get(key);
+    if (entry && entry.availableAt <= now && now < entry.expiresAt) return 'cache';
+    const flightEnd = this.flights.get(key);
+    if (flightEnd !== undefined && now < flightEnd) return 'coalesced';
+    const end = now + call.latencyMs;
+    this.flights.set(key, end);
+    if (call.reusable) this.entries.set(key, { availableAt: end, expiresAt: end + call.ttlSeconds * 1000 });
+    return 'upstream';
+  }
+
+  /** Entries and flights held: what the replay's memory grows with (unique requests within a TTL). */
+  get size(): number {
+    return this.entries.size + this.flights.size;
+  }
+
+  private sweep(now: number): void {
+    this.lastSweep = now;
+    for (const [key, e] of this.entries) if (e.expiresAt <= now) this.entries.delete(key);
+    for (const [key, end] of this.flights) if (end <= now) this.flights.delete(key);
+  }
+}

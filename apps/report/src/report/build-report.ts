@@ -1,0 +1,62 @@
+import type { PricingCatalog } from '@nova-cost/domain';
+import type { ReadProblemsSummary } from '../logs/read-problems';
+import { checklistRows } from './checklist';
+import { leverCatalogue } from './levers';
+import type { SavingsReport } from './report-data';
+import type { SavingsTally } from './savings-tally';
+
+export interface ReplayMeta {
+  readonly source: string;
+  readonly files: number;
+  readonly records: number;
+  readonly late: number;
+  readonly problems: ReadProblemsSummary;
+  readonly reorderWindow: number;
+  /** @default 20 */
+  readonly topPrompts?: number;
+  readonly now?: Date;
+}
+
+/** The report of a replay, from its tally. */
+export function buildReplayReport(tally: SavingsTally, pricing: PricingCatalog, meta: ReplayMeta): SavingsReport {
+  const { total, byModel, byTenant, byDay } = tally.groups();
+  const batch = tally.potentialBatch();
+  const iso = (ms: number | undefined) => (ms === undefined ? null : new Date(ms).toISOString());
+  return {
+    kind: 'replay',
+    generatedAt: (meta.now ?? new Date()).toISOString(),
+    source: meta.source,
+    period: { from: iso(tally.period.from), to: iso(tally.period.to) },
+    total,
+    levers: leverCatalogue(),
+    byModel,
+    byTenant,
+    byDay,
+    series: tally.series(),
+    potential: [
+      {
+        lever: 'batching',
+        calls: batch.calls,
+        savedUsd: batch.savedUsd,
+        note: 'deferrable calls that went upstream, priced as Bedrock batch inference: not counted in the saving until the gateway sends batch jobs',
+      },
+    ],
+    checklist: checklistRows(total, total.usdBefore > 0 ? batch.savedUsd / total.usdBefore : 0),
+    topPrompts: tally.topPrompts(meta.topPrompts ?? 20),
+    notReplayed: tally.notReplayedReasons(),
+    failed: tally.failed(),
+    unpriced: tally.unpriced(),
+    problems: meta.problems,
+    records: { read: meta.records, late: meta.late, files: meta.files },
+    prices: tally.pricesUsed(pricing),
+    assumptions: [
+      'Each record is replayed at its logged timestamp, taken as the time the call started, through the gateway\'s own cost policy, request key and pricing; no model is called.',
+      `Records are put in time order through a window of ${meta.reorderWindow.toLocaleString('en')} records; ${meta.late.toLocaleString('en')} arrived later than that and were replayed at the time of the record before them.`,
+      'A call is in flight from its start for its logged latency (metrics.latencyMs, or the stream\'s invocation metrics); where the log has none (InvokeModel), 200 ms plus 12 ms per output token. An identical cacheable request starting within that time is coalesced.',
+      'A cached answer is available from the end of its call until its TTL runs out; answers the domain does not reuse (truncated, filtered) are never served from the cache.',
+      'A routed call is priced with the tokens logged for the model that answered it; the cheaper model\'s own count may differ a little.',
+      'Streaming calls (ConverseStream, InvokeModelWithResponseStream) are replayed as their unary counterparts: the same body and request key.',
+      'Before is what Bedrock billed on demand for the logged tokens (input, output, prompt-cache reads and writes); failed calls are not billed and not counted.',
+    ],
+  };
+}

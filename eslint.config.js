@@ -11,12 +11,17 @@ const productionConstraints = [
   { sourceTag: 'type:platform', onlyDependOnLibsWithTags: [] },
   { sourceTag: 'type:testing', onlyDependOnLibsWithTags: ['type:domain', 'type:tool'] },
   { sourceTag: 'type:cdk', onlyDependOnLibsWithTags: ['type:domain'], allowedExternalImports: ['aws-cdk-lib', 'aws-cdk-lib/*', 'constructs'] },
+  // The savings report reads the domain (and the local endpoint's seeded dice for its sample), S3 and a progress bar.
+  { sourceTag: 'type:report', onlyDependOnLibsWithTags: ['type:domain', 'type:tool'], allowedExternalImports: ['@aws-sdk/client-s3', 'cli-progress'] },
   { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['*'] },
   { sourceTag: 'type:bench', onlyDependOnLibsWithTags: ['*'] },
   { sourceTag: 'type:check', onlyDependOnLibsWithTags: ['*'] },
 ];
 
 // Specs may also use the shared test kit (real Redis, the local Bedrock endpoint); production code may not.
+/** Packages only the specs of a project may import, beyond vitest and fast-check. */
+const specOnlyImports = { 'type:report': ['playwright-core', 's3rver'] };
+
 const specConstraints = productionConstraints.map((c) =>
   c.sourceTag === 'type:domain'
     ? { ...c, allowedExternalImports: ['vitest', 'fast-check'] }
@@ -25,7 +30,9 @@ const specConstraints = productionConstraints.map((c) =>
       : {
           ...c,
           onlyDependOnLibsWithTags: [...c.onlyDependOnLibsWithTags, 'type:testing', 'type:tool'],
-          ...(c.allowedExternalImports ? { allowedExternalImports: [...c.allowedExternalImports, 'vitest', 'vitest/*', 'fast-check'] } : {}),
+          ...(c.allowedExternalImports
+            ? { allowedExternalImports: [...c.allowedExternalImports, 'vitest', 'vitest/*', 'fast-check', ...(specOnlyImports[c.sourceTag] ?? [])] }
+            : {}),
         },
 );
 

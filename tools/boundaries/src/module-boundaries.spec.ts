@@ -39,6 +39,11 @@ describe('module boundaries', () => {
     expect(await boundaryErrors('packages/cdk/lint-fixtures/forbidden-import.ts')).toContain('A project tagged with "type:cdk" is not allowed to import "ioredis"');
   });
 
+  it('fail lint when the savings report imports an adapter', async () => {
+    const errors = await boundaryErrors('apps/report/lint-fixtures/imports-adapter.ts');
+    expect(errors.some((m) => m.includes('A project tagged with "type:report" can only depend on libs tagged with "type:domain", "type:tool"'))).toBe(true);
+  });
+
   it('pass lint when an adapter imports the domain', async () => {
     expect(await boundaryErrors('packages/caching/lint-fixtures/imports-domain.ts')).toEqual([]);
   });

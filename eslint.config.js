@@ -36,7 +36,8 @@ const specConstraints = productionConstraints.map((c) =>
         },
 );
 
-const specFiles = ['**/*.spec.ts', '**/*.bench.ts', '**/vitest.config.ts'];
+// The report's spec helpers (a local S3 server, Chromium's path) are test code too.
+const specFiles = ['**/*.spec.ts', '**/*.bench.ts', '**/vitest.config.ts', 'apps/report/src/testing/**'];
 
 export default tseslint.config(
   { ignores: ['**/node_modules/**', '**/dist/**', '**/cdk.out/**', '**/.nx/**', '**/lint-fixtures/**'] },

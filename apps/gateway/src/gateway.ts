@@ -1,5 +1,4 @@
 import type { LocalBedrock } from '@nova-cost/bedrock-local';
-import type { ResponseStore } from '@nova-cost/caching';
 import { startLocalBedrock } from '@nova-cost/bedrock-local';
 import type { InvokeModel } from '@nova-cost/domain';
 import { NovaCostError } from '@nova-cost/domain';
@@ -32,11 +31,6 @@ export interface StartGatewayOptions {
   readonly logger?: GatewayLogger;
   /** Interval of the EMF lines (cost and saving summed per model, cache hit ratio, queue depth); 0 writes them only at shutdown. @default 60000 */
   readonly emfIntervalMs?: number;
-}
-
-/** Signatures used anywhere, remembered in the shared store (SET NX PX): a replay to another gateway is refused. */
-function sharedReplayCheck(store: ResponseStore): (signature: string, ttlMs: number) => Promise<boolean> {
-  return (signature, ttlMs) => store.tryLock(`nova-cost:sigv4-used:${signature}`, '1', ttlMs);
 }
 
 /** Kept back from the batcher's share of the drain deadline for the steps after it: this, or a fifth of a shorter deadline. */
@@ -77,7 +71,7 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
   const server = new GatewayServer({
     invokeModel: container.get<InvokeModel>(TOKENS.invokeModel),
     ledger: container.get(TOKENS.ledger),
-    auth: new TenantAuthenticator(config.tenants, config.redis ? { sharedReplayCheck: sharedReplayCheck(container.get(TOKENS.responseStore)) } : {}),
+    auth: new TenantAuthenticator(config.tenants),
     metrics,
     logger,
     bodyLimitBytes: config.bodyLimitBytes,

@@ -7,8 +7,8 @@ import { SigV4Verifier } from './sigv4-verifier';
 const SIGNED_AT = new Date('2026-05-01T12:00:00Z');
 const body = '{"messages":[]}';
 
-async function signedRequest(secretAccessKey = 'demo-secret', at = SIGNED_AT) {
-  const signer = new SignatureV4({ credentials: { accessKeyId: 'demo', secretAccessKey }, region: 'us-east-1', service: 'bedrock', sha256: Hash.bind(null, 'sha256') });
+async function signedRequest(secretAccessKey = 'demo-secret', at = SIGNED_AT, scope = { region: 'us-east-1', service: 'bedrock' }) {
+  const signer = new SignatureV4({ credentials: { accessKeyId: 'demo', secretAccessKey }, ...scope, sha256: Hash.bind(null, 'sha256') });
   const path = '/model/amazon.nova-lite-v1%3A0/converse';
   const req = await signer.sign(new HttpRequest({ method: 'POST', protocol: 'http:', hostname: 'gw', path, headers: { host: 'gw', 'content-type': 'application/json' }, body }), { signingDate: at });
   return { method: 'POST', url: path, headers: req.headers as Record<string, string>, body: Buffer.from(body) };
@@ -41,11 +41,25 @@ describe(SigV4Verifier, () => {
       await expect(verifierAt(new Date(SIGNED_AT.getTime() + offset)).verify(req, req.headers['authorization']!)).rejects.toThrow(/signature expired/);
     });
 
-    it('accepts a signature 4 minutes old once, then refuses it as replayed', async () => {
+    it('accepts the same signed request again while its date is within the skew window, as Bedrock does', async () => {
       const req = await signedRequest();
       const verifier = verifierAt(new Date(SIGNED_AT.getTime() + 4 * 60_000));
       await expect(verifier.verify(req, req.headers['authorization']!)).resolves.toBe('demo');
-      await expect(verifier.verify(req, req.headers['authorization']!)).rejects.toThrow(/already used/);
+      await expect(verifier.verify(req, req.headers['authorization']!)).resolves.toBe('demo');
+    });
+
+    it('accepts a scope naming any well-formed region (the gateway calls Bedrock in its own region)', async () => {
+      const req = await signedRequest('demo-secret', SIGNED_AT, { region: 'eu-central-2', service: 'bedrock' });
+      await expect(verifierAt(SIGNED_AT).verify(req, req.headers['authorization']!)).resolves.toBe('demo');
+    });
+
+    it.each([
+      ['another service', { region: 'us-east-1', service: 's3' }, /must name the service bedrock, got "s3"/],
+      ['bedrock-runtime instead of bedrock', { region: 'us-east-1', service: 'bedrock-runtime' }, /must name the service bedrock/],
+      ['a region that is not one', { region: 'mars', service: 'bedrock' }, /must name an AWS region/],
+    ])('refuses a validly signed scope naming %s', async (_name, scope, message) => {
+      const req = await signedRequest('demo-secret', SIGNED_AT, scope);
+      await expect(verifierAt(SIGNED_AT).verify(req, req.headers['authorization']!)).rejects.toMatchObject({ kind: 'access-denied', message: expect.stringMatching(message) });
     });
 
     it.each([

@@ -18,13 +18,12 @@ export interface SigV4VerifierOptions {
   readonly maxSkewMs?: number;
   /** @default Date.now */
   readonly now?: () => number;
-  /**
-   * Memory of used signatures shared by every gateway process (Redis SET NX PX), so a request replayed to another
-   * process is refused too. Resolves true the first time it sees a signature. When it fails (Redis down), the
-   * process's own memory alone decides. @default none: each process remembers its own
-   */
-  readonly sharedReplayCheck?: (signature: string, ttlMs: number) => Promise<boolean>;
 }
+
+/** The only service a credential scope may name: what every Bedrock runtime client signs for. */
+export const SIGNING_SERVICE = 'bedrock';
+/** An AWS region name (us-east-1, eu-central-2, us-gov-west-1, ap-southeast-5…). */
+const REGION = /^[a-z]{2}(-[a-z]+)+-\d{1,2}$/;
 
 const AUTH = /^AWS4-HMAC-SHA256 Credential=([^/,\s]+)\/(\d{8})\/([a-z0-9-]+)\/([a-z0-9-]+)\/aws4_request,\s*SignedHeaders=([a-z0-9;:-]+),\s*Signature=([0-9a-f]{64})$/;
 
@@ -40,15 +39,16 @@ function amzDate(value: string): number {
 
 /**
  * Verifies AWS SigV4 signatures by recomputing them with @smithy/signature-v4 over the request as received.
- * Refuses stale dates and a signature seen before (replay), remembering signatures for twice the skew window, in
- * this process and, given a shared check, across processes.
+ *
+ * As Bedrock does, a validly signed request is accepted again for as long as its date is within the skew window:
+ * clients that sign no per-call nonce (aws4fetch in the AI SDK, curl) send byte-identical signatures for identical
+ * requests, and those are the cache hits and coalesced calls the gateway exists for. The scope must name the
+ * service `bedrock` and a well-formed region; which region does not matter (the gateway calls Bedrock in its own
+ * region), but the signature covers it, so it cannot be changed in transit.
  */
 export class SigV4Verifier {
   private readonly maxSkewMs: number;
   private readonly now: () => number;
-  private readonly seen = new Map<string, number>();
-  private lastPrune = 0;
-  private readonly sharedReplayCheck: SigV4VerifierOptions['sharedReplayCheck'];
 
   constructor(
     private readonly secretOf: (accessKeyId: string) => string | undefined,
@@ -56,7 +56,6 @@ export class SigV4Verifier {
   ) {
     this.maxSkewMs = options.maxSkewMs ?? 300_000;
     this.now = options.now ?? Date.now;
-    this.sharedReplayCheck = options.sharedReplayCheck;
   }
 
   /**
@@ -69,7 +68,7 @@ export class SigV4Verifier {
 
   /** Returns the access key id of a valid signature; throws 'access-denied' otherwise. */
   async verify(request: SignedRequest, authorization: string): Promise<string> {
-    const { accessKeyId, region, service, signedHeaderList, signature, secret, at, now } = this.parse(request.headers, authorization);
+    const { accessKeyId, region, service, signedHeaderList, signature, secret, at } = this.parse(request.headers, authorization);
     const signed = signedHeaderList!.split(';');
     // HTTP/2 clients (the SDK's default handler) sign :authority instead of host.
     if (!signed.includes('host') && !signed.includes(':authority')) throw denied('the signature must cover the host (or :authority) header');
@@ -107,19 +106,6 @@ export class SigV4Verifier {
       if (ok) break;
     }
     if (!ok) throw denied('the request signature does not match: check the secret access key and signing method');
-    this.forgetOld(now);
-    const replayed = denied('this signature was already used (replayed request); sign every request anew');
-    if (this.seen.has(signature!)) throw replayed;
-    this.seen.set(signature!, at);
-    if (this.sharedReplayCheck) {
-      let first = true;
-      try {
-        first = await this.sharedReplayCheck(signature!, 2 * this.maxSkewMs);
-      } catch {
-        // The shared memory is unreachable: this process's own memory has decided.
-      }
-      if (!first) throw replayed;
-    }
     return accessKeyId!;
   }
 
@@ -127,22 +113,16 @@ export class SigV4Verifier {
     const m = AUTH.exec(authorization.trim());
     if (!m) throw denied('the Authorization header is not an AWS4-HMAC-SHA256 signature with Credential, SignedHeaders and Signature');
     const [, accessKeyId, day, region, service, signedHeaderList, signature] = m as unknown as string[];
+    if (service !== SIGNING_SERVICE) throw denied(`the credential scope must name the service ${SIGNING_SERVICE}, got ${JSON.stringify(service)}: sign for Bedrock`);
+    if (!REGION.test(region!)) throw denied(`the credential scope must name an AWS region such as us-east-1, got ${JSON.stringify(region)}`);
     const secret = this.secretOf(accessKeyId!);
     if (secret === undefined) throw denied('the security token included in the request is invalid: unknown access key id', 'forbidden');
     const dateHeader = requestHeaders['x-amz-date'];
     const at = typeof dateHeader === 'string' ? amzDate(dateHeader) : NaN;
     if (!Number.isFinite(at) || dateHeader!.slice(0, 8) !== day) throw denied('the x-amz-date header is missing, malformed or does not match the credential scope date');
-    const now = this.now();
-    if (Math.abs(now - at) > this.maxSkewMs) {
+    if (Math.abs(this.now() - at) > this.maxSkewMs) {
       throw denied(`signature expired: x-amz-date ${dateHeader} is more than ${this.maxSkewMs / 1000} s from the gateway time`);
     }
-    return { accessKeyId: accessKeyId!, region: region!, service: service!, signedHeaderList: signedHeaderList!, signature: signature!, secret, at, now };
-  }
-
-  // At most once a second, so a busy gateway does not walk the map on every request.
-  private forgetOld(now: number): void {
-    if (this.seen.size < 1024 || now - this.lastPrune < 1000) return;
-    this.lastPrune = now;
-    for (const [sig, at] of this.seen) if (now - at > 2 * this.maxSkewMs) this.seen.delete(sig);
+    return { accessKeyId: accessKeyId!, region: region!, service: service!, signedHeaderList: signedHeaderList!, signature: signature!, secret, at };
   }
 }

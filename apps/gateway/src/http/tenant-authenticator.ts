@@ -5,7 +5,17 @@ import type { SignedRequest } from './sigv4-verifier';
 import type { SigV4VerifierOptions } from './sigv4-verifier';
 import { SigV4Verifier } from './sigv4-verifier';
 
-/** Finds the tenant of a request from its `x-api-key` header or its SigV4 signature. */
+const BEARER = /^Bearer\s+(\S+)\s*$/i;
+
+/** The one credential a request carries: judged from its headers alone. */
+type Credential = { readonly scheme: 'api-key' | 'bearer'; readonly key: string } | { readonly scheme: 'sigv4'; readonly authorization: string };
+
+/**
+ * Finds the tenant of a request from its one credential: an `x-api-key` header, an `Authorization: Bearer <key>`
+ * header (a Bedrock API key, as the AI SDK's `apiKey`, LangChain and `AWS_BEARER_TOKEN_BEDROCK` clients send it),
+ * or a SigV4 signature. A request carrying two (an API key and a signature, say) is refused: which tenant it
+ * speaks for would otherwise depend on which one the gateway happened to read.
+ */
 export class TenantAuthenticator {
   private readonly byApiKey = new Map<string, string>();
   private readonly byAccessKeyId = new Map<string, { tenantId: string; secret: string }>();
@@ -20,37 +30,55 @@ export class TenantAuthenticator {
   }
 
   /**
-   * What the headers alone decide, so a request is refused before its body is read: the tenant of an `x-api-key`,
-   * 'access-denied' for a wrong key, no credentials at all, or a SigV4 Authorization whose shape, access key or date
-   * is wrong; undefined for a SigV4 request that may be valid, whose signature covers the body.
+   * What the headers alone decide, so a request is refused before its body is read: the tenant of an API key
+   * (x-api-key or Bearer), 'access-denied' for a wrong key, no credentials, or a SigV4 Authorization whose shape,
+   * scope, access key or date is wrong, 'validation' for two credentials; undefined for a SigV4 request that may be
+   * valid, whose signature covers the body.
    */
   tenantOfHeaders(headers: SignedRequest['headers']): string | undefined {
-    const apiKey = headers['x-api-key'];
-    if (typeof apiKey === 'string' && apiKey !== '') return this.tenantOfApiKey(apiKey);
-    const authorization = headers['authorization'];
-    if (typeof authorization === 'string' && authorization !== '') {
-      this.sigv4.checkHeaders(headers, authorization);
-      return undefined;
-    }
-    throw new NovaCostError('access-denied', 'missing credentials: send an x-api-key header or sign the request with AWS SigV4', {
-      details: { reason: 'unauthenticated' },
-    });
+    const credential = credentialOf(headers);
+    if (credential.scheme !== 'sigv4') return this.tenantOfApiKey(credential.key, credential.scheme);
+    // What can be judged of a signature without the body it covers: its shape, scope, access key and date.
+    this.sigv4.checkHeaders(headers, credential.authorization);
+    return undefined;
   }
 
-  /** The tenant id; 'access-denied' (reason unauthenticated or forbidden) otherwise. */
+  /** The tenant id; 'access-denied' (reason unauthenticated or forbidden) or 'validation' (two credentials) otherwise. */
   async authenticate(request: SignedRequest): Promise<string> {
-    const byHeaders = this.tenantOfHeaders(request.headers);
-    if (byHeaders !== undefined) return byHeaders;
-    const accessKeyId = await this.sigv4.verify(request, request.headers['authorization'] as string);
+    const credential = credentialOf(request.headers);
+    if (credential.scheme !== 'sigv4') return this.tenantOfApiKey(credential.key, credential.scheme);
+    const accessKeyId = await this.sigv4.verify(request, credential.authorization);
     return this.byAccessKeyId.get(accessKeyId)!.tenantId;
   }
 
-  private tenantOfApiKey(apiKey: string): string {
+  private tenantOfApiKey(apiKey: string, scheme: 'api-key' | 'bearer'): string {
     const given = Buffer.from(apiKey);
     for (const [key, tenantId] of this.byApiKey) {
       const known = Buffer.from(key);
       if (known.length === given.length && timingSafeEqual(known, given)) return tenantId;
     }
-    throw new NovaCostError('access-denied', 'the x-api-key header does not name a known API key', { details: { reason: 'forbidden' } });
+    const where = scheme === 'bearer' ? 'the Authorization: Bearer token' : 'the x-api-key header';
+    throw new NovaCostError('access-denied', `${where} does not name a known API key`, { details: { reason: 'forbidden' } });
   }
+}
+
+function credentialOf(headers: SignedRequest['headers']): Credential {
+  const apiKey = headers['x-api-key'];
+  const authorization = headers['authorization'];
+  const hasApiKey = apiKey !== undefined && apiKey !== '';
+  const hasAuthorization = authorization !== undefined && authorization !== '';
+  if (hasApiKey && hasAuthorization) {
+    throw new NovaCostError('validation', 'the request carries two credentials (an x-api-key header and an Authorization header): send exactly one', {
+      details: { reason: 'ambiguous-credentials', field: 'authorization' },
+    });
+  }
+  if (typeof apiKey === 'string' && hasApiKey) return { scheme: 'api-key', key: apiKey };
+  if (typeof authorization === 'string' && hasAuthorization) {
+    const bearer = BEARER.exec(authorization);
+    return bearer ? { scheme: 'bearer', key: bearer[1]! } : { scheme: 'sigv4', authorization };
+  }
+  if (hasApiKey) throw new NovaCostError('validation', 'the request carries several x-api-key headers: send exactly one', { details: { reason: 'ambiguous-credentials', field: 'x-api-key' } });
+  throw new NovaCostError('access-denied', 'missing credentials: send an x-api-key header, an Authorization: Bearer <API key> header, or sign the request with AWS SigV4', {
+    details: { reason: 'unauthenticated' },
+  });
 }

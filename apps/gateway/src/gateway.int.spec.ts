@@ -90,6 +90,21 @@ describe('gateway (embedded default) with the real AWS SDK', () => {
     expect(costs.byDay[0].key).toMatch(/^\d{4}-\d{2}-\d{2}$/);
   });
 
+  it('forwards a model outside the catalog, and records it unpriced with its tokens, apart in /costs and the metrics', async () => {
+    const client = sdk(gateway);
+    const seen = withHeaders(client);
+    const model = 'writer.palmyra-x5-v1:0';
+    const out = await client.send(new ConverseCommand({ ...deterministic('a model we do not price'), modelId: model }));
+    expect(out.output?.message?.content?.[0]?.text).toEqual(expect.any(String));
+    expect(seen.last).toMatchObject({ 'x-nova-cost-cache': 'miss', 'x-nova-cost-model': model, 'x-nova-cost-usd': 'unpriced', 'x-nova-cost-saved-usd': 'unpriced' });
+    const costs = (await (await fetch(`${gateway.url}/costs`, { headers: { 'x-api-key': 'demo-key' } })).json()) as AnyJson;
+    expect(costs.unpriced).toEqual([{ modelId: model, calls: 1, inputTokens: out.usage!.inputTokens, outputTokens: out.usage!.outputTokens }]);
+    expect(costs.byModel.find((g: { key: string }) => g.key === model)).toMatchObject({ costUsd: 0, unpriced: { calls: 1 } });
+    const metrics = await (await fetch(`${gateway.url}/metrics`)).text();
+    expect(metrics).toContain(`nova_cost_unpriced_calls_total{model="${model}"} 1`);
+    expect(metrics).toContain(`nova_cost_unpriced_tokens_total{model="${model}",direction="output"} ${out.usage!.outputTokens}`);
+  });
+
   it('answers InvokeModel with the model body and cost headers', async () => {
     const client = sdk(gateway);
     const seen = withHeaders(client);
@@ -183,7 +198,7 @@ describe('gateway (embedded default) with the real AWS SDK', () => {
       ['messages of the wrong type', { path: converse(), body: '{"messages": "hi"}' }, 400, /non-empty "messages" array/],
       ['a message without content', { path: converse(), body: '{"messages": [{"role": "user"}]}' }, 400, /messages\[0\] must be/],
       ['inferenceConfig of the wrong type', { path: converse(), body: '{"messages": [{"role":"user","content":[{"text":"x"}]}], "inferenceConfig": 3}' }, 400, /inferenceConfig must be an object/],
-      ['an unknown model', { path: converse('amazon.nova-nonexistent-v9:0'), body: good }, 404, /unknown model/],
+      ['a model Bedrock does not have (forwarded: Bedrock says)', { path: converse('amazon.nova-nonexistent-v9:0'), body: good }, 400, /^The provided model identifier is invalid\.$/],
       ['a path trick with ..%2F', { path: converse('..%2F..%2Fcosts'), body: good }, 400, /model id must look like/],
       ['an encoded slash in the model id', { path: converse('amazon.nova-lite-v1%3A0%2F..'), body: good }, 400, /model id must look like/],
       ['bad percent-encoding', { path: converse('%E0%A4%A'), body: good }, 400, /percent-encoding/],

@@ -189,9 +189,10 @@ export class BatchingInvoker implements ModelInvoker {
         budget ??= new RetryBudget(this.options.retry, this.options.random);
         const delay = budget.nextDelayMs();
         if (delay === undefined) {
-          throw new NovaCostError('throttled', `still throttled after ${budget.attemptsMade} attempts (see retry.maxAttempts and retry.maxTotalDelayMs)`, {
+          // The last throttle as Bedrock said it (its status, type and message reach the client), and how often we tried.
+          throw new NovaCostError('throttled', error.details['bedrockError'] === true ? error.message : `still throttled after ${budget.attemptsMade} attempts (see retry.maxAttempts and retry.maxTotalDelayMs)`, {
             cause: error,
-            details: { attempts: budget.attemptsMade },
+            details: { ...error.details, attempts: budget.attemptsMade },
           });
         }
         this.counts.throttledRetries += 1;

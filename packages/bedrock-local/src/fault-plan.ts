@@ -1,9 +1,9 @@
-import type { LocalBedrockFault, ResolvedFaults } from './local-bedrock.options';
+import type { LocalBedrockErrorAnswer, LocalBedrockFault, ResolvedFaults } from './local-bedrock.options';
 import { seededDice } from './seeded-dice';
 
 export interface FaultDecision {
   /** Answer with an error or drop the socket instead of answering. */
-  readonly fault?: Exclude<LocalBedrockFault, 'slow'> | 'internal-error' | 'unavailable';
+  readonly fault?: Exclude<LocalBedrockFault, 'slow'> | 'internal-error' | 'unavailable' | LocalBedrockErrorAnswer;
   /** Extra delay before answering. */
   readonly extraMs: number;
 }

@@ -42,7 +42,7 @@ export function sendJson(res: ServerResponse, status: number, body: unknown, hea
 }
 
 export function sendError(res: ServerResponse, error: WireError): void {
-  sendJson(res, error.status, { message: error.message }, { 'x-amzn-errortype': error.type });
+  sendJson(res, error.status, { ...error.members, message: error.message }, { 'x-amzn-errortype': error.type });
 }
 
 /** Waits, but gives up as soon as the client goes away, so aborted calls free the server at once. */

@@ -3,6 +3,7 @@ import {
   ConverseCommand,
   InternalServerException,
   InvokeModelCommand,
+  ModelErrorException,
   ResourceNotFoundException,
   ServiceUnavailableException,
   ThrottlingException,
@@ -63,6 +64,11 @@ describe(startLocalBedrock, () => {
       expect(out.stopReason).toBe('end_turn');
       expect(out.usage).toMatchObject({ inputTokens: 3, totalTokens: (out.usage?.inputTokens ?? 0) + (out.usage?.outputTokens ?? 0) });
       expect(out.metrics?.latencyMs).toBe(0);
+    });
+
+    it('serves, through Converse, text models Bedrock has that the nova-cost catalog does not price', async () => {
+      const out = await http1.send(new ConverseCommand({ modelId: 'writer.palmyra-x5-v1:0', ...HELLO }));
+      expect(out.output?.message?.content?.[0]?.text).toMatch(/\w+/);
     });
 
     it('accepts inference-profile ids and ARNs, URL-encoded as the SDK sends them', async () => {
@@ -203,6 +209,18 @@ describe(startLocalBedrock, () => {
       const next = await client().send(new ConverseCommand({ modelId: 'amazon.nova-lite-v1:0', ...HELLO }));
       expect(next.stopReason).toBe('end_turn');
       expect(bedrock.stats()).toMatchObject({ calls: 2, faults: 1 });
+    });
+
+    it('answers the first calls with an error answer of your choosing, body members included', async () => {
+      bedrock.configure({ faults: { failFirst: 1, failFirstWith: { status: 424, type: 'ModelErrorException', message: 'Received server error (500) from model.', members: { originalStatusCode: 500 } } } });
+      const error = await rejection(http1.send(new ConverseCommand({ modelId: 'amazon.nova-lite-v1:0', ...HELLO })));
+      expect(error).toBeInstanceOf(ModelErrorException);
+      expect(error).toMatchObject({ message: 'Received server error (500) from model.', originalStatusCode: 500, $metadata: { httpStatusCode: 424 } });
+      expect((await http1.send(new ConverseCommand({ modelId: 'amazon.nova-lite-v1:0', ...HELLO }))).stopReason).toBe('end_turn');
+    });
+
+    it('refuses an error answer that Bedrock could not give', () => {
+      expect(() => bedrock.configure({ faults: { failFirst: 1, failFirstWith: { status: 200, type: 'Fine' } } })).toThrow(/failFirstWith must be one of .* or an error answer/);
     });
 
     it('throttles calls over a per-model quota, set over /__config', async () => {

@@ -10,6 +10,18 @@ export interface LocalBedrockLatency {
 /** Which fault the first `failFirst` model calls get. */
 export type LocalBedrockFault = 'throttle' | 'server-error' | 'drop' | 'slow';
 
+/** An error answer of your choosing, e.g. `{ status: 429, type: 'ModelNotReadyException' }`: any error Bedrock can give. */
+export interface LocalBedrockErrorAnswer {
+  /** HTTP status, 400 to 599. */
+  status: number;
+  /** The `x-amzn-errortype`, the name the SDK turns into an exception class. */
+  type: string;
+  /** @default a message naming the type */
+  message?: string;
+  /** Other members of the error body, e.g. ModelErrorException's `{ originalStatusCode, resourceName }`. @default {} */
+  members?: Record<string, string | number>;
+}
+
 export interface LocalBedrockFaults {
   /** Share 0..1 of model calls answered ThrottlingException 429. @default 0 */
   throttleRate?: number;
@@ -26,8 +38,8 @@ export interface LocalBedrockFaults {
    * then the rates apply. Deterministic, for "fails twice then succeeds" tests. @default 0
    */
   failFirst?: number;
-  /** The fault of the `failFirst` calls; setting `failFirst` alone sets it back to 'throttle'. @default 'throttle' */
-  failFirstWith?: LocalBedrockFault;
+  /** The fault of the `failFirst` calls, or an error answer; setting `failFirst` alone sets it back to 'throttle'. @default 'throttle' */
+  failFirstWith?: LocalBedrockFault | LocalBedrockErrorAnswer;
   /**
    * A Bedrock-like quota per base model: calls beyond `requestsPerWindow` admitted within any sliding
    * `windowMs` are answered ThrottlingException 429. `null` removes it. @default null (no quota)
@@ -64,7 +76,7 @@ export interface ResolvedFaults {
   readonly slowMs: number;
   readonly dropRate: number;
   readonly failFirst: number;
-  readonly failFirstWith: LocalBedrockFault;
+  readonly failFirstWith: LocalBedrockFault | LocalBedrockErrorAnswer;
   readonly quota: { readonly requestsPerWindow: number; readonly windowMs: number } | null;
 }
 
@@ -108,7 +120,9 @@ export function resolveFaults(value: unknown, base: ResolvedFaults = NO_FAULTS):
   if (typeof failFirst !== 'number' || !Number.isInteger(failFirst) || failFirst < 0) throw bad(`faults.failFirst must be an integer >= 0, got ${JSON.stringify(failFirst)}`);
   // failFirst and failFirstWith go together: a new failFirst without a fault means throttle again.
   const failFirstWith = o['failFirstWith'] ?? (o['failFirst'] !== undefined ? 'throttle' : base.failFirstWith);
-  if (!FAULTS.includes(failFirstWith as LocalBedrockFault)) throw bad(`faults.failFirstWith must be one of ${FAULTS.join(', ')}, got ${JSON.stringify(failFirstWith)}`);
+  if (!FAULTS.includes(failFirstWith as LocalBedrockFault) && !isErrorAnswer(failFirstWith)) {
+    throw bad(`faults.failFirstWith must be one of ${FAULTS.join(', ')} or an error answer {status: 400..599, type, message?, members?}, got ${JSON.stringify(failFirstWith)}`);
+  }
   const faults: ResolvedFaults = {
     throttleRate: rate(o, 'throttleRate', 'faults', base.throttleRate),
     serverErrorRate: rate(o, 'serverErrorRate', 'faults', base.serverErrorRate),
@@ -116,13 +130,28 @@ export function resolveFaults(value: unknown, base: ResolvedFaults = NO_FAULTS):
     slowRate: rate(o, 'slowRate', 'faults', base.slowRate),
     slowMs: millis(o, 'slowMs', 'faults', base.slowMs),
     failFirst,
-    failFirstWith: failFirstWith as LocalBedrockFault,
+    failFirstWith: failFirstWith as LocalBedrockFault | LocalBedrockErrorAnswer,
     quota: resolveQuota(o['quota'], base.quota),
   };
   if (faults.throttleRate + faults.serverErrorRate + faults.dropRate > 1) {
     throw bad(`faults.throttleRate + serverErrorRate + dropRate must not exceed 1, got ${faults.throttleRate + faults.serverErrorRate + faults.dropRate}`);
   }
   return faults;
+}
+
+function isErrorAnswer(value: unknown): value is LocalBedrockErrorAnswer {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  const o = value as Record<string, unknown>;
+  const members = o['members'];
+  return (
+    Number.isInteger(o['status']) &&
+    (o['status'] as number) >= 400 &&
+    (o['status'] as number) <= 599 &&
+    typeof o['type'] === 'string' &&
+    /^[A-Za-z][A-Za-z0-9]{0,99}$/.test(o['type']) &&
+    (o['message'] === undefined || typeof o['message'] === 'string') &&
+    (members === undefined || (typeof members === 'object' && members !== null && !Array.isArray(members) && Object.values(members).every((v) => typeof v === 'string' || typeof v === 'number')))
+  );
 }
 
 function resolveQuota(value: unknown, base: ResolvedFaults['quota']): ResolvedFaults['quota'] {

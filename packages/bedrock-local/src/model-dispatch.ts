@@ -21,7 +21,9 @@ export function answerModelCall(
     if (spec.kind !== 'text') throw validation(UNSUPPORTED);
     return answerConverse(body, ctx, cache);
   }
-  switch (spec.bodyFormat) {
+  switch (spec.bodyFormat as ModelSpec['bodyFormat'] | 'uncatalogued') {
+    case 'uncatalogued':
+      throw validation(`The local endpoint answers ${ctx.baseModelId} through Converse only.`);
     case 'nova-messages-v1':
       return answerNovaMessages(body, ctx, cache);
     case 'anthropic-messages':

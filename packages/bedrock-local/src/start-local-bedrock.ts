@@ -71,7 +71,9 @@ export async function startLocalBedrock(options: LocalBedrockOptions = {}): Prom
         dropConnection(req);
         return;
       }
-      throw decision.fault === 'throttle' ? throttling() : decision.fault === 'internal-error' ? internalError() : serviceUnavailable();
+      const f = decision.fault;
+      if (typeof f === 'object') throw new WireError(f.status, f.type, f.message ?? `${f.type} (injected by the local endpoint)`, f.members);
+      throw f === 'throttle' ? throttling() : f === 'internal-error' ? internalError() : serviceUnavailable();
     }
     const { spec, baseModelId } = lookUpModel(route.modelId);
     if (!quota.admit(baseModelId, faults.quota)) {

@@ -4,6 +4,8 @@ export class WireError extends Error {
     readonly status: number,
     readonly type: string,
     message: string,
+    /** Members of the error body besides `message`. */
+    readonly members: Readonly<Record<string, string | number>> = {},
   ) {
     super(message);
   }

@@ -181,6 +181,7 @@ export class RedisSpendLedger implements SpendLedger {
     const cell = `${enc(entry.modelId)}|${entry.category}`;
     const increments: (string | number)[] = [`${cell}|calls`, 1];
     if (entry.costUsd > 0) increments.push(`${cell}|cost`, entry.costUsd);
+    if (entry.unpriced) increments.push(`${cell}|unpriced|calls`, 1, `${cell}|unpriced|in`, entry.unpriced.inputTokens, `${cell}|unpriced|out`, entry.unpriced.outputTokens);
     for (const [strategy, saved] of Object.entries(spendRow(entry).savedByStrategy) as [SavingStrategy, StrategyTally][]) {
       increments.push(`${cell}|${strategy}|usd`, saved.usd, `${cell}|${strategy}|calls`, saved.calls);
       if (saved.costUsd > 0) increments.push(`${cell}|${strategy}|cost`, saved.costUsd);
@@ -272,7 +273,7 @@ export class RedisSpendLedger implements SpendLedger {
 
 /** The rows of one stored day: one per model and category cell. */
 function rowsOfDay(tenantId: string, day: string, hash: Record<string, string>): SpendRow[] {
-  const cells = new Map<string, { calls: number; costUsd: number; saved: Partial<Record<SavingStrategy, { usd: number; calls: number; costUsd: number }>> }>();
+  const cells = new Map<string, { calls: number; costUsd: number; saved: Partial<Record<SavingStrategy, { usd: number; calls: number; costUsd: number }>>; unpriced?: { calls: number; inputTokens: number; outputTokens: number } }>();
   for (const [field, raw] of Object.entries(hash)) {
     const parts = field.split('|');
     const value = Number(raw);
@@ -283,6 +284,11 @@ function rowsOfDay(tenantId: string, day: string, hash: Record<string, string>):
     if (parts.length === 3) {
       if (parts[2] === 'calls') cell.calls = value;
       else if (parts[2] === 'cost') cell.costUsd = value;
+    } else if (parts.length === 4 && parts[2] === 'unpriced') {
+      const u = (cell.unpriced ??= { calls: 0, inputTokens: 0, outputTokens: 0 });
+      if (parts[3] === 'calls') u.calls = value;
+      else if (parts[3] === 'in') u.inputTokens = value;
+      else if (parts[3] === 'out') u.outputTokens = value;
     } else if (parts.length === 4 && (SAVING_STRATEGIES as readonly string[]).includes(parts[2] as string)) {
       const strategy = parts[2] as SavingStrategy;
       const tally = (cell.saved[strategy] ??= { usd: 0, calls: 0, costUsd: 0 });
@@ -301,6 +307,7 @@ function rowsOfDay(tenantId: string, day: string, hash: Record<string, string>):
       calls: cell.calls,
       costUsd: cell.costUsd,
       savedByStrategy: cell.saved as Partial<Record<SavingStrategy, StrategyTally>>,
+      ...(cell.unpriced ? { unpriced: cell.unpriced } : {}),
     };
   });
 }

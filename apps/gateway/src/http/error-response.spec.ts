@@ -65,3 +65,25 @@ describe('errorResponse', () => {
     expect(wire.body.message).not.toContain('/srv');
   });
 });
+
+describe('errorResponse of an error Bedrock answered', () => {
+  const answered = (kind: NovaCostErrorKind, awsErrorName: string, httpStatusCode: number, extra: Record<string, string | number> = {}) =>
+    new NovaCostError(kind, 'Model is not ready for inference. Wait and try your request again.', { details: { bedrockError: true, awsErrorName, httpStatusCode, modelId: 'm', ...extra } });
+
+  it("answers Bedrock's status, error type and message rather than the kind's", () => {
+    expect(errorResponse(answered('throttled', 'ModelNotReadyException', 429))).toMatchObject({
+      status: 429,
+      type: 'ModelNotReadyException',
+      body: { message: 'Model is not ready for inference. Wait and try your request again.', error: { kind: 'throttled' } },
+    });
+  });
+
+  it("passes on ModelErrorException's originalStatusCode and resourceName", () => {
+    expect(errorResponse(answered('upstream-unavailable', 'ModelErrorException', 424, { originalStatusCode: 500, resourceName: 'arn:x' })).body).toMatchObject({ originalStatusCode: 500, resourceName: 'arn:x' });
+  });
+
+  it('keeps the mapping of its kind when the status or type could not be an answer', () => {
+    expect(errorResponse(answered('upstream-unavailable', 'Bad\nHeader', 503))).toMatchObject({ status: 503, type: 'ServiceUnavailableException' });
+    expect(errorResponse(answered('validation', 'ValidationException', 200))).toMatchObject({ status: 400, type: 'ValidationException' });
+  });
+});

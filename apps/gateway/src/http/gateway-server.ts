@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { InvocationOutcome, InvokeModel, SpendDimension, SpendLedger } from '@nova-cost/domain';
-import { NovaCostError } from '@nova-cost/domain';
+import type { InvocationOutcome, InvokeModel, SpendDimension, SpendGroup, SpendLedger } from '@nova-cost/domain';
+import { NovaCostError, resolveModelId } from '@nova-cost/domain';
 import type { CacheOutcome, GatewayMetrics } from '../observability/gateway-metrics';
 import type { GatewayLogger } from '../observability/logger';
 import { DualProtocolListener, stopReadingAfterAnswer } from '@nova-cost/http-listener';
@@ -146,13 +146,15 @@ export class GatewayServer {
       const outcome = await this.deps.invokeModel.execute(request, { signal: abort.signal });
       const cache = cacheOutcome(outcome);
       this.deps.metrics.answered(outcome.result.modelId, cache, outcome.costUsd, outcome.savings);
+      if (outcome.unpriced) this.deps.metrics.unpriced(resolveModelId(outcome.result.modelId).baseModelId, outcome.result.source === 'upstream' ? outcome.result.usage : undefined);
       this.deps.metrics.request(route, 200, cache);
-      log.info({ tenantId, model: outcome.result.modelId, cache, costUsd: outcome.costUsd, savedUsd: outcome.savedUsd, ms: Math.round(performance.now() - started) }, 'model call');
+      const usd = (n: number): string => (outcome.unpriced ? 'unpriced' : n.toFixed(8));
+      log.info({ tenantId, model: outcome.result.modelId, cache, costUsd: outcome.unpriced ? 'unpriced' : outcome.costUsd, savedUsd: outcome.savedUsd, ms: Math.round(performance.now() - started) }, 'model call');
       sendJson(res, 200, outcome.result.body, {
         'x-nova-cost-cache': cache,
         'x-nova-cost-model': outcome.result.modelId,
-        'x-nova-cost-usd': outcome.costUsd.toFixed(8),
-        'x-nova-cost-saved-usd': outcome.savedUsd.toFixed(8),
+        'x-nova-cost-usd': usd(outcome.costUsd),
+        'x-nova-cost-saved-usd': usd(outcome.savedUsd),
       });
     } catch (error) {
       // A refusal before the body was read (credentials, 413, body budget) reads no more of it.
@@ -184,6 +186,8 @@ export class GatewayServer {
     const { total } = await this.deps.ledger.totals(query);
     const groups: Record<string, unknown> = {};
     for (const dimension of DIMENSIONS) groups[dimension] = (await this.deps.ledger.totals(query, dimension)).groups;
-    sendJson(res, 200, { tenantId, total, byModel: groups['model'], byDay: groups['day'], byCategory: groups['category'], byStrategy: groups['strategy'] }, {}, usdDecimals);
+    // Models without a price, listed apart: their calls and tokens, no cost (what they cost is unknown, not $0).
+    const unpriced = (groups['model'] as SpendGroup[]).filter((g) => g.unpriced).map((g) => ({ modelId: g.key, ...g.unpriced! }));
+    sendJson(res, 200, { tenantId, total, byModel: groups['model'], byDay: groups['day'], byCategory: groups['category'], byStrategy: groups['strategy'], unpriced }, {}, usdDecimals);
   }
 }

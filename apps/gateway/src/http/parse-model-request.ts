@@ -1,5 +1,5 @@
 import type { InvocationRequest, JsonObject, Lane, Operation } from '@nova-cost/domain';
-import { NovaCostError, getModel, resolveModelId } from '@nova-cost/domain';
+import { NovaCostError, resolveModelId } from '@nova-cost/domain';
 import { nestsDeeperThan } from './json-depth';
 
 /** Deeper than any Bedrock request needs (tool schemas included), shallow enough for recursive code after parsing. */
@@ -19,9 +19,9 @@ export function matchModelRoute(rawPath: string): { modelId: string; operation: 
   } catch {
     throw invalid('model id in the path is not valid percent-encoding', { field: 'modelId' });
   }
-  // Validates the shape first ('../', encoded slashes outside an ARN, …), then that we know the model.
+  // Only the shape is checked ('../', encoded slashes outside an ARN, …): a model the catalog does not know is
+  // forwarded, and Bedrock says whether it exists.
   resolveModelId(modelId);
-  getModel(modelId);
   return { modelId, operation: m[2] as Operation };
 }
 

@@ -1,3 +1,4 @@
+import type { TokenUsage } from '@nova-cost/domain';
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import type { GatewayLogger } from './logger';
 
@@ -25,6 +26,8 @@ export class GatewayMetrics {
   private readonly requests: Counter<'route' | 'status' | 'cache'>;
   private readonly cost: Counter<'model'>;
   private readonly saved: Counter<'strategy'>;
+  private readonly unpricedCalls: Counter<'model'>;
+  private readonly unpricedTokens: Counter<'model' | 'direction'>;
   /** Since start: the Prometheus gauge (Prometheus takes rates itself). */
   private readonly cacheAnswers = { hit: 0, lookups: 0 };
   /** Since the last flush: the EMF value, so CloudWatch charts each interval rather than a lifetime average. */
@@ -39,6 +42,9 @@ export class GatewayMetrics {
     this.requests = new Counter({ name: 'nova_cost_requests_total', help: 'HTTP requests by route, status and cache outcome', labelNames: ['route', 'status', 'cache'], registers: [this.registry] });
     this.cost = new Counter({ name: 'nova_cost_cost_usd_total', help: 'USD billed for model calls', labelNames: ['model'], registers: [this.registry] });
     this.saved = new Counter({ name: 'nova_cost_saved_usd_total', help: 'USD saved, by strategy', labelNames: ['strategy'], registers: [this.registry] });
+    // Labelled by base model id: only ids Bedrock answered reach here, so the label set is bounded by its catalog.
+    this.unpricedCalls = new Counter({ name: 'nova_cost_unpriced_calls_total', help: 'Model calls whose model has no price (cost unknown, not counted in nova_cost_cost_usd_total)', labelNames: ['model'], registers: [this.registry] });
+    this.unpricedTokens = new Counter({ name: 'nova_cost_unpriced_tokens_total', help: 'Tokens billed upstream for models without a price, by direction (input, output)', labelNames: ['model', 'direction'], registers: [this.registry] });
     const answers = this.cacheAnswers;
     new Gauge({
       name: 'nova_cost_cache_hit_ratio',
@@ -100,6 +106,14 @@ export class GatewayMetrics {
     } else {
       this.pending.set(modelId, { costUsd, savedUsd });
     }
+  }
+
+  /** A call to a model without a price, with the usage billed upstream (none for a cache hit or a coalesced answer). */
+  unpriced(modelId: string, billed: TokenUsage | undefined): void {
+    this.unpricedCalls.inc({ model: modelId });
+    if (!billed) return;
+    this.unpricedTokens.inc({ model: modelId, direction: 'input' }, billed.inputTokens + billed.cacheReadInputTokens + billed.cacheWriteInputTokens);
+    this.unpricedTokens.inc({ model: modelId, direction: 'output' }, billed.outputTokens);
   }
 
   /**

@@ -63,6 +63,17 @@ export function spendLedgerContract(fresh: () => Promise<SpendLedger>): void {
     expect((await ledger.totals({ tenantId: 'acme', modelId: 'amazon.nova-micro-v1:0' })).total).toMatchObject({ calls: 1, costUsd: 0.25 });
   });
 
+  it('keeps the calls of unpriced models apart with their tokens, never as cost', async () => {
+    const ledger = await fresh();
+    await ledger.record(spendEntry({ costUsd: 1 }));
+    await ledger.record(spendEntry({ modelId: 'writer.palmyra-x5-v1:0', unpriced: { inputTokens: 1200, outputTokens: 300 } }));
+    await ledger.record(spendEntry({ modelId: 'writer.palmyra-x5-v1:0', unpriced: { inputTokens: 0, outputTokens: 0 } }));
+    const { total, groups } = await ledger.totals({ tenantId: 'acme' }, 'model');
+    expect(total).toMatchObject({ calls: 3, costUsd: 1, unpriced: { calls: 2, inputTokens: 1200, outputTokens: 300 } });
+    expect(groups.find((g) => g.key === 'amazon.nova-lite-v1:0')?.unpriced).toBeUndefined();
+    expect(groups.find((g) => g.key === 'writer.palmyra-x5-v1:0')).toMatchObject({ calls: 2, costUsd: 0, unpriced: { calls: 2, inputTokens: 1200, outputTokens: 300 } });
+  });
+
   it('answers zeros for a tenant with no entries', async () => {
     expect((await (await seeded()).totals({ tenantId: 'nobody' })).total).toMatchObject({ calls: 0, costUsd: 0, savedUsd: 0 });
   });

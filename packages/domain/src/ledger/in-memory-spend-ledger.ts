@@ -13,6 +13,7 @@ interface Bucket {
   calls: number;
   costUsd: number;
   savedByStrategy: Partial<Record<SavingStrategy, { usd: number; calls: number; costUsd: number }>>;
+  unpriced?: { calls: number; inputTokens: number; outputTokens: number };
 }
 
 /**
@@ -40,6 +41,12 @@ export class InMemorySpendLedger implements SpendLedger {
     const row = spendRow(entry);
     bucket.calls += row.calls;
     bucket.costUsd += row.costUsd;
+    if (row.unpriced) {
+      const u = (bucket.unpriced ??= { calls: 0, inputTokens: 0, outputTokens: 0 });
+      u.calls += row.unpriced.calls;
+      u.inputTokens += row.unpriced.inputTokens;
+      u.outputTokens += row.unpriced.outputTokens;
+    }
     for (const [strategy, saved] of Object.entries(row.savedByStrategy) as [SavingStrategy, StrategyTally][]) {
       const tally = (bucket.savedByStrategy[strategy] ??= { usd: 0, calls: 0, costUsd: 0 });
       tally.usd += saved.usd;

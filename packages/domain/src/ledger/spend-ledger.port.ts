@@ -11,6 +11,14 @@ export interface Saving {
   readonly usd: number;
 }
 
+/** Calls whose model had no price: their tokens are counted, their cost is unknown (never taken as $0). */
+export interface UnpricedUsage {
+  readonly calls: number;
+  /** Every input token billed, cache reads and writes included. */
+  readonly inputTokens: number;
+  readonly outputTokens: number;
+}
+
 /** One call: what it cost and what it avoided paying. */
 export interface SpendEntry {
   readonly at: Date;
@@ -20,6 +28,8 @@ export interface SpendEntry {
   readonly category: CostCategory;
   readonly costUsd: number;
   readonly savings: readonly Saving[];
+  /** Set when the model had no price: `costUsd` is then 0 and these are the tokens billed (0 for a cache hit). */
+  readonly unpriced?: { readonly inputTokens: number; readonly outputTokens: number };
 }
 
 export type SpendDimension = 'tenant' | 'model' | 'day' | 'category' | 'strategy';
@@ -39,6 +49,8 @@ export interface SpendSummary {
   readonly costUsd: number;
   readonly savedUsd: number;
   readonly savedByStrategy: Readonly<Record<SavingStrategy, number>>;
+  /** Present when some of the calls had no price: how many, and their tokens. Their cost is not in `costUsd`. */
+  readonly unpriced?: UnpricedUsage;
 }
 
 export interface SpendGroup extends SpendSummary {

@@ -1,5 +1,5 @@
 import { NovaCostError } from '../errors/nova-cost.error';
-import type { CostCategory, SavingStrategy, SpendDimension, SpendEntry, SpendGroup, SpendSummary } from './spend-ledger.port';
+import type { CostCategory, SavingStrategy, SpendDimension, SpendEntry, SpendGroup, SpendSummary, UnpricedUsage } from './spend-ledger.port';
 import { SAVING_STRATEGIES } from './spend-ledger.port';
 
 /** What a strategy saved over a set of calls: the saving, and how many calls (costing how much) it came from. */
@@ -19,6 +19,8 @@ export interface SpendRow {
   readonly calls: number;
   readonly costUsd: number;
   readonly savedByStrategy: Readonly<Partial<Record<SavingStrategy, StrategyTally>>>;
+  /** Those of the calls whose model had no price. */
+  readonly unpriced?: UnpricedUsage;
 }
 
 interface MutableSummary {
@@ -26,6 +28,7 @@ interface MutableSummary {
   costUsd: number;
   savedUsd: number;
   savedByStrategy: Record<SavingStrategy, number>;
+  unpriced?: { calls: number; inputTokens: number; outputTokens: number };
 }
 
 const emptySummary = (): MutableSummary => ({
@@ -65,6 +68,12 @@ export function tallySpend(rows: Iterable<SpendRow>, groupBy?: SpendDimension): 
     for (const summary of target ? [total, target] : [total]) {
       summary.calls += row.calls;
       summary.costUsd += row.costUsd;
+      if (row.unpriced && row.unpriced.calls > 0) {
+        const u = (summary.unpriced ??= { calls: 0, inputTokens: 0, outputTokens: 0 });
+        u.calls += row.unpriced.calls;
+        u.inputTokens += row.unpriced.inputTokens;
+        u.outputTokens += row.unpriced.outputTokens;
+      }
     }
     for (const strategy of SAVING_STRATEGIES) {
       const saved = row.savedByStrategy[strategy];
@@ -90,8 +99,9 @@ export function tallySpend(rows: Iterable<SpendRow>, groupBy?: SpendDimension): 
 
 /** Refuses an entry a ledger must not keep: a cost or saving that is not a finite number >= 0. */
 export function checkSpendEntry(entry: SpendEntry): void {
-  if (!Number.isFinite(entry.costUsd) || entry.costUsd < 0 || entry.savings.some((s) => !Number.isFinite(s.usd) || s.usd < 0)) {
-    throw new NovaCostError('validation', 'spend entry cost and savings must be finite numbers >= 0', { details: { tenantId: entry.tenantId } });
+  const tokens = entry.unpriced ? [entry.unpriced.inputTokens, entry.unpriced.outputTokens] : [];
+  if (!Number.isFinite(entry.costUsd) || entry.costUsd < 0 || entry.savings.some((s) => !Number.isFinite(s.usd) || s.usd < 0) || tokens.some((t) => !Number.isFinite(t) || t < 0)) {
+    throw new NovaCostError('validation', 'spend entry cost, savings and unpriced tokens must be finite numbers >= 0', { details: { tenantId: entry.tenantId } });
   }
 }
 
@@ -102,5 +112,14 @@ export function spendRow(entry: SpendEntry): SpendRow {
     const usd = (savedByStrategy[s.strategy]?.usd ?? 0) + s.usd;
     savedByStrategy[s.strategy] = { usd, calls: 1, costUsd: entry.costUsd };
   }
-  return { tenantId: entry.tenantId, modelId: entry.modelId, category: entry.category, day: entry.at.toISOString().slice(0, 10), calls: 1, costUsd: entry.costUsd, savedByStrategy };
+  return {
+    tenantId: entry.tenantId,
+    modelId: entry.modelId,
+    category: entry.category,
+    day: entry.at.toISOString().slice(0, 10),
+    calls: 1,
+    costUsd: entry.costUsd,
+    savedByStrategy,
+    ...(entry.unpriced ? { unpriced: { calls: 1, ...entry.unpriced } } : {}),
+  };
 }

@@ -10,6 +10,7 @@ describe(resolveModelId, () => {
     ['global.anthropic.claude-sonnet-4-5-20250929-v1:0', 'anthropic.claude-sonnet-4-5-20250929-v1:0', 'global'],
     ['arn:aws:bedrock:us-east-1::foundation-model/amazon.nova-pro-v1:0', 'amazon.nova-pro-v1:0', 'none'],
     ['arn:aws:bedrock:us-east-1:123456789012:inference-profile/us.amazon.nova-pro-v1:0', 'amazon.nova-pro-v1:0', 'geo'],
+    ['arn:aws:bedrock:us-east-1:123456789012:application-inference-profile/a1b2c3d4e5f6', 'a1b2c3d4e5f6', 'none'],
   ])('resolves %s to %s (%s)', (id, base, scope) => {
     expect(resolveModelId(id)).toEqual({ baseModelId: base, scope });
   });
@@ -31,7 +32,7 @@ describe(getModel, () => {
   });
 
   it('throws not-found naming an unknown model', () => {
-    expect(() => getModel('meta.llama3-8b-instruct-v1:0')).toThrowError('unknown model "meta.llama3-8b-instruct-v1:0"');
-    expect(findModel('meta.llama3-8b-instruct-v1:0')).toBeUndefined();
+    expect(() => getModel('writer.palmyra-x5-v1:0')).toThrowError('unknown model "writer.palmyra-x5-v1:0"');
+    expect(findModel('writer.palmyra-x5-v1:0')).toBeUndefined();
   });
 });

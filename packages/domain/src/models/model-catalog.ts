@@ -42,6 +42,8 @@ export function resolveModelId(modelId: string): ResolvedModelId {
   let id = modelId;
   const arn = /^arn:aws[a-z-]*:bedrock:[a-z0-9-]*:\d*:(foundation-model|inference-profile|application-inference-profile)\/(.+)$/.exec(id);
   if (arn) id = arn[2] ?? '';
+  // An application inference profile is named by a generated id, not a model id: it is no catalog model (unpriced).
+  if (arn?.[1] === 'application-inference-profile' && /^[a-z0-9]{1,64}$/.test(id)) return { baseModelId: id, scope: 'none' };
   const [first, ...rest] = id.split('.');
   if (first !== undefined && rest.length >= 2 && (first === 'global' || GEO_PREFIXES.has(first))) {
     const baseModelId = rest.join('.');

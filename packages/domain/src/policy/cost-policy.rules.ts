@@ -64,4 +64,12 @@ export interface CostPolicyRules {
   readonly defaultMaxOutputTokens?: number;
   /** Mark requests deferrable once a soft threshold is crossed. @default true */
   readonly deferOverSoftLimit?: boolean;
+  /**
+   * What to do with a call to a model that has no price in the region (a model outside the catalog, or a region the
+   * price table lacks). 'forward': call it, record its token usage marked unpriced (never as $0); a tenant with a
+   * budget is still refused (kind 'unknown-price'), since what it spends could not be counted. 'refuse': refuse
+   * every such call (kind 'access-denied', reason 'unpriced-model'). Unpriced models are never a route target.
+   * @default 'forward'
+   */
+  readonly unpricedModels?: 'forward' | 'refuse';
 }

@@ -118,6 +118,9 @@ export function parsePolicyRules(value: unknown, problem: PolicyProblem): CostPo
     budgets: object({ default: budget, byTenant: record(budget) }),
     defaultMaxOutputTokens: number('a positive integer (tokens)', (n) => Number.isInteger(n) && n > 0),
     deferOverSoftLimit: boolean,
+    unpricedModels: (v, path) => {
+      if (v !== 'forward' && v !== 'refuse') fail(path, "must be 'forward' or 'refuse'", typeof v === 'string' ? undefined : v);
+    },
   });
 
   rules(value, 'policy');

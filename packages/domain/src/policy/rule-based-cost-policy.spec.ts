@@ -253,11 +253,39 @@ describe(RuleBasedCostPolicy, () => {
     });
   });
 
-  describe('misuse', () => {
-    it('rejects a request for a model the catalog does not know', async () => {
-      await expect(policy().plan(request({ modelId: 'meta.llama3-8b-instruct-v1:0' }))).rejects.toSatisfy((e) => NovaCostError.is(e, 'not-found'));
+  describe('having a model without a price', () => {
+    const unknown = request({ modelId: 'writer.palmyra-x5-v1:0' });
+
+    it('forwards it unrouted, cached by the usual rule, reserving nothing, when the tenant has no budget', async () => {
+      const plan = await policy({ routes: [{ name: 'r', from: ['amazon.nova-pro-v1:0'], to: 'amazon.nova-micro-v1:0' }] }).plan(unknown);
+      expect(plan).toMatchObject({ request: { modelId: 'writer.palmyra-x5-v1:0', cache: { ttlSeconds: 3600 } }, reservation: { worstCaseUsd: 0 } });
+      expect(plan.routedBy).toBeUndefined();
     });
 
+    it('forwards a catalog model in a region the price table lacks the same way', async () => {
+      await expect(policy({ region: 'sa-east-1' }).plan(request())).resolves.toMatchObject({ request: { region: 'sa-east-1' } });
+    });
+
+    it('refuses it for a tenant with a budget, which its spend could not be counted against', async () => {
+      await expect(policy({ budgets: { default: { monthlyUsd: 100 } } }).plan(unknown)).rejects.toMatchObject({ kind: 'unknown-price', message: expect.stringMatching(/has no price in us-east-1, and tenant acme has a budget/) });
+    });
+
+    it("refuses it for everyone when the policy says unpricedModels: 'refuse'", async () => {
+      await expect(policy({ unpricedModels: 'refuse' }).plan(unknown)).rejects.toMatchObject({ kind: 'access-denied', details: { reason: 'unpriced-model' } });
+    });
+
+    it('never routes to a model that has no price in the region', async () => {
+      const rules: CostPolicyRules = { region: 'sa-east-1', routes: [{ name: 'r', from: ['amazon.nova-pro-v1:0'], to: 'amazon.nova-micro-v1:0' }] };
+      const plan = await new RuleBasedCostPolicy(rules, {
+        pricing: new StaticPricingCatalog([{ modelId: 'amazon.nova-pro-v1:0', region: 'sa-east-1', inputPer1M: 1, outputPer1M: 4, cacheReadPer1M: 0, cacheWritePer1M: 0, source: 'test', asOf: '2026-01-01' }]),
+        ledger: new InMemorySpendLedger(),
+        clock,
+      }).plan(request());
+      expect(plan.request.modelId).toBe('amazon.nova-pro-v1:0');
+    });
+  });
+
+  describe('misuse', () => {
     it('rejects images sent to a text model that cannot read them', async () => {
       const body = converse({}, { messages: [{ role: 'user', content: [{ image: { format: 'png', source: { bytes: 'AA' } } }] }] });
       await expect(policy().plan(request({ modelId: 'amazon.nova-micro-v1:0', body }))).rejects.toThrowError('model amazon.nova-micro-v1:0 does not accept images');
@@ -269,6 +297,7 @@ describe(RuleBasedCostPolicy, () => {
       ['a soft threshold above 1', { budgets: { default: { dailyUsd: 1, softThreshold: 2 } } }, /softThreshold must be in \(0, 1\]/],
       ['an onExceeded status other than 429 or 402', { budgets: { default: { dailyUsd: 1, onExceeded: 500 as 429 } } }, /onExceeded must be 429 or 402, got 500/],
       ['a negative TTL', { cache: { defaultTtlSeconds: -5 } }, /defaultTtlSeconds must be >= 0/],
+      ['an unknown unpricedModels switch', { unpricedModels: 'ignore' as 'refuse' }, /unpricedModels must be 'forward' or 'refuse'/],
       [
         'a route to a model that costs more per token (the budget reservation would be too small)',
         { routes: [{ name: 'up', from: ['amazon.nova-micro-v1:0'], to: 'amazon.nova-pro-v1:0' }] },

@@ -6,7 +6,7 @@ import type { RequestFeatures } from '../invocation/request-features';
 import { requestFeatures } from '../invocation/request-features';
 import type { SpendLedger } from '../ledger/spend-ledger.port';
 import type { ModelSpec } from '../models/model-catalog';
-import { getModel, findModel } from '../models/model-catalog';
+import { findModel } from '../models/model-catalog';
 import type { PricingCatalog } from '../pricing/pricing-catalog.port';
 import { BudgetGuard } from './budget-guard';
 import type { CostPolicy, InvocationPlan } from './cost-policy.port';
@@ -46,23 +46,25 @@ export class RuleBasedCostPolicy implements CostPolicy {
   }
 
   async plan(request: InvocationRequest): Promise<InvocationPlan> {
-    const requested = getModel(request.modelId);
+    // A model outside the catalog is forwarded all the same (Bedrock knows more models than we price): it is
+    // neither checked for capabilities nor routed.
+    const requested = findModel(request.modelId);
     const features = requestFeatures(request);
-    const missing = [...features.needs].filter((c) => !requested.capabilities.includes(c));
-    if (requested.kind === 'text' && missing.length > 0) {
+    const missing = requested ? [...features.needs].filter((c) => !requested.capabilities.includes(c)) : [];
+    if (requested?.kind === 'text' && missing.length > 0) {
       throw new NovaCostError('validation', `model ${request.modelId} does not accept ${missing.join(', ')}`, { details: { modelId: request.modelId } });
     }
     const region = request.region ?? this.rules.region ?? 'us-east-1';
     const budget = this.budgetByTenant.get(request.tenantId) ?? this.rules.budgets?.default;
 
     // Reserve against the requested model's price: the route taken below can only make the call cheaper.
-    const worstCaseUsd = this.worstCase(request.modelId, requested, region, features);
+    const worstCaseUsd = this.worstCase(request, requested, region, features, budget);
     const check = await this.budgets.reserve(request.tenantId, budget, worstCaseUsd, this.clock.now());
     try {
-      const route = this.route(request, requested, features, check.state === 'soft-limit');
+      const route = requested ? this.route(request, requested, features, region, check.state === 'soft-limit') : undefined;
       const modelId = route?.to ?? request.modelId;
       const lane: Lane = request.hints?.lane ?? (check.state === 'soft-limit' && (this.rules.deferOverSoftLimit ?? true) ? 'deferrable' : 'interactive');
-      const ttlSeconds = this.cacheTtl(request, getModel(modelId), features);
+      const ttlSeconds = this.cacheTtl(request, findModel(modelId), features);
       const planned: InvocationRequest = {
         ...request,
         modelId,
@@ -108,38 +110,66 @@ export class RuleBasedCostPolicy implements CostPolicy {
     }
   }
 
-  /** The most the call may cost: its estimated input, and its output cap, or the model's maximum when it sets none. */
-  private worstCase(modelId: string, model: ModelSpec, region: string, f: RequestFeatures): number {
-    return this.deps.pricing.cost({
-      modelId,
-      region,
-      usage: {
-        inputTokens: f.estimatedInputTokens,
-        outputTokens: outputBound(model, f, this.rules.defaultMaxOutputTokens),
-        cacheReadInputTokens: 0,
-        cacheWriteInputTokens: 0,
-      },
-    });
+  /**
+   * The most the call may cost. A model without a price costs nothing we can count: allowed only when the policy
+   * forwards unpriced models and the tenant has no budget it could overrun unseen.
+   */
+  private worstCase(request: InvocationRequest, model: ModelSpec | undefined, region: string, f: RequestFeatures, budget: TenantBudget | undefined): number {
+    const usage = {
+      inputTokens: f.estimatedInputTokens,
+      // Its output cap, or the model's maximum when it sets none.
+      outputTokens: outputBound(model, f, this.rules.defaultMaxOutputTokens),
+      cacheReadInputTokens: 0,
+      cacheWriteInputTokens: 0,
+    };
+    try {
+      return this.deps.pricing.cost({ modelId: request.modelId, region, usage });
+    } catch (err) {
+      if (!NovaCostError.is(err, 'unknown-price')) throw err;
+      if ((this.rules.unpricedModels ?? 'forward') === 'refuse') {
+        throw new NovaCostError('access-denied', `model ${request.modelId} has no price in ${region}, and the cost policy refuses unpriced models (unpricedModels: 'refuse')`, {
+          cause: err,
+          details: { reason: 'unpriced-model', modelId: request.modelId, region },
+        });
+      }
+      if (budget?.dailyUsd !== undefined || budget?.monthlyUsd !== undefined) {
+        throw new NovaCostError('unknown-price', `model ${request.modelId} has no price in ${region}, and tenant ${request.tenantId} has a budget its calls could not be counted against: add the model to the price file (NOVA_COST_PRICES)`, {
+          cause: err,
+          details: { modelId: request.modelId, region, tenantId: request.tenantId },
+        });
+      }
+      return 0;
+    }
   }
 
-  private cacheTtl(request: InvocationRequest, model: ModelSpec, f: RequestFeatures): number {
+  private cacheTtl(request: InvocationRequest, model: ModelSpec | undefined, f: RequestFeatures): number {
     if (request.hints?.cache === 'opt-out') return 0;
-    const deterministic = model.kind === 'embedding' || f.temperature === 0;
+    const deterministic = model?.kind === 'embedding' || f.temperature === 0;
     const optedIn = request.hints?.cache === 'opt-in' && (this.rules.cache?.allowOptIn ?? true);
     if (!deterministic && !optedIn) return 0;
     const c = this.rules.cache;
-    return own(c?.ttlSecondsByModel, model.id) ?? own(c?.ttlSecondsByOperation, request.operation) ?? c?.defaultTtlSeconds ?? DEFAULT_CACHE_TTL_SECONDS;
+    return (model ? own(c?.ttlSecondsByModel, model.id) : undefined) ?? own(c?.ttlSecondsByOperation, request.operation) ?? c?.defaultTtlSeconds ?? DEFAULT_CACHE_TTL_SECONDS;
   }
 
-  private route(request: InvocationRequest, from: ModelSpec, f: RequestFeatures, overSoftLimit: boolean): RouteRule | undefined {
+  private priced(modelId: string, region: string): boolean {
+    try {
+      this.deps.pricing.price({ modelId, region });
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  private route(request: InvocationRequest, from: ModelSpec, f: RequestFeatures, region: string, overSoftLimit: boolean): RouteRule | undefined {
     return (this.rules.routes ?? []).find((rule) => {
       if (!rule.from.includes(from.id)) return false;
       const w = rule.when ?? {};
       if (w.onlyOverSoftLimit && !overSoftLimit) return false;
       if (w.maxInputTokens !== undefined && f.estimatedInputTokens > w.maxInputTokens) return false;
       if (w.maxOutputTokens !== undefined && (f.maxOutputTokens === undefined || f.maxOutputTokens > w.maxOutputTokens)) return false;
-      const to = getModel(rule.to);
-      return canServe(to, from, request, f, this.rules.defaultMaxOutputTokens);
+      const to = findModel(rule.to);
+      // Never to a model without a price here: what it cost could not be counted, nor what routing saved.
+      return to !== undefined && this.priced(rule.to, region) && canServe(to, from, request, f, this.rules.defaultMaxOutputTokens);
     });
   }
 }
@@ -157,9 +187,9 @@ function canServe(to: ModelSpec, from: ModelSpec, request: InvocationRequest, f:
  * Output tokens a call may bill: the caller's cap where Bedrock reads it, else the model's maximum (else the rules'
  * default for a model whose maximum is not known); never more than the model's maximum, which Bedrock enforces.
  */
-function outputBound(model: ModelSpec, f: RequestFeatures, defaultMaxOut: number | undefined): number {
-  const max = model.maxOutputTokens ?? Number.POSITIVE_INFINITY;
-  return Math.min(f.maxOutputTokens ?? model.maxOutputTokens ?? defaultMaxOut ?? DEFAULT_MAX_OUTPUT_TOKENS, max);
+function outputBound(model: ModelSpec | undefined, f: RequestFeatures, defaultMaxOut: number | undefined): number {
+  const max = model?.maxOutputTokens ?? Number.POSITIVE_INFINITY;
+  return Math.min(f.maxOutputTokens ?? model?.maxOutputTokens ?? defaultMaxOut ?? DEFAULT_MAX_OUTPUT_TOKENS, max);
 }
 
 /** `record[key]` only when it is the record's own field: a key like `constructor` never reads Object.prototype. */
@@ -178,6 +208,8 @@ function validateRules(rules: CostPolicyRules): void {
     if (b?.softThreshold !== undefined && !(b.softThreshold > 0 && b.softThreshold <= 1)) throw bad(`softThreshold must be in (0, 1], got ${b.softThreshold}`);
     if (b?.onExceeded !== undefined && b.onExceeded !== 429 && b.onExceeded !== 402) throw bad(`onExceeded must be 429 or 402, got ${String(b.onExceeded)}`);
   }
+  const unpriced = rules.unpricedModels;
+  if (unpriced !== undefined && unpriced !== 'forward' && unpriced !== 'refuse') throw bad(`unpricedModels must be 'forward' or 'refuse', got ${JSON.stringify(unpriced)}`);
   const ttl = rules.cache?.defaultTtlSeconds;
   if (ttl !== undefined && !(ttl >= 0)) throw bad(`cache.defaultTtlSeconds must be >= 0, got ${ttl}`);
 }

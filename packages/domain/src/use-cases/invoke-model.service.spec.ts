@@ -45,6 +45,22 @@ function setup(answer: Partial<InvocationResult> | Error, rules: CostPolicyRules
 }
 
 describe(InvokeModel, () => {
+  describe('.execute having a model without a price', () => {
+    it('answers, and records the call marked unpriced with the tokens billed instead of a $0 cost', async () => {
+      const { useCase, ledger } = setup({ usage: { inputTokens: 700, outputTokens: 90, cacheReadInputTokens: 200, cacheWriteInputTokens: 100 } });
+      const outcome = await useCase.execute({ ...request, modelId: 'writer.palmyra-x5-v1:0' });
+      expect(outcome).toMatchObject({ unpriced: true, costUsd: 0, savings: [] });
+      const { total } = await ledger.totals({ tenantId: 'acme' }, 'model');
+      expect(total).toMatchObject({ calls: 1, costUsd: 0, unpriced: { calls: 1, inputTokens: 1000, outputTokens: 90 } });
+    });
+
+    it('counts no tokens for an answer nobody was billed for (a cache hit)', async () => {
+      const { useCase, ledger } = setup({ source: 'cache' });
+      await useCase.execute({ ...request, modelId: 'writer.palmyra-x5-v1:0' });
+      expect((await ledger.totals({ tenantId: 'acme' })).total.unpriced).toEqual({ calls: 1, inputTokens: 0, outputTokens: 0 });
+    });
+  });
+
   describe('.execute', () => {
     it('bills an upstream answer and records it', async () => {
       const { useCase, ledger, invoker } = setup({});

@@ -6,6 +6,7 @@ import type { Saving, SpendLedger } from '../ledger/spend-ledger.port';
 import { resolveModelId } from '../models/model-catalog';
 import type { CostPolicy, InvocationPlan } from '../policy/cost-policy.port';
 import type { PricingCatalog } from '../pricing/pricing-catalog.port';
+import { NovaCostError } from '../errors/nova-cost.error';
 
 export interface InvokeModelDeps {
   readonly policy: CostPolicy;
@@ -23,8 +24,10 @@ export interface InvokeModelDeps {
 export interface InvocationOutcome {
   readonly result: InvocationResult;
   readonly plan: InvocationPlan;
-  /** What this call was billed. 0 for answers served from cache or coalesced. */
+  /** What this call was billed. 0 for answers served from cache or coalesced, and for an unpriced model (see `unpriced`). */
   readonly costUsd: number;
+  /** The model has no price in the region: `costUsd` and the savings are unknown, not 0. */
+  readonly unpriced: boolean;
   readonly savedUsd: number;
   readonly savings: readonly Saving[];
 }
@@ -44,8 +47,13 @@ export class InvokeModel {
     }
     let costUsd = 0;
     let savings: Saving[] = [];
+    let unpriced = false;
     try {
       ({ costUsd, savings } = this.price(plan, result));
+    } catch (err) {
+      // The answer is the caller's all the same; the call is recorded with its tokens, marked unpriced.
+      if (!NovaCostError.is(err, 'unknown-price')) throw err;
+      unpriced = true;
     } finally {
       plan.reservation.settle(costUsd);
     }
@@ -58,11 +66,12 @@ export class InvokeModel {
         category: 'bedrock',
         costUsd,
         savings,
+        ...(unpriced ? { unpriced: billedTokens(result) } : {}),
       });
     } catch (err) {
       this.deps.onLedgerError?.(err);
     }
-    return { result, plan, costUsd, savedUsd, savings };
+    return { result, plan, costUsd, savedUsd, savings, unpriced };
   }
 
   private price(plan: InvocationPlan, result: InvocationResult): { costUsd: number; savings: Saving[] } {
@@ -84,4 +93,11 @@ export class InvokeModel {
     }
     return { costUsd, savings };
   }
+}
+
+/** The tokens an answer was billed for: none when it came from the cache or another caller's call. */
+function billedTokens(result: InvocationResult): { inputTokens: number; outputTokens: number } {
+  if (result.source !== 'upstream') return { inputTokens: 0, outputTokens: 0 };
+  const u = result.usage;
+  return { inputTokens: u.inputTokens + u.cacheReadInputTokens + u.cacheWriteInputTokens, outputTokens: u.outputTokens };
 }

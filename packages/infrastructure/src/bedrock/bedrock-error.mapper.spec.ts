@@ -26,7 +26,7 @@ describe(mapBedrockError, () => {
     ['ModelTimeoutException', new ModelTimeoutException(meta(408)), 'timeout'],
     ['ServiceUnavailableException', new ServiceUnavailableException(meta(503)), 'upstream-unavailable'],
     ['InternalServerException', new InternalServerException(meta(500)), 'upstream-unavailable'],
-    ['ModelNotReadyException', new ModelNotReadyException(meta(429)), 'upstream-unavailable'],
+    ['ModelNotReadyException', new ModelNotReadyException(meta(429)), 'throttled'],
     ['ModelErrorException', new ModelErrorException(meta(424)), 'upstream-unavailable'],
     ['AccessDeniedException', new AccessDeniedException(meta(403)), 'access-denied'],
     ['ResourceNotFoundException', new ResourceNotFoundException(meta(404)), 'not-found'],
@@ -44,6 +44,23 @@ describe(mapBedrockError, () => {
     expect(mapped.kind).toBe(kind);
     expect(mapped.cause).toBe(error);
     expect(mapped.details['modelId']).toBe('amazon.nova-lite-v1:0');
+  });
+
+  it("keeps Bedrock's message word for word and marks the error as Bedrock's answer", () => {
+    const mapped = mapBedrockError(new ModelErrorException({ ...meta(424), message: 'Received client error (400) from primary.', originalStatusCode: 400, resourceName: 'arn:model' }), context);
+    expect(mapped.message).toBe('Received client error (400) from primary.');
+    expect(mapped.details).toMatchObject({ bedrockError: true, awsErrorName: 'ModelErrorException', httpStatusCode: 424, originalStatusCode: 400, resourceName: 'arn:model' });
+  });
+
+  it.each(['UnrecognizedClientException', 'ExpiredTokenException', 'InvalidSignatureException'])("makes Bedrock refusing the gateway's own credentials (%s) a configuration error, not the client's 403", (name) => {
+    const mapped = mapBedrockError({ name, message: 'The security token included in the request is invalid.', $metadata: { httpStatusCode: 403 } }, context);
+    expect(mapped).toMatchObject({ kind: 'configuration', message: expect.stringMatching(/refused the gateway's AWS credentials/) });
+    expect(mapped.details['bedrockError']).toBeUndefined();
+  });
+
+  it('describes a failure that never reached an answer in its own words', () => {
+    const mapped = mapBedrockError(Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }), context);
+    expect(mapped.message).toMatch(/^Bedrock converse on amazon.nova-lite-v1:0 failed \(upstream-unavailable\)/);
   });
 
   it('puts the AWS error name, request id and status in details', () => {

@@ -9,14 +9,24 @@ const BY_AWS_NAME: Readonly<Record<string, NovaCostErrorKind>> = {
   ModelTimeoutException: 'timeout',
   ServiceUnavailableException: 'upstream-unavailable',
   InternalServerException: 'upstream-unavailable',
-  ModelNotReadyException: 'upstream-unavailable',
+  // Bedrock answers 429 while it loads a model: the SDK retries it, like a throttle.
+  ModelNotReadyException: 'throttled',
   ModelErrorException: 'upstream-unavailable',
+  ModelStreamErrorException: 'upstream-unavailable',
+  ConflictException: 'validation',
   AccessDeniedException: 'access-denied',
-  UnrecognizedClientException: 'access-denied',
-  ExpiredTokenException: 'access-denied',
   ResourceNotFoundException: 'not-found',
   TimeoutError: 'timeout',
 };
+
+/**
+ * Bedrock refusing the gateway's own AWS credentials: a client that sent valid credentials to the gateway cannot fix
+ * that, so it is the operator's configuration error (500), not passed on as the client's 403.
+ */
+const GATEWAY_CREDENTIAL_ERRORS = new Set(['UnrecognizedClientException', 'InvalidSignatureException', 'ExpiredTokenException', 'IncompleteSignatureException', 'MissingAuthenticationTokenException', 'InvalidClientTokenId', 'SignatureDoesNotMatch']);
+
+/** Members of Bedrock error bodies besides `message` (ModelErrorException), passed on to the client. */
+const ERROR_MEMBERS = ['originalStatusCode', 'resourceName'] as const;
 
 const NETWORK_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'ERR_HTTP2_STREAM_ERROR', 'ERR_HTTP2_SESSION_ERROR', 'ERR_HTTP2_GOAWAY_SESSION', 'ERR_STREAM_PREMATURE_CLOSE']);
 
@@ -31,6 +41,8 @@ export interface BedrockCallContext {
 
 interface SdkErrorShape {
   name?: unknown;
+  originalStatusCode?: unknown;
+  resourceName?: unknown;
   code?: unknown;
   message?: unknown;
   $fault?: unknown;
@@ -55,7 +67,11 @@ function kindOf(error: SdkErrorShape): NovaCostErrorKind {
   return 'internal';
 }
 
-/** The one place where errors of the AWS SDK (and the network under it) become NovaCostError. */
+/**
+ * The one place where errors of the AWS SDK (and the network under it) become NovaCostError. An error Bedrock
+ * answered keeps Bedrock's message, status and error type (details.bedrockError, httpStatusCode, awsErrorName);
+ * failures that never reached an answer (network, timeouts, aborts) are described by nova-cost.
+ */
 export function mapBedrockError(error: unknown, context: BedrockCallContext): NovaCostError {
   if (NovaCostError.is(error)) return error;
   const details: Record<string, string | number | boolean> = { modelId: context.modelId, operation: context.operation };
@@ -67,11 +83,26 @@ export function mapBedrockError(error: unknown, context: BedrockCallContext): No
     return new NovaCostError('aborted', `Bedrock ${context.operation} on ${context.modelId} was aborted by the caller`, { cause: error, details });
   }
   const shape: SdkErrorShape = typeof error === 'object' && error !== null ? (error as SdkErrorShape) : {};
-  const kind = kindOf(shape);
-  if (typeof shape.name === 'string') details['awsErrorName'] = shape.name;
+  const name = typeof shape.name === 'string' ? shape.name : undefined;
+  const status = shape.$metadata?.httpStatusCode;
+  if (name !== undefined) details['awsErrorName'] = name;
   if (shape.$metadata?.requestId) details['requestId'] = shape.$metadata.requestId;
-  if (shape.$metadata?.httpStatusCode !== undefined) details['httpStatusCode'] = shape.$metadata.httpStatusCode;
+  if (status !== undefined) details['httpStatusCode'] = status;
   if (shape.$metadata?.attempts !== undefined) details['attempts'] = shape.$metadata.attempts;
   const reason = typeof shape.message === 'string' && shape.message !== '' ? shape.message : String(error);
+  if (name !== undefined && GATEWAY_CREDENTIAL_ERRORS.has(name)) {
+    return new NovaCostError('configuration', `Bedrock refused the gateway's AWS credentials (${name}): ${reason.slice(0, 300)}`, { cause: error, details });
+  }
+  if (name !== undefined && status !== undefined && status >= 400) {
+    // Bedrock answered: the message is Bedrock's own, word for word, and details.bedrockError tells the edge to
+    // answer with Bedrock's status and error type, so the client's SDK raises the exception Bedrock raised.
+    details['bedrockError'] = true;
+    for (const member of ERROR_MEMBERS) {
+      const value = shape[member];
+      if (typeof value === 'string' || typeof value === 'number') details[member] = value;
+    }
+    return new NovaCostError(kindOf(shape), reason, { cause: error, details });
+  }
+  const kind = kindOf(shape);
   return new NovaCostError(kind, `Bedrock ${context.operation} on ${context.modelId} failed (${kind}): ${reason.slice(0, 300)}`, { cause: error, details });
 }

@@ -12,8 +12,9 @@ import { gatewaySection } from './gateway.bench';
 import type { BenchSection, Figure } from './lib/report';
 import { formatTable } from './lib/report';
 import { memorySection } from './memory.bench';
+import { reportSection } from './report.bench';
 
-const SECTIONS: readonly BenchSection[] = [cacheSection, batchingSection, gatewaySection, memorySection];
+const SECTIONS: readonly BenchSection[] = [cacheSection, batchingSection, gatewaySection, memorySection, reportSection];
 const RESULTS = fileURLToPath(new URL('../results/', import.meta.url));
 
 interface SectionResult {

@@ -17,7 +17,7 @@ async function startsWithGzipMagic(path: string): Promise<boolean> {
 
 async function localFile(path: string): Promise<LogFile> {
   const { size } = await stat(path);
-  return { name: path, size, gzip: await startsWithGzipMagic(path), open: async () => createReadStream(path) };
+  return { name: path, size, gzip: await startsWithGzipMagic(path), open: async () => createReadStream(path, { highWaterMark: 1 << 20 }) };
 }
 
 async function walk(dir: string, out: string[]): Promise<void> {

@@ -20,7 +20,7 @@ export function stderrProgress(stream: NodeJS.WriteStream = process.stderr): Pro
   const bar = stream.isTTY
     ? new SingleBar({
         stream,
-        format: 'replaying [{bar}] {percentage}% | {value}/{total} MiB | {records} records | eta {eta_formatted}',
+        format: 'replaying [{bar}] {percentage}% | {read}/{size} MiB | {records} records | eta {eta_formatted}',
         hideCursor: true,
         barsize: 30,
       })
@@ -28,13 +28,13 @@ export function stderrProgress(stream: NodeJS.WriteStream = process.stderr): Pro
   return {
     start(totalBytes, files) {
       total = totalBytes;
-      if (bar) bar.start(Math.max(1, Math.round(total / MiB)), 0, { records: 0 });
+      if (bar) bar.start(Math.max(1, total), 0, { records: 0, read: '0.0', size: (total / MiB).toFixed(1) });
       else stream.write(`replaying ${files} file(s), ${(total / MiB).toFixed(1)} MiB\n`);
     },
     advance(bytes, n) {
       done += bytes;
       records = n;
-      if (bar) bar.update(Math.round(done / MiB), { records: records.toLocaleString('en') });
+      if (bar) bar.update(done, { records: records.toLocaleString('en'), read: (done / MiB).toFixed(1) });
       else if (total > 0 && done / total >= nextTenth / 10) {
         stream.write(`  ${Math.floor((done / total) * 100)}% · ${records.toLocaleString('en')} records\n`);
         nextTenth = Math.floor((done / total) * 10) + 1;

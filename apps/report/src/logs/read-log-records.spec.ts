@@ -45,6 +45,15 @@ describe(readLogRecords, () => {
     });
   });
 
+  describe('having a CloudWatch Logs export, each record after its event time', () => {
+    it('reads the records', async () => {
+      const root = await tempDir();
+      const line = `2026-03-02T09:00:00.123Z ${JSON.stringify(converseRecord({ requestId: 'cw-1' }))}`;
+      const path = await writeLogFile(root, '000000.gz', [line]);
+      expect((await readAll(path)).calls.map((c) => c.requestId)).toEqual(['cw-1']);
+    });
+  });
+
   describe('having malformed lines', () => {
     it('names each with file, line and reason, and reads the lines around them', async () => {
       const root = await tempDir();

@@ -41,6 +41,13 @@ async function* lines(chunks: AsyncIterable<Buffer>, maxLineBytes: number, tooLo
   else if (rest.length > 0 && !skipping) yield { n: n + 1, text: rest };
 }
 
+/** CloudWatch Logs exports put the event's time before the record (`2026-03-02T09:00:00.000Z {…}`): drop it. */
+function withoutExportPrefix(line: string): string {
+  if (line.charCodeAt(0) === 0x7b /* { */) return line;
+  const brace = line.indexOf(' {');
+  return brace > 0 && brace < 40 && /^\d{4}-\d{2}-\d{2}T\S+$/.test(line.slice(0, brace)) ? line.slice(brace + 1) : line;
+}
+
 /**
  * Every call recorded in `files`, file after file, in each file's order. A line that is not a readable record
  * and a file that cannot be read to its end (truncated gzip, a read error) are added to `problems` with file and
@@ -63,7 +70,7 @@ export async function* readLogRecords(files: readonly LogFile[], problems: ReadP
         if (text.trim() === '') continue;
         let value: unknown;
         try {
-          value = JSON.parse(text);
+          value = JSON.parse(withoutExportPrefix(text));
         } catch (err) {
           problems.add({ file: file.name, line, reason: `not JSON: ${(err as Error).message.replace(/"[^"]*"/g, '…').slice(0, 80)}` });
           continue;

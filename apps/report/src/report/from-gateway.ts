@@ -11,6 +11,8 @@ interface CostsGroup {
   readonly costUsd: number;
   readonly savedUsd: number;
   readonly savedByStrategy: Readonly<Record<string, number>>;
+  /** Calls to models the gateway could not price (their cost is not in costUsd). */
+  readonly unpriced?: { readonly calls: number; readonly inputTokens: number; readonly outputTokens: number };
 }
 
 interface CostsAnswer {
@@ -61,7 +63,15 @@ export function gatewayReport(url: string, costs: unknown, now = new Date()): Sa
     topPrompts: [],
     notReplayed: [],
     failed: [],
-    unpriced: [],
+    unpriced: c.byModel
+      .filter((m) => m.unpriced && m.unpriced.calls > 0)
+      .map((m) => ({
+        modelId: m.key ?? '',
+        region: '—',
+        calls: m.unpriced!.calls,
+        tokens: m.unpriced!.inputTokens + m.unpriced!.outputTokens,
+        reason: "no price in the gateway's price table: its cost is not in the figures",
+      })),
     problems: { count: 0, byReason: {}, named: [] },
     records: { read: c.total.calls, late: 0, files: 0 },
     prices: [],

@@ -33,6 +33,13 @@ describe(gatewayReport, () => {
     expect(r.checklist[0]!.measuredShare).toBeCloseTo(1 / 3, 12);
   });
 
+  it('lists the models the gateway could not price, with their calls and tokens', () => {
+    const answer = costs('demo');
+    const unpriced = { key: 'meta.llama3-70b-instruct-v1:0', calls: 2, costUsd: 0, savedUsd: 0, savedByStrategy: {}, unpriced: { calls: 2, inputTokens: 30, outputTokens: 12 } };
+    const r = gatewayReport('http://gw', { ...answer, byModel: [...answer.byModel, unpriced] });
+    expect(r.unpriced).toEqual([{ modelId: 'meta.llama3-70b-instruct-v1:0', region: '—', calls: 2, tokens: 42, reason: "no price in the gateway's price table: its cost is not in the figures" }]);
+  });
+
   it('refuses an answer that is not a gateway\'s /costs', () => {
     expect(() => gatewayReport('http://elsewhere', { hello: 'world' })).toThrow('http://elsewhere/costs did not answer {tenantId, total, byModel, byDay, byStrategy}: is it a nova-cost gateway?');
   });

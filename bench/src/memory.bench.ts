@@ -5,10 +5,9 @@
  *
  *   npm run bench -- memory     or alone: cd bench && npx tsx src/memory.bench.ts        (about 30 s)
  */
-import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import type { BenchSection, Figure } from './lib/report';
+import { runJsonChild } from './lib/json-child';
 import { figure, runIfMain } from './lib/report';
 import { median } from './lib/stats';
 
@@ -25,11 +24,7 @@ interface ChildReport {
 }
 
 async function measure(mode: ChildReport['mode']): Promise<ChildReport> {
-  const { stdout } = await promisify(execFile)(process.execPath, ['--expose-gc', '--import', 'tsx', CHILD, mode, String(COUNT)], {
-    cwd: fileURLToPath(new URL('..', import.meta.url)),
-    timeout: 120_000,
-  });
-  const report = JSON.parse(stdout.trim().split('\n').pop() ?? '') as ChildReport;
+  const report = await runJsonChild<ChildReport>(CHILD, [mode, String(COUNT)], { nodeFlags: ['--expose-gc'], timeoutMs: 120_000 });
   if (report.count !== COUNT) throw new Error(`the ${mode} child held ${report.count} requests, not ${COUNT}`);
   return report;
 }

@@ -12,14 +12,13 @@
  *   3. peak resident memory replaying all the records / replaying the first quarter of the files: memory stays
  *      flat as the log grows                                                                        (target ≤ 1.5)
  */
-import { execFile } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { writeSampleLogs } from '@nova-cost/report';
 import type { BenchSection, Figure } from './lib/report';
+import { runJsonChild } from './lib/json-child';
 import { figure, runIfMain } from './lib/report';
 import { median } from './lib/stats';
 
@@ -37,13 +36,8 @@ interface ChildReport {
   readonly bytes: number;
 }
 
-async function measure(mode: ChildReport['mode'], dir: string, files?: number): Promise<ChildReport> {
-  const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', CHILD, mode, dir, ...(files === undefined ? [] : [String(files)])], {
-    cwd: fileURLToPath(new URL('..', import.meta.url)),
-    timeout: 1_800_000,
-    maxBuffer: 1 << 20,
-  });
-  return JSON.parse(stdout.trim().split('\n').pop() ?? '') as ChildReport;
+function measure(mode: ChildReport['mode'], dir: string, files?: number): Promise<ChildReport> {
+  return runJsonChild<ChildReport>(CHILD, [mode, dir, ...(files === undefined ? [] : [String(files)])], { timeoutMs: 1_800_000 });
 }
 
 async function run(): Promise<Figure[]> {

@@ -1,27 +1,19 @@
 /** Cost and saving figures of one lever over a set of calls. */
 export interface LeverFigures {
-  /** Calls the lever changed. */
+  /** Calls the lever changed (for a group: all its calls). */
   calls: number;
-  /** Tokens of those calls before the lever, and billed after it (0 for a call it avoided). */
+  /** Tokens of those calls before, and billed after (0 for a call avoided). */
   tokensBefore: number;
   tokensAfter: number;
-  /** What those calls cost before the lever, and after it. */
+  /** What those calls cost before, and after. */
   usdBefore: number;
   usdAfter: number;
   savedUsd: number;
 }
 
-/** Figures of a set of calls (all, one model, one tenant, one day). */
-export interface GroupFigures {
+/** Figures of a set of calls (all, one model, one tenant, one day): before is the bill as logged, after with nova-cost. */
+export interface GroupFigures extends LeverFigures {
   key: string;
-  calls: number;
-  tokensBefore: number;
-  tokensAfter: number;
-  /** The bill as logged. */
-  usdBefore: number;
-  /** The bill with nova-cost in front. */
-  usdAfter: number;
-  savedUsd: number;
   /** savedUsd / usdBefore. */
   savedShare: number;
   byLever: Record<string, LeverFigures>;

@@ -41,13 +41,16 @@ const globToRegExp = (glob: string): RegExp => new RegExp(`^${glob.split('*').ma
 export class IdentityMap {
   private readonly compiled: { rule: IdentityRule; re: RegExp | undefined }[];
   private readonly memo = new Map<string, CallerContext>();
+  /** Rules that read request metadata make the answer depend on more than the identity: no memo then. */
+  private readonly byMetadata: boolean;
 
   constructor(rules: readonly IdentityRule[] = []) {
     this.compiled = rules.map((rule) => ({ rule, re: rule.match === undefined ? undefined : globToRegExp(rule.match) }));
+    this.byMetadata = rules.some((r) => r.metadata !== undefined);
   }
 
   resolve(call: Pick<LoggedCall, 'identityArn' | 'requestMetadata'>): CallerContext {
-    const byMetadata = this.compiled.some((c) => c.rule.metadata !== undefined);
+    const byMetadata = this.byMetadata;
     const memoKey = call.identityArn;
     if (!byMetadata) {
       const known = this.memo.get(memoKey);

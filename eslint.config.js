@@ -20,7 +20,8 @@ const productionConstraints = [
 
 // Specs may also use the shared test kit (real Redis, the local Bedrock endpoint); production code may not.
 /** Packages only the specs of a project may import, beyond vitest and fast-check. */
-const specOnlyImports = { 'type:report': ['playwright-core', 's3rver'] };
+// The cdk specs run the cdk-nag checks on each construct's own template.
+const specOnlyImports = { 'type:report': ['playwright-core', 's3rver'], 'type:cdk': ['cdk-nag'] };
 
 const specConstraints = productionConstraints.map((c) =>
   c.sourceTag === 'type:domain'

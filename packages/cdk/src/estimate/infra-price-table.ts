@@ -154,3 +154,5 @@ export const INFRA_PRICES: InfraPriceTable = {
 
 /** Hours in the average month, the convention AWS pricing pages use. */
 export const HOURS_PER_MONTH = 730;
+/** Days in that average month. */
+export const DAYS_PER_MONTH = HOURS_PER_MONTH / 24;

@@ -72,7 +72,7 @@ describe(estimateMonthlyCost, () => {
       const estimate = estimateMonthlyCost(template, { region: 'us-east-1' });
       // 98.8401 + 51.10 + 51.9395 + 3 = 204.8796
       expect(estimate.totalUsd).toBeCloseTo(204.8796, 3);
-      expect(estimate).toMatchObject({ budgetUsd: 10000, exceedsBudget: false, priceTableVersion: '2025-06', notes: [] });
+      expect(estimate).toMatchObject({ budgetUsd: 10000, exceedsBudget: false, priceTableVersion: '2026-11', notes: [] });
       expect(formatEstimate(estimate)).not.toMatch(/WARNING/);
     });
 

@@ -1,54 +1,57 @@
-import { NovaCostError, type CostCategory } from '@nova-cost/domain';
+import { NovaCostError } from '@nova-cost/domain';
+import { bedrockTraffic, type BedrockTotals } from './bedrock-traffic';
 import { splitTasks, type StrategyItem } from './capacity-split';
 import { numberProp, referencedLogicalIds, resourcesOfType, type CfnTemplate } from './cfn-template';
 import { dailyCronMinuteOfDay, floorHoursPerDay, type ScheduledFloor } from './daily-schedule';
-import { HOURS_PER_MONTH, INFRA_PRICES_2025_06, type InfraPriceTable, type RegionInfraPrices } from './infra-price-table';
+import { EstimateLines, type EstimateCategory, type EstimateLine } from './estimate-line';
+import { HOURS_PER_MONTH, INFRA_PRICES, type InfraPriceTable, type RegionInfraPrices } from './infra-price-table';
+import { serverlessFloor } from './serverless-floor';
+import { trafficLines } from './traffic-lines';
+import type { TrafficProfile } from './traffic-profile';
 
-/**
- * The bill's categories an infrastructure floor has: the domain's, less Bedrock (usage-priced, tracked by the spend
- * ledger), plus monitoring, which the design document counts under "network & other".
- */
-export type EstimateCategory = Exclude<CostCategory, 'bedrock'> | 'monitoring';
+export type { EstimateBasis, EstimateCategory, EstimateLine } from './estimate-line';
 
-export interface EstimateLine {
-  readonly category: EstimateCategory;
-  /** What is billed, e.g. 'Fargate vCPU-hours (Spot) of Service'. */
-  readonly item: string;
-  readonly quantity: number;
-  readonly unit: string;
-  readonly unitPriceUsd: number;
-  readonly monthlyUsd: number;
-}
+const CATEGORIES: readonly EstimateCategory[] = ['bedrock', 'compute', 'storage', 'network', 'monitoring'];
 
 export interface MonthlyCostEstimate {
   readonly region: string;
   readonly priceTableVersion: string;
   readonly lines: readonly EstimateLine[];
   readonly byCategory: Readonly<Record<EstimateCategory, number>>;
+  /** What the stack costs with no traffic. */
+  readonly floorUsd: number;
+  /** What the traffic profile adds; 0 without one. */
+  readonly trafficUsd: number;
   readonly totalUsd: number;
+  /** The Bedrock lines with and without nova-cost's levers; undefined without a traffic profile. */
+  readonly bedrock: BedrockTotals | undefined;
+  /** The traffic profile the traffic lines come from, if any. */
+  readonly traffic: TrafficProfile | undefined;
   /** The monthly budget found in the template (AWS::Budgets::Budget), if any. */
   readonly budgetUsd: number | undefined;
   readonly exceedsBudget: boolean;
-  /** Resources the estimate saw but could not price (usage-based, unknown node type...). */
+  /** What the estimate saw but could not price, ceilings, and comparisons. */
   readonly notes: readonly string[];
 }
 
 export interface EstimateOptions {
   /** Region whose prices apply. */
   readonly region: string;
-  /** @default INFRA_PRICES_2025_06 */
+  /** @default INFRA_PRICES */
   readonly prices?: InfraPriceTable;
   /** Budget to compare with. @default - the first AWS::Budgets::Budget limit in the template */
   readonly budgetUsd?: number;
+  /** Traffic to price the traffic lines from (Bedrock tokens, Lambda, requests, GB, vectors). @default - none: the floor only */
+  readonly traffic?: TrafficProfile;
 }
 
 /**
- * The fixed monthly floor of a synthesized stack: what it costs with no traffic, at its minimum task counts and
- * provisioned capacities over a 730-hour month. Usage-priced parts (requests, GB transferred, Bedrock tokens) are
- * not included.
+ * What a synthesized stack costs a month: its floor (what it costs with no traffic, at its minimum task counts and
+ * provisioned capacities over a 730-hour month) and, given a traffic profile, the traffic-priced lines on top, each
+ * line marked floor or traffic.
  */
 export function estimateMonthlyCost(template: CfnTemplate, options: EstimateOptions): MonthlyCostEstimate {
-  const table = options.prices ?? INFRA_PRICES_2025_06;
+  const table = options.prices ?? INFRA_PRICES;
   const prices = table.regions[options.region];
   if (!prices) {
     throw new NovaCostError(
@@ -56,13 +59,10 @@ export function estimateMonthlyCost(template: CfnTemplate, options: EstimateOpti
       `no infrastructure prices for region "${options.region}" in table ${table.version}; known: ${Object.keys(table.regions).join(', ')}`,
     );
   }
-  const lines: EstimateLine[] = [];
-  const notes: string[] = [];
-  const add = (category: EstimateCategory, item: string, quantity: number, unit: string, unitPriceUsd: number) => {
-    if (quantity > 0) lines.push({ category, item, quantity, unit, unitPriceUsd, monthlyUsd: quantity * unitPriceUsd });
-  };
+  const out = new EstimateLines();
+  const add = out.floor.bind(out);
 
-  fargate(template, prices, add, notes);
+  fargate(template, prices, add, out.notes);
   for (const [id] of resourcesOfType(template, 'AWS::EC2::NatGateway')) {
     add('network', `NAT gateway ${id}`, HOURS_PER_MONTH, 'hours', prices.natGatewayHour.usd);
   }
@@ -89,28 +89,39 @@ export function estimateMonthlyCost(template: CfnTemplate, options: EstimateOpti
     const groups = numberProp(r.Properties?.NumNodeGroups) ?? 1;
     const replicas = numberProp(r.Properties?.ReplicasPerNodeGroup);
     const nodes = replicas === undefined ? (numberProp(r.Properties?.NumCacheClusters) ?? 1) : groups * (replicas + 1);
-    if (!price) notes.push(`ElastiCache ${id}: no price for node type ${nodeType}`);
+    if (!price) out.note(`ElastiCache ${id}: no price for node type ${nodeType}`);
     else add('storage', `ElastiCache ${id} (${nodes} × ${nodeType})`, nodes * HOURS_PER_MONTH, 'node-hours', price.usd);
   }
   for (const [id] of resourcesOfType(template, 'AWS::ElastiCache::ServerlessCache')) {
-    notes.push(`ElastiCache Serverless ${id}: usage-priced, not estimated`);
+    out.note(`ElastiCache Serverless ${id}: usage-priced, not estimated`);
   }
   const dashboards = resourcesOfType(template, 'AWS::CloudWatch::Dashboard').length;
   add('monitoring', 'CloudWatch dashboards', dashboards, 'dashboard-months', prices.dashboardMonth.usd);
+  serverlessFloor(template, prices, out);
 
-  const byCategory: Record<EstimateCategory, number> = { compute: 0, storage: 0, network: 0, monitoring: 0 };
-  for (const line of lines) byCategory[line.category] += line.monthlyUsd;
-  const totalUsd = lines.reduce((sum, l) => sum + l.monthlyUsd, 0);
+  const bedrock = options.traffic ? bedrockTraffic(options.traffic, options.region, out) : undefined;
+  if (options.traffic) trafficLines(template, options.traffic, prices, out);
+
+  const byCategory = Object.fromEntries(CATEGORIES.map((c) => [c, 0])) as Record<EstimateCategory, number>;
+  for (const line of out.lines) byCategory[line.category] += line.monthlyUsd;
+  const sum = (basis: EstimateLine['basis']) => out.lines.filter((l) => l.basis === basis).reduce((total, l) => total + l.monthlyUsd, 0);
+  const floorUsd = sum('floor');
+  const trafficUsd = sum('traffic');
+  const totalUsd = floorUsd + trafficUsd;
   const budgetUsd = options.budgetUsd ?? templateBudget(template);
   return {
     region: options.region,
     priceTableVersion: table.version,
-    lines,
+    lines: out.lines,
     byCategory,
+    floorUsd,
+    trafficUsd,
     totalUsd,
+    bedrock,
+    traffic: options.traffic,
     budgetUsd,
     exceedsBudget: budgetUsd !== undefined && totalUsd > budgetUsd,
-    notes,
+    notes: out.notes,
   };
 }
 

@@ -37,7 +37,7 @@ function behindLambda(options: Options = {}) {
 function findingsUnder(app: App, path: string): Array<{ ruleName: string }> {
   return new AwsSolutionsChecks()
     .validateScope(app)
-    .violations.filter((v) => v.violatingResources.some((r) => r.constructPath.startsWith(path)));
+    .violations.filter((v) => v.violatingResources.some((r) => r.constructPath?.startsWith(path)));
 }
 
 describe(HttpApiFrontDoor, () => {

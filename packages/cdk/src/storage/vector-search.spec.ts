@@ -21,7 +21,7 @@ function synth(props: VectorSearchProps = {}, options: { vpc?: boolean; grant?: 
 function findingsUnder(app: App, path: string): unknown[] {
   return new AwsSolutionsChecks()
     .validateScope(app)
-    .violations.filter((v) => v.violatingResources.some((r) => r.constructPath.startsWith(path)));
+    .violations.filter((v) => v.violatingResources.some((r) => r.constructPath?.startsWith(path)));
 }
 
 /** The policy document of the one OpenSearch Serverless policy of `type`, parsed from the template. */

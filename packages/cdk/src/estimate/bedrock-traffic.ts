@@ -1,0 +1,63 @@
+import { NovaCostError, StaticPricingCatalog, type PricingCatalog } from '@nova-cost/domain';
+import type { EstimateLines } from './estimate-line';
+import { DAYS_PER_MONTH } from './infra-price-table';
+import type { BedrockLevers, ModelTraffic, TrafficProfile } from './traffic-profile';
+
+/** What the Bedrock lines add up to, with and without nova-cost's levers. */
+export interface BedrockTotals {
+  readonly withLeversUsd: number;
+  readonly withoutLeversUsd: number;
+}
+
+/** USD of `calls` calls of one shape to `modelId`, a `batchShare` of them as batch inference. */
+function callsUsd(catalog: PricingCatalog, region: string, modelId: string, calls: number, model: ModelTraffic, levers: BedrockLevers): number {
+  const cached = model.inputTokens * (levers.promptCacheReadShare ?? 0);
+  const usage = { inputTokens: model.inputTokens - cached, cacheReadInputTokens: cached, cacheWriteInputTokens: 0, outputTokens: model.outputTokens };
+  const batchShare = levers.batchShare ?? 0;
+  const onDemand = catalog.cost({ modelId, region, usage });
+  const batch = catalog.cost({ modelId, region, usage, billing: 'batch' });
+  return calls * ((1 - batchShare) * onDemand + batchShare * batch);
+}
+
+/**
+ * One Bedrock line per model of the profile, priced from the domain's price table: with the levers (cache hits never
+ * reach Bedrock, routed calls are priced on the model they go to, prompt-cache reads at the cache-read rate, batch
+ * calls at half) and, for comparison, without them. Cache writes are not counted.
+ */
+export function bedrockTraffic(
+  profile: TrafficProfile,
+  region: string,
+  out: EstimateLines,
+  catalog: PricingCatalog = new StaticPricingCatalog(),
+): BedrockTotals {
+  const levers = profile.levers ?? {};
+  const leversGiven = Object.keys(levers).length > 0;
+  let withLeversUsd = 0;
+  let withoutLeversUsd = 0;
+  for (const model of profile.models ?? []) {
+    const requests = (profile.requestsPerDay ?? 0) * model.share * DAYS_PER_MONTH;
+    try {
+      const without = callsUsd(catalog, region, model.modelId, requests, model, {});
+      const upstream = requests * (1 - (levers.cacheHitRate ?? 0));
+      const routes = (levers.routes ?? []).filter((r) => r.from === model.modelId);
+      const routedShare = routes.reduce((sum, r) => sum + r.share, 0);
+      const withLevers =
+        callsUsd(catalog, region, model.modelId, upstream * (1 - routedShare), model, levers) +
+        routes.reduce((sum, r) => sum + callsUsd(catalog, region, r.to, upstream * r.share, model, levers), 0);
+      out.pricedTraffic(
+        'bedrock',
+        `Bedrock ${model.modelId} (${model.inputTokens} in / ${model.outputTokens} out tokens a request${leversGiven ? ', with nova-cost levers' : ', no levers given'})`,
+        requests,
+        'requests',
+        withLevers,
+        without,
+      );
+      withLeversUsd += withLevers;
+      withoutLeversUsd += without;
+    } catch (error) {
+      if (!NovaCostError.is(error, 'unknown-price')) throw error;
+      out.note(`Bedrock ${model.modelId}: not priced (${error.message})`);
+    }
+  }
+  return { withLeversUsd, withoutLeversUsd };
+}

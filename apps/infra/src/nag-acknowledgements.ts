@@ -80,6 +80,16 @@ export function acknowledgeNagFindings(stack: NovaCostStack): void {
     'AwsSolutions-ELB2',
     'ALB access logs cost storage per request; the gateway logs every request (without prompt bodies) to CloudWatch Logs.',
   );
+  ack(
+    stack.serverless.eventProcessor?.function.role,
+    'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole]',
+    'The event processor runs in the VPC to reach the internal gateway; this AWS policy holds only the ENI actions Lambda needs for that, which take no resource-level permissions.',
+  );
+  ack(
+    stack.serverless.httpApi?.api.node.tryFindChild('DefaultRoute'),
+    'AwsSolutions-APIG4',
+    'The gateway authenticates every request itself (API key or SigV4) before reading the body; an API Gateway authorizer would bill a second check per call.',
+  );
   const distribution = stack.frontDoor?.distribution;
   ack(distribution, 'AwsSolutions-CFR1', 'The gateway serves callers worldwide; who may call is decided by API key or SigV4 at the gateway, not by country.');
   ack(distribution, 'AwsSolutions-CFR2', 'WAF is billed per web ACL, rule and request; callers authenticate at the gateway. Attach a web ACL when abuse shows up.');

@@ -20,8 +20,9 @@ import { NovaCostError } from '@nova-cost/domain';
 import type { Construct } from 'constructs';
 import { gatewayImageFromRepo } from './gateway-image';
 import { defaultNovaAccess } from './nova-model-access';
+import { addServerlessParts, type ServerlessParts, type ServerlessPartsProps } from './serverless-parts';
 
-export interface NovaCostStackProps extends StackProps {
+export interface NovaCostStackProps extends StackProps, ServerlessPartsProps {
   /**
    * Budget e-mail subscribers.
    * @default - none: the budget is created without notifications and synth warns (no address is guessed)
@@ -101,6 +102,8 @@ export class NovaCostStack extends Stack {
   readonly tenantsSecretOwned: boolean;
   /** The value CloudFront sends in the origin-verify header and the ALB requires; only behind CloudFront. */
   readonly originVerifySecret: secretsmanager.Secret | undefined;
+  /** The event processor, vector search and HTTP API, where the props asked for them. */
+  readonly serverless: ServerlessParts;
 
   constructor(scope: Construct, id: string, props: NovaCostStackProps) {
     super(scope, id, props);
@@ -195,6 +198,13 @@ export class NovaCostStack extends Stack {
           originCustomHeaders: { [ORIGIN_VERIFY_HEADER]: originVerifyValue! },
         })
       : undefined;
+
+    this.serverless = addServerlessParts(this, props, {
+      vpc,
+      listener,
+      gatewayUrl: `http://${this.loadBalancer.loadBalancerDnsName}`,
+      publicEndpoint,
+    });
 
     this.budget = new CostBudget(this, 'Budget', { emails: props.alertEmails ?? [], monthlyLimitUsd: props.monthlyBudgetUsd });
     new CostDashboard(this, 'Dashboard');

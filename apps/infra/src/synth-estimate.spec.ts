@@ -1,4 +1,9 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { App } from 'aws-cdk-lib';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { NovaCostError } from '@nova-cost/domain';
 import { describe, expect, it } from 'vitest';
 import { buildApp } from './app';
 import { synthWithEstimate } from './synth-estimate';
@@ -30,6 +35,7 @@ describe(synthWithEstimate, () => {
     // Read model at its autoscaling floor (5 RCU) and 10 WCU; 2 cache.t4g.small nodes.
     const storage = 5 * 730 * 0.0001484 + 10 * 730 * 0.000742 + 2 * 730 * 0.041;
     expect(estimate?.byCategory).toEqual({
+      bedrock: 0,
       compute: expect.closeTo(compute, 6),
       network: expect.closeTo(network, 6),
       storage: expect.closeTo(storage, 6),
@@ -51,5 +57,55 @@ describe(synthWithEstimate, () => {
   it('reports a region without prices instead of failing the synth', () => {
     const { app, stack } = buildApp({ env: { region: 'eu-west-3' }, alertEmails: ['a@example.com'] });
     expect(synthWithEstimate(app, stack).report).toMatch(/^No estimate: no infrastructure prices for region "eu-west-3"/);
+  });
+
+  describe('having a traffic profile', () => {
+    const DAYS = 730 / 24;
+
+    it('adds the traffic lines of -c keys to the floor, and reports Bedrock with and without the levers', () => {
+      const app = new App({
+        context: { requestsPerDay: '1000', tokensPerRequest: 'apac.amazon.nova-lite-v1:0=1000/200', cacheHitRate: '0.5', eventsPerDay: '10000', httpApi: 'true' },
+      });
+      const { stack } = buildApp({
+        app,
+        env: { region: 'ap-northeast-1' },
+        alertEmails: ['a@example.com'],
+        eventProcessor: { code: lambda.Code.fromInline('exports.handler = async () => ({ batchItemFailures: [] });') },
+      });
+      const { estimate, report } = synthWithEstimate(app, stack);
+      // Tokyo Nova Lite $0.079 in / $0.315 out per 1M: 1000 × 0.079 + 200 × 0.315 = 142 µ$ a request; half are cache hits.
+      const bedrock = 1000 * DAYS * 142e-6;
+      expect(estimate?.bedrock).toEqual({ withLeversUsd: expect.closeTo(bedrock / 2, 9), withoutLeversUsd: expect.closeTo(bedrock, 9) });
+      // The HTTP API's requests at Tokyo's $1.29 per million; the event processor's 10,000 events a day at 100 ms × 0.25 GB.
+      const httpApi = ((1000 * DAYS) / 1e6) * 1.29;
+      const lambdaUsd = 10_000 * DAYS * 0.1 * 0.25 * 0.0000133334 + ((10_000 * DAYS) / 10 / 1e6) * 0.2;
+      const sqs = ((10_000 * DAYS * 1.2) / 1e6) * 0.4;
+      expect(estimate?.trafficUsd).toBeCloseTo(bedrock / 2 + httpApi + lambdaUsd + sqs, 9);
+      expect(report).toMatch(/^Monthly cost of NovaCost — ap-northeast-1, prices 2026-11 \(floor and the traffic profile\)$/m);
+      expect(report).toMatch(/^  \[bedrock traffic\] Bedrock apac\.amazon\.nova-lite-v1:0 .* \(without nova-cost levers \$4\.32\)$/m);
+      expect(report).toMatch(/^  \[network traffic\] API Gateway HTTP API \w+ requests: /m);
+    });
+
+    it('reads the profile from -c trafficProfile=<file>, with -c keys over it', () => {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'traffic-'));
+      const file = path.join(dir, 'traffic.json');
+      fs.writeFileSync(file, JSON.stringify({ requestsPerDay: 10, natGbPerMonth: 100 }));
+      try {
+        const app = new App({ context: { trafficProfile: file, natGbPerMonth: '200' } });
+        const { stack } = buildApp({ app, env: { region: 'us-east-1' }, alertEmails: ['a@example.com'] });
+        const { estimate } = synthWithEstimate(app, stack);
+        expect(estimate?.traffic).toEqual({ requestsPerDay: 10, natGbPerMonth: 200 });
+        expect(estimate?.lines.find((l) => l.item === 'NAT gateway data processed')?.monthlyUsd).toBeCloseTo(200 * 0.045, 9);
+      } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+      }
+    });
+
+    it('refuses a profile file it cannot read, naming it', () => {
+      const app = new App({ context: { trafficProfile: '/nonexistent/traffic.json' } });
+      const { stack } = buildApp({ app, env: { region: 'us-east-1' }, alertEmails: ['a@example.com'] });
+      expect(() => synthWithEstimate(app, stack)).toThrow(NovaCostError);
+      expect(() => synthWithEstimate(app, stack)).toThrow(/-c trafficProfile: cannot read \/nonexistent\/traffic\.json as JSON/);
+    });
   });
 });

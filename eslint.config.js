@@ -19,8 +19,7 @@ const productionConstraints = [
 ];
 
 // Specs may also use the shared test kit (real Redis, the local Bedrock endpoint); production code may not.
-/** Packages only the specs of a project may import, beyond vitest and fast-check. */
-// The cdk specs run the cdk-nag checks on each construct's own template.
+/** Packages only the specs of a project may import, beyond vitest and fast-check (cdk specs run cdk-nag on each construct). */
 const specOnlyImports = { 'type:report': ['playwright-core', 's3rver'], 'type:cdk': ['cdk-nag'] };
 
 const specConstraints = productionConstraints.map((c) =>

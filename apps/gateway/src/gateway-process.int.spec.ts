@@ -186,6 +186,36 @@ describe('gateway processes', () => {
     }
   });
 
+  it('keeps two gateways sharing Redis within one daily budget together, however the calls are spread over them', async () => {
+    // About seven calls' worst case (Nova Lite, 50 output tokens at most), asked for 40 times at once through both.
+    const LIMIT_USD = 0.0001;
+    const KEY = 'fleet-key-0123456789';
+    const document = { tenants: [{ id: 'fleet', apiKeys: [KEY] }], policy: { budgets: { default: { dailyUsd: LIMIT_USD } } } };
+    const env = { ...AWS_ENV, REDIS_URL: redis.url, NOVA_COST_CONFIG_JSON: JSON.stringify(document) };
+    const [a, b] = await Promise.all([runGateway(env), runGateway(env)]);
+    running.push(a!, b!);
+    const costs = (g: GatewayProcess) => fetch(`${g.url}/costs`, { headers: { 'x-api-key': KEY } });
+    // Each gateway connects to Redis in the background; until then its budget would fail open.
+    for (const g of [a!, b!]) await until(async () => (await costs(g)).status === 200);
+    const converse = (g: GatewayProcess, i: number) =>
+      fetch(`${g.url}/model/${MODEL}/converse`, {
+        method: 'POST',
+        headers: { 'x-api-key': KEY, 'content-type': 'application/json' },
+        // temperature 0.7: not cacheable, every admitted call is billed.
+        body: JSON.stringify({ messages: [{ role: 'user', content: [{ text: `spend ${i}` }] }], inferenceConfig: { temperature: 0.7, maxTokens: 50 } }),
+      });
+    const answers = await Promise.all(Array.from({ length: 40 }, (_, i) => converse(i % 2 ? a! : b!, i)));
+    const billed = answers.filter((r) => r.status === 200).reduce((sum, r) => sum + Number(r.headers.get('x-nova-cost-usd')), 0);
+    expect(answers.filter((r) => r.status === 429).length).toBeGreaterThan(0);
+    expect(billed).toBeGreaterThan(0);
+    expect(billed).toBeLessThanOrEqual(LIMIT_USD);
+    // The ledger both read agrees, once each has written its entries (every 200 ms).
+    const spent = async (g: GatewayProcess) => ((await (await costs(g)).json()) as { total: { costUsd: number } }).total.costUsd;
+    await until(async () => Math.abs((await spent(a!)) - billed) < 1e-9 && Math.abs((await spent(b!)) - billed) < 1e-9);
+    expect(await spent(a!)).toBeCloseTo(billed, 9);
+    expect(await spent(b!)).toBeCloseTo(billed, 9);
+  });
+
   it('stops start-up on a wrong variable with a message naming it', async () => {
     await expect(runGateway({ REDIS_URL: 'http://cache:6379' })).rejects.toThrow(/gateway exited with 1 before listening: nova-cost gateway: invalid configuration: REDIS_URL must be redis:\/\/ or rediss:\/\//);
   });

@@ -40,7 +40,8 @@ describe('a gateway on a Redis that requires AUTH (REDIS_PASSWORD, as an ElastiC
     const reader = new Redis(redis.url, { password: PASSWORD });
     try {
       expect((await reader.keys('nc:v1:*')).length).toBeGreaterThan(0);
-      expect((await reader.keys('nc:spend:v1:*')).length).toBeGreaterThan(0);
+      // The ledger writes every 200 ms, off the answer path.
+      await expect.poll(async () => (await reader.keys('nc:spend:v1:*')).length, { timeout: 10_000 }).toBeGreaterThan(0);
     } finally {
       reader.disconnect();
     }

@@ -66,8 +66,8 @@ describe('two gateway processes sharing Redis keep one spend ledger', () => {
     expect(refused?.status).toBe(429);
     expect(billedUsd).toBeGreaterThan(0);
 
-    const seenByB = await costs(b);
-    expect(seenByB.body.total.costUsd).toBeCloseTo(billedUsd, 10);
+    // A writes its entries every 200 ms, off the answer path: B sees them once written.
+    await expect.poll(async () => (await costs(b)).body.total.costUsd, { timeout: 10_000 }).toBeCloseTo(billedUsd, 10);
     // Within about a second B re-reads the ledger and refuses too. The probe is a cache hit after its first call, so
     // B's own spend cannot be what exhausts the budget: only A's, seen through the shared ledger.
     let other = await probe(b);

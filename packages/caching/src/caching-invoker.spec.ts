@@ -19,6 +19,36 @@ const brokenStore: ResponseStore = {
 
 describe(CachingInvoker, () => {
   describe('.invoke', () => {
+    describe('having a budget admission (InvokeOptions.admit)', () => {
+      it('admits only calls that are billed: a miss once, a hit and a coalesced caller never', async () => {
+        const next = new CountingInvoker();
+        const cache = new CachingInvoker(next, new InMemoryResponseStore());
+        const request = cacheableRequest();
+        const admitted: string[] = [];
+        const admit = (who: string) => async () => void admitted.push(who);
+        await Promise.all([cache.invoke(request, { admit: admit('leader') }), cache.invoke(request, { admit: admit('joiner') })]);
+        await cache.invoke(request, { admit: admit('hit') });
+        await cache.invoke({ ...request, cache: undefined }, { admit: admit('not cacheable') });
+        expect(admitted).toEqual(['leader', 'not cacheable']);
+        expect(next.calls).toBe(2);
+      });
+
+      it('makes no call when admission is refused, and a caller coalesced onto it (same tenant, same budget) gets the refusal', async () => {
+        const next = new CountingInvoker();
+        const cache = new CachingInvoker(next, new InMemoryResponseStore());
+        const request = cacheableRequest();
+        const refuse = async () => {
+          throw new NovaCostError('budget-exceeded', 'no budget left');
+        };
+        const outcomes = await Promise.allSettled([cache.invoke(request, { admit: refuse }), cache.invoke(request, { admit: async () => undefined })]);
+        expect(outcomes).toMatchObject([
+          { status: 'rejected', reason: { kind: 'budget-exceeded' } },
+          { status: 'rejected', reason: { kind: 'budget-exceeded' } },
+        ]);
+        expect(next.calls).toBe(0);
+      });
+    });
+
     describe('under InvokeModel with the rule-based policy', () => {
       it('lets the use case record a cache hit and coalesced answers as savings in the ledger', async () => {
         const pricing = new StaticPricingCatalog();

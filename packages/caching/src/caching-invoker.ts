@@ -43,6 +43,7 @@ export class CachingInvoker implements ModelInvoker {
     const ttlSeconds = request.cache?.ttlSeconds;
     if (ttlSeconds === undefined || !(ttlSeconds > 0)) {
       this.counters.bypass += 1;
+      await options.admit?.();
       return this.next.invoke(request, options);
     }
     // A caller gone before it starts must not start a flight that nobody would ever abort.
@@ -58,7 +59,7 @@ export class CachingInvoker implements ModelInvoker {
       return { ...result, source: 'coalesced' };
     }
     const flight = new Flight();
-    flight.start(this.fetch(key, ttlSeconds, region, request, flight));
+    flight.start(this.fetch(key, ttlSeconds, region, request, flight, options.admit));
     this.inFlight.set(key, flight);
     // A flight every caller gave up on is forgotten at once, so a newcomer starts its own instead of joining it.
     const forget = () => {
@@ -79,7 +80,14 @@ export class CachingInvoker implements ModelInvoker {
     return this.store.close();
   }
 
-  private async fetch(key: string, ttlSeconds: number, region: string, request: InvocationRequest, flight: Flight): Promise<InvocationResult> {
+  private async fetch(
+    key: string,
+    ttlSeconds: number,
+    region: string,
+    request: InvocationRequest,
+    flight: Flight,
+    admit: InvokeOptions['admit'],
+  ): Promise<InvocationResult> {
     const started = this.now();
     const cached = await this.read(key);
     if (cached) return this.hit(cached, started);
@@ -118,6 +126,7 @@ export class CachingInvoker implements ModelInvoker {
     const refresh = locked === true ? setInterval(() => void this.guard(() => this.store.refreshLock(lockKey, token, lockTtlMs)), lockTtlMs / 2) : undefined;
     refresh?.unref();
     try {
+      await admit?.(); // the call is billed: only now does it take the budget's hold
       const result = await this.next.invoke(request, { signal: flight.signal() });
       await this.write(key, ttlSeconds, region, result);
       return result;

@@ -1,80 +1,91 @@
 import { randomUUID } from 'node:crypto';
+import { setTimeout as delay } from 'node:timers/promises';
 import type { Cluster, ClusterNode, Redis } from 'ioredis';
-import type { CostCategory, SavingStrategy, SpendDimension, SpendEntry, SpendGroup, SpendLedger, SpendQuery, SpendRow, SpendSummary, StrategyTally } from '@nova-cost/domain';
-import { checkSpendEntry, NovaCostError, SAVING_STRATEGIES, spendRow, tallySpend } from '@nova-cost/domain';
+import type { BudgetHoldAnswer, BudgetLimit, SharedBudget, SpendDimension, SpendEntry, SpendGroup, SpendLedger, SpendQuery, SpendRow, SpendSummary } from '@nova-cost/domain';
+import { checkSpendEntry, NovaCostError, tallySpend } from '@nova-cost/domain';
 import type { CircuitBreakerOptions } from './circuit-breaker';
 import { CircuitBreaker } from './circuit-breaker';
+import { withinLoopAwareDeadline } from './loop-aware-deadline';
 import type { RedisConnectOptions } from './redis-connection';
 import { failOpenCluster, failOpenRedis } from './redis-connection';
+import { HOLD_SCRIPT, READ_SCRIPT, WRITE_SCRIPT } from './redis-spend-scripts';
+import { epochDay, isoDay, rowsOfDay, SpendBatch } from './spend-batch';
+
+/** Spend the ledger could not keep: counted, never silent. */
+export interface SpendLoss {
+  readonly entries: number;
+  readonly costUsd: number;
+  /** 'hold-full': maxPendingCells reached while Redis could not take writes; 'shutdown': close() ran out of time; 'closed': recorded after close(). */
+  readonly reason: 'hold-full' | 'shutdown' | 'closed';
+}
 
 export interface RedisSpendLedgerOptions {
   /** Prefix of every key. @default 'nc:spend:v1' */
   readonly prefix?: string;
   /** Days a day's totals are kept after its last entry. @default 400 */
   readonly retentionDays?: number;
-  /** Entries held in memory while Redis cannot take them, written once it can; past it the oldest go. @default 100000 */
-  readonly maxPending?: number;
-  /** Interval of the retries that write held entries. @default 1000 */
-  readonly retryMs?: number;
+  /** Interval of the writes: each writes what every tenant recorded since, one script per tenant; failed writes are retried at the next. @default 200 */
+  readonly flushMs?: number;
+  /** Budget of each Redis call, not counting time the event loop was too busy to read the answer. @default 250 */
+  readonly timeoutMs?: number;
   /**
-   * Stops calling a Redis that keeps failing or stalling: entries are then held at once and queries fail at once,
-   * so a stalled Redis costs at most a few command timeouts, not one per request. @default { failureThreshold: 5, openMs: 1000 }
+   * Most totals held in memory at once (one per tenant, UTC day, model and category with entries not yet written).
+   * Entries needing a new one past it are dropped and reported (onLoss). @default 100000
    */
+  readonly maxPendingCells?: number;
+  /** Lifetime of a budget hold: it must outlast the call and the write that settles it; a crashed process's holds lapse after it. @default 600000 */
+  readonly holdTtlMs?: number;
+  /** Stops calling a Redis that keeps failing or stalling (entries are held, queries and holds refused at once). @default { failureThreshold: 5, openMs: 1000 } */
   readonly breaker?: CircuitBreakerOptions;
+  /** Told of every entry the ledger could not keep (and at close, of what it could not write). @default ignore */
+  readonly onLoss?: (loss: SpendLoss) => void;
 }
 
-const DAY_MS = 86_400_000;
-
-/** An entry with the id that makes its write idempotent. */
-interface Held {
-  readonly entry: SpendEntry;
-  readonly id: string;
-  /** A write of it failed: it may still have been applied (an answer lost to a timeout). */
-  attempted?: boolean;
-}
-
-/**
- * KEYS: day hash, days sorted set, applied-id marker. ARGV: retention seconds, epoch day, then field/increment pairs
- * (`…|calls` fields count, the others are USD). Applies them only the first time the id is seen (the marker lives a
- * day: long enough for retries).
- */
-const WRITE_SCRIPT = `
-if not redis.call('set', KEYS[3], '1', 'NX', 'EX', 86400) then return 0 end
-for i = 3, #ARGV, 2 do
-  if string.sub(ARGV[i], -6) == '|calls' then redis.call('hincrby', KEYS[1], ARGV[i], ARGV[i + 1])
-  else redis.call('hincrbyfloat', KEYS[1], ARGV[i], ARGV[i + 1]) end
-end
-redis.call('expire', KEYS[1], ARGV[1])
-redis.call('zadd', KEYS[2], ARGV[2], ARGV[2])
-redis.call('expire', KEYS[2], ARGV[1])
-return 1`;
-const epochDay = (d: Date) => Math.floor(d.getTime() / DAY_MS);
-const isoDay = (n: number) => new Date(n * DAY_MS).toISOString().slice(0, 10);
+/** How long an applied-marker outlives its batch when the process dies before deleting it. */
+const MARKER_SECONDS = 86_400;
 const enc = encodeURIComponent;
+
+/** One tenant's entries on their way to Redis. */
+interface Book {
+  readonly tenantId: string;
+  /** Entries recorded since the last write began. */
+  open: SpendBatch;
+  /** The batch being written, or whose write failed: retried as it is (same id) until Redis acknowledges it. */
+  sending?: SpendBatch;
+  /** Applied batches whose markers the next write deletes. */
+  forget: string[];
+}
 
 /**
  * The spend ledger in Redis (single node or Cluster), shared by every gateway process, so budgets and `/costs` see
  * the whole fleet. It keeps totals per tenant, UTC day, model and category (not single entries): a query's time
  * range counts whole UTC days, from the day `from` falls in to the last day that starts before `to`.
  *
- * Keys carry the tenant as a hash tag, so a tenant's keys share a Cluster slot and one entry is applied by one script,
- * once: each entry has an id, so a retry of a write whose answer timed out changes nothing. While Redis is down,
- * `record()` holds entries in memory (counted by `totals()` once Redis answers) and writes them when it can;
- * `totals()` fails with 'upstream-unavailable' while it cannot read Redis.
+ * `record()` never waits for Redis: it adds the entry to its tenant's batch in memory, and every `flushMs` one
+ * script per tenant applies the batch, once (its id marks it applied for a retry whose answer was lost; the marker is
+ * deleted by the tenant's next write). So Redis keeps no per-request state, and memory is bounded by what is held.
+ * After any Redis fault the next interval writes again; `close()` writes what is left or reports it (onLoss). Totals
+ * count what is still in memory.
+ *
+ * It also keeps the fleet's budget holds (SharedBudget): a hold is checked against the tenant's recorded spend and
+ * every live hold in one script, and dropped by the write that applies the entry settling it.
  */
-export class RedisSpendLedger implements SpendLedger {
+export class RedisSpendLedger implements SpendLedger, SharedBudget {
   private readonly prefix: string;
   private readonly retentionSeconds: number;
-  private readonly maxPending: number;
-  private readonly pending: Held[] = [];
-  private retryTimer: NodeJS.Timeout | undefined;
-  private flushing: Promise<void> | undefined;
-  /** True while flush() writes pending[0]: that entry must not be dropped under it. */
-  private writingHead = false;
-  private readonly knownTenants = new Set<string>();
+  private readonly flushMs: number;
+  private readonly timeoutMs: number;
+  private readonly maxPendingCells: number;
+  private readonly holdTtlMs: number;
   private readonly breaker: CircuitBreaker;
-  /** Entries dropped because the in-memory hold was full while Redis was down. */
-  dropped = 0;
+  private readonly books = new Map<string, Book>();
+  private readonly knownTenants = new Set<string>();
+  private pendingCells = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private flushing: Promise<void> | undefined;
+  private closed = false;
+  /** Entries (and their cost) the ledger could not keep, since it was made. */
+  readonly lost = { entries: 0, costUsd: 0 };
 
   /**
    * @param client a connected or connecting ioredis client; left open by close() unless `owned`.
@@ -87,227 +98,242 @@ export class RedisSpendLedger implements SpendLedger {
   ) {
     this.prefix = options.prefix ?? 'nc:spend:v1';
     this.retentionSeconds = Math.round((options.retentionDays ?? 400) * 86_400);
-    this.maxPending = options.maxPending ?? 100_000;
+    this.flushMs = options.flushMs ?? 200;
+    this.timeoutMs = options.timeoutMs ?? 250;
+    this.maxPendingCells = options.maxPendingCells ?? 100_000;
+    this.holdTtlMs = options.holdTtlMs ?? 600_000;
     this.breaker = new CircuitBreaker(options.breaker);
-    if (!(this.retentionSeconds > 0)) throw new NovaCostError('configuration', `RedisSpendLedger retentionDays must be > 0, got ${options.retentionDays}`);
-    if (!(Number.isInteger(this.maxPending) && this.maxPending >= 0)) throw new NovaCostError('configuration', `RedisSpendLedger maxPending must be an integer >= 0, got ${options.maxPending}`);
+    const bad = (name: string, rule: string, value: unknown) => new NovaCostError('configuration', `RedisSpendLedger ${name} must be ${rule}, got ${String(value)}`);
+    if (!(this.retentionSeconds > 0)) throw bad('retentionDays', '> 0', options.retentionDays);
+    for (const [name, value] of [['flushMs', this.flushMs], ['timeoutMs', this.timeoutMs], ['holdTtlMs', this.holdTtlMs]] as const) {
+      if (!(Number.isFinite(value) && value > 0)) throw bad(name, 'a number > 0', value);
+    }
+    if (!(Number.isInteger(this.maxPendingCells) && this.maxPendingCells >= 0)) throw bad('maxPendingCells', 'an integer >= 0', options.maxPendingCells);
   }
 
   /** A ledger on its own fail-open connection to `url`. Does not wait for the connection. */
   static fromUrl(url: string, options: RedisSpendLedgerOptions & RedisConnectOptions = {}): RedisSpendLedger {
-    return new RedisSpendLedger(failOpenRedis(url, { commandTimeoutMs: 250, ...options }), options, true);
+    return new RedisSpendLedger(failOpenRedis(url, { commandTimeoutMs: backstopMs(options), ...options }), options, true);
   }
 
   /** A ledger on its own fail-open Redis Cluster client. Does not wait for the cluster. */
   static fromCluster(nodes: readonly ClusterNode[], options: RedisSpendLedgerOptions & RedisConnectOptions = {}): RedisSpendLedger {
-    return new RedisSpendLedger(failOpenCluster(nodes, { commandTimeoutMs: 250, ...options }), options, true);
+    return new RedisSpendLedger(failOpenCluster(nodes, { commandTimeoutMs: backstopMs(options), ...options }), options, true);
   }
 
-  /** Entries waiting in memory for Redis. */
+  /** Entries recorded but not yet acknowledged by Redis. */
   get pendingEntries(): number {
-    return this.pending.length;
+    let n = 0;
+    for (const book of this.books.values()) n += book.open.entries + (book.sending?.entries ?? 0);
+    return n;
   }
 
   async record(entry: SpendEntry): Promise<void> {
     checkSpendEntry(entry);
-    const held: Held = { entry, id: randomUUID() };
-    // Older held entries go first; an open circuit means Redis is failing: hold without waiting for it.
-    if (this.pending.length > 0 || !this.breaker.allow()) {
-      this.hold(held);
-      return;
+    if (this.closed) return this.lose(1, entry.costUsd, 'closed');
+    const book = this.book(entry.tenantId);
+    if (!book.open.has(entry)) {
+      if (this.pendingCells >= this.maxPendingCells) return this.lose(1, entry.costUsd, 'hold-full');
+      this.pendingCells += 1;
     }
-    try {
-      await this.write(held);
-      this.breaker.success();
-    } catch {
-      this.breaker.failure();
-      held.attempted = true; // the write may have landed before its answer timed out: its id makes the retry a no-op
-      this.hold(held);
-    }
+    book.open.add(entry);
+    if (entry.holdId !== undefined) book.open.releases.push(entry.holdId);
+    this.schedule();
+  }
+
+  async hold(tenantId: string, amountUsd: number, limits: readonly BudgetLimit[]): Promise<BudgetHoldAnswer> {
+    const fields = limits.flatMap((l) => [l.period === 'daily' ? `d:${isoDay(epochDay(l.start))}` : `m:${l.start.toISOString().slice(0, 7)}`, String(l.limitUsd)]);
+    const reply = (await this.call(() => this.client.eval(HOLD_SCRIPT, 2, this.key(tenantId, 'totals'), this.key(tenantId, 'holds'), String(amountUsd), this.holdTtlMs, randomUUID(), limits.length, ...fields))) as
+      | [1, string]
+      | [0, number, string, string];
+    if (reply[0] === 1) return { held: true, holdId: reply[1] };
+    const limit = limits[reply[1]] as BudgetLimit;
+    return { held: false, period: limit.period, spentUsd: Number(reply[2]), heldUsd: Number(reply[3]) };
+  }
+
+  release(tenantId: string, holdId: string): void {
+    this.book(tenantId).open.releases.push(holdId);
+    this.schedule();
   }
 
   async totals(query: SpendQuery, groupBy?: SpendDimension): Promise<{ total: SpendSummary; groups: SpendGroup[] }> {
-    const fromDay = query.from ? epochDay(query.from) : Number.NEGATIVE_INFINITY;
-    const toDay = query.to ? Math.ceil(query.to.getTime() / DAY_MS) : Number.POSITIVE_INFINITY;
-    const matching = (e: SpendEntry) =>
-      (query.tenantId === undefined || e.tenantId === query.tenantId) &&
-      (query.modelId === undefined || e.modelId === query.modelId) &&
-      (query.category === undefined || e.category === query.category) &&
-      epochDay(e.at) >= fromDay &&
-      epochDay(e.at) < toDay;
-    const rows: SpendRow[] = [];
     if (this.breaker.state === 'open') throw new NovaCostError('upstream-unavailable', 'the spend ledger (Redis) is failing; it is retried shortly');
-    try {
-      const tenants = query.tenantId !== undefined ? [query.tenantId] : await this.client.smembers(`${this.prefix}:tenants`);
-      for (const tenantId of tenants) rows.push(...(await this.rowsOf(tenantId, query)));
-      // Entries held through an outage are spend too. One whose write landed although its answer was lost is already
-      // in the rows: its applied-marker says so. Only entries whose write was tried can be in that case.
-      const held = this.pending.filter((h) => matching(h.entry));
-      const tried = held.filter((h) => h.attempted);
-      const applied = await Promise.all(tried.map((h) => this.client.exists(this.appliedKey(h))));
-      const landed = new Set(tried.filter((_, i) => applied[i] === 1));
-      for (const h of held) if (!landed.has(h)) rows.push(spendRow(h.entry));
-    } catch (error) {
-      throw new NovaCostError('upstream-unavailable', 'the spend ledger (Redis) did not answer', { cause: error });
-    }
-    return tallySpend(rows, groupBy);
+    const tenants = new Set(query.tenantId !== undefined ? [query.tenantId] : [...(await this.call(() => this.client.smembers(this.tenantsKey))), ...this.books.keys()]);
+    const rows: SpendRow[] = [];
+    await Promise.all([...tenants].map(async (tenantId) => rows.push(...(await this.rowsOf(tenantId, query)))));
+    return tallySpend(
+      rows.filter((r) => (query.modelId === undefined || r.modelId === query.modelId) && (query.category === undefined || r.category === query.category)),
+      groupBy,
+    );
   }
 
-  /** Writes what is held (within `timeoutMs`), stops retrying and quits a connection it opened itself. */
+  /** Writes what every tenant recorded since the last write. A write already running is joined, not repeated. */
+  flush(): Promise<void> {
+    if (this.flushing) return this.flushing;
+    // Assigned before the write can finish (finally always runs later), so a finished flush never stays in place.
+    const run = this.writeAll(false).finally(() => {
+      this.flushing = undefined;
+    });
+    this.flushing = run;
+    return run;
+  }
+
+  /**
+   * Stops the interval and writes what is left, retrying until Redis takes it or `timeoutMs` runs out; what could not
+   * be written is reported to onLoss. Then quits a connection it opened itself.
+   */
   async close(timeoutMs = 2000): Promise<void> {
-    clearInterval(this.retryTimer);
-    this.retryTimer = undefined;
-    if (this.pending.length > 0) await Promise.race([this.flush(), new Promise((r) => setTimeout(r, timeoutMs).unref())]);
+    if (this.closed) return;
+    this.closed = true;
+    clearInterval(this.timer);
+    this.timer = undefined;
+    const deadline = performance.now() + timeoutMs;
+    while (this.hasWork() && performance.now() < deadline) {
+      await this.flushing; // a write in progress finishes first
+      await Promise.race([this.writeAll(true), delay(deadline - performance.now(), undefined, { ref: false })]);
+      if (this.hasWork()) await delay(Math.min(50, Math.max(0, deadline - performance.now())), undefined, { ref: false });
+    }
+    let entries = 0;
+    let costUsd = 0;
+    for (const book of this.books.values()) {
+      for (const batch of [book.open, book.sending]) {
+        entries += batch?.entries ?? 0;
+        costUsd += batch?.costUsd ?? 0;
+      }
+    }
+    if (entries > 0) this.lose(entries, costUsd, 'shutdown');
     if (this.owned) this.client.disconnect();
   }
 
-  private dayKey(tenantId: string, day: number): string {
-    return `${this.prefix}:{${enc(tenantId)}}:${isoDay(day)}`;
+  private book(tenantId: string): Book {
+    let book = this.books.get(tenantId);
+    if (!book) this.books.set(tenantId, (book = { tenantId, open: new SpendBatch(), forget: [] }));
+    return book;
   }
 
-  /** Set by the write script when it applies the entry: a retry finds it and changes nothing. */
-  private appliedKey({ entry, id }: Held): string {
-    return `${this.prefix}:{${enc(entry.tenantId)}}:applied:${id}`;
+  private hasWork(): boolean {
+    for (const book of this.books.values()) if (!book.open.empty || book.sending) return true;
+    return false;
   }
 
-  private daysKey(tenantId: string): string {
-    return `${this.prefix}:{${enc(tenantId)}}:days`;
+  private schedule(): void {
+    if (this.closed) return;
+    this.timer ??= setInterval(() => void this.flush(), this.flushMs).unref();
   }
 
-  /** Applies one entry once: a retry of an entry already applied (its id seen) changes nothing. */
-  private async write(held: Held): Promise<void> {
-    const { entry } = held;
-    const day = epochDay(entry.at);
-    const cell = `${enc(entry.modelId)}|${entry.category}`;
-    const increments: (string | number)[] = [`${cell}|calls`, 1];
-    if (entry.costUsd > 0) increments.push(`${cell}|cost`, entry.costUsd);
-    if (entry.unpriced) increments.push(`${cell}|unpriced|calls`, 1, `${cell}|unpriced|in`, entry.unpriced.inputTokens, `${cell}|unpriced|out`, entry.unpriced.outputTokens);
-    for (const [strategy, saved] of Object.entries(spendRow(entry).savedByStrategy) as [SavingStrategy, StrategyTally][]) {
-      increments.push(`${cell}|${strategy}|usd`, saved.usd, `${cell}|${strategy}|calls`, saved.calls);
-      if (saved.costUsd > 0) increments.push(`${cell}|${strategy}|cost`, saved.costUsd);
-    }
-    // The three keys share the tenant's hash tag, so one script applies them in one Cluster slot.
-    await this.client.eval(WRITE_SCRIPT, 3, this.dayKey(entry.tenantId, day), this.daysKey(entry.tenantId), this.appliedKey(held), this.retentionSeconds, day, ...increments);
-    // Another slot in a Cluster, outside the script. Only queries over all tenants read it; a failure here must not
-    // make the (applied) entry look unwritten, so it is retried with the tenant's next entry instead.
-    if (!this.knownTenants.has(entry.tenantId)) {
-      try {
-        await this.client.sadd(`${this.prefix}:tenants`, entry.tenantId);
-        this.knownTenants.add(entry.tenantId);
-      } catch {
-        // the next entry of this tenant tries again
+  private lose(entries: number, costUsd: number, reason: SpendLoss['reason']): void {
+    this.lost.entries += entries;
+    this.lost.costUsd += costUsd;
+    this.options.onLoss?.({ entries, costUsd, reason });
+  }
+
+  private async writeAll(force: boolean): Promise<void> {
+    const due: Book[] = [];
+    for (const book of this.books.values()) {
+      if (!book.sending && !book.open.empty) {
+        book.sending = book.open;
+        book.open = new SpendBatch();
       }
+      if (book.sending || book.forget.length > 0) due.push(book);
+      else this.books.delete(book.tenantId); // idle: a tenant's book lives only while it has something to write
+    }
+    if (due.length === 0) {
+      clearInterval(this.timer);
+      this.timer = undefined;
+      return;
+    }
+    await Promise.all(due.map((book) => this.write(book, force)));
+    const fresh = due.filter((b) => !b.sending && !this.knownTenants.has(b.tenantId)).map((b) => b.tenantId);
+    // The tenants set lives in another Cluster slot; only queries over all tenants read it, so it may lag a write.
+    if (fresh.length > 0 && (force || this.breaker.allow())) {
+      await this.call(() => this.client.sadd(this.tenantsKey, ...fresh), force).then(
+        () => fresh.forEach((t) => this.knownTenants.add(t)),
+        () => undefined, // the next write tries again
+      );
     }
   }
 
+  /** Writes one tenant's batch (and deletes the markers of its applied batches). Never rejects: a failure is retried at the next interval. */
+  private async write(book: Book, force: boolean): Promise<void> {
+    if (!force && !this.breaker.allow()) return;
+    const batch = book.sending;
+    const forget = book.forget.slice();
+    try {
+      if (batch) {
+        batch.sent = true; // from here on it may be applied: totals() asks Redis whether it was
+        const { days, totals } = batch.increments();
+        const payload = JSON.stringify({ d: days.map((d) => [d.day, d.fields]), t: totals, r: batch.releases });
+        const keys = [this.key(book.tenantId, `applied:${batch.id}`), this.key(book.tenantId, 'days'), this.key(book.tenantId, 'totals'), this.key(book.tenantId, 'holds')];
+        keys.push(...days.map((d) => this.dayKey(book.tenantId, d.day)), ...forget.map((id) => this.key(book.tenantId, `applied:${id}`)));
+        await this.call(() => this.client.eval(WRITE_SCRIPT, keys.length, ...keys, this.retentionSeconds, MARKER_SECONDS, days.length, forget.length, payload), force);
+        book.sending = undefined;
+        this.pendingCells -= batch.cellCount;
+      } else {
+        await this.call(() => this.client.del(...forget.map((id) => this.key(book.tenantId, `applied:${id}`))), force);
+      }
+      book.forget.splice(0, forget.length);
+      if (batch) book.forget.push(batch.id);
+    } catch {
+      // Redis failed or stalled: the breaker counted it; the batch stays, and is retried as it is
+    }
+  }
+
+  /** The rows of one tenant: Redis' days in the range, plus what is still in memory and not in Redis. */
   private async rowsOf(tenantId: string, query: SpendQuery): Promise<SpendRow[]> {
-    const from = query.from ? epochDay(query.from) : '-inf';
-    const to = query.to ? `(${Math.ceil(query.to.getTime() / DAY_MS)}` : '+inf';
-    const days = (await this.client.zrangebyscore(this.daysKey(tenantId), from, to)).map(Number);
-    if (days.length === 0) return [];
-    const pipeline = this.client.pipeline();
-    for (const day of days) pipeline.hgetall(this.dayKey(tenantId, day));
-    const hashes = (await pipeline.exec()) ?? [];
+    // Taken in the same tick as the read is sent: a write sent later reaches Redis after the read.
+    const book = this.books.get(tenantId);
+    const local = [book?.open, book?.sending].filter((b): b is SpendBatch => b !== undefined && b.entries > 0);
+    const unsure = book?.sending?.sent ? book.sending : undefined;
+    const keys = [this.key(tenantId, 'days'), ...(unsure ? [this.key(tenantId, `applied:${unsure.id}`)] : [])];
+    const from = query.from ? String(epochDay(query.from)) : '-inf';
+    const to = query.to ? `(${Math.ceil(query.to.getTime() / 86_400_000)}` : '+inf';
+    const reply = (await this.call(() => this.client.eval(READ_SCRIPT, keys.length, ...keys, from, to, `${this.prefix}:{${enc(tenantId)}}:`))) as [number, ...(string | string[])[]];
     const rows: SpendRow[] = [];
-    days.forEach((day, i) => {
-      const [error, hash] = hashes[i] ?? [new Error('no answer')];
-      if (error) throw error;
-      for (const row of rowsOfDay(tenantId, isoDay(day), hash as Record<string, string>)) {
-        if (query.modelId !== undefined && row.modelId !== query.modelId) continue;
-        if (query.category !== undefined && row.category !== query.category) continue;
-        rows.push(row);
+    for (let i = 1; i < reply.length; i += 2) {
+      const flat = reply[i + 1] as string[];
+      const hash: Record<string, string> = {};
+      for (let j = 0; j < flat.length; j += 2) hash[flat[j] as string] = flat[j + 1] as string;
+      rows.push(...rowsOfDay(tenantId, isoDay(Number(reply[i])), hash));
+    }
+    const fromDay = query.from ? epochDay(query.from) : Number.NEGATIVE_INFINITY;
+    const toDay = query.to ? Math.ceil(query.to.getTime() / 86_400_000) : Number.POSITIVE_INFINITY;
+    for (const batch of local) {
+      if (batch === unsure && reply[0] === 1) continue; // applied: already in Redis' rows
+      for (const row of batch.rows(tenantId)) {
+        const day = epochDay(new Date(row.day));
+        if (day >= fromDay && day < toDay) rows.push(row);
       }
-    });
+    }
     return rows;
   }
 
-  private hold(held: Held): void {
-    if (this.maxPending === 0) {
-      this.dropped += 1;
-      return;
+  /** One Redis call under the breaker and a loop-aware deadline; a failure is counted and rethrown as upstream-unavailable. */
+  private async call<T>(command: () => Promise<T>, force = false): Promise<T> {
+    if (!force && this.breaker.state === 'open') throw new NovaCostError('upstream-unavailable', 'the spend ledger (Redis) is failing; it is retried shortly');
+    try {
+      const value = await withinLoopAwareDeadline(command(), this.timeoutMs, 'the spend ledger (Redis)');
+      this.breaker.success();
+      return value;
+    } catch (error) {
+      this.breaker.failure();
+      throw new NovaCostError('upstream-unavailable', 'the spend ledger (Redis) did not answer', { cause: error });
     }
-    if (this.pending.length >= this.maxPending) {
-      // The oldest goes, unless flush() is writing it right now: then the next oldest.
-      const victim = this.writingHead && this.pending.length > 1 ? 1 : this.writingHead ? -1 : 0;
-      if (victim === -1) {
-        this.dropped += 1;
-        return;
-      }
-      this.pending.splice(victim, 1);
-      this.dropped += 1;
-    }
-    this.pending.push(held);
-    this.retryTimer ??= setInterval(() => void this.flush(), this.options.retryMs ?? 1000).unref();
   }
 
-  /** Writes held entries in order until one fails (Redis still down) or none is left. */
-  private flush(): Promise<void> {
-    this.flushing ??= (async () => {
-      try {
-        while (this.pending.length > 0) {
-          if (!this.breaker.allow()) return; // the next tick probes again
-          this.writingHead = true;
-          try {
-            await this.write(this.pending[0] as Held);
-            this.breaker.success();
-          } catch (error) {
-            this.breaker.failure();
-            (this.pending[0] as Held).attempted = true;
-            throw error;
-          } finally {
-            this.writingHead = false;
-          }
-          this.pending.shift();
-        }
-        clearInterval(this.retryTimer);
-        this.retryTimer = undefined;
-      } catch {
-        // still down: the next tick tries again
-      } finally {
-        this.flushing = undefined;
-      }
-    })();
-    return this.flushing;
+  private get tenantsKey(): string {
+    return `${this.prefix}:tenants`;
+  }
+
+  private key(tenantId: string, suffix: string): string {
+    return `${this.prefix}:{${enc(tenantId)}}:${suffix}`;
+  }
+
+  private dayKey(tenantId: string, day: number): string {
+    return this.key(tenantId, isoDay(day));
   }
 }
 
-/** The rows of one stored day: one per model and category cell. */
-function rowsOfDay(tenantId: string, day: string, hash: Record<string, string>): SpendRow[] {
-  const cells = new Map<string, { calls: number; costUsd: number; saved: Partial<Record<SavingStrategy, { usd: number; calls: number; costUsd: number }>>; unpriced?: { calls: number; inputTokens: number; outputTokens: number } }>();
-  for (const [field, raw] of Object.entries(hash)) {
-    const parts = field.split('|');
-    const value = Number(raw);
-    if (!Number.isFinite(value)) continue;
-    const cellKey = `${parts[0]}|${parts[1]}`;
-    let cell = cells.get(cellKey);
-    if (!cell) cells.set(cellKey, (cell = { calls: 0, costUsd: 0, saved: {} }));
-    if (parts.length === 3) {
-      if (parts[2] === 'calls') cell.calls = value;
-      else if (parts[2] === 'cost') cell.costUsd = value;
-    } else if (parts.length === 4 && parts[2] === 'unpriced') {
-      const u = (cell.unpriced ??= { calls: 0, inputTokens: 0, outputTokens: 0 });
-      if (parts[3] === 'calls') u.calls = value;
-      else if (parts[3] === 'in') u.inputTokens = value;
-      else if (parts[3] === 'out') u.outputTokens = value;
-    } else if (parts.length === 4 && (SAVING_STRATEGIES as readonly string[]).includes(parts[2] as string)) {
-      const strategy = parts[2] as SavingStrategy;
-      const tally = (cell.saved[strategy] ??= { usd: 0, calls: 0, costUsd: 0 });
-      if (parts[3] === 'usd') tally.usd = value;
-      else if (parts[3] === 'calls') tally.calls = value;
-      else if (parts[3] === 'cost') tally.costUsd = value;
-    }
-  }
-  return [...cells.entries()].map(([cellKey, cell]) => {
-    const [model, category] = cellKey.split('|') as [string, string];
-    return {
-      tenantId,
-      modelId: decodeURIComponent(model),
-      category: category as CostCategory,
-      day,
-      calls: cell.calls,
-      costUsd: cell.costUsd,
-      savedByStrategy: cell.saved as Partial<Record<SavingStrategy, StrategyTally>>,
-      ...(cell.unpriced ? { unpriced: cell.unpriced } : {}),
-    };
-  });
+/** ioredis' own command timeout: only a backstop that frees commands of a stalled Redis; the ledger judges latency itself. */
+function backstopMs(options: RedisSpendLedgerOptions): number {
+  return Math.max(1000, 4 * (options.timeoutMs ?? 250));
 }

@@ -14,6 +14,7 @@ export * from './ledger/spend-ledger.port';
 export * from './ledger/in-memory-spend-ledger';
 export * from './ledger/spend-tally';
 export * from './policy/cost-policy.port';
+export * from './policy/shared-budget.port';
 export * from './policy/cost-policy.rules';
 export * from './policy/parse-policy-rules';
 export * from './policy/budget-guard';

@@ -1,3 +1,4 @@
+import type { SpendLoss } from '@nova-cost/caching';
 import { RedisSpendLedger } from '@nova-cost/caching';
 import type { SpendLedger } from '@nova-cost/domain';
 import { InMemorySpendLedger, InvokeModel, RuleBasedCostPolicy, StaticPricingCatalog } from '@nova-cost/domain';
@@ -5,18 +6,24 @@ import { ContainerModule } from 'inversify';
 import type { RedisConfig } from '../config/gateway-config';
 import { TOKENS } from './tokens';
 
-/** The fleet's shared ledger in Redis when there is one (budgets and /costs then count every task), else memory. */
-function ledger(redis: RedisConfig | undefined): SpendLedger {
+/**
+ * The fleet's shared ledger in Redis when there is one (budgets and /costs then count every task, and it keeps the
+ * fleet's budget holds), else memory. Spend it cannot keep is logged with its count and amount, never dropped silently.
+ */
+function ledger(redis: RedisConfig | undefined, onLoss: (loss: SpendLoss) => void): SpendLedger {
   if (!redis) return new InMemorySpendLedger();
-  const auth = redis.password === undefined ? {} : { password: redis.password };
-  return redis.kind === 'single' ? RedisSpendLedger.fromUrl(redis.url, auth) : RedisSpendLedger.fromCluster(redis.nodes, auth);
+  const options = { ...(redis.password === undefined ? {} : { password: redis.password }), onLoss };
+  return redis.kind === 'single' ? RedisSpendLedger.fromUrl(redis.url, options) : RedisSpendLedger.fromCluster(redis.nodes, options);
 }
 
 /** Pricing, ledger, policy and the InvokeModel use case, built from ports. */
 export const domainModule = new ContainerModule(({ bind }) => {
   bind(TOKENS.pricing).toDynamicValue(() => new StaticPricingCatalog()).inSingletonScope();
   bind(TOKENS.ledger)
-    .toDynamicValue((ctx) => ledger(ctx.get(TOKENS.config).redis))
+    .toDynamicValue((ctx) => {
+      const logger = ctx.get(TOKENS.logger);
+      return ledger(ctx.get(TOKENS.config).redis, (loss) => logger.error({ lostEntries: loss.entries, lostUsd: loss.costUsd, reason: loss.reason }, 'spend ledger could not write entries to Redis'));
+    })
     .inSingletonScope();
   bind(TOKENS.lifecycle).toDynamicValue((ctx) => {
     const spend = ctx.get(TOKENS.ledger);
@@ -26,9 +33,11 @@ export const domainModule = new ContainerModule(({ bind }) => {
   bind(TOKENS.policy)
     .toDynamicValue((ctx) => {
       const config = ctx.get(TOKENS.config);
-      // A ledger shared through Redis is re-read every second, so each task sees the others' spend.
-      const shared = config.redis ? { budgetRefreshMs: 1000 } : {};
-      return new RuleBasedCostPolicy(config.policy, { pricing: ctx.get(TOKENS.pricing), ledger: ctx.get(TOKENS.ledger), ...shared });
+      const spend = ctx.get(TOKENS.ledger);
+      // A ledger shared through Redis is re-read every second, so each task sees the others' spend, and keeps the
+      // fleet's budget holds, so the tasks together stay within a limit.
+      const shared = spend instanceof RedisSpendLedger ? { budgetRefreshMs: 1000, sharedBudget: spend } : {};
+      return new RuleBasedCostPolicy(config.policy, { pricing: ctx.get(TOKENS.pricing), ledger: spend, ...shared });
     })
     .inSingletonScope();
   bind(TOKENS.invokeModel)
@@ -42,6 +51,8 @@ export const domainModule = new ContainerModule(({ bind }) => {
         ledger: ctx.get(TOKENS.ledger),
         region: ctx.get(TOKENS.bedrockEndpoint).region,
         onLedgerError: (err) => logger.warn({ err: { message: (err as Error).message } }, 'spend ledger refused an entry'),
+        // The cache admits a call into the shared budget only when it goes upstream: a hit takes no hold.
+        admission: 'invoker',
       });
     })
     .inSingletonScope();

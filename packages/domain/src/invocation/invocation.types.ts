@@ -61,4 +61,10 @@ export interface InvocationResult {
 
 export interface InvokeOptions {
   readonly signal?: AbortSignal;
+  /**
+   * Admission of a billed call into the tenant's budget. A link about to make a billed call (or hand the request to
+   * the links that make it) awaits it first, and fails with its error; a link that answers without one (a cache hit,
+   * a coalesced answer) never calls it. Calling it again is free.
+   */
+  readonly admit?: () => Promise<void>;
 }

@@ -30,6 +30,8 @@ export interface SpendEntry {
   readonly savings: readonly Saving[];
   /** Set when the model had no price: `costUsd` is then 0 and these are the tokens billed (0 for a cache hit). */
   readonly unpriced?: { readonly inputTokens: number; readonly outputTokens: number };
+  /** The shared budget hold this call took (SharedBudget.hold): a ledger that keeps holds drops it as it writes the entry. */
+  readonly holdId?: string;
 }
 
 export type SpendDimension = 'tenant' | 'model' | 'day' | 'category' | 'strategy';
@@ -60,6 +62,7 @@ export interface SpendGroup extends SpendSummary {
 
 /** Where cost and savings are kept. */
 export interface SpendLedger {
+  /** Keeps the entry. A ledger in a remote store takes it in memory and writes it later: this never waits for the store. */
   record(entry: SpendEntry): Promise<void>;
   /** Totals of the entries matching the query, optionally grouped by one dimension. */
   totals(query: SpendQuery, groupBy?: SpendDimension): Promise<{ readonly total: SpendSummary; readonly groups: readonly SpendGroup[] }>;

@@ -2,6 +2,7 @@ import { NovaCostError } from '../errors/nova-cost.error';
 import type { SpendLedger } from '../ledger/spend-ledger.port';
 import type { BudgetReservation } from './cost-policy.port';
 import type { TenantBudget } from './cost-policy.rules';
+import type { BudgetLimit, SharedBudget } from './shared-budget.port';
 
 type Period = 'daily' | 'monthly';
 
@@ -23,6 +24,12 @@ export interface BudgetGuardOptions {
    * @default Infinity (the ledger is this process's own: what settles here is all there is)
    */
   readonly refreshMs?: number;
+  /**
+   * Holds shared by every process of the fleet: each admitted call holds its worst case there, checked atomically
+   * against the fleet's recorded spend and every other hold, so the fleet as a whole stays within a limit.
+   * @default none (this process's reservations only)
+   */
+  readonly shared?: SharedBudget;
 }
 
 export interface BudgetCheck {
@@ -43,23 +50,27 @@ function windowBounds(now: Date, period: Period): { start: Date; end: Date } {
 }
 
 /**
- * Reserve-then-settle budget accounting. The check and the hold happen in one synchronous step after the
- * window is loaded, so concurrent requests in a process can overspend a limit by at most what one call costs
- * beyond its reservation. Processes sharing a ledger see each other's settled spend within `refreshMs`; their
- * reservations stay their own, so a fleet of N processes can overspend by up to N such calls.
+ * Reserve-then-settle budget accounting. The check and the hold happen in one synchronous step after the window is
+ * loaded, so concurrent requests in a process never commit more than a limit: spend stays within it unless a call
+ * costs more than its worst case. Processes sharing a ledger see each other's settled spend within `refreshMs`; with
+ * a `shared` budget, each call is also admitted against the holds of the whole fleet (reservation.admit()), so the
+ * fleet stays within the limit too.
  *
  * Fails open: when the ledger cannot be read, the check counts what this process knows (its last reading, or
- * nothing yet, plus what settled here since) and tries the ledger again a second later (or after `refreshMs`).
+ * nothing yet, plus what settled here since) and tries the ledger again a second later (or after `refreshMs`); when
+ * the shared budget cannot answer, the call is admitted on this process's reservation alone.
  */
 export class BudgetGuard {
   private readonly windows = new Map<string, Promise<Window>>();
   private readonly refreshMs: number;
+  private readonly shared: SharedBudget | undefined;
 
   constructor(
     private readonly ledger: SpendLedger,
     options: BudgetGuardOptions = {},
   ) {
     this.refreshMs = options.refreshMs ?? Number.POSITIVE_INFINITY;
+    this.shared = options.shared;
     if (!(this.refreshMs >= 0)) throw new NovaCostError('configuration', `budget refreshMs must be a number >= 0, got ${options.refreshMs}`);
   }
 
@@ -72,13 +83,7 @@ export class BudgetGuard {
       const w = windows[i] as Window;
       const limit = limitOf(budget, period) as number;
       const committed = w.settledUsd + w.reservedUsd;
-      if (committed + worstCaseUsd > limit) {
-        throw new NovaCostError(
-          'budget-exceeded',
-          `tenant ${tenantId} would exceed its ${period} budget of $${limit} (spent $${w.settledUsd.toFixed(4)}, in flight $${w.reservedUsd.toFixed(4)}, this call up to $${worstCaseUsd.toFixed(4)})`,
-          { details: { tenantId, period, limitUsd: limit, retryAfterSeconds: Math.ceil((w.end.getTime() - now.getTime()) / 1000), onExceeded: budget?.onExceeded ?? DEFAULT_ON_EXCEEDED[period] } },
-        );
-      }
+      if (committed + worstCaseUsd > limit) throw exceeded(tenantId, budget, period, limit, w.settledUsd, w.reservedUsd, worstCaseUsd, w.end, now, 'this process');
       if (committed + worstCaseUsd >= limit * (budget?.softThreshold ?? DEFAULT_SOFT_THRESHOLD)) state = 'soft-limit';
     });
     for (const w of windows) w.reservedUsd += worstCaseUsd;
@@ -91,7 +96,35 @@ export class BudgetGuard {
         w.settledUsd += actualUsd;
       }
     };
-    return { state, reservation: { worstCaseUsd, settle: (usd) => close(Math.max(0, usd)), release: () => close(0) } };
+    const limits: BudgetLimit[] = periods.map((period, i) => ({ period, start: (windows[i] as Window).start, limitUsd: limitOf(budget, period) as number }));
+    let admitted: Promise<void> | undefined;
+    let holdId: string | undefined;
+    const admit = () =>
+      (admitted ??= (async () => {
+        if (!this.shared || limits.length === 0 || !open) return;
+        const answer = await this.shared.hold(tenantId, worstCaseUsd, limits).catch(() => undefined); // fail open
+        if (answer === undefined) return;
+        if (!answer.held) {
+          const limit = limits.find((l) => l.period === answer.period) as BudgetLimit;
+          const end = windowBounds(limit.start, limit.period).end;
+          throw exceeded(tenantId, budget, limit.period, limit.limitUsd, answer.spentUsd, answer.heldUsd, worstCaseUsd, end, now, 'the fleet');
+        }
+        if (open) holdId = answer.holdId;
+        else this.shared.release(tenantId, answer.holdId); // released while it was being taken
+      })());
+    const reservation: BudgetReservation = {
+      worstCaseUsd,
+      admit,
+      get holdId() {
+        return holdId;
+      },
+      settle: (usd) => close(Math.max(0, usd)), // the ledger entry carrying holdId settles the shared hold
+      release: () => {
+        if (open && holdId !== undefined) this.shared?.release(tenantId, holdId);
+        close(0);
+      },
+    };
+    return { state, reservation };
   }
 
   private async window(tenantId: string, period: Period, now: Date): Promise<Window> {
@@ -132,6 +165,25 @@ export class BudgetGuard {
       if (p === period && s !== undefined && new Date(s) < start) this.windows.delete(key);
     }
   }
+}
+
+function exceeded(
+  tenantId: string,
+  budget: TenantBudget | undefined,
+  period: Period,
+  limit: number,
+  spentUsd: number,
+  heldUsd: number,
+  worstCaseUsd: number,
+  end: Date,
+  now: Date,
+  heldBy: string,
+): NovaCostError {
+  return new NovaCostError(
+    'budget-exceeded',
+    `tenant ${tenantId} would exceed its ${period} budget of $${limit} (spent $${spentUsd.toFixed(4)}, in flight in ${heldBy} $${heldUsd.toFixed(4)}, this call up to $${worstCaseUsd.toFixed(4)})`,
+    { details: { tenantId, period, limitUsd: limit, retryAfterSeconds: Math.ceil((end.getTime() - now.getTime()) / 1000), onExceeded: budget?.onExceeded ?? DEFAULT_ON_EXCEEDED[period] } },
+  );
 }
 
 function limitOf(budget: TenantBudget | undefined, period: Period): number | undefined {

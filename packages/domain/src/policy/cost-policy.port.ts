@@ -2,8 +2,16 @@ import type { InvocationRequest } from '../invocation/invocation.types';
 
 /** Money held against a tenant's budget while a call is in flight. */
 export interface BudgetReservation {
-  /** The most this call may cost, held until settled. */
+  /** The most this call may cost, held in this process until settled. */
   readonly worstCaseUsd: number;
+  /**
+   * Admits the call into the budget shared by the fleet (SharedBudget), once: later calls share the first answer.
+   * Rejects with 'budget-exceeded' when the fleet's spend and holds leave no room. Resolves at once without a shared
+   * budget or a limit, and fails open (resolves) when the shared budget cannot answer.
+   */
+  admit(): Promise<void>;
+  /** The shared hold admit() took, if any: the ledger entry of the call settles it (SpendEntry.holdId). */
+  readonly holdId: string | undefined;
   /** Replace the hold with what the call actually cost. Later calls are no-ops. */
   settle(actualUsd: number): void;
   /** Drop the hold: the call was not made or failed. Later calls are no-ops. */

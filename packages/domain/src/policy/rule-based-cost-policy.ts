@@ -11,6 +11,7 @@ import type { PricingCatalog } from '../pricing/pricing-catalog.port';
 import { BudgetGuard } from './budget-guard';
 import type { CostPolicy, InvocationPlan } from './cost-policy.port';
 import type { CostPolicyRules, RouteRule, TenantBudget } from './cost-policy.rules';
+import type { SharedBudget } from './shared-budget.port';
 
 export const DEFAULT_CACHE_TTL_SECONDS = 3600;
 const DEFAULT_MAX_OUTPUT_TOKENS = 4096;
@@ -25,6 +26,11 @@ export interface RuleBasedCostPolicyDeps {
    * is shared by several processes. @default Infinity (read once per budget window)
    */
   readonly budgetRefreshMs?: number;
+  /**
+   * Budget holds shared by the fleet (the Redis ledger keeps them): a call admitted by the policy then also holds its
+   * worst case there, so processes sharing the ledger stay within a limit together. @default none
+   */
+  readonly sharedBudget?: SharedBudget;
 }
 
 /** The default CostPolicy: cacheability, routing, budgets and lanes from plain-data rules. */
@@ -38,7 +44,10 @@ export class RuleBasedCostPolicy implements CostPolicy {
     private readonly rules: CostPolicyRules,
     private readonly deps: RuleBasedCostPolicyDeps,
   ) {
-    this.budgets = new BudgetGuard(deps.ledger, deps.budgetRefreshMs === undefined ? {} : { refreshMs: deps.budgetRefreshMs });
+    this.budgets = new BudgetGuard(deps.ledger, {
+      ...(deps.budgetRefreshMs === undefined ? {} : { refreshMs: deps.budgetRefreshMs }),
+      ...(deps.sharedBudget === undefined ? {} : { shared: deps.sharedBudget }),
+    });
     this.clock = deps.clock ?? systemClock;
     this.budgetByTenant = new Map(Object.entries(rules.budgets?.byTenant ?? {}));
     validateRules(rules);

@@ -118,4 +118,43 @@ describe(InvokeModel, () => {
       expect(errors).toHaveLength(1);
     });
   });
+
+  describe('admission into a shared budget', () => {
+    /** Counts holds; the real shared budget is the Redis ledger. */
+    const fleet = () => {
+      const holds: string[] = [];
+      return {
+        holds,
+        hold: async () => {
+          holds.push(`h${holds.length + 1}`);
+          return { held: true as const, holdId: holds.at(-1) as string };
+        },
+        release: () => undefined,
+      };
+    };
+    const rules: CostPolicyRules = { budgets: { default: { dailyUsd: 10 } } };
+
+    it('admits every call before the invoker runs by default, and records the hold with the entry that settles it', async () => {
+      const shared = fleet();
+      const ledger = new InMemorySpendLedger();
+      const recorded: unknown[] = [];
+      const spy: SpendLedger = { record: async (e) => void recorded.push(e), totals: (q, g) => ledger.totals(q, g) };
+      const useCase = new InvokeModel({ policy: new RuleBasedCostPolicy(rules, { pricing, ledger, clock, sharedBudget: shared }), invoker: new ScriptedInvoker({ source: 'cache' }), pricing, ledger: spy, clock });
+      await useCase.execute(request);
+      expect(shared.holds).toEqual(['h1']);
+      expect(recorded).toMatchObject([{ costUsd: 0, holdId: 'h1' }]);
+    });
+
+    it('leaves admission to the invoker chain when told so: a call the chain never admits takes no hold', async () => {
+      const shared = fleet();
+      const ledger = new InMemorySpendLedger();
+      const policy = new RuleBasedCostPolicy(rules, { pricing, ledger, clock, sharedBudget: shared });
+      const hit = new InvokeModel({ policy, invoker: new ScriptedInvoker({ source: 'cache' }), pricing, ledger, clock, admission: 'invoker' });
+      await hit.execute(request);
+      expect(shared.holds).toEqual([]);
+      const billed: ModelInvoker = { invoke: async (r, options) => (await options?.admit?.(), new ScriptedInvoker({}).invoke(r)) };
+      await new InvokeModel({ policy, invoker: billed, pricing, ledger, clock, admission: 'invoker' }).execute(request);
+      expect(shared.holds).toEqual(['h1']);
+    });
+  });
 });

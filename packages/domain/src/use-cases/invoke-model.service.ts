@@ -19,6 +19,13 @@ export interface InvokeModelDeps {
   readonly clock?: Clock;
   /** Told when the ledger refuses an entry; the caller still gets its answer. @default ignore */
   readonly onLedgerError?: (error: unknown) => void;
+  /**
+   * Who admits a call into the budget shared by the fleet. 'before-invoke': this use case, before the invoker runs
+   * (every call, cache hits too, takes a hold). 'invoker': the invoker chain, through InvokeOptions.admit, right before
+   * a billed call; only an outer link that calls it before every billed call may be given this (CachingInvoker does),
+   * and then a cache hit takes no hold. @default 'before-invoke'
+   */
+  readonly admission?: 'before-invoke' | 'invoker';
 }
 
 export interface InvocationOutcome {
@@ -40,7 +47,9 @@ export class InvokeModel {
     const plan = await this.deps.policy.plan(request);
     let result: InvocationResult;
     try {
-      result = await this.deps.invoker.invoke(plan.request, options);
+      const admit = () => plan.reservation.admit();
+      if (this.deps.admission !== 'invoker') await admit();
+      result = await this.deps.invoker.invoke(plan.request, { ...options, admit });
     } catch (err) {
       plan.reservation.release();
       throw err;
@@ -67,6 +76,7 @@ export class InvokeModel {
         costUsd,
         savings,
         ...(unpriced ? { unpriced: billedTokens(result) } : {}),
+        ...(plan.reservation.holdId === undefined ? {} : { holdId: plan.reservation.holdId }),
       });
     } catch (err) {
       this.deps.onLedgerError?.(err);

@@ -63,4 +63,6 @@ export default tseslint.config(
       ],
     },
   },
+  // Test-runner configs are no code of the project: each imports the workspace's shared one (vitest.shared.ts) by path.
+  { files: ['**/vitest.config.ts'], rules: { '@nx/enforce-module-boundaries': 'off' } },
 );

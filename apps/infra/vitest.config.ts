@@ -1,11 +1,6 @@
-import { configDefaults, defineConfig } from 'vitest/config';
+import { defineConfig } from 'vitest/config';
+import { specProjects } from '../../vitest.shared';
 
-// A CDK synth takes seconds and more on a busy machine; the default 5 s timeout would make specs flaky, not faster.
-export default defineConfig({
-  test: {
-    testTimeout: 60_000,
-    hookTimeout: 60_000,
-    // `cdk synth` stages the whole repository (specs included) under cdk.out as the image's build context.
-    exclude: [...configDefaults.exclude, '**/cdk.out/**'],
-  },
-});
+// A CDK synth takes seconds, and more on a busy machine; `cdk synth` stages the whole repository (specs included)
+// under cdk.out as the image's build context, which the shared config leaves out.
+export default defineConfig(specProjects({ unitTimeoutMs: 120_000, intTimeoutMs: 300_000 }));

@@ -1,9 +1,5 @@
 import { defineConfig } from 'vitest/config';
+import { specProjects } from '../../vitest.shared';
 
-// A CDK synth takes seconds and more on a busy machine; the default 5 s timeout would make specs flaky, not faster.
-export default defineConfig({
-  test: {
-    testTimeout: 60_000,
-    hookTimeout: 60_000,
-  },
-});
+// A CDK synth takes seconds, and more on a busy machine.
+export default defineConfig(specProjects({ unitTimeoutMs: 120_000 }));

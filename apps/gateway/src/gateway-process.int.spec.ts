@@ -14,6 +14,8 @@ const MODEL = 'amazon.nova-lite-v1:0';
 interface GatewayProcess {
   readonly child: ChildProcess;
   readonly url: string;
+  /** What it has printed so far. */
+  readonly stdout: () => string;
   readonly exit: Promise<{ code: number | null; stderr: string; stdout: string }>;
 }
 
@@ -28,7 +30,7 @@ function runGateway(env: Record<string, string>): Promise<GatewayProcess> {
     child.stdout!.on('data', (c: Buffer) => {
       stdout += c.toString();
       const m = /"url":"(http:\/\/127\.0\.0\.1:\d+)"/.exec(stdout);
-      if (m) resolve({ child, url: m[1]!, exit });
+      if (m) resolve({ child, url: m[1]!, stdout: () => stdout, exit });
     });
     void exit.then(({ code }) => reject(new Error(`gateway exited with ${code} before listening: ${stderr}`)));
   });
@@ -73,6 +75,14 @@ async function until(condition: () => boolean | Promise<boolean>, ms = 15_000): 
   for (const end = Date.now() + ms; Date.now() < end && !(await condition()); ) await new Promise((r) => setTimeout(r, 30));
 }
 
+/** Waits until each client's gateway serves its own warm-up prompt from the cache (its Redis connection is up). */
+async function warmUp(clients: readonly BedrockRuntimeClient[], outcomes: string[]): Promise<void> {
+  for (const [i, c] of clients.entries()) {
+    await until(async () => (await c.send(ask(`warm-up ${i}`)), outcomes.at(-1) === 'hit'));
+    expect(outcomes.at(-1)).toBe('hit');
+  }
+}
+
 const ask = (text: string, temperature = 0) => new ConverseCommand({ modelId: MODEL, messages: [{ role: 'user', content: [{ text }] }], inferenceConfig: { temperature, maxTokens: 1000 } });
 
 describe('gateway processes', () => {
@@ -106,6 +116,10 @@ describe('gateway processes', () => {
     running.push(a!, b!);
     const outcomes: string[] = [];
     const clients = [recordCacheOutcomes(client(a!.url), outcomes), recordCacheOutcomes(client(b!.url), outcomes)];
+    // Until a gateway's Redis connection is up its cache fails open (every request a miss): wait for both.
+    await warmUp(clients, outcomes);
+    bedrock.reset();
+    outcomes.length = 0;
     const answers = await Promise.all(Array.from({ length: 10 }, (_, i) => clients[i % 2]!.send(ask('one burst, one call'))));
     expect(outcomes.filter((o) => o === 'miss')).toHaveLength(1);
     expect(outcomes.filter((o) => o === 'coalesced' || o === 'hit')).toHaveLength(9);
@@ -116,15 +130,21 @@ describe('gateway processes', () => {
   it('answers every request on SIGTERM mid-run and exits 0', async () => {
     const g = await runGateway({ ...AWS_ENV, DRAIN_DEADLINE_MS: '10000' });
     const c = client(g.url);
-    // Different prompts: every one goes upstream and is still in flight when the signal lands.
+    // Different prompts: every one goes upstream, where the endpoint holds it until the signal has landed.
+    const release = bedrock.hold();
     const inFlight = Array.from({ length: 6 }, (_, i) => c.send(ask(`slow request ${i}`, 0.7)).then(
       (r) => r.stopReason,
       (e: Error) => `failed: ${e.message}`,
     ));
     // Wait until every request is accepted and in flight upstream (the endpoint counts calls on arrival).
-    for (const until = Date.now() + 15_000; Date.now() < until && bedrock.stats().calls < 6; ) await new Promise((r) => setTimeout(r, 30));
-    expect(bedrock.stats().calls).toBe(6);
-    g.child.kill('SIGTERM');
+    try {
+      await until(() => bedrock.stats().calls >= 6);
+      expect(bedrock.stats().calls).toBe(6);
+      g.child.kill('SIGTERM');
+      await until(() => g.stdout().includes('shutting down'));
+    } finally {
+      release();
+    }
     const results = await Promise.all(inFlight);
     expect(results).toEqual(Array(6).fill('end_turn'));
     const { code, stdout } = await g.exit;
@@ -139,12 +159,8 @@ describe('gateway processes', () => {
     running.push(a!, b!);
     const outcomes: string[] = [];
     const [ca, cb] = [recordCacheOutcomes(client(a!.url), outcomes), recordCacheOutcomes(client(b!.url), outcomes)];
-    // Each gateway opens its Redis connection in the background (the cache fails open until then): wait until
-    // each serves its own warm-up prompt from the cache.
-    for (const [c, name] of [[ca, 'a'], [cb, 'b']] as const) {
-      await until(async () => (await c.send(ask(`warm-up ${name}`)), outcomes.at(-1) === 'hit'));
-      expect(outcomes.at(-1)).toBe('hit');
-    }
+    // Each gateway opens its Redis connection in the background (the cache fails open until then).
+    await warmUp([ca, cb], outcomes);
     bedrock.reset();
     outcomes.length = 0;
     const first = await ca.send(ask('asked twice, answered once'));
@@ -155,9 +171,9 @@ describe('gateway processes', () => {
   });
 
   it('answers every request on SIGTERM with Redis and deferrable requests still queued in the batcher, and exits 0', async () => {
-    // Upstream calls outlast the check below: the 16 interactive calls fill every batcher slot (concurrency 16),
-    // so the deferrable ones wait in its queue until SIGTERM drains them.
-    bedrock.configure({ latency: { fixedMs: 5_000 } });
+    // The endpoint holds upstream calls until the signal has landed: the 16 interactive calls fill every batcher
+    // slot (concurrency 16), so the deferrable ones wait in its queue until SIGTERM drains them.
+    const release = bedrock.hold();
     try {
       const g = await runGateway({ ...AWS_ENV, REDIS_URL: redis.url, DRAIN_DEADLINE_MS: '30000' });
       running.push(g);
@@ -176,13 +192,15 @@ describe('gateway processes', () => {
       expect(await gauge(g.url, 'nova_cost_batch_queue_depth')).toBe(6);
       expect(bedrock.stats().calls).toBe(16);
       g.child.kill('SIGTERM');
+      await until(() => g.stdout().includes('shutting down'));
+      release();
       expect(await Promise.all([...inFlight, ...queued])).toEqual(Array(22).fill('end_turn'));
       const { code, stdout } = await g.exit;
       expect(code).toBe(0);
       expect(stdout).toContain('"drain":{"completed":22,"failed":0,"rejected":0}');
       expect(bedrock.stats().calls).toBe(22);
     } finally {
-      bedrock.configure({ latency: { fixedMs: 400 } });
+      release();
     }
   });
 

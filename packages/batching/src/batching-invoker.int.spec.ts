@@ -5,7 +5,8 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { BatchingInvoker } from './batching-invoker';
 import { HttpModelInvoker } from './testing/http-model-invoker';
 
-// The local Bedrock endpoint over real HTTP with real timers: generous bounds only, no assertion on speed.
+// The local Bedrock endpoint over real HTTP with real timers: no assertion on speed; where calls must be in flight
+// at a given moment, the endpoint holds them (hold()) instead of a latency guessed long enough.
 let endpoint: LocalBedrock;
 let upstream: HttpModelInvoker;
 
@@ -105,20 +106,26 @@ describe('BatchingInvoker against the local Bedrock endpoint', () => {
   });
 
   it('removes a queued request whose caller aborts, and aborts the HTTP call of one in flight', async () => {
-    endpoint.configure({ latency: { fixedMs: 300 } });
-    const batcher = new BatchingInvoker(upstream, { concurrency: 1 });
-    const inFlight = new AbortController();
-    const queued = new AbortController();
-    const first = batcher.invoke(ask('in flight'), { signal: inFlight.signal });
-    const second = batcher.invoke(ask('queued'), { signal: queued.signal });
-    const third = batcher.invoke(ask('kept'));
-    await new Promise((r) => setTimeout(r, 50));
-    queued.abort();
-    inFlight.abort();
-    await expect(first).rejects.toMatchObject({ kind: 'aborted' });
-    await expect(second).rejects.toMatchObject({ kind: 'aborted' });
-    await expect(third).resolves.toBeDefined();
-    expect(endpoint.stats().calls).toBe(2);
+    const release = endpoint.hold();
+    try {
+      const batcher = new BatchingInvoker(upstream, { concurrency: 1 });
+      const inFlight = new AbortController();
+      const queued = new AbortController();
+      const first = batcher.invoke(ask('in flight'), { signal: inFlight.signal });
+      const second = batcher.invoke(ask('queued'), { signal: queued.signal });
+      const third = batcher.invoke(ask('kept'));
+      // The first call has reached the endpoint (and waits there): the others wait in the batcher.
+      await expect.poll(() => endpoint.stats().calls).toBe(1);
+      queued.abort();
+      inFlight.abort();
+      await expect(first).rejects.toMatchObject({ kind: 'aborted' });
+      await expect(second).rejects.toMatchObject({ kind: 'aborted' });
+      release();
+      await expect(third).resolves.toBeDefined();
+      expect(endpoint.stats().calls).toBe(2);
+    } finally {
+      release();
+    }
   });
 
   describe('.drain', () => {
@@ -130,13 +137,19 @@ describe('BatchingInvoker against the local Bedrock endpoint', () => {
     });
 
     it('not having enough time, rejects the rest with shutting-down and nobody hangs', async () => {
-      endpoint.configure({ latency: { fixedMs: 400 } });
-      const batcher = new BatchingInvoker(upstream, { concurrency: 2 });
-      const settled = Promise.allSettled(Array.from({ length: 6 }, (_, n) => batcher.invoke(ask(`late ${n}`))));
-      await expect(batcher.drain(100)).resolves.toEqual({ completed: 0, failed: 0, rejected: 6 });
-      for (const o of await settled) expect((o as PromiseRejectedResult).reason).toMatchObject({ kind: 'shutting-down' });
-      await expect(batcher.invoke(ask('after'))).rejects.toMatchObject({ kind: 'shutting-down' });
-      expect(endpoint.stats().calls).toBe(2);
+      // Held upstream: no call can finish before the deadline, however busy the machine.
+      const release = endpoint.hold();
+      try {
+        const batcher = new BatchingInvoker(upstream, { concurrency: 2 });
+        const settled = Promise.allSettled(Array.from({ length: 6 }, (_, n) => batcher.invoke(ask(`late ${n}`))));
+        await expect.poll(() => endpoint.stats().calls).toBe(2);
+        await expect(batcher.drain(100)).resolves.toEqual({ completed: 0, failed: 0, rejected: 6 });
+        for (const o of await settled) expect((o as PromiseRejectedResult).reason).toMatchObject({ kind: 'shutting-down' });
+        await expect(batcher.invoke(ask('after'))).rejects.toMatchObject({ kind: 'shutting-down' });
+        expect(endpoint.stats().calls).toBe(2);
+      } finally {
+        release();
+      }
     });
   });
 });

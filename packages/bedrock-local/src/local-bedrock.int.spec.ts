@@ -271,6 +271,20 @@ describe(startLocalBedrock, () => {
     });
   });
 
+  describe('.hold', () => {
+    it('counts held calls on arrival and answers them only once released', async () => {
+      const release = bedrock.hold();
+      expect(bedrock.hold()).toBe(release);
+      let answered = 0;
+      const calls = Array.from({ length: 3 }, () => http1.send(new ConverseCommand({ modelId: 'amazon.nova-lite-v1:0', ...HELLO })).then(() => (answered += 1)));
+      await expect.poll(() => bedrock.stats().calls).toBe(3);
+      expect(answered).toBe(0);
+      release();
+      await Promise.all(calls);
+      expect(answered).toBe(3);
+    });
+  });
+
   describe('control endpoints', () => {
     it('GET /__stats counts calls per model and embedded inputs; POST /__reset clears them', async () => {
       await post('/model/cohere.embed-english-v3/invoke', JSON.stringify({ texts: ['a', 'b'], input_type: 'search_query' }));

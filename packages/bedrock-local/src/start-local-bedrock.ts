@@ -30,6 +30,12 @@ export interface LocalBedrock {
   reset(): void;
   /** Changes latency and/or faults; absent fields keep their current value. Re-arms `failFirst`. */
   configure(change: LocalBedrockChange): void;
+  /**
+   * Holds every model call from now on, once counted in `stats().calls` and before its fault or answer, until the
+   * returned release is called (close() releases too). For specs that need calls to be in flight at a known moment
+   * instead of guessing with a latency. Holding while held returns the same release.
+   */
+  hold(): () => void;
   /** Stops listening and cuts open connections. */
   close(): Promise<void>;
 }
@@ -58,12 +64,28 @@ export async function startLocalBedrock(options: LocalBedrockOptions = {}): Prom
     quota.clear();
     plan.reset();
   };
+  let gate: { readonly open: Promise<void>; readonly release: () => void } | undefined;
+  const hold = (): (() => void) => {
+    if (!gate) {
+      let open!: () => void;
+      const opened = new Promise<void>((resolve) => (open = resolve));
+      gate = {
+        open: opened,
+        release: () => {
+          gate = undefined;
+          open();
+        },
+      };
+    }
+    return gate.release;
+  };
   const snapshot = (): LocalBedrockStats => ({ ...stats, byModel: { ...stats.byModel }, embeddedInputs: [...stats.embeddedInputs] });
 
   async function handleModelCall(req: IncomingMessage, res: ServerResponse, route: { modelId: string; operation: 'converse' | 'invoke' }): Promise<void> {
     const raw = await readBody(req);
     stats.calls += 1;
     stats.byModel[route.modelId] = (stats.byModel[route.modelId] ?? 0) + 1;
+    if (gate) await gate.open;
     const decision = plan.next();
     if (decision.fault !== undefined) {
       stats.faults += 1;
@@ -131,7 +153,11 @@ export async function startLocalBedrock(options: LocalBedrockOptions = {}): Prom
     stats: snapshot,
     reset,
     configure: (change) => configure(change),
-    close: () => listener.closeAll(0),
+    hold,
+    close: () => {
+      gate?.release();
+      return listener.closeAll(0);
+    },
   };
 }
 

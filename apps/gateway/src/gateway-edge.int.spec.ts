@@ -128,7 +128,7 @@ describe('startGateway', () => {
         held.write(body.slice(0, 100));
         // The gauge tells when the gateway has taken the first body's declared bytes.
         const gauge = async () => /nova_cost_body_buffer_bytes (\d+)/.exec(await (await fetch(`${g.url}/metrics`)).text())?.[1];
-        await expect.poll(gauge, { timeout: 20_000 }).toBe(String(Buffer.byteLength(body)));
+        await expect.poll(gauge).toBe(String(Buffer.byteLength(body)));
         const post = () => fetch(`${g.url}/model/amazon.nova-micro-v1:0/converse`, { method: 'POST', headers: { 'x-api-key': 'demo-key', 'content-type': 'application/json' }, body });
         const refused = await post();
         expect(refused.status).toBe(429);
@@ -136,7 +136,7 @@ describe('startGateway', () => {
         expect(await refused.json()).toMatchObject({ error: { kind: 'queue-full', details: { reason: 'body-buffer-full' } } });
         held.end(body.slice(100));
         expect(await heldAnswer).toBe(200);
-        await expect.poll(gauge, { timeout: 20_000 }).toBe('0');
+        await expect.poll(gauge).toBe('0');
         expect((await post()).status).toBe(200);
       } finally {
         await g.shutdown();

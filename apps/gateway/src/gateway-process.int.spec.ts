@@ -70,8 +70,8 @@ async function gauge(url: string, name: string): Promise<number> {
   return Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1] ?? NaN);
 }
 
-/** Polls `condition` until it holds or `ms` pass; the caller asserts afterwards. */
-async function until(condition: () => boolean | Promise<boolean>, ms = 15_000): Promise<void> {
+/** Polls `condition` until it holds or `ms` pass (a guard against hanging, not a deadline); the caller asserts afterwards. */
+async function until(condition: () => boolean | Promise<boolean>, ms = 100_000): Promise<void> {
   for (const end = Date.now() + ms; Date.now() < end && !(await condition()); ) await new Promise((r) => setTimeout(r, 30));
 }
 

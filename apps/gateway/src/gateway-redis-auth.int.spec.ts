@@ -35,7 +35,7 @@ describe('a gateway on a Redis that requires AUTH (REDIS_PASSWORD, as an ElastiC
       .poll(async () => {
         await converse(gateway);
         return (await converse(gateway)).headers.get('x-nova-cost-cache');
-      }, { timeout: 15_000, interval: 200 })
+      }, { interval: 200 })
       .toBe('hit');
     const reader = new Redis(redis.url, { password: PASSWORD });
     try {

@@ -40,8 +40,8 @@ describe('two gateway processes sharing Redis keep one spend ledger', () => {
     b = await startGateway(config, { logger: silent, emfIntervalMs: 0 });
     // The ledgers connect in the background: /costs answers 200 once Redis does.
     for (const gateway of [a, b]) {
-      for (const until = Date.now() + 15_000; (await costs(gateway)).status !== 200; ) {
-        if (Date.now() > until) throw new Error('the shared ledger did not answer within 15 s');
+      for (const until = Date.now() + 100_000; (await costs(gateway)).status !== 200; ) {
+        if (Date.now() > until) throw new Error('the shared ledger did not answer within 100 s');
         await new Promise((r) => setTimeout(r, 100));
       }
     }

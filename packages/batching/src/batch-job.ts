@@ -5,7 +5,7 @@ export interface BatchJob {
   readonly request: InvocationRequest;
   /** Set when the request may share an upstream call with others of the same key. */
   readonly merge: { readonly key: string; readonly texts: readonly string[] } | undefined;
-  /** p-queue priority: interactive before deferrable. */
+  /** Scheduler priority: interactive before deferrable. */
   readonly priority: number;
   readonly resolve: (result: InvocationResult) => void;
   readonly reject: (error: unknown) => void;
@@ -19,7 +19,14 @@ export interface BatchJob {
 /** What one upstream call serves: a single request, or several merged embedding requests. */
 export interface DispatchUnit {
   readonly jobs: readonly BatchJob[];
+  /** Scheduler priority: interactive before deferrable. */
   readonly priority: number;
+  /** The tenant whose fair share the call uses (merged requests share a tenant). */
+  readonly tenant: string;
+  /** The limits the call counts against (see QuotaRegistry.keyOf). */
+  readonly key: string;
+  /** Quota tokens taken for the attempt waiting to start or running. */
+  reserved: number;
   /**
    * Aborted when nobody waits for the unit any more (callers aborted, drain deadline), so its call stops. Made on
    * first use (see unitSignal): a queued unit holds none, which keeps a long queue small.

@@ -49,6 +49,17 @@ export interface BatchingInvokerOptions {
    */
   readonly maxQueueSize?: number;
   /**
+   * Largest share (0..1] of maxQueueSize one tenant's waiting requests may hold (queued or backing off); past it that tenant
+   * gets 'queue-full' while others are still accepted. @default 1 (the gateway sets 0.5)
+   */
+  readonly maxQueueSharePerTenant?: number;
+  /**
+   * A tenant's weight in the fair queue: when several tenants wait, each starts calls in proportion to its weight
+   * (2 gets twice the calls of 1), whatever their backlogs. Non-positive or non-finite answers count as 1.
+   * @default every tenant 1
+   */
+  readonly tenantWeight?: (tenantId: string) => number;
+  /**
    * Quotas per base model id (profile ids and ARNs are reduced to it); `default` applies to models not listed.
    * @default no quota
    */
@@ -71,6 +82,9 @@ export interface ResolvedOptions {
   readonly lanes: Readonly<Record<Lane, Required<LaneBatching>>>;
   readonly concurrency: number;
   readonly maxQueueSize: number;
+  /** ⌈maxQueueSize × maxQueueSharePerTenant⌉ */
+  readonly maxQueuedPerTenant: number;
+  readonly tenantWeight: (tenantId: string) => number;
   readonly quotas: { readonly default: QuotaLimit; readonly byModel: Readonly<Record<string, QuotaLimit>> };
   readonly defaultOutputTokenEstimate: number;
   readonly retry: Required<RetryOptions>;
@@ -107,6 +121,11 @@ export function resolveOptions(options: BatchingInvokerOptions = {}): ResolvedOp
   const byModel = options.quotas?.byModel ?? {};
   for (const [model, limit] of Object.entries(byModel)) quota(limit, `quotas.byModel[${JSON.stringify(model)}]`);
   const random = options.random ?? Math.random;
+  const maxQueueSize = check(options.maxQueueSize ?? 10_000, 'maxQueueSize', { min: 1, integer: true });
+  const share = check(options.maxQueueSharePerTenant ?? 1, 'maxQueueSharePerTenant', { min: Number.MIN_VALUE });
+  if (share > 1) throw new NovaCostError('configuration', `BatchingInvoker option maxQueueSharePerTenant must be a share in (0, 1], got ${share}`, { details: { option: 'maxQueueSharePerTenant' } });
+  const tenantWeight = options.tenantWeight ?? (() => 1);
+  if (typeof tenantWeight !== 'function') throw new NovaCostError('configuration', 'BatchingInvoker option tenantWeight must be a function of the tenant id returning a number');
   if (typeof random !== 'function') throw new NovaCostError('configuration', 'BatchingInvoker option random must be a function returning a number in [0, 1)');
   return {
     lanes: {
@@ -114,7 +133,9 @@ export function resolveOptions(options: BatchingInvokerOptions = {}): ResolvedOp
       deferrable: lane(options.lanes?.deferrable, { maxBatchSize: 10, maxWaitMs: 1000 }, 'deferrable'),
     },
     concurrency: check(options.concurrency ?? 16, 'concurrency', { min: 1, integer: true }),
-    maxQueueSize: check(options.maxQueueSize ?? 10_000, 'maxQueueSize', { min: 1, integer: true }),
+    maxQueueSize,
+    maxQueuedPerTenant: Math.max(1, Math.ceil(maxQueueSize * share)),
+    tenantWeight,
     quotas: { default: quota(options.quotas?.default ?? {}, 'quotas.default'), byModel },
     defaultOutputTokenEstimate: check(options.defaultOutputTokenEstimate ?? 512, 'defaultOutputTokenEstimate', { min: 0, integer: true }),
     retry: {

@@ -1,4 +1,3 @@
-import PQueue from 'p-queue';
 import { NovaCostError } from '@nova-cost/domain';
 import type { InvocationRequest, InvocationResult, InvokeOptions, ModelInvoker } from '@nova-cost/domain';
 import { abortableSleep } from './abortable-sleep';
@@ -9,6 +8,7 @@ import { resolveOptions } from './batching-invoker.options';
 import type { BatchingInvokerOptions, ResolvedOptions } from './batching-invoker.options';
 import type { BatchingStats, DrainSummary } from './batching-stats';
 import { mergeKey, mergeRequests, mergeableTexts, splitResult } from './embedding-merge';
+import { FairScheduler } from './fair-scheduler';
 import { QuotaRegistry, usedTokens } from './quota-registry';
 import { RetryBudget } from './retry-budget';
 
@@ -26,7 +26,11 @@ function asNovaCostError(error: unknown): NovaCostError {
  */
 export class BatchingInvoker implements ModelInvoker {
   private readonly options: ResolvedOptions;
-  private readonly slots: PQueue;
+  private readonly scheduler: FairScheduler<DispatchUnit>;
+  /** Units waiting for their turn: how to start each, and how to let its attempt go when nobody waits for it. */
+  private readonly waitingUnits = new Map<DispatchUnit, { readonly start: () => Promise<unknown>; readonly abandon: (reason: unknown) => void }>();
+  /** Requests waiting (queued or backing off), per tenant: each tenant's share of maxQueueSize. */
+  private readonly perTenant = new Map<string, number>();
   private readonly collector: BatchCollector<BatchJob>;
   private readonly quotas: QuotaRegistry;
   private readonly live = new Set<BatchJob>();
@@ -43,7 +47,16 @@ export class BatchingInvoker implements ModelInvoker {
     }
     this.options = resolveOptions(options);
     this.quotas = new QuotaRegistry(this.options);
-    this.slots = new PQueue({ concurrency: this.options.concurrency });
+    this.scheduler = new FairScheduler<DispatchUnit>({
+      concurrency: this.options.concurrency,
+      weightOf: this.options.tenantWeight,
+      admit: (unit) => this.admit(unit),
+      start: (unit) => {
+        const waiting = this.waitingUnits.get(unit)!;
+        this.waitingUnits.delete(unit);
+        return waiting.start();
+      },
+    });
     this.collector = new BatchCollector((jobs) => {
       // Runs from a timer too: whatever goes wrong here must reach the callers, not the process.
       try {
@@ -69,11 +82,22 @@ export class BatchingInvoker implements ModelInvoker {
         }),
       );
     }
+    const tenant = request.tenantId;
+    const share = this.perTenant.get(tenant) ?? 0;
+    if (share >= this.options.maxQueuedPerTenant) {
+      this.counts.rejectedQueueFull += 1;
+      return Promise.reject(
+        new NovaCostError('queue-full', `tenant ${tenant} already has ${share} requests waiting in the batching queue, its share of it (maxQueueSharePerTenant); retry later`, {
+          details: { maxQueueSize: this.options.maxQueueSize, tenantLimit: this.options.maxQueuedPerTenant },
+        }),
+      );
+    }
     const lane = request.lane === 'deferrable' ? 'deferrable' : 'interactive';
     const merge = this.mergeOf(request);
     return new Promise<InvocationResult>((resolve, reject) => {
       const job: BatchJob = { request, merge, priority: lane === 'interactive' ? 1 : 0, resolve, reject, state: 'queued' };
       this.counts.queued += 1;
+      this.tenantWaiting(tenant, 1);
       this.live.add(job);
       if (signal) {
         const onAbort = () => this.settle(job, { error: new NovaCostError('aborted', 'the caller aborted the request', { cause: signal.reason }) });
@@ -164,7 +188,8 @@ export class BatchingInvoker implements ModelInvoker {
       group.inputs += job.merge.texts.length;
     }
     for (const unitJobs of units) {
-      const unit: DispatchUnit = { jobs: unitJobs, priority: Math.max(...unitJobs.map((j) => j.priority)), done: false };
+      const first = unitJobs[0]!.request;
+      const unit: DispatchUnit = { jobs: unitJobs, priority: Math.max(...unitJobs.map((j) => j.priority)), tenant: first.tenantId, key: this.quotas.keyOf(first.modelId), reserved: 0, done: false };
       for (const job of unitJobs) job.unit = unit;
       this.attempt(unit).catch((error: unknown) => this.finish(unit, unit.jobs, { error: asNovaCostError(error) }));
     }
@@ -172,18 +197,13 @@ export class BatchingInvoker implements ModelInvoker {
 
   private async attempt(unit: DispatchUnit): Promise<void> {
     let budget: RetryBudget | undefined; // made at the first throttle: most units never need one
-    for (;;) {
-      const first = this.pending(unit)[0];
-      if (!first) return;
-      const quota = this.quotas.quotaFor(first.request.modelId);
-      const reserved = quota ? await quota.acquire(this.quotas.estimateTokens(this.pending(unit).map((j) => j.request)), unitSignal(unit)) : 0;
+    for (let retry = false; ; retry = true) {
+      if (!this.pending(unit)[0]) return;
       let served: { jobs: BatchJob[]; result: InvocationResult };
       try {
-        // No signal for p-queue: a unit aborted while it waits for a slot returns at once when its turn comes
-        // (call() checks), and queued units need neither an AbortController nor a listener each.
-        served = await this.slots.add(() => this.call(unit), { priority: unit.priority });
+        served = await this.scheduled(unit, retry);
       } catch (error) {
-        quota?.settle(reserved, 0); // the attempt used none of what it reserved
+        this.giveBack(unit, 0); // the attempt used none of what it reserved
         if (unitAborted(unit)) return; // everyone it served has been answered already
         if (!NovaCostError.is(error, 'throttled')) throw error;
         budget ??= new RetryBudget(this.options.retry, this.options.random);
@@ -199,17 +219,65 @@ export class BatchingInvoker implements ModelInvoker {
         // Requests in backoff wait like queued ones: they count against maxQueueSize until their next attempt.
         const waiting = this.pending(unit).length;
         this.counts.backingOff += waiting;
+        this.tenantWaiting(unit.tenant, waiting);
         try {
           await abortableSleep(delay, unitSignal(unit));
         } finally {
           this.counts.backingOff -= waiting;
+          this.tenantWaiting(unit.tenant, -waiting);
         }
         continue;
       }
-      quota?.settle(reserved, usedTokens(served.result.usage));
+      this.giveBack(unit, usedTokens(served.result.usage));
       this.deliver(unit, served.jobs, served.result);
       return;
     }
+  }
+
+  /**
+   * Queues the unit with the fair scheduler and resolves with its call once its turn has come and the call is done.
+   * A retry goes to the head of its tenant's line: it already had its turn.
+   */
+  private scheduled(unit: DispatchUnit, retry: boolean): Promise<{ jobs: BatchJob[]; result: InvocationResult }> {
+    return new Promise((resolve, reject) => {
+      const start = (): Promise<unknown> => {
+        const call = this.call(unit);
+        call.then(resolve, reject);
+        return call;
+      };
+      this.waitingUnits.set(unit, { start, abandon: reject });
+      this.scheduler.enqueue(unit, retry);
+    });
+  }
+
+  /**
+   * Whether the unit may start now (0, its quota tokens taken) or how long until its model's quota allows it. A unit
+   * aborted while it waited starts at once, and call() returns at once.
+   */
+  private admit(unit: DispatchUnit): number {
+    if (unitAborted(unit)) return 0;
+    const quota = this.quotas.quotaOfKey(unit.key);
+    if (!quota) return 0;
+    const tokens = quota.reservation(this.quotas.estimateTokens(this.pending(unit).map((j) => j.request)));
+    const wait = quota.take(tokens);
+    if (wait === 0) unit.reserved = tokens;
+    return wait;
+  }
+
+  private tenantWaiting(tenant: string, delta: number): void {
+    const n = (this.perTenant.get(tenant) ?? 0) + delta;
+    if (n > 0) this.perTenant.set(tenant, n);
+    else this.perTenant.delete(tenant);
+  }
+
+  /** Corrects the unit's quota with what its attempt used; tokens given back may let a waiting unit start. */
+  private giveBack(unit: DispatchUnit, usedTokens: number): void {
+    const quota = this.quotas.quotaOfKey(unit.key);
+    if (quota && unit.reserved > 0) {
+      quota.settle(unit.reserved, usedTokens);
+      if (usedTokens < unit.reserved) this.scheduler.pump();
+    }
+    unit.reserved = 0;
   }
 
   /** One upstream call for the jobs of the unit still waiting; built at call time so aborted ones are left out. */
@@ -221,6 +289,7 @@ export class BatchingInvoker implements ModelInvoker {
       if (job.state !== 'queued') continue;
       job.state = 'in-flight';
       this.counts.queued -= 1;
+      this.tenantWaiting(job.request.tenantId, -1);
       this.counts.inFlight += 1;
     }
     const request = jobs.length === 1 && jobs[0] ? jobs[0].request : mergeRequests(jobs.map((j) => j.request));
@@ -259,6 +328,7 @@ export class BatchingInvoker implements ModelInvoker {
   private settle(job: BatchJob, outcome: Outcome): void {
     if (job.state === 'settled') return;
     this.counts[job.state === 'queued' ? 'queued' : 'inFlight'] -= 1;
+    if (job.state === 'queued') this.tenantWaiting(job.request.tenantId, -1);
     job.state = 'settled';
     job.detach?.();
     this.live.delete(job);
@@ -273,6 +343,13 @@ export class BatchingInvoker implements ModelInvoker {
     if (unit && !unit.done && unit.jobs.every((j) => j.state === 'settled')) {
       unit.done = true;
       abortUnit(unit, 'error' in outcome ? outcome.error : undefined);
+      // Nobody waits for it any more: out of the scheduler's line, and its attempt let go.
+      const waiting = this.waitingUnits.get(unit);
+      if (waiting) {
+        this.waitingUnits.delete(unit);
+        this.scheduler.cancel(unit);
+        waiting.abandon(unitSignal(unit).reason);
+      }
     }
     if (this.live.size === 0) for (const wake of this.idleWaiters.splice(0)) wake();
   }

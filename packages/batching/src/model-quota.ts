@@ -1,5 +1,4 @@
 import { TokenBucket } from 'limiter';
-import { abortableSleep } from './abortable-sleep';
 import type { QuotaLimit } from './batching-invoker.options';
 
 function bucket(perMinute: number, burstSeconds: number): TokenBucket {
@@ -10,19 +9,13 @@ function bucket(perMinute: number, burstSeconds: number): TokenBucket {
 }
 
 /**
- * The request and token buckets of one base model. Callers are served first come, first served (one chain
- * per model), so a large token reservation is not starved by a stream of small ones.
- *
- * The bucket arithmetic is limiter's TokenBucket; the waiting is ours, because limiter's own
- * `removeTokens()` cannot be cancelled and a queued request must leave when its caller aborts or the drain
- * deadline passes.
+ * The request and token buckets of one base model (limiter's TokenBucket arithmetic). It never waits itself: the
+ * batcher's scheduler asks `take` whether a call may start now and, when not, how long until it may, so the order
+ * of waiting calls is the scheduler's (fair across tenants), and an aborted or drained call simply leaves its line.
  */
 export class ModelQuota {
   private readonly requests: TokenBucket | undefined;
   private readonly tokens: TokenBucket | undefined;
-  private tail: Promise<unknown> = Promise.resolve();
-  /** Cuts short the nap of the caller at the head of the line, when settle() gives tokens back. */
-  private wake: (() => void) | undefined;
 
   constructor(limit: QuotaLimit) {
     const burst = limit.burstSeconds ?? 60;
@@ -30,41 +23,24 @@ export class ModelQuota {
     this.tokens = limit.tokensPerMinute === undefined ? undefined : bucket(limit.tokensPerMinute, burst);
   }
 
-  /** Waits until one request and `estimatedTokens` tokens are available and takes them; returns the tokens taken. */
-  acquire(estimatedTokens: number, signal: AbortSignal): Promise<number> {
-    const turn = this.tail.then(() => this.take(estimatedTokens, signal));
-    this.tail = turn.catch(() => undefined);
-    return turn;
+  /** The tokens a call estimated at `estimatedTokens` reserves: a request larger than the whole bucket waits for a full one. */
+  reservation(estimatedTokens: number): number {
+    return this.tokens ? Math.min(Math.max(0, Math.ceil(estimatedTokens)), this.tokens.bucketSize) : 0;
+  }
+
+  /** Takes one request and `tokens` (see reservation) and returns 0, or returns the milliseconds until both are there. */
+  take(tokens: number): number {
+    const wait = Math.max(this.requests?.getWaitTime(1) ?? 0, this.tokens?.getWaitTime(tokens) ?? 0);
+    if (wait > 0) return wait;
+    // Both buckets were just topped up and checked in this same tick, so both debits succeed.
+    this.requests?.tryRemoveTokens(1);
+    this.tokens?.tryRemoveTokens(tokens);
+    return 0;
   }
 
   /** Corrects the token bucket once the real usage is known (positive: more was used than reserved). */
   settle(reservedTokens: number, usedTokens: number): void {
     if (!this.tokens) return;
     this.tokens.content = Math.min(this.tokens.bucketSize, this.tokens.content - (usedTokens - reservedTokens));
-    if (usedTokens < reservedTokens) this.wake?.();
-  }
-
-  private async take(estimatedTokens: number, signal: AbortSignal): Promise<number> {
-    // A request larger than the whole bucket waits for a full bucket rather than forever.
-    const tokens = this.tokens ? Math.min(Math.max(0, Math.ceil(estimatedTokens)), this.tokens.bucketSize) : 0;
-    for (;;) {
-      if (signal.aborted) throw signal.reason;
-      const wait = Math.max(this.requests?.getWaitTime(1) ?? 0, this.tokens?.getWaitTime(tokens) ?? 0);
-      if (wait <= 0) {
-        // Both buckets were just topped up and checked in this same tick, so both debits succeed.
-        this.requests?.tryRemoveTokens(1);
-        this.tokens?.tryRemoveTokens(tokens);
-        return tokens;
-      }
-      const nap = new AbortController();
-      this.wake = () => nap.abort();
-      try {
-        await abortableSleep(wait, AbortSignal.any([signal, nap.signal]));
-      } catch (error) {
-        if (signal.aborted) throw error;
-      } finally {
-        this.wake = undefined;
-      }
-    }
   }
 }

@@ -17,24 +17,34 @@ export class QuotaRegistry {
    * configured quotas share one bucket, so arbitrary ids sent by callers cannot grow the map without bound.
    */
   quotaFor(modelId: string): ModelQuota | undefined {
-    const byModel = this.options.quotas.byModel;
-    let key = '*';
-    if (byModel[modelId]) key = modelId;
-    else {
-      try {
-        const base = resolveModelId(modelId).baseModelId;
-        if (byModel[base] || findModel(base)) key = base;
-      } catch {
-        // Not a model id: the next link reports it.
-      }
-    }
+    return this.quotaOfKey(this.keyOf(modelId));
+  }
+
+  /** The quota of a key from keyOf(), or undefined when it has none. */
+  quotaOfKey(key: string): ModelQuota | undefined {
     let quota = this.quotas.get(key);
     if (quota === undefined) {
-      const limit = byModel[key] ?? this.options.quotas.default;
+      const limit = (Object.hasOwn(this.options.quotas.byModel, key) ? this.options.quotas.byModel[key] : undefined) ?? this.options.quotas.default;
       quota = limit.requestsPerMinute === undefined && limit.tokensPerMinute === undefined ? null : new ModelQuota(limit);
       this.quotas.set(key, quota);
     }
     return quota ?? undefined;
+  }
+
+  /**
+   * The key of the limits a call to `modelId` counts against: the base model for ids in the catalog or the configured
+   * quotas, else '*' (shared by every id outside them, so ids sent by callers cannot grow any map without bound).
+   */
+  keyOf(modelId: string): string {
+    const byModel = this.options.quotas.byModel;
+    if (Object.hasOwn(byModel, modelId)) return modelId;
+    try {
+      const base = resolveModelId(modelId).baseModelId;
+      if (Object.hasOwn(byModel, base) || findModel(base)) return base;
+    } catch {
+      // Not a model id: the next link reports it.
+    }
+    return '*';
   }
 
   /** Tokens to reserve: the prompt estimate plus the output cap (or a default); embeddings produce none. */

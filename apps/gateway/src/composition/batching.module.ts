@@ -6,7 +6,11 @@ import { TOKENS } from './tokens';
 export const batchingModule = new ContainerModule(({ bind }) => {
   bind(TOKENS.batchingInvoker)
     .toDynamicValue((ctx) => {
-      const batcher = new BatchingInvoker(ctx.get(TOKENS.bedrockInvoker), ctx.get(TOKENS.config).tuning?.batching ?? {});
+      const config = ctx.get(TOKENS.config);
+      const weights = new Map(config.tenants.map((t) => [t.id, t.weight ?? 1]));
+      // Fair across tenants: each waits in its own line, served by weight, and holds at most half the queue.
+      const fairness = { maxQueueSharePerTenant: 0.5, tenantWeight: (tenant: string) => weights.get(tenant) ?? 1 };
+      const batcher = new BatchingInvoker(ctx.get(TOKENS.bedrockInvoker), { ...fairness, ...config.tuning?.batching });
       return Object.assign(batcher, { queueDepth: () => batcher.stats().queued });
     })
     .inSingletonScope();

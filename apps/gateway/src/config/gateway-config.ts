@@ -8,6 +8,8 @@ export interface TenantConfig {
   readonly apiKeys: readonly string[];
   /** SigV4 credentials: the access key id names the tenant, the secret verifies the signature. @default [] */
   readonly sigv4: readonly { readonly accessKeyId: string; readonly secret: string }[];
+  /** The tenant's share of the batching queue when tenants wait together: 2 starts twice the calls of 1. @default 1 */
+  readonly weight?: number;
 }
 
 /** Where cached responses live. Absent: in process memory. */

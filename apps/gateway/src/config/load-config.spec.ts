@@ -29,6 +29,11 @@ describe('loadConfig', () => {
       expect(config.policy).toEqual({ budgets: { default: { dailyUsd: 5 } } });
     });
 
+    it("reads a tenant's weight in the batching queue", () => {
+      const path = configFile({ tenants: [{ id: 'gold', apiKeys: ['gold-key-123'], weight: 3 }] });
+      expect(loadConfig({ NOVA_COST_CONFIG: path }).tenants[0]).toMatchObject({ id: 'gold', weight: 3 });
+    });
+
     it('reads the tenants document from NOVA_COST_CONFIG_JSON, as an ECS secret injects it', () => {
       const document = { tenants: [{ id: 'acme', apiKeys: ['acme-key-123'] }], policy: { budgets: { default: { monthlyUsd: 100 } } } };
       const config = loadConfig({ HOST: '0.0.0.0', AWS_REGION: 'ap-northeast-1', NOVA_COST_CONFIG_JSON: JSON.stringify(document) });
@@ -131,6 +136,7 @@ describe('loadConfig', () => {
       [{ tenants: [{ id: 'a' }] }, /tenants\[0\] \(a\) needs at least one of apiKeys or sigv4/],
       [{ tenants: [{ id: 'a', apiKeys: ['short'] }] }, /tenants\[0\]\.apiKeys must be an array of strings of 8 characters or more/],
       [{ tenants: [{ id: 'a', sigv4: { accessKeyId: 'X' } }] }, /tenants\[0\]\.sigv4\[0\] must be/],
+      [{ tenants: [{ id: 'a', apiKeys: ['k-12345678'], weight: 0 }] }, /tenants\[0\]\.weight must be a number above 0/],
       [{ tenants: [{ id: 'a', apiKeys: ['same-key-1'] }, { id: 'b', apiKeys: ['same-key-1'] }] }, /each API key and access key id must name one tenant/],
       [{ tenants: [{ id: 'a', apiKeys: ['k-12345678'] }], policy: [] }, /^NOVA_COST_CONFIG policy must be an object/],
     ])('a config file %j is refused: %s', (content, message) => {

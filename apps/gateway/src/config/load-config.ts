@@ -92,7 +92,11 @@ function tenant(v: unknown, i: number, source: ConfigSource): TenantConfig {
   });
   const apiKeys = stringList(v['apiKeys'], `${where}.apiKeys`, source);
   if (apiKeys.length === 0 && sigv4.length === 0) throw bad(source, `${where} (${v['id']}) needs at least one of apiKeys or sigv4`);
-  return { id: v['id'], apiKeys, sigv4 };
+  const weight = v['weight'];
+  if (weight !== undefined && (typeof weight !== 'number' || !Number.isFinite(weight) || weight <= 0 || weight > 1000)) {
+    throw bad(source, `${where}.weight must be a number above 0 and at most 1000 (its share of the batching queue)`);
+  }
+  return { id: v['id'], apiKeys, sigv4, ...(weight !== undefined ? { weight } : {}) };
 }
 
 type TenantsAndPolicy = { tenants: TenantConfig[]; policy: CostPolicyRules };

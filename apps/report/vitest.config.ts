@@ -1,9 +1,5 @@
 import { defineConfig } from 'vitest/config';
+import { specProjects } from '../../vitest.shared';
 
-// The browser and S3 specs start Chromium, a local S3 server and child processes; a busy 2-core machine needs headroom.
-export default defineConfig({
-  test: {
-    testTimeout: 60_000,
-    hookTimeout: 60_000,
-  },
-});
+// The browser and S3 specs start Chromium, a local S3 server and child processes.
+export default defineConfig(specProjects());

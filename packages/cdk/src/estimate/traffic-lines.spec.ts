@@ -163,5 +163,12 @@ describe('the infrastructure traffic lines', () => {
         'vector traffic given, but the stack has no vector store',
       ]);
     });
+
+    it('notes a Lambda function that no queue feeds (behind an API, say) instead of guessing its invocations', () => {
+      const template = { Resources: { Api: { Type: 'AWS::Lambda::Function', Properties: { MemorySize: 512 } } } };
+      const { lines, notes } = estimateMonthlyCost(template, { region: 'us-east-1', traffic: { requestsPerDay: 1000 } });
+      expect(lines).toEqual([]);
+      expect(notes).toEqual(['Lambda Api is not fed by an SQS queue: its invocations are not estimated']);
+    });
   });
 });

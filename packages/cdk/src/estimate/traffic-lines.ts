@@ -29,6 +29,10 @@ function events(template: CfnTemplate, profile: TrafficProfile, prices: RegionIn
   );
   if (perMonth > 0 && fromQueues.length === 0) out.note('eventsPerDay given, but the stack has no Lambda function fed by an SQS queue');
   if (fromQueues.length > 1) out.note(`eventsPerDay applies to each of the ${fromQueues.length} event processors`);
+  const fedByQueue = new Set(fromQueues.flatMap(([, m]) => [...referencedLogicalIds(m.Properties?.FunctionName)]));
+  for (const [id] of resourcesOfType(template, 'AWS::Lambda::Function')) {
+    if (!fedByQueue.has(id)) out.note(`Lambda ${id} is not fed by an SQS queue: its invocations are not estimated`);
+  }
   for (const [, mapping] of fromQueues) {
     const fnId = [...referencedLogicalIds(mapping.Properties?.FunctionName)][0] ?? 'function';
     const fn = template.Resources?.[fnId];

@@ -105,6 +105,20 @@ describe('gateway (embedded default) with the real AWS SDK', () => {
     expect(metrics).toContain(`nova_cost_unpriced_tokens_total{model="${model}",direction="output"} ${out.usage!.outputTokens}`);
   });
 
+  it('serves a repeated deterministic request whose answer was truncated (max_tokens) from the cache', async () => {
+    const client = sdk(gateway);
+    const seen = withHeaders(client);
+    const truncated = { ...deterministic('a long essay, cut short'), inferenceConfig: { temperature: 0, maxTokens: 3 } };
+    const first = await client.send(new ConverseCommand(truncated));
+    expect(first.stopReason).toBe('max_tokens');
+    expect(seen.last['x-nova-cost-cache']).toBe('miss');
+    const second = await client.send(new ConverseCommand(truncated));
+    expect(seen.last['x-nova-cost-cache']).toBe('hit');
+    expect(second.output).toEqual(first.output);
+    await client.send(new ConverseCommand({ ...truncated, inferenceConfig: { temperature: 0, maxTokens: 4 } }));
+    expect(seen.last['x-nova-cost-cache'], 'another cap is another request').toBe('miss');
+  });
+
   it('answers InvokeModel with the model body and cost headers', async () => {
     const client = sdk(gateway);
     const seen = withHeaders(client);

@@ -1,8 +1,9 @@
-import { generateText, hashOf, stableJson } from './deterministic-content';
+import { countTokens, generateText, hashOf, stableJson } from './deterministic-content';
 import type { AnswerContext, ModelAnswer } from './model-answer';
 import type { PromptCache } from './prompt-cache';
 import type { PromptSegment } from './prompt';
-import { isObject, measurePrompt, optionalMaxTokens } from './prompt';
+import { isObject, lastUserTurn, measurePrompt, optionalMaxTokens } from './prompt';
+import { anthropicToolOffer, chooseToolCall } from './tool-use';
 import { validation } from './wire-error';
 
 /** Anthropic content: a string, or blocks where `cache_control` closes a cacheable prefix. */
@@ -30,14 +31,18 @@ export function answerAnthropicMessages(body: Record<string, unknown>, ctx: Answ
   });
   const prompt = measurePrompt(ctx.baseModelId, [...system, ...turns], cache);
   const hash = hashOf(ctx.baseModelId, stableJson(body));
-  const answer = generateText(hash, maxTokens);
+  const turn = lastUserTurn(messages);
+  const call = chooseToolCall(anthropicToolOffer(body['tools'], body['tool_choice']), turn.text, turn.bringsToolResults, hash);
+  const answer = call
+    ? { content: { type: 'tool_use', id: `toolu_bdrk_${call.id}`, name: call.name, input: call.input }, outputTokens: Math.max(1, countTokens(JSON.stringify(call.input))), stopReason: 'tool_use' }
+    : ((text) => ({ content: { type: 'text', text: text.text }, outputTokens: text.outputTokens, stopReason: text.stopReason }))(generateText(hash, maxTokens));
   return {
     body: {
       id: `msg_bdrk_${hash.slice(0, 24)}`,
       type: 'message',
       role: 'assistant',
       model: ctx.baseModelId.replace(/^anthropic\./, '').replace(/-v\d+:\d+$/, ''),
-      content: [{ type: 'text', text: answer.text }],
+      content: [answer.content],
       stop_reason: answer.stopReason,
       stop_sequence: null,
       usage: {

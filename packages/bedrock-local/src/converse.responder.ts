@@ -1,7 +1,8 @@
-import { generateText, hashOf, stableJson } from './deterministic-content';
+import { countTokens, generateText, hashOf, stableJson } from './deterministic-content';
 import type { AnswerContext, ModelAnswer } from './model-answer';
 import type { PromptCache } from './prompt-cache';
-import { bedrockBlocks, bedrockMessages, isObject, measurePrompt, optionalMaxTokens } from './prompt';
+import { bedrockBlocks, bedrockMessages, isObject, lastUserTurn, measurePrompt, optionalMaxTokens } from './prompt';
+import { chooseToolCall, converseToolOffer } from './tool-use';
 import { validation } from './wire-error';
 
 /** Converse: the same request and response shape for every text model. */
@@ -12,7 +13,12 @@ export function answerConverse(body: Record<string, unknown>, ctx: AnswerContext
   if (config !== undefined && !isObject(config)) throw validation('inferenceConfig must be an object');
   const maxTokens = optionalMaxTokens(config?.['maxTokens'], 'inferenceConfig.maxTokens');
   const prompt = measurePrompt(ctx.baseModelId, [...system, ...messages], cache);
-  const answer = generateText(hashOf(ctx.baseModelId, stableJson(body)), maxTokens);
+  const seed = hashOf(ctx.baseModelId, stableJson(body));
+  const turn = lastUserTurn(body['messages']);
+  const call = chooseToolCall(converseToolOffer(body['toolConfig']), turn.text, turn.bringsToolResults, seed);
+  const answer = call
+    ? { content: { toolUse: { toolUseId: `tooluse_${call.id}`, name: call.name, input: call.input } }, outputTokens: Math.max(1, countTokens(JSON.stringify(call.input))), stopReason: 'tool_use' }
+    : ((text) => ({ content: { text: text.text }, outputTokens: text.outputTokens, stopReason: text.stopReason }))(generateText(seed, maxTokens));
   const usage: Record<string, number> = {
     inputTokens: prompt.inputTokens,
     outputTokens: answer.outputTokens,
@@ -22,7 +28,7 @@ export function answerConverse(body: Record<string, unknown>, ctx: AnswerContext
   if (prompt.cacheWriteInputTokens > 0) usage['cacheWriteInputTokens'] = prompt.cacheWriteInputTokens;
   return {
     body: {
-      output: { message: { role: 'assistant', content: [{ text: answer.text }] } },
+      output: { message: { role: 'assistant', content: [answer.content] } },
       stopReason: answer.stopReason,
       usage,
       metrics: { latencyMs: ctx.latencyMs(answer.outputTokens) },

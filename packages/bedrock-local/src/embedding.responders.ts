@@ -9,10 +9,19 @@ function embedded(body: Record<string, unknown>, inputTokens: number, inputs: nu
 
 const TITAN_DIMENSIONS = [256, 512, 1024];
 
-/** Titan Text Embeddings V2: `{inputText, dimensions?, normalize?}` → `{embedding, inputTextTokenCount}`. */
+/**
+ * Titan Text Embeddings V2: `{inputText, dimensions?, normalize?}` → `{embedding, inputTextTokenCount}`; V1 (LangChain's
+ * default embeddings model) takes `{inputText}` alone and answers 1536 dimensions.
+ */
 export function answerTitanEmbedding(body: Record<string, unknown>, ctx: AnswerContext): ModelAnswer {
   const text = body['inputText'];
   if (typeof text !== 'string' || text === '') throw validation('Malformed input request: #: required key [inputText] not found');
+  if (ctx.baseModelId === 'amazon.titan-embed-text-v1') {
+    const extra = Object.keys(body).filter((k) => k !== 'inputText');
+    if (extra.length > 0) throw validation(`Malformed input request: extraneous key [${extra[0]}] is not permitted`);
+    const embedding = generateEmbedding(hashOf(ctx.baseModelId, text), 1536);
+    return embedded({ embedding, inputTextTokenCount: countTokens(text) }, countTokens(text), 1);
+  }
   const dimensions = body['dimensions'] ?? 1024;
   if (!TITAN_DIMENSIONS.includes(dimensions as number)) throw validation(`Malformed input request: #/dimensions: ${String(dimensions)} is not a valid enum value`);
   const tokens = countTokens(text);
@@ -50,8 +59,21 @@ export function answerCohereEmbedding(body: Record<string, unknown>, ctx: Answer
     throw validation(`Malformed input request: input_type must be one of ${COHERE_INPUT_TYPES.join(', ')}`);
   }
   const strings = texts as string[];
+  if (ctx.baseModelId === 'cohere.embed-v4:0') return answerCohereV4(body, strings, ctx);
   const embeddings = strings.map((t) => generateEmbedding(hashOf(ctx.baseModelId, String(body['input_type']), t), 1024));
   const tokens = strings.reduce((s, t) => s + countTokens(t), 0);
   const id = hashOf(ctx.baseModelId, stableJson(body)).slice(0, 32);
   return embedded({ embeddings, id: `${id.slice(0, 8)}-${id.slice(8, 12)}-${id.slice(12, 16)}-${id.slice(16, 20)}-${id.slice(20)}`, response_type: 'embeddings_floats', texts: strings }, tokens, strings.length);
+}
+
+const COHERE_V4_DIMENSIONS = [256, 512, 1024, 1536];
+
+/** Cohere Embed v4: `{texts, input_type, output_dimension?}` → `{embeddings: {float: [...]}, response_type: 'embeddings_by_type'}`. */
+function answerCohereV4(body: Record<string, unknown>, strings: string[], ctx: AnswerContext): ModelAnswer {
+  const dimensions = body['output_dimension'] ?? 1536;
+  if (!COHERE_V4_DIMENSIONS.includes(dimensions as number)) throw validation(`Malformed input request: output_dimension must be one of ${COHERE_V4_DIMENSIONS.join(', ')}`);
+  const float = strings.map((t) => generateEmbedding(hashOf(ctx.baseModelId, String(body['input_type']), t), dimensions as number));
+  const tokens = strings.reduce((s, t) => s + countTokens(t), 0);
+  const id = hashOf(ctx.baseModelId, stableJson(body)).slice(0, 32);
+  return embedded({ id, embeddings: { float }, response_type: 'embeddings_by_type', texts: strings }, tokens, strings.length);
 }

@@ -130,6 +130,84 @@ describe(startLocalBedrock, () => {
     });
   });
 
+  describe('answering the InvokeModel body of each family it serves', () => {
+    const invoke = async (modelId: string, body: unknown) =>
+      JSON.parse(new TextDecoder().decode((await http1.send(new InvokeModelCommand({ modelId, contentType: 'application/json', body: JSON.stringify(body) }))).body));
+
+    it.each([
+      ['Llama', 'meta.llama3-3-70b-instruct-v1:0', { prompt: 'hello', max_gen_len: 2 }, { generation: expect.any(String), generation_token_count: 2, stop_reason: 'length' }],
+      ['Mistral', 'mistral.mistral-large-2402-v1:0', { prompt: 'hello' }, { outputs: [{ text: expect.any(String), stop_reason: 'stop' }] }],
+      ['Titan Embeddings V1', 'amazon.titan-embed-text-v1', { inputText: 'hello' }, { embedding: expect.any(Array), inputTextTokenCount: 2 }],
+      ['Cohere Embed v4', 'cohere.embed-v4:0', { texts: ['a', 'b'], input_type: 'search_document', output_dimension: 256 }, { embeddings: { float: [expect.any(Array), expect.any(Array)] }, response_type: 'embeddings_by_type' }],
+    ])('answers %s in its own shape', async (_name, modelId, body, expected) => {
+      expect(await invoke(modelId, body)).toMatchObject(expected);
+    });
+
+    it('answers Titan V1 with 1536 dimensions and refuses the V2 dimensions field', async () => {
+      expect((await invoke('amazon.titan-embed-text-v1', { inputText: 'x' })).embedding).toHaveLength(1536);
+      await expect(invoke('amazon.titan-embed-text-v1', { inputText: 'x', dimensions: 256 })).rejects.toBeInstanceOf(ValidationException);
+    });
+  });
+
+  describe('answering tool use', () => {
+    const weather = { toolSpec: { name: 'get_weather', description: 'Weather of a city', inputSchema: { json: { type: 'object', properties: { city: { type: 'string' }, days: { type: 'integer', minimum: 1, maximum: 7 } }, required: ['city', 'days'] } } } };
+    const search = { toolSpec: { name: 'search_docs', inputSchema: { json: { type: 'object', properties: { query: { type: 'string' } }, required: ['query'] } } } };
+    const ask = (text: string, toolChoice?: Record<string, unknown>) =>
+      http1.send(new ConverseCommand({ modelId: 'amazon.nova-lite-v1:0', messages: [{ role: 'user', content: [{ text }] }], toolConfig: { tools: [weather, search], ...(toolChoice ? { toolChoice } : {}) } as never }));
+
+    it('calls the tool a forced toolChoice names, with an input that fits its schema, the same every time', async () => {
+      const out = await ask('Plan my week', { tool: { name: 'search_docs' } });
+      const block = out.output?.message?.content?.[0];
+      expect(out.stopReason).toBe('tool_use');
+      expect(block?.toolUse).toMatchObject({ name: 'search_docs', toolUseId: expect.stringMatching(/^tooluse_/), input: { query: expect.any(String) } });
+      expect((await ask('Plan my week', { tool: { name: 'search_docs' } })).output).toEqual(out.output);
+    });
+
+    it('calls a tool when any tool is required', async () => {
+      const out = await ask('anything', { any: {} });
+      const input = out.output?.message?.content?.[0]?.toolUse?.input as { city: string; days: number };
+      expect(out.output?.message?.content?.[0]?.toolUse?.name).toBe('get_weather');
+      expect(typeof input.city).toBe('string');
+      expect(Number.isInteger(input.days) && input.days >= 1 && input.days <= 7).toBe(true);
+    });
+
+    it('calls the tool the prompt names when the choice is left to the model, and answers text otherwise', async () => {
+      expect((await ask('Use get_weather for Paris', { auto: {} })).output?.message?.content?.[0]?.toolUse?.name).toBe('get_weather');
+      const plain = await ask('Tell me a joke');
+      expect(plain.stopReason).toBe('end_turn');
+      expect(plain.output?.message?.content?.[0]?.text).toMatch(/\w+/);
+    });
+
+    it('answers a turn that brings the tool result with text', async () => {
+      const out = await http1.send(
+        new ConverseCommand({
+          modelId: 'amazon.nova-lite-v1:0',
+          messages: [
+            { role: 'user', content: [{ text: 'Use get_weather for Paris' }] },
+            { role: 'assistant', content: [{ toolUse: { toolUseId: 'tooluse_1', name: 'get_weather', input: { city: 'Paris', days: 1 } } }] },
+            { role: 'user', content: [{ toolResult: { toolUseId: 'tooluse_1', content: [{ json: { forecast: 'sunny' } }] } }] },
+          ],
+          toolConfig: { tools: [weather], toolChoice: { any: {} } } as never,
+        }),
+      );
+      expect(out.stopReason).toBe('end_turn');
+      expect(out.output?.message?.content?.[0]?.text).toMatch(/\w+/);
+    });
+
+    it('answers Anthropic tools with a tool_use block on InvokeModel', async () => {
+      const body = {
+        anthropic_version: 'bedrock-2023-05-31',
+        max_tokens: 200,
+        tools: [{ name: 'get_weather', input_schema: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] } }],
+        tool_choice: { type: 'tool', name: 'get_weather' },
+        messages: [{ role: 'user', content: 'Weather?' }],
+      };
+      const out = await http1.send(new InvokeModelCommand({ modelId: 'anthropic.claude-haiku-4-5-20251001-v1:0', contentType: 'application/json', body: JSON.stringify(body) }));
+      const answer = JSON.parse(new TextDecoder().decode(out.body));
+      expect(answer).toMatchObject({ stop_reason: 'tool_use', content: [{ type: 'tool_use', id: expect.stringMatching(/^toolu_bdrk_/), name: 'get_weather', input: { city: expect.any(String) } }] });
+    });
+  });
+
   describe('answering errors as Bedrock does', () => {
     it('throttles with ThrottlingException 429', async () => {
       bedrock.configure({ faults: { failFirst: 1 } });

@@ -1,5 +1,6 @@
 import type { ModelSpec } from '@nova-cost/domain';
 import { answerAnthropicMessages } from './anthropic-messages.responder';
+import { answerLlama, answerMistral } from './completion.responders';
 import { answerConverse } from './converse.responder';
 import { answerCohereEmbedding, answerNovaEmbedding, answerTitanEmbedding } from './embedding.responders';
 import type { AnswerContext, ModelAnswer } from './model-answer';
@@ -34,6 +35,10 @@ export function answerModelCall(
       return answerNovaEmbedding(body, ctx);
     case 'cohere-embedding':
       return answerCohereEmbedding(body, ctx);
+    case 'meta-llama':
+      return answerLlama(body, ctx);
+    case 'mistral-completion':
+      return answerMistral(body, ctx);
     case 'nova-sonic':
       throw validation('Nova Sonic is only available through InvokeModelWithBidirectionalStream.');
   }

@@ -83,3 +83,16 @@ export function optionalMaxTokens(value: unknown, field: string): number | undef
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) throw validation(`${field} must be an integer >= 1`);
   return value;
 }
+
+/** The text of the last user turn, and whether it brings tool results (Converse `toolResult`, Anthropic `tool_result`). */
+export function lastUserTurn(messages: unknown): { text: string; bringsToolResults: boolean } {
+  const turns = Array.isArray(messages) ? messages : [];
+  const last = [...turns].reverse().find((m) => isObject(m) && m['role'] === 'user');
+  const content = isObject(last) ? last['content'] : undefined;
+  if (typeof content === 'string') return { text: content, bringsToolResults: false };
+  const blocks = Array.isArray(content) ? content.filter(isObject) : [];
+  return {
+    text: blocks.map((b) => (typeof b['text'] === 'string' ? b['text'] : '')).join('\n'),
+    bringsToolResults: blocks.some((b) => 'toolResult' in b || b['type'] === 'tool_result'),
+  };
+}

@@ -10,6 +10,7 @@ export * from './models/model-catalog';
 export * from './pricing/price-table';
 export * from './pricing/pricing-catalog.port';
 export * from './pricing/static-pricing-catalog';
+export * from './pricing/price-file';
 export * from './ledger/spend-ledger.port';
 export * from './ledger/in-memory-spend-ledger';
 export * from './ledger/spend-tally';

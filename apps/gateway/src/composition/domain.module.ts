@@ -1,7 +1,7 @@
 import type { SpendLoss } from '@nova-cost/caching';
 import { RedisSpendLedger } from '@nova-cost/caching';
 import type { SpendLedger } from '@nova-cost/domain';
-import { InMemorySpendLedger, InvokeModel, RuleBasedCostPolicy, StaticPricingCatalog } from '@nova-cost/domain';
+import { DEFAULT_PRICES, InMemorySpendLedger, InvokeModel, RuleBasedCostPolicy, StaticPricingCatalog, mergePrices } from '@nova-cost/domain';
 import { ContainerModule } from 'inversify';
 import type { RedisConfig } from '../config/gateway-config';
 import { TOKENS } from './tokens';
@@ -18,7 +18,10 @@ function ledger(redis: RedisConfig | undefined, onLoss: (loss: SpendLoss) => voi
 
 /** Pricing, ledger, policy and the InvokeModel use case, built from ports. */
 export const domainModule = new ContainerModule(({ bind }) => {
-  bind(TOKENS.pricing).toDynamicValue(() => new StaticPricingCatalog()).inSingletonScope();
+  // The default table, with the price file's rows (NOVA_COST_PRICES) in place of theirs: prices change without a release.
+  bind(TOKENS.pricing)
+    .toDynamicValue((ctx) => new StaticPricingCatalog(mergePrices(DEFAULT_PRICES, ctx.get(TOKENS.config).prices ?? [])))
+    .inSingletonScope();
   bind(TOKENS.ledger)
     .toDynamicValue((ctx) => {
       const logger = ctx.get(TOKENS.logger);

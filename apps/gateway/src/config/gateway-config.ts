@@ -1,5 +1,5 @@
 import type { BatchingInvokerOptions } from '@nova-cost/batching';
-import type { CostPolicyRules } from '@nova-cost/domain';
+import type { CostPolicyRules, ModelPrice } from '@nova-cost/domain';
 
 /** One tenant: who may call, and with which credentials. */
 export interface TenantConfig {
@@ -41,6 +41,8 @@ export interface GatewayConfig {
   readonly tenants: readonly TenantConfig[];
   /** @default {} (domain defaults) */
   readonly policy: CostPolicyRules;
+  /** NOVA_COST_PRICES: price rows replacing the default table's for their model and region, and adding others. @default none */
+  readonly prices?: readonly ModelPrice[];
   /** True when neither NOVA_COST_CONFIG nor NOVA_COST_CONFIG_JSON was given and the demo tenant is in use. */
   readonly demo: boolean;
   /** Largest accepted request body. @default 10485760 (10 MiB) */

@@ -75,6 +75,27 @@ describe('loadConfig', () => {
     });
   });
 
+  describe('having a price file (NOVA_COST_PRICES)', () => {
+    const write = (doc: unknown) => {
+      const path = join(mkdtempSync(join(tmpdir(), 'nova-cost-prices-')), 'prices.json');
+      writeFileSync(path, JSON.stringify(doc));
+      return path;
+    };
+    const row = { modelId: 'writer.palmyra-x5-v1:0', region: 'us-east-1', inputPer1M: 0.6, outputPer1M: 6, source: 'contract', asOf: '2026-11-01' };
+
+    it('reads its rows, cache rates defaulting to 0', () => {
+      expect(loadConfig({ NOVA_COST_PRICES: write({ version: 1, generatedAt: '2026-11-29T00:00:00Z', prices: [row] }) }).prices).toEqual([{ ...row, cacheReadPer1M: 0, cacheWritePer1M: 0 }]);
+    });
+
+    it('refuses a row that would misprice, naming the variable and the row', () => {
+      expect(() => loadConfig({ NOVA_COST_PRICES: write({ prices: [{ ...row, outputPer1M: -6 }] }) })).toThrow(/NOVA_COST_PRICES .*prices\[0\]\.outputPer1M must be a number >= 0/);
+    });
+
+    it('refuses a file it cannot read', () => {
+      expect(() => loadConfig({ NOVA_COST_PRICES: '/nonexistent/prices.json' })).toThrow(/NOVA_COST_PRICES must name a readable JSON price file/);
+    });
+  });
+
   describe('having a wrong value', () => {
     it.each([
       [{ REDIS_URL: 'http://cache:6379' }, /^REDIS_URL must be redis:\/\/ or rediss:\/\/.*got "http:\/\/cache:6379"/],

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
-import type { CostPolicyRules } from '@nova-cost/domain';
-import { InMemorySpendLedger, NovaCostError, RuleBasedCostPolicy, StaticPricingCatalog, parsePolicyRules } from '@nova-cost/domain';
+import type { CostPolicyRules, ModelPrice } from '@nova-cost/domain';
+import { InMemorySpendLedger, NovaCostError, RuleBasedCostPolicy, StaticPricingCatalog, parsePolicyRules, parsePriceFile } from '@nova-cost/domain';
 import type { BedrockConfig, GatewayConfig, LogLevel, RedisConfig, TenantConfig } from './gateway-config';
 import { DEMO_TENANT } from './gateway-config';
 
@@ -162,6 +162,18 @@ function tenantsAndPolicy(env: Env): TenantsAndPolicy | undefined {
   return json === undefined ? undefined : parseConfigJson(json, 'NOVA_COST_CONFIG_JSON');
 }
 
+/** The rows of the price file NOVA_COST_PRICES names (as `npm run prices` writes it), or none. */
+function loadPriceFile(path: string | undefined): readonly ModelPrice[] | undefined {
+  if (path === undefined || path === '') return undefined;
+  let doc: unknown;
+  try {
+    doc = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (err) {
+    throw bad('NOVA_COST_PRICES', `must name a readable JSON price file, could not read ${shown(path)}: ${(err as Error).message}`);
+  }
+  return parsePriceFile(doc, `NOVA_COST_PRICES (${path})`);
+}
+
 export interface LoadConfigOptions {
   /**
    * Told about a configuration that starts but serves nobody (a tenants document with no tenants).
@@ -192,6 +204,7 @@ export function loadConfig(env: Env = process.env, options: LoadConfigOptions = 
     throw bad('NOVA_COST_CONFIG', 'must name a tenants file when the gateway calls real Bedrock (AWS_REGION set, no BEDROCK_ENDPOINT), or NOVA_COST_CONFIG_JSON hold that document: the demo tenant\'s keys are public');
   }
   const bodyLimitBytes = integer(env, 'BODY_LIMIT_BYTES', 10 * 1024 * 1024, 1024, 100 * 1024 * 1024);
+  const prices = loadPriceFile(env['NOVA_COST_PRICES']);
   return {
     port,
     host,
@@ -199,6 +212,7 @@ export function loadConfig(env: Env = process.env, options: LoadConfigOptions = 
     bedrock,
     tenants: file?.tenants ?? [DEMO_TENANT],
     policy: file?.policy ?? {},
+    ...(prices ? { prices } : {}),
     demo: file === undefined,
     bodyLimitBytes,
     bodyBufferLimitBytes: integer(env, 'BODY_BUFFER_LIMIT_BYTES', Math.max(256 * 1024 * 1024, bodyLimitBytes), bodyLimitBytes, 16 * 1024 ** 3),

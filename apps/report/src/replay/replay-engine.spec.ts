@@ -83,8 +83,13 @@ describe(ReplayEngine, () => {
       expect(total.savedShare).toBeCloseTo(3 / 4, 12);
     });
 
-    it('coalesces a truncated answer in flight but never serves it from the cache', async () => {
+    it('serves a truncated answer again, as the gateway does (its output cap is in the request key)', async () => {
       const { sources } = await replay([ask(0, 'q', { stop: 'max_tokens' }), ask(100, 'q', { stop: 'max_tokens' }), ask(5_000, 'q', { stop: 'max_tokens' })]);
+      expect(sources).toEqual(['upstream', 'coalesced', 'cache']);
+    });
+
+    it('coalesces an answer a guardrail refused in flight but never serves it from the cache', async () => {
+      const { sources } = await replay([ask(0, 'q', { stop: 'guardrail_intervened' }), ask(100, 'q', { stop: 'guardrail_intervened' }), ask(5_000, 'q', { stop: 'guardrail_intervened' })]);
       expect(sources).toEqual(['upstream', 'coalesced', 'upstream']);
     });
   });

@@ -106,7 +106,15 @@ export function cachingInvokerContract(env: () => RedisSuiteEnv): void {
     expect(await env().rawGet(keyOf(request))).toBeNull();
   });
 
-  it.each(['max_tokens', 'length', 'MAX_TOKENS'])('never caches an answer truncated with stop reason %s', async (stopReason) => {
+  it.each(['max_tokens', 'MAX_TOKENS'])('caches an answer truncated with stop reason %s (the output cap is in the key)', async (stopReason) => {
+    const { next, cache } = await setup();
+    const request = cacheableRequest({ script: { stopReason } });
+    await cache.invoke(request);
+    expect(await cache.invoke(request)).toMatchObject({ source: 'cache', stopReason });
+    expect(next.calls).toBe(1);
+  });
+
+  it.each(['guardrail_intervened', 'content_filtered'])('never caches an answer refused with stop reason %s', async (stopReason) => {
     const { next, cache } = await setup();
     const request = cacheableRequest({ script: { stopReason } });
     await cache.invoke(request);

@@ -1,5 +1,9 @@
-/** Stop reasons of answers that must not be replayed to another caller: truncated, or refused by the model. */
-const NOT_REUSABLE_STOP = new Set(['max_tokens', 'length', 'max_tokens_reached', 'model_context_window_exceeded', 'guardrail_intervened', 'content_filtered']);
+/**
+ * Stop reasons of answers that must not be replayed to another caller: refused by a guardrail, a content filter
+ * or the model itself. A truncated answer (max_tokens) is reused: the request key holds the output cap, so a repeat
+ * gets exactly the answer Bedrock would give it, and paying again for it saves nothing.
+ */
+const NOT_REUSABLE_STOP = new Set(['guardrail_intervened', 'content_filtered', 'refusal']);
 
 /**
  * Whether an answer that stopped for `stopReason` may be stored and served again for the same request. The

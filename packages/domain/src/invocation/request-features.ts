@@ -163,7 +163,10 @@ function outputCap(body: JsonObject, operation: InvocationRequest['operation'] |
   }
   switch (model?.bodyFormat) {
     case 'anthropic-messages':
+    case 'mistral-completion':
       return numberAt(body, 'max_tokens');
+    case 'meta-llama':
+      return numberAt(body, 'max_gen_len');
     case 'nova-messages-v1':
       return numberAt(body, 'inferenceConfig', 'max_new_tokens');
     default:
@@ -173,7 +176,7 @@ function outputCap(body: JsonObject, operation: InvocationRequest['operation'] |
 
 function temperatureOf(body: JsonObject, operation: InvocationRequest['operation'] | undefined, model: ModelSpec | undefined): number | undefined {
   if (operation === 'converse' || model?.bodyFormat === 'nova-messages-v1') return numberAt(body, 'inferenceConfig', 'temperature');
-  if (model?.bodyFormat === 'anthropic-messages') return numberAt(body, 'temperature');
+  if (model?.bodyFormat === 'anthropic-messages' || model?.bodyFormat === 'meta-llama' || model?.bodyFormat === 'mistral-completion') return numberAt(body, 'temperature');
   return undefined;
 }
 

@@ -6,13 +6,13 @@ export type ModelKind = 'text' | 'embedding' | 'speech';
 export type Capability = 'tools' | 'images' | 'documents' | 'video';
 
 /** The shape of an InvokeModel body. Converse bodies are the same for every text model. */
-export type BodyFormat = 'nova-messages-v1' | 'anthropic-messages' | 'nova-embedding' | 'titan-embedding' | 'cohere-embedding' | 'nova-sonic';
+export type BodyFormat = 'nova-messages-v1' | 'anthropic-messages' | 'nova-embedding' | 'titan-embedding' | 'cohere-embedding' | 'nova-sonic' | 'meta-llama' | 'mistral-completion';
 
 export interface ModelSpec {
   /** Base model id, as in a foundation-model ARN. */
   readonly id: string;
   readonly name: string;
-  readonly provider: 'amazon' | 'anthropic' | 'cohere';
+  readonly provider: 'amazon' | 'anthropic' | 'cohere' | 'meta' | 'mistral';
   readonly kind: ModelKind;
   readonly capabilities: readonly Capability[];
   readonly bodyFormat: BodyFormat;
@@ -67,9 +67,13 @@ export const MODELS: readonly ModelSpec[] = [
   { id: 'amazon.nova-premier-v1:0', name: 'Amazon Nova Premier', provider: 'amazon', kind: 'text', capabilities: ['tools', 'images', 'documents', 'video'], bodyFormat: 'nova-messages-v1', contextTokens: 1_000_000, maxOutputTokens: 32_000 },
   { id: 'amazon.nova-sonic-v1:0', name: 'Amazon Nova Sonic', provider: 'amazon', kind: 'speech', capabilities: ['tools'], bodyFormat: 'nova-sonic', contextTokens: 300_000 },
   { id: 'amazon.nova-2-multimodal-embeddings-v1:0', name: 'Amazon Nova Multimodal Embeddings', provider: 'amazon', kind: 'embedding', capabilities: ['images', 'documents', 'video'], bodyFormat: 'nova-embedding', contextTokens: 8_192, maxOutputTokens: 0 },
+  { id: 'amazon.nova-2-lite-v1:0', name: 'Amazon Nova 2 Lite', provider: 'amazon', kind: 'text', capabilities: ['tools', 'images', 'documents', 'video'], bodyFormat: 'nova-messages-v1', contextTokens: 1_000_000, maxOutputTokens: 65_536 },
+  { id: 'amazon.nova-2-sonic-v1:0', name: 'Amazon Nova 2 Sonic', provider: 'amazon', kind: 'speech', capabilities: ['tools'], bodyFormat: 'nova-sonic', contextTokens: 1_000_000, maxOutputTokens: 65_536 },
+  { id: 'amazon.titan-embed-text-v1', name: 'Amazon Titan Embeddings G1 - Text', provider: 'amazon', kind: 'embedding', capabilities: [], bodyFormat: 'titan-embedding', contextTokens: 8_000, maxOutputTokens: 0 },
   { id: 'amazon.titan-embed-text-v2:0', name: 'Amazon Titan Text Embeddings V2', provider: 'amazon', kind: 'embedding', capabilities: [], bodyFormat: 'titan-embedding', contextTokens: 8_192, maxOutputTokens: 0 },
   { id: 'cohere.embed-english-v3', name: 'Cohere Embed English v3', provider: 'cohere', kind: 'embedding', capabilities: [], bodyFormat: 'cohere-embedding', contextTokens: 512, maxOutputTokens: 0, acceptsInputBatch: true },
   { id: 'cohere.embed-multilingual-v3', name: 'Cohere Embed Multilingual v3', provider: 'cohere', kind: 'embedding', capabilities: [], bodyFormat: 'cohere-embedding', contextTokens: 512, maxOutputTokens: 0, acceptsInputBatch: true },
+  { id: 'cohere.embed-v4:0', name: 'Cohere Embed v4', provider: 'cohere', kind: 'embedding', capabilities: ['images'], bodyFormat: 'cohere-embedding', contextTokens: 128_000, maxOutputTokens: 0 },
   { id: 'anthropic.claude-3-haiku-20240307-v1:0', name: 'Claude 3 Haiku', provider: 'anthropic', kind: 'text', capabilities: ['tools', 'images'], bodyFormat: 'anthropic-messages', contextTokens: 200_000, maxOutputTokens: 4096 },
   { id: 'anthropic.claude-3-5-haiku-20241022-v1:0', name: 'Claude 3.5 Haiku', provider: 'anthropic', kind: 'text', capabilities: ['tools'], bodyFormat: 'anthropic-messages', contextTokens: 200_000, maxOutputTokens: 8192 },
   { id: 'anthropic.claude-3-5-sonnet-20240620-v1:0', name: 'Claude 3.5 Sonnet', provider: 'anthropic', kind: 'text', capabilities: TEXT_ALL, bodyFormat: 'anthropic-messages', contextTokens: 200_000, maxOutputTokens: 8192 },
@@ -78,6 +82,24 @@ export const MODELS: readonly ModelSpec[] = [
   { id: 'anthropic.claude-sonnet-4-20250514-v1:0', name: 'Claude Sonnet 4', provider: 'anthropic', kind: 'text', capabilities: TEXT_ALL, bodyFormat: 'anthropic-messages', contextTokens: 200_000, maxOutputTokens: 64_000 },
   { id: 'anthropic.claude-sonnet-4-5-20250929-v1:0', name: 'Claude Sonnet 4.5', provider: 'anthropic', kind: 'text', capabilities: TEXT_ALL, bodyFormat: 'anthropic-messages', contextTokens: 200_000, maxOutputTokens: 64_000 },
   { id: 'anthropic.claude-haiku-4-5-20251001-v1:0', name: 'Claude Haiku 4.5', provider: 'anthropic', kind: 'text', capabilities: TEXT_ALL, bodyFormat: 'anthropic-messages', contextTokens: 200_000, maxOutputTokens: 64_000 },
+  { id: 'anthropic.claude-opus-4-1-20250805-v1:0', name: 'Claude Opus 4.1', provider: 'anthropic', kind: 'text', capabilities: TEXT_ALL, bodyFormat: 'anthropic-messages', contextTokens: 200_000, maxOutputTokens: 32_000 },
+  { id: 'anthropic.claude-opus-4-5-20251101-v1:0', name: 'Claude Opus 4.5', provider: 'anthropic', kind: 'text', capabilities: TEXT_ALL, bodyFormat: 'anthropic-messages', contextTokens: 200_000, maxOutputTokens: 64_000 },
+  { id: 'anthropic.claude-opus-4-6-v1', name: 'Claude Opus 4.6', provider: 'anthropic', kind: 'text', capabilities: TEXT_ALL, bodyFormat: 'anthropic-messages', contextTokens: 200_000, maxOutputTokens: 128_000 },
+  { id: 'anthropic.claude-sonnet-4-6', name: 'Claude Sonnet 4.6', provider: 'anthropic', kind: 'text', capabilities: TEXT_ALL, bodyFormat: 'anthropic-messages', contextTokens: 200_000, maxOutputTokens: 64_000 },
+  { id: 'anthropic.claude-sonnet-5', name: 'Claude Sonnet 5', provider: 'anthropic', kind: 'text', capabilities: TEXT_ALL, bodyFormat: 'anthropic-messages', contextTokens: 200_000, maxOutputTokens: 64_000 },
+  { id: 'anthropic.claude-opus-5', name: 'Claude Opus 5', provider: 'anthropic', kind: 'text', capabilities: TEXT_ALL, bodyFormat: 'anthropic-messages', contextTokens: 200_000, maxOutputTokens: 128_000 },
+  { id: 'anthropic.claude-haiku-5-5', name: 'Claude Haiku 5.5', provider: 'anthropic', kind: 'text', capabilities: TEXT_ALL, bodyFormat: 'anthropic-messages', contextTokens: 200_000, maxOutputTokens: 64_000 },
+  { id: 'anthropic.claude-sonnet-5-5', name: 'Claude Sonnet 5.5', provider: 'anthropic', kind: 'text', capabilities: TEXT_ALL, bodyFormat: 'anthropic-messages', contextTokens: 200_000, maxOutputTokens: 64_000 },
+  { id: 'anthropic.claude-opus-5-5', name: 'Claude Opus 5.5', provider: 'anthropic', kind: 'text', capabilities: TEXT_ALL, bodyFormat: 'anthropic-messages', contextTokens: 200_000, maxOutputTokens: 128_000 },
+  { id: 'meta.llama3-1-8b-instruct-v1:0', name: 'Llama 3.1 8B Instruct', provider: 'meta', kind: 'text', capabilities: ['tools'], bodyFormat: 'meta-llama', contextTokens: 128_000, maxOutputTokens: 2_048 },
+  { id: 'meta.llama3-1-70b-instruct-v1:0', name: 'Llama 3.1 70B Instruct', provider: 'meta', kind: 'text', capabilities: ['tools'], bodyFormat: 'meta-llama', contextTokens: 128_000, maxOutputTokens: 2_048 },
+  { id: 'meta.llama3-3-70b-instruct-v1:0', name: 'Llama 3.3 70B Instruct', provider: 'meta', kind: 'text', capabilities: ['tools'], bodyFormat: 'meta-llama', contextTokens: 128_000, maxOutputTokens: 2_048 },
+  { id: 'meta.llama4-scout-17b-instruct-v1:0', name: 'Llama 4 Scout 17B Instruct', provider: 'meta', kind: 'text', capabilities: ['tools', 'images'], bodyFormat: 'meta-llama', contextTokens: 3_500_000, maxOutputTokens: 8_192 },
+  { id: 'meta.llama4-maverick-17b-instruct-v1:0', name: 'Llama 4 Maverick 17B Instruct', provider: 'meta', kind: 'text', capabilities: ['tools', 'images'], bodyFormat: 'meta-llama', contextTokens: 1_000_000, maxOutputTokens: 8_192 },
+  { id: 'mistral.mistral-7b-instruct-v0:2', name: 'Mistral 7B Instruct', provider: 'mistral', kind: 'text', capabilities: [], bodyFormat: 'mistral-completion', contextTokens: 32_000, maxOutputTokens: 8_192 },
+  { id: 'mistral.mixtral-8x7b-instruct-v0:1', name: 'Mixtral 8x7B Instruct', provider: 'mistral', kind: 'text', capabilities: [], bodyFormat: 'mistral-completion', contextTokens: 32_000, maxOutputTokens: 4_096 },
+  { id: 'mistral.mistral-small-2402-v1:0', name: 'Mistral Small (24.02)', provider: 'mistral', kind: 'text', capabilities: ['tools'], bodyFormat: 'mistral-completion', contextTokens: 32_000, maxOutputTokens: 8_192 },
+  { id: 'mistral.mistral-large-2402-v1:0', name: 'Mistral Large (24.02)', provider: 'mistral', kind: 'text', capabilities: ['tools'], bodyFormat: 'mistral-completion', contextTokens: 32_000, maxOutputTokens: 8_192 },
 ];
 
 const BY_ID = new Map(MODELS.map((m) => [m.id, m]));

@@ -10,6 +10,8 @@ export interface CostQuery extends PriceQuery {
   readonly usage: TokenUsage;
   /** @default 'on-demand' */
   readonly billing?: BillingMode;
+  /** The Bedrock service tier the call ran in ('priority', 'flex'…); priced when the table knows it. @default standard */
+  readonly serviceTier?: string;
 }
 
 /** Prices of models. An unknown model or region is an 'unknown-price' error, never $0. */

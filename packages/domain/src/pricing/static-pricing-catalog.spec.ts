@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { NovaCostError } from '../errors/nova-cost.error';
 import type { BillingMode, TokenUsage } from '../invocation/invocation.types';
+import { MODELS } from '../models/model-catalog';
+import { DEFAULT_PRICES } from './price-table';
 import { StaticPricingCatalog } from './static-pricing-catalog';
 
 const usage = (inputTokens: number, outputTokens: number, cacheReadInputTokens = 0, cacheWriteInputTokens = 0): TokenUsage => ({
@@ -48,6 +50,13 @@ const cases: Case[] = [
   { name: 'Nova Lite Tokyo 1000×0.079 + read 4000×0.01975', modelId: 'amazon.nova-lite-v1:0', region: 'ap-northeast-1', usage: usage(1000, 0, 4000), usd: 0.000158 },
   { name: 'Nova Pro by foundation-model ARN 1000×0.8 + 1000×3.2', modelId: 'arn:aws:bedrock:us-east-1::foundation-model/amazon.nova-pro-v1:0', region: 'us-east-1', usage: usage(1000, 1000), usd: 0.004 },
   { name: 'Claude Sonnet 4 Tokyo 1000×3 + 1000×15 + read 1000×0.3 + write 1000×3.75', modelId: 'apac.anthropic.claude-sonnet-4-20250514-v1:0', region: 'ap-northeast-1', usage: usage(1000, 1000, 1000, 1000), usd: 0.02205 },
+  { name: 'Nova 2 Lite 1000×0.3 + 1000×2.5', modelId: 'amazon.nova-2-lite-v1:0', region: 'us-east-1', usage: usage(1000, 1000), usd: 0.0028 },
+  { name: 'Titan embeddings v1 (LangChain default) 10000×0.1', modelId: 'amazon.titan-embed-text-v1', region: 'us-east-1', usage: usage(10_000, 0), usd: 0.001 },
+  { name: 'Cohere embed v4 1M×0.12', modelId: 'cohere.embed-v4:0', region: 'us-east-1', usage: usage(1_000_000, 0), usd: 0.12 },
+  { name: 'Opus 4.5 global 1000×5 + 1000×25', modelId: 'global.anthropic.claude-opus-4-5-20251101-v1:0', region: 'us-east-1', usage: usage(1000, 1000), usd: 0.03 },
+  { name: 'Sonnet 5.5 us profile (1000×2 + 1000×10 + read 10000×0.1) × 1.1', modelId: 'us.anthropic.claude-sonnet-5-5', region: 'us-east-1', usage: usage(1000, 1000, 10_000), usd: 0.0143 },
+  { name: 'Llama 3.3 70B us-west-2 1000×0.72 + 1000×0.72', modelId: 'us.meta.llama3-3-70b-instruct-v1:0', region: 'us-west-2', usage: usage(1000, 1000), usd: 0.00144 },
+  { name: 'Mistral Large 1000×4 + 1000×12', modelId: 'mistral.mistral-large-2402-v1:0', region: 'us-east-1', usage: usage(1000, 1000), usd: 0.016 },
   { name: 'no tokens cost nothing', modelId: 'amazon.nova-lite-v1:0', region: 'us-east-1', usage: usage(0, 0), usd: 0 },
 ];
 
@@ -59,10 +68,20 @@ describe(StaticPricingCatalog, () => {
       expect(catalog.cost({ modelId, region, usage: u, ...(billing ? { billing } : {}) })).toBeCloseTo(usd, 12);
     });
 
+    describe('having a service tier', () => {
+      it.each([
+        ['priority', 0.0048 * 1.75],
+        ['flex', 0.0048 * 0.5],
+        ['reserved', 0.0048],
+      ])('prices Nova Pro in the %s tier at %d USD (a tier without a known price as standard)', (serviceTier, usd) => {
+        expect(catalog.cost({ modelId: 'amazon.nova-pro-v1:0', region: 'us-east-1', usage: usage(2000, 1000), serviceTier })).toBeCloseTo(usd, 12);
+      });
+    });
+
     describe('having an unknown model', () => {
       it('throws unknown-price instead of pricing it at $0', () => {
-        expect(() => catalog.cost({ modelId: 'meta.llama3-70b-instruct-v1:0', region: 'us-east-1', usage: usage(1, 1) })).toThrowError(
-          /no price for model meta\.llama3-70b-instruct-v1:0/,
+        expect(() => catalog.cost({ modelId: 'writer.palmyra-x5-v1:0', region: 'us-east-1', usage: usage(1, 1) })).toThrowError(
+          /no price for model writer\.palmyra-x5-v1:0/,
         );
       });
     });
@@ -88,10 +107,16 @@ describe(StaticPricingCatalog, () => {
   });
 
   describe('.price', () => {
-    it('records where and when every price was read', () => {
-      const price = catalog.price({ modelId: 'amazon.nova-pro-v1:0', region: 'ap-northeast-1' });
-      expect(price.source).toMatch(/^https:\/\/aws\.amazon\.com\/bedrock\/pricing/);
-      expect(price.asOf).toMatch(/^\d{4}-\d{2}-\d{2}$/);
+    it('records where and when every price was read, and says which could not be verified', () => {
+      for (const price of DEFAULT_PRICES) {
+        expect(price.source).toMatch(/^https:\/\/aws\.amazon\.com\/bedrock\/pricing/);
+        expect(price.asOf).toMatch(/^\d{4}-\d{2}-\d{2}$/);
+      }
+      expect(catalog.price({ modelId: 'amazon.nova-2-lite-v1:0', region: 'us-east-1' }).source).toMatch(/us-east-1, not verified/);
+    });
+
+    it('prices every model of the catalog in us-east-1', () => {
+      for (const model of MODELS) expect(() => catalog.price({ modelId: model.id, region: 'us-east-1' }), model.id).not.toThrow();
     });
 
     it('uses a price table passed in place of the defaults', () => {

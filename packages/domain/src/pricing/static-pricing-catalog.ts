@@ -50,7 +50,10 @@ export class StaticPricingCatalog implements PricingCatalog {
 
   cost(query: CostQuery): number {
     assertUsage(query.usage);
-    const onDemand = costOf(query.usage, this.price(query));
+    const price = this.price(query);
+    // A tier the table has no price for is billed as standard here: the call still happened.
+    const tier = query.serviceTier !== undefined && price.tierMultipliers && Object.hasOwn(price.tierMultipliers, query.serviceTier) ? price.tierMultipliers[query.serviceTier]! : 1;
+    const onDemand = costOf(query.usage, price) * tier;
     return query.billing === 'batch' ? onDemand * BATCH_DISCOUNT_MULTIPLIER : onDemand;
   }
 }

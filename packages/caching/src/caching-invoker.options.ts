@@ -4,7 +4,10 @@ import type { CircuitBreakerOptions } from './circuit-breaker';
 export interface CachingInvokerOptions {
   /** Region in the cache key when the request names none. @default 'us-east-1' */
   readonly region?: string;
-  /** Budget of each store call; past it the call counts as failed and the request goes upstream. @default 50 */
+  /**
+   * Budget of each store call; past it the call counts as failed and the request goes upstream. Time this process's
+   * event loop was too busy to read an answer that had arrived does not count. @default 50
+   */
   readonly storeTimeoutMs?: number;
   /** Answers whose envelope is larger than this many bytes are not stored. @default 1048576 (1 MiB) */
   readonly maxEntryBytes?: number;
@@ -22,6 +25,14 @@ export interface CachingInvokerOptions {
   readonly breaker?: CircuitBreakerOptions;
   /** Prices each stored answer: the entry keeps its cost, and stats().savedUsd adds it up on every reuse. @default none (no cost kept) */
   readonly pricing?: PricingCatalog;
+  /**
+   * Bytes of answers also kept in this process (least recently used go first), served without asking the store, so
+   * a store that is slow, failing or out of reach of a busy process costs one upstream call per answer, not one per
+   * request. 0 turns it off (for a store in process already). @default 16777216 (16 MiB)
+   */
+  readonly hotMaxBytes?: number;
+  /** Longest an answer is served from process memory; never past its TTL in the store. @default 60000 */
+  readonly hotMaxAgeMs?: number;
   /** Milliseconds since epoch, for entry timestamps and latency. @default Date.now */
   readonly now?: () => number;
 }

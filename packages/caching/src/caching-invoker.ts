@@ -1,11 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
+import { LRUCache } from 'lru-cache';
 import type { InvocationRequest, InvocationResult, InvokeOptions, ModelInvoker } from '@nova-cost/domain';
 import { NovaCostError, isReusableAnswer, requestKey } from '@nova-cost/domain';
 import type { CachingInvokerOptions } from './caching-invoker.options';
 import type { CachingStats } from './caching-stats';
 import { emptyStats } from './caching-stats';
 import { CircuitBreaker } from './circuit-breaker';
+import { armLoopAwareTimeout } from './loop-aware-deadline';
 import type { ResponseEnvelope } from './response-envelope';
 import { decodeEnvelope, encodeEnvelope, ENVELOPE_VERSION } from './response-envelope';
 import type { ResponseStore } from './response-store.port';
@@ -13,10 +15,14 @@ import type { ResponseStore } from './response-store.port';
 /**
  * Serves cacheable requests (`request.cache` set by the cost policy) from a response store, and makes one
  * upstream call for concurrent identical requests. Fails open: a slow, dead or absent store only costs
- * `storeTimeoutMs` until the circuit opens, and the request always goes upstream instead of failing.
+ * `storeTimeoutMs` until the circuit opens, and the request always goes upstream instead of failing. A store answer
+ * that arrived in time is never taken for a timeout because this process was too busy to read it, and the answers
+ * most asked for are also kept in process (`hotMaxBytes`), so a busy process or a failing store does not pay again
+ * for what it just had.
  */
 export class CachingInvoker implements ModelInvoker {
   private readonly inFlight = new Map<string, Flight>();
+  private readonly hot: LRUCache<string, HotEntry> | undefined;
   private readonly breaker: CircuitBreaker;
   private readonly counters = emptyStats();
   private readonly now: () => number;
@@ -35,8 +41,16 @@ export class CachingInvoker implements ModelInvoker {
     if (options.lockWaitMs !== undefined && !(Number.isFinite(options.lockWaitMs) && options.lockWaitMs >= 0)) {
       throw new NovaCostError('configuration', `CachingInvoker option lockWaitMs must be 0 or more, got ${options.lockWaitMs}`);
     }
+    for (const name of ['hotMaxBytes', 'hotMaxAgeMs'] as const) {
+      const value = options[name];
+      if (value !== undefined && !(Number.isInteger(value) && value >= 0)) {
+        throw new NovaCostError('configuration', `CachingInvoker option ${name} must be an integer >= 0, got ${value}`);
+      }
+    }
     this.now = options.now ?? Date.now;
     this.breaker = new CircuitBreaker(options.breaker);
+    const hotMaxBytes = options.hotMaxBytes ?? 16 * 1024 * 1024;
+    if (hotMaxBytes > 0 && (options.hotMaxAgeMs ?? 60_000) > 0) this.hot = new LRUCache({ maxSize: hotMaxBytes, sizeCalculation: (e) => Math.max(1, e.bytes) });
   }
 
   async invoke(request: InvocationRequest, options: InvokeOptions = {}): Promise<InvocationResult> {
@@ -50,6 +64,11 @@ export class CachingInvoker implements ModelInvoker {
     if (options.signal?.aborted) throw abortError();
     const region = request.region ?? this.options.region ?? 'us-east-1';
     const key = requestKey(request, region);
+    const hot = this.hot?.get(key);
+    if (hot) {
+      this.counters.hotHits += 1;
+      return this.hit(hot.envelope, this.now());
+    }
     const leader = this.inFlight.get(key);
     if (leader) {
       const result = await leader.join(options.signal);
@@ -89,7 +108,7 @@ export class CachingInvoker implements ModelInvoker {
     admit: InvokeOptions['admit'],
   ): Promise<InvocationResult> {
     const started = this.now();
-    const cached = await this.read(key);
+    const cached = await this.read(key, ttlSeconds);
     if (cached) return this.hit(cached, started);
     this.counters.misses += 1;
     const token = randomUUID();
@@ -104,7 +123,7 @@ export class CachingInvoker implements ModelInvoker {
       const poll = this.options.lockPollMs ?? 25;
       for (let n = 0; this.now() < deadline && this.breaker.state === 'closed'; n++) {
         await delay(Math.min(poll * 2 ** Math.floor(n / 8), poll * 4), undefined, { signal: flight.signal() });
-        const entry = await this.read(key);
+        const entry = await this.read(key, ttlSeconds);
         if (entry) {
           this.counters.coalesced += 1;
           this.counters.savedUsd += entry.costUsd ?? 0;
@@ -116,7 +135,7 @@ export class CachingInvoker implements ModelInvoker {
     }
     if (locked === true) {
       // Double-check: the previous holder may have stored the entry between our read and our lock.
-      const entry = await this.read(key);
+      const entry = await this.read(key, ttlSeconds);
       if (entry) {
         void this.guard(() => this.store.unlock(lockKey, token));
         return this.hit(entry, started);
@@ -136,11 +155,20 @@ export class CachingInvoker implements ModelInvoker {
     }
   }
 
-  private async read(key: string): Promise<ResponseEnvelope | undefined> {
+  private async read(key: string, ttlSeconds: number): Promise<ResponseEnvelope | undefined> {
     const raw = await this.guard(() => this.store.get(key));
     if (raw === undefined) return undefined;
     this.counters.bytesRead += Buffer.byteLength(raw);
-    return decodeEnvelope(raw); // corrupt or foreign: a miss, overwritten by the upstream answer
+    const envelope = decodeEnvelope(raw); // corrupt or foreign: a miss, overwritten by the upstream answer
+    if (envelope) this.keepHot(key, envelope, raw.length, envelope.createdAt + ttlSeconds * 1000);
+    return envelope;
+  }
+
+  /** Keeps an answer in process until it expires in the store (stored `createdAt` + its TTL), `hotMaxAgeMs` at most. */
+  private keepHot(key: string, envelope: ResponseEnvelope, bytes: number, expiresAt: number): void {
+    if (!this.hot) return;
+    const ttl = Math.min(this.options.hotMaxAgeMs ?? 60_000, expiresAt - this.now());
+    if (ttl >= 1) this.hot.set(key, { envelope, bytes }, { ttl });
   }
 
   private hit(entry: ResponseEnvelope, started: number): InvocationResult {
@@ -181,6 +209,8 @@ export class CachingInvoker implements ModelInvoker {
       this.counters.notStored += 1;
       return;
     }
+    // Kept in process whatever the store does with it: a failing or slow store then costs one call per answer.
+    this.keepHot(key, envelope, raw.length, envelope.createdAt + ttlSeconds * 1000);
     const ok = await this.guard(async () => {
       await this.store.set(key, raw, ttlSeconds);
       return true;
@@ -195,18 +225,20 @@ export class CachingInvoker implements ModelInvoker {
       return Promise.resolve(undefined);
     }
     const ms = this.options.storeTimeoutMs ?? 50;
-    // Hand-rolled rather than Promise.race: this sits on the hit path, and every extra promise is latency.
+    // Hand-rolled rather than Promise.race: this sits on the hit path, and every extra promise is latency. The
+    // timeout waits for one more read of the sockets once it fires (see armLoopAwareTimeout): a busy process is not a
+    // dead store.
     return new Promise<T | undefined>((resolve) => {
       let settled = false;
       const fail = () => {
         if (settled) return;
         settled = true;
-        clearTimeout(timer);
+        cancel();
         this.breaker.failure();
         this.counters.errors += 1;
         resolve(undefined);
       };
-      const timer = setTimeout(fail, ms);
+      const cancel = armLoopAwareTimeout(ms, () => settled, fail);
       let pending: Promise<T>;
       try {
         pending = call();
@@ -217,7 +249,7 @@ export class CachingInvoker implements ModelInvoker {
       pending.then((value) => {
         if (settled) return;
         settled = true;
-        clearTimeout(timer);
+        cancel();
         this.breaker.success();
         resolve(value);
       }, fail);
@@ -234,6 +266,12 @@ export class CachingInvoker implements ModelInvoker {
       ...(envelope.stopReason === undefined ? {} : { stopReason: envelope.stopReason }),
     };
   }
+}
+
+/** An answer kept in process, and the size it counts against hotMaxBytes. */
+interface HotEntry {
+  readonly envelope: ResponseEnvelope;
+  readonly bytes: number;
 }
 
 function abortError(): NovaCostError {

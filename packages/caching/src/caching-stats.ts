@@ -1,7 +1,9 @@
 /** Counters of a CachingInvoker since it was made. */
 export interface CachingStats {
-  /** Answered from the store. */
+  /** Answered from the store (hot copies in process included). */
   hits: number;
+  /** Of the hits, those answered from the copies kept in process (hotMaxBytes), without asking the store. */
+  hotHits: number;
   /** Looked up and not found (or unreadable); went upstream or waited for another caller. */
   misses: number;
   /** Answered by another caller's upstream call (same process, or another process through the lock). */
@@ -19,5 +21,5 @@ export interface CachingStats {
 }
 
 export function emptyStats(): CachingStats {
-  return { hits: 0, misses: 0, coalesced: 0, bypass: 0, errors: 0, notStored: 0, bytesRead: 0, bytesWritten: 0, savedUsd: 0 };
+  return { hits: 0, hotHits: 0, misses: 0, coalesced: 0, bypass: 0, errors: 0, notStored: 0, bytesRead: 0, bytesWritten: 0, savedUsd: 0 };
 }

@@ -3,7 +3,11 @@ import { Cluster, Redis } from 'ioredis';
 import { NovaCostError } from '@nova-cost/domain';
 
 export interface RedisConnectOptions {
-  /** ioredis commandTimeout: a command without an answer after this rejects. @default 50 */
+  /**
+   * ioredis commandTimeout: a command without an answer after this rejects. Only a backstop that frees the commands
+   * of a stalled Redis: callers judge latency themselves (CachingInvoker storeTimeoutMs, RedisSpendLedger timeoutMs),
+   * without counting time the event loop was too busy to read an answer, which this timer cannot tell. @default 1000
+   */
   readonly commandTimeoutMs?: number;
   /** Time allowed to open a connection. @default 1000 */
   readonly connectTimeoutMs?: number;
@@ -20,7 +24,7 @@ export function failOpenRedisOptions(options: RedisConnectOptions = {}): RedisOp
     lazyConnect: true,
     enableOfflineQueue: false,
     maxRetriesPerRequest: 0,
-    commandTimeout: options.commandTimeoutMs ?? 50,
+    commandTimeout: options.commandTimeoutMs ?? 1000,
     connectTimeout: options.connectTimeoutMs ?? 1000,
     retryStrategy: (attempt) => Math.min(attempt * 100, 2000),
     ...(options.password === undefined ? {} : { password: options.password }),

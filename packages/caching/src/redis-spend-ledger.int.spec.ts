@@ -197,7 +197,8 @@ describe('RedisSpendLedger (single node)', () => {
     await connected(store);
     const pricing = new StaticPricingCatalog();
     const policy = new RuleBasedCostPolicy({ budgets: { default: { dailyUsd: 10 } } }, { pricing, ledger, sharedBudget: ledger });
-    const useCase = new InvokeModel({ policy, invoker: new CachingInvoker(new CountingInvoker(), store, { storeTimeoutMs: 500 }), pricing, ledger, admission: 'invoker' });
+    // No copy in process (hotMaxBytes 0): a hit then asks Redis, once (with one it asks nothing).
+    const useCase = new InvokeModel({ policy, invoker: new CachingInvoker(new CountingInvoker(), store, { storeTimeoutMs: 500, hotMaxBytes: 0 }), pricing, ledger, admission: 'invoker' });
     const { cache: _, ...request } = cacheableRequest();
     expect((await useCase.execute(request)).result.source).toBe('upstream');
     await ledger.flush();

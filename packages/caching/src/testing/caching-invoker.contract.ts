@@ -40,9 +40,22 @@ export function cachingInvokerContract(env: () => RedisSuiteEnv): void {
     const store = await env().newStore();
     stores.push(store);
     const next = new CountingInvoker(delayMs);
-    return { next, cache: new CachingInvoker(next, store, { storeTimeoutMs: 200, ...options }) };
+    // Without copies in process unless a test asks for them: these tests are about what the store does.
+    return { next, cache: new CachingInvoker(next, store, { storeTimeoutMs: 200, hotMaxBytes: 0, ...options }) };
   }
   const keyOf = (r: ReturnType<typeof cacheableRequest>) => requestKey(r, r.region ?? 'us-east-1');
+
+  it('serves an answer it has from process memory, without the store, until the store would expire it', async () => {
+    const { next, cache } = await setup({ hotMaxBytes: 1024 * 1024 });
+    const request = { ...cacheableRequest(), cache: { ttlSeconds: 1 } };
+    await cache.invoke(request);
+    await env().rawSet(keyOf(request), 'not an envelope'); // what the store holds no longer matters
+    expect((await cache.invoke(request)).source).toBe('cache');
+    expect(cache.stats()).toMatchObject({ hits: 1, hotHits: 1, bytesRead: 0 });
+    // Past the entry's TTL the copy is gone too: the store is asked (its garbage is a miss) and upstream answers.
+    await expect.poll(async () => (await cache.invoke(request)).source, { timeout: 5_000, interval: 100 }).toBe('upstream');
+    expect(next.calls).toBe(2);
+  });
 
   it('serves the second identical request from the cache with the stored usage', async () => {
     const { next, cache } = await setup();

@@ -47,4 +47,14 @@ describe(GatewayMetrics, () => {
       expect(declared).toEqual(['BatchQueueDepth']);
     });
   });
+  describe('.answered', () => {
+    it('labels cost by base model id whatever form the client typed, and every id outside the catalog as other', async () => {
+      const { metrics } = metricsWithLines();
+      const typed = ['amazon.nova-lite-v1:0', 'us.amazon.nova-lite-v1:0', 'arn:aws:bedrock:us-east-1:123456789012:inference-profile/eu.amazon.nova-lite-v1:0'];
+      for (const id of typed) metrics.answered(id, 'miss', 0.001, []);
+      for (let n = 0; n < 50; n++) metrics.answered(`vendor.model-${n}-v1:0`, 'miss', 0.001, []);
+      const series = (await metrics.registry.metrics()).split('\n').filter((l) => l.startsWith('nova_cost_cost_usd_total{'));
+      expect(series.map((l) => /model="([^"]+)"/.exec(l)?.[1]).sort()).toEqual(['amazon.nova-lite-v1:0', 'other']);
+    });
+  });
 });

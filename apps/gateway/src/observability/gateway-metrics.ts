@@ -1,6 +1,7 @@
 import type { TokenUsage } from '@nova-cost/domain';
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import type { GatewayLogger } from './logger';
+import { modelLabel } from './model-label';
 
 export type CacheOutcome = 'hit' | 'miss' | 'coalesced' | 'bypass';
 
@@ -86,7 +87,8 @@ export class GatewayMetrics {
 
   /** One model answer: Prometheus counters, and the sums of the next EMF flush. */
   answered(modelId: string, cache: CacheOutcome, costUsd: number, savings: readonly { strategy: string; usd: number }[]): void {
-    this.cost.inc({ model: modelId }, costUsd);
+    const model = modelLabel(modelId);
+    this.cost.inc({ model }, costUsd);
     let savedUsd = 0;
     for (const s of savings) {
       this.saved.inc({ strategy: s.strategy }, s.usd);
@@ -99,12 +101,12 @@ export class GatewayMetrics {
         counts.hit += hit;
       }
     }
-    const sums = this.pending.get(modelId);
+    const sums = this.pending.get(model);
     if (sums) {
       sums.costUsd += costUsd;
       sums.savedUsd += savedUsd;
     } else {
-      this.pending.set(modelId, { costUsd, savedUsd });
+      this.pending.set(model, { costUsd, savedUsd });
     }
   }
 

@@ -1,0 +1,14 @@
+import { findModel } from '@nova-cost/domain';
+
+/**
+ * The `model` label of a metric: the base model id of a model in the catalog, whatever form the client addressed
+ * it in (profile id, ARN with an account), else `other`. Labels are series: taking the id as typed would let
+ * clients create one per spelling.
+ */
+export function modelLabel(modelId: string): string {
+  try {
+    return findModel(modelId)?.id ?? 'other';
+  } catch {
+    return 'other';
+  }
+}

@@ -181,6 +181,32 @@ describe('startGateway', () => {
       await expect(fetch(`${g.url}/readyz`)).rejects.toThrow();
     });
 
+    it('answers an upload still arriving with 503 at once instead of holding the shutdown to its deadline, and logs it without a stack', async () => {
+      const lines: string[] = [];
+      const sink = { write: (line: string) => lines.push(line) } as unknown as NodeJS.WritableStream;
+      // Ten minutes: were the upload waited for, the spec would time out long before.
+      const g = await startGateway({ ...loadConfig({ DRAIN_DEADLINE_MS: '600000' }), port: 0 }, { logger: createLogger('info', sink), emfIntervalMs: 0 });
+      const upload = new Promise<{ status: number; kind: string }>((resolve, reject) => {
+        const req = request(`${g.url}/model/amazon.nova-micro-v1:0/converse`, {
+          method: 'POST',
+          headers: { 'x-api-key': 'demo-key', 'content-type': 'application/json', 'content-length': '100000' },
+        });
+        req.on('error', reject);
+        req.on('response', (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, kind: (JSON.parse(Buffer.concat(chunks).toString()) as { error: { kind: string } }).error.kind }));
+        });
+        req.write('{"messages": [');
+      });
+      await expect.poll(async () => /^nova_cost_body_buffer_bytes (\d+)$/m.exec(await (await fetch(`${g.url}/metrics`)).text())?.[1]).toBe('100000');
+      await g.shutdown();
+      await expect(upload).resolves.toEqual({ status: 503, kind: 'shutting-down' });
+      const refusal = lines.map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l['kind'] === 'shutting-down');
+      expect(refusal).toMatchObject({ level: 30 });
+      expect(JSON.stringify(refusal)).not.toContain('stack');
+    });
+
     it('finishes within DRAIN_DEADLINE_MS of the call when a call cannot finish and a client never ends its body, answering both 503', async () => {
       const deadlineMs = 3_000;
       const g = await startGateway({ ...loadConfig({ DRAIN_DEADLINE_MS: String(deadlineMs) }), port: 0 }, { logger: silent, emfIntervalMs: 0 });

@@ -117,6 +117,24 @@ describe('gateway under faults', () => {
     });
   });
 
+  describe('having an upstream that does not answer', () => {
+    let gateway: Gateway;
+    beforeAll(async () => {
+      gateway = await startGateway({ ...loadConfig({ BEDROCK_TIMEOUT_MS: '1000' }), port: 0 }, { logger: silent, emfIntervalMs: 0 });
+    });
+    afterAll(() => gateway?.shutdown());
+
+    it('answers 408 ModelTimeoutException after BEDROCK_TIMEOUT_MS, having sent (and been billed for) one attempt', async () => {
+      const release = gateway.localBedrock!.hold();
+      try {
+        await expect(sdk(gateway.url).send(ask('never answered'))).rejects.toMatchObject({ name: 'ModelTimeoutException', $metadata: { httpStatusCode: 408 } });
+        expect(gateway.localBedrock!.stats().calls).toBe(1);
+      } finally {
+        release();
+      }
+    });
+  });
+
   describe('having a full batching queue', () => {
     let gateway: Gateway;
     beforeAll(async () => {

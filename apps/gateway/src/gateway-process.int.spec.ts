@@ -32,7 +32,7 @@ function runGateway(env: Record<string, string>): Promise<GatewayProcess> {
       const m = /"url":"(http:\/\/127\.0\.0\.1:\d+)"/.exec(stdout);
       if (m) resolve({ child, url: m[1]!, stdout: () => stdout, exit });
     });
-    void exit.then(({ code }) => reject(new Error(`gateway exited with ${code} before listening: ${stderr}`)));
+    void exit.then(({ code }) => reject(new Error(`gateway exited with ${code} before listening: ${stderr}${stdout}`)));
   });
 }
 
@@ -232,6 +232,13 @@ describe('gateway processes', () => {
     await until(async () => Math.abs((await spent(a!)) - billed) < 1e-9 && Math.abs((await spent(b!)) - billed) < 1e-9);
     expect(await spent(a!)).toBeCloseTo(billed, 9);
     expect(await spent(b!)).toBeCloseTo(billed, 9);
+  });
+
+  it('stops start-up when BEDROCK_ENDPOINT is set and no AWS credentials can be found, saying where they come from', async () => {
+    // No keys, no files, no instance metadata (never asked: this machine has no such service).
+    const env = { BEDROCK_ENDPOINT: bedrock.url, AWS_SHARED_CREDENTIALS_FILE: '/nonexistent', AWS_CONFIG_FILE: '/nonexistent', AWS_EC2_METADATA_DISABLED: 'true' };
+    await expect(runGateway(env)).rejects.toThrow(/gateway exited with 1 before listening:.*no AWS credentials to call Bedrock: set AWS_ACCESS_KEY_ID/s);
+    expect(bedrock.stats().calls).toBe(0);
   });
 
   it('stops start-up on a wrong variable with a message naming it', async () => {

@@ -1,6 +1,7 @@
 import type { LocalBedrock } from '@nova-cost/bedrock-local';
 import { startLocalBedrock } from '@nova-cost/bedrock-local';
 import type { InvokeModel } from '@nova-cost/domain';
+import type { BedrockModelInvoker } from '@nova-cost/infrastructure';
 import { NovaCostError } from '@nova-cost/domain';
 import type { GatewayConfig } from './config/gateway-config';
 import { createGatewayContainer } from './composition/gateway-container';
@@ -77,12 +78,25 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
     bodyLimitBytes: config.bodyLimitBytes,
     bodyBudget,
   });
+  const stopAll = async (): Promise<void> => {
+    await Promise.all(container.getAll(TOKENS.lifecycle).map((l) => l.close(0).catch(() => undefined)));
+    await localBedrock?.close();
+  };
+  if (config.bedrock.mode === 'aws') {
+    // Credentials are resolved now, so a task without any fails to start (with the reason) instead of every call.
+    const bedrock = container.get(TOKENS.bedrockInvoker) as Partial<BedrockModelInvoker>;
+    try {
+      await bedrock.checkCredentials?.();
+    } catch (err) {
+      await stopAll();
+      throw err;
+    }
+  }
   let port: number;
   try {
     port = await server.listen(config.port, config.host);
   } catch (err) {
-    await Promise.all(container.getAll(TOKENS.lifecycle).map((l) => l.close(0).catch(() => undefined)));
-    await localBedrock?.close();
+    await stopAll();
     const code = (err as NodeJS.ErrnoException).code;
     throw new NovaCostError('configuration', `cannot listen on ${config.host}:${config.port} (PORT/HOST): ${code ?? (err as Error).message}`, { cause: err, details: { variable: 'PORT' } });
   }

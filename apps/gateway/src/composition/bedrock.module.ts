@@ -14,9 +14,13 @@ export const bedrockModule = new ContainerModule(({ bind }) => {
         ...(url ? { endpoint: url } : {}),
         // The in-process endpoint checks no signature; don't make a fresh clone look for AWS credentials.
         ...(local ? { credentials: { accessKeyId: 'local', secretAccessKey: 'local' } } : {}),
-        retryMode: 'adaptive',
-        // The batcher retries throttles with its own budget and quotas; SDK retries under it would multiply them.
+        // The batcher paces and retries throttled calls (its own back-off); the SDK's adaptive rate limiter stacked
+        // under it would slow everything again at each throttle. So: standard mode, throttles left to the batcher.
+        retryMode: 'standard',
         retryThrottles: false,
+        // One attempt may use the whole call time: a call that times out is not sent (and billed) a second time.
+        callTimeoutMs: config.bedrockTimeoutMs,
+        requestTimeoutMs: config.bedrockTimeoutMs,
         ...(config.tuning?.bedrockMaxAttempts ? { maxAttempts: config.tuning.bedrockMaxAttempts } : {}),
       });
     })

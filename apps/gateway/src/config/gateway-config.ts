@@ -49,6 +49,8 @@ export interface GatewayConfig {
   readonly bodyLimitBytes: number;
   /** Bytes of request bodies held at once, all connections together; past it 429 queue-full. @default 268435456 (256 MiB) */
   readonly bodyBufferLimitBytes: number;
+  /** Longest a Bedrock call may take, all attempts together; a call that times out is not retried. @default 60000 */
+  readonly bedrockTimeoutMs: number;
   /** Time SIGTERM gives the batcher to finish accepted requests. @default 110000 */
   readonly drainDeadlineMs: number;
   /** @default 'info' */

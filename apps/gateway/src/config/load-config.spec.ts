@@ -150,6 +150,22 @@ describe('loadConfig', () => {
     });
 
     it.each([
+      ['a password holding / and @', 'redis://user:hun/ter@2@cache:6379/x y'],
+      ['a password holding //', 'rediss://:hun//ter2@cache:6379:bad'],
+      ['cluster nodes with user-info', 'redis+cluster://user:hunter2@a:1,user:hunter2@b'],
+      ['user-info without a scheme', 'user:hunter2@cache:6379'],
+    ])('never repeats a Redis password in the message, with %s', (_name, url) => {
+      let message = '';
+      try {
+        loadConfig({ REDIS_URL: url });
+      } catch (error) {
+        message = (error as Error).message;
+      }
+      expect(message).toMatch(/^REDIS_URL /);
+      expect(message).not.toMatch(/hun|ter2/);
+    });
+
+    it.each([
       ['{not json', /is not valid JSON/],
       [{ policy: {} }, /file must hold \{"tenants"/],
       [{ tenants: {} }, /file must hold \{"tenants"/],

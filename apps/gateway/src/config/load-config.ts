@@ -12,9 +12,17 @@ function bad(variable: string, message: string): NovaCostError {
   return new NovaCostError('configuration', `${variable} ${message}`, { details: { variable } });
 }
 
-/** Shows enough of a value to recognise it, never a password. */
+/** One URL or host:port with its user-info (`user:secret@`, up to the last `@`) cut, however odd the secret. */
+function withoutUserInfo(part: string): string {
+  const at = part.lastIndexOf('@');
+  if (at < 0) return part;
+  const scheme = part.indexOf('//');
+  return `${scheme >= 0 && scheme < at ? part.slice(0, scheme + 2) : ''}…${part.slice(at)}`;
+}
+
+/** Shows enough of a value to recognise it, never a password (each comma-separated part, as cluster nodes are). */
 function shown(value: string): string {
-  const safe = value.replace(/\/\/[^@/]*@/, '//…@');
+  const safe = value.split(',').map(withoutUserInfo).join(',');
   return JSON.stringify(safe.length > 60 ? `${safe.slice(0, 60)}…` : safe);
 }
 
@@ -217,6 +225,7 @@ export function loadConfig(env: Env = process.env, options: LoadConfigOptions = 
     bodyLimitBytes,
     bodyBufferLimitBytes: integer(env, 'BODY_BUFFER_LIMIT_BYTES', Math.max(256 * 1024 * 1024, bodyLimitBytes), bodyLimitBytes, 16 * 1024 ** 3),
     drainDeadlineMs: integer(env, 'DRAIN_DEADLINE_MS', 110_000, 0, 3_600_000),
+    bedrockTimeoutMs: integer(env, 'BEDROCK_TIMEOUT_MS', 60_000, 1_000, 600_000),
     logLevel,
   };
 }

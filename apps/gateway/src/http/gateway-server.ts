@@ -48,6 +48,8 @@ export class GatewayServer {
   /** Accepted model and /costs requests not yet answered. */
   private readonly unanswered = new Set<ServerResponse>();
   private idleWaiters: (() => void)[] = [];
+  /** Accepted requests whose body is still arriving: not yet anything the drain must finish. */
+  private readonly receiving = new Set<ServerResponse>();
 
   constructor(private readonly deps: GatewayServerDeps) {
     // Longer than the deployed ALB's 120 s idle timeout (apps/infra), so it never reuses a connection we closed.
@@ -68,6 +70,13 @@ export class GatewayServer {
   stopAccepting(): Promise<void> {
     this.draining = true;
     this.listener.stopAccepting();
+    // A body still arriving has reached nothing the drain finishes: answer it now rather than wait for a slow
+    // client until the deadline; its connection closes and the rest of the body is not read.
+    const refusal = new NovaCostError('shutting-down', 'the gateway is shutting down; the request body had not fully arrived');
+    for (const res of [...this.receiving]) {
+      stopReadingAfterAnswer(res.req, res);
+      this.fail(res, refusal, 'draining', this.deps.logger);
+    }
     return this.active === 0 ? Promise.resolve() : new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
@@ -138,7 +147,15 @@ export class GatewayServer {
       const keyTenant = this.deps.auth.tenantOfHeaders(req.headers);
       const reservation = this.deps.bodyBudget.open();
       res.once('close', reservation.release);
-      const body = await readBody(req, this.deps.bodyLimitBytes, reservation);
+      this.receiving.add(res);
+      let body: Buffer;
+      try {
+        body = await readBody(req, this.deps.bodyLimitBytes, reservation);
+      } finally {
+        this.receiving.delete(res);
+      }
+      // Answered while it arrived (shutdown): nothing more to do.
+      if (res.headersSent) return;
       const tenantId = keyTenant ?? (await this.deps.auth.authenticate({ method: req.method ?? 'POST', url: req.url ?? '/', headers: req.headers, body }));
       const request = parseModelRequest(tenantId, model, body, req.headers);
       const abort = new AbortController();
@@ -165,8 +182,12 @@ export class GatewayServer {
 
   private fail(res: ServerResponse, error: unknown, route: string, log: GatewayLogger): void {
     const wire = errorResponse(error);
-    if (wire.status >= 500) log.error({ err: error instanceof Error ? { message: error.message, kind: (error as NovaCostError).kind, stack: error.stack } : String(error) }, 'request failed');
-    else log.info({ status: wire.status, kind: wire.body.error.kind, reason: wire.body.message }, 'request refused');
+    const kind = wire.body.error.kind;
+    const summary = { status: wire.status, kind, reason: wire.body.message };
+    // A stack only where the gateway itself failed; a refusal while shutting down or an upstream outage is expected.
+    if (kind === 'internal' || kind === 'configuration') log.error({ err: error instanceof Error ? { message: error.message, kind, stack: error.stack } : String(error) }, 'request failed');
+    else if (wire.status >= 500 && kind !== 'shutting-down') log.warn(summary, 'request failed');
+    else log.info(summary, 'request refused');
     this.deps.metrics.request(route, wire.status, 'none');
     sendJson(res, wire.status, wire.body, { 'x-amzn-errortype': wire.type, ...wire.headers });
   }

@@ -64,6 +64,22 @@ export class BedrockModelInvoker implements ModelInvoker {
     }
   }
 
+  /**
+   * Resolves the client's credentials once, so a process without any (no environment keys, profile or role) learns it
+   * at start-up instead of failing every call; rejects with a 'configuration' error naming where they come from.
+   */
+  async checkCredentials(): Promise<void> {
+    try {
+      await this.client.config.credentials();
+    } catch (error) {
+      throw new NovaCostError(
+        'configuration',
+        `no AWS credentials to call Bedrock: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, AWS_PROFILE, or run with a task or instance role (${error instanceof Error ? error.message : String(error)})`,
+        { cause: error },
+      );
+    }
+  }
+
   /** Releases the sockets of a client this invoker built (a passed-in client is the caller's to destroy). */
   destroy(): void {
     this.client.destroy();

@@ -24,7 +24,7 @@ interface Run {
 /** Runs `npm run report -- …` as the root script does (tsx on src/main.ts), stderr not a terminal. */
 function report(args: string[], env: Record<string, string> = {}): Promise<Run> {
   return new Promise((resolve) => {
-    execFile(process.execPath, ['--import', 'tsx', MAIN, ...args], { env: { PATH: process.env['PATH'] ?? '', ...env }, timeout: 120_000 }, (err, stdout, stderr) => {
+    execFile(process.execPath, ['--import', 'tsx', MAIN, ...args], { env: { PATH: process.env['PATH'] ?? '', ...env }, timeout: 170_000 }, (err, stdout, stderr) => {
       resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
     });
   });
@@ -48,7 +48,7 @@ describe('npm run report', () => {
     const html = await readFile(join(out, 'savings-report.html'), 'utf8');
     expect(html).toContain('<canvas id="chart-spend"');
     expect(html).not.toMatch(/<script[^>]+src=|<link[^>]+href=/);
-  });
+  }, 180_000);
 
   it('refuses a call without logs with a usage message and exit code 2', async () => {
     const run = await report([]);

@@ -35,7 +35,7 @@ describe.skipIf(!hasChromium)('the savings report in headless Chromium', () => {
     const written = await writeReport(report, join(dir, 'out'));
     html = await readFile(written.html, 'utf8');
     browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
-  });
+  }, 180_000);
 
   afterAll(async () => {
     await browser?.close();

@@ -3,8 +3,9 @@
  * workload over 30 days, as Bedrock delivers it: gzip JSON lines, one file per hour), each side in a fresh child
  * process (report-replay.child.ts), rounds interleaved.
  *
- *   npm run bench -- report     or alone: cd bench && npx tsx src/report.bench.ts        (about 10 minutes: generating
- *   the log takes 1–2, each replay 1–3 on a busy 2-core machine; REPORT_BENCH_RECORDS=200000 for a quick look)
+ *   npm run bench -- report     or alone: cd bench && npx tsx src/report.bench.ts
+ *   About 15 minutes on an idle 2-core machine (generating the log 1–2, each of the four replays about 3), much
+ *   longer on a busy one; REPORT_BENCH_RECORDS=200000 for a quick look.
  *
  * Figures, each against a baseline measured in the same run:
  *   1. records per second of the whole replay / records per second of a bare gunzip + JSON.parse of the same files

@@ -79,3 +79,25 @@ describe('two gateway processes sharing Redis keep one spend ledger', () => {
     expect(await other.json()).toMatchObject({ error: { kind: 'budget-exceeded' } });
   });
 });
+
+describe('a gateway whose Redis is gone at shutdown', () => {
+  it('logs the spend it could not write, with its count and amount, instead of dropping it silently', async () => {
+    const redis = await startTestRedis({ controllable: true });
+    const lines: string[] = [];
+    const sink = { write: (line: string) => lines.push(line) } as unknown as NodeJS.WritableStream;
+    const gateway = await startGateway({ ...loadConfig({ REDIS_URL: redis.url }), port: 0, drainDeadlineMs: 2_000 }, { logger: createLogger('info', sink), emfIntervalMs: 0 });
+    try {
+      for (const until = Date.now() + 15_000; (await costs(gateway)).status !== 200 && Date.now() < until; ) await new Promise((r) => setTimeout(r, 100));
+      await redis.stop();
+      let billedUsd = 0;
+      for (let n = 0; n < 3; n++) billedUsd += Number((await converse(gateway, `spend lost at shutdown ${n}`)).headers.get('x-nova-cost-usd'));
+      await gateway.shutdown();
+      const report = lines.map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l['msg'] === 'spend ledger could not write entries to Redis');
+      expect(report).toMatchObject({ level: 50, lostEntries: 3, reason: 'shutdown' });
+      expect(report?.['lostUsd']).toBeCloseTo(billedUsd, 12);
+    } finally {
+      await redis.close();
+    }
+  });
+});
+

@@ -38,28 +38,15 @@ class Base64Bytes {
     }
   }
 
-  u16be(offset: number): number {
-    const a = this.at(offset);
-    const b = this.at(offset + 1);
-    return a < 0 || b < 0 ? -1 : (a << 8) | b;
-  }
-
-  u16le(offset: number): number {
-    const a = this.at(offset);
-    const b = this.at(offset + 1);
-    return a < 0 || b < 0 ? -1 : (b << 8) | a;
-  }
-
-  u24le(offset: number): number {
-    const lo = this.u16le(offset);
-    const hi = this.at(offset + 2);
-    return lo < 0 || hi < 0 ? -1 : (hi << 16) | lo;
-  }
-
-  u32be(offset: number): number {
-    const hi = this.u16be(offset);
-    const lo = this.u16be(offset + 2);
-    return hi < 0 || lo < 0 ? -1 : hi * 65536 + lo;
+  /** An unsigned integer of `bytes` bytes at `offset`, big- or little-endian; -1 when cut short. */
+  uint(offset: number, bytes: number, littleEndian: boolean): number {
+    let value = 0;
+    for (let i = 0; i < bytes; i++) {
+      const byte = this.at(offset + (littleEndian ? bytes - 1 - i : i));
+      if (byte < 0) return -1;
+      value = value * 256 + byte;
+    }
+    return value;
   }
 
   ascii(offset: number, length: number): string {
@@ -79,12 +66,12 @@ const JPEG_SOF = new Set([0xc0, 0xc1, 0xc2, 0xc3, 0xc5, 0xc6, 0xc7, 0xc9, 0xca, 
 export function imageSize(base64: string): ImageSize | undefined {
   const bytes = new Base64Bytes(base64);
   const sized = (width: number, height: number) => (width > 0 && height > 0 ? { width, height } : undefined);
-  if (bytes.at(0) === 0x89 && bytes.ascii(1, 3) === 'PNG') return sized(bytes.u32be(16), bytes.u32be(20));
-  if (bytes.ascii(0, 4) === 'GIF8') return sized(bytes.u16le(6), bytes.u16le(8));
+  if (bytes.at(0) === 0x89 && bytes.ascii(1, 3) === 'PNG') return sized(bytes.uint(16, 4, false), bytes.uint(20, 4, false));
+  if (bytes.ascii(0, 4) === 'GIF8') return sized(bytes.uint(6, 2, true), bytes.uint(8, 2, true));
   if (bytes.ascii(0, 4) === 'RIFF' && bytes.ascii(8, 4) === 'WEBP') {
     const chunk = bytes.ascii(12, 4);
-    if (chunk === 'VP8 ') return sized(bytes.u16le(26) & 0x3fff, bytes.u16le(28) & 0x3fff);
-    if (chunk === 'VP8X') return sized(bytes.u24le(24) + 1, bytes.u24le(27) + 1);
+    if (chunk === 'VP8 ') return sized(bytes.uint(26, 2, true) & 0x3fff, bytes.uint(28, 2, true) & 0x3fff);
+    if (chunk === 'VP8X') return sized(bytes.uint(24, 3, true) + 1, bytes.uint(27, 3, true) + 1);
     if (chunk === 'VP8L') {
       const [b1, b2, b3, b4] = [bytes.at(21), bytes.at(22), bytes.at(23), bytes.at(24)] as [number, number, number, number];
       if (Math.min(b1, b2, b3, b4) < 0) return undefined;
@@ -102,8 +89,8 @@ export function imageSize(base64: string): ImageSize | undefined {
         offset += 1; // fill byte
         continue;
       }
-      if (JPEG_SOF.has(marker)) return sized(bytes.u16be(offset + 7), bytes.u16be(offset + 5));
-      const length = bytes.u16be(offset + 2);
+      if (JPEG_SOF.has(marker)) return sized(bytes.uint(offset + 7, 2, false), bytes.uint(offset + 5, 2, false));
+      const length = bytes.uint(offset + 2, 2, false);
       if (length < 2) return undefined;
       offset += 2 + length;
     }

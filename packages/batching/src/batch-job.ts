@@ -27,6 +27,8 @@ export interface DispatchUnit {
   readonly key: string;
   /** Quota tokens taken for the attempt waiting to start or running. */
   reserved: number;
+  /** When its current attempt was let start (the batcher's clock). */
+  startedAt?: number;
   /**
    * Aborted when nobody waits for the unit any more (callers aborted, drain deadline), so its call stops. Made on
    * first use (see unitSignal): a queued unit holds none, which keeps a long queue small.

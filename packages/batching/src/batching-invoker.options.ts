@@ -1,5 +1,6 @@
 import { NovaCostError } from '@nova-cost/domain';
 import type { Lane } from '@nova-cost/domain';
+import type { AdaptiveRateOptions } from './adaptive-rate';
 
 /** How long requests of one lane may be held to form a batch. */
 export interface LaneBatching {
@@ -74,6 +75,14 @@ export interface BatchingInvokerOptions {
    * @default { enabled: true, maxInputsPerCall: 96 }
    */
   readonly embeddingMerge?: { readonly enabled?: boolean; readonly maxInputsPerCall?: number };
+  /**
+   * Pacing of each model's calls learnt from throttling (see AdaptiveRate): unpaced until throttles pass
+   * `tolerance` of a window's calls, then paced at what the upstream answered. `false` turns it off.
+   * @default { tolerance: 0.35, windowCalls: 20, increase: 0.1, minPerSecond: 1 }
+   */
+  readonly adaptiveRate?: AdaptiveRateOptions | false;
+  /** The clock of the adaptive pace, in milliseconds. Tests pass a fake one. @default performance.now */
+  readonly now?: () => number;
   /** Source of randomness for backoff jitter, in [0, 1). Tests pass a fixed one. @default Math.random */
   readonly random?: () => number;
 }
@@ -90,6 +99,8 @@ export interface ResolvedOptions {
   readonly retry: Required<RetryOptions>;
   readonly embeddingMerge: { readonly enabled: boolean; readonly maxInputsPerCall: number };
   readonly random: () => number;
+  readonly adaptiveRate: AdaptiveRateOptions | false;
+  readonly now: () => number;
 }
 
 function check(value: number, name: string, { min, integer, finite = true }: { min: number; integer?: boolean; finite?: boolean }): number {
@@ -113,6 +124,15 @@ function quota(limit: QuotaLimit, name: string): QuotaLimit {
   if (limit.tokensPerMinute !== undefined) check(limit.tokensPerMinute, `${name}.tokensPerMinute`, { min: Number.MIN_VALUE });
   if (limit.burstSeconds !== undefined) check(limit.burstSeconds, `${name}.burstSeconds`, { min: Number.MIN_VALUE });
   return limit;
+}
+
+function adaptiveRate(given: AdaptiveRateOptions | false | undefined): AdaptiveRateOptions | false {
+  if (given === false || given === undefined) return given ?? {};
+  if (given.tolerance !== undefined) check(given.tolerance, 'adaptiveRate.tolerance', { min: 0 });
+  if (given.windowCalls !== undefined) check(given.windowCalls, 'adaptiveRate.windowCalls', { min: 1, integer: true });
+  if (given.increase !== undefined) check(given.increase, 'adaptiveRate.increase', { min: 0 });
+  if (given.minPerSecond !== undefined) check(given.minPerSecond, 'adaptiveRate.minPerSecond', { min: Number.MIN_VALUE });
+  return given;
 }
 
 /** Fills in defaults and rejects nonsense with a 'configuration' error naming the option. */
@@ -149,5 +169,7 @@ export function resolveOptions(options: BatchingInvokerOptions = {}): ResolvedOp
       maxInputsPerCall: check(options.embeddingMerge?.maxInputsPerCall ?? 96, 'embeddingMerge.maxInputsPerCall', { min: 1, integer: true }),
     },
     random,
+    adaptiveRate: adaptiveRate(options.adaptiveRate),
+    now: options.now ?? (() => performance.now()),
   };
 }

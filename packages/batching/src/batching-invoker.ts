@@ -8,6 +8,7 @@ import { resolveOptions } from './batching-invoker.options';
 import type { BatchingInvokerOptions, ResolvedOptions } from './batching-invoker.options';
 import type { BatchingStats, DrainSummary } from './batching-stats';
 import { mergeKey, mergeRequests, mergeableTexts, splitResult } from './embedding-merge';
+import { AdaptiveRate } from './adaptive-rate';
 import { FairScheduler } from './fair-scheduler';
 import { QuotaRegistry, usedTokens } from './quota-registry';
 import { RetryBudget } from './retry-budget';
@@ -31,6 +32,8 @@ export class BatchingInvoker implements ModelInvoker {
   private readonly waitingUnits = new Map<DispatchUnit, { readonly start: () => Promise<unknown>; readonly abandon: (reason: unknown) => void }>();
   /** Requests waiting (queued or backing off), per tenant: each tenant's share of maxQueueSize. */
   private readonly perTenant = new Map<string, number>();
+  /** The pace learnt from throttling, per limit key (keys are bounded: see QuotaRegistry.keyOf). */
+  private readonly rates = new Map<string, AdaptiveRate>();
   private readonly collector: BatchCollector<BatchJob>;
   private readonly quotas: QuotaRegistry;
   private readonly live = new Set<BatchJob>();
@@ -197,6 +200,7 @@ export class BatchingInvoker implements ModelInvoker {
 
   private async attempt(unit: DispatchUnit): Promise<void> {
     let budget: RetryBudget | undefined; // made at the first throttle: most units never need one
+    let firstThrottleAt: number | undefined;
     for (let retry = false; ; retry = true) {
       if (!this.pending(unit)[0]) return;
       let served: { jobs: BatchJob[]; result: InvocationResult };
@@ -206,6 +210,15 @@ export class BatchingInvoker implements ModelInvoker {
         this.giveBack(unit, 0); // the attempt used none of what it reserved
         if (unitAborted(unit)) return; // everyone it served has been answered already
         if (!NovaCostError.is(error, 'throttled')) throw error;
+        const rate = this.rateOf(unit.key);
+        rate?.record(true, unit.startedAt ?? 0);
+        // Paced, the pace is the back-off: the call waits for its next turn without spending its attempts, within
+        // the same total time a backing-off call has.
+        firstThrottleAt ??= this.options.now();
+        if (rate?.pacing && this.options.now() - firstThrottleAt <= this.options.retry.maxTotalDelayMs) {
+          this.counts.throttledRetries += 1;
+          continue;
+        }
         budget ??= new RetryBudget(this.options.retry, this.options.random);
         const delay = budget.nextDelayMs();
         if (delay === undefined) {
@@ -229,6 +242,7 @@ export class BatchingInvoker implements ModelInvoker {
         continue;
       }
       this.giveBack(unit, usedTokens(served.result.usage));
+      this.rateOf(unit.key)?.record(false, unit.startedAt ?? 0);
       this.deliver(unit, served.jobs, served.result);
       return;
     }
@@ -256,12 +270,28 @@ export class BatchingInvoker implements ModelInvoker {
    */
   private admit(unit: DispatchUnit): number {
     if (unitAborted(unit)) return 0;
+    const rate = this.rateOf(unit.key);
+    const paced = rate?.take() ?? 0;
+    if (paced > 0) return paced;
+    unit.startedAt = this.options.now();
     const quota = this.quotas.quotaOfKey(unit.key);
     if (!quota) return 0;
     const tokens = quota.reservation(this.quotas.estimateTokens(this.pending(unit).map((j) => j.request)));
     const wait = quota.take(tokens);
     if (wait === 0) unit.reserved = tokens;
+    else rate?.untake();
     return wait;
+  }
+
+  private rateOf(key: string): AdaptiveRate | undefined {
+    const options = this.options.adaptiveRate;
+    if (options === false) return undefined;
+    let rate = this.rates.get(key);
+    if (!rate) {
+      rate = new AdaptiveRate(options, this.options.now);
+      this.rates.set(key, rate);
+    }
+    return rate;
   }
 
   private tenantWaiting(tenant: string, delta: number): void {

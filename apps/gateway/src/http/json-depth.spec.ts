@@ -13,6 +13,11 @@ describe(nestsDeeperThan, () => {
     expect(nestsDeeperThan(bytes(JSON.stringify({ text: '[[[[{{{{ \\" [[[[' })), 1)).toBe(false);
   });
 
+  it('ends a string only at an unescaped quote (an escaped backslash before a quote ends it)', () => {
+    expect(nestsDeeperThan(bytes('{"a":"x\\\\","b":[[1]]}'), 2)).toBe(true);
+    expect(nestsDeeperThan(bytes('{"a":"x\\"[[[[","b":1}'), 2)).toBe(false);
+  });
+
   it('finds 10,000 levels without recursion', () => {
     expect(nestsDeeperThan(bytes('['.repeat(10_000) + ']'.repeat(10_000)), 64)).toBe(true);
   });

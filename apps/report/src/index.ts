@@ -16,6 +16,7 @@ export { loadPriceTable, loadReportPolicy } from './config/load-report-config';
 export { fetchGatewayReport, gatewayReport } from './report/from-gateway';
 export { renderHtml } from './report/render-html';
 export type { SavingsReport } from './report/report-data';
+export { REPORT_SCHEMA } from './report/report-data';
 export { sampleRecords } from './sample/sample-workload';
 export { writeSampleLogs } from './sample/write-sample-logs';
 export { ReportError } from './report-error';

@@ -41,6 +41,7 @@ describe('npm run report', () => {
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(/^Bedrock bill \$[\d.]+ → \$[\d.]+ with nova-cost: \$[\d.]+ saved \([\d.]+%\) over [\d,]+ calls$/m);
     const figures = await readReport(out);
+    expect(figures.schema).toBe('nova-cost/savings-report/1');
     expect(figures.records.read).toBe(20_000);
     expect(figures.total.savedUsd).toBeGreaterThan(0);
     expect(Object.keys(figures.total.byLever).sort()).toEqual(['cache', 'coalescing', 'routing']);

@@ -3,6 +3,7 @@ import type { ReadProblemsSummary } from '../logs/read-problems';
 import { checklistRows } from './checklist';
 import { leverCatalogue } from './levers';
 import type { SavingsReport } from './report-data';
+import { REPORT_SCHEMA } from './report-data';
 import type { SavingsTally } from './savings-tally';
 
 export interface ReplayMeta {
@@ -23,6 +24,7 @@ export function buildReplayReport(tally: SavingsTally, pricing: PricingCatalog, 
   const batch = tally.potentialBatch();
   const iso = (ms: number | undefined) => (ms === undefined ? null : new Date(ms).toISOString());
   return {
+    schema: REPORT_SCHEMA,
     kind: 'replay',
     generatedAt: (meta.now ?? new Date()).toISOString(),
     source: meta.source,

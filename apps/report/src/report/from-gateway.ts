@@ -3,6 +3,7 @@ import { ReportError } from '../report-error';
 import { checklistRows } from './checklist';
 import { leverCatalogue } from './levers';
 import type { GroupFigures, LeverFigures, SavingsReport } from './report-data';
+import { REPORT_SCHEMA } from './report-data';
 
 /** A group of the gateway's GET /costs answer (SpendGroup, or the total SpendSummary). */
 interface CostsGroup {
@@ -48,6 +49,7 @@ export function gatewayReport(url: string, costs: unknown, now = new Date()): Sa
   const total = group('total', c.total, c.byStrategy);
   const byDay = c.byDay.map((d) => group(d.key ?? '', d));
   return {
+    schema: REPORT_SCHEMA,
     kind: 'gateway',
     generatedAt: now.toISOString(),
     source: url,

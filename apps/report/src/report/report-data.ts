@@ -65,8 +65,12 @@ export interface CountedReason {
   readonly usd: number;
 }
 
+/** Names the JSON's shape; bumped when a field changes meaning or goes away (new fields do not bump it). */
+export const REPORT_SCHEMA = 'nova-cost/savings-report/1';
+
 /** The report's figures: what the HTML shows and the JSON holds. */
 export interface SavingsReport {
+  readonly schema: typeof REPORT_SCHEMA;
   readonly kind: 'replay' | 'gateway';
   readonly generatedAt: string;
   readonly source: string;

@@ -141,10 +141,20 @@ export function renderHtml(report: SavingsReport, chartLibrary: string): string 
 <h1>What nova-cost would save</h1>
 <p class="muted">${report.kind === 'replay' ? 'Replay of' : 'Ledger of the gateway at'} <code>${esc(report.source)}</code> · ${esc(period)} · generated ${esc(report.generatedAt)}</p>
 <div class="cards">
-${card('Bedrock bill as logged', usd(t.usdBefore), `${int(t.calls)} calls`)}
-${card('With nova-cost', usd(t.usdAfter), `${int(t.tokensAfter)} of ${int(t.tokensBefore)} tokens billed`)}
-${card('Saved', usd(t.savedUsd), `${pct(t.savedShare)} of the bill`)}
-${card('Records read', int(report.records.read), `${int(report.problems.count)} unreadable · ${int(report.records.files)} files`)}
+${
+  report.kind === 'replay'
+    ? [
+        card('Bedrock bill as logged', usd(t.usdBefore), `${int(t.calls)} calls`),
+        card('With nova-cost', usd(t.usdAfter), `${int(t.tokensAfter)} of ${int(t.tokensBefore)} tokens billed`),
+        card('Saved', usd(t.savedUsd), `${pct(t.savedShare)} of the bill`),
+        card('Records read', int(report.records.read), `${int(report.problems.count)} unreadable · ${int(report.records.files)} files`),
+      ].join('\n')
+    : [
+        card('Without nova-cost', usd(t.usdBefore), `${int(t.calls)} calls`),
+        card('Billed through the gateway', usd(t.usdAfter), `tenant ${report.byTenant[0]?.key ?? ''}`),
+        card('Saved', usd(t.savedUsd), `${pct(t.savedShare)} of the bill`),
+      ].join('\n')
+}
 </div>
 <h2>Spend over time</h2>
 <div class="chart"><canvas id="chart-spend" aria-label="spend over time with and without nova-cost"></canvas></div>

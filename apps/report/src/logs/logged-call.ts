@@ -7,6 +7,8 @@ export type LoggedOperation = 'Converse' | 'ConverseStream' | 'InvokeModel' | 'I
 export interface RecordOrigin {
   readonly file: string;
   readonly line: number;
+  /** Characters of the line, a measure of what the call holds in memory. @default 0 */
+  readonly length?: number;
 }
 
 /**

@@ -30,7 +30,7 @@ describe(readLogRecords, () => {
       await writeFile(join(root, 'AWSLogs/123456789012/BedrockModelInvocationLogs/amazon-bedrock-logs-permission-check'), '');
       const { calls, problems, bytes } = await readAll(root);
       expect(calls.map((c) => c.requestId)).toEqual(['r1', 'r2', 'r3']);
-      expect(calls[0]!.origin).toEqual({ file: join(root, `${HOUR}/09/a.json.gz`), line: 1 });
+      expect(calls[0]!.origin).toMatchObject({ file: join(root, `${HOUR}/09/a.json.gz`), line: 1 });
       expect(problems.count).toBe(0);
       expect(bytes).toBeGreaterThan(0);
     });

@@ -75,7 +75,7 @@ export async function* readLogRecords(files: readonly LogFile[], problems: ReadP
           problems.add({ file: file.name, line, reason: `not JSON: ${(err as Error).message.replace(/"[^"]*"/g, '…').slice(0, 80)}` });
           continue;
         }
-        const parsed = parseInvocationRecord(value, { file: file.name, line });
+        const parsed = parseInvocationRecord(value, { file: file.name, line, length: text.length });
         if ('call' in parsed) yield parsed.call;
         else problems.add({ file: file.name, line, reason: parsed.problem });
       }

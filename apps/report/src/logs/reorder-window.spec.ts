@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { LoggedCall } from './logged-call';
 import { ReorderWindow } from './reorder-window';
 
-const at = (ms: number, id = String(ms)) => ({ at: ms, requestId: id }) as LoggedCall;
+const at = (ms: number, id = String(ms), length = 10) => ({ at: ms, requestId: id, origin: { file: 'f', line: 1, length } }) as LoggedCall;
 
 function run(window: ReorderWindow, times: number[]): number[] {
   const out: number[] = [];
@@ -30,6 +30,18 @@ describe(ReorderWindow, () => {
     expect(run(w, [10, 11, 12, 13, 1, 14])).toEqual([10, 11, 1, 12, 13, 14]);
     expect(w.late).toBe(1);
   });
+  it('holds fewer calls when their records are large, so memory stays bounded by characters too', () => {
+    const w = new ReorderWindow(100, 250);
+    const released: number[] = [];
+    for (const t of [3, 1, 2, 5, 4]) {
+      const c = w.push(at(t, String(t), 100));
+      if (c) released.push(c.at);
+    }
+    // Two records of 100 fit in 250 characters; the third pushes out the earliest.
+    expect(released).toEqual([1, 2, 3]);
+    expect([...w.drain()].map((c) => c.at)).toEqual([4, 5]);
+  });
+
   it('refuses a capacity below 1', () => {
     expect(() => new ReorderWindow(0)).toThrow(RangeError);
   });

@@ -3,25 +3,34 @@ import type { LoggedCall } from './logged-call';
 /**
  * Puts calls in time order with bounded memory. Bedrock's log files are each roughly in time order and files are
  * read in hour order, but neighbouring files overlap and records within a file can be a little out of order. The
- * window holds up to `capacity` calls in a min-heap by time and releases the earliest once it is full, so any call
- * displaced by fewer than `capacity` records comes out in order. A call later than that comes out after calls
- * newer than it: it is counted as late, and the replay takes it at the time of the call before it.
+ * window holds up to `capacity` calls (and up to `maxChars` characters of their records, since a logged body can be
+ * 100 KB) in a min-heap by time and releases the earliest once it is full, so any call displaced by fewer records
+ * than it holds comes out in order. A call later than that comes out after calls newer than it: it is counted as
+ * late, and the replay takes it at the time of the call before it.
  */
 export class ReorderWindow {
   private readonly heap: { call: LoggedCall; seq: number }[] = [];
   private seq = 0;
   private lastReleased = Number.NEGATIVE_INFINITY;
   private lateCount = 0;
+  private chars = 0;
 
-  /** @param capacity calls held at most. @default 10000 */
-  constructor(private readonly capacity = 10_000) {
+  /**
+   * @param capacity calls held at most. @default 10000
+   * @param maxChars characters of records held at most (about their bytes in memory, twice over). @default 128 Mi
+   */
+  constructor(
+    private readonly capacity = 10_000,
+    private readonly maxChars = 128 * 1024 * 1024,
+  ) {
     if (!(Number.isInteger(capacity) && capacity >= 1)) throw new RangeError(`reorder window must hold at least 1 call, got ${capacity}`);
   }
 
   /** Adds a call; returns the earliest held call once the window is full. */
   push(call: LoggedCall): LoggedCall | undefined {
     this.insert({ call, seq: this.seq++ });
-    return this.heap.length > this.capacity ? this.release() : undefined;
+    this.chars += call.origin.length ?? 0;
+    return this.heap.length > this.capacity || (this.chars > this.maxChars && this.heap.length > 1) ? this.release() : undefined;
   }
 
   /** Releases every held call, earliest first. */
@@ -41,6 +50,7 @@ export class ReorderWindow {
       this.heap[0] = last;
       this.siftDown(0);
     }
+    this.chars -= top.call.origin.length ?? 0;
     if (top.call.at < this.lastReleased) this.lateCount += 1;
     else this.lastReleased = top.call.at;
     return top.call;

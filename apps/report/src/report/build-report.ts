@@ -53,7 +53,7 @@ export function buildReplayReport(tally: SavingsTally, pricing: PricingCatalog, 
     prices: tally.pricesUsed(pricing),
     assumptions: [
       'Each record is replayed at its logged timestamp, taken as the time the call started, through the gateway\'s own cost policy, request key and pricing; no model is called.',
-      `Records are put in time order through a window of ${meta.reorderWindow.toLocaleString('en')} records; ${meta.late.toLocaleString('en')} arrived later than that and were replayed at the time of the record before them.`,
+      `Records are put in time order through a window of ${meta.reorderWindow.toLocaleString('en')} records (fewer when they are large); ${meta.late.toLocaleString('en')} arrived later than that and were replayed at the time of the record before them.`,
       'A call is in flight from its start for its logged latency (metrics.latencyMs, or the stream\'s invocation metrics); where the log has none (InvokeModel), 200 ms plus 12 ms per output token. An identical cacheable request starting within that time is coalesced.',
       'A cached answer is available from the end of its call until its TTL runs out; answers the domain does not reuse (truncated, filtered) are never served from the cache.',
       'A routed call is priced with the tokens logged for the model that answered it; the cheaper model\'s own count may differ a little.',

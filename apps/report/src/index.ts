@@ -1,5 +1,5 @@
 export { runReplay } from './run-replay';
-export type { RunReplayOptions } from './run-replay';
+export type { ReplayProgress, RunReplayOptions } from './run-replay';
 export { writeReport } from './write-report';
 export { LocalLogSource } from './logs/local-log-source';
 export { S3LogSource, parseS3Url } from './logs/s3-log-source';

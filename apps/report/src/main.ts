@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { S3Client } from '@aws-sdk/client-s3';
 import { NovaCostError, StaticPricingCatalog } from '@nova-cost/domain';
+import type { ReportArgs } from './cli/parse-args';
 import { parseReportArgs, USAGE } from './cli/parse-args';
 import { silentProgress, stderrProgress } from './cli/progress';
 import { loadPriceTable, loadReportPolicy } from './config/load-report-config';
@@ -20,7 +21,7 @@ import { writeReport } from './write-report';
 
 const SAMPLE_POLICY = fileURLToPath(new URL('./sample/sample-policy.json', import.meta.url));
 
-async function replayReport(args: ReturnType<typeof parseReportArgs>): Promise<SavingsReport> {
+async function replayReport(args: ReportArgs): Promise<SavingsReport> {
   const prices = loadPriceTable(args.prices);
   let logs = args.logs!;
   let policyPath = args.policy;

@@ -12,6 +12,13 @@ import { IdentityMap } from './replay/identity-rules';
 import { ReplayEngine } from './replay/replay-engine';
 import type { ReplayUpstream } from './replay/replay-upstream';
 
+/** Told how far a replay has read. */
+export interface ReplayProgress {
+  start(totalBytes: number, files: number): void;
+  advance(bytes: number, records: number): void;
+  stop(): void;
+}
+
 export interface RunReplayOptions {
   readonly source: LogSource;
   /** How the source is named in the report (a path or s3:// URL). */
@@ -29,7 +36,7 @@ export interface RunReplayOptions {
   /** @default the logged answers */
   readonly upstream?: ReplayUpstream;
   /** Told the total stored bytes once the files are listed, then bytes as they are read. @default ignore */
-  readonly progress?: { start(totalBytes: number, files: number): void; advance(bytes: number, records: number): void; stop(): void };
+  readonly progress?: ReplayProgress;
   /** @default now */
   readonly now?: Date;
 }

@@ -1,10 +1,6 @@
 import { SingleBar } from 'cli-progress';
+import type { ReplayProgress } from '../run-replay';
 
-export interface Progress {
-  start(totalBytes: number, files: number): void;
-  advance(bytes: number, records: number): void;
-  stop(): void;
-}
 
 const MiB = 1024 * 1024;
 
@@ -12,7 +8,7 @@ const MiB = 1024 * 1024;
  * Progress on stderr: a bar when stderr is a terminal; otherwise a line at every tenth of the bytes, so a CI log
  * shows the run moving without a bar's control characters.
  */
-export function stderrProgress(stream: NodeJS.WriteStream = process.stderr): Progress {
+export function stderrProgress(stream: NodeJS.WriteStream = process.stderr): ReplayProgress {
   let total = 0;
   let done = 0;
   let records = 0;
@@ -46,4 +42,4 @@ export function stderrProgress(stream: NodeJS.WriteStream = process.stderr): Pro
   };
 }
 
-export const silentProgress: Progress = { start() {}, advance() {}, stop() {} };
+export const silentProgress: ReplayProgress = { start() {}, advance() {}, stop() {} };

@@ -1,4 +1,6 @@
 import { NovaCostError } from '@nova-cost/domain';
+import type { LocalBatchOptions } from './batch/local-batch.options';
+import type { LocalS3Options } from './batch/local-batch';
 
 export interface LocalBedrockLatency {
   /** Added to every model call. @default 0 */
@@ -62,6 +64,10 @@ export interface LocalBedrockOptions {
   faults?: LocalBedrockFaults;
   /** Seed for the fault dice, so fault tests are reproducible. @default 1 */
   seed?: number;
+  /** Start a local S3 (path-style, in memory) on a port of its own, for batch inference. @default none */
+  s3?: LocalS3Options;
+  /** Batch inference jobs: duration, record limits, output order, clock and faults. @default LocalBatchOptions defaults */
+  batch?: LocalBatchOptions;
 }
 
 export interface ResolvedLatency {

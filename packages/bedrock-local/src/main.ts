@@ -16,6 +16,9 @@ const { values } = parseArgs({
     'slow-ms': { type: 'string', default: '1000' },
     quota: { type: 'string', default: '0' },
     'quota-window-ms': { type: 'string', default: '1000' },
+    's3-port': { type: 'string' },
+    'batch-job-ms': { type: 'string', default: '0' },
+    'batch-min-records': { type: 'string', default: '100' },
   },
   strict: true,
 });
@@ -34,12 +37,14 @@ const bedrock = await startLocalBedrock({
   host: values.host,
   seed: num('seed'),
   latency: { fixedMs: num('latency-ms'), perOutputTokenMs: num('per-token-ms') },
+  ...(values['s3-port'] === undefined ? {} : { s3: { port: num('s3-port') } }),
+  batch: { jobDurationMs: num('batch-job-ms'), minRecords: num('batch-min-records') },
   faults: { throttleRate: num('throttle-rate'), serverErrorRate: num('server-error-rate'), dropRate: num('drop-rate'), slowRate: num('slow-rate'), slowMs: num('slow-ms'), quota: num('quota') > 0 ? { requestsPerWindow: num('quota'), windowMs: num('quota-window-ms') } : null },
 }).catch((error: unknown) => {
   console.error(error instanceof Error ? error.message : String(error));
   process.exit(2);
 });
-console.log(`local Bedrock runtime endpoint listening on ${bedrock.url}`);
+console.log(`local Bedrock runtime endpoint listening on ${bedrock.url}${bedrock.batch.s3Url ? `, local S3 on ${bedrock.batch.s3Url}` : ''}`);
 
 const stop = (): void => {
   void bedrock.close().then(() => process.exit(0));

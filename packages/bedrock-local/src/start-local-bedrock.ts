@@ -13,6 +13,9 @@ import { PromptCache } from './prompt-cache';
 import { RequestQuota } from './request-quota';
 import { isObject } from './prompt';
 import { WireError, internalError, serviceUnavailable, throttling, validation } from './wire-error';
+import type { LocalBatch } from './batch/local-batch';
+import { startLocalBatch } from './batch/local-batch';
+import { handleControlPlane } from './batch/control-plane.routes';
 
 export interface LocalBedrockChange {
   latency?: LocalBedrockLatency;
@@ -36,7 +39,12 @@ export interface LocalBedrock {
    * instead of guessing with a latency. Holding while held returns the same release.
    */
   hold(): () => void;
-  /** Stops listening and cuts open connections. */
+  /**
+   * Batch inference: the control-plane operations on this endpoint's port, and (with the `s3` option) the local S3
+   * they read and write. Its clock, faults and jobs.
+   */
+  readonly batch: LocalBatch;
+  /** Stops listening (both ports) and cuts open connections. */
   close(): Promise<void>;
 }
 
@@ -49,6 +57,7 @@ export async function startLocalBedrock(options: LocalBedrockOptions = {}): Prom
   const promptCache = new PromptCache();
   const quota = new RequestQuota();
   let stats = emptyStats();
+  const batch = await startLocalBatch(resolved.host, options.s3, options.batch, resolved.seed);
 
   const configure = (change: unknown): void => {
     if (!isObject(change)) throw new NovaCostError('configuration', 'configure() takes an object with latency and/or faults');
@@ -63,6 +72,7 @@ export async function startLocalBedrock(options: LocalBedrockOptions = {}): Prom
     promptCache.clear();
     quota.clear();
     plan.reset();
+    batch.reset();
   };
   let gate: { readonly open: Promise<void>; readonly release: () => void } | undefined;
   const hold = (): (() => void) => {
@@ -129,6 +139,13 @@ export async function startLocalBedrock(options: LocalBedrockOptions = {}): Prom
       }
       return sendJson(res, 200, { ok: true });
     }
+    if (pathname === '/__batch/advance' && req.method === 'POST') {
+      const ms = parseJsonObject(await readBody(req))['ms'];
+      if (typeof ms !== 'number' || !Number.isFinite(ms) || ms < 0) throw validation('/__batch/advance takes {"ms": number >= 0}');
+      batch.advance(ms);
+      return sendJson(res, 200, { now: new Date(batch.now()).toISOString() });
+    }
+    if (await handleControlPlane(batch.jobs, req, res, new URL(req.url ?? '/', 'http://local'))) return;
     const route = parseModelRoute(pathname);
     if (route && req.method === 'POST') return handleModelCall(req, res, route);
     req.resume();
@@ -142,7 +159,8 @@ export async function startLocalBedrock(options: LocalBedrockOptions = {}): Prom
     });
   };
   const listener = new DualProtocolListener(onRequest);
-  const port = await listener.listen(resolved.port, resolved.host).catch((error: unknown) => {
+  const port = await listener.listen(resolved.port, resolved.host).catch(async (error: unknown) => {
+    await batch.close();
     throw cannotListen(error, resolved.host, resolved.port);
   });
   const hostForUrl = resolved.host.includes(':') ? `[${resolved.host}]` : resolved.host;
@@ -154,9 +172,10 @@ export async function startLocalBedrock(options: LocalBedrockOptions = {}): Prom
     reset,
     configure: (change) => configure(change),
     hold,
-    close: () => {
+    batch,
+    close: async () => {
       gate?.release();
-      return listener.closeAll(0);
+      await Promise.all([listener.closeAll(0), batch.close()]);
     },
   };
 }

@@ -7,7 +7,7 @@ import { anthropicToolOffer, chooseToolCall } from './tool-use';
 import { validation } from './wire-error';
 
 /** Anthropic content: a string, or blocks where `cache_control` closes a cacheable prefix. */
-function anthropicContent(content: unknown, field: string): PromptSegment[] {
+export function anthropicContent(content: unknown, field: string): PromptSegment[] {
   if (typeof content === 'string') return [{ text: content, cachePointAfter: false }];
   if (!Array.isArray(content)) throw validation(`Malformed input request: ${field} must be a string or an array`);
   return content.map((block) => {

@@ -1,4 +1,4 @@
-import type { LocalBedrockErrorAnswer, LocalBedrockFault, ResolvedFaults } from './local-bedrock.options';
+import type { LocalBedrockErrorAnswer, LocalBedrockFault, ResolvedFaults, ResolvedStreamFault } from './local-bedrock.options';
 import { seededDice } from './seeded-dice';
 
 export interface FaultDecision {
@@ -12,6 +12,8 @@ export interface FaultDecision {
 export class FaultPlan {
   private dice: () => number;
   private forced = 0;
+  /** Streams still to break; null: every one. */
+  private streamFaultsLeft: number | null = null;
 
   constructor(
     private faults: ResolvedFaults,
@@ -19,16 +21,29 @@ export class FaultPlan {
   ) {
     this.dice = seededDice(seed);
     this.forced = faults.failFirst;
+    this.streamFaultsLeft = faults.midStream?.streams ?? null;
   }
 
   configure(faults: ResolvedFaults): void {
     this.faults = faults;
     this.forced = faults.failFirst;
+    this.streamFaultsLeft = faults.midStream?.streams ?? null;
   }
 
   reset(): void {
     this.dice = seededDice(this.seed);
     this.forced = this.faults.failFirst;
+    this.streamFaultsLeft = this.faults.midStream?.streams ?? null;
+  }
+
+  /** The fault a stream about to start gets in its middle, if any. */
+  nextStreamFault(): ResolvedStreamFault | undefined {
+    const fault = this.faults.midStream;
+    if (!fault) return undefined;
+    if (this.streamFaultsLeft === null) return fault;
+    if (this.streamFaultsLeft === 0) return undefined;
+    this.streamFaultsLeft -= 1;
+    return fault;
   }
 
   next(): FaultDecision {

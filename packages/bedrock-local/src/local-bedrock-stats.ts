@@ -1,14 +1,21 @@
 export interface LocalBedrockStats {
-  /** Model calls received (every POST to /model/…, whatever its outcome). */
+  /** Model and guardrail calls received (every POST to /model/… and /guardrail/…, whatever its outcome). */
   calls: number;
   /** Calls per model id as addressed (URL-decoded). */
   byModel: Record<string, number>;
   /** For each embedding call that was answered, how many inputs it carried (Cohere `texts` > 1 when merged). */
   embeddedInputs: number[];
-  /** Calls answered with an injected fault (throttle, 5xx, drop) or throttled by the quota. */
+  /** Calls answered with an injected fault (throttle, 5xx, drop, a stream broken mid-way) or throttled by the quota. */
   faults: number;
+  /**
+   * Streamed answers (ConverseStream, InvokeModelWithResponseStream): started (admitted, answer made), completed
+   * (every event sent), abandoned (the client left before the end, e.g. an aborted upstream call).
+   */
+  streams: { started: number; completed: number; abandoned: number };
+  /** ApplyGuardrail calls (also counted in `calls`). */
+  guardrailCalls: number;
 }
 
 export function emptyStats(): LocalBedrockStats {
-  return { calls: 0, byModel: {}, embeddedInputs: [], faults: 0 };
+  return { calls: 0, byModel: {}, embeddedInputs: [], faults: 0, streams: { started: 0, completed: 0, abandoned: 0 }, guardrailCalls: 0 };
 }

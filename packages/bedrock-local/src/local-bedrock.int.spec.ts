@@ -368,9 +368,9 @@ describe(startLocalBedrock, () => {
       await post('/model/cohere.embed-english-v3/invoke', JSON.stringify({ texts: ['a', 'b'], input_type: 'search_query' }));
       await post('/model/amazon.nova-lite-v1%3A0/converse', '{}');
       const stats = await (await fetch(`${bedrock.url}/__stats`)).json();
-      expect(stats).toEqual({ calls: 2, byModel: { 'cohere.embed-english-v3': 1, 'amazon.nova-lite-v1:0': 1 }, embeddedInputs: [2], faults: 0 });
+      expect(stats).toEqual({ calls: 2, byModel: { 'cohere.embed-english-v3': 1, 'amazon.nova-lite-v1:0': 1 }, embeddedInputs: [2], faults: 0, streams: { started: 0, completed: 0, abandoned: 0 }, guardrailCalls: 0 });
       expect((await post('/__reset', '')).status).toBe(200);
-      expect(bedrock.stats()).toEqual({ calls: 0, byModel: {}, embeddedInputs: [], faults: 0 });
+      expect(bedrock.stats()).toEqual({ calls: 0, byModel: {}, embeddedInputs: [], faults: 0, streams: { started: 0, completed: 0, abandoned: 0 }, guardrailCalls: 0 });
     });
 
     it('POST /__config changes faults for this process, and rejects an invalid change', async () => {

@@ -47,6 +47,34 @@ export interface LocalBedrockFaults {
    * `windowMs` are answered ThrottlingException 429. `null` removes it. @default null (no quota)
    */
   quota?: LocalBedrockQuota | null;
+  /**
+   * A fault in the middle of streaming answers (ConverseStream, InvokeModelWithResponseStream), after some events
+   * were sent. Faults above that come before the answer apply to streams too, as ordinary error answers. `null`
+   * removes it. @default null (streams complete)
+   */
+  midStream?: LocalBedrockStreamFault | null;
+}
+
+/** The exception events of Bedrock's stream unions (`modelTimeoutException`: InvokeModelWithResponseStream's only). */
+export type LocalBedrockStreamException =
+  | 'internalServerException'
+  | 'modelStreamErrorException'
+  | 'validationException'
+  | 'throttlingException'
+  | 'serviceUnavailableException'
+  | 'modelTimeoutException';
+
+/** How a stream breaks: an exception event then the end, a cut connection, or a stall (no more events, left open). */
+export interface LocalBedrockStreamFault {
+  kind: 'exception' | 'cut' | 'stall';
+  /** Events sent before the fault. @default 2 */
+  afterEvents?: number;
+  /** The exception event's type (kind 'exception'). @default 'modelStreamErrorException' */
+  exception?: LocalBedrockStreamException;
+  /** The exception's message. @default a message naming the exception */
+  message?: string;
+  /** How many streams, counted from this configure/reset/start, break; `null`: every one. @default null */
+  streams?: number | null;
 }
 
 export interface LocalBedrockQuota {
@@ -84,6 +112,15 @@ export interface ResolvedFaults {
   readonly failFirst: number;
   readonly failFirstWith: LocalBedrockFault | LocalBedrockErrorAnswer;
   readonly quota: { readonly requestsPerWindow: number; readonly windowMs: number } | null;
+  readonly midStream: ResolvedStreamFault | null;
+}
+
+export interface ResolvedStreamFault {
+  readonly kind: 'exception' | 'cut' | 'stall';
+  readonly afterEvents: number;
+  readonly exception: LocalBedrockStreamException;
+  readonly message: string;
+  readonly streams: number | null;
 }
 
 const FAULTS: readonly LocalBedrockFault[] = ['throttle', 'server-error', 'drop', 'slow'];
@@ -117,7 +154,7 @@ export function resolveLatency(value: unknown, base: ResolvedLatency = { fixedMs
   return { fixedMs: millis(o, 'fixedMs', 'latency', base.fixedMs), perOutputTokenMs: millis(o, 'perOutputTokenMs', 'latency', base.perOutputTokenMs) };
 }
 
-export const NO_FAULTS: ResolvedFaults = { throttleRate: 0, serverErrorRate: 0, slowRate: 0, slowMs: 1000, dropRate: 0, failFirst: 0, failFirstWith: 'throttle', quota: null };
+export const NO_FAULTS: ResolvedFaults = { throttleRate: 0, serverErrorRate: 0, slowRate: 0, slowMs: 1000, dropRate: 0, failFirst: 0, failFirstWith: 'throttle', quota: null, midStream: null };
 
 /** Validates a faults object; absent fields keep their value from `base`. */
 export function resolveFaults(value: unknown, base: ResolvedFaults = NO_FAULTS): ResolvedFaults {
@@ -138,6 +175,7 @@ export function resolveFaults(value: unknown, base: ResolvedFaults = NO_FAULTS):
     failFirst,
     failFirstWith: failFirstWith as LocalBedrockFault | LocalBedrockErrorAnswer,
     quota: resolveQuota(o['quota'], base.quota),
+    midStream: resolveStreamFault(o['midStream'], base.midStream),
   };
   if (faults.throttleRate + faults.serverErrorRate + faults.dropRate > 1) {
     throw bad(`faults.throttleRate + serverErrorRate + dropRate must not exceed 1, got ${faults.throttleRate + faults.serverErrorRate + faults.dropRate}`);
@@ -171,6 +209,37 @@ function resolveQuota(value: unknown, base: ResolvedFaults['quota']): ResolvedFa
   const windowMs = o['windowMs'] ?? 1000;
   if (typeof windowMs !== 'number' || !Number.isFinite(windowMs) || windowMs <= 0) throw bad(`faults.quota.windowMs must be a finite number > 0, got ${JSON.stringify(windowMs)}`);
   return { requestsPerWindow: requests, windowMs };
+}
+
+const STREAM_FAULTS = ['exception', 'cut', 'stall'];
+const STREAM_EXCEPTIONS: readonly LocalBedrockStreamException[] = [
+  'internalServerException',
+  'modelStreamErrorException',
+  'validationException',
+  'throttlingException',
+  'serviceUnavailableException',
+  'modelTimeoutException',
+];
+
+function resolveStreamFault(value: unknown, base: ResolvedStreamFault | null): ResolvedStreamFault | null {
+  if (value === undefined) return base;
+  if (value === null) return null;
+  const o = checkObject(value, 'faults.midStream');
+  const kind = o['kind'];
+  if (typeof kind !== 'string' || !STREAM_FAULTS.includes(kind)) throw bad(`faults.midStream.kind must be one of ${STREAM_FAULTS.join(', ')}, got ${JSON.stringify(kind)}`);
+  const afterEvents = o['afterEvents'] ?? 2;
+  if (typeof afterEvents !== 'number' || !Number.isInteger(afterEvents) || afterEvents < 0) throw bad(`faults.midStream.afterEvents must be an integer >= 0, got ${JSON.stringify(afterEvents)}`);
+  const exception = o['exception'] ?? 'modelStreamErrorException';
+  if (!STREAM_EXCEPTIONS.includes(exception as LocalBedrockStreamException)) {
+    throw bad(`faults.midStream.exception must be one of ${STREAM_EXCEPTIONS.join(', ')}, got ${JSON.stringify(exception)}`);
+  }
+  const message = o['message'] ?? `${exception} (injected by the local endpoint after ${afterEvents} events)`;
+  if (typeof message !== 'string') throw bad(`faults.midStream.message must be a string, got ${JSON.stringify(message)}`);
+  const streams = o['streams'] ?? null;
+  if (streams !== null && (typeof streams !== 'number' || !Number.isInteger(streams) || streams < 0)) {
+    throw bad(`faults.midStream.streams must be an integer >= 0 or null (every stream), got ${JSON.stringify(streams)}`);
+  }
+  return { kind: kind as ResolvedStreamFault['kind'], afterEvents, exception: exception as LocalBedrockStreamException, message, streams };
 }
 
 export interface ResolvedOptions {

@@ -19,6 +19,8 @@ const { values } = parseArgs({
     's3-port': { type: 'string' },
     'batch-job-ms': { type: 'string', default: '0' },
     'batch-min-records': { type: 'string', default: '100' },
+    'stream-fault': { type: 'string' },
+    'stream-fault-after': { type: 'string', default: '2' },
   },
   strict: true,
 });
@@ -39,7 +41,16 @@ const bedrock = await startLocalBedrock({
   latency: { fixedMs: num('latency-ms'), perOutputTokenMs: num('per-token-ms') },
   ...(values['s3-port'] === undefined ? {} : { s3: { port: num('s3-port') } }),
   batch: { jobDurationMs: num('batch-job-ms'), minRecords: num('batch-min-records') },
-  faults: { throttleRate: num('throttle-rate'), serverErrorRate: num('server-error-rate'), dropRate: num('drop-rate'), slowRate: num('slow-rate'), slowMs: num('slow-ms'), quota: num('quota') > 0 ? { requestsPerWindow: num('quota'), windowMs: num('quota-window-ms') } : null },
+  faults: {
+    throttleRate: num('throttle-rate'),
+    serverErrorRate: num('server-error-rate'),
+    dropRate: num('drop-rate'),
+    slowRate: num('slow-rate'),
+    slowMs: num('slow-ms'),
+    quota: num('quota') > 0 ? { requestsPerWindow: num('quota'), windowMs: num('quota-window-ms') } : null,
+    // An unknown kind is refused by the library with its message.
+    midStream: values['stream-fault'] === undefined ? null : { kind: values['stream-fault'] as 'exception' | 'cut' | 'stall', afterEvents: num('stream-fault-after') },
+  },
 }).catch((error: unknown) => {
   console.error(error instanceof Error ? error.message : String(error));
   process.exit(2);

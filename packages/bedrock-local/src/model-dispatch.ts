@@ -6,6 +6,8 @@ import { answerCohereEmbedding, answerNovaEmbedding, answerTitanEmbedding } from
 import type { AnswerContext, ModelAnswer } from './model-answer';
 import { answerNovaMessages } from './nova-messages.responder';
 import type { PromptCache } from './prompt-cache';
+import type { StreamTiming, StreamedEvent } from './stream-events';
+import { anthropicStreamChunks, converseStreamEvents, llamaStreamChunks, mistralStreamChunks, novaStreamChunks } from './stream-events';
 import { validation } from './wire-error';
 
 const UNSUPPORTED = "This action doesn't support the model that you provided. Try again with a supported text or chat model.";
@@ -41,5 +43,31 @@ export function answerModelCall(
       return answerMistral(body, ctx);
     case 'nova-sonic':
       throw validation('Nova Sonic is only available through InvokeModelWithBidirectionalStream.');
+  }
+}
+
+const NOT_STREAMED = 'The model is unsupported for streaming.';
+
+/** Refuses, before any answer is made, a stream of a model Bedrock does not stream (embeddings, Nova Sonic). */
+export function checkStreamable(operation: 'converse-stream' | 'invoke-with-response-stream', spec: ModelSpec): void {
+  if (operation === 'converse-stream') return;
+  const format = spec.bodyFormat as ModelSpec['bodyFormat'] | 'uncatalogued';
+  if (!['nova-messages-v1', 'anthropic-messages', 'meta-llama', 'mistral-completion', 'uncatalogued'].includes(format)) throw validation(NOT_STREAMED);
+}
+
+/** The events of a streamed answer: ConverseStream's, or the model family's own chunks for InvokeModelWithResponseStream. */
+export function streamEvents(operation: 'converse-stream' | 'invoke-with-response-stream', spec: ModelSpec, answer: ModelAnswer, timing: StreamTiming): StreamedEvent[] {
+  if (operation === 'converse-stream') return converseStreamEvents(answer.body);
+  switch (spec.bodyFormat) {
+    case 'nova-messages-v1':
+      return novaStreamChunks(answer.body, answer, timing);
+    case 'anthropic-messages':
+      return anthropicStreamChunks(answer.body, answer, timing);
+    case 'meta-llama':
+      return llamaStreamChunks(answer.body, answer, timing);
+    case 'mistral-completion':
+      return mistralStreamChunks(answer.body, answer, timing);
+    default:
+      throw validation(NOT_STREAMED);
   }
 }

@@ -2,15 +2,18 @@ import type { ModelSpec } from '@nova-cost/domain';
 import { findModel, resolveModelId } from '@nova-cost/domain';
 import { WireError, validation } from './wire-error';
 
+/** The runtime operations addressed by `/model/{modelId}/…`. */
+export type ModelOperation = 'converse' | 'invoke' | 'converse-stream' | 'invoke-with-response-stream' | 'count-tokens';
+
 export interface ModelRoute {
   /** The model id as the caller addressed it, URL-decoded. */
   readonly modelId: string;
-  readonly operation: 'converse' | 'invoke';
+  readonly operation: ModelOperation;
 }
 
-const PATH = /^\/model\/([^/]+)\/(converse|invoke)$/;
+const PATH = /^\/model\/([^/]+)\/(converse|invoke|converse-stream|invoke-with-response-stream|count-tokens)$/;
 
-/** `/model/{url-encoded id}/converse|invoke`, or undefined for any other path. */
+/** `/model/{url-encoded id}/{operation}`, or undefined for any other path. */
 export function parseModelRoute(pathname: string): ModelRoute | undefined {
   const match = PATH.exec(pathname);
   if (!match) return undefined;
@@ -20,7 +23,20 @@ export function parseModelRoute(pathname: string): ModelRoute | undefined {
   } catch {
     throw validation('The provided model identifier is invalid.');
   }
-  return { modelId, operation: match[2] as 'converse' | 'invoke' };
+  return { modelId, operation: match[2] as ModelOperation };
+}
+
+const GUARDRAIL_PATH = /^\/guardrail\/([^/]+)\/version\/([^/]+)\/apply$/;
+
+/** `/guardrail/{id}/version/{version}/apply` (ApplyGuardrail), or undefined for any other path. */
+export function parseGuardrailRoute(pathname: string): { guardrailId: string; version: string } | undefined {
+  const match = GUARDRAIL_PATH.exec(pathname);
+  if (!match) return undefined;
+  try {
+    return { guardrailId: decodeURIComponent(match[1] ?? ''), version: decodeURIComponent(match[2] ?? '') };
+  } catch {
+    throw validation('The guardrail identifier or version is invalid.');
+  }
 }
 
 /**

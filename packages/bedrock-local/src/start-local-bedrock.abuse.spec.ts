@@ -16,6 +16,9 @@ describe('startLocalBedrock misuse', () => {
     ['a quota of zero requests', { faults: { quota: { requestsPerWindow: 0 } } }, /faults.quota.requestsPerWindow must be an integer >= 1, got 0/],
     ['a quota window of zero', { faults: { quota: { requestsPerWindow: 1, windowMs: 0 } } }, /faults.quota.windowMs must be a finite number > 0/],
     ['faults that are not an object', { faults: 0.5 }, /faults must be an object/],
+    ['an unknown mid-stream fault', { faults: { midStream: { kind: 'explode' } } }, /faults.midStream.kind must be one of exception, cut, stall, got "explode"/],
+    ['a stream exception Bedrock has not', { faults: { midStream: { kind: 'exception', exception: 'teapotException' } } }, /faults.midStream.exception must be one of internalServerException, modelStreamErrorException/],
+    ['a negative event count before the fault', { faults: { midStream: { kind: 'cut', afterEvents: -1 } } }, /faults.midStream.afterEvents must be an integer >= 0, got -1/],
   ];
   it.each(cases)('rejects %s with a configuration error', async (_name, options, message) => {
     const error = await startLocalBedrock(options as LocalBedrockOptions).then(

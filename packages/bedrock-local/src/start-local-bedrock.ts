@@ -1,14 +1,22 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { NovaCostError } from '@nova-cost/domain';
 import { DualProtocolListener } from '@nova-cost/http-listener';
+import type { FaultDecision } from './fault-plan';
 import { FaultPlan } from './fault-plan';
 import { delay, dropConnection, invokeHeaders, isGone, parseJsonObject, readBody, sendError, sendJson } from './http-exchange';
 import type { LocalBedrockStats } from './local-bedrock-stats';
 import { emptyStats } from './local-bedrock-stats';
 import type { LocalBedrockFaults, LocalBedrockLatency, LocalBedrockOptions, ResolvedLatency } from './local-bedrock.options';
 import { resolveFaults, resolveLatency, resolveOptions } from './local-bedrock.options';
-import { answerModelCall } from './model-dispatch';
-import { lookUpModel, parseModelRoute } from './model-route';
+import type { ModelSpec } from '@nova-cost/domain';
+import { answerCountTokens } from './count-tokens.responder';
+import { answerApplyGuardrail } from './guardrail.responder';
+import type { ModelAnswer } from './model-answer';
+import { answerModelCall, checkStreamable, streamEvents } from './model-dispatch';
+import type { ModelRoute } from './model-route';
+import { lookUpModel, parseGuardrailRoute, parseModelRoute } from './model-route';
+import type { StreamTiming } from './stream-events';
+import { writeStream } from './stream-writer';
 import { PromptCache } from './prompt-cache';
 import { RequestQuota } from './request-quota';
 import { isObject } from './prompt';
@@ -89,37 +97,71 @@ export async function startLocalBedrock(options: LocalBedrockOptions = {}): Prom
     }
     return gate.release;
   };
-  const snapshot = (): LocalBedrockStats => ({ ...stats, byModel: { ...stats.byModel }, embeddedInputs: [...stats.embeddedInputs] });
+  const snapshot = (): LocalBedrockStats => ({ ...stats, byModel: { ...stats.byModel }, embeddedInputs: [...stats.embeddedInputs], streams: { ...stats.streams } });
 
-  async function handleModelCall(req: IncomingMessage, res: ServerResponse, route: { modelId: string; operation: 'converse' | 'invoke' }): Promise<void> {
+  /** Answers the call's injected fault: throws its error answer, or drops the connection and says so. */
+  function injectFault(req: IncomingMessage, decision: FaultDecision): boolean {
+    const f = decision.fault;
+    if (f === undefined) return false;
+    stats.faults += 1;
+    if (f === 'drop') {
+      dropConnection(req);
+      return true;
+    }
+    if (typeof f === 'object') throw new WireError(f.status, f.type, f.message ?? `${f.type} (injected by the local endpoint)`, f.members);
+    throw f === 'throttle' ? throttling() : f === 'internal-error' ? internalError() : serviceUnavailable();
+  }
+
+  async function handleModelCall(req: IncomingMessage, res: ServerResponse, route: ModelRoute): Promise<void> {
     const raw = await readBody(req);
     stats.calls += 1;
     stats.byModel[route.modelId] = (stats.byModel[route.modelId] ?? 0) + 1;
     if (gate) await gate.open;
     const decision = plan.next();
-    if (decision.fault !== undefined) {
-      stats.faults += 1;
-      if (decision.fault === 'drop') {
-        dropConnection(req);
-        return;
-      }
-      const f = decision.fault;
-      if (typeof f === 'object') throw new WireError(f.status, f.type, f.message ?? `${f.type} (injected by the local endpoint)`, f.members);
-      throw f === 'throttle' ? throttling() : f === 'internal-error' ? internalError() : serviceUnavailable();
-    }
+    if (injectFault(req, decision)) return;
     const { spec, baseModelId } = lookUpModel(route.modelId);
     if (!quota.admit(baseModelId, faults.quota)) {
       stats.faults += 1;
       throw throttling();
     }
     const body = parseJsonObject(raw);
+    if (route.operation === 'count-tokens') return sendJson(res, 200, answerCountTokens(body, route.modelId, spec));
+    const streaming = route.operation === 'converse-stream' || route.operation === 'invoke-with-response-stream' ? route.operation : undefined;
+    if (streaming) checkStreamable(streaming, spec);
     const latencyFor = (outputTokens: number): number => Math.round(latency.fixedMs + latency.perOutputTokenMs * outputTokens + decision.extraMs);
-    const answer = answerModelCall(route.operation, spec, body, { modelId: route.modelId, baseModelId, latencyMs: latencyFor }, promptCache);
+    const operation = route.operation === 'converse' || route.operation === 'converse-stream' ? 'converse' : 'invoke';
+    const answer = answerModelCall(operation, spec, body, { modelId: route.modelId, baseModelId, latencyMs: latencyFor }, promptCache);
     const latencyMs = latencyFor(answer.outputTokens);
+    if (streaming) return stream(req, res, streaming, spec, answer, { firstByteMs: latencyFor(0), totalMs: latencyMs });
     await delay(latencyMs, res);
     if (isGone(res)) return;
     if (answer.embeddedInputs !== undefined) stats.embeddedInputs.push(answer.embeddedInputs);
-    sendJson(res, 200, answer.body, route.operation === 'invoke' ? invokeHeaders(answer, latencyMs) : {});
+    sendJson(res, 200, answer.body, operation === 'invoke' ? invokeHeaders(answer, latencyMs) : {});
+  }
+
+  async function stream(req: IncomingMessage, res: ServerResponse, operation: 'converse-stream' | 'invoke-with-response-stream', spec: ModelSpec, answer: ModelAnswer, timing: StreamTiming): Promise<void> {
+    const fault = plan.nextStreamFault();
+    stats.streams.started += 1;
+    const end = await writeStream(req, res, {
+      events: streamEvents(operation, spec, answer, timing),
+      firstTokenMs: timing.firstByteMs,
+      perOutputTokenMs: latency.perOutputTokenMs,
+      ...(fault ? { fault } : {}),
+      ...(operation === 'invoke-with-response-stream' ? { headers: { 'x-amzn-bedrock-content-type': 'application/json' } } : {}),
+      held: () => gate?.open,
+    });
+    if (end === 'completed') stats.streams.completed += 1;
+    else if (end === 'abandoned') stats.streams.abandoned += 1;
+    else stats.faults += 1;
+  }
+
+  async function handleGuardrail(req: IncomingMessage, res: ServerResponse, route: { guardrailId: string; version: string }): Promise<void> {
+    const raw = await readBody(req);
+    stats.calls += 1;
+    stats.guardrailCalls += 1;
+    if (gate) await gate.open;
+    if (injectFault(req, plan.next())) return;
+    sendJson(res, 200, answerApplyGuardrail(parseJsonObject(raw), route.version));
   }
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -148,6 +190,8 @@ export async function startLocalBedrock(options: LocalBedrockOptions = {}): Prom
     if (await handleControlPlane(batch.jobs, req, res, new URL(req.url ?? '/', 'http://local'))) return;
     const route = parseModelRoute(pathname);
     if (route && req.method === 'POST') return handleModelCall(req, res, route);
+    const guardrail = parseGuardrailRoute(pathname);
+    if (guardrail && req.method === 'POST') return handleGuardrail(req, res, guardrail);
     req.resume();
     sendJson(res, 404, { message: `No operation at ${req.method ?? '?'} ${pathname.slice(0, 200)}` }, { 'x-amzn-errortype': 'UnknownOperationException' });
   }

@@ -21,3 +21,6 @@ export * from './policy/parse-policy-rules';
 export * from './policy/budget-guard';
 export * from './policy/rule-based-cost-policy';
 export * from './use-cases/invoke-model.service';
+export * from './invocation/model-stream';
+export * from './invocation/stream-meter';
+export * from './invocation/metered-stream';

@@ -1,7 +1,19 @@
 import type { JsonObject } from '../json';
 
 /** Bedrock runtime operation the request was made with. */
-export type Operation = 'converse' | 'invoke';
+export type Operation = 'converse' | 'invoke' | 'converse-stream' | 'invoke-with-response-stream';
+
+/** The operations that answer with a stream of events. */
+export type StreamOperation = Extract<Operation, 'converse-stream' | 'invoke-with-response-stream'>;
+
+export function isStreamOperation(operation: Operation): operation is StreamOperation {
+  return operation === 'converse-stream' || operation === 'invoke-with-response-stream';
+}
+
+/** The shape of the operation's body: Converse's (also ConverseStream's), or the model's own (InvokeModel and its stream). */
+export function bodyShapeOf(operation: Operation): 'converse' | 'invoke' {
+  return operation === 'converse' || operation === 'converse-stream' ? 'converse' : 'invoke';
+}
 
 /** interactive: answer now. deferrable: may wait to be batched. */
 export type Lane = 'interactive' | 'deferrable';

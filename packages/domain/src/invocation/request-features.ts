@@ -4,6 +4,7 @@ import type { Capability, ModelSpec } from '../models/model-catalog';
 import { findModel } from '../models/model-catalog';
 import { imageSize } from './image-size';
 import type { InvocationRequest } from './invocation.types';
+import { bodyShapeOf } from './invocation.types';
 import { jsonTokens, textTokens } from './token-estimate';
 
 /** What the policy needs to know about a request body, whatever its model family. */
@@ -155,7 +156,7 @@ function modelOf(modelId: string | undefined): ModelSpec | undefined {
  * it). InvokeModel: the model family's own field. Anywhere else a field of that name is not a cap.
  */
 function outputCap(body: JsonObject, operation: InvocationRequest['operation'] | undefined, model: ModelSpec | undefined): number | undefined {
-  if (operation === 'converse') {
+  if (operation !== undefined && bodyShapeOf(operation) === 'converse') {
     const cap = numberAt(body, 'inferenceConfig', 'maxTokens');
     if (cap === undefined) return undefined;
     const extra = [numberAt(body, 'additionalModelRequestFields', 'max_tokens'), numberAt(body, 'additionalModelRequestFields', 'inferenceConfig', 'max_new_tokens')];
@@ -175,7 +176,7 @@ function outputCap(body: JsonObject, operation: InvocationRequest['operation'] |
 }
 
 function temperatureOf(body: JsonObject, operation: InvocationRequest['operation'] | undefined, model: ModelSpec | undefined): number | undefined {
-  if (operation === 'converse' || model?.bodyFormat === 'nova-messages-v1') return numberAt(body, 'inferenceConfig', 'temperature');
+  if ((operation !== undefined && bodyShapeOf(operation) === 'converse') || model?.bodyFormat === 'nova-messages-v1') return numberAt(body, 'inferenceConfig', 'temperature');
   if (model?.bodyFormat === 'anthropic-messages' || model?.bodyFormat === 'meta-llama' || model?.bodyFormat === 'mistral-completion') return numberAt(body, 'temperature');
   return undefined;
 }

@@ -2,6 +2,7 @@ import type { Clock } from '../clock.port';
 import { systemClock } from '../clock.port';
 import { NovaCostError } from '../errors/nova-cost.error';
 import type { InvocationRequest, Lane } from '../invocation/invocation.types';
+import { bodyShapeOf } from '../invocation/invocation.types';
 import type { RequestFeatures } from '../invocation/request-features';
 import { requestFeatures } from '../invocation/request-features';
 import type { SpendLedger } from '../ledger/spend-ledger.port';
@@ -187,7 +188,7 @@ export class RuleBasedCostPolicy implements CostPolicy {
 function canServe(to: ModelSpec, from: ModelSpec, request: InvocationRequest, f: RequestFeatures, defaultMaxOut: number | undefined): boolean {
   if (to.kind !== from.kind) return false;
   // InvokeModel bodies are model-specific; only Converse is portable across families.
-  if (request.operation === 'invoke' && to.bodyFormat !== from.bodyFormat) return false;
+  if (bodyShapeOf(request.operation) === 'invoke' && to.bodyFormat !== from.bodyFormat) return false;
   if ([...f.needs].some((c) => !to.capabilities.includes(c))) return false;
   return f.estimatedInputTokens + outputBound(to, f, defaultMaxOut) <= to.contextTokens;
 }

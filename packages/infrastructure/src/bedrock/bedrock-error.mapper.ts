@@ -1,4 +1,4 @@
-import type { NovaCostErrorKind } from '@nova-cost/domain';
+import type { NovaCostErrorKind, Operation } from '@nova-cost/domain';
 import { NovaCostError } from '@nova-cost/domain';
 
 // Bedrock runtime exception names (x-amzn-errortype) → what the caller can do about them.
@@ -32,7 +32,7 @@ const NETWORK_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ENOTFOUND
 
 export interface BedrockCallContext {
   readonly modelId: string;
-  readonly operation: 'converse' | 'invoke';
+  readonly operation: Operation;
   /** The caller's signal: when it is aborted, the failure is the caller's abort whatever the SDK threw. */
   readonly signal?: AbortSignal;
   /** Set when the call's own deadline (`callTimeoutMs`) ran out before the caller aborted: the failure is 'timeout'. */

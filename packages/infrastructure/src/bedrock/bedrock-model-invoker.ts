@@ -1,12 +1,13 @@
 import type { ConverseCommandInput, ConverseCommandOutput } from '@aws-sdk/client-bedrock-runtime';
 import { BedrockRuntimeClient, ConverseCommand, InvokeModelCommand } from '@aws-sdk/client-bedrock-runtime';
-import type { InvocationRequest, InvocationResult, InvokeOptions, JsonObject, ModelInvoker } from '@nova-cost/domain';
-import { NovaCostError, isJsonObject } from '@nova-cost/domain';
+import type { InvocationRequest, InvocationResult, InvokeOptions, JsonObject, ModelInvoker, ModelStream, ModelStreamer } from '@nova-cost/domain';
+import { NovaCostError, isJsonObject, isStreamOperation } from '@nova-cost/domain';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { mapBedrockError } from './bedrock-error.mapper';
 import type { BedrockModelInvokerOptions, ResolvedClientSettings } from './bedrock-model-invoker.options';
 import { resolveInvokerOptions } from './bedrock-model-invoker.options';
 import { CallDeadline } from './call-deadline';
+import { startBedrockStream } from './bedrock-stream';
 import { blobsToBase64, converseInputFromJson } from './converse-blobs';
 import type { HeaderBag } from './invoke-usage';
 import { invokeLatencyMs, invokeStopReason, invokeUsage } from './invoke-usage';
@@ -35,8 +36,8 @@ type UpstreamAnswer = Omit<InvocationResult, 'latencyMs' | 'source' | 'modelId'>
   readonly upstreamLatencyMs?: number;
 };
 
-/** Calls Amazon Bedrock (or anything speaking its runtime protocol) with Converse and InvokeModel. */
-export class BedrockModelInvoker implements ModelInvoker {
+/** Calls Amazon Bedrock (or anything speaking its runtime protocol) with Converse and InvokeModel, and their streams. */
+export class BedrockModelInvoker implements ModelInvoker, ModelStreamer {
   private readonly client: BedrockRuntimeClient;
   private readonly callTimeoutMs: number;
 
@@ -47,6 +48,9 @@ export class BedrockModelInvoker implements ModelInvoker {
   }
 
   async invoke(request: InvocationRequest, options: InvokeOptions = {}): Promise<InvocationResult> {
+    if (isStreamOperation(request.operation)) {
+      throw new NovaCostError('internal', `BedrockModelInvoker.invoke answers converse and invoke; ${request.operation} is a stream (use stream())`, { details: { operation: request.operation } });
+    }
     const { signal } = options;
     const context = { modelId: request.modelId, operation: request.operation, signal };
     if (signal?.aborted) throw mapBedrockError(signal.reason, context);
@@ -62,6 +66,15 @@ export class BedrockModelInvoker implements ModelInvoker {
     } finally {
       deadline.dispose();
     }
+  }
+
+  /** ConverseStream and InvokeModelWithResponseStream (see startBedrockStream). */
+  stream(request: InvocationRequest, options: InvokeOptions = {}): Promise<ModelStream> {
+    const operation = request.operation;
+    if (!isStreamOperation(operation)) {
+      return Promise.reject(new NovaCostError('internal', `BedrockModelInvoker.stream answers converse-stream and invoke-with-response-stream, not ${operation}`, { details: { operation } }));
+    }
+    return startBedrockStream(this.client, { ...request, operation }, options, this.callTimeoutMs);
   }
 
   /**

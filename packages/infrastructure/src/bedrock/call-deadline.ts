@@ -30,6 +30,16 @@ export class CallDeadline {
     return this.expiredFirst;
   }
 
+  /** Keeps the caller's abort and drops the time limit: a stream that has started may take as long as its answer. */
+  stopTimer(): void {
+    clearTimeout(this.timer);
+  }
+
+  /** Ends the call now (a stream nobody reads any more). */
+  abort(): void {
+    if (!this.controller.signal.aborted) this.controller.abort(new DOMException('the stream was left by every reader', 'AbortError'));
+  }
+
   dispose(): void {
     clearTimeout(this.timer);
     this.caller?.removeEventListener('abort', this.onCallerAbort);

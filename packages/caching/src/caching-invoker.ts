@@ -6,11 +6,10 @@ import { NovaCostError, isReusableAnswer, requestKey } from '@nova-cost/domain';
 import type { CachingInvokerOptions } from './caching-invoker.options';
 import type { CachingStats } from './caching-stats';
 import { emptyStats } from './caching-stats';
-import { CircuitBreaker } from './circuit-breaker';
-import { armLoopAwareTimeout } from './loop-aware-deadline';
 import type { ResponseEnvelope } from './response-envelope';
 import { decodeEnvelope, encodeEnvelope, ENVELOPE_VERSION } from './response-envelope';
 import type { ResponseStore } from './response-store.port';
+import { StoreGuard } from './store-guard';
 
 /**
  * Serves cacheable requests (`request.cache` set by the cost policy) from a response store, and makes one
@@ -23,7 +22,7 @@ import type { ResponseStore } from './response-store.port';
 export class CachingInvoker implements ModelInvoker {
   private readonly inFlight = new Map<string, Flight>();
   private readonly hot: LRUCache<string, HotEntry> | undefined;
-  private readonly breaker: CircuitBreaker;
+  private readonly storeGuard: StoreGuard;
   private readonly counters = emptyStats();
   private readonly now: () => number;
 
@@ -48,7 +47,7 @@ export class CachingInvoker implements ModelInvoker {
       }
     }
     this.now = options.now ?? Date.now;
-    this.breaker = new CircuitBreaker(options.breaker);
+    this.storeGuard = new StoreGuard(options.storeTimeoutMs ?? 50, options.breaker, () => (this.counters.errors += 1));
     const hotMaxBytes = options.hotMaxBytes ?? 16 * 1024 * 1024;
     if (hotMaxBytes > 0 && (options.hotMaxAgeMs ?? 60_000) > 0) this.hot = new LRUCache({ maxSize: hotMaxBytes, sizeCalculation: (e) => Math.max(1, e.bytes) });
   }
@@ -121,7 +120,7 @@ export class CachingInvoker implements ModelInvoker {
       // it over, so a failed or unstorable answer costs one more call at a time, never a stampede or a full wait.
       const deadline = started + (this.options.lockWaitMs ?? 30_000);
       const poll = this.options.lockPollMs ?? 25;
-      for (let n = 0; this.now() < deadline && this.breaker.state === 'closed'; n++) {
+      for (let n = 0; this.now() < deadline && this.storeGuard.breaker.state === 'closed'; n++) {
         await delay(Math.min(poll * 2 ** Math.floor(n / 8), poll * 4), undefined, { signal: flight.signal() });
         const entry = await this.read(key, ttlSeconds);
         if (entry) {
@@ -220,40 +219,7 @@ export class CachingInvoker implements ModelInvoker {
 
   /** Run one store call under the timeout and the breaker. Any failure yields undefined and is counted. */
   private guard<T>(call: () => Promise<T>): Promise<T | undefined> {
-    if (!this.breaker.allow()) {
-      this.counters.errors += 1;
-      return Promise.resolve(undefined);
-    }
-    const ms = this.options.storeTimeoutMs ?? 50;
-    // Hand-rolled rather than Promise.race: this sits on the hit path, and every extra promise is latency. The
-    // timeout waits for one more read of the sockets once it fires (see armLoopAwareTimeout): a busy process is not a
-    // dead store.
-    return new Promise<T | undefined>((resolve) => {
-      let settled = false;
-      const fail = () => {
-        if (settled) return;
-        settled = true;
-        cancel();
-        this.breaker.failure();
-        this.counters.errors += 1;
-        resolve(undefined);
-      };
-      const cancel = armLoopAwareTimeout(ms, () => settled, fail);
-      let pending: Promise<T>;
-      try {
-        pending = call();
-      } catch {
-        fail();
-        return;
-      }
-      pending.then((value) => {
-        if (settled) return;
-        settled = true;
-        cancel();
-        this.breaker.success();
-        resolve(value);
-      }, fail);
-    });
+    return this.storeGuard.run(call);
   }
 
   private fromEnvelope(envelope: ResponseEnvelope, source: 'cache' | 'coalesced', started: number): InvocationResult {

@@ -8,3 +8,7 @@ export * from './redis-response-store';
 export * from './in-memory-response-store';
 export * from './redis-connection';
 export * from './redis-spend-ledger';
+export * from './store-guard';
+export * from './streaming/caching-streamer';
+export * from './streaming/stream-envelope';
+export * from './streaming/stream-tee';

@@ -26,7 +26,8 @@ export function meteredStream(
     } catch (error) {
       ended = true;
       const failure = toError(error);
-      settle(meter.report('failed', failure));
+      // Aborted: every reader left (the call was cut because of it), not a failure of the stream.
+      settle(failure.kind === 'aborted' ? meter.report('abandoned') : meter.report('failed', failure));
       throw failure;
     } finally {
       if (!ended) settle(meter.report('abandoned'));

@@ -1,0 +1,171 @@
+import type { ModelStream, ModelStreamEvent } from '@nova-cost/domain';
+import { NovaCostError } from '@nova-cost/domain';
+import { describe, expect, it } from 'vitest';
+import { InMemoryResponseStore } from '../in-memory-response-store';
+import type { ResponseStore } from '../response-store.port';
+import { cacheableStreamRequest, ScriptedStreamer } from '../testing/scripted-streamer';
+import { CachingStreamer } from './caching-streamer';
+
+async function drain(stream: ModelStream): Promise<ModelStreamEvent[]> {
+  const events: ModelStreamEvent[] = [];
+  for await (const e of stream.events) events.push(e);
+  return events;
+}
+
+const textOf = (events: readonly ModelStreamEvent[]): string => events.map((e) => String((e.payload['delta'] as { text?: string } | undefined)?.text ?? '')).join('');
+
+function setUp(store: ResponseStore = new InMemoryResponseStore()) {
+  const upstream = new ScriptedStreamer();
+  return { upstream, cache: new CachingStreamer(upstream, store, { lockWaitMs: 1000, lockPollMs: 5 }) };
+}
+
+describe(CachingStreamer, () => {
+  describe('a cacheable stream', () => {
+    it('is streamed from upstream once, then replayed from the cache as the same events', async () => {
+      const { upstream, cache } = setUp();
+      const request = cacheableStreamRequest();
+      const first = await cache.stream(request);
+      expect(first.source).toBe('upstream');
+      const events = await drain(first);
+      expect((await first.report).end).toBe('complete');
+      await expect.poll(() => cache.stats().bytesWritten).toBeGreaterThan(0);
+      const second = await cache.stream(request);
+      expect(second.source).toBe('cache');
+      expect(await drain(second)).toEqual(events);
+      expect(await second.report).toMatchObject({ end: 'complete', usage: (await first.report).usage });
+      expect(upstream.calls).toBe(1);
+      expect(cache.stats()).toMatchObject({ hits: 1, misses: 1 });
+    });
+
+    it('shares one upstream stream among 20 identical requests in flight, each getting every event', async () => {
+      const { upstream, cache } = setUp();
+      const request = cacheableStreamRequest();
+      const release = upstream.hold(2);
+      const streams = await Promise.all(Array.from({ length: 20 }, () => cache.stream(request)));
+      const all = Promise.all(streams.map(drain));
+      release();
+      const texts = (await all).map(textOf);
+      expect(new Set(texts).size).toBe(1);
+      expect(texts[0]).toMatch(/^answer 1 /);
+      expect(upstream.calls).toBe(1);
+      expect(streams.map((s) => s.source).sort()).toEqual([...Array<string>(19).fill('coalesced'), 'upstream']);
+      for (const s of streams) expect((await s.report).end).toBe('complete');
+    });
+
+    it('gives a caller that joins mid-stream every event so far, then the rest live', async () => {
+      const { upstream, cache } = setUp();
+      const request = cacheableStreamRequest();
+      const release = upstream.hold(3);
+      const leader = await cache.stream(request);
+      const reader = leader.events[Symbol.asyncIterator]();
+      for (let i = 0; i < 3; i++) await reader.next();
+      const late = await cache.stream(request);
+      expect(late.source).toBe('coalesced');
+      const lateEvents = drain(late);
+      release();
+      const rest: ModelStreamEvent[] = [];
+      for (let r = await reader.next(); !r.done; r = await reader.next()) rest.push(r.value);
+      const all = await lateEvents;
+      expect(all[0]?.type).toBe('messageStart');
+      expect(all.at(-1)?.type).toBe('metadata');
+      expect(all.slice(3)).toEqual(rest);
+      expect(upstream.calls).toBe(1);
+    });
+
+    it('closes the upstream stream when its only caller leaves, and stores nothing', async () => {
+      const { upstream, cache } = setUp();
+      const request = cacheableStreamRequest();
+      const release = upstream.hold(2);
+      const abort = new AbortController();
+      const stream = await cache.stream(request, { signal: abort.signal });
+      const reading = drain(stream);
+      abort.abort();
+      await expect(reading).rejects.toMatchObject({ kind: 'aborted' });
+      expect(await stream.report).toMatchObject({ end: 'abandoned' });
+      await expect.poll(() => upstream.ends).toEqual(['abandoned']);
+      release();
+      const again = await cache.stream(request);
+      expect(again.source).toBe('upstream');
+      await drain(again);
+      expect(upstream.calls).toBe(2);
+    });
+
+    it('keeps the upstream stream for the callers still reading when one leaves', async () => {
+      const { upstream, cache } = setUp();
+      const request = cacheableStreamRequest();
+      const release = upstream.hold(2);
+      const abort = new AbortController();
+      const leaving = await cache.stream(request, { signal: abort.signal });
+      const staying = await cache.stream(request);
+      const left = drain(leaving);
+      abort.abort();
+      await expect(left).rejects.toMatchObject({ kind: 'aborted' });
+      release();
+      expect(textOf(await drain(staying))).toMatch(/word by word/);
+      // The caller who left was billed for the upstream stream: its report is the whole stream's.
+      expect(await leaving.report).toMatchObject({ end: 'complete' });
+      expect(upstream.ends).toEqual(['complete']);
+    });
+
+    it('passes a failure mid-stream to every caller, and stores nothing', async () => {
+      const { upstream, cache } = setUp();
+      const request = cacheableStreamRequest({ script: { failAfter: 3 } });
+      const streams = await Promise.all([cache.stream(request), cache.stream(request)]);
+      for (const s of streams) await expect(drain(s)).rejects.toMatchObject({ details: { awsErrorName: 'ModelStreamErrorException' } });
+      expect(await streams[0]!.report).toMatchObject({ end: 'failed' });
+      await expect(drain(await cache.stream(request))).rejects.toBeInstanceOf(NovaCostError);
+      expect(upstream.calls).toBe(2);
+    });
+
+    it('does not store a stream a guardrail stopped', async () => {
+      const { upstream, cache } = setUp();
+      const request = cacheableStreamRequest({ script: { stopReason: 'guardrail_intervened' } });
+      await drain(await cache.stream(request));
+      await expect.poll(() => cache.stats().notStored).toBe(1);
+      expect((await cache.stream(request)).source).toBe('upstream');
+      expect(upstream.calls).toBe(2);
+    });
+
+    it('fails open: a store that fails costs nothing but the cache', async () => {
+      const broken: ResponseStore = {
+        get: () => Promise.reject(new Error('down')),
+        set: () => Promise.reject(new Error('down')),
+        tryLock: () => Promise.reject(new Error('down')),
+        refreshLock: () => Promise.reject(new Error('down')),
+        unlock: () => Promise.reject(new Error('down')),
+        close: () => Promise.resolve(),
+      };
+      const { cache } = setUp(broken);
+      const stream = await cache.stream(cacheableStreamRequest());
+      expect(textOf(await drain(stream))).toMatch(/word by word/);
+      expect(cache.stats().errors).toBeGreaterThan(0);
+    });
+  });
+
+  describe('a stream that is not cacheable', () => {
+    it('goes upstream every time, admitted into the budget first', async () => {
+      const { upstream, cache } = setUp();
+      const { cache: _ttl, ...request } = cacheableStreamRequest();
+      let admitted = 0;
+      for (let i = 0; i < 2; i++) await drain(await cache.stream(request, { admit: async () => void (admitted += 1) }));
+      expect(upstream.calls).toBe(2);
+      expect(admitted).toBe(2);
+      expect(cache.stats().bypass).toBe(2);
+    });
+  });
+
+  it('admits a cache hit without a budget hold', async () => {
+    const { cache } = setUp();
+    const request = cacheableStreamRequest();
+    await drain(await cache.stream(request));
+    await expect.poll(() => cache.stats().bytesWritten).toBeGreaterThan(0);
+    let admitted = 0;
+    await drain(await cache.stream(request, { admit: async () => void (admitted += 1) }));
+    expect(admitted).toBe(0);
+  });
+
+  it('refuses a unary operation', async () => {
+    const { cache } = setUp();
+    await expect(cache.stream({ ...cacheableStreamRequest(), operation: 'converse' })).rejects.toMatchObject({ kind: 'internal' });
+  });
+});

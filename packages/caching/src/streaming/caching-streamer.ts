@@ -1,0 +1,167 @@
+import { randomUUID } from 'node:crypto';
+import { setTimeout as delay } from 'node:timers/promises';
+import type { InvocationRequest, InvokeOptions, ModelStream, ModelStreamEvent, ModelStreamer, StreamOperation } from '@nova-cost/domain';
+import { NovaCostError, isReusableAnswer, isStreamOperation, requestFeatures, requestKey } from '@nova-cost/domain';
+import type { CachingInvokerOptions } from '../caching-invoker.options';
+import type { CachingStats } from '../caching-stats';
+import { emptyStats } from '../caching-stats';
+import type { ResponseStore } from '../response-store.port';
+import { StoreGuard } from '../store-guard';
+import type { StreamEnvelope } from './stream-envelope';
+import { decodeStreamEnvelope, encodeStreamEnvelope, STREAM_ENVELOPE_VERSION } from './stream-envelope';
+import type { FlightStart } from './stream-flight';
+import { StreamFlight } from './stream-flight';
+import { StreamTee } from './stream-tee';
+
+/** The CachingInvoker's options that apply to streams; `maxEntryBytes` also bounds what a stream keeps in memory for late joiners. */
+export type CachingStreamerOptions = Pick<CachingInvokerOptions, 'region' | 'storeTimeoutMs' | 'maxEntryBytes' | 'lockTtlMs' | 'lockWaitMs' | 'lockPollMs' | 'breaker' | 'now'>;
+
+const sizeOf = (event: ModelStreamEvent): number => event.type.length + JSON.stringify(event.payload).length;
+
+/**
+ * The cache and coalescing of streaming calls (ConverseStream, InvokeModelWithResponseStream). A cacheable request is
+ * answered from a recorded stream when there is one, replayed as the same events. Otherwise identical requests in
+ * flight share one upstream stream: a caller that joins late gets every event so far, then follows live, and the
+ * upstream call is closed only when every caller has left. Across processes, a caller that finds another holding the
+ * request's lock waits for its recording (within `lockWaitMs`), then replays it. A stream is recorded only once it is
+ * complete (it ended with its usage: Converse's `metadata`, not `messageStop`) with a stop reason worth reusing; one
+ * cut, failed or abandoned is never stored. Like CachingInvoker, it fails open: a store that is slow or down costs
+ * `storeTimeoutMs` at most, and the stream goes upstream.
+ */
+export class CachingStreamer implements ModelStreamer {
+  private readonly flights = new Map<string, StreamFlight>();
+  private readonly counters = emptyStats();
+  private readonly guard: StoreGuard;
+  private readonly now: () => number;
+
+  constructor(
+    private readonly next: ModelStreamer,
+    private readonly store: ResponseStore,
+    private readonly options: CachingStreamerOptions = {},
+  ) {
+    this.now = options.now ?? Date.now;
+    this.guard = new StoreGuard(options.storeTimeoutMs ?? 50, options.breaker, () => (this.counters.errors += 1));
+  }
+
+  async stream(request: InvocationRequest, options: InvokeOptions = {}): Promise<ModelStream> {
+    const operation = request.operation;
+    if (!isStreamOperation(operation)) throw new NovaCostError('internal', `CachingStreamer streams; ${operation} is not a streaming operation`, { details: { operation } });
+    const ttlSeconds = request.cache?.ttlSeconds;
+    if (ttlSeconds === undefined || !(ttlSeconds > 0)) {
+      this.counters.bypass += 1;
+      await options.admit?.();
+      return this.next.stream(request, options);
+    }
+    if (options.signal?.aborted) throw new NovaCostError('aborted', 'the caller aborted the stream');
+    const key = requestKey(request, request.region ?? this.options.region ?? 'us-east-1');
+    const running = this.flights.get(key);
+    if (running?.joinable) {
+      this.counters.coalesced += 1;
+      return running.join('follower', options.signal);
+    }
+    const flight = new StreamFlight(operation, requestFeatures(request).estimatedInputTokens);
+    this.flights.set(key, flight);
+    const forget = () => {
+      if (this.flights.get(key) === flight) this.flights.delete(key);
+    };
+    flight.signal.addEventListener('abort', forget, { once: true });
+    const started = this.fetch(key, ttlSeconds, { ...request, operation }, flight, options.admit);
+    flight.start(started);
+    started.then((s) => s.kind === 'recorded' && forget(), forget);
+    return flight.join('leader', options.signal);
+  }
+
+  /** A copy of the counters (hotHits and savedUsd stay 0: streams are neither kept hot nor priced here). */
+  stats(): CachingStats {
+    return { ...this.counters };
+  }
+
+  private async fetch(key: string, ttlSeconds: number, request: InvocationRequest & { operation: StreamOperation }, flight: StreamFlight, admit: InvokeOptions['admit']): Promise<FlightStart> {
+    const started = this.now();
+    const cached = await this.read(key);
+    if (cached) {
+      this.counters.hits += 1;
+      return { kind: 'recorded', source: 'cache', modelId: cached.modelId, events: cached.events };
+    }
+    this.counters.misses += 1;
+    const token = randomUUID();
+    const lockKey = `${key}:lock`;
+    const lockTtlMs = this.options.lockTtlMs ?? 5000;
+    let locked = await this.guard.run(() => this.store.tryLock(lockKey, token, lockTtlMs));
+    if (locked === false) {
+      // Another process streams this request: wait for its recording, for a bounded time, then replay it. Once its
+      // lock is gone without a recording (the stream failed, or its holder died) we take the lock and call ourselves.
+      const deadline = started + (this.options.lockWaitMs ?? 30_000);
+      const poll = this.options.lockPollMs ?? 25;
+      for (let n = 0; this.now() < deadline && this.guard.breaker.state === 'closed'; n++) {
+        await delay(Math.min(poll * 2 ** Math.floor(n / 8), poll * 4), undefined, { signal: flight.signal });
+        const entry = await this.read(key);
+        if (entry) return { kind: 'recorded', source: 'coalesced', modelId: entry.modelId, events: entry.events };
+        locked = await this.guard.run(() => this.store.tryLock(lockKey, token, lockTtlMs));
+        if (locked !== false) break;
+      }
+    }
+    const unlock = () => locked === true && void this.guard.run(() => this.store.unlock(lockKey, token));
+    if (locked === true) {
+      // The previous holder may have stored the recording between our read and our lock.
+      const entry = await this.read(key);
+      if (entry) {
+        unlock();
+        this.counters.hits += 1;
+        return { kind: 'recorded', source: 'cache', modelId: entry.modelId, events: entry.events };
+      }
+    }
+    // Keep the lock alive while the stream runs, however long the answer takes.
+    const refresh = locked === true ? setInterval(() => void this.guard.run(() => this.store.refreshLock(lockKey, token, lockTtlMs)), lockTtlMs / 2) : undefined;
+    refresh?.unref();
+    let upstream: ModelStream;
+    try {
+      await admit?.(); // the stream is billed: only now does it take the budget's hold
+      upstream = await this.next.stream(request, { signal: flight.signal });
+    } catch (error) {
+      clearInterval(refresh);
+      unlock();
+      throw error;
+    }
+    const tee = new StreamTee(upstream.events[Symbol.asyncIterator](), {
+      sizeOf,
+      maxBufferedBytes: this.options.maxEntryBytes ?? 1024 * 1024,
+      onAbandoned: () => flight.abort(),
+    });
+    void Promise.all([upstream.report, tee.finished]).then(async ([report]) => {
+      try {
+        if (report.end === 'complete') await this.record(key, ttlSeconds, upstream.modelId, report.stopReason, tee.recording);
+      } finally {
+        clearInterval(refresh);
+        unlock();
+        if (this.flights.get(key) === flight) this.flights.delete(key);
+      }
+    });
+    return { kind: 'upstream', modelId: upstream.modelId, tee, report: upstream.report };
+  }
+
+  private async read(key: string): Promise<StreamEnvelope | undefined> {
+    const raw = await this.guard.run(() => this.store.get(key));
+    if (raw === undefined) return undefined;
+    this.counters.bytesRead += Buffer.byteLength(raw);
+    return decodeStreamEnvelope(raw); // corrupt or foreign: a miss, overwritten by the next complete stream
+  }
+
+  private async record(key: string, ttlSeconds: number, modelId: string, stopReason: string | undefined, events: readonly ModelStreamEvent[] | undefined): Promise<void> {
+    if (!events || !isReusableAnswer(stopReason)) {
+      this.counters.notStored += 1;
+      return;
+    }
+    const raw = encodeStreamEnvelope({ v: STREAM_ENVELOPE_VERSION, kind: 'stream', events, modelId, createdAt: this.now() });
+    const bytes = Buffer.byteLength(raw);
+    if (bytes > (this.options.maxEntryBytes ?? 1024 * 1024)) {
+      this.counters.notStored += 1;
+      return;
+    }
+    const ok = await this.guard.run(async () => {
+      await this.store.set(key, raw, ttlSeconds);
+      return true;
+    });
+    if (ok) this.counters.bytesWritten += bytes;
+  }
+}

@@ -1,6 +1,7 @@
 // Lint for the whole workspace. The module-boundary rule is what keeps the hexagon honest:
 // the domain imports nothing, adapters import only the domain, and only apps compose adapters.
 import nx from '@nx/eslint-plugin';
+import prettier from 'eslint-plugin-prettier';
 import tseslint from 'typescript-eslint';
 
 const productionConstraints = [
@@ -10,9 +11,17 @@ const productionConstraints = [
   // Runtime helpers on Node's own modules (the HTTP listener) shared by the gateway and the local endpoint.
   { sourceTag: 'type:platform', onlyDependOnLibsWithTags: [] },
   { sourceTag: 'type:testing', onlyDependOnLibsWithTags: ['type:domain', 'type:tool'] },
-  { sourceTag: 'type:cdk', onlyDependOnLibsWithTags: ['type:domain'], allowedExternalImports: ['aws-cdk-lib', 'aws-cdk-lib/*', 'constructs'] },
+  {
+    sourceTag: 'type:cdk',
+    onlyDependOnLibsWithTags: ['type:domain'],
+    allowedExternalImports: ['aws-cdk-lib', 'aws-cdk-lib/*', 'constructs'],
+  },
   // The savings report reads the domain (and the local endpoint's seeded dice for its sample), S3 and a progress bar.
-  { sourceTag: 'type:report', onlyDependOnLibsWithTags: ['type:domain', 'type:tool'], allowedExternalImports: ['@aws-sdk/client-s3', 'cli-progress'] },
+  {
+    sourceTag: 'type:report',
+    onlyDependOnLibsWithTags: ['type:domain', 'type:tool'],
+    allowedExternalImports: ['@aws-sdk/client-s3', 'cli-progress'],
+  },
   { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['*'] },
   { sourceTag: 'type:bench', onlyDependOnLibsWithTags: ['*'] },
   { sourceTag: 'type:check', onlyDependOnLibsWithTags: ['*'] },
@@ -31,7 +40,15 @@ const specConstraints = productionConstraints.map((c) =>
           ...c,
           onlyDependOnLibsWithTags: [...c.onlyDependOnLibsWithTags, 'type:testing', 'type:tool'],
           ...(c.allowedExternalImports
-            ? { allowedExternalImports: [...c.allowedExternalImports, 'vitest', 'vitest/*', 'fast-check', ...(specOnlyImports[c.sourceTag] ?? [])] }
+            ? {
+                allowedExternalImports: [
+                  ...c.allowedExternalImports,
+                  'vitest',
+                  'vitest/*',
+                  'fast-check',
+                  ...(specOnlyImports[c.sourceTag] ?? []),
+                ],
+              }
             : {}),
         },
 );
@@ -44,13 +61,19 @@ export default tseslint.config(
   ...tseslint.configs.recommended,
   {
     files: ['**/*.ts'],
-    plugins: { '@nx': nx },
+    plugins: { '@nx': nx, prettier },
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       '@typescript-eslint/consistent-type-imports': 'error',
+      // The format check: a file prettier would change fails lint (`npx prettier --write <files>` fixes it).
+      'prettier/prettier': 'error',
       '@nx/enforce-module-boundaries': [
         'error',
-        { enforceBuildableLibDependency: false, banTransitiveDependencies: true, depConstraints: productionConstraints },
+        {
+          enforceBuildableLibDependency: false,
+          banTransitiveDependencies: true,
+          depConstraints: productionConstraints,
+        },
       ],
     },
   },
@@ -63,6 +86,8 @@ export default tseslint.config(
       ],
     },
   },
+  // Plain JavaScript (this file, bundling and bench helpers) is held to the same format.
+  { files: ['**/*.js', '**/*.mjs'], plugins: { prettier }, rules: { 'prettier/prettier': 'error' } },
   // Test-runner configs are no code of the project: each imports the workspace's shared one (vitest.shared.ts) by path.
   { files: ['**/vitest.config.ts'], rules: { '@nx/enforce-module-boundaries': 'off' } },
 );

@@ -28,8 +28,28 @@ export function specProjects(options: SpecProjectOptions = {}): ViteUserConfig {
       passWithNoTests: true,
       projects: [
         // expect.poll waits for a condition as long as a test may run (its default, 1 s, is a race with the clock).
-        { extends: true, test: { name: 'unit', include: ['**/*.spec.ts'], exclude: [...exclude, '**/*.int.spec.ts'], testTimeout: unitMs, hookTimeout: unitMs, expect: { poll: { timeout: unitMs } } } },
-        { extends: true, test: { name: 'int', include: ['**/*.int.spec.ts'], exclude, testTimeout: intMs, hookTimeout: intMs, expect: { poll: { timeout: intMs } } } },
+        {
+          extends: true,
+          test: {
+            name: 'unit',
+            include: ['**/*.spec.ts'],
+            exclude: [...exclude, '**/*.int.spec.ts'],
+            testTimeout: unitMs,
+            hookTimeout: unitMs,
+            expect: { poll: { timeout: unitMs } },
+          },
+        },
+        {
+          extends: true,
+          test: {
+            name: 'int',
+            include: ['**/*.int.spec.ts'],
+            exclude,
+            testTimeout: intMs,
+            hookTimeout: intMs,
+            expect: { poll: { timeout: intMs } },
+          },
+        },
       ],
     },
   };

@@ -12,7 +12,10 @@ const port = parentPort;
 if (!port) throw new Error('batching-endpoint.worker.ts must run as a worker thread');
 const { latencyMs, requestsPerMinute } = workerData as { latencyMs: number; requestsPerMinute: number };
 const local = await startLocalBedrock({ latency: { fixedMs: latencyMs } });
-const limited = await startLocalBedrock({ latency: { fixedMs: latencyMs }, faults: { quota: { requestsPerWindow: requestsPerMinute / 60, windowMs: 1_000 } } });
+const limited = await startLocalBedrock({
+  latency: { fixedMs: latencyMs },
+  faults: { quota: { requestsPerWindow: requestsPerMinute / 60, windowMs: 1_000 } },
+});
 port.on('message', async ({ id, op }: { id: number; op: 'reset-limited' | 'limited-stats' | 'close' }) => {
   let result: unknown;
   if (op === 'reset-limited') limited.reset();

@@ -31,7 +31,10 @@ const request = (n: number): InvocationRequest => ({
   tenantId: 'bench',
   modelId: 'amazon.nova-micro-v1:0',
   operation: 'converse',
-  body: { messages: [{ role: 'user', content: [{ text: `bench question ${n}` }] }], inferenceConfig: { maxTokens: 16 } },
+  body: {
+    messages: [{ role: 'user', content: [{ text: `bench question ${n}` }] }],
+    inferenceConfig: { maxTokens: 16 },
+  },
   lane: 'deferrable',
 });
 
@@ -101,13 +104,18 @@ class DesignDocBatchProcessor {
 async function startUpstreamThread(latencyMs: number, requestsPerMinute: number) {
   const file = new URL('./batching-endpoint.worker.ts', import.meta.url).href;
   // A worker does not inherit tsx's loader from the parent: register it before importing the TypeScript file.
-  const worker = new Worker(`import('tsx/esm/api').then(({ register }) => { register(); return import(${JSON.stringify(file)}); })`, {
-    eval: true,
-    workerData: { latencyMs, requestsPerMinute },
-  });
+  const worker = new Worker(
+    `import('tsx/esm/api').then(({ register }) => { register(); return import(${JSON.stringify(file)}); })`,
+    {
+      eval: true,
+      workerData: { latencyMs, requestsPerMinute },
+    },
+  );
   let next = 1;
   const waiting = new Map<number, (result: unknown) => void>();
-  const ready = new Promise<{ local: string; limited: string }>((resolve) => waiting.set(0, (urls) => resolve(urls as { local: string; limited: string })));
+  const ready = new Promise<{ local: string; limited: string }>((resolve) =>
+    waiting.set(0, (urls) => resolve(urls as { local: string; limited: string })),
+  );
   worker.on('message', ({ id, result }: { id: number; result: unknown }) => waiting.get(id)?.(result));
   worker.on('error', (error) => {
     console.error(error);
@@ -178,11 +186,14 @@ async function run(): Promise<Figure[]> {
     const throttles = async (options: ConstructorParameters<typeof BatchingInvoker>[1]) => {
       await upstreams.resetLimited();
       const batcher = new BatchingInvoker(limited, { concurrency: CONCURRENCY, retry: { maxAttempts: 1 }, ...options });
-      const outcomes = await Promise.allSettled(Array.from({ length: load }, (_, n) => batcher.invoke({ ...request(10_000 + n), lane: 'interactive' })));
+      const outcomes = await Promise.allSettled(
+        Array.from({ length: load }, (_, n) => batcher.invoke({ ...request(10_000 + n), lane: 'interactive' })),
+      );
       await batcher.drain(1_000);
       const seen = outcomes.filter((o) => o.status === 'rejected' && NovaCostError.is(o.reason, 'throttled')).length;
       const { throttled } = await upstreams.limitedStats();
-      if (seen !== throttled) throw new Error(`callers saw ${seen} throttled calls, the endpoint answered ${throttled}`);
+      if (seen !== throttled)
+        throw new Error(`callers saw ${seen} throttled calls, the endpoint answered ${throttled}`);
       return throttled;
     };
     const withQuota = await throttles({ quotas: { default: { requestsPerMinute: 900, burstSeconds: 0.2 } } });
@@ -190,22 +201,36 @@ async function run(): Promise<Figure[]> {
 
     const setting = `${REQUESTS} requests, concurrency ${CONCURRENCY}, ${LATENCY_MS} ms upstream`;
     return [
-      figure('batching.makespan-vs-ideal', `makespan / ideal ⌈${REQUESTS}/${CONCURRENCY}⌉×${LATENCY_MS} ms = ${ideal} ms (${setting})`, vsIdeal, {
-        target: { op: '<=', value: 1.15 },
-        details: { idealMs: ideal },
-      }),
-      figure('batching.makespan-vs-bare-pool', `makespan / a bare ${CONCURRENCY}-worker pool over the same transport (the batcher's own overhead)`, vsPool),
+      figure(
+        'batching.makespan-vs-ideal',
+        `makespan / ideal ⌈${REQUESTS}/${CONCURRENCY}⌉×${LATENCY_MS} ms = ${ideal} ms (${setting})`,
+        vsIdeal,
+        {
+          target: { op: '<=', value: 1.15 },
+          details: { idealMs: ideal },
+        },
+      ),
+      figure(
+        'batching.makespan-vs-bare-pool',
+        `makespan / a bare ${CONCURRENCY}-worker pool over the same transport (the batcher's own overhead)`,
+        vsPool,
+      ),
       figure(
         'batching.design-loop-vs-ours',
         `design-doc loop makespan / ours (loop measured on ${DESIGN_SAMPLE} requests, ×${REQUESTS / DESIGN_SAMPLE}: it is strictly sequential)`,
         designVsOurs,
         { target: { op: '>=', value: 10 } },
       ),
-      figure('batching.throttled-with-quota', `throttled calls with a 900/min quota configured (${load} requests, endpoint allows ${quotaRpm}/min)`, [withQuota], {
-        unit: 'count',
-        target: { op: '==', value: 0 },
-        details: { throttledWithoutQuota: withoutQuota },
-      }),
+      figure(
+        'batching.throttled-with-quota',
+        `throttled calls with a 900/min quota configured (${load} requests, endpoint allows ${quotaRpm}/min)`,
+        [withQuota],
+        {
+          unit: 'count',
+          target: { op: '==', value: 0 },
+          details: { throttledWithoutQuota: withoutQuota },
+        },
+      ),
     ];
   } finally {
     await upstreams.close();

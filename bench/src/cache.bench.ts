@@ -37,7 +37,10 @@ class SlowUpstream implements ModelInvoker {
     this.calls += 1;
     await new Promise((r) => setTimeout(r, UPSTREAM_MS));
     return {
-      body: { output: { message: { role: 'assistant', content: [{ text: 'y'.repeat(1900) }] } }, stopReason: 'end_turn' },
+      body: {
+        output: { message: { role: 'assistant', content: [{ text: 'y'.repeat(1900) }] } },
+        stopReason: 'end_turn',
+      },
       usage: USAGE,
       latencyMs: UPSTREAM_MS,
       source: 'upstream',
@@ -80,7 +83,10 @@ async function connect(url: string): Promise<Redis> {
 async function hitPath(url: string): Promise<Figure[]> {
   const client = await connect(url);
   // hotMaxBytes 0: the figure is the Redis hit path; a copy in process would answer without Redis.
-  const cache = new CachingInvoker(new SlowUpstream(), new RedisResponseStore(client), { storeTimeoutMs: 1000, hotMaxBytes: 0 });
+  const cache = new CachingInvoker(new SlowUpstream(), new RedisResponseStore(client), {
+    storeTimeoutMs: 1000,
+    hotMaxBytes: 0,
+  });
   const twoKb = request('q'.repeat(2048));
   await cache.invoke(twoKb);
   const key = requestKey(twoKb, 'us-east-1');
@@ -111,9 +117,17 @@ async function hitPath(url: string): Promise<Figure[]> {
   } finally {
     client.disconnect();
   }
-  const details = { entryBytes: bytes, hitsPerRound: HITS_PER_ROUND, hitP50Ms: median(ours50), rawGetP50Ms: median(raw50) };
+  const details = {
+    entryBytes: bytes,
+    hitsPerRound: HITS_PER_ROUND,
+    hitP50Ms: median(ours50),
+    rawGetP50Ms: median(raw50),
+  };
   return [
-    figure('cache.hit-p50-vs-raw-get', 'hit path p50 / raw ioredis GET p50 of the same bytes (2 KB request)', p50, { target: { op: '<=', value: 1.5 }, details }),
+    figure('cache.hit-p50-vs-raw-get', 'hit path p50 / raw ioredis GET p50 of the same bytes (2 KB request)', p50, {
+      target: { op: '<=', value: 1.5 },
+      details,
+    }),
     figure('cache.hit-p99-vs-raw-get', 'hit path p99 / raw ioredis GET p99 of the same bytes (2 KB request)', p99),
   ];
 }
@@ -136,7 +150,11 @@ async function zipfRound(url: string, seed: number): Promise<Record<Variant, num
   const ranks = zipfSequence(ZIPF_REQUESTS, ZIPF_DISTINCT, 1.1, seed);
   const admin = await connect(url);
   const calls = {} as Record<Variant, number>;
-  const run = async (variant: Variant, make: (upstream: SlowUpstream, clients: Redis[]) => ModelInvoker[], processes = 1) => {
+  const run = async (
+    variant: Variant,
+    make: (upstream: SlowUpstream, clients: Redis[]) => ModelInvoker[],
+    processes = 1,
+  ) => {
     await admin.flushdb();
     const clients = await Promise.all(Array.from({ length: processes }, () => connect(url)));
     const upstream = new SlowUpstream();
@@ -187,16 +205,39 @@ async function zipf(url: string): Promise<Figure[]> {
   };
   const setting = `${ZIPF_REQUESTS} Zipf requests, concurrency ${ZIPF_CONCURRENCY}, ${MODEL}`;
   return [
-    figure('cache.zipf-calls-vs-ideal', `upstream calls of nova-cost / ideal (each distinct request once; ${setting})`, rounds.map((r) => r['nova-cost'] / r.ideal), {
-      target: { op: '<=', value: 1 },
-      details,
-    }),
-    figure('cache.zipf-calls-2-processes-vs-ideal', 'upstream calls of two nova-cost processes sharing Redis / ideal', rounds.map((r) => r['nova-cost-2-processes'] / r.ideal), {
-      target: { op: '<=', value: 1.05 },
-    }),
-    figure('cache.zipf-calls-naive-vs-ours', "upstream calls (= cost) of the design document's get-then-set cache / nova-cost", rounds.map((r) => r.naive / r['nova-cost'])),
-    figure('cache.zipf-cost-ours-vs-no-cache', 'model cost with nova-cost / without any cache (same workload)', rounds.map((r) => r['nova-cost'] / r['no-cache'])),
-    figure('cache.zipf-cost-usd', 'model cost of the workload with nova-cost, USD (baselines in details)', rounds.map((r) => usd(r['nova-cost'])), { unit: 'usd' }),
+    figure(
+      'cache.zipf-calls-vs-ideal',
+      `upstream calls of nova-cost / ideal (each distinct request once; ${setting})`,
+      rounds.map((r) => r['nova-cost'] / r.ideal),
+      {
+        target: { op: '<=', value: 1 },
+        details,
+      },
+    ),
+    figure(
+      'cache.zipf-calls-2-processes-vs-ideal',
+      'upstream calls of two nova-cost processes sharing Redis / ideal',
+      rounds.map((r) => r['nova-cost-2-processes'] / r.ideal),
+      {
+        target: { op: '<=', value: 1.05 },
+      },
+    ),
+    figure(
+      'cache.zipf-calls-naive-vs-ours',
+      "upstream calls (= cost) of the design document's get-then-set cache / nova-cost",
+      rounds.map((r) => r.naive / r['nova-cost']),
+    ),
+    figure(
+      'cache.zipf-cost-ours-vs-no-cache',
+      'model cost with nova-cost / without any cache (same workload)',
+      rounds.map((r) => r['nova-cost'] / r['no-cache']),
+    ),
+    figure(
+      'cache.zipf-cost-usd',
+      'model cost of the workload with nova-cost, USD (baselines in details)',
+      rounds.map((r) => usd(r['nova-cost'])),
+      { unit: 'usd' },
+    ),
   ];
 }
 
@@ -211,7 +252,8 @@ async function run(): Promise<Figure[]> {
 
 export const cacheSection: BenchSection = {
   name: 'cache',
-  description: 'the response cache on a throwaway redis-server: hit path against raw GET, a Zipf workload against the design doc cache (about 15 s)',
+  description:
+    'the response cache on a throwaway redis-server: hit path against raw GET, a Zipf workload against the design doc cache (about 15 s)',
   run,
 };
 

@@ -14,11 +14,25 @@ const BEDROCK_MAIN = fileURLToPath(new URL('../../packages/bedrock-local/src/mai
 const BASELINE_MAIN = fileURLToPath(new URL('./node-http-baseline.child.mjs', import.meta.url));
 
 /** Variables of the bench's own environment that would change what the gateway child is. */
-const NEUTRAL_GATEWAY_ENV = { REDIS_URL: '', NOVA_COST_CONFIG: '', AWS_REGION: '', AWS_DEFAULT_REGION: '', BEDROCK_ENDPOINT: '', BODY_LIMIT_BYTES: '', LOG_LEVEL: '' };
+const NEUTRAL_GATEWAY_ENV = {
+  REDIS_URL: '',
+  NOVA_COST_CONFIG: '',
+  AWS_REGION: '',
+  AWS_DEFAULT_REGION: '',
+  BEDROCK_ENDPOINT: '',
+  BODY_LIMIT_BYTES: '',
+  LOG_LEVEL: '',
+};
 
 /** The local Bedrock endpoint (@nova-cost/bedrock-local's CLI) with no added latency. */
 export function startBedrockProcess(port: number): Promise<ChildServer> {
-  return startChildServer({ name: 'local Bedrock endpoint', args: ['--import', 'tsx', BEDROCK_MAIN, '--port', String(port), '--latency-ms', '0'], port, readyPath: '/__stats', cwd: ROOT });
+  return startChildServer({
+    name: 'local Bedrock endpoint',
+    args: ['--import', 'tsx', BEDROCK_MAIN, '--port', String(port), '--latency-ms', '0'],
+    port,
+    readyPath: '/__stats',
+    cwd: ROOT,
+  });
 }
 
 /**
@@ -28,7 +42,12 @@ export function startBedrockProcess(port: number): Promise<ChildServer> {
  */
 export function startGatewayProcess(port: number, bedrockUrl?: string): Promise<ChildServer> {
   const upstream: Record<string, string> = bedrockUrl
-    ? { BEDROCK_ENDPOINT: bedrockUrl, AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'local', AWS_SECRET_ACCESS_KEY: 'local' }
+    ? {
+        BEDROCK_ENDPOINT: bedrockUrl,
+        AWS_REGION: 'us-east-1',
+        AWS_ACCESS_KEY_ID: 'local',
+        AWS_SECRET_ACCESS_KEY: 'local',
+      }
     : {};
   return startChildServer({
     name: 'nova-cost gateway',
@@ -44,7 +63,12 @@ export function startGatewayProcess(port: number, bedrockUrl?: string): Promise<
  * The bare node:http baseline (node-http-baseline.child.mjs) answering every request with `body` and `headers`,
  * under the tsx loader like the gateway, or under plain node (`loader: 'none'`) like Portkey's bundle.
  */
-export function startBaselineProcess(port: number, body: Buffer, headers: Record<string, string>, loader: 'tsx' | 'none' = 'tsx'): Promise<ChildServer> {
+export function startBaselineProcess(
+  port: number,
+  body: Buffer,
+  headers: Record<string, string>,
+  loader: 'tsx' | 'none' = 'tsx',
+): Promise<ChildServer> {
   return startChildServer({
     name: `node:http baseline (${loader === 'tsx' ? 'node --import tsx' : 'plain node'})`,
     args: [...(loader === 'tsx' ? ['--import', 'tsx'] : []), BASELINE_MAIN],
@@ -66,7 +90,10 @@ export function directTarget(bedrockUrl: string, modelId: string): PostTarget {
 
 /** A deterministic (temperature 0, so cacheable) Converse request body. */
 export function converseBody(text: string, maxTokens: number): string {
-  return JSON.stringify({ messages: [{ role: 'user', content: [{ text }] }], inferenceConfig: { temperature: 0, maxTokens } });
+  return JSON.stringify({
+    messages: [{ role: 'user', content: [{ text }] }],
+    inferenceConfig: { temperature: 0, maxTokens },
+  });
 }
 
 /** How many model calls the local endpoint has received (its /__stats). */

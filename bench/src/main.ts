@@ -47,14 +47,26 @@ for (const section of selected(process.argv.slice(2))) {
     // One broken section must not hide the others' figures; the run still fails at the end.
     const message = error instanceof Error ? (error.stack ?? error.message) : String(error);
     console.error(`section ${section.name} failed: ${message}`);
-    results.push({ name: section.name, description: section.description, durationMs: Date.now() - started, figures: [], error: message });
+    results.push({
+      name: section.name,
+      description: section.description,
+      durationMs: Date.now() - started,
+      figures: [],
+      error: message,
+    });
   }
 }
 
 const figures = results.flatMap((r) => r.figures);
 const report = {
   date: new Date().toISOString(),
-  machine: { node: process.version, platform: `${os.platform()} ${os.release()}`, cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, loadavg: os.loadavg() },
+  machine: {
+    node: process.version,
+    platform: `${os.platform()} ${os.release()}`,
+    cpus: os.cpus().length,
+    cpuModel: os.cpus()[0]?.model,
+    loadavg: os.loadavg(),
+  },
   sections: results,
 };
 await mkdir(RESULTS, { recursive: true });
@@ -64,7 +76,9 @@ console.log(`\n# summary (${figures.length} figures; ratios are ours / baseline 
 console.log(formatTable(figures));
 const missed = figures.filter((f) => f.pass === false).map((f) => f.id);
 const failed = results.filter((r) => r.error).map((r) => r.name);
-console.log(`\nwritten: bench/results/latest.json${missed.length ? `; targets missed: ${missed.join(', ')}` : '; every target met'}`);
+console.log(
+  `\nwritten: bench/results/latest.json${missed.length ? `; targets missed: ${missed.join(', ')}` : '; every target met'}`,
+);
 if (failed.length > 0) {
   console.error(`sections that failed: ${failed.join(', ')}`);
   process.exitCode = 1;

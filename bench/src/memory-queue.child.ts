@@ -10,7 +10,8 @@ import type { InvocationRequest, InvocationResult, ModelInvoker } from '@nova-co
 const COUNT = Number(process.argv[3] ?? 100_000);
 const CONCURRENCY = 16;
 const mode = process.argv[2];
-if (mode !== 'batching' && mode !== 'array') throw new Error(`usage: memory-queue.child.ts batching|array [count], got ${mode}`);
+if (mode !== 'batching' && mode !== 'array')
+  throw new Error(`usage: memory-queue.child.ts batching|array [count], got ${mode}`);
 
 const gc = (globalThis as { gc?: () => void }).gc;
 if (!gc) throw new Error('run with node --expose-gc');
@@ -34,7 +35,12 @@ const request = (n: number): InvocationRequest => ({
   tenantId: `tenant-${n % 10}`,
   modelId: 'amazon.nova-micro-v1:0',
   operation: 'converse',
-  body: { messages: [{ role: 'user', content: [{ text: `queued question number ${n}: summarise the attached note briefly.` }] }], inferenceConfig: { maxTokens: 200 } },
+  body: {
+    messages: [
+      { role: 'user', content: [{ text: `queued question number ${n}: summarise the attached note briefly.` }] },
+    ],
+    inferenceConfig: { maxTokens: 200 },
+  },
   lane: 'deferrable',
 });
 
@@ -45,7 +51,8 @@ if (mode === 'batching') {
   for (let n = 0; n < COUNT; n++) held.push(batcher.invoke(request(n)).catch(() => undefined));
   await new Promise((r) => setTimeout(r, 1_100)); // the deferrable lane's held batches flush into the queue
   const { queued, inFlight } = batcher.stats();
-  if (queued + inFlight !== COUNT) throw new Error(`expected ${COUNT} pending requests, the batcher holds ${queued} queued and ${inFlight} in flight`);
+  if (queued + inFlight !== COUNT)
+    throw new Error(`expected ${COUNT} pending requests, the batcher holds ${queued} queued and ${inFlight} in flight`);
 } else {
   for (let n = 0; n < COUNT; n++) {
     const r = request(n);

@@ -24,7 +24,10 @@ interface ChildReport {
 }
 
 async function measure(mode: ChildReport['mode']): Promise<ChildReport> {
-  const report = await runJsonChild<ChildReport>(CHILD, [mode, String(COUNT)], { nodeFlags: ['--expose-gc'], timeoutMs: 120_000 });
+  const report = await runJsonChild<ChildReport>(CHILD, [mode, String(COUNT)], {
+    nodeFlags: ['--expose-gc'],
+    timeoutMs: 120_000,
+  });
   if (report.count !== COUNT) throw new Error(`the ${mode} child held ${report.count} requests, not ${COUNT}`);
   return report;
 }
@@ -46,14 +49,25 @@ async function run(): Promise<Figure[]> {
   }
   const details = { requests: COUNT, rssGrowthBytesPerQueuedRequest: Math.round(median(bytesPerRequest)) };
   return [
-    figure('memory.queued-100k-vs-array', `RSS growth with ${COUNT.toLocaleString('en')} requests queued in the batcher / held in a plain array with a pending promise each`, ratios, { details }),
-    figure('memory.queued-100k-rss', `resident memory of a process holding ${COUNT.toLocaleString('en')} queued requests`, batchingMiB, { unit: 'MiB', details }),
+    figure(
+      'memory.queued-100k-vs-array',
+      `RSS growth with ${COUNT.toLocaleString('en')} requests queued in the batcher / held in a plain array with a pending promise each`,
+      ratios,
+      { details },
+    ),
+    figure(
+      'memory.queued-100k-rss',
+      `resident memory of a process holding ${COUNT.toLocaleString('en')} queued requests`,
+      batchingMiB,
+      { unit: 'MiB', details },
+    ),
   ];
 }
 
 export const memorySection: BenchSection = {
   name: 'memory',
-  description: '100,000 queued requests in the batching adapter against a plain array of the same requests, fresh processes',
+  description:
+    '100,000 queued requests in the batching adapter against a plain array of the same requests, fresh processes',
   run,
 };
 

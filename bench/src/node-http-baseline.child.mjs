@@ -11,9 +11,13 @@
 import { createServer } from 'node:http';
 
 const port = Number(process.env.PORT);
-if (!Number.isInteger(port) || port <= 0) throw new Error(`PORT must be a port number, got ${JSON.stringify(process.env.PORT)}`);
+if (!Number.isInteger(port) || port <= 0)
+  throw new Error(`PORT must be a port number, got ${JSON.stringify(process.env.PORT)}`);
 const body = Buffer.from(process.env.BASELINE_BODY ?? '', 'base64');
-const headers = { ...JSON.parse(process.env.BASELINE_HEADERS ?? '{"content-type":"application/json"}'), 'content-length': String(body.length) };
+const headers = {
+  ...JSON.parse(process.env.BASELINE_HEADERS ?? '{"content-type":"application/json"}'),
+  'content-length': String(body.length),
+};
 
 const server = createServer((req, res) => {
   req.on('data', () => undefined);

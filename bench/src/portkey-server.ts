@@ -20,7 +20,8 @@ function entryPoint(): string {
   const require = createRequire(import.meta.url);
   const pkg = require.resolve('@portkey-ai/gateway/package.json');
   const { version, bin } = require(pkg) as { version: string; bin: string };
-  if (version !== PORTKEY_VERSION) throw new Error(`bench expects @portkey-ai/gateway ${PORTKEY_VERSION}, found ${version}`);
+  if (version !== PORTKEY_VERSION)
+    throw new Error(`bench expects @portkey-ai/gateway ${PORTKEY_VERSION}, found ${version}`);
   return join(dirname(pkg), bin);
 }
 
@@ -51,5 +52,10 @@ export function portkeyTarget(portkeyUrl: string, bedrockUrl: string): PostTarge
 
 /** The OpenAI-style body Portkey turns into the Converse request `converseBody(text)` sends directly. */
 export function chatCompletionBody(modelId: string, text: string, maxTokens: number): string {
-  return JSON.stringify({ model: modelId, messages: [{ role: 'user', content: text }], temperature: 0, max_tokens: maxTokens });
+  return JSON.stringify({
+    model: modelId,
+    messages: [{ role: 'user', content: text }],
+    temperature: 0,
+    max_tokens: maxTokens,
+  });
 }

@@ -15,7 +15,8 @@ import type { LogSource } from '@nova-cost/report';
 import { LocalLogSource, loadReportPolicy, runReplay } from '@nova-cost/report';
 
 const [mode, dir, limit] = process.argv.slice(2);
-if ((mode !== 'baseline' && mode !== 'report') || !dir) throw new Error(`usage: report-replay.child.ts baseline|report <dir> [files], got ${mode} ${dir}`);
+if ((mode !== 'baseline' && mode !== 'report') || !dir)
+  throw new Error(`usage: report-replay.child.ts baseline|report <dir> [files], got ${mode} ${dir}`);
 const SAMPLE_POLICY = fileURLToPath(new URL('../../apps/report/src/sample/sample-policy.json', import.meta.url));
 
 const all = await new LocalLogSource(dir).files();
@@ -36,8 +37,13 @@ if (mode === 'baseline') {
   const source: LogSource = { files: async () => files };
   const report = await runReplay({ source, sourceName: dir, rules: policy.rules, identities: policy.identities });
   records = report.records.read;
-  if (report.problems.count > 0) throw new Error(`${report.problems.count} records could not be read: ${JSON.stringify(report.problems.named.slice(0, 3))}`);
+  if (report.problems.count > 0)
+    throw new Error(
+      `${report.problems.count} records could not be read: ${JSON.stringify(report.problems.named.slice(0, 3))}`,
+    );
 }
 const ms = performance.now() - started;
 // maxRSS is in KiB on Linux.
-process.stdout.write(`${JSON.stringify({ mode, records, ms, peakRssBytes: process.resourceUsage().maxRSS * 1024, files: files.length, bytes: (await Promise.all(files.map((f) => readFile(f.name).then((b) => b.length)))).reduce((a, b) => a + b, 0) })}\n`);
+process.stdout.write(
+  `${JSON.stringify({ mode, records, ms, peakRssBytes: process.resourceUsage().maxRSS * 1024, files: files.length, bytes: (await Promise.all(files.map((f) => readFile(f.name).then((b) => b.length)))).reduce((a, b) => a + b, 0) })}\n`,
+);

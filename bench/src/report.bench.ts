@@ -38,7 +38,9 @@ interface ChildReport {
 }
 
 function measure(mode: ChildReport['mode'], dir: string, files?: number): Promise<ChildReport> {
-  return runJsonChild<ChildReport>(CHILD, [mode, dir, ...(files === undefined ? [] : [String(files)])], { timeoutMs: 1_800_000 });
+  return runJsonChild<ChildReport>(CHILD, [mode, dir, ...(files === undefined ? [] : [String(files)])], {
+    timeoutMs: 1_800_000,
+  });
 }
 
 async function run(): Promise<Figure[]> {
@@ -56,7 +58,8 @@ async function run(): Promise<Figure[]> {
       for (const mode of order) got.push(await measure(mode, dir));
       const r = got.find((g) => g.mode === 'report')!;
       const b = got.find((g) => g.mode === 'baseline')!;
-      if (r.records !== RECORDS || b.records !== RECORDS) throw new Error(`expected ${RECORDS} records, the report read ${r.records} and the baseline ${b.records}`);
+      if (r.records !== RECORDS || b.records !== RECORDS)
+        throw new Error(`expected ${RECORDS} records, the report read ${r.records} and the baseline ${b.records}`);
       ours.push(r);
       baselines.push(b);
       speed.push(r.records / r.ms / (b.records / b.ms));
@@ -77,14 +80,39 @@ async function run(): Promise<Figure[]> {
     };
     const n = RECORDS.toLocaleString('en');
     return [
-      figure('report.records-per-second-vs-parse', `records/s replaying ${n} logged calls / records/s of gunzip + JSON.parse of the same files`, speed, { details }),
-      figure('report.records-per-second', `records/s replaying ${n} logged calls`, ours.map((r) => (r.records / r.ms) * 1000), { unit: 'req/s', details }),
-      figure('report.peak-rss-vs-parse', `peak RSS replaying ${n} logged calls / peak RSS of gunzip + JSON.parse`, memory, { details }),
-      figure('report.peak-rss', `peak RSS replaying ${n} logged calls`, ours.map((r) => r.peakRssBytes / MiB), { unit: 'MiB', details }),
-      figure('report.peak-rss-growth', `peak RSS replaying all ${n} records / replaying the first quarter of the files (${quarter.records.toLocaleString('en')} records)`, [full / quarter.peakRssBytes], {
-        target: { op: '<=', value: 1.5 },
-        details,
-      }),
+      figure(
+        'report.records-per-second-vs-parse',
+        `records/s replaying ${n} logged calls / records/s of gunzip + JSON.parse of the same files`,
+        speed,
+        { details },
+      ),
+      figure(
+        'report.records-per-second',
+        `records/s replaying ${n} logged calls`,
+        ours.map((r) => (r.records / r.ms) * 1000),
+        { unit: 'req/s', details },
+      ),
+      figure(
+        'report.peak-rss-vs-parse',
+        `peak RSS replaying ${n} logged calls / peak RSS of gunzip + JSON.parse`,
+        memory,
+        { details },
+      ),
+      figure(
+        'report.peak-rss',
+        `peak RSS replaying ${n} logged calls`,
+        ours.map((r) => r.peakRssBytes / MiB),
+        { unit: 'MiB', details },
+      ),
+      figure(
+        'report.peak-rss-growth',
+        `peak RSS replaying all ${n} records / replaying the first quarter of the files (${quarter.records.toLocaleString('en')} records)`,
+        [full / quarter.peakRssBytes],
+        {
+          target: { op: '<=', value: 1.5 },
+          details,
+        },
+      ),
     ];
   } finally {
     await rm(dir, { recursive: true, force: true });
@@ -93,7 +121,8 @@ async function run(): Promise<Figure[]> {
 
 export const reportSection: BenchSection = {
   name: 'report',
-  description: 'the savings report replaying a generated 1,000,000-record invocation log, against gunzip + JSON.parse of it',
+  description:
+    'the savings report replaying a generated 1,000,000-record invocation log, against gunzip + JSON.parse of it',
   run,
 };
 

@@ -26,7 +26,13 @@ const ERRORS: [name: keyof typeof Sdk & string, status: number][] = [
 
 describe("Bedrock's errors through the gateway, as the AWS SDK sees them", () => {
   let gateway: Gateway;
-  const client = () => new BedrockRuntimeClient({ endpoint: gateway.url, region: 'us-east-1', credentials: { accessKeyId: 'demo', secretAccessKey: 'demo-secret' }, maxAttempts: 1 });
+  const client = () =>
+    new BedrockRuntimeClient({
+      endpoint: gateway.url,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'demo', secretAccessKey: 'demo-secret' },
+      maxAttempts: 1,
+    });
 
   beforeAll(async () => {
     gateway = await startGateway({ ...loadConfig({}), port: 0 }, { logger: createLogger('silent'), emfIntervalMs: 0 });
@@ -39,7 +45,9 @@ describe("Bedrock's errors through the gateway, as the AWS SDK sees them", () =>
     // Every attempt fails (the gateway's own retries included), so the client hears Bedrock's last answer.
     gateway.localBedrock!.configure({ faults: { failFirst: 1000, failFirstWith: { status, type: name, message } } });
     const error = await client()
-      .send(new ConverseCommand({ modelId: MODEL, messages: [{ role: 'user', content: [{ text: `fail with ${name}` }] }] }))
+      .send(
+        new ConverseCommand({ modelId: MODEL, messages: [{ role: 'user', content: [{ text: `fail with ${name}` }] }] }),
+      )
       .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(Sdk[name] as unknown as new (...args: never[]) => Error);
     expect(error).toMatchObject({ name, message, $metadata: { httpStatusCode: status } });
@@ -47,20 +55,48 @@ describe("Bedrock's errors through the gateway, as the AWS SDK sees them", () =>
 
   it("passes on ModelErrorException's originalStatusCode and resourceName", async () => {
     gateway.localBedrock!.configure({
-      faults: { failFirst: 1000, failFirstWith: { status: 424, type: 'ModelErrorException', message: 'Received server error (500) from model.', members: { originalStatusCode: 500, resourceName: 'arn:aws:bedrock:us-east-1::foundation-model/amazon.nova-lite-v1:0' } } },
+      faults: {
+        failFirst: 1000,
+        failFirstWith: {
+          status: 424,
+          type: 'ModelErrorException',
+          message: 'Received server error (500) from model.',
+          members: {
+            originalStatusCode: 500,
+            resourceName: 'arn:aws:bedrock:us-east-1::foundation-model/amazon.nova-lite-v1:0',
+          },
+        },
+      },
     });
     const error = await client()
-      .send(new InvokeModelCommand({ modelId: MODEL, contentType: 'application/json', body: JSON.stringify({ messages: [{ role: 'user', content: [{ text: 'x' }] }] }) }))
+      .send(
+        new InvokeModelCommand({
+          modelId: MODEL,
+          contentType: 'application/json',
+          body: JSON.stringify({ messages: [{ role: 'user', content: [{ text: 'x' }] }] }),
+        }),
+      )
       .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(Sdk.ModelErrorException);
-    expect(error).toMatchObject({ originalStatusCode: 500, resourceName: 'arn:aws:bedrock:us-east-1::foundation-model/amazon.nova-lite-v1:0' });
+    expect(error).toMatchObject({
+      originalStatusCode: 500,
+      resourceName: 'arn:aws:bedrock:us-east-1::foundation-model/amazon.nova-lite-v1:0',
+    });
   });
 
   it('answers an invalid model id as Bedrock does', async () => {
     const error = await client()
-      .send(new ConverseCommand({ modelId: 'amazon.nova-nonexistent-v9:0', messages: [{ role: 'user', content: [{ text: 'x' }] }] }))
+      .send(
+        new ConverseCommand({
+          modelId: 'amazon.nova-nonexistent-v9:0',
+          messages: [{ role: 'user', content: [{ text: 'x' }] }],
+        }),
+      )
       .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(Sdk.ValidationException);
-    expect(error).toMatchObject({ message: 'The provided model identifier is invalid.', $metadata: { httpStatusCode: 400 } });
+    expect(error).toMatchObject({
+      message: 'The provided model identifier is invalid.',
+      $metadata: { httpStatusCode: 400 },
+    });
   });
 });

@@ -12,8 +12,19 @@ import { createLogger } from './observability/logger';
 
 const MODEL = 'amazon.nova-lite-v1:0';
 const silent = createLogger('silent');
-const ask = (text: string) => new ConverseCommand({ modelId: MODEL, messages: [{ role: 'user', content: [{ text }] }], inferenceConfig: { temperature: 0, maxTokens: 1000 } });
-const sdk = (url: string) => new BedrockRuntimeClient({ endpoint: url, region: 'us-east-1', credentials: { accessKeyId: 'demo', secretAccessKey: 'demo-secret' }, maxAttempts: 1 });
+const ask = (text: string) =>
+  new ConverseCommand({
+    modelId: MODEL,
+    messages: [{ role: 'user', content: [{ text }] }],
+    inferenceConfig: { temperature: 0, maxTokens: 1000 },
+  });
+const sdk = (url: string) =>
+  new BedrockRuntimeClient({
+    endpoint: url,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'demo', secretAccessKey: 'demo-secret' },
+    maxAttempts: 1,
+  });
 
 function configFile(content: unknown): string {
   const path = join(mkdtempSync(join(tmpdir(), 'gw-faults-')), 'nova-cost.json');
@@ -27,7 +38,10 @@ describe('gateway under faults', () => {
     let gateway: Gateway;
     beforeAll(async () => {
       redis = await startTestRedis({ controllable: true });
-      gateway = await startGateway({ ...loadConfig({ REDIS_URL: redis.url }), port: 0 }, { logger: silent, emfIntervalMs: 0 });
+      gateway = await startGateway(
+        { ...loadConfig({ REDIS_URL: redis.url }), port: 0 },
+        { logger: silent, emfIntervalMs: 0 },
+      );
     });
     afterAll(async () => {
       await gateway?.shutdown();
@@ -40,9 +54,13 @@ describe('gateway under faults', () => {
         fetch(`${gateway.url}/model/${MODEL}/converse`, {
           method: 'POST',
           headers: { 'x-api-key': 'demo-key', 'content-type': 'application/json' },
-          body: JSON.stringify({ messages: [{ role: 'user', content: [{ text: 'warm-up' }] }], inferenceConfig: { temperature: 0 } }),
+          body: JSON.stringify({
+            messages: [{ role: 'user', content: [{ text: 'warm-up' }] }],
+            inferenceConfig: { temperature: 0 },
+          }),
         }).then((r) => r.headers.get('x-nova-cost-cache'));
-      for (const until = Date.now() + 100_000; Date.now() < until && (await warmUp()) !== 'hit'; ) await new Promise((r) => setTimeout(r, 100));
+      for (const until = Date.now() + 100_000; Date.now() < until && (await warmUp()) !== 'hit';)
+        await new Promise((r) => setTimeout(r, 100));
       const before = gateway.localBedrock!.stats().calls;
       const client = sdk(gateway.url);
       const statuses: string[] = [];
@@ -76,17 +94,22 @@ describe('gateway under faults', () => {
           await fetch(`${gateway.url}/model/${MODEL}/converse`, {
             method: 'POST',
             headers: { 'x-api-key': 'demo-key', 'content-type': 'application/json' },
-            body: JSON.stringify({ messages: [{ role: 'user', content: [{ text: 'burst warm-up' }] }], inferenceConfig: { temperature: 0, maxTokens: 1000 } }),
+            body: JSON.stringify({
+              messages: [{ role: 'user', content: [{ text: 'burst warm-up' }] }],
+              inferenceConfig: { temperature: 0, maxTokens: 1000 },
+            }),
           })
         ).headers.get('x-nova-cost-cache');
-      for (const until = Date.now() + 100_000; Date.now() < until && (await outcome()) !== 'hit'; ) await new Promise((r) => setTimeout(r, 100));
+      for (const until = Date.now() + 100_000; Date.now() < until && (await outcome()) !== 'hit';)
+        await new Promise((r) => setTimeout(r, 100));
       expect(await outcome()).toBe('hit');
       // Slow upstream calls keep the burst (cache lookups, coalescing leaders and followers) in flight across the kill.
       gateway.localBedrock!.configure({ latency: { fixedMs: 1_000 } });
       try {
         const before = gateway.localBedrock!.stats().calls;
         const burst = Array.from({ length: 40 }, (_, i) => send(`concurrent ${i % 8}`));
-        for (const until = Date.now() + 100_000; Date.now() < until && gateway.localBedrock!.stats().calls === before; ) await new Promise((r) => setTimeout(r, 10));
+        for (const until = Date.now() + 100_000; Date.now() < until && gateway.localBedrock!.stats().calls === before;)
+          await new Promise((r) => setTimeout(r, 10));
         expect(gateway.localBedrock!.stats().calls).toBeGreaterThan(before);
         await redis.stop();
         // And a second burst while Redis is down.
@@ -104,7 +127,10 @@ describe('gateway under faults', () => {
     let gateway: Gateway;
     beforeAll(async () => {
       // Few, fast retries: the production defaults back off for seconds before giving up.
-      const tuning = { bedrockMaxAttempts: 1, batching: { retry: { maxAttempts: 2, baseDelayMs: 10, maxDelayMs: 20 } } };
+      const tuning = {
+        bedrockMaxAttempts: 1,
+        batching: { retry: { maxAttempts: 2, baseDelayMs: 10, maxDelayMs: 20 } },
+      };
       gateway = await startGateway({ ...loadConfig({}), port: 0, tuning }, { logger: silent, emfIntervalMs: 0 });
       gateway.localBedrock!.configure({ faults: { throttleRate: 1 } });
     });
@@ -112,7 +138,10 @@ describe('gateway under faults', () => {
 
     it('answers 429 ThrottlingException that the SDK raises as such, after the retries', async () => {
       const calls = gateway.localBedrock!.stats().calls;
-      await expect(sdk(gateway.url).send(ask('throttled'))).rejects.toMatchObject({ name: 'ThrottlingException', $metadata: { httpStatusCode: 429 } });
+      await expect(sdk(gateway.url).send(ask('throttled'))).rejects.toMatchObject({
+        name: 'ThrottlingException',
+        $metadata: { httpStatusCode: 429 },
+      });
       expect(gateway.localBedrock!.stats().calls - calls).toBe(2);
     });
   });
@@ -120,14 +149,20 @@ describe('gateway under faults', () => {
   describe('having an upstream that does not answer', () => {
     let gateway: Gateway;
     beforeAll(async () => {
-      gateway = await startGateway({ ...loadConfig({ BEDROCK_TIMEOUT_MS: '1000' }), port: 0 }, { logger: silent, emfIntervalMs: 0 });
+      gateway = await startGateway(
+        { ...loadConfig({ BEDROCK_TIMEOUT_MS: '1000' }), port: 0 },
+        { logger: silent, emfIntervalMs: 0 },
+      );
     });
     afterAll(() => gateway?.shutdown());
 
     it('answers 408 ModelTimeoutException after BEDROCK_TIMEOUT_MS, having sent (and been billed for) one attempt', async () => {
       const release = gateway.localBedrock!.hold();
       try {
-        await expect(sdk(gateway.url).send(ask('never answered'))).rejects.toMatchObject({ name: 'ModelTimeoutException', $metadata: { httpStatusCode: 408 } });
+        await expect(sdk(gateway.url).send(ask('never answered'))).rejects.toMatchObject({
+          name: 'ModelTimeoutException',
+          $metadata: { httpStatusCode: 408 },
+        });
         expect(gateway.localBedrock!.stats().calls).toBe(1);
       } finally {
         release();
@@ -149,7 +184,10 @@ describe('gateway under faults', () => {
         fetch(`${gateway.url}/model/${MODEL}/converse`, {
           method: 'POST',
           headers: { 'x-api-key': 'demo-key', 'content-type': 'application/json' },
-          body: JSON.stringify({ messages: [{ role: 'user', content: [{ text: `burst ${i}` }] }], inferenceConfig: { temperature: 0.5 } }),
+          body: JSON.stringify({
+            messages: [{ role: 'user', content: [{ text: `burst ${i}` }] }],
+            inferenceConfig: { temperature: 0.5 },
+          }),
         });
       // The endpoint holds the one call in flight until the whole burst has been judged: the overflow is answered
       // at once, the rest wait, however slowly the burst arrives.
@@ -170,7 +208,10 @@ describe('gateway under faults', () => {
       for (const r of refused) {
         expect(r.headers.get('x-amzn-errortype')).toBe('ThrottlingException');
         expect(r.headers.get('retry-after')).toBe('1');
-        const body = (await r.json()) as { message: string; error: { kind: string; details: { maxQueueSize: number } } };
+        const body = (await r.json()) as {
+          message: string;
+          error: { kind: string; details: { maxQueueSize: number } };
+        };
         expect(body.error).toMatchObject({ kind: 'queue-full', details: { maxQueueSize: 2 } });
         expect(body.message).toMatch(/maxQueueSize/);
       }
@@ -187,9 +228,20 @@ describe('gateway under faults', () => {
           { id: 'monthly', apiKeys: ['monthly-key-1'] },
           { id: 'strict', apiKeys: ['strict-key-1'] },
         ],
-        policy: { budgets: { byTenant: { daily: { dailyUsd: 0.0000001 }, monthly: { monthlyUsd: 0.0000001 }, strict: { dailyUsd: 0.0000001, onExceeded: 402 } } } },
+        policy: {
+          budgets: {
+            byTenant: {
+              daily: { dailyUsd: 0.0000001 },
+              monthly: { monthlyUsd: 0.0000001 },
+              strict: { dailyUsd: 0.0000001, onExceeded: 402 },
+            },
+          },
+        },
       });
-      gateway = await startGateway({ ...loadConfig({ NOVA_COST_CONFIG: path }), port: 0 }, { logger: silent, emfIntervalMs: 0 });
+      gateway = await startGateway(
+        { ...loadConfig({ NOVA_COST_CONFIG: path }), port: 0 },
+        { logger: silent, emfIntervalMs: 0 },
+      );
     });
     afterAll(() => gateway?.shutdown());
 
@@ -197,7 +249,10 @@ describe('gateway under faults', () => {
       fetch(`${gateway.url}/model/${MODEL}/converse`, {
         method: 'POST',
         headers: { 'x-api-key': key, 'content-type': 'application/json' },
-        body: JSON.stringify({ messages: [{ role: 'user', content: [{ text: 'a long answer please' }] }], inferenceConfig: { maxTokens: 4000 } }),
+        body: JSON.stringify({
+          messages: [{ role: 'user', content: [{ text: 'a long answer please' }] }],
+          inferenceConfig: { maxTokens: 4000 },
+        }),
       });
 
     it('refuses a daily budget with 429 and Retry-After, naming the limit', async () => {
@@ -212,14 +267,19 @@ describe('gateway under faults', () => {
     it('refuses a monthly budget with 402', async () => {
       const res = await call('monthly-key-1');
       expect(res.status).toBe(402);
-      expect(((await res.json()) as { error: { details: Record<string, unknown> } }).error.details).toMatchObject({ period: 'monthly' });
+      expect(((await res.json()) as { error: { details: Record<string, unknown> } }).error.details).toMatchObject({
+        period: 'monthly',
+      });
     });
 
     it('refuses with the status the budget names (onExceeded 402 on a daily limit)', async () => {
       const res = await call('strict-key-1');
       expect(res.status).toBe(402);
       expect(res.headers.get('x-amzn-errortype')).toBe('BudgetExceededException');
-      expect(((await res.json()) as { error: { details: Record<string, unknown> } }).error.details).toMatchObject({ period: 'daily', onExceeded: 402 });
+      expect(((await res.json()) as { error: { details: Record<string, unknown> } }).error.details).toMatchObject({
+        period: 'daily',
+        onExceeded: 402,
+      });
     });
 
     it('does not accept the demo tenant once a config file names the tenants', async () => {

@@ -21,10 +21,15 @@ interface GatewayProcess {
 
 /** Runs src/main.ts as `node --import tsx` does in the image; resolves once it logs its URL. */
 function runGateway(env: Record<string, string>): Promise<GatewayProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', MAIN], { env: { PATH: process.env['PATH'] ?? '', PORT: '0', LOG_LEVEL: 'info', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', MAIN], {
+    env: { PATH: process.env['PATH'] ?? '', PORT: '0', LOG_LEVEL: 'info', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stdout = '';
   let stderr = '';
-  const exit = new Promise<{ code: number | null; stderr: string; stdout: string }>((resolve) => child.on('exit', (code) => resolve({ code, stderr, stdout })));
+  const exit = new Promise<{ code: number | null; stderr: string; stdout: string }>((resolve) =>
+    child.on('exit', (code) => resolve({ code, stderr, stdout })),
+  );
   return new Promise((resolve, reject) => {
     child.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
     child.stdout!.on('data', (c: Buffer) => {
@@ -37,7 +42,12 @@ function runGateway(env: Record<string, string>): Promise<GatewayProcess> {
 }
 
 function client(url: string): BedrockRuntimeClient {
-  return new BedrockRuntimeClient({ endpoint: url, region: 'us-east-1', credentials: { accessKeyId: 'demo', secretAccessKey: 'demo-secret' }, maxAttempts: 1 });
+  return new BedrockRuntimeClient({
+    endpoint: url,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'demo', secretAccessKey: 'demo-secret' },
+    maxAttempts: 1,
+  });
 }
 
 /** Adds request headers (after the SDK builds the request, before it signs it). */
@@ -72,7 +82,8 @@ async function gauge(url: string, name: string): Promise<number> {
 
 /** Polls `condition` until it holds or `ms` pass (a guard against hanging, not a deadline); the caller asserts afterwards. */
 async function until(condition: () => boolean | Promise<boolean>, ms = 100_000): Promise<void> {
-  for (const end = Date.now() + ms; Date.now() < end && !(await condition()); ) await new Promise((r) => setTimeout(r, 30));
+  for (const end = Date.now() + ms; Date.now() < end && !(await condition());)
+    await new Promise((r) => setTimeout(r, 30));
 }
 
 /** Waits until each client's gateway serves its own warm-up prompt from the cache (its Redis connection is up). */
@@ -83,7 +94,12 @@ async function warmUp(clients: readonly BedrockRuntimeClient[], outcomes: string
   }
 }
 
-const ask = (text: string, temperature = 0) => new ConverseCommand({ modelId: MODEL, messages: [{ role: 'user', content: [{ text }] }], inferenceConfig: { temperature, maxTokens: 1000 } });
+const ask = (text: string, temperature = 0) =>
+  new ConverseCommand({
+    modelId: MODEL,
+    messages: [{ role: 'user', content: [{ text }] }],
+    inferenceConfig: { temperature, maxTokens: 1000 },
+  });
 
 describe('gateway processes', () => {
   let bedrock: LocalBedrock;
@@ -96,7 +112,12 @@ describe('gateway processes', () => {
   beforeAll(async () => {
     bedrock = await startLocalBedrock({ latency: { fixedMs: 400 } });
     redis = await startTestRedis({ controllable: true });
-    AWS_ENV = { BEDROCK_ENDPOINT: bedrock.url, AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'local', AWS_SECRET_ACCESS_KEY: 'local' };
+    AWS_ENV = {
+      BEDROCK_ENDPOINT: bedrock.url,
+      AWS_REGION: 'us-east-1',
+      AWS_ACCESS_KEY_ID: 'local',
+      AWS_SECRET_ACCESS_KEY: 'local',
+    };
   });
   afterEach(async () => {
     for (const g of running.splice(0)) {
@@ -120,7 +141,9 @@ describe('gateway processes', () => {
     await warmUp(clients, outcomes);
     bedrock.reset();
     outcomes.length = 0;
-    const answers = await Promise.all(Array.from({ length: 10 }, (_, i) => clients[i % 2]!.send(ask('one burst, one call'))));
+    const answers = await Promise.all(
+      Array.from({ length: 10 }, (_, i) => clients[i % 2]!.send(ask('one burst, one call'))),
+    );
     expect(outcomes.filter((o) => o === 'miss')).toHaveLength(1);
     expect(outcomes.filter((o) => o === 'coalesced' || o === 'hit')).toHaveLength(9);
     expect(new Set(answers.map((r) => JSON.stringify(r.output))).size).toBe(1);
@@ -132,10 +155,12 @@ describe('gateway processes', () => {
     const c = client(g.url);
     // Different prompts: every one goes upstream, where the endpoint holds it until the signal has landed.
     const release = bedrock.hold();
-    const inFlight = Array.from({ length: 6 }, (_, i) => c.send(ask(`slow request ${i}`, 0.7)).then(
-      (r) => r.stopReason,
-      (e: Error) => `failed: ${e.message}`,
-    ));
+    const inFlight = Array.from({ length: 6 }, (_, i) =>
+      c.send(ask(`slow request ${i}`, 0.7)).then(
+        (r) => r.stopReason,
+        (e: Error) => `failed: ${e.message}`,
+      ),
+    );
     // Wait until every request is accepted and in flight upstream (the endpoint counts calls on arrival).
     try {
       await until(() => bedrock.stats().calls >= 6);
@@ -208,7 +233,10 @@ describe('gateway processes', () => {
     // About seven calls' worst case (Nova Lite, 50 output tokens at most), asked for 40 times at once through both.
     const LIMIT_USD = 0.0001;
     const KEY = 'fleet-key-0123456789';
-    const document = { tenants: [{ id: 'fleet', apiKeys: [KEY] }], policy: { budgets: { default: { dailyUsd: LIMIT_USD } } } };
+    const document = {
+      tenants: [{ id: 'fleet', apiKeys: [KEY] }],
+      policy: { budgets: { default: { dailyUsd: LIMIT_USD } } },
+    };
     const env = { ...AWS_ENV, REDIS_URL: redis.url, NOVA_COST_CONFIG_JSON: JSON.stringify(document) };
     const [a, b] = await Promise.all([runGateway(env), runGateway(env)]);
     running.push(a!, b!);
@@ -220,15 +248,21 @@ describe('gateway processes', () => {
         method: 'POST',
         headers: { 'x-api-key': KEY, 'content-type': 'application/json' },
         // temperature 0.7: not cacheable, every admitted call is billed.
-        body: JSON.stringify({ messages: [{ role: 'user', content: [{ text: `spend ${i}` }] }], inferenceConfig: { temperature: 0.7, maxTokens: 50 } }),
+        body: JSON.stringify({
+          messages: [{ role: 'user', content: [{ text: `spend ${i}` }] }],
+          inferenceConfig: { temperature: 0.7, maxTokens: 50 },
+        }),
       });
     const answers = await Promise.all(Array.from({ length: 40 }, (_, i) => converse(i % 2 ? a! : b!, i)));
-    const billed = answers.filter((r) => r.status === 200).reduce((sum, r) => sum + Number(r.headers.get('x-nova-cost-usd')), 0);
+    const billed = answers
+      .filter((r) => r.status === 200)
+      .reduce((sum, r) => sum + Number(r.headers.get('x-nova-cost-usd')), 0);
     expect(answers.filter((r) => r.status === 429).length).toBeGreaterThan(0);
     expect(billed).toBeGreaterThan(0);
     expect(billed).toBeLessThanOrEqual(LIMIT_USD);
     // The ledger both read agrees, once each has written its entries (every 200 ms).
-    const spent = async (g: GatewayProcess) => ((await (await costs(g)).json()) as { total: { costUsd: number } }).total.costUsd;
+    const spent = async (g: GatewayProcess) =>
+      ((await (await costs(g)).json()) as { total: { costUsd: number } }).total.costUsd;
     await until(async () => Math.abs((await spent(a!)) - billed) < 1e-9 && Math.abs((await spent(b!)) - billed) < 1e-9);
     expect(await spent(a!)).toBeCloseTo(billed, 9);
     expect(await spent(b!)).toBeCloseTo(billed, 9);
@@ -236,12 +270,21 @@ describe('gateway processes', () => {
 
   it('stops start-up when BEDROCK_ENDPOINT is set and no AWS credentials can be found, saying where they come from', async () => {
     // No keys, no files, no instance metadata (never asked: this machine has no such service).
-    const env = { BEDROCK_ENDPOINT: bedrock.url, AWS_SHARED_CREDENTIALS_FILE: '/nonexistent', AWS_CONFIG_FILE: '/nonexistent', AWS_EC2_METADATA_DISABLED: 'true' };
-    await expect(runGateway(env)).rejects.toThrow(/gateway exited with 1 before listening:.*no AWS credentials to call Bedrock: set AWS_ACCESS_KEY_ID/s);
+    const env = {
+      BEDROCK_ENDPOINT: bedrock.url,
+      AWS_SHARED_CREDENTIALS_FILE: '/nonexistent',
+      AWS_CONFIG_FILE: '/nonexistent',
+      AWS_EC2_METADATA_DISABLED: 'true',
+    };
+    await expect(runGateway(env)).rejects.toThrow(
+      /gateway exited with 1 before listening:.*no AWS credentials to call Bedrock: set AWS_ACCESS_KEY_ID/s,
+    );
     expect(bedrock.stats().calls).toBe(0);
   });
 
   it('stops start-up on a wrong variable with a message naming it', async () => {
-    await expect(runGateway({ REDIS_URL: 'http://cache:6379' })).rejects.toThrow(/gateway exited with 1 before listening: nova-cost gateway: invalid configuration: REDIS_URL must be redis:\/\/ or rediss:\/\//);
+    await expect(runGateway({ REDIS_URL: 'http://cache:6379' })).rejects.toThrow(
+      /gateway exited with 1 before listening: nova-cost gateway: invalid configuration: REDIS_URL must be redis:\/\/ or rediss:\/\//,
+    );
   });
 });

@@ -41,7 +41,15 @@ describe('the gateway with real Bedrock clients (demo mode)', () => {
       const before = gateway.localBedrock!.stats().calls;
       const bedrock = sigv4();
       const results = await Promise.all(
-        Array.from({ length: 5 }, () => generateText({ model: bedrock(MODEL), prompt: 'Name three ways to spend less on Bedrock.', temperature: 0, maxOutputTokens: 300, maxRetries: 0 })),
+        Array.from({ length: 5 }, () =>
+          generateText({
+            model: bedrock(MODEL),
+            prompt: 'Name three ways to spend less on Bedrock.',
+            temperature: 0,
+            maxOutputTokens: 300,
+            maxRetries: 0,
+          }),
+        ),
       );
       const outcomes = results.map((r) => r.response.headers?.['x-nova-cost-cache']).sort();
       expect(outcomes.filter((o) => o === 'miss')).toHaveLength(1);
@@ -58,14 +66,27 @@ describe('the gateway with real Bedrock clients (demo mode)', () => {
 
     it('fills a schema with generateObject (a forced tool call answered by the local endpoint)', async () => {
       // The provider strips what Bedrock's tool schemas do not take (integer bounds, lengths) before sending.
-      const schema = z.object({ title: z.string(), tags: z.array(z.string()), priority: z.enum(['low', 'medium', 'high']), urgent: z.boolean(), estimateHours: z.number() });
-      const { object } = await generateObject({ model: sigv4()(MODEL), schema, prompt: 'File a ticket about a slow cache.', temperature: 0, maxRetries: 0 });
+      const schema = z.object({
+        title: z.string(),
+        tags: z.array(z.string()),
+        priority: z.enum(['low', 'medium', 'high']),
+        urgent: z.boolean(),
+        estimateHours: z.number(),
+      });
+      const { object } = await generateObject({
+        model: sigv4()(MODEL),
+        schema,
+        prompt: 'File a ticket about a slow cache.',
+        temperature: 0,
+        maxRetries: 0,
+      });
       expect(schema.parse(object)).toEqual(object);
     });
   });
 
   describe('LangChain (@langchain/aws)', () => {
-    const chat = () => new ChatBedrockConverse({ model: MODEL, region: 'us-east-1', credentials: DEMO, temperature: 0, maxRetries: 0 });
+    const chat = () =>
+      new ChatBedrockConverse({ model: MODEL, region: 'us-east-1', credentials: DEMO, temperature: 0, maxRetries: 0 });
 
     it('answers invoke()', async () => {
       const message = await chat().invoke('What does a response cache save?');
@@ -74,7 +95,13 @@ describe('the gateway with real Bedrock clients (demo mode)', () => {
 
     it('fills a schema with withStructuredOutput() (LangChain forces the tool on Claude)', async () => {
       const schema = z.object({ city: z.string(), population: z.number().int().min(0), coastal: z.boolean() });
-      const claude = new ChatBedrockConverse({ model: 'anthropic.claude-haiku-4-5-20251001-v1:0', region: 'us-east-1', credentials: DEMO, temperature: 0, maxRetries: 0 });
+      const claude = new ChatBedrockConverse({
+        model: 'anthropic.claude-haiku-4-5-20251001-v1:0',
+        region: 'us-east-1',
+        credentials: DEMO,
+        temperature: 0,
+        maxRetries: 0,
+      });
       const answer = await claude.withStructuredOutput(schema).invoke('Describe a city as structured data.');
       expect(schema.parse(answer)).toEqual(answer);
     });
@@ -89,15 +116,35 @@ describe('the gateway with real Bedrock clients (demo mode)', () => {
 
   it('serves the AWS SDK pointed at the gateway by AWS_ENDPOINT_URL_BEDROCK_RUNTIME alone', async () => {
     const client = new BedrockRuntimeClient({ region: 'us-east-1', credentials: DEMO, maxAttempts: 1 });
-    const out = await client.send(new ConverseCommand({ modelId: MODEL, messages: [{ role: 'user', content: [{ text: 'Hi from the SDK' }] }] }));
+    const out = await client.send(
+      new ConverseCommand({ modelId: MODEL, messages: [{ role: 'user', content: [{ text: 'Hi from the SDK' }] }] }),
+    );
     expect(out.output?.message?.role).toBe('assistant');
     client.destroy();
   });
 
   it("answers the README's curl --aws-sigv4 example sent twice back to back", async () => {
-    const body = JSON.stringify({ messages: [{ role: 'user', content: [{ text: 'Hello' }] }], inferenceConfig: { temperature: 0, maxTokens: 200 } });
+    const body = JSON.stringify({
+      messages: [{ role: 'user', content: [{ text: 'Hello' }] }],
+      inferenceConfig: { temperature: 0, maxTokens: 200 },
+    });
     const curl = () =>
-      run('curl', ['-s', '-o', '/dev/null', '-w', '%{http_code}', '--aws-sigv4', 'aws:amz:us-east-1:bedrock', '--user', 'demo:demo-secret', `${gateway.url}/model/${MODEL}/converse`, '-H', 'content-type: application/json', '-d', body]);
+      run('curl', [
+        '-s',
+        '-o',
+        '/dev/null',
+        '-w',
+        '%{http_code}',
+        '--aws-sigv4',
+        'aws:amz:us-east-1:bedrock',
+        '--user',
+        'demo:demo-secret',
+        `${gateway.url}/model/${MODEL}/converse`,
+        '-H',
+        'content-type: application/json',
+        '-d',
+        body,
+      ]);
     expect((await curl()).stdout).toBe('200');
     expect((await curl()).stdout).toBe('200');
   });

@@ -13,7 +13,10 @@ const converse = (gateway: Gateway, text: string) =>
     method: 'POST',
     headers: HEADERS,
     // temperature 0.7: not cacheable, every call is billed.
-    body: JSON.stringify({ messages: [{ role: 'user', content: [{ text }] }], inferenceConfig: { temperature: 0.7, maxTokens: 50 } }),
+    body: JSON.stringify({
+      messages: [{ role: 'user', content: [{ text }] }],
+      inferenceConfig: { temperature: 0.7, maxTokens: 50 },
+    }),
   });
 // Deterministic and never cut short (answers run 12 to 120 tokens): every repeat is a cache hit, which costs nothing
 // yet still reserves its worst case (120 output tokens) against the budget.
@@ -21,7 +24,10 @@ const probe = (gateway: Gateway) =>
   fetch(`${gateway.url}/model/amazon.nova-lite-v1%3A0/converse`, {
     method: 'POST',
     headers: HEADERS,
-    body: JSON.stringify({ messages: [{ role: 'user', content: [{ text: 'budget probe' }] }], inferenceConfig: { temperature: 0, maxTokens: 120 } }),
+    body: JSON.stringify({
+      messages: [{ role: 'user', content: [{ text: 'budget probe' }] }],
+      inferenceConfig: { temperature: 0, maxTokens: 120 },
+    }),
   });
 const costs = async (gateway: Gateway) => {
   const response = await fetch(`${gateway.url}/costs`, { headers: HEADERS });
@@ -35,12 +41,16 @@ describe('two gateway processes sharing Redis keep one spend ledger', () => {
   beforeAll(async () => {
     redis = await startTestRedis({ controllable: true });
     // A daily budget of about a dozen calls of Nova Lite with 50 output tokens at most.
-    const config = { ...loadConfig({ REDIS_URL: redis.url }), policy: { budgets: { default: { dailyUsd: 0.0001 } } }, port: 0 };
+    const config = {
+      ...loadConfig({ REDIS_URL: redis.url }),
+      policy: { budgets: { default: { dailyUsd: 0.0001 } } },
+      port: 0,
+    };
     a = await startGateway(config, { logger: silent, emfIntervalMs: 0 });
     b = await startGateway(config, { logger: silent, emfIntervalMs: 0 });
     // The ledgers connect in the background: /costs answers 200 once Redis does.
     for (const gateway of [a, b]) {
-      for (const until = Date.now() + 100_000; (await costs(gateway)).status !== 200; ) {
+      for (const until = Date.now() + 100_000; (await costs(gateway)).status !== 200;) {
         if (Date.now() > until) throw new Error('the shared ledger did not answer within 100 s');
         await new Promise((r) => setTimeout(r, 100));
       }
@@ -52,7 +62,7 @@ describe('two gateway processes sharing Redis keep one spend ledger', () => {
     await redis?.close();
   });
 
-  it('shows the spend one process billed in the other one\'s /costs, and the budget it used up refuses calls to the other', async () => {
+  it("shows the spend one process billed in the other one's /costs, and the budget it used up refuses calls to the other", async () => {
     // B checks the budget first, so it holds its own reading of the spend; it must re-read the shared ledger.
     const early = await converse(b, 'an early call on the other task');
     expect(early.status).toBe(200);
@@ -85,14 +95,21 @@ describe('a gateway whose Redis is gone at shutdown', () => {
     const redis = await startTestRedis({ controllable: true });
     const lines: string[] = [];
     const sink = { write: (line: string) => lines.push(line) } as unknown as NodeJS.WritableStream;
-    const gateway = await startGateway({ ...loadConfig({ REDIS_URL: redis.url }), port: 0, drainDeadlineMs: 2_000 }, { logger: createLogger('info', sink), emfIntervalMs: 0 });
+    const gateway = await startGateway(
+      { ...loadConfig({ REDIS_URL: redis.url }), port: 0, drainDeadlineMs: 2_000 },
+      { logger: createLogger('info', sink), emfIntervalMs: 0 },
+    );
     try {
-      for (const until = Date.now() + 15_000; (await costs(gateway)).status !== 200 && Date.now() < until; ) await new Promise((r) => setTimeout(r, 100));
+      for (const until = Date.now() + 15_000; (await costs(gateway)).status !== 200 && Date.now() < until;)
+        await new Promise((r) => setTimeout(r, 100));
       await redis.stop();
       let billedUsd = 0;
-      for (let n = 0; n < 3; n++) billedUsd += Number((await converse(gateway, `spend lost at shutdown ${n}`)).headers.get('x-nova-cost-usd'));
+      for (let n = 0; n < 3; n++)
+        billedUsd += Number((await converse(gateway, `spend lost at shutdown ${n}`)).headers.get('x-nova-cost-usd'));
       await gateway.shutdown();
-      const report = lines.map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l['msg'] === 'spend ledger could not write entries to Redis');
+      const report = lines
+        .map((l) => JSON.parse(l) as Record<string, unknown>)
+        .find((l) => l['msg'] === 'spend ledger could not write entries to Redis');
       expect(report).toMatchObject({ level: 50, lostEntries: 3, reason: 'shutdown' });
       expect(report?.['lostUsd']).toBeCloseTo(billedUsd, 12);
     } finally {
@@ -100,4 +117,3 @@ describe('a gateway whose Redis is gone at shutdown', () => {
     }
   });
 });
-

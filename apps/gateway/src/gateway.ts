@@ -98,7 +98,11 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
   } catch (err) {
     await stopAll();
     const code = (err as NodeJS.ErrnoException).code;
-    throw new NovaCostError('configuration', `cannot listen on ${config.host}:${config.port} (PORT/HOST): ${code ?? (err as Error).message}`, { cause: err, details: { variable: 'PORT' } });
+    throw new NovaCostError(
+      'configuration',
+      `cannot listen on ${config.host}:${config.port} (PORT/HOST): ${code ?? (err as Error).message}`,
+      { cause: err, details: { variable: 'PORT' } },
+    );
   }
   const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
   const emfMs = options.emfIntervalMs ?? 60_000;
@@ -112,7 +116,10 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
       `nova-cost gateway running in demo mode on ${url} (demo tenant: x-api-key demo-key, or SigV4 access key id demo / secret demo-secret)`,
     );
   } else {
-    logger.info({ url, tenants: config.tenants.length, cache: config.redis?.kind ?? 'in-memory', bedrock: config.bedrock.mode }, `nova-cost gateway listening on ${url}`);
+    logger.info(
+      { url, tenants: config.tenants.length, cache: config.redis?.kind ?? 'in-memory', bedrock: config.bedrock.mode },
+      `nova-cost gateway listening on ${url}`,
+    );
   }
 
   let stopping: Promise<void> | undefined;
@@ -130,15 +137,25 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
       const answered = server.stopAccepting();
       const lifecycles = container.getAll(TOKENS.lifecycle).sort((a, b) => a.order - b.order);
       const close = async (l: (typeof lifecycles)[number], budgetMs: number, boundMs: number): Promise<void> => {
-        const closing = l.close(budgetMs).catch((err: Error) => logger.error({ err: { message: err.message } }, `${l.name} failed to close`));
-        if (!(await within(closing, boundMs))) logger.warn({ budgetMs }, `${l.name} did not close within the drain deadline; leaving it`);
+        const closing = l
+          .close(budgetMs)
+          .catch((err: Error) => logger.error({ err: { message: err.message } }, `${l.name} failed to close`));
+        if (!(await within(closing, boundMs)))
+          logger.warn({ budgetMs }, `${l.name} did not close within the drain deadline; leaving it`);
       };
       for (const l of lifecycles.filter((x) => x.order < 20)) await close(l, left(tailMs), left());
       // Requests that never reached the batcher (cache hits, lookups, bodies still arriving) finish on their own;
       // wait for them too, then answer what is left with shutting-down before the connections are cut.
       await within(answered, left(tailMs / 2));
-      const late = server.answerUnanswered(new NovaCostError('shutting-down', `the request did not finish within the ${deadlineMs} ms drain deadline (DRAIN_DEADLINE_MS)`, { details: { deadlineMs } }));
-      if (late > 0) logger.warn({ requests: late }, 'answered requests still open at the drain deadline with shutting-down');
+      const late = server.answerUnanswered(
+        new NovaCostError(
+          'shutting-down',
+          `the request did not finish within the ${deadlineMs} ms drain deadline (DRAIN_DEADLINE_MS)`,
+          { details: { deadlineMs } },
+        ),
+      );
+      if (late > 0)
+        logger.warn({ requests: late }, 'answered requests still open at the drain deadline with shutting-down');
       await server.closeAll(Math.min(CLOSE_GRACE_MS, left(tailMs / 4)));
       for (const l of lifecycles.filter((x) => x.order >= 20)) await close(l, left(), Math.max(left(), MIN_CLOSE_MS));
       if (localBedrock) await within(localBedrock.close(), Math.max(left(), MIN_CLOSE_MS));

@@ -20,7 +20,9 @@ const gateway = await startGateway(config, { logger }).catch((err: Error) => {
 });
 
 // One bad request must never take the process (and every other caller's request) down with it.
-process.on('unhandledRejection', (reason) => logger.error({ err: { message: reason instanceof Error ? reason.message : String(reason) } }, 'unhandled rejection'));
+process.on('unhandledRejection', (reason) =>
+  logger.error({ err: { message: reason instanceof Error ? reason.message : String(reason) } }, 'unhandled rejection'),
+);
 
 let signalled = false;
 for (const signal of ['SIGTERM', 'SIGINT'] as const) {

@@ -22,5 +22,7 @@ await build({
   format: 'esm',
   logLevel: 'warning',
   // Bundled CommonJS dependencies (ioredis, pino, the AWS SDK) call `require`, which ESM output lacks.
-  banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
+  banner: {
+    js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
+  },
 });

@@ -66,13 +66,21 @@ function serverlessFromContext(app: App): Partial<NovaCostStackProps> {
   const handler: unknown = app.node.tryGetContext('eventProcessorHandler');
   const engine: unknown = app.node.tryGetContext('vectorSearch');
   if (engine !== undefined && engine !== '' && engine !== 'none' && !VECTOR_ENGINES.includes(engine as VectorEngine)) {
-    throw new NovaCostError('configuration', `-c vectorSearch must be none, ${VECTOR_ENGINES.join(' or ')}, got ${JSON.stringify(engine)}`);
+    throw new NovaCostError(
+      'configuration',
+      `-c vectorSearch must be none, ${VECTOR_ENGINES.join(' or ')}, got ${JSON.stringify(engine)}`,
+    );
   }
   const httpApi = contextFlag(app, 'httpApi');
   const production = contextFlag(app, 'production');
   return {
     ...(typeof code === 'string' && code !== ''
-      ? { eventProcessor: { code: lambda.Code.fromAsset(code), ...(typeof handler === 'string' && handler !== '' ? { handler } : {}) } }
+      ? {
+          eventProcessor: {
+            code: lambda.Code.fromAsset(code),
+            ...(typeof handler === 'string' && handler !== '' ? { handler } : {}),
+          },
+        }
       : {}),
     ...(engine !== undefined && engine !== '' && engine !== 'none' ? { vectorSearch: engine as VectorEngine } : {}),
     ...(httpApi === undefined ? {} : { httpApi }),

@@ -23,7 +23,9 @@ function taskContainer(): { env: Record<string, string>; healthCheck: string[]; 
   const [taskDefinition] = Object.values(template.findResources('AWS::ECS::TaskDefinition'));
   const container = taskDefinition!.Properties.ContainerDefinitions[0];
   const env = Object.fromEntries(
-    (container.Environment as Array<{ Name: string; Value: unknown }>).filter((e) => typeof e.Value === 'string').map((e) => [e.Name, e.Value as string]),
+    (container.Environment as Array<{ Name: string; Value: unknown }>)
+      .filter((e) => typeof e.Value === 'string')
+      .map((e) => [e.Name, e.Value as string]),
   );
   return {
     env,
@@ -35,13 +37,18 @@ function taskContainer(): { env: Record<string, string>; healthCheck: string[]; 
 }
 
 function exited(child: ChildProcess): Promise<number | null> {
-  return child.exitCode !== null ? Promise.resolve(child.exitCode) : new Promise((resolve) => child.once('exit', (code) => resolve(code)));
+  return child.exitCode !== null
+    ? Promise.resolve(child.exitCode)
+    : new Promise((resolve) => child.once('exit', (code) => resolve(code)));
 }
 
 async function waitForHealthz(url: string, child: ChildProcess, output: () => string): Promise<void> {
   for (let i = 0; i < 200; i += 1) {
     if (child.exitCode !== null) throw new Error(`the bundled gateway exited with ${child.exitCode}:\n${output()}`);
-    const ok = await fetch(`${url}/healthz`).then((r) => r.ok, () => false);
+    const ok = await fetch(`${url}/healthz`).then(
+      (r) => r.ok,
+      () => false,
+    );
     if (ok) return;
     await new Promise((r) => setTimeout(r, 100));
   }
@@ -79,9 +86,13 @@ describe('the gateway image', () => {
     beforeAll(async () => {
       // A directory with no node_modules above it: any import the bundle left out fails here, as in the image.
       workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'gateway-image-'));
-      await promisify(execFile)(process.execPath, [path.join(DOCKER_DIR, 'bundle-gateway.mjs'), path.join(workDir, 'gateway.mjs')], {
-        cwd: REPO_ROOT,
-      });
+      await promisify(execFile)(
+        process.execPath,
+        [path.join(DOCKER_DIR, 'bundle-gateway.mjs'), path.join(workDir, 'gateway.mjs')],
+        {
+          cwd: REPO_ROOT,
+        },
+      );
       container = taskContainer();
       [redis, bedrock] = await Promise.all([startTestRedis(), startLocalBedrock()]);
       // The ECS agent's credential endpoint, as the SDK's container provider reads it in a task.
@@ -89,7 +100,14 @@ describe('the gateway image', () => {
         credentialRequests += 1;
         res.writeHead(200, { 'content-type': 'application/json' });
         const expiration = new Date(Date.now() + 3_600_000).toISOString();
-        res.end(JSON.stringify({ AccessKeyId: 'ASIATASKROLE', SecretAccessKey: 'task-secret', Token: 'task-token', Expiration: expiration }));
+        res.end(
+          JSON.stringify({
+            AccessKeyId: 'ASIATASKROLE',
+            SecretAccessKey: 'task-secret',
+            Token: 'task-token',
+            Expiration: expiration,
+          }),
+        );
       });
       await new Promise<void>((resolve) => credentials.listen(0, '127.0.0.1', resolve));
       const credentialsPort = (credentials.address() as { port: number }).port;
@@ -120,7 +138,11 @@ describe('the gateway image', () => {
         gateway.kill('SIGKILL');
         await exited(gateway);
       }
-      await Promise.all([redis?.close(), bedrock?.close(), new Promise((r) => (credentials ? credentials.close(r) : r(undefined)))]);
+      await Promise.all([
+        redis?.close(),
+        bedrock?.close(),
+        new Promise((r) => (credentials ? credentials.close(r) : r(undefined))),
+      ]);
       if (workDir) fs.rmSync(workDir, { recursive: true, force: true });
     });
 
@@ -128,7 +150,9 @@ describe('the gateway image', () => {
       const [kind, command] = container.healthCheck;
       expect(kind).toBe('CMD-SHELL');
       const probe = command!.replace(':8080/', `:${new URL(url).port}/`);
-      const code = await exited(spawn('/bin/sh', ['-c', probe], { env: { PATH: path.dirname(process.execPath) }, stdio: 'ignore' }));
+      const code = await exited(
+        spawn('/bin/sh', ['-c', probe], { env: { PATH: path.dirname(process.execPath) }, stdio: 'ignore' }),
+      );
       expect(code).toBe(0);
       expect(output).toMatch(/"tenants":1,"cache":"single","bedrock":"aws"/);
     });
@@ -140,7 +164,9 @@ describe('the gateway image', () => {
         body: JSON.stringify({ messages: [{ role: 'user', content: [{ text: 'hello from the image spec' }] }] }),
       });
       expect(response.status, await response.clone().text()).toBe(200);
-      expect(((await response.json()) as { output: { message: { role: string } } }).output.message.role).toBe('assistant');
+      expect(((await response.json()) as { output: { message: { role: string } } }).output.message.role).toBe(
+        'assistant',
+      );
       expect(credentialRequests).toBeGreaterThan(0);
     });
 
@@ -153,7 +179,19 @@ describe('the gateway image', () => {
       const emf = output
         .split('\n')
         .filter((line) => line.includes('"_aws"'))
-        .map((line) => JSON.parse(line) as { _aws: { CloudWatchMetrics: Array<{ Namespace: string; Dimensions: string[][]; Metrics: Array<{ Name: string }> }> }; [k: string]: unknown });
+        .map(
+          (line) =>
+            JSON.parse(line) as {
+              _aws: {
+                CloudWatchMetrics: Array<{
+                  Namespace: string;
+                  Dimensions: string[][];
+                  Metrics: Array<{ Name: string }>;
+                }>;
+              };
+              [k: string]: unknown;
+            },
+        );
       const names = new Set<string>();
       for (const line of emf) {
         for (const directive of line._aws.CloudWatchMetrics) {

@@ -91,9 +91,21 @@ export function acknowledgeNagFindings(stack: NovaCostStack): void {
     'The gateway authenticates every request itself (API key or SigV4) before reading the body; an API Gateway authorizer would bill a second check per call.',
   );
   const distribution = stack.frontDoor?.distribution;
-  ack(distribution, 'AwsSolutions-CFR1', 'The gateway serves callers worldwide; who may call is decided by API key or SigV4 at the gateway, not by country.');
-  ack(distribution, 'AwsSolutions-CFR2', 'WAF is billed per web ACL, rule and request; callers authenticate at the gateway. Attach a web ACL when abuse shows up.');
-  ack(distribution, 'AwsSolutions-CFR3', 'Access logs cost storage per request; the gateway logs every request (without prompt bodies) to CloudWatch Logs.');
+  ack(
+    distribution,
+    'AwsSolutions-CFR1',
+    'The gateway serves callers worldwide; who may call is decided by API key or SigV4 at the gateway, not by country.',
+  );
+  ack(
+    distribution,
+    'AwsSolutions-CFR2',
+    'WAF is billed per web ACL, rule and request; callers authenticate at the gateway. Attach a web ACL when abuse shows up.',
+  );
+  ack(
+    distribution,
+    'AwsSolutions-CFR3',
+    'Access logs cost storage per request; the gateway logs every request (without prompt bodies) to CloudWatch Logs.',
+  );
   ack(
     distribution,
     'AwsSolutions-CFR4',

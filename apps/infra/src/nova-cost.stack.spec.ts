@@ -11,11 +11,15 @@ import { TENANTS_PLACEHOLDER, type NovaCostStack } from './nova-cost.stack';
 
 /** Every acknowledgement recorded in the tree: rule id → reason. */
 function acknowledgements(app: App): Array<{ path: string; id: string; reason: string }> {
-  return app.node.findAll().flatMap((c) =>
-    c.node.metadata
-      .filter((m) => m.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY)
-      .flatMap((m) => Object.entries(m.data as Record<string, string>).map(([id, reason]) => ({ path: c.node.path, id, reason }))),
-  );
+  return app.node
+    .findAll()
+    .flatMap((c) =>
+      c.node.metadata
+        .filter((m) => m.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY)
+        .flatMap((m) =>
+          Object.entries(m.data as Record<string, string>).map(([id, reason]) => ({ path: c.node.path, id, reason })),
+        ),
+    );
 }
 
 type CfnValue = string | { [fn: string]: unknown };
@@ -35,7 +39,9 @@ function resolved(value: CfnValue): string {
 /** The attributes of the one resource of `type`, as a key → value map. */
 function attributes(template: Template, type: string, property: string): Record<string, string> {
   const [resource] = Object.values(template.findResources(type));
-  return Object.fromEntries((resource!.Properties[property] as Array<{ Key: string; Value: string }>).map((a) => [a.Key, a.Value]));
+  return Object.fromEntries(
+    (resource!.Properties[property] as Array<{ Key: string; Value: string }>).map((a) => [a.Key, a.Value]),
+  );
 }
 
 function gatewayContainer(template: Template): {
@@ -74,7 +80,10 @@ describe('NovaCost app', () => {
 
     it('passes the Redis primary endpoint to the gateway as a rediss:// REDIS_URL', () => {
       const [taskDefinition] = Object.values(template.findResources('AWS::ECS::TaskDefinition'));
-      const env = taskDefinition!.Properties.ContainerDefinitions[0].Environment as Array<{ Name: string; Value: unknown }>;
+      const env = taskDefinition!.Properties.ContainerDefinitions[0].Environment as Array<{
+        Name: string;
+        Value: unknown;
+      }>;
       const redisUrl = JSON.stringify(env.find((e) => e.Name === 'REDIS_URL')?.Value);
       expect(redisUrl).toMatch(/rediss:\/\//);
       expect(redisUrl).toMatch(/CacheReplicationGroup\w+","PrimaryEndPoint.Address"/);
@@ -87,11 +96,19 @@ describe('NovaCost app', () => {
       expect(env['NOVA_COST_CONFIG_JSON']).toBeUndefined();
       expect(container.Secrets.map((x) => x.Name)).toEqual(['NOVA_COST_CONFIG_JSON', 'REDIS_PASSWORD']);
       // ECS puts the secrets' values into the variables at task start; the gateway must then accept the whole set.
-      const config = loadConfig({ ...env, NOVA_COST_CONFIG_JSON: TENANTS_DOCUMENT, REDIS_PASSWORD: 'generated-auth-token' });
+      const config = loadConfig({
+        ...env,
+        NOVA_COST_CONFIG_JSON: TENANTS_DOCUMENT,
+        REDIS_PASSWORD: 'generated-auth-token',
+      });
       expect(config).toMatchObject({
         host: '0.0.0.0',
         port: 8080,
-        redis: { kind: 'single', url: 'rediss://master.nova-cost.abc123.apne1.cache.amazonaws.com:6379', password: 'generated-auth-token' },
+        redis: {
+          kind: 'single',
+          url: 'rediss://master.nova-cost.abc123.apne1.cache.amazonaws.com:6379',
+          password: 'generated-auth-token',
+        },
         bedrock: { mode: 'aws', region: 'ap-northeast-1' },
         demo: false,
       });
@@ -100,13 +117,18 @@ describe('NovaCost app', () => {
     });
 
     it('starts the tenants secret with a document the gateway accepts, which lists no tenants, so the first deploy succeeds', () => {
-      const [secret] = Object.entries(template.findResources('AWS::SecretsManager::Secret')).filter(([id]) => id.startsWith('TenantsSecret')).map(([, r]) => r);
+      const [secret] = Object.entries(template.findResources('AWS::SecretsManager::Secret'))
+        .filter(([id]) => id.startsWith('TenantsSecret'))
+        .map(([, r]) => r);
       // A random value (GenerateSecretString) failed every task at start and the circuit breaker rolled the stack back.
       expect(secret!.Properties.GenerateSecretString).toBeUndefined();
       expect(secret!.Properties.SecretString).toBe(TENANTS_PLACEHOLDER);
       const env = Object.fromEntries(gatewayContainer(template).Environment.map((e) => [e.Name, resolved(e.Value)]));
       const warnings: string[] = [];
-      const config = loadConfig({ ...env, NOVA_COST_CONFIG_JSON: secret!.Properties.SecretString }, { warn: (m) => warnings.push(m) });
+      const config = loadConfig(
+        { ...env, NOVA_COST_CONFIG_JSON: secret!.Properties.SecretString },
+        { warn: (m) => warnings.push(m) },
+      );
       expect(config).toMatchObject({ tenants: [], demo: false, bedrock: { mode: 'aws', region: 'ap-northeast-1' } });
       expect(warnings).toEqual([expect.stringMatching(/lists no tenants: every request is refused/)]);
     });
@@ -132,46 +154,79 @@ describe('NovaCost app', () => {
     it('keeps a stopping task in the target group longer than the gateway drains, within the container stop timeout', () => {
       const container = gatewayContainer(template);
       const drainMs = Number(resolved(container.Environment.find((e) => e.Name === 'DRAIN_DEADLINE_MS')!.Value));
-      const delayS = Number(attributes(template, 'AWS::ElasticLoadBalancingV2::TargetGroup', 'TargetGroupAttributes')['deregistration_delay.timeout_seconds']);
-      expect({ drainMs, delayS, stopTimeout: container.StopTimeout }).toEqual({ drainMs: 110_000, delayS: 115, stopTimeout: 120 });
+      const delayS = Number(
+        attributes(template, 'AWS::ElasticLoadBalancingV2::TargetGroup', 'TargetGroupAttributes')[
+          'deregistration_delay.timeout_seconds'
+        ],
+      );
+      expect({ drainMs, delayS, stopTimeout: container.StopTimeout }).toEqual({
+        drainMs: 110_000,
+        delayS: 115,
+        stopTimeout: 120,
+      });
       // The gateway must accept the value the stack sets.
       expect(loadConfig({ DRAIN_DEADLINE_MS: String(drainMs) }).drainDeadlineMs).toBe(110_000);
     });
 
     it('lets a connection idle 120 s at the ALB, so long model calls are not cut with a 504', () => {
-      expect(attributes(template, 'AWS::ElasticLoadBalancingV2::LoadBalancer', 'LoadBalancerAttributes')).toMatchObject({
-        'idle_timeout.timeout_seconds': '120',
-      });
+      expect(attributes(template, 'AWS::ElasticLoadBalancingV2::LoadBalancer', 'LoadBalancerAttributes')).toMatchObject(
+        {
+          'idle_timeout.timeout_seconds': '120',
+        },
+      );
     });
 
     it('probes /healthz in the container and /readyz from the ALB, so a draining task leaves the target group', () => {
       expect(gatewayContainer(template).HealthCheck.Command[1]).toMatch(/127\.0\.0\.1:8080\/healthz/);
-      template.hasResourceProperties('AWS::ElasticLoadBalancingV2::TargetGroup', { HealthCheckPath: '/readyz', Port: 8080 });
+      template.hasResourceProperties('AWS::ElasticLoadBalancingV2::TargetGroup', {
+        HealthCheckPath: '/readyz',
+        Port: 8080,
+      });
     });
 
     it('requires Redis AUTH with the generated token, which ECS hands the gateway as REDIS_PASSWORD', () => {
-      const tokenId = Object.keys(template.findResources('AWS::SecretsManager::Secret')).find((id) => id.startsWith('CacheAuthToken'));
+      const tokenId = Object.keys(template.findResources('AWS::SecretsManager::Secret')).find((id) =>
+        id.startsWith('CacheAuthToken'),
+      );
       template.hasResourceProperties('AWS::ElastiCache::ReplicationGroup', {
         TransitEncryptionEnabled: true,
         AuthToken: { 'Fn::Join': ['', ['{{resolve:secretsmanager:', { Ref: tokenId }, ':SecretString:::}}']] },
       });
-      expect(gatewayContainer(template).Secrets).toContainEqual({ Name: 'REDIS_PASSWORD', ValueFrom: { Ref: tokenId } });
+      expect(gatewayContainer(template).Secrets).toContainEqual({
+        Name: 'REDIS_PASSWORD',
+        ValueFrom: { Ref: tokenId },
+      });
     });
 
     it('lets only the gateway service reach Redis, which sits in private subnets with transit encryption', () => {
-      const serviceSg = Object.keys(template.findResources('AWS::EC2::SecurityGroup')).find((id) => id.startsWith('GatewayService'));
-      const redisIngress = Object.values(template.findResources('AWS::EC2::SecurityGroupIngress', { Properties: { FromPort: 6379 } }));
-      expect(redisIngress.map((r) => r.Properties.SourceSecurityGroupId)).toEqual([{ 'Fn::GetAtt': [serviceSg, 'GroupId'] }]);
-      template.hasResourceProperties('AWS::ElastiCache::ReplicationGroup', { TransitEncryptionEnabled: true, NumCacheClusters: 2 });
+      const serviceSg = Object.keys(template.findResources('AWS::EC2::SecurityGroup')).find((id) =>
+        id.startsWith('GatewayService'),
+      );
+      const redisIngress = Object.values(
+        template.findResources('AWS::EC2::SecurityGroupIngress', { Properties: { FromPort: 6379 } }),
+      );
+      expect(redisIngress.map((r) => r.Properties.SourceSecurityGroupId)).toEqual([
+        { 'Fn::GetAtt': [serviceSg, 'GroupId'] },
+      ]);
+      template.hasResourceProperties('AWS::ElastiCache::ReplicationGroup', {
+        TransitEncryptionEnabled: true,
+        NumCacheClusters: 2,
+      });
     });
 
     it('builds the gateway image from the repository, staged without node_modules', () => {
       template.hasResourceProperties('AWS::ECS::TaskDefinition', {
-        ContainerDefinitions: [Match.objectLike({ Image: { 'Fn::Sub': Match.stringLikeRegexp('cdk-hnb659fds-container-assets') } })],
+        ContainerDefinitions: [
+          Match.objectLike({ Image: { 'Fn::Sub': Match.stringLikeRegexp('cdk-hnb659fds-container-assets') } }),
+        ],
       });
       const assembly = app.synth();
-      const manifest = JSON.parse(fs.readFileSync(path.join(assembly.directory, `${stack.artifactId}.assets.json`), 'utf8'));
-      const [image] = Object.values(manifest.dockerImages) as Array<{ source: { directory: string; dockerFile: string } }>;
+      const manifest = JSON.parse(
+        fs.readFileSync(path.join(assembly.directory, `${stack.artifactId}.assets.json`), 'utf8'),
+      );
+      const [image] = Object.values(manifest.dockerImages) as Array<{
+        source: { directory: string; dockerFile: string };
+      }>;
       expect(image!.source.dockerFile).toBe('apps/infra/docker/gateway.Dockerfile');
       const staged = path.join(assembly.directory, image!.source.directory);
       expect(fs.existsSync(path.join(staged, 'apps/infra/docker/gateway.Dockerfile'))).toBe(true);
@@ -193,13 +248,17 @@ describe('NovaCost app', () => {
     it('forwards every request on the internal ALB, with no origin-verify secret or rule', () => {
       expect(stack.originVerifySecret).toBeUndefined();
       template.resourceCountIs('AWS::ElasticLoadBalancingV2::ListenerRule', 0);
-      template.hasResourceProperties('AWS::ElasticLoadBalancingV2::Listener', { DefaultActions: [Match.objectLike({ Type: 'forward' })] });
+      template.hasResourceProperties('AWS::ElasticLoadBalancingV2::Listener', {
+        DefaultActions: [Match.objectLike({ Type: 'forward' })],
+      });
     });
 
     it('composes the bucket, both tables, the 10,000 USD budget and the dashboard, with an internal ALB and no CloudFront', () => {
       template.resourceCountIs('AWS::S3::Bucket', 1);
       template.resourceCountIs('AWS::DynamoDB::Table', 2);
-      template.hasResourceProperties('AWS::Budgets::Budget', { Budget: Match.objectLike({ BudgetLimit: { Amount: 10000, Unit: 'USD' } }) });
+      template.hasResourceProperties('AWS::Budgets::Budget', {
+        Budget: Match.objectLike({ BudgetLimit: { Amount: 10000, Unit: 'USD' } }),
+      });
       template.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
       template.hasResourceProperties('AWS::ElasticLoadBalancingV2::LoadBalancer', { Scheme: 'internal' });
       template.resourceCountIs('AWS::CloudFront::Distribution', 0);
@@ -207,11 +266,15 @@ describe('NovaCost app', () => {
 
     it('lets the task role invoke Nova only through the apac. profiles and the regions they route to', () => {
       const policies = Object.values(template.findResources('AWS::IAM::Policy'));
-      const bedrock = policies.flatMap((p) => p.Properties.PolicyDocument.Statement).filter((s) => JSON.stringify(s.Action).includes('bedrock'));
+      const bedrock = policies
+        .flatMap((p) => p.Properties.PolicyDocument.Statement)
+        .filter((s) => JSON.stringify(s.Action).includes('bedrock'));
       expect(bedrock).toHaveLength(1);
       const resources = JSON.stringify(bedrock[0].Resource);
       // Tokyo refuses the plain model id for on-demand calls: callers use apac.amazon.nova-*-v1:0.
-      expect(resources).toMatch(/bedrock:ap-northeast-1:",\{"Ref":"AWS::AccountId"\},":inference-profile\/apac\.amazon\.nova-lite-v1:0/);
+      expect(resources).toMatch(
+        /bedrock:ap-northeast-1:",\{"Ref":"AWS::AccountId"\},":inference-profile\/apac\.amazon\.nova-lite-v1:0/,
+      );
       expect(resources).toMatch(/bedrock:ap-southeast-2::foundation-model\/amazon\.nova-pro-v1:0/);
       expect(resources).not.toMatch(/bedrock:us-east-1/);
       expect((bedrock[0].Resource as unknown[]).length).toBe(3 + 3 * 5);
@@ -222,7 +285,13 @@ describe('NovaCost app', () => {
     let app: App;
     let template: Template;
     beforeAll(() => {
-      const built = buildApp({ env: { region: 'us-east-1' }, alertEmails: ['a@example.com'], publicEndpoint: true, natGateways: 2, monthlyBudgetUsd: 500 });
+      const built = buildApp({
+        env: { region: 'us-east-1' },
+        alertEmails: ['a@example.com'],
+        publicEndpoint: true,
+        natGateways: 2,
+        monthlyBudgetUsd: 500,
+      });
       app = built.app;
       app.synth();
       template = Template.fromStack(built.stack);
@@ -239,40 +308,60 @@ describe('NovaCost app', () => {
       const config = distribution!.Properties.DistributionConfig;
       expect(config.DefaultCacheBehavior.OriginRequestPolicyId).toBe('216adef6-5c7f-47e4-b989-5492eafa07d3'); // AllViewer
       expect(config.Origins[0].CustomOriginConfig.OriginReadTimeout).toBe(60);
-      expect(Number(attributes(template, 'AWS::ElasticLoadBalancingV2::LoadBalancer', 'LoadBalancerAttributes')['idle_timeout.timeout_seconds'])).toBeGreaterThan(60);
+      expect(
+        Number(
+          attributes(template, 'AWS::ElasticLoadBalancingV2::LoadBalancer', 'LoadBalancerAttributes')[
+            'idle_timeout.timeout_seconds'
+          ],
+        ),
+      ).toBeGreaterThan(60);
     });
 
     it('answers /metrics with 404 before any forward rule: Prometheus text is for scrapers inside the VPC', () => {
       template.hasResourceProperties('AWS::ElasticLoadBalancingV2::ListenerRule', {
         Priority: 1,
         Conditions: [{ Field: 'path-pattern', PathPatternConfig: { Values: ['/metrics', '/metrics/*'] } }],
-        Actions: [Match.objectLike({ Type: 'fixed-response', FixedResponseConfig: Match.objectLike({ StatusCode: '404' }) })],
+        Actions: [
+          Match.objectLike({ Type: 'fixed-response', FixedResponseConfig: Match.objectLike({ StatusCode: '404' }) }),
+        ],
       });
     });
 
-    it('forwards to the gateway only requests carrying CloudFront\'s origin-verify value, and refuses the rest with 403', () => {
-      const secretId = Object.keys(template.findResources('AWS::SecretsManager::Secret')).find((id) => id.startsWith('OriginVerifySecret'));
+    it("forwards to the gateway only requests carrying CloudFront's origin-verify value, and refuses the rest with 403", () => {
+      const secretId = Object.keys(template.findResources('AWS::SecretsManager::Secret')).find((id) =>
+        id.startsWith('OriginVerifySecret'),
+      );
       expect(secretId).toBeDefined();
       const value = { 'Fn::Join': ['', ['{{resolve:secretsmanager:', { Ref: secretId }, ':SecretString:::}}']] };
       const [distribution] = Object.values(template.findResources('AWS::CloudFront::Distribution'));
-      expect(distribution!.Properties.DistributionConfig.Origins[0].OriginCustomHeaders).toEqual([{ HeaderName: 'X-Origin-Verify', HeaderValue: value }]);
+      expect(distribution!.Properties.DistributionConfig.Origins[0].OriginCustomHeaders).toEqual([
+        { HeaderName: 'X-Origin-Verify', HeaderValue: value },
+      ]);
       template.hasResourceProperties('AWS::ElasticLoadBalancingV2::Listener', {
-        DefaultActions: [Match.objectLike({ Type: 'fixed-response', FixedResponseConfig: Match.objectLike({ StatusCode: '403' }) })],
+        DefaultActions: [
+          Match.objectLike({ Type: 'fixed-response', FixedResponseConfig: Match.objectLike({ StatusCode: '403' }) }),
+        ],
       });
       const [targetGroup] = Object.keys(template.findResources('AWS::ElasticLoadBalancingV2::TargetGroup'));
       template.hasResourceProperties('AWS::ElasticLoadBalancingV2::ListenerRule', {
         Priority: 2,
-        Conditions: [{ Field: 'http-header', HttpHeaderConfig: { HttpHeaderName: 'X-Origin-Verify', Values: [value] } }],
+        Conditions: [
+          { Field: 'http-header', HttpHeaderConfig: { HttpHeaderName: 'X-Origin-Verify', Values: [value] } },
+        ],
         Actions: [{ Type: 'forward', TargetGroupArn: { Ref: targetGroup } }],
       });
       // ECS registers tasks only once the rule ties the target group to the load balancer.
-      const [rule] = Object.keys(template.findResources('AWS::ElasticLoadBalancingV2::ListenerRule', { Properties: { Priority: 2 } }));
+      const [rule] = Object.keys(
+        template.findResources('AWS::ElasticLoadBalancingV2::ListenerRule', { Properties: { Priority: 2 } }),
+      );
       expect(Object.values(template.findResources('AWS::ECS::Service'))[0]!.DependsOn).toContain(rule);
     });
 
     it('applies the NAT count and budget overrides', () => {
       template.resourceCountIs('AWS::EC2::NatGateway', 2);
-      template.hasResourceProperties('AWS::Budgets::Budget', { Budget: Match.objectLike({ BudgetLimit: { Amount: 500, Unit: 'USD' } }) });
+      template.hasResourceProperties('AWS::Budgets::Budget', {
+        Budget: Match.objectLike({ BudgetLimit: { Amount: 500, Unit: 'USD' } }),
+      });
     });
   });
 
@@ -293,16 +382,17 @@ describe('NovaCost app', () => {
       const app = new App({ context: { alertEmails: 'a@corp.test, b@corp.test' } });
       const { stack } = buildApp({ app, env: { region: 'ap-northeast-1' } });
       const [budget] = Object.values(Template.fromStack(stack).findResources('AWS::Budgets::Budget'));
-      expect(budget!.Properties.NotificationsWithSubscribers[0].Subscribers.map((s: { Address: string }) => s.Address)).toEqual([
-        'a@corp.test',
-        'b@corp.test',
-      ]);
+      expect(
+        budget!.Properties.NotificationsWithSubscribers[0].Subscribers.map((s: { Address: string }) => s.Address),
+      ).toEqual(['a@corp.test', 'b@corp.test']);
     });
   });
 
   describe('having no NAT gateway', () => {
     it('refuses natGateways 0, naming the option, since the tasks need egress', () => {
-      expect(() => buildApp({ env: { region: 'ap-northeast-1' }, natGateways: 0 })).toThrow(/^natGateways must be at least 1 for NovaCostStack/);
+      expect(() => buildApp({ env: { region: 'ap-northeast-1' }, natGateways: 0 })).toThrow(
+        /^natGateways must be at least 1 for NovaCostStack/,
+      );
     });
   });
 
@@ -312,7 +402,9 @@ describe('NovaCost app', () => {
       app.synth();
       const template = Template.fromStack(stack);
       template.resourceCountIs('AWS::CloudFront::Distribution', 0);
-      template.hasResourceProperties('AWS::ElasticLoadBalancingV2::Listener', { DefaultActions: [Match.objectLike({ Type: 'forward' })] });
+      template.hasResourceProperties('AWS::ElasticLoadBalancingV2::Listener', {
+        DefaultActions: [Match.objectLike({ Type: 'forward' })],
+      });
       const rules = Object.values(template.findResources('AWS::ElasticLoadBalancingV2::ListenerRule'));
       expect(rules.map((r) => r.Properties.Conditions[0].Field)).toEqual(['path-pattern']);
       expect(stack.originVerifySecret).toBeUndefined();
@@ -328,17 +420,24 @@ describe('NovaCost app', () => {
       const { stack } = buildApp({ app, env: { region: 'ap-northeast-1' }, alertEmails: ['a@example.com'] });
       app.synth();
       const template = Template.fromStack(stack);
-      expect(Object.keys(template.findResources('AWS::SecretsManager::Secret')).filter((id) => id.startsWith('TenantsSecret'))).toEqual([]);
+      expect(
+        Object.keys(template.findResources('AWS::SecretsManager::Secret')).filter((id) =>
+          id.startsWith('TenantsSecret'),
+        ),
+      ).toEqual([]);
       expect(gatewayContainer(template).Secrets[0]).toEqual({ Name: 'NOVA_COST_CONFIG_JSON', ValueFrom: arn });
       expect(stack.tenantsSecretOwned).toBe(false);
       expect(new AwsSolutionsChecks().validateScope(app).violations).toEqual([]);
     });
 
     it('refuses a name or partial ARN, which ECS cannot resolve', () => {
-      for (const given of ['nova-cost/tenants', 'arn:aws:secretsmanager:ap-northeast-1:111111111111:secret:nova-cost/tenants']) {
-        expect(() => buildApp({ env: { region: 'ap-northeast-1' }, alertEmails: ['a@example.com'], tenantsSecretArn: given })).toThrow(
-          /tenantsSecretArn must be a complete secret ARN ending in -XXXXXX/,
-        );
+      for (const given of [
+        'nova-cost/tenants',
+        'arn:aws:secretsmanager:ap-northeast-1:111111111111:secret:nova-cost/tenants',
+      ]) {
+        expect(() =>
+          buildApp({ env: { region: 'ap-northeast-1' }, alertEmails: ['a@example.com'], tenantsSecretArn: given }),
+        ).toThrow(/tenantsSecretArn must be a complete secret ARN ending in -XXXXXX/);
       }
     });
   });
@@ -348,7 +447,9 @@ describe('NovaCost app', () => {
       const { app, stack } = buildApp({ env: { region: 'us-east-1' }, alertEmails: ['a@example.com'] });
       new s3.Bucket(stack, 'Unreviewed', { enforceSSL: true });
       expect(() => app.synth()).toThrow(/AwsSolutions-S1/);
-      expect(new AwsSolutionsChecks().validateScope(app).violations.map((v) => v.ruleName)).toEqual(['AwsSolutions-S1']);
+      expect(new AwsSolutionsChecks().validateScope(app).violations.map((v) => v.ruleName)).toEqual([
+        'AwsSolutions-S1',
+      ]);
     });
   });
 });

@@ -87,7 +87,6 @@ export const ORIGIN_VERIFY_HEADER = 'X-Origin-Verify';
 /** `arn:<partition>:secretsmanager:<region>:<account>:secret:<name>-<6 chars>` */
 const COMPLETE_SECRET_ARN = /^arn:aws[\w-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+-[A-Za-z0-9]{6}$/;
 
-
 /** The gateway on Fargate with its Redis cache, content bucket, tables, budget and cost dashboard. */
 export class NovaCostStack extends Stack {
   readonly gateway: CostOptimizedFargateService;
@@ -137,7 +136,10 @@ export class NovaCostStack extends Stack {
         DRAIN_DEADLINE_MS: String(GATEWAY_DRAIN_DEADLINE.toMilliseconds()),
       },
       // Real Bedrock needs tenants (the demo tenant's keys are public); a task has no file, so ECS injects the JSON.
-      secrets: { NOVA_COST_CONFIG_JSON: ecs.Secret.fromSecretsManager(this.tenantsSecret), REDIS_PASSWORD: ecs.Secret.fromSecretsManager(this.cache.authToken) },
+      secrets: {
+        NOVA_COST_CONFIG_JSON: ecs.Secret.fromSecretsManager(this.tenantsSecret),
+        REDIS_PASSWORD: ecs.Secret.fromSecretsManager(this.cache.authToken),
+      },
     });
     this.cache.allowFrom(this.gateway.service);
     content.bucket.grantReadWrite(this.gateway.taskDefinition.taskRole);
@@ -160,7 +162,8 @@ export class NovaCostStack extends Stack {
       vpcSubnets: { subnetType: publicEndpoint ? ec2.SubnetType.PUBLIC : ec2.SubnetType.PRIVATE_WITH_EGRESS },
     });
     const listener = this.loadBalancer.addListener('Http', { port: 80, open: publicEndpoint });
-    if (!publicEndpoint) this.loadBalancer.connections.allowFrom(ec2.Peer.ipv4(vpc.vpcCidrBlock), ec2.Port.tcp(80), 'clients in the VPC');
+    if (!publicEndpoint)
+      this.loadBalancer.connections.allowFrom(ec2.Peer.ipv4(vpc.vpcCidrBlock), ec2.Port.tcp(80), 'clients in the VPC');
     const behindCloudFront = publicEndpoint && (props.cloudFront ?? true);
     this.originVerifySecret = behindCloudFront ? this.originVerifySecretFor() : undefined;
     // The ALB is open to the world on port 80, but forwards only what carries CloudFront's origin-verify header.
@@ -178,7 +181,10 @@ export class NovaCostStack extends Stack {
       listener.addAction('HideMetrics', {
         priority: 1,
         conditions: [elbv2.ListenerCondition.pathPatterns(['/metrics', '/metrics/*'])],
-        action: elbv2.ListenerAction.fixedResponse(404, { contentType: 'application/json', messageBody: JSON.stringify({ message: 'not found' }) }),
+        action: elbv2.ListenerAction.fixedResponse(404, {
+          contentType: 'application/json',
+          messageBody: JSON.stringify({ message: 'not found' }),
+        }),
       });
     }
     listener.addTargets('Gateway', {
@@ -206,10 +212,18 @@ export class NovaCostStack extends Stack {
       publicEndpoint,
     });
 
-    this.budget = new CostBudget(this, 'Budget', { emails: props.alertEmails ?? [], monthlyLimitUsd: props.monthlyBudgetUsd });
+    this.budget = new CostBudget(this, 'Budget', {
+      emails: props.alertEmails ?? [],
+      monthlyLimitUsd: props.monthlyBudgetUsd,
+    });
     new CostDashboard(this, 'Dashboard');
-    new CfnOutput(this, 'TenantsSecretArn', { value: this.tenantsSecret.secretArn, description: 'Put the tenants-and-policy JSON here' });
-    new CfnOutput(this, 'EndpointDnsName', { value: this.frontDoor?.distribution.distributionDomainName ?? this.loadBalancer.loadBalancerDnsName });
+    new CfnOutput(this, 'TenantsSecretArn', {
+      value: this.tenantsSecret.secretArn,
+      description: 'Put the tenants-and-policy JSON here',
+    });
+    new CfnOutput(this, 'EndpointDnsName', {
+      value: this.frontDoor?.distribution.distributionDomainName ?? this.loadBalancer.loadBalancerDnsName,
+    });
   }
 
   private originVerifySecretFor(): secretsmanager.Secret {

@@ -4,7 +4,11 @@ import { defaultNovaAccess } from './nova-model-access';
 describe(defaultNovaAccess, () => {
   it('gives us-east-1 the plain model ids and the us. profiles', () => {
     const access = defaultNovaAccess('us-east-1');
-    expect(access.foundationModels.map((m) => m.modelId)).toEqual(['amazon.nova-micro-v1:0', 'amazon.nova-lite-v1:0', 'amazon.nova-pro-v1:0']);
+    expect(access.foundationModels.map((m) => m.modelId)).toEqual([
+      'amazon.nova-micro-v1:0',
+      'amazon.nova-lite-v1:0',
+      'amazon.nova-pro-v1:0',
+    ]);
     expect(access.foundationModels.every((m) => m.regions?.join() === 'us-east-1')).toBe(true);
     expect(access.inferenceProfiles[0]).toEqual({
       profileId: 'us.amazon.nova-micro-v1:0',
@@ -17,7 +21,11 @@ describe(defaultNovaAccess, () => {
   it('gives Tokyo only the apac. profiles, routed across five Asia-Pacific regions', () => {
     const access = defaultNovaAccess('ap-northeast-1');
     expect(access.foundationModels).toEqual([]);
-    expect(access.inferenceProfiles.map((p) => p.profileId)).toEqual(['apac.amazon.nova-micro-v1:0', 'apac.amazon.nova-lite-v1:0', 'apac.amazon.nova-pro-v1:0']);
+    expect(access.inferenceProfiles.map((p) => p.profileId)).toEqual([
+      'apac.amazon.nova-micro-v1:0',
+      'apac.amazon.nova-lite-v1:0',
+      'apac.amazon.nova-pro-v1:0',
+    ]);
     for (const profile of access.inferenceProfiles) expect(profile.destinationRegions).toContain('ap-northeast-1');
   });
 

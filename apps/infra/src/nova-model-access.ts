@@ -10,7 +10,10 @@ const NOVA_MODELS = ['amazon.nova-micro-v1:0', 'amazon.nova-lite-v1:0', 'amazon.
 const GEOGRAPHIES: Readonly<Record<string, { prefix: string; regions: readonly string[] }>> = {
   us: { prefix: 'us', regions: ['us-east-1', 'us-east-2', 'us-west-2'] },
   eu: { prefix: 'eu', regions: ['eu-central-1', 'eu-north-1', 'eu-south-1', 'eu-south-2', 'eu-west-1', 'eu-west-3'] },
-  ap: { prefix: 'apac', regions: ['ap-northeast-1', 'ap-northeast-2', 'ap-south-1', 'ap-southeast-1', 'ap-southeast-2'] },
+  ap: {
+    prefix: 'apac',
+    regions: ['ap-northeast-1', 'ap-northeast-2', 'ap-south-1', 'ap-southeast-1', 'ap-southeast-2'],
+  },
 };
 
 /** Regions where Nova answers on-demand calls by plain model id (elsewhere only through a profile). */
@@ -31,7 +34,12 @@ export function defaultNovaAccess(region: string): {
     foundationModels: direct ? NOVA_MODELS.map((modelId) => ({ modelId, regions: [region] })) : [],
     inferenceProfiles:
       geography && geography.regions.includes(region)
-        ? NOVA_MODELS.map((modelId) => ({ profileId: `${geography.prefix}.${modelId}`, modelId, destinationRegions: geography.regions, sourceRegion: region }))
+        ? NOVA_MODELS.map((modelId) => ({
+            profileId: `${geography.prefix}.${modelId}`,
+            modelId,
+            destinationRegions: geography.regions,
+            sourceRegion: region,
+          }))
         : [],
   };
 }

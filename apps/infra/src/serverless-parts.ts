@@ -40,7 +40,11 @@ interface Surroundings {
 }
 
 /** Adds what the props ask for: none of it costs anything at idle but the dead-letter alarm and OpenSearch's OCUs. */
-export function addServerlessParts(scope: Construct, props: ServerlessPartsProps, around: Surroundings): ServerlessParts {
+export function addServerlessParts(
+  scope: Construct,
+  props: ServerlessPartsProps,
+  around: Surroundings,
+): ServerlessParts {
   if (props.httpApi && around.publicEndpoint) {
     throw new NovaCostError(
       'configuration',
@@ -62,18 +66,26 @@ export function addServerlessParts(scope: Construct, props: ServerlessPartsProps
       })
     : undefined;
   const vectorSearch = props.vectorSearch
-    ? new VectorSearch(scope, 'VectorSearch', { engine: props.vectorSearch, production: props.production, vpc: around.vpc })
+    ? new VectorSearch(scope, 'VectorSearch', {
+        engine: props.vectorSearch,
+        production: props.production,
+        vpc: around.vpc,
+      })
     : undefined;
   if (eventProcessor && vectorSearch) {
     vectorSearch.grantReadWrite(eventProcessor.function.role!);
-    for (const [name, value] of Object.entries(vectorSearch.environment)) eventProcessor.function.addEnvironment(name, value);
+    for (const [name, value] of Object.entries(vectorSearch.environment))
+      eventProcessor.function.addEnvironment(name, value);
   }
   const httpApi = props.httpApi
     ? new HttpApiFrontDoor(scope, 'HttpApi', { backend: { kind: 'alb', listener: around.listener, vpc: around.vpc } })
     : undefined;
 
-  if (eventProcessor) new CfnOutput(scope, 'EventQueueUrl', { value: eventProcessor.queue.queueUrl, description: 'Send events here' });
-  for (const [name, value] of Object.entries(vectorSearch?.environment ?? {})) new CfnOutput(scope, name.replace(/_/g, ''), { value });
-  if (httpApi) new CfnOutput(scope, 'HttpApiUrl', { value: httpApi.url, description: 'The gateway through the HTTP API' });
+  if (eventProcessor)
+    new CfnOutput(scope, 'EventQueueUrl', { value: eventProcessor.queue.queueUrl, description: 'Send events here' });
+  for (const [name, value] of Object.entries(vectorSearch?.environment ?? {}))
+    new CfnOutput(scope, name.replace(/_/g, ''), { value });
+  if (httpApi)
+    new CfnOutput(scope, 'HttpApiUrl', { value: httpApi.url, description: 'The gateway through the HTTP API' });
   return { eventProcessor, vectorSearch, httpApi };
 }

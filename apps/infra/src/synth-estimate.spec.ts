@@ -10,7 +10,11 @@ import { synthWithEstimate } from './synth-estimate';
 
 describe(synthWithEstimate, () => {
   it('reports the floor per category under the budget, and warns once a budget is smaller than the floor', () => {
-    const { app, stack } = buildApp({ env: { region: 'us-east-1' }, alertEmails: ['a@example.com'], monthlyBudgetUsd: 100 });
+    const { app, stack } = buildApp({
+      env: { region: 'us-east-1' },
+      alertEmails: ['a@example.com'],
+      monthlyBudgetUsd: 100,
+    });
     const { estimate, report } = synthWithEstimate(app, stack);
     // us-east-1: Fargate 98.8401 (see packages/cdk estimate spec) + NAT 32.85 + its EIP 730 × 0.005 = 3.65
     // + endpoint 2 × 730 × 0.01 = 14.60 + internal ALB 730 × 0.0225 = 16.425 (no public IPs)
@@ -56,7 +60,9 @@ describe(synthWithEstimate, () => {
 
   it('reports a region without prices instead of failing the synth', () => {
     const { app, stack } = buildApp({ env: { region: 'eu-west-3' }, alertEmails: ['a@example.com'] });
-    expect(synthWithEstimate(app, stack).report).toMatch(/^No estimate: no infrastructure prices for region "eu-west-3"/);
+    expect(synthWithEstimate(app, stack).report).toMatch(
+      /^No estimate: no infrastructure prices for region "eu-west-3"/,
+    );
   });
 
   describe('having a traffic profile', () => {
@@ -64,7 +70,13 @@ describe(synthWithEstimate, () => {
 
     it('adds the traffic lines of -c keys to the floor, and reports Bedrock with and without the levers', () => {
       const app = new App({
-        context: { requestsPerDay: '1000', tokensPerRequest: 'apac.amazon.nova-lite-v1:0=1000/200', cacheHitRate: '0.5', eventsPerDay: '10000', httpApi: 'true' },
+        context: {
+          requestsPerDay: '1000',
+          tokensPerRequest: 'apac.amazon.nova-lite-v1:0=1000/200',
+          cacheHitRate: '0.5',
+          eventsPerDay: '10000',
+          httpApi: 'true',
+        },
       });
       const { stack } = buildApp({
         app,
@@ -75,14 +87,21 @@ describe(synthWithEstimate, () => {
       const { estimate, report } = synthWithEstimate(app, stack);
       // Tokyo Nova Lite $0.079 in / $0.315 out per 1M: 1000 × 0.079 + 200 × 0.315 = 142 µ$ a request; half are cache hits.
       const bedrock = 1000 * DAYS * 142e-6;
-      expect(estimate?.bedrock).toEqual({ withLeversUsd: expect.closeTo(bedrock / 2, 9), withoutLeversUsd: expect.closeTo(bedrock, 9) });
+      expect(estimate?.bedrock).toEqual({
+        withLeversUsd: expect.closeTo(bedrock / 2, 9),
+        withoutLeversUsd: expect.closeTo(bedrock, 9),
+      });
       // The HTTP API's requests at Tokyo's $1.29 per million; the event processor's 10,000 events a day at 100 ms × 0.25 GB.
       const httpApi = ((1000 * DAYS) / 1e6) * 1.29;
       const lambdaUsd = 10_000 * DAYS * 0.1 * 0.25 * 0.0000133334 + ((10_000 * DAYS) / 10 / 1e6) * 0.2;
       const sqs = ((10_000 * DAYS * 1.2) / 1e6) * 0.4;
       expect(estimate?.trafficUsd).toBeCloseTo(bedrock / 2 + httpApi + lambdaUsd + sqs, 9);
-      expect(report).toMatch(/^Monthly cost of NovaCost — ap-northeast-1, prices 2026-11 \(floor and the traffic profile\)$/m);
-      expect(report).toMatch(/^  \[bedrock traffic\] Bedrock apac\.amazon\.nova-lite-v1:0 .* \(without nova-cost levers \$4\.32\)$/m);
+      expect(report).toMatch(
+        /^Monthly cost of NovaCost — ap-northeast-1, prices 2026-11 \(floor and the traffic profile\)$/m,
+      );
+      expect(report).toMatch(
+        /^  \[bedrock traffic\] Bedrock apac\.amazon\.nova-lite-v1:0 .* \(without nova-cost levers \$4\.32\)$/m,
+      );
       expect(report).toMatch(/^  \[network traffic\] API Gateway HTTP API \w+ requests: /m);
     });
 
@@ -95,7 +114,10 @@ describe(synthWithEstimate, () => {
         const { stack } = buildApp({ app, env: { region: 'us-east-1' }, alertEmails: ['a@example.com'] });
         const { estimate } = synthWithEstimate(app, stack);
         expect(estimate?.traffic).toEqual({ requestsPerDay: 10, natGbPerMonth: 200 });
-        expect(estimate?.lines.find((l) => l.item === 'NAT gateway data processed')?.monthlyUsd).toBeCloseTo(200 * 0.045, 9);
+        expect(estimate?.lines.find((l) => l.item === 'NAT gateway data processed')?.monthlyUsd).toBeCloseTo(
+          200 * 0.045,
+          9,
+        );
       } finally {
         fs.rmSync(dir, { recursive: true, force: true });
       }
@@ -105,7 +127,9 @@ describe(synthWithEstimate, () => {
       const app = new App({ context: { trafficProfile: '/nonexistent/traffic.json' } });
       const { stack } = buildApp({ app, env: { region: 'us-east-1' }, alertEmails: ['a@example.com'] });
       expect(() => synthWithEstimate(app, stack)).toThrow(NovaCostError);
-      expect(() => synthWithEstimate(app, stack)).toThrow(/-c trafficProfile: cannot read \/nonexistent\/traffic\.json as JSON/);
+      expect(() => synthWithEstimate(app, stack)).toThrow(
+        /-c trafficProfile: cannot read \/nonexistent\/traffic\.json as JSON/,
+      );
     });
   });
 });

@@ -1,6 +1,13 @@
 import * as fs from 'node:fs';
 import { Token, type App } from 'aws-cdk-lib';
-import { estimateMonthlyCost, formatEstimate, trafficProfileFromContext, type CfnTemplate, type MonthlyCostEstimate, type TrafficProfile } from '@nova-cost/cdk';
+import {
+  estimateMonthlyCost,
+  formatEstimate,
+  trafficProfileFromContext,
+  type CfnTemplate,
+  type MonthlyCostEstimate,
+  type TrafficProfile,
+} from '@nova-cost/cdk';
 import { NovaCostError } from '@nova-cost/domain';
 import type { NovaCostStack } from './nova-cost.stack';
 
@@ -20,10 +27,18 @@ export function trafficProfileOf(app: App): TrafficProfile | undefined {
     try {
       base = JSON.parse(fs.readFileSync(file, 'utf8'));
     } catch (error) {
-      throw new NovaCostError('validation', `-c trafficProfile: cannot read ${file} as JSON (${(error as Error).message})`, { cause: error });
+      throw new NovaCostError(
+        'validation',
+        `-c trafficProfile: cannot read ${file} as JSON (${(error as Error).message})`,
+        { cause: error },
+      );
     }
   }
-  return trafficProfileFromContext((key) => app.node.tryGetContext(key), base, typeof file === 'string' ? file : undefined);
+  return trafficProfileFromContext(
+    (key) => app.node.tryGetContext(key),
+    base,
+    typeof file === 'string' ? file : undefined,
+  );
 }
 
 /**
@@ -40,7 +55,8 @@ export function synthWithEstimate(app: App, stack: NovaCostStack): SynthEstimate
     const title = traffic ? `Monthly cost of ${stack.stackName}` : `Monthly infrastructure floor of ${stack.stackName}`;
     return { estimate, report: formatEstimate(estimate, title) };
   } catch (error) {
-    if (NovaCostError.is(error, 'unknown-price')) return { estimate: undefined, report: `No estimate: ${error.message}` };
+    if (NovaCostError.is(error, 'unknown-price'))
+      return { estimate: undefined, report: `No estimate: ${error.message}` };
     throw error;
   }
 }

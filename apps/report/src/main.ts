@@ -29,7 +29,8 @@ async function replayReport(args: ReportArgs): Promise<SavingsReport> {
     logs = join(args.out, 'sample-logs');
     await rm(logs, { recursive: true, force: true });
     const { files, records } = await writeSampleLogs(logs);
-    if (!args.quiet) process.stderr.write(`sample: ${records.toLocaleString('en')} records in ${files} files under ${logs}\n`);
+    if (!args.quiet)
+      process.stderr.write(`sample: ${records.toLocaleString('en')} records in ${files} files under ${logs}\n`);
     policyPath ??= SAMPLE_POLICY;
   }
   const policy = loadReportPolicy(policyPath, new StaticPricingCatalog(prices));
@@ -68,7 +69,9 @@ async function main(): Promise<number> {
   process.stdout.write(
     [
       `Bedrock bill ${usd(t.usdBefore)} → ${usd(t.usdAfter)} with nova-cost: ${usd(t.savedUsd)} saved (${(t.savedShare * 100).toFixed(1)}%) over ${t.calls.toLocaleString('en')} calls`,
-      ...(report.problems.count > 0 ? [`${report.problems.count.toLocaleString('en')} record(s) could not be read: named in the report`] : []),
+      ...(report.problems.count > 0
+        ? [`${report.problems.count.toLocaleString('en')} record(s) could not be read: named in the report`]
+        : []),
       `report: ${html}`,
       `figures: ${json}`,
       '',
@@ -85,7 +88,9 @@ main().then(
       if (err instanceof ReportError && err.kind === 'usage') process.stderr.write(`\n${USAGE}`);
       process.exit(err instanceof ReportError && err.kind === 'usage' ? 2 : 1);
     }
-    process.stderr.write(`nova-cost report failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.stderr.write(
+      `nova-cost report failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+    );
     process.exit(1);
   },
 );

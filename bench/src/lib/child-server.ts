@@ -62,7 +62,8 @@ function portTaken(port: number): Promise<boolean> {
 /** Starts `node <args>` on loopback and waits until `readyPath` answers 2xx. */
 export async function startChildServer(options: ChildServerOptions): Promise<ChildServer> {
   const url = `http://127.0.0.1:${options.port}`;
-  if (await portTaken(options.port)) throw new Error(`${options.name}: port ${options.port} is already taken by another server`);
+  if (await portTaken(options.port))
+    throw new Error(`${options.name}: port ${options.port} is already taken by another server`);
   const child = spawn(process.execPath, [...options.args], {
     cwd: options.cwd,
     env: { ...process.env, ...options.env },
@@ -91,12 +92,15 @@ export async function startChildServer(options: ChildServerOptions): Promise<Chi
   const deadline = Date.now() + (options.readyTimeoutMs ?? 60_000);
   const readyUrl = `${url}${options.readyPath ?? '/'}`;
   for (;;) {
-    if (exitCode !== undefined) throw new Error(`${options.name} exited (code ${exitCode}) before it answered ${readyUrl}: ${stderr.trim()}`);
+    if (exitCode !== undefined)
+      throw new Error(`${options.name} exited (code ${exitCode}) before it answered ${readyUrl}: ${stderr.trim()}`);
     const status = await probe(readyUrl);
     if (status >= 200 && status < 300) break;
     if (Date.now() > deadline) {
       await stop();
-      throw new Error(`${options.name} did not answer ${readyUrl} with 2xx within ${options.readyTimeoutMs ?? 60_000} ms (last status ${status}): ${stderr.trim()}`);
+      throw new Error(
+        `${options.name} did not answer ${readyUrl} with 2xx within ${options.readyTimeoutMs ?? 60_000} ms (last status ${status}): ${stderr.trim()}`,
+      );
     }
     await new Promise((r) => setTimeout(r, 100));
   }

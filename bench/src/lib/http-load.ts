@@ -22,7 +22,12 @@ export interface ThroughputResult {
  * each request (unique requests). Throws if any request failed or was not 2xx, so a figure is never computed
  * from error answers.
  */
-export async function throughput(target: PostTarget, body: string | (() => string), connections: number, durationS: number): Promise<ThroughputResult> {
+export async function throughput(
+  target: PostTarget,
+  body: string | (() => string),
+  connections: number,
+  durationS: number,
+): Promise<ThroughputResult> {
   const headers = { 'content-type': 'application/json', ...target.headers };
   const result = await autocannon({
     url: target.url,
@@ -32,12 +37,28 @@ export async function throughput(target: PostTarget, body: string | (() => strin
     duration: durationS,
     ...(typeof body === 'string'
       ? { body }
-      : { requests: [{ method: 'POST', path: new URL(target.url).pathname, headers, setupRequest: (req: autocannon.Request) => ({ ...req, body: body() }) }] }),
+      : {
+          requests: [
+            {
+              method: 'POST',
+              path: new URL(target.url).pathname,
+              headers,
+              setupRequest: (req: autocannon.Request) => ({ ...req, body: body() }),
+            },
+          ],
+        }),
   });
   if (result.errors > 0 || result.non2xx > 0 || result.timeouts > 0) {
-    throw new Error(`load on ${target.url}: ${result.errors} errors, ${result.timeouts} timeouts, ${result.non2xx} non-2xx answers of ${result.requests.total}`);
+    throw new Error(
+      `load on ${target.url}: ${result.errors} errors, ${result.timeouts} timeouts, ${result.non2xx} non-2xx answers of ${result.requests.total}`,
+    );
   }
-  return { reqPerSec: result.requests.total / durationS, requests: result.requests.total, p50Ms: result.latency.p50, p99Ms: result.latency.p99 };
+  return {
+    reqPerSec: result.requests.total / durationS,
+    requests: result.requests.total,
+    p50Ms: result.latency.p50,
+    p99Ms: result.latency.p99,
+  };
 }
 
 export interface Answer {
@@ -56,11 +77,26 @@ export function sequentialClient(): { post(target: PostTarget, body: string): Pr
         const started = nowMs();
         const req = request(
           target.url,
-          { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), ...target.headers } },
+          {
+            method: 'POST',
+            agent,
+            headers: {
+              'content-type': 'application/json',
+              'content-length': Buffer.byteLength(body),
+              ...target.headers,
+            },
+          },
           (res) => {
             const chunks: Buffer[] = [];
             res.on('data', (c: Buffer) => chunks.push(c));
-            res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks), ms: nowMs() - started }));
+            res.on('end', () =>
+              resolve({
+                status: res.statusCode ?? 0,
+                headers: res.headers,
+                body: Buffer.concat(chunks),
+                ms: nowMs() - started,
+              }),
+            );
             res.on('error', reject);
           },
         );
@@ -73,7 +109,11 @@ export function sequentialClient(): { post(target: PostTarget, body: string): Pr
 }
 
 /** Posts and insists on a 2xx, naming the target and the answer otherwise. */
-export async function postOk(client: ReturnType<typeof sequentialClient>, target: PostTarget, body: string): Promise<Answer> {
+export async function postOk(
+  client: ReturnType<typeof sequentialClient>,
+  target: PostTarget,
+  body: string,
+): Promise<Answer> {
   const answer = await client.post(target, body);
   if (answer.status < 200 || answer.status >= 300) {
     throw new Error(`POST ${target.url} answered ${answer.status}: ${answer.body.toString().slice(0, 300)}`);

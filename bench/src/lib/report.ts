@@ -66,7 +66,13 @@ export function figure(
 }
 
 const fmt = (x: number): string =>
-  !Number.isFinite(x) ? String(x) : Math.abs(x) >= 100 ? x.toFixed(0) : Math.abs(x) >= 1 ? x.toFixed(2) : x.toPrecision(2);
+  !Number.isFinite(x)
+    ? String(x)
+    : Math.abs(x) >= 100
+      ? x.toFixed(0)
+      : Math.abs(x) >= 1
+        ? x.toFixed(2)
+        : x.toPrecision(2);
 
 /** The report as a fixed-width table: figure, median, spread over rounds, target and verdict. */
 export function formatTable(figures: readonly Figure[]): string {
@@ -82,7 +88,14 @@ export function formatTable(figures: readonly Figure[]): string {
     ]);
   }
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-  return rows.map((r) => r.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n');
+  return rows
+    .map((r) =>
+      r
+        .map((cell, i) => cell.padEnd(widths[i]!))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
 }
 
 /** Lets a section file run on its own (`npx tsx src/<name>.bench.ts`): runs it and prints its table. */

@@ -145,7 +145,8 @@ export class AdaptiveRate {
 
   private refill(): void {
     const now = this.now();
-    if (this.pace !== undefined) this.tokens = Math.min(Math.max(1, this.pace / 10), this.tokens + ((now - this.refilledAt) / 1000) * this.pace);
+    if (this.pace !== undefined)
+      this.tokens = Math.min(Math.max(1, this.pace / 10), this.tokens + ((now - this.refilledAt) / 1000) * this.pace);
     this.refilledAt = now;
   }
 }

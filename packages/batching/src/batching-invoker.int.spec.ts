@@ -41,10 +41,15 @@ const embed = (texts: string[]): InvocationRequest => ({
 
 describe('BatchingInvoker against the local Bedrock endpoint', () => {
   it('gives each of many concurrent callers its own answer', async () => {
-    const requests = Array.from({ length: 48 }, (_, n) => ask(`question number ${n}`, { lane: n % 3 ? 'deferrable' : 'interactive' }));
+    const requests = Array.from({ length: 48 }, (_, n) =>
+      ask(`question number ${n}`, { lane: n % 3 ? 'deferrable' : 'interactive' }),
+    );
     const expected = await Promise.all(requests.map((r) => upstream.invoke(r)));
     endpoint.reset();
-    const batcher = new BatchingInvoker(upstream, { concurrency: 8, lanes: { deferrable: { maxBatchSize: 10, maxWaitMs: 20 } } });
+    const batcher = new BatchingInvoker(upstream, {
+      concurrency: 8,
+      lanes: { deferrable: { maxBatchSize: 10, maxWaitMs: 20 } },
+    });
     const results = await Promise.all(requests.map((r) => batcher.invoke(r)));
     results.forEach((r, n) => expect(r.body['output']).toEqual(expected[n]!.body['output']));
     expect(new Set(results.map((r) => JSON.stringify(r.body['output']))).size).toBe(48);
@@ -54,7 +59,9 @@ describe('BatchingInvoker against the local Bedrock endpoint', () => {
   it('isolates failures: 5xx answers fail only their own callers', async () => {
     endpoint.configure({ faults: { serverErrorRate: 0.3 } });
     const batcher = new BatchingInvoker(upstream, { lanes: { deferrable: { maxBatchSize: 10, maxWaitMs: 50 } } });
-    const outcomes = await Promise.allSettled(Array.from({ length: 30 }, (_, n) => batcher.invoke(ask(`isolate ${n}`, { lane: 'deferrable' }))));
+    const outcomes = await Promise.allSettled(
+      Array.from({ length: 30 }, (_, n) => batcher.invoke(ask(`isolate ${n}`, { lane: 'deferrable' }))),
+    );
     const failed = outcomes.filter((o) => o.status === 'rejected');
     expect(failed.length).toBe(endpoint.stats().faults);
     expect(failed.length).toBeGreaterThan(0);
@@ -100,7 +107,10 @@ describe('BatchingInvoker against the local Bedrock endpoint', () => {
     endpoint.configure({ latency: { fixedMs: 200 } });
     const batcher = new BatchingInvoker(upstream, { concurrency: 1, maxQueueSize: 2 });
     const accepted = [batcher.invoke(ask('first')), batcher.invoke(ask('second')), batcher.invoke(ask('third'))];
-    await expect(batcher.invoke(ask('fourth'))).rejects.toMatchObject({ kind: 'queue-full', details: { maxQueueSize: 2 } });
+    await expect(batcher.invoke(ask('fourth'))).rejects.toMatchObject({
+      kind: 'queue-full',
+      details: { maxQueueSize: 2 },
+    });
     expect((await Promise.all(accepted)).map((r) => r.source)).toEqual(['upstream', 'upstream', 'upstream']);
     expect(endpoint.stats().calls).toBe(3);
   });
@@ -131,7 +141,9 @@ describe('BatchingInvoker against the local Bedrock endpoint', () => {
   describe('.drain', () => {
     it('having enough time, answers everything accepted', async () => {
       const batcher = new BatchingInvoker(upstream, { concurrency: 4 });
-      const calls = Array.from({ length: 12 }, (_, n) => batcher.invoke(ask(`drain ${n}`, { lane: n % 2 ? 'deferrable' : 'interactive' })));
+      const calls = Array.from({ length: 12 }, (_, n) =>
+        batcher.invoke(ask(`drain ${n}`, { lane: n % 2 ? 'deferrable' : 'interactive' })),
+      );
       await expect(batcher.drain(10_000)).resolves.toEqual({ completed: 12, failed: 0, rejected: 0 });
       await expect(Promise.all(calls)).resolves.toHaveLength(12);
     });
@@ -144,7 +156,8 @@ describe('BatchingInvoker against the local Bedrock endpoint', () => {
         const settled = Promise.allSettled(Array.from({ length: 6 }, (_, n) => batcher.invoke(ask(`late ${n}`))));
         await expect.poll(() => endpoint.stats().calls).toBe(2);
         await expect(batcher.drain(100)).resolves.toEqual({ completed: 0, failed: 0, rejected: 6 });
-        for (const o of await settled) expect((o as PromiseRejectedResult).reason).toMatchObject({ kind: 'shutting-down' });
+        for (const o of await settled)
+          expect((o as PromiseRejectedResult).reason).toMatchObject({ kind: 'shutting-down' });
         await expect(batcher.invoke(ask('after'))).rejects.toMatchObject({ kind: 'shutting-down' });
         expect(endpoint.stats().calls).toBe(2);
       } finally {

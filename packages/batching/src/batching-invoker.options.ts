@@ -103,25 +103,41 @@ export interface ResolvedOptions {
   readonly now: () => number;
 }
 
-function check(value: number, name: string, { min, integer, finite = true }: { min: number; integer?: boolean; finite?: boolean }): number {
-  const ok = typeof value === 'number' && !Number.isNaN(value) && value >= min && (!integer || Number.isInteger(value)) && (!finite || Number.isFinite(value));
+function check(
+  value: number,
+  name: string,
+  { min, integer, finite = true }: { min: number; integer?: boolean; finite?: boolean },
+): number {
+  const ok =
+    typeof value === 'number' &&
+    !Number.isNaN(value) &&
+    value >= min &&
+    (!integer || Number.isInteger(value)) &&
+    (!finite || Number.isFinite(value));
   if (!ok) {
     const what = integer ? `an integer >= ${min}` : `a ${finite ? 'finite ' : ''}number >= ${min}`;
-    throw new NovaCostError('configuration', `BatchingInvoker option ${name} must be ${what}, got ${String(value)}`, { details: { option: name } });
+    throw new NovaCostError('configuration', `BatchingInvoker option ${name} must be ${what}, got ${String(value)}`, {
+      details: { option: name },
+    });
   }
   return value;
 }
 
 function lane(given: LaneBatching | undefined, fallback: Required<LaneBatching>, name: string): Required<LaneBatching> {
   return {
-    maxBatchSize: check(given?.maxBatchSize ?? fallback.maxBatchSize, `lanes.${name}.maxBatchSize`, { min: 1, integer: true }),
+    maxBatchSize: check(given?.maxBatchSize ?? fallback.maxBatchSize, `lanes.${name}.maxBatchSize`, {
+      min: 1,
+      integer: true,
+    }),
     maxWaitMs: check(given?.maxWaitMs ?? fallback.maxWaitMs, `lanes.${name}.maxWaitMs`, { min: 0 }),
   };
 }
 
 function quota(limit: QuotaLimit, name: string): QuotaLimit {
-  if (limit.requestsPerMinute !== undefined) check(limit.requestsPerMinute, `${name}.requestsPerMinute`, { min: Number.MIN_VALUE });
-  if (limit.tokensPerMinute !== undefined) check(limit.tokensPerMinute, `${name}.tokensPerMinute`, { min: Number.MIN_VALUE });
+  if (limit.requestsPerMinute !== undefined)
+    check(limit.requestsPerMinute, `${name}.requestsPerMinute`, { min: Number.MIN_VALUE });
+  if (limit.tokensPerMinute !== undefined)
+    check(limit.tokensPerMinute, `${name}.tokensPerMinute`, { min: Number.MIN_VALUE });
   if (limit.burstSeconds !== undefined) check(limit.burstSeconds, `${name}.burstSeconds`, { min: Number.MIN_VALUE });
   return limit;
 }
@@ -131,7 +147,8 @@ function adaptiveRate(given: AdaptiveRateOptions | false | undefined): AdaptiveR
   if (given.tolerance !== undefined) check(given.tolerance, 'adaptiveRate.tolerance', { min: 0 });
   if (given.windowCalls !== undefined) check(given.windowCalls, 'adaptiveRate.windowCalls', { min: 1, integer: true });
   if (given.increase !== undefined) check(given.increase, 'adaptiveRate.increase', { min: 0 });
-  if (given.minPerSecond !== undefined) check(given.minPerSecond, 'adaptiveRate.minPerSecond', { min: Number.MIN_VALUE });
+  if (given.minPerSecond !== undefined)
+    check(given.minPerSecond, 'adaptiveRate.minPerSecond', { min: Number.MIN_VALUE });
   return given;
 }
 
@@ -143,10 +160,23 @@ export function resolveOptions(options: BatchingInvokerOptions = {}): ResolvedOp
   const random = options.random ?? Math.random;
   const maxQueueSize = check(options.maxQueueSize ?? 10_000, 'maxQueueSize', { min: 1, integer: true });
   const share = check(options.maxQueueSharePerTenant ?? 1, 'maxQueueSharePerTenant', { min: Number.MIN_VALUE });
-  if (share > 1) throw new NovaCostError('configuration', `BatchingInvoker option maxQueueSharePerTenant must be a share in (0, 1], got ${share}`, { details: { option: 'maxQueueSharePerTenant' } });
+  if (share > 1)
+    throw new NovaCostError(
+      'configuration',
+      `BatchingInvoker option maxQueueSharePerTenant must be a share in (0, 1], got ${share}`,
+      { details: { option: 'maxQueueSharePerTenant' } },
+    );
   const tenantWeight = options.tenantWeight ?? (() => 1);
-  if (typeof tenantWeight !== 'function') throw new NovaCostError('configuration', 'BatchingInvoker option tenantWeight must be a function of the tenant id returning a number');
-  if (typeof random !== 'function') throw new NovaCostError('configuration', 'BatchingInvoker option random must be a function returning a number in [0, 1)');
+  if (typeof tenantWeight !== 'function')
+    throw new NovaCostError(
+      'configuration',
+      'BatchingInvoker option tenantWeight must be a function of the tenant id returning a number',
+    );
+  if (typeof random !== 'function')
+    throw new NovaCostError(
+      'configuration',
+      'BatchingInvoker option random must be a function returning a number in [0, 1)',
+    );
   return {
     lanes: {
       interactive: lane(options.lanes?.interactive, { maxBatchSize: 1, maxWaitMs: 0 }, 'interactive'),
@@ -157,7 +187,10 @@ export function resolveOptions(options: BatchingInvokerOptions = {}): ResolvedOp
     maxQueuedPerTenant: Math.max(1, Math.ceil(maxQueueSize * share)),
     tenantWeight,
     quotas: { default: quota(options.quotas?.default ?? {}, 'quotas.default'), byModel },
-    defaultOutputTokenEstimate: check(options.defaultOutputTokenEstimate ?? 512, 'defaultOutputTokenEstimate', { min: 0, integer: true }),
+    defaultOutputTokenEstimate: check(options.defaultOutputTokenEstimate ?? 512, 'defaultOutputTokenEstimate', {
+      min: 0,
+      integer: true,
+    }),
     retry: {
       maxAttempts: check(retry.maxAttempts ?? 4, 'retry.maxAttempts', { min: 1, integer: true }),
       baseDelayMs: check(retry.baseDelayMs ?? 100, 'retry.baseDelayMs', { min: 0 }),
@@ -166,7 +199,10 @@ export function resolveOptions(options: BatchingInvokerOptions = {}): ResolvedOp
     },
     embeddingMerge: {
       enabled: options.embeddingMerge?.enabled ?? true,
-      maxInputsPerCall: check(options.embeddingMerge?.maxInputsPerCall ?? 96, 'embeddingMerge.maxInputsPerCall', { min: 1, integer: true }),
+      maxInputsPerCall: check(options.embeddingMerge?.maxInputsPerCall ?? 96, 'embeddingMerge.maxInputsPerCall', {
+        min: 1,
+        integer: true,
+      }),
     },
     random,
     adaptiveRate: adaptiveRate(options.adaptiveRate),

@@ -34,16 +34,27 @@ describe('BatchingInvoker, whatever the mix of lanes, latencies, failures and ab
             const spec = calls[n]!;
             const times = (attempts.get(n) ?? 0) + 1;
             attempts.set(n, times);
-            if (spec.outcome === 'fail') return { delayMs: spec.delayMs, error: new NovaCostError('upstream-unavailable', 'down') };
+            if (spec.outcome === 'fail')
+              return { delayMs: spec.delayMs, error: new NovaCostError('upstream-unavailable', 'down') };
             if (spec.outcome === 'throttled-once' && times === 1) return { delayMs: spec.delayMs, error: throttled() };
             return { delayMs: spec.delayMs };
           });
-          const batcher = new BatchingInvoker(upstream, { concurrency, lanes: { deferrable: { maxBatchSize, maxWaitMs } }, random: () => 0.5 });
+          const batcher = new BatchingInvoker(upstream, {
+            concurrency,
+            lanes: { deferrable: { maxBatchSize, maxWaitMs } },
+            random: () => 0.5,
+          });
           const settlements: { kind: 'ok' | string; body?: unknown }[][] = calls.map(() => []);
           calls.forEach((spec, n) => {
             const controller = new AbortController();
             if (spec.abortAfterMs !== undefined) setTimeout(() => controller.abort(), spec.abortAfterMs);
-            const request: InvocationRequest = { tenantId: 't', modelId: 'amazon.nova-lite-v1:0', operation: 'converse', body: { n }, lane: spec.lane };
+            const request: InvocationRequest = {
+              tenantId: 't',
+              modelId: 'amazon.nova-lite-v1:0',
+              operation: 'converse',
+              body: { n },
+              lane: spec.lane,
+            };
             batcher.invoke(request, { signal: controller.signal }).then(
               (r) => settlements[n]!.push({ kind: 'ok', body: r.body }),
               (e: unknown) => settlements[n]!.push({ kind: NovaCostError.is(e) ? e.kind : 'foreign' }),
@@ -62,7 +73,12 @@ describe('BatchingInvoker, whatever the mix of lanes, latencies, failures and ab
           });
           expect(upstream.maxRunning).toBeLessThanOrEqual(concurrency);
           const { queued, inFlight, upstreamInFlight, heldBatches, completed, failed } = batcher.stats();
-          expect({ queued, inFlight, upstreamInFlight, heldBatches }).toEqual({ queued: 0, inFlight: 0, upstreamInFlight: 0, heldBatches: 0 });
+          expect({ queued, inFlight, upstreamInFlight, heldBatches }).toEqual({
+            queued: 0,
+            inFlight: 0,
+            upstreamInFlight: 0,
+            heldBatches: 0,
+          });
           expect(completed + failed).toBe(calls.length);
           vi.clearAllTimers();
         },

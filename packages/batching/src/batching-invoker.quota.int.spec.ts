@@ -13,7 +13,10 @@ const throttledCalls = () => endpoint.stats().faults;
 
 beforeAll(async () => {
   // 10 calls in any 500 ms: 1,200 a minute.
-  endpoint = await startLocalBedrock({ latency: { fixedMs: 5 }, faults: { quota: { requestsPerWindow: 10, windowMs: 500 } } });
+  endpoint = await startLocalBedrock({
+    latency: { fixedMs: 5 },
+    faults: { quota: { requestsPerWindow: 10, windowMs: 500 } },
+  });
   upstream = new HttpModelInvoker(endpoint.url);
 });
 afterAll(async () => {
@@ -31,7 +34,11 @@ describe('BatchingInvoker with a requests-per-minute quota, against an endpoint 
   it('waits for capacity, so the endpoint throttles nothing', async () => {
     endpoint.reset();
     // 720 a minute with a burst of 2: at most 2 + 6 calls in any 500 ms, room for calls the network bunches up.
-    const batcher = new BatchingInvoker(upstream, { concurrency: 16, retry: { maxAttempts: 1 }, quotas: { default: { requestsPerMinute: 720, burstSeconds: 0.2 } } });
+    const batcher = new BatchingInvoker(upstream, {
+      concurrency: 16,
+      retry: { maxAttempts: 1 },
+      quotas: { default: { requestsPerMinute: 720, burstSeconds: 0.2 } },
+    });
     const outcomes = await Promise.allSettled(Array.from({ length: 24 }, (_, n) => batcher.invoke(ask(n))));
     expect(outcomes.filter((o) => o.status === 'rejected')).toEqual([]);
     expect(endpoint.stats()).toMatchObject({ calls: 24, faults: 0 });

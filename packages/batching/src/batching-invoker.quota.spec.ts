@@ -20,14 +20,17 @@ afterEach(() => {
   vi.useRealTimers();
 });
 
-const startTimes = (upstream: ScriptedModelInvoker) => upstream.calls.map((c) => c.startedAt - upstream.calls[0]!.startedAt);
+const startTimes = (upstream: ScriptedModelInvoker) =>
+  upstream.calls.map((c) => c.startedAt - upstream.calls[0]!.startedAt);
 
 describe('BatchingInvoker quotas', () => {
   describe('having a requests-per-minute quota', () => {
     it('makes calls wait for capacity instead of sending them to be throttled', async () => {
       const upstream = new ScriptedModelInvoker();
       // 60 a minute with a 2 s burst: two at once, then one a second.
-      const batcher = new BatchingInvoker(upstream, { quotas: { default: { requestsPerMinute: 60, burstSeconds: 2 } } });
+      const batcher = new BatchingInvoker(upstream, {
+        quotas: { default: { requestsPerMinute: 60, burstSeconds: 2 } },
+      });
       const calls = Array.from({ length: 5 }, (_, n) => batcher.invoke(req(n)));
       await flushMicrotasks();
       expect(upstream.calls).toHaveLength(2);
@@ -46,7 +49,10 @@ describe('BatchingInvoker quotas', () => {
       void batcher.invoke(req(2, { modelId: 'us.amazon.nova-lite-v1:0' }));
       void batcher.invoke(req(3, { modelId: 'amazon.nova-micro-v1:0' }));
       await flushMicrotasks();
-      expect(upstream.calls.map((c) => c.request.modelId).sort()).toEqual(['amazon.nova-lite-v1:0', 'amazon.nova-micro-v1:0']);
+      expect(upstream.calls.map((c) => c.request.modelId).sort()).toEqual([
+        'amazon.nova-lite-v1:0',
+        'amazon.nova-micro-v1:0',
+      ]);
       await vi.advanceTimersByTimeAsync(60_000);
       expect(upstream.calls).toHaveLength(3);
     });
@@ -75,7 +81,11 @@ describe('BatchingInvoker quotas', () => {
       await vi.advanceTimersByTimeAsync(500);
       // The first was answered before the drain began, so only the two waiting ones count.
       await expect(summary).resolves.toEqual({ completed: 0, failed: 0, rejected: 2 });
-      expect((await outcomes).map((o) => (o.status === 'rejected' ? (o.reason as NovaCostError).kind : 'ok'))).toEqual(['ok', 'shutting-down', 'shutting-down']);
+      expect((await outcomes).map((o) => (o.status === 'rejected' ? (o.reason as NovaCostError).kind : 'ok'))).toEqual([
+        'ok',
+        'shutting-down',
+        'shutting-down',
+      ]);
       expect(vi.getTimerCount()).toBe(0);
       expect(upstream.calls).toHaveLength(1);
     });
@@ -85,7 +95,9 @@ describe('BatchingInvoker quotas', () => {
     it('reserves the prompt estimate plus the output cap, and settles with the real usage', async () => {
       // Each request reserves ~3 prompt tokens + 100 output tokens; the upstream reports 10 in all.
       const upstream = new ScriptedModelInvoker(() => ({ usage: { inputTokens: 5, outputTokens: 5 } }));
-      const batcher = new BatchingInvoker(upstream, { quotas: { default: { tokensPerMinute: 600, burstSeconds: 20 } } });
+      const batcher = new BatchingInvoker(upstream, {
+        quotas: { default: { tokensPerMinute: 600, burstSeconds: 20 } },
+      });
       // The bucket holds 200 tokens: one reservation of ~104 fits, a second does not until the first settles.
       const first = batcher.invoke(req(1));
       const second = batcher.invoke(req(2));
@@ -97,7 +109,9 @@ describe('BatchingInvoker quotas', () => {
 
     it('waits for the tokens a large request needs', async () => {
       const upstream = new ScriptedModelInvoker(() => ({ usage: { inputTokens: 3, outputTokens: 100 } }));
-      const batcher = new BatchingInvoker(upstream, { quotas: { default: { tokensPerMinute: 6_000, burstSeconds: 1 } } });
+      const batcher = new BatchingInvoker(upstream, {
+        quotas: { default: { tokensPerMinute: 6_000, burstSeconds: 1 } },
+      });
       // 100 tokens a second; each request takes ~103.
       const calls = [1, 2, 3].map((n) => batcher.invoke(req(n)));
       await vi.advanceTimersByTimeAsync(5_000);
@@ -125,7 +139,10 @@ describe('BatchingInvoker quotas', () => {
       const upstream = new ScriptedModelInvoker(() => ({ error: throttled() }));
       const batcher = new BatchingInvoker(upstream, { random: () => 1, retry: { maxAttempts: 3 } });
       const call = batcher.invoke(req(1));
-      const outcome = expect(call).rejects.toMatchObject({ kind: 'throttled', message: expect.stringMatching(/after 3 attempts.*retry.maxAttempts/) });
+      const outcome = expect(call).rejects.toMatchObject({
+        kind: 'throttled',
+        message: expect.stringMatching(/after 3 attempts.*retry.maxAttempts/),
+      });
       await vi.advanceTimersByTimeAsync(1_000);
       await outcome;
       expect(upstream.calls).toHaveLength(3);
@@ -134,9 +151,14 @@ describe('BatchingInvoker quotas', () => {
     it('does not start a retry whose backoff would exceed maxTotalDelayMs', async () => {
       const upstream = new ScriptedModelInvoker(() => ({ error: throttled() }));
       // Ceilings 100, 200, 400…: 100 + 200 fit in 350, the next 400 does not.
-      const batcher = new BatchingInvoker(upstream, { random: () => 0.999999, retry: { maxAttempts: 10, maxTotalDelayMs: 350 } });
+      const batcher = new BatchingInvoker(upstream, {
+        random: () => 0.999999,
+        retry: { maxAttempts: 10, maxTotalDelayMs: 350 },
+      });
       const call = batcher.invoke(req(1));
-      const outcome = expect(call).rejects.toSatisfy((e) => NovaCostError.is(e, 'throttled') && e.details['attempts'] === 3);
+      const outcome = expect(call).rejects.toSatisfy(
+        (e) => NovaCostError.is(e, 'throttled') && e.details['attempts'] === 3,
+      );
       await vi.advanceTimersByTimeAsync(1_000);
       await outcome;
       expect(upstream.calls).toHaveLength(3);
@@ -144,7 +166,11 @@ describe('BatchingInvoker quotas', () => {
 
     it('counts requests backing off against maxQueueSize, so sustained throttling cannot grow memory without bound', async () => {
       const upstream = new ScriptedModelInvoker(() => ({ error: throttled() }));
-      const batcher = new BatchingInvoker(upstream, { maxQueueSize: 2, random: () => 1, retry: { baseDelayMs: 10_000, maxAttempts: 2 } });
+      const batcher = new BatchingInvoker(upstream, {
+        maxQueueSize: 2,
+        random: () => 1,
+        retry: { baseDelayMs: 10_000, maxAttempts: 2 },
+      });
       const backingOff = [batcher.invoke(req(1)), batcher.invoke(req(2))].map((p) => p.catch((e: unknown) => e));
       await vi.advanceTimersByTimeAsync(10);
       expect(batcher.stats()).toMatchObject({ queued: 0, backingOff: 2 });
@@ -160,8 +186,13 @@ describe('BatchingInvoker quotas', () => {
     it('gives back the tokens a throttled attempt reserved', async () => {
       // 200 tokens in the bucket; each attempt reserves ~104. Without the refund, the retry and the next request
       // would wait a minute for the refill.
-      const upstream = new ScriptedModelInvoker((_r, i) => (i === 0 ? { error: throttled() } : { usage: { inputTokens: 3, outputTokens: 5 } }));
-      const batcher = new BatchingInvoker(upstream, { random: () => 0, quotas: { default: { tokensPerMinute: 600, burstSeconds: 20 } } });
+      const upstream = new ScriptedModelInvoker((_r, i) =>
+        i === 0 ? { error: throttled() } : { usage: { inputTokens: 3, outputTokens: 5 } },
+      );
+      const batcher = new BatchingInvoker(upstream, {
+        random: () => 0,
+        quotas: { default: { tokensPerMinute: 600, burstSeconds: 20 } },
+      });
       const first = batcher.invoke(req(1));
       await vi.advanceTimersByTimeAsync(10);
       const second = batcher.invoke(req(2));

@@ -45,7 +45,10 @@ describe(BatchingInvoker, () => {
 
       it('dispatches a batch concurrently up to the limit, never one call after another', async () => {
         const upstream = new ScriptedModelInvoker(() => ({ delayMs: 50 }));
-        const batcher = new BatchingInvoker(upstream, { concurrency: 4, lanes: { deferrable: { maxBatchSize: 10, maxWaitMs: 1_000 } } });
+        const batcher = new BatchingInvoker(upstream, {
+          concurrency: 4,
+          lanes: { deferrable: { maxBatchSize: 10, maxWaitMs: 1_000 } },
+        });
         const calls = Array.from({ length: 10 }, (_, n) => batcher.invoke(deferred(n)));
         await flushMicrotasks();
         expect(upstream.calls).toHaveLength(4);
@@ -54,7 +57,9 @@ describe(BatchingInvoker, () => {
         await Promise.all(calls);
         expect(upstream.maxRunning).toBe(4);
         // 10 calls of 50 ms, 4 at a time: three waves, at 0, 50 and 100 ms.
-        expect([...new Set(upstream.calls.map((c) => c.startedAt - upstream.calls[0]!.startedAt))]).toEqual([0, 50, 100]);
+        expect([...new Set(upstream.calls.map((c) => c.startedAt - upstream.calls[0]!.startedAt))]).toEqual([
+          0, 50, 100,
+        ]);
       });
     });
 
@@ -71,7 +76,9 @@ describe(BatchingInvoker, () => {
 
       it('holds deferrable requests until the batch is full', async () => {
         const upstream = new ScriptedModelInvoker();
-        const batcher = new BatchingInvoker(upstream, { lanes: { deferrable: { maxBatchSize: 3, maxWaitMs: 10_000 } } });
+        const batcher = new BatchingInvoker(upstream, {
+          lanes: { deferrable: { maxBatchSize: 3, maxWaitMs: 10_000 } },
+        });
         void batcher.invoke(deferred(1));
         void batcher.invoke(deferred(2));
         await flushMicrotasks();
@@ -95,11 +102,24 @@ describe(BatchingInvoker, () => {
 
       it('serves waiting interactive requests before waiting deferrable ones', async () => {
         const upstream = new ScriptedModelInvoker(() => ({ delayMs: 10 }));
-        const batcher = new BatchingInvoker(upstream, { concurrency: 1, lanes: { deferrable: { maxBatchSize: 3, maxWaitMs: 5 } } });
-        const all = [batcher.invoke(req(0)), ...[1, 2, 3].map((n) => batcher.invoke(deferred(n))), batcher.invoke(req(4))];
+        const batcher = new BatchingInvoker(upstream, {
+          concurrency: 1,
+          lanes: { deferrable: { maxBatchSize: 3, maxWaitMs: 5 } },
+        });
+        const all = [
+          batcher.invoke(req(0)),
+          ...[1, 2, 3].map((n) => batcher.invoke(deferred(n))),
+          batcher.invoke(req(4)),
+        ];
         await vi.advanceTimersByTimeAsync(100);
         await Promise.all(all);
-        expect(upstream.calls.map((c) => c.request.lane ?? 'interactive')).toEqual(['interactive', 'interactive', 'deferrable', 'deferrable', 'deferrable']);
+        expect(upstream.calls.map((c) => c.request.lane ?? 'interactive')).toEqual([
+          'interactive',
+          'interactive',
+          'deferrable',
+          'deferrable',
+          'deferrable',
+        ]);
       });
     });
 
@@ -117,7 +137,9 @@ describe(BatchingInvoker, () => {
       });
 
       it('settles every caller when the wrapped invoker throws synchronously', async () => {
-        const upstream = new ScriptedModelInvoker(() => ({ throwSync: new TypeError('cannot read properties of undefined') }));
+        const upstream = new ScriptedModelInvoker(() => ({
+          throwSync: new TypeError('cannot read properties of undefined'),
+        }));
         const batcher = new BatchingInvoker(upstream, { lanes: { deferrable: { maxBatchSize: 3, maxWaitMs: 100 } } });
         const calls = [1, 2, 3].map((n) => track(batcher.invoke(deferred(n))));
         await flushMicrotasks();
@@ -200,7 +222,9 @@ describe(BatchingInvoker, () => {
 
       it('rejects a request whose signal is already aborted without queueing it', async () => {
         const batcher = new BatchingInvoker(new ScriptedModelInvoker());
-        await expect(batcher.invoke(req(1), { signal: AbortSignal.abort() })).rejects.toMatchObject({ kind: 'aborted' });
+        await expect(batcher.invoke(req(1), { signal: AbortSignal.abort() })).rejects.toMatchObject({
+          kind: 'aborted',
+        });
         expect(batcher.stats().queued).toBe(0);
       });
     });
@@ -229,7 +253,11 @@ describe(BatchingInvoker, () => {
       expect(calls.every((c) => c.settled)).toBe(true);
       const rejected = calls.filter((c) => c.error !== undefined);
       expect(rejected).toHaveLength(4);
-      for (const c of rejected) expect(c.error).toMatchObject({ kind: 'shutting-down', message: expect.stringMatching(/150 ms drain deadline/) });
+      for (const c of rejected)
+        expect(c.error).toMatchObject({
+          kind: 'shutting-down',
+          message: expect.stringMatching(/150 ms drain deadline/),
+        });
       expect(upstream.aborted).toBe(2);
       expect(batcher.stats()).toMatchObject({ queued: 0, inFlight: 0, upstreamInFlight: 0, draining: true });
     });

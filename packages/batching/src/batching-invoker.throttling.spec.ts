@@ -32,14 +32,21 @@ async function run(upstream: ScriptedModelInvoker, count: number, options: Batch
   const started = Date.now();
   let settled = 0;
   const outcomes = Array.from({ length: count }, (_, n) =>
-    batcher.invoke(ask(n)).then(
-      () => 'ok',
-      (e: { kind: string }) => e.kind,
-    ).finally(() => (settled += 1)),
+    batcher
+      .invoke(ask(n))
+      .then(
+        () => 'ok',
+        (e: { kind: string }) => e.kind,
+      )
+      .finally(() => (settled += 1)),
   );
   while (settled < count) await vi.advanceTimersByTimeAsync(10);
   const results = await Promise.all(outcomes);
-  return { ms: Date.now() - started, answered: results.filter((r) => r === 'ok').length, throttledCalls: upstream.calls.length - results.filter((r) => r === 'ok').length };
+  return {
+    ms: Date.now() - started,
+    answered: results.filter((r) => r === 'ok').length,
+    throttledCalls: upstream.calls.length - results.filter((r) => r === 'ok').length,
+  };
 }
 
 beforeEach(() => {
@@ -62,14 +69,22 @@ describe('BatchingInvoker under upstream throttling', () => {
 
   it('does not slow down for a throttle now and then (one call in twenty): the time stays near the unthrottled one', async () => {
     const clean = await run(new ScriptedModelInvoker(() => ({ delayMs: 50 })), 400, {});
-    const noisy = await run(new ScriptedModelInvoker((_r, i) => (i % 20 === 7 ? { error: throttled() } : { delayMs: 50 })), 400, {});
+    const noisy = await run(
+      new ScriptedModelInvoker((_r, i) => (i % 20 === 7 ? { error: throttled() } : { delayMs: 50 })),
+      400,
+      {},
+    );
     expect(noisy.answered).toBe(400);
     expect(noisy.ms).toBeLessThanOrEqual(clean.ms * 1.5);
   });
 
   it('does not follow random throttling down (three calls in ten): retries answer nearly everyone without collapsing the pace', async () => {
     const clean = await run(new ScriptedModelInvoker(() => ({ delayMs: 50 })), 400, {});
-    const noisy = await run(new ScriptedModelInvoker((_r, i) => (i % 10 < 3 ? { error: throttled() } : { delayMs: 50 })), 400, { retry: { maxAttempts: 8 } });
+    const noisy = await run(
+      new ScriptedModelInvoker((_r, i) => (i % 10 < 3 ? { error: throttled() } : { delayMs: 50 })),
+      400,
+      { retry: { maxAttempts: 8 } },
+    );
     expect(noisy.answered).toBe(400);
     expect(noisy.ms).toBeLessThanOrEqual(clean.ms * 5);
   });

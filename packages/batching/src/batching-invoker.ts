@@ -16,7 +16,9 @@ import { RetryBudget } from './retry-budget';
 function asNovaCostError(error: unknown): NovaCostError {
   if (NovaCostError.is(error)) return error;
   const message = error instanceof Error ? error.message : String(error);
-  return new NovaCostError('internal', `the wrapped model invoker failed with a non-NovaCostError: ${message}`, { cause: error });
+  return new NovaCostError('internal', `the wrapped model invoker failed with a non-NovaCostError: ${message}`, {
+    cause: error,
+  });
 }
 
 /**
@@ -29,7 +31,10 @@ export class BatchingInvoker implements ModelInvoker {
   private readonly options: ResolvedOptions;
   private readonly scheduler: FairScheduler<DispatchUnit>;
   /** Units waiting for their turn: how to start each, and how to let its attempt go when nobody waits for it. */
-  private readonly waitingUnits = new Map<DispatchUnit, { readonly start: () => Promise<unknown>; readonly abandon: (reason: unknown) => void }>();
+  private readonly waitingUnits = new Map<
+    DispatchUnit,
+    { readonly start: () => Promise<unknown>; readonly abandon: (reason: unknown) => void }
+  >();
   /** Requests waiting (queued or backing off), per tenant: each tenant's share of maxQueueSize. */
   private readonly perTenant = new Map<string, number>();
   /** The pace learnt from throttling, per limit key (keys are bounded: see QuotaRegistry.keyOf). */
@@ -38,7 +43,18 @@ export class BatchingInvoker implements ModelInvoker {
   private readonly quotas: QuotaRegistry;
   private readonly live = new Set<BatchJob>();
   private readonly idleWaiters: (() => void)[] = [];
-  private readonly counts = { queued: 0, backingOff: 0, inFlight: 0, upstreamInFlight: 0, dispatched: 0, completed: 0, failed: 0, throttledRetries: 0, rejectedQueueFull: 0, merged: 0 };
+  private readonly counts = {
+    queued: 0,
+    backingOff: 0,
+    inFlight: 0,
+    upstreamInFlight: 0,
+    dispatched: 0,
+    completed: 0,
+    failed: 0,
+    throttledRetries: 0,
+    rejectedQueueFull: 0,
+    merged: 0,
+  };
   private draining: Promise<DrainSummary> | undefined;
 
   constructor(
@@ -46,7 +62,10 @@ export class BatchingInvoker implements ModelInvoker {
     options: BatchingInvokerOptions = {},
   ) {
     if (typeof next?.invoke !== 'function') {
-      throw new NovaCostError('configuration', 'BatchingInvoker needs the ModelInvoker to wrap (an object with invoke()) as its first argument');
+      throw new NovaCostError(
+        'configuration',
+        'BatchingInvoker needs the ModelInvoker to wrap (an object with invoke()) as its first argument',
+      );
     }
     this.options = resolveOptions(options);
     this.quotas = new QuotaRegistry(this.options);
@@ -71,18 +90,37 @@ export class BatchingInvoker implements ModelInvoker {
   }
 
   invoke(request: InvocationRequest, options: InvokeOptions = {}): Promise<InvocationResult> {
-    if (typeof request !== 'object' || request === null || typeof request.modelId !== 'string' || typeof request.body !== 'object' || request.body === null) {
-      return Promise.reject(new NovaCostError('validation', 'BatchingInvoker.invoke needs an InvocationRequest with a string modelId and an object body'));
+    if (
+      typeof request !== 'object' ||
+      request === null ||
+      typeof request.modelId !== 'string' ||
+      typeof request.body !== 'object' ||
+      request.body === null
+    ) {
+      return Promise.reject(
+        new NovaCostError(
+          'validation',
+          'BatchingInvoker.invoke needs an InvocationRequest with a string modelId and an object body',
+        ),
+      );
     }
-    if (this.draining) return Promise.reject(new NovaCostError('shutting-down', 'the batcher is draining and accepts no new requests'));
+    if (this.draining)
+      return Promise.reject(new NovaCostError('shutting-down', 'the batcher is draining and accepts no new requests'));
     const signal = options.signal;
-    if (signal?.aborted) return Promise.reject(new NovaCostError('aborted', 'the request was aborted before it was queued', { cause: signal.reason }));
+    if (signal?.aborted)
+      return Promise.reject(
+        new NovaCostError('aborted', 'the request was aborted before it was queued', { cause: signal.reason }),
+      );
     if (this.counts.queued + this.counts.backingOff >= this.options.maxQueueSize) {
       this.counts.rejectedQueueFull += 1;
       return Promise.reject(
-        new NovaCostError('queue-full', `the batching queue already holds ${this.options.maxQueueSize} waiting requests (maxQueueSize); retry later`, {
-          details: { maxQueueSize: this.options.maxQueueSize },
-        }),
+        new NovaCostError(
+          'queue-full',
+          `the batching queue already holds ${this.options.maxQueueSize} waiting requests (maxQueueSize); retry later`,
+          {
+            details: { maxQueueSize: this.options.maxQueueSize },
+          },
+        ),
       );
     }
     const tenant = request.tenantId;
@@ -90,20 +128,34 @@ export class BatchingInvoker implements ModelInvoker {
     if (share >= this.options.maxQueuedPerTenant) {
       this.counts.rejectedQueueFull += 1;
       return Promise.reject(
-        new NovaCostError('queue-full', `tenant ${tenant} already has ${share} requests waiting in the batching queue, its share of it (maxQueueSharePerTenant); retry later`, {
-          details: { maxQueueSize: this.options.maxQueueSize, tenantLimit: this.options.maxQueuedPerTenant },
-        }),
+        new NovaCostError(
+          'queue-full',
+          `tenant ${tenant} already has ${share} requests waiting in the batching queue, its share of it (maxQueueSharePerTenant); retry later`,
+          {
+            details: { maxQueueSize: this.options.maxQueueSize, tenantLimit: this.options.maxQueuedPerTenant },
+          },
+        ),
       );
     }
     const lane = request.lane === 'deferrable' ? 'deferrable' : 'interactive';
     const merge = this.mergeOf(request);
     return new Promise<InvocationResult>((resolve, reject) => {
-      const job: BatchJob = { request, merge, priority: lane === 'interactive' ? 1 : 0, resolve, reject, state: 'queued' };
+      const job: BatchJob = {
+        request,
+        merge,
+        priority: lane === 'interactive' ? 1 : 0,
+        resolve,
+        reject,
+        state: 'queued',
+      };
       this.counts.queued += 1;
       this.tenantWaiting(tenant, 1);
       this.live.add(job);
       if (signal) {
-        const onAbort = () => this.settle(job, { error: new NovaCostError('aborted', 'the caller aborted the request', { cause: signal.reason }) });
+        const onAbort = () =>
+          this.settle(job, {
+            error: new NovaCostError('aborted', 'the caller aborted the request', { cause: signal.reason }),
+          });
         signal.addEventListener('abort', onAbort, { once: true });
         job.detach = () => signal.removeEventListener('abort', onAbort);
       }
@@ -119,13 +171,22 @@ export class BatchingInvoker implements ModelInvoker {
   drain(deadlineMs: number): Promise<DrainSummary> {
     if (this.draining) return this.draining;
     if (typeof deadlineMs !== 'number' || !(deadlineMs >= 0) || !Number.isFinite(deadlineMs)) {
-      return Promise.reject(new NovaCostError('configuration', `drain(deadlineMs) needs a finite number of milliseconds >= 0, got ${String(deadlineMs)}`));
+      return Promise.reject(
+        new NovaCostError(
+          'configuration',
+          `drain(deadlineMs) needs a finite number of milliseconds >= 0, got ${String(deadlineMs)}`,
+        ),
+      );
     }
     const before = { completed: this.counts.completed, failed: this.counts.failed };
     let rejected = 0;
     this.draining = new Promise<DrainSummary>((resolve) => {
       const timer = setTimeout(() => {
-        const error = new NovaCostError('shutting-down', `the request did not finish within the ${deadlineMs} ms drain deadline`, { details: { deadlineMs } });
+        const error = new NovaCostError(
+          'shutting-down',
+          `the request did not finish within the ${deadlineMs} ms drain deadline`,
+          { details: { deadlineMs } },
+        );
         for (const job of [...this.live]) {
           rejected += 1;
           this.settle(job, { error });
@@ -133,7 +194,11 @@ export class BatchingInvoker implements ModelInvoker {
       }, deadlineMs);
       this.whenIdle(() => {
         clearTimeout(timer);
-        resolve({ completed: this.counts.completed - before.completed, failed: this.counts.failed - before.failed - rejected, rejected });
+        resolve({
+          completed: this.counts.completed - before.completed,
+          failed: this.counts.failed - before.failed - rejected,
+          rejected,
+        });
       });
     });
     this.collector.flushAll();
@@ -142,7 +207,18 @@ export class BatchingInvoker implements ModelInvoker {
 
   /** Gauges and counters for the gateway's metrics. */
   stats(): BatchingStats {
-    const { queued, backingOff, inFlight, upstreamInFlight, dispatched, completed, failed, throttledRetries, rejectedQueueFull, merged } = this.counts;
+    const {
+      queued,
+      backingOff,
+      inFlight,
+      upstreamInFlight,
+      dispatched,
+      completed,
+      failed,
+      throttledRetries,
+      rejectedQueueFull,
+      merged,
+    } = this.counts;
     return {
       queued,
       backingOff,
@@ -165,7 +241,9 @@ export class BatchingInvoker implements ModelInvoker {
     if (!this.options.embeddingMerge.enabled) return undefined;
     try {
       const texts = mergeableTexts(request);
-      return texts && texts.length <= this.options.embeddingMerge.maxInputsPerCall ? { key: mergeKey(request), texts } : undefined;
+      return texts && texts.length <= this.options.embeddingMerge.maxInputsPerCall
+        ? { key: mergeKey(request), texts }
+        : undefined;
     } catch {
       return undefined;
     }
@@ -192,7 +270,14 @@ export class BatchingInvoker implements ModelInvoker {
     }
     for (const unitJobs of units) {
       const first = unitJobs[0]!.request;
-      const unit: DispatchUnit = { jobs: unitJobs, priority: Math.max(...unitJobs.map((j) => j.priority)), tenant: first.tenantId, key: this.quotas.keyOf(first.modelId), reserved: 0, done: false };
+      const unit: DispatchUnit = {
+        jobs: unitJobs,
+        priority: Math.max(...unitJobs.map((j) => j.priority)),
+        tenant: first.tenantId,
+        key: this.quotas.keyOf(first.modelId),
+        reserved: 0,
+        done: false,
+      };
       for (const job of unitJobs) job.unit = unit;
       this.attempt(unit).catch((error: unknown) => this.finish(unit, unit.jobs, { error: asNovaCostError(error) }));
     }
@@ -223,10 +308,16 @@ export class BatchingInvoker implements ModelInvoker {
         const delay = budget.nextDelayMs();
         if (delay === undefined) {
           // The last throttle as Bedrock said it (its status, type and message reach the client), and how often we tried.
-          throw new NovaCostError('throttled', error.details['bedrockError'] === true ? error.message : `still throttled after ${budget.attemptsMade} attempts (see retry.maxAttempts and retry.maxTotalDelayMs)`, {
-            cause: error,
-            details: { ...error.details, attempts: budget.attemptsMade },
-          });
+          throw new NovaCostError(
+            'throttled',
+            error.details['bedrockError'] === true
+              ? error.message
+              : `still throttled after ${budget.attemptsMade} attempts (see retry.maxAttempts and retry.maxTotalDelayMs)`,
+            {
+              cause: error,
+              details: { ...error.details, attempts: budget.attemptsMade },
+            },
+          );
         }
         this.counts.throttledRetries += 1;
         // Requests in backoff wait like queued ones: they count against maxQueueSize until their next attempt.
@@ -336,7 +427,10 @@ export class BatchingInvoker implements ModelInvoker {
     if (jobs.length === 1) return this.finish(unit, jobs, { result });
     let parts: InvocationResult[];
     try {
-      parts = splitResult(result, jobs.map((j) => j.request));
+      parts = splitResult(
+        result,
+        jobs.map((j) => j.request),
+      );
     } catch (error) {
       return this.finish(unit, jobs, { error: asNovaCostError(error) });
     }

@@ -69,10 +69,14 @@ describe(splitResult, () => {
   });
 
   it('splits embeddings by type when embedding_types was asked for', () => {
-    const parts = splitResult(result({ id: 'x', embeddings: { float: [[1], [2], [3]], int8: [[4], [5], [6]] }, response_type: 'embeddings_by_type' }), [
-      embed(['a']),
-      embed(['b', 'c']),
-    ]);
+    const parts = splitResult(
+      result({
+        id: 'x',
+        embeddings: { float: [[1], [2], [3]], int8: [[4], [5], [6]] },
+        response_type: 'embeddings_by_type',
+      }),
+      [embed(['a']), embed(['b', 'c'])],
+    );
     expect(parts.map((p) => p.body['embeddings'])).toEqual([
       { float: [[1]], int8: [[4]] },
       { float: [[2], [3]], int8: [[5], [6]] },
@@ -80,7 +84,9 @@ describe(splitResult, () => {
   });
 
   it('refuses an answer whose embeddings do not match the texts sent', () => {
-    expect(() => splitResult(result({ embeddings: [[1]] }), [embed(['a']), embed(['b'])])).toThrow(/returned 1 embeddings for 2 texts/);
+    expect(() => splitResult(result({ embeddings: [[1]] }), [embed(['a']), embed(['b'])])).toThrow(
+      /returned 1 embeddings for 2 texts/,
+    );
   });
 });
 
@@ -95,13 +101,31 @@ describe('BatchingInvoker merging embeddings', () => {
   it('makes one upstream call for the texts of many callers and gives each its own embeddings and usage', async () => {
     const upstream = new ScriptedModelInvoker((r) => ({ body: cohereAnswer(r), usage: { inputTokens: 60 } }));
     const batcher = new BatchingInvoker(upstream, { lanes: { deferrable: { maxBatchSize: 3, maxWaitMs: 100 } } });
-    const [a, b, c] = await Promise.all([embed(['aa']), embed(['bbbb', 'c']), embed(['dddddd', 'ee', 'f'])].map((r) => batcher.invoke(r)));
+    const [a, b, c] = await Promise.all(
+      [embed(['aa']), embed(['bbbb', 'c']), embed(['dddddd', 'ee', 'f'])].map((r) => batcher.invoke(r)),
+    );
     expect(upstream.calls).toHaveLength(1);
-    expect(upstream.calls[0]!.request.body).toEqual({ texts: ['aa', 'bbbb', 'c', 'dddddd', 'ee', 'f'], input_type: 'search_document' });
+    expect(upstream.calls[0]!.request.body).toEqual({
+      texts: ['aa', 'bbbb', 'c', 'dddddd', 'ee', 'f'],
+      input_type: 'search_document',
+    });
     // Each body is shaped as if the caller had been alone: its own texts, embeddings indexed from its own start.
     expect(a!.body).toEqual({ id: 'e1', embeddings: [[2, 0]], texts: ['aa'], response_type: 'embeddings_floats' });
-    expect(b!.body).toMatchObject({ embeddings: [[4, 1], [1, 2]], texts: ['bbbb', 'c'] });
-    expect(c!.body).toMatchObject({ embeddings: [[6, 3], [2, 4], [1, 5]], texts: ['dddddd', 'ee', 'f'] });
+    expect(b!.body).toMatchObject({
+      embeddings: [
+        [4, 1],
+        [1, 2],
+      ],
+      texts: ['bbbb', 'c'],
+    });
+    expect(c!.body).toMatchObject({
+      embeddings: [
+        [6, 3],
+        [2, 4],
+        [1, 5],
+      ],
+      texts: ['dddddd', 'ee', 'f'],
+    });
     // 60 tokens shared by characters, 2, 5 and 9 of 16: 7.5, 18.75 and 33.75, rounded so they add up to 60.
     expect([a, b, c].map((r) => r!.usage.inputTokens)).toEqual([7, 19, 34]);
     expect(batcher.stats()).toMatchObject({ dispatched: 1, mergedRequests: 3, completed: 3 });
@@ -109,8 +133,13 @@ describe('BatchingInvoker merging embeddings', () => {
 
   it('keeps tenants and parameters apart and caps a call at maxInputsPerCall texts', async () => {
     const upstream = new ScriptedModelInvoker((r) => ({ body: cohereAnswer(r) }));
-    const batcher = new BatchingInvoker(upstream, { lanes: { deferrable: { maxBatchSize: 4, maxWaitMs: 100 } }, embeddingMerge: { maxInputsPerCall: 3 } });
-    const calls = [embed(['a', 'b']), embed(['c']), embed(['d']), embed(['e'], { tenantId: 'other' })].map((r) => batcher.invoke(r));
+    const batcher = new BatchingInvoker(upstream, {
+      lanes: { deferrable: { maxBatchSize: 4, maxWaitMs: 100 } },
+      embeddingMerge: { maxInputsPerCall: 3 },
+    });
+    const calls = [embed(['a', 'b']), embed(['c']), embed(['d']), embed(['e'], { tenantId: 'other' })].map((r) =>
+      batcher.invoke(r),
+    );
     await vi.advanceTimersByTimeAsync(100);
     await Promise.all(calls);
     expect(upstream.calls.map((c) => [c.request.tenantId, c.request.body['texts']])).toEqual([
@@ -129,11 +158,25 @@ describe('BatchingInvoker merging embeddings', () => {
   });
 
   it('leaves the texts of a caller who aborted out of the merged call', async () => {
-    const upstream = new ScriptedModelInvoker((r) => (r.operation === 'converse' ? { delayMs: 200 } : { body: cohereAnswer(r) }));
-    const batcher = new BatchingInvoker(upstream, { concurrency: 1, lanes: { deferrable: { maxBatchSize: 10, maxWaitMs: 100 } } });
-    const blocker = batcher.invoke({ ...embed(['x']), modelId: 'amazon.nova-lite-v1:0', operation: 'converse', lane: 'interactive' });
+    const upstream = new ScriptedModelInvoker((r) =>
+      r.operation === 'converse' ? { delayMs: 200 } : { body: cohereAnswer(r) },
+    );
+    const batcher = new BatchingInvoker(upstream, {
+      concurrency: 1,
+      lanes: { deferrable: { maxBatchSize: 10, maxWaitMs: 100 } },
+    });
+    const blocker = batcher.invoke({
+      ...embed(['x']),
+      modelId: 'amazon.nova-lite-v1:0',
+      operation: 'converse',
+      lane: 'interactive',
+    });
     const controller = new AbortController();
-    const calls = [batcher.invoke(embed(['a'])), batcher.invoke(embed(['b']), { signal: controller.signal }), batcher.invoke(embed(['c']))];
+    const calls = [
+      batcher.invoke(embed(['a'])),
+      batcher.invoke(embed(['b']), { signal: controller.signal }),
+      batcher.invoke(embed(['c'])),
+    ];
     const settled = Promise.allSettled(calls);
     await vi.advanceTimersByTimeAsync(100);
     controller.abort();
@@ -143,7 +186,10 @@ describe('BatchingInvoker merging embeddings', () => {
     const [a, b, c] = await settled;
     expect(b).toMatchObject({ status: 'rejected', reason: { kind: 'aborted' } });
     expect(upstream.calls[1]!.request.body['texts']).toEqual(['a', 'c']);
-    expect([a, c].map((r) => (r as PromiseFulfilledResult<InvocationResult>).value.body['texts'])).toEqual([['a'], ['c']]);
+    expect([a, c].map((r) => (r as PromiseFulfilledResult<InvocationResult>).value.body['texts'])).toEqual([
+      ['a'],
+      ['c'],
+    ]);
   });
 
   it('fails every merged caller with a clear error when the answer cannot be split', async () => {

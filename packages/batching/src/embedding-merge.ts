@@ -11,7 +11,8 @@ export function mergeableTexts(request: InvocationRequest): readonly string[] | 
     return undefined; // not a model id at all: let the next link report it
   }
   const texts = request.body['texts'];
-  if (!accepts || !Array.isArray(texts) || texts.length === 0 || !texts.every((t) => typeof t === 'string')) return undefined;
+  if (!accepts || !Array.isArray(texts) || texts.length === 0 || !texts.every((t) => typeof t === 'string'))
+    return undefined;
   return texts as string[];
 }
 
@@ -35,7 +36,11 @@ export function mergeRequests(requests: readonly InvocationRequest[]): Invocatio
 /** Splits `total` into integer shares proportional to `weights` that add up to `total` (largest remainder). */
 export function apportion(total: number, weights: readonly number[]): number[] {
   const sum = weights.reduce((a, b) => a + b, 0);
-  if (sum <= 0) return apportion(total, weights.map(() => 1));
+  if (sum <= 0)
+    return apportion(
+      total,
+      weights.map(() => 1),
+    );
   const exact = weights.map((w) => (total * w) / sum);
   const shares = exact.map(Math.floor);
   let left = total - shares.reduce((a, b) => a + b, 0);
@@ -51,15 +56,22 @@ export function apportion(total: number, weights: readonly number[]): number[] {
 function sliceEmbeddings(embeddings: JsonValue | undefined, start: number, end: number, expected: number): JsonValue {
   const slice = (list: JsonValue | undefined, field: string): JsonValue[] => {
     if (!Array.isArray(list) || list.length !== expected) {
-      throw new NovaCostError('internal', `merged embedding call returned ${Array.isArray(list) ? list.length : 'no'} ${field} for ${expected} texts`, {
-        details: { expected },
-      });
+      throw new NovaCostError(
+        'internal',
+        `merged embedding call returned ${Array.isArray(list) ? list.length : 'no'} ${field} for ${expected} texts`,
+        {
+          details: { expected },
+        },
+      );
     }
     return list.slice(start, end);
   };
   if (Array.isArray(embeddings)) return slice(embeddings, 'embeddings');
   // With `embedding_types`, Cohere answers { float: [[…]], int8: [[…]] }: one list per type.
-  if (isJsonObject(embeddings)) return Object.fromEntries(Object.entries(embeddings).map(([type, list]) => [type, slice(list, `${type} embeddings`)]));
+  if (isJsonObject(embeddings))
+    return Object.fromEntries(
+      Object.entries(embeddings).map(([type, list]) => [type, slice(list, `${type} embeddings`)]),
+    );
   return slice(embeddings, 'embeddings');
 }
 
@@ -71,12 +83,18 @@ export function splitResult(result: InvocationResult, requests: readonly Invocat
   const counts = requests.map((r) => (r.body['texts'] as string[]).length);
   const expected = counts.reduce((a, b) => a + b, 0);
   const weights = requests.map((r) => (r.body['texts'] as string[]).reduce((n, t) => n + t.length, 0));
-  const shares = (Object.keys(ZERO_USAGE) as (keyof TokenUsage)[]).map((k) => [k, apportion(result.usage[k], weights)] as const);
+  const shares = (Object.keys(ZERO_USAGE) as (keyof TokenUsage)[]).map(
+    (k) => [k, apportion(result.usage[k], weights)] as const,
+  );
   let start = 0;
   return requests.map((request, i) => {
     const end = start + (counts[i] ?? 0);
-    const body: JsonObject = { ...result.body, embeddings: sliceEmbeddings(result.body['embeddings'], start, end, expected) };
-    if (Array.isArray(result.body['texts']) && result.body['texts'].length === expected) body['texts'] = result.body['texts'].slice(start, end);
+    const body: JsonObject = {
+      ...result.body,
+      embeddings: sliceEmbeddings(result.body['embeddings'], start, end, expected),
+    };
+    if (Array.isArray(result.body['texts']) && result.body['texts'].length === expected)
+      body['texts'] = result.body['texts'].slice(start, end);
     else if ('texts' in result.body) body['texts'] = request.body['texts'] as string[];
     start = end;
     const usage = Object.fromEntries(shares.map(([k, s]) => [k, s[i] ?? 0])) as unknown as TokenUsage;

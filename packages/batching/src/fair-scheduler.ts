@@ -130,7 +130,9 @@ export class FairScheduler<T extends Schedulable> {
       const blocked = new Set<string>();
       const order = [...byTenant.entries()].sort((a, b) => a[1].finish - b[1].finish);
       for (const [tenant, line] of order) {
-        const heads = [...line.byKey.keys()].map((key) => this.head(line, key)).filter((e): e is Entry<T> => e !== undefined);
+        const heads = [...line.byKey.keys()]
+          .map((key) => this.head(line, key))
+          .filter((e): e is Entry<T> => e !== undefined);
         if (line.byKey.size === 0) {
           byTenant.delete(tenant);
           continue;

@@ -2,7 +2,11 @@ import { TokenBucket } from 'limiter';
 import type { QuotaLimit } from './batching-invoker.options';
 
 function bucket(perMinute: number, burstSeconds: number): TokenBucket {
-  const b = new TokenBucket({ bucketSize: Math.max(1, Math.floor((perMinute * burstSeconds) / 60)), tokensPerInterval: perMinute, interval: 'minute' });
+  const b = new TokenBucket({
+    bucketSize: Math.max(1, Math.floor((perMinute * burstSeconds) / 60)),
+    tokensPerInterval: perMinute,
+    interval: 'minute',
+  });
   // limiter starts a bucket empty; a quota starts with its whole allowance available.
   b.content = b.bucketSize;
   return b;

@@ -2,8 +2,14 @@ import type { InvocationRequest, JsonObject } from '@nova-cost/domain';
 import { describe, expect, it } from 'vitest';
 import { QuotaRegistry, usedTokens } from './quota-registry';
 
-const call = (modelId: string, body: JsonObject): InvocationRequest => ({ tenantId: 't', modelId, operation: 'invoke', body });
-const registry = (byModel = {}, fallback = {}) => new QuotaRegistry({ quotas: { default: fallback, byModel }, defaultOutputTokenEstimate: 512 });
+const call = (modelId: string, body: JsonObject): InvocationRequest => ({
+  tenantId: 't',
+  modelId,
+  operation: 'invoke',
+  body,
+});
+const registry = (byModel = {}, fallback = {}) =>
+  new QuotaRegistry({ quotas: { default: fallback, byModel }, defaultOutputTokenEstimate: 512 });
 
 describe(QuotaRegistry, () => {
   describe('.quotaFor', () => {
@@ -29,7 +35,10 @@ describe(QuotaRegistry, () => {
   describe('.estimateTokens', () => {
     it('adds the output cap, or the default when none is set, to the prompt estimate', () => {
       const text = (maxTokens?: number) =>
-        call('amazon.nova-lite-v1:0', { messages: [{ role: 'user', content: [{ text: 'x'.repeat(40) }] }], ...(maxTokens ? { inferenceConfig: { max_new_tokens: maxTokens } } : {}) });
+        call('amazon.nova-lite-v1:0', {
+          messages: [{ role: 'user', content: [{ text: 'x'.repeat(40) }] }],
+          ...(maxTokens ? { inferenceConfig: { max_new_tokens: maxTokens } } : {}),
+        });
       const r = registry();
       // A 40-letter run (40/3 tokens), 'user' (4/3) and the message's 4 tokens of markers: 19 tokens.
       expect(r.estimateTokens([text(100)])).toBe(119);

@@ -4,7 +4,8 @@ import type { ResolvedOptions } from './batching-invoker.options';
 import { ModelQuota } from './model-quota';
 
 /** Tokens a call counts against tokens-per-minute once its usage is known. */
-export const usedTokens = (u: TokenUsage): number => u.inputTokens + u.outputTokens + u.cacheReadInputTokens + u.cacheWriteInputTokens;
+export const usedTokens = (u: TokenUsage): number =>
+  u.inputTokens + u.outputTokens + u.cacheReadInputTokens + u.cacheWriteInputTokens;
 
 /** The quota of each base model, made on first use from the configured limits. */
 export class QuotaRegistry {
@@ -24,8 +25,11 @@ export class QuotaRegistry {
   quotaOfKey(key: string): ModelQuota | undefined {
     let quota = this.quotas.get(key);
     if (quota === undefined) {
-      const limit = (Object.hasOwn(this.options.quotas.byModel, key) ? this.options.quotas.byModel[key] : undefined) ?? this.options.quotas.default;
-      quota = limit.requestsPerMinute === undefined && limit.tokensPerMinute === undefined ? null : new ModelQuota(limit);
+      const limit =
+        (Object.hasOwn(this.options.quotas.byModel, key) ? this.options.quotas.byModel[key] : undefined) ??
+        this.options.quotas.default;
+      quota =
+        limit.requestsPerMinute === undefined && limit.tokensPerMinute === undefined ? null : new ModelQuota(limit);
       this.quotas.set(key, quota);
     }
     return quota ?? undefined;
@@ -58,7 +62,9 @@ export class QuotaRegistry {
         // unknown id: estimate as text
       }
       const features = requestFeatures(request);
-      total += features.estimatedInputTokens + (embedding ? 0 : (features.maxOutputTokens ?? this.options.defaultOutputTokenEstimate));
+      total +=
+        features.estimatedInputTokens +
+        (embedding ? 0 : (features.maxOutputTokens ?? this.options.defaultOutputTokenEstimate));
     }
     return total;
   }

@@ -5,23 +5,47 @@ import { validation } from './wire-error';
 
 function promptOf(body: Record<string, unknown>): string {
   const prompt = body['prompt'];
-  if (typeof prompt !== 'string' || prompt === '') throw validation('Malformed input request: #: required key [prompt] not found');
+  if (typeof prompt !== 'string' || prompt === '')
+    throw validation('Malformed input request: #: required key [prompt] not found');
   return prompt;
 }
 
-function answer(body: Record<string, unknown>, ctx: AnswerContext, capField: string): { prompt: string; text: string; inputTokens: number; outputTokens: number; truncated: boolean } {
+function answer(
+  body: Record<string, unknown>,
+  ctx: AnswerContext,
+  capField: string,
+): { prompt: string; text: string; inputTokens: number; outputTokens: number; truncated: boolean } {
   const prompt = promptOf(body);
-  const generated = generateText(hashOf(ctx.baseModelId, stableJson(body)), optionalMaxTokens(body[capField], capField));
-  return { prompt, text: generated.text, inputTokens: countTokens(prompt), outputTokens: generated.outputTokens, truncated: generated.stopReason === 'max_tokens' };
+  const generated = generateText(
+    hashOf(ctx.baseModelId, stableJson(body)),
+    optionalMaxTokens(body[capField], capField),
+  );
+  return {
+    prompt,
+    text: generated.text,
+    inputTokens: countTokens(prompt),
+    outputTokens: generated.outputTokens,
+    truncated: generated.stopReason === 'max_tokens',
+  };
 }
 
-const counts = (a: { inputTokens: number; outputTokens: number }) => ({ inputTokens: a.inputTokens, outputTokens: a.outputTokens, cacheReadInputTokens: 0, cacheWriteInputTokens: 0 });
+const counts = (a: { inputTokens: number; outputTokens: number }) => ({
+  inputTokens: a.inputTokens,
+  outputTokens: a.outputTokens,
+  cacheReadInputTokens: 0,
+  cacheWriteInputTokens: 0,
+});
 
 /** InvokeModel on Meta Llama: `{prompt, max_gen_len?}` → `{generation, prompt_token_count, generation_token_count, stop_reason}`. */
 export function answerLlama(body: Record<string, unknown>, ctx: AnswerContext): ModelAnswer {
   const a = answer(body, ctx, 'max_gen_len');
   return {
-    body: { generation: a.text, prompt_token_count: a.inputTokens, generation_token_count: a.outputTokens, stop_reason: a.truncated ? 'length' : 'stop' },
+    body: {
+      generation: a.text,
+      prompt_token_count: a.inputTokens,
+      generation_token_count: a.outputTokens,
+      stop_reason: a.truncated ? 'length' : 'stop',
+    },
     ...counts(a),
   };
 }

@@ -17,8 +17,14 @@ export function answerConverse(body: Record<string, unknown>, ctx: AnswerContext
   const turn = lastUserTurn(body['messages']);
   const call = chooseToolCall(converseToolOffer(body['toolConfig']), turn.text, turn.bringsToolResults, seed);
   const answer = call
-    ? { content: { toolUse: { toolUseId: `tooluse_${call.id}`, name: call.name, input: call.input } }, outputTokens: Math.max(1, countTokens(JSON.stringify(call.input))), stopReason: 'tool_use' }
-    : ((text) => ({ content: { text: text.text }, outputTokens: text.outputTokens, stopReason: text.stopReason }))(generateText(seed, maxTokens));
+    ? {
+        content: { toolUse: { toolUseId: `tooluse_${call.id}`, name: call.name, input: call.input } },
+        outputTokens: Math.max(1, countTokens(JSON.stringify(call.input))),
+        stopReason: 'tool_use',
+      }
+    : ((text) => ({ content: { text: text.text }, outputTokens: text.outputTokens, stopReason: text.stopReason }))(
+        generateText(seed, maxTokens),
+      );
   const usage: Record<string, number> = {
     inputTokens: prompt.inputTokens,
     outputTokens: answer.outputTokens,

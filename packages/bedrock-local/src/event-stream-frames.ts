@@ -24,7 +24,11 @@ const string = (value: string) => ({ type: 'string' as const, value });
 /** An event frame: `:event-type`, `:content-type: application/json`, `:message-type: event`; the payload padded. */
 export function eventFrame(eventType: string, payload: Record<string, unknown>): Uint8Array {
   return codec.encode({
-    headers: { ':event-type': string(eventType), ':content-type': string('application/json'), ':message-type': string('event') },
+    headers: {
+      ':event-type': string(eventType),
+      ':content-type': string('application/json'),
+      ':message-type': string('event'),
+    },
     body: Buffer.from(JSON.stringify({ ...payload, p: padding() }), 'utf8'),
   });
 }
@@ -32,7 +36,11 @@ export function eventFrame(eventType: string, payload: Record<string, unknown>):
 /** An exception frame, which the SDK raises as the exception class of `exceptionType` (e.g. `modelStreamErrorException`). */
 export function exceptionFrame(exceptionType: string, payload: Record<string, unknown>): Uint8Array {
   return codec.encode({
-    headers: { ':exception-type': string(exceptionType), ':content-type': string('application/json'), ':message-type': string('exception') },
+    headers: {
+      ':exception-type': string(exceptionType),
+      ':content-type': string('application/json'),
+      ':message-type': string('exception'),
+    },
     body: Buffer.from(JSON.stringify(payload), 'utf8'),
   });
 }

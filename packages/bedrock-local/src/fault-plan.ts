@@ -1,4 +1,9 @@
-import type { LocalBedrockErrorAnswer, LocalBedrockFault, ResolvedFaults, ResolvedStreamFault } from './local-bedrock.options';
+import type {
+  LocalBedrockErrorAnswer,
+  LocalBedrockFault,
+  ResolvedFaults,
+  ResolvedStreamFault,
+} from './local-bedrock.options';
 import { seededDice } from './seeded-dice';
 
 export interface FaultDecision {

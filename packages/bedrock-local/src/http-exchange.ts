@@ -19,7 +19,11 @@ export function readBody(req: IncomingMessage): Promise<Buffer> {
       size += chunk.length;
       if (size <= MAX_BODY_BYTES) chunks.push(chunk);
     });
-    req.on('end', () => (size > MAX_BODY_BYTES ? reject(validation(`Input is too long: ${size} bytes, the limit is ${MAX_BODY_BYTES}`)) : resolve(Buffer.concat(chunks))));
+    req.on('end', () =>
+      size > MAX_BODY_BYTES
+        ? reject(validation(`Input is too long: ${size} bytes, the limit is ${MAX_BODY_BYTES}`))
+        : resolve(Buffer.concat(chunks)),
+    );
     req.on('error', reject);
   });
 }
@@ -35,9 +39,19 @@ export function parseJsonObject(raw: Buffer): Record<string, unknown> {
   return parsed;
 }
 
-export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+export function sendJson(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
   const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), 'x-amzn-requestid': randomUUID(), ...headers });
+  res.writeHead(status, {
+    'content-type': 'application/json',
+    'content-length': Buffer.byteLength(text),
+    'x-amzn-requestid': randomUUID(),
+    ...headers,
+  });
   res.end(text);
 }
 
@@ -77,7 +91,9 @@ export function invokeHeaders(answer: ModelAnswer, latencyMs: number): Record<st
     'x-amzn-bedrock-output-token-count': String(answer.outputTokens),
     'x-amzn-bedrock-invocation-latency': String(latencyMs),
   };
-  if (answer.cacheReadInputTokens > 0) headers['x-amzn-bedrock-cache-read-input-token-count'] = String(answer.cacheReadInputTokens);
-  if (answer.cacheWriteInputTokens > 0) headers['x-amzn-bedrock-cache-write-input-token-count'] = String(answer.cacheWriteInputTokens);
+  if (answer.cacheReadInputTokens > 0)
+    headers['x-amzn-bedrock-cache-read-input-token-count'] = String(answer.cacheReadInputTokens);
+  if (answer.cacheWriteInputTokens > 0)
+    headers['x-amzn-bedrock-cache-write-input-token-count'] = String(answer.cacheWriteInputTokens);
   return headers;
 }

@@ -25,12 +25,16 @@ const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
  * taken as is.
  */
 export function checkImageBlock(image: unknown, field: string): void {
-  if (typeof image !== 'object' || image === null || Array.isArray(image)) throw validation(`${field} must be an object`);
+  if (typeof image !== 'object' || image === null || Array.isArray(image))
+    throw validation(`${field} must be an object`);
   const { format, source } = image as Record<string, unknown>;
-  if (!FORMATS.includes(format as ImageFormat)) throw validation(`${field}.format must be one of ${FORMATS.join(', ')}`);
+  if (!FORMATS.includes(format as ImageFormat))
+    throw validation(`${field}.format must be one of ${FORMATS.join(', ')}`);
   if (typeof source !== 'object' || source === null) throw validation(`${field}.source must be an object`);
   const bytes = (source as Record<string, unknown>)['bytes'];
   if (bytes === undefined) return;
-  if (typeof bytes !== 'string' || bytes.length % 4 !== 0 || !BASE64.test(bytes)) throw validation(`${field}.source.bytes must be base64`);
-  if (!SIGNATURES[format as ImageFormat](Buffer.from(bytes, 'base64'))) throw validation(`The provided image bytes are not a valid ${String(format)}`);
+  if (typeof bytes !== 'string' || bytes.length % 4 !== 0 || !BASE64.test(bytes))
+    throw validation(`${field}.source.bytes must be base64`);
+  if (!SIGNATURES[format as ImageFormat](Buffer.from(bytes, 'base64')))
+    throw validation(`The provided image bytes are not a valid ${String(format)}`);
 }

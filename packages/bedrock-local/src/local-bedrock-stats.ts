@@ -17,5 +17,12 @@ export interface LocalBedrockStats {
 }
 
 export function emptyStats(): LocalBedrockStats {
-  return { calls: 0, byModel: {}, embeddedInputs: [], faults: 0, streams: { started: 0, completed: 0, abandoned: 0 }, guardrailCalls: 0 };
+  return {
+    calls: 0,
+    byModel: {},
+    embeddedInputs: [],
+    faults: 0,
+    streams: { started: 0, completed: 0, abandoned: 0 },
+    guardrailCalls: 0,
+  };
 }

@@ -131,40 +131,62 @@ function bad(message: string): NovaCostError {
 
 function checkObject(value: unknown, name: string): Record<string, unknown> {
   if (value === undefined) return {};
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw bad(`${name} must be an object, got ${JSON.stringify(value)}`);
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw bad(`${name} must be an object, got ${JSON.stringify(value)}`);
   return value as Record<string, unknown>;
 }
 
 function rate(source: Record<string, unknown>, key: string, name: string, fallback: number): number {
   const v = source[key];
   if (v === undefined) return fallback;
-  if (typeof v !== 'number' || !(v >= 0 && v <= 1)) throw bad(`${name}.${key} must be a number from 0 to 1, got ${JSON.stringify(v)}`);
+  if (typeof v !== 'number' || !(v >= 0 && v <= 1))
+    throw bad(`${name}.${key} must be a number from 0 to 1, got ${JSON.stringify(v)}`);
   return v;
 }
 
 function millis(source: Record<string, unknown>, key: string, name: string, fallback: number): number {
   const v = source[key];
   if (v === undefined) return fallback;
-  if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) throw bad(`${name}.${key} must be a finite number >= 0, got ${JSON.stringify(v)}`);
+  if (typeof v !== 'number' || !Number.isFinite(v) || v < 0)
+    throw bad(`${name}.${key} must be a finite number >= 0, got ${JSON.stringify(v)}`);
   return v;
 }
 
-export function resolveLatency(value: unknown, base: ResolvedLatency = { fixedMs: 0, perOutputTokenMs: 0 }): ResolvedLatency {
+export function resolveLatency(
+  value: unknown,
+  base: ResolvedLatency = { fixedMs: 0, perOutputTokenMs: 0 },
+): ResolvedLatency {
   const o = checkObject(value, 'latency');
-  return { fixedMs: millis(o, 'fixedMs', 'latency', base.fixedMs), perOutputTokenMs: millis(o, 'perOutputTokenMs', 'latency', base.perOutputTokenMs) };
+  return {
+    fixedMs: millis(o, 'fixedMs', 'latency', base.fixedMs),
+    perOutputTokenMs: millis(o, 'perOutputTokenMs', 'latency', base.perOutputTokenMs),
+  };
 }
 
-export const NO_FAULTS: ResolvedFaults = { throttleRate: 0, serverErrorRate: 0, slowRate: 0, slowMs: 1000, dropRate: 0, failFirst: 0, failFirstWith: 'throttle', quota: null, midStream: null };
+export const NO_FAULTS: ResolvedFaults = {
+  throttleRate: 0,
+  serverErrorRate: 0,
+  slowRate: 0,
+  slowMs: 1000,
+  dropRate: 0,
+  failFirst: 0,
+  failFirstWith: 'throttle',
+  quota: null,
+  midStream: null,
+};
 
 /** Validates a faults object; absent fields keep their value from `base`. */
 export function resolveFaults(value: unknown, base: ResolvedFaults = NO_FAULTS): ResolvedFaults {
   const o = checkObject(value, 'faults');
   const failFirst = o['failFirst'] ?? base.failFirst;
-  if (typeof failFirst !== 'number' || !Number.isInteger(failFirst) || failFirst < 0) throw bad(`faults.failFirst must be an integer >= 0, got ${JSON.stringify(failFirst)}`);
+  if (typeof failFirst !== 'number' || !Number.isInteger(failFirst) || failFirst < 0)
+    throw bad(`faults.failFirst must be an integer >= 0, got ${JSON.stringify(failFirst)}`);
   // failFirst and failFirstWith go together: a new failFirst without a fault means throttle again.
   const failFirstWith = o['failFirstWith'] ?? (o['failFirst'] !== undefined ? 'throttle' : base.failFirstWith);
   if (!FAULTS.includes(failFirstWith as LocalBedrockFault) && !isErrorAnswer(failFirstWith)) {
-    throw bad(`faults.failFirstWith must be one of ${FAULTS.join(', ')} or an error answer {status: 400..599, type, message?, members?}, got ${JSON.stringify(failFirstWith)}`);
+    throw bad(
+      `faults.failFirstWith must be one of ${FAULTS.join(', ')} or an error answer {status: 400..599, type, message?, members?}, got ${JSON.stringify(failFirstWith)}`,
+    );
   }
   const faults: ResolvedFaults = {
     throttleRate: rate(o, 'throttleRate', 'faults', base.throttleRate),
@@ -178,7 +200,9 @@ export function resolveFaults(value: unknown, base: ResolvedFaults = NO_FAULTS):
     midStream: resolveStreamFault(o['midStream'], base.midStream),
   };
   if (faults.throttleRate + faults.serverErrorRate + faults.dropRate > 1) {
-    throw bad(`faults.throttleRate + serverErrorRate + dropRate must not exceed 1, got ${faults.throttleRate + faults.serverErrorRate + faults.dropRate}`);
+    throw bad(
+      `faults.throttleRate + serverErrorRate + dropRate must not exceed 1, got ${faults.throttleRate + faults.serverErrorRate + faults.dropRate}`,
+    );
   }
   return faults;
 }
@@ -194,7 +218,11 @@ function isErrorAnswer(value: unknown): value is LocalBedrockErrorAnswer {
     typeof o['type'] === 'string' &&
     /^[A-Za-z][A-Za-z0-9]{0,99}$/.test(o['type']) &&
     (o['message'] === undefined || typeof o['message'] === 'string') &&
-    (members === undefined || (typeof members === 'object' && members !== null && !Array.isArray(members) && Object.values(members).every((v) => typeof v === 'string' || typeof v === 'number')))
+    (members === undefined ||
+      (typeof members === 'object' &&
+        members !== null &&
+        !Array.isArray(members) &&
+        Object.values(members).every((v) => typeof v === 'string' || typeof v === 'number')))
   );
 }
 
@@ -207,7 +235,8 @@ function resolveQuota(value: unknown, base: ResolvedFaults['quota']): ResolvedFa
     throw bad(`faults.quota.requestsPerWindow must be an integer >= 1, got ${JSON.stringify(requests)}`);
   }
   const windowMs = o['windowMs'] ?? 1000;
-  if (typeof windowMs !== 'number' || !Number.isFinite(windowMs) || windowMs <= 0) throw bad(`faults.quota.windowMs must be a finite number > 0, got ${JSON.stringify(windowMs)}`);
+  if (typeof windowMs !== 'number' || !Number.isFinite(windowMs) || windowMs <= 0)
+    throw bad(`faults.quota.windowMs must be a finite number > 0, got ${JSON.stringify(windowMs)}`);
   return { requestsPerWindow: requests, windowMs };
 }
 
@@ -226,20 +255,33 @@ function resolveStreamFault(value: unknown, base: ResolvedStreamFault | null): R
   if (value === null) return null;
   const o = checkObject(value, 'faults.midStream');
   const kind = o['kind'];
-  if (typeof kind !== 'string' || !STREAM_FAULTS.includes(kind)) throw bad(`faults.midStream.kind must be one of ${STREAM_FAULTS.join(', ')}, got ${JSON.stringify(kind)}`);
+  if (typeof kind !== 'string' || !STREAM_FAULTS.includes(kind))
+    throw bad(`faults.midStream.kind must be one of ${STREAM_FAULTS.join(', ')}, got ${JSON.stringify(kind)}`);
   const afterEvents = o['afterEvents'] ?? 2;
-  if (typeof afterEvents !== 'number' || !Number.isInteger(afterEvents) || afterEvents < 0) throw bad(`faults.midStream.afterEvents must be an integer >= 0, got ${JSON.stringify(afterEvents)}`);
+  if (typeof afterEvents !== 'number' || !Number.isInteger(afterEvents) || afterEvents < 0)
+    throw bad(`faults.midStream.afterEvents must be an integer >= 0, got ${JSON.stringify(afterEvents)}`);
   const exception = o['exception'] ?? 'modelStreamErrorException';
   if (!STREAM_EXCEPTIONS.includes(exception as LocalBedrockStreamException)) {
-    throw bad(`faults.midStream.exception must be one of ${STREAM_EXCEPTIONS.join(', ')}, got ${JSON.stringify(exception)}`);
+    throw bad(
+      `faults.midStream.exception must be one of ${STREAM_EXCEPTIONS.join(', ')}, got ${JSON.stringify(exception)}`,
+    );
   }
   const message = o['message'] ?? `${exception} (injected by the local endpoint after ${afterEvents} events)`;
-  if (typeof message !== 'string') throw bad(`faults.midStream.message must be a string, got ${JSON.stringify(message)}`);
+  if (typeof message !== 'string')
+    throw bad(`faults.midStream.message must be a string, got ${JSON.stringify(message)}`);
   const streams = o['streams'] ?? null;
   if (streams !== null && (typeof streams !== 'number' || !Number.isInteger(streams) || streams < 0)) {
-    throw bad(`faults.midStream.streams must be an integer >= 0 or null (every stream), got ${JSON.stringify(streams)}`);
+    throw bad(
+      `faults.midStream.streams must be an integer >= 0 or null (every stream), got ${JSON.stringify(streams)}`,
+    );
   }
-  return { kind: kind as ResolvedStreamFault['kind'], afterEvents, exception: exception as LocalBedrockStreamException, message, streams };
+  return {
+    kind: kind as ResolvedStreamFault['kind'],
+    afterEvents,
+    exception: exception as LocalBedrockStreamException,
+    message,
+    streams,
+  };
 }
 
 export interface ResolvedOptions {
@@ -253,10 +295,13 @@ export interface ResolvedOptions {
 export function resolveOptions(options: unknown): ResolvedOptions {
   const o = checkObject(options, 'options');
   const port = o['port'] ?? 0;
-  if (typeof port !== 'number' || !Number.isInteger(port) || port < 0 || port > 65535) throw bad(`port must be an integer from 0 to 65535, got ${JSON.stringify(port)}`);
+  if (typeof port !== 'number' || !Number.isInteger(port) || port < 0 || port > 65535)
+    throw bad(`port must be an integer from 0 to 65535, got ${JSON.stringify(port)}`);
   const host = o['host'] ?? '127.0.0.1';
-  if (typeof host !== 'string' || host === '') throw bad(`host must be a non-empty string, got ${JSON.stringify(host)}`);
+  if (typeof host !== 'string' || host === '')
+    throw bad(`host must be a non-empty string, got ${JSON.stringify(host)}`);
   const seed = o['seed'] ?? 1;
-  if (typeof seed !== 'number' || !Number.isInteger(seed)) throw bad(`seed must be an integer, got ${JSON.stringify(seed)}`);
+  if (typeof seed !== 'number' || !Number.isInteger(seed))
+    throw bad(`seed must be an integer, got ${JSON.stringify(seed)}`);
   return { port, host, seed, latency: resolveLatency(o['latency']), faults: resolveFaults(o['faults']) };
 }

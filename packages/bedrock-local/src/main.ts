@@ -49,13 +49,18 @@ const bedrock = await startLocalBedrock({
     slowMs: num('slow-ms'),
     quota: num('quota') > 0 ? { requestsPerWindow: num('quota'), windowMs: num('quota-window-ms') } : null,
     // An unknown kind is refused by the library with its message.
-    midStream: values['stream-fault'] === undefined ? null : { kind: values['stream-fault'] as 'exception' | 'cut' | 'stall', afterEvents: num('stream-fault-after') },
+    midStream:
+      values['stream-fault'] === undefined
+        ? null
+        : { kind: values['stream-fault'] as 'exception' | 'cut' | 'stall', afterEvents: num('stream-fault-after') },
   },
 }).catch((error: unknown) => {
   console.error(error instanceof Error ? error.message : String(error));
   process.exit(2);
 });
-console.log(`local Bedrock runtime endpoint listening on ${bedrock.url}${bedrock.batch.s3Url ? `, local S3 on ${bedrock.batch.s3Url}` : ''}`);
+console.log(
+  `local Bedrock runtime endpoint listening on ${bedrock.url}${bedrock.batch.s3Url ? `, local S3 on ${bedrock.batch.s3Url}` : ''}`,
+);
 
 const stop = (): void => {
   void bedrock.close().then(() => process.exit(0));

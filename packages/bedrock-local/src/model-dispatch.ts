@@ -7,10 +7,17 @@ import type { AnswerContext, ModelAnswer } from './model-answer';
 import { answerNovaMessages } from './nova-messages.responder';
 import type { PromptCache } from './prompt-cache';
 import type { StreamTiming, StreamedEvent } from './stream-events';
-import { anthropicStreamChunks, converseStreamEvents, llamaStreamChunks, mistralStreamChunks, novaStreamChunks } from './stream-events';
+import {
+  anthropicStreamChunks,
+  converseStreamEvents,
+  llamaStreamChunks,
+  mistralStreamChunks,
+  novaStreamChunks,
+} from './stream-events';
 import { validation } from './wire-error';
 
-const UNSUPPORTED = "This action doesn't support the model that you provided. Try again with a supported text or chat model.";
+const UNSUPPORTED =
+  "This action doesn't support the model that you provided. Try again with a supported text or chat model.";
 
 /** Picks the responder for an operation and a model's body format. */
 export function answerModelCall(
@@ -52,11 +59,17 @@ const NOT_STREAMED = 'The model is unsupported for streaming.';
 export function checkStreamable(operation: 'converse-stream' | 'invoke-with-response-stream', spec: ModelSpec): void {
   if (operation === 'converse-stream') return;
   const format = spec.bodyFormat as ModelSpec['bodyFormat'] | 'uncatalogued';
-  if (!['nova-messages-v1', 'anthropic-messages', 'meta-llama', 'mistral-completion', 'uncatalogued'].includes(format)) throw validation(NOT_STREAMED);
+  if (!['nova-messages-v1', 'anthropic-messages', 'meta-llama', 'mistral-completion', 'uncatalogued'].includes(format))
+    throw validation(NOT_STREAMED);
 }
 
 /** The events of a streamed answer: ConverseStream's, or the model family's own chunks for InvokeModelWithResponseStream. */
-export function streamEvents(operation: 'converse-stream' | 'invoke-with-response-stream', spec: ModelSpec, answer: ModelAnswer, timing: StreamTiming): StreamedEvent[] {
+export function streamEvents(
+  operation: 'converse-stream' | 'invoke-with-response-stream',
+  spec: ModelSpec,
+  answer: ModelAnswer,
+  timing: StreamTiming,
+): StreamedEvent[] {
   if (operation === 'converse-stream') return converseStreamEvents(answer.body);
   switch (spec.bodyFormat) {
     case 'nova-messages-v1':

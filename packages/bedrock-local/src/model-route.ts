@@ -43,14 +43,33 @@ export function parseGuardrailRoute(pathname: string): { guardrailId: string; ve
  * Text models Bedrock serves that nova-cost's catalog does not price: answered through Converse (the one API every
  * text model speaks), so the gateway's handling of models outside its catalog can be tried without AWS.
  */
-export const UNCATALOGUED_TEXT_MODELS: readonly string[] = ['writer.palmyra-x5-v1:0', 'qwen.qwen3-32b-v1:0', 'deepseek.r1-v1:0', 'openai.gpt-oss-120b-1:0', 'ai21.jamba-1-5-large-v1:0'];
+export const UNCATALOGUED_TEXT_MODELS: readonly string[] = [
+  'writer.palmyra-x5-v1:0',
+  'qwen.qwen3-32b-v1:0',
+  'deepseek.r1-v1:0',
+  'openai.gpt-oss-120b-1:0',
+  'ai21.jamba-1-5-large-v1:0',
+];
 
 function uncatalogued(baseModelId: string): ModelSpec {
-  return { id: baseModelId, name: baseModelId, provider: 'amazon', kind: 'text', capabilities: ['tools'], bodyFormat: 'uncatalogued', contextTokens: 128_000 } as unknown as ModelSpec;
+  return {
+    id: baseModelId,
+    name: baseModelId,
+    provider: 'amazon',
+    kind: 'text',
+    capabilities: ['tools'],
+    bodyFormat: 'uncatalogued',
+    contextTokens: 128_000,
+  } as unknown as ModelSpec;
 }
 
 // Retired models Bedrock still recognises: it answers them with ResourceNotFoundException.
-const END_OF_LIFE = new Set(['anthropic.claude-v2', 'anthropic.claude-v2:1', 'anthropic.claude-instant-v1', 'anthropic.claude-v1']);
+const END_OF_LIFE = new Set([
+  'anthropic.claude-v2',
+  'anthropic.claude-v2:1',
+  'anthropic.claude-instant-v1',
+  'anthropic.claude-v1',
+]);
 
 /**
  * The catalog model behind an id, answering as Bedrock does when there is none: a malformed id fails the
@@ -62,12 +81,19 @@ export function lookUpModel(modelId: string): { spec: ModelSpec; baseModelId: st
   try {
     baseModelId = resolveModelId(modelId).baseModelId;
   } catch {
-    throw validation(`1 validation error detected: Value '${modelId.slice(0, 200)}' at 'modelId' failed to satisfy constraint: Member must satisfy regular expression pattern`);
+    throw validation(
+      `1 validation error detected: Value '${modelId.slice(0, 200)}' at 'modelId' failed to satisfy constraint: Member must satisfy regular expression pattern`,
+    );
   }
   if (END_OF_LIFE.has(baseModelId)) {
-    throw new WireError(404, 'ResourceNotFoundException', 'This model version has reached the end of its life. Please refer to the AWS documentation for more details.');
+    throw new WireError(
+      404,
+      'ResourceNotFoundException',
+      'This model version has reached the end of its life. Please refer to the AWS documentation for more details.',
+    );
   }
-  const spec = findModel(modelId) ?? (UNCATALOGUED_TEXT_MODELS.includes(baseModelId) ? uncatalogued(baseModelId) : undefined);
+  const spec =
+    findModel(modelId) ?? (UNCATALOGUED_TEXT_MODELS.includes(baseModelId) ? uncatalogued(baseModelId) : undefined);
   if (!spec) throw validation('The provided model identifier is invalid.');
   return { spec, baseModelId };
 }

@@ -12,8 +12,12 @@ export function answerNovaMessages(body: Record<string, unknown>, ctx: AnswerCon
   const system = body['system'] === undefined ? [] : bedrockBlocks(body['system'], 'system');
   const messages = bedrockMessages(body['messages']);
   const config = body['inferenceConfig'];
-  if (config !== undefined && !isObject(config)) throw validation('Malformed input request: inferenceConfig must be an object');
-  const maxTokens = optionalMaxTokens(config?.['max_new_tokens'] ?? config?.['maxTokens'], 'inferenceConfig.max_new_tokens');
+  if (config !== undefined && !isObject(config))
+    throw validation('Malformed input request: inferenceConfig must be an object');
+  const maxTokens = optionalMaxTokens(
+    config?.['max_new_tokens'] ?? config?.['maxTokens'],
+    'inferenceConfig.max_new_tokens',
+  );
   const prompt = measurePrompt(ctx.baseModelId, [...system, ...messages], cache);
   const answer = generateText(hashOf(ctx.baseModelId, stableJson(body)), maxTokens);
   return {
@@ -23,7 +27,8 @@ export function answerNovaMessages(body: Record<string, unknown>, ctx: AnswerCon
       usage: {
         inputTokens: prompt.inputTokens,
         outputTokens: answer.outputTokens,
-        totalTokens: prompt.inputTokens + prompt.cacheReadInputTokens + prompt.cacheWriteInputTokens + answer.outputTokens,
+        totalTokens:
+          prompt.inputTokens + prompt.cacheReadInputTokens + prompt.cacheWriteInputTokens + answer.outputTokens,
         cacheReadInputTokenCount: prompt.cacheReadInputTokens,
         cacheWriteInputTokenCount: prompt.cacheWriteInputTokens,
       },

@@ -62,7 +62,8 @@ function checkImages(block: Record<string, unknown>, field: string): void {
   const toolResult = block['toolResult'];
   if (isObject(toolResult) && Array.isArray(toolResult['content'])) {
     toolResult['content'].forEach((inner, i) => {
-      if (isObject(inner) && 'image' in inner) checkImageBlock(inner['image'], `${field}.toolResult.content.${i}.image`);
+      if (isObject(inner) && 'image' in inner)
+        checkImageBlock(inner['image'], `${field}.toolResult.content.${i}.image`);
     });
   }
 }
@@ -80,7 +81,8 @@ export function bedrockMessages(messages: unknown): PromptSegment[] {
 
 export function optionalMaxTokens(value: unknown, field: string): number | undefined {
   if (value === undefined) return undefined;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) throw validation(`${field} must be an integer >= 1`);
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1)
+    throw validation(`${field} must be an integer >= 1`);
   return value;
 }
 

@@ -16,7 +16,11 @@ function num(value: unknown): number | undefined {
 
 /** `#/$defs/x` or `#/definitions/x` inside the root schema. */
 function resolveRef(ref: string, root: Schema): Schema {
-  const path = ref.replace(/^#\/?/, '').split('/').filter(Boolean).map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
+  const path = ref
+    .replace(/^#\/?/, '')
+    .split('/')
+    .filter(Boolean)
+    .map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
   let cur: unknown = root;
   for (const part of path) cur = isSchema(cur) ? cur[part] : undefined;
   return isSchema(cur) ? cur : {};
@@ -41,7 +45,8 @@ function sampleString(schema: Schema, dice: Dice): string {
   const min = num(schema['minLength']) ?? 1;
   const max = num(schema['maxLength']) ?? Math.max(min, 40);
   let text = '';
-  while (text.length < min || text === '') text = `${text}${text ? ' ' : ''}${WORDS[Math.floor(dice() * WORDS.length)]}`;
+  while (text.length < min || text === '')
+    text = `${text}${text ? ' ' : ''}${WORDS[Math.floor(dice() * WORDS.length)]}`;
   return text.slice(0, Math.max(max, 0));
 }
 
@@ -65,11 +70,17 @@ function sampleNumber(schema: Schema, integer: boolean, dice: Dice): number {
  * min/maxItems, enum and const, anyOf/oneOf/allOf, $ref into $defs/definitions, string formats and lengths,
  * number and integer bounds. A `pattern` is not honoured.
  */
-export function sampleOf(schema: unknown, dice: Dice, root: Schema = isSchema(schema) ? schema : {}, depth = 0): unknown {
+export function sampleOf(
+  schema: unknown,
+  dice: Dice,
+  root: Schema = isSchema(schema) ? schema : {},
+  depth = 0,
+): unknown {
   if (!isSchema(schema) || depth > MAX_DEPTH) return null;
   if (typeof schema['$ref'] === 'string') return sampleOf(resolveRef(schema['$ref'], root), dice, root, depth + 1);
   if ('const' in schema) return schema['const'];
-  if (Array.isArray(schema['enum']) && schema['enum'].length > 0) return schema['enum'][Math.floor(dice() * schema['enum'].length)];
+  if (Array.isArray(schema['enum']) && schema['enum'].length > 0)
+    return schema['enum'][Math.floor(dice() * schema['enum'].length)];
   for (const key of ['anyOf', 'oneOf']) {
     const options = schema[key];
     if (Array.isArray(options) && options.length > 0) {
@@ -80,7 +91,9 @@ export function sampleOf(schema: unknown, dice: Dice, root: Schema = isSchema(sc
   }
   if (Array.isArray(schema['allOf'])) {
     const merged: Schema = { type: 'object', properties: {}, required: [] };
-    for (const part of schema['allOf'].map((p) => (isSchema(p) && typeof p['$ref'] === 'string' ? resolveRef(p['$ref'], root) : p))) {
+    for (const part of schema['allOf'].map((p) =>
+      isSchema(p) && typeof p['$ref'] === 'string' ? resolveRef(p['$ref'], root) : p,
+    )) {
       if (!isSchema(part)) continue;
       Object.assign(merged['properties'] as Schema, part['properties']);
       (merged['required'] as unknown[]).push(...(Array.isArray(part['required']) ? part['required'] : []));
@@ -89,7 +102,10 @@ export function sampleOf(schema: unknown, dice: Dice, root: Schema = isSchema(sc
     return sampleOf(merged, dice, root, depth + 1);
   }
   const types = Array.isArray(schema['type']) ? schema['type'] : [schema['type']];
-  const type = types.find((t) => t !== 'null') ?? types[0] ?? (isSchema(schema['properties']) ? 'object' : schema['items'] ? 'array' : 'string');
+  const type =
+    types.find((t) => t !== 'null') ??
+    types[0] ??
+    (isSchema(schema['properties']) ? 'object' : schema['items'] ? 'array' : 'string');
   switch (type) {
     case 'object': {
       const out: Record<string, unknown> = {};

@@ -3,10 +3,24 @@ import { NovaCostError } from '@nova-cost/domain';
 import { DualProtocolListener } from '@nova-cost/http-listener';
 import type { FaultDecision } from './fault-plan';
 import { FaultPlan } from './fault-plan';
-import { delay, dropConnection, invokeHeaders, isGone, parseJsonObject, readBody, sendError, sendJson } from './http-exchange';
+import {
+  delay,
+  dropConnection,
+  invokeHeaders,
+  isGone,
+  parseJsonObject,
+  readBody,
+  sendError,
+  sendJson,
+} from './http-exchange';
 import type { LocalBedrockStats } from './local-bedrock-stats';
 import { emptyStats } from './local-bedrock-stats';
-import type { LocalBedrockFaults, LocalBedrockLatency, LocalBedrockOptions, ResolvedLatency } from './local-bedrock.options';
+import type {
+  LocalBedrockFaults,
+  LocalBedrockLatency,
+  LocalBedrockOptions,
+  ResolvedLatency,
+} from './local-bedrock.options';
 import { resolveFaults, resolveLatency, resolveOptions } from './local-bedrock.options';
 import type { ModelSpec } from '@nova-cost/domain';
 import { answerCountTokens } from './count-tokens.responder';
@@ -68,7 +82,8 @@ export async function startLocalBedrock(options: LocalBedrockOptions = {}): Prom
   const batch = await startLocalBatch(resolved.host, options.s3, options.batch, resolved.seed);
 
   const configure = (change: unknown): void => {
-    if (!isObject(change)) throw new NovaCostError('configuration', 'configure() takes an object with latency and/or faults');
+    if (!isObject(change))
+      throw new NovaCostError('configuration', 'configure() takes an object with latency and/or faults');
     const nextLatency = resolveLatency(change['latency'], latency);
     const nextFaults = resolveFaults(change['faults'], faults);
     latency = nextLatency;
@@ -97,7 +112,12 @@ export async function startLocalBedrock(options: LocalBedrockOptions = {}): Prom
     }
     return gate.release;
   };
-  const snapshot = (): LocalBedrockStats => ({ ...stats, byModel: { ...stats.byModel }, embeddedInputs: [...stats.embeddedInputs], streams: { ...stats.streams } });
+  const snapshot = (): LocalBedrockStats => ({
+    ...stats,
+    byModel: { ...stats.byModel },
+    embeddedInputs: [...stats.embeddedInputs],
+    streams: { ...stats.streams },
+  });
 
   /** Answers the call's injected fault: throws its error answer, or drops the connection and says so. */
   function injectFault(req: IncomingMessage, decision: FaultDecision): boolean {
@@ -108,7 +128,8 @@ export async function startLocalBedrock(options: LocalBedrockOptions = {}): Prom
       dropConnection(req);
       return true;
     }
-    if (typeof f === 'object') throw new WireError(f.status, f.type, f.message ?? `${f.type} (injected by the local endpoint)`, f.members);
+    if (typeof f === 'object')
+      throw new WireError(f.status, f.type, f.message ?? `${f.type} (injected by the local endpoint)`, f.members);
     throw f === 'throttle' ? throttling() : f === 'internal-error' ? internalError() : serviceUnavailable();
   }
 
@@ -126,11 +147,21 @@ export async function startLocalBedrock(options: LocalBedrockOptions = {}): Prom
     }
     const body = parseJsonObject(raw);
     if (route.operation === 'count-tokens') return sendJson(res, 200, answerCountTokens(body, route.modelId, spec));
-    const streaming = route.operation === 'converse-stream' || route.operation === 'invoke-with-response-stream' ? route.operation : undefined;
+    const streaming =
+      route.operation === 'converse-stream' || route.operation === 'invoke-with-response-stream'
+        ? route.operation
+        : undefined;
     if (streaming) checkStreamable(streaming, spec);
-    const latencyFor = (outputTokens: number): number => Math.round(latency.fixedMs + latency.perOutputTokenMs * outputTokens + decision.extraMs);
+    const latencyFor = (outputTokens: number): number =>
+      Math.round(latency.fixedMs + latency.perOutputTokenMs * outputTokens + decision.extraMs);
     const operation = route.operation === 'converse' || route.operation === 'converse-stream' ? 'converse' : 'invoke';
-    const answer = answerModelCall(operation, spec, body, { modelId: route.modelId, baseModelId, latencyMs: latencyFor }, promptCache);
+    const answer = answerModelCall(
+      operation,
+      spec,
+      body,
+      { modelId: route.modelId, baseModelId, latencyMs: latencyFor },
+      promptCache,
+    );
     const latencyMs = latencyFor(answer.outputTokens);
     if (streaming) return stream(req, res, streaming, spec, answer, { firstByteMs: latencyFor(0), totalMs: latencyMs });
     await delay(latencyMs, res);
@@ -139,7 +170,14 @@ export async function startLocalBedrock(options: LocalBedrockOptions = {}): Prom
     sendJson(res, 200, answer.body, operation === 'invoke' ? invokeHeaders(answer, latencyMs) : {});
   }
 
-  async function stream(req: IncomingMessage, res: ServerResponse, operation: 'converse-stream' | 'invoke-with-response-stream', spec: ModelSpec, answer: ModelAnswer, timing: StreamTiming): Promise<void> {
+  async function stream(
+    req: IncomingMessage,
+    res: ServerResponse,
+    operation: 'converse-stream' | 'invoke-with-response-stream',
+    spec: ModelSpec,
+    answer: ModelAnswer,
+    timing: StreamTiming,
+  ): Promise<void> {
     const fault = plan.nextStreamFault();
     stats.streams.started += 1;
     const end = await writeStream(req, res, {
@@ -147,7 +185,9 @@ export async function startLocalBedrock(options: LocalBedrockOptions = {}): Prom
       firstTokenMs: timing.firstByteMs,
       perOutputTokenMs: latency.perOutputTokenMs,
       ...(fault ? { fault } : {}),
-      ...(operation === 'invoke-with-response-stream' ? { headers: { 'x-amzn-bedrock-content-type': 'application/json' } } : {}),
+      ...(operation === 'invoke-with-response-stream'
+        ? { headers: { 'x-amzn-bedrock-content-type': 'application/json' } }
+        : {}),
       held: () => gate?.open,
     });
     if (end === 'completed') stats.streams.completed += 1;
@@ -155,7 +195,11 @@ export async function startLocalBedrock(options: LocalBedrockOptions = {}): Prom
     else stats.faults += 1;
   }
 
-  async function handleGuardrail(req: IncomingMessage, res: ServerResponse, route: { guardrailId: string; version: string }): Promise<void> {
+  async function handleGuardrail(
+    req: IncomingMessage,
+    res: ServerResponse,
+    route: { guardrailId: string; version: string },
+  ): Promise<void> {
     const raw = await readBody(req);
     stats.calls += 1;
     stats.guardrailCalls += 1;
@@ -183,7 +227,8 @@ export async function startLocalBedrock(options: LocalBedrockOptions = {}): Prom
     }
     if (pathname === '/__batch/advance' && req.method === 'POST') {
       const ms = parseJsonObject(await readBody(req))['ms'];
-      if (typeof ms !== 'number' || !Number.isFinite(ms) || ms < 0) throw validation('/__batch/advance takes {"ms": number >= 0}');
+      if (typeof ms !== 'number' || !Number.isFinite(ms) || ms < 0)
+        throw validation('/__batch/advance takes {"ms": number >= 0}');
       batch.advance(ms);
       return sendJson(res, 200, { now: new Date(batch.now()).toISOString() });
     }
@@ -193,13 +238,23 @@ export async function startLocalBedrock(options: LocalBedrockOptions = {}): Prom
     const guardrail = parseGuardrailRoute(pathname);
     if (guardrail && req.method === 'POST') return handleGuardrail(req, res, guardrail);
     req.resume();
-    sendJson(res, 404, { message: `No operation at ${req.method ?? '?'} ${pathname.slice(0, 200)}` }, { 'x-amzn-errortype': 'UnknownOperationException' });
+    sendJson(
+      res,
+      404,
+      { message: `No operation at ${req.method ?? '?'} ${pathname.slice(0, 200)}` },
+      { 'x-amzn-errortype': 'UnknownOperationException' },
+    );
   }
 
   const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
     handle(req, res).catch((error: unknown) => {
       if (res.headersSent || isGone(res)) return;
-      sendError(res, error instanceof WireError ? error : new WireError(500, 'InternalServerException', 'The local endpoint failed to answer.'));
+      sendError(
+        res,
+        error instanceof WireError
+          ? error
+          : new WireError(500, 'InternalServerException', 'The local endpoint failed to answer.'),
+      );
     });
   };
   const listener = new DualProtocolListener(onRequest);
@@ -230,8 +285,12 @@ function cannotListen(error: unknown, host: string, port: number): NovaCostError
     code === 'EADDRINUSE'
       ? 'the port is already in use (EADDRINUSE); pick another port, or 0 for a free one'
       : `${code ?? (error instanceof Error ? error.message : String(error))}`;
-  return new NovaCostError('configuration', `local Bedrock cannot listen on ${host}:${port} (option port/host): ${why}`, {
-    cause: error,
-    details: { host, port, ...(code ? { code } : {}) },
-  });
+  return new NovaCostError(
+    'configuration',
+    `local Bedrock cannot listen on ${host}:${port} (option port/host): ${why}`,
+    {
+      cause: error,
+      details: { host, port, ...(code ? { code } : {}) },
+    },
+  );
 }

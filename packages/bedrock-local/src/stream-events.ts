@@ -49,13 +49,25 @@ export function converseStreamEvents(body: Json): StreamedEvent[] {
   const events: StreamedEvent[] = [{ type: 'messageStart', payload: { role: 'assistant' }, tokensBefore: 0 }];
   const toolUse = isObject(block['toolUse']) ? block['toolUse'] : undefined;
   if (toolUse) {
-    events.push({ type: 'contentBlockStart', payload: { contentBlockIndex: 0, start: { toolUse: { toolUseId: toolUse['toolUseId'], name: toolUse['name'] } } }, tokensBefore: 0 });
+    events.push({
+      type: 'contentBlockStart',
+      payload: { contentBlockIndex: 0, start: { toolUse: { toolUseId: toolUse['toolUseId'], name: toolUse['name'] } } },
+      tokensBefore: 0,
+    });
     for (const { piece, tokensBefore } of paced(fragments(JSON.stringify(toolUse['input'])))) {
-      events.push({ type: 'contentBlockDelta', payload: { contentBlockIndex: 0, delta: { toolUse: { input: piece } } }, tokensBefore });
+      events.push({
+        type: 'contentBlockDelta',
+        payload: { contentBlockIndex: 0, delta: { toolUse: { input: piece } } },
+        tokensBefore,
+      });
     }
   } else {
     for (const { piece, tokensBefore } of paced(words(String(block['text'] ?? '')))) {
-      events.push({ type: 'contentBlockDelta', payload: { contentBlockIndex: 0, delta: { text: piece } }, tokensBefore });
+      events.push({
+        type: 'contentBlockDelta',
+        payload: { contentBlockIndex: 0, delta: { text: piece } },
+        tokensBefore,
+      });
     }
   }
   events.push(
@@ -87,7 +99,11 @@ function invocationMetrics(counts: InvokeCounts, timing: StreamTiming): Json {
 
 /** The model's own streamed JSON, one `chunk` event each, its bytes base64 as Bedrock sends them. */
 function chunks(parts: readonly { json: Json; tokensBefore: number }[]): StreamedEvent[] {
-  return parts.map(({ json, tokensBefore }) => ({ type: 'chunk', payload: { bytes: Buffer.from(JSON.stringify(json), 'utf8').toString('base64') }, tokensBefore }));
+  return parts.map(({ json, tokensBefore }) => ({
+    type: 'chunk',
+    payload: { bytes: Buffer.from(JSON.stringify(json), 'utf8').toString('base64') },
+    tokensBefore,
+  }));
 }
 
 /** Nova messages-v1 on InvokeModelWithResponseStream: Converse-like events, the last with usage and Bedrock's metrics. */
@@ -98,10 +114,19 @@ export function novaStreamChunks(body: Json, counts: InvokeCounts, timing: Strea
   delete usage['totalTokens'];
   return chunks([
     { json: { messageStart: { role: 'assistant' } }, tokensBefore: 0 },
-    ...paced(words(String(first(message['content'])['text'] ?? ''))).map(({ piece, tokensBefore }) => ({ json: { contentBlockDelta: { delta: { text: piece }, contentBlockIndex: 0 } }, tokensBefore })),
+    ...paced(words(String(first(message['content'])['text'] ?? ''))).map(({ piece, tokensBefore }) => ({
+      json: { contentBlockDelta: { delta: { text: piece }, contentBlockIndex: 0 } },
+      tokensBefore,
+    })),
     { json: { contentBlockStop: { contentBlockIndex: 0 } }, tokensBefore: total },
     { json: { messageStop: { stopReason: body['stopReason'] } }, tokensBefore: total },
-    { json: { metadata: { usage, metrics: {}, trace: {} }, 'amazon-bedrock-invocationMetrics': invocationMetrics(counts, timing) }, tokensBefore: total },
+    {
+      json: {
+        metadata: { usage, metrics: {}, trace: {} },
+        'amazon-bedrock-invocationMetrics': invocationMetrics(counts, timing),
+      },
+      tokensBefore: total,
+    },
   ]);
 }
 
@@ -112,18 +137,55 @@ export function anthropicStreamChunks(body: Json, counts: InvokeCounts, timing: 
   const total = counts.outputTokens;
   const toolUse = block['type'] === 'tool_use';
   const deltas = toolUse
-    ? paced(fragments(JSON.stringify(block['input']))).map(({ piece, tokensBefore }) => ({ json: { type: 'content_block_delta', index: 0, delta: { type: 'input_json_delta', partial_json: piece } }, tokensBefore }))
-    : paced(words(String(block['text'] ?? ''))).map(({ piece, tokensBefore }) => ({ json: { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: piece } }, tokensBefore }));
+    ? paced(fragments(JSON.stringify(block['input']))).map(({ piece, tokensBefore }) => ({
+        json: { type: 'content_block_delta', index: 0, delta: { type: 'input_json_delta', partial_json: piece } },
+        tokensBefore,
+      }))
+    : paced(words(String(block['text'] ?? ''))).map(({ piece, tokensBefore }) => ({
+        json: { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: piece } },
+        tokensBefore,
+      }));
   return chunks([
     {
-      json: { type: 'message_start', message: { id: body['id'], type: 'message', role: 'assistant', model: body['model'], content: [], stop_reason: null, stop_sequence: null, usage: { ...usage, output_tokens: 1 } } },
+      json: {
+        type: 'message_start',
+        message: {
+          id: body['id'],
+          type: 'message',
+          role: 'assistant',
+          model: body['model'],
+          content: [],
+          stop_reason: null,
+          stop_sequence: null,
+          usage: { ...usage, output_tokens: 1 },
+        },
+      },
       tokensBefore: 0,
     },
-    { json: { type: 'content_block_start', index: 0, content_block: toolUse ? { type: 'tool_use', id: block['id'], name: block['name'], input: {} } : { type: 'text', text: '' } }, tokensBefore: 0 },
+    {
+      json: {
+        type: 'content_block_start',
+        index: 0,
+        content_block: toolUse
+          ? { type: 'tool_use', id: block['id'], name: block['name'], input: {} }
+          : { type: 'text', text: '' },
+      },
+      tokensBefore: 0,
+    },
     ...deltas,
     { json: { type: 'content_block_stop', index: 0 }, tokensBefore: total },
-    { json: { type: 'message_delta', delta: { stop_reason: body['stop_reason'], stop_sequence: null }, usage: { output_tokens: total } }, tokensBefore: total },
-    { json: { type: 'message_stop', 'amazon-bedrock-invocationMetrics': invocationMetrics(counts, timing) }, tokensBefore: total },
+    {
+      json: {
+        type: 'message_delta',
+        delta: { stop_reason: body['stop_reason'], stop_sequence: null },
+        usage: { output_tokens: total },
+      },
+      tokensBefore: total,
+    },
+    {
+      json: { type: 'message_stop', 'amazon-bedrock-invocationMetrics': invocationMetrics(counts, timing) },
+      tokensBefore: total,
+    },
   ]);
 }
 
@@ -132,11 +194,22 @@ export function llamaStreamChunks(body: Json, counts: InvokeCounts, timing: Stre
   const pieces = paced(words(String(body['generation'] ?? '')));
   return chunks([
     ...pieces.map(({ piece, tokensBefore }, i) => ({
-      json: { generation: piece, prompt_token_count: i === 0 ? counts.inputTokens : null, generation_token_count: countTokens(piece) + tokensBefore, stop_reason: null },
+      json: {
+        generation: piece,
+        prompt_token_count: i === 0 ? counts.inputTokens : null,
+        generation_token_count: countTokens(piece) + tokensBefore,
+        stop_reason: null,
+      },
       tokensBefore,
     })),
     {
-      json: { generation: '', prompt_token_count: null, generation_token_count: counts.outputTokens, stop_reason: body['stop_reason'], 'amazon-bedrock-invocationMetrics': invocationMetrics(counts, timing) },
+      json: {
+        generation: '',
+        prompt_token_count: null,
+        generation_token_count: counts.outputTokens,
+        stop_reason: body['stop_reason'],
+        'amazon-bedrock-invocationMetrics': invocationMetrics(counts, timing),
+      },
       tokensBefore: counts.outputTokens,
     },
   ]);
@@ -146,7 +219,16 @@ export function llamaStreamChunks(body: Json, counts: InvokeCounts, timing: Stre
 export function mistralStreamChunks(body: Json, counts: InvokeCounts, timing: StreamTiming): StreamedEvent[] {
   const output = first(body['outputs']);
   return chunks([
-    ...paced(words(String(output['text'] ?? ''))).map(({ piece, tokensBefore }) => ({ json: { outputs: [{ text: piece, stop_reason: null }] }, tokensBefore })),
-    { json: { outputs: [{ text: '', stop_reason: output['stop_reason'] }], 'amazon-bedrock-invocationMetrics': invocationMetrics(counts, timing) }, tokensBefore: counts.outputTokens },
+    ...paced(words(String(output['text'] ?? ''))).map(({ piece, tokensBefore }) => ({
+      json: { outputs: [{ text: piece, stop_reason: null }] },
+      tokensBefore,
+    })),
+    {
+      json: {
+        outputs: [{ text: '', stop_reason: output['stop_reason'] }],
+        'amazon-bedrock-invocationMetrics': invocationMetrics(counts, timing),
+      },
+      tokensBefore: counts.outputTokens,
+    },
   ]);
 }

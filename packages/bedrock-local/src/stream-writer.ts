@@ -53,17 +53,31 @@ export async function writeStream(req: IncomingMessage, res: ServerResponse, pla
 }
 
 function respond(res: ServerResponse, plan: StreamPlan): void {
-  if (!res.headersSent) res.writeHead(200, { 'content-type': 'application/vnd.amazon.eventstream', 'x-amzn-requestid': randomUUID(), ...plan.headers });
+  if (!res.headersSent)
+    res.writeHead(200, {
+      'content-type': 'application/vnd.amazon.eventstream',
+      'x-amzn-requestid': randomUUID(),
+      ...plan.headers,
+    });
 }
 
-async function breakStream(req: IncomingMessage, res: ServerResponse, plan: StreamPlan, fault: ResolvedStreamFault, left: Promise<void>): Promise<StreamEnd> {
+async function breakStream(
+  req: IncomingMessage,
+  res: ServerResponse,
+  plan: StreamPlan,
+  fault: ResolvedStreamFault,
+  left: Promise<void>,
+): Promise<StreamEnd> {
   if (fault.kind === 'cut') {
     dropConnection(req);
     return 'faulted';
   }
   respond(res, plan);
   if (fault.kind === 'exception') {
-    const members = fault.exception === 'modelStreamErrorException' ? { originalStatusCode: 500, originalMessage: fault.message } : {};
+    const members =
+      fault.exception === 'modelStreamErrorException'
+        ? { originalStatusCode: 500, originalMessage: fault.message }
+        : {};
     res.end(exceptionFrame(fault.exception, { message: fault.message, ...members }));
     return 'faulted';
   }

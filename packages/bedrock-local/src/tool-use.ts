@@ -27,7 +27,8 @@ export interface ToolCall {
 /** Converse (and Nova messages-v1) `toolConfig`: `{tools: [{toolSpec: {name, inputSchema: {json}}}], toolChoice}`. */
 export function converseToolOffer(toolConfig: unknown): ToolOffer | undefined {
   if (toolConfig === undefined) return undefined;
-  if (!isObject(toolConfig) || !Array.isArray(toolConfig['tools'])) throw validation('toolConfig.tools must be an array of tools');
+  if (!isObject(toolConfig) || !Array.isArray(toolConfig['tools']))
+    throw validation('toolConfig.tools must be an array of tools');
   const tools = toolConfig['tools'].flatMap((t): OfferedTool[] => {
     const spec = isObject(t) ? t['toolSpec'] : undefined;
     if (!isObject(spec)) return []; // cachePoint and system tools carry no schema to answer
@@ -45,9 +46,18 @@ export function anthropicToolOffer(tools: unknown, toolChoice: unknown): ToolOff
   if (tools === undefined) return undefined;
   if (!Array.isArray(tools)) throw validation('Malformed input request: tools must be an array');
   if (isObject(toolChoice) && toolChoice['type'] === 'none') return undefined;
-  const offered = tools.flatMap((t): OfferedTool[] => (isObject(t) && typeof t['name'] === 'string' && 'input_schema' in t ? [{ name: t['name'], schema: t['input_schema'] }] : []));
+  const offered = tools.flatMap((t): OfferedTool[] =>
+    isObject(t) && typeof t['name'] === 'string' && 'input_schema' in t
+      ? [{ name: t['name'], schema: t['input_schema'] }]
+      : [],
+  );
   const type = isObject(toolChoice) ? toolChoice['type'] : undefined;
-  const forced = type === 'tool' && typeof (toolChoice as Record<string, unknown>)['name'] === 'string' ? ((toolChoice as Record<string, unknown>)['name'] as string) : type === 'any' ? 'any' : undefined;
+  const forced =
+    type === 'tool' && typeof (toolChoice as Record<string, unknown>)['name'] === 'string'
+      ? ((toolChoice as Record<string, unknown>)['name'] as string)
+      : type === 'any'
+        ? 'any'
+        : undefined;
   return { tools: offered, ...(forced ? { forced } : {}) };
 }
 
@@ -56,7 +66,12 @@ export function anthropicToolOffer(tools: unknown, toolChoice: unknown): ToolOff
  * forced, or when the last user turn names an offered tool; it answers a turn that brings tool results with text.
  * The input is derived from the request, so the same request always gets the same call.
  */
-export function chooseToolCall(offer: ToolOffer | undefined, lastUserText: string, answersToolResult: boolean, seed: string): ToolCall | undefined {
+export function chooseToolCall(
+  offer: ToolOffer | undefined,
+  lastUserText: string,
+  answersToolResult: boolean,
+  seed: string,
+): ToolCall | undefined {
   if (!offer || offer.tools.length === 0 || answersToolResult) return undefined;
   let tool: OfferedTool | undefined;
   if (offer.forced === 'any') tool = offer.tools[0];
@@ -69,6 +84,7 @@ export function chooseToolCall(offer: ToolOffer | undefined, lastUserText: strin
   }
   if (!tool) return undefined;
   const hash = hashOf(seed, tool.name, stableJson(tool.schema ?? null));
-  const input = tool.schema === undefined ? {} : sampleOf(tool.schema, seededDice(Number.parseInt(hash.slice(0, 8), 16)));
+  const input =
+    tool.schema === undefined ? {} : sampleOf(tool.schema, seededDice(Number.parseInt(hash.slice(0, 8), 16)));
   return { id: hash.slice(0, 24), name: tool.name, input };
 }

@@ -9,7 +9,7 @@ import { cacheableRequest, CountingInvoker } from './testing/counting-invoker';
 
 /** Keeps this process's CPU busy for `ms`, as a burst of parsing or signing would: nothing else runs meanwhile. */
 function burnCpu(ms: number): void {
-  for (const end = performance.now() + ms; performance.now() < end; );
+  for (const end = performance.now() + ms; performance.now() < end;);
 }
 
 describe('CachingInvoker over Redis in a busy process', () => {

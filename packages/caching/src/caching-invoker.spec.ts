@@ -1,5 +1,12 @@
 import type { InvocationRequest } from '@nova-cost/domain';
-import { InMemorySpendLedger, InvokeModel, NovaCostError, requestKey, RuleBasedCostPolicy, StaticPricingCatalog } from '@nova-cost/domain';
+import {
+  InMemorySpendLedger,
+  InvokeModel,
+  NovaCostError,
+  requestKey,
+  RuleBasedCostPolicy,
+  StaticPricingCatalog,
+} from '@nova-cost/domain';
 import { describe, expect, it } from 'vitest';
 import { CachingInvoker } from './caching-invoker';
 import { InMemoryResponseStore } from './in-memory-response-store';
@@ -26,7 +33,10 @@ describe(CachingInvoker, () => {
         const request = cacheableRequest();
         const admitted: string[] = [];
         const admit = (who: string) => async () => void admitted.push(who);
-        await Promise.all([cache.invoke(request, { admit: admit('leader') }), cache.invoke(request, { admit: admit('joiner') })]);
+        await Promise.all([
+          cache.invoke(request, { admit: admit('leader') }),
+          cache.invoke(request, { admit: admit('joiner') }),
+        ]);
         await cache.invoke(request, { admit: admit('hit') });
         await cache.invoke({ ...request, cache: undefined }, { admit: admit('not cacheable') });
         expect(admitted).toEqual(['leader', 'not cacheable']);
@@ -40,7 +50,10 @@ describe(CachingInvoker, () => {
         const refuse = async () => {
           throw new NovaCostError('budget-exceeded', 'no budget left');
         };
-        const outcomes = await Promise.allSettled([cache.invoke(request, { admit: refuse }), cache.invoke(request, { admit: async () => undefined })]);
+        const outcomes = await Promise.allSettled([
+          cache.invoke(request, { admit: refuse }),
+          cache.invoke(request, { admit: async () => undefined }),
+        ]);
         expect(outcomes).toMatchObject([
           { status: 'rejected', reason: { kind: 'budget-exceeded' } },
           { status: 'rejected', reason: { kind: 'budget-exceeded' } },
@@ -55,7 +68,12 @@ describe(CachingInvoker, () => {
         const ledger = new InMemorySpendLedger();
         const policy = new RuleBasedCostPolicy({}, { pricing, ledger });
         const next = new CountingInvoker();
-        const useCase = new InvokeModel({ policy, invoker: new CachingInvoker(next, new InMemoryResponseStore()), pricing, ledger });
+        const useCase = new InvokeModel({
+          policy,
+          invoker: new CachingInvoker(next, new InMemoryResponseStore()),
+          pricing,
+          ledger,
+        });
         const { cache: _, ...request } = cacheableRequest();
 
         const concurrent = await Promise.all([useCase.execute(request), useCase.execute(request)]);
@@ -129,7 +147,9 @@ describe(CachingInvoker, () => {
       it('rejects it with kind aborted and calls nothing upstream', async () => {
         const next = new CountingInvoker(10);
         const cache = new CachingInvoker(next, new InMemoryResponseStore());
-        await expect(cache.invoke(cacheableRequest(), { signal: AbortSignal.abort() })).rejects.toSatisfy((e) => NovaCostError.is(e, 'aborted'));
+        await expect(cache.invoke(cacheableRequest(), { signal: AbortSignal.abort() })).rejects.toSatisfy((e) =>
+          NovaCostError.is(e, 'aborted'),
+        );
         expect(next.calls).toBe(0);
       });
     });
@@ -176,7 +196,9 @@ describe(CachingInvoker, () => {
       [{ lockWaitMs: -5 }, /lockWaitMs must be 0 or more, got -5/],
     ])('rejects %o', (options, message) => {
       expect(() => new CachingInvoker(new CountingInvoker(), new InMemoryResponseStore(), options)).toThrow(message);
-      expect(() => new CachingInvoker(new CountingInvoker(), new InMemoryResponseStore(), options)).toThrow(NovaCostError);
+      expect(() => new CachingInvoker(new CountingInvoker(), new InMemoryResponseStore(), options)).toThrow(
+        NovaCostError,
+      );
     });
   });
 });

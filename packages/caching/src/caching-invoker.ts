@@ -34,11 +34,17 @@ export class CachingInvoker implements ModelInvoker {
     for (const name of ['storeTimeoutMs', 'maxEntryBytes', 'lockTtlMs', 'lockPollMs'] as const) {
       const value = options[name];
       if (value !== undefined && !(Number.isFinite(value) && value > 0)) {
-        throw new NovaCostError('configuration', `CachingInvoker option ${name} must be a positive number, got ${value}`);
+        throw new NovaCostError(
+          'configuration',
+          `CachingInvoker option ${name} must be a positive number, got ${value}`,
+        );
       }
     }
     if (options.lockWaitMs !== undefined && !(Number.isFinite(options.lockWaitMs) && options.lockWaitMs >= 0)) {
-      throw new NovaCostError('configuration', `CachingInvoker option lockWaitMs must be 0 or more, got ${options.lockWaitMs}`);
+      throw new NovaCostError(
+        'configuration',
+        `CachingInvoker option lockWaitMs must be 0 or more, got ${options.lockWaitMs}`,
+      );
     }
     for (const name of ['hotMaxBytes', 'hotMaxAgeMs'] as const) {
       const value = options[name];
@@ -49,7 +55,8 @@ export class CachingInvoker implements ModelInvoker {
     this.now = options.now ?? Date.now;
     this.storeGuard = new StoreGuard(options.storeTimeoutMs ?? 50, options.breaker, () => (this.counters.errors += 1));
     const hotMaxBytes = options.hotMaxBytes ?? 16 * 1024 * 1024;
-    if (hotMaxBytes > 0 && (options.hotMaxAgeMs ?? 60_000) > 0) this.hot = new LRUCache({ maxSize: hotMaxBytes, sizeCalculation: (e) => Math.max(1, e.bytes) });
+    if (hotMaxBytes > 0 && (options.hotMaxAgeMs ?? 60_000) > 0)
+      this.hot = new LRUCache({ maxSize: hotMaxBytes, sizeCalculation: (e) => Math.max(1, e.bytes) });
   }
 
   async invoke(request: InvocationRequest, options: InvokeOptions = {}): Promise<InvocationResult> {
@@ -141,7 +148,10 @@ export class CachingInvoker implements ModelInvoker {
       }
     }
     // Keep the lock alive while the call runs, however long the model takes.
-    const refresh = locked === true ? setInterval(() => void this.guard(() => this.store.refreshLock(lockKey, token, lockTtlMs)), lockTtlMs / 2) : undefined;
+    const refresh =
+      locked === true
+        ? setInterval(() => void this.guard(() => this.store.refreshLock(lockKey, token, lockTtlMs)), lockTtlMs / 2)
+        : undefined;
     refresh?.unref();
     try {
       await admit?.(); // the call is billed: only now does it take the budget's hold
@@ -181,7 +191,12 @@ export class CachingInvoker implements ModelInvoker {
     const { pricing } = this.options;
     if (!pricing) return undefined;
     try {
-      return pricing.cost({ modelId: result.modelId, region, usage: result.usage, billing: result.billing ?? 'on-demand' });
+      return pricing.cost({
+        modelId: result.modelId,
+        region,
+        usage: result.usage,
+        billing: result.billing ?? 'on-demand',
+      });
     } catch {
       return undefined; // an unpriced model is still cached; it only has no cost to report
     }

@@ -21,5 +21,16 @@ export interface CachingStats {
 }
 
 export function emptyStats(): CachingStats {
-  return { hits: 0, hotHits: 0, misses: 0, coalesced: 0, bypass: 0, errors: 0, notStored: 0, bytesRead: 0, bytesWritten: 0, savedUsd: 0 };
+  return {
+    hits: 0,
+    hotHits: 0,
+    misses: 0,
+    coalesced: 0,
+    bypass: 0,
+    errors: 0,
+    notStored: 0,
+    bytesRead: 0,
+    bytesWritten: 0,
+    savedUsd: 0,
+  };
 }

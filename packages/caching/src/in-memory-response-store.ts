@@ -17,7 +17,10 @@ export class InMemoryResponseStore implements ResponseStore {
     if (!Number.isInteger(maxBytes) || maxBytes <= 0) {
       throw new NovaCostError('configuration', `maxBytes must be a positive integer, got ${maxBytes}`);
     }
-    this.entries = new LRUCache({ maxSize: maxBytes, sizeCalculation: (value) => Math.max(1, Buffer.byteLength(value)) });
+    this.entries = new LRUCache({
+      maxSize: maxBytes,
+      sizeCalculation: (value) => Math.max(1, Buffer.byteLength(value)),
+    });
   }
 
   async get(key: string): Promise<string | undefined> {

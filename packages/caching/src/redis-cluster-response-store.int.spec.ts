@@ -8,13 +8,21 @@ import { cachingInvokerContract, connected } from './testing/caching-invoker.con
 
 async function readyCluster(cluster: TestRedisCluster): Promise<Cluster> {
   const { lazyConnect, enableOfflineQueue, ...redisOptions } = failOpenRedisOptions({ commandTimeoutMs: 200 });
-  const client = new Cluster([...cluster.nodes], { lazyConnect, enableOfflineQueue, redisOptions, clusterRetryStrategy: () => 100 });
+  const client = new Cluster([...cluster.nodes], {
+    lazyConnect,
+    enableOfflineQueue,
+    redisOptions,
+    clusterRetryStrategy: () => 100,
+  });
   client.on('error', () => undefined);
   await client.connect();
   return client;
 }
 
-async function forEachMaster(cluster: TestRedisCluster, action: 'stop' | 'restart' | 'pause' | 'resume'): Promise<void> {
+async function forEachMaster(
+  cluster: TestRedisCluster,
+  action: 'stop' | 'restart' | 'pause' | 'resume',
+): Promise<void> {
   await Promise.all(cluster.masters.map((m) => m[action]()));
 }
 

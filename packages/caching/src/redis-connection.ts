@@ -36,13 +36,15 @@ export function failOpenRedisOptions(options: RedisConnectOptions = {}): RedisOp
  * background, and a command it cannot send fails at once. Start-up never waits for Redis.
  */
 export function failOpenRedis(url: string, options: RedisConnectOptions = {}): Redis {
-  if (!/^rediss?:\/\//.test(url)) throw new NovaCostError('configuration', `Redis URL must be redis:// or rediss://, got ${url.split('//')[0]}//…`);
+  if (!/^rediss?:\/\//.test(url))
+    throw new NovaCostError('configuration', `Redis URL must be redis:// or rediss://, got ${url.split('//')[0]}//…`);
   return connectInBackground(new Redis(url, failOpenRedisOptions(options)));
 }
 
 /** A fail-open Redis Cluster client from its startup nodes, as failOpenRedis. */
 export function failOpenCluster(nodes: readonly ClusterNode[], options: RedisConnectOptions = {}): Cluster {
-  if (nodes.length === 0) throw new NovaCostError('configuration', 'a Redis Cluster client needs at least one startup node, got none');
+  if (nodes.length === 0)
+    throw new NovaCostError('configuration', 'a Redis Cluster client needs at least one startup node, got none');
   const { lazyConnect, enableOfflineQueue, ...redisOptions } = failOpenRedisOptions(options);
   const clusterOptions: ClusterOptions = {
     lazyConnect,

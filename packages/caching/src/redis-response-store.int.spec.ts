@@ -53,7 +53,9 @@ describe(RedisResponseStore, () => {
     });
 
     it('rejects a URL that is not redis:// or rediss://', () => {
-      expect(() => RedisResponseStore.fromUrl('http://127.0.0.1:6379')).toThrow(/must be redis:\/\/ or rediss:\/\/, got http:\/\/…/);
+      expect(() => RedisResponseStore.fromUrl('http://127.0.0.1:6379')).toThrow(
+        /must be redis:\/\/ or rediss:\/\/, got http:\/\/…/,
+      );
     });
   });
 

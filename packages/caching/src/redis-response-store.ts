@@ -4,9 +4,11 @@ import { failOpenCluster, failOpenRedis } from './redis-connection';
 import type { ResponseStore } from './response-store.port';
 
 // Delete the lock only if our token still holds it, so a slow holder never frees someone else's lock.
-const UNLOCK_SCRIPT = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end";
+const UNLOCK_SCRIPT =
+  "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end";
 // Extend the lock only if our token still holds it.
-const REFRESH_SCRIPT = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end";
+const REFRESH_SCRIPT =
+  "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end";
 
 /** Cached responses in Redis (single node or Cluster), through ioredis. */
 export class RedisResponseStore implements ResponseStore {

@@ -58,7 +58,7 @@ describe('RedisSpendLedger (single node)', () => {
 
   spendLedgerContract(() => open());
 
-  it('lets two processes with their own connections see each other\'s spend once written', async () => {
+  it("lets two processes with their own connections see each other's spend once written", async () => {
     const prefix = nextPrefix();
     const a = await open({ prefix });
     const b = await open({ prefix });
@@ -77,11 +77,12 @@ describe('RedisSpendLedger (single node)', () => {
     expect((await ledger.totals({ tenantId: 'acme' })).total.costUsd).toBeCloseTo(3.5000001, 12);
   });
 
-  it('sends nothing while recording, writes each tenant\'s entries in one script, and keeps no key per entry', async () => {
+  it("sends nothing while recording, writes each tenant's entries in one script, and keeps no key per entry", async () => {
     const prefix = nextPrefix();
     const ledger = await open({ prefix, flushMs: 60_000 }); // only the explicit flushes below write
     const before = await evals();
-    for (let n = 0; n < 1000; n++) await ledger.record(spendEntry({ costUsd: 0.001, savings: n % 2 ? [{ strategy: 'cache', usd: 0.001 }] : [] }));
+    for (let n = 0; n < 1000; n++)
+      await ledger.record(spendEntry({ costUsd: 0.001, savings: n % 2 ? [{ strategy: 'cache', usd: 0.001 }] : [] }));
     expect(await evals()).toBe(before);
     await ledger.flush();
     expect(await evals()).toBe(before + 1);
@@ -90,7 +91,9 @@ describe('RedisSpendLedger (single node)', () => {
     await ledger.flush(); // the next write deletes the marker of the batch Redis acknowledged
     expect((await keysOf(prefix)).filter((k) => k.includes(':applied:'))).toEqual([]);
     const reader = await open({ prefix });
-    expect((await reader.totals({ tenantId: 'acme' }, 'strategy')).groups).toMatchObject([{ key: 'cache', calls: 500 }]);
+    expect((await reader.totals({ tenantId: 'acme' }, 'strategy')).groups).toMatchObject([
+      { key: 'cache', calls: 500 },
+    ]);
     expect((await reader.totals({ tenantId: 'acme' })).total.calls).toBe(1000);
   });
 
@@ -137,7 +140,9 @@ describe('RedisSpendLedger (single node)', () => {
       await Promise.all(recorded); // resolved although Redis answers nothing
       await ledger.flush(); // times out: opens the breaker
 
-      await expect(ledger.totals({ tenantId: 'acme' })).rejects.toSatisfy((e) => NovaCostError.is(e, 'upstream-unavailable'));
+      await expect(ledger.totals({ tenantId: 'acme' })).rejects.toSatisfy((e) =>
+        NovaCostError.is(e, 'upstream-unavailable'),
+      );
       expect(ledger.pendingEntries).toBe(10);
     } finally {
       await redis.resume();
@@ -165,7 +170,9 @@ describe('RedisSpendLedger (single node)', () => {
     try {
       await ledger.record(spendEntry({ costUsd: 2 }));
       await ledger.record(spendEntry({ costUsd: 4 }));
-      await expect(ledger.totals({ tenantId: 'acme' })).rejects.toSatisfy((e) => NovaCostError.is(e, 'upstream-unavailable'));
+      await expect(ledger.totals({ tenantId: 'acme' })).rejects.toSatisfy((e) =>
+        NovaCostError.is(e, 'upstream-unavailable'),
+      );
       expect(ledger.pendingEntries).toBe(2);
     } finally {
       await redis.restart();
@@ -196,15 +203,26 @@ describe('RedisSpendLedger (single node)', () => {
     const store = new RedisResponseStore(failOpenRedis(redis.url), true);
     await connected(store);
     const pricing = new StaticPricingCatalog();
-    const policy = new RuleBasedCostPolicy({ budgets: { default: { dailyUsd: 10 } } }, { pricing, ledger, sharedBudget: ledger });
+    const policy = new RuleBasedCostPolicy(
+      { budgets: { default: { dailyUsd: 10 } } },
+      { pricing, ledger, sharedBudget: ledger },
+    );
     // No copy in process (hotMaxBytes 0): a hit then asks Redis, once (with one it asks nothing).
-    const useCase = new InvokeModel({ policy, invoker: new CachingInvoker(new CountingInvoker(), store, { storeTimeoutMs: 500, hotMaxBytes: 0 }), pricing, ledger, admission: 'invoker' });
+    const useCase = new InvokeModel({
+      policy,
+      invoker: new CachingInvoker(new CountingInvoker(), store, { storeTimeoutMs: 500, hotMaxBytes: 0 }),
+      pricing,
+      ledger,
+      admission: 'invoker',
+    });
     const { cache: _, ...request } = cacheableRequest();
     expect((await useCase.execute(request)).result.source).toBe('upstream');
     await ledger.flush();
     const commands = async () => {
       const stats = (await admin.info('commandstats')) ?? '';
-      return [...stats.matchAll(/cmdstat_(\w+):calls=(\d+)/g)].filter(([, name]) => name !== 'info').reduce((sum, [, , calls]) => sum + Number(calls), 0);
+      return [...stats.matchAll(/cmdstat_(\w+):calls=(\d+)/g)]
+        .filter(([, name]) => name !== 'info')
+        .reduce((sum, [, , calls]) => sum + Number(calls), 0);
     };
     const before = await commands();
     expect((await useCase.execute(request)).result.source).toBe('cache');
@@ -252,7 +270,9 @@ describe('RedisSpendLedger (single node)', () => {
       expect((await crashed.hold('acme', 0.9, limits(1))).held).toBe(true);
       const survivor = await open({ prefix });
       expect((await survivor.hold('acme', 0.9, limits(1))).held).toBe(false);
-      await expect.poll(async () => (await survivor.hold('acme', 0.9, limits(1))).held, { timeout: 10_000, interval: 100 }).toBe(true);
+      await expect
+        .poll(async () => (await survivor.hold('acme', 0.9, limits(1))).held, { timeout: 10_000, interval: 100 })
+        .toBe(true);
     });
   });
 });
@@ -283,9 +303,20 @@ describe('RedisSpendLedger (three-master cluster)', () => {
     const tenants = ['acme', 'globex', 'initech', 'umbrella'];
     const holds = await Promise.all(tenants.map((t) => a.hold(t, 0.75, limits)));
     expect(holds.every((h) => h.held)).toBe(true);
-    expect(await Promise.all(tenants.map(async (t) => (await b.hold(t, 0.5, limits)).held))).toEqual([false, false, false, false]);
-    for (const [i, tenantId] of tenants.entries()) await a.record(spendEntry({ tenantId, costUsd: 0.25, holdId: (holds[i] as { holdId: string }).holdId }));
+    expect(await Promise.all(tenants.map(async (t) => (await b.hold(t, 0.5, limits)).held))).toEqual([
+      false,
+      false,
+      false,
+      false,
+    ]);
+    for (const [i, tenantId] of tenants.entries())
+      await a.record(spendEntry({ tenantId, costUsd: 0.25, holdId: (holds[i] as { holdId: string }).holdId }));
     await a.flush();
-    expect(await Promise.all(tenants.map(async (t) => (await b.hold(t, 0.75, limits)).held))).toEqual([true, true, true, true]);
+    expect(await Promise.all(tenants.map(async (t) => (await b.hold(t, 0.75, limits)).held))).toEqual([
+      true,
+      true,
+      true,
+      true,
+    ]);
   });
 });

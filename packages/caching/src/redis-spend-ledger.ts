@@ -1,7 +1,18 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Cluster, ClusterNode, Redis } from 'ioredis';
-import type { BudgetHoldAnswer, BudgetLimit, SharedBudget, SpendDimension, SpendEntry, SpendGroup, SpendLedger, SpendQuery, SpendRow, SpendSummary } from '@nova-cost/domain';
+import type {
+  BudgetHoldAnswer,
+  BudgetLimit,
+  SharedBudget,
+  SpendDimension,
+  SpendEntry,
+  SpendGroup,
+  SpendLedger,
+  SpendQuery,
+  SpendRow,
+  SpendSummary,
+} from '@nova-cost/domain';
 import { checkSpendEntry, NovaCostError, tallySpend } from '@nova-cost/domain';
 import type { CircuitBreakerOptions } from './circuit-breaker';
 import { CircuitBreaker } from './circuit-breaker';
@@ -103,22 +114,39 @@ export class RedisSpendLedger implements SpendLedger, SharedBudget {
     this.maxPendingCells = options.maxPendingCells ?? 100_000;
     this.holdTtlMs = options.holdTtlMs ?? 600_000;
     this.breaker = new CircuitBreaker(options.breaker);
-    const bad = (name: string, rule: string, value: unknown) => new NovaCostError('configuration', `RedisSpendLedger ${name} must be ${rule}, got ${String(value)}`);
+    const bad = (name: string, rule: string, value: unknown) =>
+      new NovaCostError('configuration', `RedisSpendLedger ${name} must be ${rule}, got ${String(value)}`);
     if (!(this.retentionSeconds > 0)) throw bad('retentionDays', '> 0', options.retentionDays);
-    for (const [name, value] of [['flushMs', this.flushMs], ['timeoutMs', this.timeoutMs], ['holdTtlMs', this.holdTtlMs]] as const) {
+    for (const [name, value] of [
+      ['flushMs', this.flushMs],
+      ['timeoutMs', this.timeoutMs],
+      ['holdTtlMs', this.holdTtlMs],
+    ] as const) {
       if (!(Number.isFinite(value) && value > 0)) throw bad(name, 'a number > 0', value);
     }
-    if (!(Number.isInteger(this.maxPendingCells) && this.maxPendingCells >= 0)) throw bad('maxPendingCells', 'an integer >= 0', options.maxPendingCells);
+    if (!(Number.isInteger(this.maxPendingCells) && this.maxPendingCells >= 0))
+      throw bad('maxPendingCells', 'an integer >= 0', options.maxPendingCells);
   }
 
   /** A ledger on its own fail-open connection to `url`. Does not wait for the connection. */
   static fromUrl(url: string, options: RedisSpendLedgerOptions & RedisConnectOptions = {}): RedisSpendLedger {
-    return new RedisSpendLedger(failOpenRedis(url, { commandTimeoutMs: backstopMs(options), ...options }), options, true);
+    return new RedisSpendLedger(
+      failOpenRedis(url, { commandTimeoutMs: backstopMs(options), ...options }),
+      options,
+      true,
+    );
   }
 
   /** A ledger on its own fail-open Redis Cluster client. Does not wait for the cluster. */
-  static fromCluster(nodes: readonly ClusterNode[], options: RedisSpendLedgerOptions & RedisConnectOptions = {}): RedisSpendLedger {
-    return new RedisSpendLedger(failOpenCluster(nodes, { commandTimeoutMs: backstopMs(options), ...options }), options, true);
+  static fromCluster(
+    nodes: readonly ClusterNode[],
+    options: RedisSpendLedgerOptions & RedisConnectOptions = {},
+  ): RedisSpendLedger {
+    return new RedisSpendLedger(
+      failOpenCluster(nodes, { commandTimeoutMs: backstopMs(options), ...options }),
+      options,
+      true,
+    );
   }
 
   /** Entries recorded but not yet acknowledged by Redis. */
@@ -142,10 +170,23 @@ export class RedisSpendLedger implements SpendLedger, SharedBudget {
   }
 
   async hold(tenantId: string, amountUsd: number, limits: readonly BudgetLimit[]): Promise<BudgetHoldAnswer> {
-    const fields = limits.flatMap((l) => [l.period === 'daily' ? `d:${isoDay(epochDay(l.start))}` : `m:${l.start.toISOString().slice(0, 7)}`, String(l.limitUsd)]);
-    const reply = (await this.call(() => this.client.eval(HOLD_SCRIPT, 2, this.key(tenantId, 'totals'), this.key(tenantId, 'holds'), String(amountUsd), this.holdTtlMs, randomUUID(), limits.length, ...fields))) as
-      | [1, string]
-      | [0, number, string, string];
+    const fields = limits.flatMap((l) => [
+      l.period === 'daily' ? `d:${isoDay(epochDay(l.start))}` : `m:${l.start.toISOString().slice(0, 7)}`,
+      String(l.limitUsd),
+    ]);
+    const reply = (await this.call(() =>
+      this.client.eval(
+        HOLD_SCRIPT,
+        2,
+        this.key(tenantId, 'totals'),
+        this.key(tenantId, 'holds'),
+        String(amountUsd),
+        this.holdTtlMs,
+        randomUUID(),
+        limits.length,
+        ...fields,
+      ),
+    )) as [1, string] | [0, number, string, string];
     if (reply[0] === 1) return { held: true, holdId: reply[1] };
     const limit = limits[reply[1]] as BudgetLimit;
     return { held: false, period: limit.period, spentUsd: Number(reply[2]), heldUsd: Number(reply[3]) };
@@ -157,12 +198,21 @@ export class RedisSpendLedger implements SpendLedger, SharedBudget {
   }
 
   async totals(query: SpendQuery, groupBy?: SpendDimension): Promise<{ total: SpendSummary; groups: SpendGroup[] }> {
-    if (this.breaker.state === 'open') throw new NovaCostError('upstream-unavailable', 'the spend ledger (Redis) is failing; it is retried shortly');
-    const tenants = new Set(query.tenantId !== undefined ? [query.tenantId] : [...(await this.call(() => this.client.smembers(this.tenantsKey))), ...this.books.keys()]);
+    if (this.breaker.state === 'open')
+      throw new NovaCostError('upstream-unavailable', 'the spend ledger (Redis) is failing; it is retried shortly');
+    const tenants = new Set(
+      query.tenantId !== undefined
+        ? [query.tenantId]
+        : [...(await this.call(() => this.client.smembers(this.tenantsKey))), ...this.books.keys()],
+    );
     const rows: SpendRow[] = [];
     await Promise.all([...tenants].map(async (tenantId) => rows.push(...(await this.rowsOf(tenantId, query)))));
     return tallySpend(
-      rows.filter((r) => (query.modelId === undefined || r.modelId === query.modelId) && (query.category === undefined || r.category === query.category)),
+      rows.filter(
+        (r) =>
+          (query.modelId === undefined || r.modelId === query.modelId) &&
+          (query.category === undefined || r.category === query.category),
+      ),
       groupBy,
     );
   }
@@ -266,9 +316,30 @@ export class RedisSpendLedger implements SpendLedger, SharedBudget {
         batch.sent = true; // from here on it may be applied: totals() asks Redis whether it was
         const { days, totals } = batch.increments();
         const payload = JSON.stringify({ d: days.map((d) => [d.day, d.fields]), t: totals, r: batch.releases });
-        const keys = [this.key(book.tenantId, `applied:${batch.id}`), this.key(book.tenantId, 'days'), this.key(book.tenantId, 'totals'), this.key(book.tenantId, 'holds')];
-        keys.push(...days.map((d) => this.dayKey(book.tenantId, d.day)), ...forget.map((id) => this.key(book.tenantId, `applied:${id}`)));
-        await this.call(() => this.client.eval(WRITE_SCRIPT, keys.length, ...keys, this.retentionSeconds, MARKER_SECONDS, days.length, forget.length, payload), force);
+        const keys = [
+          this.key(book.tenantId, `applied:${batch.id}`),
+          this.key(book.tenantId, 'days'),
+          this.key(book.tenantId, 'totals'),
+          this.key(book.tenantId, 'holds'),
+        ];
+        keys.push(
+          ...days.map((d) => this.dayKey(book.tenantId, d.day)),
+          ...forget.map((id) => this.key(book.tenantId, `applied:${id}`)),
+        );
+        await this.call(
+          () =>
+            this.client.eval(
+              WRITE_SCRIPT,
+              keys.length,
+              ...keys,
+              this.retentionSeconds,
+              MARKER_SECONDS,
+              days.length,
+              forget.length,
+              payload,
+            ),
+          force,
+        );
         book.sending = undefined;
         this.pendingCells -= batch.cellCount;
       } else {
@@ -290,7 +361,9 @@ export class RedisSpendLedger implements SpendLedger, SharedBudget {
     const keys = [this.key(tenantId, 'days'), ...(unsure ? [this.key(tenantId, `applied:${unsure.id}`)] : [])];
     const from = query.from ? String(epochDay(query.from)) : '-inf';
     const to = query.to ? `(${Math.ceil(query.to.getTime() / 86_400_000)}` : '+inf';
-    const reply = (await this.call(() => this.client.eval(READ_SCRIPT, keys.length, ...keys, from, to, `${this.prefix}:{${enc(tenantId)}}:`))) as [number, ...(string | string[])[]];
+    const reply = (await this.call(() =>
+      this.client.eval(READ_SCRIPT, keys.length, ...keys, from, to, `${this.prefix}:{${enc(tenantId)}}:`),
+    )) as [number, ...(string | string[])[]];
     const rows: SpendRow[] = [];
     for (let i = 1; i < reply.length; i += 2) {
       const flat = reply[i + 1] as string[];
@@ -312,7 +385,8 @@ export class RedisSpendLedger implements SpendLedger, SharedBudget {
 
   /** One Redis call under the breaker and a loop-aware deadline; a failure is counted and rethrown as upstream-unavailable. */
   private async call<T>(command: () => Promise<T>, force = false): Promise<T> {
-    if (!force && this.breaker.state === 'open') throw new NovaCostError('upstream-unavailable', 'the spend ledger (Redis) is failing; it is retried shortly');
+    if (!force && this.breaker.state === 'open')
+      throw new NovaCostError('upstream-unavailable', 'the spend ledger (Redis) is failing; it is retried shortly');
     try {
       const value = await withinLoopAwareDeadline(command(), this.timeoutMs, 'the spend ledger (Redis)');
       this.breaker.success();

@@ -33,7 +33,8 @@ export function decodeEnvelope(raw: string): ResponseEnvelope | undefined {
   }
   if (!isJsonObject(value) || value['v'] !== ENVELOPE_VERSION) return undefined;
   const { body, usage, costUsd, modelId, stopReason, createdAt } = value;
-  if (!isJsonObject(body) || !isJsonObject(usage) || typeof modelId !== 'string' || typeof createdAt !== 'number') return undefined;
+  if (!isJsonObject(body) || !isJsonObject(usage) || typeof modelId !== 'string' || typeof createdAt !== 'number')
+    return undefined;
   if (stopReason !== undefined && typeof stopReason !== 'string') return undefined;
   if (costUsd !== undefined && !(typeof costUsd === 'number' && costUsd >= 0)) return undefined;
   if (!USAGE_FIELDS.every((f) => typeof usage[f] === 'number')) return undefined;

@@ -1,5 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import type { CostCategory, SavingStrategy, SpendEntry, SpendRow, StrategyTally, UnpricedUsage } from '@nova-cost/domain';
+import type {
+  CostCategory,
+  SavingStrategy,
+  SpendEntry,
+  SpendRow,
+  StrategyTally,
+  UnpricedUsage,
+} from '@nova-cost/domain';
 import { SAVING_STRATEGIES, spendRow } from '@nova-cost/domain';
 
 const DAY_MS = 86_400_000;
@@ -56,7 +63,11 @@ export class SpendBatch {
     const day = epochDay(entry.at);
     const key = cellKey(day, entry.modelId, entry.category);
     let cell = this.cells.get(key);
-    if (!cell) this.cells.set(key, (cell = { day, modelId: entry.modelId, category: entry.category, calls: 0, costUsd: 0, saved: {} }));
+    if (!cell)
+      this.cells.set(
+        key,
+        (cell = { day, modelId: entry.modelId, category: entry.category, calls: 0, costUsd: 0, saved: {} }),
+      );
     const row = spendRow(entry);
     cell.calls += row.calls;
     cell.costUsd += row.costUsd;
@@ -102,7 +113,15 @@ export class SpendBatch {
         const iso = isoDay(c.day);
         for (const f of [`d:${iso}`, `m:${iso.slice(0, 7)}`]) totals.set(f, (totals.get(f) ?? 0) + c.costUsd);
       }
-      if (c.unpriced) fields.push(`${cell}|unpriced|calls`, String(c.unpriced.calls), `${cell}|unpriced|in`, String(c.unpriced.inputTokens), `${cell}|unpriced|out`, String(c.unpriced.outputTokens));
+      if (c.unpriced)
+        fields.push(
+          `${cell}|unpriced|calls`,
+          String(c.unpriced.calls),
+          `${cell}|unpriced|in`,
+          String(c.unpriced.inputTokens),
+          `${cell}|unpriced|out`,
+          String(c.unpriced.outputTokens),
+        );
       for (const strategy of SAVING_STRATEGIES) {
         const s = c.saved[strategy];
         if (!s) continue;
@@ -131,7 +150,12 @@ function cellKey(day: number, modelId: string, category: CostCategory): string {
 export function rowsOfDay(tenantId: string, day: string, hash: Record<string, string>): SpendRow[] {
   const cells = new Map<
     string,
-    { calls: number; costUsd: number; saved: Partial<Record<SavingStrategy, { usd: number; calls: number; costUsd: number }>>; unpriced?: { calls: number; inputTokens: number; outputTokens: number } }
+    {
+      calls: number;
+      costUsd: number;
+      saved: Partial<Record<SavingStrategy, { usd: number; calls: number; costUsd: number }>>;
+      unpriced?: { calls: number; inputTokens: number; outputTokens: number };
+    }
   >();
   for (const [field, raw] of Object.entries(hash)) {
     const parts = field.split('|');

@@ -8,7 +8,12 @@ import { DualProtocolListener } from './dual-protocol-listener';
 
 // Short limits, so each spec waits for the listener to act, not for a clock: every assertion is "this connection
 // gets closed", which without the limit never happens (the spec then fails on its timeout).
-const SHORT: DualProtocolListenerOptions = { headersTimeoutMs: 200, requestTimeoutMs: 400, keepAliveTimeoutMs: 300, checkIntervalMs: 50 };
+const SHORT: DualProtocolListenerOptions = {
+  headersTimeoutMs: 200,
+  requestTimeoutMs: 400,
+  keepAliveTimeoutMs: 300,
+  checkIntervalMs: 50,
+};
 
 let listener: DualProtocolListener | undefined;
 
@@ -86,7 +91,9 @@ describe('DualProtocolListener', () => {
       const port = await start({ ...SHORT, keepAliveTimeoutMs: 600_000 });
       const client = await raw(port);
       client.socket.write('GET / HTTP/1.1\r\nhost: x\r\n\r\n');
-      await new Promise<void>((resolve) => client.socket.on('data', () => client.received().includes('got 0 bytes') && resolve()));
+      await new Promise<void>((resolve) =>
+        client.socket.on('data', () => client.received().includes('got 0 bytes') && resolve()),
+      );
       listener!.stopAccepting();
       await client.closed;
     });
@@ -123,8 +130,12 @@ describe('DualProtocolListener', () => {
 
   describe('misuse', () => {
     it('refuses a limit that is not a positive number', () => {
-      expect(() => new DualProtocolListener(() => undefined, { headersTimeoutMs: 0 })).toThrow(/headersTimeoutMs must be a finite number > 0, got 0/);
-      expect(() => new DualProtocolListener(() => undefined, { keepAliveTimeoutMs: Number.NaN })).toThrow(/keepAliveTimeoutMs/);
+      expect(() => new DualProtocolListener(() => undefined, { headersTimeoutMs: 0 })).toThrow(
+        /headersTimeoutMs must be a finite number > 0, got 0/,
+      );
+      expect(() => new DualProtocolListener(() => undefined, { keepAliveTimeoutMs: Number.NaN })).toThrow(
+        /keepAliveTimeoutMs/,
+      );
     });
   });
 });

@@ -72,7 +72,8 @@ type Resolved = Required<DualProtocolListenerOptions>;
 
 function positive(value: number | undefined, fallback: number, name: string): number {
   const v = value ?? fallback;
-  if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0) throw new TypeError(`DualProtocolListener option ${name} must be a finite number > 0, got ${String(v)}`);
+  if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0)
+    throw new TypeError(`DualProtocolListener option ${name} must be a finite number > 0, got ${String(v)}`);
   return v;
 }
 
@@ -113,8 +114,13 @@ export class DualProtocolListener {
     this.http1.emit('listening');
     this.http1.on('clientError', (err: NodeJS.ErrnoException, socket) => {
       if (!socket.writable) return;
-      const [status, message] = err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? ['408 Request Timeout', 'the request was not received within the request timeout'] : ['400 Bad Request', 'malformed HTTP request'];
-      socket.end(`HTTP/1.1 ${status}\r\ncontent-type: application/json\r\nconnection: close\r\n\r\n{"message":"${message}"}`);
+      const [status, message] =
+        err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+          ? ['408 Request Timeout', 'the request was not received within the request timeout']
+          : ['400 Bad Request', 'malformed HTTP request'];
+      socket.end(
+        `HTTP/1.1 ${status}\r\ncontent-type: application/json\r\nconnection: close\r\n\r\n{"message":"${message}"}`,
+      );
     });
     this.http2 = createH2Server((req, res) => {
       this.limitH2Request(req.stream);

@@ -1,4 +1,9 @@
 export { BedrockModelInvoker } from './bedrock/bedrock-model-invoker';
-export type { BedrockClientInstance, BedrockClientSettings, BedrockCredentials, BedrockModelInvokerOptions } from './bedrock/bedrock-model-invoker.options';
+export type {
+  BedrockClientInstance,
+  BedrockClientSettings,
+  BedrockCredentials,
+  BedrockModelInvokerOptions,
+} from './bedrock/bedrock-model-invoker.options';
 export { mapBedrockError } from './bedrock/bedrock-error.mapper';
 export type { BedrockCallContext } from './bedrock/bedrock-error.mapper';

@@ -18,7 +18,9 @@ export class ExternalTestRedis implements TestRedis {
     try {
       parsed = new URL(url);
     } catch (err) {
-      throw new NovaCostError('configuration', `REDIS_URL must be a URL like redis://host:6379, got '${url}'`, { cause: err });
+      throw new NovaCostError('configuration', `REDIS_URL must be a URL like redis://host:6379, got '${url}'`, {
+        cause: err,
+      });
     }
     if (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:') {
       throw new NovaCostError('configuration', `REDIS_URL must be redis:// or rediss://, got ${parsed.protocol}//…`);

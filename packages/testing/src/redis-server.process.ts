@@ -42,8 +42,22 @@ export class RedisServerProcess {
 
   /** Spawn the server and resolve once it answers PING. Rejects with kind 'configuration' when it cannot start. */
   async start(): Promise<void> {
-    if (this.child) throw new NovaCostError('validation', `redis-server on port ${this.port} is already running; stop() it before start()`);
-    const args = ['--save', '', '--appendonly', 'no', '--port', String(this.port), '--bind', '127.0.0.1', ...(this.options.args ?? [])];
+    if (this.child)
+      throw new NovaCostError(
+        'validation',
+        `redis-server on port ${this.port} is already running; stop() it before start()`,
+      );
+    const args = [
+      '--save',
+      '',
+      '--appendonly',
+      'no',
+      '--port',
+      String(this.port),
+      '--bind',
+      '127.0.0.1',
+      ...(this.options.args ?? []),
+    ];
     const child = spawn(this.binary, args, { cwd: this.options.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
     let failure: string | undefined;
@@ -72,9 +86,13 @@ export class RedisServerProcess {
       await waitForPong(this.host, this.port, this.options.startTimeoutMs ?? 10_000, () => failure);
     } catch (err) {
       await this.stop();
-      throw new NovaCostError('configuration', `could not start a test Redis on port ${this.port}: ${(err as Error).message}. To get one: ${HOW_TO_GET_REDIS}`, {
-        cause: err,
-      });
+      throw new NovaCostError(
+        'configuration',
+        `could not start a test Redis on port ${this.port}: ${(err as Error).message}. To get one: ${HOW_TO_GET_REDIS}`,
+        {
+          cause: err,
+        },
+      );
     }
   }
 
@@ -116,7 +134,8 @@ export class RedisServerProcess {
   }
 
   private signal(signal: NodeJS.Signals, action: string): void {
-    if (!this.child) throw new NovaCostError('validation', `cannot ${action} redis-server on port ${this.port}: it is not running`);
+    if (!this.child)
+      throw new NovaCostError('validation', `cannot ${action} redis-server on port ${this.port}: it is not running`);
     this.child.kill(signal);
   }
 }

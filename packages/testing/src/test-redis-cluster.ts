@@ -70,7 +70,14 @@ export async function startTestRedisCluster(options: StartTestRedisClusterOption
         new RedisServerProcess(port, {
           cwd: dir,
           ...(options.redisServerBinary ? { binary: options.redisServerBinary } : {}),
-          args: ['--cluster-enabled', 'yes', '--cluster-config-file', join(dir, `nodes-${port}.conf`), '--cluster-node-timeout', String(options.nodeTimeoutMs ?? 2000)],
+          args: [
+            '--cluster-enabled',
+            'yes',
+            '--cluster-config-file',
+            join(dir, `nodes-${port}.conf`),
+            '--cluster-node-timeout',
+            String(options.nodeTimeoutMs ?? 2000),
+          ],
         }),
       );
     }
@@ -112,8 +119,15 @@ async function formCluster(servers: RedisServerProcess[], timeoutMs: number): Pr
   });
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const states = await Promise.all(servers.map((s) => withNode(s, (c) => c.call('CLUSTER', 'INFO') as Promise<string>)));
-    if (states.every((info) => /cluster_state:ok/.test(info) && new RegExp(`cluster_known_nodes:${servers.length}\\b`).test(info))) return;
+    const states = await Promise.all(
+      servers.map((s) => withNode(s, (c) => c.call('CLUSTER', 'INFO') as Promise<string>)),
+    );
+    if (
+      states.every(
+        (info) => /cluster_state:ok/.test(info) && new RegExp(`cluster_known_nodes:${servers.length}\\b`).test(info),
+      )
+    )
+      return;
     if (Date.now() > deadline) {
       throw new NovaCostError('timeout', `local Redis Cluster did not reach cluster_state:ok within ${timeoutMs} ms`);
     }
@@ -122,7 +136,13 @@ async function formCluster(servers: RedisServerProcess[], timeoutMs: number): Pr
 }
 
 async function withNode<T>(server: RedisServerProcess, use: (client: Redis) => Promise<T>): Promise<T> {
-  const client = new Redis({ host: server.host, port: server.port, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  const client = new Redis({
+    host: server.host,
+    port: server.port,
+    lazyConnect: true,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+  });
   try {
     await client.connect();
     return await use(client);

@@ -59,7 +59,9 @@ describe(startTestRedis, () => {
     it('uses that server and refuses to stop or pause it', async () => {
       const redis = await startTestRedis({ env: { REDIS_URL: 'redis://127.0.0.1:6379' } });
       expect(redis).toMatchObject({ kind: 'external', controllable: false, url: 'redis://127.0.0.1:6379', port: 6379 });
-      await expect(redis.stop()).rejects.toSatisfy((e) => NovaCostError.is(e, 'validation') && /controllable: true/.test((e as Error).message));
+      await expect(redis.stop()).rejects.toSatisfy(
+        (e) => NovaCostError.is(e, 'validation') && /controllable: true/.test((e as Error).message),
+      );
       await expect(redis.pause()).rejects.toSatisfy((e) => NovaCostError.is(e, 'validation'));
       await redis.close();
     });
@@ -73,9 +75,15 @@ describe(startTestRedis, () => {
 
   describe('having no usable redis-server', () => {
     it('fails with a clear message that says how to get a Redis', async () => {
-      const failure = startTestRedis({ controllable: true, redisServerBinary: '/nonexistent/redis-server', allowContainer: false });
+      const failure = startTestRedis({
+        controllable: true,
+        redisServerBinary: '/nonexistent/redis-server',
+        allowContainer: false,
+      });
       await expect(failure).rejects.toSatisfy((e) => NovaCostError.is(e, 'configuration'));
-      await expect(failure).rejects.toThrow(/binary not found at '\/nonexistent\/redis-server'.*REDIS_URL.*REDIS_SERVER_BIN.*Docker/);
+      await expect(failure).rejects.toThrow(
+        /binary not found at '\/nonexistent\/redis-server'.*REDIS_URL.*REDIS_SERVER_BIN.*Docker/,
+      );
     });
   });
 });

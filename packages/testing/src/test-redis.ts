@@ -51,7 +51,10 @@ export async function startTestRedis(options: StartTestRedisOptions = {}): Promi
   const url = (options.env ?? process.env)['REDIS_URL'];
   if (url && !options.controllable) return ExternalTestRedis.fromUrl(url);
 
-  const server = new RedisServerProcess(await freePort(), options.redisServerBinary ? { binary: options.redisServerBinary } : {});
+  const server = new RedisServerProcess(
+    await freePort(),
+    options.redisServerBinary ? { binary: options.redisServerBinary } : {},
+  );
   let processFailure: unknown;
   try {
     await server.start();

@@ -7,7 +7,9 @@ import { TOKENS } from './tokens';
 function store(redis: RedisConfig | undefined): ResponseStore {
   if (!redis) return new InMemoryResponseStore();
   const auth = redis.password === undefined ? {} : { password: redis.password };
-  return redis.kind === 'single' ? RedisResponseStore.fromUrl(redis.url, auth) : RedisResponseStore.fromCluster(redis.nodes, auth);
+  return redis.kind === 'single'
+    ? RedisResponseStore.fromUrl(redis.url, auth)
+    : RedisResponseStore.fromCluster(redis.nodes, auth);
 }
 
 /** The cache in front of the batcher, so hits never queue. Redis when REDIS_URL is set; fails open. */

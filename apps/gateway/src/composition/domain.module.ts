@@ -1,7 +1,14 @@
 import type { SpendLoss } from '@nova-cost/caching';
 import { RedisSpendLedger } from '@nova-cost/caching';
 import type { SpendLedger } from '@nova-cost/domain';
-import { DEFAULT_PRICES, InMemorySpendLedger, InvokeModel, RuleBasedCostPolicy, StaticPricingCatalog, mergePrices } from '@nova-cost/domain';
+import {
+  DEFAULT_PRICES,
+  InMemorySpendLedger,
+  InvokeModel,
+  RuleBasedCostPolicy,
+  StaticPricingCatalog,
+  mergePrices,
+} from '@nova-cost/domain';
 import { ContainerModule } from 'inversify';
 import type { RedisConfig } from '../config/gateway-config';
 import { TOKENS } from './tokens';
@@ -13,7 +20,9 @@ import { TOKENS } from './tokens';
 function ledger(redis: RedisConfig | undefined, onLoss: (loss: SpendLoss) => void): SpendLedger {
   if (!redis) return new InMemorySpendLedger();
   const options = { ...(redis.password === undefined ? {} : { password: redis.password }), onLoss };
-  return redis.kind === 'single' ? RedisSpendLedger.fromUrl(redis.url, options) : RedisSpendLedger.fromCluster(redis.nodes, options);
+  return redis.kind === 'single'
+    ? RedisSpendLedger.fromUrl(redis.url, options)
+    : RedisSpendLedger.fromCluster(redis.nodes, options);
 }
 
 /** Pricing, ledger, policy and the InvokeModel use case, built from ports. */
@@ -25,13 +34,22 @@ export const domainModule = new ContainerModule(({ bind }) => {
   bind(TOKENS.ledger)
     .toDynamicValue((ctx) => {
       const logger = ctx.get(TOKENS.logger);
-      return ledger(ctx.get(TOKENS.config).redis, (loss) => logger.error({ lostEntries: loss.entries, lostUsd: loss.costUsd, reason: loss.reason }, 'spend ledger could not write entries to Redis'));
+      return ledger(ctx.get(TOKENS.config).redis, (loss) =>
+        logger.error(
+          { lostEntries: loss.entries, lostUsd: loss.costUsd, reason: loss.reason },
+          'spend ledger could not write entries to Redis',
+        ),
+      );
     })
     .inSingletonScope();
   bind(TOKENS.lifecycle).toDynamicValue((ctx) => {
     const spend = ctx.get(TOKENS.ledger);
     // After the last answer (order 30): entries held while Redis was down get their chance to be written.
-    return { name: 'spend ledger', order: 30, close: (ms: number) => (spend instanceof RedisSpendLedger ? spend.close(ms) : Promise.resolve()) };
+    return {
+      name: 'spend ledger',
+      order: 30,
+      close: (ms: number) => (spend instanceof RedisSpendLedger ? spend.close(ms) : Promise.resolve()),
+    };
   });
   bind(TOKENS.policy)
     .toDynamicValue((ctx) => {
@@ -53,7 +71,8 @@ export const domainModule = new ContainerModule(({ bind }) => {
         pricing: ctx.get(TOKENS.pricing),
         ledger: ctx.get(TOKENS.ledger),
         region: ctx.get(TOKENS.bedrockEndpoint).region,
-        onLedgerError: (err) => logger.warn({ err: { message: (err as Error).message } }, 'spend ledger refused an entry'),
+        onLedgerError: (err) =>
+          logger.warn({ err: { message: (err as Error).message } }, 'spend ledger refused an entry'),
         // The cache admits a call into the shared budget only when it goes upstream: a hit takes no hold.
         admission: 'invoker',
       });

@@ -9,7 +9,11 @@ import { domainModule } from './domain.module';
 import { TOKENS } from './tokens';
 
 /** The composition root: one module per adapter, wired through the ports of the domain. */
-export function createGatewayContainer(config: GatewayConfig, logger: GatewayLogger, bedrockEndpoint: { url?: string; region: string }): Container {
+export function createGatewayContainer(
+  config: GatewayConfig,
+  logger: GatewayLogger,
+  bedrockEndpoint: { url?: string; region: string },
+): Container {
   const container = new Container({ defaultScope: 'Singleton' });
   container.bind(TOKENS.config).toConstantValue(config);
   container.bind(TOKENS.logger).toConstantValue(logger);

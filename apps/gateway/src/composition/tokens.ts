@@ -29,7 +29,10 @@ export const TOKENS = {
   ledger: Symbol.for('nova-cost/gateway/ledger') as ServiceIdentifier<SpendLedger>,
   policy: Symbol.for('nova-cost/gateway/policy') as ServiceIdentifier<CostPolicy>,
   /** The endpoint URL of the Bedrock the gateway calls (the in-process local one in the embedded default). */
-  bedrockEndpoint: Symbol.for('nova-cost/gateway/bedrock-endpoint') as ServiceIdentifier<{ url?: string; region: string }>,
+  bedrockEndpoint: Symbol.for('nova-cost/gateway/bedrock-endpoint') as ServiceIdentifier<{
+    url?: string;
+    region: string;
+  }>,
   /** The innermost link: calls Bedrock. */
   bedrockInvoker: Symbol.for('nova-cost/gateway/bedrock-invoker') as ServiceIdentifier<ModelInvoker>,
   /** The batching link, around bedrockInvoker. */

@@ -23,8 +23,7 @@ export type RedisConfig = (
 
 /** Which Bedrock the gateway calls. */
 export type BedrockConfig =
-  | { readonly mode: 'embedded' }
-  | { readonly mode: 'aws'; readonly region: string; readonly endpoint?: string };
+  { readonly mode: 'embedded' } | { readonly mode: 'aws'; readonly region: string; readonly endpoint?: string };
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 

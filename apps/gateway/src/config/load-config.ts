@@ -1,6 +1,13 @@
 import { readFileSync } from 'node:fs';
 import type { CostPolicyRules, ModelPrice } from '@nova-cost/domain';
-import { InMemorySpendLedger, NovaCostError, RuleBasedCostPolicy, StaticPricingCatalog, parsePolicyRules, parsePriceFile } from '@nova-cost/domain';
+import {
+  InMemorySpendLedger,
+  NovaCostError,
+  RuleBasedCostPolicy,
+  StaticPricingCatalog,
+  parsePolicyRules,
+  parsePriceFile,
+} from '@nova-cost/domain';
 import type { BedrockConfig, GatewayConfig, LogLevel, RedisConfig, TenantConfig } from './gateway-config';
 import { DEMO_TENANT } from './gateway-config';
 
@@ -37,7 +44,8 @@ function integer(env: Env, variable: string, fallback: number, min: number, max:
 
 function hostPort(variable: string, text: string): { host: string; port: number } {
   const m = /^([^:/,\s]+|\[[0-9a-fA-F:]+\]):(\d{1,5})$/.exec(text);
-  if (!m || Number(m[2]) < 1 || Number(m[2]) > 65535) throw bad(variable, `cluster nodes must be host:port, got ${shown(text)}`);
+  if (!m || Number(m[2]) < 1 || Number(m[2]) > 65535)
+    throw bad(variable, `cluster nodes must be host:port, got ${shown(text)}`);
   return { host: m[1]!.replace(/^\[|\]$/g, ''), port: Number(m[2]) };
 }
 
@@ -45,7 +53,14 @@ function hostPort(variable: string, text: string): { host: string; port: number 
 function redisConfig(raw: string | undefined): RedisConfig | undefined {
   if (raw === undefined || raw === '') return undefined;
   const cluster = /^redis\+cluster:\/\/(.+)$/.exec(raw);
-  if (cluster) return { kind: 'cluster', nodes: cluster[1]!.replace(/\/$/, '').split(',').map((n) => hostPort('REDIS_URL', n.trim())) };
+  if (cluster)
+    return {
+      kind: 'cluster',
+      nodes: cluster[1]!
+        .replace(/\/$/, '')
+        .split(',')
+        .map((n) => hostPort('REDIS_URL', n.trim())),
+    };
   if (!/^rediss?:\/\/[^/\s]+/.test(raw)) {
     throw bad('REDIS_URL', `must be redis:// or rediss:// (or redis+cluster://host:port,host:port), got ${shown(raw)}`);
   }
@@ -60,15 +75,18 @@ function redisConfig(raw: string | undefined): RedisConfig | undefined {
 /** REDIS_PASSWORD: Redis AUTH for the REDIS_URL servers. Never shown in an error. */
 function withPassword(redis: RedisConfig | undefined, password: string | undefined): RedisConfig | undefined {
   if (password === undefined || password === '') return redis;
-  if (!redis) throw bad('REDIS_PASSWORD', 'is set but REDIS_URL is not: set REDIS_URL to the Redis it authenticates to');
+  if (!redis)
+    throw bad('REDIS_PASSWORD', 'is set but REDIS_URL is not: set REDIS_URL to the Redis it authenticates to');
   return { ...redis, password };
 }
 
 function bedrockConfig(env: Env): BedrockConfig {
   const region = env['AWS_REGION'] || env['AWS_DEFAULT_REGION'] || undefined;
   const endpoint = env['BEDROCK_ENDPOINT'] || undefined;
-  if (region !== undefined && !/^[a-z]{2}(-[a-z]+)+-\d+$/.test(region)) throw bad('AWS_REGION', `must look like us-east-1, got ${shown(region)}`);
-  if (endpoint !== undefined && !/^https?:\/\/[^/\s]+/.test(endpoint)) throw bad('BEDROCK_ENDPOINT', `must be an http:// or https:// URL, got ${shown(endpoint)}`);
+  if (region !== undefined && !/^[a-z]{2}(-[a-z]+)+-\d+$/.test(region))
+    throw bad('AWS_REGION', `must look like us-east-1, got ${shown(region)}`);
+  if (endpoint !== undefined && !/^https?:\/\/[^/\s]+/.test(endpoint))
+    throw bad('BEDROCK_ENDPOINT', `must be an http:// or https:// URL, got ${shown(endpoint)}`);
   if (region === undefined && endpoint === undefined) return { mode: 'embedded' };
   return { mode: 'aws', region: region ?? 'us-east-1', ...(endpoint ? { endpoint } : {}) };
 }
@@ -82,7 +100,8 @@ type ConfigSource = 'NOVA_COST_CONFIG' | 'NOVA_COST_CONFIG_JSON';
 
 function stringList(v: unknown, where: string, source: ConfigSource): string[] {
   if (v === undefined) return [];
-  if (!Array.isArray(v) || v.some((s) => typeof s !== 'string' || s.length < 8)) throw bad(source, `${where} must be an array of strings of 8 characters or more`);
+  if (!Array.isArray(v) || v.some((s) => typeof s !== 'string' || s.length < 8))
+    throw bad(source, `${where} must be an array of strings of 8 characters or more`);
   return v as string[];
 }
 
@@ -93,15 +112,25 @@ function tenant(v: unknown, i: number, source: ConfigSource): TenantConfig {
   }
   const rawSigv4 = v['sigv4'] === undefined ? [] : Array.isArray(v['sigv4']) ? v['sigv4'] : [v['sigv4']];
   const sigv4 = rawSigv4.map((c: unknown, j: number) => {
-    if (!isObject(c) || typeof c['accessKeyId'] !== 'string' || c['accessKeyId'] === '' || typeof c['secret'] !== 'string' || c['secret'] === '') {
+    if (
+      !isObject(c) ||
+      typeof c['accessKeyId'] !== 'string' ||
+      c['accessKeyId'] === '' ||
+      typeof c['secret'] !== 'string' ||
+      c['secret'] === ''
+    ) {
       throw bad(source, `${where}.sigv4[${j}] must be {"accessKeyId": string, "secret": string}`);
     }
     return { accessKeyId: c['accessKeyId'], secret: c['secret'] };
   });
   const apiKeys = stringList(v['apiKeys'], `${where}.apiKeys`, source);
-  if (apiKeys.length === 0 && sigv4.length === 0) throw bad(source, `${where} (${v['id']}) needs at least one of apiKeys or sigv4`);
+  if (apiKeys.length === 0 && sigv4.length === 0)
+    throw bad(source, `${where} (${v['id']}) needs at least one of apiKeys or sigv4`);
   const weight = v['weight'];
-  if (weight !== undefined && (typeof weight !== 'number' || !Number.isFinite(weight) || weight <= 0 || weight > 1000)) {
+  if (
+    weight !== undefined &&
+    (typeof weight !== 'number' || !Number.isFinite(weight) || weight <= 0 || weight > 1000)
+  ) {
     throw bad(source, `${where}.weight must be a number above 0 and at most 1000 (its share of the batching queue)`);
   }
   return { id: v['id'], apiKeys, sigv4, ...(weight !== undefined ? { weight } : {}) };
@@ -128,19 +157,28 @@ export function parseConfigJson(text: string, source: ConfigSource = 'NOVA_COST_
   const seen = new Set<string>();
   for (const t of tenants) {
     for (const cred of [...t.apiKeys.map((k) => `key:${k}`), ...t.sigv4.map((c) => `akid:${c.accessKeyId}`)]) {
-      if (seen.has(cred)) throw bad(source, `a credential of tenant ${t.id} is also given to another tenant; each API key and access key id must name one tenant`);
+      if (seen.has(cred))
+        throw bad(
+          source,
+          `a credential of tenant ${t.id} is also given to another tenant; each API key and access key id must name one tenant`,
+        );
       seen.add(cred);
     }
   }
-  const policy = parsePolicyRules(parsed['policy'] ?? {}, (path, expected) =>
-    new NovaCostError('configuration', `${source} ${path} ${expected}`, { details: { variable: source, path } }),
+  const policy = parsePolicyRules(
+    parsed['policy'] ?? {},
+    (path, expected) =>
+      new NovaCostError('configuration', `${source} ${path} ${expected}`, { details: { variable: source, path } }),
   );
   try {
     // What only the domain can judge (e.g. a route to a pricier model) is refused here too, naming the variable.
     new RuleBasedCostPolicy(policy, { pricing: new StaticPricingCatalog(), ledger: new InMemorySpendLedger() });
   } catch (err) {
     if (!NovaCostError.is(err)) throw err;
-    throw new NovaCostError('configuration', `${source} policy: ${err.message.replace(/^cost policy: /, '')}`, { cause: err, details: { variable: source, path: 'policy' } });
+    throw new NovaCostError('configuration', `${source} policy: ${err.message.replace(/^cost policy: /, '')}`, {
+      cause: err,
+      details: { variable: source, path: 'policy' },
+    });
   }
   return { tenants, policy };
 }
@@ -151,7 +189,10 @@ export function loadConfigFile(path: string): TenantsAndPolicy {
   try {
     text = readFileSync(path, 'utf8');
   } catch (err) {
-    throw bad('NOVA_COST_CONFIG', `must name a readable JSON file, could not read ${shown(path)}: ${(err as Error).message}`);
+    throw bad(
+      'NOVA_COST_CONFIG',
+      `must name a readable JSON file, could not read ${shown(path)}: ${(err as Error).message}`,
+    );
   }
   return parseConfigJson(text, 'NOVA_COST_CONFIG');
 }
@@ -177,7 +218,10 @@ function loadPriceFile(path: string | undefined): readonly ModelPrice[] | undefi
   try {
     doc = JSON.parse(readFileSync(path, 'utf8'));
   } catch (err) {
-    throw bad('NOVA_COST_PRICES', `must name a readable JSON price file, could not read ${shown(path)}: ${(err as Error).message}`);
+    throw bad(
+      'NOVA_COST_PRICES',
+      `must name a readable JSON price file, could not read ${shown(path)}: ${(err as Error).message}`,
+    );
   }
   return parsePriceFile(doc, `NOVA_COST_PRICES (${path})`);
 }
@@ -199,17 +243,23 @@ export function loadConfig(env: Env = process.env, options: LoadConfigOptions = 
   const host = env['HOST'] || '127.0.0.1';
   if (!/^[A-Za-z0-9.:-]+$/.test(host)) throw bad('HOST', `must be an IP address or host name, got ${shown(host)}`);
   const logLevel = (env['LOG_LEVEL'] || 'info').toLowerCase() as LogLevel;
-  if (!LOG_LEVELS.includes(logLevel)) throw bad('LOG_LEVEL', `must be one of ${LOG_LEVELS.join(', ')}, got ${shown(env['LOG_LEVEL'] ?? '')}`);
+  if (!LOG_LEVELS.includes(logLevel))
+    throw bad('LOG_LEVEL', `must be one of ${LOG_LEVELS.join(', ')}, got ${shown(env['LOG_LEVEL'] ?? '')}`);
   const file = tenantsAndPolicy(env);
   if (file?.tenants.length === 0) {
     const warn = options.warn ?? ((message: string) => process.emitWarning(message, { code: 'NOVA_COST_NO_TENANTS' }));
-    warn('the tenants document (NOVA_COST_CONFIG or NOVA_COST_CONFIG_JSON) lists no tenants: every request is refused until it holds them and the gateway restarts');
+    warn(
+      'the tenants document (NOVA_COST_CONFIG or NOVA_COST_CONFIG_JSON) lists no tenants: every request is refused until it holds them and the gateway restarts',
+    );
   }
   const redis = withPassword(redisConfig(env['REDIS_URL']), env['REDIS_PASSWORD']);
   const bedrock = bedrockConfig(env);
   if (!file && bedrock.mode === 'aws' && bedrock.endpoint === undefined) {
     // The demo tenant's keys are public: never let them spend real money.
-    throw bad('NOVA_COST_CONFIG', 'must name a tenants file when the gateway calls real Bedrock (AWS_REGION set, no BEDROCK_ENDPOINT), or NOVA_COST_CONFIG_JSON hold that document: the demo tenant\'s keys are public');
+    throw bad(
+      'NOVA_COST_CONFIG',
+      "must name a tenants file when the gateway calls real Bedrock (AWS_REGION set, no BEDROCK_ENDPOINT), or NOVA_COST_CONFIG_JSON hold that document: the demo tenant's keys are public",
+    );
   }
   const bodyLimitBytes = integer(env, 'BODY_LIMIT_BYTES', 10 * 1024 * 1024, 1024, 100 * 1024 * 1024);
   const prices = loadPriceFile(env['NOVA_COST_PRICES']);
@@ -223,7 +273,13 @@ export function loadConfig(env: Env = process.env, options: LoadConfigOptions = 
     ...(prices ? { prices } : {}),
     demo: file === undefined,
     bodyLimitBytes,
-    bodyBufferLimitBytes: integer(env, 'BODY_BUFFER_LIMIT_BYTES', Math.max(256 * 1024 * 1024, bodyLimitBytes), bodyLimitBytes, 16 * 1024 ** 3),
+    bodyBufferLimitBytes: integer(
+      env,
+      'BODY_BUFFER_LIMIT_BYTES',
+      Math.max(256 * 1024 * 1024, bodyLimitBytes),
+      bodyLimitBytes,
+      16 * 1024 ** 3,
+    ),
     drainDeadlineMs: integer(env, 'DRAIN_DEADLINE_MS', 110_000, 0, 3_600_000),
     bedrockTimeoutMs: integer(env, 'BEDROCK_TIMEOUT_MS', 60_000, 1_000, 600_000),
     logLevel,

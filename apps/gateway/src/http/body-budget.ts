@@ -29,9 +29,13 @@ export class BodyBudget {
     return {
       take: (bytes) => {
         if (this.used + bytes > this.limitBytes) {
-          throw new NovaCostError('queue-full', `the gateway already holds ${this.used} bytes of request bodies, and ${bytes} more would pass BODY_BUFFER_LIMIT_BYTES (${this.limitBytes}); retry later`, {
-            details: { reason: 'body-buffer-full', limitBytes: this.limitBytes },
-          });
+          throw new NovaCostError(
+            'queue-full',
+            `the gateway already holds ${this.used} bytes of request bodies, and ${bytes} more would pass BODY_BUFFER_LIMIT_BYTES (${this.limitBytes}); retry later`,
+            {
+              details: { reason: 'body-buffer-full', limitBytes: this.limitBytes },
+            },
+          );
         }
         this.used += bytes;
         taken += bytes;

@@ -42,7 +42,8 @@ function secondsToNextUtcDay(now: Date): number {
 function bedrockAnswered(err: NovaCostError): { status: number; type: string } | undefined {
   const { bedrockError, httpStatusCode, awsErrorName } = err.details;
   if (bedrockError !== true || typeof httpStatusCode !== 'number' || typeof awsErrorName !== 'string') return undefined;
-  if (!(httpStatusCode >= 400 && httpStatusCode <= 599) || !/^[A-Za-z][A-Za-z0-9.#:_-]{0,127}$/.test(awsErrorName)) return undefined;
+  if (!(httpStatusCode >= 400 && httpStatusCode <= 599) || !/^[A-Za-z][A-Za-z0-9.#:_-]{0,127}$/.test(awsErrorName))
+    return undefined;
   return { status: httpStatusCode, type: awsErrorName };
 }
 
@@ -52,7 +53,9 @@ function bedrockAnswered(err: NovaCostError): { status: number; type: string } |
  * says nothing internal.
  */
 export function errorResponse(error: unknown, now: Date = new Date()): ErrorResponse {
-  const err = NovaCostError.is(error) ? error : new NovaCostError('internal', 'the gateway failed to handle the request', { cause: error });
+  const err = NovaCostError.is(error)
+    ? error
+    : new NovaCostError('internal', 'the gateway failed to handle the request', { cause: error });
   const upstream = bedrockAnswered(err);
   if (upstream) {
     const { originalStatusCode, resourceName } = err.details;
@@ -85,7 +88,9 @@ export function errorResponse(error: unknown, now: Date = new Date()): ErrorResp
       type = 'BudgetExceededException';
     } else {
       const after = err.details['retryAfterSeconds'];
-      headers['retry-after'] = String(typeof after === 'number' && after > 0 ? Math.ceil(after) : secondsToNextUtcDay(now));
+      headers['retry-after'] = String(
+        typeof after === 'number' && after > 0 ? Math.ceil(after) : secondsToNextUtcDay(now),
+      );
     }
   }
   if (err.kind === 'queue-full' || err.kind === 'throttled') headers['retry-after'] = '1';

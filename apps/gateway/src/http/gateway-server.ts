@@ -30,15 +30,26 @@ function cacheOutcome(outcome: InvocationOutcome): CacheOutcome {
   return outcome.plan.request.cache ? 'miss' : 'bypass';
 }
 
-function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}, replacer?: (key: string, value: unknown) => unknown): void {
+function sendJson(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+  replacer?: (key: string, value: unknown) => unknown,
+): void {
   if (res.headersSent || res.writableEnded) return;
   const text = JSON.stringify(body, replacer);
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(text)), ...headers });
+  res.writeHead(status, {
+    'content-type': 'application/json',
+    'content-length': String(Buffer.byteLength(text)),
+    ...headers,
+  });
   res.end(text);
 }
 
 /** Sums of float dollars drift (1.524e-5 becomes 0.000015239999999999998): answer with 12 decimals, far below a cent. */
-const usdDecimals = (_key: string, value: unknown): unknown => (typeof value === 'number' && !Number.isInteger(value) ? Math.round(value * 1e12) / 1e12 : value);
+const usdDecimals = (_key: string, value: unknown): unknown =>
+  typeof value === 'number' && !Number.isInteger(value) ? Math.round(value * 1e12) / 1e12 : value;
 
 /** The HTTP edge: Bedrock runtime paths, /costs, health, readiness and metrics over node:http. */
 export class GatewayServer {
@@ -72,7 +83,10 @@ export class GatewayServer {
     this.listener.stopAccepting();
     // A body still arriving has reached nothing the drain finishes: answer it now rather than wait for a slow
     // client until the deadline; its connection closes and the rest of the body is not read.
-    const refusal = new NovaCostError('shutting-down', 'the gateway is shutting down; the request body had not fully arrived');
+    const refusal = new NovaCostError(
+      'shutting-down',
+      'the gateway is shutting down; the request body had not fully arrived',
+    );
     for (const res of [...this.receiving]) {
       stopReadingAfterAnswer(res.req, res);
       this.fail(res, refusal, 'draining', this.deps.logger);
@@ -104,8 +118,10 @@ export class GatewayServer {
     res.setHeader('x-amzn-requestid', requestId);
     const rawPath = (req.url ?? '/').split('?')[0]!;
     const log = this.deps.logger.child({ requestId });
-    if (req.method === 'GET' && (rawPath === '/healthz' || rawPath === '/health')) return sendJson(res, 200, { status: 'ok' });
-    if (req.method === 'GET' && rawPath === '/readyz') return sendJson(res, this.draining ? 503 : 200, { status: this.draining ? 'draining' : 'ready' });
+    if (req.method === 'GET' && (rawPath === '/healthz' || rawPath === '/health'))
+      return sendJson(res, 200, { status: 'ok' });
+    if (req.method === 'GET' && rawPath === '/readyz')
+      return sendJson(res, this.draining ? 503 : 200, { status: this.draining ? 'draining' : 'ready' });
     if (req.method === 'GET' && rawPath === '/metrics') {
       const text = await this.deps.metrics.registry.metrics();
       res.writeHead(200, { 'content-type': this.deps.metrics.registry.contentType });
@@ -113,7 +129,12 @@ export class GatewayServer {
     }
     if (this.draining) {
       if (req.httpVersionMajor === 1) res.setHeader('connection', 'close');
-      return this.fail(res, new NovaCostError('shutting-down', 'the gateway is shutting down and accepts no new requests'), 'draining', log);
+      return this.fail(
+        res,
+        new NovaCostError('shutting-down', 'the gateway is shutting down and accepts no new requests'),
+        'draining',
+        log,
+      );
     }
     this.active += 1;
     this.unanswered.add(res);
@@ -139,7 +160,11 @@ export class GatewayServer {
       const model = req.method === 'POST' ? matchModelRoute(rawPath) : undefined;
       if (!model) {
         route = 'not-found';
-        throw new NovaCostError('not-found', `no route for ${req.method} ${rawPath.slice(0, 100)}; use POST /model/{modelId}/converse or /invoke, GET /costs`, { details: { reason: 'route' } });
+        throw new NovaCostError(
+          'not-found',
+          `no route for ${req.method} ${rawPath.slice(0, 100)}; use POST /model/{modelId}/converse or /invoke, GET /costs`,
+          { details: { reason: 'route' } },
+        );
       }
       route = model.operation;
       // Credentials are judged before the body, up to bodyLimitBytes, is read: an API key (or none) wholly, SigV4 as
@@ -156,17 +181,38 @@ export class GatewayServer {
       }
       // Answered while it arrived (shutdown): nothing more to do.
       if (res.headersSent) return;
-      const tenantId = keyTenant ?? (await this.deps.auth.authenticate({ method: req.method ?? 'POST', url: req.url ?? '/', headers: req.headers, body }));
+      const tenantId =
+        keyTenant ??
+        (await this.deps.auth.authenticate({
+          method: req.method ?? 'POST',
+          url: req.url ?? '/',
+          headers: req.headers,
+          body,
+        }));
       const request = parseModelRequest(tenantId, model, body, req.headers);
       const abort = new AbortController();
       res.on('close', () => res.writableEnded || abort.abort());
       const outcome = await this.deps.invokeModel.execute(request, { signal: abort.signal });
       const cache = cacheOutcome(outcome);
       this.deps.metrics.answered(outcome.result.modelId, cache, outcome.costUsd, outcome.savings);
-      if (outcome.unpriced) this.deps.metrics.unpriced(resolveModelId(outcome.result.modelId).baseModelId, outcome.result.source === 'upstream' ? outcome.result.usage : undefined);
+      if (outcome.unpriced)
+        this.deps.metrics.unpriced(
+          resolveModelId(outcome.result.modelId).baseModelId,
+          outcome.result.source === 'upstream' ? outcome.result.usage : undefined,
+        );
       this.deps.metrics.request(route, 200, cache);
       const usd = (n: number): string => (outcome.unpriced ? 'unpriced' : n.toFixed(8));
-      log.info({ tenantId, model: outcome.result.modelId, cache, costUsd: outcome.unpriced ? 'unpriced' : outcome.costUsd, savedUsd: outcome.savedUsd, ms: Math.round(performance.now() - started) }, 'model call');
+      log.info(
+        {
+          tenantId,
+          model: outcome.result.modelId,
+          cache,
+          costUsd: outcome.unpriced ? 'unpriced' : outcome.costUsd,
+          savedUsd: outcome.savedUsd,
+          ms: Math.round(performance.now() - started),
+        },
+        'model call',
+      );
       sendJson(res, 200, outcome.result.body, {
         'x-nova-cost-cache': cache,
         'x-nova-cost-model': outcome.result.modelId,
@@ -185,7 +231,11 @@ export class GatewayServer {
     const kind = wire.body.error.kind;
     const summary = { status: wire.status, kind, reason: wire.body.message };
     // A stack only where the gateway itself failed; a refusal while shutting down or an upstream outage is expected.
-    if (kind === 'internal' || kind === 'configuration') log.error({ err: error instanceof Error ? { message: error.message, kind, stack: error.stack } : String(error) }, 'request failed');
+    if (kind === 'internal' || kind === 'configuration')
+      log.error(
+        { err: error instanceof Error ? { message: error.message, kind, stack: error.stack } : String(error) },
+        'request failed',
+      );
     else if (wire.status >= 500 && kind !== 'shutting-down') log.warn(summary, 'request failed');
     else log.info(summary, 'request refused');
     this.deps.metrics.request(route, wire.status, 'none');
@@ -193,14 +243,24 @@ export class GatewayServer {
   }
 
   private async costs(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const tenantId = await this.deps.auth.authenticate({ method: 'GET', url: req.url ?? '/', headers: req.headers, body: Buffer.alloc(0) });
+    const tenantId = await this.deps.auth.authenticate({
+      method: 'GET',
+      url: req.url ?? '/',
+      headers: req.headers,
+      body: Buffer.alloc(0),
+    });
     const url = new URL(req.url ?? '/', 'http://gateway.invalid');
     const range: { from?: Date; to?: Date } = {};
     for (const key of ['from', 'to'] as const) {
       const value = url.searchParams.get(key);
       if (value === null) continue;
       const date = new Date(value);
-      if (Number.isNaN(date.getTime())) throw new NovaCostError('validation', `query parameter ${key} must be an ISO date, got ${JSON.stringify(value.slice(0, 40))}`, { details: { field: key } });
+      if (Number.isNaN(date.getTime()))
+        throw new NovaCostError(
+          'validation',
+          `query parameter ${key} must be an ISO date, got ${JSON.stringify(value.slice(0, 40))}`,
+          { details: { field: key } },
+        );
       range[key] = date;
     }
     const query = { tenantId, ...range };
@@ -208,7 +268,23 @@ export class GatewayServer {
     const groups: Record<string, unknown> = {};
     for (const dimension of DIMENSIONS) groups[dimension] = (await this.deps.ledger.totals(query, dimension)).groups;
     // Models without a price, listed apart: their calls and tokens, no cost (what they cost is unknown, not $0).
-    const unpriced = (groups['model'] as SpendGroup[]).filter((g) => g.unpriced).map((g) => ({ modelId: g.key, ...g.unpriced! }));
-    sendJson(res, 200, { tenantId, total, byModel: groups['model'], byDay: groups['day'], byCategory: groups['category'], byStrategy: groups['strategy'], unpriced }, {}, usdDecimals);
+    const unpriced = (groups['model'] as SpendGroup[])
+      .filter((g) => g.unpriced)
+      .map((g) => ({ modelId: g.key, ...g.unpriced! }));
+    sendJson(
+      res,
+      200,
+      {
+        tenantId,
+        total,
+        byModel: groups['model'],
+        byDay: groups['day'],
+        byCategory: groups['category'],
+        byStrategy: groups['strategy'],
+        unpriced,
+      },
+      {},
+      usdDecimals,
+    );
   }
 }

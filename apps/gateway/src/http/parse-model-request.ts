@@ -25,20 +25,40 @@ export function matchModelRoute(rawPath: string): { modelId: string; operation: 
   return { modelId, operation: m[2] as Operation };
 }
 
-function hint<T extends string>(value: string | string[] | undefined, header: string, allowed: readonly T[]): T | undefined {
+function hint<T extends string>(
+  value: string | string[] | undefined,
+  header: string,
+  allowed: readonly T[],
+): T | undefined {
   if (value === undefined) return undefined;
-  if (typeof value !== 'string' || !allowed.includes(value as T)) throw invalid(`header ${header} must be one of ${allowed.join(', ')}, got ${JSON.stringify(String(value).slice(0, 40))}`, { field: header });
+  if (typeof value !== 'string' || !allowed.includes(value as T))
+    throw invalid(
+      `header ${header} must be one of ${allowed.join(', ')}, got ${JSON.stringify(String(value).slice(0, 40))}`,
+      { field: header },
+    );
   return value as T;
 }
 
 function converseShape(body: JsonObject): void {
-  if (!Array.isArray(body['messages']) || body['messages'].length === 0) throw invalid('converse body must have a non-empty "messages" array', { field: 'messages' });
+  if (!Array.isArray(body['messages']) || body['messages'].length === 0)
+    throw invalid('converse body must have a non-empty "messages" array', { field: 'messages' });
   for (const [i, m] of body['messages'].entries()) {
-    if (typeof m !== 'object' || m === null || Array.isArray(m) || typeof m['role'] !== 'string' || !Array.isArray(m['content'])) {
+    if (
+      typeof m !== 'object' ||
+      m === null ||
+      Array.isArray(m) ||
+      typeof m['role'] !== 'string' ||
+      !Array.isArray(m['content'])
+    ) {
       throw invalid(`messages[${i}] must be {"role": string, "content": array}`, { field: `messages[${i}]` });
     }
   }
-  if (body['inferenceConfig'] !== undefined && (typeof body['inferenceConfig'] !== 'object' || body['inferenceConfig'] === null || Array.isArray(body['inferenceConfig']))) {
+  if (
+    body['inferenceConfig'] !== undefined &&
+    (typeof body['inferenceConfig'] !== 'object' ||
+      body['inferenceConfig'] === null ||
+      Array.isArray(body['inferenceConfig']))
+  ) {
     throw invalid('inferenceConfig must be an object', { field: 'inferenceConfig' });
   }
 }
@@ -50,17 +70,25 @@ export function parseModelRequest(
   raw: Buffer,
   headers: Readonly<Record<string, string | string[] | undefined>>,
 ): InvocationRequest {
-  if (nestsDeeperThan(raw, MAX_JSON_DEPTH)) throw invalid(`request body nests arrays and objects deeper than ${MAX_JSON_DEPTH} levels`, { field: 'body' });
+  if (nestsDeeperThan(raw, MAX_JSON_DEPTH))
+    throw invalid(`request body nests arrays and objects deeper than ${MAX_JSON_DEPTH} levels`, { field: 'body' });
   let body: unknown;
   try {
     body = JSON.parse(raw.toString('utf8'));
   } catch {
     throw invalid('request body is not valid JSON', { field: 'body' });
   }
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw invalid('request body must be a JSON object', { field: 'body' });
+  if (typeof body !== 'object' || body === null || Array.isArray(body))
+    throw invalid('request body must be a JSON object', { field: 'body' });
   if (route.operation === 'converse') converseShape(body as JsonObject);
   const cache = hint(headers['x-nova-cost-cache-hint'], 'x-nova-cost-cache-hint', ['opt-in', 'opt-out'] as const);
   const lane = hint<Lane>(headers['x-nova-cost-lane'], 'x-nova-cost-lane', ['interactive', 'deferrable']);
   const hints = { ...(cache ? { cache } : {}), ...(lane ? { lane } : {}) };
-  return { tenantId, modelId: route.modelId, operation: route.operation, body: body as JsonObject, ...(cache || lane ? { hints } : {}) };
+  return {
+    tenantId,
+    modelId: route.modelId,
+    operation: route.operation,
+    body: body as JsonObject,
+    ...(cache || lane ? { hints } : {}),
+  };
 }

@@ -3,7 +3,9 @@ import { NovaCostError } from '@nova-cost/domain';
 import type { BodyReservation } from './body-budget';
 
 function tooLarge(limit: number): NovaCostError {
-  return new NovaCostError('validation', `request body is larger than the ${limit} byte limit (BODY_LIMIT_BYTES)`, { details: { reason: 'body-too-large', limitBytes: limit } });
+  return new NovaCostError('validation', `request body is larger than the ${limit} byte limit (BODY_LIMIT_BYTES)`, {
+    details: { reason: 'body-too-large', limitBytes: limit },
+  });
 }
 
 /**
@@ -46,6 +48,10 @@ export function readBody(req: IncomingMessage, limit: number, reservation: BodyR
       chunks.push(chunk);
     });
     req.on('end', () => failed || resolve(Buffer.concat(chunks)));
-    req.on('error', (err) => failed || reject(new NovaCostError('aborted', 'the client stopped sending the request body', { cause: err })));
+    req.on(
+      'error',
+      (err) =>
+        failed || reject(new NovaCostError('aborted', 'the client stopped sending the request body', { cause: err })),
+    );
   });
 }

@@ -7,14 +7,33 @@ import { SigV4Verifier } from './sigv4-verifier';
 const SIGNED_AT = new Date('2026-05-01T12:00:00Z');
 const body = '{"messages":[]}';
 
-async function signedRequest(secretAccessKey = 'demo-secret', at = SIGNED_AT, scope = { region: 'us-east-1', service: 'bedrock' }) {
-  const signer = new SignatureV4({ credentials: { accessKeyId: 'demo', secretAccessKey }, ...scope, sha256: Hash.bind(null, 'sha256') });
+async function signedRequest(
+  secretAccessKey = 'demo-secret',
+  at = SIGNED_AT,
+  scope = { region: 'us-east-1', service: 'bedrock' },
+) {
+  const signer = new SignatureV4({
+    credentials: { accessKeyId: 'demo', secretAccessKey },
+    ...scope,
+    sha256: Hash.bind(null, 'sha256'),
+  });
   const path = '/model/amazon.nova-lite-v1%3A0/converse';
-  const req = await signer.sign(new HttpRequest({ method: 'POST', protocol: 'http:', hostname: 'gw', path, headers: { host: 'gw', 'content-type': 'application/json' }, body }), { signingDate: at });
+  const req = await signer.sign(
+    new HttpRequest({
+      method: 'POST',
+      protocol: 'http:',
+      hostname: 'gw',
+      path,
+      headers: { host: 'gw', 'content-type': 'application/json' },
+      body,
+    }),
+    { signingDate: at },
+  );
   return { method: 'POST', url: path, headers: req.headers as Record<string, string>, body: Buffer.from(body) };
 }
 
-const verifierAt = (now: Date) => new SigV4Verifier((id) => (id === 'demo' ? 'demo-secret' : undefined), { now: () => now.getTime() });
+const verifierAt = (now: Date) =>
+  new SigV4Verifier((id) => (id === 'demo' ? 'demo-secret' : undefined), { now: () => now.getTime() });
 
 describe(SigV4Verifier, () => {
   describe('.verify', () => {
@@ -25,12 +44,17 @@ describe(SigV4Verifier, () => {
 
     it('refuses a signature made with another secret', async () => {
       const req = await signedRequest('other');
-      await expect(verifierAt(SIGNED_AT).verify(req, req.headers['authorization']!)).rejects.toMatchObject({ kind: 'access-denied', message: expect.stringMatching(/does not match/) });
+      await expect(verifierAt(SIGNED_AT).verify(req, req.headers['authorization']!)).rejects.toMatchObject({
+        kind: 'access-denied',
+        message: expect.stringMatching(/does not match/),
+      });
     });
 
     it('refuses a body changed after signing', async () => {
       const req = await signedRequest();
-      await expect(verifierAt(SIGNED_AT).verify({ ...req, body: Buffer.from('{"messages":[1]}') }, req.headers['authorization']!)).rejects.toMatchObject({ kind: 'access-denied' });
+      await expect(
+        verifierAt(SIGNED_AT).verify({ ...req, body: Buffer.from('{"messages":[1]}') }, req.headers['authorization']!),
+      ).rejects.toMatchObject({ kind: 'access-denied' });
     });
 
     it.each([
@@ -38,7 +62,9 @@ describe(SigV4Verifier, () => {
       ['6 minutes early', -6 * 60_000],
     ])('refuses a signature checked %s', async (_name, offset) => {
       const req = await signedRequest();
-      await expect(verifierAt(new Date(SIGNED_AT.getTime() + offset)).verify(req, req.headers['authorization']!)).rejects.toThrow(/signature expired/);
+      await expect(
+        verifierAt(new Date(SIGNED_AT.getTime() + offset)).verify(req, req.headers['authorization']!),
+      ).rejects.toThrow(/signature expired/);
     });
 
     it('accepts the same signed request again while its date is within the skew window, as Bedrock does', async () => {
@@ -55,18 +81,40 @@ describe(SigV4Verifier, () => {
 
     it.each([
       ['another service', { region: 'us-east-1', service: 's3' }, /must name the service bedrock, got "s3"/],
-      ['bedrock-runtime instead of bedrock', { region: 'us-east-1', service: 'bedrock-runtime' }, /must name the service bedrock/],
+      [
+        'bedrock-runtime instead of bedrock',
+        { region: 'us-east-1', service: 'bedrock-runtime' },
+        /must name the service bedrock/,
+      ],
       ['a region that is not one', { region: 'mars', service: 'bedrock' }, /must name an AWS region/],
     ])('refuses a validly signed scope naming %s', async (_name, scope, message) => {
       const req = await signedRequest('demo-secret', SIGNED_AT, scope);
-      await expect(verifierAt(SIGNED_AT).verify(req, req.headers['authorization']!)).rejects.toMatchObject({ kind: 'access-denied', message: expect.stringMatching(message) });
+      await expect(verifierAt(SIGNED_AT).verify(req, req.headers['authorization']!)).rejects.toMatchObject({
+        kind: 'access-denied',
+        message: expect.stringMatching(message),
+      });
     });
 
     it.each([
       ['not SigV4', 'Basic ZGVtbzpkZW1v', /not an AWS4-HMAC-SHA256 signature/],
-      ['an unknown access key id', 'AWS4-HMAC-SHA256 Credential=nobody/20260501/us-east-1/bedrock/aws4_request, SignedHeaders=host;x-amz-date, Signature=' + 'a'.repeat(64), /unknown access key id/],
-      ['a scope date unlike x-amz-date', 'AWS4-HMAC-SHA256 Credential=demo/20990101/us-east-1/bedrock/aws4_request, SignedHeaders=host;x-amz-date, Signature=' + 'a'.repeat(64), /does not match the credential scope date/],
-      ['a signature that omits host', 'AWS4-HMAC-SHA256 Credential=demo/20260501/us-east-1/bedrock/aws4_request, SignedHeaders=x-amz-date, Signature=' + 'a'.repeat(64), /must cover the host/],
+      [
+        'an unknown access key id',
+        'AWS4-HMAC-SHA256 Credential=nobody/20260501/us-east-1/bedrock/aws4_request, SignedHeaders=host;x-amz-date, Signature=' +
+          'a'.repeat(64),
+        /unknown access key id/,
+      ],
+      [
+        'a scope date unlike x-amz-date',
+        'AWS4-HMAC-SHA256 Credential=demo/20990101/us-east-1/bedrock/aws4_request, SignedHeaders=host;x-amz-date, Signature=' +
+          'a'.repeat(64),
+        /does not match the credential scope date/,
+      ],
+      [
+        'a signature that omits host',
+        'AWS4-HMAC-SHA256 Credential=demo/20260501/us-east-1/bedrock/aws4_request, SignedHeaders=x-amz-date, Signature=' +
+          'a'.repeat(64),
+        /must cover the host/,
+      ],
     ])('refuses %s', async (_name, authorization, message) => {
       const req = await signedRequest();
       await expect(verifierAt(SIGNED_AT).verify(req, authorization)).rejects.toThrow(message);
@@ -83,12 +131,16 @@ describe(SigV4Verifier, () => {
       ['an unknown access key', (auth: string) => auth.replace('Credential=demo/', 'Credential=nobody/')],
     ])('refuses %s before any body is read', async (_name, authOf) => {
       const req = await signedRequest();
-      expect(() => verifierAt(SIGNED_AT).checkHeaders(req.headers, authOf(req.headers['authorization']!))).toThrow(expect.objectContaining({ kind: 'access-denied' }));
+      expect(() => verifierAt(SIGNED_AT).checkHeaders(req.headers, authOf(req.headers['authorization']!))).toThrow(
+        expect.objectContaining({ kind: 'access-denied' }),
+      );
     });
 
     it('refuses a stale date before any body is read', async () => {
       const req = await signedRequest();
-      expect(() => verifierAt(new Date(SIGNED_AT.getTime() + 3_600_000)).checkHeaders(req.headers, req.headers['authorization']!)).toThrow(/signature expired/);
+      expect(() =>
+        verifierAt(new Date(SIGNED_AT.getTime() + 3_600_000)).checkHeaders(req.headers, req.headers['authorization']!),
+      ).toThrow(/signature expired/);
     });
   });
 });

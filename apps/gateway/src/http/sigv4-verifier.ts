@@ -25,7 +25,8 @@ export const SIGNING_SERVICE = 'bedrock';
 /** An AWS region name (us-east-1, eu-central-2, us-gov-west-1, ap-southeast-5…). */
 const REGION = /^[a-z]{2}(-[a-z]+)+-\d{1,2}$/;
 
-const AUTH = /^AWS4-HMAC-SHA256 Credential=([^/,\s]+)\/(\d{8})\/([a-z0-9-]+)\/([a-z0-9-]+)\/aws4_request,\s*SignedHeaders=([a-z0-9;:-]+),\s*Signature=([0-9a-f]{64})$/;
+const AUTH =
+  /^AWS4-HMAC-SHA256 Credential=([^/,\s]+)\/(\d{8})\/([a-z0-9-]+)\/([a-z0-9-]+)\/aws4_request,\s*SignedHeaders=([a-z0-9;:-]+),\s*Signature=([0-9a-f]{64})$/;
 
 function denied(message: string, reason: 'unauthenticated' | 'forbidden' = 'forbidden'): NovaCostError {
   return new NovaCostError('access-denied', message, { details: { reason } });
@@ -68,10 +69,14 @@ export class SigV4Verifier {
 
   /** Returns the access key id of a valid signature; throws 'access-denied' otherwise. */
   async verify(request: SignedRequest, authorization: string): Promise<string> {
-    const { accessKeyId, region, service, signedHeaderList, signature, secret, at } = this.parse(request.headers, authorization);
+    const { accessKeyId, region, service, signedHeaderList, signature, secret, at } = this.parse(
+      request.headers,
+      authorization,
+    );
     const signed = signedHeaderList!.split(';');
     // HTTP/2 clients (the SDK's default handler) sign :authority instead of host.
-    if (!signed.includes('host') && !signed.includes(':authority')) throw denied('the signature must cover the host (or :authority) header');
+    if (!signed.includes('host') && !signed.includes(':authority'))
+      throw denied('the signature must cover the host (or :authority) header');
     const headers: Record<string, string> = {};
     for (const name of signed) {
       // Over HTTP/2 the host travels as :authority.
@@ -96,12 +101,30 @@ export class SigV4Verifier {
     // clients sign the path as sent. Either way the signature needs the secret, so both forms are accepted.
     let ok = false;
     for (const uriEscapePath of [true, false]) {
-      const signer = new SignatureV4({ credentials: { accessKeyId: accessKeyId!, secretAccessKey: secret }, region: region!, service: service!, sha256: Hash.bind(null, 'sha256'), uriEscapePath, applyChecksum: false });
+      const signer = new SignatureV4({
+        credentials: { accessKeyId: accessKeyId!, secretAccessKey: secret },
+        region: region!,
+        service: service!,
+        sha256: Hash.bind(null, 'sha256'),
+        uriEscapePath,
+        applyChecksum: false,
+      });
       const recomputed = await signer.sign(
-        new HttpRequest({ method: request.method, protocol: 'http:', hostname: hostHeader, path: rawPath, query, headers: { ...headers }, body: request.body }),
+        new HttpRequest({
+          method: request.method,
+          protocol: 'http:',
+          hostname: hostHeader,
+          path: rawPath,
+          query,
+          headers: { ...headers },
+          body: request.body,
+        }),
         { signingDate: new Date(at), signableHeaders: new Set(signed), unsignableHeaders: new Set() },
       );
-      const expected = /Signature=([0-9a-f]{64})/.exec(String(recomputed.headers['authorization'] ?? recomputed.headers['Authorization'] ?? ''))?.[1] ?? '';
+      const expected =
+        /Signature=([0-9a-f]{64})/.exec(
+          String(recomputed.headers['authorization'] ?? recomputed.headers['Authorization'] ?? ''),
+        )?.[1] ?? '';
       ok = expected.length === signature!.length && timingSafeEqual(Buffer.from(expected), Buffer.from(signature!));
       if (ok) break;
     }
@@ -111,18 +134,37 @@ export class SigV4Verifier {
 
   private parse(requestHeaders: SignedRequest['headers'], authorization: string) {
     const m = AUTH.exec(authorization.trim());
-    if (!m) throw denied('the Authorization header is not an AWS4-HMAC-SHA256 signature with Credential, SignedHeaders and Signature');
+    if (!m)
+      throw denied(
+        'the Authorization header is not an AWS4-HMAC-SHA256 signature with Credential, SignedHeaders and Signature',
+      );
     const [, accessKeyId, day, region, service, signedHeaderList, signature] = m as unknown as string[];
-    if (service !== SIGNING_SERVICE) throw denied(`the credential scope must name the service ${SIGNING_SERVICE}, got ${JSON.stringify(service)}: sign for Bedrock`);
-    if (!REGION.test(region!)) throw denied(`the credential scope must name an AWS region such as us-east-1, got ${JSON.stringify(region)}`);
+    if (service !== SIGNING_SERVICE)
+      throw denied(
+        `the credential scope must name the service ${SIGNING_SERVICE}, got ${JSON.stringify(service)}: sign for Bedrock`,
+      );
+    if (!REGION.test(region!))
+      throw denied(`the credential scope must name an AWS region such as us-east-1, got ${JSON.stringify(region)}`);
     const secret = this.secretOf(accessKeyId!);
-    if (secret === undefined) throw denied('the security token included in the request is invalid: unknown access key id', 'forbidden');
+    if (secret === undefined)
+      throw denied('the security token included in the request is invalid: unknown access key id', 'forbidden');
     const dateHeader = requestHeaders['x-amz-date'];
     const at = typeof dateHeader === 'string' ? amzDate(dateHeader) : NaN;
-    if (!Number.isFinite(at) || dateHeader!.slice(0, 8) !== day) throw denied('the x-amz-date header is missing, malformed or does not match the credential scope date');
+    if (!Number.isFinite(at) || dateHeader!.slice(0, 8) !== day)
+      throw denied('the x-amz-date header is missing, malformed or does not match the credential scope date');
     if (Math.abs(this.now() - at) > this.maxSkewMs) {
-      throw denied(`signature expired: x-amz-date ${dateHeader} is more than ${this.maxSkewMs / 1000} s from the gateway time`);
+      throw denied(
+        `signature expired: x-amz-date ${dateHeader} is more than ${this.maxSkewMs / 1000} s from the gateway time`,
+      );
     }
-    return { accessKeyId: accessKeyId!, region: region!, service: service!, signedHeaderList: signedHeaderList!, signature: signature!, secret, at };
+    return {
+      accessKeyId: accessKeyId!,
+      region: region!,
+      service: service!,
+      signedHeaderList: signedHeaderList!,
+      signature: signature!,
+      secret,
+      at,
+    };
   }
 }

@@ -11,9 +11,28 @@ const auth = new TenantAuthenticator([
 
 async function signedBy(accessKeyId: string, secretAccessKey: string, extra: Record<string, string> = {}) {
   const body = '{"messages":[]}';
-  const signer = new SignatureV4({ credentials: { accessKeyId, secretAccessKey }, region: 'us-east-1', service: 'bedrock', sha256: Hash.bind(null, 'sha256') });
-  const req = await signer.sign(new HttpRequest({ method: 'POST', protocol: 'http:', hostname: 'gw', path: '/model/m/converse', headers: { host: 'gw', ...extra }, body }));
-  return { method: 'POST', url: '/model/m/converse', headers: req.headers as Record<string, string>, body: Buffer.from(body) };
+  const signer = new SignatureV4({
+    credentials: { accessKeyId, secretAccessKey },
+    region: 'us-east-1',
+    service: 'bedrock',
+    sha256: Hash.bind(null, 'sha256'),
+  });
+  const req = await signer.sign(
+    new HttpRequest({
+      method: 'POST',
+      protocol: 'http:',
+      hostname: 'gw',
+      path: '/model/m/converse',
+      headers: { host: 'gw', ...extra },
+      body,
+    }),
+  );
+  return {
+    method: 'POST',
+    url: '/model/m/converse',
+    headers: req.headers as Record<string, string>,
+    body: Buffer.from(body),
+  };
 }
 
 describe(TenantAuthenticator, () => {
@@ -32,34 +51,63 @@ describe(TenantAuthenticator, () => {
 
     it('refuses a signature scoped to another service before the body is read', async () => {
       const { headers } = await signedBy('AKIDACME', 'acme-secret');
-      expect(() => auth.tenantOfHeaders({ ...headers, authorization: headers['authorization']!.replace('/bedrock/', '/s3/') })).toThrow(/must name the service bedrock/);
+      expect(() =>
+        auth.tenantOfHeaders({ ...headers, authorization: headers['authorization']!.replace('/bedrock/', '/s3/') }),
+      ).toThrow(/must name the service bedrock/);
     });
 
     it('refuses a Bearer token that is no tenant API key, naming where it looked', () => {
-      expect(() => auth.tenantOfHeaders({ authorization: 'Bearer ABSKnot-a-tenant-key' })).toThrow(expect.objectContaining({ kind: 'access-denied', message: expect.stringMatching(/Bearer token does not name a known API key/) }));
+      expect(() => auth.tenantOfHeaders({ authorization: 'Bearer ABSKnot-a-tenant-key' })).toThrow(
+        expect.objectContaining({
+          kind: 'access-denied',
+          message: expect.stringMatching(/Bearer token does not name a known API key/),
+        }),
+      );
     });
 
     it('answers no credentials at all as unauthenticated', () => {
-      expect(() => auth.tenantOfHeaders({})).toThrow(expect.objectContaining({ kind: 'access-denied', details: { reason: 'unauthenticated' } }));
+      expect(() => auth.tenantOfHeaders({})).toThrow(
+        expect.objectContaining({ kind: 'access-denied', details: { reason: 'unauthenticated' } }),
+      );
     });
 
     it.each([
-      ['an x-api-key and a Bearer token of another tenant', { 'x-api-key': 'acme-key-0123', authorization: 'Bearer globex-key-0123' }],
-      ['an x-api-key and a Bearer token of the same tenant', { 'x-api-key': 'acme-key-0123', authorization: 'Bearer acme-key-0123' }],
-      ['an x-api-key and a SigV4 signature', { 'x-api-key': 'acme-key-0123', authorization: 'AWS4-HMAC-SHA256 Credential=AKIDGLOBEX/20260501/us-east-1/bedrock/aws4_request, SignedHeaders=host, Signature=00' }],
+      [
+        'an x-api-key and a Bearer token of another tenant',
+        { 'x-api-key': 'acme-key-0123', authorization: 'Bearer globex-key-0123' },
+      ],
+      [
+        'an x-api-key and a Bearer token of the same tenant',
+        { 'x-api-key': 'acme-key-0123', authorization: 'Bearer acme-key-0123' },
+      ],
+      [
+        'an x-api-key and a SigV4 signature',
+        {
+          'x-api-key': 'acme-key-0123',
+          authorization:
+            'AWS4-HMAC-SHA256 Credential=AKIDGLOBEX/20260501/us-east-1/bedrock/aws4_request, SignedHeaders=host, Signature=00',
+        },
+      ],
     ])('refuses %s as ambiguous, before the body is read', (_name, headers) => {
-      expect(() => auth.tenantOfHeaders(headers)).toThrow(expect.objectContaining({ kind: 'validation', details: { reason: 'ambiguous-credentials', field: 'authorization' } }));
+      expect(() => auth.tenantOfHeaders(headers)).toThrow(
+        expect.objectContaining({
+          kind: 'validation',
+          details: { reason: 'ambiguous-credentials', field: 'authorization' },
+        }),
+      );
     });
   });
 
   describe('.authenticate', () => {
-    it("names the tenant of a valid signature", async () => {
+    it('names the tenant of a valid signature', async () => {
       await expect(auth.authenticate(await signedBy('AKIDGLOBEX', 'globex-secret'))).resolves.toBe('globex');
     });
 
     it("refuses tenant A's API key beside tenant B's valid signature instead of serving it as A", async () => {
       const request = await signedBy('AKIDGLOBEX', 'globex-secret');
-      await expect(auth.authenticate({ ...request, headers: { ...request.headers, 'x-api-key': 'acme-key-0123' } })).rejects.toMatchObject({ kind: 'validation', details: { reason: 'ambiguous-credentials' } });
+      await expect(
+        auth.authenticate({ ...request, headers: { ...request.headers, 'x-api-key': 'acme-key-0123' } }),
+      ).rejects.toMatchObject({ kind: 'validation', details: { reason: 'ambiguous-credentials' } });
     });
   });
 });

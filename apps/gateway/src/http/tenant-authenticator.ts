@@ -8,7 +8,9 @@ import { SigV4Verifier } from './sigv4-verifier';
 const BEARER = /^Bearer\s+(\S+)\s*$/i;
 
 /** The one credential a request carries: judged from its headers alone. */
-type Credential = { readonly scheme: 'api-key' | 'bearer'; readonly key: string } | { readonly scheme: 'sigv4'; readonly authorization: string };
+type Credential =
+  | { readonly scheme: 'api-key' | 'bearer'; readonly key: string }
+  | { readonly scheme: 'sigv4'; readonly authorization: string };
 
 /**
  * Finds the tenant of a request from its one credential: an `x-api-key` header, an `Authorization: Bearer <key>`
@@ -58,7 +60,9 @@ export class TenantAuthenticator {
       if (known.length === given.length && timingSafeEqual(known, given)) return tenantId;
     }
     const where = scheme === 'bearer' ? 'the Authorization: Bearer token' : 'the x-api-key header';
-    throw new NovaCostError('access-denied', `${where} does not name a known API key`, { details: { reason: 'forbidden' } });
+    throw new NovaCostError('access-denied', `${where} does not name a known API key`, {
+      details: { reason: 'forbidden' },
+    });
   }
 }
 
@@ -68,17 +72,28 @@ function credentialOf(headers: SignedRequest['headers']): Credential {
   const hasApiKey = apiKey !== undefined && apiKey !== '';
   const hasAuthorization = authorization !== undefined && authorization !== '';
   if (hasApiKey && hasAuthorization) {
-    throw new NovaCostError('validation', 'the request carries two credentials (an x-api-key header and an Authorization header): send exactly one', {
-      details: { reason: 'ambiguous-credentials', field: 'authorization' },
-    });
+    throw new NovaCostError(
+      'validation',
+      'the request carries two credentials (an x-api-key header and an Authorization header): send exactly one',
+      {
+        details: { reason: 'ambiguous-credentials', field: 'authorization' },
+      },
+    );
   }
   if (typeof apiKey === 'string' && hasApiKey) return { scheme: 'api-key', key: apiKey };
   if (typeof authorization === 'string' && hasAuthorization) {
     const bearer = BEARER.exec(authorization);
     return bearer ? { scheme: 'bearer', key: bearer[1]! } : { scheme: 'sigv4', authorization };
   }
-  if (hasApiKey) throw new NovaCostError('validation', 'the request carries several x-api-key headers: send exactly one', { details: { reason: 'ambiguous-credentials', field: 'x-api-key' } });
-  throw new NovaCostError('access-denied', 'missing credentials: send an x-api-key header, an Authorization: Bearer <API key> header, or sign the request with AWS SigV4', {
-    details: { reason: 'unauthenticated' },
-  });
+  if (hasApiKey)
+    throw new NovaCostError('validation', 'the request carries several x-api-key headers: send exactly one', {
+      details: { reason: 'ambiguous-credentials', field: 'x-api-key' },
+    });
+  throw new NovaCostError(
+    'access-denied',
+    'missing credentials: send an x-api-key header, an Authorization: Bearer <API key> header, or sign the request with AWS SigV4',
+    {
+      details: { reason: 'unauthenticated' },
+    },
+  );
 }

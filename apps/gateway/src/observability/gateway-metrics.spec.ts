@@ -9,7 +9,8 @@ function metricsWithLines(): { metrics: GatewayMetrics; gauges: () => EmfLine[] 
   const sink = { write: (line: string) => lines.push(line) } as unknown as NodeJS.WritableStream;
   const metrics = new GatewayMetrics(createLogger('info', sink));
   // The gauge line is the one without a Model dimension.
-  const gauges = () => lines.map((l) => JSON.parse(l) as EmfLine).filter((l) => l['msg'] === 'metrics' && l['Model'] === undefined);
+  const gauges = () =>
+    lines.map((l) => JSON.parse(l) as EmfLine).filter((l) => l['msg'] === 'metrics' && l['Model'] === undefined);
   return { metrics, gauges };
 }
 
@@ -23,7 +24,8 @@ describe(GatewayMetrics, () => {
     it('writes the EMF CacheHitRatio of the answers since the last flush, while the Prometheus gauge stays cumulative', async () => {
       const { metrics, gauges } = metricsWithLines();
       // First interval: 3 hits out of 4 lookups (a bypass is no lookup).
-      for (const cache of ['hit', 'coalesced', 'hit', 'miss', 'bypass'] as const) metrics.answered('amazon.nova-lite-v1:0', cache, 0.001, []);
+      for (const cache of ['hit', 'coalesced', 'hit', 'miss', 'bypass'] as const)
+        metrics.answered('amazon.nova-lite-v1:0', cache, 0.001, []);
       metrics.flush();
       // Second interval: 0 hits out of 4.
       for (let i = 0; i < 4; i++) metrics.answered('amazon.nova-lite-v1:0', 'miss', 0.001, []);
@@ -43,17 +45,25 @@ describe(GatewayMetrics, () => {
       expect(first).toMatchObject({ CacheHitRatio: 1, BatchQueueDepth: 7 });
       expect(second).toMatchObject({ BatchQueueDepth: 7 });
       expect(second).not.toHaveProperty('CacheHitRatio');
-      const declared = (second!['_aws'] as { CloudWatchMetrics: { Metrics: { Name: string }[] }[] }).CloudWatchMetrics[0]!.Metrics.map((m) => m.Name);
+      const declared = (
+        second!['_aws'] as { CloudWatchMetrics: { Metrics: { Name: string }[] }[] }
+      ).CloudWatchMetrics[0]!.Metrics.map((m) => m.Name);
       expect(declared).toEqual(['BatchQueueDepth']);
     });
   });
   describe('.answered', () => {
     it('labels cost by base model id whatever form the client typed, and every id outside the catalog as other', async () => {
       const { metrics } = metricsWithLines();
-      const typed = ['amazon.nova-lite-v1:0', 'us.amazon.nova-lite-v1:0', 'arn:aws:bedrock:us-east-1:123456789012:inference-profile/eu.amazon.nova-lite-v1:0'];
+      const typed = [
+        'amazon.nova-lite-v1:0',
+        'us.amazon.nova-lite-v1:0',
+        'arn:aws:bedrock:us-east-1:123456789012:inference-profile/eu.amazon.nova-lite-v1:0',
+      ];
       for (const id of typed) metrics.answered(id, 'miss', 0.001, []);
       for (let n = 0; n < 50; n++) metrics.answered(`vendor.model-${n}-v1:0`, 'miss', 0.001, []);
-      const series = (await metrics.registry.metrics()).split('\n').filter((l) => l.startsWith('nova_cost_cost_usd_total{'));
+      const series = (await metrics.registry.metrics())
+        .split('\n')
+        .filter((l) => l.startsWith('nova_cost_cost_usd_total{'));
       expect(series.map((l) => /model="([^"]+)"/.exec(l)?.[1]).sort()).toEqual(['amazon.nova-lite-v1:0', 'other']);
     });
   });

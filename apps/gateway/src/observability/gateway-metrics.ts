@@ -40,12 +40,37 @@ export class GatewayMetrics {
     private readonly logger: GatewayLogger,
     private sources: MetricSources = { queueDepth: () => 0, bodyBufferBytes: () => 0 },
   ) {
-    this.requests = new Counter({ name: 'nova_cost_requests_total', help: 'HTTP requests by route, status and cache outcome', labelNames: ['route', 'status', 'cache'], registers: [this.registry] });
-    this.cost = new Counter({ name: 'nova_cost_cost_usd_total', help: 'USD billed for model calls', labelNames: ['model'], registers: [this.registry] });
-    this.saved = new Counter({ name: 'nova_cost_saved_usd_total', help: 'USD saved, by strategy', labelNames: ['strategy'], registers: [this.registry] });
+    this.requests = new Counter({
+      name: 'nova_cost_requests_total',
+      help: 'HTTP requests by route, status and cache outcome',
+      labelNames: ['route', 'status', 'cache'],
+      registers: [this.registry],
+    });
+    this.cost = new Counter({
+      name: 'nova_cost_cost_usd_total',
+      help: 'USD billed for model calls',
+      labelNames: ['model'],
+      registers: [this.registry],
+    });
+    this.saved = new Counter({
+      name: 'nova_cost_saved_usd_total',
+      help: 'USD saved, by strategy',
+      labelNames: ['strategy'],
+      registers: [this.registry],
+    });
     // Labelled by base model id: only ids Bedrock answered reach here, so the label set is bounded by its catalog.
-    this.unpricedCalls = new Counter({ name: 'nova_cost_unpriced_calls_total', help: 'Model calls whose model has no price (cost unknown, not counted in nova_cost_cost_usd_total)', labelNames: ['model'], registers: [this.registry] });
-    this.unpricedTokens = new Counter({ name: 'nova_cost_unpriced_tokens_total', help: 'Tokens billed upstream for models without a price, by direction (input, output)', labelNames: ['model', 'direction'], registers: [this.registry] });
+    this.unpricedCalls = new Counter({
+      name: 'nova_cost_unpriced_calls_total',
+      help: 'Model calls whose model has no price (cost unknown, not counted in nova_cost_cost_usd_total)',
+      labelNames: ['model'],
+      registers: [this.registry],
+    });
+    this.unpricedTokens = new Counter({
+      name: 'nova_cost_unpriced_tokens_total',
+      help: 'Tokens billed upstream for models without a price, by direction (input, output)',
+      labelNames: ['model', 'direction'],
+      registers: [this.registry],
+    });
     const answers = this.cacheAnswers;
     new Gauge({
       name: 'nova_cost_cache_hit_ratio',
@@ -86,7 +111,12 @@ export class GatewayMetrics {
   }
 
   /** One model answer: Prometheus counters, and the sums of the next EMF flush. */
-  answered(modelId: string, cache: CacheOutcome, costUsd: number, savings: readonly { strategy: string; usd: number }[]): void {
+  answered(
+    modelId: string,
+    cache: CacheOutcome,
+    costUsd: number,
+    savings: readonly { strategy: string; usd: number }[],
+  ): void {
     const model = modelLabel(modelId);
     this.cost.inc({ model }, costUsd);
     let savedUsd = 0;
@@ -114,7 +144,10 @@ export class GatewayMetrics {
   unpriced(modelId: string, billed: TokenUsage | undefined): void {
     this.unpricedCalls.inc({ model: modelId });
     if (!billed) return;
-    this.unpricedTokens.inc({ model: modelId, direction: 'input' }, billed.inputTokens + billed.cacheReadInputTokens + billed.cacheWriteInputTokens);
+    this.unpricedTokens.inc(
+      { model: modelId, direction: 'input' },
+      billed.inputTokens + billed.cacheReadInputTokens + billed.cacheWriteInputTokens,
+    );
     this.unpricedTokens.inc({ model: modelId, direction: 'output' }, billed.outputTokens);
   }
 
@@ -129,16 +162,33 @@ export class GatewayMetrics {
     const cache = this.intervalCacheAnswers;
     this.intervalCacheAnswers = { hit: 0, lookups: 0 };
     for (const [model, sums] of pending) this.emf({ CostUsd: sums.costUsd, SavedUsd: sums.savedUsd }, { Model: model });
-    this.emf({ ...(cache.lookups > 0 ? { CacheHitRatio: cache.hit / cache.lookups } : {}), BatchQueueDepth: this.sources.queueDepth() }, {});
+    this.emf(
+      {
+        ...(cache.lookups > 0 ? { CacheHitRatio: cache.hit / cache.lookups } : {}),
+        BatchQueueDepth: this.sources.queueDepth(),
+      },
+      {},
+    );
   }
 
   private emf(values: Record<string, number>, extra: Record<string, string>): void {
-    const units: Record<string, string> = { CostUsd: 'None', SavedUsd: 'None', CacheHitRatio: 'None', BatchQueueDepth: 'Count' };
+    const units: Record<string, string> = {
+      CostUsd: 'None',
+      SavedUsd: 'None',
+      CacheHitRatio: 'None',
+      BatchQueueDepth: 'Count',
+    };
     this.logger.info({
       msg: 'metrics',
       _aws: {
         Timestamp: Date.now(),
-        CloudWatchMetrics: [{ Namespace: 'NovaCost', Dimensions: [['Service']], Metrics: Object.keys(values).map((Name) => ({ Name, Unit: units[Name] ?? 'None' })) }],
+        CloudWatchMetrics: [
+          {
+            Namespace: 'NovaCost',
+            Dimensions: [['Service']],
+            Metrics: Object.keys(values).map((Name) => ({ Name, Unit: units[Name] ?? 'None' })),
+          },
+        ],
       },
       Service: SERVICE,
       ...extra,

@@ -23,6 +23,10 @@ export const REDACTED_PATHS = [
 
 /** JSON logs on stdout (or the given stream), with credentials and bodies redacted. */
 export function createLogger(level: LogLevel, destination?: NodeJS.WritableStream): GatewayLogger {
-  const options = { level, base: { service: 'nova-cost-gateway' }, redact: { paths: REDACTED_PATHS, censor: '[redacted]' } };
+  const options = {
+    level,
+    base: { service: 'nova-cost-gateway' },
+    redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
+  };
   return destination ? pino(options, destination as never) : pino(options);
 }

@@ -38,12 +38,16 @@ export interface ReportArgs {
 
 function positiveInt(name: string, raw: string | undefined, fallback: number): number {
   if (raw === undefined) return fallback;
-  if (!/^\d+$/.test(raw) || Number(raw) < 1) throw new ReportError('usage', `--${name} must be a whole number >= 1, got ${JSON.stringify(raw)}`);
+  if (!/^\d+$/.test(raw) || Number(raw) < 1)
+    throw new ReportError('usage', `--${name} must be a whole number >= 1, got ${JSON.stringify(raw)}`);
   return Number(raw);
 }
 
 /** The command line, checked; a usage error names the option and what it takes. */
-export function parseReportArgs(argv: readonly string[], env: Readonly<Record<string, string | undefined>> = process.env): ReportArgs {
+export function parseReportArgs(
+  argv: readonly string[],
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): ReportArgs {
   let parsed;
   try {
     parsed = parseArgs({
@@ -69,13 +73,20 @@ export function parseReportArgs(argv: readonly string[], env: Readonly<Record<st
     throw new ReportError('usage', (err as Error).message);
   }
   const { values: v, positionals } = parsed;
-  if (positionals.length > 1) throw new ReportError('usage', `one log location expected, got ${positionals.length}: ${positionals.join(' ')}`);
+  if (positionals.length > 1)
+    throw new ReportError('usage', `one log location expected, got ${positionals.length}: ${positionals.join(' ')}`);
   const logs = positionals[0];
   const help = v.help ?? false;
-  if (!help && logs === undefined && v['from-gateway'] === undefined) throw new ReportError('usage', 'name the logs to replay (a folder, a file, s3://bucket/prefix, or sample), or --from-gateway URL');
-  if (logs !== undefined && v['from-gateway'] !== undefined) throw new ReportError('usage', 'give either logs to replay or --from-gateway, not both');
+  if (!help && logs === undefined && v['from-gateway'] === undefined)
+    throw new ReportError(
+      'usage',
+      'name the logs to replay (a folder, a file, s3://bucket/prefix, or sample), or --from-gateway URL',
+    );
+  if (logs !== undefined && v['from-gateway'] !== undefined)
+    throw new ReportError('usage', 'give either logs to replay or --from-gateway, not both');
   const apiKey = v['api-key'] ?? env['NOVA_COST_API_KEY'];
-  if (v['from-gateway'] !== undefined && !apiKey) throw new ReportError('usage', '--from-gateway needs the tenant\'s API key: --api-key KEY or NOVA_COST_API_KEY');
+  if (v['from-gateway'] !== undefined && !apiKey)
+    throw new ReportError('usage', "--from-gateway needs the tenant's API key: --api-key KEY or NOVA_COST_API_KEY");
   const region = v.region ?? env['AWS_REGION'] ?? env['AWS_DEFAULT_REGION'];
   return {
     ...(logs !== undefined ? { logs } : {}),

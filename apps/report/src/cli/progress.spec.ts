@@ -24,7 +24,9 @@ describe(stderrProgress, () => {
     p.stop();
     const lines = out.text.trim().split('\n');
     expect(lines[0]).toBe('replaying 3 file(s), 10.0 MiB');
-    expect(lines.slice(1)).toEqual(Array.from({ length: 10 }, (_, i) => `  ${(i + 1) * 10}% · ${((i + 1) * 2 * 100).toLocaleString('en')} records`));
+    expect(lines.slice(1)).toEqual(
+      Array.from({ length: 10 }, (_, i) => `  ${(i + 1) * 10}% · ${((i + 1) * 2 * 100).toLocaleString('en')} records`),
+    );
     expect(out.text).not.toContain('\u001b');
   });
 

@@ -1,7 +1,6 @@
 import { SingleBar } from 'cli-progress';
 import type { ReplayProgress } from '../run-replay';
 
-
 const MiB = 1024 * 1024;
 
 /**

@@ -24,13 +24,19 @@ interface Run {
 /** Runs `npm run report -- …` as the root script does (tsx on src/main.ts), stderr not a terminal. */
 function report(args: string[], env: Record<string, string> = {}): Promise<Run> {
   return new Promise((resolve) => {
-    execFile(process.execPath, ['--import', 'tsx', MAIN, ...args], { env: { PATH: process.env['PATH'] ?? '', ...env }, timeout: 170_000 }, (err, stdout, stderr) => {
-      resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
-    });
+    execFile(
+      process.execPath,
+      ['--import', 'tsx', MAIN, ...args],
+      { env: { PATH: process.env['PATH'] ?? '', ...env }, timeout: 170_000 },
+      (err, stdout, stderr) => {
+        resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
+      },
+    );
   });
 }
 
-const readReport = async (dir: string): Promise<SavingsReport> => JSON.parse(await readFile(join(dir, 'savings-report.json'), 'utf8')) as SavingsReport;
+const readReport = async (dir: string): Promise<SavingsReport> =>
+  JSON.parse(await readFile(join(dir, 'savings-report.json'), 'utf8')) as SavingsReport;
 
 describe('npm run report', () => {
   it('replays the seeded sample on a fresh checkout and writes the HTML and JSON report', async () => {
@@ -39,7 +45,9 @@ describe('npm run report', () => {
     expect(run.stderr).toContain('sample: 20,000 records');
     expect(run.stderr).toMatch(/replaying \d+ file\(s\)/);
     expect(run.code).toBe(0);
-    expect(run.stdout).toMatch(/^Bedrock bill \$[\d.]+ → \$[\d.]+ with nova-cost: \$[\d.]+ saved \([\d.]+%\) over [\d,]+ calls$/m);
+    expect(run.stdout).toMatch(
+      /^Bedrock bill \$[\d.]+ → \$[\d.]+ with nova-cost: \$[\d.]+ saved \([\d.]+%\) over [\d,]+ calls$/m,
+    );
     const figures = await readReport(out);
     expect(figures.schema).toBe('nova-cost/savings-report/1');
     expect(figures.records.read).toBe(20_000);
@@ -64,7 +72,9 @@ describe('npm run report', () => {
     await writeFile(policy, JSON.stringify({ policy: { cache: { defaultTtlSeconds: -1 } } }));
     const run = await report([dir, '--policy', policy, '--out', dir]);
     expect(run.code).toBe(1);
-    expect(run.stderr).toBe(`nova-cost report: policy file ${policy} policy.cache.defaultTtlSeconds must be a number of seconds >= 0, got a number\n`);
+    expect(run.stderr).toBe(
+      `nova-cost report: policy file ${policy} policy.cache.defaultTtlSeconds must be a number of seconds >= 0, got a number\n`,
+    );
   });
 
   describe('having logs in S3', () => {
@@ -83,19 +93,28 @@ describe('npm run report', () => {
       await s3?.close();
     });
 
-    it('reads the prefix with the caller\'s credentials and counts the repeat as a cache hit', async () => {
+    it("reads the prefix with the caller's credentials and counts the repeat as a cache hit", async () => {
       const out = await tempDir();
-      const run = await report(['s3://shop-logs/AWSLogs/', '--s3-endpoint', s3.endpoint, '--region', 'us-east-1', '--out', out, '--quiet'], {
-        AWS_ACCESS_KEY_ID: LOCAL_S3_CREDENTIALS.accessKeyId,
-        AWS_SECRET_ACCESS_KEY: LOCAL_S3_CREDENTIALS.secretAccessKey,
-      });
+      const run = await report(
+        ['s3://shop-logs/AWSLogs/', '--s3-endpoint', s3.endpoint, '--region', 'us-east-1', '--out', out, '--quiet'],
+        {
+          AWS_ACCESS_KEY_ID: LOCAL_S3_CREDENTIALS.accessKeyId,
+          AWS_SECRET_ACCESS_KEY: LOCAL_S3_CREDENTIALS.secretAccessKey,
+        },
+      );
       expect(run.stderr).not.toContain('replaying');
       expect(run.code).toBe(0);
       expect(run.stdout).toContain('1 record(s) could not be read: named in the report');
       const figures = await readReport(out);
       expect(figures.total.usdBefore).toBeCloseTo(2 * LITE_120_80, 12);
       expect(figures.total.byLever['cache']?.savedUsd).toBeCloseTo(LITE_120_80, 12);
-      expect(figures.problems.named).toEqual([{ file: 's3://shop-logs/AWSLogs/123456789012/BedrockModelInvocationLogs/us-east-1/2026/03/02/09/a.json.gz', line: 3, reason: expect.stringMatching(/^not JSON/) }]);
+      expect(figures.problems.named).toEqual([
+        {
+          file: 's3://shop-logs/AWSLogs/123456789012/BedrockModelInvocationLogs/us-east-1/2026/03/02/09/a.json.gz',
+          line: 3,
+          reason: expect.stringMatching(/^not JSON/),
+        },
+      ]);
     });
   });
 
@@ -104,7 +123,10 @@ describe('npm run report', () => {
     let url: string;
 
     beforeAll(async () => {
-      gateway = spawn(process.execPath, ['--import', 'tsx', GATEWAY_MAIN], { env: { PATH: process.env['PATH'] ?? '', PORT: '0', LOG_LEVEL: 'info' }, stdio: ['ignore', 'pipe', 'pipe'] });
+      gateway = spawn(process.execPath, ['--import', 'tsx', GATEWAY_MAIN], {
+        env: { PATH: process.env['PATH'] ?? '', PORT: '0', LOG_LEVEL: 'info' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
       url = await new Promise<string>((resolve, reject) => {
         let stdout = '';
         gateway.stdout!.on('data', (c: Buffer) => {
@@ -118,7 +140,10 @@ describe('npm run report', () => {
         fetch(`${url}/model/amazon.nova-lite-v1:0/converse`, {
           method: 'POST',
           headers: { 'x-api-key': 'demo-key', 'content-type': 'application/json' },
-          body: JSON.stringify({ messages: [{ role: 'user', content: [{ text: 'Hello' }] }], inferenceConfig: { temperature: 0, maxTokens: 2000 } }),
+          body: JSON.stringify({
+            messages: [{ role: 'user', content: [{ text: 'Hello' }] }],
+            inferenceConfig: { temperature: 0, maxTokens: 2000 },
+          }),
         });
       for (const expected of ['miss', 'hit']) {
         const res = await ask();
@@ -140,7 +165,9 @@ describe('npm run report', () => {
       const run = await report(['--from-gateway', url, '--out', out], { NOVA_COST_API_KEY: 'demo-key' });
       expect(run.code).toBe(0);
       const figures = await readReport(out);
-      const costs = (await (await fetch(`${url}/costs`, { headers: { 'x-api-key': 'demo-key' } })).json()) as { total: { calls: number; costUsd: number; savedUsd: number } };
+      const costs = (await (await fetch(`${url}/costs`, { headers: { 'x-api-key': 'demo-key' } })).json()) as {
+        total: { calls: number; costUsd: number; savedUsd: number };
+      };
       expect(figures.kind).toBe('gateway');
       expect(figures.byTenant.map((t) => t.key)).toEqual(['demo']);
       expect(figures.total.calls).toBe(costs.total.calls);
@@ -154,7 +181,9 @@ describe('npm run report', () => {
     it('says when the API key is refused', async () => {
       const run = await report(['--from-gateway', url, '--api-key', 'wrong-key-123', '--out', await tempDir()]);
       expect(run.code).toBe(1);
-      expect(run.stderr).toMatch(new RegExp(`^nova-cost report: the gateway at ${url} answered 40[13] to GET /costs: `));
+      expect(run.stderr).toMatch(
+        new RegExp(`^nova-cost report: the gateway at ${url} answered 40[13] to GET /costs: `),
+      );
     });
   });
 });

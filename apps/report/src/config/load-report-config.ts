@@ -1,6 +1,12 @@
 import { readFileSync } from 'node:fs';
 import type { CostPolicyRules, Lane, ModelPrice, PricingCatalog } from '@nova-cost/domain';
-import { DEFAULT_PRICES, InMemorySpendLedger, NovaCostError, RuleBasedCostPolicy, parsePolicyRules } from '@nova-cost/domain';
+import {
+  DEFAULT_PRICES,
+  InMemorySpendLedger,
+  NovaCostError,
+  RuleBasedCostPolicy,
+  parsePolicyRules,
+} from '@nova-cost/domain';
 import type { IdentityRule } from '../replay/identity-rules';
 import { ReportError } from '../report-error';
 
@@ -14,7 +20,10 @@ function readJson(path: string, what: string): unknown {
   try {
     text = readFileSync(path, 'utf8');
   } catch (err) {
-    throw new ReportError('configuration', `${what} ${path} cannot be read: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    throw new ReportError(
+      'configuration',
+      `${what} ${path} cannot be read: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+    );
   }
   try {
     return JSON.parse(text);
@@ -29,17 +38,25 @@ const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'obj
 function identityRules(value: unknown, path: string): IdentityRule[] {
   if (value === undefined) return [];
   const bad = (at: string, expected: string) => new ReportError('configuration', `${path} ${at} ${expected}`);
-  if (!Array.isArray(value)) throw bad('identities', 'must be an array of {"match", "metadata", "tenant", "lane", "cache"}');
+  if (!Array.isArray(value))
+    throw bad('identities', 'must be an array of {"match", "metadata", "tenant", "lane", "cache"}');
   return value.map((r, i) => {
     const at = `identities[${i}]`;
     if (!isObject(r)) throw bad(at, 'must be an object');
-    for (const key of Object.keys(r)) if (!['match', 'metadata', 'tenant', 'lane', 'cache'].includes(key)) throw bad(`${at}.${key}`, 'is not an identity rule field; a rule takes match, metadata, tenant, lane, cache');
-    if (r['match'] !== undefined && (typeof r['match'] !== 'string' || r['match'] === '')) throw bad(`${at}.match`, 'must be a glob over identity.arn, e.g. "arn:aws:sts::*:assumed-role/checkout-*"');
-    if (r['tenant'] !== undefined && (typeof r['tenant'] !== 'string' || r['tenant'] === '')) throw bad(`${at}.tenant`, 'must be a non-empty string');
-    if (r['lane'] !== undefined && r['lane'] !== 'interactive' && r['lane'] !== 'deferrable') throw bad(`${at}.lane`, 'must be interactive or deferrable');
-    if (r['cache'] !== undefined && r['cache'] !== 'opt-in' && r['cache'] !== 'opt-out') throw bad(`${at}.cache`, 'must be opt-in or opt-out');
+    for (const key of Object.keys(r))
+      if (!['match', 'metadata', 'tenant', 'lane', 'cache'].includes(key))
+        throw bad(`${at}.${key}`, 'is not an identity rule field; a rule takes match, metadata, tenant, lane, cache');
+    if (r['match'] !== undefined && (typeof r['match'] !== 'string' || r['match'] === ''))
+      throw bad(`${at}.match`, 'must be a glob over identity.arn, e.g. "arn:aws:sts::*:assumed-role/checkout-*"');
+    if (r['tenant'] !== undefined && (typeof r['tenant'] !== 'string' || r['tenant'] === ''))
+      throw bad(`${at}.tenant`, 'must be a non-empty string');
+    if (r['lane'] !== undefined && r['lane'] !== 'interactive' && r['lane'] !== 'deferrable')
+      throw bad(`${at}.lane`, 'must be interactive or deferrable');
+    if (r['cache'] !== undefined && r['cache'] !== 'opt-in' && r['cache'] !== 'opt-out')
+      throw bad(`${at}.cache`, 'must be opt-in or opt-out');
     const metadata = r['metadata'];
-    if (metadata !== undefined && (!isObject(metadata) || Object.values(metadata).some((v) => typeof v !== 'string'))) throw bad(`${at}.metadata`, 'must be an object of strings');
+    if (metadata !== undefined && (!isObject(metadata) || Object.values(metadata).some((v) => typeof v !== 'string')))
+      throw bad(`${at}.metadata`, 'must be an object of strings');
     return {
       ...(r['match'] !== undefined ? { match: r['match'] as string } : {}),
       ...(metadata !== undefined ? { metadata: metadata as Record<string, string> } : {}),
@@ -58,9 +75,16 @@ function identityRules(value: unknown, path: string): IdentityRule[] {
 export function loadReportPolicy(path: string | undefined, pricing: PricingCatalog): ReportPolicy {
   if (path === undefined) return { rules: {}, identities: [] };
   const doc = readJson(path, 'policy file');
-  if (!isObject(doc)) throw new ReportError('configuration', `policy file ${path} must hold a JSON object: {"policy": {…}, "identities": […]} or the policy itself`);
+  if (!isObject(doc))
+    throw new ReportError(
+      'configuration',
+      `policy file ${path} must hold a JSON object: {"policy": {…}, "identities": […]} or the policy itself`,
+    );
   const isDocument = 'policy' in doc || 'identities' in doc || 'tenants' in doc;
-  const rules = parsePolicyRules(isDocument ? (doc['policy'] ?? {}) : doc, (at, expected) => new ReportError('configuration', `policy file ${path} ${at} ${expected}`));
+  const rules = parsePolicyRules(
+    isDocument ? (doc['policy'] ?? {}) : doc,
+    (at, expected) => new ReportError('configuration', `policy file ${path} ${at} ${expected}`),
+  );
   try {
     // What only the domain can judge (a route to a pricier model, …) is refused as the gateway refuses it.
     new RuleBasedCostPolicy(rules, { pricing, ledger: new InMemorySpendLedger() });
@@ -81,19 +105,29 @@ export function loadPriceTable(path: string | undefined): readonly ModelPrice[] 
   if (path === undefined) return DEFAULT_PRICES;
   const doc = readJson(path, 'prices file');
   const rows = Array.isArray(doc) ? doc : isObject(doc) ? doc['prices'] : undefined;
-  const expected = '{"modelId", "region", "inputPer1M", "outputPer1M", "cacheReadPer1M", "cacheWritePer1M", "source", "asOf"}';
-  if (!Array.isArray(rows)) throw new ReportError('configuration', `prices file ${path} must hold an array of price rows ${expected}, or {"prices": […]}`);
+  const expected =
+    '{"modelId", "region", "inputPer1M", "outputPer1M", "cacheReadPer1M", "cacheWritePer1M", "source", "asOf"}';
+  if (!Array.isArray(rows))
+    throw new ReportError(
+      'configuration',
+      `prices file ${path} must hold an array of price rows ${expected}, or {"prices": […]}`,
+    );
   const custom = rows.map((row: unknown, i): ModelPrice => {
     const at = `prices file ${path} [${i}]`;
     if (!isObject(row)) throw new ReportError('configuration', `${at} must be an object ${expected}`);
     for (const f of ['modelId', 'region', 'source', 'asOf'] as const) {
-      if (typeof row[f] !== 'string' || row[f] === '') throw new ReportError('configuration', `${at}.${f} must be a non-empty string`);
+      if (typeof row[f] !== 'string' || row[f] === '')
+        throw new ReportError('configuration', `${at}.${f} must be a non-empty string`);
     }
     for (const f of PRICE_NUMBERS) {
       const v = row[f] ?? (f.startsWith('cache') ? 0 : undefined);
-      if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) throw new ReportError('configuration', `${at}.${f} must be a number >= 0 (USD per 1M tokens)`);
+      if (typeof v !== 'number' || !Number.isFinite(v) || v < 0)
+        throw new ReportError('configuration', `${at}.${f} must be a number >= 0 (USD per 1M tokens)`);
     }
-    if (row['regionalPremium'] !== undefined && !(typeof row['regionalPremium'] === 'number' && row['regionalPremium'] >= 1)) {
+    if (
+      row['regionalPremium'] !== undefined &&
+      !(typeof row['regionalPremium'] === 'number' && row['regionalPremium'] >= 1)
+    ) {
       throw new ReportError('configuration', `${at}.regionalPremium must be a number >= 1`);
     }
     return { cacheReadPer1M: 0, cacheWritePer1M: 0, ...(row as object) } as ModelPrice;
@@ -102,4 +136,3 @@ export function loadPriceTable(path: string | undefined): readonly ModelPrice[] 
   const replaced = new Set(custom.map(key));
   return [...DEFAULT_PRICES.filter((p) => !replaced.has(key(p))), ...custom];
 }
-

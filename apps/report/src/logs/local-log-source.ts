@@ -17,7 +17,12 @@ async function startsWithGzipMagic(path: string): Promise<boolean> {
 
 async function localFile(path: string): Promise<LogFile> {
   const { size } = await stat(path);
-  return { name: path, size, gzip: await startsWithGzipMagic(path), open: async () => createReadStream(path, { highWaterMark: 1 << 20 }) };
+  return {
+    name: path,
+    size,
+    gzip: await startsWithGzipMagic(path),
+    open: async () => createReadStream(path, { highWaterMark: 1 << 20 }),
+  };
 }
 
 async function walk(dir: string, out: string[]): Promise<void> {
@@ -41,13 +46,18 @@ export class LocalLogSource implements LogSource {
     try {
       info = await stat(this.path);
     } catch (err) {
-      throw new ReportError('input', `cannot read logs at ${this.path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, { cause: err });
+      throw new ReportError(
+        'input',
+        `cannot read logs at ${this.path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+        { cause: err },
+      );
     }
     if (info.isFile()) return [await localFile(this.path)];
     const paths: string[] = [];
     await walk(this.path, paths);
     const logs = paths.filter((p) => isLogRecordFile(relative(this.path, p))).sort();
-    if (logs.length === 0) throw new ReportError('input', `no log files (*.json.gz, *.json, *.jsonl) under ${this.path}`);
+    if (logs.length === 0)
+      throw new ReportError('input', `no log files (*.json.gz, *.json, *.jsonl) under ${this.path}`);
     return Promise.all(logs.map(localFile));
   }
 }

@@ -39,7 +39,10 @@ describe(parseInvocationRecord, () => {
         stopReason: 'end_turn',
         errorCode: undefined,
       });
-      expect(c.body).toEqual({ messages: [{ role: 'user', content: [{ text: 'What is the refund window?' }] }], inferenceConfig: { maxTokens: 300, temperature: 0 } });
+      expect(c.body).toEqual({
+        messages: [{ role: 'user', content: [{ text: 'What is the refund window?' }] }],
+        inferenceConfig: { maxTokens: 300, temperature: 0 },
+      });
     });
   });
 
@@ -57,16 +60,31 @@ describe(parseInvocationRecord, () => {
 
   describe('having InvokeModel records', () => {
     it('reads a Nova messages-v1 call with prompt-cache reads', () => {
-      expect(call(novaInvokeRecord())).toMatchObject({ gatewayOperation: 'invoke', usage: { inputTokens: 500, outputTokens: 40, cacheReadInputTokens: 1000 }, stopReason: 'end_turn', latencyMs: undefined });
+      expect(call(novaInvokeRecord())).toMatchObject({
+        gatewayOperation: 'invoke',
+        usage: { inputTokens: 500, outputTokens: 40, cacheReadInputTokens: 1000 },
+        stopReason: 'end_turn',
+        latencyMs: undefined,
+      });
     });
     it('reads a Claude messages call and its stop_reason', () => {
-      expect(call(claudeInvokeRecord())).toMatchObject({ modelId: 'anthropic.claude-3-5-haiku-20241022-v1:0', usage: { inputTokens: 220, outputTokens: 5 }, stopReason: 'end_turn' });
+      expect(call(claudeInvokeRecord())).toMatchObject({
+        modelId: 'anthropic.claude-3-5-haiku-20241022-v1:0',
+        usage: { inputTokens: 220, outputTokens: 5 },
+        stopReason: 'end_turn',
+      });
     });
     it('reads a Titan embedding call', () => {
-      expect(call(titanEmbedRecord())).toMatchObject({ usage: { inputTokens: 4, outputTokens: 0 }, body: { inputText: 'red running shoes', dimensions: 512 } });
+      expect(call(titanEmbedRecord())).toMatchObject({
+        usage: { inputTokens: 4, outputTokens: 0 },
+        body: { inputText: 'red running shoes', dimensions: 512 },
+      });
     });
     it('reads a Cohere embedding call', () => {
-      expect(call(cohereEmbedRecord())).toMatchObject({ usage: { inputTokens: 6, outputTokens: 0 }, body: { texts: ['a', 'b'] } });
+      expect(call(cohereEmbedRecord())).toMatchObject({
+        usage: { inputTokens: 6, outputTokens: 0 },
+        body: { texts: ['a', 'b'] },
+      });
     });
   });
 
@@ -84,7 +102,10 @@ describe(parseInvocationRecord, () => {
 
   describe('having a failed call', () => {
     it('keeps the error code and needs no token counts', () => {
-      expect(call(errorRecord())).toMatchObject({ errorCode: 'ThrottlingException', usage: { inputTokens: 0, outputTokens: 0 } });
+      expect(call(errorRecord())).toMatchObject({
+        errorCode: 'ThrottlingException',
+        usage: { inputTokens: 0, outputTokens: 0 },
+      });
     });
   });
 
@@ -107,20 +128,38 @@ describe(parseInvocationRecord, () => {
 
   describe('having requestMetadata', () => {
     it('keeps its string entries', () => {
-      expect(call(converseRecord({ requestMetadata: { team: 'search', n: 3 } })).requestMetadata).toEqual({ team: 'search' });
+      expect(call(converseRecord({ requestMetadata: { team: 'search', n: 3 } })).requestMetadata).toEqual({
+        team: 'search',
+      });
     });
   });
 
   describe('having records it cannot read', () => {
     it.each([
       ['a JSON array', [1, 2], 'not a JSON object'],
-      ['another schema', converseRecord({ schemaType: 'CloudTrail' }), 'schemaType "CloudTrail" is not ModelInvocationLog'],
+      [
+        'another schema',
+        converseRecord({ schemaType: 'CloudTrail' }),
+        'schemaType "CloudTrail" is not ModelInvocationLog',
+      ],
       ['no timestamp', converseRecord({ timestamp: undefined }), 'timestamp missing or not an ISO date'],
-      ['a timestamp that is not a date', converseRecord({ timestamp: 'yesterday' }), 'timestamp missing or not an ISO date'],
+      [
+        'a timestamp that is not a date',
+        converseRecord({ timestamp: 'yesterday' }),
+        'timestamp missing or not an ISO date',
+      ],
       ['no model', converseRecord({ modelId: '' }), 'modelId missing'],
       ['no operation', converseRecord({ operation: undefined }), 'operation missing'],
-      ['no token counts anywhere', converseRecord({ input: { inputBodyJson: {} }, output: {} }), 'no input token count (input.inputTokenCount) nor usage in the output'],
-      ['a negative token count', converseRecord({ input: { inputBodyJson: {}, inputTokenCount: -3 }, output: {} }), 'input.inputTokenCount is not a count'],
+      [
+        'no token counts anywhere',
+        converseRecord({ input: { inputBodyJson: {} }, output: {} }),
+        'no input token count (input.inputTokenCount) nor usage in the output',
+      ],
+      [
+        'a negative token count',
+        converseRecord({ input: { inputBodyJson: {}, inputTokenCount: -3 }, output: {} }),
+        'input.inputTokenCount is not a count',
+      ],
     ])('names the problem with %s', (_name, record, problem) => {
       expect(parseInvocationRecord(record, origin)).toEqual({ problem });
     });

@@ -12,7 +12,8 @@ const GATEWAY_OPERATION: Readonly<Record<string, Operation>> = {
   InvokeModelWithResponseStream: 'invoke',
 };
 
-const count = (v: JsonValue | undefined): number | undefined => (typeof v === 'number' && Number.isInteger(v) && v >= 0 ? v : undefined);
+const count = (v: JsonValue | undefined): number | undefined =>
+  typeof v === 'number' && Number.isInteger(v) && v >= 0 ? v : undefined;
 
 function at(v: JsonValue | undefined, ...path: string[]): JsonValue | undefined {
   let cur = v;
@@ -62,9 +63,16 @@ function outputFacts(out: JsonValue | undefined, facts: OutputFacts = {}): Outpu
   if (isJsonObject(usage)) {
     facts.inputTokens = count(usage['inputTokens']) ?? count(usage['input_tokens']) ?? facts.inputTokens;
     facts.outputTokens = count(usage['outputTokens']) ?? count(usage['output_tokens']) ?? facts.outputTokens;
-    facts.cacheRead = count(usage['cacheReadInputTokens']) ?? count(usage['cacheReadInputTokenCount']) ?? count(usage['cache_read_input_tokens']) ?? facts.cacheRead;
+    facts.cacheRead =
+      count(usage['cacheReadInputTokens']) ??
+      count(usage['cacheReadInputTokenCount']) ??
+      count(usage['cache_read_input_tokens']) ??
+      facts.cacheRead;
     facts.cacheWrite =
-      count(usage['cacheWriteInputTokens']) ?? count(usage['cacheWriteInputTokenCount']) ?? count(usage['cache_creation_input_tokens']) ?? facts.cacheWrite;
+      count(usage['cacheWriteInputTokens']) ??
+      count(usage['cacheWriteInputTokenCount']) ??
+      count(usage['cache_creation_input_tokens']) ??
+      facts.cacheWrite;
   }
   const metrics = out['amazon-bedrock-invocationMetrics'];
   if (isJsonObject(metrics)) {
@@ -73,8 +81,14 @@ function outputFacts(out: JsonValue | undefined, facts: OutputFacts = {}): Outpu
     facts.latencyMs = count(metrics['invocationLatency']) ?? facts.latencyMs;
   }
   facts.inputTokens = count(out['inputTextTokenCount']) ?? facts.inputTokens; // Titan embeddings
-  facts.latencyMs = count(at(out, 'metrics', 'latencyMs')) ?? count(at(out, 'metadata', 'metrics', 'latencyMs')) ?? facts.latencyMs;
-  const stop = out['stopReason'] ?? out['stop_reason'] ?? at(out, 'messageStop', 'stopReason') ?? at(out, 'delta', 'stop_reason') ?? out['completionReason'];
+  facts.latencyMs =
+    count(at(out, 'metrics', 'latencyMs')) ?? count(at(out, 'metadata', 'metrics', 'latencyMs')) ?? facts.latencyMs;
+  const stop =
+    out['stopReason'] ??
+    out['stop_reason'] ??
+    at(out, 'messageStop', 'stopReason') ??
+    at(out, 'delta', 'stop_reason') ??
+    out['completionReason'];
   if (typeof stop === 'string') facts.stopReason = stop;
   return facts;
 }
@@ -104,7 +118,12 @@ export function parseInvocationRecord(value: unknown, origin: RecordOrigin): Par
   const facts = outputFacts(output['outputBodyJson']);
   const inputTokens = count(input['inputTokenCount']) ?? facts.inputTokens;
   if (inputTokens === undefined && errorCode === undefined) {
-    return { problem: input['inputTokenCount'] === undefined ? 'no input token count (input.inputTokenCount) nor usage in the output' : 'input.inputTokenCount is not a count' };
+    return {
+      problem:
+        input['inputTokenCount'] === undefined
+          ? 'no input token count (input.inputTokenCount) nor usage in the output'
+          : 'input.inputTokenCount is not a count',
+    };
   }
   const usage: TokenUsage = {
     inputTokens: inputTokens ?? 0,

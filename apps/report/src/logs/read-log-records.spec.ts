@@ -25,9 +25,15 @@ describe(readLogRecords, () => {
     it('reads every gzip JSON-lines file in hour order and skips offloaded bodies', async () => {
       const root = await tempDir();
       await writeLogFile(root, `${HOUR}/10/b.json.gz`, [converseRecord({ requestId: 'r3' })]);
-      await writeLogFile(root, `${HOUR}/09/a.json.gz`, [converseRecord({ requestId: 'r1' }), converseRecord({ requestId: 'r2' })]);
+      await writeLogFile(root, `${HOUR}/09/a.json.gz`, [
+        converseRecord({ requestId: 'r1' }),
+        converseRecord({ requestId: 'r2' }),
+      ]);
       await writeLogFile(root, `${HOUR}/09/data/x_input.json.gz`, [{ messages: [] }]);
-      await writeFile(join(root, 'AWSLogs/123456789012/BedrockModelInvocationLogs/amazon-bedrock-logs-permission-check'), '');
+      await writeFile(
+        join(root, 'AWSLogs/123456789012/BedrockModelInvocationLogs/amazon-bedrock-logs-permission-check'),
+        '',
+      );
       const { calls, problems, bytes } = await readAll(root);
       expect(calls.map((c) => c.requestId)).toEqual(['r1', 'r2', 'r3']);
       expect(calls[0]!.origin).toMatchObject({ file: join(root, `${HOUR}/09/a.json.gz`), line: 1 });
@@ -83,7 +89,9 @@ describe(readLogRecords, () => {
   describe('having a truncated gzip file', () => {
     it('reads the records before the cut, names the file as truncated and goes on with the next file', async () => {
       const root = await tempDir();
-      const records = Array.from({ length: 400 }, (_, i) => converseRecord({ requestId: `t-${i}` }, `question ${i} ${'x'.repeat(i % 50)}`));
+      const records = Array.from({ length: 400 }, (_, i) =>
+        converseRecord({ requestId: `t-${i}` }, `question ${i} ${'x'.repeat(i % 50)}`),
+      );
       const whole = gzipSync(jsonLines(records));
       await writeFile(join(root, 'a.json.gz'), whole.subarray(0, Math.floor(whole.length * 0.6)));
       await writeLogFile(root, 'b.json.gz', [converseRecord({ requestId: 'after' })]);
@@ -91,7 +99,9 @@ describe(readLogRecords, () => {
       const summary = problems.summary();
       expect(summary.count).toBe(1);
       expect(summary.named[0]).toMatchObject({ file: join(root, 'a.json.gz') });
-      expect(summary.named[0]!.reason).toMatch(/^gzip stream truncated or corrupt: unexpected end of file; the \d+ lines before it were read$/);
+      expect(summary.named[0]!.reason).toMatch(
+        /^gzip stream truncated or corrupt: unexpected end of file; the \d+ lines before it were read$/,
+      );
       const fromA = calls.filter((c) => c.requestId.startsWith('t-'));
       expect(fromA.length).toBeGreaterThan(100);
       expect(fromA.length).toBeLessThan(400);
@@ -102,10 +112,15 @@ describe(readLogRecords, () => {
   describe('having a line longer than maxLineBytes', () => {
     it('skips it as a problem and keeps line numbers right', async () => {
       const root = await tempDir();
-      const path = await writeLogFile(root, 'a.json.gz', [converseRecord({ requestId: 'x' }, 'y'.repeat(5000)), converseRecord({ requestId: 'short' }), 'oops']);
+      const path = await writeLogFile(root, 'a.json.gz', [
+        converseRecord({ requestId: 'x' }, 'y'.repeat(5000)),
+        converseRecord({ requestId: 'short' }),
+        'oops',
+      ]);
       const problems = new ReadProblems();
       const calls: LoggedCall[] = [];
-      for await (const c of readLogRecords(await new LocalLogSource(path).files(), problems, { maxLineBytes: 1000 })) calls.push(c);
+      for await (const c of readLogRecords(await new LocalLogSource(path).files(), problems, { maxLineBytes: 1000 }))
+        calls.push(c);
       expect(calls.map((c) => [c.requestId, c.origin.line])).toEqual([['short', 2]]);
       expect(problems.summary().named.map((p) => p.line)).toEqual([1, 3]);
     });
@@ -114,7 +129,9 @@ describe(readLogRecords, () => {
 
 describe(LocalLogSource, () => {
   it('refuses a path that does not exist, naming it', async () => {
-    await expect(new LocalLogSource('/nonexistent/logs').files()).rejects.toThrow('cannot read logs at /nonexistent/logs: ENOENT');
+    await expect(new LocalLogSource('/nonexistent/logs').files()).rejects.toThrow(
+      'cannot read logs at /nonexistent/logs: ENOENT',
+    );
   });
   it('refuses a folder without log files', async () => {
     const root = await tempDir();

@@ -14,7 +14,11 @@ export interface ReadLogRecordsOptions {
 }
 
 /** Splits a stream of text chunks into lines, holding at most one partial line. */
-async function* lines(chunks: AsyncIterable<Buffer>, maxLineBytes: number, tooLong: (line: number) => void): AsyncGenerator<{ n: number; text: string }> {
+async function* lines(
+  chunks: AsyncIterable<Buffer>,
+  maxLineBytes: number,
+  tooLong: (line: number) => void,
+): AsyncGenerator<{ n: number; text: string }> {
   const decoder = new StringDecoder('utf8');
   let carry = '';
   let skipping = false;
@@ -53,7 +57,11 @@ function withoutExportPrefix(line: string): string {
  * and a file that cannot be read to its end (truncated gzip, a read error) are added to `problems` with file and
  * line; reading goes on with the next line or file.
  */
-export async function* readLogRecords(files: readonly LogFile[], problems: ReadProblems, options: ReadLogRecordsOptions = {}): AsyncGenerator<LoggedCall> {
+export async function* readLogRecords(
+  files: readonly LogFile[],
+  problems: ReadProblems,
+  options: ReadLogRecordsOptions = {},
+): AsyncGenerator<LoggedCall> {
   const maxLineBytes = options.maxLineBytes ?? 64 * 1024 * 1024;
   for (const file of files) {
     let line = 0;
@@ -61,9 +69,12 @@ export async function* readLogRecords(files: readonly LogFile[], problems: ReadP
       const raw = await file.open();
       if (options.onBytes) raw.on('data', (chunk: Buffer) => options.onBytes?.(chunk.length));
       // Large chunks: fewer hops between the zlib thread and this loop.
-      const decoded = file.gzip ? raw.pipe(createGunzip({ chunkSize: 1 << 18, readableHighWaterMark: 1 << 23 } as ZlibOptions)) : raw;
+      const decoded = file.gzip
+        ? raw.pipe(createGunzip({ chunkSize: 1 << 18, readableHighWaterMark: 1 << 23 } as ZlibOptions))
+        : raw;
       if (decoded !== raw) raw.on('error', (err) => decoded.destroy(err));
-      const tooLong = (at: number) => problems.add({ file: file.name, line: at, reason: `line longer than ${maxLineBytes} characters: skipped` });
+      const tooLong = (at: number) =>
+        problems.add({ file: file.name, line: at, reason: `line longer than ${maxLineBytes} characters: skipped` });
       for await (const next of lines(decoded, maxLineBytes, tooLong)) {
         line = next.n;
         const text = next.text;
@@ -72,7 +83,11 @@ export async function* readLogRecords(files: readonly LogFile[], problems: ReadP
         try {
           value = JSON.parse(withoutExportPrefix(text));
         } catch (err) {
-          problems.add({ file: file.name, line, reason: `not JSON: ${(err as Error).message.replace(/"[^"]*"/g, '…').slice(0, 80)}` });
+          problems.add({
+            file: file.name,
+            line,
+            reason: `not JSON: ${(err as Error).message.replace(/"[^"]*"/g, '…').slice(0, 80)}`,
+          });
           continue;
         }
         const parsed = parseInvocationRecord(value, { file: file.name, line, length: text.length });
@@ -81,7 +96,10 @@ export async function* readLogRecords(files: readonly LogFile[], problems: ReadP
       }
     } catch (err) {
       const e = err as NodeJS.ErrnoException;
-      const truncated = e.code === 'Z_BUF_ERROR' || e.code === 'Z_DATA_ERROR' || /unexpected end of file|incorrect header/i.test(e.message);
+      const truncated =
+        e.code === 'Z_BUF_ERROR' ||
+        e.code === 'Z_DATA_ERROR' ||
+        /unexpected end of file|incorrect header/i.test(e.message);
       const reason = truncated
         ? `gzip stream truncated or corrupt: ${e.message}; the ${line} lines before it were read`
         : `file could not be read to its end: ${e.code ?? e.message}; the ${line} lines before it were read`;

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import type { LoggedCall } from './logged-call';
 import { ReorderWindow } from './reorder-window';
 
-const at = (ms: number, id = String(ms), length = 10) => ({ at: ms, requestId: id, origin: { file: 'f', line: 1, length } }) as LoggedCall;
+const at = (ms: number, id = String(ms), length = 10) =>
+  ({ at: ms, requestId: id, origin: { file: 'f', line: 1, length } }) as LoggedCall;
 
 function run(window: ReorderWindow, times: number[]): number[] {
   const out: number[] = [];

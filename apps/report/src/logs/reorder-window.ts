@@ -23,14 +23,17 @@ export class ReorderWindow {
     private readonly capacity = 10_000,
     private readonly maxChars = 128 * 1024 * 1024,
   ) {
-    if (!(Number.isInteger(capacity) && capacity >= 1)) throw new RangeError(`reorder window must hold at least 1 call, got ${capacity}`);
+    if (!(Number.isInteger(capacity) && capacity >= 1))
+      throw new RangeError(`reorder window must hold at least 1 call, got ${capacity}`);
   }
 
   /** Adds a call; returns the earliest held call once the window is full. */
   push(call: LoggedCall): LoggedCall | undefined {
     this.insert({ call, seq: this.seq++ });
     this.chars += call.origin.length ?? 0;
-    return this.heap.length > this.capacity || (this.chars > this.maxChars && this.heap.length > 1) ? this.release() : undefined;
+    return this.heap.length > this.capacity || (this.chars > this.maxChars && this.heap.length > 1)
+      ? this.release()
+      : undefined;
   }
 
   /** Releases every held call, earliest first. */
@@ -70,7 +73,7 @@ export class ReorderWindow {
 
   private insert(item: { call: LoggedCall; seq: number }): void {
     this.heap.push(item);
-    for (let i = this.heap.length - 1; i > 0; ) {
+    for (let i = this.heap.length - 1; i > 0;) {
       const parent = (i - 1) >> 1;
       if (!this.less(i, parent)) break;
       this.swap(i, parent);

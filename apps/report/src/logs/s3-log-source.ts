@@ -26,7 +26,10 @@ export class S3LogSource implements LogSource {
     if (!where) throw new ReportError('usage', `${this.url} is not an s3://bucket/prefix URL`);
     const files: LogFile[] = [];
     try {
-      for await (const page of paginateListObjectsV2({ client: this.client }, { Bucket: where.bucket, Prefix: where.prefix })) {
+      for await (const page of paginateListObjectsV2(
+        { client: this.client },
+        { Bucket: where.bucket, Prefix: where.prefix },
+      )) {
         for (const o of page.Contents ?? []) {
           if (!o.Key || o.Key.endsWith('/') || !isLogRecordFile(o.Key.slice(where.prefix.length))) continue;
           const key = o.Key;
@@ -45,7 +48,9 @@ export class S3LogSource implements LogSource {
     } catch (err) {
       if (err instanceof ReportError) throw err;
       const e = err as { name?: string; message?: string };
-      throw new ReportError('source', `cannot list ${this.url}: ${e.name ?? 'Error'}: ${e.message ?? ''}`.trim(), { cause: err });
+      throw new ReportError('source', `cannot list ${this.url}: ${e.name ?? 'Error'}: ${e.message ?? ''}`.trim(), {
+        cause: err,
+      });
     }
     if (files.length === 0) throw new ReportError('input', `no log files (*.json.gz) under ${this.url}`);
     return files.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));

@@ -1,4 +1,14 @@
-import type { SavingStrategy, SpendDimension, SpendEntry, SpendGroup, SpendLedger, SpendQuery, SpendRow, SpendSummary, StrategyTally } from '@nova-cost/domain';
+import type {
+  SavingStrategy,
+  SpendDimension,
+  SpendEntry,
+  SpendGroup,
+  SpendLedger,
+  SpendQuery,
+  SpendRow,
+  SpendSummary,
+  StrategyTally,
+} from '@nova-cost/domain';
 import { checkSpendEntry, spendRow, tallySpend } from '@nova-cost/domain';
 
 const DAY_MS = 86_400_000;
@@ -9,7 +19,12 @@ const DAY_MS = 86_400_000;
  * answer exactly; a query's range counts the days it starts in up to the last day that starts before `to`.
  */
 export class DayLedger implements SpendLedger {
-  private readonly rows = new Map<string, { -readonly [K in keyof SpendRow]: SpendRow[K] } & { savedByStrategy: Partial<Record<SavingStrategy, StrategyTally>> }>();
+  private readonly rows = new Map<
+    string,
+    { -readonly [K in keyof SpendRow]: SpendRow[K] } & {
+      savedByStrategy: Partial<Record<SavingStrategy, StrategyTally>>;
+    }
+  >();
 
   async record(entry: SpendEntry): Promise<void> {
     checkSpendEntry(entry);
@@ -24,12 +39,15 @@ export class DayLedger implements SpendLedger {
     held.costUsd += row.costUsd;
     for (const [strategy, t] of Object.entries(row.savedByStrategy) as [SavingStrategy, StrategyTally][]) {
       const prev = held.savedByStrategy[strategy];
-      held.savedByStrategy[strategy] = prev ? { usd: prev.usd + t.usd, calls: prev.calls + t.calls, costUsd: prev.costUsd + t.costUsd } : t;
+      held.savedByStrategy[strategy] = prev
+        ? { usd: prev.usd + t.usd, calls: prev.calls + t.calls, costUsd: prev.costUsd + t.costUsd }
+        : t;
     }
   }
 
   async totals(query: SpendQuery, groupBy?: SpendDimension): Promise<{ total: SpendSummary; groups: SpendGroup[] }> {
-    const from = query.from === undefined ? Number.NEGATIVE_INFINITY : Math.floor(query.from.getTime() / DAY_MS) * DAY_MS;
+    const from =
+      query.from === undefined ? Number.NEGATIVE_INFINITY : Math.floor(query.from.getTime() / DAY_MS) * DAY_MS;
     const to = query.to === undefined ? Number.POSITIVE_INFINITY : query.to.getTime();
     const rows = [...this.rows.values()].filter((r) => {
       const day = Date.parse(`${r.day}T00:00:00Z`);

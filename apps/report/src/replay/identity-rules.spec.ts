@@ -14,20 +14,29 @@ describe(defaultTenant, () => {
 });
 
 describe(IdentityMap, () => {
-  const call = (identityArn: string, requestMetadata: Record<string, string> = {}) => ({ identityArn, requestMetadata });
+  const call = (identityArn: string, requestMetadata: Record<string, string> = {}) => ({
+    identityArn,
+    requestMetadata,
+  });
 
   it('applies the first rule whose glob matches the ARN', () => {
     const map = new IdentityMap([
       { match: 'arn:aws:sts::*:assumed-role/batch-*/*', tenant: 'batch', lane: 'deferrable' },
       { match: '*', tenant: 'everyone-else' },
     ]);
-    expect(map.resolve(call('arn:aws:sts::1:assumed-role/batch-nightly/s'))).toEqual({ tenantId: 'batch', hints: { lane: 'deferrable' } });
+    expect(map.resolve(call('arn:aws:sts::1:assumed-role/batch-nightly/s'))).toEqual({
+      tenantId: 'batch',
+      hints: { lane: 'deferrable' },
+    });
     expect(map.resolve(call('arn:aws:sts::1:assumed-role/web/s'))).toEqual({ tenantId: 'everyone-else' });
   });
 
   it('matches request metadata, and derives the tenant when the rule names none', () => {
     const map = new IdentityMap([{ metadata: { team: 'search' }, cache: 'opt-in' }]);
-    expect(map.resolve(call('arn:aws:sts::1:assumed-role/web/s', { team: 'search' }))).toEqual({ tenantId: 'web', hints: { cache: 'opt-in' } });
+    expect(map.resolve(call('arn:aws:sts::1:assumed-role/web/s', { team: 'search' }))).toEqual({
+      tenantId: 'web',
+      hints: { cache: 'opt-in' },
+    });
     expect(map.resolve(call('arn:aws:sts::1:assumed-role/web/s', { team: 'ads' }))).toEqual({ tenantId: 'web' });
   });
 

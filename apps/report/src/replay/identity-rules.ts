@@ -35,7 +35,13 @@ export function defaultTenant(arn: string): string {
   return arn.split(/[:/]/).pop() || arn;
 }
 
-const globToRegExp = (glob: string): RegExp => new RegExp(`^${glob.split('*').map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
+const globToRegExp = (glob: string): RegExp =>
+  new RegExp(
+    `^${glob
+      .split('*')
+      .map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+      .join('.*')}$`,
+  );
 
 /** Applies identity rules to calls, remembering what each identity resolved to. */
 export class IdentityMap {
@@ -45,7 +51,10 @@ export class IdentityMap {
   private readonly byMetadata: boolean;
 
   constructor(rules: readonly IdentityRule[] = []) {
-    this.compiled = rules.map((rule) => ({ rule, re: rule.match === undefined ? undefined : globToRegExp(rule.match) }));
+    this.compiled = rules.map((rule) => ({
+      rule,
+      re: rule.match === undefined ? undefined : globToRegExp(rule.match),
+    }));
     this.byMetadata = rules.some((r) => r.metadata !== undefined);
   }
 
@@ -57,10 +66,15 @@ export class IdentityMap {
       if (known) return known;
     }
     const hit = this.compiled.find(
-      ({ rule, re }) => (re === undefined || re.test(call.identityArn)) && Object.entries(rule.metadata ?? {}).every(([k, v]) => call.requestMetadata[k] === v),
+      ({ rule, re }) =>
+        (re === undefined || re.test(call.identityArn)) &&
+        Object.entries(rule.metadata ?? {}).every(([k, v]) => call.requestMetadata[k] === v),
     )?.rule;
     const hints = { ...(hit?.lane ? { lane: hit.lane } : {}), ...(hit?.cache ? { cache: hit.cache } : {}) };
-    const context: CallerContext = { tenantId: hit?.tenant ?? defaultTenant(call.identityArn), ...(hit?.lane || hit?.cache ? { hints } : {}) };
+    const context: CallerContext = {
+      tenantId: hit?.tenant ?? defaultTenant(call.identityArn),
+      ...(hit?.lane || hit?.cache ? { hints } : {}),
+    };
     // Bounded: one entry per identity, and identities are roles and users, not sessions.
     if (!byMetadata && this.memo.size < 100_000) this.memo.set(memoKey, context);
     return context;

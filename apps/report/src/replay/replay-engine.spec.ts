@@ -25,9 +25,25 @@ function logged(record: Record<string, unknown>): LoggedCall {
 }
 
 /** A Converse call to `model` at T0 + `offsetMs` asking `text`, as logged. */
-function ask(offsetMs: number, text: string, over: { model?: string; temperature?: number; latencyMs?: number; stop?: string; in?: number; out?: number; arn?: string } = {}): LoggedCall {
+function ask(
+  offsetMs: number,
+  text: string,
+  over: {
+    model?: string;
+    temperature?: number;
+    latencyMs?: number;
+    stop?: string;
+    in?: number;
+    out?: number;
+    arn?: string;
+  } = {},
+): LoggedCall {
   const usage = { in: over.in ?? 120, out: over.out ?? 80 };
-  const record = converseRecord({ timestamp: iso(T0 + offsetMs), modelId: over.model ?? 'amazon.nova-lite-v1:0' }, text, usage);
+  const record = converseRecord(
+    { timestamp: iso(T0 + offsetMs), modelId: over.model ?? 'amazon.nova-lite-v1:0' },
+    text,
+    usage,
+  );
   (record['input'] as Record<string, unknown>)['inputBodyJson'] = converseText(text, over.temperature ?? 0);
   const out = (record['output'] as Record<string, Record<string, unknown>>)['outputBodyJson']!;
   out['metrics'] = { latencyMs: over.latencyMs ?? 900 };
@@ -54,19 +70,32 @@ describe(ReplayEngine, () => {
   describe('having deterministic duplicates', () => {
     it('serves a repeat inside the TTL from the cache and pays again once the TTL has run out', async () => {
       // TTL 600 s: the first answer is stored at 0.9 s and kept until 600.9 s.
-      const { total, sources } = await replay([ask(0, 'refund window?'), ask(300_000, 'refund window?'), ask(601_000, 'refund window?')], { cache: { defaultTtlSeconds: 600 } });
+      const { total, sources } = await replay(
+        [ask(0, 'refund window?'), ask(300_000, 'refund window?'), ask(601_000, 'refund window?')],
+        { cache: { defaultTtlSeconds: 600 } },
+      );
       expect(sources).toEqual(['upstream', 'cache', 'upstream']);
       expect(total.calls).toBe(3);
       expect(total.usdBefore).toBeCloseTo(3 * LITE_120_80, 12);
       expect(total.usdAfter).toBeCloseTo(2 * LITE_120_80, 12);
       expect(total.savedShare).toBeCloseTo(1 / 3, 12);
-      expect(total.byLever['cache']).toEqual({ calls: 1, tokensBefore: 200, tokensAfter: 0, usdBefore: expect.closeTo(LITE_120_80, 12), usdAfter: 0, savedUsd: expect.closeTo(LITE_120_80, 12) });
+      expect(total.byLever['cache']).toEqual({
+        calls: 1,
+        tokensBefore: 200,
+        tokensAfter: 0,
+        usdBefore: expect.closeTo(LITE_120_80, 12),
+        usdAfter: 0,
+        savedUsd: expect.closeTo(LITE_120_80, 12),
+      });
       expect(total.tokensBefore).toBe(600);
       expect(total.tokensAfter).toBe(400);
     });
 
     it('keeps tenants apart: the same prompt from another role is another request', async () => {
-      const { sources, byTenant } = await replay([ask(0, 'q'), ask(5_000, 'q', { arn: 'arn:aws:sts::1:assumed-role/search-indexer/s1' })]);
+      const { sources, byTenant } = await replay([
+        ask(0, 'q'),
+        ask(5_000, 'q', { arn: 'arn:aws:sts::1:assumed-role/search-indexer/s1' }),
+      ]);
       expect(sources).toEqual(['upstream', 'upstream']);
       expect(byTenant.map((t) => t.key).sort()).toEqual(['checkout-api', 'search-indexer']);
     });
@@ -84,34 +113,62 @@ describe(ReplayEngine, () => {
     });
 
     it('serves a truncated answer again, as the gateway does (its output cap is in the request key)', async () => {
-      const { sources } = await replay([ask(0, 'q', { stop: 'max_tokens' }), ask(100, 'q', { stop: 'max_tokens' }), ask(5_000, 'q', { stop: 'max_tokens' })]);
+      const { sources } = await replay([
+        ask(0, 'q', { stop: 'max_tokens' }),
+        ask(100, 'q', { stop: 'max_tokens' }),
+        ask(5_000, 'q', { stop: 'max_tokens' }),
+      ]);
       expect(sources).toEqual(['upstream', 'coalesced', 'cache']);
     });
 
     it('coalesces an answer a guardrail refused in flight but never serves it from the cache', async () => {
-      const { sources } = await replay([ask(0, 'q', { stop: 'guardrail_intervened' }), ask(100, 'q', { stop: 'guardrail_intervened' }), ask(5_000, 'q', { stop: 'guardrail_intervened' })]);
+      const { sources } = await replay([
+        ask(0, 'q', { stop: 'guardrail_intervened' }),
+        ask(100, 'q', { stop: 'guardrail_intervened' }),
+        ask(5_000, 'q', { stop: 'guardrail_intervened' }),
+      ]);
       expect(sources).toEqual(['upstream', 'coalesced', 'upstream']);
     });
   });
 
   describe('having non-deterministic requests', () => {
     it('neither caches nor coalesces them', async () => {
-      const { sources, total } = await replay([ask(0, 'poem', { temperature: 0.7 }), ask(100, 'poem', { temperature: 0.7 }), ask(5_000, 'poem', { temperature: 0.7 })]);
+      const { sources, total } = await replay([
+        ask(0, 'poem', { temperature: 0.7 }),
+        ask(100, 'poem', { temperature: 0.7 }),
+        ask(5_000, 'poem', { temperature: 0.7 }),
+      ]);
       expect(sources).toEqual(['upstream', 'upstream', 'upstream']);
       expect(total.savedUsd).toBe(0);
     });
 
     it('caches them for an identity whose rule opts in, as the gateway does for the cache-hint header', async () => {
-      const { sources } = await replay([ask(0, 'poem', { temperature: 0.7 }), ask(5_000, 'poem', { temperature: 0.7 })], {}, [{ match: '*:assumed-role/checkout-api/*', cache: 'opt-in' }]);
+      const { sources } = await replay(
+        [ask(0, 'poem', { temperature: 0.7 }), ask(5_000, 'poem', { temperature: 0.7 })],
+        {},
+        [{ match: '*:assumed-role/checkout-api/*', cache: 'opt-in' }],
+      );
       expect(sources).toEqual(['upstream', 'cache']);
     });
   });
 
   describe('having a route to a cheaper model', () => {
-    const rules: CostPolicyRules = { routes: [{ name: 'short-pro-to-lite', from: ['amazon.nova-pro-v1:0'], to: 'amazon.nova-lite-v1:0', when: { maxInputTokens: 2000 } }] };
+    const rules: CostPolicyRules = {
+      routes: [
+        {
+          name: 'short-pro-to-lite',
+          from: ['amazon.nova-pro-v1:0'],
+          to: 'amazon.nova-lite-v1:0',
+          when: { maxInputTokens: 2000 },
+        },
+      ],
+    };
 
     it('prices the call on the model routed to and counts the difference as the routing saving', async () => {
-      const { total, byModel } = await replay([ask(0, 'short question', { model: 'amazon.nova-pro-v1:0', in: 1000, out: 200, temperature: 0.5 })], rules);
+      const { total, byModel } = await replay(
+        [ask(0, 'short question', { model: 'amazon.nova-pro-v1:0', in: 1000, out: 200, temperature: 0.5 })],
+        rules,
+      );
       expect(total.usdBefore).toBeCloseTo(PRO_1000_200, 12);
       expect(total.usdAfter).toBeCloseTo(LITE_1000_200, 12);
       expect(total.byLever['routing']).toEqual({
@@ -127,7 +184,13 @@ describe(ReplayEngine, () => {
     });
 
     it('splits a routed repeat served from the cache between routing and the cache', async () => {
-      const { total } = await replay([ask(0, 'short', { model: 'amazon.nova-pro-v1:0', in: 1000, out: 200 }), ask(60_000, 'short', { model: 'amazon.nova-pro-v1:0', in: 1000, out: 200 })], rules);
+      const { total } = await replay(
+        [
+          ask(0, 'short', { model: 'amazon.nova-pro-v1:0', in: 1000, out: 200 }),
+          ask(60_000, 'short', { model: 'amazon.nova-pro-v1:0', in: 1000, out: 200 }),
+        ],
+        rules,
+      );
       expect(total.usdBefore).toBeCloseTo(2 * PRO_1000_200, 12);
       expect(total.usdAfter).toBeCloseTo(LITE_1000_200, 12);
       expect(total.byLever['routing']?.savedUsd).toBeCloseTo(2 * (PRO_1000_200 - LITE_1000_200), 12);
@@ -135,8 +198,11 @@ describe(ReplayEngine, () => {
       expect(total.savedUsd).toBeCloseTo(2 * PRO_1000_200 - LITE_1000_200, 12);
     });
 
-    it('does not route a request whose prompt is over the rule\'s limit', async () => {
-      const { total } = await replay([ask(0, 'x'.repeat(10_000), { model: 'amazon.nova-pro-v1:0', in: 1000, out: 200 })], rules);
+    it("does not route a request whose prompt is over the rule's limit", async () => {
+      const { total } = await replay(
+        [ask(0, 'x'.repeat(10_000), { model: 'amazon.nova-pro-v1:0', in: 1000, out: 200 })],
+        rules,
+      );
       expect(total.byLever['routing']).toBeUndefined();
       expect(total.usdAfter).toBeCloseTo(PRO_1000_200, 12);
     });
@@ -154,8 +220,16 @@ describe(ReplayEngine, () => {
       expect(total.usdBefore).toBeCloseTo(pro, 12);
       expect(total.usdAfter).toBeCloseTo(pro, 12);
       expect(tally.failed()).toEqual([{ errorCode: 'ThrottlingException', calls: 1 }]);
-      expect(tally.notReplayedReasons()).toEqual([{ reason: 'request body delivered to S3 (over the inline size), not in the log', calls: 1, usd: expect.closeTo(pro, 12) }]);
-      expect(tally.unpriced()).toMatchObject([{ modelId: 'meta.llama3-70b-instruct-v1:0', region: 'us-east-1', calls: 1, tokens: 200 }]);
+      expect(tally.notReplayedReasons()).toEqual([
+        {
+          reason: 'request body delivered to S3 (over the inline size), not in the log',
+          calls: 1,
+          usd: expect.closeTo(pro, 12),
+        },
+      ]);
+      expect(tally.unpriced()).toMatchObject([
+        { modelId: 'meta.llama3-70b-instruct-v1:0', region: 'us-east-1', calls: 1, tokens: 200 },
+      ]);
     });
   });
 
@@ -164,9 +238,17 @@ describe(ReplayEngine, () => {
       // A call reserves its worst case: 1 estimated prompt token × 0.06 + 300 capped output tokens × 0.24 = $0.00007206,
       // then settles at $0.0000264. Under $0.0001 a day: the first two fit (0 + 72.06e-6, 26.4e-6 + 72.06e-6), the
       // third does not (52.8e-6 + 72.06e-6).
-      const { total, replayed, tally } = await replay([ask(0, 'a'), ask(10_000, 'b'), ask(20_000, 'c')], { budgets: { default: { dailyUsd: 0.0001 } } });
+      const { total, replayed, tally } = await replay([ask(0, 'a'), ask(10_000, 'b'), ask(20_000, 'c')], {
+        budgets: { default: { dailyUsd: 0.0001 } },
+      });
       expect(replayed.map((r) => r.kind)).toEqual(['replayed', 'replayed', 'refused']);
-      expect(tally.notReplayedReasons()).toEqual([{ reason: 'refused by the daily budget (kept at its logged cost)', calls: 1, usd: expect.closeTo(LITE_120_80, 12) }]);
+      expect(tally.notReplayedReasons()).toEqual([
+        {
+          reason: 'refused by the daily budget (kept at its logged cost)',
+          calls: 1,
+          usd: expect.closeTo(LITE_120_80, 12),
+        },
+      ]);
       expect(total.usdBefore).toBeCloseTo(3 * LITE_120_80, 12);
       expect(total.usdAfter).toBeCloseTo(3 * LITE_120_80, 12);
     });
@@ -174,7 +256,9 @@ describe(ReplayEngine, () => {
 
   describe('having a deferrable lane mapped from an identity', () => {
     it('reports what batch inference would save on its upstream calls, outside the measured saving', async () => {
-      const { total, tally } = await replay([ask(0, 'nightly', { temperature: 0.3 })], {}, [{ match: '*checkout-api*', tenant: 'checkout', lane: 'deferrable' }]);
+      const { total, tally } = await replay([ask(0, 'nightly', { temperature: 0.3 })], {}, [
+        { match: '*checkout-api*', tenant: 'checkout', lane: 'deferrable' },
+      ]);
       expect(total.savedUsd).toBe(0);
       expect(tally.potentialBatch()).toEqual({ calls: 1, savedUsd: expect.closeTo(LITE_120_80 / 2, 12) });
       expect(tally.groups().byTenant.map((t) => t.key)).toEqual(['checkout']);

@@ -60,7 +60,14 @@ export class ReplayEngine {
     const ledger = new DayLedger();
     this.invoker = new ReplayInvoker(this.clock, options.upstream ?? loggedUpstream);
     const policy = new RuleBasedCostPolicy(options.rules, { pricing: options.pricing, ledger, clock: this.clock });
-    this.useCase = new InvokeModel({ policy, invoker: this.invoker, pricing: options.pricing, ledger, clock: this.clock, region: options.rules.region ?? 'us-east-1' });
+    this.useCase = new InvokeModel({
+      policy,
+      invoker: this.invoker,
+      pricing: options.pricing,
+      ledger,
+      clock: this.clock,
+      region: options.rules.region ?? 'us-east-1',
+    });
   }
 
   /** Response-cache entries and flights held, for memory checks. */
@@ -80,9 +87,17 @@ export class ReplayEngine {
       if (!NovaCostError.is(err)) throw err;
       return { ...base, kind: 'unpriced', reason: err.message };
     }
-    if (call.gatewayOperation === undefined) return { ...base, kind: 'passed-through', beforeUsd, reason: `operation ${call.operation} is not one the gateway serves` };
+    if (call.gatewayOperation === undefined)
+      return {
+        ...base,
+        kind: 'passed-through',
+        beforeUsd,
+        reason: `operation ${call.operation} is not one the gateway serves`,
+      };
     if (call.body === undefined) {
-      const reason = call.bodyS3Path ? 'request body delivered to S3 (over the inline size), not in the log' : 'request body not in the log (text data delivery off)';
+      const reason = call.bodyS3Path
+        ? 'request body delivered to S3 (over the inline size), not in the log'
+        : 'request body not in the log (text data delivery off)';
       return { ...base, kind: 'passed-through', beforeUsd, reason };
     }
     const request: InvocationRequest = {
@@ -99,17 +114,27 @@ export class ReplayEngine {
       outcome = await this.useCase.execute(request);
     } catch (err) {
       if (!NovaCostError.is(err)) throw err;
-      if (err.kind === 'budget-exceeded') return { ...base, kind: 'refused', beforeUsd, reason: `${err.details['period'] ?? ''} budget`.trim() };
+      if (err.kind === 'budget-exceeded')
+        return { ...base, kind: 'refused', beforeUsd, reason: `${err.details['period'] ?? ''} budget`.trim() };
       // What the policy refuses (a model it does not know, a capability the model lacks) the gateway would refuse
       // too; the report keeps the call at its logged cost and says why.
-      return { ...base, kind: 'passed-through', beforeUsd, reason: `the cost policy refused it: ${err.message.replace(/"[^"]*"/g, '…')}` };
+      return {
+        ...base,
+        kind: 'passed-through',
+        beforeUsd,
+        reason: `the cost policy refused it: ${err.message.replace(/"[^"]*"/g, '…')}`,
+      };
     }
     const planned = outcome.plan.request;
     const region = planned.region ?? call.region;
     const usage = outcome.result.usage;
-    const routedUsd = outcome.plan.routedBy ? this.options.pricing.cost({ modelId: planned.modelId, region, usage }) : undefined;
+    const routedUsd = outcome.plan.routedBy
+      ? this.options.pricing.cost({ modelId: planned.modelId, region, usage })
+      : undefined;
     const batchUsd =
-      outcome.result.source === 'upstream' && planned.lane === 'deferrable' && (outcome.result.billing ?? 'on-demand') === 'on-demand'
+      outcome.result.source === 'upstream' &&
+      planned.lane === 'deferrable' &&
+      (outcome.result.billing ?? 'on-demand') === 'on-demand'
         ? this.options.pricing.cost({ modelId: planned.modelId, region, usage, billing: 'batch' })
         : undefined;
     return {

@@ -44,14 +44,23 @@ export class ReplayInvoker implements ModelInvoker {
     const call = this.calls.get(request.body);
     if (!call) throw new NovaCostError('internal', 'replay invoker called for a request no logged call stands for');
     const answer = this.upstream.answer(request, call);
-    const result = (source: InvocationResult['source']): InvocationResult => ({ body: {}, ...answer, source, modelId: request.modelId });
+    const result = (source: InvocationResult['source']): InvocationResult => ({
+      body: {},
+      ...answer,
+      source,
+      modelId: request.modelId,
+    });
     const ttlSeconds = request.cache?.ttlSeconds;
     if (ttlSeconds === undefined || !(ttlSeconds > 0)) {
       this.last = { source: 'upstream' };
       return result('upstream');
     }
     const key = requestKey(request, request.region ?? 'us-east-1');
-    const source = this.cache.decide(key, this.clock.nowMs, { latencyMs: answer.latencyMs, ttlSeconds, reusable: isReusableAnswer(answer.stopReason) });
+    const source = this.cache.decide(key, this.clock.nowMs, {
+      latencyMs: answer.latencyMs,
+      ttlSeconds,
+      reusable: isReusableAnswer(answer.stopReason),
+    });
     this.last = { source, key };
     return result(source);
   }

@@ -2,7 +2,8 @@ import type { InvocationRequest, InvocationResult } from '@nova-cost/domain';
 import type { LoggedCall } from '../logs/logged-call';
 
 /** What Bedrock's answer to a planned call would be, as far as cost and timing go. */
-export type ReplayAnswer = Pick<InvocationResult, 'usage' | 'latencyMs' | 'stopReason'> & Partial<Pick<InvocationResult, 'billing'>>;
+export type ReplayAnswer = Pick<InvocationResult, 'usage' | 'latencyMs' | 'stopReason'> &
+  Partial<Pick<InvocationResult, 'billing'>>;
 
 /**
  * Stands in for Bedrock during a replay. The default answers with what the log recorded. This is where levers
@@ -24,5 +25,9 @@ export function estimatedLatencyMs(call: Pick<LoggedCall, 'latencyMs' | 'usage'>
  * cheaper model (its own tokenizer and answer length may differ a little).
  */
 export const loggedUpstream: ReplayUpstream = {
-  answer: (_planned, call) => ({ usage: call.usage, latencyMs: estimatedLatencyMs(call), ...(call.stopReason === undefined ? {} : { stopReason: call.stopReason }) }),
+  answer: (_planned, call) => ({
+    usage: call.usage,
+    latencyMs: estimatedLatencyMs(call),
+    ...(call.stopReason === undefined ? {} : { stopReason: call.stopReason }),
+  }),
 };

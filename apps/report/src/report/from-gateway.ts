@@ -25,7 +25,9 @@ interface CostsAnswer {
 }
 
 const isGroup = (g: unknown): g is CostsGroup =>
-  typeof g === 'object' && g !== null && ['calls', 'costUsd', 'savedUsd'].every((k) => typeof (g as Record<string, unknown>)[k] === 'number');
+  typeof g === 'object' &&
+  g !== null &&
+  ['calls', 'costUsd', 'savedUsd'].every((k) => typeof (g as Record<string, unknown>)[k] === 'number');
 
 function group(key: string, g: CostsGroup, strategies?: readonly CostsGroup[]): GroupFigures {
   const byLever: Record<string, LeverFigures> = {};
@@ -34,17 +36,43 @@ function group(key: string, g: CostsGroup, strategies?: readonly CostsGroup[]): 
     const calls = strategies?.find((x) => x.key === s);
     if (saved === 0 && !calls) continue;
     // The ledger keeps, per strategy, the calls it saved on and what they were billed: before is billed + saved.
-    byLever[s] = { calls: calls?.calls ?? 0, tokensBefore: 0, tokensAfter: 0, usdBefore: (calls?.costUsd ?? 0) + saved, usdAfter: calls?.costUsd ?? 0, savedUsd: saved };
+    byLever[s] = {
+      calls: calls?.calls ?? 0,
+      tokensBefore: 0,
+      tokensAfter: 0,
+      usdBefore: (calls?.costUsd ?? 0) + saved,
+      usdAfter: calls?.costUsd ?? 0,
+      savedUsd: saved,
+    };
   }
   const usdBefore = g.costUsd + g.savedUsd;
-  return { key, calls: g.calls, tokensBefore: 0, tokensAfter: 0, usdBefore, usdAfter: g.costUsd, savedUsd: g.savedUsd, savedShare: usdBefore > 0 ? g.savedUsd / usdBefore : 0, byLever };
+  return {
+    key,
+    calls: g.calls,
+    tokensBefore: 0,
+    tokensAfter: 0,
+    usdBefore,
+    usdAfter: g.costUsd,
+    savedUsd: g.savedUsd,
+    savedShare: usdBefore > 0 ? g.savedUsd / usdBefore : 0,
+    byLever,
+  };
 }
 
 /** The report of what a running gateway recorded: its ledger's spend and savings (GET /costs) for one tenant. */
 export function gatewayReport(url: string, costs: unknown, now = new Date()): SavingsReport {
   const c = costs as CostsAnswer;
-  if (typeof c !== 'object' || c === null || typeof c.tenantId !== 'string' || !isGroup(c.total) || ![c.byModel, c.byDay, c.byStrategy].every((a) => Array.isArray(a) && a.every(isGroup))) {
-    throw new ReportError('source', `${url}/costs did not answer {tenantId, total, byModel, byDay, byStrategy}: is it a nova-cost gateway?`);
+  if (
+    typeof c !== 'object' ||
+    c === null ||
+    typeof c.tenantId !== 'string' ||
+    !isGroup(c.total) ||
+    ![c.byModel, c.byDay, c.byStrategy].every((a) => Array.isArray(a) && a.every(isGroup))
+  ) {
+    throw new ReportError(
+      'source',
+      `${url}/costs did not answer {tenantId, total, byModel, byDay, byStrategy}: is it a nova-cost gateway?`,
+    );
   }
   const total = group('total', c.total, c.byStrategy);
   const byDay = c.byDay.map((d) => group(d.key ?? '', d));
@@ -85,14 +113,29 @@ export function gatewayReport(url: string, costs: unknown, now = new Date()): Sa
 }
 
 /** Reads GET /costs of the gateway at `url` with the tenant's API key. */
-export async function fetchGatewayReport(url: string, apiKey: string, options: { now?: Date; timeoutMs?: number } = {}): Promise<SavingsReport> {
+export async function fetchGatewayReport(
+  url: string,
+  apiKey: string,
+  options: { now?: Date; timeoutMs?: number } = {},
+): Promise<SavingsReport> {
   const base = url.replace(/\/+$/, '');
-  if (!/^https?:\/\/[^/\s]+/.test(base)) throw new ReportError('usage', `--from-gateway must be an http:// or https:// URL, got ${JSON.stringify(url.slice(0, 80))}`);
+  if (!/^https?:\/\/[^/\s]+/.test(base))
+    throw new ReportError(
+      'usage',
+      `--from-gateway must be an http:// or https:// URL, got ${JSON.stringify(url.slice(0, 80))}`,
+    );
   let res: Response;
   try {
-    res = await fetch(`${base}/costs`, { headers: { 'x-api-key': apiKey }, signal: AbortSignal.timeout(options.timeoutMs ?? 30_000) });
+    res = await fetch(`${base}/costs`, {
+      headers: { 'x-api-key': apiKey },
+      signal: AbortSignal.timeout(options.timeoutMs ?? 30_000),
+    });
   } catch (err) {
-    throw new ReportError('source', `cannot reach the gateway at ${base}: ${(err as Error).cause ? String(((err as Error).cause as Error).message ?? (err as Error).cause) : (err as Error).message}`, { cause: err });
+    throw new ReportError(
+      'source',
+      `cannot reach the gateway at ${base}: ${(err as Error).cause ? String(((err as Error).cause as Error).message ?? (err as Error).cause) : (err as Error).message}`,
+      { cause: err },
+    );
   }
   const text = await res.text();
   if (!res.ok) {

@@ -2,9 +2,15 @@ import { SAVING_STRATEGIES } from '@nova-cost/domain';
 import type { LeverInfo } from './report-data';
 
 const KNOWN: Readonly<Record<string, Omit<LeverInfo, 'id' | 'status'>>> = {
-  cache: { title: 'Response cache', note: 'a repeat of a cacheable request within its TTL is answered from the cache: no model call' },
+  cache: {
+    title: 'Response cache',
+    note: 'a repeat of a cacheable request within its TTL is answered from the cache: no model call',
+  },
   coalescing: { title: 'Coalescing', note: 'identical requests in flight at the same time share one model call' },
-  routing: { title: 'Model routing', note: "the policy's routes send a request to a cheaper model that can serve it (same tokens assumed)" },
+  routing: {
+    title: 'Model routing',
+    note: "the policy's routes send a request to a cheaper model that can serve it (same tokens assumed)",
+  },
   batching: {
     title: 'Batch inference',
     note: 'calls billed as Bedrock batch inference (half the on-demand price); the gateway queues deferrable calls but does not send them as batch jobs yet',
@@ -13,9 +19,24 @@ const KNOWN: Readonly<Record<string, Omit<LeverInfo, 'id' | 'status'>>> = {
 
 /** Levers the domain does not decide yet: listed so the report says they are not counted, not that they save 0. */
 const PLANNED: readonly LeverInfo[] = [
-  { id: 'prompt-cache', title: 'Prompt-cache points', status: 'planned', note: 'issue 17: cache points at stable prefixes, with a payoff guard' },
-  { id: 'service-tier', title: 'Service tiers', status: 'planned', note: 'issue 17: flex tier for deferrable lanes and named tenants' },
-  { id: 'output-cap', title: 'Output caps', status: 'planned', note: 'issue 17: a default and a ceiling for maxTokens per tenant and route' },
+  {
+    id: 'prompt-cache',
+    title: 'Prompt-cache points',
+    status: 'planned',
+    note: 'issue 17: cache points at stable prefixes, with a payoff guard',
+  },
+  {
+    id: 'service-tier',
+    title: 'Service tiers',
+    status: 'planned',
+    note: 'issue 17: flex tier for deferrable lanes and named tenants',
+  },
+  {
+    id: 'output-cap',
+    title: 'Output caps',
+    status: 'planned',
+    note: 'issue 17: a default and a ceiling for maxTokens per tenant and route',
+  },
 ];
 
 /**
@@ -23,6 +44,10 @@ const PLANNED: readonly LeverInfo[] = [
  * up here measured, with no change to the report), then the planned ones the domain does not have yet.
  */
 export function leverCatalogue(): LeverInfo[] {
-  const measured = SAVING_STRATEGIES.map((id): LeverInfo => ({ id, status: 'measured', ...(KNOWN[id] ?? { title: id, note: '' }) }));
+  const measured = SAVING_STRATEGIES.map((id): LeverInfo => ({
+    id,
+    status: 'measured',
+    ...(KNOWN[id] ?? { title: id, note: '' }),
+  }));
   return [...measured, ...PLANNED.filter((p) => !measured.some((m) => m.id === p.id))];
 }

@@ -1,6 +1,7 @@
 import type { GroupFigures, SavingsReport } from './report-data';
 
-const esc = (s: string): string => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+const esc = (s: string): string =>
+  s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 
 /** Dollars with cents, or three significant digits for amounts under a cent (a replay of a small log is cheap). */
 export function usd(x: number): string {
@@ -97,7 +98,19 @@ export function renderHtml(report: SavingsReport, chartLibrary: string): string 
   const measured = report.levers.filter((l) => l.status === 'measured').map((l) => l.id);
   const leverRows = report.levers.map((l) => {
     const f = t.byLever[l.id];
-    if (l.status === 'planned') return [`<span class="planned">${esc(l.title)}</span>`, 'planned', '—', '—', '—', '—', '—', '—', '—', esc(l.note)];
+    if (l.status === 'planned')
+      return [
+        `<span class="planned">${esc(l.title)}</span>`,
+        'planned',
+        '—',
+        '—',
+        '—',
+        '—',
+        '—',
+        '—',
+        '—',
+        esc(l.note),
+      ];
     return [
       esc(l.title),
       'measured',
@@ -119,7 +132,9 @@ export function renderHtml(report: SavingsReport, chartLibrary: string): string 
     esc(r.note),
   ]);
   const prompts = report.topPrompts.map((p) => [
-    p.preview === undefined ? `<code>${esc(p.fingerprint)}</code>` : `${esc(p.preview)}<br><code class="muted">${esc(p.fingerprint)}</code>`,
+    p.preview === undefined
+      ? `<code>${esc(p.fingerprint)}</code>`
+      : `${esc(p.preview)}<br><code class="muted">${esc(p.fingerprint)}</code>`,
     esc(p.tenantId),
     esc(p.modelId),
     int(p.repeats),
@@ -147,7 +162,11 @@ ${
         card('Bedrock bill as logged', usd(t.usdBefore), `${int(t.calls)} calls`),
         card('With nova-cost', usd(t.usdAfter), `${int(t.tokensAfter)} of ${int(t.tokensBefore)} tokens billed`),
         card('Saved', usd(t.savedUsd), `${pct(t.savedShare)} of the bill`),
-        card('Records read', int(report.records.read), `${int(report.problems.count)} unreadable · ${int(report.records.files)} files`),
+        card(
+          'Records read',
+          int(report.records.read),
+          `${int(report.problems.count)} unreadable · ${int(report.records.files)} files`,
+        ),
       ].join('\n')
     : [
         card('Without nova-cost', usd(t.usdBefore), `${int(t.calls)} calls`),
@@ -180,14 +199,41 @@ ${groupTable(report.byDay, measured, 'day')}
 <h2>Top repeated prompts</h2>
 ${table(['prompt', 'tenant', 'model', 'calls avoided', 'saved'], prompts, report.kind === 'replay' ? 'no request was repeated' : 'the gateway ledger keeps no prompts')}
 <h2>Calls not replayed</h2>
-${table(['reason', 'calls', 'USD (kept in both columns)'], report.notReplayed.map((r) => [esc(r.reason), int(r.calls), usd(r.usd)]))}
-${table(['failed calls (not billed)', 'calls'], report.failed.map((f) => [esc(f.errorCode), int(f.calls)]), 'no failed calls')}
-${table(['unpriced model', 'region', 'calls', 'tokens', 'why'], report.unpriced.map((u) => [esc(u.modelId), esc(u.region), int(u.calls), int(u.tokens), esc(u.reason)]), 'every call was priced')}
+${table(
+  ['reason', 'calls', 'USD (kept in both columns)'],
+  report.notReplayed.map((r) => [esc(r.reason), int(r.calls), usd(r.usd)]),
+)}
+${table(
+  ['failed calls (not billed)', 'calls'],
+  report.failed.map((f) => [esc(f.errorCode), int(f.calls)]),
+  'no failed calls',
+)}
+${table(
+  ['unpriced model', 'region', 'calls', 'tokens', 'why'],
+  report.unpriced.map((u) => [esc(u.modelId), esc(u.region), int(u.calls), int(u.tokens), esc(u.reason)]),
+  'every call was priced',
+)}
 <h2>Unreadable records</h2>
-<p>${int(report.problems.count)} record(s) could not be read${Object.keys(report.problems.byReason).length ? `: ${Object.entries(report.problems.byReason).map(([r, n]) => `${esc(r)} (${int(n)})`).join(', ')}` : '.'}${report.problems.count > report.problems.named.length ? ` The first ${report.problems.named.length} are named below.` : ''}</p>
+<p>${int(report.problems.count)} record(s) could not be read${
+    Object.keys(report.problems.byReason).length
+      ? `: ${Object.entries(report.problems.byReason)
+          .map(([r, n]) => `${esc(r)} (${int(n)})`)
+          .join(', ')}`
+      : '.'
+  }${report.problems.count > report.problems.named.length ? ` The first ${report.problems.named.length} are named below.` : ''}</p>
 ${table(['file:line', 'reason'], problems)}
 <h2>Prices</h2>
-${table(['model', 'region', 'input / 1M', 'output / 1M', 'source', 'as of'], report.prices.map((p) => [esc(p.modelId), esc(p.region), usd(p.inputPer1M), usd(p.outputPer1M), esc(p.source), esc(p.asOf)]))}
+${table(
+  ['model', 'region', 'input / 1M', 'output / 1M', 'source', 'as of'],
+  report.prices.map((p) => [
+    esc(p.modelId),
+    esc(p.region),
+    usd(p.inputPer1M),
+    usd(p.outputPer1M),
+    esc(p.source),
+    esc(p.asOf),
+  ]),
+)}
 <h2>How this was computed</h2>
 <ul>${report.assumptions.map((a) => `<li>${esc(a)}</li>`).join('\n')}</ul>
 <script type="application/json" id="report-data">${data}</script>

@@ -81,13 +81,27 @@ export interface SavingsReport {
   readonly byTenant: readonly GroupFigures[];
   readonly byDay: readonly GroupFigures[];
   /** Spend before and after per hour (spans up to 4 days) or per day. */
-  readonly series: { readonly step: 'hour' | 'day'; readonly points: readonly { t: string; usdBefore: number; usdAfter: number }[] };
-  readonly potential: readonly { readonly lever: string; readonly calls: number; readonly savedUsd: number; readonly note: string }[];
+  readonly series: {
+    readonly step: 'hour' | 'day';
+    readonly points: readonly { t: string; usdBefore: number; usdAfter: number }[];
+  };
+  readonly potential: readonly {
+    readonly lever: string;
+    readonly calls: number;
+    readonly savedUsd: number;
+    readonly note: string;
+  }[];
   readonly checklist: readonly ChecklistRow[];
   readonly topPrompts: readonly TopPrompt[];
   readonly notReplayed: readonly CountedReason[];
   readonly failed: readonly { readonly errorCode: string; readonly calls: number }[];
-  readonly unpriced: readonly { readonly modelId: string; readonly region: string; readonly calls: number; readonly tokens: number; readonly reason: string }[];
+  readonly unpriced: readonly {
+    readonly modelId: string;
+    readonly region: string;
+    readonly calls: number;
+    readonly tokens: number;
+    readonly reason: string;
+  }[];
   readonly problems: {
     readonly count: number;
     readonly byReason: Readonly<Record<string, number>>;

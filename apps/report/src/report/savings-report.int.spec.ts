@@ -17,7 +17,9 @@ const ARTIFACTS = fileURLToPath(new URL('../../test-artifacts/', import.meta.url
 const SAMPLE_POLICY = fileURLToPath(new URL('../sample/sample-policy.json', import.meta.url));
 
 if (!hasChromium) {
-  console.warn(`savings report browser spec skipped: no Chromium at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH)`);
+  console.warn(
+    `savings report browser spec skipped: no Chromium at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH)`,
+  );
 }
 
 describe.skipIf(!hasChromium)('the savings report in headless Chromium', () => {
@@ -31,7 +33,12 @@ describe.skipIf(!hasChromium)('the savings report in headless Chromium', () => {
     const { loadReportPolicy } = await import('../config/load-report-config');
     const { StaticPricingCatalog } = await import('@nova-cost/domain');
     const policy = loadReportPolicy(SAMPLE_POLICY, new StaticPricingCatalog());
-    report = await runReplay({ source: new LocalLogSource(join(dir, 'logs')), sourceName: 'sample', rules: policy.rules, identities: policy.identities });
+    report = await runReplay({
+      source: new LocalLogSource(join(dir, 'logs')),
+      sourceName: 'sample',
+      rules: policy.rules,
+      identities: policy.identities,
+    });
     const written = await writeReport(report, join(dir, 'out'));
     html = await readFile(written.html, 'utf8');
     browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
@@ -55,7 +62,9 @@ describe.skipIf(!hasChromium)('the savings report in headless Chromium', () => {
     await page.waitForSelector('body[data-charts="drawn"]', { timeout: 30_000 });
 
     const charts = await page.evaluate(() => {
-      const w = window as unknown as { Chart: { getChart(c: HTMLCanvasElement): { data: { datasets: { data: number[] }[] } } | undefined } };
+      const w = window as unknown as {
+        Chart: { getChart(c: HTMLCanvasElement): { data: { datasets: { data: number[] }[] } } | undefined };
+      };
       return [...document.querySelectorAll('canvas')].map((c) => {
         const chart = w.Chart.getChart(c);
         // Count pixels that are not blank: a chart was really painted, not just created.
@@ -63,7 +72,13 @@ describe.skipIf(!hasChromium)('the savings report in headless Chromium', () => {
         const pixels = ctx.getImageData(0, 0, c.width, c.height).data;
         let painted = 0;
         for (let i = 3; i < pixels.length; i += 4) if (pixels[i]! > 0) painted += 1;
-        return { id: c.id, points: chart?.data.datasets.map((d) => d.data.length) ?? [], painted, width: c.width, height: c.height };
+        return {
+          id: c.id,
+          points: chart?.data.datasets.map((d) => d.data.length) ?? [],
+          painted,
+          width: c.width,
+          height: c.height,
+        };
       });
     });
     expect(charts.map((c) => c.id)).toEqual(['chart-spend', 'chart-levers', 'chart-models']);

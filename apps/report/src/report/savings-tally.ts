@@ -9,8 +9,25 @@ const HOUR_MS = 3_600_000;
 /** Levers whose saving is a call not made: nothing is billed after them. */
 const AVOIDS_CALL = new Set(['cache', 'coalescing']);
 
-export const emptyGroup = (key: string): GroupFigures => ({ key, calls: 0, tokensBefore: 0, tokensAfter: 0, usdBefore: 0, usdAfter: 0, savedUsd: 0, savedShare: 0, byLever: {} });
-const emptyLever = (): LeverFigures => ({ calls: 0, tokensBefore: 0, tokensAfter: 0, usdBefore: 0, usdAfter: 0, savedUsd: 0 });
+export const emptyGroup = (key: string): GroupFigures => ({
+  key,
+  calls: 0,
+  tokensBefore: 0,
+  tokensAfter: 0,
+  usdBefore: 0,
+  usdAfter: 0,
+  savedUsd: 0,
+  savedShare: 0,
+  byLever: {},
+});
+const emptyLever = (): LeverFigures => ({
+  calls: 0,
+  tokensBefore: 0,
+  tokensAfter: 0,
+  usdBefore: 0,
+  usdAfter: 0,
+  savedUsd: 0,
+});
 
 function baseModel(modelId: string): string {
   try {
@@ -32,14 +49,22 @@ interface CallFigures {
 function figuresOf(r: ReplayedCall & { kind: 'replayed' | 'passed-through' | 'refused' }): CallFigures {
   const u = r.call.usage;
   const tokens = u.inputTokens + u.outputTokens + u.cacheReadInputTokens + u.cacheWriteInputTokens;
-  if (r.kind !== 'replayed') return { tokens, tokensAfter: tokens, usdBefore: r.beforeUsd, usdAfter: r.beforeUsd, levers: [] };
+  if (r.kind !== 'replayed')
+    return { tokens, tokensAfter: tokens, usdBefore: r.beforeUsd, usdAfter: r.beforeUsd, levers: [] };
   const { costUsd, savings, result } = r.outcome;
   const levers = savings.map((s) => {
-    if (AVOIDS_CALL.has(s.strategy)) return { id: s.strategy, tokensAfter: 0, usdBefore: s.usd, usdAfter: 0, savedUsd: s.usd };
+    if (AVOIDS_CALL.has(s.strategy))
+      return { id: s.strategy, tokensAfter: 0, usdBefore: s.usd, usdAfter: 0, savedUsd: s.usd };
     const after = s.strategy === 'routing' ? (r.routedUsd ?? 0) : costUsd;
     return { id: s.strategy, tokensAfter: tokens, usdBefore: after + s.usd, usdAfter: after, savedUsd: s.usd };
   });
-  return { tokens, tokensAfter: result.source === 'upstream' ? tokens : 0, usdBefore: r.beforeUsd, usdAfter: costUsd, levers };
+  return {
+    tokens,
+    tokensAfter: result.source === 'upstream' ? tokens : 0,
+    usdBefore: r.beforeUsd,
+    usdAfter: costUsd,
+    levers,
+  };
 }
 
 function addTo(g: GroupFigures, f: CallFigures): void {
@@ -60,7 +85,10 @@ function addTo(g: GroupFigures, f: CallFigures): void {
   }
 }
 
-const finish = (g: GroupFigures): GroupFigures => ({ ...g, savedShare: g.usdBefore > 0 ? g.savedUsd / g.usdBefore : 0 });
+const finish = (g: GroupFigures): GroupFigures => ({
+  ...g,
+  savedShare: g.usdBefore > 0 ? g.savedUsd / g.usdBefore : 0,
+});
 
 /** Adds up replayed calls into the report's figures, in memory bounded by models, tenants, hours and reasons. */
 export class SavingsTally {
@@ -71,7 +99,10 @@ export class SavingsTally {
   private readonly hours = new Map<number, { usdBefore: number; usdAfter: number }>();
   private readonly notReplayed = new Map<string, { calls: number; usd: number }>();
   private readonly failures = new Map<string, number>();
-  private readonly unpricedCalls = new Map<string, { modelId: string; region: string; calls: number; tokens: number; reason: string }>();
+  private readonly unpricedCalls = new Map<
+    string,
+    { modelId: string; region: string; calls: number; tokens: number; reason: string }
+  >();
   private readonly priced = new Set<string>();
   private readonly prompts = new TopPrompts();
   private readonly batch = { calls: 0, savedUsd: 0 };
@@ -92,7 +123,13 @@ export class SavingsTally {
     if (r.kind === 'unpriced') {
       const key = `${model}|${r.call.region}`;
       const u = r.call.usage;
-      const e = this.unpricedCalls.get(key) ?? { modelId: model, region: r.call.region, calls: 0, tokens: 0, reason: r.reason };
+      const e = this.unpricedCalls.get(key) ?? {
+        modelId: model,
+        region: r.call.region,
+        calls: 0,
+        tokens: 0,
+        reason: r.reason,
+      };
       e.calls += 1;
       e.tokens += u.inputTokens + u.outputTokens + u.cacheReadInputTokens + u.cacheWriteInputTokens;
       this.unpricedCalls.set(key, e);
@@ -125,14 +162,19 @@ export class SavingsTally {
       return;
     }
     const planned = r.outcome.plan.request;
-    if (planned.modelId !== r.call.modelId) this.priced.add(`${planned.region ?? r.call.region}|${baseModel(planned.modelId)}`);
+    if (planned.modelId !== r.call.modelId)
+      this.priced.add(`${planned.region ?? r.call.region}|${baseModel(planned.modelId)}`);
     if (r.batchUsd !== undefined) {
       this.batch.calls += 1;
       this.batch.savedUsd += r.outcome.costUsd - r.batchUsd;
     }
     if (r.decision.key && r.outcome.result.source !== 'upstream') {
       const body = r.call.body;
-      this.prompts.add(r.decision.key, { tenantId: r.caller.tenantId, modelId: model, savedUsd: f.usdBefore - f.usdAfter }, this.showPrompts && body ? () => promptPreview(body) : undefined);
+      this.prompts.add(
+        r.decision.key,
+        { tenantId: r.caller.tenantId, modelId: model, savedUsd: f.usdBefore - f.usdAfter },
+        this.showPrompts && body ? () => promptPreview(body) : undefined,
+      );
     }
   }
 
@@ -154,8 +196,12 @@ export class SavingsTally {
   series(): { step: 'hour' | 'day'; points: { t: string; usdBefore: number; usdAfter: number }[] } {
     const hours = [...this.hours.entries()].sort(([a], [b]) => a - b);
     const span = hours.length > 0 ? hours[hours.length - 1]![0] - hours[0]![0] : 0;
-    if (span <= 96 * HOUR_MS) return { step: 'hour', points: hours.map(([t, v]) => ({ t: new Date(t).toISOString(), ...v })) };
-    return { step: 'day', points: this.groups().byDay.map((d) => ({ t: d.key, usdBefore: d.usdBefore, usdAfter: d.usdAfter })) };
+    if (span <= 96 * HOUR_MS)
+      return { step: 'hour', points: hours.map(([t, v]) => ({ t: new Date(t).toISOString(), ...v })) };
+    return {
+      step: 'day',
+      points: this.groups().byDay.map((d) => ({ t: d.key, usdBefore: d.usdBefore, usdAfter: d.usdAfter })),
+    };
   }
 
   potentialBatch(): { calls: number; savedUsd: number } {
@@ -171,7 +217,9 @@ export class SavingsTally {
   }
 
   failed(): { errorCode: string; calls: number }[] {
-    return [...this.failures.entries()].map(([errorCode, calls]) => ({ errorCode, calls })).sort((a, b) => b.calls - a.calls);
+    return [...this.failures.entries()]
+      .map(([errorCode, calls]) => ({ errorCode, calls }))
+      .sort((a, b) => b.calls - a.calls);
   }
 
   unpriced(): { modelId: string; region: string; calls: number; tokens: number; reason: string }[] {
@@ -179,12 +227,10 @@ export class SavingsTally {
   }
 
   pricesUsed(pricing: PricingCatalog): PriceUsed[] {
-    return [...this.priced]
-      .sort()
-      .map((k) => {
-        const [region, modelId] = k.split('|') as [string, string];
-        const p = pricing.price({ modelId, region });
-        return { modelId, region, inputPer1M: p.inputPer1M, outputPer1M: p.outputPer1M, source: p.source, asOf: p.asOf };
-      });
+    return [...this.priced].sort().map((k) => {
+      const [region, modelId] = k.split('|') as [string, string];
+      const p = pricing.price({ modelId, region });
+      return { modelId, region, inputPer1M: p.inputPer1M, outputPer1M: p.outputPer1M, source: p.source, asOf: p.asOf };
+    });
   }
 }

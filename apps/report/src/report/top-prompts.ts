@@ -21,12 +21,23 @@ export class TopPrompts {
   constructor(private readonly capacity = 2000) {}
 
   /** Counts one avoided call of the request with this key; `preview` is asked for only on a request's first count. */
-  add(key: string, saved: { tenantId: string; modelId: string; savedUsd: number }, preview?: () => string | undefined): void {
+  add(
+    key: string,
+    saved: { tenantId: string; modelId: string; savedUsd: number },
+    preview?: () => string | undefined,
+  ): void {
     let e = this.entries.get(key);
     if (!e) {
       if (this.entries.size >= this.capacity) this.shrink();
       const text = preview?.();
-      e = { fingerprint: (key.split(':').pop() ?? key).slice(0, 16), tenantId: saved.tenantId, modelId: saved.modelId, repeats: 0, savedUsd: 0, ...(text === undefined ? {} : { preview: text }) };
+      e = {
+        fingerprint: (key.split(':').pop() ?? key).slice(0, 16),
+        tenantId: saved.tenantId,
+        modelId: saved.modelId,
+        repeats: 0,
+        savedUsd: 0,
+        ...(text === undefined ? {} : { preview: text }),
+      };
       this.entries.set(key, e);
     }
     e.repeats += 1;
@@ -34,7 +45,10 @@ export class TopPrompts {
   }
 
   top(n: number): TopPrompt[] {
-    return [...this.entries.values()].sort((a, b) => b.savedUsd - a.savedUsd || b.repeats - a.repeats).slice(0, n).map((e) => ({ ...e }));
+    return [...this.entries.values()]
+      .sort((a, b) => b.savedUsd - a.savedUsd || b.repeats - a.repeats)
+      .slice(0, n)
+      .map((e) => ({ ...e }));
   }
 
   private shrink(): void {

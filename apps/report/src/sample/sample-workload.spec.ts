@@ -11,7 +11,9 @@ describe(sampleRecords, () => {
 
   it('writes records the parser reads, in roughly time order, with repeats, shared prefixes, failures and varied sizes', () => {
     const records = [...sampleRecords({ records: 5000 })];
-    const calls = records.map((r, i) => parseInvocationRecord(r, { file: 'sample', line: i + 1 })).map((p) => ('call' in p ? p.call : undefined));
+    const calls = records
+      .map((r, i) => parseInvocationRecord(r, { file: 'sample', line: i + 1 }))
+      .map((p) => ('call' in p ? p.call : undefined));
     expect(calls.every(Boolean)).toBe(true);
     const ok = calls.filter((c) => c && !c.errorCode);
     expect(new Set(ok.map((c) => c!.operation))).toEqual(new Set(['Converse', 'ConverseStream', 'InvokeModel']));

@@ -25,11 +25,50 @@ export interface SampleOptions {
 const ACCOUNT = '123456789012';
 const REGION = 'us-east-1';
 
-const ACTIONS = ['return', 'track', 'cancel', 'change the address of', 'pay for', 'split', 'gift-wrap', 'reorder', 'rate', 'get an invoice for'];
-const THINGS = ['my order', 'a subscription', 'a pre-order', 'an item on sale', 'a bundle', 'a gift card purchase', 'a damaged parcel', 'a late delivery', 'an order from abroad', 'a marketplace order'];
-const WHEN = ['', ' after 30 days', ' today', ' without an account', ' from the app', ' by phone', ' twice', ' in another currency'];
-const POLICY = Array.from({ length: 24 }, (_, i) => `Rule ${i + 1}: answer as the shop's assistant; cite the policy section, never invent a price, keep answers under 120 words, and hand over to a person for refunds above 200 EUR or any legal question.`).join(' ');
-const AGENT_SYSTEM = Array.from({ length: 40 }, (_, i) => `Tool guide ${i + 1}: use search_orders for order questions, update_ticket to record what you did, and escalate when unsure.`).join(' ');
+const ACTIONS = [
+  'return',
+  'track',
+  'cancel',
+  'change the address of',
+  'pay for',
+  'split',
+  'gift-wrap',
+  'reorder',
+  'rate',
+  'get an invoice for',
+];
+const THINGS = [
+  'my order',
+  'a subscription',
+  'a pre-order',
+  'an item on sale',
+  'a bundle',
+  'a gift card purchase',
+  'a damaged parcel',
+  'a late delivery',
+  'an order from abroad',
+  'a marketplace order',
+];
+const WHEN = [
+  '',
+  ' after 30 days',
+  ' today',
+  ' without an account',
+  ' from the app',
+  ' by phone',
+  ' twice',
+  ' in another currency',
+];
+const POLICY = Array.from(
+  { length: 24 },
+  (_, i) =>
+    `Rule ${i + 1}: answer as the shop's assistant; cite the policy section, never invent a price, keep answers under 120 words, and hand over to a person for refunds above 200 EUR or any legal question.`,
+).join(' ');
+const AGENT_SYSTEM = Array.from(
+  { length: 40 },
+  (_, i) =>
+    `Tool guide ${i + 1}: use search_orders for order questions, update_ticket to record what you did, and escalate when unsure.`,
+).join(' ');
 const TOPICS = ['inventory', 'returns', 'delivery delays', 'payments', 'marketing spend', 'support backlog'];
 
 type Dice = () => number;
@@ -90,25 +129,74 @@ function checkout(d: Dice): Call {
   const inTok = tokens(POLICY) + tokens(q);
   const out = between(d, 60, 180);
   const latency = between(d, 500, 1400);
-  const body = { system: [{ text: POLICY }], messages: [{ role: 'user', content: [{ text: q }] }], inferenceConfig: { maxTokens: 400, temperature: 0 } };
-  return { role: 'checkout-api', operation: 'Converse', modelId: 'amazon.nova-lite-v1:0', body, inputTokens: inTok, outputTokens: out, latencyMs: latency, output: converseAnswer('See section 4.2 of our returns policy.', inTok, out, latency), echoes: d() < 0.04 ? between(d, 1, 3) : 0 };
+  const body = {
+    system: [{ text: POLICY }],
+    messages: [{ role: 'user', content: [{ text: q }] }],
+    inferenceConfig: { maxTokens: 400, temperature: 0 },
+  };
+  return {
+    role: 'checkout-api',
+    operation: 'Converse',
+    modelId: 'amazon.nova-lite-v1:0',
+    body,
+    inputTokens: inTok,
+    outputTokens: out,
+    latencyMs: latency,
+    output: converseAnswer('See section 4.2 of our returns policy.', inTok, out, latency),
+    echoes: d() < 0.04 ? between(d, 1, 3) : 0,
+  };
 }
 
 function support(d: Dice): Call {
   const triage = d() < 0.45;
-  const ticket = triage ? `Ticket template ${zipf(d, 150)}: customer reports a problem with ${pick(d, THINGS)}.` : `Customer ${between(d, 1, 1e6)} writes: ${question(between(d, 0, 799))} Order ${between(d, 1e5, 1e6)}.`;
+  const ticket = triage
+    ? `Ticket template ${zipf(d, 150)}: customer reports a problem with ${pick(d, THINGS)}.`
+    : `Customer ${between(d, 1, 1e6)} writes: ${question(between(d, 0, 799))} Order ${between(d, 1e5, 1e6)}.`;
   const inTok = 180 + tokens(ticket);
   const out = triage ? between(d, 3, 12) : between(d, 120, 450);
-  const body = { anthropic_version: 'bedrock-2023-05-31', max_tokens: triage ? 20 : 800, temperature: triage ? 0 : 0.7, system: 'You are the support team of an online shop.', messages: [{ role: 'user', content: ticket }] };
-  const output = { id: 'msg_bdrk_sample', type: 'message', role: 'assistant', content: [{ type: 'text', text: triage ? 'billing' : 'Thanks for reaching out…' }], stop_reason: 'end_turn', usage: { input_tokens: inTok, output_tokens: out } };
-  return { role: 'support-bot', operation: 'InvokeModel', modelId: 'anthropic.claude-3-5-haiku-20241022-v1:0', body, inputTokens: inTok, outputTokens: out, latencyMs: 300 + out * 14, output, echoes: 0 };
+  const body = {
+    anthropic_version: 'bedrock-2023-05-31',
+    max_tokens: triage ? 20 : 800,
+    temperature: triage ? 0 : 0.7,
+    system: 'You are the support team of an online shop.',
+    messages: [{ role: 'user', content: ticket }],
+  };
+  const output = {
+    id: 'msg_bdrk_sample',
+    type: 'message',
+    role: 'assistant',
+    content: [{ type: 'text', text: triage ? 'billing' : 'Thanks for reaching out…' }],
+    stop_reason: 'end_turn',
+    usage: { input_tokens: inTok, output_tokens: out },
+  };
+  return {
+    role: 'support-bot',
+    operation: 'InvokeModel',
+    modelId: 'anthropic.claude-3-5-haiku-20241022-v1:0',
+    body,
+    inputTokens: inTok,
+    outputTokens: out,
+    latencyMs: 300 + out * 14,
+    output,
+    echoes: 0,
+  };
 }
 
 function indexer(d: Dice): Call {
   const doc = zipf(d, 3000, 0.9);
   const text = `Product ${doc}: ${pick(d, ['red', 'blue', 'black'])} ${THINGS[doc % THINGS.length]} with free returns, size ${doc % 13}, material ${['cotton', 'wool', 'steel'][doc % 3]}. ${'Detail. '.repeat(doc % 40)}`;
   const inTok = tokens(text);
-  return { role: 'search-indexer', operation: 'InvokeModel', modelId: 'amazon.titan-embed-text-v2:0', body: { inputText: text, dimensions: 512, normalize: true }, inputTokens: inTok, outputTokens: 0, latencyMs: between(d, 40, 120), output: { embedding: [0.012, -0.034, 0.056], inputTextTokenCount: inTok }, echoes: 0 };
+  return {
+    role: 'search-indexer',
+    operation: 'InvokeModel',
+    modelId: 'amazon.titan-embed-text-v2:0',
+    body: { inputText: text, dimensions: 512, normalize: true },
+    inputTokens: inTok,
+    outputTokens: 0,
+    latencyMs: between(d, 40, 120),
+    output: { embedding: [0.012, -0.034, 0.056], inputTextTokenCount: inTok },
+    echoes: 0,
+  };
 }
 
 function nightly(d: Dice, day: number): Call {
@@ -116,8 +204,21 @@ function nightly(d: Dice, day: number): Call {
   const inTok = 90 + tokens(text);
   const out = between(d, 150, 350);
   const latency = between(d, 1500, 4000);
-  const body = { messages: [{ role: 'user', content: [{ text }] }], inferenceConfig: { maxTokens: 500, temperature: 0.2 } };
-  return { role: 'nightly-summaries', operation: 'Converse', modelId: 'amazon.nova-pro-v1:0', body, inputTokens: inTok, outputTokens: out, latencyMs: latency, output: converseAnswer('• Sales up 3%…', inTok, out, latency), echoes: 0 };
+  const body = {
+    messages: [{ role: 'user', content: [{ text }] }],
+    inferenceConfig: { maxTokens: 500, temperature: 0.2 },
+  };
+  return {
+    role: 'nightly-summaries',
+    operation: 'Converse',
+    modelId: 'amazon.nova-pro-v1:0',
+    body,
+    inputTokens: inTok,
+    outputTokens: out,
+    latencyMs: latency,
+    output: converseAnswer('• Sales up 3%…', inTok, out, latency),
+    echoes: 0,
+  };
 }
 
 function agent(d: Dice): Call {
@@ -126,14 +227,39 @@ function agent(d: Dice): Call {
   const inTok = 40 + tokens(text);
   const out = between(d, 80, 600);
   const latency = 400 + out * 9;
-  const body = { system: [{ text: AGENT_SYSTEM }, { cachePoint: { type: 'default' } }], messages: [{ role: 'user', content: [{ text }] }], inferenceConfig: { maxTokens: 1000, temperature: 1 } };
+  const body = {
+    system: [{ text: AGENT_SYSTEM }, { cachePoint: { type: 'default' } }],
+    messages: [{ role: 'user', content: [{ text }] }],
+    inferenceConfig: { maxTokens: 1000, temperature: 1 },
+  };
   const output = [
     { messageStart: { role: 'assistant' } },
     { contentBlockDelta: { delta: { text: 'Let me look that up.' }, contentBlockIndex: 0 } },
     { messageStop: { stopReason: 'end_turn' } },
-    { metadata: { usage: { inputTokens: inTok, outputTokens: out, cacheReadInputTokens: cached, totalTokens: inTok + out + cached }, metrics: { latencyMs: latency } } },
+    {
+      metadata: {
+        usage: {
+          inputTokens: inTok,
+          outputTokens: out,
+          cacheReadInputTokens: cached,
+          totalTokens: inTok + out + cached,
+        },
+        metrics: { latencyMs: latency },
+      },
+    },
   ];
-  return { role: 'agent', operation: 'ConverseStream', modelId: 'global.anthropic.claude-haiku-4-5-20251001-v1:0', body, inputTokens: inTok, outputTokens: out, cacheRead: cached, latencyMs: latency, output, echoes: 0 };
+  return {
+    role: 'agent',
+    operation: 'ConverseStream',
+    modelId: 'global.anthropic.claude-haiku-4-5-20251001-v1:0',
+    body,
+    inputTokens: inTok,
+    outputTokens: out,
+    cacheRead: cached,
+    latencyMs: latency,
+    output,
+    echoes: 0,
+  };
 }
 
 /** Share of traffic by hour of day (UTC): business hours, a quiet night, and the nightly jobs. */
@@ -142,7 +268,7 @@ function hourWeight(hour: number): number {
 }
 
 function record(call: Call, at: number, n: number, d: Dice): Record<string, unknown> {
-  const id = `${(n * 2654435761 >>> 0).toString(16).padStart(8, '0')}-${n.toString(16).padStart(4, '0')}-4000-8000-${(n * 40503).toString(16).padStart(12, '0').slice(-12)}`;
+  const id = `${((n * 2654435761) >>> 0).toString(16).padStart(8, '0')}-${n.toString(16).padStart(4, '0')}-4000-8000-${(n * 40503).toString(16).padStart(12, '0').slice(-12)}`;
   const base = {
     schemaType: 'ModelInvocationLog',
     schemaVersion: '1.0',
@@ -154,13 +280,22 @@ function record(call: Call, at: number, n: number, d: Dice): Record<string, unkn
     operation: call.operation,
     modelId: call.modelId,
   };
-  if (d() < 0.005) return { ...base, errorCode: 'ThrottlingException', input: { inputContentType: 'application/json', inputBodyJson: call.body } };
+  if (d() < 0.005)
+    return {
+      ...base,
+      errorCode: 'ThrottlingException',
+      input: { inputContentType: 'application/json', inputBodyJson: call.body },
+    };
   const large = d() < 0.002;
   return {
     ...base,
     input: {
       inputContentType: 'application/json',
-      ...(large ? { inputBodyS3Path: `s3://shop-bedrock-logs/AWSLogs/${ACCOUNT}/BedrockModelInvocationLogs/${REGION}/data/${id}_input.json.gz` } : { inputBodyJson: call.body }),
+      ...(large
+        ? {
+            inputBodyS3Path: `s3://shop-bedrock-logs/AWSLogs/${ACCOUNT}/BedrockModelInvocationLogs/${REGION}/data/${id}_input.json.gz`,
+          }
+        : { inputBodyJson: call.body }),
       inputTokenCount: large ? call.inputTokens + 30_000 : call.inputTokens,
       ...(call.cacheRead ? { cacheReadInputTokenCount: call.cacheRead } : {}),
     },
@@ -186,7 +321,16 @@ export function* sampleRecords(options: SampleOptions = {}): Generator<Record<st
       if (n >= count) return;
       const u = d();
       const night = hourOfDay >= 1 && hourOfDay <= 4;
-      const call = night && u < 0.35 ? nightly(d, Math.floor(h / 24)) : u < 0.38 ? checkout(d) : u < 0.6 ? support(d) : u < 0.85 ? indexer(d) : agent(d);
+      const call =
+        night && u < 0.35
+          ? nightly(d, Math.floor(h / 24))
+          : u < 0.38
+            ? checkout(d)
+            : u < 0.6
+              ? support(d)
+              : u < 0.85
+                ? indexer(d)
+                : agent(d);
       const at = start + h * 3_600_000 + offset;
       yield record(call, at, n++, d);
       for (let e = 0; e < call.echoes && n < count; e++) yield record(call, at + between(d, 20, 400), n++, d);

@@ -11,7 +11,10 @@ import { sampleRecords } from './sample-workload';
  * `AWSLogs/<account>/BedrockModelInvocationLogs/<region>/YYYY/MM/DD/HH/`. Streams, so a million records need
  * little memory. Returns how many files and records it wrote.
  */
-export async function writeSampleLogs(dir: string, options: SampleOptions = {}): Promise<{ files: number; records: number }> {
+export async function writeSampleLogs(
+  dir: string,
+  options: SampleOptions = {},
+): Promise<{ files: number; records: number }> {
   let current: { hour: string; gzip: ReturnType<typeof createGzip>; done: Promise<unknown> } | undefined;
   let files = 0;
   let records = 0;
@@ -26,7 +29,15 @@ export async function writeSampleLogs(dir: string, options: SampleOptions = {}):
     const hour = `${at.slice(0, 4)}/${at.slice(5, 7)}/${at.slice(8, 10)}/${at.slice(11, 13)}`;
     if (current?.hour !== hour) {
       await close();
-      const path = join(dir, 'AWSLogs', String(r['accountId']), 'BedrockModelInvocationLogs', String(r['region']), hour, `${hour.replace(/\//g, '')}_sample.json.gz`);
+      const path = join(
+        dir,
+        'AWSLogs',
+        String(r['accountId']),
+        'BedrockModelInvocationLogs',
+        String(r['region']),
+        hour,
+        `${hour.replace(/\//g, '')}_sample.json.gz`,
+      );
       await mkdir(dirname(path), { recursive: true });
       const gzip = createGzip();
       const out = createWriteStream(path);

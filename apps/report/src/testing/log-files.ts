@@ -22,7 +22,12 @@ export function jsonLines(records: readonly unknown[]): string {
   return records.map((r) => (typeof r === 'string' ? r : JSON.stringify(r))).join('\n') + '\n';
 }
 
-export async function writeLogFile(root: string, relative: string, records: readonly unknown[], options: { gzip?: boolean } = {}): Promise<string> {
+export async function writeLogFile(
+  root: string,
+  relative: string,
+  records: readonly unknown[],
+  options: { gzip?: boolean } = {},
+): Promise<string> {
   const path = join(root, relative);
   await mkdir(dirname(path), { recursive: true });
   const text = jsonLines(records);

@@ -22,7 +22,11 @@ export const converseText = (text: string, temperature = 0) => ({
   inferenceConfig: { maxTokens: 300, temperature },
 });
 
-export function converseRecord(over: Json = {}, text = 'What is the refund window?', usage = { in: 120, out: 80 }): Json {
+export function converseRecord(
+  over: Json = {},
+  text = 'What is the refund window?',
+  usage = { in: 120, out: 80 },
+): Json {
   return base('Converse', 'amazon.nova-lite-v1:0', {
     input: { inputContentType: 'application/json', inputBodyJson: converseText(text), inputTokenCount: usage.in },
     output: {
@@ -60,13 +64,21 @@ export function novaInvokeRecord(over: Json = {}): Json {
   return base('InvokeModel', 'amazon.nova-pro-v1:0', {
     input: {
       inputContentType: 'application/json',
-      inputBodyJson: { schemaVersion: 'messages-v1', messages: [{ role: 'user', content: [{ text: 'Summarise' }] }], inferenceConfig: { max_new_tokens: 200, temperature: 0 } },
+      inputBodyJson: {
+        schemaVersion: 'messages-v1',
+        messages: [{ role: 'user', content: [{ text: 'Summarise' }] }],
+        inferenceConfig: { max_new_tokens: 200, temperature: 0 },
+      },
       inputTokenCount: 500,
       cacheReadInputTokenCount: 1000,
     },
     output: {
       outputContentType: 'application/json',
-      outputBodyJson: { output: { message: { role: 'assistant', content: [{ text: 'ok' }] } }, stopReason: 'end_turn', usage: { inputTokens: 500, outputTokens: 40 } },
+      outputBodyJson: {
+        output: { message: { role: 'assistant', content: [{ text: 'ok' }] } },
+        stopReason: 'end_turn',
+        usage: { inputTokens: 500, outputTokens: 40 },
+      },
       outputTokenCount: 40,
     },
     ...over,
@@ -77,7 +89,12 @@ export function claudeInvokeRecord(over: Json = {}): Json {
   return base('InvokeModel', 'anthropic.claude-3-5-haiku-20241022-v1:0', {
     input: {
       inputContentType: 'application/json',
-      inputBodyJson: { anthropic_version: 'bedrock-2023-05-31', max_tokens: 400, temperature: 0, messages: [{ role: 'user', content: 'Classify this ticket' }] },
+      inputBodyJson: {
+        anthropic_version: 'bedrock-2023-05-31',
+        max_tokens: 400,
+        temperature: 0,
+        messages: [{ role: 'user', content: 'Classify this ticket' }],
+      },
       inputTokenCount: 220,
     },
     output: {
@@ -98,14 +115,32 @@ export function claudeInvokeRecord(over: Json = {}): Json {
 
 export function claudeStreamRecord(over: Json = {}): Json {
   return base('InvokeModelWithResponseStream', 'anthropic.claude-sonnet-4-20250514-v1:0', {
-    input: { inputContentType: 'application/json', inputBodyJson: { anthropic_version: 'bedrock-2023-05-31', max_tokens: 1000, messages: [{ role: 'user', content: 'Write a haiku' }] } },
+    input: {
+      inputContentType: 'application/json',
+      inputBodyJson: {
+        anthropic_version: 'bedrock-2023-05-31',
+        max_tokens: 1000,
+        messages: [{ role: 'user', content: 'Write a haiku' }],
+      },
+    },
     output: {
       outputContentType: 'application/json',
       outputBodyJson: [
-        { type: 'message_start', message: { id: 'msg_1', role: 'assistant', usage: { input_tokens: 12, output_tokens: 1 } } },
+        {
+          type: 'message_start',
+          message: { id: 'msg_1', role: 'assistant', usage: { input_tokens: 12, output_tokens: 1 } },
+        },
         { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: 'Autumn moon' } },
         { type: 'message_delta', delta: { stop_reason: 'end_turn' }, usage: { output_tokens: 17 } },
-        { type: 'message_stop', 'amazon-bedrock-invocationMetrics': { inputTokenCount: 12, outputTokenCount: 17, invocationLatency: 2100, firstByteLatency: 300 } },
+        {
+          type: 'message_stop',
+          'amazon-bedrock-invocationMetrics': {
+            inputTokenCount: 12,
+            outputTokenCount: 17,
+            invocationLatency: 2100,
+            firstByteLatency: 300,
+          },
+        },
       ],
     },
     ...over,
@@ -114,16 +149,30 @@ export function claudeStreamRecord(over: Json = {}): Json {
 
 export function titanEmbedRecord(over: Json = {}): Json {
   return base('InvokeModel', 'amazon.titan-embed-text-v2:0', {
-    input: { inputContentType: 'application/json', inputBodyJson: { inputText: 'red running shoes', dimensions: 512 }, inputTokenCount: 4 },
-    output: { outputContentType: 'application/json', outputBodyJson: { embedding: [0.1, 0.2], inputTextTokenCount: 4 } },
+    input: {
+      inputContentType: 'application/json',
+      inputBodyJson: { inputText: 'red running shoes', dimensions: 512 },
+      inputTokenCount: 4,
+    },
+    output: {
+      outputContentType: 'application/json',
+      outputBodyJson: { embedding: [0.1, 0.2], inputTextTokenCount: 4 },
+    },
     ...over,
   });
 }
 
 export function cohereEmbedRecord(over: Json = {}): Json {
   return base('InvokeModel', 'cohere.embed-english-v3', {
-    input: { inputContentType: 'application/json', inputBodyJson: { texts: ['a', 'b'], input_type: 'search_document' }, inputTokenCount: 6 },
-    output: { outputContentType: 'application/json', outputBodyJson: { embeddings: [[0.1], [0.2]], id: 'e1', response_type: 'embeddings_floats' } },
+    input: {
+      inputContentType: 'application/json',
+      inputBodyJson: { texts: ['a', 'b'], input_type: 'search_document' },
+      inputTokenCount: 6,
+    },
+    output: {
+      outputContentType: 'application/json',
+      outputBodyJson: { embeddings: [[0.1], [0.2]], id: 'e1', response_type: 'embeddings_floats' },
+    },
     ...over,
   });
 }
@@ -138,8 +187,16 @@ export function errorRecord(over: Json = {}): Json {
 
 export function largeBodyRecord(over: Json = {}): Json {
   return base('Converse', 'amazon.nova-pro-v1:0', {
-    input: { inputContentType: 'application/json', inputBodyS3Path: 's3://logs/AWSLogs/123456789012/BedrockModelInvocationLogs/us-east-1/data/abc_input.json.gz', inputTokenCount: 40_000 },
-    output: { outputContentType: 'application/json', outputBodyJson: { stopReason: 'end_turn', usage: { inputTokens: 40_000, outputTokens: 300 } }, outputTokenCount: 300 },
+    input: {
+      inputContentType: 'application/json',
+      inputBodyS3Path: 's3://logs/AWSLogs/123456789012/BedrockModelInvocationLogs/us-east-1/data/abc_input.json.gz',
+      inputTokenCount: 40_000,
+    },
+    output: {
+      outputContentType: 'application/json',
+      outputBodyJson: { stopReason: 'end_turn', usage: { inputTokens: 40_000, outputTokens: 300 } },
+      outputTokenCount: 300,
+    },
     ...over,
   });
 }

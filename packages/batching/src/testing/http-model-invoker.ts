@@ -1,7 +1,20 @@
 import { NovaCostError, ZERO_USAGE, isJsonObject } from '@nova-cost/domain';
-import type { InvocationRequest, InvocationResult, InvokeOptions, JsonObject, ModelInvoker, NovaCostErrorKind } from '@nova-cost/domain';
+import type {
+  InvocationRequest,
+  InvocationResult,
+  InvokeOptions,
+  JsonObject,
+  ModelInvoker,
+  NovaCostErrorKind,
+} from '@nova-cost/domain';
 
-const KIND_BY_STATUS: Readonly<Record<number, NovaCostErrorKind>> = { 400: 'validation', 403: 'access-denied', 404: 'not-found', 408: 'timeout', 429: 'throttled' };
+const KIND_BY_STATUS: Readonly<Record<number, NovaCostErrorKind>> = {
+  400: 'validation',
+  403: 'access-denied',
+  404: 'not-found',
+  408: 'timeout',
+  429: 'throttled',
+};
 
 /**
  * A bare-bones ModelInvoker over the Bedrock runtime HTTP paths, for this package's integration specs and the
@@ -28,15 +41,23 @@ export class HttpModelInvoker implements ModelInvoker {
     const text = await response.text().catch(() => '');
     if (!response.ok) {
       const kind = KIND_BY_STATUS[response.status] ?? (response.status >= 500 ? 'upstream-unavailable' : 'internal');
-      throw new NovaCostError(kind, `endpoint answered ${response.status} ${response.headers.get('x-amzn-errortype') ?? ''}`.trim(), {
-        details: { status: response.status },
-      });
+      throw new NovaCostError(
+        kind,
+        `endpoint answered ${response.status} ${response.headers.get('x-amzn-errortype') ?? ''}`.trim(),
+        {
+          details: { status: response.status },
+        },
+      );
     }
     let body: JsonObject;
     try {
       body = JSON.parse(text) as JsonObject;
     } catch (error) {
-      throw new NovaCostError('upstream-unavailable', `endpoint answered ${response.status} with a body that is not JSON`, { cause: error });
+      throw new NovaCostError(
+        'upstream-unavailable',
+        `endpoint answered ${response.status} with a body that is not JSON`,
+        { cause: error },
+      );
     }
     const usage = isJsonObject(body['usage']) ? body['usage'] : {};
     const header = (name: string) => Number(response.headers.get(name) ?? 0) || 0;
@@ -44,8 +65,12 @@ export class HttpModelInvoker implements ModelInvoker {
       body,
       usage: {
         ...ZERO_USAGE,
-        inputTokens: typeof usage['inputTokens'] === 'number' ? usage['inputTokens'] : header('x-amzn-bedrock-input-token-count'),
-        outputTokens: typeof usage['outputTokens'] === 'number' ? usage['outputTokens'] : header('x-amzn-bedrock-output-token-count'),
+        inputTokens:
+          typeof usage['inputTokens'] === 'number' ? usage['inputTokens'] : header('x-amzn-bedrock-input-token-count'),
+        outputTokens:
+          typeof usage['outputTokens'] === 'number'
+            ? usage['outputTokens']
+            : header('x-amzn-bedrock-output-token-count'),
       },
       latencyMs: performance.now() - started,
       source: 'upstream',

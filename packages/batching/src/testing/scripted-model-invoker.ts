@@ -1,5 +1,12 @@
 import { NovaCostError, ZERO_USAGE } from '@nova-cost/domain';
-import type { InvocationRequest, InvocationResult, InvokeOptions, JsonObject, ModelInvoker, TokenUsage } from '@nova-cost/domain';
+import type {
+  InvocationRequest,
+  InvocationResult,
+  InvokeOptions,
+  JsonObject,
+  ModelInvoker,
+  TokenUsage,
+} from '@nova-cost/domain';
 
 /** What the scripted upstream does with one call. */
 export interface Step {

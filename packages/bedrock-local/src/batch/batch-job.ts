@@ -1,7 +1,23 @@
 /** Every status GetModelInvocationJob may report. */
-export type BatchJobStatus = 'Submitted' | 'Validating' | 'Scheduled' | 'InProgress' | 'Stopping' | 'Stopped' | 'Completed' | 'PartiallyCompleted' | 'Failed' | 'Expired';
+export type BatchJobStatus =
+  | 'Submitted'
+  | 'Validating'
+  | 'Scheduled'
+  | 'InProgress'
+  | 'Stopping'
+  | 'Stopped'
+  | 'Completed'
+  | 'PartiallyCompleted'
+  | 'Failed'
+  | 'Expired';
 
-export const FINISHED: ReadonlySet<BatchJobStatus> = new Set(['Stopped', 'Completed', 'PartiallyCompleted', 'Failed', 'Expired']);
+export const FINISHED: ReadonlySet<BatchJobStatus> = new Set([
+  'Stopped',
+  'Completed',
+  'PartiallyCompleted',
+  'Failed',
+  'Expired',
+]);
 
 /** One input line of a job. */
 export interface BatchRecord {

@@ -8,9 +8,15 @@ import type { LocalBatchJobs } from './local-batch-jobs';
  * endpoint's own port: CreateModelInvocationJob, GetModelInvocationJob, ListModelInvocationJobs,
  * StopModelInvocationJob. Answers false for any other request.
  */
-export async function handleControlPlane(jobs: LocalBatchJobs | undefined, req: IncomingMessage, res: ServerResponse, url: URL): Promise<boolean> {
+export async function handleControlPlane(
+  jobs: LocalBatchJobs | undefined,
+  req: IncomingMessage,
+  res: ServerResponse,
+  url: URL,
+): Promise<boolean> {
   const path = url.pathname;
-  const isJobPath = path === '/model-invocation-job' || path === '/model-invocation-jobs' || path.startsWith('/model-invocation-job/');
+  const isJobPath =
+    path === '/model-invocation-job' || path === '/model-invocation-jobs' || path.startsWith('/model-invocation-job/');
   if (!isJobPath) return false;
   const raw = await readBody(req);
   if (!jobs) throw validation('Batch inference needs the local S3: start the local endpoint with { s3: {} }.');

@@ -64,27 +64,49 @@ export class LocalBatchJobs {
   }
 
   snapshot(): BatchJobSnapshot[] {
-    return [...this.jobs.values()].map((j) => ({ jobArn: j.jobArn, jobName: j.jobName, clientRequestToken: j.clientRequestToken, modelId: j.modelId, status: j.status, records: j.records.length }));
+    return [...this.jobs.values()].map((j) => ({
+      jobArn: j.jobArn,
+      jobName: j.jobName,
+      clientRequestToken: j.clientRequestToken,
+      modelId: j.modelId,
+      status: j.status,
+      records: j.records.length,
+    }));
   }
 
   /** CreateModelInvocationJob: the job's ARN. The same clientRequestToken again answers the job it created. */
   create(body: Record<string, unknown>): { jobArn: string } {
     const token = optionalString(body, 'clientRequestToken');
-    if (token !== undefined && !TOKEN.test(token)) throw validation("1 validation error detected: Value at 'clientRequestToken' failed to satisfy constraint: Member must satisfy regular expression pattern");
+    if (token !== undefined && !TOKEN.test(token))
+      throw validation(
+        "1 validation error detected: Value at 'clientRequestToken' failed to satisfy constraint: Member must satisfy regular expression pattern",
+      );
     const existing = token === undefined ? undefined : this.byToken.get(token);
     if (existing) return { jobArn: existing };
     const jobName = requiredString(body, 'jobName');
-    if (!JOB_NAME.test(jobName)) throw validation("1 validation error detected: Value at 'jobName' failed to satisfy constraint: Member must satisfy regular expression pattern");
+    if (!JOB_NAME.test(jobName))
+      throw validation(
+        "1 validation error detected: Value at 'jobName' failed to satisfy constraint: Member must satisfy regular expression pattern",
+      );
     const roleArn = requiredString(body, 'roleArn');
-    if (!ROLE_ARN.test(roleArn)) throw validation("1 validation error detected: Value at 'roleArn' failed to satisfy constraint: Member must satisfy regular expression pattern");
+    if (!ROLE_ARN.test(roleArn))
+      throw validation(
+        "1 validation error detected: Value at 'roleArn' failed to satisfy constraint: Member must satisfy regular expression pattern",
+      );
     const modelId = requiredString(body, 'modelId');
     lookUpModel(modelId);
     const inputS3Uri = nestedUri(body, 'inputDataConfig', 's3InputDataConfig');
     const outputS3Uri = nestedUri(body, 'outputDataConfig', 's3OutputDataConfig');
     const invocationType = body['modelInvocationType'] ?? 'InvokeModel';
-    if (invocationType !== 'InvokeModel' && invocationType !== 'Converse') throw validation("1 validation error detected: Value at 'modelInvocationType' failed to satisfy constraint: Member must satisfy enum value set: [InvokeModel, Converse]");
+    if (invocationType !== 'InvokeModel' && invocationType !== 'Converse')
+      throw validation(
+        "1 validation error detected: Value at 'modelInvocationType' failed to satisfy constraint: Member must satisfy enum value set: [InvokeModel, Converse]",
+      );
     const timeout = body['timeoutDurationInHours'] ?? 168;
-    if (typeof timeout !== 'number' || !Number.isInteger(timeout) || timeout < 24 || timeout > 168) throw validation("1 validation error detected: Value at 'timeoutDurationInHours' failed to satisfy constraint: Member must have value between 24 and 168");
+    if (typeof timeout !== 'number' || !Number.isInteger(timeout) || timeout < 24 || timeout > 168)
+      throw validation(
+        "1 validation error detected: Value at 'timeoutDurationInHours' failed to satisfy constraint: Member must have value between 24 and 168",
+      );
     if (this.faults.refuseNextCreates > 0) {
       this.faults = { ...this.faults, refuseNextCreates: this.faults.refuseNextCreates - 1 };
       throw new WireError(429, 'ThrottlingException', 'Too many requests, please wait before trying again.');
@@ -117,10 +139,14 @@ export class LocalBatchJobs {
     try {
       job.records = this.readInput(inputS3Uri);
       if (job.records.length < this.options.minRecords) {
-        throw new JobInvalid(`The number of records in the input (${job.records.length}) is less than the minimum number of records per batch inference job (${this.options.minRecords}).`);
+        throw new JobInvalid(
+          `The number of records in the input (${job.records.length}) is less than the minimum number of records per batch inference job (${this.options.minRecords}).`,
+        );
       }
       if (job.records.length > this.options.maxRecords) {
-        throw new JobInvalid(`The number of records in the input (${job.records.length}) exceeds the maximum number of records per batch inference job (${this.options.maxRecords}).`);
+        throw new JobInvalid(
+          `The number of records in the input (${job.records.length}) exceeds the maximum number of records per batch inference job (${this.options.maxRecords}).`,
+        );
       }
       job.status = 'InProgress';
     } catch (error) {
@@ -149,16 +175,24 @@ export class LocalBatchJobs {
     const all = [...this.jobs.values()]
       .map((j) => this.refresh(j))
       .filter((j) => (status === null || j.status === status) && (name === null || j.jobName.includes(name)))
-      .filter((j) => (after === null || j.submitTime > Date.parse(after)) && (before === null || j.submitTime < Date.parse(before)))
+      .filter(
+        (j) =>
+          (after === null || j.submitTime > Date.parse(after)) &&
+          (before === null || j.submitTime < Date.parse(before)),
+      )
       .sort((a, b) => (ascending ? a.submitTime - b.submitTime : b.submitTime - a.submitTime));
     const page = all.slice(start, start + max);
-    return { invocationJobSummaries: page.map(jobView), ...(start + max < all.length ? { nextToken: String(start + max) } : {}) };
+    return {
+      invocationJobSummaries: page.map(jobView),
+      ...(start + max < all.length ? { nextToken: String(start + max) } : {}),
+    };
   }
 
   /** StopModelInvocationJob: the job stops with the records it has processed by now written out. */
   stop(identifier: string): void {
     const job = this.refresh(this.find(identifier));
-    if (FINISHED.has(job.status) || job.status === 'Stopping') throw validation(`The job ${job.jobArn} cannot be stopped: its status is ${job.status}.`);
+    if (FINISHED.has(job.status) || job.status === 'Stopping')
+      throw validation(`The job ${job.jobArn} cannot be stopped: its status is ${job.status}.`);
     job.stopRequestedAt = this.now();
     job.status = 'Stopping';
     job.lastModifiedTime = job.stopRequestedAt;
@@ -166,7 +200,12 @@ export class LocalBatchJobs {
 
   private find(identifier: string): BatchJob {
     const job = this.jobs.get(identifier) ?? [...this.jobs.values()].find((j) => j.jobId === identifier);
-    if (!job) throw new WireError(404, 'ResourceNotFoundException', `The model invocation job ${identifier.slice(0, 200)} was not found.`);
+    if (!job)
+      throw new WireError(
+        404,
+        'ResourceNotFoundException',
+        `The model invocation job ${identifier.slice(0, 200)} was not found.`,
+      );
     return job;
   }
 
@@ -182,7 +221,13 @@ export class LocalBatchJobs {
       if (this.faults.failNextJobs > 0) {
         this.faults = { ...this.faults, failNextJobs: this.faults.failNextJobs - 1 };
         const ending = this.faults.endJobsAs;
-        this.finish(job, ending, ending === 'PartiallyCompleted' ? 0.5 : 0, now, ending === 'Failed' ? 'The batch inference job failed (injected by the local endpoint).' : undefined);
+        this.finish(
+          job,
+          ending,
+          ending === 'PartiallyCompleted' ? 0.5 : 0,
+          now,
+          ending === 'Failed' ? 'The batch inference job failed (injected by the local endpoint).' : undefined,
+        );
       } else {
         this.finish(job, 'Completed', 1, now);
       }
@@ -197,7 +242,12 @@ export class LocalBatchJobs {
         this.writeOutput(job, processed);
       } catch (error) {
         if (!(error instanceof LocalS3Refusal)) throw error;
-        return this.end(job, 'Failed', now, `Amazon Bedrock could not write the output to ${job.outputS3Uri}: ${error.code}`);
+        return this.end(
+          job,
+          'Failed',
+          now,
+          `Amazon Bedrock could not write the output to ${job.outputS3Uri}: ${error.code}`,
+        );
       }
     }
     this.end(job, status, now, message);
@@ -221,14 +271,24 @@ export class LocalBatchJobs {
       let line: Record<string, unknown>;
       try {
         this.maybeFailRecord(record);
-        const answer = answerModelCall(operation, spec, record.modelInput, { modelId: job.modelId, baseModelId, latencyMs: () => 0 }, promptCache);
+        const answer = answerModelCall(
+          operation,
+          spec,
+          record.modelInput,
+          { modelId: job.modelId, baseModelId, latencyMs: () => 0 },
+          promptCache,
+        );
         inputTokens += answer.inputTokens + answer.cacheReadInputTokens + answer.cacheWriteInputTokens;
         outputTokens += answer.outputTokens;
         line = { recordId: record.recordId, modelInput: record.modelInput, modelOutput: answer.body };
         job.successRecordCount += 1;
       } catch (error) {
         if (!(error instanceof WireError)) throw error;
-        line = { recordId: record.recordId, modelInput: record.modelInput, error: { errorCode: error.status, errorMessage: error.message } };
+        line = {
+          recordId: record.recordId,
+          modelInput: record.modelInput,
+          error: { errorCode: error.status, errorMessage: error.message },
+        };
         job.errorRecordCount += 1;
       }
       job.processedRecordCount += 1;
@@ -240,7 +300,9 @@ export class LocalBatchJobs {
     const base = `${out.key === '' || out.key.endsWith('/') ? out.key : `${out.key}/`}${job.jobId}/`;
     for (const [file, lines] of byFile) {
       if (this.options.shuffleOutput) shuffle(lines, this.dice);
-      this.s3.put(out.bucket, `${base}${file}.out`, Buffer.from(`${lines.join('\n')}\n`), { contentType: 'application/jsonl' });
+      this.s3.put(out.bucket, `${base}${file}.out`, Buffer.from(`${lines.join('\n')}\n`), {
+        contentType: 'application/jsonl',
+      });
     }
     const manifest = {
       totalRecordCount: job.records.length,
@@ -250,14 +312,23 @@ export class LocalBatchJobs {
       inputTokenCount: inputTokens,
       outputTokenCount: outputTokens,
     };
-    this.s3.put(out.bucket, `${base}manifest.json.out`, Buffer.from(JSON.stringify(manifest)), { contentType: 'application/json' });
+    this.s3.put(out.bucket, `${base}manifest.json.out`, Buffer.from(JSON.stringify(manifest)), {
+      contentType: 'application/json',
+    });
   }
 
   private maybeFailRecord(record: BatchRecord): void {
     const roll = this.dice();
     const contains = this.faults.recordErrorWhenInputContains;
-    if (roll < this.faults.recordErrorRate || (contains !== undefined && JSON.stringify(record.modelInput).includes(contains))) {
-      throw new WireError(400, 'ValidationException', 'The record could not be processed (injected by the local endpoint).');
+    if (
+      roll < this.faults.recordErrorRate ||
+      (contains !== undefined && JSON.stringify(record.modelInput).includes(contains))
+    ) {
+      throw new WireError(
+        400,
+        'ValidationException',
+        'The record could not be processed (injected by the local endpoint).',
+      );
     }
   }
 
@@ -266,7 +337,12 @@ export class LocalBatchJobs {
     const at = parseS3Uri(uri)!;
     let keys: string[];
     try {
-      keys = at.key.endsWith('.jsonl') ? [at.key] : this.s3.list(at.bucket, { prefix: at.key }).objects.map((o) => o.key).filter((k) => k.endsWith('.jsonl'));
+      keys = at.key.endsWith('.jsonl')
+        ? [at.key]
+        : this.s3
+            .list(at.bucket, { prefix: at.key })
+            .objects.map((o) => o.key)
+            .filter((k) => k.endsWith('.jsonl'));
       if (keys.length === 0) throw new JobInvalid(`No .jsonl input file was found at ${uri}.`);
       const records: BatchRecord[] = [];
       const seen = new Set<string>();
@@ -281,8 +357,10 @@ export class LocalBatchJobs {
           } catch {
             throw new JobInvalid(`Line ${i + 1} of ${file} is not valid JSON.`);
           }
-          if (!isObject(parsed) || !isObject(parsed['modelInput'])) throw new JobInvalid(`Line ${i + 1} of ${file} has no modelInput object.`);
-          const recordId = typeof parsed['recordId'] === 'string' ? parsed['recordId'] : `${String(records.length).padStart(11, '0')}`;
+          if (!isObject(parsed) || !isObject(parsed['modelInput']))
+            throw new JobInvalid(`Line ${i + 1} of ${file} has no modelInput object.`);
+          const recordId =
+            typeof parsed['recordId'] === 'string' ? parsed['recordId'] : `${String(records.length).padStart(11, '0')}`;
           if (seen.has(recordId)) throw new JobInvalid(`The recordId ${recordId} appears more than once in the input.`);
           seen.add(recordId);
           records.push({ recordId, modelInput: parsed['modelInput'], file });
@@ -290,7 +368,8 @@ export class LocalBatchJobs {
       }
       return records;
     } catch (error) {
-      if (error instanceof LocalS3Refusal) throw new JobInvalid(`Amazon Bedrock could not read the input at ${uri}: ${error.code}`);
+      if (error instanceof LocalS3Refusal)
+        throw new JobInvalid(`Amazon Bedrock could not read the input at ${uri}: ${error.code}`);
       throw error;
     }
   }
@@ -308,7 +387,10 @@ function shuffle<T>(items: T[], dice: () => number): void {
 
 function requiredString(body: Record<string, unknown>, field: string): string {
   const value = body[field];
-  if (typeof value !== 'string' || value === '') throw validation(`1 validation error detected: Value at '${field}' failed to satisfy constraint: Member must not be null`);
+  if (typeof value !== 'string' || value === '')
+    throw validation(
+      `1 validation error detected: Value at '${field}' failed to satisfy constraint: Member must not be null`,
+    );
   return value;
 }
 
@@ -323,6 +405,9 @@ function nestedUri(body: Record<string, unknown>, config: string, member: string
   const outer = body[config];
   const inner = isObject(outer) ? outer[member] : undefined;
   const uri = isObject(inner) ? inner['s3Uri'] : undefined;
-  if (typeof uri !== 'string' || !parseS3Uri(uri)) throw validation(`1 validation error detected: Value at '${config}.${member}.s3Uri' failed to satisfy constraint: Member must satisfy regular expression pattern: s3://…`);
+  if (typeof uri !== 'string' || !parseS3Uri(uri))
+    throw validation(
+      `1 validation error detected: Value at '${config}.${member}.s3Uri' failed to satisfy constraint: Member must satisfy regular expression pattern: s3://…`,
+    );
   return uri;
 }

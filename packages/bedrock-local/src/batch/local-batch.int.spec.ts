@@ -1,6 +1,19 @@
-import { BedrockClient, CreateModelInvocationJobCommand, GetModelInvocationJobCommand, ListModelInvocationJobsCommand, StopModelInvocationJobCommand, ValidationException } from '@aws-sdk/client-bedrock';
+import {
+  BedrockClient,
+  CreateModelInvocationJobCommand,
+  GetModelInvocationJobCommand,
+  ListModelInvocationJobsCommand,
+  StopModelInvocationJobCommand,
+  ValidationException,
+} from '@aws-sdk/client-bedrock';
 import { BedrockRuntimeClient, ConverseCommand } from '@aws-sdk/client-bedrock-runtime';
-import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import {
+  CreateBucketCommand,
+  GetObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  S3Client,
+} from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { LocalBedrock } from '../start-local-bedrock';
 import { startLocalBedrock } from '../start-local-bedrock';
@@ -18,13 +31,21 @@ let runtime: BedrockRuntimeClient;
 let s3: S3Client;
 let bucketSeq = 0;
 
-const converseBody = (text: string) => ({ messages: [{ role: 'user', content: [{ text }] }], inferenceConfig: { maxTokens: 50 } });
+const converseBody = (text: string) => ({
+  messages: [{ role: 'user', content: [{ text }] }],
+  inferenceConfig: { maxTokens: 50 },
+});
 
 /** A fresh bucket holding one input file of `n` Converse records (recordId r0…). */
-async function inputOf(n: number, text = (i: number) => `question ${i}`): Promise<{ bucket: string; input: string; output: string }> {
+async function inputOf(
+  n: number,
+  text = (i: number) => `question ${i}`,
+): Promise<{ bucket: string; input: string; output: string }> {
   const bucket = `jobs-${++bucketSeq}`;
   await s3.send(new CreateBucketCommand({ Bucket: bucket }));
-  const lines = Array.from({ length: n }, (_, i) => JSON.stringify({ recordId: `r${i}`, modelInput: converseBody(text(i)) }));
+  const lines = Array.from({ length: n }, (_, i) =>
+    JSON.stringify({ recordId: `r${i}`, modelInput: converseBody(text(i)) }),
+  );
   await s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'in/records.jsonl', Body: lines.join('\n') }));
   return { bucket, input: `s3://${bucket}/in/records.jsonl`, output: `s3://${bucket}/out/` };
 }
@@ -67,7 +88,13 @@ beforeAll(async () => {
   bedrock = await startLocalBedrock({ s3: {}, batch: { jobDurationMs: 6 * HOUR, minRecords: 100, clock: () => T0 } });
   control = new BedrockClient({ region: 'us-east-1', endpoint: bedrock.url, credentials, maxAttempts: 1 });
   runtime = new BedrockRuntimeClient({ region: 'us-east-1', endpoint: bedrock.url, credentials, maxAttempts: 1 });
-  s3 = new S3Client({ region: 'us-east-1', endpoint: bedrock.batch.s3Url!, forcePathStyle: true, credentials, maxAttempts: 1 });
+  s3 = new S3Client({
+    region: 'us-east-1',
+    endpoint: bedrock.batch.s3Url!,
+    forcePathStyle: true,
+    credentials,
+    maxAttempts: 1,
+  });
 });
 afterAll(async () => {
   control.destroy();
@@ -81,23 +108,41 @@ describe('local batch inference', () => {
   it('runs a job for its duration on the batch clock, then writes every record, shuffled, answered as Converse would', async () => {
     const at = await inputOf(120);
     const { jobArn } = await create(at);
-    expect((await control.send(new GetModelInvocationJobCommand({ jobIdentifier: jobArn! }))).status).toBe('InProgress');
+    expect((await control.send(new GetModelInvocationJobCommand({ jobIdentifier: jobArn! }))).status).toBe(
+      'InProgress',
+    );
     bedrock.batch.advance(6 * HOUR - 1);
-    expect((await control.send(new GetModelInvocationJobCommand({ jobIdentifier: jobArn! }))).status).toBe('InProgress');
+    expect((await control.send(new GetModelInvocationJobCommand({ jobIdentifier: jobArn! }))).status).toBe(
+      'InProgress',
+    );
     bedrock.batch.advance(1);
     const job = await control.send(new GetModelInvocationJobCommand({ jobIdentifier: jobArn! }));
-    expect(job).toMatchObject({ status: 'Completed', modelInvocationType: 'Converse', totalRecordCount: 120, processedRecordCount: 120, successRecordCount: 120, errorRecordCount: 0 });
+    expect(job).toMatchObject({
+      status: 'Completed',
+      modelInvocationType: 'Converse',
+      totalRecordCount: 120,
+      processedRecordCount: 120,
+      successRecordCount: 120,
+      errorRecordCount: 0,
+    });
     expect(job.submitTime).toEqual(new Date(T0));
     expect(job.endTime).toEqual(new Date(T0 + 6 * HOUR));
     const lines = await outputLines(at.bucket, jobArn!);
     expect(lines.map((l) => l.recordId)).not.toEqual(lines.map((_, i) => `r${i}`)); // shuffled
     expect(new Set(lines.map((l) => l.recordId))).toEqual(new Set(Array.from({ length: 120 }, (_, i) => `r${i}`)));
     const r7 = lines.find((l) => l.recordId === 'r7')!;
-    const direct = await runtime.send(new ConverseCommand({ modelId: MODEL, ...(converseBody('question 7') as object) } as never));
+    const direct = await runtime.send(
+      new ConverseCommand({ modelId: MODEL, ...(converseBody('question 7') as object) } as never),
+    );
     expect(r7.modelOutput!.output).toEqual(JSON.parse(JSON.stringify(direct.output)));
     expect(r7.modelInput).toEqual(converseBody('question 7'));
     const manifest = JSON.parse(await text(at.bucket, `out/${jobArn!.split('/').at(-1)}/manifest.json.out`));
-    expect(manifest).toMatchObject({ totalRecordCount: 120, processedRecordCount: 120, successRecordCount: 120, errorRecordCount: 0 });
+    expect(manifest).toMatchObject({
+      totalRecordCount: 120,
+      processedRecordCount: 120,
+      successRecordCount: 120,
+      errorRecordCount: 0,
+    });
     expect(manifest.inputTokenCount).toBeGreaterThan(0);
   });
 
@@ -121,11 +166,21 @@ describe('local batch inference', () => {
     const at = await inputOf(100, (i) => (i % 10 === 3 ? `poison ${i}` : `fine ${i}`));
     const { jobArn } = await create(at);
     bedrock.batch.advance(6 * HOUR);
-    expect(await control.send(new GetModelInvocationJobCommand({ jobIdentifier: jobArn! }))).toMatchObject({ status: 'Completed', successRecordCount: 90, errorRecordCount: 10 });
+    expect(await control.send(new GetModelInvocationJobCommand({ jobIdentifier: jobArn! }))).toMatchObject({
+      status: 'Completed',
+      successRecordCount: 90,
+      errorRecordCount: 10,
+    });
     const lines = await outputLines(at.bucket, jobArn!);
-    const failed = lines.filter((l) => l.error).map((l) => l.recordId).sort();
+    const failed = lines
+      .filter((l) => l.error)
+      .map((l) => l.recordId)
+      .sort();
     expect(failed).toEqual(['r13', 'r23', 'r3', 'r33', 'r43', 'r53', 'r63', 'r73', 'r83', 'r93']);
-    expect(lines.find((l) => l.recordId === 'r3')!.error).toEqual({ errorCode: 400, errorMessage: expect.stringContaining('could not be processed') });
+    expect(lines.find((l) => l.recordId === 'r3')!.error).toEqual({
+      errorCode: 400,
+      errorMessage: expect.stringContaining('could not be processed'),
+    });
     expect(lines.filter((l) => l.modelOutput)).toHaveLength(90);
   });
 
@@ -136,7 +191,9 @@ describe('local batch inference', () => {
     await control.send(new StopModelInvocationJobCommand({ jobIdentifier: jobArn! }));
     expect((await control.send(new GetModelInvocationJobCommand({ jobIdentifier: jobArn! }))).status).toBe('Stopped');
     expect(await outputLines(at.bucket, jobArn!)).toHaveLength(25);
-    await expect(control.send(new StopModelInvocationJobCommand({ jobIdentifier: jobArn! }))).rejects.toBeInstanceOf(ValidationException);
+    await expect(control.send(new StopModelInvocationJobCommand({ jobIdentifier: jobArn! }))).rejects.toBeInstanceOf(
+      ValidationException,
+    );
   });
 
   it.each([
@@ -166,7 +223,9 @@ describe('local batch inference', () => {
     const done = await create(await inputOf(100), { jobName: 'nightly-enrichment' });
     bedrock.batch.advance(6 * HOUR);
     await create(await inputOf(100), { jobName: 'nightly-backfill' });
-    const listed = await control.send(new ListModelInvocationJobsCommand({ statusEquals: 'Completed', nameContains: 'nightly' }));
+    const listed = await control.send(
+      new ListModelInvocationJobsCommand({ statusEquals: 'Completed', nameContains: 'nightly' }),
+    );
     expect(listed.invocationJobSummaries?.map((j) => j.jobArn)).toEqual([done.jobArn]);
     const all = await control.send(new ListModelInvocationJobsCommand({ maxResults: 1 }));
     expect(all.invocationJobSummaries).toHaveLength(1);
@@ -177,7 +236,9 @@ describe('local batch inference', () => {
     const at = await inputOf(100);
     await expect(create(at, { roleArn: 'not-a-role' })).rejects.toBeInstanceOf(ValidationException);
     await expect(create(at, { modelId: 'amazon.nope-v9:0' })).rejects.toBeInstanceOf(ValidationException);
-    await expect(control.send(new GetModelInvocationJobCommand({ jobIdentifier: 'nosuchjob000' }))).rejects.toMatchObject({ name: 'ResourceNotFoundException' });
+    await expect(
+      control.send(new GetModelInvocationJobCommand({ jobIdentifier: 'nosuchjob000' })),
+    ).rejects.toMatchObject({ name: 'ResourceNotFoundException' });
   });
 
   it('fails a job whose input is missing', async () => {
@@ -191,13 +252,16 @@ describe('local S3', () => {
   it('lists more than a page of keys in order with continuation tokens, and rolls keys up by delimiter', async () => {
     const bucket = `list-${++bucketSeq}`;
     await s3.send(new CreateBucketCommand({ Bucket: bucket }));
-    for (let i = 0; i < 1205; i++) bedrock.batch.s3.put(bucket, `calls/${String(i).padStart(5, '0')}.json`, Buffer.from('{}'));
+    for (let i = 0; i < 1205; i++)
+      bedrock.batch.s3.put(bucket, `calls/${String(i).padStart(5, '0')}.json`, Buffer.from('{}'));
     await s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'batches/a/manifest.json', Body: '{}' }));
     await s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'batches/b/manifest.json', Body: '{}' }));
     const keys: string[] = [];
     let token: string | undefined;
     do {
-      const page = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: 'calls/', ContinuationToken: token }));
+      const page = await s3.send(
+        new ListObjectsV2Command({ Bucket: bucket, Prefix: 'calls/', ContinuationToken: token }),
+      );
       keys.push(...(page.Contents ?? []).map((o) => o.Key!));
       token = page.NextContinuationToken;
     } while (token);
@@ -211,9 +275,15 @@ describe('local S3', () => {
     const bucket = `cond-${++bucketSeq}`;
     await s3.send(new CreateBucketCommand({ Bucket: bucket }));
     await s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'lease', Body: 'first', IfNoneMatch: '*' }));
-    await expect(s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'lease', Body: 'second', IfNoneMatch: '*' }))).rejects.toMatchObject({ $metadata: { httpStatusCode: 412 } });
+    await expect(
+      s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'lease', Body: 'second', IfNoneMatch: '*' })),
+    ).rejects.toMatchObject({ $metadata: { httpStatusCode: 412 } });
     expect(await text(bucket, 'lease')).toBe('first');
-    await expect(s3.send(new GetObjectCommand({ Bucket: bucket, Key: 'nope' }))).rejects.toMatchObject({ name: 'NoSuchKey' });
-    await expect(s3.send(new GetObjectCommand({ Bucket: 'no-such-bucket', Key: 'x' }))).rejects.toMatchObject({ name: 'NoSuchBucket' });
+    await expect(s3.send(new GetObjectCommand({ Bucket: bucket, Key: 'nope' }))).rejects.toMatchObject({
+      name: 'NoSuchKey',
+    });
+    await expect(s3.send(new GetObjectCommand({ Bucket: 'no-such-bucket', Key: 'x' }))).rejects.toMatchObject({
+      name: 'NoSuchBucket',
+    });
   });
 });

@@ -58,27 +58,38 @@ function bad(message: string): NovaCostError {
 function count(o: Record<string, unknown>, key: string, fallback: number, min = 0): number {
   const v = o[key];
   if (v === undefined) return fallback;
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < min) throw bad(`batch.${key} must be an integer >= ${min}, got ${JSON.stringify(v)}`);
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min)
+    throw bad(`batch.${key} must be an integer >= ${min}, got ${JSON.stringify(v)}`);
   return v;
 }
 
 function object(value: unknown, name: string): Record<string, unknown> {
   if (value === undefined) return {};
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw bad(`${name} must be an object, got ${JSON.stringify(value)}`);
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw bad(`${name} must be an object, got ${JSON.stringify(value)}`);
   return value as Record<string, unknown>;
 }
 
-export const NO_BATCH_FAULTS: ResolvedBatchFaults = { recordErrorWhenInputContains: undefined, recordErrorRate: 0, failNextJobs: 0, endJobsAs: 'Failed', refuseNextCreates: 0 };
+export const NO_BATCH_FAULTS: ResolvedBatchFaults = {
+  recordErrorWhenInputContains: undefined,
+  recordErrorRate: 0,
+  failNextJobs: 0,
+  endJobsAs: 'Failed',
+  refuseNextCreates: 0,
+};
 
 /** Validates batch faults; absent fields keep their value from `base`. */
 export function resolveBatchFaults(value: unknown, base: ResolvedBatchFaults = NO_BATCH_FAULTS): ResolvedBatchFaults {
   const o = object(value, 'batch.faults');
   const contains = o['recordErrorWhenInputContains'] ?? base.recordErrorWhenInputContains;
-  if (contains !== undefined && (typeof contains !== 'string' || contains === '')) throw bad(`batch.faults.recordErrorWhenInputContains must be a non-empty string, got ${JSON.stringify(contains)}`);
+  if (contains !== undefined && (typeof contains !== 'string' || contains === ''))
+    throw bad(`batch.faults.recordErrorWhenInputContains must be a non-empty string, got ${JSON.stringify(contains)}`);
   const rate = o['recordErrorRate'] ?? base.recordErrorRate;
-  if (typeof rate !== 'number' || !(rate >= 0 && rate <= 1)) throw bad(`batch.faults.recordErrorRate must be a number from 0 to 1, got ${JSON.stringify(rate)}`);
+  if (typeof rate !== 'number' || !(rate >= 0 && rate <= 1))
+    throw bad(`batch.faults.recordErrorRate must be a number from 0 to 1, got ${JSON.stringify(rate)}`);
   const endJobsAs = o['endJobsAs'] ?? base.endJobsAs;
-  if (!ENDINGS.includes(endJobsAs as LocalBatchJobEnding)) throw bad(`batch.faults.endJobsAs must be one of ${ENDINGS.join(', ')}, got ${JSON.stringify(endJobsAs)}`);
+  if (!ENDINGS.includes(endJobsAs as LocalBatchJobEnding))
+    throw bad(`batch.faults.endJobsAs must be one of ${ENDINGS.join(', ')}, got ${JSON.stringify(endJobsAs)}`);
   return {
     recordErrorWhenInputContains: contains as string | undefined,
     recordErrorRate: rate,
@@ -91,13 +102,22 @@ export function resolveBatchFaults(value: unknown, base: ResolvedBatchFaults = N
 export function resolveBatchOptions(value: unknown): ResolvedBatchOptions {
   const o = object(value, 'batch');
   const duration = o['jobDurationMs'] ?? 0;
-  if (typeof duration !== 'number' || !Number.isFinite(duration) || duration < 0) throw bad(`batch.jobDurationMs must be a finite number >= 0, got ${JSON.stringify(duration)}`);
+  if (typeof duration !== 'number' || !Number.isFinite(duration) || duration < 0)
+    throw bad(`batch.jobDurationMs must be a finite number >= 0, got ${JSON.stringify(duration)}`);
   const clock = o['clock'] ?? Date.now;
   if (typeof clock !== 'function') throw bad('batch.clock must be a function returning milliseconds');
   const shuffle = o['shuffleOutput'] ?? true;
   if (typeof shuffle !== 'boolean') throw bad(`batch.shuffleOutput must be a boolean, got ${JSON.stringify(shuffle)}`);
   const minRecords = count(o, 'minRecords', 100, 1);
   const maxRecords = count(o, 'maxRecords', 50_000, 1);
-  if (maxRecords < minRecords) throw bad(`batch.maxRecords (${maxRecords}) must not be below batch.minRecords (${minRecords})`);
-  return { jobDurationMs: duration, minRecords, maxRecords, shuffleOutput: shuffle, clock: clock as () => number, faults: resolveBatchFaults(o['faults']) };
+  if (maxRecords < minRecords)
+    throw bad(`batch.maxRecords (${maxRecords}) must not be below batch.minRecords (${minRecords})`);
+  return {
+    jobDurationMs: duration,
+    minRecords,
+    maxRecords,
+    shuffleOutput: shuffle,
+    clock: clock as () => number,
+    faults: resolveBatchFaults(o['faults']),
+  };
 }

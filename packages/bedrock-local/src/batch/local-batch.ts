@@ -35,7 +35,12 @@ export interface LocalBatch {
   close(): Promise<void>;
 }
 
-export async function startLocalBatch(host: string, s3: LocalS3Options | undefined, options: LocalBatchOptions | undefined, seed: number): Promise<LocalBatch> {
+export async function startLocalBatch(
+  host: string,
+  s3: LocalS3Options | undefined,
+  options: LocalBatchOptions | undefined,
+  seed: number,
+): Promise<LocalBatch> {
   const resolved = resolveBatchOptions(options);
   const store = new LocalS3Store();
   const jobs = new LocalBatchJobs(store, resolved, seed);
@@ -43,14 +48,23 @@ export async function startLocalBatch(host: string, s3: LocalS3Options | undefin
   let s3Url: string | undefined;
   if (s3 !== undefined) {
     const port = s3.port ?? 0;
-    if (!Number.isInteger(port) || port < 0 || port > 65535) throw new NovaCostError('configuration', `s3.port must be an integer from 0 to 65535, got ${JSON.stringify(port)}`);
+    if (!Number.isInteger(port) || port < 0 || port > 65535)
+      throw new NovaCostError(
+        'configuration',
+        `s3.port must be an integer from 0 to 65535, got ${JSON.stringify(port)}`,
+      );
     listener = new DualProtocolListener((req, res) => {
       handleS3Request(store, req, res).catch(() => {
-        if (!res.headersSent) sendError(res, new WireError(500, 'InternalError', 'We encountered an internal error. Please try again.'));
+        if (!res.headersSent)
+          sendError(res, new WireError(500, 'InternalError', 'We encountered an internal error. Please try again.'));
       });
     });
     const bound = await listener.listen(port, host).catch((error: unknown) => {
-      throw new NovaCostError('configuration', `local S3 cannot listen on ${host}:${port} (option s3.port): ${(error as NodeJS.ErrnoException).code ?? String(error)}`, { cause: error });
+      throw new NovaCostError(
+        'configuration',
+        `local S3 cannot listen on ${host}:${port} (option s3.port): ${(error as NodeJS.ErrnoException).code ?? String(error)}`,
+        { cause: error },
+      );
     });
     s3Url = `http://${host.includes(':') ? `[${host}]` : host}:${bound}`;
   }

@@ -29,7 +29,13 @@ export interface ListPage {
 export class LocalS3Refusal extends Error {
   constructor(
     readonly status: number,
-    readonly code: 'NoSuchBucket' | 'NoSuchKey' | 'PreconditionFailed' | 'BucketAlreadyOwnedByYou' | 'InvalidBucketName' | 'InvalidRequest',
+    readonly code:
+      | 'NoSuchBucket'
+      | 'NoSuchKey'
+      | 'PreconditionFailed'
+      | 'BucketAlreadyOwnedByYou'
+      | 'InvalidBucketName'
+      | 'InvalidRequest',
     message: string,
   ) {
     super(message);
@@ -41,8 +47,14 @@ export class LocalS3Store {
   private readonly buckets = new Map<string, Map<string, LocalS3Object>>();
 
   createBucket(name: string): void {
-    if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(name)) throw new LocalS3Refusal(400, 'InvalidBucketName', 'The specified bucket is not valid.');
-    if (this.buckets.has(name)) throw new LocalS3Refusal(409, 'BucketAlreadyOwnedByYou', 'Your previous request to create the named bucket succeeded and you already own it.');
+    if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(name))
+      throw new LocalS3Refusal(400, 'InvalidBucketName', 'The specified bucket is not valid.');
+    if (this.buckets.has(name))
+      throw new LocalS3Refusal(
+        409,
+        'BucketAlreadyOwnedByYou',
+        'Your previous request to create the named bucket succeeded and you already own it.',
+      );
     this.buckets.set(name, new Map());
   }
 
@@ -51,10 +63,25 @@ export class LocalS3Store {
   }
 
   /** Stores the object; `ifNoneMatch` ('*') refuses to replace an existing one, as S3's conditional write does. */
-  put(bucket: string, key: string, body: Buffer, options: { contentType?: string; ifNoneMatch?: boolean } = {}): LocalS3Object {
+  put(
+    bucket: string,
+    key: string,
+    body: Buffer,
+    options: { contentType?: string; ifNoneMatch?: boolean } = {},
+  ): LocalS3Object {
     const objects = this.bucket(bucket);
-    if (options.ifNoneMatch && objects.has(key)) throw new LocalS3Refusal(412, 'PreconditionFailed', 'At least one of the pre-conditions you specified did not hold');
-    const object = { body, etag: createHash('md5').update(body).digest('hex'), lastModified: new Date(), contentType: options.contentType ?? 'application/octet-stream' };
+    if (options.ifNoneMatch && objects.has(key))
+      throw new LocalS3Refusal(
+        412,
+        'PreconditionFailed',
+        'At least one of the pre-conditions you specified did not hold',
+      );
+    const object = {
+      body,
+      etag: createHash('md5').update(body).digest('hex'),
+      lastModified: new Date(),
+      contentType: options.contentType ?? 'application/octet-stream',
+    };
     objects.set(key, object);
     return object;
   }
@@ -76,7 +103,11 @@ export class LocalS3Store {
     const after = query.after;
     // A page that ended on a common prefix goes on past every key under it.
     const pastRolled = after !== undefined && query.delimiter !== undefined && after.endsWith(query.delimiter);
-    const keys = [...this.bucket(bucket).keys()].filter((k) => k.startsWith(prefix) && (after === undefined || (k > after && !(pastRolled && k.startsWith(after))))).sort();
+    const keys = [...this.bucket(bucket).keys()]
+      .filter(
+        (k) => k.startsWith(prefix) && (after === undefined || (k > after && !(pastRolled && k.startsWith(after)))),
+      )
+      .sort();
     const objects: { key: string; object: LocalS3Object }[] = [];
     const commonPrefixes: string[] = [];
     let last: string | undefined;

@@ -15,7 +15,11 @@ function xmlEscape(text: string): string {
 
 function sendXml(res: ServerResponse, status: number, xml: string): void {
   const text = `<?xml version="1.0" encoding="UTF-8"?>\n${xml}`;
-  res.writeHead(status, { 'content-type': 'application/xml', 'content-length': Buffer.byteLength(text), 'x-amz-request-id': randomUUID() });
+  res.writeHead(status, {
+    'content-type': 'application/xml',
+    'content-length': Buffer.byteLength(text),
+    'x-amz-request-id': randomUUID(),
+  });
   res.end(text);
 }
 
@@ -26,7 +30,11 @@ function sendRefusal(res: ServerResponse, req: IncomingMessage, refusal: LocalS3
     res.end();
     return;
   }
-  sendXml(res, refusal.status, `<Error><Code>${refusal.code}</Code><Message>${xmlEscape(refusal.message)}</Message></Error>`);
+  sendXml(
+    res,
+    refusal.status,
+    `<Error><Code>${refusal.code}</Code><Message>${xmlEscape(refusal.message)}</Message></Error>`,
+  );
 }
 
 function objectHeaders(object: LocalS3Object): Record<string, string> {
@@ -63,15 +71,25 @@ function listXml(store: LocalS3Store, bucket: string, q: URLSearchParams): strin
   const maxKeys = q.has('max-keys') ? Number(q.get('max-keys')) : 1000;
   const prefix = q.get('prefix') ?? '';
   const delimiter = q.get('delimiter') ?? undefined;
-  const page = store.list(bucket, { prefix, ...(delimiter ? { delimiter } : {}), maxKeys, ...(after !== undefined ? { after } : {}) });
+  const page = store.list(bucket, {
+    prefix,
+    ...(delimiter ? { delimiter } : {}),
+    maxKeys,
+    ...(after !== undefined ? { after } : {}),
+  });
   const contents = page.objects
     .map(
       ({ key, object }) =>
         `<Contents><Key>${xmlEscape(key)}</Key><LastModified>${object.lastModified.toISOString()}</LastModified><ETag>&quot;${object.etag}&quot;</ETag><Size>${object.body.length}</Size><StorageClass>STANDARD</StorageClass></Contents>`,
     )
     .join('');
-  const prefixes = page.commonPrefixes.map((p) => `<CommonPrefixes><Prefix>${xmlEscape(p)}</Prefix></CommonPrefixes>`).join('');
-  const next = page.next === undefined ? '' : `<NextContinuationToken>${Buffer.from(page.next, 'utf8').toString('base64url')}</NextContinuationToken>`;
+  const prefixes = page.commonPrefixes
+    .map((p) => `<CommonPrefixes><Prefix>${xmlEscape(p)}</Prefix></CommonPrefixes>`)
+    .join('');
+  const next =
+    page.next === undefined
+      ? ''
+      : `<NextContinuationToken>${Buffer.from(page.next, 'utf8').toString('base64url')}</NextContinuationToken>`;
   return (
     `<ListBucketResult xmlns="${XML_NS}"><Name>${xmlEscape(bucket)}</Name><Prefix>${xmlEscape(prefix)}</Prefix>` +
     `<KeyCount>${page.objects.length + page.commonPrefixes.length}</KeyCount><MaxKeys>${maxKeys}</MaxKeys>` +
@@ -88,7 +106,8 @@ export async function handleS3Request(store: LocalS3Store, req: IncomingMessage,
   const key = slash < 0 ? '' : decodeURIComponent(url.pathname.slice(slash + 1));
   const raw = await readBody(req);
   try {
-    if (bucket === '') return sendXml(res, 200, `<ListAllMyBucketsResult xmlns="${XML_NS}"><Buckets/></ListAllMyBucketsResult>`);
+    if (bucket === '')
+      return sendXml(res, 200, `<ListAllMyBucketsResult xmlns="${XML_NS}"><Buckets/></ListAllMyBucketsResult>`);
     if (key === '') {
       if (req.method === 'PUT') {
         store.createBucket(bucket);
@@ -96,17 +115,23 @@ export async function handleS3Request(store: LocalS3Store, req: IncomingMessage,
         return void res.end();
       }
       if (req.method === 'HEAD') {
-        if (!store.hasBucket(bucket)) throw new LocalS3Refusal(404, 'NoSuchBucket', 'The specified bucket does not exist');
+        if (!store.hasBucket(bucket))
+          throw new LocalS3Refusal(404, 'NoSuchBucket', 'The specified bucket does not exist');
         res.writeHead(200, { 'content-length': '0' });
         return void res.end();
       }
       if (req.method === 'GET') return sendXml(res, 200, listXml(store, bucket, url.searchParams));
     } else {
       if (req.method === 'PUT') {
-        const chunked = /aws-chunked/.test(String(req.headers['content-encoding'] ?? '')) || String(req.headers['x-amz-content-sha256'] ?? '').startsWith('STREAMING-');
+        const chunked =
+          /aws-chunked/.test(String(req.headers['content-encoding'] ?? '')) ||
+          String(req.headers['x-amz-content-sha256'] ?? '').startsWith('STREAMING-');
         const body = chunked ? decodeAwsChunked(raw) : raw;
         const contentType = req.headers['content-type'];
-        const object = store.put(bucket, key, body, { ...(contentType ? { contentType } : {}), ifNoneMatch: req.headers['if-none-match'] === '*' });
+        const object = store.put(bucket, key, body, {
+          ...(contentType ? { contentType } : {}),
+          ifNoneMatch: req.headers['if-none-match'] === '*',
+        });
         res.writeHead(200, { etag: `"${object.etag}"`, 'content-length': '0', 'x-amz-request-id': randomUUID() });
         return void res.end();
       }
@@ -121,7 +146,11 @@ export async function handleS3Request(store: LocalS3Store, req: IncomingMessage,
         return void res.end();
       }
     }
-    sendXml(res, 405, `<Error><Code>MethodNotAllowed</Code><Message>The local S3 does not serve ${xmlEscape(req.method ?? '?')} here.</Message></Error>`);
+    sendXml(
+      res,
+      405,
+      `<Error><Code>MethodNotAllowed</Code><Message>The local S3 does not serve ${xmlEscape(req.method ?? '?')} here.</Message></Error>`,
+    );
   } catch (error) {
     if (error instanceof LocalS3Refusal) return sendRefusal(res, req, error);
     throw error;

@@ -12,7 +12,8 @@ async function drain(stream: ModelStream): Promise<ModelStreamEvent[]> {
   return events;
 }
 
-const textOf = (events: readonly ModelStreamEvent[]): string => events.map((e) => String((e.payload['delta'] as { text?: string } | undefined)?.text ?? '')).join('');
+const textOf = (events: readonly ModelStreamEvent[]): string =>
+  events.map((e) => String((e.payload['delta'] as { text?: string } | undefined)?.text ?? '')).join('');
 
 function setUp(store: ResponseStore = new InMemoryResponseStore()) {
   const upstream = new ScriptedStreamer();
@@ -111,7 +112,8 @@ describe(CachingStreamer, () => {
       const { upstream, cache } = setUp();
       const request = cacheableStreamRequest({ script: { failAfter: 3 } });
       const streams = await Promise.all([cache.stream(request), cache.stream(request)]);
-      for (const s of streams) await expect(drain(s)).rejects.toMatchObject({ details: { awsErrorName: 'ModelStreamErrorException' } });
+      for (const s of streams)
+        await expect(drain(s)).rejects.toMatchObject({ details: { awsErrorName: 'ModelStreamErrorException' } });
       expect(await streams[0]!.report).toMatchObject({ end: 'failed' });
       await expect(drain(await cache.stream(request))).rejects.toBeInstanceOf(NovaCostError);
       expect(upstream.calls).toBe(2);
@@ -166,6 +168,8 @@ describe(CachingStreamer, () => {
 
   it('refuses a unary operation', async () => {
     const { cache } = setUp();
-    await expect(cache.stream({ ...cacheableStreamRequest(), operation: 'converse' })).rejects.toMatchObject({ kind: 'internal' });
+    await expect(cache.stream({ ...cacheableStreamRequest(), operation: 'converse' })).rejects.toMatchObject({
+      kind: 'internal',
+    });
   });
 });

@@ -1,6 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
-import type { InvocationRequest, InvokeOptions, ModelStream, ModelStreamEvent, ModelStreamer, StreamOperation } from '@nova-cost/domain';
+import type {
+  InvocationRequest,
+  InvokeOptions,
+  ModelStream,
+  ModelStreamEvent,
+  ModelStreamer,
+  StreamOperation,
+} from '@nova-cost/domain';
 import { NovaCostError, isReusableAnswer, isStreamOperation, requestFeatures, requestKey } from '@nova-cost/domain';
 import type { CachingInvokerOptions } from '../caching-invoker.options';
 import type { CachingStats } from '../caching-stats';
@@ -14,7 +21,10 @@ import { StreamFlight } from './stream-flight';
 import { StreamTee } from './stream-tee';
 
 /** The CachingInvoker's options that apply to streams; `maxEntryBytes` also bounds what a stream keeps in memory for late joiners. */
-export type CachingStreamerOptions = Pick<CachingInvokerOptions, 'region' | 'storeTimeoutMs' | 'maxEntryBytes' | 'lockTtlMs' | 'lockWaitMs' | 'lockPollMs' | 'breaker' | 'now'>;
+export type CachingStreamerOptions = Pick<
+  CachingInvokerOptions,
+  'region' | 'storeTimeoutMs' | 'maxEntryBytes' | 'lockTtlMs' | 'lockWaitMs' | 'lockPollMs' | 'breaker' | 'now'
+>;
 
 const sizeOf = (event: ModelStreamEvent): number => event.type.length + JSON.stringify(event.payload).length;
 
@@ -45,7 +55,10 @@ export class CachingStreamer implements ModelStreamer {
 
   async stream(request: InvocationRequest, options: InvokeOptions = {}): Promise<ModelStream> {
     const operation = request.operation;
-    if (!isStreamOperation(operation)) throw new NovaCostError('internal', `CachingStreamer streams; ${operation} is not a streaming operation`, { details: { operation } });
+    if (!isStreamOperation(operation))
+      throw new NovaCostError('internal', `CachingStreamer streams; ${operation} is not a streaming operation`, {
+        details: { operation },
+      });
     const ttlSeconds = request.cache?.ttlSeconds;
     if (ttlSeconds === undefined || !(ttlSeconds > 0)) {
       this.counters.bypass += 1;
@@ -76,7 +89,13 @@ export class CachingStreamer implements ModelStreamer {
     return { ...this.counters };
   }
 
-  private async fetch(key: string, ttlSeconds: number, request: InvocationRequest & { operation: StreamOperation }, flight: StreamFlight, admit: InvokeOptions['admit']): Promise<FlightStart> {
+  private async fetch(
+    key: string,
+    ttlSeconds: number,
+    request: InvocationRequest & { operation: StreamOperation },
+    flight: StreamFlight,
+    admit: InvokeOptions['admit'],
+  ): Promise<FlightStart> {
     const started = this.now();
     const cached = await this.read(key);
     if (cached) {
@@ -112,7 +131,10 @@ export class CachingStreamer implements ModelStreamer {
       }
     }
     // Keep the lock alive while the stream runs, however long the answer takes.
-    const refresh = locked === true ? setInterval(() => void this.guard.run(() => this.store.refreshLock(lockKey, token, lockTtlMs)), lockTtlMs / 2) : undefined;
+    const refresh =
+      locked === true
+        ? setInterval(() => void this.guard.run(() => this.store.refreshLock(lockKey, token, lockTtlMs)), lockTtlMs / 2)
+        : undefined;
     refresh?.unref();
     let upstream: ModelStream;
     try {
@@ -130,7 +152,8 @@ export class CachingStreamer implements ModelStreamer {
     });
     void Promise.all([upstream.report, tee.finished]).then(async ([report]) => {
       try {
-        if (report.end === 'complete') await this.record(key, ttlSeconds, upstream.modelId, report.stopReason, tee.recording);
+        if (report.end === 'complete')
+          await this.record(key, ttlSeconds, upstream.modelId, report.stopReason, tee.recording);
       } finally {
         clearInterval(refresh);
         unlock();
@@ -147,12 +170,24 @@ export class CachingStreamer implements ModelStreamer {
     return decodeStreamEnvelope(raw); // corrupt or foreign: a miss, overwritten by the next complete stream
   }
 
-  private async record(key: string, ttlSeconds: number, modelId: string, stopReason: string | undefined, events: readonly ModelStreamEvent[] | undefined): Promise<void> {
+  private async record(
+    key: string,
+    ttlSeconds: number,
+    modelId: string,
+    stopReason: string | undefined,
+    events: readonly ModelStreamEvent[] | undefined,
+  ): Promise<void> {
     if (!events || !isReusableAnswer(stopReason)) {
       this.counters.notStored += 1;
       return;
     }
-    const raw = encodeStreamEnvelope({ v: STREAM_ENVELOPE_VERSION, kind: 'stream', events, modelId, createdAt: this.now() });
+    const raw = encodeStreamEnvelope({
+      v: STREAM_ENVELOPE_VERSION,
+      kind: 'stream',
+      events,
+      modelId,
+      createdAt: this.now(),
+    });
     const bytes = Buffer.byteLength(raw);
     if (bytes > (this.options.maxEntryBytes ?? 1024 * 1024)) {
       this.counters.notStored += 1;

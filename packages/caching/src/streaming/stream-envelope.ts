@@ -28,7 +28,9 @@ export function decodeStreamEnvelope(raw: string): StreamEnvelope | undefined {
   }
   if (!isJsonObject(value) || value['v'] !== STREAM_ENVELOPE_VERSION || value['kind'] !== 'stream') return undefined;
   const { events, modelId, createdAt } = value;
-  if (typeof modelId !== 'string' || typeof createdAt !== 'number' || !Array.isArray(events) || events.length === 0) return undefined;
-  if (!events.every((e) => isJsonObject(e) && typeof e['type'] === 'string' && isJsonObject(e['payload']))) return undefined;
+  if (typeof modelId !== 'string' || typeof createdAt !== 'number' || !Array.isArray(events) || events.length === 0)
+    return undefined;
+  if (!events.every((e) => isJsonObject(e) && typeof e['type'] === 'string' && isJsonObject(e['payload'])))
+    return undefined;
   return value as unknown as StreamEnvelope;
 }

@@ -4,13 +4,26 @@ import type { StreamTee } from './stream-tee';
 
 /** How a flight started: an upstream stream to follow, or a whole recorded one to replay. */
 export type FlightStart =
-  | { readonly kind: 'upstream'; readonly modelId: string; readonly tee: StreamTee<ModelStreamEvent>; readonly report: ModelStream['report'] }
-  | { readonly kind: 'recorded'; readonly source: 'cache' | 'coalesced'; readonly modelId: string; readonly events: readonly ModelStreamEvent[] };
+  | {
+      readonly kind: 'upstream';
+      readonly modelId: string;
+      readonly tee: StreamTee<ModelStreamEvent>;
+      readonly report: ModelStream['report'];
+    }
+  | {
+      readonly kind: 'recorded';
+      readonly source: 'cache' | 'coalesced';
+      readonly modelId: string;
+      readonly events: readonly ModelStreamEvent[];
+    };
 
 const aborted = () => new NovaCostError('aborted', 'the caller aborted the stream');
 
 /** A recorded stream played again, its report read from its own events. */
-async function* replay(events: readonly ModelStreamEvent[], signal: AbortSignal | undefined): AsyncGenerator<ModelStreamEvent> {
+async function* replay(
+  events: readonly ModelStreamEvent[],
+  signal: AbortSignal | undefined,
+): AsyncGenerator<ModelStreamEvent> {
   for (const event of events) {
     if (signal?.aborted) throw aborted();
     yield event;
@@ -61,12 +74,19 @@ export class StreamFlight {
   async join(role: 'leader' | 'follower', signal: AbortSignal | undefined): Promise<ModelStream> {
     const started = await this.wait(signal);
     if (started.kind === 'recorded') {
-      const metered = meteredStream(replay(started.events, signal), new StreamMeter(this.operation, this.estimatedInputTokens));
+      const metered = meteredStream(
+        replay(started.events, signal),
+        new StreamMeter(this.operation, this.estimatedInputTokens),
+      );
       return { source: started.source, modelId: started.modelId, ...metered };
     }
     const events = started.tee.subscribe(signal);
     if (role === 'leader') return { source: 'upstream', modelId: started.modelId, events, report: started.report };
-    return { source: 'coalesced', modelId: started.modelId, ...meteredStream(events, new StreamMeter(this.operation, this.estimatedInputTokens)) };
+    return {
+      source: 'coalesced',
+      modelId: started.modelId,
+      ...meteredStream(events, new StreamMeter(this.operation, this.estimatedInputTokens)),
+    };
   }
 
   /** The start, or this caller's abort: the start is aborted when its last waiter leaves before it. */
@@ -104,8 +124,11 @@ export class StreamFlight {
     if (this.waiters > 0) return;
     this.abort();
     // Started just now with nobody left to read it: close it, or the upstream call is held open.
-    void this.started.then((s) => {
-      if (s.kind === 'upstream') void s.tee.subscribe()[Symbol.asyncIterator]().return?.();
-    }, () => undefined);
+    void this.started.then(
+      (s) => {
+        if (s.kind === 'upstream') void s.tee.subscribe()[Symbol.asyncIterator]().return?.();
+      },
+      () => undefined,
+    );
   }
 }

@@ -48,7 +48,11 @@ class Feed implements AsyncIterator<string> {
 }
 
 const tee = (feed: Feed, maxBufferedBytes?: number, onAbandoned?: () => void) =>
-  new StreamTee<string>(feed, { sizeOf: (s) => s.length, ...(maxBufferedBytes === undefined ? {} : { maxBufferedBytes }), ...(onAbandoned ? { onAbandoned } : {}) });
+  new StreamTee<string>(feed, {
+    sizeOf: (s) => s.length,
+    ...(maxBufferedBytes === undefined ? {} : { maxBufferedBytes }),
+    ...(onAbandoned ? { onAbandoned } : {}),
+  });
 
 async function collect(items: AsyncIterable<string>): Promise<string[]> {
   const out: string[] = [];

@@ -65,7 +65,11 @@ export class StreamTee<T> {
 
   /** A subscription: every event from the first, then live. `signal` (or breaking off) ends it. */
   subscribe(signal?: AbortSignal): AsyncIterable<T> {
-    if (!this.joinable) throw new NovaCostError('internal', 'StreamTee.subscribe after the stream became unjoinable (check joinable first)');
+    if (!this.joinable)
+      throw new NovaCostError(
+        'internal',
+        'StreamTee.subscribe after the stream became unjoinable (check joinable first)',
+      );
     const sub: Subscriber = { cursor: this.offset, wake: undefined };
     this.subscribers.add(sub);
     const leave = (): void => {
@@ -161,7 +165,11 @@ export class StreamTee<T> {
       if (this.bytes <= this.maxBytes || this.history.length <= 1) return;
       for (const s of this.subscribers) {
         if (s.cursor !== this.offset || s.dropped) continue;
-        s.dropped = new NovaCostError('timeout', `the reader fell more than ${this.maxBytes} bytes behind the stream (maxBufferedBytes)`, { details: { maxBufferedBytes: this.maxBytes } });
+        s.dropped = new NovaCostError(
+          'timeout',
+          `the reader fell more than ${this.maxBytes} bytes behind the stream (maxBufferedBytes)`,
+          { details: { maxBufferedBytes: this.maxBytes } },
+        );
         s.wake?.();
       }
     }

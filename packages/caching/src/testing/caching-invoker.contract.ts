@@ -53,7 +53,9 @@ export function cachingInvokerContract(env: () => RedisSuiteEnv): void {
     expect((await cache.invoke(request)).source).toBe('cache');
     expect(cache.stats()).toMatchObject({ hits: 1, hotHits: 1, bytesRead: 0 });
     // Past the entry's TTL the copy is gone too: the store is asked (its garbage is a miss) and upstream answers.
-    await expect.poll(async () => (await cache.invoke(request)).source, { timeout: 5_000, interval: 100 }).toBe('upstream');
+    await expect
+      .poll(async () => (await cache.invoke(request)).source, { timeout: 5_000, interval: 100 })
+      .toBe('upstream');
     expect(next.calls).toBe(2);
   });
 
@@ -63,7 +65,13 @@ export function cachingInvokerContract(env: () => RedisSuiteEnv): void {
     const first = await cache.invoke(request);
     const second = await cache.invoke(request);
     expect(first.source).toBe('upstream');
-    expect(second).toMatchObject({ source: 'cache', body: first.body, usage: first.usage, modelId: first.modelId, stopReason: 'end_turn' });
+    expect(second).toMatchObject({
+      source: 'cache',
+      body: first.body,
+      usage: first.usage,
+      modelId: first.modelId,
+      stopReason: 'end_turn',
+    });
     expect(next.calls).toBe(1);
     expect(cache.stats()).toMatchObject({ hits: 1, misses: 1, errors: 0 });
     expect(cache.stats().bytesWritten).toBeGreaterThan(0);
@@ -119,21 +127,27 @@ export function cachingInvokerContract(env: () => RedisSuiteEnv): void {
     expect(await env().rawGet(keyOf(request))).toBeNull();
   });
 
-  it.each(['max_tokens', 'MAX_TOKENS'])('caches an answer truncated with stop reason %s (the output cap is in the key)', async (stopReason) => {
-    const { next, cache } = await setup();
-    const request = cacheableRequest({ script: { stopReason } });
-    await cache.invoke(request);
-    expect(await cache.invoke(request)).toMatchObject({ source: 'cache', stopReason });
-    expect(next.calls).toBe(1);
-  });
+  it.each(['max_tokens', 'MAX_TOKENS'])(
+    'caches an answer truncated with stop reason %s (the output cap is in the key)',
+    async (stopReason) => {
+      const { next, cache } = await setup();
+      const request = cacheableRequest({ script: { stopReason } });
+      await cache.invoke(request);
+      expect(await cache.invoke(request)).toMatchObject({ source: 'cache', stopReason });
+      expect(next.calls).toBe(1);
+    },
+  );
 
-  it.each(['guardrail_intervened', 'content_filtered'])('never caches an answer refused with stop reason %s', async (stopReason) => {
-    const { next, cache } = await setup();
-    const request = cacheableRequest({ script: { stopReason } });
-    await cache.invoke(request);
-    await cache.invoke(request);
-    expect(next.calls).toBe(2);
-  });
+  it.each(['guardrail_intervened', 'content_filtered'])(
+    'never caches an answer refused with stop reason %s',
+    async (stopReason) => {
+      const { next, cache } = await setup();
+      const request = cacheableRequest({ script: { stopReason } });
+      await cache.invoke(request);
+      await cache.invoke(request);
+      expect(next.calls).toBe(2);
+    },
+  );
 
   it('never caches an error, and passes it to the caller', async () => {
     const { next, cache } = await setup();
@@ -172,13 +186,13 @@ export function cachingInvokerContract(env: () => RedisSuiteEnv): void {
     expect((await cache.invoke(request)).source).toBe('cache');
   });
 
-  it('takes the lock over as soon as its holder releases it without an entry (the holder\'s call failed)', async () => {
+  it("takes the lock over as soon as its holder releases it without an entry (the holder's call failed)", async () => {
     const store = await env().newStore();
     stores.push(store);
     const failing: ModelInvoker = {
       invoke: async () => {
         await new Promise((r) => setTimeout(r, 150));
-        throw new NovaCostError('upstream-unavailable', 'the holder\'s upstream is down');
+        throw new NovaCostError('upstream-unavailable', "the holder's upstream is down");
       },
     };
     const holder = new CachingInvoker(failing, store, { storeTimeoutMs: 200 });

@@ -25,7 +25,10 @@ export class CountingInvoker implements ModelInvoker {
     if (script['fail'] === true) throw new NovaCostError('throttled', 'scripted throttle');
     const pad = typeof script['padBytes'] === 'number' ? 'x'.repeat(script['padBytes']) : '';
     return {
-      body: { output: { message: { role: 'assistant', content: [{ text: `answer ${call}${pad}` }] } }, stopReason: 'end_turn' },
+      body: {
+        output: { message: { role: 'assistant', content: [{ text: `answer ${call}${pad}` }] } },
+        stopReason: 'end_turn',
+      },
       usage: { inputTokens: 1000, outputTokens: 500, cacheReadInputTokens: 0, cacheWriteInputTokens: 0 },
       latencyMs: this.delayMs,
       source: 'upstream',
@@ -37,7 +40,9 @@ export class CountingInvoker implements ModelInvoker {
 
 let counter = 0;
 /** A cacheable request no other test uses (unless `text` is given). */
-export function cacheableRequest(overrides: Partial<InvocationRequest> & { text?: string; script?: Record<string, string | number | boolean> } = {}): InvocationRequest {
+export function cacheableRequest(
+  overrides: Partial<InvocationRequest> & { text?: string; script?: Record<string, string | number | boolean> } = {},
+): InvocationRequest {
   const { text, script, ...rest } = overrides;
   counter += 1;
   return {

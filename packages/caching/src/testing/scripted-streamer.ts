@@ -1,4 +1,11 @@
-import type { InvocationRequest, InvokeOptions, ModelStream, ModelStreamEvent, ModelStreamer, StreamReport } from '@nova-cost/domain';
+import type {
+  InvocationRequest,
+  InvokeOptions,
+  ModelStream,
+  ModelStreamEvent,
+  ModelStreamer,
+  StreamReport,
+} from '@nova-cost/domain';
 import { isJsonObject, meteredStream, NovaCostError, StreamMeter } from '@nova-cost/domain';
 
 /** A ConverseStream answer: `words` text deltas, then the end with usage. */
@@ -9,7 +16,13 @@ export function converseEvents(text: string, stopReason = 'end_turn'): ModelStre
     ...words.map((w) => ({ type: 'contentBlockDelta', payload: { contentBlockIndex: 0, delta: { text: w } } })),
     { type: 'contentBlockStop', payload: { contentBlockIndex: 0 } },
     { type: 'messageStop', payload: { stopReason } },
-    { type: 'metadata', payload: { usage: { inputTokens: 100, outputTokens: words.length, totalTokens: 100 + words.length }, metrics: { latencyMs: 5 } } },
+    {
+      type: 'metadata',
+      payload: {
+        usage: { inputTokens: 100, outputTokens: words.length, totalTokens: 100 + words.length },
+        metrics: { latencyMs: 5 },
+      },
+    },
   ];
 }
 
@@ -39,14 +52,24 @@ export class ScriptedStreamer implements ModelStreamer {
     const call = this.calls;
     const script = isJsonObject(request.body['script']) ? request.body['script'] : {};
     const failAfter = typeof script['failAfter'] === 'number' ? script['failAfter'] : undefined;
-    const events = converseEvents(`answer ${call} to the question, word by word`, typeof script['stopReason'] === 'string' ? script['stopReason'] : 'end_turn');
+    const events = converseEvents(
+      `answer ${call} to the question, word by word`,
+      typeof script['stopReason'] === 'string' ? script['stopReason'] : 'end_turn',
+    );
     const gate = this.gate;
     const signal = options.signal;
-    const aborted = new Promise<never>((_, reject) => signal?.addEventListener('abort', () => reject(new NovaCostError('aborted', 'the call was aborted')), { once: true }));
+    const aborted = new Promise<never>((_, reject) =>
+      signal?.addEventListener('abort', () => reject(new NovaCostError('aborted', 'the call was aborted')), {
+        once: true,
+      }),
+    );
     aborted.catch(() => undefined);
     async function* produce(): AsyncGenerator<ModelStreamEvent> {
       for (const [i, event] of events.entries()) {
-        if (i === failAfter) throw new NovaCostError('upstream-unavailable', 'scripted stream failure', { details: { awsErrorName: 'ModelStreamErrorException', bedrockError: true } });
+        if (i === failAfter)
+          throw new NovaCostError('upstream-unavailable', 'scripted stream failure', {
+            details: { awsErrorName: 'ModelStreamErrorException', bedrockError: true },
+          });
         if (gate && i === gate.after) await Promise.race([gate.open, aborted]);
         if (signal?.aborted) throw new NovaCostError('aborted', 'the call was aborted');
         yield event;
@@ -60,7 +83,9 @@ export class ScriptedStreamer implements ModelStreamer {
 
 let counter = 0;
 /** A cacheable ConverseStream request no other test uses (unless `text` is given). */
-export function cacheableStreamRequest(overrides: { text?: string; script?: Record<string, string | number>; cache?: { ttlSeconds: number } } = {}): InvocationRequest {
+export function cacheableStreamRequest(
+  overrides: { text?: string; script?: Record<string, string | number>; cache?: { ttlSeconds: number } } = {},
+): InvocationRequest {
   counter += 1;
   return {
     tenantId: 'acme',

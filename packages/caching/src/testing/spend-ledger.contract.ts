@@ -21,15 +21,24 @@ export function spendLedgerContract(fresh: () => Promise<SpendLedger>): void {
     const ledger = await fresh();
     await ledger.record(spendEntry({ costUsd: 1 }));
     await ledger.record(spendEntry({ costUsd: 0, savings: [{ strategy: 'cache', usd: 1 }] }));
-    await ledger.record(spendEntry({ costUsd: 0.25, modelId: 'amazon.nova-micro-v1:0', savings: [{ strategy: 'routing', usd: 0.5 }] }));
-    await ledger.record(spendEntry({ costUsd: 2, at: new Date('2026-11-27T23:59:59Z'), savings: [{ strategy: 'batching', usd: 2 }] }));
+    await ledger.record(
+      spendEntry({ costUsd: 0.25, modelId: 'amazon.nova-micro-v1:0', savings: [{ strategy: 'routing', usd: 0.5 }] }),
+    );
+    await ledger.record(
+      spendEntry({ costUsd: 2, at: new Date('2026-11-27T23:59:59Z'), savings: [{ strategy: 'batching', usd: 2 }] }),
+    );
     await ledger.record(spendEntry({ costUsd: 3, tenantId: 'globex', category: 'compute' }));
     return ledger;
   }
 
   it('sums cost and savings of a tenant with savings per strategy', async () => {
     const { total } = await (await seeded()).totals({ tenantId: 'acme' });
-    expect(total).toEqual({ calls: 4, costUsd: 3.25, savedUsd: 3.5, savedByStrategy: { cache: 1, coalescing: 0, routing: 0.5, batching: 2 } });
+    expect(total).toEqual({
+      calls: 4,
+      costUsd: 3.25,
+      savedUsd: 3.5,
+      savedByStrategy: { cache: 1, coalescing: 0, routing: 0.5, batching: 2 },
+    });
   });
 
   it('groups by UTC day, model, tenant and category', async () => {
@@ -38,7 +47,10 @@ export function spendLedgerContract(fresh: () => Promise<SpendLedger>): void {
       ['2026-11-27', 2, 1],
       ['2026-11-28', 1.25, 3],
     ]);
-    expect((await ledger.totals({}, 'model')).groups.map((g) => g.key)).toEqual(['amazon.nova-lite-v1:0', 'amazon.nova-micro-v1:0']);
+    expect((await ledger.totals({}, 'model')).groups.map((g) => g.key)).toEqual([
+      'amazon.nova-lite-v1:0',
+      'amazon.nova-micro-v1:0',
+    ]);
     expect((await ledger.totals({}, 'tenant')).groups.map((g) => [g.key, g.costUsd])).toEqual([
       ['acme', 3.25],
       ['globex', 3],
@@ -60,28 +72,44 @@ export function spendLedgerContract(fresh: () => Promise<SpendLedger>): void {
     const day = await ledger.totals({ from: new Date('2026-11-28T00:00:00Z'), to: new Date('2026-11-29T00:00:00Z') });
     expect(day.total.costUsd).toBe(4.25);
     expect((await ledger.totals({ category: 'compute' })).total.costUsd).toBe(3);
-    expect((await ledger.totals({ tenantId: 'acme', modelId: 'amazon.nova-micro-v1:0' })).total).toMatchObject({ calls: 1, costUsd: 0.25 });
+    expect((await ledger.totals({ tenantId: 'acme', modelId: 'amazon.nova-micro-v1:0' })).total).toMatchObject({
+      calls: 1,
+      costUsd: 0.25,
+    });
   });
 
   it('keeps the calls of unpriced models apart with their tokens, never as cost', async () => {
     const ledger = await fresh();
     await ledger.record(spendEntry({ costUsd: 1 }));
-    await ledger.record(spendEntry({ modelId: 'writer.palmyra-x5-v1:0', unpriced: { inputTokens: 1200, outputTokens: 300 } }));
-    await ledger.record(spendEntry({ modelId: 'writer.palmyra-x5-v1:0', unpriced: { inputTokens: 0, outputTokens: 0 } }));
+    await ledger.record(
+      spendEntry({ modelId: 'writer.palmyra-x5-v1:0', unpriced: { inputTokens: 1200, outputTokens: 300 } }),
+    );
+    await ledger.record(
+      spendEntry({ modelId: 'writer.palmyra-x5-v1:0', unpriced: { inputTokens: 0, outputTokens: 0 } }),
+    );
     const { total, groups } = await ledger.totals({ tenantId: 'acme' }, 'model');
     expect(total).toMatchObject({ calls: 3, costUsd: 1, unpriced: { calls: 2, inputTokens: 1200, outputTokens: 300 } });
     expect(groups.find((g) => g.key === 'amazon.nova-lite-v1:0')?.unpriced).toBeUndefined();
-    expect(groups.find((g) => g.key === 'writer.palmyra-x5-v1:0')).toMatchObject({ calls: 2, costUsd: 0, unpriced: { calls: 2, inputTokens: 1200, outputTokens: 300 } });
+    expect(groups.find((g) => g.key === 'writer.palmyra-x5-v1:0')).toMatchObject({
+      calls: 2,
+      costUsd: 0,
+      unpriced: { calls: 2, inputTokens: 1200, outputTokens: 300 },
+    });
   });
 
   it('answers zeros for a tenant with no entries', async () => {
-    expect((await (await seeded()).totals({ tenantId: 'nobody' })).total).toMatchObject({ calls: 0, costUsd: 0, savedUsd: 0 });
+    expect((await (await seeded()).totals({ tenantId: 'nobody' })).total).toMatchObject({
+      calls: 0,
+      costUsd: 0,
+      savedUsd: 0,
+    });
   });
 
-  it.each([spendEntry({ costUsd: -1 }), spendEntry({ costUsd: Number.NaN }), spendEntry({ savings: [{ strategy: 'cache', usd: -2 }] })])(
-    'refuses the entry %o with a validation error',
-    async (bad) => {
-      await expect((await fresh()).record(bad)).rejects.toSatisfy((err) => NovaCostError.is(err, 'validation'));
-    },
-  );
+  it.each([
+    spendEntry({ costUsd: -1 }),
+    spendEntry({ costUsd: Number.NaN }),
+    spendEntry({ savings: [{ strategy: 'cache', usd: -2 }] }),
+  ])('refuses the entry %o with a validation error', async (bad) => {
+    await expect((await fresh()).record(bad)).rejects.toSatisfy((err) => NovaCostError.is(err, 'validation'));
+  });
 }

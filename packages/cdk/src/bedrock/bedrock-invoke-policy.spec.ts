@@ -19,14 +19,25 @@ describe(BedrockInvokePolicy, () => {
       {
         Effect: 'Allow',
         Action: ['bedrock:InvokeModel', 'bedrock:InvokeModelWithResponseStream'],
-        Resource: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':bedrock:us-east-1::foundation-model/amazon.nova-lite-v1:0']] },
+        Resource: {
+          'Fn::Join': [
+            '',
+            ['arn:', { Ref: 'AWS::Partition' }, ':bedrock:us-east-1::foundation-model/amazon.nova-lite-v1:0'],
+          ],
+        },
       },
     ]);
   });
 
   it('allows an inference profile together with its model in every region it routes to', () => {
     const [statement] = synth({
-      inferenceProfiles: [{ profileId: 'us.amazon.nova-pro-v1:0', modelId: 'amazon.nova-pro-v1:0', destinationRegions: ['us-east-1', 'us-east-2', 'us-west-2'] }],
+      inferenceProfiles: [
+        {
+          profileId: 'us.amazon.nova-pro-v1:0',
+          modelId: 'amazon.nova-pro-v1:0',
+          destinationRegions: ['us-east-1', 'us-east-2', 'us-west-2'],
+        },
+      ],
     });
     const arns = (statement!.Resource as Array<{ 'Fn::Join': [string, unknown[]] }>).map((r) =>
       r['Fn::Join'][1].map((p) => (typeof p === 'string' ? p : 'aws')).join(''),
@@ -43,7 +54,10 @@ describe(BedrockInvokePolicy, () => {
     it.each<[Omit<BedrockInvokePolicyProps, 'roles'>, RegExp]>([
       [{}, /at least one foundation model or inference profile/],
       [{ foundationModels: [{ modelId: 'anthropic.*' }] }, /no wildcards\), got "anthropic.\*"/],
-      [{ inferenceProfiles: [{ profileId: 'us.x', modelId: 'x', destinationRegions: [] }] }, /needs its destination regions/],
+      [
+        { inferenceProfiles: [{ profileId: 'us.x', modelId: 'x', destinationRegions: [] }] },
+        /needs its destination regions/,
+      ],
     ])('refuses %o', (props, message) => {
       expect(() => synth(props)).toThrow(message);
       expect(() => synth(props)).toThrow(NovaCostError);

@@ -46,7 +46,10 @@ export class BedrockInvokePolicy extends Construct {
     const models = props.foundationModels ?? [];
     const profiles = props.inferenceProfiles ?? [];
     if (models.length + profiles.length === 0) {
-      throw new NovaCostError('configuration', 'BedrockInvokePolicy needs at least one foundation model or inference profile');
+      throw new NovaCostError(
+        'configuration',
+        'BedrockInvokePolicy needs at least one foundation model or inference profile',
+      );
     }
     for (const id of [...models.map((m) => m.modelId), ...profiles.flatMap((p) => [p.profileId, p.modelId])]) {
       if (id.trim() === '' || /[*?]/.test(id)) {

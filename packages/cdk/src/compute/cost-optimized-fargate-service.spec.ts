@@ -72,14 +72,27 @@ describe(CostOptimizedFargateService, () => {
         MaxCapacity: 50,
         ScalableDimension: 'ecs:service:DesiredCount',
         ScheduledActions: [
-          { ScheduledActionName: Match.stringLikeRegexp('ScaleUpMorning'), Schedule: 'cron(30 8 * * ? *)', ScalableTargetAction: { MinCapacity: 5 }, Timezone: 'Asia/Tokyo' },
-          { ScheduledActionName: Match.stringLikeRegexp('ScaleDownNight'), Schedule: 'cron(0 22 * * ? *)', ScalableTargetAction: { MinCapacity: 2 }, Timezone: 'Asia/Tokyo' },
+          {
+            ScheduledActionName: Match.stringLikeRegexp('ScaleUpMorning'),
+            Schedule: 'cron(30 8 * * ? *)',
+            ScalableTargetAction: { MinCapacity: 5 },
+            Timezone: 'Asia/Tokyo',
+          },
+          {
+            ScheduledActionName: Match.stringLikeRegexp('ScaleDownNight'),
+            Schedule: 'cron(0 22 * * ? *)',
+            ScalableTargetAction: { MinCapacity: 2 },
+            Timezone: 'Asia/Tokyo',
+          },
         ],
       });
     });
 
     it('tracks CPU at 70% and memory at 75% with 300 s scale-in and 60 s scale-out cooldowns', () => {
-      for (const [metric, target] of [['ECSServiceAverageCPUUtilization', 70], ['ECSServiceAverageMemoryUtilization', 75]] as const) {
+      for (const [metric, target] of [
+        ['ECSServiceAverageCPUUtilization', 70],
+        ['ECSServiceAverageMemoryUtilization', 75],
+      ] as const) {
         template.hasResourceProperties('AWS::ApplicationAutoScaling::ScalingPolicy', {
           PolicyType: 'TargetTrackingScaling',
           TargetTrackingScalingPolicyConfiguration: {
@@ -115,18 +128,34 @@ describe(CostOptimizedFargateService, () => {
         containerPort: 3000,
         healthCheckPath: '/readyz',
         environment: { HOST: '0.0.0.0' },
-        secrets: { NOVA_COST_CONFIG_JSON: ecs.Secret.fromSecretsManager(secretsmanager.Secret.fromSecretCompleteArn(stackScope, 'Tenants', TENANTS_ARN)) },
+        secrets: {
+          NOVA_COST_CONFIG_JSON: ecs.Secret.fromSecretsManager(
+            secretsmanager.Secret.fromSecretCompleteArn(stackScope, 'Tenants', TENANTS_ARN),
+          ),
+        },
       }));
       template.hasResourceProperties('AWS::ApplicationAutoScaling::ScalableTarget', {
         MinCapacity: 1,
         MaxCapacity: 10,
         ScheduledActions: [
-          Match.objectLike({ Schedule: 'cron(0 7 * * ? *)', ScalableTargetAction: { MinCapacity: 3 }, Timezone: 'Europe/Berlin' }),
-          Match.objectLike({ Schedule: 'cron(15 20 * * ? *)', ScalableTargetAction: { MinCapacity: 1 }, Timezone: 'Europe/Berlin' }),
+          Match.objectLike({
+            Schedule: 'cron(0 7 * * ? *)',
+            ScalableTargetAction: { MinCapacity: 3 },
+            Timezone: 'Europe/Berlin',
+          }),
+          Match.objectLike({
+            Schedule: 'cron(15 20 * * ? *)',
+            ScalableTargetAction: { MinCapacity: 1 },
+            Timezone: 'Europe/Berlin',
+          }),
         ],
       });
       template.hasResourceProperties('AWS::ApplicationAutoScaling::ScalingPolicy', {
-        TargetTrackingScalingPolicyConfiguration: Match.objectLike({ TargetValue: 60, ScaleInCooldown: 600, ScaleOutCooldown: 30 }),
+        TargetTrackingScalingPolicyConfiguration: Match.objectLike({
+          TargetValue: 60,
+          ScaleInCooldown: 600,
+          ScaleOutCooldown: 30,
+        }),
       });
       template.hasResourceProperties('AWS::ApplicationAutoScaling::ScalingPolicy', {
         TargetTrackingScalingPolicyConfiguration: Match.objectLike({ TargetValue: 80 }),
@@ -154,7 +183,10 @@ describe(CostOptimizedFargateService, () => {
       template.hasResourceProperties('AWS::IAM::Policy', {
         PolicyDocument: {
           Statement: Match.arrayWith([
-            Match.objectLike({ Action: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'], Resource: TENANTS_ARN }),
+            Match.objectLike({
+              Action: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'],
+              Resource: TENANTS_ARN,
+            }),
           ]),
         },
         Roles: [{ Ref: Match.stringLikeRegexp('ExecutionRole') }],

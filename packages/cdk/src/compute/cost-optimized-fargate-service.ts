@@ -96,7 +96,13 @@ export class CostOptimizedFargateService extends Construct {
     const stopTimeout = props.stopTimeout ?? Duration.seconds(120);
     const peakStart = props.peakStart ?? { hour: 8, minute: 30 };
     const peakEnd = props.peakEnd ?? { hour: 22, minute: 0 };
-    validate({ minTasks, maxTasks, peakMinTasks, stopTimeoutSeconds: stopTimeout.toSeconds(), times: [peakStart, peakEnd] });
+    validate({
+      minTasks,
+      maxTasks,
+      peakMinTasks,
+      stopTimeoutSeconds: stopTimeout.toSeconds(),
+      times: [peakStart, peakEnd],
+    });
     this.containerPort = props.containerPort ?? 8080;
     const healthCheckPath = (this.healthCheckPath = props.healthCheckPath ?? '/healthz');
 
@@ -105,7 +111,10 @@ export class CostOptimizedFargateService extends Construct {
     this.taskDefinition = new ecs.FargateTaskDefinition(this, 'TaskDefinition', {
       cpu: props.cpu ?? 1024,
       memoryLimitMiB: props.memoryLimitMiB ?? 2048,
-      runtimePlatform: { cpuArchitecture: ecs.CpuArchitecture.X86_64, operatingSystemFamily: ecs.OperatingSystemFamily.LINUX },
+      runtimePlatform: {
+        cpuArchitecture: ecs.CpuArchitecture.X86_64,
+        operatingSystemFamily: ecs.OperatingSystemFamily.LINUX,
+      },
     });
     this.logGroup = new logs.LogGroup(this, 'Logs', { retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH });
     this.container = this.taskDefinition.addContainer('app', {
@@ -152,7 +161,10 @@ export class CostOptimizedFargateService extends Construct {
       scaleInCooldown: props.scaleInCooldown ?? Duration.minutes(5),
       scaleOutCooldown: props.scaleOutCooldown ?? Duration.minutes(1),
     };
-    this.scaling.scaleOnCpuUtilization('CpuScaling', { targetUtilizationPercent: props.cpuTargetPercent ?? 70, ...cooldowns });
+    this.scaling.scaleOnCpuUtilization('CpuScaling', {
+      targetUtilizationPercent: props.cpuTargetPercent ?? 70,
+      ...cooldowns,
+    });
     this.scaling.scaleOnMemoryUtilization('MemoryScaling', {
       targetUtilizationPercent: props.memoryTargetPercent ?? 75,
       ...cooldowns,
@@ -181,17 +193,33 @@ interface Checked {
 
 function validate(v: Checked): void {
   if (!Number.isInteger(v.minTasks) || v.minTasks < 0 || v.maxTasks < v.minTasks) {
-    throw new NovaCostError('configuration', `minTasks must be an integer in 0..maxTasks, got ${v.minTasks} (maxTasks ${v.maxTasks})`);
+    throw new NovaCostError(
+      'configuration',
+      `minTasks must be an integer in 0..maxTasks, got ${v.minTasks} (maxTasks ${v.maxTasks})`,
+    );
   }
   if (v.peakMinTasks < v.minTasks || v.peakMinTasks > v.maxTasks) {
     throw new NovaCostError('configuration', `peakMinTasks must be within minTasks..maxTasks, got ${v.peakMinTasks}`);
   }
   if (v.stopTimeoutSeconds > 120) {
-    throw new NovaCostError('configuration', `stopTimeout must be at most 120 s on Fargate, got ${v.stopTimeoutSeconds} s`);
+    throw new NovaCostError(
+      'configuration',
+      `stopTimeout must be at most 120 s on Fargate, got ${v.stopTimeoutSeconds} s`,
+    );
   }
   for (const t of v.times) {
-    if (!Number.isInteger(t.hour) || !Number.isInteger(t.minute) || t.hour < 0 || t.hour > 23 || t.minute < 0 || t.minute > 59) {
-      throw new NovaCostError('configuration', `peakStart and peakEnd need an hour 0..23 and a minute 0..59, got ${t.hour}:${t.minute}`);
+    if (
+      !Number.isInteger(t.hour) ||
+      !Number.isInteger(t.minute) ||
+      t.hour < 0 ||
+      t.hour > 23 ||
+      t.minute < 0 ||
+      t.minute > 59
+    ) {
+      throw new NovaCostError(
+        'configuration',
+        `peakStart and peakEnd need an hour 0..23 and a minute 0..59, got ${t.hour}:${t.minute}`,
+      );
     }
   }
 }

@@ -52,9 +52,15 @@ describe(EventProcessor, () => {
       // 6 × 30 s timeout + 1 s window
       VisibilityTimeout: 181,
       SqsManagedSseEnabled: true,
-      RedrivePolicy: { maxReceiveCount: 3, deadLetterTargetArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^EventsDeadLetterQueue'), 'Arn'] } },
+      RedrivePolicy: {
+        maxReceiveCount: 3,
+        deadLetterTargetArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^EventsDeadLetterQueue'), 'Arn'] },
+      },
     });
-    template.hasResourceProperties('AWS::SQS::Queue', { MessageRetentionPeriod: 14 * 24 * 3600, SqsManagedSseEnabled: true });
+    template.hasResourceProperties('AWS::SQS::Queue', {
+      MessageRetentionPeriod: 14 * 24 * 3600,
+      SqsManagedSseEnabled: true,
+    });
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
       MetricName: 'ApproximateNumberOfMessagesVisible',
       Namespace: 'AWS/SQS',
@@ -63,7 +69,9 @@ describe(EventProcessor, () => {
       ComparisonOperator: 'GreaterThanOrEqualToThreshold',
       EvaluationPeriods: 1,
       TreatMissingData: 'notBreaching',
-      Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [Match.stringLikeRegexp('^EventsDeadLetterQueue'), 'QueueName'] } }],
+      Dimensions: [
+        { Name: 'QueueName', Value: { 'Fn::GetAtt': [Match.stringLikeRegexp('^EventsDeadLetterQueue'), 'QueueName'] } },
+      ],
     });
   });
 
@@ -76,17 +84,26 @@ describe(EventProcessor, () => {
       timeout: Duration.seconds(60),
       maxReceiveCount: 5,
     });
-    template.hasResourceProperties('AWS::Lambda::Function', { MemorySize: 512, ReservedConcurrentExecutions: 3, Timeout: 60 });
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      MemorySize: 512,
+      ReservedConcurrentExecutions: 3,
+      Timeout: 60,
+    });
     template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
       BatchSize: 100,
       MaximumBatchingWindowInSeconds: 20,
       ScalingConfig: { MaximumConcurrency: 3 },
     });
-    template.hasResourceProperties('AWS::SQS::Queue', { VisibilityTimeout: 380, RedrivePolicy: Match.objectLike({ maxReceiveCount: 5 }) });
+    template.hasResourceProperties('AWS::SQS::Queue', {
+      VisibilityTimeout: 380,
+      RedrivePolicy: Match.objectLike({ maxReceiveCount: 5 }),
+    });
   });
 
   it('leaves the polling width to the cap alone when the cap is 1 (the event source accepts 2 at least)', () => {
-    synth({ reservedConcurrency: 1 }).template.hasResourceProperties('AWS::Lambda::EventSourceMapping', { ScalingConfig: Match.absent() });
+    synth({ reservedConcurrency: 1 }).template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      ScalingConfig: Match.absent(),
+    });
   });
 
   it('passes the AwsSolutions checks with no acknowledgement but the dead-letter queue having none of its own', () => {
@@ -96,11 +113,31 @@ describe(EventProcessor, () => {
 
   describe('misuse', () => {
     it.each<[string, Partial<EventProcessorProps>, RegExp]>([
-      ['a memory below Lambda’s 128 MB', { memorySize: 64 }, /memorySize must be an integer number of MB in 128\.\.10240, got 64/],
-      ['a cap of 0, which would stop the function', { reservedConcurrency: 0 }, /reservedConcurrency must be a positive integer/],
-      ['a batch above 10 without a window', { batchSize: 50, maxBatchingWindow: Duration.seconds(0) }, /batchSize above 10 needs a maxBatchingWindow of at least 1 s/],
-      ['a window above 300 s', { maxBatchingWindow: Duration.minutes(10) }, /maxBatchingWindow must be at most 300 s, got 600 s/],
-      ['no delivery before the dead-letter queue', { maxReceiveCount: 0 }, /maxReceiveCount must be an integer in 1\.\.1000/],
+      [
+        'a memory below Lambda’s 128 MB',
+        { memorySize: 64 },
+        /memorySize must be an integer number of MB in 128\.\.10240, got 64/,
+      ],
+      [
+        'a cap of 0, which would stop the function',
+        { reservedConcurrency: 0 },
+        /reservedConcurrency must be a positive integer/,
+      ],
+      [
+        'a batch above 10 without a window',
+        { batchSize: 50, maxBatchingWindow: Duration.seconds(0) },
+        /batchSize above 10 needs a maxBatchingWindow of at least 1 s/,
+      ],
+      [
+        'a window above 300 s',
+        { maxBatchingWindow: Duration.minutes(10) },
+        /maxBatchingWindow must be at most 300 s, got 600 s/,
+      ],
+      [
+        'no delivery before the dead-letter queue',
+        { maxReceiveCount: 0 },
+        /maxReceiveCount must be an integer in 1\.\.1000/,
+      ],
     ])('refuses %s', (_, props, message) => {
       expect(() => synth(props)).toThrow(NovaCostError);
       expect(() => synth(props)).toThrow(message);

@@ -81,7 +81,13 @@ export class EventProcessor extends Construct {
     const batchSize = props.batchSize ?? 10;
     const maxBatchingWindow = props.maxBatchingWindow ?? Duration.seconds(1);
     const maxReceiveCount = props.maxReceiveCount ?? 3;
-    validate({ memorySize, reservedConcurrency, batchSize, windowSeconds: maxBatchingWindow.toSeconds(), maxReceiveCount });
+    validate({
+      memorySize,
+      reservedConcurrency,
+      batchSize,
+      windowSeconds: maxBatchingWindow.toSeconds(),
+      maxReceiveCount,
+    });
 
     this.deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
       retentionPeriod: props.deadLetterRetention ?? Duration.days(14),
@@ -90,7 +96,8 @@ export class EventProcessor extends Construct {
     });
     Validations.of(this.deadLetterQueue).acknowledge({
       id: 'AwsSolutions-SQS3',
-      reason: 'This queue is the dead-letter queue of the event queue; its messages are inspected and redriven, never delivered again by themselves.',
+      reason:
+        'This queue is the dead-letter queue of the event queue; its messages are inspected and redriven, never delivered again by themselves.',
     });
     this.queue = new sqs.Queue(this, 'Queue', {
       // AWS's guidance for a Lambda event source: six times the function timeout plus the batching window, so a record
@@ -135,8 +142,12 @@ export class EventProcessor extends Construct {
     );
 
     this.deadLetterAlarm = new cloudwatch.Alarm(this, 'DeadLetterAlarm', {
-      alarmDescription: 'Events failed every delivery and wait in the dead-letter queue: inspect them, fix the cause, redrive.',
-      metric: this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1), statistic: 'Maximum' }),
+      alarmDescription:
+        'Events failed every delivery and wait in the dead-letter queue: inspect them, fix the cause, redrive.',
+      metric: this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
+        period: Duration.minutes(1),
+        statistic: 'Maximum',
+      }),
       threshold: 1,
       evaluationPeriods: 1,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
@@ -169,7 +180,9 @@ function validate(v: Checked): void {
   }
   if (v.windowSeconds > 300) fail(`maxBatchingWindow must be at most 300 s, got ${v.windowSeconds} s`);
   if (v.batchSize > 10 && v.windowSeconds < 1) {
-    fail(`a batchSize above 10 needs a maxBatchingWindow of at least 1 s (an SQS event source rule), got batchSize ${v.batchSize} and ${v.windowSeconds} s`);
+    fail(
+      `a batchSize above 10 needs a maxBatchingWindow of at least 1 s (an SQS event source rule), got batchSize ${v.batchSize} and ${v.windowSeconds} s`,
+    );
   }
   if (!Number.isInteger(v.maxReceiveCount) || v.maxReceiveCount < 1 || v.maxReceiveCount > 1000) {
     fail(`maxReceiveCount must be an integer in 1..1000, got ${v.maxReceiveCount}`);

@@ -33,10 +33,23 @@ describe('the Bedrock traffic lines', () => {
       // Nova Pro $0.80 / $3.20: 2000 × 0.8 + 500 × 3.2 = 3200 µ$ a request, 2,500 a day.
       const pro = 2500 * DAYS * 3200e-6; // 243.3333
       expect(estimate.lines).toEqual([
-        expect.objectContaining({ category: 'bedrock', basis: 'traffic', quantity: expect.closeTo(7500 * DAYS, 6), monthlyUsd: expect.closeTo(lite, 9), withoutLeversUsd: expect.closeTo(lite, 9) }),
-        expect.objectContaining({ category: 'bedrock', basis: 'traffic', monthlyUsd: expect.closeTo(pro, 9), withoutLeversUsd: expect.closeTo(pro, 9) }),
+        expect.objectContaining({
+          category: 'bedrock',
+          basis: 'traffic',
+          quantity: expect.closeTo(7500 * DAYS, 6),
+          monthlyUsd: expect.closeTo(lite, 9),
+          withoutLeversUsd: expect.closeTo(lite, 9),
+        }),
+        expect.objectContaining({
+          category: 'bedrock',
+          basis: 'traffic',
+          monthlyUsd: expect.closeTo(pro, 9),
+          withoutLeversUsd: expect.closeTo(pro, 9),
+        }),
       ]);
-      expect(estimate.lines[0]!.item).toBe('Bedrock amazon.nova-lite-v1:0 (1000 in / 200 out tokens a request, no levers given)');
+      expect(estimate.lines[0]!.item).toBe(
+        'Bedrock amazon.nova-lite-v1:0 (1000 in / 200 out tokens a request, no levers given)',
+      );
       expect(estimate.byCategory.bedrock).toBeCloseTo(267.9708, 4);
       expect(estimate).toMatchObject({ floorUsd: 0, trafficUsd: expect.closeTo(lite + pro, 9) });
     });
@@ -54,9 +67,14 @@ describe('the Bedrock traffic lines', () => {
       const proOnLite = (1000 * 0.06 + 1000 * 0.015 + 500 * 0.24) * 1e-6 * 0.95; // 185.25 µ$
       const pro = 2500 * DAYS * 0.8 * (0.6 * proOnPro + 0.4 * proOnLite); // 90.155 + 4.5078
       expect(estimate.lines.map((l) => l.monthlyUsd)).toEqual([expect.closeTo(lite, 9), expect.closeTo(pro, 9)]);
-      expect(estimate.bedrock).toEqual({ withLeversUsd: expect.closeTo(109.4863, 4), withoutLeversUsd: expect.closeTo(267.9708, 4) });
+      expect(estimate.bedrock).toEqual({
+        withLeversUsd: expect.closeTo(109.4863, 4),
+        withoutLeversUsd: expect.closeTo(267.9708, 4),
+      });
       const report = formatEstimate(estimate);
-      expect(report).toMatch(/\[bedrock traffic\] Bedrock amazon\.nova-pro-v1:0 \(2000 in \/ 500 out tokens a request, with nova-cost levers\): 76041\.7 requests × 0\.00124488 = \$94\.66 \(without nova-cost levers \$243\.33\)/);
+      expect(report).toMatch(
+        /\[bedrock traffic\] Bedrock amazon\.nova-pro-v1:0 \(2000 in \/ 500 out tokens a request, with nova-cost levers\): 76041\.7 requests × 0\.00124488 = \$94\.66 \(without nova-cost levers \$243\.33\)/,
+      );
       expect(report).toMatch(/bedrock without nova-cost levers: \$267\.97 \(the levers save \$158\.48\)/);
     });
 
@@ -71,10 +89,15 @@ describe('the Bedrock traffic lines', () => {
     it('notes a model the price table does not know instead of pricing it at 0 or failing the estimate', () => {
       const estimate = estimateMonthlyCost(EMPTY, {
         region: 'us-east-1',
-        traffic: { requestsPerDay: 100, models: [{ modelId: 'acme.unknown-v1', share: 1, inputTokens: 10, outputTokens: 10 }] },
+        traffic: {
+          requestsPerDay: 100,
+          models: [{ modelId: 'acme.unknown-v1', share: 1, inputTokens: 10, outputTokens: 10 }],
+        },
       });
       expect(estimate.lines).toEqual([]);
-      expect(estimate.notes).toEqual([expect.stringMatching(/^Bedrock acme\.unknown-v1: not priced \(no price for model acme\.unknown-v1/)]);
+      expect(estimate.notes).toEqual([
+        expect.stringMatching(/^Bedrock acme\.unknown-v1: not priced \(no price for model acme\.unknown-v1/),
+      ]);
     });
   });
 });

@@ -10,9 +10,21 @@ export interface BedrockTotals {
 }
 
 /** USD of `calls` calls of one shape to `modelId`, a `batchShare` of them as batch inference. */
-function callsUsd(catalog: PricingCatalog, region: string, modelId: string, calls: number, model: ModelTraffic, levers: BedrockLevers): number {
+function callsUsd(
+  catalog: PricingCatalog,
+  region: string,
+  modelId: string,
+  calls: number,
+  model: ModelTraffic,
+  levers: BedrockLevers,
+): number {
   const cached = model.inputTokens * (levers.promptCacheReadShare ?? 0);
-  const usage = { inputTokens: model.inputTokens - cached, cacheReadInputTokens: cached, cacheWriteInputTokens: 0, outputTokens: model.outputTokens };
+  const usage = {
+    inputTokens: model.inputTokens - cached,
+    cacheReadInputTokens: cached,
+    cacheWriteInputTokens: 0,
+    outputTokens: model.outputTokens,
+  };
   const batchShare = levers.batchShare ?? 0;
   const onDemand = catalog.cost({ modelId, region, usage });
   const batch = catalog.cost({ modelId, region, usage, billing: 'batch' });

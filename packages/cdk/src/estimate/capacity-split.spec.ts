@@ -15,8 +15,18 @@ describe(splitTasks, () => {
   });
 
   it('keeps everything on the base while the count is at or under it', () => {
-    expect(splitTasks(2, strategy)).toEqual(new Map([['FARGATE_SPOT', 0], ['FARGATE', 2]]));
-    expect(splitTasks(1, strategy)).toEqual(new Map([['FARGATE_SPOT', 0], ['FARGATE', 1]]));
+    expect(splitTasks(2, strategy)).toEqual(
+      new Map([
+        ['FARGATE_SPOT', 0],
+        ['FARGATE', 2],
+      ]),
+    );
+    expect(splitTasks(1, strategy)).toEqual(
+      new Map([
+        ['FARGATE_SPOT', 0],
+        ['FARGATE', 1],
+      ]),
+    );
   });
 
   it('treats a service without a strategy as on-demand FARGATE', () => {

@@ -8,9 +8,12 @@ describe(dailyCronMinuteOfDay, () => {
     expect(dailyCronMinuteOfDay('cron(0 22 * * ? *)')).toBe(22 * 60);
   });
 
-  it.each(['cron(0 8 ? * MON-FRI *)', 'rate(1 hour)', 'cron(61 8 * * ? *)', 'cron(0 24 * * ? *)'])('refuses %s', (expression) => {
-    expect(() => dailyCronMinuteOfDay(expression)).toThrow(NovaCostError);
-  });
+  it.each(['cron(0 8 ? * MON-FRI *)', 'rate(1 hour)', 'cron(61 8 * * ? *)', 'cron(0 24 * * ? *)'])(
+    'refuses %s',
+    (expression) => {
+      expect(() => dailyCronMinuteOfDay(expression)).toThrow(NovaCostError);
+    },
+  );
 });
 
 describe(floorHoursPerDay, () => {

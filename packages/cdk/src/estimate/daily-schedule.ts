@@ -19,7 +19,10 @@ export interface FloorHours {
 export function dailyCronMinuteOfDay(expression: string): number {
   const match = /^cron\((\d{1,2}) (\d{1,2}) \* \* \? \*\)$/.exec(expression.trim());
   if (!match) {
-    throw new NovaCostError('validation', `the estimate understands daily schedules "cron(M H * * ? *)" only, got "${expression}"`);
+    throw new NovaCostError(
+      'validation',
+      `the estimate understands daily schedules "cron(M H * * ? *)" only, got "${expression}"`,
+    );
   }
   const minute = Number(match[1]);
   const hour = Number(match[2]);

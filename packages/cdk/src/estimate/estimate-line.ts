@@ -33,9 +33,25 @@ export class EstimateLines {
   }
 
   /** A traffic line priced as a whole (Bedrock: several token kinds and billing modes in one figure). */
-  pricedTraffic(category: EstimateCategory, item: string, quantity: number, unit: string, monthlyUsd: number, withoutLeversUsd?: number): void {
+  pricedTraffic(
+    category: EstimateCategory,
+    item: string,
+    quantity: number,
+    unit: string,
+    monthlyUsd: number,
+    withoutLeversUsd?: number,
+  ): void {
     const unitPriceUsd = quantity > 0 ? monthlyUsd / quantity : 0;
-    this.push({ category, basis: 'traffic', item, quantity, unit, unitPriceUsd, monthlyUsd, ...(withoutLeversUsd === undefined ? {} : { withoutLeversUsd }) });
+    this.push({
+      category,
+      basis: 'traffic',
+      item,
+      quantity,
+      unit,
+      unitPriceUsd,
+      monthlyUsd,
+      ...(withoutLeversUsd === undefined ? {} : { withoutLeversUsd }),
+    });
   }
 
   note(text: string): void {

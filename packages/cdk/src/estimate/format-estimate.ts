@@ -11,7 +11,8 @@ export function formatEstimate(estimate: MonthlyCostEstimate, title = 'Monthly i
   const scope = withTraffic ? 'floor and the traffic profile' : 'no traffic; usage-priced parts excluded';
   const out = [`${title} — ${estimate.region}, prices ${estimate.priceTableVersion} (${scope})`];
   for (const line of estimate.lines) {
-    const without = line.withoutLeversUsd === undefined ? '' : ` (without nova-cost levers ${usd(line.withoutLeversUsd)})`;
+    const without =
+      line.withoutLeversUsd === undefined ? '' : ` (without nova-cost levers ${usd(line.withoutLeversUsd)})`;
     out.push(
       `  [${line.category} ${line.basis}] ${line.item}: ${line.quantity.toFixed(1)} ${line.unit} × ${Number(line.unitPriceUsd.toPrecision(6))} = ${usd(line.monthlyUsd)}${without}`,
     );
@@ -21,14 +22,20 @@ export function formatEstimate(estimate: MonthlyCostEstimate, title = 'Monthly i
   }
   if (estimate.bedrock) {
     const saved = estimate.bedrock.withoutLeversUsd - estimate.bedrock.withLeversUsd;
-    out.push(`  bedrock without nova-cost levers: ${usd(estimate.bedrock.withoutLeversUsd)} (the levers save ${usd(saved)})`);
+    out.push(
+      `  bedrock without nova-cost levers: ${usd(estimate.bedrock.withoutLeversUsd)} (the levers save ${usd(saved)})`,
+    );
   }
   if (withTraffic) out.push(`  floor: ${usd(estimate.floorUsd)}, traffic: ${usd(estimate.trafficUsd)}`);
-  out.push(`  total: ${usd(estimate.totalUsd)}${estimate.budgetUsd === undefined ? '' : ` of budget ${usd(estimate.budgetUsd)}`}`);
+  out.push(
+    `  total: ${usd(estimate.totalUsd)}${estimate.budgetUsd === undefined ? '' : ` of budget ${usd(estimate.budgetUsd)}`}`,
+  );
   for (const note of estimate.notes) out.push(`  note: ${note}`);
   if (estimate.exceedsBudget) {
     const what = withTraffic ? 'monthly cost' : 'floor';
-    out.push(`WARNING: the estimated ${what} ${usd(estimate.totalUsd)} exceeds the monthly budget ${usd(estimate.budgetUsd ?? 0)}`);
+    out.push(
+      `WARNING: the estimated ${what} ${usd(estimate.totalUsd)} exceeds the monthly budget ${usd(estimate.budgetUsd ?? 0)}`,
+    );
   }
   return out.join('\n');
 }

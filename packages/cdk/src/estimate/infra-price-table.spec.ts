@@ -3,7 +3,10 @@ import { INFRA_PRICES, type SourcedPrice } from './infra-price-table';
 
 function pricesOf(region: string): Array<[string, SourcedPrice]> {
   const { elasticacheNodeHour, ...flat } = INFRA_PRICES.regions[region]!;
-  return [...Object.entries(flat), ...Object.entries(elasticacheNodeHour).map(([type, price]) => [type, price] as [string, SourcedPrice])];
+  return [
+    ...Object.entries(flat),
+    ...Object.entries(elasticacheNodeHour).map(([type, price]) => [type, price] as [string, SourcedPrice]),
+  ];
 }
 
 describe('INFRA_PRICES', () => {
@@ -12,15 +15,18 @@ describe('INFRA_PRICES', () => {
     expect(pricesOf('ap-northeast-1').map(([k]) => k)).toEqual(pricesOf('us-east-1').map(([k]) => k));
   });
 
-  it.each(['us-east-1', 'ap-northeast-1'])('gives every %s price a positive amount, a unit, an AWS pricing page and a date', (region) => {
-    for (const [item, price] of pricesOf(region)) {
-      expect(price.usd, item).toBeGreaterThan(0);
-      expect(price.unit, item).not.toBe('');
-      expect(price.source, item).toMatch(/^https:\/\/aws\.amazon\.com\/[a-z0-9/-]+\/pricing\/([a-z]+\/)?( \(.+\))?$/);
-      expect(price.asOf, item).toMatch(/^20\d\d-\d\d-\d\d$/);
-      expect(Number.isNaN(Date.parse(price.asOf)), item).toBe(false);
-    }
-  });
+  it.each(['us-east-1', 'ap-northeast-1'])(
+    'gives every %s price a positive amount, a unit, an AWS pricing page and a date',
+    (region) => {
+      for (const [item, price] of pricesOf(region)) {
+        expect(price.usd, item).toBeGreaterThan(0);
+        expect(price.unit, item).not.toBe('');
+        expect(price.source, item).toMatch(/^https:\/\/aws\.amazon\.com\/[a-z0-9/-]+\/pricing\/([a-z]+\/)?( \(.+\))?$/);
+        expect(price.asOf, item).toMatch(/^20\d\d-\d\d-\d\d$/);
+        expect(Number.isNaN(Date.parse(price.asOf)), item).toBe(false);
+      }
+    },
+  );
 
   it('prices Tokyo at or above Virginia for every hourly item, as AWS does', () => {
     const virginia = new Map(pricesOf('us-east-1'));
@@ -32,7 +38,9 @@ describe('INFRA_PRICES', () => {
 
   it('marks the Tokyo prices that were assumed rather than read, each saying what was assumed', () => {
     const unverified = pricesOf('ap-northeast-1').filter(([, price]) => price.source.includes('not verified'));
-    expect(unverified.map(([item]) => item)).toEqual(expect.arrayContaining(['opensearchOcuHour', 'httpApiRequestsPerMillion', 's3VectorsStorageGbMonth']));
+    expect(unverified.map(([item]) => item)).toEqual(
+      expect.arrayContaining(['opensearchOcuHour', 'httpApiRequestsPerMillion', 's3VectorsStorageGbMonth']),
+    );
     for (const [item, price] of unverified) expect(price.source, item).toMatch(/\(not verified: .{10,}\)$/);
   });
 });

@@ -18,7 +18,10 @@ function synthesizeDefaults(): CfnTemplate {
   const stack = new Stack(app, 'Estimate', { env: { account: '111111111111', region: 'us-east-1' } });
   const { vpc } = new CostAwareVpc(stack, 'Network');
   const cluster = new ecs.Cluster(stack, 'Cluster', { vpc });
-  new CostOptimizedFargateService(stack, 'Gateway', { cluster, image: ecs.ContainerImage.fromRegistry('node:20-slim') });
+  new CostOptimizedFargateService(stack, 'Gateway', {
+    cluster,
+    image: ecs.ContainerImage.fromRegistry('node:20-slim'),
+  });
   new EventStoreTables(stack, 'Tables');
   new elasticache.CfnReplicationGroup(stack, 'Redis', {
     replicationGroupDescription: 'cache',
@@ -72,14 +75,21 @@ describe(estimateMonthlyCost, () => {
       const estimate = estimateMonthlyCost(template, { region: 'us-east-1' });
       // 98.8401 + 51.10 + 51.9395 + 3 = 204.8796
       expect(estimate.totalUsd).toBeCloseTo(204.8796, 3);
-      expect(estimate).toMatchObject({ budgetUsd: 10000, exceedsBudget: false, priceTableVersion: '2026-11', notes: [] });
+      expect(estimate).toMatchObject({
+        budgetUsd: 10000,
+        exceedsBudget: false,
+        priceTableVersion: '2026-11',
+        notes: [],
+      });
       expect(formatEstimate(estimate)).not.toMatch(/WARNING/);
     });
 
     it('warns when the floor exceeds a smaller budget', () => {
       const estimate = estimateMonthlyCost(template, { region: 'us-east-1', budgetUsd: 150 });
       expect(estimate.exceedsBudget).toBe(true);
-      expect(formatEstimate(estimate)).toMatch(/WARNING: the estimated floor \$204\.88 exceeds the monthly budget \$150\.00/);
+      expect(formatEstimate(estimate)).toMatch(
+        /WARNING: the estimated floor \$204\.88 exceeds the monthly budget \$150\.00/,
+      );
     });
   });
 
@@ -94,7 +104,14 @@ describe(estimateMonthlyCost, () => {
   describe('having an internet-facing load balancer', () => {
     it('adds the ALB hours and one public IPv4 address per AZ', () => {
       const estimate = estimateMonthlyCost(
-        { Resources: { Alb: { Type: 'AWS::ElasticLoadBalancingV2::LoadBalancer', Properties: { Scheme: 'internet-facing', Subnets: ['a', 'b'] } } } },
+        {
+          Resources: {
+            Alb: {
+              Type: 'AWS::ElasticLoadBalancingV2::LoadBalancer',
+              Properties: { Scheme: 'internet-facing', Subnets: ['a', 'b'] },
+            },
+          },
+        },
         { region: 'us-east-1' },
       );
       // 730 × 0.0225 = 16.425; 2 × 730 × 0.005 = 7.30.
@@ -110,7 +127,14 @@ describe(estimateMonthlyCost, () => {
 
     it('notes a cache node type it has no price for instead of guessing', () => {
       const estimate = estimateMonthlyCost(
-        { Resources: { R: { Type: 'AWS::ElastiCache::ReplicationGroup', Properties: { CacheNodeType: 'cache.x9.huge', NumCacheClusters: 1 } } } },
+        {
+          Resources: {
+            R: {
+              Type: 'AWS::ElastiCache::ReplicationGroup',
+              Properties: { CacheNodeType: 'cache.x9.huge', NumCacheClusters: 1 },
+            },
+          },
+        },
         { region: 'us-east-1' },
       );
       expect(estimate.totalUsd).toBe(0);

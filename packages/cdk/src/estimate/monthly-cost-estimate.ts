@@ -69,7 +69,13 @@ export function estimateMonthlyCost(template: CfnTemplate, options: EstimateOpti
   for (const [id, r] of resourcesOfType(template, 'AWS::EC2::VPCEndpoint')) {
     if (r.Properties?.VpcEndpointType !== 'Interface') continue;
     const azs = Array.isArray(r.Properties.SubnetIds) ? r.Properties.SubnetIds.length : 1;
-    add('network', `interface endpoint ${id} (${azs} AZ)`, azs * HOURS_PER_MONTH, 'endpoint-AZ-hours', prices.interfaceEndpointAzHour.usd);
+    add(
+      'network',
+      `interface endpoint ${id} (${azs} AZ)`,
+      azs * HOURS_PER_MONTH,
+      'endpoint-AZ-hours',
+      prices.interfaceEndpointAzHour.usd,
+    );
   }
   for (const [id] of resourcesOfType(template, 'AWS::EC2::EIP')) {
     add('network', `public IPv4 ${id}`, HOURS_PER_MONTH, 'hours', prices.publicIpv4Hour.usd);
@@ -79,7 +85,13 @@ export function estimateMonthlyCost(template: CfnTemplate, options: EstimateOpti
     // An internet-facing ALB holds one public IPv4 address per subnet (AZ) it spans.
     if (r.Properties?.Scheme !== 'internal') {
       const azs = Array.isArray(r.Properties?.Subnets) ? r.Properties.Subnets.length : 1;
-      add('network', `public IPv4 of load balancer ${id} (${azs} AZ)`, azs * HOURS_PER_MONTH, 'hours', prices.publicIpv4Hour.usd);
+      add(
+        'network',
+        `public IPv4 of load balancer ${id} (${azs} AZ)`,
+        azs * HOURS_PER_MONTH,
+        'hours',
+        prices.publicIpv4Hour.usd,
+      );
     }
   }
   dynamodb(template, prices, add);
@@ -104,7 +116,8 @@ export function estimateMonthlyCost(template: CfnTemplate, options: EstimateOpti
 
   const byCategory = Object.fromEntries(CATEGORIES.map((c) => [c, 0])) as Record<EstimateCategory, number>;
   for (const line of out.lines) byCategory[line.category] += line.monthlyUsd;
-  const sum = (basis: EstimateLine['basis']) => out.lines.filter((l) => l.basis === basis).reduce((total, l) => total + l.monthlyUsd, 0);
+  const sum = (basis: EstimateLine['basis']) =>
+    out.lines.filter((l) => l.basis === basis).reduce((total, l) => total + l.monthlyUsd, 0);
   const floorUsd = sum('floor');
   const trafficUsd = sum('traffic');
   const totalUsd = floorUsd + trafficUsd;
@@ -142,14 +155,19 @@ function fargate(template: CfnTemplate, prices: RegionInfraPrices, add: Add, not
     }
     const target = targets.find(([, t]) => referencedLogicalIds(t.Properties?.ResourceId).has(serviceId))?.[1];
     const baseMin = numberProp(target?.Properties?.MinCapacity) ?? numberProp(service.Properties?.DesiredCount) ?? 1;
-    const floors: ScheduledFloor[] = ((target?.Properties?.ScheduledActions as Array<Record<string, unknown>>) ?? [])
-      .map((a) => ({
-        minuteOfDay: dailyCronMinuteOfDay(String(a.Schedule)),
-        minCapacity: numberProp((a.ScalableTargetAction as Record<string, unknown> | undefined)?.MinCapacity) ?? baseMin,
-      }));
-    const strategy: StrategyItem[] = ((service.Properties?.CapacityProviderStrategy as Array<Record<string, unknown>>) ?? []).map(
-      (s) => ({ capacityProvider: String(s.CapacityProvider), weight: numberProp(s.Weight) ?? 0, base: numberProp(s.Base) ?? 0 }),
-    );
+    const floors: ScheduledFloor[] = (
+      (target?.Properties?.ScheduledActions as Array<Record<string, unknown>>) ?? []
+    ).map((a) => ({
+      minuteOfDay: dailyCronMinuteOfDay(String(a.Schedule)),
+      minCapacity: numberProp((a.ScalableTargetAction as Record<string, unknown> | undefined)?.MinCapacity) ?? baseMin,
+    }));
+    const strategy: StrategyItem[] = (
+      (service.Properties?.CapacityProviderStrategy as Array<Record<string, unknown>>) ?? []
+    ).map((s) => ({
+      capacityProvider: String(s.CapacityProvider),
+      weight: numberProp(s.Weight) ?? 0,
+      base: numberProp(s.Base) ?? 0,
+    }));
     let onDemandTaskHours = 0;
     let spotTaskHours = 0;
     for (const { minCapacity, hoursPerDay } of floorHoursPerDay(baseMin, floors)) {
@@ -159,10 +177,34 @@ function fargate(template: CfnTemplate, prices: RegionInfraPrices, add: Add, not
       spotTaskHours += (split.get('FARGATE_SPOT') ?? 0) * hours;
     }
     const spotFactor = 1 - prices.fargateSpotDiscount.usd;
-    add('compute', `Fargate vCPU-hours (on-demand) of ${serviceId}`, onDemandTaskHours * vcpu, 'vCPU-hours', prices.fargateVcpuHour.usd);
-    add('compute', `Fargate GB-hours (on-demand) of ${serviceId}`, onDemandTaskHours * gb, 'GB-hours', prices.fargateGbHour.usd);
-    add('compute', `Fargate vCPU-hours (Spot) of ${serviceId}`, spotTaskHours * vcpu, 'vCPU-hours', prices.fargateVcpuHour.usd * spotFactor);
-    add('compute', `Fargate GB-hours (Spot) of ${serviceId}`, spotTaskHours * gb, 'GB-hours', prices.fargateGbHour.usd * spotFactor);
+    add(
+      'compute',
+      `Fargate vCPU-hours (on-demand) of ${serviceId}`,
+      onDemandTaskHours * vcpu,
+      'vCPU-hours',
+      prices.fargateVcpuHour.usd,
+    );
+    add(
+      'compute',
+      `Fargate GB-hours (on-demand) of ${serviceId}`,
+      onDemandTaskHours * gb,
+      'GB-hours',
+      prices.fargateGbHour.usd,
+    );
+    add(
+      'compute',
+      `Fargate vCPU-hours (Spot) of ${serviceId}`,
+      spotTaskHours * vcpu,
+      'vCPU-hours',
+      prices.fargateVcpuHour.usd * spotFactor,
+    );
+    add(
+      'compute',
+      `Fargate GB-hours (Spot) of ${serviceId}`,
+      spotTaskHours * gb,
+      'GB-hours',
+      prices.fargateGbHour.usd * spotFactor,
+    );
   }
 }
 
@@ -174,7 +216,8 @@ function dynamodb(template: CfnTemplate, prices: RegionInfraPrices, add: Add): v
     // With autoscaling, an idle table settles at the scaler's minimum: that is the floor.
     const floor = (dimension: string, provisioned: number) => {
       const target = targets.find(
-        ([, t]) => t.Properties?.ScalableDimension === dimension && referencedLogicalIds(t.Properties?.ResourceId).has(id),
+        ([, t]) =>
+          t.Properties?.ScalableDimension === dimension && referencedLogicalIds(t.Properties?.ResourceId).has(id),
       )?.[1];
       return numberProp(target?.Properties?.MinCapacity) ?? provisioned;
     };
@@ -187,7 +230,8 @@ function dynamodb(template: CfnTemplate, prices: RegionInfraPrices, add: Add): v
 
 function templateBudget(template: CfnTemplate): number | undefined {
   for (const [, r] of resourcesOfType(template, 'AWS::Budgets::Budget')) {
-    const limit = (r.Properties?.Budget as Record<string, unknown> | undefined)?.BudgetLimit as Record<string, unknown> | undefined;
+    const limit = (r.Properties?.Budget as Record<string, unknown> | undefined)?.BudgetLimit as
+      Record<string, unknown> | undefined;
     const amount = numberProp(limit?.Amount);
     if (amount !== undefined) return amount;
   }

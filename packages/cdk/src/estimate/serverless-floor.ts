@@ -12,7 +12,12 @@ export function openSearchFloorOcu(standbyReplicas: boolean): number {
 
 /** The floor of the serverless parts that have one: OpenSearch Serverless OCUs and VPC endpoints, CloudWatch alarms. */
 export function serverlessFloor(template: CfnTemplate, prices: RegionInfraPrices, out: EstimateLines): void {
-  const groups = new Map(resourcesOfType(template, 'AWS::OpenSearchServerless::CollectionGroup').map(([id, g]) => [String(g.Properties?.Name), [id, g] as const]));
+  const groups = new Map(
+    resourcesOfType(template, 'AWS::OpenSearchServerless::CollectionGroup').map(([id, g]) => [
+      String(g.Properties?.Name),
+      [id, g] as const,
+    ]),
+  );
   const priced = new Set<string>();
   for (const [id, collection] of resourcesOfType(template, 'AWS::OpenSearchServerless::Collection')) {
     const groupName = collection.Properties?.CollectionGroupName;
@@ -39,7 +44,13 @@ export function serverlessFloor(template: CfnTemplate, prices: RegionInfraPrices
   }
   for (const [id, endpoint] of resourcesOfType(template, 'AWS::OpenSearchServerless::VpcEndpoint')) {
     const azs = Array.isArray(endpoint.Properties?.SubnetIds) ? endpoint.Properties.SubnetIds.length : 1;
-    out.floor('network', `OpenSearch Serverless VPC endpoint ${id} (${azs} AZ, priced as an interface endpoint)`, azs * HOURS_PER_MONTH, 'endpoint-AZ-hours', prices.interfaceEndpointAzHour.usd);
+    out.floor(
+      'network',
+      `OpenSearch Serverless VPC endpoint ${id} (${azs} AZ, priced as an interface endpoint)`,
+      azs * HOURS_PER_MONTH,
+      'endpoint-AZ-hours',
+      prices.interfaceEndpointAzHour.usd,
+    );
   }
   const alarms = resourcesOfType(template, 'AWS::CloudWatch::Alarm').length;
   out.floor('monitoring', 'CloudWatch alarms', alarms, 'alarm-months', prices.alarmMonth.usd);

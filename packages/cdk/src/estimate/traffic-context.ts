@@ -30,13 +30,22 @@ function bad(key: string, message: string): NovaCostError {
  * `amazon.nova-lite-v1:0=1200/300@0.7,amazon.nova-pro-v1:0=2000/500@0.3`.
  */
 function tokensPerRequest(raw: string): Array<Record<string, unknown>> {
-  const items = raw.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  const items = raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
   return items.map((item) => {
     const match = /^([^=@/]+)=([\d.]+)\/([\d.]+)(?:@([\d.]+))?$/.exec(item);
     if (!match) throw bad('tokensPerRequest', `expected model=inputTokens/outputTokens@share, got "${item}"`);
     const [, modelId, input, output, share] = match;
-    if (share === undefined && items.length > 1) throw bad('tokensPerRequest', `"${item}" needs @share when several models are listed`);
-    return { modelId, inputTokens: Number(input), outputTokens: Number(output), share: share === undefined ? 1 : Number(share) };
+    if (share === undefined && items.length > 1)
+      throw bad('tokensPerRequest', `"${item}" needs @share when several models are listed`);
+    return {
+      modelId,
+      inputTokens: Number(input),
+      outputTokens: Number(output),
+      share: share === undefined ? 1 : Number(share),
+    };
   });
 }
 
@@ -63,8 +72,13 @@ function asNumber(key: string, value: unknown): number {
  * The traffic profile from CDK context: `base` (read from the `trafficProfile` JSON file, if any) with the `-c` keys
  * laid over it. Undefined when neither gives anything, so the estimate stays a floor.
  */
-export function trafficProfileFromContext(get: (key: string) => unknown, base?: unknown, baseOrigin = 'trafficProfile file'): TrafficProfile | undefined {
-  const merged: Record<string, unknown> = base === undefined ? {} : structuredClone(parseTrafficProfile(base, baseOrigin)) as Record<string, unknown>;
+export function trafficProfileFromContext(
+  get: (key: string) => unknown,
+  base?: unknown,
+  baseOrigin = 'trafficProfile file',
+): TrafficProfile | undefined {
+  const merged: Record<string, unknown> =
+    base === undefined ? {} : (structuredClone(parseTrafficProfile(base, baseOrigin)) as Record<string, unknown>);
   let given = base !== undefined;
   for (const [key, path] of Object.entries(NUMBER_KEYS)) {
     const value = get(key);

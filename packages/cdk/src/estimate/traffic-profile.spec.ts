@@ -23,13 +23,32 @@ describe(parseTrafficProfile, () => {
       ['an unknown key, naming the known ones', { requestPerDay: 1 }, /"requestPerDay" unknown; known: requestsPerDay/],
       ['a negative count', { eventsPerDay: -1 }, /eventsPerDay must be a number >= 0, got -1/],
       ['a count given as a string', { requestsPerDay: '100' }, /requestsPerDay must be a number >= 0, got "100"/],
-      ['a share above 1', { levers: { cacheHitRate: 1.2 } }, /levers\.cacheHitRate must be a share in 0\.\.1, got 1\.2/],
+      [
+        'a share above 1',
+        { levers: { cacheHitRate: 1.2 } },
+        /levers\.cacheHitRate must be a share in 0\.\.1, got 1\.2/,
+      ],
       ['an unknown lever', { levers: { magic: 1 } }, /levers\."magic" unknown/],
-      ['model shares that do not sum to 1', { models: [{ modelId: 'a', share: 0.5, inputTokens: 1, outputTokens: 1 }] }, /shares must sum to 1, got 0\.5/],
-      ['a model without an id', { models: [{ share: 1, inputTokens: 1, outputTokens: 1 }] }, /models\[0\]\.modelId must be a non-empty string/],
+      [
+        'model shares that do not sum to 1',
+        { models: [{ modelId: 'a', share: 0.5, inputTokens: 1, outputTokens: 1 }] },
+        /shares must sum to 1, got 0\.5/,
+      ],
+      [
+        'a model without an id',
+        { models: [{ share: 1, inputTokens: 1, outputTokens: 1 }] },
+        /models\[0\]\.modelId must be a non-empty string/,
+      ],
       [
         'routes taking more than all of a model’s calls',
-        { levers: { routes: [{ from: 'a', to: 'b', share: 0.7 }, { from: 'a', to: 'c', share: 0.5 }] } },
+        {
+          levers: {
+            routes: [
+              { from: 'a', to: 'b', share: 0.7 },
+              { from: 'a', to: 'c', share: 0.5 },
+            ],
+          },
+        },
         /routes from a route more than all of its calls \(shares sum to 1\.2\)/,
       ],
     ])('refuses %s', (_, value, message) => {
@@ -63,7 +82,10 @@ describe(trafficProfileFromContext, () => {
         { modelId: 'amazon.nova-lite-v1:0', share: 0.7, inputTokens: 1200, outputTokens: 300 },
         { modelId: 'amazon.nova-pro-v1:0', share: 0.3, inputTokens: 2000, outputTokens: 500 },
       ],
-      levers: { cacheHitRate: 0.25, routes: [{ from: 'amazon.nova-pro-v1:0', to: 'amazon.nova-lite-v1:0', share: 0.4 }] },
+      levers: {
+        cacheHitRate: 0.25,
+        routes: [{ from: 'amazon.nova-pro-v1:0', to: 'amazon.nova-lite-v1:0', share: 0.4 }],
+      },
     });
   });
 
@@ -75,7 +97,9 @@ describe(trafficProfileFromContext, () => {
 
   it('lays -c keys over the profile file, lever by lever', () => {
     const file = { requestsPerDay: 10, eventsPerDay: 5, levers: { cacheHitRate: 0.1, batchShare: 0.2 } };
-    expect(trafficProfileFromContext(context({ requestsPerDay: '50', cacheHitRate: '0.3' }), file, 'traffic.json')).toEqual({
+    expect(
+      trafficProfileFromContext(context({ requestsPerDay: '50', cacheHitRate: '0.3' }), file, 'traffic.json'),
+    ).toEqual({
       requestsPerDay: 50,
       eventsPerDay: 5,
       levers: { cacheHitRate: 0.3, batchShare: 0.2 },
@@ -84,18 +108,36 @@ describe(trafficProfileFromContext, () => {
 
   describe('misuse', () => {
     it.each<[string, Record<string, unknown>, RegExp]>([
-      ['a number key that is not a number', { requestsPerDay: 'lots' }, /-c requestsPerDay: must be a number, got "lots"/],
-      ['tokens without the in/out shape', { tokensPerRequest: 'amazon.nova-lite-v1:0=1200' }, /-c tokensPerRequest: expected model=inputTokens\/outputTokens@share/],
-      ['several models without shares', { tokensPerRequest: 'a=1/1,b=2/2' }, /"a=1\/1" needs @share when several models are listed/],
+      [
+        'a number key that is not a number',
+        { requestsPerDay: 'lots' },
+        /-c requestsPerDay: must be a number, got "lots"/,
+      ],
+      [
+        'tokens without the in/out shape',
+        { tokensPerRequest: 'amazon.nova-lite-v1:0=1200' },
+        /-c tokensPerRequest: expected model=inputTokens\/outputTokens@share/,
+      ],
+      [
+        'several models without shares',
+        { tokensPerRequest: 'a=1/1,b=2/2' },
+        /"a=1\/1" needs @share when several models are listed/,
+      ],
       ['a route without a share', { routes: 'a>b' }, /-c routes: expected fromModel>toModel@share, got "a>b"/],
-      ['a share out of range, naming where it came from', { cacheHitRate: '3' }, /traffic profile \(-c keys\): levers\.cacheHitRate must be a share in 0\.\.1, got 3/],
+      [
+        'a share out of range, naming where it came from',
+        { cacheHitRate: '3' },
+        /traffic profile \(-c keys\): levers\.cacheHitRate must be a share in 0\.\.1, got 3/,
+      ],
     ])('refuses %s', (_, values, message) => {
       expect(() => trafficProfileFromContext(context(values))).toThrow(NovaCostError);
       expect(() => trafficProfileFromContext(context(values))).toThrow(message);
     });
 
     it('names the file when the file itself is wrong', () => {
-      expect(() => trafficProfileFromContext(context({}), { eventsPerDay: -5 }, 'traffic.json')).toThrow(/traffic profile \(traffic\.json\): eventsPerDay/);
+      expect(() => trafficProfileFromContext(context({}), { eventsPerDay: -5 }, 'traffic.json')).toThrow(
+        /traffic profile \(traffic\.json\): eventsPerDay/,
+      );
     });
   });
 });

@@ -94,13 +94,15 @@ function share(value: unknown, path: string, origin: string): number {
 }
 
 function text(value: unknown, path: string, origin: string): string {
-  if (typeof value !== 'string' || value.trim() === '') throw invalid(origin, `${path} must be a non-empty string, got ${JSON.stringify(value)}`);
+  if (typeof value !== 'string' || value.trim() === '')
+    throw invalid(origin, `${path} must be a non-empty string, got ${JSON.stringify(value)}`);
   return value;
 }
 
 function unknownKeys(value: Record<string, unknown>, known: ReadonlySet<string>, path: string, origin: string): void {
   const extra = Object.keys(value).filter((k) => !known.has(k));
-  if (extra.length > 0) throw invalid(origin, `${path}${extra.map((k) => `"${k}"`).join(', ')} unknown; known: ${[...known].join(', ')}`);
+  if (extra.length > 0)
+    throw invalid(origin, `${path}${extra.map((k) => `"${k}"`).join(', ')} unknown; known: ${[...known].join(', ')}`);
 }
 
 /**
@@ -144,11 +146,16 @@ function levers(value: unknown, origin: string): BedrockLevers {
     if (!Array.isArray(value.routes)) throw invalid(origin, `levers.routes must be an array`);
     const routes = value.routes.map((r: unknown, i) => {
       if (!isRecord(r)) throw invalid(origin, `levers.routes[${i}] must be an object`);
-      return { from: text(r.from, `levers.routes[${i}].from`, origin), to: text(r.to, `levers.routes[${i}].to`, origin), share: share(r.share, `levers.routes[${i}].share`, origin) };
+      return {
+        from: text(r.from, `levers.routes[${i}].from`, origin),
+        to: text(r.to, `levers.routes[${i}].to`, origin),
+        share: share(r.share, `levers.routes[${i}].share`, origin),
+      };
     });
     for (const from of new Set(routes.map((r) => r.from))) {
       const total = routes.filter((r) => r.from === from).reduce((sum, r) => sum + r.share, 0);
-      if (total > 1 + 1e-9) throw invalid(origin, `levers.routes from ${from} route more than all of its calls (shares sum to ${total})`);
+      if (total > 1 + 1e-9)
+        throw invalid(origin, `levers.routes from ${from} route more than all of its calls (shares sum to ${total})`);
     }
     result.routes = routes;
   }

@@ -21,11 +21,21 @@ describe(CostBudget, () => {
       Budget: { BudgetType: 'COST', TimeUnit: 'MONTHLY', BudgetLimit: { Amount: 10000, Unit: 'USD' } },
       NotificationsWithSubscribers: [
         {
-          Notification: { NotificationType: 'ACTUAL', ComparisonOperator: 'GREATER_THAN', Threshold: 80, ThresholdType: 'PERCENTAGE' },
+          Notification: {
+            NotificationType: 'ACTUAL',
+            ComparisonOperator: 'GREATER_THAN',
+            Threshold: 80,
+            ThresholdType: 'PERCENTAGE',
+          },
           Subscribers: subscribers,
         },
         {
-          Notification: { NotificationType: 'FORECASTED', ComparisonOperator: 'GREATER_THAN', Threshold: 100, ThresholdType: 'PERCENTAGE' },
+          Notification: {
+            NotificationType: 'FORECASTED',
+            ComparisonOperator: 'GREATER_THAN',
+            Threshold: 100,
+            ThresholdType: 'PERCENTAGE',
+          },
           Subscribers: subscribers,
         },
       ],
@@ -46,8 +56,24 @@ describe(CostBudget, () => {
     }).hasResourceProperties('AWS::Budgets::Budget', {
       Budget: { BudgetName: 'nova-monthly-budget', BudgetLimit: { Amount: 2500, Unit: 'USD' } },
       NotificationsWithSubscribers: [
-        { Notification: { NotificationType: 'ACTUAL', ComparisonOperator: 'GREATER_THAN', Threshold: 50, ThresholdType: 'PERCENTAGE' }, Subscribers: subscribers },
-        { Notification: { NotificationType: 'FORECASTED', ComparisonOperator: 'GREATER_THAN', Threshold: 90, ThresholdType: 'PERCENTAGE' }, Subscribers: subscribers },
+        {
+          Notification: {
+            NotificationType: 'ACTUAL',
+            ComparisonOperator: 'GREATER_THAN',
+            Threshold: 50,
+            ThresholdType: 'PERCENTAGE',
+          },
+          Subscribers: subscribers,
+        },
+        {
+          Notification: {
+            NotificationType: 'FORECASTED',
+            ComparisonOperator: 'GREATER_THAN',
+            Threshold: 90,
+            ThresholdType: 'PERCENTAGE',
+          },
+          Subscribers: subscribers,
+        },
       ],
     });
   });
@@ -63,7 +89,10 @@ describe(CostBudget, () => {
         Budget: Match.objectLike({ BudgetLimit: { Amount: 10000, Unit: 'USD' } }),
         NotificationsWithSubscribers: Match.absent(),
       });
-      Annotations.fromStack(stack).hasWarning('/Test/Budget', Match.stringLikeRegexp('CostBudget has no e-mail subscribers: the 10000 USD budget'));
+      Annotations.fromStack(stack).hasWarning(
+        '/Test/Budget',
+        Match.stringLikeRegexp('CostBudget has no e-mail subscribers: the 10000 USD budget'),
+      );
     });
 
     it('does not warn once it has an address', () => {

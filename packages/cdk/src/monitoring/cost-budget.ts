@@ -54,7 +54,10 @@ export class CostBudget extends Construct {
       notificationsWithSubscribers:
         subscribers.length === 0
           ? undefined
-          : [notification('ACTUAL', props.actualThresholdPercent ?? 80), notification('FORECASTED', props.forecastedThresholdPercent ?? 100)],
+          : [
+              notification('ACTUAL', props.actualThresholdPercent ?? 80),
+              notification('FORECASTED', props.forecastedThresholdPercent ?? 100),
+            ],
     });
     if (subscribers.length === 0) {
       Annotations.of(this).addWarningV2(

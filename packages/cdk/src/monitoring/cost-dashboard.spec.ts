@@ -12,7 +12,10 @@ function dashboardBody(props?: CostDashboardProps): { widgets: Widget[] } {
   new CostDashboard(stack, 'Costs', props);
   const [dashboard] = Object.values(Template.fromStack(stack).findResources('AWS::CloudWatch::Dashboard'));
   const body = dashboard!.Properties.DashboardBody as string | { 'Fn::Join': [string, unknown[]] };
-  const text = typeof body === 'string' ? body : body['Fn::Join'][1].map((part) => (typeof part === 'string' ? part : 'ap-northeast-1')).join('');
+  const text =
+    typeof body === 'string'
+      ? body
+      : body['Fn::Join'][1].map((part) => (typeof part === 'string' ? part : 'ap-northeast-1')).join('');
   return JSON.parse(text);
 }
 
@@ -24,8 +27,12 @@ describe(CostDashboard, () => {
 
   it('charts EstimatedCharges per service with Currency=USD, pinned to us-east-1 from a stack in another region', () => {
     const billing = metricsOf(widgets).filter((m) => m[0] === 'AWS/Billing');
-    const services = billing.map((m) => m[m.indexOf('ServiceName') + 1]).filter((s) => typeof s === 'string' && s !== 'AWS/Billing');
-    expect(services).toEqual(expect.arrayContaining(['AmazonBedrock', 'AmazonECS', 'AmazonS3', 'AmazonDynamoDB', 'AmazonEC2']));
+    const services = billing
+      .map((m) => m[m.indexOf('ServiceName') + 1])
+      .filter((s) => typeof s === 'string' && s !== 'AWS/Billing');
+    expect(services).toEqual(
+      expect.arrayContaining(['AmazonBedrock', 'AmazonECS', 'AmazonS3', 'AmazonDynamoDB', 'AmazonEC2']),
+    );
     for (const metric of billing) {
       expect(metric).toEqual(expect.arrayContaining(['EstimatedCharges', 'Currency', 'USD']));
       expect(metric.at(-1)).toMatchObject({ region: 'us-east-1' });
@@ -39,7 +46,11 @@ describe(CostDashboard, () => {
   });
 
   it('uses the billed services, service dimension and currency it is given', () => {
-    const custom = dashboardBody({ billedServices: { Lambda: 'AWSLambda' }, gatewayServiceName: 'edge', currency: 'JPY' });
+    const custom = dashboardBody({
+      billedServices: { Lambda: 'AWSLambda' },
+      gatewayServiceName: 'edge',
+      currency: 'JPY',
+    });
     const metrics = metricsOf(custom.widgets);
     expect(metrics.filter((m) => m.includes('ServiceName'))).toEqual([
       expect.arrayContaining(['AWS/Billing', 'EstimatedCharges', 'Currency', 'JPY', 'ServiceName', 'AWSLambda']),

@@ -39,28 +39,37 @@ describe(CloudFrontFrontDoor, () => {
   });
 
   it('waits 60 s for the ALB by default, the most CloudFront allows without a quota increase', () => {
-    const origin = (t: Template) => Object.values(t.findResources('AWS::CloudFront::Distribution'))[0]!.Properties.DistributionConfig.Origins[0];
+    const origin = (t: Template) =>
+      Object.values(t.findResources('AWS::CloudFront::Distribution'))[0]!.Properties.DistributionConfig.Origins[0];
     expect(origin(synth()).CustomOriginConfig.OriginReadTimeout).toBe(60);
     expect(origin(synth({ readTimeout: Duration.seconds(45) })).CustomOriginConfig.OriginReadTimeout).toBe(45);
     expect(origin(synth()).OriginCustomHeaders).toBeUndefined();
   });
 
   it('adds the origin custom headers it is given to every request to the ALB', () => {
-    synth({ originCustomHeaders: { 'X-Origin-Verify': 'shared-value' } }).hasResourceProperties('AWS::CloudFront::Distribution', {
-      DistributionConfig: Match.objectLike({
-        Origins: [Match.objectLike({ OriginCustomHeaders: [{ HeaderName: 'X-Origin-Verify', HeaderValue: 'shared-value' }] })],
-      }),
-    });
+    synth({ originCustomHeaders: { 'X-Origin-Verify': 'shared-value' } }).hasResourceProperties(
+      'AWS::CloudFront::Distribution',
+      {
+        DistributionConfig: Match.objectLike({
+          Origins: [
+            Match.objectLike({ OriginCustomHeaders: [{ HeaderName: 'X-Origin-Verify', HeaderValue: 'shared-value' }] }),
+          ],
+        }),
+      },
+    );
   });
 
   it('uses the cache policy, price class and origin protocol it is given', () => {
-    synth({ cachePolicy: cloudfront.CachePolicy.CACHING_OPTIMIZED, priceClass: cloudfront.PriceClass.PRICE_CLASS_ALL, originHttps: true })
-      .hasResourceProperties('AWS::CloudFront::Distribution', {
-        DistributionConfig: Match.objectLike({
-          PriceClass: 'PriceClass_All',
-          DefaultCacheBehavior: Match.objectLike({ CachePolicyId: '658327ea-f89d-4fab-a63d-7e88639e58f6' }),
-          Origins: [Match.objectLike({ CustomOriginConfig: Match.objectLike({ OriginProtocolPolicy: 'https-only' }) })],
-        }),
-      });
+    synth({
+      cachePolicy: cloudfront.CachePolicy.CACHING_OPTIMIZED,
+      priceClass: cloudfront.PriceClass.PRICE_CLASS_ALL,
+      originHttps: true,
+    }).hasResourceProperties('AWS::CloudFront::Distribution', {
+      DistributionConfig: Match.objectLike({
+        PriceClass: 'PriceClass_All',
+        DefaultCacheBehavior: Match.objectLike({ CachePolicyId: '658327ea-f89d-4fab-a63d-7e88639e58f6' }),
+        Origins: [Match.objectLike({ CustomOriginConfig: Match.objectLike({ OriginProtocolPolicy: 'https-only' }) })],
+      }),
+    });
   });
 });

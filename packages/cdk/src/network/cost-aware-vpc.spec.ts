@@ -34,7 +34,9 @@ describe(CostAwareVpc, () => {
         ServiceName: 'com.amazonaws.us-east-1.bedrock-runtime',
         PrivateDnsEnabled: true,
       });
-      const [endpoint] = Object.values(template.findResources('AWS::EC2::VPCEndpoint', { Properties: { VpcEndpointType: 'Interface' } }));
+      const [endpoint] = Object.values(
+        template.findResources('AWS::EC2::VPCEndpoint', { Properties: { VpcEndpointType: 'Interface' } }),
+      );
       expect(endpoint?.Properties.SubnetIds).toHaveLength(2);
     });
 
@@ -48,7 +50,9 @@ describe(CostAwareVpc, () => {
     it('runs the NAT count it is given and can leave the interface endpoint out', () => {
       const template = synth({ natGateways: 2, bedrockRuntimeEndpoint: false });
       template.resourceCountIs('AWS::EC2::NatGateway', 2);
-      expect(template.findResources('AWS::EC2::VPCEndpoint', { Properties: { VpcEndpointType: 'Interface' } })).toEqual({});
+      expect(template.findResources('AWS::EC2::VPCEndpoint', { Properties: { VpcEndpointType: 'Interface' } })).toEqual(
+        {},
+      );
     });
 
     it('builds isolated private subnets when there is no NAT', () => {

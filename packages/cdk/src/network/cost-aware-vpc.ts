@@ -34,7 +34,10 @@ export class CostAwareVpc extends Construct {
     const natGateways = props.natGateways ?? 1;
     const maxAzs = props.maxAzs ?? 2;
     if (!Number.isInteger(natGateways) || natGateways < 0 || natGateways > maxAzs) {
-      throw new NovaCostError('configuration', `natGateways must be an integer in 0..maxAzs (${maxAzs}), got ${natGateways}`);
+      throw new NovaCostError(
+        'configuration',
+        `natGateways must be an integer in 0..maxAzs (${maxAzs}), got ${natGateways}`,
+      );
     }
     this.vpc = new ec2.Vpc(this, 'Vpc', {
       ipAddresses: ec2.IpAddresses.cidr(props.cidr ?? '10.0.0.0/16'),

@@ -15,7 +15,11 @@ function behindAlb(options: Options = {}) {
   const stack = new Stack(app, 'Test');
   const { vpc } = new CostAwareVpc(stack, 'Network');
   const alb = new elbv2.ApplicationLoadBalancer(stack, 'Alb', { vpc, internetFacing: false });
-  const listener = alb.addListener('Http', { port: 80, open: false, defaultAction: elbv2.ListenerAction.fixedResponse(200) });
+  const listener = alb.addListener('Http', {
+    port: 80,
+    open: false,
+    defaultAction: elbv2.ListenerAction.fixedResponse(200),
+  });
   const door = new HttpApiFrontDoor(stack, 'Api', { backend: { kind: 'alb', listener, vpc }, ...options });
   return { app, stack, door, template: Template.fromStack(stack) };
 }
@@ -58,14 +62,20 @@ describe(HttpApiFrontDoor, () => {
     const settings = stage!.Properties.AccessLogSettings as { DestinationArn: unknown; Format: string };
     expect(settings.DestinationArn).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^ApiAccessLogs/), 'Arn'] });
     const format = JSON.parse(settings.Format) as Record<string, string>;
-    expect(format).toMatchObject({ requestId: '$context.requestId', status: '$context.status', integrationLatency: '$context.integrationLatency' });
+    expect(format).toMatchObject({
+      requestId: '$context.requestId',
+      status: '$context.status',
+      integrationLatency: '$context.integrationLatency',
+    });
     expect(Object.values(format).join(' ')).not.toMatch(/header|body|authorizer/i);
   });
 
   it('reaches the ALB listener through a VPC link in the private subnets, admitted by the ALB on its port only', () => {
     const { template } = behindAlb();
     const privateSubnets = Object.keys(template.findResources('AWS::EC2::Subnet')).filter((id) => /private/i.test(id));
-    template.hasResourceProperties('AWS::ApiGatewayV2::VpcLink', { SubnetIds: privateSubnets.map((id) => ({ Ref: id })) });
+    template.hasResourceProperties('AWS::ApiGatewayV2::VpcLink', {
+      SubnetIds: privateSubnets.map((id) => ({ Ref: id })),
+    });
     template.hasResourceProperties('AWS::ApiGatewayV2::Integration', {
       IntegrationType: 'HTTP_PROXY',
       ConnectionType: 'VPC_LINK',
@@ -88,8 +98,15 @@ describe(HttpApiFrontDoor, () => {
   });
 
   it('applies throttle, retention and timeout overrides', () => {
-    const { template } = behindLambda({ rateLimit: 5, burstLimit: 10, accessLogRetention: 7, timeout: Duration.seconds(10) });
-    template.hasResourceProperties('AWS::ApiGatewayV2::Stage', { DefaultRouteSettings: { ThrottlingRateLimit: 5, ThrottlingBurstLimit: 10 } });
+    const { template } = behindLambda({
+      rateLimit: 5,
+      burstLimit: 10,
+      accessLogRetention: 7,
+      timeout: Duration.seconds(10),
+    });
+    template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+      DefaultRouteSettings: { ThrottlingRateLimit: 5, ThrottlingBurstLimit: 10 },
+    });
     template.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 7 });
     template.hasResourceProperties('AWS::ApiGatewayV2::Integration', { TimeoutInMillis: 10_000 });
   });

@@ -69,7 +69,10 @@ export class HttpApiFrontDoor extends Construct {
     const rateLimit = props.rateLimit ?? 50;
     const burstLimit = props.burstLimit ?? 100;
     if (!(rateLimit > 0) || !Number.isInteger(burstLimit) || burstLimit < 1) {
-      throw new NovaCostError('configuration', `rateLimit must be above 0 and burstLimit a positive integer, got ${rateLimit} and ${burstLimit}`);
+      throw new NovaCostError(
+        'configuration',
+        `rateLimit must be above 0 and burstLimit a positive integer, got ${rateLimit} and ${burstLimit}`,
+      );
     }
     const timeout = props.timeout ?? Duration.seconds(29);
 
@@ -89,7 +92,9 @@ export class HttpApiFrontDoor extends Construct {
     }
 
     this.api = new apigwv2.HttpApi(this, 'Api', { defaultIntegration: integration, createDefaultStage: false });
-    this.accessLogs = new logs.LogGroup(this, 'AccessLogs', { retention: props.accessLogRetention ?? logs.RetentionDays.ONE_MONTH });
+    this.accessLogs = new logs.LogGroup(this, 'AccessLogs', {
+      retention: props.accessLogRetention ?? logs.RetentionDays.ONE_MONTH,
+    });
     this.stage = this.api.addStage('DefaultStage', {
       stageName: '$default',
       autoDeploy: true,

@@ -18,8 +18,15 @@ describe(ContentBucket, () => {
 
     it('is S3-managed encrypted, private and SSL only', () => {
       template.hasResourceProperties('AWS::S3::Bucket', {
-        BucketEncryption: { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] },
-        PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
+        BucketEncryption: {
+          ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }],
+        },
+        PublicAccessBlockConfiguration: {
+          BlockPublicAcls: true,
+          BlockPublicPolicy: true,
+          IgnorePublicAcls: true,
+          RestrictPublicBuckets: true,
+        },
       });
       template.hasResourceProperties('AWS::S3::BucketPolicy', {
         PolicyDocument: {
@@ -61,7 +68,10 @@ describe(ContentBucket, () => {
               ],
             }),
             Match.objectLike({ Id: 'DeleteTempFiles', Prefix: 'temp/', ExpirationInDays: 1 }),
-            Match.objectLike({ Id: 'AbortIncompleteMultipartUpload', AbortIncompleteMultipartUpload: { DaysAfterInitiation: 7 } }),
+            Match.objectLike({
+              Id: 'AbortIncompleteMultipartUpload',
+              AbortIncompleteMultipartUpload: { DaysAfterInitiation: 7 },
+            }),
           ],
         },
       });
@@ -84,16 +94,32 @@ describe(ContentBucket, () => {
         transitionDefaultMinimumObjectSize: s3.TransitionDefaultMinimumObjectSize.VARIES_BY_STORAGE_CLASS,
       }).hasResourceProperties('AWS::S3::Bucket', {
         IntelligentTieringConfigurations: [
-          Match.objectLike({ Tierings: [{ AccessTier: 'ARCHIVE_ACCESS', Days: 120 }, { AccessTier: 'DEEP_ARCHIVE_ACCESS', Days: 365 }] }),
+          Match.objectLike({
+            Tierings: [
+              { AccessTier: 'ARCHIVE_ACCESS', Days: 120 },
+              { AccessTier: 'DEEP_ARCHIVE_ACCESS', Days: 365 },
+            ],
+          }),
         ],
         LifecycleConfiguration: {
           TransitionDefaultMinimumObjectSize: 'varies_by_storage_class',
           Rules: [
-            Match.objectLike({ Id: 'ToIntelligentTiering1', Prefix: 'uploads/', Transitions: [{ StorageClass: 'INTELLIGENT_TIERING', TransitionInDays: 3 }] }),
-            Match.objectLike({ Id: 'ToIntelligentTiering2', Prefix: 'transcripts/', Transitions: [{ StorageClass: 'INTELLIGENT_TIERING', TransitionInDays: 3 }] }),
+            Match.objectLike({
+              Id: 'ToIntelligentTiering1',
+              Prefix: 'uploads/',
+              Transitions: [{ StorageClass: 'INTELLIGENT_TIERING', TransitionInDays: 3 }],
+            }),
+            Match.objectLike({
+              Id: 'ToIntelligentTiering2',
+              Prefix: 'transcripts/',
+              Transitions: [{ StorageClass: 'INTELLIGENT_TIERING', TransitionInDays: 3 }],
+            }),
             Match.objectLike({
               Prefix: 'audio/done/',
-              Transitions: [{ StorageClass: 'STANDARD_IA', TransitionInDays: 45 }, { StorageClass: 'GLACIER', TransitionInDays: 120 }],
+              Transitions: [
+                { StorageClass: 'STANDARD_IA', TransitionInDays: 45 },
+                { StorageClass: 'GLACIER', TransitionInDays: 120 },
+              ],
             }),
             Match.objectLike({ Prefix: 'scratch/', ExpirationInDays: 2 }),
             Match.objectLike({ AbortIncompleteMultipartUpload: { DaysAfterInitiation: 3 } }),
@@ -111,7 +137,10 @@ describe(ContentBucket, () => {
       [{ processedAudioInfrequentAccessDays: 60, processedAudioGlacierDays: 60 }, /Glacier after it, got 60 and 60/],
       [{ tempPrefix: '' }, /must not be empty/],
       [{ intelligentTieringPrefixes: [''] }, /must not overlap "audio\/processed\/" or "temp\/".*got ""/],
-      [{ intelligentTieringPrefixes: ['audio/'] }, /S3 cannot move Intelligent-Tiering objects to Standard-IA\), got "audio\/"/],
+      [
+        { intelligentTieringPrefixes: ['audio/'] },
+        /S3 cannot move Intelligent-Tiering objects to Standard-IA\), got "audio\/"/,
+      ],
       [{ intelligentTieringPrefixes: ['temp/old/'] }, /must not overlap/],
     ])('refuses %o', (props, message) => {
       expect(() => synth(props)).toThrow(message);

@@ -68,7 +68,10 @@ export class ContentBucket extends Construct {
       );
     }
     if (audioPrefix === '' || tempPrefix === '') {
-      throw new NovaCostError('configuration', 'processedAudioPrefix and tempPrefix must not be empty: an empty prefix matches the whole bucket');
+      throw new NovaCostError(
+        'configuration',
+        'processedAudioPrefix and tempPrefix must not be empty: an empty prefix matches the whole bucket',
+      );
     }
     const tieringPrefixes = props.intelligentTieringPrefixes ?? [];
     const overlaps = (a: string, b: string) => a.startsWith(b) || b.startsWith(a);

@@ -58,8 +58,13 @@ describe(EventStoreTables, () => {
         TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
         PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: false },
       });
-      template.hasResourceProperties('AWS::DynamoDB::Table', { ProvisionedThroughput: { ReadCapacityUnits: 20, WriteCapacityUnits: 4 } });
-      template.hasResourceProperties('AWS::ApplicationAutoScaling::ScalableTarget', { MinCapacity: 2, MaxCapacity: 40 });
+      template.hasResourceProperties('AWS::DynamoDB::Table', {
+        ProvisionedThroughput: { ReadCapacityUnits: 20, WriteCapacityUnits: 4 },
+      });
+      template.hasResourceProperties('AWS::ApplicationAutoScaling::ScalableTarget', {
+        MinCapacity: 2,
+        MaxCapacity: 40,
+      });
       template.hasResourceProperties('AWS::ApplicationAutoScaling::ScalingPolicy', {
         TargetTrackingScalingPolicyConfiguration: Match.objectLike({ TargetValue: 50 }),
       });
@@ -69,7 +74,9 @@ describe(EventStoreTables, () => {
   describe('misuse', () => {
     it('refuses a read range whose minimum exceeds its maximum', () => {
       expect(() => synth({ readModelMinReadCapacity: 50, readModelMaxReadCapacity: 10 })).toThrow(NovaCostError);
-      expect(() => synth({ readModelMinReadCapacity: 50, readModelMaxReadCapacity: 10 })).toThrow(/1 <= min <= max, got 50..10/);
+      expect(() => synth({ readModelMinReadCapacity: 50, readModelMaxReadCapacity: 10 })).toThrow(
+        /1 <= min <= max, got 50..10/,
+      );
     });
   });
 });

@@ -37,7 +37,10 @@ export class EventStoreTables extends Construct {
     const minRead = props.readModelMinReadCapacity ?? 5;
     const maxRead = props.readModelMaxReadCapacity ?? 100;
     if (minRead < 1 || maxRead < minRead) {
-      throw new NovaCostError('configuration', `read model read capacity must satisfy 1 <= min <= max, got ${minRead}..${maxRead}`);
+      throw new NovaCostError(
+        'configuration',
+        `read model read capacity must satisfy 1 <= min <= max, got ${minRead}..${maxRead}`,
+      );
     }
     const keys = {
       partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },

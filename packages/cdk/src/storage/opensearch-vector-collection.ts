@@ -33,8 +33,18 @@ export interface OpenSearchVectorCollectionProps {
 
 const NAME = /^[a-z][a-z0-9-]{2,23}$/;
 /** What an application needs on the collection and its indexes (no policy or collection administration). */
-const COLLECTION_PERMISSIONS = ['aoss:DescribeCollectionItems', 'aoss:CreateCollectionItems', 'aoss:UpdateCollectionItems'];
-const INDEX_PERMISSIONS = ['aoss:CreateIndex', 'aoss:DescribeIndex', 'aoss:UpdateIndex', 'aoss:ReadDocument', 'aoss:WriteDocument'];
+const COLLECTION_PERMISSIONS = [
+  'aoss:DescribeCollectionItems',
+  'aoss:CreateCollectionItems',
+  'aoss:UpdateCollectionItems',
+];
+const INDEX_PERMISSIONS = [
+  'aoss:CreateIndex',
+  'aoss:DescribeIndex',
+  'aoss:UpdateIndex',
+  'aoss:ReadDocument',
+  'aoss:WriteDocument',
+];
 
 /**
  * An OpenSearch Serverless vector search collection set for cost: standby replicas only in production, an AWS-owned
@@ -59,7 +69,10 @@ export class OpenSearchVectorCollection extends Construct {
     tagCostCategory(this, 'storage');
     const name = (this.name = props.name ?? defaultName(this));
     if (!NAME.test(name)) {
-      throw new NovaCostError('configuration', `name must be 3..24 characters of a-z, 0-9 and '-', starting with a letter, got "${name}"`);
+      throw new NovaCostError(
+        'configuration',
+        `name must be 3..24 characters of a-z, 0-9 and '-', starting with a letter, got "${name}"`,
+      );
     }
     this.maxIndexingOcu = checkedCeiling('maxIndexingOcu', props.maxIndexingOcu ?? 2);
     this.maxSearchOcu = checkedCeiling('maxSearchOcu', props.maxSearchOcu ?? 2);
@@ -99,7 +112,10 @@ export class OpenSearchVectorCollection extends Construct {
       }),
     });
     this.node.addValidation({
-      validate: () => (this.principals.length === 0 ? [`OpenSearchVectorCollection ${name}: no principal may use it; call grantReadWrite(role)`] : []),
+      validate: () =>
+        this.principals.length === 0
+          ? [`OpenSearchVectorCollection ${name}: no principal may use it; call grantReadWrite(role)`]
+          : [],
     });
     this.group = new aoss.CfnCollectionGroup(this, 'Group', {
       name: `${name}-group`,
@@ -121,7 +137,11 @@ export class OpenSearchVectorCollection extends Construct {
   /** Lets `role` create indexes and read and write documents: in IAM and in the data access policy. */
   grantReadWrite(role: iam.IRole): iam.Grant {
     this.principals.push(role.roleArn);
-    return iam.Grant.addToPrincipal({ grantee: role, actions: ['aoss:APIAccessAll'], resourceArns: [this.collection.attrArn] });
+    return iam.Grant.addToPrincipal({
+      grantee: role,
+      actions: ['aoss:APIAccessAll'],
+      resourceArns: [this.collection.attrArn],
+    });
   }
 
   private endpointIn(vpc: ec2.IVpc): aoss.CfnVpcEndpoint {
@@ -133,7 +153,8 @@ export class OpenSearchVectorCollection extends Construct {
     securityGroup.addIngressRule(ec2.Peer.ipv4(vpc.vpcCidrBlock), ec2.Port.tcp(443), 'clients in the VPC');
     Validations.of(securityGroup).acknowledge({
       id: 'AwsSolutions-EC23',
-      reason: 'The endpoint security group admits only the VPC CIDR on 443; the rule cannot read the CIDR token and errs.',
+      reason:
+        'The endpoint security group admits only the VPC CIDR on 443; the rule cannot read the CIDR token and errs.',
     });
     return new aoss.CfnVpcEndpoint(this, 'VpcEndpoint', {
       name: `${this.name}-vpce`,
@@ -147,12 +168,17 @@ export class OpenSearchVectorCollection extends Construct {
 
 function checkedCeiling(prop: string, ocu: number): number {
   if (!Number.isFinite(ocu) || ocu < 2) {
-    throw new NovaCostError('configuration', `${prop} must be at least 2 OCU (the smallest ceiling CloudFormation accepts), got ${ocu}`);
+    throw new NovaCostError(
+      'configuration',
+      `${prop} must be at least 2 OCU (the smallest ceiling CloudFormation accepts), got ${ocu}`,
+    );
   }
   return ocu;
 }
 
 function defaultName(scope: Construct): string {
-  const raw = Names.uniqueResourceName(scope, { maxLength: 24, separator: '-' }).toLowerCase().replace(/[^a-z0-9-]/g, '');
+  const raw = Names.uniqueResourceName(scope, { maxLength: 24, separator: '-' })
+    .toLowerCase()
+    .replace(/[^a-z0-9-]/g, '');
   return /^[a-z]/.test(raw) ? raw : `v${raw}`.slice(0, 24);
 }

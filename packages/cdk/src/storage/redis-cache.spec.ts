@@ -25,7 +25,9 @@ function synth(props: Partial<RedisCacheProps> = {}, natGateways = 1) {
 describe(RedisCache, () => {
   it('requires Redis AUTH with a generated 64-character token from Secrets Manager, never written in the template', () => {
     const { template, stack, cache } = synth();
-    template.hasResourceProperties('AWS::SecretsManager::Secret', { GenerateSecretString: { PasswordLength: 64, ExcludePunctuation: true } });
+    template.hasResourceProperties('AWS::SecretsManager::Secret', {
+      GenerateSecretString: { PasswordLength: 64, ExcludePunctuation: true },
+    });
     const tokenRef = stack.resolve(cache.authToken.secretArn);
     template.hasResourceProperties('AWS::ElastiCache::ReplicationGroup', {
       AuthToken: { 'Fn::Join': ['', ['{{resolve:secretsmanager:', tokenRef, ':SecretString:::}}']] },
@@ -51,7 +53,9 @@ describe(RedisCache, () => {
       AtRestEncryptionEnabled: true,
       Port: 6379,
     });
-    const privateSubnets = Object.keys(template.findResources('AWS::EC2::Subnet')).filter((id) => id.includes('Private'));
+    const privateSubnets = Object.keys(template.findResources('AWS::EC2::Subnet')).filter((id) =>
+      id.includes('Private'),
+    );
     template.hasResourceProperties('AWS::ElastiCache::SubnetGroup', {
       SubnetIds: privateSubnets.map((id) => ({ Ref: id })),
     });
@@ -62,16 +66,21 @@ describe(RedisCache, () => {
       SourceSecurityGroupId: { 'Fn::GetAtt': [Match.stringLikeRegexp('^Client'), 'GroupId'] },
     });
     template.resourcePropertiesCountIs('AWS::EC2::SecurityGroupIngress', { FromPort: 6379 }, 1);
-    expect(JSON.stringify(stack.resolve(cache.url))).toMatch(/rediss:\/\/.*PrimaryEndPoint\.Address.*PrimaryEndPoint\.Port/);
+    expect(JSON.stringify(stack.resolve(cache.url))).toMatch(
+      /rediss:\/\/.*PrimaryEndPoint\.Address.*PrimaryEndPoint\.Port/,
+    );
   });
 
   it('applies node type, count and port overrides; one node turns failover off', () => {
-    synth({ nodeType: 'cache.t4g.micro', nodes: 1, port: 6380 }).template.hasResourceProperties('AWS::ElastiCache::ReplicationGroup', {
-      CacheNodeType: 'cache.t4g.micro',
-      NumCacheClusters: 1,
-      AutomaticFailoverEnabled: false,
-      Port: 6380,
-    });
+    synth({ nodeType: 'cache.t4g.micro', nodes: 1, port: 6380 }).template.hasResourceProperties(
+      'AWS::ElastiCache::ReplicationGroup',
+      {
+        CacheNodeType: 'cache.t4g.micro',
+        NumCacheClusters: 1,
+        AutomaticFailoverEnabled: false,
+        Port: 6380,
+      },
+    );
   });
 
   it.each([0, 7, 1.5])('refuses %s nodes', (nodes) => {

@@ -36,7 +36,10 @@ export class RedisCache extends Construct {
     tagCostCategory(this, 'storage');
     const nodes = props.nodes ?? 2;
     if (!Number.isInteger(nodes) || nodes < 1 || nodes > 6) {
-      throw new NovaCostError('configuration', `nodes must be an integer in 1..6 (primary plus up to 5 replicas), got ${nodes}`);
+      throw new NovaCostError(
+        'configuration',
+        `nodes must be an integer in 1..6 (primary plus up to 5 replicas), got ${nodes}`,
+      );
     }
     this.port = props.port ?? 6379;
     this.securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', {

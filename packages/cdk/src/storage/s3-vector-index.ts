@@ -21,7 +21,13 @@ export interface S3VectorIndexProps {
 }
 
 /** Actions an application needs to write, read and query vectors (no index or bucket administration). */
-const READ_WRITE_ACTIONS = ['s3vectors:PutVectors', 's3vectors:GetVectors', 's3vectors:QueryVectors', 's3vectors:DeleteVectors', 's3vectors:ListVectors'];
+const READ_WRITE_ACTIONS = [
+  's3vectors:PutVectors',
+  's3vectors:GetVectors',
+  's3vectors:QueryVectors',
+  's3vectors:DeleteVectors',
+  's3vectors:ListVectors',
+];
 
 /**
  * An S3 Vectors bucket with one index: no capacity floor at all. Storage is billed per GB-month, writes per GB and
@@ -40,7 +46,10 @@ export class S3VectorIndex extends Construct {
     this.dimension = checkedDimension(props.dimension ?? 1024);
     const keys = props.nonFilterableMetadataKeys ?? [];
     if (keys.length > 10 || keys.some((k) => k.length < 1 || k.length > 63)) {
-      throw new NovaCostError('configuration', `nonFilterableMetadataKeys takes at most 10 keys of 1..63 characters, got ${JSON.stringify(keys)}`);
+      throw new NovaCostError(
+        'configuration',
+        `nonFilterableMetadataKeys takes at most 10 keys of 1..63 characters, got ${JSON.stringify(keys)}`,
+      );
     }
     this.bucket = new s3vectors.CfnVectorBucket(this, 'Bucket', { encryptionConfiguration: { sseType: 'AES256' } });
     this.index = new s3vectors.CfnIndex(this, 'Index', {
@@ -62,7 +71,10 @@ export class S3VectorIndex extends Construct {
 /** Vector indexes (S3 Vectors and OpenSearch k-NN alike) take 1..4096 dimensions here. */
 export function checkedDimension(dimension: number): number {
   if (!Number.isInteger(dimension) || dimension < 1 || dimension > 4096) {
-    throw new NovaCostError('configuration', `dimension must be an integer in 1..4096 (the embedding model's output size), got ${dimension}`);
+    throw new NovaCostError(
+      'configuration',
+      `dimension must be an integer in 1..4096 (the embedding model's output size), got ${dimension}`,
+    );
   }
   return dimension;
 }

@@ -35,7 +35,9 @@ describe(VectorSearch, () => {
   describe('having the default engine, S3 Vectors', () => {
     it('creates an SSE-S3 vector bucket and a float32 cosine index of 1024 dimensions, and nothing with a capacity floor', () => {
       const template = synth().template();
-      template.hasResourceProperties('AWS::S3Vectors::VectorBucket', { EncryptionConfiguration: { SseType: 'AES256' } });
+      template.hasResourceProperties('AWS::S3Vectors::VectorBucket', {
+        EncryptionConfiguration: { SseType: 'AES256' },
+      });
       template.hasResourceProperties('AWS::S3Vectors::Index', {
         DataType: 'float32',
         Dimension: 1024,
@@ -52,7 +54,13 @@ describe(VectorSearch, () => {
           Statement: [
             {
               Effect: 'Allow',
-              Action: ['s3vectors:PutVectors', 's3vectors:GetVectors', 's3vectors:QueryVectors', 's3vectors:DeleteVectors', 's3vectors:ListVectors'],
+              Action: [
+                's3vectors:PutVectors',
+                's3vectors:GetVectors',
+                's3vectors:QueryVectors',
+                's3vectors:DeleteVectors',
+                's3vectors:ListVectors',
+              ],
               Resource: { 'Fn::GetAtt': [Match.stringLikeRegexp('S3VectorsIndex'), 'IndexArn'] },
             },
           ],
@@ -106,7 +114,11 @@ describe(VectorSearch, () => {
       });
       const [collection] = Object.values(template().findResources('AWS::OpenSearchServerless::Collection'));
       expect(collection!.DependsOn).toEqual(
-        expect.arrayContaining([expect.stringMatching(/EncryptionPolicy/), expect.stringMatching(/NetworkPolicy/), expect.stringMatching(/Group/)]),
+        expect.arrayContaining([
+          expect.stringMatching(/EncryptionPolicy/),
+          expect.stringMatching(/NetworkPolicy/),
+          expect.stringMatching(/Group/),
+        ]),
       );
     });
 
@@ -116,7 +128,15 @@ describe(VectorSearch, () => {
       expect(policy).toContain(JSON.stringify(stack.resolve(role.roleArn)).slice(1, -1));
       expect(policy).toMatch(/aoss:WriteDocument/);
       template().hasResourceProperties('AWS::IAM::Policy', {
-        PolicyDocument: { Statement: [{ Effect: 'Allow', Action: 'aoss:APIAccessAll', Resource: { 'Fn::GetAtt': [Match.stringLikeRegexp('Collection'), 'Arn'] } }] },
+        PolicyDocument: {
+          Statement: [
+            {
+              Effect: 'Allow',
+              Action: 'aoss:APIAccessAll',
+              Resource: { 'Fn::GetAtt': [Match.stringLikeRegexp('Collection'), 'Arn'] },
+            },
+          ],
+        },
       });
     });
 
@@ -151,7 +171,11 @@ describe(VectorSearch, () => {
       });
 
       it.each<[string, VectorSearchProps, RegExp]>([
-        ['a ceiling under the 2 OCUs CloudFormation accepts', { engine, maxSearchOcu: 1 }, /maxSearchOcu must be at least 2 OCU/],
+        [
+          'a ceiling under the 2 OCUs CloudFormation accepts',
+          { engine, maxSearchOcu: 1 },
+          /maxSearchOcu must be at least 2 OCU/,
+        ],
         ['a name OpenSearch Serverless refuses', { engine, name: 'Vectors_1' }, /name must be 3\.\.24 characters/],
       ])('refuses %s', (_, props, message) => {
         expect(() => synth(props)).toThrow(NovaCostError);
@@ -162,9 +186,17 @@ describe(VectorSearch, () => {
 
   describe('misuse', () => {
     it.each<[string, VectorSearchProps, RegExp]>([
-      ['an unknown engine', { engine: 'pinecone' as never }, /engine must be one of s3-vectors, opensearch-serverless, got "pinecone"/],
+      [
+        'an unknown engine',
+        { engine: 'pinecone' as never },
+        /engine must be one of s3-vectors, opensearch-serverless, got "pinecone"/,
+      ],
       ['a dimension over 4096', { dimension: 5000 }, /dimension must be an integer in 1\.\.4096/],
-      ['more than 10 non-filterable keys', { nonFilterableMetadataKeys: Array.from({ length: 11 }, (_, i) => `k${i}`) }, /at most 10 keys/],
+      [
+        'more than 10 non-filterable keys',
+        { nonFilterableMetadataKeys: Array.from({ length: 11 }, (_, i) => `k${i}`) },
+        /at most 10 keys/,
+      ],
     ])('refuses %s', (_, props, message) => {
       expect(() => synth(props)).toThrow(message);
     });

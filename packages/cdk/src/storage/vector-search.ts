@@ -35,7 +35,10 @@ export class VectorSearch extends Construct {
     super(scope, id);
     this.engine = props.engine ?? 's3-vectors';
     if (!VECTOR_ENGINES.includes(this.engine)) {
-      throw new NovaCostError('configuration', `engine must be one of ${VECTOR_ENGINES.join(', ')}, got "${String(this.engine)}"`);
+      throw new NovaCostError(
+        'configuration',
+        `engine must be one of ${VECTOR_ENGINES.join(', ')}, got "${String(this.engine)}"`,
+      );
     }
     if (this.engine === 's3-vectors') {
       this.s3Index = new S3VectorIndex(this, 'S3Vectors', props);

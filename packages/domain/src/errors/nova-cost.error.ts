@@ -14,7 +14,12 @@ export type NovaCostErrorKind =
   | 'configuration'
   | 'internal';
 
-const RETRYABLE: ReadonlySet<NovaCostErrorKind> = new Set(['throttled', 'upstream-unavailable', 'timeout', 'queue-full']);
+const RETRYABLE: ReadonlySet<NovaCostErrorKind> = new Set([
+  'throttled',
+  'upstream-unavailable',
+  'timeout',
+  'queue-full',
+]);
 
 // A registry-wide symbol, so `is()` holds even when two copies of this package are loaded.
 const BRAND = Symbol.for('@nova-cost/domain/NovaCostError');

@@ -1,7 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { imageSize } from './image-size';
 
-const b64 = (...parts: (string | number[])[]) => Buffer.concat(parts.map((p) => (typeof p === 'string' ? Buffer.from(p, 'latin1') : Buffer.from(p)))).toString('base64');
+const b64 = (...parts: (string | number[])[]) =>
+  Buffer.concat(parts.map((p) => (typeof p === 'string' ? Buffer.from(p, 'latin1') : Buffer.from(p)))).toString(
+    'base64',
+  );
 const le16 = (n: number) => [n & 0xff, n >> 8];
 const le24 = (n: number) => [n & 0xff, (n >> 8) & 0xff, n >> 16];
 
@@ -12,10 +15,15 @@ describe(imageSize, () => {
 
   it('reads the three WebP headers (lossy, lossless, extended)', () => {
     const riff = (chunk: string, body: number[]) => b64('RIFF', [0, 0, 0, 0], 'WEBP', chunk, [0, 0, 0, 0], body);
-    expect(imageSize(riff('VP8 ', [0, 0, 0, 0x9d, 0x01, 0x2a, ...le16(800), ...le16(600)]))).toEqual({ width: 800, height: 600 });
+    expect(imageSize(riff('VP8 ', [0, 0, 0, 0x9d, 0x01, 0x2a, ...le16(800), ...le16(600)]))).toEqual({
+      width: 800,
+      height: 600,
+    });
     // VP8L: signature 0x2f, then 14 bits of width - 1 and 14 bits of height - 1, little-endian.
     const bits = (800 - 1) | ((600 - 1) << 14);
-    expect(imageSize(riff('VP8L', [0x2f, bits & 0xff, (bits >> 8) & 0xff, (bits >> 16) & 0xff, (bits >> 24) & 0xff]))).toEqual({ width: 800, height: 600 });
+    expect(
+      imageSize(riff('VP8L', [0x2f, bits & 0xff, (bits >> 8) & 0xff, (bits >> 16) & 0xff, (bits >> 24) & 0xff])),
+    ).toEqual({ width: 800, height: 600 });
     expect(imageSize(riff('VP8X', [0, 0, 0, 0, ...le24(1919), ...le24(1079)]))).toEqual({ width: 1920, height: 1080 });
   });
 

@@ -66,14 +66,20 @@ const JPEG_SOF = new Set([0xc0, 0xc1, 0xc2, 0xc3, 0xc5, 0xc6, 0xc7, 0xc9, 0xca, 
 export function imageSize(base64: string): ImageSize | undefined {
   const bytes = new Base64Bytes(base64);
   const sized = (width: number, height: number) => (width > 0 && height > 0 ? { width, height } : undefined);
-  if (bytes.at(0) === 0x89 && bytes.ascii(1, 3) === 'PNG') return sized(bytes.uint(16, 4, false), bytes.uint(20, 4, false));
+  if (bytes.at(0) === 0x89 && bytes.ascii(1, 3) === 'PNG')
+    return sized(bytes.uint(16, 4, false), bytes.uint(20, 4, false));
   if (bytes.ascii(0, 4) === 'GIF8') return sized(bytes.uint(6, 2, true), bytes.uint(8, 2, true));
   if (bytes.ascii(0, 4) === 'RIFF' && bytes.ascii(8, 4) === 'WEBP') {
     const chunk = bytes.ascii(12, 4);
     if (chunk === 'VP8 ') return sized(bytes.uint(26, 2, true) & 0x3fff, bytes.uint(28, 2, true) & 0x3fff);
     if (chunk === 'VP8X') return sized(bytes.uint(24, 3, true) + 1, bytes.uint(27, 3, true) + 1);
     if (chunk === 'VP8L') {
-      const [b1, b2, b3, b4] = [bytes.at(21), bytes.at(22), bytes.at(23), bytes.at(24)] as [number, number, number, number];
+      const [b1, b2, b3, b4] = [bytes.at(21), bytes.at(22), bytes.at(23), bytes.at(24)] as [
+        number,
+        number,
+        number,
+        number,
+      ];
       if (Math.min(b1, b2, b3, b4) < 0) return undefined;
       return sized(1 + (((b2 & 0x3f) << 8) | b1), 1 + (((b4 & 0xf) << 10) | (b3 << 2) | ((b2 & 0xc0) >> 6)));
     }

@@ -32,7 +32,12 @@ export interface TokenUsage {
   readonly cacheWriteInputTokens: number;
 }
 
-export const ZERO_USAGE: TokenUsage = { inputTokens: 0, outputTokens: 0, cacheReadInputTokens: 0, cacheWriteInputTokens: 0 };
+export const ZERO_USAGE: TokenUsage = {
+  inputTokens: 0,
+  outputTokens: 0,
+  cacheReadInputTokens: 0,
+  cacheWriteInputTokens: 0,
+};
 
 /** What the caller asked for, and (after CostPolicy.plan) what the adapters must do with it. */
 export interface InvocationRequest {

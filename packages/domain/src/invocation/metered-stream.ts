@@ -10,7 +10,8 @@ import type { StreamMeter } from './stream-meter';
 export function meteredStream(
   source: AsyncIterable<ModelStreamEvent>,
   meter: StreamMeter,
-  toError: (error: unknown) => NovaCostError = (error) => (NovaCostError.is(error) ? error : new NovaCostError('internal', 'the stream failed', { cause: error })),
+  toError: (error: unknown) => NovaCostError = (error) =>
+    NovaCostError.is(error) ? error : new NovaCostError('internal', 'the stream failed', { cause: error }),
 ): { events: AsyncIterable<ModelStreamEvent>; report: Promise<StreamReport> } {
   let settle!: (report: StreamReport) => void;
   const report = new Promise<StreamReport>((resolve) => (settle = resolve));
@@ -22,7 +23,14 @@ export function meteredStream(
         yield event;
       }
       ended = true;
-      settle(meter.report('failed', meter.complete ? undefined : new NovaCostError('upstream-unavailable', 'the stream ended before its usage event')));
+      settle(
+        meter.report(
+          'failed',
+          meter.complete
+            ? undefined
+            : new NovaCostError('upstream-unavailable', 'the stream ended before its usage event'),
+        ),
+      );
     } catch (error) {
       ended = true;
       const failure = toError(error);

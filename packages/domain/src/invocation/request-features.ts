@@ -93,8 +93,16 @@ function imageTokens(source: JsonValue | undefined, family: Family): number {
   // Converse and Nova carry the bytes in source.bytes, Anthropic in source.data (type 'base64').
   const data = get(source, 'bytes') ?? (get(source, 'type') === 'base64' ? get(source, 'data') : undefined);
   const size = typeof data === 'string' ? imageSize(data) : undefined;
-  if (family === 'anthropic') return size ? Math.min(Math.ceil((size.width * size.height) / CLAUDE_PIXELS_PER_TOKEN), CLAUDE_MAX_IMAGE_TOKENS) : CLAUDE_MAX_IMAGE_TOKENS;
-  return size ? Math.min(Math.ceil(Math.max(size.width * size.height, NOVA_MIN_PIXELS) / NOVA_PIXELS_PER_TOKEN), NOVA_MAX_IMAGE_TOKENS) : NOVA_MAX_IMAGE_TOKENS;
+  if (family === 'anthropic')
+    return size
+      ? Math.min(Math.ceil((size.width * size.height) / CLAUDE_PIXELS_PER_TOKEN), CLAUDE_MAX_IMAGE_TOKENS)
+      : CLAUDE_MAX_IMAGE_TOKENS;
+  return size
+    ? Math.min(
+        Math.ceil(Math.max(size.width * size.height, NOVA_MIN_PIXELS) / NOVA_PIXELS_PER_TOKEN),
+        NOVA_MAX_IMAGE_TOKENS,
+      )
+    : NOVA_MAX_IMAGE_TOKENS;
 }
 
 /** A document: its text when given as text, else a token per byte (extracted text can outgrow compressed bytes). */
@@ -123,8 +131,10 @@ function walk(value: JsonValue | undefined, acc: Tally): void {
   else if (isJsonObject(value)) {
     // Anthropic blocks: { type: 'image' | 'document', source }.
     const type = value['type'];
-    if (type === 'image' && Object.hasOwn(value, 'source')) return part(acc, 'images', imageTokens(value['source'], acc.family));
-    if (type === 'document' && Object.hasOwn(value, 'source')) return part(acc, 'documents', documentTokens(value, acc));
+    if (type === 'image' && Object.hasOwn(value, 'source'))
+      return part(acc, 'images', imageTokens(value['source'], acc.family));
+    if (type === 'document' && Object.hasOwn(value, 'source'))
+      return part(acc, 'documents', documentTokens(value, acc));
     // Converse and Nova blocks: { image }, { document }, { video }; the rest is text and JSON.
     for (const [key, v] of Object.entries(value)) {
       if (key === 'image' && isJsonObject(v)) part(acc, 'images', imageTokens(v['source'], acc.family));
@@ -155,11 +165,18 @@ function modelOf(modelId: string | undefined): ModelSpec | undefined {
  * The output cap where Bedrock reads it. Converse: inferenceConfig.maxTokens (model-specific fields can only raise
  * it). InvokeModel: the model family's own field. Anywhere else a field of that name is not a cap.
  */
-function outputCap(body: JsonObject, operation: InvocationRequest['operation'] | undefined, model: ModelSpec | undefined): number | undefined {
+function outputCap(
+  body: JsonObject,
+  operation: InvocationRequest['operation'] | undefined,
+  model: ModelSpec | undefined,
+): number | undefined {
   if (operation !== undefined && bodyShapeOf(operation) === 'converse') {
     const cap = numberAt(body, 'inferenceConfig', 'maxTokens');
     if (cap === undefined) return undefined;
-    const extra = [numberAt(body, 'additionalModelRequestFields', 'max_tokens'), numberAt(body, 'additionalModelRequestFields', 'inferenceConfig', 'max_new_tokens')];
+    const extra = [
+      numberAt(body, 'additionalModelRequestFields', 'max_tokens'),
+      numberAt(body, 'additionalModelRequestFields', 'inferenceConfig', 'max_new_tokens'),
+    ];
     return Math.max(cap, ...extra.filter((n): n is number => n !== undefined));
   }
   switch (model?.bodyFormat) {
@@ -175,9 +192,19 @@ function outputCap(body: JsonObject, operation: InvocationRequest['operation'] |
   }
 }
 
-function temperatureOf(body: JsonObject, operation: InvocationRequest['operation'] | undefined, model: ModelSpec | undefined): number | undefined {
-  if ((operation !== undefined && bodyShapeOf(operation) === 'converse') || model?.bodyFormat === 'nova-messages-v1') return numberAt(body, 'inferenceConfig', 'temperature');
-  if (model?.bodyFormat === 'anthropic-messages' || model?.bodyFormat === 'meta-llama' || model?.bodyFormat === 'mistral-completion') return numberAt(body, 'temperature');
+function temperatureOf(
+  body: JsonObject,
+  operation: InvocationRequest['operation'] | undefined,
+  model: ModelSpec | undefined,
+): number | undefined {
+  if ((operation !== undefined && bodyShapeOf(operation) === 'converse') || model?.bodyFormat === 'nova-messages-v1')
+    return numberAt(body, 'inferenceConfig', 'temperature');
+  if (
+    model?.bodyFormat === 'anthropic-messages' ||
+    model?.bodyFormat === 'meta-llama' ||
+    model?.bodyFormat === 'mistral-completion'
+  )
+    return numberAt(body, 'temperature');
   return undefined;
 }
 
@@ -185,7 +212,8 @@ function temperatureOf(body: JsonObject, operation: InvocationRequest['operation
 export function requestFeatures(request: Pick<InvocationRequest, 'body' | 'operation' | 'modelId'>): RequestFeatures {
   const { body, operation } = request;
   const model = modelOf(request.modelId);
-  const family: Family = model?.provider === 'anthropic' || /(^|[./])anthropic\./.test(request.modelId) ? 'anthropic' : 'other';
+  const family: Family =
+    model?.provider === 'anthropic' || /(^|[./])anthropic\./.test(request.modelId) ? 'anthropic' : 'other';
   const acc: Tally = { tokens: 0, needs: new Set<Capability>(), family };
   for (const [key, value] of Object.entries(body)) if (!NOT_BILLED.has(key)) walk(value, acc);
   const messages = body['messages'];

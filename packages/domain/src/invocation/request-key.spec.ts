@@ -17,36 +17,53 @@ function shuffled(value: JsonValue, seed: number): JsonValue {
   if (Array.isArray(value)) return value.map((v, i) => shuffled(v, seed + i));
   if (value !== null && typeof value === 'object') {
     const keys = Object.keys(value);
-    const order = keys.map((k, i) => [k, (i * 7919 + seed * 104729) % (keys.length + 13)] as const).sort((a, b) => a[1] - b[1]);
+    const order = keys
+      .map((k, i) => [k, (i * 7919 + seed * 104729) % (keys.length + 13)] as const)
+      .sort((a, b) => a[1] - b[1]);
     return Object.fromEntries(order.map(([k]) => [k, shuffled((value as JsonObject)[k] as JsonValue, seed + 1)]));
   }
   return value;
 }
 
-const jsonObject = fc.dictionary(fc.string({ maxLength: 8 }), fc.jsonValue({ maxDepth: 3 }) as fc.Arbitrary<JsonValue>, { maxKeys: 6 });
+const jsonObject = fc.dictionary(
+  fc.string({ maxLength: 8 }),
+  fc.jsonValue({ maxDepth: 3 }) as fc.Arbitrary<JsonValue>,
+  { maxKeys: 6 },
+);
 
 describe(requestKey, () => {
   it('is namespaced by key-format version, tenant, region and model', () => {
     const key = requestKey(request({ messages: [] }), 'us-east-1');
-    expect(key).toMatch(new RegExp(`^nc:${REQUEST_KEY_VERSION}:acme:us-east-1:amazon\\.nova-lite-v1%3A0:converse:[0-9a-f]{64}$`));
+    expect(key).toMatch(
+      new RegExp(`^nc:${REQUEST_KEY_VERSION}:acme:us-east-1:amazon\\.nova-lite-v1%3A0:converse:[0-9a-f]{64}$`),
+    );
   });
 
   it('does not depend on the order of object keys', () => {
     fc.assert(
       fc.property(jsonObject, fc.integer({ min: 0, max: 1000 }), (body, seed) => {
-        expect(requestKey(request(shuffled(body, seed) as JsonObject), 'us-east-1')).toBe(requestKey(request(body), 'us-east-1'));
+        expect(requestKey(request(shuffled(body, seed) as JsonObject), 'us-east-1')).toBe(
+          requestKey(request(body), 'us-east-1'),
+        );
       }),
     );
   });
 
   it('changes when any significant field of the body changes', () => {
     fc.assert(
-      fc.property(jsonObject, fc.string({ minLength: 1, maxLength: 8 }), fc.jsonValue({ maxDepth: 2 }), (body, field, value) => {
-        fc.pre(field !== 'requestMetadata' && canonicalJson(body[field] ?? null) !== canonicalJson(value as JsonValue));
-        fc.pre(!(field in body) || body[field] !== undefined);
-        const changed = { ...body, [field]: value as JsonValue };
-        expect(requestKey(request(changed), 'us-east-1')).not.toBe(requestKey(request(body), 'us-east-1'));
-      }),
+      fc.property(
+        jsonObject,
+        fc.string({ minLength: 1, maxLength: 8 }),
+        fc.jsonValue({ maxDepth: 2 }),
+        (body, field, value) => {
+          fc.pre(
+            field !== 'requestMetadata' && canonicalJson(body[field] ?? null) !== canonicalJson(value as JsonValue),
+          );
+          fc.pre(!(field in body) || body[field] !== undefined);
+          const changed = { ...body, [field]: value as JsonValue };
+          expect(requestKey(request(changed), 'us-east-1')).not.toBe(requestKey(request(body), 'us-east-1'));
+        },
+      ),
     );
   });
 
@@ -64,12 +81,16 @@ describe(requestKey, () => {
 
   it('cannot be confused by a tenant id that contains the separator', () => {
     const body = { a: 1 };
-    expect(requestKey(request(body, { tenantId: 'a:b' }), 'c')).not.toBe(requestKey(request(body, { tenantId: 'a' }), 'b:c'));
+    expect(requestKey(request(body, { tenantId: 'a:b' }), 'c')).not.toBe(
+      requestKey(request(body, { tenantId: 'a' }), 'b:c'),
+    );
   });
 
   it('ignores requestMetadata, which only tags the call for the caller', () => {
     const body = { messages: [], inferenceConfig: { temperature: 0 } };
-    expect(requestKey(request({ ...body, requestMetadata: { trace: 'x' } }), 'us-east-1')).toBe(requestKey(request(body), 'us-east-1'));
+    expect(requestKey(request({ ...body, requestMetadata: { trace: 'x' } }), 'us-east-1')).toBe(
+      requestKey(request(body), 'us-east-1'),
+    );
   });
 
   it('keeps the order of arrays significant', () => {

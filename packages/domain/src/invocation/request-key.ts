@@ -26,8 +26,19 @@ export function canonicalJson(value: JsonValue, top = false): string {
  * `nc:<version>:<tenant>:<region>:<model>:<operation>:<sha256 of the canonical body>`.
  * Two tenants never share a key; any significant change to the body changes it.
  */
-export function requestKey(request: Pick<InvocationRequest, 'tenantId' | 'modelId' | 'operation' | 'body'>, region: string): string {
+export function requestKey(
+  request: Pick<InvocationRequest, 'tenantId' | 'modelId' | 'operation' | 'body'>,
+  region: string,
+): string {
   const digest = createHash('sha256').update(canonicalJson(request.body, true)).digest('hex');
   const part = (s: string) => encodeURIComponent(s);
-  return ['nc', REQUEST_KEY_VERSION, part(request.tenantId), part(region), part(request.modelId), request.operation, digest].join(':');
+  return [
+    'nc',
+    REQUEST_KEY_VERSION,
+    part(request.tenantId),
+    part(region),
+    part(request.modelId),
+    request.operation,
+    digest,
+  ].join(':');
 }

@@ -10,7 +10,8 @@ const at = (value: JsonValue | undefined, ...path: string[]): JsonValue | undefi
   for (const key of path) v = isJsonObject(v) ? v[key] : undefined;
   return v;
 };
-const num = (value: JsonValue | undefined): number | undefined => (typeof value === 'number' && Number.isFinite(value) && value >= 0 ? value : undefined);
+const num = (value: JsonValue | undefined): number | undefined =>
+  typeof value === 'number' && Number.isFinite(value) && value >= 0 ? value : undefined;
 const str = (value: JsonValue | undefined): string | undefined => (typeof value === 'string' ? value : undefined);
 
 /** The model's own JSON in an InvokeModelWithResponseStream chunk (`bytes`, base64), or undefined. */
@@ -63,8 +64,18 @@ export class StreamMeter {
   report(end: 'failed' | 'abandoned', error?: NovaCostError): StreamReport {
     const base = { events: this.count, ...(this.stopReason === undefined ? {} : { stopReason: this.stopReason }) };
     if (this.usage) return { ...base, end: 'complete', usage: this.usage, reported: true };
-    const input = this.inputReported ?? { inputTokens: this.estimatedInputTokens, cacheReadInputTokens: 0, cacheWriteInputTokens: 0 };
-    return { ...base, end, usage: { ...input, outputTokens: Math.ceil(this.outputTokens) }, reported: false, ...(error ? { error } : {}) };
+    const input = this.inputReported ?? {
+      inputTokens: this.estimatedInputTokens,
+      cacheReadInputTokens: 0,
+      cacheWriteInputTokens: 0,
+    };
+    return {
+      ...base,
+      end,
+      usage: { ...input, outputTokens: Math.ceil(this.outputTokens) },
+      reported: false,
+      ...(error ? { error } : {}),
+    };
   }
 
   private produced(text: JsonValue | undefined): void {
@@ -89,13 +100,28 @@ export class StreamMeter {
 
   // The model families' own stream JSON: Nova (Converse-like), Anthropic (message_* events), Llama, Mistral.
   private chunk(json: JsonObject): void {
-    this.produced(at(json, 'contentBlockDelta', 'delta', 'text') ?? at(json, 'delta', 'text') ?? at(json, 'delta', 'partial_json') ?? at(json, 'delta', 'thinking') ?? at(json, 'generation'));
+    this.produced(
+      at(json, 'contentBlockDelta', 'delta', 'text') ??
+        at(json, 'delta', 'text') ??
+        at(json, 'delta', 'partial_json') ??
+        at(json, 'delta', 'thinking') ??
+        at(json, 'generation'),
+    );
     const outputs = json['outputs'];
     if (Array.isArray(outputs)) this.produced(at(outputs[0], 'text'));
-    this.stopReason = str(at(json, 'messageStop', 'stopReason')) ?? str(at(json, 'delta', 'stop_reason')) ?? str(json['stop_reason']) ?? (Array.isArray(outputs) ? str(at(outputs[0], 'stop_reason')) : undefined) ?? this.stopReason;
+    this.stopReason =
+      str(at(json, 'messageStop', 'stopReason')) ??
+      str(at(json, 'delta', 'stop_reason')) ??
+      str(json['stop_reason']) ??
+      (Array.isArray(outputs) ? str(at(outputs[0], 'stop_reason')) : undefined) ??
+      this.stopReason;
     if (json['type'] === 'message_start') {
       const u = at(json, 'message', 'usage');
-      this.inputReported = { inputTokens: num(at(u, 'input_tokens')) ?? 0, cacheReadInputTokens: num(at(u, 'cache_read_input_tokens')) ?? 0, cacheWriteInputTokens: num(at(u, 'cache_creation_input_tokens')) ?? 0 };
+      this.inputReported = {
+        inputTokens: num(at(u, 'input_tokens')) ?? 0,
+        cacheReadInputTokens: num(at(u, 'cache_read_input_tokens')) ?? 0,
+        cacheWriteInputTokens: num(at(u, 'cache_creation_input_tokens')) ?? 0,
+      };
     }
     const metrics = json['amazon-bedrock-invocationMetrics'];
     if (isJsonObject(metrics)) {

@@ -22,15 +22,22 @@ describe(InMemorySpendLedger, () => {
       const ledger = new InMemorySpendLedger();
       await ledger.record(entry({ costUsd: 1 })); // 10:00, the range's exclusive end
       await ledger.record(entry({ costUsd: 2, at: new Date('2026-11-27T23:59:59Z') }));
-      const morning = await ledger.totals({ tenantId: 'acme', from: new Date('2026-11-27T23:00:00Z'), to: new Date('2026-11-28T10:00:00Z') });
+      const morning = await ledger.totals({
+        tenantId: 'acme',
+        from: new Date('2026-11-27T23:00:00Z'),
+        to: new Date('2026-11-28T10:00:00Z'),
+      });
       expect(morning.total).toMatchObject({ calls: 1, costUsd: 2 });
       // 23:59:30 falls in the 23:59 minute, which the range counts whole.
-      expect((await ledger.totals({ tenantId: 'acme', from: new Date('2026-11-27T23:59:59.500Z') })).total).toMatchObject({ calls: 2, costUsd: 3 });
+      expect(
+        (await ledger.totals({ tenantId: 'acme', from: new Date('2026-11-27T23:59:59.500Z') })).total,
+      ).toMatchObject({ calls: 2, costUsd: 3 });
     });
 
     it('keeps one total per tenant, model, category and minute, however many calls it records', async () => {
       const ledger = new InMemorySpendLedger();
-      for (let i = 0; i < 10_000; i++) await ledger.record(entry({ costUsd: 0.001, at: new Date(Date.UTC(2026, 10, 28, 10, 0, i % 60)) }));
+      for (let i = 0; i < 10_000; i++)
+        await ledger.record(entry({ costUsd: 0.001, at: new Date(Date.UTC(2026, 10, 28, 10, 0, i % 60)) }));
       expect(ledger.storedTotals).toBe(1);
       expect((await ledger.totals({ tenantId: 'acme' })).total.calls).toBe(10_000);
     });
@@ -38,7 +45,9 @@ describe(InMemorySpendLedger, () => {
 
   describe('.record misuse', () => {
     it('refuses a negative cost', async () => {
-      await expect(new InMemorySpendLedger().record(entry({ costUsd: -1 }))).rejects.toSatisfy((err) => NovaCostError.is(err, 'validation'));
+      await expect(new InMemorySpendLedger().record(entry({ costUsd: -1 }))).rejects.toSatisfy((err) =>
+        NovaCostError.is(err, 'validation'),
+      );
     });
   });
 });

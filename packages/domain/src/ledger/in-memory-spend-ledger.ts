@@ -1,4 +1,13 @@
-import type { CostCategory, SavingStrategy, SpendDimension, SpendEntry, SpendGroup, SpendLedger, SpendQuery, SpendSummary } from './spend-ledger.port';
+import type {
+  CostCategory,
+  SavingStrategy,
+  SpendDimension,
+  SpendEntry,
+  SpendGroup,
+  SpendLedger,
+  SpendQuery,
+  SpendSummary,
+} from './spend-ledger.port';
 import type { SpendRow, StrategyTally } from './spend-tally';
 import { checkSpendEntry, spendRow, tallySpend } from './spend-tally';
 
@@ -35,7 +44,15 @@ export class InMemorySpendLedger implements SpendLedger {
     const key = `${entry.tenantId}\u0000${entry.modelId}\u0000${entry.category}\u0000${minute}`;
     let bucket = this.buckets.get(key);
     if (!bucket) {
-      bucket = { tenantId: entry.tenantId, modelId: entry.modelId, category: entry.category, minute, calls: 0, costUsd: 0, savedByStrategy: {} };
+      bucket = {
+        tenantId: entry.tenantId,
+        modelId: entry.modelId,
+        category: entry.category,
+        minute,
+        calls: 0,
+        costUsd: 0,
+        savedByStrategy: {},
+      };
       this.buckets.set(key, bucket);
     }
     const row = spendRow(entry);
@@ -56,7 +73,8 @@ export class InMemorySpendLedger implements SpendLedger {
   }
 
   async totals(query: SpendQuery, groupBy?: SpendDimension): Promise<{ total: SpendSummary; groups: SpendGroup[] }> {
-    const from = query.from === undefined ? Number.NEGATIVE_INFINITY : Math.floor(query.from.getTime() / MINUTE_MS) * MINUTE_MS;
+    const from =
+      query.from === undefined ? Number.NEGATIVE_INFINITY : Math.floor(query.from.getTime() / MINUTE_MS) * MINUTE_MS;
     const to = query.to === undefined ? Number.POSITIVE_INFINITY : query.to.getTime();
     const rows: SpendRow[] = [];
     for (const b of this.buckets.values()) {

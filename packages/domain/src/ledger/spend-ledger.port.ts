@@ -65,5 +65,8 @@ export interface SpendLedger {
   /** Keeps the entry. A ledger in a remote store takes it in memory and writes it later: this never waits for the store. */
   record(entry: SpendEntry): Promise<void>;
   /** Totals of the entries matching the query, optionally grouped by one dimension. */
-  totals(query: SpendQuery, groupBy?: SpendDimension): Promise<{ readonly total: SpendSummary; readonly groups: readonly SpendGroup[] }>;
+  totals(
+    query: SpendQuery,
+    groupBy?: SpendDimension,
+  ): Promise<{ readonly total: SpendSummary; readonly groups: readonly SpendGroup[] }>;
 }

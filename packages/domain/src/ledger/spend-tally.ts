@@ -1,5 +1,13 @@
 import { NovaCostError } from '../errors/nova-cost.error';
-import type { CostCategory, SavingStrategy, SpendDimension, SpendEntry, SpendGroup, SpendSummary, UnpricedUsage } from './spend-ledger.port';
+import type {
+  CostCategory,
+  SavingStrategy,
+  SpendDimension,
+  SpendEntry,
+  SpendGroup,
+  SpendSummary,
+  UnpricedUsage,
+} from './spend-ledger.port';
 import { SAVING_STRATEGIES } from './spend-ledger.port';
 
 /** What a strategy saved over a set of calls: the saving, and how many calls (costing how much) it came from. */
@@ -55,7 +63,10 @@ function keyOf(row: SpendRow, dimension: Exclude<SpendDimension, 'strategy'>): s
  * Totals of `rows`, optionally grouped by one dimension. Grouped by strategy, each group counts only the calls that
  * strategy saved on, and only its own saving. Every SpendLedger answers through this, so they all sum alike.
  */
-export function tallySpend(rows: Iterable<SpendRow>, groupBy?: SpendDimension): { total: SpendSummary; groups: SpendGroup[] } {
+export function tallySpend(
+  rows: Iterable<SpendRow>,
+  groupBy?: SpendDimension,
+): { total: SpendSummary; groups: SpendGroup[] } {
   const total = emptySummary();
   const groups = new Map<string, MutableSummary>();
   const group = (key: string): MutableSummary => {
@@ -100,8 +111,15 @@ export function tallySpend(rows: Iterable<SpendRow>, groupBy?: SpendDimension): 
 /** Refuses an entry a ledger must not keep: a cost or saving that is not a finite number >= 0. */
 export function checkSpendEntry(entry: SpendEntry): void {
   const tokens = entry.unpriced ? [entry.unpriced.inputTokens, entry.unpriced.outputTokens] : [];
-  if (!Number.isFinite(entry.costUsd) || entry.costUsd < 0 || entry.savings.some((s) => !Number.isFinite(s.usd) || s.usd < 0) || tokens.some((t) => !Number.isFinite(t) || t < 0)) {
-    throw new NovaCostError('validation', 'spend entry cost, savings and unpriced tokens must be finite numbers >= 0', { details: { tenantId: entry.tenantId } });
+  if (
+    !Number.isFinite(entry.costUsd) ||
+    entry.costUsd < 0 ||
+    entry.savings.some((s) => !Number.isFinite(s.usd) || s.usd < 0) ||
+    tokens.some((t) => !Number.isFinite(t) || t < 0)
+  ) {
+    throw new NovaCostError('validation', 'spend entry cost, savings and unpriced tokens must be finite numbers >= 0', {
+      details: { tenantId: entry.tenantId },
+    });
   }
 }
 

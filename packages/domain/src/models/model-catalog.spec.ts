@@ -15,15 +15,18 @@ describe(resolveModelId, () => {
     expect(resolveModelId(id)).toEqual({ baseModelId: base, scope });
   });
 
-  it.each(['../../etc/passwd', 'amazon.nova-lite-v1:0/../x', '', 'amazon nova', 'a/b.c', '%2e%2e.x'])('rejects %j as a validation error', (id) => {
-    let caught: unknown;
-    try {
-      resolveModelId(id);
-    } catch (err) {
-      caught = err;
-    }
-    expect(NovaCostError.is(caught, 'validation')).toBe(true);
-  });
+  it.each(['../../etc/passwd', 'amazon.nova-lite-v1:0/../x', '', 'amazon nova', 'a/b.c', '%2e%2e.x'])(
+    'rejects %j as a validation error',
+    (id) => {
+      let caught: unknown;
+      try {
+        resolveModelId(id);
+      } catch (err) {
+        caught = err;
+      }
+      expect(NovaCostError.is(caught, 'validation')).toBe(true);
+    },
+  );
 });
 
 describe(getModel, () => {

@@ -34,7 +34,7 @@ describe(BudgetGuard, () => {
   describe('.reserve having a shared budget', () => {
     const guard = (fleet: FleetBudget) => new BudgetGuard(new InMemorySpendLedger(), { shared: fleet });
 
-    it('admits a call by holding its worst case in the fleet\'s budget, for every limit of the tenant', async () => {
+    it("admits a call by holding its worst case in the fleet's budget, for every limit of the tenant", async () => {
       const fleet = new FleetBudget();
       const { reservation } = await guard(fleet).reserve('acme', { dailyUsd: 1, monthlyUsd: 10 }, 0.4, now);
       await reservation.admit();
@@ -58,10 +58,16 @@ describe(BudgetGuard, () => {
       const refusal = await reservation.admit().catch((e: unknown) => e);
       expect(NovaCostError.is(refusal, 'budget-exceeded')).toBe(true);
       expect((refusal as NovaCostError).message).toContain('spent $0.8000');
-      expect((refusal as NovaCostError).details).toMatchObject({ tenantId: 'acme', period: 'daily', limitUsd: 1, retryAfterSeconds: 14 * 3600, onExceeded: 429 });
+      expect((refusal as NovaCostError).details).toMatchObject({
+        tenantId: 'acme',
+        period: 'daily',
+        limitUsd: 1,
+        retryAfterSeconds: 14 * 3600,
+        onExceeded: 429,
+      });
     });
 
-    it('admits on this process\'s reservation alone when the shared budget cannot answer', async () => {
+    it("admits on this process's reservation alone when the shared budget cannot answer", async () => {
       const fleet = new FleetBudget();
       fleet.failing = true;
       const { reservation } = await guard(fleet).reserve('acme', { dailyUsd: 1 }, 0.4, now);

@@ -71,10 +71,16 @@ export class BudgetGuard {
   ) {
     this.refreshMs = options.refreshMs ?? Number.POSITIVE_INFINITY;
     this.shared = options.shared;
-    if (!(this.refreshMs >= 0)) throw new NovaCostError('configuration', `budget refreshMs must be a number >= 0, got ${options.refreshMs}`);
+    if (!(this.refreshMs >= 0))
+      throw new NovaCostError('configuration', `budget refreshMs must be a number >= 0, got ${options.refreshMs}`);
   }
 
-  async reserve(tenantId: string, budget: TenantBudget | undefined, worstCaseUsd: number, now: Date): Promise<BudgetCheck> {
+  async reserve(
+    tenantId: string,
+    budget: TenantBudget | undefined,
+    worstCaseUsd: number,
+    now: Date,
+  ): Promise<BudgetCheck> {
     const periods = (['daily', 'monthly'] as const).filter((p) => limitOf(budget, p) !== undefined);
     const windows = await Promise.all(periods.map((p) => this.window(tenantId, p, now)));
     // From here to the hold nothing awaits: the check and the reservation are atomic in this process.
@@ -83,7 +89,19 @@ export class BudgetGuard {
       const w = windows[i] as Window;
       const limit = limitOf(budget, period) as number;
       const committed = w.settledUsd + w.reservedUsd;
-      if (committed + worstCaseUsd > limit) throw exceeded(tenantId, budget, period, limit, w.settledUsd, w.reservedUsd, worstCaseUsd, w.end, now, 'this process');
+      if (committed + worstCaseUsd > limit)
+        throw exceeded(
+          tenantId,
+          budget,
+          period,
+          limit,
+          w.settledUsd,
+          w.reservedUsd,
+          worstCaseUsd,
+          w.end,
+          now,
+          'this process',
+        );
       if (committed + worstCaseUsd >= limit * (budget?.softThreshold ?? DEFAULT_SOFT_THRESHOLD)) state = 'soft-limit';
     });
     for (const w of windows) w.reservedUsd += worstCaseUsd;
@@ -96,7 +114,11 @@ export class BudgetGuard {
         w.settledUsd += actualUsd;
       }
     };
-    const limits: BudgetLimit[] = periods.map((period, i) => ({ period, start: (windows[i] as Window).start, limitUsd: limitOf(budget, period) as number }));
+    const limits: BudgetLimit[] = periods.map((period, i) => ({
+      period,
+      start: (windows[i] as Window).start,
+      limitUsd: limitOf(budget, period) as number,
+    }));
     let admitted: Promise<void> | undefined;
     let holdId: string | undefined;
     const admit = () =>
@@ -107,7 +129,18 @@ export class BudgetGuard {
         if (!answer.held) {
           const limit = limits.find((l) => l.period === answer.period) as BudgetLimit;
           const end = windowBounds(limit.start, limit.period).end;
-          throw exceeded(tenantId, budget, limit.period, limit.limitUsd, answer.spentUsd, answer.heldUsd, worstCaseUsd, end, now, 'the fleet');
+          throw exceeded(
+            tenantId,
+            budget,
+            limit.period,
+            limit.limitUsd,
+            answer.spentUsd,
+            answer.heldUsd,
+            worstCaseUsd,
+            end,
+            now,
+            'the fleet',
+          );
         }
         if (open) holdId = answer.holdId;
         else this.shared.release(tenantId, answer.holdId); // released while it was being taken
@@ -182,7 +215,15 @@ function exceeded(
   return new NovaCostError(
     'budget-exceeded',
     `tenant ${tenantId} would exceed its ${period} budget of $${limit} (spent $${spentUsd.toFixed(4)}, in flight in ${heldBy} $${heldUsd.toFixed(4)}, this call up to $${worstCaseUsd.toFixed(4)})`,
-    { details: { tenantId, period, limitUsd: limit, retryAfterSeconds: Math.ceil((end.getTime() - now.getTime()) / 1000), onExceeded: budget?.onExceeded ?? DEFAULT_ON_EXCEEDED[period] } },
+    {
+      details: {
+        tenantId,
+        period,
+        limitUsd: limit,
+        retryAfterSeconds: Math.ceil((end.getTime() - now.getTime()) / 1000),
+        onExceeded: budget?.onExceeded ?? DEFAULT_ON_EXCEEDED[period],
+      },
+    },
   );
 }
 

@@ -50,7 +50,12 @@ export function parsePolicyRules(value: unknown, problem: PolicyProblem): CostPo
     if (typeof v !== 'boolean') fail(path, 'must be true or false', v);
   };
   const model: Check = (v, path) => {
-    if (typeof v !== 'string' || !knownModel(v)) fail(path, 'must be a model id the gateway knows (e.g. amazon.nova-lite-v1:0)', typeof v === 'string' ? undefined : v);
+    if (typeof v !== 'string' || !knownModel(v))
+      fail(
+        path,
+        'must be a model id the gateway knows (e.g. amazon.nova-lite-v1:0)',
+        typeof v === 'string' ? undefined : v,
+      );
   };
 
   /** An object with only the given optional fields, each checked when present. */
@@ -106,11 +111,15 @@ export function parsePolicyRules(value: unknown, problem: PolicyProblem): CostPo
   );
   const rules = object({
     region: (v, path) => {
-      if (typeof v !== 'string' || !/^[a-z]{2}(-[a-z]+)+-\d+$/.test(v)) fail(path, 'must be a region like us-east-1', typeof v === 'string' ? undefined : v);
+      if (typeof v !== 'string' || !/^[a-z]{2}(-[a-z]+)+-\d+$/.test(v))
+        fail(path, 'must be a region like us-east-1', typeof v === 'string' ? undefined : v);
     },
     cache: object({
       defaultTtlSeconds: seconds,
-      ttlSecondsByModel: record(seconds, (key, path) => knownModel(key) || fail(path, 'must be keyed by model ids the gateway knows')),
+      ttlSecondsByModel: record(
+        seconds,
+        (key, path) => knownModel(key) || fail(path, 'must be keyed by model ids the gateway knows'),
+      ),
       ttlSecondsByOperation: object({ converse: seconds, invoke: seconds }),
       allowOptIn: boolean,
     }),
@@ -119,7 +128,8 @@ export function parsePolicyRules(value: unknown, problem: PolicyProblem): CostPo
     defaultMaxOutputTokens: number('a positive integer (tokens)', (n) => Number.isInteger(n) && n > 0),
     deferOverSoftLimit: boolean,
     unpricedModels: (v, path) => {
-      if (v !== 'forward' && v !== 'refuse') fail(path, "must be 'forward' or 'refuse'", typeof v === 'string' ? undefined : v);
+      if (v !== 'forward' && v !== 'refuse')
+        fail(path, "must be 'forward' or 'refuse'", typeof v === 'string' ? undefined : v);
     },
   });
 

@@ -25,7 +25,8 @@ const request = (over: Partial<InvocationRequest> = {}): InvocationRequest => ({
   ...over,
 });
 
-const policy = (rules: CostPolicyRules = {}, ledger = new InMemorySpendLedger()) => new RuleBasedCostPolicy(rules, { pricing, ledger, clock });
+const policy = (rules: CostPolicyRules = {}, ledger = new InMemorySpendLedger()) =>
+  new RuleBasedCostPolicy(rules, { pricing, ledger, clock });
 
 describe(RuleBasedCostPolicy, () => {
   describe('.plan cacheability', () => {
@@ -40,7 +41,9 @@ describe(RuleBasedCostPolicy, () => {
     });
 
     it('caches embeddings whatever their parameters', async () => {
-      const plan = await policy().plan(request({ modelId: 'amazon.titan-embed-text-v2:0', operation: 'invoke', body: { inputText: 'hello' } }));
+      const plan = await policy().plan(
+        request({ modelId: 'amazon.titan-embed-text-v2:0', operation: 'invoke', body: { inputText: 'hello' } }),
+      );
       expect(plan.request.cache?.ttlSeconds).toBe(3600);
     });
 
@@ -55,22 +58,44 @@ describe(RuleBasedCostPolicy, () => {
     });
 
     it('takes the TTL per model before the TTL per operation before the default', async () => {
-      const rules: CostPolicyRules = { cache: { defaultTtlSeconds: 60, ttlSecondsByOperation: { converse: 120 }, ttlSecondsByModel: { 'amazon.nova-pro-v1:0': 30 } } };
+      const rules: CostPolicyRules = {
+        cache: {
+          defaultTtlSeconds: 60,
+          ttlSecondsByOperation: { converse: 120 },
+          ttlSecondsByModel: { 'amazon.nova-pro-v1:0': 30 },
+        },
+      };
       expect((await policy(rules).plan(request())).request.cache?.ttlSeconds).toBe(30);
-      expect((await policy(rules).plan(request({ modelId: 'amazon.nova-lite-v1:0' }))).request.cache?.ttlSeconds).toBe(120);
-      expect((await policy(rules).plan(request({ modelId: 'amazon.nova-lite-v1:0', operation: 'invoke' }))).request.cache?.ttlSeconds).toBe(60);
+      expect((await policy(rules).plan(request({ modelId: 'amazon.nova-lite-v1:0' }))).request.cache?.ttlSeconds).toBe(
+        120,
+      );
+      expect(
+        (await policy(rules).plan(request({ modelId: 'amazon.nova-lite-v1:0', operation: 'invoke' }))).request.cache
+          ?.ttlSeconds,
+      ).toBe(60);
     });
 
     it('treats a TTL of 0 as not cacheable', async () => {
-      expect((await policy({ cache: { ttlSecondsByModel: { 'amazon.nova-pro-v1:0': 0 } } }).plan(request())).request.cache).toBeUndefined();
+      expect(
+        (await policy({ cache: { ttlSecondsByModel: { 'amazon.nova-pro-v1:0': 0 } } }).plan(request())).request.cache,
+      ).toBeUndefined();
     });
   });
 
   describe('.plan routing', () => {
     const rules: CostPolicyRules = {
       routes: [
-        { name: 'short-to-micro', from: ['amazon.nova-pro-v1:0'], to: 'amazon.nova-micro-v1:0', when: { maxInputTokens: 500, maxOutputTokens: 500 } },
-        { name: 'sonnet-to-haiku', from: ['anthropic.claude-sonnet-4-20250514-v1:0'], to: 'anthropic.claude-3-haiku-20240307-v1:0' },
+        {
+          name: 'short-to-micro',
+          from: ['amazon.nova-pro-v1:0'],
+          to: 'amazon.nova-micro-v1:0',
+          when: { maxInputTokens: 500, maxOutputTokens: 500 },
+        },
+        {
+          name: 'sonnet-to-haiku',
+          from: ['anthropic.claude-sonnet-4-20250514-v1:0'],
+          to: 'anthropic.claude-3-haiku-20240307-v1:0',
+        },
       ],
     };
 
@@ -91,28 +116,58 @@ describe(RuleBasedCostPolicy, () => {
     });
 
     it('never routes across a capability the request needs (images to Nova Micro)', async () => {
-      const withImage = converse({ maxTokens: 50 }, {
-        messages: [{ role: 'user', content: [{ text: 'what is this' }, { image: { format: 'png', source: { bytes: 'AA' } } }] }],
-      });
-      const plan = await policy({ routes: [{ name: 'to-micro', from: ['amazon.nova-pro-v1:0'], to: 'amazon.nova-micro-v1:0' }] }).plan(request({ body: withImage }));
+      const withImage = converse(
+        { maxTokens: 50 },
+        {
+          messages: [
+            {
+              role: 'user',
+              content: [{ text: 'what is this' }, { image: { format: 'png', source: { bytes: 'AA' } } }],
+            },
+          ],
+        },
+      );
+      const plan = await policy({
+        routes: [{ name: 'to-micro', from: ['amazon.nova-pro-v1:0'], to: 'amazon.nova-micro-v1:0' }],
+      }).plan(request({ body: withImage }));
       expect(plan.request.modelId).toBe('amazon.nova-pro-v1:0');
     });
 
     it('never routes an InvokeModel body to a model family with another body format', async () => {
-      const r: CostPolicyRules = { routes: [{ name: 'x', from: ['anthropic.claude-sonnet-4-20250514-v1:0'], to: 'amazon.nova-micro-v1:0' }] };
-      const invoke = request({ modelId: 'anthropic.claude-sonnet-4-20250514-v1:0', operation: 'invoke', body: { anthropic_version: 'bedrock-2023-05-31', max_tokens: 10, messages: [] } });
+      const r: CostPolicyRules = {
+        routes: [{ name: 'x', from: ['anthropic.claude-sonnet-4-20250514-v1:0'], to: 'amazon.nova-micro-v1:0' }],
+      };
+      const invoke = request({
+        modelId: 'anthropic.claude-sonnet-4-20250514-v1:0',
+        operation: 'invoke',
+        body: { anthropic_version: 'bedrock-2023-05-31', max_tokens: 10, messages: [] },
+      });
       expect((await policy(r).plan(invoke)).request.modelId).toBe('anthropic.claude-sonnet-4-20250514-v1:0');
       expect((await policy(rules).plan(invoke)).request.modelId).toBe('anthropic.claude-3-haiku-20240307-v1:0');
     });
 
     it('applies a soft-limit-only route once the tenant crosses its soft threshold', async () => {
       const r: CostPolicyRules = {
-        routes: [{ name: 'thrift', from: ['amazon.nova-pro-v1:0'], to: 'amazon.nova-lite-v1:0', when: { onlyOverSoftLimit: true } }],
+        routes: [
+          {
+            name: 'thrift',
+            from: ['amazon.nova-pro-v1:0'],
+            to: 'amazon.nova-lite-v1:0',
+            when: { onlyOverSoftLimit: true },
+          },
+        ],
         budgets: { default: { dailyUsd: 1, softThreshold: 0.5 } },
       };
       const ledger = new InMemorySpendLedger();
       expect((await policy(r, ledger).plan(request())).routedBy).toBeUndefined();
-      await ledger.record({ at: clock.now(), tenantId: 'acme', modelId: 'amazon.nova-pro-v1:0', category: 'bedrock', costUsd: 0.6, savings: [] });
+      await ledger.record({
+        at: clock.now(),
+        tenantId: 'acme',
+        modelId: 'amazon.nova-pro-v1:0',
+        category: 'bedrock',
+        costUsd: 0.6,
+        savings: [],
+      });
       const plan = await policy(r, ledger).plan(request());
       expect(plan).toMatchObject({ routedBy: 'thrift', budget: 'soft-limit' });
       expect(plan.request.lane).toBe('deferrable');
@@ -129,16 +184,37 @@ describe(RuleBasedCostPolicy, () => {
   describe('.plan budgets', () => {
     it('rejects a call that would cross the daily hard limit, naming the limit', async () => {
       const ledger = new InMemorySpendLedger();
-      await ledger.record({ at: clock.now(), tenantId: 'acme', modelId: 'amazon.nova-pro-v1:0', category: 'bedrock', costUsd: 4.9999, savings: [] });
-      const err = await policy({ budgets: { byTenant: { acme: { dailyUsd: 5 } } } }, ledger).plan(request()).catch((e: unknown) => e);
+      await ledger.record({
+        at: clock.now(),
+        tenantId: 'acme',
+        modelId: 'amazon.nova-pro-v1:0',
+        category: 'bedrock',
+        costUsd: 4.9999,
+        savings: [],
+      });
+      const err = await policy({ budgets: { byTenant: { acme: { dailyUsd: 5 } } } }, ledger)
+        .plan(request())
+        .catch((e: unknown) => e);
       expect(NovaCostError.is(err, 'budget-exceeded')).toBe(true);
       expect((err as NovaCostError).message).toContain('daily budget of $5');
-      expect((err as NovaCostError).details).toMatchObject({ period: 'daily', limitUsd: 5, retryAfterSeconds: 14 * 3600, onExceeded: 429 });
+      expect((err as NovaCostError).details).toMatchObject({
+        period: 'daily',
+        limitUsd: 5,
+        retryAfterSeconds: 14 * 3600,
+        onExceeded: 429,
+      });
     });
 
     it('carries the status the budget names for a refusal (onExceeded), else 429 daily and 402 monthly', async () => {
       const ledger = new InMemorySpendLedger();
-      await ledger.record({ at: clock.now(), tenantId: 'acme', modelId: 'm', category: 'bedrock', costUsd: 10, savings: [] });
+      await ledger.record({
+        at: clock.now(),
+        tenantId: 'acme',
+        modelId: 'm',
+        category: 'bedrock',
+        costUsd: 10,
+        savings: [],
+      });
       const refusal = (budget: TenantBudget) =>
         policy({ budgets: { default: budget } }, ledger)
           .plan(request())
@@ -150,16 +226,34 @@ describe(RuleBasedCostPolicy, () => {
 
     it('counts spend from earlier days against the monthly limit only', async () => {
       const ledger = new InMemorySpendLedger();
-      await ledger.record({ at: new Date('2026-11-27T10:00:00Z'), tenantId: 'acme', modelId: 'm', category: 'bedrock', costUsd: 9, savings: [] });
+      await ledger.record({
+        at: new Date('2026-11-27T10:00:00Z'),
+        tenantId: 'acme',
+        modelId: 'm',
+        category: 'bedrock',
+        costUsd: 9,
+        savings: [],
+      });
       const rules: CostPolicyRules = { budgets: { default: { dailyUsd: 1, monthlyUsd: 9.0001 } } };
-      const err = await policy(rules, ledger).plan(request()).catch((e: unknown) => e);
+      const err = await policy(rules, ledger)
+        .plan(request())
+        .catch((e: unknown) => e);
       expect((err as NovaCostError).details['period']).toBe('monthly');
     });
 
     it('does not limit tenants without a budget', async () => {
       const ledger = new InMemorySpendLedger();
-      await ledger.record({ at: clock.now(), tenantId: 'acme', modelId: 'm', category: 'bedrock', costUsd: 1e6, savings: [] });
-      await expect(policy({ budgets: { byTenant: { other: { dailyUsd: 1 } } } }, ledger).plan(request())).resolves.toBeDefined();
+      await ledger.record({
+        at: clock.now(),
+        tenantId: 'acme',
+        modelId: 'm',
+        category: 'bedrock',
+        costUsd: 1e6,
+        savings: [],
+      });
+      await expect(
+        policy({ budgets: { byTenant: { other: { dailyUsd: 1 } } } }, ledger).plan(request()),
+      ).resolves.toBeDefined();
     });
 
     it('lets concurrent requests overspend by no more than one call beyond its reservation', async () => {
@@ -167,21 +261,33 @@ describe(RuleBasedCostPolicy, () => {
       const p = policy({ budgets: { default: { dailyUsd: 0.01 } } });
       const plans = await Promise.allSettled(Array.from({ length: 50 }, () => p.plan(request())));
       const admitted = plans.filter((r) => r.status === 'fulfilled');
-      const worst = (admitted[0] as PromiseFulfilledResult<Awaited<ReturnType<typeof p.plan>>>).value.reservation.worstCaseUsd;
+      const worst = (admitted[0] as PromiseFulfilledResult<Awaited<ReturnType<typeof p.plan>>>).value.reservation
+        .worstCaseUsd;
       expect(admitted.length).toBe(Math.floor(0.01 / worst));
       expect(admitted.length * worst).toBeLessThanOrEqual(0.01);
       // Settling below the reservation frees room for another call.
-      for (const r of admitted) (r as PromiseFulfilledResult<Awaited<ReturnType<typeof p.plan>>>).value.reservation.settle(0);
+      for (const r of admitted)
+        (r as PromiseFulfilledResult<Awaited<ReturnType<typeof p.plan>>>).value.reservation.settle(0);
       await expect(p.plan(request())).resolves.toBeDefined();
     });
 
     it('sees the spend another process recorded in the shared ledger once budgetRefreshMs has passed', async () => {
       const ledger = new InMemorySpendLedger();
       let now = new Date('2026-11-28T10:00:00Z');
-      const p = new RuleBasedCostPolicy({ budgets: { default: { dailyUsd: 5 } } }, { pricing, ledger, clock: { now: () => now }, budgetRefreshMs: 1000 });
+      const p = new RuleBasedCostPolicy(
+        { budgets: { default: { dailyUsd: 5 } } },
+        { pricing, ledger, clock: { now: () => now }, budgetRefreshMs: 1000 },
+      );
       await p.plan(request()).then((plan) => plan.reservation.release());
       // Another gateway task spends nearly the whole budget.
-      await ledger.record({ at: now, tenantId: 'acme', modelId: 'amazon.nova-pro-v1:0', category: 'bedrock', costUsd: 4.9999, savings: [] });
+      await ledger.record({
+        at: now,
+        tenantId: 'acme',
+        modelId: 'amazon.nova-pro-v1:0',
+        category: 'bedrock',
+        costUsd: 4.9999,
+        savings: [],
+      });
       await expect(p.plan(request())).resolves.toBeDefined(); // its last reading is younger than budgetRefreshMs
       now = new Date(now.getTime() + 1500);
       await p.plan(request()).catch(() => undefined); // starts the re-read in the background
@@ -200,11 +306,21 @@ describe(RuleBasedCostPolicy, () => {
 
     it('reads a ledger that could not be read again a second later, even without budgetRefreshMs', async () => {
       const ledger = new InMemorySpendLedger();
-      await ledger.record({ at: new Date('2026-11-28T09:00:00Z'), tenantId: 'acme', modelId: 'amazon.nova-pro-v1:0', category: 'bedrock', costUsd: 4.9999, savings: [] });
+      await ledger.record({
+        at: new Date('2026-11-28T09:00:00Z'),
+        tenantId: 'acme',
+        modelId: 'amazon.nova-pro-v1:0',
+        category: 'bedrock',
+        costUsd: 4.9999,
+        savings: [],
+      });
       const totals = ledger.totals.bind(ledger);
       ledger.totals = () => Promise.reject(new Error('connection reset'));
       let now = new Date('2026-11-28T10:00:00Z');
-      const p = new RuleBasedCostPolicy({ budgets: { default: { dailyUsd: 5 } } }, { pricing, ledger, clock: { now: () => now } });
+      const p = new RuleBasedCostPolicy(
+        { budgets: { default: { dailyUsd: 5 } } },
+        { pricing, ledger, clock: { now: () => now } },
+      );
       await expect(p.plan(request())).resolves.toBeDefined(); // fails open: the spend is unknown
       ledger.totals = totals;
       now = new Date(now.getTime() + 1000);
@@ -213,19 +329,26 @@ describe(RuleBasedCostPolicy, () => {
       await expect(p.plan(request())).rejects.toSatisfy((e) => NovaCostError.is(e, 'budget-exceeded'));
     });
 
-    it.each(['constructor', 'toString', '__proto__', 'hasOwnProperty', 'valueOf'])('holds tenant %s to the default budget (no tenant id reaches Object.prototype)', async (tenantId) => {
-      const rules: CostPolicyRules = { budgets: { default: { dailyUsd: 0 }, byTenant: { acme: { dailyUsd: 10 } } } };
-      await expect(policy(rules).plan(request({ tenantId }))).rejects.toSatisfy((e) => NovaCostError.is(e, 'budget-exceeded'));
-    });
+    it.each(['constructor', 'toString', '__proto__', 'hasOwnProperty', 'valueOf'])(
+      'holds tenant %s to the default budget (no tenant id reaches Object.prototype)',
+      async (tenantId) => {
+        const rules: CostPolicyRules = { budgets: { default: { dailyUsd: 0 }, byTenant: { acme: { dailyUsd: 10 } } } };
+        await expect(policy(rules).plan(request({ tenantId }))).rejects.toSatisfy((e) =>
+          NovaCostError.is(e, 'budget-exceeded'),
+        );
+      },
+    );
 
     it('takes a budget keyed "__proto__" from a parsed document as that tenant\'s, and no one else\'s', async () => {
       const byTenant = JSON.parse('{"__proto__": {"dailyUsd": 0}}') as Record<string, TenantBudget>;
       const p = policy({ budgets: { byTenant } });
-      await expect(p.plan(request({ tenantId: '__proto__' }))).rejects.toSatisfy((e) => NovaCostError.is(e, 'budget-exceeded'));
+      await expect(p.plan(request({ tenantId: '__proto__' }))).rejects.toSatisfy((e) =>
+        NovaCostError.is(e, 'budget-exceeded'),
+      );
       await expect(p.plan(request({ tenantId: 'acme' }))).resolves.toBeDefined();
     });
 
-    it('reserves the model\'s maximum output for a Converse call whose only cap is a top-level max_tokens Bedrock ignores', async () => {
+    it("reserves the model's maximum output for a Converse call whose only cap is a top-level max_tokens Bedrock ignores", async () => {
       // Nova Pro may answer 10,000 tokens ($0.032) when inferenceConfig.maxTokens is not set.
       const rules: CostPolicyRules = { budgets: { default: { dailyUsd: 0.01 } } };
       const capped = await policy(rules).plan(request({ body: converse({ temperature: 0, maxTokens: 200 }) }));
@@ -236,7 +359,10 @@ describe(RuleBasedCostPolicy, () => {
 
     it('reserves the input of a toolResult full of numbers, not just its text', async () => {
       const json = { rows: Array.from({ length: 5_000 }, (_, i) => [i, i * 3, i % 7]) };
-      const body = converse({ temperature: 0, maxTokens: 10 }, { messages: [{ role: 'user', content: [{ toolResult: { toolUseId: 't', content: [{ json }] } }] }] });
+      const body = converse(
+        { temperature: 0, maxTokens: 10 },
+        { messages: [{ role: 'user', content: [{ toolResult: { toolUseId: 't', content: [{ json }] } }] }] },
+      );
       const plan = await policy().plan(request({ body }));
       // Nova Pro input at $0.80 per million tokens, a token per digit and mark at least.
       const marks = JSON.stringify(json).replace(/[a-z]/g, '').length;
@@ -257,27 +383,54 @@ describe(RuleBasedCostPolicy, () => {
     const unknown = request({ modelId: 'writer.palmyra-x5-v1:0' });
 
     it('forwards it unrouted, cached by the usual rule, reserving nothing, when the tenant has no budget', async () => {
-      const plan = await policy({ routes: [{ name: 'r', from: ['amazon.nova-pro-v1:0'], to: 'amazon.nova-micro-v1:0' }] }).plan(unknown);
-      expect(plan).toMatchObject({ request: { modelId: 'writer.palmyra-x5-v1:0', cache: { ttlSeconds: 3600 } }, reservation: { worstCaseUsd: 0 } });
+      const plan = await policy({
+        routes: [{ name: 'r', from: ['amazon.nova-pro-v1:0'], to: 'amazon.nova-micro-v1:0' }],
+      }).plan(unknown);
+      expect(plan).toMatchObject({
+        request: { modelId: 'writer.palmyra-x5-v1:0', cache: { ttlSeconds: 3600 } },
+        reservation: { worstCaseUsd: 0 },
+      });
       expect(plan.routedBy).toBeUndefined();
     });
 
     it('forwards a catalog model in a region the price table lacks the same way', async () => {
-      await expect(policy({ region: 'sa-east-1' }).plan(request())).resolves.toMatchObject({ request: { region: 'sa-east-1' } });
+      await expect(policy({ region: 'sa-east-1' }).plan(request())).resolves.toMatchObject({
+        request: { region: 'sa-east-1' },
+      });
     });
 
     it('refuses it for a tenant with a budget, which its spend could not be counted against', async () => {
-      await expect(policy({ budgets: { default: { monthlyUsd: 100 } } }).plan(unknown)).rejects.toMatchObject({ kind: 'unknown-price', message: expect.stringMatching(/has no price in us-east-1, and tenant acme has a budget/) });
+      await expect(policy({ budgets: { default: { monthlyUsd: 100 } } }).plan(unknown)).rejects.toMatchObject({
+        kind: 'unknown-price',
+        message: expect.stringMatching(/has no price in us-east-1, and tenant acme has a budget/),
+      });
     });
 
     it("refuses it for everyone when the policy says unpricedModels: 'refuse'", async () => {
-      await expect(policy({ unpricedModels: 'refuse' }).plan(unknown)).rejects.toMatchObject({ kind: 'access-denied', details: { reason: 'unpriced-model' } });
+      await expect(policy({ unpricedModels: 'refuse' }).plan(unknown)).rejects.toMatchObject({
+        kind: 'access-denied',
+        details: { reason: 'unpriced-model' },
+      });
     });
 
     it('never routes to a model that has no price in the region', async () => {
-      const rules: CostPolicyRules = { region: 'sa-east-1', routes: [{ name: 'r', from: ['amazon.nova-pro-v1:0'], to: 'amazon.nova-micro-v1:0' }] };
+      const rules: CostPolicyRules = {
+        region: 'sa-east-1',
+        routes: [{ name: 'r', from: ['amazon.nova-pro-v1:0'], to: 'amazon.nova-micro-v1:0' }],
+      };
       const plan = await new RuleBasedCostPolicy(rules, {
-        pricing: new StaticPricingCatalog([{ modelId: 'amazon.nova-pro-v1:0', region: 'sa-east-1', inputPer1M: 1, outputPer1M: 4, cacheReadPer1M: 0, cacheWritePer1M: 0, source: 'test', asOf: '2026-01-01' }]),
+        pricing: new StaticPricingCatalog([
+          {
+            modelId: 'amazon.nova-pro-v1:0',
+            region: 'sa-east-1',
+            inputPer1M: 1,
+            outputPer1M: 4,
+            cacheReadPer1M: 0,
+            cacheWritePer1M: 0,
+            source: 'test',
+            asOf: '2026-01-01',
+          },
+        ]),
         ledger: new InMemorySpendLedger(),
         clock,
       }).plan(request());
@@ -287,17 +440,38 @@ describe(RuleBasedCostPolicy, () => {
 
   describe('misuse', () => {
     it('rejects images sent to a text model that cannot read them', async () => {
-      const body = converse({}, { messages: [{ role: 'user', content: [{ image: { format: 'png', source: { bytes: 'AA' } } }] }] });
-      await expect(policy().plan(request({ modelId: 'amazon.nova-micro-v1:0', body }))).rejects.toThrowError('model amazon.nova-micro-v1:0 does not accept images');
+      const body = converse(
+        {},
+        { messages: [{ role: 'user', content: [{ image: { format: 'png', source: { bytes: 'AA' } } }] }] },
+      );
+      await expect(policy().plan(request({ modelId: 'amazon.nova-micro-v1:0', body }))).rejects.toThrowError(
+        'model amazon.nova-micro-v1:0 does not accept images',
+      );
     });
 
     it.each<[string, CostPolicyRules, RegExp]>([
-      ['an unknown route target', { routes: [{ name: 'r', from: ['amazon.nova-pro-v1:0'], to: 'nope.model-v1:0' }] }, /route "r" names unknown model/],
+      [
+        'an unknown route target',
+        { routes: [{ name: 'r', from: ['amazon.nova-pro-v1:0'], to: 'nope.model-v1:0' }] },
+        /route "r" names unknown model/,
+      ],
       ['a negative budget', { budgets: { default: { dailyUsd: -1 } } }, /budget limits must be numbers >= 0/],
-      ['a soft threshold above 1', { budgets: { default: { dailyUsd: 1, softThreshold: 2 } } }, /softThreshold must be in \(0, 1\]/],
-      ['an onExceeded status other than 429 or 402', { budgets: { default: { dailyUsd: 1, onExceeded: 500 as 429 } } }, /onExceeded must be 429 or 402, got 500/],
+      [
+        'a soft threshold above 1',
+        { budgets: { default: { dailyUsd: 1, softThreshold: 2 } } },
+        /softThreshold must be in \(0, 1\]/,
+      ],
+      [
+        'an onExceeded status other than 429 or 402',
+        { budgets: { default: { dailyUsd: 1, onExceeded: 500 as 429 } } },
+        /onExceeded must be 429 or 402, got 500/,
+      ],
       ['a negative TTL', { cache: { defaultTtlSeconds: -5 } }, /defaultTtlSeconds must be >= 0/],
-      ['an unknown unpricedModels switch', { unpricedModels: 'ignore' as 'refuse' }, /unpricedModels must be 'forward' or 'refuse'/],
+      [
+        'an unknown unpricedModels switch',
+        { unpricedModels: 'ignore' as 'refuse' },
+        /unpricedModels must be 'forward' or 'refuse'/,
+      ],
       [
         'a route to a model that costs more per token (the budget reservation would be too small)',
         { routes: [{ name: 'up', from: ['amazon.nova-micro-v1:0'], to: 'amazon.nova-pro-v1:0' }] },

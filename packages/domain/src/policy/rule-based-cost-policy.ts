@@ -62,7 +62,9 @@ export class RuleBasedCostPolicy implements CostPolicy {
     const features = requestFeatures(request);
     const missing = requested ? [...features.needs].filter((c) => !requested.capabilities.includes(c)) : [];
     if (requested?.kind === 'text' && missing.length > 0) {
-      throw new NovaCostError('validation', `model ${request.modelId} does not accept ${missing.join(', ')}`, { details: { modelId: request.modelId } });
+      throw new NovaCostError('validation', `model ${request.modelId} does not accept ${missing.join(', ')}`, {
+        details: { modelId: request.modelId },
+      });
     }
     const region = request.region ?? this.rules.region ?? 'us-east-1';
     const budget = this.budgetByTenant.get(request.tenantId) ?? this.rules.budgets?.default;
@@ -71,9 +73,13 @@ export class RuleBasedCostPolicy implements CostPolicy {
     const worstCaseUsd = this.worstCase(request, requested, region, features, budget);
     const check = await this.budgets.reserve(request.tenantId, budget, worstCaseUsd, this.clock.now());
     try {
-      const route = requested ? this.route(request, requested, features, region, check.state === 'soft-limit') : undefined;
+      const route = requested
+        ? this.route(request, requested, features, region, check.state === 'soft-limit')
+        : undefined;
       const modelId = route?.to ?? request.modelId;
-      const lane: Lane = request.hints?.lane ?? (check.state === 'soft-limit' && (this.rules.deferOverSoftLimit ?? true) ? 'deferrable' : 'interactive');
+      const lane: Lane =
+        request.hints?.lane ??
+        (check.state === 'soft-limit' && (this.rules.deferOverSoftLimit ?? true) ? 'deferrable' : 'interactive');
       const ttlSeconds = this.cacheTtl(request, findModel(modelId), features);
       const planned: InvocationRequest = {
         ...request,
@@ -112,9 +118,13 @@ export class RuleBasedCostPolicy implements CostPolicy {
           continue; // a model without a price fails at call time with its own clear error
         }
         if (pricier) {
-          throw new NovaCostError('configuration', `cost policy: route "${route.name}" sends ${from} to ${route.to}, which costs more per token in ${region}`, {
-            details: { route: route.name },
-          });
+          throw new NovaCostError(
+            'configuration',
+            `cost policy: route "${route.name}" sends ${from} to ${route.to}, which costs more per token in ${region}`,
+            {
+              details: { route: route.name },
+            },
+          );
         }
       }
     }
@@ -124,7 +134,13 @@ export class RuleBasedCostPolicy implements CostPolicy {
    * The most the call may cost. A model without a price costs nothing we can count: allowed only when the policy
    * forwards unpriced models and the tenant has no budget it could overrun unseen.
    */
-  private worstCase(request: InvocationRequest, model: ModelSpec | undefined, region: string, f: RequestFeatures, budget: TenantBudget | undefined): number {
+  private worstCase(
+    request: InvocationRequest,
+    model: ModelSpec | undefined,
+    region: string,
+    f: RequestFeatures,
+    budget: TenantBudget | undefined,
+  ): number {
     const usage = {
       inputTokens: f.estimatedInputTokens,
       // Its output cap, or the model's maximum when it sets none.
@@ -137,16 +153,24 @@ export class RuleBasedCostPolicy implements CostPolicy {
     } catch (err) {
       if (!NovaCostError.is(err, 'unknown-price')) throw err;
       if ((this.rules.unpricedModels ?? 'forward') === 'refuse') {
-        throw new NovaCostError('access-denied', `model ${request.modelId} has no price in ${region}, and the cost policy refuses unpriced models (unpricedModels: 'refuse')`, {
-          cause: err,
-          details: { reason: 'unpriced-model', modelId: request.modelId, region },
-        });
+        throw new NovaCostError(
+          'access-denied',
+          `model ${request.modelId} has no price in ${region}, and the cost policy refuses unpriced models (unpricedModels: 'refuse')`,
+          {
+            cause: err,
+            details: { reason: 'unpriced-model', modelId: request.modelId, region },
+          },
+        );
       }
       if (budget?.dailyUsd !== undefined || budget?.monthlyUsd !== undefined) {
-        throw new NovaCostError('unknown-price', `model ${request.modelId} has no price in ${region}, and tenant ${request.tenantId} has a budget its calls could not be counted against: add the model to the price file (NOVA_COST_PRICES)`, {
-          cause: err,
-          details: { modelId: request.modelId, region, tenantId: request.tenantId },
-        });
+        throw new NovaCostError(
+          'unknown-price',
+          `model ${request.modelId} has no price in ${region}, and tenant ${request.tenantId} has a budget its calls could not be counted against: add the model to the price file (NOVA_COST_PRICES)`,
+          {
+            cause: err,
+            details: { modelId: request.modelId, region, tenantId: request.tenantId },
+          },
+        );
       }
       return 0;
     }
@@ -158,7 +182,12 @@ export class RuleBasedCostPolicy implements CostPolicy {
     const optedIn = request.hints?.cache === 'opt-in' && (this.rules.cache?.allowOptIn ?? true);
     if (!deterministic && !optedIn) return 0;
     const c = this.rules.cache;
-    return (model ? own(c?.ttlSecondsByModel, model.id) : undefined) ?? own(c?.ttlSecondsByOperation, request.operation) ?? c?.defaultTtlSeconds ?? DEFAULT_CACHE_TTL_SECONDS;
+    return (
+      (model ? own(c?.ttlSecondsByModel, model.id) : undefined) ??
+      own(c?.ttlSecondsByOperation, request.operation) ??
+      c?.defaultTtlSeconds ??
+      DEFAULT_CACHE_TTL_SECONDS
+    );
   }
 
   private priced(modelId: string, region: string): boolean {
@@ -170,22 +199,39 @@ export class RuleBasedCostPolicy implements CostPolicy {
     }
   }
 
-  private route(request: InvocationRequest, from: ModelSpec, f: RequestFeatures, region: string, overSoftLimit: boolean): RouteRule | undefined {
+  private route(
+    request: InvocationRequest,
+    from: ModelSpec,
+    f: RequestFeatures,
+    region: string,
+    overSoftLimit: boolean,
+  ): RouteRule | undefined {
     return (this.rules.routes ?? []).find((rule) => {
       if (!rule.from.includes(from.id)) return false;
       const w = rule.when ?? {};
       if (w.onlyOverSoftLimit && !overSoftLimit) return false;
       if (w.maxInputTokens !== undefined && f.estimatedInputTokens > w.maxInputTokens) return false;
-      if (w.maxOutputTokens !== undefined && (f.maxOutputTokens === undefined || f.maxOutputTokens > w.maxOutputTokens)) return false;
+      if (w.maxOutputTokens !== undefined && (f.maxOutputTokens === undefined || f.maxOutputTokens > w.maxOutputTokens))
+        return false;
       const to = findModel(rule.to);
       // Never to a model without a price here: what it cost could not be counted, nor what routing saved.
-      return to !== undefined && this.priced(rule.to, region) && canServe(to, from, request, f, this.rules.defaultMaxOutputTokens);
+      return (
+        to !== undefined &&
+        this.priced(rule.to, region) &&
+        canServe(to, from, request, f, this.rules.defaultMaxOutputTokens)
+      );
     });
   }
 }
 
 /** Whether `to` can answer what was asked of `from` without losing anything the request relies on. */
-function canServe(to: ModelSpec, from: ModelSpec, request: InvocationRequest, f: RequestFeatures, defaultMaxOut: number | undefined): boolean {
+function canServe(
+  to: ModelSpec,
+  from: ModelSpec,
+  request: InvocationRequest,
+  f: RequestFeatures,
+  defaultMaxOut: number | undefined,
+): boolean {
   if (to.kind !== from.kind) return false;
   // InvokeModel bodies are model-specific; only Converse is portable across families.
   if (bodyShapeOf(request.operation) === 'invoke' && to.bodyFormat !== from.bodyFormat) return false;
@@ -210,16 +256,21 @@ function own<V>(record: Readonly<Partial<Record<string, V>>> | undefined, key: s
 function validateRules(rules: CostPolicyRules): void {
   const bad = (msg: string) => new NovaCostError('configuration', `cost policy: ${msg}`);
   for (const r of rules.routes ?? []) {
-    for (const id of [...r.from, r.to]) if (!findModel(id)) throw bad(`route "${r.name}" names unknown model ${JSON.stringify(id)}`);
+    for (const id of [...r.from, r.to])
+      if (!findModel(id)) throw bad(`route "${r.name}" names unknown model ${JSON.stringify(id)}`);
   }
   const budgets = [rules.budgets?.default, ...Object.values(rules.budgets?.byTenant ?? {})];
   for (const b of budgets) {
-    for (const v of [b?.dailyUsd, b?.monthlyUsd]) if (v !== undefined && !(v >= 0)) throw bad(`budget limits must be numbers >= 0, got ${v}`);
-    if (b?.softThreshold !== undefined && !(b.softThreshold > 0 && b.softThreshold <= 1)) throw bad(`softThreshold must be in (0, 1], got ${b.softThreshold}`);
-    if (b?.onExceeded !== undefined && b.onExceeded !== 429 && b.onExceeded !== 402) throw bad(`onExceeded must be 429 or 402, got ${String(b.onExceeded)}`);
+    for (const v of [b?.dailyUsd, b?.monthlyUsd])
+      if (v !== undefined && !(v >= 0)) throw bad(`budget limits must be numbers >= 0, got ${v}`);
+    if (b?.softThreshold !== undefined && !(b.softThreshold > 0 && b.softThreshold <= 1))
+      throw bad(`softThreshold must be in (0, 1], got ${b.softThreshold}`);
+    if (b?.onExceeded !== undefined && b.onExceeded !== 429 && b.onExceeded !== 402)
+      throw bad(`onExceeded must be 429 or 402, got ${String(b.onExceeded)}`);
   }
   const unpriced = rules.unpricedModels;
-  if (unpriced !== undefined && unpriced !== 'forward' && unpriced !== 'refuse') throw bad(`unpricedModels must be 'forward' or 'refuse', got ${JSON.stringify(unpriced)}`);
+  if (unpriced !== undefined && unpriced !== 'forward' && unpriced !== 'refuse')
+    throw bad(`unpricedModels must be 'forward' or 'refuse', got ${JSON.stringify(unpriced)}`);
   const ttl = rules.cache?.defaultTtlSeconds;
   if (ttl !== undefined && !(ttl >= 0)) throw bad(`cache.defaultTtlSeconds must be >= 0, got ${ttl}`);
 }

@@ -9,7 +9,12 @@ export interface BudgetLimit {
 export type BudgetHoldAnswer =
   | { readonly held: true; readonly holdId: string }
   /** The limit of `period` leaves no room: `spentUsd` recorded in it, `heldUsd` held by calls in flight. */
-  | { readonly held: false; readonly period: BudgetLimit['period']; readonly spentUsd: number; readonly heldUsd: number };
+  | {
+      readonly held: false;
+      readonly period: BudgetLimit['period'];
+      readonly spentUsd: number;
+      readonly heldUsd: number;
+    };
 
 /**
  * Budget holds shared by every process that records into the same ledger, so a fleet admits calls against one

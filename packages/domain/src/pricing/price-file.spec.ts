@@ -17,7 +17,9 @@ const row = (over: Partial<ModelPrice> = {}): ModelPrice => ({
 describe(parsePriceFile, () => {
   it('reads a price file, {"prices"} or a bare array, cache rates defaulting to 0', () => {
     const { cacheReadPer1M: _r, cacheWritePer1M: _w, ...noCache } = row();
-    expect(parsePriceFile({ version: 1, generatedAt: '2026-11-29T00:00:00Z', prices: [row()] }, 'NOVA_COST_PRICES')).toEqual([row()]);
+    expect(
+      parsePriceFile({ version: 1, generatedAt: '2026-11-29T00:00:00Z', prices: [row()] }, 'NOVA_COST_PRICES'),
+    ).toEqual([row()]);
     expect(parsePriceFile({ prices: [row()] }, 'f')).toEqual([row()]);
     expect(parsePriceFile([noCache], 'f')).toEqual([row({ cacheReadPer1M: 0, cacheWritePer1M: 0 })]);
   });
@@ -30,10 +32,16 @@ describe(parsePriceFile, () => {
     ['a row without a source', [row({ source: '' })], /prices\[0\]\.source must say where/],
     ['a row without a day', [row({ asOf: 'yesterday' })], /prices\[0\]\.asOf must be the day/],
     ['a path trick for a model id', [row({ modelId: '../etc' })], /prices\[0\]\.modelId/],
-    ['a model priced twice in a region', [row(), row()], /prices\[1\] prices amazon\.nova-lite-v1:0 in eu-west-1 a second time/],
+    [
+      'a model priced twice in a region',
+      [row(), row()],
+      /prices\[1\] prices amazon\.nova-lite-v1:0 in eu-west-1 a second time/,
+    ],
     ['an unknown tier multiplier shape', [row({ tierMultipliers: { priority: -1 } })], /tierMultipliers\.priority/],
   ])('refuses %s, naming where', (_name, doc, message) => {
-    expect(() => parsePriceFile(doc, 'NOVA_COST_PRICES')).toThrow(expect.objectContaining({ kind: 'configuration', message: expect.stringMatching(message) }));
+    expect(() => parsePriceFile(doc, 'NOVA_COST_PRICES')).toThrow(
+      expect.objectContaining({ kind: 'configuration', message: expect.stringMatching(message) }),
+    );
   });
 });
 
@@ -41,7 +49,11 @@ describe(mergePrices, () => {
   it('replaces rows of the same model and region and adds the others', () => {
     const base = [row({ region: 'us-east-1' }), row()];
     const merged = mergePrices(base, [row({ inputPer1M: 1 }), row({ modelId: 'amazon.nova-pro-v1:0' })]);
-    expect(merged).toEqual([row({ region: 'us-east-1' }), row({ inputPer1M: 1 }), row({ modelId: 'amazon.nova-pro-v1:0' })]);
+    expect(merged).toEqual([
+      row({ region: 'us-east-1' }),
+      row({ inputPer1M: 1 }),
+      row({ modelId: 'amazon.nova-pro-v1:0' }),
+    ]);
   });
 });
 

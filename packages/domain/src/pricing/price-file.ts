@@ -28,9 +28,12 @@ function isObject(v: unknown): v is Record<string, unknown> {
  * from in errors (e.g. the variable that named the file).
  */
 export function parsePriceFile(value: unknown, name: string): ModelPrice[] {
-  const bad = (path: string, expected: string): NovaCostError => new NovaCostError('configuration', `${name}: ${path} ${expected}`, { details: { field: path } });
-  if (!Array.isArray(value) && !isObject(value)) throw bad('(the document)', 'must be a JSON object {version, generatedAt, prices} or an array of prices');
-  if (isObject(value) && value['version'] !== undefined && value['version'] !== PRICE_FILE_VERSION) throw bad('version', `must be ${PRICE_FILE_VERSION}`);
+  const bad = (path: string, expected: string): NovaCostError =>
+    new NovaCostError('configuration', `${name}: ${path} ${expected}`, { details: { field: path } });
+  if (!Array.isArray(value) && !isObject(value))
+    throw bad('(the document)', 'must be a JSON object {version, generatedAt, prices} or an array of prices');
+  if (isObject(value) && value['version'] !== undefined && value['version'] !== PRICE_FILE_VERSION)
+    throw bad('version', `must be ${PRICE_FILE_VERSION}`);
   const prices = Array.isArray(value) ? value : value['prices'];
   if (!Array.isArray(prices) || prices.length === 0) throw bad('prices', 'must be a non-empty array of prices');
   const seen = new Set<string>();
@@ -38,21 +41,31 @@ export function parsePriceFile(value: unknown, name: string): ModelPrice[] {
     const at = `prices[${i}]`;
     if (!isObject(row)) throw bad(at, 'must be an object');
     const { modelId, region, source, asOf, regionalPremium, tierMultipliers } = row;
-    if (typeof modelId !== 'string' || !MODEL_ID.test(modelId)) throw bad(`${at}.modelId`, 'must be a base model id like amazon.nova-lite-v1:0');
-    if (typeof region !== 'string' || !REGION.test(region)) throw bad(`${at}.region`, 'must be a region like us-east-1');
+    if (typeof modelId !== 'string' || !MODEL_ID.test(modelId))
+      throw bad(`${at}.modelId`, 'must be a base model id like amazon.nova-lite-v1:0');
+    if (typeof region !== 'string' || !REGION.test(region))
+      throw bad(`${at}.region`, 'must be a region like us-east-1');
     for (const rate of RATES) {
       const v = row[rate] ?? (rate.startsWith('cache') ? 0 : undefined);
-      if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) throw bad(`${at}.${rate}`, 'must be a number >= 0 (USD per 1M tokens)');
+      if (typeof v !== 'number' || !Number.isFinite(v) || v < 0)
+        throw bad(`${at}.${rate}`, 'must be a number >= 0 (USD per 1M tokens)');
     }
-    if (regionalPremium !== undefined && !(typeof regionalPremium === 'number' && regionalPremium >= 1 && regionalPremium < 10)) throw bad(`${at}.regionalPremium`, 'must be a number from 1 to 10');
+    if (
+      regionalPremium !== undefined &&
+      !(typeof regionalPremium === 'number' && regionalPremium >= 1 && regionalPremium < 10)
+    )
+      throw bad(`${at}.regionalPremium`, 'must be a number from 1 to 10');
     if (tierMultipliers !== undefined) {
-      if (!isObject(tierMultipliers)) throw bad(`${at}.tierMultipliers`, 'must be an object of service tier to multiplier');
+      if (!isObject(tierMultipliers))
+        throw bad(`${at}.tierMultipliers`, 'must be an object of service tier to multiplier');
       for (const [tier, m] of Object.entries(tierMultipliers)) {
-        if (!/^[a-z]+$/.test(tier) || typeof m !== 'number' || !(m > 0 && m < 10)) throw bad(`${at}.tierMultipliers.${tier}`, 'must be a number above 0 and below 10, keyed by a tier name');
+        if (!/^[a-z]+$/.test(tier) || typeof m !== 'number' || !(m > 0 && m < 10))
+          throw bad(`${at}.tierMultipliers.${tier}`, 'must be a number above 0 and below 10, keyed by a tier name');
       }
     }
     if (typeof source !== 'string' || source === '') throw bad(`${at}.source`, 'must say where the price was read');
-    if (typeof asOf !== 'string' || !DAY.test(asOf)) throw bad(`${at}.asOf`, 'must be the day it was read (YYYY-MM-DD)');
+    if (typeof asOf !== 'string' || !DAY.test(asOf))
+      throw bad(`${at}.asOf`, 'must be the day it was read (YYYY-MM-DD)');
     const key = `${region}|${modelId}`;
     if (seen.has(key)) throw bad(at, `prices ${modelId} in ${region} a second time`);
     seen.add(key);
@@ -80,7 +93,9 @@ export function pricesLost(previous: readonly ModelPrice[], next: readonly Model
       lost.push(`${old.modelId} in ${old.region}: no longer priced`);
       continue;
     }
-    for (const rate of RATES) if (old[rate] > 0 && !(now[rate] > 0)) lost.push(`${old.modelId} in ${old.region}: ${rate} went from ${old[rate]} to ${now[rate]}`);
+    for (const rate of RATES)
+      if (old[rate] > 0 && !(now[rate] > 0))
+        lost.push(`${old.modelId} in ${old.region}: ${rate} went from ${old[rate]} to ${now[rate]}`);
   }
   return lost;
 }

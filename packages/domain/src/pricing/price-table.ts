@@ -32,14 +32,23 @@ const READ_2025: Provenance = { source: `${PAGE} (on-demand, per 1K tokens ×100
  * which Bedrock's global endpoints match). Verify them with `npm run prices` (the Price List API) before relying on
  * them for billing; Claude prices are not in the Price List API.
  */
-const UNVERIFIED_2026: Provenance = { source: `${PAGE} (not verified from here: cross-checked against third-party tables; run npm run prices)`, asOf: '2026-11-29' };
+const UNVERIFIED_2026: Provenance = {
+  source: `${PAGE} (not verified from here: cross-checked against third-party tables; run npm run prices)`,
+  asOf: '2026-11-29',
+};
 
 interface Provenance {
   readonly source: string;
   readonly asOf: string;
 }
 
-type Rates = [input: number, output: number, cacheRead: number, cacheWrite: number, options?: { regionalPremium?: number; tiers?: Record<string, number>; read?: Provenance }];
+type Rates = [
+  input: number,
+  output: number,
+  cacheRead: number,
+  cacheWrite: number,
+  options?: { regionalPremium?: number; tiers?: Record<string, number>; read?: Provenance },
+];
 
 /** Bedrock's Priority tier costs 75% more than standard, Flex half (models that offer them). Not verified from here. */
 const PRIORITY_FLEX = { priority: 1.75, flex: 0.5 };
@@ -93,7 +102,11 @@ const US_EAST_1: Record<string, Rates> = {
 
 // Tokyo lists Anthropic at the US rates and Nova slightly higher; it serves neither Llama nor Mistral on demand.
 const AP_NORTHEAST_1: Record<string, Rates> = {
-  ...Object.fromEntries(Object.entries(US_EAST_1).filter(([id]) => !id.startsWith('meta.') && !id.startsWith('mistral.') && id !== 'amazon.nova-2-lite-v1:0')),
+  ...Object.fromEntries(
+    Object.entries(US_EAST_1).filter(
+      ([id]) => !id.startsWith('meta.') && !id.startsWith('mistral.') && id !== 'amazon.nova-2-lite-v1:0',
+    ),
+  ),
   'amazon.nova-micro-v1:0': [0.046, 0.184, 0.0115, 0.046],
   'amazon.nova-lite-v1:0': [0.079, 0.315, 0.01975, 0.079],
   'amazon.nova-pro-v1:0': [1.05, 4.2, 0.2625, 1.05],
@@ -101,25 +114,31 @@ const AP_NORTHEAST_1: Record<string, Rates> = {
 };
 
 function rows(region: string, table: Record<string, Rates>): ModelPrice[] {
-  return Object.entries(table).map(([modelId, [inputPer1M, outputPer1M, cacheReadPer1M, cacheWritePer1M, options = {}]]) => {
-    const read = options.read ?? READ_2025;
-    return {
-      modelId,
-      region,
-      inputPer1M,
-      outputPer1M,
-      cacheReadPer1M,
-      cacheWritePer1M,
-      ...(options.regionalPremium === undefined ? {} : { regionalPremium: options.regionalPremium }),
-      ...(options.tiers === undefined ? {} : { tierMultipliers: options.tiers }),
-      source: read.source.replace(/\((on-demand|not verified)/, `(${region}, $1`),
-      asOf: read.asOf,
-    };
-  });
+  return Object.entries(table).map(
+    ([modelId, [inputPer1M, outputPer1M, cacheReadPer1M, cacheWritePer1M, options = {}]]) => {
+      const read = options.read ?? READ_2025;
+      return {
+        modelId,
+        region,
+        inputPer1M,
+        outputPer1M,
+        cacheReadPer1M,
+        cacheWritePer1M,
+        ...(options.regionalPremium === undefined ? {} : { regionalPremium: options.regionalPremium }),
+        ...(options.tiers === undefined ? {} : { tierMultipliers: options.tiers }),
+        source: read.source.replace(/\((on-demand|not verified)/, `(${region}, $1`),
+        asOf: read.asOf,
+      };
+    },
+  );
 }
 
 /** The default price table. Pass your own (negotiated rates, new regions) to StaticPricingCatalog. */
-export const DEFAULT_PRICES: readonly ModelPrice[] = [...rows('us-east-1', US_EAST_1), ...rows('us-west-2', US_EAST_1), ...rows('ap-northeast-1', AP_NORTHEAST_1)];
+export const DEFAULT_PRICES: readonly ModelPrice[] = [
+  ...rows('us-east-1', US_EAST_1),
+  ...rows('us-west-2', US_EAST_1),
+  ...rows('ap-northeast-1', AP_NORTHEAST_1),
+];
 
 /** Bedrock batch inference bills half of on-demand. */
 export const BATCH_DISCOUNT_MULTIPLIER = 0.5;

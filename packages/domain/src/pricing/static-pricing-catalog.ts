@@ -52,7 +52,12 @@ export class StaticPricingCatalog implements PricingCatalog {
     assertUsage(query.usage);
     const price = this.price(query);
     // A tier the table has no price for is billed as standard here: the call still happened.
-    const tier = query.serviceTier !== undefined && price.tierMultipliers && Object.hasOwn(price.tierMultipliers, query.serviceTier) ? price.tierMultipliers[query.serviceTier]! : 1;
+    const tier =
+      query.serviceTier !== undefined &&
+      price.tierMultipliers &&
+      Object.hasOwn(price.tierMultipliers, query.serviceTier)
+        ? price.tierMultipliers[query.serviceTier]!
+        : 1;
     const onDemand = costOf(query.usage, price) * tier;
     return query.billing === 'batch' ? onDemand * BATCH_DISCOUNT_MULTIPLIER : onDemand;
   }
@@ -61,7 +66,9 @@ export class StaticPricingCatalog implements PricingCatalog {
 function assertUsage(usage: TokenUsage): void {
   for (const [field, value] of Object.entries(usage)) {
     if (!Number.isFinite(value) || value < 0) {
-      throw new NovaCostError('validation', `token usage ${field} must be a finite number >= 0, got ${String(value)}`, { details: { field } });
+      throw new NovaCostError('validation', `token usage ${field} must be a finite number >= 0, got ${String(value)}`, {
+        details: { field },
+      });
     }
   }
 }

@@ -35,10 +35,17 @@ const request: InvocationRequest = {
   tenantId: 'acme',
   modelId: 'amazon.nova-pro-v1:0',
   operation: 'converse',
-  body: { messages: [{ role: 'user', content: [{ text: 'hi' }] }], inferenceConfig: { temperature: 0, maxTokens: 100 } },
+  body: {
+    messages: [{ role: 'user', content: [{ text: 'hi' }] }],
+    inferenceConfig: { temperature: 0, maxTokens: 100 },
+  },
 };
 
-function setup(answer: Partial<InvocationResult> | Error, rules: CostPolicyRules = {}, ledger: SpendLedger = new InMemorySpendLedger()) {
+function setup(
+  answer: Partial<InvocationResult> | Error,
+  rules: CostPolicyRules = {},
+  ledger: SpendLedger = new InMemorySpendLedger(),
+) {
   const invoker = new ScriptedInvoker(answer);
   const policy = new RuleBasedCostPolicy(rules, { pricing, ledger, clock });
   return { invoker, ledger, useCase: new InvokeModel({ policy, invoker, pricing, ledger, clock }) };
@@ -47,17 +54,27 @@ function setup(answer: Partial<InvocationResult> | Error, rules: CostPolicyRules
 describe(InvokeModel, () => {
   describe('.execute having a model without a price', () => {
     it('answers, and records the call marked unpriced with the tokens billed instead of a $0 cost', async () => {
-      const { useCase, ledger } = setup({ usage: { inputTokens: 700, outputTokens: 90, cacheReadInputTokens: 200, cacheWriteInputTokens: 100 } });
+      const { useCase, ledger } = setup({
+        usage: { inputTokens: 700, outputTokens: 90, cacheReadInputTokens: 200, cacheWriteInputTokens: 100 },
+      });
       const outcome = await useCase.execute({ ...request, modelId: 'writer.palmyra-x5-v1:0' });
       expect(outcome).toMatchObject({ unpriced: true, costUsd: 0, savings: [] });
       const { total } = await ledger.totals({ tenantId: 'acme' }, 'model');
-      expect(total).toMatchObject({ calls: 1, costUsd: 0, unpriced: { calls: 1, inputTokens: 1000, outputTokens: 90 } });
+      expect(total).toMatchObject({
+        calls: 1,
+        costUsd: 0,
+        unpriced: { calls: 1, inputTokens: 1000, outputTokens: 90 },
+      });
     });
 
     it('counts no tokens for an answer nobody was billed for (a cache hit)', async () => {
       const { useCase, ledger } = setup({ source: 'cache' });
       await useCase.execute({ ...request, modelId: 'writer.palmyra-x5-v1:0' });
-      expect((await ledger.totals({ tenantId: 'acme' })).total.unpriced).toEqual({ calls: 1, inputTokens: 0, outputTokens: 0 });
+      expect((await ledger.totals({ tenantId: 'acme' })).total.unpriced).toEqual({
+        calls: 1,
+        inputTokens: 0,
+        outputTokens: 0,
+      });
     });
   });
 
@@ -91,7 +108,9 @@ describe(InvokeModel, () => {
     });
 
     it('records a cheaper route as the difference against the requested model', async () => {
-      const rules: CostPolicyRules = { routes: [{ name: 'micro', from: ['amazon.nova-pro-v1:0'], to: 'amazon.nova-micro-v1:0' }] };
+      const rules: CostPolicyRules = {
+        routes: [{ name: 'micro', from: ['amazon.nova-pro-v1:0'], to: 'amazon.nova-micro-v1:0' }],
+      };
       const { useCase } = setup({}, rules);
       const outcome = await useCase.execute(request);
       // Micro: 1000×0.035 + 1000×0.14 = 0.000175; Pro would have been 0.004.
@@ -110,10 +129,20 @@ describe(InvokeModel, () => {
 
     it('still answers when the ledger refuses the entry, and reports the refusal', async () => {
       const errors: unknown[] = [];
-      const broken: SpendLedger = { record: async () => Promise.reject(new Error('disk full')), totals: new InMemorySpendLedger().totals.bind(new InMemorySpendLedger()) };
+      const broken: SpendLedger = {
+        record: async () => Promise.reject(new Error('disk full')),
+        totals: new InMemorySpendLedger().totals.bind(new InMemorySpendLedger()),
+      };
       const invoker = new ScriptedInvoker({});
       const policy = new RuleBasedCostPolicy({}, { pricing, ledger: broken, clock });
-      const useCase = new InvokeModel({ policy, invoker, pricing, ledger: broken, clock, onLedgerError: (e) => errors.push(e) });
+      const useCase = new InvokeModel({
+        policy,
+        invoker,
+        pricing,
+        ledger: broken,
+        clock,
+        onLedgerError: (e) => errors.push(e),
+      });
       await expect(useCase.execute(request)).resolves.toMatchObject({ costUsd: expect.any(Number) });
       expect(errors).toHaveLength(1);
     });
@@ -139,7 +168,13 @@ describe(InvokeModel, () => {
       const ledger = new InMemorySpendLedger();
       const recorded: unknown[] = [];
       const spy: SpendLedger = { record: async (e) => void recorded.push(e), totals: (q, g) => ledger.totals(q, g) };
-      const useCase = new InvokeModel({ policy: new RuleBasedCostPolicy(rules, { pricing, ledger, clock, sharedBudget: shared }), invoker: new ScriptedInvoker({ source: 'cache' }), pricing, ledger: spy, clock });
+      const useCase = new InvokeModel({
+        policy: new RuleBasedCostPolicy(rules, { pricing, ledger, clock, sharedBudget: shared }),
+        invoker: new ScriptedInvoker({ source: 'cache' }),
+        pricing,
+        ledger: spy,
+        clock,
+      });
       await useCase.execute(request);
       expect(shared.holds).toEqual(['h1']);
       expect(recorded).toMatchObject([{ costUsd: 0, holdId: 'h1' }]);
@@ -149,10 +184,19 @@ describe(InvokeModel, () => {
       const shared = fleet();
       const ledger = new InMemorySpendLedger();
       const policy = new RuleBasedCostPolicy(rules, { pricing, ledger, clock, sharedBudget: shared });
-      const hit = new InvokeModel({ policy, invoker: new ScriptedInvoker({ source: 'cache' }), pricing, ledger, clock, admission: 'invoker' });
+      const hit = new InvokeModel({
+        policy,
+        invoker: new ScriptedInvoker({ source: 'cache' }),
+        pricing,
+        ledger,
+        clock,
+        admission: 'invoker',
+      });
       await hit.execute(request);
       expect(shared.holds).toEqual([]);
-      const billed: ModelInvoker = { invoke: async (r, options) => (await options?.admit?.(), new ScriptedInvoker({}).invoke(r)) };
+      const billed: ModelInvoker = {
+        invoke: async (r, options) => (await options?.admit?.(), new ScriptedInvoker({}).invoke(r)),
+      };
       await new InvokeModel({ policy, invoker: billed, pricing, ledger, clock, admission: 'invoker' }).execute(request);
       expect(shared.holds).toEqual(['h1']);
     });

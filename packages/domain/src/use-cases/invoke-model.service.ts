@@ -93,7 +93,12 @@ export class InvokeModel {
     if (result.source === 'cache') savings.push({ strategy: 'cache', usd: onDemand });
     else if (result.source === 'coalesced') savings.push({ strategy: 'coalescing', usd: onDemand });
     else {
-      costUsd = pricing.cost({ modelId: result.modelId, region, usage: result.usage, billing: result.billing ?? 'on-demand' });
+      costUsd = pricing.cost({
+        modelId: result.modelId,
+        region,
+        usage: result.usage,
+        billing: result.billing ?? 'on-demand',
+      });
       if (costUsd < onDemand) savings.push({ strategy: 'batching', usd: onDemand - costUsd });
     }
     if (plan.routedBy) {
@@ -109,5 +114,8 @@ export class InvokeModel {
 function billedTokens(result: InvocationResult): { inputTokens: number; outputTokens: number } {
   if (result.source !== 'upstream') return { inputTokens: 0, outputTokens: 0 };
   const u = result.usage;
-  return { inputTokens: u.inputTokens + u.cacheReadInputTokens + u.cacheWriteInputTokens, outputTokens: u.outputTokens };
+  return {
+    inputTokens: u.inputTokens + u.cacheReadInputTokens + u.cacheWriteInputTokens,
+    outputTokens: u.outputTokens,
+  };
 }

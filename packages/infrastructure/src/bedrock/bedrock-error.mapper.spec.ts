@@ -16,7 +16,10 @@ import { describe, expect, it } from 'vitest';
 import { mapBedrockError } from './bedrock-error.mapper';
 
 const context = { modelId: 'amazon.nova-lite-v1:0', operation: 'converse' as const };
-const meta = (httpStatusCode: number) => ({ $metadata: { httpStatusCode, requestId: 'req-1', attempts: 1 }, message: 'm' });
+const meta = (httpStatusCode: number) => ({
+  $metadata: { httpStatusCode, requestId: 'req-1', attempts: 1 },
+  message: 'm',
+});
 
 describe(mapBedrockError, () => {
   const cases: [string, unknown, NovaCostErrorKind][] = [
@@ -30,11 +33,27 @@ describe(mapBedrockError, () => {
     ['ModelErrorException', new ModelErrorException(meta(424)), 'upstream-unavailable'],
     ['AccessDeniedException', new AccessDeniedException(meta(403)), 'access-denied'],
     ['ResourceNotFoundException', new ResourceNotFoundException(meta(404)), 'not-found'],
-    ['a request timeout of the HTTP handler', Object.assign(new Error('exceeded requestTimeout'), { name: 'TimeoutError', code: 'ETIMEDOUT' }), 'timeout'],
-    ['a connection reset (renamed TimeoutError by the handler)', Object.assign(new Error('socket hang up'), { name: 'TimeoutError', code: 'ECONNRESET' }), 'upstream-unavailable'],
-    ['a refused connection', Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }), 'upstream-unavailable'],
+    [
+      'a request timeout of the HTTP handler',
+      Object.assign(new Error('exceeded requestTimeout'), { name: 'TimeoutError', code: 'ETIMEDOUT' }),
+      'timeout',
+    ],
+    [
+      'a connection reset (renamed TimeoutError by the handler)',
+      Object.assign(new Error('socket hang up'), { name: 'TimeoutError', code: 'ECONNRESET' }),
+      'upstream-unavailable',
+    ],
+    [
+      'a refused connection',
+      Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }),
+      'upstream-unavailable',
+    ],
     ['an AbortError', Object.assign(new Error('aborted'), { name: 'AbortError' }), 'aborted'],
-    ['an unknown 5xx service error', { name: 'SomethingNew', $fault: 'server', $metadata: { httpStatusCode: 502 } }, 'upstream-unavailable'],
+    [
+      'an unknown 5xx service error',
+      { name: 'SomethingNew', $fault: 'server', $metadata: { httpStatusCode: 502 } },
+      'upstream-unavailable',
+    ],
     ['something unrecognisable', 'a string', 'internal'],
   ];
 
@@ -47,16 +66,39 @@ describe(mapBedrockError, () => {
   });
 
   it("keeps Bedrock's message word for word and marks the error as Bedrock's answer", () => {
-    const mapped = mapBedrockError(new ModelErrorException({ ...meta(424), message: 'Received client error (400) from primary.', originalStatusCode: 400, resourceName: 'arn:model' }), context);
+    const mapped = mapBedrockError(
+      new ModelErrorException({
+        ...meta(424),
+        message: 'Received client error (400) from primary.',
+        originalStatusCode: 400,
+        resourceName: 'arn:model',
+      }),
+      context,
+    );
     expect(mapped.message).toBe('Received client error (400) from primary.');
-    expect(mapped.details).toMatchObject({ bedrockError: true, awsErrorName: 'ModelErrorException', httpStatusCode: 424, originalStatusCode: 400, resourceName: 'arn:model' });
+    expect(mapped.details).toMatchObject({
+      bedrockError: true,
+      awsErrorName: 'ModelErrorException',
+      httpStatusCode: 424,
+      originalStatusCode: 400,
+      resourceName: 'arn:model',
+    });
   });
 
-  it.each(['UnrecognizedClientException', 'ExpiredTokenException', 'InvalidSignatureException'])("makes Bedrock refusing the gateway's own credentials (%s) a configuration error, not the client's 403", (name) => {
-    const mapped = mapBedrockError({ name, message: 'The security token included in the request is invalid.', $metadata: { httpStatusCode: 403 } }, context);
-    expect(mapped).toMatchObject({ kind: 'configuration', message: expect.stringMatching(/refused the gateway's AWS credentials/) });
-    expect(mapped.details['bedrockError']).toBeUndefined();
-  });
+  it.each(['UnrecognizedClientException', 'ExpiredTokenException', 'InvalidSignatureException'])(
+    "makes Bedrock refusing the gateway's own credentials (%s) a configuration error, not the client's 403",
+    (name) => {
+      const mapped = mapBedrockError(
+        { name, message: 'The security token included in the request is invalid.', $metadata: { httpStatusCode: 403 } },
+        context,
+      );
+      expect(mapped).toMatchObject({
+        kind: 'configuration',
+        message: expect.stringMatching(/refused the gateway's AWS credentials/),
+      });
+      expect(mapped.details['bedrockError']).toBeUndefined();
+    },
+  );
 
   it('describes a failure that never reached an answer in its own words', () => {
     const mapped = mapBedrockError(Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }), context);
@@ -65,7 +107,13 @@ describe(mapBedrockError, () => {
 
   it('puts the AWS error name, request id and status in details', () => {
     const mapped = mapBedrockError(new ThrottlingException(meta(429)), context);
-    expect(mapped.details).toMatchObject({ awsErrorName: 'ThrottlingException', requestId: 'req-1', httpStatusCode: 429, attempts: 1, operation: 'converse' });
+    expect(mapped.details).toMatchObject({
+      awsErrorName: 'ThrottlingException',
+      requestId: 'req-1',
+      httpStatusCode: 429,
+      attempts: 1,
+      operation: 'converse',
+    });
   });
 
   it("maps anything to 'aborted' once the caller's signal is aborted", () => {
@@ -75,7 +123,11 @@ describe(mapBedrockError, () => {
 
   it("maps the abort of an expired call deadline to 'timeout', naming callTimeoutMs", () => {
     const abort = Object.assign(new Error('aborted'), { name: 'AbortError' });
-    const mapped = mapBedrockError(abort, { ...context, signal: new AbortController().signal, deadlineExceededMs: 250 });
+    const mapped = mapBedrockError(abort, {
+      ...context,
+      signal: new AbortController().signal,
+      deadlineExceededMs: 250,
+    });
     expect(mapped.kind).toBe('timeout');
     expect(mapped.message).toMatch(/did not finish within callTimeoutMs \(250 ms\)/);
     expect(mapped.details['callTimeoutMs']).toBe(250);

@@ -23,12 +23,32 @@ const BY_AWS_NAME: Readonly<Record<string, NovaCostErrorKind>> = {
  * Bedrock refusing the gateway's own AWS credentials: a client that sent valid credentials to the gateway cannot fix
  * that, so it is the operator's configuration error (500), not passed on as the client's 403.
  */
-const GATEWAY_CREDENTIAL_ERRORS = new Set(['UnrecognizedClientException', 'InvalidSignatureException', 'ExpiredTokenException', 'IncompleteSignatureException', 'MissingAuthenticationTokenException', 'InvalidClientTokenId', 'SignatureDoesNotMatch']);
+const GATEWAY_CREDENTIAL_ERRORS = new Set([
+  'UnrecognizedClientException',
+  'InvalidSignatureException',
+  'ExpiredTokenException',
+  'IncompleteSignatureException',
+  'MissingAuthenticationTokenException',
+  'InvalidClientTokenId',
+  'SignatureDoesNotMatch',
+]);
 
 /** Members of Bedrock error bodies besides `message` (ModelErrorException), passed on to the client. */
 const ERROR_MEMBERS = ['originalStatusCode', 'resourceName'] as const;
 
-const NETWORK_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'ERR_HTTP2_STREAM_ERROR', 'ERR_HTTP2_SESSION_ERROR', 'ERR_HTTP2_GOAWAY_SESSION', 'ERR_STREAM_PREMATURE_CLOSE']);
+const NETWORK_CODES = new Set([
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'EPIPE',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ERR_HTTP2_STREAM_ERROR',
+  'ERR_HTTP2_SESSION_ERROR',
+  'ERR_HTTP2_GOAWAY_SESSION',
+  'ERR_STREAM_PREMATURE_CLOSE',
+]);
 
 export interface BedrockCallContext {
   readonly modelId: string;
@@ -56,8 +76,13 @@ function kindOf(error: SdkErrorShape): NovaCostErrorKind {
   const known = BY_AWS_NAME[name];
   if (known) return known;
   if (name === 'AbortError') return 'aborted';
-  if (typeof error.code === 'string' && (error.code === 'ETIMEDOUT' || error.code === 'ESOCKETTIMEDOUT')) return 'timeout';
-  if (typeof error.message === 'string' && /socket hang up|ECONNRESET|stream (was )?(closed|reset)/i.test(error.message)) return 'upstream-unavailable';
+  if (typeof error.code === 'string' && (error.code === 'ETIMEDOUT' || error.code === 'ESOCKETTIMEDOUT'))
+    return 'timeout';
+  if (
+    typeof error.message === 'string' &&
+    /socket hang up|ECONNRESET|stream (was )?(closed|reset)/i.test(error.message)
+  )
+    return 'upstream-unavailable';
   const status = error.$metadata?.httpStatusCode;
   if (error.$fault === 'server' || (status !== undefined && status >= 500)) return 'upstream-unavailable';
   if (status === 429) return 'throttled';
@@ -77,10 +102,18 @@ export function mapBedrockError(error: unknown, context: BedrockCallContext): No
   const details: Record<string, string | number | boolean> = { modelId: context.modelId, operation: context.operation };
   if (context.deadlineExceededMs !== undefined) {
     details['callTimeoutMs'] = context.deadlineExceededMs;
-    return new NovaCostError('timeout', `Bedrock ${context.operation} on ${context.modelId} did not finish within callTimeoutMs (${context.deadlineExceededMs} ms)`, { cause: error, details });
+    return new NovaCostError(
+      'timeout',
+      `Bedrock ${context.operation} on ${context.modelId} did not finish within callTimeoutMs (${context.deadlineExceededMs} ms)`,
+      { cause: error, details },
+    );
   }
   if (context.signal?.aborted) {
-    return new NovaCostError('aborted', `Bedrock ${context.operation} on ${context.modelId} was aborted by the caller`, { cause: error, details });
+    return new NovaCostError(
+      'aborted',
+      `Bedrock ${context.operation} on ${context.modelId} was aborted by the caller`,
+      { cause: error, details },
+    );
   }
   const shape: SdkErrorShape = typeof error === 'object' && error !== null ? (error as SdkErrorShape) : {};
   const name = typeof shape.name === 'string' ? shape.name : undefined;
@@ -91,7 +124,11 @@ export function mapBedrockError(error: unknown, context: BedrockCallContext): No
   if (shape.$metadata?.attempts !== undefined) details['attempts'] = shape.$metadata.attempts;
   const reason = typeof shape.message === 'string' && shape.message !== '' ? shape.message : String(error);
   if (name !== undefined && GATEWAY_CREDENTIAL_ERRORS.has(name)) {
-    return new NovaCostError('configuration', `Bedrock refused the gateway's AWS credentials (${name}): ${reason.slice(0, 300)}`, { cause: error, details });
+    return new NovaCostError(
+      'configuration',
+      `Bedrock refused the gateway's AWS credentials (${name}): ${reason.slice(0, 300)}`,
+      { cause: error, details },
+    );
   }
   if (name !== undefined && status !== undefined && status >= 400) {
     // Bedrock answered: the message is Bedrock's own, word for word, and details.bedrockError tells the edge to
@@ -104,5 +141,9 @@ export function mapBedrockError(error: unknown, context: BedrockCallContext): No
     return new NovaCostError(kindOf(shape), reason, { cause: error, details });
   }
   const kind = kindOf(shape);
-  return new NovaCostError(kind, `Bedrock ${context.operation} on ${context.modelId} failed (${kind}): ${reason.slice(0, 300)}`, { cause: error, details });
+  return new NovaCostError(
+    kind,
+    `Bedrock ${context.operation} on ${context.modelId} failed (${kind}): ${reason.slice(0, 300)}`,
+    { cause: error, details },
+  );
 }

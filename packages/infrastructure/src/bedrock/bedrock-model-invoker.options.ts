@@ -60,7 +60,9 @@ export interface ResolvedClientSettings {
   readonly connectionTimeoutMs: number;
 }
 
-export type ResolvedInvokerOptions = { readonly callTimeoutMs: number } & ({ readonly client: BedrockRuntimeClient } | { readonly settings: ResolvedClientSettings });
+export type ResolvedInvokerOptions = { readonly callTimeoutMs: number } & (
+  { readonly client: BedrockRuntimeClient } | { readonly settings: ResolvedClientSettings }
+);
 
 function bad(message: string): NovaCostError {
   return new NovaCostError('configuration', `BedrockModelInvoker: ${message}`);
@@ -68,23 +70,36 @@ function bad(message: string): NovaCostError {
 
 function positiveInteger(value: unknown, name: string, fallback: number): number {
   if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) throw bad(`${name} must be an integer >= 1, got ${JSON.stringify(value)}`);
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1)
+    throw bad(`${name} must be an integer >= 1, got ${JSON.stringify(value)}`);
   return value;
 }
 
-const SETTING_KEYS = ['region', 'endpoint', 'credentials', 'retryMode', 'retryThrottles', 'maxAttempts', 'requestTimeoutMs', 'connectionTimeoutMs'];
+const SETTING_KEYS = [
+  'region',
+  'endpoint',
+  'credentials',
+  'retryMode',
+  'retryThrottles',
+  'maxAttempts',
+  'requestTimeoutMs',
+  'connectionTimeoutMs',
+];
 
 /** Validates options: either a ready client or settings, never both. */
 export function resolveInvokerOptions(options: unknown): ResolvedInvokerOptions {
-  if (typeof options !== 'object' || options === null) throw bad('options must be an object with a region, or a ready client');
+  if (typeof options !== 'object' || options === null)
+    throw bad('options must be an object with a region, or a ready client');
   const o = options as Record<string, unknown>;
   const callTimeoutMs = positiveInteger(o['callTimeoutMs'], 'callTimeoutMs', 120_000);
   // Longer than a timer can wait (~24.8 days): Node would fire it at once.
   if (callTimeoutMs > 2 ** 31 - 1) throw bad(`callTimeoutMs must be at most ${2 ** 31 - 1}, got ${callTimeoutMs}`);
   if (o['client'] !== undefined) {
     const mixed = SETTING_KEYS.filter((k) => o[k] !== undefined);
-    if (mixed.length > 0) throw bad(`pass either a ready client or client settings, not both (got client and ${mixed.join(', ')})`);
-    if (typeof (o['client'] as { send?: unknown }).send !== 'function') throw bad('client must be a BedrockRuntimeClient');
+    if (mixed.length > 0)
+      throw bad(`pass either a ready client or client settings, not both (got client and ${mixed.join(', ')})`);
+    if (typeof (o['client'] as { send?: unknown }).send !== 'function')
+      throw bad('client must be a BedrockRuntimeClient');
     return { client: o['client'] as BedrockRuntimeClient, callTimeoutMs };
   }
   return { settings: resolveClientSettings(o), callTimeoutMs };
@@ -92,19 +107,26 @@ export function resolveInvokerOptions(options: unknown): ResolvedInvokerOptions 
 
 function resolveClientSettings(o: Record<string, unknown>): ResolvedClientSettings {
   const region = o['region'];
-  if (typeof region !== 'string' || !/^[a-z]{2}(-[a-z]+)+-\d+$/.test(region)) throw bad(`region must look like 'us-east-1', got ${JSON.stringify(region)}`);
+  if (typeof region !== 'string' || !/^[a-z]{2}(-[a-z]+)+-\d+$/.test(region))
+    throw bad(`region must look like 'us-east-1', got ${JSON.stringify(region)}`);
   const endpoint = o['endpoint'];
   if (endpoint !== undefined) {
-    if (typeof endpoint !== 'string' || !/^https?:\/\/[^/]+/.test(endpoint)) throw bad(`endpoint must be an http(s) URL, got ${JSON.stringify(endpoint)}`);
+    if (typeof endpoint !== 'string' || !/^https?:\/\/[^/]+/.test(endpoint))
+      throw bad(`endpoint must be an http(s) URL, got ${JSON.stringify(endpoint)}`);
   }
   const credentials = o['credentials'] as Record<string, unknown> | undefined;
-  if (credentials !== undefined && (typeof credentials?.['accessKeyId'] !== 'string' || typeof credentials['secretAccessKey'] !== 'string')) {
+  if (
+    credentials !== undefined &&
+    (typeof credentials?.['accessKeyId'] !== 'string' || typeof credentials['secretAccessKey'] !== 'string')
+  ) {
     throw bad('credentials must have accessKeyId and secretAccessKey strings');
   }
   const retryMode = o['retryMode'] ?? 'standard';
-  if (retryMode !== 'standard' && retryMode !== 'adaptive') throw bad(`retryMode must be 'standard' or 'adaptive', got ${JSON.stringify(retryMode)}`);
+  if (retryMode !== 'standard' && retryMode !== 'adaptive')
+    throw bad(`retryMode must be 'standard' or 'adaptive', got ${JSON.stringify(retryMode)}`);
   const retryThrottles = o['retryThrottles'] ?? true;
-  if (typeof retryThrottles !== 'boolean') throw bad(`retryThrottles must be a boolean, got ${JSON.stringify(retryThrottles)}`);
+  if (typeof retryThrottles !== 'boolean')
+    throw bad(`retryThrottles must be a boolean, got ${JSON.stringify(retryThrottles)}`);
   return {
     region,
     endpoint: endpoint as string | undefined,

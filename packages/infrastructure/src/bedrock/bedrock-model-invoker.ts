@@ -1,6 +1,14 @@
 import type { ConverseCommandInput, ConverseCommandOutput } from '@aws-sdk/client-bedrock-runtime';
 import { BedrockRuntimeClient, ConverseCommand, InvokeModelCommand } from '@aws-sdk/client-bedrock-runtime';
-import type { InvocationRequest, InvocationResult, InvokeOptions, JsonObject, ModelInvoker, ModelStream, ModelStreamer } from '@nova-cost/domain';
+import type {
+  InvocationRequest,
+  InvocationResult,
+  InvokeOptions,
+  JsonObject,
+  ModelInvoker,
+  ModelStream,
+  ModelStreamer,
+} from '@nova-cost/domain';
 import { NovaCostError, isJsonObject, isStreamOperation } from '@nova-cost/domain';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { mapBedrockError } from './bedrock-error.mapper';
@@ -20,7 +28,9 @@ function buildClient(settings: ResolvedClientSettings): BedrockRuntimeClient {
     credentials: settings.credentials,
     retryMode: settings.retryMode,
     maxAttempts: settings.maxAttempts,
-    ...(settings.retryThrottles ? {} : { retryStrategy: new ThrottleRefusingRetryStrategy(settings.retryMode, settings.maxAttempts) }),
+    ...(settings.retryThrottles
+      ? {}
+      : { retryStrategy: new ThrottleRefusingRetryStrategy(settings.retryMode, settings.maxAttempts) }),
     // HTTP/1.1 with a per-attempt time limit that fails the attempt (by default the handler only warns).
     requestHandler: new NodeHttpHandler({
       requestTimeout: settings.requestTimeoutMs,
@@ -49,7 +59,11 @@ export class BedrockModelInvoker implements ModelInvoker, ModelStreamer {
 
   async invoke(request: InvocationRequest, options: InvokeOptions = {}): Promise<InvocationResult> {
     if (isStreamOperation(request.operation)) {
-      throw new NovaCostError('internal', `BedrockModelInvoker.invoke answers converse and invoke; ${request.operation} is a stream (use stream())`, { details: { operation: request.operation } });
+      throw new NovaCostError(
+        'internal',
+        `BedrockModelInvoker.invoke answers converse and invoke; ${request.operation} is a stream (use stream())`,
+        { details: { operation: request.operation } },
+      );
     }
     const { signal } = options;
     const context = { modelId: request.modelId, operation: request.operation, signal };
@@ -57,7 +71,10 @@ export class BedrockModelInvoker implements ModelInvoker, ModelStreamer {
     const deadline = new CallDeadline(this.callTimeoutMs, signal);
     const started = performance.now();
     try {
-      const answer = request.operation === 'converse' ? await this.converse(request, deadline.signal) : await this.invokeModel(request, deadline.signal);
+      const answer =
+        request.operation === 'converse'
+          ? await this.converse(request, deadline.signal)
+          : await this.invokeModel(request, deadline.signal);
       const { upstreamLatencyMs, ...rest } = answer;
       const latencyMs = upstreamLatencyMs ?? Math.round(performance.now() - started);
       return { ...rest, latencyMs, source: 'upstream', modelId: request.modelId, billing: 'on-demand' };
@@ -72,7 +89,13 @@ export class BedrockModelInvoker implements ModelInvoker, ModelStreamer {
   stream(request: InvocationRequest, options: InvokeOptions = {}): Promise<ModelStream> {
     const operation = request.operation;
     if (!isStreamOperation(operation)) {
-      return Promise.reject(new NovaCostError('internal', `BedrockModelInvoker.stream answers converse-stream and invoke-with-response-stream, not ${operation}`, { details: { operation } }));
+      return Promise.reject(
+        new NovaCostError(
+          'internal',
+          `BedrockModelInvoker.stream answers converse-stream and invoke-with-response-stream, not ${operation}`,
+          { details: { operation } },
+        ),
+      );
     }
     return startBedrockStream(this.client, { ...request, operation }, options, this.callTimeoutMs);
   }
@@ -100,7 +123,10 @@ export class BedrockModelInvoker implements ModelInvoker, ModelStreamer {
 
   private async converse(request: InvocationRequest, signal: AbortSignal): Promise<UpstreamAnswer> {
     // The body is the caller's Converse request in its JSON form; the SDK serializes the fields it knows.
-    const input = { ...converseInputFromJson(request.body), modelId: request.modelId } as unknown as ConverseCommandInput;
+    const input = {
+      ...converseInputFromJson(request.body),
+      modelId: request.modelId,
+    } as unknown as ConverseCommandInput;
     const output: ConverseCommandOutput = await this.client.send(new ConverseCommand(input), { abortSignal: signal });
     const { $metadata: _metadata, ...rest } = output;
     const usage = output.usage;
@@ -114,7 +140,9 @@ export class BedrockModelInvoker implements ModelInvoker, ModelStreamer {
         cacheWriteInputTokens: usage?.cacheWriteInputTokens ?? 0,
       },
       stopReason: output.stopReason,
-      ...(typeof reported === 'number' && Number.isFinite(reported) && reported >= 0 ? { upstreamLatencyMs: reported } : {}),
+      ...(typeof reported === 'number' && Number.isFinite(reported) && reported >= 0
+        ? { upstreamLatencyMs: reported }
+        : {}),
     };
   }
 
@@ -142,11 +170,22 @@ export class BedrockModelInvoker implements ModelInvoker, ModelStreamer {
     try {
       body = JSON.parse(new TextDecoder().decode(output.body));
     } catch (error) {
-      throw new NovaCostError('internal', `Bedrock invoke on ${request.modelId} answered a body that is not JSON`, { cause: error, details: { modelId: request.modelId } });
+      throw new NovaCostError('internal', `Bedrock invoke on ${request.modelId} answered a body that is not JSON`, {
+        cause: error,
+        details: { modelId: request.modelId },
+      });
     }
-    if (!isJsonObject(body)) throw new NovaCostError('internal', `Bedrock invoke on ${request.modelId} answered JSON that is not an object`, { details: { modelId: request.modelId } });
+    if (!isJsonObject(body))
+      throw new NovaCostError('internal', `Bedrock invoke on ${request.modelId} answered JSON that is not an object`, {
+        details: { modelId: request.modelId },
+      });
     const upstreamLatencyMs = invokeLatencyMs(headers);
-    return { body, usage: invokeUsage(headers, body), stopReason: invokeStopReason(body), ...(upstreamLatencyMs !== undefined ? { upstreamLatencyMs } : {}) };
+    return {
+      body,
+      usage: invokeUsage(headers, body),
+      stopReason: invokeStopReason(body),
+      ...(upstreamLatencyMs !== undefined ? { upstreamLatencyMs } : {}),
+    };
   }
 }
 

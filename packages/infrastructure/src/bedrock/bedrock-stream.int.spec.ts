@@ -5,16 +5,28 @@ import { NovaCostError, chunkJson } from '@nova-cost/domain';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { BedrockModelInvoker } from './bedrock-model-invoker';
 
-const CALM = { latency: { fixedMs: 0, perOutputTokenMs: 0 }, faults: { throttleRate: 0, serverErrorRate: 0, dropRate: 0, slowRate: 0, failFirst: 0, quota: null, midStream: null } };
+const CALM = {
+  latency: { fixedMs: 0, perOutputTokenMs: 0 },
+  faults: { throttleRate: 0, serverErrorRate: 0, dropRate: 0, slowRate: 0, failFirst: 0, quota: null, midStream: null },
+};
 const HELLO: JsonObject = { messages: [{ role: 'user', content: [{ text: 'stream me an answer' }] }] };
-const CLAUDE_BODY: JsonObject = { anthropic_version: 'bedrock-2023-05-31', max_tokens: 200, messages: [{ role: 'user', content: 'stream me an answer' }] };
+const CLAUDE_BODY: JsonObject = {
+  anthropic_version: 'bedrock-2023-05-31',
+  max_tokens: 200,
+  messages: [{ role: 'user', content: 'stream me an answer' }],
+};
 
 let bedrock: LocalBedrock;
 let invoker: BedrockModelInvoker;
 
 beforeAll(async () => {
   bedrock = await startLocalBedrock();
-  invoker = new BedrockModelInvoker({ region: 'us-east-1', endpoint: bedrock.url, credentials: { accessKeyId: 'a', secretAccessKey: 'b' }, maxAttempts: 1 });
+  invoker = new BedrockModelInvoker({
+    region: 'us-east-1',
+    endpoint: bedrock.url,
+    credentials: { accessKeyId: 'a', secretAccessKey: 'b' },
+    maxAttempts: 1,
+  });
 });
 afterAll(async () => {
   invoker.destroy();
@@ -25,8 +37,12 @@ beforeEach(() => {
   bedrock.reset();
 });
 
-const start = (operation: StreamOperation, modelId: string, body: JsonObject, signal?: AbortSignal): Promise<ModelStream> =>
-  invoker.stream({ tenantId: 't', modelId, operation, body }, signal ? { signal } : {});
+const start = (
+  operation: StreamOperation,
+  modelId: string,
+  body: JsonObject,
+  signal?: AbortSignal,
+): Promise<ModelStream> => invoker.stream({ tenantId: 't', modelId, operation, body }, signal ? { signal } : {});
 
 async function drain(stream: ModelStream): Promise<ModelStreamEvent[]> {
   const events: ModelStreamEvent[] = [];
@@ -45,21 +61,44 @@ async function failure(promise: Promise<unknown>): Promise<NovaCostError> {
 
 describe('BedrockModelInvoker.stream', () => {
   it('streams ConverseStream events as Bedrock named them, and reports the metadata usage', async () => {
-    const unary = await invoker.invoke({ tenantId: 't', modelId: 'amazon.nova-lite-v1:0', operation: 'converse', body: HELLO });
+    const unary = await invoker.invoke({
+      tenantId: 't',
+      modelId: 'amazon.nova-lite-v1:0',
+      operation: 'converse',
+      body: HELLO,
+    });
     const stream = await start('converse-stream', 'amazon.nova-lite-v1:0', HELLO);
     expect(stream.source).toBe('upstream');
     const events = await drain(stream);
-    expect(events.map((e) => e.type)).toEqual(['messageStart', ...Array<string>(events.length - 4).fill('contentBlockDelta'), 'contentBlockStop', 'messageStop', 'metadata']);
-    const text = events.map((e) => ((e.payload['delta'] as JsonObject | undefined)?.['text'] as string | undefined) ?? '').join('');
-    expect(text).toBe(((unary.body['output'] as JsonObject)['message'] as { content: { text: string }[] }).content[0]?.text);
-    expect(await stream.report).toMatchObject({ end: 'complete', reported: true, usage: unary.usage, stopReason: 'end_turn' });
+    expect(events.map((e) => e.type)).toEqual([
+      'messageStart',
+      ...Array<string>(events.length - 4).fill('contentBlockDelta'),
+      'contentBlockStop',
+      'messageStop',
+      'metadata',
+    ]);
+    const text = events
+      .map((e) => ((e.payload['delta'] as JsonObject | undefined)?.['text'] as string | undefined) ?? '')
+      .join('');
+    expect(text).toBe(
+      ((unary.body['output'] as JsonObject)['message'] as { content: { text: string }[] }).content[0]?.text,
+    );
+    expect(await stream.report).toMatchObject({
+      end: 'complete',
+      reported: true,
+      usage: unary.usage,
+      stopReason: 'end_turn',
+    });
   });
 
   it('streams InvokeModelWithResponseStream chunks with their bytes in base64, the usage from the invocation metrics', async () => {
     const stream = await start('invoke-with-response-stream', 'anthropic.claude-3-5-haiku-20241022-v1:0', CLAUDE_BODY);
     const events = await drain(stream);
     expect(events.every((e) => e.type === 'chunk')).toBe(true);
-    expect(chunkJson(events.at(-1)!)).toMatchObject({ type: 'message_stop', 'amazon-bedrock-invocationMetrics': expect.any(Object) });
+    expect(chunkJson(events.at(-1)!)).toMatchObject({
+      type: 'message_stop',
+      'amazon-bedrock-invocationMetrics': expect.any(Object),
+    });
     const report = await stream.report;
     expect(report.end).toBe('complete');
     expect(report.usage.outputTokens).toBeGreaterThan(0);
@@ -68,7 +107,10 @@ describe('BedrockModelInvoker.stream', () => {
   it('rejects the call itself when Bedrock refuses it before the first event', async () => {
     bedrock.configure({ faults: { failFirst: 1 } });
     const error = await failure(start('converse-stream', 'amazon.nova-lite-v1:0', HELLO));
-    expect(error).toMatchObject({ kind: 'throttled', details: { awsErrorName: 'ThrottlingException', httpStatusCode: 429 } });
+    expect(error).toMatchObject({
+      kind: 'throttled',
+      details: { awsErrorName: 'ThrottlingException', httpStatusCode: 429 },
+    });
   });
 
   it('throws an exception event from the iteration with its Bedrock name, and reports the stream failed', async () => {
@@ -108,6 +150,12 @@ describe('BedrockModelInvoker.stream', () => {
   });
 
   it('refuses a unary operation', async () => {
-    expect((await failure(invoker.stream({ tenantId: 't', modelId: 'amazon.nova-lite-v1:0', operation: 'converse', body: HELLO }))).kind).toBe('internal');
+    expect(
+      (
+        await failure(
+          invoker.stream({ tenantId: 't', modelId: 'amazon.nova-lite-v1:0', operation: 'converse', body: HELLO }),
+        )
+      ).kind,
+    ).toBe('internal');
   });
 });

@@ -1,6 +1,18 @@
-import type { BedrockRuntimeClient, ConverseStreamCommandInput, ConverseStreamOutput, ResponseStream } from '@aws-sdk/client-bedrock-runtime';
+import type {
+  BedrockRuntimeClient,
+  ConverseStreamCommandInput,
+  ConverseStreamOutput,
+  ResponseStream,
+} from '@aws-sdk/client-bedrock-runtime';
 import { ConverseStreamCommand, InvokeModelWithResponseStreamCommand } from '@aws-sdk/client-bedrock-runtime';
-import type { InvocationRequest, InvokeOptions, JsonObject, ModelStream, ModelStreamEvent, StreamOperation } from '@nova-cost/domain';
+import type {
+  InvocationRequest,
+  InvokeOptions,
+  JsonObject,
+  ModelStream,
+  ModelStreamEvent,
+  StreamOperation,
+} from '@nova-cost/domain';
 import { StreamMeter, meteredStream, requestFeatures } from '@nova-cost/domain';
 import { mapBedrockError } from './bedrock-error.mapper';
 import { CallDeadline } from './call-deadline';
@@ -15,7 +27,9 @@ function toEvent(event: ConverseStreamOutput | ResponseStream): ModelStreamEvent
   return undefined; // an event this SDK version does not know: the SDK dropped it, so do we
 }
 
-async function* events(source: AsyncIterable<ConverseStreamOutput | ResponseStream> | Iterable<never>): AsyncGenerator<ModelStreamEvent> {
+async function* events(
+  source: AsyncIterable<ConverseStreamOutput | ResponseStream> | Iterable<never>,
+): AsyncGenerator<ModelStreamEvent> {
   for await (const raw of source) {
     const event = toEvent(raw);
     if (event) yield event;
@@ -29,7 +43,12 @@ async function* events(source: AsyncIterable<ConverseStreamOutput | ResponseStre
  * details.awsErrorName). `callTimeoutMs` bounds the wait for the first event; the caller's signal ends the call at any
  * time, closing the upstream connection.
  */
-export async function startBedrockStream(client: BedrockRuntimeClient, request: InvocationRequest & { operation: StreamOperation }, options: InvokeOptions, callTimeoutMs: number): Promise<ModelStream> {
+export async function startBedrockStream(
+  client: BedrockRuntimeClient,
+  request: InvocationRequest & { operation: StreamOperation },
+  options: InvokeOptions,
+  callTimeoutMs: number,
+): Promise<ModelStream> {
   const { signal } = options;
   const context = { modelId: request.modelId, operation: request.operation, signal };
   if (signal?.aborted) throw mapBedrockError(signal.reason, context);
@@ -37,11 +56,19 @@ export async function startBedrockStream(client: BedrockRuntimeClient, request: 
   let source: AsyncIterable<ConverseStreamOutput | ResponseStream> | Iterable<never>;
   try {
     if (request.operation === 'converse-stream') {
-      const input = { ...converseInputFromJson(request.body), modelId: request.modelId } as unknown as ConverseStreamCommandInput;
+      const input = {
+        ...converseInputFromJson(request.body),
+        modelId: request.modelId,
+      } as unknown as ConverseStreamCommandInput;
       const output = await client.send(new ConverseStreamCommand(input), { abortSignal: deadline.signal });
       source = output.stream ?? [];
     } else {
-      const command = new InvokeModelWithResponseStreamCommand({ modelId: request.modelId, body: JSON.stringify(request.body), contentType: 'application/json', accept: 'application/json' });
+      const command = new InvokeModelWithResponseStreamCommand({
+        modelId: request.modelId,
+        body: JSON.stringify(request.body),
+        contentType: 'application/json',
+        accept: 'application/json',
+      });
       const output = await client.send(command, { abortSignal: deadline.signal });
       source = output.body ?? [];
     }

@@ -37,7 +37,8 @@ export class CallDeadline {
 
   /** Ends the call now (a stream nobody reads any more). */
   abort(): void {
-    if (!this.controller.signal.aborted) this.controller.abort(new DOMException('the stream was left by every reader', 'AbortError'));
+    if (!this.controller.signal.aborted)
+      this.controller.abort(new DOMException('the stream was left by every reader', 'AbortError'));
   }
 
   dispose(): void {

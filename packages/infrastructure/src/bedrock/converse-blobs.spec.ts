@@ -23,7 +23,15 @@ describe(converseInputFromJson, () => {
             { document: { format: 'pdf', name: 'doc', source: { bytes: b64('document') } } },
             { video: { format: 'mp4', source: { s3Location: { uri: 's3://b/k' } } } },
             { audio: { format: 'mp3', source: { bytes: b64('audio') } } },
-            { toolResult: { toolUseId: 't', content: [{ json: { bytes: 'not a blob' } }, { video: { format: 'mp4', source: { bytes: b64('video') } } }] } },
+            {
+              toolResult: {
+                toolUseId: 't',
+                content: [
+                  { json: { bytes: 'not a blob' } },
+                  { video: { format: 'mp4', source: { bytes: b64('video') } } },
+                ],
+              },
+            },
           ],
         },
         { role: 'assistant', content: [{ reasoningContent: { redactedContent: b64('secret') } }] },
@@ -50,7 +58,9 @@ describe(converseInputFromJson, () => {
     ['missing padding', 'aGk'],
     ['padding in the middle', 'aG=k'],
   ])("refuses %s as 'validation', naming the field", (_name, bytes) => {
-    const body = { messages: [{ role: 'user', content: [{ text: 'x' }, { image: { format: 'png', source: { bytes } } }] }] };
+    const body = {
+      messages: [{ role: 'user', content: [{ text: 'x' }, { image: { format: 'png', source: { bytes } } }] }],
+    };
     let error: unknown;
     try {
       converseInputFromJson(body);
@@ -70,9 +80,17 @@ describe(converseInputFromJson, () => {
 describe(blobsToBase64, () => {
   it('turns bytes anywhere in the SDK output into base64 strings and keeps everything else', () => {
     const bytes = new Uint8Array([0, 1, 2, 250, 251, 252, 253]).subarray(1, 6);
-    const output = { output: { message: { role: 'assistant', content: [{ text: 'a' }, { reasoningContent: { redactedContent: bytes } }] } }, usage: { inputTokens: 1 }, stopReason: 'end_turn' };
+    const output = {
+      output: {
+        message: { role: 'assistant', content: [{ text: 'a' }, { reasoningContent: { redactedContent: bytes } }] },
+      },
+      usage: { inputTokens: 1 },
+      stopReason: 'end_turn',
+    };
     expect(blobsToBase64(output)).toEqual({
-      output: { message: { role: 'assistant', content: [{ text: 'a' }, { reasoningContent: { redactedContent: 'AQL6+/w=' } }] } },
+      output: {
+        message: { role: 'assistant', content: [{ text: 'a' }, { reasoningContent: { redactedContent: 'AQL6+/w=' } }] },
+      },
       usage: { inputTokens: 1 },
       stopReason: 'end_turn',
     });

@@ -16,13 +16,22 @@ const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 function decodeBase64(value: unknown, field: string): unknown {
   if (typeof value !== 'string') return value;
   if (value.length % 4 !== 0 || !BASE64.test(value)) {
-    throw new NovaCostError('validation', `${field} must be base64 (standard alphabet, padded), as the Bedrock JSON protocol sends bytes`, { details: { field } });
+    throw new NovaCostError(
+      'validation',
+      `${field} must be base64 (standard alphabet, padded), as the Bedrock JSON protocol sends bytes`,
+      { details: { field } },
+    );
   }
   return Buffer.from(value, 'base64');
 }
 
 /** A copy of `value` with the leaf at `path` replaced, or `value` itself when the path is absent. */
-function updateIn(value: unknown, path: readonly string[], field: string, update: (leaf: unknown, field: string) => unknown): unknown {
+function updateIn(
+  value: unknown,
+  path: readonly string[],
+  field: string,
+  update: (leaf: unknown, field: string) => unknown,
+): unknown {
   const [head, ...rest] = path;
   if (head === undefined) return update(value, field);
   if (!isJsonObject(value) || !(head in value)) return value;
@@ -48,7 +57,9 @@ function decodeBlock(block: unknown, field: string): unknown {
 export function converseInputFromJson(body: Readonly<Record<string, unknown>>): Record<string, unknown> {
   const out: Record<string, unknown> = { ...body };
   if ('messages' in body) {
-    out['messages'] = mapArray(body['messages'], 'messages', (message, f) => updateIn(message, ['content'], f, (content, cf) => mapArray(content, cf, decodeBlock)));
+    out['messages'] = mapArray(body['messages'], 'messages', (message, f) =>
+      updateIn(message, ['content'], f, (content, cf) => mapArray(content, cf, decodeBlock)),
+    );
   }
   if ('system' in body) out['system'] = mapArray(body['system'], 'system', decodeBlock);
   return out;
@@ -56,7 +67,8 @@ export function converseInputFromJson(body: Readonly<Record<string, unknown>>): 
 
 /** The SDK's Converse output made JSON again: every Uint8Array (a blob) back to a base64 string. */
 export function blobsToBase64(value: unknown): unknown {
-  if (value instanceof Uint8Array) return Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('base64');
+  if (value instanceof Uint8Array)
+    return Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('base64');
   if (Array.isArray(value)) return value.map(blobsToBase64);
   if (isJsonObject(value)) {
     return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, blobsToBase64(v)]));

@@ -14,12 +14,26 @@ function count(value: unknown): number | undefined {
  */
 export function invokeUsage(headers: HeaderBag, body: JsonObject): TokenUsage {
   const usage = isJsonObject(body['usage']) ? body['usage'] : {};
-  const pick = (header: string, ...fields: unknown[]): number => count(headers[header]) ?? fields.map(count).find((n) => n !== undefined) ?? 0;
+  const pick = (header: string, ...fields: unknown[]): number =>
+    count(headers[header]) ?? fields.map(count).find((n) => n !== undefined) ?? 0;
   return {
-    inputTokens: pick('x-amzn-bedrock-input-token-count', usage['inputTokens'], usage['input_tokens'], body['inputTextTokenCount']),
+    inputTokens: pick(
+      'x-amzn-bedrock-input-token-count',
+      usage['inputTokens'],
+      usage['input_tokens'],
+      body['inputTextTokenCount'],
+    ),
     outputTokens: pick('x-amzn-bedrock-output-token-count', usage['outputTokens'], usage['output_tokens']),
-    cacheReadInputTokens: pick('x-amzn-bedrock-cache-read-input-token-count', usage['cacheReadInputTokenCount'], usage['cache_read_input_tokens']),
-    cacheWriteInputTokens: pick('x-amzn-bedrock-cache-write-input-token-count', usage['cacheWriteInputTokenCount'], usage['cache_creation_input_tokens']),
+    cacheReadInputTokens: pick(
+      'x-amzn-bedrock-cache-read-input-token-count',
+      usage['cacheReadInputTokenCount'],
+      usage['cache_read_input_tokens'],
+    ),
+    cacheWriteInputTokens: pick(
+      'x-amzn-bedrock-cache-write-input-token-count',
+      usage['cacheWriteInputTokenCount'],
+      usage['cache_creation_input_tokens'],
+    ),
   };
 }
 

@@ -7,6 +7,12 @@ import tseslint from 'typescript-eslint';
 const productionConstraints = [
   { sourceTag: 'type:domain', onlyDependOnLibsWithTags: [], allowedExternalImports: [] },
   { sourceTag: 'type:adapter', onlyDependOnLibsWithTags: ['type:domain'] },
+  // The batch-jobs adapter speaks to AWS through its own two clients and nothing else.
+  {
+    sourceTag: 'scope:batch-jobs',
+    onlyDependOnLibsWithTags: ['type:domain'],
+    allowedExternalImports: ['@aws-sdk/client-bedrock', '@aws-sdk/client-s3'],
+  },
   { sourceTag: 'type:tool', onlyDependOnLibsWithTags: ['type:domain', 'type:platform'] },
   // Runtime helpers on Node's own modules (the HTTP listener) shared by the gateway and the local endpoint.
   { sourceTag: 'type:platform', onlyDependOnLibsWithTags: [] },
@@ -29,7 +35,11 @@ const productionConstraints = [
 
 // Specs may also use the shared test kit (real Redis, the local Bedrock endpoint); production code may not.
 /** Packages only the specs of a project may import, beyond vitest and fast-check (cdk specs run cdk-nag on each construct). */
-const specOnlyImports = { 'type:report': ['playwright-core', 's3rver'], 'type:cdk': ['cdk-nag'] };
+const specOnlyImports = {
+  'type:report': ['playwright-core', 's3rver'],
+  'type:cdk': ['cdk-nag'],
+  'scope:batch-jobs': ['@aws-sdk/client-bedrock-runtime'],
+};
 
 const specConstraints = productionConstraints.map((c) =>
   c.sourceTag === 'type:domain'

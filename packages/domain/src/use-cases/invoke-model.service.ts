@@ -3,10 +3,10 @@ import { systemClock } from '../clock.port';
 import type { InvocationRequest, InvocationResult, InvokeOptions } from '../invocation/invocation.types';
 import type { ModelInvoker } from '../invocation/model-invoker.port';
 import type { Saving, SpendLedger } from '../ledger/spend-ledger.port';
-import { resolveModelId } from '../models/model-catalog';
 import type { CostPolicy, InvocationPlan } from '../policy/cost-policy.port';
 import type { PricingCatalog } from '../pricing/pricing-catalog.port';
-import { NovaCostError } from '../errors/nova-cost.error';
+import type { CallPrice } from './price-call';
+import { priceCall, spendEntryOf } from './price-call';
 
 export interface InvokeModelDeps {
   readonly policy: CostPolicy;
@@ -54,68 +54,21 @@ export class InvokeModel {
       plan.reservation.release();
       throw err;
     }
-    let costUsd = 0;
-    let savings: Saving[] = [];
-    let unpriced = false;
+    let price: CallPrice = { costUsd: 0, savings: [], unpriced: false };
     try {
-      ({ costUsd, savings } = this.price(plan, result));
-    } catch (err) {
-      // The answer is the caller's all the same; the call is recorded with its tokens, marked unpriced.
-      if (!NovaCostError.is(err, 'unknown-price')) throw err;
-      unpriced = true;
+      price = priceCall(this.deps.pricing, plan.request.region ?? this.deps.region ?? 'us-east-1', plan, result);
     } finally {
-      plan.reservation.settle(costUsd);
+      plan.reservation.settle(price.costUsd);
     }
+    const { costUsd, savings, unpriced } = price;
     const savedUsd = savings.reduce((sum, s) => sum + s.usd, 0);
     try {
-      await this.deps.ledger.record({
-        at: (this.deps.clock ?? systemClock).now(),
-        tenantId: request.tenantId,
-        modelId: resolveModelId(result.modelId).baseModelId,
-        category: 'bedrock',
-        costUsd,
-        savings,
-        ...(unpriced ? { unpriced: billedTokens(result) } : {}),
-        ...(plan.reservation.holdId === undefined ? {} : { holdId: plan.reservation.holdId }),
-      });
+      await this.deps.ledger.record(
+        spendEntryOf((this.deps.clock ?? systemClock).now(), request.tenantId, result, price, plan.reservation.holdId),
+      );
     } catch (err) {
       this.deps.onLedgerError?.(err);
     }
     return { result, plan, costUsd, savedUsd, savings, unpriced };
   }
-
-  private price(plan: InvocationPlan, result: InvocationResult): { costUsd: number; savings: Saving[] } {
-    const region = plan.request.region ?? this.deps.region ?? 'us-east-1';
-    const { pricing } = this.deps;
-    const onDemand = pricing.cost({ modelId: result.modelId, region, usage: result.usage });
-    const savings: Saving[] = [];
-    let costUsd = 0;
-    if (result.source === 'cache') savings.push({ strategy: 'cache', usd: onDemand });
-    else if (result.source === 'coalesced') savings.push({ strategy: 'coalescing', usd: onDemand });
-    else {
-      costUsd = pricing.cost({
-        modelId: result.modelId,
-        region,
-        usage: result.usage,
-        billing: result.billing ?? 'on-demand',
-      });
-      if (costUsd < onDemand) savings.push({ strategy: 'batching', usd: onDemand - costUsd });
-    }
-    if (plan.routedBy) {
-      // What the same tokens would have cost on the model the caller asked for.
-      const asRequested = pricing.cost({ modelId: plan.requestedModelId, region, usage: result.usage });
-      if (asRequested > onDemand) savings.push({ strategy: 'routing', usd: asRequested - onDemand });
-    }
-    return { costUsd, savings };
-  }
-}
-
-/** The tokens an answer was billed for: none when it came from the cache or another caller's call. */
-function billedTokens(result: InvocationResult): { inputTokens: number; outputTokens: number } {
-  if (result.source !== 'upstream') return { inputTokens: 0, outputTokens: 0 };
-  const u = result.usage;
-  return {
-    inputTokens: u.inputTokens + u.cacheReadInputTokens + u.cacheWriteInputTokens,
-    outputTokens: u.outputTokens,
-  };
 }

@@ -1,5 +1,5 @@
 import type { JsonObject, TokenUsage } from '@nova-cost/domain';
-import { isJsonObject } from '@nova-cost/domain';
+import { responseStopReason, responseUsage } from '@nova-cost/domain';
 
 export type HeaderBag = Readonly<Record<string, string | undefined>>;
 
@@ -13,35 +13,18 @@ function count(value: unknown): number | undefined {
  * model; the body is only a fallback (Nova `usage`, Anthropic `usage`, Titan `inputTextTokenCount`).
  */
 export function invokeUsage(headers: HeaderBag, body: JsonObject): TokenUsage {
-  const usage = isJsonObject(body['usage']) ? body['usage'] : {};
-  const pick = (header: string, ...fields: unknown[]): number =>
-    count(headers[header]) ?? fields.map(count).find((n) => n !== undefined) ?? 0;
+  const fromBody = responseUsage('invoke', body);
+  const pick = (header: string, fallback: number): number => count(headers[header]) ?? fallback;
   return {
-    inputTokens: pick(
-      'x-amzn-bedrock-input-token-count',
-      usage['inputTokens'],
-      usage['input_tokens'],
-      body['inputTextTokenCount'],
-    ),
-    outputTokens: pick('x-amzn-bedrock-output-token-count', usage['outputTokens'], usage['output_tokens']),
-    cacheReadInputTokens: pick(
-      'x-amzn-bedrock-cache-read-input-token-count',
-      usage['cacheReadInputTokenCount'],
-      usage['cache_read_input_tokens'],
-    ),
-    cacheWriteInputTokens: pick(
-      'x-amzn-bedrock-cache-write-input-token-count',
-      usage['cacheWriteInputTokenCount'],
-      usage['cache_creation_input_tokens'],
-    ),
+    inputTokens: pick('x-amzn-bedrock-input-token-count', fromBody.inputTokens),
+    outputTokens: pick('x-amzn-bedrock-output-token-count', fromBody.outputTokens),
+    cacheReadInputTokens: pick('x-amzn-bedrock-cache-read-input-token-count', fromBody.cacheReadInputTokens),
+    cacheWriteInputTokens: pick('x-amzn-bedrock-cache-write-input-token-count', fromBody.cacheWriteInputTokens),
   };
 }
 
 /** Why an InvokeModel answer stopped: Nova `stopReason`, Anthropic `stop_reason`; none for embeddings. */
-export function invokeStopReason(body: JsonObject): string | undefined {
-  const reason = body['stopReason'] ?? body['stop_reason'];
-  return typeof reason === 'string' ? reason : undefined;
-}
+export const invokeStopReason = responseStopReason;
 
 /** The model's latency in ms from `X-Amzn-Bedrock-Invocation-Latency`, when present and sane. */
 export function invokeLatencyMs(headers: HeaderBag): number | undefined {

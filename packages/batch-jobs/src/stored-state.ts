@@ -1,0 +1,128 @@
+import type {
+  DeferredCall,
+  DeferredCallState,
+  DeferredRoute,
+  InvocationRequest,
+  JsonObject,
+  TokenUsage,
+} from '@nova-cost/domain';
+
+// The JSON documents the queue keeps in S3. Each carries a version, so a later format can read an older one.
+
+/** calls/<tenant>/<id>.json: an accepted call, until it is answered. */
+export interface StoredCall {
+  readonly v: 1;
+  readonly id: string;
+  readonly clientRequestToken: string;
+  readonly fingerprint: string;
+  readonly submittedAt: string;
+  readonly deadline: string;
+  readonly request: InvocationRequest;
+  readonly requestedModelId: string;
+  readonly routedBy?: string;
+  readonly outputS3Uri?: string;
+}
+
+/** The answer of a completed call, as kept for GetAsyncInvoke's output. */
+export interface StoredAnswer {
+  readonly body: JsonObject;
+  readonly usage: TokenUsage;
+  readonly modelId: string;
+  readonly stopReason?: string;
+}
+
+/** results/<tenant>/<id>.json: how a call ended. Written once; the call's calls/ document is deleted after it. */
+export interface StoredResult {
+  readonly v: 1;
+  readonly id: string;
+  readonly tenantId: string;
+  readonly modelId: string;
+  readonly clientRequestToken: string;
+  readonly fingerprint: string;
+  readonly submittedAt: string;
+  readonly endedAt: string;
+  readonly status: 'Completed' | 'Failed';
+  readonly route: DeferredRoute;
+  readonly reason?: string;
+  readonly failureMessage?: string;
+  readonly outputS3Uri?: string;
+  readonly answer?: StoredAnswer;
+}
+
+/** batches/<batch id>/manifest.json: the calls of one job, from sealing until every one of them is answered. */
+export interface StoredManifest {
+  readonly v: 1;
+  readonly batchId: string;
+  readonly modelId: string;
+  readonly region: string;
+  readonly invocationType: 'Converse' | 'InvokeModel';
+  readonly jobName: string;
+  /** Derived from the batch id, itself derived from the calls it holds: creating the job again finds the same job. */
+  readonly clientRequestToken: string;
+  readonly createdAt: string;
+  readonly records: readonly { readonly recordId: string; readonly tenantId: string }[];
+  readonly jobArn?: string;
+}
+
+export function storedCall(call: DeferredCall): StoredCall {
+  return {
+    v: 1,
+    id: call.id,
+    clientRequestToken: call.clientRequestToken,
+    fingerprint: call.fingerprint,
+    submittedAt: call.submittedAt.toISOString(),
+    deadline: call.deadline.toISOString(),
+    request: call.request,
+    requestedModelId: call.requestedModelId,
+    ...(call.routedBy ? { routedBy: call.routedBy } : {}),
+    ...(call.outputS3Uri ? { outputS3Uri: call.outputS3Uri } : {}),
+  };
+}
+
+export function deferredCall(stored: StoredCall): DeferredCall {
+  return {
+    id: stored.id,
+    clientRequestToken: stored.clientRequestToken,
+    fingerprint: stored.fingerprint,
+    submittedAt: new Date(stored.submittedAt),
+    deadline: new Date(stored.deadline),
+    request: stored.request,
+    requestedModelId: stored.requestedModelId,
+    ...(stored.routedBy ? { routedBy: stored.routedBy } : {}),
+    ...(stored.outputS3Uri ? { outputS3Uri: stored.outputS3Uri } : {}),
+  };
+}
+
+/** The state of a call not answered yet. */
+export function inProgressState(call: DeferredCall, lastModifiedAt: Date = call.submittedAt): DeferredCallState {
+  return {
+    id: call.id,
+    tenantId: call.request.tenantId,
+    modelId: call.request.modelId,
+    clientRequestToken: call.clientRequestToken,
+    fingerprint: call.fingerprint,
+    status: 'InProgress',
+    submittedAt: call.submittedAt,
+    lastModifiedAt,
+    ...(call.outputS3Uri ? { outputS3Uri: call.outputS3Uri } : {}),
+  };
+}
+
+export function resultState(r: StoredResult): DeferredCallState {
+  const ended = new Date(r.endedAt);
+  return {
+    id: r.id,
+    tenantId: r.tenantId,
+    modelId: r.modelId,
+    clientRequestToken: r.clientRequestToken,
+    fingerprint: r.fingerprint,
+    status: r.status,
+    submittedAt: new Date(r.submittedAt),
+    lastModifiedAt: ended,
+    endedAt: ended,
+    route: r.route,
+    ...(r.reason ? { reason: r.reason } : {}),
+    ...(r.failureMessage ? { failureMessage: r.failureMessage } : {}),
+    ...(r.outputS3Uri ? { outputS3Uri: r.outputS3Uri } : {}),
+  };
+}

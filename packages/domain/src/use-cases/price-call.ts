@@ -1,0 +1,89 @@
+import { NovaCostError } from '../errors/nova-cost.error';
+import type { InvocationResult } from '../invocation/invocation.types';
+import type { Saving, SpendEntry } from '../ledger/spend-ledger.port';
+import { resolveModelId } from '../models/model-catalog';
+import type { PricingCatalog } from '../pricing/pricing-catalog.port';
+
+/** What one answered call cost and saved. */
+export interface CallPrice {
+  /** What the call was billed: 0 for an answer served from cache or coalesced, and for an unpriced model. */
+  readonly costUsd: number;
+  readonly savings: Saving[];
+  /** The model has no price in the region: `costUsd` and the savings are unknown, not 0. */
+  readonly unpriced: boolean;
+}
+
+/** The call as planned: the model the caller asked for, and the route rule that changed it, if any. */
+export interface PricedPlan {
+  readonly requestedModelId: string;
+  readonly routedBy?: string;
+}
+
+/**
+ * The cost of an answer at the billing it had (on-demand or batch) and what it saved: the whole on-demand price for a
+ * cached or coalesced answer, the difference to on-demand for a batch one, and the difference to the requested model
+ * for a routed one. A model without a price is marked unpriced rather than taken as $0.
+ */
+export function priceCall(
+  pricing: PricingCatalog,
+  region: string,
+  plan: PricedPlan,
+  result: InvocationResult,
+): CallPrice {
+  try {
+    const onDemand = pricing.cost({ modelId: result.modelId, region, usage: result.usage });
+    const savings: Saving[] = [];
+    let costUsd = 0;
+    if (result.source === 'cache') savings.push({ strategy: 'cache', usd: onDemand });
+    else if (result.source === 'coalesced') savings.push({ strategy: 'coalescing', usd: onDemand });
+    else {
+      costUsd = pricing.cost({
+        modelId: result.modelId,
+        region,
+        usage: result.usage,
+        billing: result.billing ?? 'on-demand',
+      });
+      if (costUsd < onDemand) savings.push({ strategy: 'batching', usd: onDemand - costUsd });
+    }
+    if (plan.routedBy) {
+      // What the same tokens would have cost on the model the caller asked for.
+      const asRequested = pricing.cost({ modelId: plan.requestedModelId, region, usage: result.usage });
+      if (asRequested > onDemand) savings.push({ strategy: 'routing', usd: asRequested - onDemand });
+    }
+    return { costUsd, savings, unpriced: false };
+  } catch (err) {
+    // The answer is the caller's all the same; the call is recorded with its tokens, marked unpriced.
+    if (!NovaCostError.is(err, 'unknown-price')) throw err;
+    return { costUsd: 0, savings: [], unpriced: true };
+  }
+}
+
+/** The ledger entry of an answered call. */
+export function spendEntryOf(
+  at: Date,
+  tenantId: string,
+  result: InvocationResult,
+  price: CallPrice,
+  holdId: string | undefined,
+): SpendEntry {
+  return {
+    at,
+    tenantId,
+    modelId: resolveModelId(result.modelId).baseModelId,
+    category: 'bedrock',
+    costUsd: price.costUsd,
+    savings: price.savings,
+    ...(price.unpriced ? { unpriced: billedTokens(result) } : {}),
+    ...(holdId === undefined ? {} : { holdId }),
+  };
+}
+
+/** The tokens an answer was billed for: none when it came from the cache or another caller's call. */
+function billedTokens(result: InvocationResult): { inputTokens: number; outputTokens: number } {
+  if (result.source !== 'upstream') return { inputTokens: 0, outputTokens: 0 };
+  const u = result.usage;
+  return {
+    inputTokens: u.inputTokens + u.cacheReadInputTokens + u.cacheWriteInputTokens,
+    outputTokens: u.outputTokens,
+  };
+}

@@ -146,6 +146,30 @@ describe('gateway under faults', () => {
     });
   });
 
+  describe('having an upstream that throttles one call in twenty', () => {
+    let gateway: Gateway;
+    beforeAll(async () => {
+      gateway = await startGateway({ ...loadConfig({}), port: 0 }, { logger: silent, emfIntervalMs: 0 });
+      gateway.localBedrock!.configure({ faults: { throttleRate: 0.05 } });
+    });
+    afterAll(() => gateway?.shutdown());
+
+    it('answers every request, each throttled call retried once by the batcher alone (no SDK retries stacked under it)', async () => {
+      const send = (i: number) =>
+        fetch(`${gateway.url}/model/${MODEL}/converse`, {
+          method: 'POST',
+          headers: { 'x-api-key': 'demo-key', 'content-type': 'application/json' },
+          body: JSON.stringify({ messages: [{ role: 'user', content: [{ text: `noisy ${i}` }] }], inferenceConfig: { temperature: 0.7 } }),
+        }).then((r) => r.status);
+      const statuses = await Promise.all(Array.from({ length: 100 }, (_, i) => send(i)));
+      expect(statuses).toEqual(Array(100).fill(200));
+      const { calls, faults } = gateway.localBedrock!.stats();
+      expect(faults).toBeGreaterThan(0);
+      // One upstream call per request plus one per throttle: nothing multiplied the retries.
+      expect(calls).toBe(100 + faults);
+    });
+  });
+
   describe('having an upstream that does not answer', () => {
     let gateway: Gateway;
     beforeAll(async () => {

@@ -7,6 +7,7 @@ import { startLocalBedrock } from '@nova-cost/bedrock-local';
 import type { TestRedis } from '@nova-cost/testing';
 import { startTestRedis } from '@nova-cost/testing';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { gauge } from './testing/gateway-probes';
 
 const MAIN = fileURLToPath(new URL('./main.ts', import.meta.url));
 const MODEL = 'amazon.nova-lite-v1:0';
@@ -73,11 +74,6 @@ function recordCacheOutcomes(c: BedrockRuntimeClient, outcomes: string[]): Bedro
     { step: 'deserialize', name: 'cacheOutcome' },
   );
   return c;
-}
-
-async function gauge(url: string, name: string): Promise<number> {
-  const text = await (await fetch(`${url}/metrics`)).text();
-  return Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1] ?? NaN);
 }
 
 /** Polls `condition` until it holds or `ms` pass (a guard against hanging, not a deadline); the caller asserts afterwards. */

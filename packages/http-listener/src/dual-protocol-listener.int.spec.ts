@@ -37,6 +37,16 @@ async function raw(port: number): Promise<{ socket: Socket; received: () => stri
   return { socket, received: () => text, closed };
 }
 
+/** Keeps sending `text` every 20 ms, as a slow client does, until the connection is closed. */
+async function dripUntilClosed(client: { socket: Socket; closed: Promise<unknown> }, text: string): Promise<void> {
+  const drip = setInterval(() => client.socket.writable && client.socket.write(text), 20);
+  try {
+    await client.closed;
+  } finally {
+    clearInterval(drip);
+  }
+}
+
 afterEach(async () => {
   await listener?.closeAll(0);
   listener = undefined;
@@ -65,12 +75,7 @@ describe('DualProtocolListener', () => {
       const port = await start();
       const client = await raw(port);
       client.socket.write('GET / HTTP/1.1\r\nhost: x\r\n');
-      const drip = setInterval(() => client.socket.writable && client.socket.write('x-slow: 1\r\n'), 20);
-      try {
-        await client.closed;
-      } finally {
-        clearInterval(drip);
-      }
+      await dripUntilClosed(client, 'x-slow: 1\r\n');
       expect(client.received()).toMatch(/^HTTP\/1\.1 408/);
     });
 
@@ -78,12 +83,7 @@ describe('DualProtocolListener', () => {
       const port = await start();
       const client = await raw(port);
       client.socket.write('POST / HTTP/1.1\r\nhost: x\r\ncontent-length: 100000\r\n\r\n');
-      const drip = setInterval(() => client.socket.writable && client.socket.write('a'), 20);
-      try {
-        await client.closed;
-      } finally {
-        clearInterval(drip);
-      }
+      await dripUntilClosed(client, 'a');
       expect(client.received()).toMatch(/^HTTP\/1\.1 408/);
     });
 

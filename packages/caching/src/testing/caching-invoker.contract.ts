@@ -189,9 +189,12 @@ export function cachingInvokerContract(env: () => RedisSuiteEnv): void {
   it("takes the lock over as soon as its holder releases it without an entry (the holder's call failed)", async () => {
     const store = await env().newStore();
     stores.push(store);
+    // The holder's call fails when the spec says so, once the waiter is waiting: no guessed duration.
+    let failHolder!: () => void;
+    const holderMayFail = new Promise<void>((resolve) => (failHolder = resolve));
     const failing: ModelInvoker = {
       invoke: async () => {
-        await new Promise((r) => setTimeout(r, 150));
+        await holderMayFail;
         throw new NovaCostError('upstream-unavailable', "the holder's upstream is down");
       },
     };
@@ -199,9 +202,12 @@ export function cachingInvokerContract(env: () => RedisSuiteEnv): void {
     const waiter = await setup({ lockWaitMs: 20_000 });
     const request = cacheableRequest();
     const held = holder.invoke(request).catch((error: unknown) => error);
-    await new Promise((r) => setTimeout(r, 30));
+    // The holder has taken the lock (not a guessed 30 ms: on a busy machine the waiter could take it first).
+    await expect.poll(() => env().rawGet(`${keyOf(request)}:lock`)).not.toBeNull();
     const started = performance.now();
-    const result = await waiter.cache.invoke(request);
+    const waiting = waiter.cache.invoke(request);
+    failHolder();
+    const result = await waiting;
     expect(await held).toMatchObject({ kind: 'upstream-unavailable' });
     expect(result.source).toBe('upstream');
     expect(waiter.next.calls).toBe(1);
@@ -213,7 +219,7 @@ export function cachingInvokerContract(env: () => RedisSuiteEnv): void {
     const waiter = await setup({ lockTtlMs: 200, lockWaitMs: 10_000 });
     const request = cacheableRequest();
     const held = holder.cache.invoke(request);
-    await new Promise((r) => setTimeout(r, 30));
+    await expect.poll(() => env().rawGet(`${keyOf(request)}:lock`)).not.toBeNull();
     const result = await waiter.cache.invoke(request);
     expect((await held).source).toBe('upstream');
     expect(result.source).toBe('coalesced');

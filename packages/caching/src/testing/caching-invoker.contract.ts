@@ -215,8 +215,9 @@ export function cachingInvokerContract(env: () => RedisSuiteEnv): void {
   });
 
   it('keeps waiting for a holder whose call outlasts lockTtlMs, since the holder refreshes its lock', async () => {
-    const holder = await setup({ lockTtlMs: 200 }, 900);
-    const waiter = await setup({ lockTtlMs: 200, lockWaitMs: 10_000 });
+    // Three lock lifetimes of a second: the refresh has room on a busy machine, where timers fire late.
+    const holder = await setup({ lockTtlMs: 1_000 }, 3_000);
+    const waiter = await setup({ lockTtlMs: 1_000, lockWaitMs: 60_000 });
     const request = cacheableRequest();
     const held = holder.cache.invoke(request);
     await expect.poll(() => env().rawGet(`${keyOf(request)}:lock`)).not.toBeNull();

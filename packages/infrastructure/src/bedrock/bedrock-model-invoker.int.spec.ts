@@ -467,15 +467,21 @@ describe(BedrockModelInvoker, () => {
 
   describe('having an AbortSignal', () => {
     it("rejects 'aborted' quickly when the caller aborts mid-call", async () => {
-      bedrock.configure({ latency: { fixedMs: 10_000 } });
-      const controller = new AbortController();
-      const pending = invoker().invoke(request('amazon.nova-lite-v1:0', 'converse', converseHello()), {
-        signal: controller.signal,
-      });
-      setTimeout(() => controller.abort(), 50);
-      const error = await failure(pending);
-      expect(error.kind).toBe('aborted');
-      expect(bedrock.stats().calls).toBe(1);
+      // Held by the endpoint: the call is mid-flight when the caller aborts, however busy the machine.
+      const release = bedrock.hold();
+      try {
+        const controller = new AbortController();
+        const pending = invoker().invoke(request('amazon.nova-lite-v1:0', 'converse', converseHello()), {
+          signal: controller.signal,
+        });
+        await expect.poll(() => bedrock.stats().calls).toBe(1);
+        controller.abort();
+        const error = await failure(pending);
+        expect(error.kind).toBe('aborted');
+        expect(bedrock.stats().calls).toBe(1);
+      } finally {
+        release();
+      }
     });
 
     it("rejects 'aborted' without calling when the signal is already aborted", async () => {

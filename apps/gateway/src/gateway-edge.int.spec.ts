@@ -10,7 +10,11 @@ import { gauge, stalledUpload } from './testing/gateway-probes';
 
 const silent = createLogger('silent');
 
-const amzDate = (at: Date): string => at.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
+const amzDate = (at: Date): string =>
+  at
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d{3}/, '');
 /** A well-formed SigV4 Authorization header (its signature is never checked by the specs that use it). */
 const sigv4Header = (accessKeyId: string, at = new Date()): string =>
   `AWS4-HMAC-SHA256 Credential=${accessKeyId}/${amzDate(at).slice(0, 8)}/us-east-1/bedrock/aws4_request, SignedHeaders=host;x-amz-date, Signature=${'0'.repeat(64)}`;
@@ -26,9 +30,14 @@ describe('startGateway', () => {
     it('logs one start-up line whose message tells the demo key, and no credential in any field', async () => {
       const lines: string[] = [];
       const sink = { write: (line: string) => lines.push(line) } as unknown as NodeJS.WritableStream;
-      const g = await startGateway({ ...loadConfig({}), port: 0 }, { logger: createLogger('info', sink), emfIntervalMs: 0 });
+      const g = await startGateway(
+        { ...loadConfig({}), port: 0 },
+        { logger: createLogger('info', sink), emfIntervalMs: 0 },
+      );
       await g.shutdown();
-      const demo = lines.map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => String(l['msg']).includes('demo mode'));
+      const demo = lines
+        .map((l) => JSON.parse(l) as Record<string, unknown>)
+        .find((l) => String(l['msg']).includes('demo mode'));
       expect(demo?.['msg']).toContain('x-api-key demo-key');
       const { msg: _msg, ...fields } = demo!;
       expect(JSON.stringify(fields)).not.toMatch(/demo-key|demo-secret|apiKey|accessKeyId/);
@@ -37,7 +46,14 @@ describe('startGateway', () => {
 
   describe('having a request whose headers already fail authentication', () => {
     /** Sends the headers and the first 64 KiB of a body it never finishes; resolves with the answer. */
-    function startSending(headers: Record<string, string>, declaredBytes: number): Promise<{ status: number; body: { error: { kind: string; details: Record<string, unknown> } }; stillSending: boolean }> {
+    function startSending(
+      headers: Record<string, string>,
+      declaredBytes: number,
+    ): Promise<{
+      status: number;
+      body: { error: { kind: string; details: Record<string, unknown> } };
+      stillSending: boolean;
+    }> {
       return new Promise((resolve, reject) => {
         const req = request(`${gateway.url}/model/amazon.nova-micro-v1:0/converse`, {
           method: 'POST',
@@ -59,7 +75,11 @@ describe('startGateway', () => {
 
     it('refuses a wrong x-api-key before reading the body: the answer comes while the client is still sending', async () => {
       const answer = await startSending({ 'x-api-key': 'not-a-known-key' }, 5 * 1024 * 1024);
-      expect(answer).toMatchObject({ status: 403, stillSending: true, body: { error: { kind: 'access-denied', details: { reason: 'forbidden' } } } });
+      expect(answer).toMatchObject({
+        status: 403,
+        stillSending: true,
+        body: { error: { kind: 'access-denied', details: { reason: 'forbidden' } } },
+      });
     });
 
     it('answers a wrong x-api-key with a body over the limit 403 (the credential), not 413', async () => {
@@ -69,7 +89,11 @@ describe('startGateway', () => {
 
     it('refuses a request without credentials before reading the body (401)', async () => {
       const answer = await startSending({}, 5 * 1024 * 1024);
-      expect(answer).toMatchObject({ status: 401, stillSending: true, body: { error: { kind: 'access-denied', details: { reason: 'unauthenticated' } } } });
+      expect(answer).toMatchObject({
+        status: 401,
+        stillSending: true,
+        body: { error: { kind: 'access-denied', details: { reason: 'unauthenticated' } } },
+      });
     });
 
     it.each([
@@ -81,12 +105,21 @@ describe('startGateway', () => {
     });
 
     it('refuses a SigV4 request whose date is stale before reading the body (403)', async () => {
-      const answer = await startSending({ authorization: sigv4Header('demo', new Date(Date.now() - 3_600_000)), 'x-amz-date': amzDate(new Date(Date.now() - 3_600_000)) }, 5 * 1024 * 1024);
+      const answer = await startSending(
+        {
+          authorization: sigv4Header('demo', new Date(Date.now() - 3_600_000)),
+          'x-amz-date': amzDate(new Date(Date.now() - 3_600_000)),
+        },
+        5 * 1024 * 1024,
+      );
       expect(answer).toMatchObject({ status: 403, stillSending: true, body: { error: { kind: 'access-denied' } } });
     });
 
     it('reads the body of a SigV4 request its headers do not condemn, since the signature covers it (over the limit: 413)', async () => {
-      const answer = await startSending({ authorization: sigv4Header('demo'), 'x-amz-date': amzDate(new Date()) }, 20 * 1024 * 1024);
+      const answer = await startSending(
+        { authorization: sigv4Header('demo'), 'x-amz-date': amzDate(new Date()) },
+        20 * 1024 * 1024,
+      );
       expect(answer.status).toBe(413);
     });
 
@@ -94,7 +127,9 @@ describe('startGateway', () => {
       const socket = connect(gateway.port, '127.0.0.1');
       socket.on('error', () => undefined);
       await once(socket, 'connect');
-      socket.write('POST /model/amazon.nova-micro-v1:0/converse HTTP/1.1\r\nhost: x\r\nx-api-key: not-a-known-key\r\ncontent-length: 9000000000\r\n\r\n');
+      socket.write(
+        'POST /model/amazon.nova-micro-v1:0/converse HTTP/1.1\r\nhost: x\r\nx-api-key: not-a-known-key\r\ncontent-length: 9000000000\r\n\r\n',
+      );
       let answer = '';
       socket.on('data', (d: Buffer) => (answer += d.toString('latin1')));
       // Sends without end until the gateway closes the connection (it used to read and discard the whole body).
@@ -112,12 +147,19 @@ describe('startGateway', () => {
 
   describe('having more request bodies at once than BODY_BUFFER_LIMIT_BYTES', () => {
     it('refuses the one that does not fit with 429 while the other is held, and takes it once that is answered', async () => {
-      const g = await startGateway({ ...loadConfig({ BODY_LIMIT_BYTES: '2048', BODY_BUFFER_LIMIT_BYTES: '2048' }), port: 0 }, { logger: silent, emfIntervalMs: 0 });
+      const g = await startGateway(
+        { ...loadConfig({ BODY_LIMIT_BYTES: '2048', BODY_BUFFER_LIMIT_BYTES: '2048' }), port: 0 },
+        { logger: silent, emfIntervalMs: 0 },
+      );
       try {
         const body = JSON.stringify({ messages: [{ role: 'user', content: [{ text: 'x'.repeat(1400) }] }] });
         const held = request(`${g.url}/model/amazon.nova-micro-v1:0/converse`, {
           method: 'POST',
-          headers: { 'x-api-key': 'demo-key', 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)) },
+          headers: {
+            'x-api-key': 'demo-key',
+            'content-type': 'application/json',
+            'content-length': String(Buffer.byteLength(body)),
+          },
         });
         const heldAnswer = new Promise<number>((resolve, reject) => {
           held.on('response', (res) => {
@@ -130,11 +172,18 @@ describe('startGateway', () => {
         // The gauge tells when the gateway has taken the first body's declared bytes.
         const buffered = () => gauge(g.url, 'nova_cost_body_buffer_bytes');
         await expect.poll(buffered).toBe(Buffer.byteLength(body));
-        const post = () => fetch(`${g.url}/model/amazon.nova-micro-v1:0/converse`, { method: 'POST', headers: { 'x-api-key': 'demo-key', 'content-type': 'application/json' }, body });
+        const post = () =>
+          fetch(`${g.url}/model/amazon.nova-micro-v1:0/converse`, {
+            method: 'POST',
+            headers: { 'x-api-key': 'demo-key', 'content-type': 'application/json' },
+            body,
+          });
         const refused = await post();
         expect(refused.status).toBe(429);
         expect(refused.headers.get('retry-after')).toBe('1');
-        expect(await refused.json()).toMatchObject({ error: { kind: 'queue-full', details: { reason: 'body-buffer-full' } } });
+        expect(await refused.json()).toMatchObject({
+          error: { kind: 'queue-full', details: { reason: 'body-buffer-full' } },
+        });
         held.end(body.slice(100));
         expect(await heldAnswer).toBe(200);
         await expect.poll(buffered).toBe(0);
@@ -147,7 +196,9 @@ describe('startGateway', () => {
 
   describe('having a port already taken', () => {
     it('rejects with a configuration error naming PORT', async () => {
-      await expect(startGateway({ ...loadConfig({}), port: gateway.port }, { logger: silent, emfIntervalMs: 0 })).rejects.toMatchObject({
+      await expect(
+        startGateway({ ...loadConfig({}), port: gateway.port }, { logger: silent, emfIntervalMs: 0 }),
+      ).rejects.toMatchObject({
         kind: 'configuration',
         message: expect.stringMatching(/cannot listen on 127\.0\.0\.1:\d+ \(PORT\/HOST\): EADDRINUSE/),
       });
@@ -169,7 +220,11 @@ describe('startGateway', () => {
       expect(g.shutdown()).toBe(first);
       try {
         expect((await fetch(`${g.url}/readyz`)).status).toBe(503);
-        const late = await fetch(`${g.url}/model/amazon.nova-micro-v1:0/converse`, { method: 'POST', headers: { 'x-api-key': 'demo-key' }, body: '{}' });
+        const late = await fetch(`${g.url}/model/amazon.nova-micro-v1:0/converse`, {
+          method: 'POST',
+          headers: { 'x-api-key': 'demo-key' },
+          body: '{}',
+        });
         expect(late.status).toBe(503);
         expect(((await late.json()) as { error: { kind: string } }).error.kind).toBe('shutting-down');
       } finally {
@@ -186,19 +241,27 @@ describe('startGateway', () => {
       const lines: string[] = [];
       const sink = { write: (line: string) => lines.push(line) } as unknown as NodeJS.WritableStream;
       // Ten minutes: were the upload waited for, the spec would time out long before.
-      const g = await startGateway({ ...loadConfig({ DRAIN_DEADLINE_MS: '600000' }), port: 0 }, { logger: createLogger('info', sink), emfIntervalMs: 0 });
+      const g = await startGateway(
+        { ...loadConfig({ DRAIN_DEADLINE_MS: '600000' }), port: 0 },
+        { logger: createLogger('info', sink), emfIntervalMs: 0 },
+      );
       const upload = stalledUpload(g.url, 100_000);
       await expect.poll(() => gauge(g.url, 'nova_cost_body_buffer_bytes')).toBe(100_000);
       await g.shutdown();
       await expect(upload).resolves.toEqual({ status: 503, kind: 'shutting-down' });
-      const refusal = lines.map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l['kind'] === 'shutting-down');
+      const refusal = lines
+        .map((l) => JSON.parse(l) as Record<string, unknown>)
+        .find((l) => l['kind'] === 'shutting-down');
       expect(refusal).toMatchObject({ level: 30 });
       expect(JSON.stringify(refusal)).not.toContain('stack');
     });
 
     it('finishes within DRAIN_DEADLINE_MS of the call when a call cannot finish and a client never ends its body, answering both 503', async () => {
       const deadlineMs = 3_000;
-      const g = await startGateway({ ...loadConfig({ DRAIN_DEADLINE_MS: String(deadlineMs) }), port: 0 }, { logger: silent, emfIntervalMs: 0 });
+      const g = await startGateway(
+        { ...loadConfig({ DRAIN_DEADLINE_MS: String(deadlineMs) }), port: 0 },
+        { logger: silent, emfIntervalMs: 0 },
+      );
       // Held until the endpoint closes at the end of the shutdown: the call cannot finish within the deadline.
       g.localBedrock!.hold();
       const stuckUpstream = fetch(`${g.url}/model/amazon.nova-micro-v1:0/converse`, {

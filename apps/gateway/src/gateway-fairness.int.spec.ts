@@ -19,8 +19,16 @@ function configFile(content: unknown): string {
 describe('gateway with tenants waiting together', () => {
   let gateway: Gateway;
   beforeAll(async () => {
-    const path = configFile({ tenants: [{ id: 'big', apiKeys: ['big-key-123'] }, { id: 'small', apiKeys: ['small-key-123'] }] });
-    gateway = await startGateway({ ...loadConfig({ NOVA_COST_CONFIG: path }), port: 0 }, { logger: createLogger('silent'), emfIntervalMs: 0 });
+    const path = configFile({
+      tenants: [
+        { id: 'big', apiKeys: ['big-key-123'] },
+        { id: 'small', apiKeys: ['small-key-123'] },
+      ],
+    });
+    gateway = await startGateway(
+      { ...loadConfig({ NOVA_COST_CONFIG: path }), port: 0 },
+      { logger: createLogger('silent'), emfIntervalMs: 0 },
+    );
   });
   afterAll(() => gateway?.shutdown());
 
@@ -29,7 +37,10 @@ describe('gateway with tenants waiting together', () => {
       method: 'POST',
       headers: { 'x-api-key': key, 'content-type': 'application/json' },
       // Not deterministic, so every request goes upstream (no cache, no coalescing).
-      body: JSON.stringify({ messages: [{ role: 'user', content: [{ text }] }], inferenceConfig: { temperature: 0.7 } }),
+      body: JSON.stringify({
+        messages: [{ role: 'user', content: [{ text }] }],
+        inferenceConfig: { temperature: 0.7 },
+      }),
     });
   const queueDepth = () => gauge(gateway.url, 'nova_cost_batch_queue_depth');
 
@@ -39,7 +50,8 @@ describe('gateway with tenants waiting together', () => {
     const finished: string[] = [];
     const answers: Promise<number>[] = [];
     try {
-      for (let i = 0; i < 60; i++) answers.push(send('big-key-123', `backlog ${i}`).then((r) => (finished.push('big'), r.status)));
+      for (let i = 0; i < 60; i++)
+        answers.push(send('big-key-123', `backlog ${i}`).then((r) => (finished.push('big'), r.status)));
       // 16 calls held upstream (the batcher's concurrency), the other 44 of the backlog waiting in the batcher.
       await expect.poll(queueDepth).toBe(44);
       answers.push(send('small-key-123', 'just one').then((r) => (finished.push('small'), r.status)));
@@ -56,7 +68,14 @@ describe('gateway with tenants waiting together', () => {
   it("refuses one tenant's requests past half the batching queue while the other's are still accepted", async () => {
     const g = await startGateway(
       {
-        ...loadConfig({ NOVA_COST_CONFIG: configFile({ tenants: [{ id: 'big', apiKeys: ['big-key-123'] }, { id: 'small', apiKeys: ['small-key-123'] }] }) }),
+        ...loadConfig({
+          NOVA_COST_CONFIG: configFile({
+            tenants: [
+              { id: 'big', apiKeys: ['big-key-123'] },
+              { id: 'small', apiKeys: ['small-key-123'] },
+            ],
+          }),
+        }),
         port: 0,
         tuning: { batching: { concurrency: 1, maxQueueSize: 4 } },
       },
@@ -67,7 +86,10 @@ describe('gateway with tenants waiting together', () => {
       fetch(`${g.url}/model/${MODEL}/converse`, {
         method: 'POST',
         headers: { 'x-api-key': key, 'content-type': 'application/json' },
-        body: JSON.stringify({ messages: [{ role: 'user', content: [{ text }] }], inferenceConfig: { temperature: 0.7 } }),
+        body: JSON.stringify({
+          messages: [{ role: 'user', content: [{ text }] }],
+          inferenceConfig: { temperature: 0.7 },
+        }),
       });
     try {
       // One in flight (held), two waiting: half the queue of four.

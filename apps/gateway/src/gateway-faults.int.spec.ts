@@ -159,7 +159,10 @@ describe('gateway under faults', () => {
         fetch(`${gateway.url}/model/${MODEL}/converse`, {
           method: 'POST',
           headers: { 'x-api-key': 'demo-key', 'content-type': 'application/json' },
-          body: JSON.stringify({ messages: [{ role: 'user', content: [{ text: `noisy ${i}` }] }], inferenceConfig: { temperature: 0.7 } }),
+          body: JSON.stringify({
+            messages: [{ role: 'user', content: [{ text: `noisy ${i}` }] }],
+            inferenceConfig: { temperature: 0.7 },
+          }),
         }).then((r) => r.status);
       const statuses = await Promise.all(Array.from({ length: 100 }, (_, i) => send(i)));
       expect(statuses).toEqual(Array(100).fill(200));

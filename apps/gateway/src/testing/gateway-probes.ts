@@ -22,7 +22,12 @@ export function stalledUpload(url: string, contentLength: number): Promise<{ sta
     req.on('response', (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, kind: (JSON.parse(Buffer.concat(chunks).toString()) as { error: { kind: string } }).error.kind }));
+      res.on('end', () =>
+        resolve({
+          status: res.statusCode ?? 0,
+          kind: (JSON.parse(Buffer.concat(chunks).toString()) as { error: { kind: string } }).error.kind,
+        }),
+      );
     });
     req.write('{"messages": [');
   });

@@ -141,13 +141,8 @@ async function submitAll(h: Harness, texts: readonly string[], extra: object = {
 
 beforeAll(async () => {
   bedrock = await startLocalBedrock({ s3: {}, batch: { jobDurationMs: 2 * HOUR, minRecords: 100, clock: () => now } });
-  s3 = new S3Client({
-    region: 'us-east-1',
-    endpoint: bedrock.batch.s3Url!,
-    forcePathStyle: true,
-    credentials,
-    maxAttempts: 1,
-  });
+  // The SDK's default retries, as the gateway has them.
+  s3 = new S3Client({ region: 'us-east-1', endpoint: bedrock.batch.s3Url!, forcePathStyle: true, credentials });
   control = new BedrockClient({ region: 'us-east-1', endpoint: bedrock.url, credentials, maxAttempts: 1 });
   runtime = new BedrockRuntimeClient({ region: 'us-east-1', endpoint: bedrock.url, credentials, maxAttempts: 1 });
 });

@@ -53,12 +53,17 @@ export async function startLocalBatch(
         'configuration',
         `s3.port must be an integer from 0 to 65535, got ${JSON.stringify(port)}`,
       );
-    listener = new DualProtocolListener((req, res) => {
-      handleS3Request(store, req, res).catch(() => {
-        if (!res.headersSent)
-          sendError(res, new WireError(500, 'InternalError', 'We encountered an internal error. Please try again.'));
-      });
-    });
+    // S3 keeps idle connections open for long; a short server-side idle close races clients reusing the socket
+    // (ECONNRESET on the next request).
+    listener = new DualProtocolListener(
+      (req, res) => {
+        handleS3Request(store, req, res).catch(() => {
+          if (!res.headersSent)
+            sendError(res, new WireError(500, 'InternalError', 'We encountered an internal error. Please try again.'));
+        });
+      },
+      { keepAliveTimeoutMs: 600_000 },
+    );
     const bound = await listener.listen(port, host).catch((error: unknown) => {
       throw new NovaCostError(
         'configuration',

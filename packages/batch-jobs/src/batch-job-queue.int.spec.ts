@@ -143,8 +143,8 @@ beforeAll(async () => {
   bedrock = await startLocalBedrock({ s3: {}, batch: { jobDurationMs: 2 * HOUR, minRecords: 100, clock: () => now } });
   // The SDK's default retries, as the gateway has them.
   s3 = new S3Client({ region: 'us-east-1', endpoint: bedrock.batch.s3Url!, forcePathStyle: true, credentials });
-  control = new BedrockClient({ region: 'us-east-1', endpoint: bedrock.url, credentials, maxAttempts: 1 });
-  runtime = new BedrockRuntimeClient({ region: 'us-east-1', endpoint: bedrock.url, credentials, maxAttempts: 1 });
+  control = new BedrockClient({ region: 'us-east-1', endpoint: bedrock.url, credentials });
+  runtime = new BedrockRuntimeClient({ region: 'us-east-1', endpoint: bedrock.url, credentials });
 });
 afterAll(async () => {
   s3?.destroy();
@@ -331,7 +331,7 @@ describe(BatchJobQueue, () => {
 
     it('creates a job refused while sending once the next process starts', async () => {
       const bucket = await freshBucket();
-      bedrock.batch.configure({ refuseNextCreates: 1 });
+      bedrock.batch.configure({ refuseNextCreates: 3 }); // every attempt the SDK makes
       const first = await harness(bucket);
       await submitAll(first, texts(100, 'refused'));
       await first.queue.tick();

@@ -8,9 +8,9 @@ import { resolveOptions } from './batching-invoker.options';
 import type { BatchingInvokerOptions, ResolvedOptions } from './batching-invoker.options';
 import type { BatchingStats, DrainSummary } from './batching-stats';
 import { mergeKey, mergeRequests, mergeableTexts, splitResult } from './embedding-merge';
-import { AdaptiveRate } from './adaptive-rate';
 import { FairScheduler } from './fair-scheduler';
-import { QuotaRegistry, usedTokens } from './quota-registry';
+import { CallGate } from './call-gate';
+import { usedTokens } from './quota-registry';
 import { RetryBudget } from './retry-budget';
 
 function asNovaCostError(error: unknown): NovaCostError {
@@ -37,10 +37,9 @@ export class BatchingInvoker implements ModelInvoker {
   >();
   /** Requests waiting (queued or backing off), per tenant: each tenant's share of maxQueueSize. */
   private readonly perTenant = new Map<string, number>();
-  /** The pace learnt from throttling, per limit key (keys are bounded: see QuotaRegistry.keyOf). */
-  private readonly rates = new Map<string, AdaptiveRate>();
   private readonly collector: BatchCollector<BatchJob>;
-  private readonly quotas: QuotaRegistry;
+  /** Quotas and the pace learnt from throttling: what lets a call start. */
+  private readonly gate: CallGate;
   private readonly live = new Set<BatchJob>();
   private readonly idleWaiters: (() => void)[] = [];
   private readonly counts = {
@@ -68,7 +67,7 @@ export class BatchingInvoker implements ModelInvoker {
       );
     }
     this.options = resolveOptions(options);
-    this.quotas = new QuotaRegistry(this.options);
+    this.gate = new CallGate(this.options);
     this.scheduler = new FairScheduler<DispatchUnit>({
       concurrency: this.options.concurrency,
       weightOf: this.options.tenantWeight,
@@ -274,7 +273,7 @@ export class BatchingInvoker implements ModelInvoker {
         jobs: unitJobs,
         priority: Math.max(...unitJobs.map((j) => j.priority)),
         tenant: first.tenantId,
-        key: this.quotas.keyOf(first.modelId),
+        key: this.gate.keyOf(first.modelId),
         reserved: 0,
         done: false,
       };
@@ -295,12 +294,11 @@ export class BatchingInvoker implements ModelInvoker {
         this.giveBack(unit, 0); // the attempt used none of what it reserved
         if (unitAborted(unit)) return; // everyone it served has been answered already
         if (!NovaCostError.is(error, 'throttled')) throw error;
-        const rate = this.rateOf(unit.key);
-        rate?.record(true, unit.startedAt ?? 0);
+        this.gate.record(unit, true);
         // Paced, the pace is the back-off: the call waits for its next turn without spending its attempts, within
         // the same total time a backing-off call has.
         firstThrottleAt ??= this.options.now();
-        if (rate?.pacing && this.options.now() - firstThrottleAt <= this.options.retry.maxTotalDelayMs) {
+        if (this.gate.pacing(unit.key) && this.options.now() - firstThrottleAt <= this.options.retry.maxTotalDelayMs) {
           this.counts.throttledRetries += 1;
           continue;
         }
@@ -333,7 +331,7 @@ export class BatchingInvoker implements ModelInvoker {
         continue;
       }
       this.giveBack(unit, usedTokens(served.result.usage));
-      this.rateOf(unit.key)?.record(false, unit.startedAt ?? 0);
+      this.gate.record(unit, false);
       this.deliver(unit, served.jobs, served.result);
       return;
     }
@@ -356,49 +354,26 @@ export class BatchingInvoker implements ModelInvoker {
   }
 
   /**
-   * Whether the unit may start now (0, its quota tokens taken) or how long until its model's quota allows it. A unit
-   * aborted while it waited starts at once, and call() returns at once.
+   * Whether the unit may start now (0) or how long until its limits allow it. A unit aborted while it waited starts
+   * at once, and call() returns at once.
    */
   private admit(unit: DispatchUnit): number {
     if (unitAborted(unit)) return 0;
-    const rate = this.rateOf(unit.key);
-    const paced = rate?.take() ?? 0;
-    if (paced > 0) return paced;
-    unit.startedAt = this.options.now();
-    const quota = this.quotas.quotaOfKey(unit.key);
-    if (!quota) return 0;
-    const tokens = quota.reservation(this.quotas.estimateTokens(this.pending(unit).map((j) => j.request)));
-    const wait = quota.take(tokens);
-    if (wait === 0) unit.reserved = tokens;
-    else rate?.untake();
-    return wait;
+    return this.gate.admit(
+      unit,
+      this.pending(unit).map((j) => j.request),
+    );
   }
 
-  private rateOf(key: string): AdaptiveRate | undefined {
-    const options = this.options.adaptiveRate;
-    if (options === false) return undefined;
-    let rate = this.rates.get(key);
-    if (!rate) {
-      rate = new AdaptiveRate(options, this.options.now);
-      this.rates.set(key, rate);
-    }
-    return rate;
+  /** Settles the unit's quota with what its attempt used; tokens given back may let a waiting unit start. */
+  private giveBack(unit: DispatchUnit, usedTokens: number): void {
+    if (this.gate.settle(unit, usedTokens)) this.scheduler.pump();
   }
 
   private tenantWaiting(tenant: string, delta: number): void {
     const n = (this.perTenant.get(tenant) ?? 0) + delta;
     if (n > 0) this.perTenant.set(tenant, n);
     else this.perTenant.delete(tenant);
-  }
-
-  /** Corrects the unit's quota with what its attempt used; tokens given back may let a waiting unit start. */
-  private giveBack(unit: DispatchUnit, usedTokens: number): void {
-    const quota = this.quotas.quotaOfKey(unit.key);
-    if (quota && unit.reserved > 0) {
-      quota.settle(unit.reserved, usedTokens);
-      if (usedTokens < unit.reserved) this.scheduler.pump();
-    }
-    unit.reserved = 0;
   }
 
   /** One upstream call for the jobs of the unit still waiting; built at call time so aborted ones are left out. */

@@ -12,6 +12,11 @@ export interface LocalBedrockStats {
    * (every event sent), abandoned (the client left before the end, e.g. an aborted upstream call).
    */
   streams: { started: number; completed: number; abandoned: number };
+  /**
+   * InvokeModelWithBidirectionalStream sessions (Nova Sonic): started, completed (the client ended them), abandoned
+   * (the client left first). A session broken by an injected fault counts in `faults`.
+   */
+  sessions: { started: number; completed: number; abandoned: number };
   /** ApplyGuardrail calls (also counted in `calls`). */
   guardrailCalls: number;
 }
@@ -23,6 +28,7 @@ export function emptyStats(): LocalBedrockStats {
     embeddedInputs: [],
     faults: 0,
     streams: { started: 0, completed: 0, abandoned: 0 },
+    sessions: { started: 0, completed: 0, abandoned: 0 },
     guardrailCalls: 0,
   };
 }

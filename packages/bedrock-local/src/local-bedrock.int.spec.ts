@@ -569,6 +569,7 @@ describe(startLocalBedrock, () => {
         embeddedInputs: [2],
         faults: 0,
         streams: { started: 0, completed: 0, abandoned: 0 },
+        sessions: { started: 0, completed: 0, abandoned: 0 },
         guardrailCalls: 0,
       });
       expect((await post('/__reset', '')).status).toBe(200);
@@ -578,6 +579,7 @@ describe(startLocalBedrock, () => {
         embeddedInputs: [],
         faults: 0,
         streams: { started: 0, completed: 0, abandoned: 0 },
+        sessions: { started: 0, completed: 0, abandoned: 0 },
         guardrailCalls: 0,
       });
     });

@@ -3,7 +3,13 @@ import { findModel, resolveModelId } from '@nova-cost/domain';
 import { WireError, validation } from './wire-error';
 
 /** The runtime operations addressed by `/model/{modelId}/…`. */
-export type ModelOperation = 'converse' | 'invoke' | 'converse-stream' | 'invoke-with-response-stream' | 'count-tokens';
+export type ModelOperation =
+  | 'converse'
+  | 'invoke'
+  | 'converse-stream'
+  | 'invoke-with-response-stream'
+  | 'invoke-with-bidirectional-stream'
+  | 'count-tokens';
 
 export interface ModelRoute {
   /** The model id as the caller addressed it, URL-decoded. */
@@ -11,7 +17,8 @@ export interface ModelRoute {
   readonly operation: ModelOperation;
 }
 
-const PATH = /^\/model\/([^/]+)\/(converse|invoke|converse-stream|invoke-with-response-stream|count-tokens)$/;
+const PATH =
+  /^\/model\/([^/]+)\/(converse|invoke|converse-stream|invoke-with-response-stream|invoke-with-bidirectional-stream|count-tokens)$/;
 
 /** `/model/{url-encoded id}/{operation}`, or undefined for any other path. */
 export function parseModelRoute(pathname: string): ModelRoute | undefined {

@@ -31,6 +31,7 @@ import type { ModelRoute } from './model-route';
 import { lookUpModel, parseGuardrailRoute, parseModelRoute } from './model-route';
 import type { StreamTiming } from './stream-events';
 import { writeStream } from './stream-writer';
+import { serveBidirectionalStream } from './sonic/bidirectional-stream.handler';
 import { PromptCache } from './prompt-cache';
 import { RequestQuota } from './request-quota';
 import { isObject } from './prompt';
@@ -117,6 +118,7 @@ export async function startLocalBedrock(options: LocalBedrockOptions = {}): Prom
     byModel: { ...stats.byModel },
     embeddedInputs: [...stats.embeddedInputs],
     streams: { ...stats.streams },
+    sessions: { ...stats.sessions },
   });
 
   /** Answers the call's injected fault: throws its error answer, or drops the connection and says so. */
@@ -195,6 +197,30 @@ export async function startLocalBedrock(options: LocalBedrockOptions = {}): Prom
     else stats.faults += 1;
   }
 
+  /** Nova Sonic's bidirectional stream: the body is read as the session goes, never whole. */
+  async function handleBidirectional(req: IncomingMessage, res: ServerResponse, route: ModelRoute): Promise<void> {
+    stats.calls += 1;
+    stats.byModel[route.modelId] = (stats.byModel[route.modelId] ?? 0) + 1;
+    if (gate) await gate.open;
+    if (injectFault(req, plan.next())) return;
+    const { spec } = lookUpModel(route.modelId);
+    if (spec.kind !== 'speech')
+      throw validation(
+        `The model ${route.modelId} does not support InvokeModelWithBidirectionalStream; use a Nova Sonic model.`,
+      );
+    const fault = plan.nextStreamFault();
+    stats.sessions.started += 1;
+    const end = await serveBidirectionalStream(req, res, {
+      modelId: route.modelId,
+      firstEventMs: latency.fixedMs,
+      held: () => gate?.open,
+      ...(fault ? { fault } : {}),
+    });
+    if (end === 'completed') stats.sessions.completed += 1;
+    else if (end === 'abandoned') stats.sessions.abandoned += 1;
+    else stats.faults += 1;
+  }
+
   async function handleGuardrail(
     req: IncomingMessage,
     res: ServerResponse,
@@ -234,7 +260,10 @@ export async function startLocalBedrock(options: LocalBedrockOptions = {}): Prom
     }
     if (await handleControlPlane(batch.jobs, req, res, new URL(req.url ?? '/', 'http://local'))) return;
     const route = parseModelRoute(pathname);
-    if (route && req.method === 'POST') return handleModelCall(req, res, route);
+    if (route && req.method === 'POST')
+      return route.operation === 'invoke-with-bidirectional-stream'
+        ? handleBidirectional(req, res, route)
+        : handleModelCall(req, res, route);
     const guardrail = parseGuardrailRoute(pathname);
     if (guardrail && req.method === 'POST') return handleGuardrail(req, res, guardrail);
     req.resume();

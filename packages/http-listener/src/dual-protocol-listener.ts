@@ -174,6 +174,9 @@ export class DualProtocolListener {
 
   private accept(socket: Socket): void {
     this.sockets.add(socket);
+    // Streamed answers are many small writes: without this, Nagle's algorithm holds each one back for the client's
+    // delayed ACK (~40 ms a burst). node:http sets it on the sockets it accepts itself; these come from a net server.
+    socket.setNoDelay(true);
     socket.once('close', () => this.sockets.delete(socket));
     // A client resetting before its first byte must not crash the process (no server owns the socket yet).
     socket.on('error', () => socket.destroy());

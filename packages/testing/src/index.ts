@@ -2,3 +2,4 @@ export * from './free-port';
 export * from './redis-server.process';
 export * from './test-redis';
 export * from './test-redis-cluster';
+export * from './sonic-conversation';

@@ -1,4 +1,5 @@
 import type { Operation } from '../invocation/invocation.types';
+import type { SpeechSessionRules } from '../sessions/speech-session.rules';
 
 /** Conditions under which a route applies. Every condition given must hold. */
 export interface RouteConditions {
@@ -72,4 +73,14 @@ export interface CostPolicyRules {
    * @default 'forward'
    */
   readonly unpricedModels?: 'forward' | 'refuse';
+  /**
+   * Speech-to-speech sessions (Nova Sonic over InvokeModelWithBidirectionalStream): how many a tenant may hold open,
+   * how long one may last and stay idle, and the token rates its worst case is held for. @default DEFAULT_SESSION_RULES
+   */
+  readonly sessions?: {
+    /** For tenants not listed in byTenant. */
+    readonly default?: SpeechSessionRules;
+    /** By tenant id, field by field over `default`; read as own fields only. */
+    readonly byTenant?: Readonly<Record<string, SpeechSessionRules>>;
+  };
 }

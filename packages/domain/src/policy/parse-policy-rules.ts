@@ -109,6 +109,19 @@ export function parsePolicyRules(value: unknown, problem: PolicyProblem): CostPo
     },
     ['name', 'from', 'to'],
   );
+  const positiveSeconds = number('a number of seconds > 0', (n) => n > 0);
+  const tokensPerSecond = number('a number >= 0 (tokens per second)', (n) => n >= 0);
+  const sessionRules = object({
+    maxConcurrent: number('a positive integer (sessions)', (n) => Number.isInteger(n) && n > 0),
+    maxSeconds: positiveSeconds,
+    idleSeconds: positiveSeconds,
+    worstCaseTokensPerSecond: object({
+      speechInput: tokensPerSecond,
+      speechOutput: tokensPerSecond,
+      textInput: tokensPerSecond,
+      textOutput: tokensPerSecond,
+    }),
+  });
   const rules = object({
     region: (v, path) => {
       if (typeof v !== 'string' || !/^[a-z]{2}(-[a-z]+)+-\d+$/.test(v))
@@ -127,6 +140,7 @@ export function parsePolicyRules(value: unknown, problem: PolicyProblem): CostPo
     budgets: object({ default: budget, byTenant: record(budget) }),
     defaultMaxOutputTokens: number('a positive integer (tokens)', (n) => Number.isInteger(n) && n > 0),
     deferOverSoftLimit: boolean,
+    sessions: object({ default: sessionRules, byTenant: record(sessionRules) }),
     unpricedModels: (v, path) => {
       if (v !== 'forward' && v !== 'refuse')
         fail(path, "must be 'forward' or 'refuse'", typeof v === 'string' ? undefined : v);

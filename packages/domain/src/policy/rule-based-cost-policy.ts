@@ -10,7 +10,8 @@ import type { ModelSpec } from '../models/model-catalog';
 import { findModel } from '../models/model-catalog';
 import type { PricingCatalog } from '../pricing/pricing-catalog.port';
 import { BudgetGuard } from './budget-guard';
-import type { CostPolicy, InvocationPlan } from './cost-policy.port';
+import type { BudgetReservation, CostPolicy, InvocationPlan } from './cost-policy.port';
+import type { SessionBudget } from '../sessions/session-budget.port';
 import type { CostPolicyRules, RouteRule, TenantBudget } from './cost-policy.rules';
 import type { SharedBudget } from './shared-budget.port';
 
@@ -35,7 +36,7 @@ export interface RuleBasedCostPolicyDeps {
 }
 
 /** The default CostPolicy: cacheability, routing, budgets and lanes from plain-data rules. */
-export class RuleBasedCostPolicy implements CostPolicy {
+export class RuleBasedCostPolicy implements CostPolicy, SessionBudget {
   private readonly budgets: BudgetGuard;
   private readonly clock: Clock;
   /** A Map, so that no tenant id (`constructor`, `__proto__`) reaches Object.prototype. */
@@ -99,6 +100,15 @@ export class RuleBasedCostPolicy implements CostPolicy {
       check.reservation.release();
       throw err;
     }
+  }
+
+  /**
+   * Holds `worstCaseUsd` against the tenant's budgets as plan() holds a call's worst case, in the same account, so
+   * calls and sessions of a tenant never together commit more than a limit: for spend no plan covers (sessions).
+   */
+  async reserve(tenantId: string, worstCaseUsd: number): Promise<BudgetReservation> {
+    const budget = this.budgetByTenant.get(tenantId) ?? this.rules.budgets?.default;
+    return (await this.budgets.reserve(tenantId, budget, worstCaseUsd, this.clock.now())).reservation;
   }
 
   /**

@@ -22,6 +22,8 @@ describe(parsePriceFile, () => {
     ).toEqual([row()]);
     expect(parsePriceFile({ prices: [row()] }, 'f')).toEqual([row()]);
     expect(parsePriceFile([noCache], 'f')).toEqual([row({ cacheReadPer1M: 0, cacheWritePer1M: 0 })]);
+    const sonic = row({ modelId: 'amazon.nova-sonic-v1:0', speech: { inputPer1M: 3.4, outputPer1M: 13.6 } });
+    expect(parsePriceFile([sonic], 'f')).toEqual([sonic]);
   });
 
   it.each<[string, unknown, RegExp]>([
@@ -38,6 +40,11 @@ describe(parsePriceFile, () => {
       /prices\[1\] prices amazon\.nova-lite-v1:0 in eu-west-1 a second time/,
     ],
     ['an unknown tier multiplier shape', [row({ tierMultipliers: { priority: -1 } })], /tierMultipliers\.priority/],
+    [
+      'speech rates without an output rate',
+      [{ ...row(), speech: { inputPer1M: 3.4 } }],
+      /prices\[0\]\.speech must be \{inputPer1M, outputPer1M\}/,
+    ],
   ])('refuses %s, naming where', (_name, doc, message) => {
     expect(() => parsePriceFile(doc, 'NOVA_COST_PRICES')).toThrow(
       expect.objectContaining({ kind: 'configuration', message: expect.stringMatching(message) }),

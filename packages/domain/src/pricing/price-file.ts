@@ -40,7 +40,7 @@ export function parsePriceFile(value: unknown, name: string): ModelPrice[] {
   return prices.map((row, i) => {
     const at = `prices[${i}]`;
     if (!isObject(row)) throw bad(at, 'must be an object');
-    const { modelId, region, source, asOf, regionalPremium, tierMultipliers } = row;
+    const { modelId, region, source, asOf, regionalPremium, tierMultipliers, speech } = row;
     if (typeof modelId !== 'string' || !MODEL_ID.test(modelId))
       throw bad(`${at}.modelId`, 'must be a base model id like amazon.nova-lite-v1:0');
     if (typeof region !== 'string' || !REGION.test(region))
@@ -62,6 +62,16 @@ export function parsePriceFile(value: unknown, name: string): ModelPrice[] {
         if (!/^[a-z]+$/.test(tier) || typeof m !== 'number' || !(m > 0 && m < 10))
           throw bad(`${at}.tierMultipliers.${tier}`, 'must be a number above 0 and below 10, keyed by a tier name');
       }
+    }
+    if (speech !== undefined) {
+      const rate = (v: unknown) => typeof v === 'number' && Number.isFinite(v) && v >= 0;
+      if (
+        !isObject(speech) ||
+        !rate(speech['inputPer1M']) ||
+        !rate(speech['outputPer1M']) ||
+        Object.keys(speech).length !== 2
+      )
+        throw bad(`${at}.speech`, 'must be {inputPer1M, outputPer1M}: numbers >= 0 (USD per 1M speech tokens)');
     }
     if (typeof source !== 'string' || source === '') throw bad(`${at}.source`, 'must say where the price was read');
     if (typeof asOf !== 'string' || !DAY.test(asOf))

@@ -17,6 +17,11 @@ export interface ModelPrice {
    * listed is priced as standard on-demand. @default {}
    */
   readonly tierMultipliers?: Readonly<Record<string, number>>;
+  /**
+   * Speech rates of a speech-to-speech model (Nova Sonic), which bills speech tokens apart from text tokens:
+   * `inputPer1M` and `outputPer1M` are then its text rates. @default none (the model bills no speech)
+   */
+  readonly speech?: { readonly inputPer1M: number; readonly outputPer1M: number };
   /** Where the figure was read. */
   readonly source: string;
   /** The day it was read (YYYY-MM-DD). */
@@ -47,7 +52,12 @@ type Rates = [
   output: number,
   cacheRead: number,
   cacheWrite: number,
-  options?: { regionalPremium?: number; tiers?: Record<string, number>; read?: Provenance },
+  options?: {
+    regionalPremium?: number;
+    tiers?: Record<string, number>;
+    read?: Provenance;
+    speech?: { inputPer1M: number; outputPer1M: number };
+  },
 ];
 
 /** Bedrock's Priority tier costs 75% more than standard, Flex half (models that offer them). Not verified from here. */
@@ -62,9 +72,10 @@ const US_EAST_1: Record<string, Rates> = {
   'amazon.nova-pro-v1:0': [0.8, 3.2, 0.2, 0.8, { tiers: PRIORITY_FLEX }],
   'amazon.nova-premier-v1:0': [2.5, 12.5, 0.625, 2.5],
   'amazon.nova-2-lite-v1:0': [0.3, 2.5, 0.075, 0.3, { tiers: PRIORITY_FLEX, read: UNVERIFIED_2026 }],
-  // Nova Sonic is billed on speech tokens; text tokens are cheaper but a session is dominated by speech.
-  'amazon.nova-sonic-v1:0': [3.4, 13.6, 0, 0],
-  'amazon.nova-2-sonic-v1:0': [3, 12, 0, 0, { read: UNVERIFIED_2026 }],
+  // Speech-to-speech: Nova Sonic bills speech tokens (speech) apart from text tokens (the row's own rates); a session
+  // is mostly speech. These two rows are the price table's speech block.
+  'amazon.nova-sonic-v1:0': [0.06, 0.24, 0, 0, { speech: { inputPer1M: 3.4, outputPer1M: 13.6 } }],
+  'amazon.nova-2-sonic-v1:0': [0.33, 2.75, 0, 0, { speech: { inputPer1M: 3, outputPer1M: 12 }, read: UNVERIFIED_2026 }],
   'amazon.nova-2-multimodal-embeddings-v1:0': [0.135, 0, 0, 0],
   'amazon.titan-embed-text-v1': [0.1, 0, 0, 0, { read: UNVERIFIED_2026 }],
   'amazon.titan-embed-text-v2:0': [0.02, 0, 0, 0],
@@ -126,6 +137,7 @@ function rows(region: string, table: Record<string, Rates>): ModelPrice[] {
         cacheWritePer1M,
         ...(options.regionalPremium === undefined ? {} : { regionalPremium: options.regionalPremium }),
         ...(options.tiers === undefined ? {} : { tierMultipliers: options.tiers }),
+        ...(options.speech === undefined ? {} : { speech: options.speech }),
         source: read.source.replace(/\((on-demand|not verified)/, `(${region}, $1`),
         asOf: read.asOf,
       };

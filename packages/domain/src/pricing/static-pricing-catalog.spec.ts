@@ -180,11 +180,11 @@ const cases: Case[] = [
     usd: 0.1,
   },
   {
-    name: 'Nova Sonic 1000×3.4 + 1000×13.6',
+    name: 'Nova Sonic text tokens 1000×0.06 + 1000×0.24 (speech is priced apart: speechCostOf)',
     modelId: 'amazon.nova-sonic-v1:0',
     region: 'us-east-1',
     usage: usage(1000, 1000),
-    usd: 0.017,
+    usd: 0.0003,
   },
   {
     name: 'Nova Micro Tokyo 1000×0.046 + 1000×0.184',

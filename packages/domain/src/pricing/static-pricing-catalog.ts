@@ -45,6 +45,9 @@ export class StaticPricingCatalog implements PricingCatalog {
       outputPer1M: base.outputPer1M * factor,
       cacheReadPer1M: base.cacheReadPer1M * factor,
       cacheWritePer1M: base.cacheWritePer1M * factor,
+      ...(base.speech
+        ? { speech: { inputPer1M: base.speech.inputPer1M * factor, outputPer1M: base.speech.outputPer1M * factor } }
+        : {}),
     };
   }
 

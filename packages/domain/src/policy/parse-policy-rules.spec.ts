@@ -1,0 +1,48 @@
+import { describe, expect, it } from 'vitest';
+import { parsePolicyRules } from './parse-policy-rules';
+
+const problem = (path: string, expected: string) => new Error(`${path} ${expected}`);
+
+describe(parsePolicyRules, () => {
+  describe('having speech session rules', () => {
+    it('takes limits by default and by tenant', () => {
+      const policy = {
+        sessions: {
+          default: { maxConcurrent: 5, maxSeconds: 300, idleSeconds: 30 },
+          byTenant: { acme: { worstCaseTokensPerSecond: { speechInput: 40, speechOutput: 60 } } },
+        },
+      };
+      expect(parsePolicyRules(policy, problem)).toEqual(policy);
+    });
+
+    it.each<[string, unknown, string]>([
+      [
+        'a cap as text',
+        { default: { maxConcurrent: '5' } },
+        'policy.sessions.default.maxConcurrent must be a positive integer (sessions), got a string',
+      ],
+      [
+        'a cap of 0',
+        { default: { maxConcurrent: 0 } },
+        'policy.sessions.default.maxConcurrent must be a positive integer (sessions)',
+      ],
+      [
+        'a session length of 0',
+        { byTenant: { acme: { maxSeconds: 0 } } },
+        'policy.sessions.byTenant["acme"].maxSeconds must be a number of seconds > 0',
+      ],
+      [
+        'a negative rate',
+        { default: { worstCaseTokensPerSecond: { speechOutput: -1 } } },
+        'policy.sessions.default.worstCaseTokensPerSecond.speechOutput must be a number >= 0 (tokens per second)',
+      ],
+      [
+        'a misspelt limit',
+        { default: { maxSessions: 3 } },
+        'policy.sessions.default.maxSessions is not a policy field',
+      ],
+    ])('refuses %s, naming where', (_name, sessions, message) => {
+      expect(() => parsePolicyRules({ sessions }, problem)).toThrow(message);
+    });
+  });
+});

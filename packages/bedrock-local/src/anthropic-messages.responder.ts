@@ -1,4 +1,4 @@
-import { countTokens, generateText, hashOf, stableJson } from './deterministic-content';
+import { answerSeed, countTokens, generateText, stableJson } from './deterministic-content';
 import type { AnswerContext, ModelAnswer } from './model-answer';
 import type { PromptCache } from './prompt-cache';
 import type { PromptSegment } from './prompt';
@@ -39,7 +39,7 @@ export function answerAnthropicMessages(
     return anthropicContent(m['content'], `messages.${i}.content`);
   });
   const prompt = measurePrompt(ctx.baseModelId, [...system, ...turns], cache);
-  const hash = hashOf(ctx.baseModelId, stableJson(body));
+  const hash = answerSeed(ctx.baseModelId, body);
   const turn = lastUserTurn(messages);
   const call = chooseToolCall(
     anthropicToolOffer(body['tools'], body['tool_choice']),

@@ -1,4 +1,4 @@
-import { countTokens, generateText, hashOf, stableJson } from './deterministic-content';
+import { answerSeed, countTokens, generateText } from './deterministic-content';
 import type { AnswerContext, ModelAnswer } from './model-answer';
 import type { PromptCache } from './prompt-cache';
 import { bedrockBlocks, bedrockMessages, isObject, lastUserTurn, measurePrompt, optionalMaxTokens } from './prompt';
@@ -13,7 +13,7 @@ export function answerConverse(body: Record<string, unknown>, ctx: AnswerContext
   if (config !== undefined && !isObject(config)) throw validation('inferenceConfig must be an object');
   const maxTokens = optionalMaxTokens(config?.['maxTokens'], 'inferenceConfig.maxTokens');
   const prompt = measurePrompt(ctx.baseModelId, [...system, ...messages], cache);
-  const seed = hashOf(ctx.baseModelId, stableJson(body));
+  const seed = answerSeed(ctx.baseModelId, body);
   const turn = lastUserTurn(body['messages']);
   const call = chooseToolCall(converseToolOffer(body['toolConfig']), turn.text, turn.bringsToolResults, seed);
   const answer = call

@@ -18,6 +18,14 @@ export function stableJson(value: unknown): string {
   return JSON.stringify(value) ?? 'null';
 }
 
+/** Fields that change what a call costs or how it is logged, not what the model answers: left out of its seed. */
+const NOT_ANSWER_CHANGING = new Set(['serviceTier', 'requestMetadata']);
+
+/** The seed of a model's answer to `body`: the same for bodies that differ only in tier or log tags. */
+export function answerSeed(modelId: string, body: Record<string, unknown>): string {
+  return hashOf(modelId, stableJson(Object.fromEntries(Object.entries(body).filter(([k]) => !NOT_ANSWER_CHANGING.has(k)))));
+}
+
 export function hashOf(...parts: string[]): string {
   const h = createHash('sha256');
   for (const p of parts) h.update(p).update('\u0000');

@@ -19,6 +19,11 @@ export interface LocalBedrockStats {
   sessions: { started: number; completed: number; abandoned: number };
   /** ApplyGuardrail calls (also counted in `calls`). */
   guardrailCalls: number;
+  /**
+   * The last model call as received: what a gateway forwarded (the body's fields, the X-Amzn-Bedrock-* headers).
+   * Absent until a call arrives.
+   */
+  lastCall?: { modelId: string; operation: 'converse' | 'invoke'; body: unknown; bedrockHeaders: Record<string, string> };
 }
 
 export function emptyStats(): LocalBedrockStats {

@@ -1,4 +1,4 @@
-import { generateText, hashOf, stableJson } from './deterministic-content';
+import { answerSeed, generateText } from './deterministic-content';
 import type { AnswerContext, ModelAnswer } from './model-answer';
 import type { PromptCache } from './prompt-cache';
 import { bedrockBlocks, bedrockMessages, isObject, measurePrompt, optionalMaxTokens } from './prompt';
@@ -19,7 +19,7 @@ export function answerNovaMessages(body: Record<string, unknown>, ctx: AnswerCon
     'inferenceConfig.max_new_tokens',
   );
   const prompt = measurePrompt(ctx.baseModelId, [...system, ...messages], cache);
-  const answer = generateText(hashOf(ctx.baseModelId, stableJson(body)), maxTokens);
+  const answer = generateText(answerSeed(ctx.baseModelId, body), maxTokens);
   return {
     body: {
       output: { message: { role: 'assistant', content: [{ text: answer.text }] } },

@@ -138,6 +138,7 @@ export async function startLocalBedrock(options: LocalBedrockOptions = {}): Prom
   async function handleModelCall(req: IncomingMessage, res: ServerResponse, route: ModelRoute): Promise<void> {
     const raw = await readBody(req);
     stats.calls += 1;
+    stats.lastCall = { modelId: route.modelId, operation: route.operation, body: safeJson(raw), bedrockHeaders: bedrockHeadersOf(req) };
     stats.byModel[route.modelId] = (stats.byModel[route.modelId] ?? 0) + 1;
     if (gate) await gate.open;
     const decision = plan.next();
@@ -322,4 +323,18 @@ function cannotListen(error: unknown, host: string, port: number): NovaCostError
       details: { host, port, ...(code ? { code } : {}) },
     },
   );
+}
+
+function safeJson(raw: Buffer): unknown {
+  try {
+    return JSON.parse(raw.toString('utf8')) as unknown;
+  } catch {
+    return raw.toString('utf8');
+  }
+}
+
+function bedrockHeadersOf(req: IncomingMessage): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(req.headers)) if (name.startsWith('x-amzn-bedrock-') && typeof value === 'string') out[name] = value;
+  return out;
 }

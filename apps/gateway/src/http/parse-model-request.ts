@@ -1,4 +1,4 @@
-import type { InvocationRequest, JsonObject, Lane, Operation } from '@nova-cost/domain';
+import type { InvocationRequest, InvokeParameters, JsonObject, Lane, Operation } from '@nova-cost/domain';
 import { NovaCostError, resolveModelId } from '@nova-cost/domain';
 import { nestsDeeperThan } from './json-depth';
 
@@ -63,6 +63,59 @@ function converseShape(body: JsonObject): void {
   }
 }
 
+/** InvokeModel's X-Amzn-Bedrock-* request headers, as Bedrock reads them, by InvokeParameters field. */
+const INVOKE_HEADERS = {
+  trace: 'x-amzn-bedrock-trace',
+  guardrailIdentifier: 'x-amzn-bedrock-guardrailidentifier',
+  guardrailVersion: 'x-amzn-bedrock-guardrailversion',
+  performanceConfigLatency: 'x-amzn-bedrock-performanceconfig-latency',
+  serviceTier: 'x-amzn-bedrock-service-tier',
+} as const;
+const REQUEST_METADATA_HEADER = 'x-amzn-bedrock-request-metadata';
+
+/**
+ * The request metadata header: a JSON object of strings, which the AWS SDK sends base64-encoded (a JSON media-type
+ * header); plain JSON is taken too.
+ */
+function requestMetadata(value: string): Record<string, string> {
+  const text = value.trim().startsWith('{') ? value : Buffer.from(value, 'base64').toString('utf8');
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    parsed = undefined;
+  }
+  if (
+    typeof parsed !== 'object' ||
+    parsed === null ||
+    Array.isArray(parsed) ||
+    !Object.values(parsed).every((v) => typeof v === 'string')
+  ) {
+    throw invalid(
+      `header ${REQUEST_METADATA_HEADER} must be a JSON object of strings (base64-encoded, as the AWS SDK sends it)`,
+      { field: REQUEST_METADATA_HEADER },
+    );
+  }
+  return parsed as Record<string, string>;
+}
+
+/** The InvokeModel parameters sent as headers, or undefined when there are none. */
+function invokeParameters(
+  headers: Readonly<Record<string, string | string[] | undefined>>,
+): InvokeParameters | undefined {
+  const out: Record<string, unknown> = {};
+  for (const [field, header] of Object.entries(INVOKE_HEADERS)) {
+    const value = headers[header];
+    if (value === undefined) continue;
+    if (typeof value !== 'string' || !/^[\x21-\x7e]{1,2048}$/.test(value))
+      throw invalid(`header ${header} must be one printable value of at most 2048 characters`, { field: header });
+    out[field] = value;
+  }
+  const metadata = headers[REQUEST_METADATA_HEADER];
+  if (typeof metadata === 'string' && metadata !== '') out['requestMetadata'] = requestMetadata(metadata);
+  return Object.keys(out).length > 0 ? (out as InvokeParameters) : undefined;
+}
+
 /** An InvocationRequest from the HTTP parts, or a validation error naming what is wrong. */
 export function parseModelRequest(
   tenantId: string,
@@ -84,11 +137,13 @@ export function parseModelRequest(
   const cache = hint(headers['x-nova-cost-cache-hint'], 'x-nova-cost-cache-hint', ['opt-in', 'opt-out'] as const);
   const lane = hint<Lane>(headers['x-nova-cost-lane'], 'x-nova-cost-lane', ['interactive', 'deferrable']);
   const hints = { ...(cache ? { cache } : {}), ...(lane ? { lane } : {}) };
+  const parameters = route.operation === 'invoke' ? invokeParameters(headers) : undefined;
   return {
     tenantId,
     modelId: route.modelId,
     operation: route.operation,
     body: body as JsonObject,
+    ...(parameters ? { parameters } : {}),
     ...(cache || lane ? { hints } : {}),
   };
 }

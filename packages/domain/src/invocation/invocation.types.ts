@@ -39,6 +39,23 @@ export const ZERO_USAGE: TokenUsage = {
   cacheWriteInputTokens: 0,
 };
 
+/**
+ * InvokeModel parameters Bedrock reads beside the body (its X-Amzn-Bedrock-* headers). Converse carries the same in
+ * its body: `serviceTier`, `performanceConfig`, `requestMetadata`, `guardrailConfig`.
+ */
+export interface InvokeParameters {
+  /** ENABLED, DISABLED or ENABLED_FULL: the guardrail trace in the answer. */
+  readonly trace?: string;
+  readonly guardrailIdentifier?: string;
+  readonly guardrailVersion?: string;
+  /** standard or optimized. */
+  readonly performanceConfigLatency?: string;
+  /** priority, default, flex or reserved: what the call is billed at. */
+  readonly serviceTier?: string;
+  /** Tags for the caller's own invocation logs: never part of the answer. */
+  readonly requestMetadata?: Readonly<Record<string, string>>;
+}
+
 /** What the caller asked for, and (after CostPolicy.plan) what the adapters must do with it. */
 export interface InvocationRequest {
   readonly tenantId: string;
@@ -47,6 +64,8 @@ export interface InvocationRequest {
   readonly operation: Operation;
   /** The Bedrock request body, as the caller sent it (Converse shape, or the model's own for invoke). */
   readonly body: JsonObject;
+  /** InvokeModel only: the parameters Bedrock reads beside the body. @default none */
+  readonly parameters?: InvokeParameters;
   /** AWS region the call is billed in. @default the gateway's region */
   readonly region?: string;
   /** What the caller asked for; the policy decides. */

@@ -57,7 +57,9 @@ describe(requestKey, () => {
         fc.jsonValue({ maxDepth: 2 }),
         (body, field, value) => {
           fc.pre(
-            field !== 'requestMetadata' && canonicalJson(body[field] ?? null) !== canonicalJson(value as JsonValue),
+            field !== 'requestMetadata' &&
+              field !== 'serviceTier' &&
+              canonicalJson(body[field] ?? null) !== canonicalJson(value as JsonValue),
           );
           fc.pre(!(field in body) || body[field] !== undefined);
           const changed = { ...body, [field]: value as JsonValue };
@@ -91,6 +93,33 @@ describe(requestKey, () => {
     expect(requestKey(request({ ...body, requestMetadata: { trace: 'x' } }), 'us-east-1')).toBe(
       requestKey(request(body), 'us-east-1'),
     );
+  });
+
+  it('ignores the service tier, which changes the price, not the answer', () => {
+    const body = { messages: [], inferenceConfig: { temperature: 0 } };
+    expect(requestKey(request({ ...body, serviceTier: { type: 'priority' } }), 'us-east-1')).toBe(
+      requestKey(request(body), 'us-east-1'),
+    );
+    expect(
+      requestKey(
+        request(body, { operation: 'invoke', parameters: { serviceTier: 'flex', requestMetadata: { a: 'b' } } }),
+        'r',
+      ),
+    ).toBe(requestKey(request(body, { operation: 'invoke' }), 'r'));
+  });
+
+  it("changes with InvokeModel's guardrail, trace and latency parameters", () => {
+    const body = { messages: [] };
+    const keys = new Set(
+      [
+        {},
+        { guardrailIdentifier: 'g', guardrailVersion: '1' },
+        { guardrailIdentifier: 'g', guardrailVersion: '2' },
+        { trace: 'ENABLED' },
+        { performanceConfigLatency: 'optimized' },
+      ].map((parameters) => requestKey(request(body, { operation: 'invoke', parameters }), 'r')),
+    );
+    expect(keys.size).toBe(5);
   });
 
   it('keeps the order of arrays significant', () => {

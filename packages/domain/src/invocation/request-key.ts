@@ -6,8 +6,11 @@ import type { InvocationRequest } from './invocation.types';
 /** Bumped whenever the canonical form changes, so old cache entries are never read as new ones. */
 export const REQUEST_KEY_VERSION = 'v1';
 
-/** Body fields that cannot change the answer: they only tag the call for the caller's own logs. */
-const INSIGNIFICANT_FIELDS = new Set(['requestMetadata']);
+/**
+ * Body fields (and InvokeModel parameters) that cannot change the answer: tags for the caller's own logs, and the
+ * service tier, which changes what the call costs and how fast it runs, not what the model says.
+ */
+const INSIGNIFICANT_FIELDS = new Set(['requestMetadata', 'serviceTier']);
 
 /** JSON with object keys sorted and no whitespace. Arrays keep their order: it is significant. */
 export function canonicalJson(value: JsonValue, top = false): string {
@@ -27,10 +30,14 @@ export function canonicalJson(value: JsonValue, top = false): string {
  * Two tenants never share a key; any significant change to the body changes it.
  */
 export function requestKey(
-  request: Pick<InvocationRequest, 'tenantId' | 'modelId' | 'operation' | 'body'>,
+  request: Pick<InvocationRequest, 'tenantId' | 'modelId' | 'operation' | 'body' | 'parameters'>,
   region: string,
 ): string {
-  const digest = createHash('sha256').update(canonicalJson(request.body, true)).digest('hex');
+  const hash = createHash('sha256').update(canonicalJson(request.body, true));
+  // InvokeModel's guardrail, trace and latency parameters change the answer as much as the body does.
+  const parameters = request.parameters ? canonicalJson(request.parameters as JsonValue, true) : '{}';
+  if (parameters !== '{}') hash.update('\u0000').update(parameters);
+  const digest = hash.digest('hex');
   const part = (s: string) => encodeURIComponent(s);
   return [
     'nc',

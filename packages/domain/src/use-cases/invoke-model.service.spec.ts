@@ -78,6 +78,17 @@ describe(InvokeModel, () => {
     });
   });
 
+  describe('.execute having a service tier', () => {
+    it.each([
+      ['Converse serviceTier priority', { body: { ...request.body, serviceTier: { type: 'priority' } } }, 1.75],
+      ['InvokeModel parameter flex', { operation: 'invoke' as const, parameters: { serviceTier: 'flex' } }, 0.5],
+    ])('bills %s at its multiple of the standard price', async (_name, over, factor) => {
+      const standard = await setup({}).useCase.execute(request);
+      const tiered = await setup({}).useCase.execute({ ...request, ...over });
+      expect(tiered.costUsd).toBeCloseTo(standard.costUsd * factor, 12);
+    });
+  });
+
   describe('.execute', () => {
     it('bills an upstream answer and records it', async () => {
       const { useCase, ledger, invoker } = setup({});

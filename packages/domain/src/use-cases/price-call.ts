@@ -1,5 +1,6 @@
 import { NovaCostError } from '../errors/nova-cost.error';
-import type { InvocationResult } from '../invocation/invocation.types';
+import type { InvocationRequest, InvocationResult } from '../invocation/invocation.types';
+import { isJsonObject } from '../json';
 import type { Saving, SpendEntry } from '../ledger/spend-ledger.port';
 import { resolveModelId } from '../models/model-catalog';
 import type { PricingCatalog } from '../pricing/pricing-catalog.port';
@@ -17,6 +18,15 @@ export interface CallPrice {
 export interface PricedPlan {
   readonly requestedModelId: string;
   readonly routedBy?: string;
+  /** The request as sent: its service tier (Converse `serviceTier.type`, InvokeModel's parameter) sets the price. */
+  readonly request?: Pick<InvocationRequest, 'body' | 'parameters'>;
+}
+
+/** The Bedrock service tier a call asked for: Converse `serviceTier.type`, or InvokeModel's parameter. */
+function serviceTierOf(request: PricedPlan['request']): string | undefined {
+  const converse = request?.body['serviceTier'];
+  const type = isJsonObject(converse) ? converse['type'] : undefined;
+  return typeof type === 'string' ? type : request?.parameters?.serviceTier;
 }
 
 /**
@@ -30,8 +40,10 @@ export function priceCall(
   plan: PricedPlan,
   result: InvocationResult,
 ): CallPrice {
+  const serviceTier = serviceTierOf(plan.request);
+  const tier = serviceTier === undefined ? {} : { serviceTier };
   try {
-    const onDemand = pricing.cost({ modelId: result.modelId, region, usage: result.usage });
+    const onDemand = pricing.cost({ modelId: result.modelId, region, usage: result.usage, ...tier });
     const savings: Saving[] = [];
     let costUsd = 0;
     if (result.source === 'cache') savings.push({ strategy: 'cache', usd: onDemand });
@@ -42,12 +54,13 @@ export function priceCall(
         region,
         usage: result.usage,
         billing: result.billing ?? 'on-demand',
+        ...tier,
       });
       if (costUsd < onDemand) savings.push({ strategy: 'batching', usd: onDemand - costUsd });
     }
     if (plan.routedBy) {
       // What the same tokens would have cost on the model the caller asked for.
-      const asRequested = pricing.cost({ modelId: plan.requestedModelId, region, usage: result.usage });
+      const asRequested = pricing.cost({ modelId: plan.requestedModelId, region, usage: result.usage, ...tier });
       if (asRequested > onDemand) savings.push({ strategy: 'routing', usd: asRequested - onDemand });
     }
     return { costUsd, savings, unpriced: false };

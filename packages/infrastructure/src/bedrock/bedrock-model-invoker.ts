@@ -1,4 +1,4 @@
-import type { ConverseCommandInput, ConverseCommandOutput } from '@aws-sdk/client-bedrock-runtime';
+import type { ConverseCommandInput, ConverseCommandOutput, InvokeModelCommandInput } from '@aws-sdk/client-bedrock-runtime';
 import { BedrockRuntimeClient, ConverseCommand, InvokeModelCommand } from '@aws-sdk/client-bedrock-runtime';
 import type {
   InvocationRequest,
@@ -147,11 +147,19 @@ export class BedrockModelInvoker implements ModelInvoker, ModelStreamer {
   }
 
   private async invokeModel(request: InvocationRequest, signal: AbortSignal): Promise<UpstreamAnswer> {
+    const p = request.parameters ?? {};
     const command = new InvokeModelCommand({
       modelId: request.modelId,
       body: JSON.stringify(request.body),
       contentType: 'application/json',
       accept: 'application/json',
+      // What Bedrock reads beside the body (X-Amzn-Bedrock-* headers), as the caller sent it.
+      ...(p.trace !== undefined ? { trace: p.trace as InvokeModelCommandInput['trace'] } : {}),
+      ...(p.guardrailIdentifier !== undefined ? { guardrailIdentifier: p.guardrailIdentifier } : {}),
+      ...(p.guardrailVersion !== undefined ? { guardrailVersion: p.guardrailVersion } : {}),
+      ...(p.performanceConfigLatency !== undefined ? { performanceConfigLatency: p.performanceConfigLatency as InvokeModelCommandInput['performanceConfigLatency'] } : {}),
+      ...(p.serviceTier !== undefined ? { serviceTier: p.serviceTier as InvokeModelCommandInput['serviceTier'] } : {}),
+      ...(p.requestMetadata !== undefined ? { requestMetadata: JSON.stringify(p.requestMetadata) } : {}),
     });
     // The token counts and latency travel in response headers the SDK does not copy to the output: keep the raw
     // response of the last attempt.

@@ -1,3 +1,5 @@
+import type { ModelOperation } from './model-route';
+
 export interface LocalBedrockStats {
   /** Model and guardrail calls received (every POST to /model/… and /guardrail/…, whatever its outcome). */
   calls: number;
@@ -23,7 +25,7 @@ export interface LocalBedrockStats {
    * The last model call as received: what a gateway forwarded (the body's fields, the X-Amzn-Bedrock-* headers).
    * Absent until a call arrives.
    */
-  lastCall?: { modelId: string; operation: 'converse' | 'invoke'; body: unknown; bedrockHeaders: Record<string, string> };
+  lastCall?: { modelId: string; operation: ModelOperation; body: unknown; bedrockHeaders: Record<string, string> };
 }
 
 export function emptyStats(): LocalBedrockStats {

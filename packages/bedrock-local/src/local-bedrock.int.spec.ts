@@ -571,6 +571,7 @@ describe(startLocalBedrock, () => {
         streams: { started: 0, completed: 0, abandoned: 0 },
         sessions: { started: 0, completed: 0, abandoned: 0 },
         guardrailCalls: 0,
+        lastCall: { modelId: 'amazon.nova-lite-v1:0', operation: 'converse', body: {}, bedrockHeaders: {} },
       });
       expect((await post('/__reset', '')).status).toBe(200);
       expect(bedrock.stats()).toEqual({

@@ -86,6 +86,8 @@ describe(loadPriceTable, () => {
     const path = await file([
       { modelId: 'm.x-v1:0', region: 'us-east-1', inputPer1M: 1, outputPer1M: 1, asOf: '2026-01-01' },
     ]);
-    expect(() => loadPriceTable(path)).toThrow(`prices file ${path} [0].source must be a non-empty string`);
+    expect(() => loadPriceTable(path)).toThrow(
+      `prices file ${path}: prices[0].source must say where the price was read`,
+    );
   });
 });

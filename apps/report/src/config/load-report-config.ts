@@ -5,7 +5,9 @@ import {
   InMemorySpendLedger,
   NovaCostError,
   RuleBasedCostPolicy,
+  mergePrices,
   parsePolicyRules,
+  parsePriceFile,
 } from '@nova-cost/domain';
 import type { IdentityRule } from '../replay/identity-rules';
 import { ReportError } from '../report-error';
@@ -95,44 +97,19 @@ export function loadReportPolicy(path: string | undefined, pricing: PricingCatal
   return { rules, identities: isDocument ? identityRules(doc['identities'], `policy file ${path}`) : [] };
 }
 
-const PRICE_NUMBERS = ['inputPer1M', 'outputPer1M', 'cacheReadPer1M', 'cacheWritePer1M'] as const;
-
 /**
- * The price table: the domain's defaults (DEFAULT_PRICES, each with source and date), with the rows of `path`
- * (a JSON array of price rows, or {"prices": […]}) replacing those of the same model and region and adding others.
+ * The price table: the domain's defaults (DEFAULT_PRICES, each with source and date), with the rows of the price file
+ * at `path` (as `npm run prices` writes it, `{"prices": […]}`, or a bare array of rows) replacing those of the same
+ * model and region and adding others. The gateway reads NOVA_COST_PRICES the same way.
  */
 export function loadPriceTable(path: string | undefined): readonly ModelPrice[] {
   if (path === undefined) return DEFAULT_PRICES;
   const doc = readJson(path, 'prices file');
-  const rows = Array.isArray(doc) ? doc : isObject(doc) ? doc['prices'] : undefined;
-  const expected =
-    '{"modelId", "region", "inputPer1M", "outputPer1M", "cacheReadPer1M", "cacheWritePer1M", "source", "asOf"}';
-  if (!Array.isArray(rows))
-    throw new ReportError(
-      'configuration',
-      `prices file ${path} must hold an array of price rows ${expected}, or {"prices": […]}`,
-    );
-  const custom = rows.map((row: unknown, i): ModelPrice => {
-    const at = `prices file ${path} [${i}]`;
-    if (!isObject(row)) throw new ReportError('configuration', `${at} must be an object ${expected}`);
-    for (const f of ['modelId', 'region', 'source', 'asOf'] as const) {
-      if (typeof row[f] !== 'string' || row[f] === '')
-        throw new ReportError('configuration', `${at}.${f} must be a non-empty string`);
-    }
-    for (const f of PRICE_NUMBERS) {
-      const v = row[f] ?? (f.startsWith('cache') ? 0 : undefined);
-      if (typeof v !== 'number' || !Number.isFinite(v) || v < 0)
-        throw new ReportError('configuration', `${at}.${f} must be a number >= 0 (USD per 1M tokens)`);
-    }
-    if (
-      row['regionalPremium'] !== undefined &&
-      !(typeof row['regionalPremium'] === 'number' && row['regionalPremium'] >= 1)
-    ) {
-      throw new ReportError('configuration', `${at}.regionalPremium must be a number >= 1`);
-    }
-    return { cacheReadPer1M: 0, cacheWritePer1M: 0, ...(row as object) } as ModelPrice;
-  });
-  const key = (p: ModelPrice) => `${p.region}|${p.modelId}`;
-  const replaced = new Set(custom.map(key));
-  return [...DEFAULT_PRICES.filter((p) => !replaced.has(key(p))), ...custom];
+  try {
+    return mergePrices(DEFAULT_PRICES, parsePriceFile(doc, `prices file ${path}`));
+  } catch (error) {
+    if (NovaCostError.is(error, 'configuration'))
+      throw new ReportError('configuration', error.message, { cause: error });
+    throw error;
+  }
 }

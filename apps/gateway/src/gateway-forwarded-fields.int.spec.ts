@@ -29,12 +29,20 @@ const invoke = (text: string, extra: Partial<ConstructorParameters<typeof Invoke
     modelId: MODEL,
     contentType: 'application/json',
     accept: 'application/json',
-    body: JSON.stringify({ messages: [{ role: 'user', content: [{ text }] }], inferenceConfig: { temperature: 0, max_new_tokens: 50 } }),
+    body: JSON.stringify({
+      messages: [{ role: 'user', content: [{ text }] }],
+      inferenceConfig: { temperature: 0, max_new_tokens: 50 },
+    }),
     ...extra,
   });
 
 const converse = (text: string, extra: Record<string, unknown> = {}, temperature = 0) =>
-  new ConverseCommand({ modelId: MODEL, messages: [{ role: 'user', content: [{ text }] }], inferenceConfig: { temperature, maxTokens: 50 }, ...extra });
+  new ConverseCommand({
+    modelId: MODEL,
+    messages: [{ role: 'user', content: [{ text }] }],
+    inferenceConfig: { temperature, maxTokens: 50 },
+    ...extra,
+  });
 
 describe('what Bedrock reads, forwarded through the gateway', () => {
   let gateway: Gateway;
@@ -50,7 +58,14 @@ describe('what Bedrock reads, forwarded through the gateway', () => {
   afterAll(() => gateway.shutdown());
 
   it("forwards InvokeModel's service tier, latency, guardrail, trace and request metadata headers as the SDK sends them", async () => {
-    const parameters = { serviceTier: 'flex' as ServiceTierType, performanceConfigLatency: 'optimized' as const, guardrailIdentifier: 'gr-abc123', guardrailVersion: '2', trace: 'ENABLED' as const, requestMetadata: JSON.stringify({ team: 'search', job: 'nightly' }) };
+    const parameters = {
+      serviceTier: 'flex' as ServiceTierType,
+      performanceConfigLatency: 'optimized' as const,
+      guardrailIdentifier: 'gr-abc123',
+      guardrailVersion: '2',
+      trace: 'ENABLED' as const,
+      requestMetadata: JSON.stringify({ team: 'search', job: 'nightly' }),
+    };
     await direct.sdk.send(invoke('headers', parameters));
     const sent = lastCall().bedrockHeaders;
     expect(Object.keys(sent).length).toBeGreaterThanOrEqual(6);
@@ -87,7 +102,14 @@ describe('what Bedrock reads, forwarded through the gateway', () => {
     await through.sdk.send(invoke('keyed', { guardrailIdentifier: 'gr-1', guardrailVersion: '1' }));
     await through.sdk.send(invoke('keyed', { guardrailIdentifier: 'gr-1', guardrailVersion: '2' }));
     expect(through.last()['x-nova-cost-cache']).toBe('miss');
-    await through.sdk.send(invoke('keyed', { guardrailIdentifier: 'gr-1', guardrailVersion: '2', serviceTier: 'priority', requestMetadata: JSON.stringify({ a: 'b' }) }));
+    await through.sdk.send(
+      invoke('keyed', {
+        guardrailIdentifier: 'gr-1',
+        guardrailVersion: '2',
+        serviceTier: 'priority',
+        requestMetadata: JSON.stringify({ a: 'b' }),
+      }),
+    );
     expect(through.last()['x-nova-cost-cache']).toBe('hit');
     await through.sdk.send(converse('tier keyed', { serviceTier: { type: 'priority' } }));
     await through.sdk.send(converse('tier keyed', { serviceTier: { type: 'flex' } }));

@@ -15,7 +15,12 @@ try {
 
 const logger = createLogger(config.logLevel);
 // Ours is the first line a newcomer sees; notices of the AWS SDK (its Node version support) may follow it.
-logger.info({ demo: config.demo, bedrock: config.bedrock.mode }, config.demo ? 'nova-cost gateway starting in demo mode (local Bedrock endpoint in-process, no AWS account needed)' : 'nova-cost gateway starting');
+logger.info(
+  { demo: config.demo, bedrock: config.bedrock.mode },
+  config.demo
+    ? 'nova-cost gateway starting in demo mode (local Bedrock endpoint in-process, no AWS account needed)'
+    : 'nova-cost gateway starting',
+);
 const gateway = await startGateway(config, { logger }).catch((err: Error) => {
   logger.fatal({ err: { message: err.message } }, 'gateway failed to start');
   process.exit(1);

@@ -23,7 +23,10 @@ const NOT_ANSWER_CHANGING = new Set(['serviceTier', 'requestMetadata']);
 
 /** The seed of a model's answer to `body`: the same for bodies that differ only in tier or log tags. */
 export function answerSeed(modelId: string, body: Record<string, unknown>): string {
-  return hashOf(modelId, stableJson(Object.fromEntries(Object.entries(body).filter(([k]) => !NOT_ANSWER_CHANGING.has(k)))));
+  return hashOf(
+    modelId,
+    stableJson(Object.fromEntries(Object.entries(body).filter(([k]) => !NOT_ANSWER_CHANGING.has(k)))),
+  );
 }
 
 export function hashOf(...parts: string[]): string {

@@ -138,7 +138,12 @@ export async function startLocalBedrock(options: LocalBedrockOptions = {}): Prom
   async function handleModelCall(req: IncomingMessage, res: ServerResponse, route: ModelRoute): Promise<void> {
     const raw = await readBody(req);
     stats.calls += 1;
-    stats.lastCall = { modelId: route.modelId, operation: route.operation, body: safeJson(raw), bedrockHeaders: bedrockHeadersOf(req) };
+    stats.lastCall = {
+      modelId: route.modelId,
+      operation: route.operation,
+      body: safeJson(raw),
+      bedrockHeaders: bedrockHeadersOf(req),
+    };
     stats.byModel[route.modelId] = (stats.byModel[route.modelId] ?? 0) + 1;
     if (gate) await gate.open;
     const decision = plan.next();
@@ -335,6 +340,7 @@ function safeJson(raw: Buffer): unknown {
 
 function bedrockHeadersOf(req: IncomingMessage): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [name, value] of Object.entries(req.headers)) if (name.startsWith('x-amzn-bedrock-') && typeof value === 'string') out[name] = value;
+  for (const [name, value] of Object.entries(req.headers))
+    if (name.startsWith('x-amzn-bedrock-') && typeof value === 'string') out[name] = value;
   return out;
 }

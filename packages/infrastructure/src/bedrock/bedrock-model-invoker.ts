@@ -1,4 +1,8 @@
-import type { ConverseCommandInput, ConverseCommandOutput, InvokeModelCommandInput } from '@aws-sdk/client-bedrock-runtime';
+import type {
+  ConverseCommandInput,
+  ConverseCommandOutput,
+  InvokeModelCommandInput,
+} from '@aws-sdk/client-bedrock-runtime';
 import { BedrockRuntimeClient, ConverseCommand, InvokeModelCommand } from '@aws-sdk/client-bedrock-runtime';
 import type {
   InvocationRequest,
@@ -157,7 +161,11 @@ export class BedrockModelInvoker implements ModelInvoker, ModelStreamer {
       ...(p.trace !== undefined ? { trace: p.trace as InvokeModelCommandInput['trace'] } : {}),
       ...(p.guardrailIdentifier !== undefined ? { guardrailIdentifier: p.guardrailIdentifier } : {}),
       ...(p.guardrailVersion !== undefined ? { guardrailVersion: p.guardrailVersion } : {}),
-      ...(p.performanceConfigLatency !== undefined ? { performanceConfigLatency: p.performanceConfigLatency as InvokeModelCommandInput['performanceConfigLatency'] } : {}),
+      ...(p.performanceConfigLatency !== undefined
+        ? {
+            performanceConfigLatency: p.performanceConfigLatency as InvokeModelCommandInput['performanceConfigLatency'],
+          }
+        : {}),
       ...(p.serviceTier !== undefined ? { serviceTier: p.serviceTier as InvokeModelCommandInput['serviceTier'] } : {}),
       ...(p.requestMetadata !== undefined ? { requestMetadata: JSON.stringify(p.requestMetadata) } : {}),
     });

@@ -13,7 +13,10 @@ describe(fetchBedrockProducts, () => {
     req.on('end', () => {
       const body = JSON.parse(text) as Record<string, unknown>;
       asked.push({ target: req.headers['x-amz-target'] as string | undefined, body });
-      const page = body['NextToken'] === 'page-2' ? { FormatVersion: 'aws_v1', PriceList: ['{"product":2}'] } : { FormatVersion: 'aws_v1', PriceList: ['{"product":1}'], NextToken: 'page-2' };
+      const page =
+        body['NextToken'] === 'page-2'
+          ? { FormatVersion: 'aws_v1', PriceList: ['{"product":2}'] }
+          : { FormatVersion: 'aws_v1', PriceList: ['{"product":1}'], NextToken: 'page-2' };
       res.writeHead(200, { 'content-type': 'application/x-amz-json-1.1' });
       res.end(JSON.stringify(page));
     });
@@ -21,7 +24,11 @@ describe(fetchBedrockProducts, () => {
   let client: PricingClient;
   beforeAll(async () => {
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    client = new PricingClient({ region: 'us-east-1', endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, credentials: { accessKeyId: 'a', secretAccessKey: 'b' } });
+    client = new PricingClient({
+      region: 'us-east-1',
+      endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+      credentials: { accessKeyId: 'a', secretAccessKey: 'b' },
+    });
   });
   afterAll(() => {
     client.destroy();
@@ -31,7 +38,13 @@ describe(fetchBedrockProducts, () => {
   it('asks GetProducts for AmazonBedrock in the region, page after page', async () => {
     expect(await fetchBedrockProducts('eu-west-1', client)).toEqual(['{"product":1}', '{"product":2}']);
     expect(asked).toHaveLength(2);
-    expect(asked[0]).toMatchObject({ target: 'AWSPriceListService.GetProducts', body: { ServiceCode: 'AmazonBedrock', Filters: [{ Type: 'TERM_MATCH', Field: 'regionCode', Value: 'eu-west-1' }] } });
+    expect(asked[0]).toMatchObject({
+      target: 'AWSPriceListService.GetProducts',
+      body: {
+        ServiceCode: 'AmazonBedrock',
+        Filters: [{ Type: 'TERM_MATCH', Field: 'regionCode', Value: 'eu-west-1' }],
+      },
+    });
     expect(asked[1]?.body['NextToken']).toBe('page-2');
   });
 });

@@ -7,7 +7,10 @@ export const PRICE_LIST_ENDPOINT_REGION = 'us-east-1';
  * Every product of the AmazonBedrock service priced in `region` (GetProducts, all pages), as the JSON strings the
  * API returns. Uses the caller's credentials (the SDK's default chain unless a client is passed).
  */
-export async function fetchBedrockProducts(region: string, client: PricingClient = new PricingClient({ region: PRICE_LIST_ENDPOINT_REGION })): Promise<string[]> {
+export async function fetchBedrockProducts(
+  region: string,
+  client: PricingClient = new PricingClient({ region: PRICE_LIST_ENDPOINT_REGION }),
+): Promise<string[]> {
   const products: string[] = [];
   let nextToken: string | undefined;
   do {

@@ -6,15 +6,24 @@ import { parsePriceList } from './price-list-parser';
 
 // A GetProducts answer for service code AmazonBedrock in the Price List's aws_v1 shape (product attributes,
 // OnDemand terms and price dimensions as the API returns them; the products are a small, illustrative set).
-const answer = JSON.parse(readFileSync(new URL('./price-list.get-products.json', import.meta.url), 'utf8')) as { PriceList: string[] };
+const answer = JSON.parse(readFileSync(new URL('./price-list.get-products.json', import.meta.url), 'utf8')) as {
+  PriceList: string[];
+};
 const READ = { asOf: '2026-11-29', source: 'AWS Price List Query API, GetProducts AmazonBedrock' };
 
 describe(parsePriceList, () => {
   const { prices, unmappedModels } = parsePriceList(answer.PriceList, READ);
-  const price = (modelId: string, region = 'us-east-1') => prices.find((p) => p.modelId === modelId && p.region === region);
+  const price = (modelId: string, region = 'us-east-1') =>
+    prices.find((p) => p.modelId === modelId && p.region === region);
 
   it('reads standard on-demand rates per 1M tokens, per model id and region', () => {
-    expect(price('amazon.nova-lite-v1:0')).toMatchObject({ inputPer1M: 0.06, outputPer1M: 0.24, cacheReadPer1M: 0.015, source: `${READ.source} (us-east-1)`, asOf: '2026-11-29' });
+    expect(price('amazon.nova-lite-v1:0')).toMatchObject({
+      inputPer1M: 0.06,
+      outputPer1M: 0.24,
+      cacheReadPer1M: 0.015,
+      source: `${READ.source} (us-east-1)`,
+      asOf: '2026-11-29',
+    });
     expect(price('meta.llama3-3-70b-instruct-v1:0')).toMatchObject({ inputPer1M: 0.72, outputPer1M: 0.72 });
     expect(price('amazon.titan-embed-text-v2:0')).toMatchObject({ inputPer1M: 0.02, outputPer1M: 0 });
     expect(price('amazon.nova-lite-v1:0', 'us-west-2')).toMatchObject({ inputPer1M: 0.06 });
@@ -45,18 +54,25 @@ describe(parsePriceList, () => {
 
 describe(rebuildPrices, () => {
   const previous = DEFAULT_PRICES.filter((p) => p.region === 'us-east-1');
-  const { prices: fromPriceList } = parsePriceList(answer.PriceList.filter((p) => !p.includes('us-west-2')), READ);
+  const { prices: fromPriceList } = parsePriceList(
+    answer.PriceList.filter((p) => !p.includes('us-west-2')),
+    READ,
+  );
 
   it("keeps the rows the Price List does not list (Anthropic's), and loses nothing the previous table had", () => {
     const rebuilt = rebuildPrices(previous, fromPriceList, READ.source);
-    expect(rebuilt.find((p) => p.modelId === 'anthropic.claude-haiku-4-5-20251001-v1:0')).toEqual(previous.find((p) => p.modelId === 'anthropic.claude-haiku-4-5-20251001-v1:0'));
+    expect(rebuilt.find((p) => p.modelId === 'anthropic.claude-haiku-4-5-20251001-v1:0')).toEqual(
+      previous.find((p) => p.modelId === 'anthropic.claude-haiku-4-5-20251001-v1:0'),
+    );
     expect(rebuilt.find((p) => p.modelId === 'amazon.nova-lite-v1:0')?.source).toMatch(/^AWS Price List Query API/);
     expect(pricesLost(previous, rebuilt)).toEqual([]);
   });
 
   it('finds what a rebuild lost: a model the Price List priced before and no longer does, a rate gone to 0', () => {
     const before = rebuildPrices(previous, fromPriceList, READ.source);
-    const withoutLlama = fromPriceList.filter((p) => !p.modelId.startsWith('meta.')).map((p) => (p.modelId === 'amazon.nova-2-lite-v1:0' ? { ...p, outputPer1M: 0 } : p));
+    const withoutLlama = fromPriceList
+      .filter((p) => !p.modelId.startsWith('meta.'))
+      .map((p) => (p.modelId === 'amazon.nova-2-lite-v1:0' ? { ...p, outputPer1M: 0 } : p));
     expect(pricesLost(before, rebuildPrices(before, withoutLlama, READ.source))).toEqual([
       'amazon.nova-2-lite-v1:0 in us-east-1: outputPer1M went from 2.5 to 0',
       'meta.llama3-3-70b-instruct-v1:0 in us-east-1: no longer priced',

@@ -54,7 +54,12 @@ function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-const PER_1M_BY_UNIT: Readonly<Record<string, number>> = { '1k tokens': 1_000, '1m tokens': 1, tokens: 1_000_000, token: 1_000_000 };
+const PER_1M_BY_UNIT: Readonly<Record<string, number>> = {
+  '1k tokens': 1_000,
+  '1m tokens': 1,
+  tokens: 1_000_000,
+  token: 1_000_000,
+};
 
 /** Batch, provisioned, latency-optimized, custom-model and cross-region/global rows are not on-demand in-region prices. */
 const NOT_ON_DEMAND = /batch|provisioned|latency-optimi[sz]ed|custom-model|cross-region|global|reserved/i;
@@ -94,7 +99,8 @@ function rowsOf(item: unknown, unmapped: Set<string>): ProductRow[] {
     return [];
   }
   const rows: ProductRow[] = [];
-  const terms = isObject(product['terms']) && isObject(product['terms']['OnDemand']) ? product['terms']['OnDemand'] : {};
+  const terms =
+    isObject(product['terms']) && isObject(product['terms']['OnDemand']) ? product['terms']['OnDemand'] : {};
   for (const term of Object.values(terms)) {
     const dimensions = isObject(term) && isObject(term['priceDimensions']) ? term['priceDimensions'] : {};
     for (const dimension of Object.values(dimensions)) {
@@ -102,7 +108,13 @@ function rowsOf(item: unknown, unmapped: Set<string>): ProductRow[] {
       const usd = Number(dimension['pricePerUnit']['USD']);
       const scale = PER_1M_BY_UNIT[String(dimension['unit'] ?? '').toLowerCase()];
       if (!Number.isFinite(usd) || usd < 0 || scale === undefined) continue;
-      rows.push({ modelId, region, rate, tier: tierOf(attributes, usagetype), per1M: Math.round(usd * scale * 1e9) / 1e9 });
+      rows.push({
+        modelId,
+        region,
+        rate,
+        tier: tierOf(attributes, usagetype),
+        per1M: Math.round(usd * scale * 1e9) / 1e9,
+      });
     }
   }
   return rows;
@@ -122,7 +134,9 @@ export function parsePriceList(products: readonly unknown[], read: { asOf: strin
     try {
       rows = rowsOf(item, unmapped);
     } catch (error) {
-      throw new NovaCostError('upstream-unavailable', 'the Price List API answered a product that is not JSON', { cause: error });
+      throw new NovaCostError('upstream-unavailable', 'the Price List API answered a product that is not JSON', {
+        cause: error,
+      });
     }
     for (const row of rows) {
       const key = `${row.region}|${row.modelId}`;
@@ -136,7 +150,9 @@ export function parsePriceList(products: readonly unknown[], read: { asOf: strin
     const input = standard('inputPer1M');
     if (input === undefined) continue;
     const tiers: Record<string, number> = {};
-    for (const r of rows) if (r.tier !== 'standard' && r.rate === 'inputPer1M' && input > 0) tiers[r.tier] = Math.round((r.per1M / input) * 1e6) / 1e6;
+    for (const r of rows)
+      if (r.tier !== 'standard' && r.rate === 'inputPer1M' && input > 0)
+        tiers[r.tier] = Math.round((r.per1M / input) * 1e6) / 1e6;
     prices.push({
       modelId,
       region,

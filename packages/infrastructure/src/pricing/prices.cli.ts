@@ -18,25 +18,38 @@ else the built-in table for the regions asked). Point the gateway at the file wi
 const SOURCE = 'AWS Price List Query API, GetProducts AmazonBedrock';
 
 async function main(): Promise<number> {
-  const { values } = parseArgs({ options: { region: { type: 'string', multiple: true }, out: { type: 'string', default: 'prices.json' }, previous: { type: 'string' }, help: { type: 'boolean' } } });
+  const { values } = parseArgs({
+    options: {
+      region: { type: 'string', multiple: true },
+      out: { type: 'string', default: 'prices.json' },
+      previous: { type: 'string' },
+      help: { type: 'boolean' },
+    },
+  });
   const regions = values.region ?? [];
   if (values.help || regions.length === 0) {
     process.stderr.write(`${USAGE}\n`);
     return values.help ? 0 : 2;
   }
   const previousPath = values.previous ?? (existsSync(values.out) ? values.out : undefined);
-  const previous = (previousPath ? parsePriceFile(JSON.parse(readFileSync(previousPath, 'utf8')), previousPath) : DEFAULT_PRICES).filter((p) => regions.includes(p.region));
+  const previous = (
+    previousPath ? parsePriceFile(JSON.parse(readFileSync(previousPath, 'utf8')), previousPath) : DEFAULT_PRICES
+  ).filter((p) => regions.includes(p.region));
   const asOf = new Date().toISOString().slice(0, 10);
   const fromPriceList: ModelPrice[] = [];
   for (const region of regions) {
     const parsed = parsePriceList(await fetchBedrockProducts(region), { asOf, source: SOURCE });
     fromPriceList.push(...parsed.prices);
-    process.stderr.write(`${region}: ${parsed.prices.length} models priced by the Price List${parsed.unmappedModels.length ? `; not mapped to a model id: ${parsed.unmappedModels.join(', ')}` : ''}\n`);
+    process.stderr.write(
+      `${region}: ${parsed.prices.length} models priced by the Price List${parsed.unmappedModels.length ? `; not mapped to a model id: ${parsed.unmappedModels.join(', ')}` : ''}\n`,
+    );
   }
   const prices = rebuildPrices(previous, fromPriceList, SOURCE);
   const lost = pricesLost(previous, prices);
   if (lost.length > 0) {
-    process.stderr.write(`not written: the new price file would lose what ${previousPath ?? 'the built-in table'} had:\n  ${lost.join('\n  ')}\n`);
+    process.stderr.write(
+      `not written: the new price file would lose what ${previousPath ?? 'the built-in table'} had:\n  ${lost.join('\n  ')}\n`,
+    );
     return 1;
   }
   const file: PriceFile = { version: PRICE_FILE_VERSION, generatedAt: new Date().toISOString(), prices };

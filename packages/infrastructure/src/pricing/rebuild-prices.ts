@@ -5,10 +5,13 @@ import type { ModelPrice } from '@nova-cost/domain';
  * from it (models the Price List does not list, such as Anthropic's). A previous row that came from the Price List and
  * is no longer there is dropped, which `pricesLost` then reports.
  */
-export function rebuildPrices(previous: readonly ModelPrice[], fromPriceList: readonly ModelPrice[], priceListSource: string): ModelPrice[] {
+export function rebuildPrices(
+  previous: readonly ModelPrice[],
+  fromPriceList: readonly ModelPrice[],
+  priceListSource: string,
+): ModelPrice[] {
   const key = (p: ModelPrice) => `${p.region}|${p.modelId}`;
   const fresh = new Set(fromPriceList.map(key));
   const kept = previous.filter((p) => !fresh.has(key(p)) && !p.source.startsWith(priceListSource));
   return [...fromPriceList, ...kept].sort((a, b) => key(a).localeCompare(key(b)));
 }
-

@@ -4,6 +4,7 @@ import type { InvokeModel } from '@nova-cost/domain';
 import type { BedrockModelInvoker } from '@nova-cost/infrastructure';
 import { NovaCostError } from '@nova-cost/domain';
 import type { GatewayConfig } from './config/gateway-config';
+import { asyncInvokeHandler, startAsyncInvoke, withLocalS3 } from './composition/async-invoke.start';
 import { createGatewayContainer } from './composition/gateway-container';
 import { TOKENS } from './composition/tokens';
 import { BodyBudget } from './http/body-budget';
@@ -59,7 +60,11 @@ async function within(work: Promise<unknown>, ms: number): Promise<boolean> {
 /** Starts a gateway from a validated configuration (see loadConfig). */
 export async function startGateway(config: GatewayConfig, options: StartGatewayOptions = {}): Promise<Gateway> {
   const logger = options.logger ?? createLogger(config.logLevel);
-  const localBedrock = config.bedrock.mode === 'embedded' ? await startLocalBedrock({ host: '127.0.0.1' }) : undefined;
+  const localBedrock =
+    config.bedrock.mode === 'embedded'
+      ? await startLocalBedrock({ host: '127.0.0.1', ...(config.asyncInvoke?.local ? { s3: {} } : {}) })
+      : undefined;
+  config = withLocalS3(config, localBedrock);
   const endpoint =
     config.bedrock.mode === 'embedded'
       ? { url: localBedrock!.url, region: config.policy.region ?? 'us-east-1' }
@@ -77,6 +82,7 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
     logger,
     bodyLimitBytes: config.bodyLimitBytes,
     bodyBudget,
+    asyncInvoke: asyncInvokeHandler(container, config, endpoint.region),
   });
   const stopAll = async (): Promise<void> => {
     await Promise.all(container.getAll(TOKENS.lifecycle).map((l) => l.close(0).catch(() => undefined)));
@@ -91,6 +97,12 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
       await stopAll();
       throw err;
     }
+  }
+  try {
+    await startAsyncInvoke(container, config);
+  } catch (err) {
+    await stopAll();
+    throw err;
   }
   let port: number;
   try {

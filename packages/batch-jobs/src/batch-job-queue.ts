@@ -48,6 +48,7 @@ interface JobRun {
 
 /** Answered calls kept in memory (they never change), so GetAsyncInvoke and ListAsyncInvokes read S3 once for each. */
 const RESULT_MEMORY = 10_000;
+const ANSWERED_MEMORY = 200_000;
 const NON_RETRYABLE = new Set(['validation', 'access-denied', 'not-found', 'unknown-price', 'budget-exceeded']);
 
 /**
@@ -71,6 +72,13 @@ export class BatchJobQueue implements DeferredCallQueue {
   private readonly open = new Map<string, DeferredCall>();
   private readonly runs = new Map<string, JobRun>();
   private readonly results = new Map<string, StoredResult>();
+  /** start() has rebuilt `open` from S3: every call kept under the prefix and not answered is in it. */
+  private started = false;
+  /**
+   * Every answered call (`tenant/id`), listed by start() and kept since, while there are at most ANSWERED_MEMORY of
+   * them: with `open`, it tells whether an id exists without asking S3. Past that, S3 is asked.
+   */
+  private answered: Set<string> | undefined;
   private settle: DeferredSettlement | undefined;
   private timer: NodeJS.Timeout | undefined;
   private working: Promise<void> | undefined;
@@ -127,8 +135,11 @@ export class BatchJobQueue implements DeferredCallQueue {
   async find(tenantId: string, id: string): Promise<DeferredCallState | undefined> {
     const open = this.open.get(id);
     if (open) return open.request.tenantId === tenantId ? inProgressState(open) : undefined;
+    // Once started, every call kept under the prefix is open here or answered: nothing else to ask S3 for.
+    if (this.answered && !this.answered.has(`${tenantId}/${id}`)) return undefined;
     const result = await this.result(tenantId, id);
     if (result) return resultState(result);
+    if (this.started) return undefined;
     const stored = await this.store.getCall(tenantId, id);
     return stored ? inProgressState(deferredCall(stored)) : undefined;
   }
@@ -136,7 +147,7 @@ export class BatchJobQueue implements DeferredCallQueue {
   async list(tenantId: string, query: AsyncListQuery): Promise<AsyncListPage> {
     const [answered, waiting] = await Promise.all([this.store.listResults(tenantId), this.store.listCalls(tenantId)]);
     const ids = new Set([
-      ...answered,
+      ...answered.map((c) => c.id),
       ...waiting.map((c) => c.id),
       ...[...this.open.values()].filter((c) => c.request.tenantId === tenantId).map((c) => c.id),
     ]);
@@ -438,6 +449,8 @@ export class BatchJobQueue implements DeferredCallQueue {
         : {}),
     };
     await this.store.putResult(result);
+    this.answered?.add(`${result.tenantId}/${result.id}`);
+    if ((this.answered?.size ?? 0) > ANSWERED_MEMORY) this.answered = undefined;
     this.remember(result);
     return result;
   }
@@ -460,6 +473,7 @@ export class BatchJobQueue implements DeferredCallQueue {
   /** Rebuilds the work in progress from S3: unfinished jobs from their manifests, waiting calls from theirs. */
   private async recover(): Promise<void> {
     const now = this.clock.now().getTime();
+    const answered = new Set((await this.store.listResults()).map((r) => `${r.tenantId}/${r.id}`));
     const claimed = new Set<string>();
     for (const batchId of await this.store.listManifests()) {
       const manifest = await this.store.getManifest(batchId);
@@ -490,9 +504,11 @@ export class BatchJobQueue implements DeferredCallQueue {
       const stored = await this.store.getCall(tenantId, id);
       if (!stored) return;
       // Answered on demand just before the restart, its call document not yet deleted.
-      if (await this.store.hasResult(tenantId, id)) return this.store.deleteCall(tenantId, id);
+      if (answered.has(`${tenantId}/${id}`)) return this.store.deleteCall(tenantId, id);
       this.wait(deferredCall(stored));
     });
+    this.answered = answered.size > ANSWERED_MEMORY ? undefined : answered;
+    this.started = true;
   }
 
   private async result(tenantId: string, id: string): Promise<StoredResult | undefined> {

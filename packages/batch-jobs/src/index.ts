@@ -3,3 +3,5 @@ export type { BatchJobQueueDeps } from './batch-job-queue';
 export type { BatchJobQueueOptions, BatchLimits } from './batch-jobs.options';
 export { decodeOutputRecords, encodeInputRecords } from './jsonl-record.codec';
 export type { BatchInputRecord, BatchOutputRecord } from './jsonl-record.codec';
+export { createBatchJobQueue } from './create-batch-job-queue';
+export type { BatchJobQueueEndpoints } from './create-batch-job-queue';

@@ -1,11 +1,5 @@
 import type { S3Client } from '@aws-sdk/client-s3';
-import {
-  DeleteObjectCommand,
-  GetObjectCommand,
-  HeadObjectCommand,
-  ListObjectsV2Command,
-  PutObjectCommand,
-} from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import type { JsonObject } from '@nova-cost/domain';
 import { isNotFound, mapAwsError } from './aws-error.mapper';
 import { parseS3Uri, under } from './s3-uri';
@@ -54,22 +48,12 @@ export class S3StateStore {
     return this.getJson<StoredResult>(this.resultKey(tenantId, id));
   }
 
-  async hasResult(tenantId: string, id: string): Promise<boolean> {
-    const key = this.resultKey(tenantId, id);
-    try {
-      await this.s3.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key }));
-      return true;
-    } catch (error) {
-      if (isNotFound(error)) return false;
-      throw mapAwsError(error, `reading s3://${this.bucket}/${key}`);
-    }
-  }
-
-  /** Ids of a tenant's answered calls. */
-  async listResults(tenantId: string): Promise<string[]> {
-    return (await this.keys(under(this.prefix, `results/${tenantId}/`))).flatMap((key) => {
-      const m = /\/([a-z0-9]+)\.json$/.exec(key);
-      return m ? [m[1]!] : [];
+  /** Answered calls, by tenant and id: of one tenant, or of all. */
+  async listResults(tenantId?: string): Promise<{ tenantId: string; id: string }[]> {
+    const base = under(this.prefix, tenantId === undefined ? 'results/' : `results/${tenantId}/`);
+    return (await this.keys(base)).flatMap((key) => {
+      const m = /^results\/([^/]+)\/([a-z0-9]+)\.json$/.exec(key.slice(this.prefix.length));
+      return m ? [{ tenantId: m[1]!, id: m[2]! }] : [];
     });
   }
 

@@ -188,6 +188,44 @@ describe(CachingInvoker, () => {
     });
   });
 
+  describe('as an AnswerCache (.lookup, .remember)', () => {
+    it('answers a stored request from the cache without calling the next link, and a miss with undefined', async () => {
+      const next = new CountingInvoker();
+      const cache = new CachingInvoker(next, new InMemoryResponseStore(), { hotMaxBytes: 0 });
+      const request = cacheableRequest();
+      expect(await cache.lookup(request)).toBeUndefined();
+      const answered = await cache.invoke(request);
+      expect(await cache.lookup(request)).toMatchObject({ source: 'cache', body: answered.body });
+      expect(next.calls).toBe(1);
+    });
+
+    it('keeps an answer obtained elsewhere (a batch job) for the next caller', async () => {
+      const next = new CountingInvoker();
+      const cache = new CachingInvoker(next, new InMemoryResponseStore());
+      const request = cacheableRequest();
+      const usage = { inputTokens: 3, outputTokens: 4, cacheReadInputTokens: 0, cacheWriteInputTokens: 0 };
+      await cache.remember(request, {
+        body: { batch: true },
+        usage,
+        latencyMs: 0,
+        source: 'upstream',
+        modelId: request.modelId,
+        billing: 'batch',
+      });
+      expect(await cache.invoke(request)).toMatchObject({ source: 'cache', body: { batch: true } });
+      expect(next.calls).toBe(0);
+    });
+
+    it('neither looks up nor keeps a request that is not cacheable, and fails open on a broken store', async () => {
+      const request = { ...cacheableRequest(), cache: undefined };
+      const cache = new CachingInvoker(new CountingInvoker(), new InMemoryResponseStore());
+      const result = await new CountingInvoker().invoke(request);
+      await cache.remember(request, result);
+      expect(await cache.lookup(request)).toBeUndefined();
+      expect(await new CachingInvoker(new CountingInvoker(), brokenStore).lookup(cacheableRequest())).toBeUndefined();
+    });
+  });
+
   describe('constructor', () => {
     it.each([
       [{ storeTimeoutMs: 0 }, /storeTimeoutMs must be a positive number, got 0/],

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
 import { LRUCache } from 'lru-cache';
-import type { InvocationRequest, InvocationResult, InvokeOptions, ModelInvoker } from '@nova-cost/domain';
+import type { AnswerCache, InvocationRequest, InvocationResult, InvokeOptions, ModelInvoker } from '@nova-cost/domain';
 import { NovaCostError, isReusableAnswer, requestKey } from '@nova-cost/domain';
 import type { CachingInvokerOptions } from './caching-invoker.options';
 import type { CachingStats } from './caching-stats';
@@ -19,7 +19,7 @@ import { StoreGuard } from './store-guard';
  * most asked for are also kept in process (`hotMaxBytes`), so a busy process or a failing store does not pay again
  * for what it just had.
  */
-export class CachingInvoker implements ModelInvoker {
+export class CachingInvoker implements ModelInvoker, AnswerCache {
   private readonly inFlight = new Map<string, Flight>();
   private readonly hot: LRUCache<string, HotEntry> | undefined;
   private readonly storeGuard: StoreGuard;
@@ -93,6 +93,32 @@ export class CachingInvoker implements ModelInvoker {
     flight.onAbandoned = forget;
     flight.promise.then(forget, forget);
     return flight.join(options.signal);
+  }
+
+  /**
+   * AnswerCache: the stored answer of a cacheable request (source 'cache'), read without calling the next link;
+   * undefined on a miss, for a request that is not cacheable, or when the store fails.
+   */
+  async lookup(request: InvocationRequest): Promise<InvocationResult | undefined> {
+    const ttlSeconds = request.cache?.ttlSeconds;
+    if (ttlSeconds === undefined || !(ttlSeconds > 0)) return undefined;
+    const started = this.now();
+    const key = requestKey(request, request.region ?? this.options.region ?? 'us-east-1');
+    const hot = this.hot?.get(key);
+    if (hot) {
+      this.counters.hotHits += 1;
+      return this.hit(hot.envelope, started);
+    }
+    const entry = await this.read(key, ttlSeconds);
+    return entry ? this.hit(entry, started) : undefined;
+  }
+
+  /** AnswerCache: keeps an answer obtained another way (a batch job) for later callers of the same cacheable request. */
+  async remember(request: InvocationRequest, result: InvocationResult): Promise<void> {
+    const ttlSeconds = request.cache?.ttlSeconds;
+    if (ttlSeconds === undefined || !(ttlSeconds > 0)) return;
+    const region = request.region ?? this.options.region ?? 'us-east-1';
+    await this.write(requestKey(request, region), ttlSeconds, region, result);
   }
 
   /** A copy of the counters. */

@@ -2,6 +2,7 @@ import { Container } from 'inversify';
 import type { GatewayConfig } from '../config/gateway-config';
 import type { GatewayLogger } from '../observability/logger';
 import { GatewayMetrics } from '../observability/gateway-metrics';
+import { asyncInvokeModule } from './async-invoke.module';
 import { batchingModule } from './batching.module';
 import { bedrockModule } from './bedrock.module';
 import { cachingModule } from './caching.module';
@@ -19,6 +20,6 @@ export function createGatewayContainer(
   container.bind(TOKENS.logger).toConstantValue(logger);
   container.bind(TOKENS.bedrockEndpoint).toConstantValue(bedrockEndpoint);
   container.bind(TOKENS.metrics).toDynamicValue(() => new GatewayMetrics(logger));
-  container.load(domainModule, bedrockModule, batchingModule, cachingModule);
+  container.load(domainModule, bedrockModule, batchingModule, cachingModule, asyncInvokeModule);
   return container;
 }

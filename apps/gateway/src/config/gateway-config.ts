@@ -1,5 +1,6 @@
 import type { BatchingInvokerOptions } from '@nova-cost/batching';
 import type { CostPolicyRules, ModelPrice } from '@nova-cost/domain';
+import type { AsyncInvokeConfig } from './async-config';
 
 /** One tenant: who may call, and with which credentials. */
 export interface TenantConfig {
@@ -42,6 +43,8 @@ export interface GatewayConfig {
   readonly policy: CostPolicyRules;
   /** NOVA_COST_PRICES: price rows replacing the default table's for their model and region, and adding others. @default none */
   readonly prices?: readonly ModelPrice[];
+  /** The async API (StartAsyncInvoke & co. over batch inference jobs); absent: its routes say how to enable it. @default the local S3 in the embedded default, else none */
+  readonly asyncInvoke?: AsyncInvokeConfig;
   /** True when neither NOVA_COST_CONFIG nor NOVA_COST_CONFIG_JSON was given and the demo tenant is in use. */
   readonly demo: boolean;
   /** Largest accepted request body. @default 10485760 (10 MiB) */

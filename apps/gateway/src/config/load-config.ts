@@ -8,6 +8,7 @@ import {
   parsePolicyRules,
   parsePriceFile,
 } from '@nova-cost/domain';
+import { asyncInvokeConfig } from './async-config';
 import type { BedrockConfig, GatewayConfig, LogLevel, RedisConfig, TenantConfig } from './gateway-config';
 import { DEMO_TENANT } from './gateway-config';
 
@@ -263,6 +264,7 @@ export function loadConfig(env: Env = process.env, options: LoadConfigOptions = 
   }
   const bodyLimitBytes = integer(env, 'BODY_LIMIT_BYTES', 10 * 1024 * 1024, 1024, 100 * 1024 * 1024);
   const prices = loadPriceFile(env['NOVA_COST_PRICES']);
+  const asyncInvoke = asyncInvokeConfig(env, bedrock.mode === 'embedded');
   return {
     port,
     host,
@@ -271,6 +273,7 @@ export function loadConfig(env: Env = process.env, options: LoadConfigOptions = 
     tenants: file?.tenants ?? [DEMO_TENANT],
     policy: file?.policy ?? {},
     ...(prices ? { prices } : {}),
+    ...(asyncInvoke ? { asyncInvoke } : {}),
     demo: file === undefined,
     bodyLimitBytes,
     bodyBufferLimitBytes: integer(

@@ -6,6 +6,8 @@ import type { CacheOutcome, GatewayMetrics } from '../observability/gateway-metr
 import type { GatewayLogger } from '../observability/logger';
 import { DualProtocolListener, stopReadingAfterAnswer } from '@nova-cost/http-listener';
 import type { BodyBudget } from './body-budget';
+import type { AsyncInvokeHandler } from './async-invoke.handler';
+import { matchAsyncInvokeRoute } from './async-invoke.routes';
 import { errorResponse } from './error-response';
 import { matchModelRoute, parseModelRequest } from './parse-model-request';
 import { readBody } from './read-body';
@@ -20,6 +22,8 @@ export interface GatewayServerDeps {
   readonly bodyLimitBytes: number;
   /** Bytes of request bodies held at once across all connections. */
   readonly bodyBudget: BodyBudget;
+  /** StartAsyncInvoke, GetAsyncInvoke, ListAsyncInvokes. */
+  readonly asyncInvoke: AsyncInvokeHandler;
 }
 
 const DIMENSIONS: readonly SpendDimension[] = ['model', 'day', 'category', 'strategy'];
@@ -158,15 +162,16 @@ export class GatewayServer {
         return;
       }
       const model = req.method === 'POST' ? matchModelRoute(rawPath) : undefined;
-      if (!model) {
+      const asyncRoute = model ? undefined : matchAsyncInvokeRoute(req.method ?? '', rawPath);
+      if (!model && !asyncRoute) {
         route = 'not-found';
         throw new NovaCostError(
           'not-found',
-          `no route for ${req.method} ${rawPath.slice(0, 100)}; use POST /model/{modelId}/converse or /invoke, GET /costs`,
+          `no route for ${req.method} ${rawPath.slice(0, 100)}; use POST /model/{modelId}/converse or /invoke, POST /async-invoke, GET /async-invoke[/{invocationArn}], GET /costs`,
           { details: { reason: 'route' } },
         );
       }
-      route = model.operation;
+      route = model?.operation ?? asyncRoute!.kind;
       // Credentials are judged before the body, up to bodyLimitBytes, is read: an API key (or none) wholly, SigV4 as
       // far as its headers go (shape, access key, date); its signature covers the body's hash, so that waits.
       const keyTenant = this.deps.auth.tenantOfHeaders(req.headers);
@@ -189,7 +194,13 @@ export class GatewayServer {
           headers: req.headers,
           body,
         }));
-      const request = parseModelRequest(tenantId, model, body, req.headers);
+      if (asyncRoute) {
+        const url = new URL(req.url ?? '/', 'http://gateway.invalid');
+        const answer = await this.deps.asyncInvoke.handle(asyncRoute, tenantId, body, url);
+        this.deps.metrics.request(route, answer.status, 'none');
+        return sendJson(res, answer.status, answer.body);
+      }
+      const request = parseModelRequest(tenantId, model!, body, req.headers);
       const abort = new AbortController();
       res.on('close', () => res.writableEnded || abort.abort());
       const outcome = await this.deps.invokeModel.execute(request, { signal: abort.signal });

@@ -28,6 +28,7 @@ export class GatewayMetrics {
   private readonly cost: Counter<'model'>;
   private readonly saved: Counter<'strategy'>;
   private readonly unpricedCalls: Counter<'model'>;
+  private readonly asyncEnds: Counter<'route' | 'status'>;
   private readonly unpricedTokens: Counter<'model' | 'direction'>;
   /** Since start: the Prometheus gauge (Prometheus takes rates itself). */
   private readonly cacheAnswers = { hit: 0, lookups: 0 };
@@ -69,6 +70,12 @@ export class GatewayMetrics {
       name: 'nova_cost_unpriced_tokens_total',
       help: 'Tokens billed upstream for models without a price, by direction (input, output)',
       labelNames: ['model', 'direction'],
+      registers: [this.registry],
+    });
+    this.asyncEnds = new Counter({
+      name: 'nova_cost_async_invocations_total',
+      help: 'Async invocations ended, by how they were answered (batch, on-demand, cache) and status (Completed, Failed)',
+      labelNames: ['route', 'status'],
       registers: [this.registry],
     });
     const answers = this.cacheAnswers;
@@ -138,6 +145,11 @@ export class GatewayMetrics {
     } else {
       this.pending.set(model, { costUsd, savedUsd });
     }
+  }
+
+  /** An async invocation ended: answered by a batch job, on demand or from the cache. */
+  asyncEnded(route: 'batch' | 'on-demand' | 'cache', status: 'Completed' | 'Failed'): void {
+    this.asyncEnds.inc({ route, status });
   }
 
   /** A call to a model without a price, with the usage billed upstream (none for a cache hit or a coalesced answer). */

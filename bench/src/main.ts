@@ -13,8 +13,16 @@ import type { BenchSection, Figure } from './lib/report';
 import { formatTable } from './lib/report';
 import { memorySection } from './memory.bench';
 import { reportSection } from './report.bench';
+import { streamsSection } from './streams.bench';
 
-const SECTIONS: readonly BenchSection[] = [cacheSection, batchingSection, gatewaySection, memorySection, reportSection];
+const SECTIONS: readonly BenchSection[] = [
+  cacheSection,
+  batchingSection,
+  gatewaySection,
+  streamsSection,
+  memorySection,
+  reportSection,
+];
 const RESULTS = fileURLToPath(new URL('../results/', import.meta.url));
 
 interface SectionResult {

@@ -1,7 +1,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { BedrockRuntimeClient, ConverseCommand } from '@aws-sdk/client-bedrock-runtime';
+import { BedrockRuntimeClient, ConverseCommand, ConverseStreamCommand } from '@aws-sdk/client-bedrock-runtime';
 import type { LocalBedrock } from '@nova-cost/bedrock-local';
 import { startLocalBedrock } from '@nova-cost/bedrock-local';
 import type { TestRedis } from '@nova-cost/testing';
@@ -172,6 +172,66 @@ describe('gateway processes', () => {
     expect(code).toBe(0);
     expect(stdout).toContain('shutting down');
     expect(stdout).toContain('batcher drained');
+  });
+
+  describe('SIGTERM with streams in flight', () => {
+    /** Starts a ConverseStream and reads it: resolves with how it ended once `started` has seen its first event. */
+    function streamOf(c: BedrockRuntimeClient, text: string): { started: Promise<void>; ended: Promise<string> } {
+      let markStarted!: () => void;
+      const started = new Promise<void>((resolve) => (markStarted = resolve));
+      const ended = (async () => {
+        try {
+          const out = await c.send(
+            new ConverseStreamCommand({
+              modelId: MODEL,
+              messages: [{ role: 'user', content: [{ text }] }],
+              inferenceConfig: { temperature: 0.7 },
+            }),
+          );
+          let last = 'none';
+          for await (const e of out.stream ?? []) {
+            markStarted();
+            last = Object.keys(e)[0] ?? 'none';
+          }
+          return `ended after ${last}`;
+        } catch (e) {
+          markStarted();
+          return `raised ${(e as Error).name}`;
+        }
+      })();
+      return { started, ended };
+    }
+
+    afterEach(() => bedrock.configure({ latency: { fixedMs: 400, perOutputTokenMs: 0 }, faults: { midStream: null } }));
+
+    it('lets streams under way finish within the drain deadline, and exits 0', async () => {
+      bedrock.configure({ latency: { fixedMs: 0, perOutputTokenMs: 10 } });
+      const g = await runGateway({ ...AWS_ENV, DRAIN_DEADLINE_MS: '30000' });
+      running.push(g);
+      const c = client(g.url);
+      const streams = Array.from({ length: 4 }, (_, i) => streamOf(c, `a stream that finishes ${i}`));
+      await Promise.all(streams.map((s) => s.started));
+      g.child.kill('SIGTERM');
+      expect(await Promise.all(streams.map((s) => s.ended))).toEqual(Array(4).fill('ended after metadata'));
+      const { code, stdout } = await g.exit;
+      expect(code).toBe(0);
+      expect(stdout.match(/"msg":"model stream"/g)).toHaveLength(4);
+    });
+
+    it('ends the streams still running at the drain deadline with an exception event, and exits 0', async () => {
+      bedrock.configure({ latency: { fixedMs: 0 }, faults: { midStream: { kind: 'stall', afterEvents: 2 } } });
+      const g = await runGateway({ ...AWS_ENV, DRAIN_DEADLINE_MS: '3000' });
+      running.push(g);
+      const c = client(g.url);
+      const streams = Array.from({ length: 3 }, (_, i) => streamOf(c, `a stream that stalls ${i}`));
+      await Promise.all(streams.map((s) => s.started));
+      g.child.kill('SIGTERM');
+      expect(await Promise.all(streams.map((s) => s.ended))).toEqual(
+        Array(3).fill('raised ServiceUnavailableException'),
+      );
+      const { code } = await g.exit;
+      expect(code).toBe(0);
+    });
   });
 
   it('serves a repeated request from Redis: a second gateway answers it as a hit without calling upstream', async () => {

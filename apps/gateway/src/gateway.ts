@@ -76,6 +76,7 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
   metrics.attach({ queueDepth: () => batcher.queueDepth?.() ?? 0, bodyBufferBytes: () => bodyBudget.bytes });
   const server = new GatewayServer({
     invokeModel: container.get<InvokeModel>(TOKENS.invokeModel),
+    streamModel: container.get(TOKENS.streamModel),
     ledger: container.get(TOKENS.ledger),
     auth: new TenantAuthenticator(config.tenants),
     metrics,
@@ -168,7 +169,8 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
       );
       if (late > 0)
         logger.warn({ requests: late }, 'answered requests still open at the drain deadline with shutting-down');
-      await server.closeAll(Math.min(CLOSE_GRACE_MS, left(tailMs / 4)));
+      // At least MIN_CLOSE_MS: an answer just written at the deadline (a stream's exception event) is flushed, not cut.
+      await server.closeAll(Math.max(MIN_CLOSE_MS, Math.min(CLOSE_GRACE_MS, left(tailMs / 4))));
       for (const l of lifecycles.filter((x) => x.order >= 20)) await close(l, left(), Math.max(left(), MIN_CLOSE_MS));
       if (localBedrock) await within(localBedrock.close(), Math.max(left(), MIN_CLOSE_MS));
       metrics.flush();

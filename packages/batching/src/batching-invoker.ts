@@ -12,6 +12,7 @@ import { FairScheduler } from './fair-scheduler';
 import { CallGate } from './call-gate';
 import { usedTokens } from './quota-registry';
 import { RetryBudget } from './retry-budget';
+import type { StreamLimits } from './quota-streamer';
 
 function asNovaCostError(error: unknown): NovaCostError {
   if (NovaCostError.is(error)) return error;
@@ -233,6 +234,14 @@ export class BatchingInvoker implements ModelInvoker {
       mergedRequests: merged,
       draining: this.draining !== undefined,
     };
+  }
+
+  /**
+   * The per-model quotas and throttle back-off of this batcher, for calls made beside it (streams, see QuotaStreamer):
+   * they count against the same requests and tokens per minute.
+   */
+  limits(): StreamLimits {
+    return { quotas: this.quotas, retry: this.options.retry, random: this.options.random };
   }
 
   /** How the request may share a call, if it may; a body the key cannot be computed for is sent alone. */

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { eventFrame, exceptionFrame } from './event-stream-frames';
+import { eventFrame, exceptionFrame } from '@nova-cost/event-stream';
 import { dropConnection, isGone } from './http-exchange';
 import type { ResolvedStreamFault } from './local-bedrock.options';
 import type { StreamedEvent } from './stream-events';

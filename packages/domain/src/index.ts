@@ -36,3 +36,5 @@ export * from './sessions/session-budget.port';
 export * from './sessions/bidirectional-stream.port';
 export * from './sessions/speech-session';
 export * from './sessions/speech-sessions.service';
+export * from './use-cases/settle-call';
+export * from './use-cases/stream-model.service';

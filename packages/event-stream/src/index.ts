@@ -4,3 +4,4 @@ export { EventStreamFormatError, MAX_MESSAGE_BYTES, readMessages } from './read-
 export type { ReadMessagesOptions } from './read-messages';
 export { chunkBytes, chunkFrame, openEnvelope } from './bidirectional-events';
 export type { SignedEnvelope } from './bidirectional-events';
+export { decodeFrames } from './decode-frames';

@@ -1,5 +1,12 @@
 import type { ResponseStore } from '@nova-cost/caching';
-import type { CostPolicy, InvokeModel, ModelInvoker, PricingCatalog, SpendLedger } from '@nova-cost/domain';
+import type {
+  CostPolicy,
+  InvokeModel,
+  ModelInvoker,
+  PricingCatalog,
+  SpendLedger,
+  StreamModel,
+} from '@nova-cost/domain';
 import type { ServiceIdentifier } from 'inversify';
 import type { GatewayConfig } from '../config/gateway-config';
 import type { GatewayLogger } from '../observability/logger';
@@ -42,5 +49,7 @@ export const TOKENS = {
   /** The outermost link: the cache, around batchingInvoker. */
   cachingInvoker: Symbol.for('nova-cost/gateway/caching-invoker') as ServiceIdentifier<ModelInvoker & ChainStats>,
   invokeModel: Symbol.for('nova-cost/gateway/invoke-model') as ServiceIdentifier<InvokeModel>,
+  /** The streaming calls' use case, over cache → quota → Bedrock (see streaming.module). */
+  streamModel: Symbol.for('nova-cost/gateway/stream-model') as ServiceIdentifier<StreamModel>,
   lifecycle: Symbol.for('nova-cost/gateway/lifecycle') as ServiceIdentifier<Lifecycle>,
 };

@@ -1,7 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { InvocationOutcome, InvokeModel, SpendDimension, SpendGroup, SpendLedger } from '@nova-cost/domain';
-import { NovaCostError, resolveModelId } from '@nova-cost/domain';
+import type {
+  InvocationOutcome,
+  InvocationRequest,
+  InvokeModel,
+  SpendDimension,
+  SpendGroup,
+  SpendLedger,
+  StreamModel,
+  StreamOperation,
+} from '@nova-cost/domain';
+import { NovaCostError, isStreamOperation, resolveModelId } from '@nova-cost/domain';
 import type { CacheOutcome, GatewayMetrics } from '../observability/gateway-metrics';
 import type { GatewayLogger } from '../observability/logger';
 import { DualProtocolListener, stopReadingAfterAnswer } from '@nova-cost/http-listener';
@@ -11,10 +20,14 @@ import { matchAsyncInvokeRoute } from './async-invoke.routes';
 import { errorResponse } from './error-response';
 import { matchModelRoute, parseModelRequest } from './parse-model-request';
 import { readBody } from './read-body';
+import { exceptionEventOf, writeStream } from './stream-answer';
+import { exceptionFrame } from '@nova-cost/event-stream';
 import type { TenantAuthenticator } from './tenant-authenticator';
 
 export interface GatewayServerDeps {
   readonly invokeModel: InvokeModel;
+  /** ConverseStream and InvokeModelWithResponseStream. */
+  readonly streamModel: StreamModel;
   readonly ledger: SpendLedger;
   readonly auth: TenantAuthenticator;
   readonly metrics: GatewayMetrics;
@@ -65,6 +78,8 @@ export class GatewayServer {
   private idleWaiters: (() => void)[] = [];
   /** Accepted requests whose body is still arriving: not yet anything the drain must finish. */
   private readonly receiving = new Set<ServerResponse>();
+  /** Streams being written: each stops with an exception event when told (the drain deadline). */
+  private readonly streams = new Set<(error: NovaCostError) => void>();
 
   constructor(private readonly deps: GatewayServerDeps) {
     // Longer than the deployed ALB's 120 s idle timeout (apps/infra), so it never reuses a connection we closed.
@@ -104,6 +119,11 @@ export class GatewayServer {
    */
   answerUnanswered(error: NovaCostError): number {
     let answered = 0;
+    // A stream under way has no whole answer yet: it ends now with an exception event, never a silent cut.
+    for (const stop of [...this.streams]) {
+      stop(error);
+      answered += 1;
+    }
     for (const res of this.unanswered) {
       if (res.headersSent || res.writableEnded) continue;
       if (res.req.httpVersionMajor === 1) res.setHeader('connection', 'close');
@@ -167,7 +187,7 @@ export class GatewayServer {
         route = 'not-found';
         throw new NovaCostError(
           'not-found',
-          `no route for ${req.method} ${rawPath.slice(0, 100)}; use POST /model/{modelId}/converse or /invoke, POST /async-invoke, GET /async-invoke[/{invocationArn}], GET /costs`,
+          `no route for ${req.method} ${rawPath.slice(0, 100)}; use POST /model/{modelId}/converse, /invoke, /converse-stream, /invoke-with-response-stream or /count-tokens, POST /async-invoke, GET /async-invoke[/{invocationArn}], GET /costs`,
           { details: { reason: 'route' } },
         );
       }
@@ -203,6 +223,8 @@ export class GatewayServer {
       const request = parseModelRequest(tenantId, model!, body, req.headers);
       const abort = new AbortController();
       res.on('close', () => res.writableEnded || abort.abort());
+      if (isStreamOperation(request.operation))
+        return await this.stream(res, request, request.operation, abort, log, started);
       const outcome = await this.deps.invokeModel.execute(request, { signal: abort.signal });
       const cache = cacheOutcome(outcome);
       this.deps.metrics.answered(outcome.result.modelId, cache, outcome.costUsd, outcome.savings);
@@ -235,6 +257,85 @@ export class GatewayServer {
       stopReadingAfterAnswer(req, res);
       this.fail(res, error, route, log);
     }
+  }
+
+  /**
+   * A streaming call: errors before the first event are ordinary error answers (thrown to handle()); after it the
+   * events go out as they come. Cost and saving are known once the stream ended: they are sent as HTTP trailers
+   * (x-nova-cost-usd, x-nova-cost-saved-usd) when it completed, and always recorded in the ledger, /costs, the metrics
+   * and one log line.
+   */
+  private async stream(
+    res: ServerResponse,
+    request: InvocationRequest,
+    operation: StreamOperation,
+    abort: AbortController,
+    log: GatewayLogger,
+    started: number,
+  ): Promise<void> {
+    const gone = new AbortController();
+    res.on('close', () => res.writableEnded || gone.abort());
+    const outcome = await this.deps.streamModel.execute(request, { signal: abort.signal });
+    const { stream } = outcome;
+    const cache: CacheOutcome =
+      stream.source === 'cache'
+        ? 'hit'
+        : stream.source === 'coalesced'
+          ? 'coalesced'
+          : outcome.plan.request.cache
+            ? 'miss'
+            : 'bypass';
+    const stop = new AbortController();
+    // At the drain deadline: the exception event goes out now, before connections close, and the call upstream ends.
+    const stopper = (error: NovaCostError): void => {
+      if (!res.writableEnded) {
+        const { type, payload } = exceptionEventOf(error, operation);
+        res.end(exceptionFrame(type, payload));
+      }
+      stop.abort(error);
+      abort.abort(error);
+    };
+    this.streams.add(stopper);
+    res.writeHead(200, {
+      'content-type': 'application/vnd.amazon.eventstream',
+      ...(operation === 'invoke-with-response-stream' ? { 'x-amzn-bedrock-content-type': 'application/json' } : {}),
+      'x-nova-cost-cache': cache,
+      'x-nova-cost-model': stream.modelId,
+      trailer: 'x-nova-cost-usd, x-nova-cost-saved-usd',
+    });
+    this.deps.metrics.request(operation, 200, cache);
+    const usd = (n: number, unpriced: boolean): string => (unpriced ? 'unpriced' : n.toFixed(8));
+    let ending: Awaited<ReturnType<typeof writeStream>>;
+    try {
+      ending = await writeStream(res, stream, operation, { gone: gone.signal, stop: stop.signal }, async () => {
+        const s = await outcome.settled;
+        return { 'x-nova-cost-usd': usd(s.costUsd, s.unpriced), 'x-nova-cost-saved-usd': usd(s.savedUsd, s.unpriced) };
+      });
+    } finally {
+      this.streams.delete(stopper);
+    }
+    // Settled once the billed stream ended: for a leader who left first, when the stream its followers still read ends.
+    void outcome.settled.then((s) => {
+      const base = resolveModelId(stream.modelId).baseModelId;
+      this.deps.metrics.answered(stream.modelId, cache, s.costUsd, s.savings);
+      this.deps.metrics.streamEnded(operation, s.report.end, ending);
+      if (s.unpriced) this.deps.metrics.unpriced(base, stream.source === 'upstream' ? s.report.usage : undefined);
+      log.info(
+        {
+          tenantId: request.tenantId,
+          model: stream.modelId,
+          operation,
+          cache,
+          end: s.report.end,
+          client: ending,
+          events: s.report.events,
+          costUsd: s.unpriced ? 'unpriced' : s.costUsd,
+          savedUsd: s.savedUsd,
+          ms: Math.round(performance.now() - started),
+        },
+        'model stream',
+      );
+    });
   }
 
   private fail(res: ServerResponse, error: unknown, route: string, log: GatewayLogger): void {

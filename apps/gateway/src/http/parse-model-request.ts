@@ -1,5 +1,5 @@
 import type { InvocationRequest, InvokeParameters, JsonObject, Lane, Operation } from '@nova-cost/domain';
-import { NovaCostError, resolveModelId } from '@nova-cost/domain';
+import { NovaCostError, bodyShapeOf, resolveModelId } from '@nova-cost/domain';
 import { nestsDeeperThan } from './json-depth';
 
 /** Deeper than any Bedrock request needs (tool schemas included), shallow enough for recursive code after parsing. */
@@ -9,9 +9,11 @@ function invalid(message: string, details: Record<string, string> = {}): NovaCos
   return new NovaCostError('validation', message, { details });
 }
 
-/** The model id and operation of a raw `/model/{modelId}/{converse|invoke}` target, or undefined for other paths. */
+/** The model id and operation of a raw `/model/{modelId}/{operation}` target (the four runtime operations), or undefined for other paths. */
 export function matchModelRoute(rawPath: string): { modelId: string; operation: Operation } | undefined {
-  const m = /^\/model\/([^/]+)\/(converse|invoke)$/.exec(rawPath);
+  const m = /^\/model\/([^/]+)\/(converse|invoke|converse-stream|invoke-with-response-stream|count-tokens)$/.exec(
+    rawPath,
+  );
   if (!m) return undefined;
   let modelId: string;
   try {
@@ -116,6 +118,17 @@ function invokeParameters(
   return Object.keys(out).length > 0 ? (out as InvokeParameters) : undefined;
 }
 
+function countTokensShape(body: JsonObject): void {
+  const input = body['input'];
+  const one = typeof input === 'object' && input !== null && !Array.isArray(input) ? Object.keys(input) : [];
+  if (one.length !== 1 || (one[0] !== 'converse' && one[0] !== 'invokeModel')) {
+    throw invalid(
+      'count-tokens body must be {"input": {"converse": {...}}} or {"input": {"invokeModel": {"body": <base64>}}}',
+      { field: 'input' },
+    );
+  }
+}
+
 /** An InvocationRequest from the HTTP parts, or a validation error naming what is wrong. */
 export function parseModelRequest(
   tenantId: string,
@@ -133,11 +146,15 @@ export function parseModelRequest(
   }
   if (typeof body !== 'object' || body === null || Array.isArray(body))
     throw invalid('request body must be a JSON object', { field: 'body' });
-  if (route.operation === 'converse') converseShape(body as JsonObject);
+  if (route.operation === 'count-tokens') countTokensShape(body as JsonObject);
+  else if (bodyShapeOf(route.operation) === 'converse') converseShape(body as JsonObject);
   const cache = hint(headers['x-nova-cost-cache-hint'], 'x-nova-cost-cache-hint', ['opt-in', 'opt-out'] as const);
   const lane = hint<Lane>(headers['x-nova-cost-lane'], 'x-nova-cost-lane', ['interactive', 'deferrable']);
   const hints = { ...(cache ? { cache } : {}), ...(lane ? { lane } : {}) };
-  const parameters = route.operation === 'invoke' ? invokeParameters(headers) : undefined;
+  const parameters =
+    bodyShapeOf(route.operation) === 'invoke' && route.operation !== 'count-tokens'
+      ? invokeParameters(headers)
+      : undefined;
   return {
     tenantId,
     modelId: route.modelId,

@@ -30,6 +30,7 @@ export class GatewayMetrics {
   private readonly unpricedCalls: Counter<'model'>;
   private readonly asyncEnds: Counter<'route' | 'status'>;
   private readonly unpricedTokens: Counter<'model' | 'direction'>;
+  private readonly streams: Counter<'operation' | 'end' | 'client'>;
   /** Since start: the Prometheus gauge (Prometheus takes rates itself). */
   private readonly cacheAnswers = { hit: 0, lookups: 0 };
   /** Since the last flush: the EMF value, so CloudWatch charts each interval rather than a lifetime average. */
@@ -76,6 +77,12 @@ export class GatewayMetrics {
       name: 'nova_cost_async_invocations_total',
       help: 'Async invocations ended, by how they were answered (batch, on-demand, cache) and status (Completed, Failed)',
       labelNames: ['route', 'status'],
+      registers: [this.registry],
+    });
+    this.streams = new Counter({
+      name: 'nova_cost_streams_total',
+      help: 'Streams by operation, how the billed stream ended (complete, failed, abandoned) and how it ended for its client (complete, failed, client-gone, stopped)',
+      labelNames: ['operation', 'end', 'client'],
       registers: [this.registry],
     });
     const answers = this.cacheAnswers;
@@ -150,6 +157,11 @@ export class GatewayMetrics {
   /** An async invocation ended: answered by a batch job, on demand or from the cache. */
   asyncEnded(route: 'batch' | 'on-demand' | 'cache', status: 'Completed' | 'Failed'): void {
     this.asyncEnds.inc({ route, status });
+  }
+
+  /** A stream ended (see StreamReport.end and the gateway's StreamEnding). */
+  streamEnded(operation: string, end: string, client: string): void {
+    this.streams.inc({ operation, end, client });
   }
 
   /** A call to a model without a price, with the usage billed upstream (none for a cache hit or a coalesced answer). */

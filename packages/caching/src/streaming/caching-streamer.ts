@@ -107,6 +107,8 @@ export class CachingStreamer implements ModelStreamer {
     const lockKey = `${key}:lock`;
     const lockTtlMs = this.options.lockTtlMs ?? 5000;
     let locked = await this.guard.run(() => this.store.tryLock(lockKey, token, lockTtlMs));
+    // A recording found after waiting for another process is that process's stream: coalesced, not a hit.
+    const found: 'cache' | 'coalesced' = locked === false ? 'coalesced' : 'cache';
     if (locked === false) {
       // Another process streams this request: wait for its recording, for a bounded time, then replay it. Once its
       // lock is gone without a recording (the stream failed, or its holder died) we take the lock and call ourselves.
@@ -115,7 +117,10 @@ export class CachingStreamer implements ModelStreamer {
       for (let n = 0; this.now() < deadline && this.guard.breaker.state === 'closed'; n++) {
         await delay(Math.min(poll * 2 ** Math.floor(n / 8), poll * 4), undefined, { signal: flight.signal });
         const entry = await this.read(key);
-        if (entry) return { kind: 'recorded', source: 'coalesced', modelId: entry.modelId, events: entry.events };
+        if (entry) {
+          this.counters.coalesced += 1;
+          return { kind: 'recorded', source: 'coalesced', modelId: entry.modelId, events: entry.events };
+        }
         locked = await this.guard.run(() => this.store.tryLock(lockKey, token, lockTtlMs));
         if (locked !== false) break;
       }
@@ -126,8 +131,8 @@ export class CachingStreamer implements ModelStreamer {
       const entry = await this.read(key);
       if (entry) {
         unlock();
-        this.counters.hits += 1;
-        return { kind: 'recorded', source: 'cache', modelId: entry.modelId, events: entry.events };
+        this.counters[found === 'cache' ? 'hits' : 'coalesced'] += 1;
+        return { kind: 'recorded', source: found, modelId: entry.modelId, events: entry.events };
       }
     }
     // Keep the lock alive while the stream runs, however long the answer takes.

@@ -77,30 +77,7 @@ export class StreamTee<T> {
       sub.wake?.();
     };
     signal?.addEventListener('abort', leave, { once: true });
-    const tee = this;
-    async function* read(): AsyncGenerator<T> {
-      try {
-        for (;;) {
-          if (signal?.aborted) throw new NovaCostError('aborted', 'the caller aborted the stream');
-          if (sub.dropped) throw sub.dropped;
-          const at = sub.cursor - tee.offset;
-          if (at < tee.history.length) {
-            sub.cursor += 1;
-            const item = tee.history[at] as T;
-            tee.trim();
-            yield item;
-            continue;
-          }
-          if (tee.failed) throw tee.failure;
-          if (tee.ended) return;
-          await tee.next(sub);
-        }
-      } finally {
-        signal?.removeEventListener('abort', leave);
-        tee.leave(sub);
-      }
-    }
-    const generator = read();
+    const generator = this.read(sub, signal, leave);
     // A subscriber that leaves before its first next() never runs the generator's body, nor its finally.
     const iterator: AsyncIterableIterator<T> = {
       next: () => generator.next(),
@@ -113,6 +90,29 @@ export class StreamTee<T> {
       [Symbol.asyncIterator]: () => iterator,
     };
     return iterator;
+  }
+
+  private async *read(sub: Subscriber, signal: AbortSignal | undefined, leave: () => void): AsyncGenerator<T> {
+    try {
+      for (;;) {
+        if (signal?.aborted) throw new NovaCostError('aborted', 'the caller aborted the stream');
+        if (sub.dropped) throw sub.dropped;
+        const at = sub.cursor - this.offset;
+        if (at < this.history.length) {
+          sub.cursor += 1;
+          const item = this.history[at] as T;
+          this.trim();
+          yield item;
+          continue;
+        }
+        if (this.failed) throw this.failure;
+        if (this.ended) return;
+        await this.next(sub);
+      }
+    } finally {
+      signal?.removeEventListener('abort', leave);
+      this.leave(sub);
+    }
   }
 
   /** Waits until there is more for `sub`: pulls the source when nobody is pulling it already. */

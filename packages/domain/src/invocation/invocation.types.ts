@@ -1,7 +1,10 @@
 import type { JsonObject } from '../json';
 
-/** Bedrock runtime operation the request was made with. */
-export type Operation = 'converse' | 'invoke' | 'converse-stream' | 'invoke-with-response-stream';
+/**
+ * Bedrock runtime operation the request was made with. `count-tokens` (CountTokens) calls no model: it answers
+ * `{inputTokens}` for free, the same for the same body.
+ */
+export type Operation = 'converse' | 'invoke' | 'converse-stream' | 'invoke-with-response-stream' | 'count-tokens';
 
 /** The operations that answer with a stream of events. */
 export type StreamOperation = Extract<Operation, 'converse-stream' | 'invoke-with-response-stream'>;

@@ -174,6 +174,18 @@ describe(RuleBasedCostPolicy, () => {
     });
   });
 
+  describe('.plan of a CountTokens call', () => {
+    const counting = request({ operation: 'count-tokens', body: { input: { converse: converse() } } });
+
+    it('caches it, holds nothing against the budget, and never routes it (tokens are counted per model)', async () => {
+      const routes = [{ name: 'cheap', from: ['amazon.nova-pro-v1:0'], to: 'amazon.nova-micro-v1:0' }];
+      const plan = await policy({ routes, budgets: { default: { dailyUsd: 0.000001 } } }).plan(counting);
+      expect(plan.request.cache).toEqual({ ttlSeconds: 3600 });
+      expect(plan.request.modelId).toBe('amazon.nova-pro-v1:0');
+      expect(plan.reservation.worstCaseUsd).toBe(0);
+    });
+  });
+
   describe('.plan lanes', () => {
     it('is interactive by default and follows the caller hint', async () => {
       expect((await policy().plan(request())).request.lane).toBe('interactive');

@@ -71,12 +71,15 @@ export class RuleBasedCostPolicy implements CostPolicy, SessionBudget {
     const budget = this.budgetByTenant.get(request.tenantId) ?? this.rules.budgets?.default;
 
     // Reserve against the requested model's price: the route taken below can only make the call cheaper.
-    const worstCaseUsd = this.worstCase(request, requested, region, features, budget);
+    // CountTokens is free, and counts for the model asked: nothing to hold, nothing to route.
+    const counting = request.operation === 'count-tokens';
+    const worstCaseUsd = counting ? 0 : this.worstCase(request, requested, region, features, budget);
     const check = await this.budgets.reserve(request.tenantId, budget, worstCaseUsd, this.clock.now());
     try {
-      const route = requested
-        ? this.route(request, requested, features, region, check.state === 'soft-limit')
-        : undefined;
+      const route =
+        requested && !counting
+          ? this.route(request, requested, features, region, check.state === 'soft-limit')
+          : undefined;
       const modelId = route?.to ?? request.modelId;
       const lane: Lane =
         request.hints?.lane ??
@@ -188,7 +191,7 @@ export class RuleBasedCostPolicy implements CostPolicy, SessionBudget {
 
   private cacheTtl(request: InvocationRequest, model: ModelSpec | undefined, f: RequestFeatures): number {
     if (request.hints?.cache === 'opt-out') return 0;
-    const deterministic = model?.kind === 'embedding' || f.temperature === 0;
+    const deterministic = model?.kind === 'embedding' || f.temperature === 0 || request.operation === 'count-tokens';
     const optedIn = request.hints?.cache === 'opt-in' && (this.rules.cache?.allowOptIn ?? true);
     if (!deterministic && !optedIn) return 0;
     const c = this.rules.cache;

@@ -1,12 +1,10 @@
 import type { Clock } from '../clock.port';
-import { systemClock } from '../clock.port';
 import type { InvocationRequest, InvocationResult, InvokeOptions } from '../invocation/invocation.types';
 import type { ModelInvoker } from '../invocation/model-invoker.port';
 import type { Saving, SpendLedger } from '../ledger/spend-ledger.port';
 import type { CostPolicy, InvocationPlan } from '../policy/cost-policy.port';
 import type { PricingCatalog } from '../pricing/pricing-catalog.port';
-import type { CallPrice } from './price-call';
-import { priceCall, spendEntryOf } from './price-call';
+import { settleCall } from './settle-call';
 
 export interface InvokeModelDeps {
   readonly policy: CostPolicy;
@@ -54,21 +52,7 @@ export class InvokeModel {
       plan.reservation.release();
       throw err;
     }
-    let price: CallPrice = { costUsd: 0, savings: [], unpriced: false };
-    try {
-      price = priceCall(this.deps.pricing, plan.request.region ?? this.deps.region ?? 'us-east-1', plan, result);
-    } finally {
-      plan.reservation.settle(price.costUsd);
-    }
-    const { costUsd, savings, unpriced } = price;
-    const savedUsd = savings.reduce((sum, s) => sum + s.usd, 0);
-    try {
-      await this.deps.ledger.record(
-        spendEntryOf((this.deps.clock ?? systemClock).now(), request.tenantId, result, price, plan.reservation.holdId),
-      );
-    } catch (err) {
-      this.deps.onLedgerError?.(err);
-    }
+    const { costUsd, savedUsd, savings, unpriced } = await settleCall(this.deps, request.tenantId, plan, result);
     return { result, plan, costUsd, savedUsd, savings, unpriced };
   }
 }

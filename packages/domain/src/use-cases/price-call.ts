@@ -5,6 +5,9 @@ import type { Saving, SpendEntry } from '../ledger/spend-ledger.port';
 import { resolveModelId } from '../models/model-catalog';
 import type { PricingCatalog } from '../pricing/pricing-catalog.port';
 
+/** What pricing needs of an answered call (a unary result, or what a finished stream came to). */
+export type PricedAnswer = Pick<InvocationResult, 'modelId' | 'usage' | 'source' | 'billing'>;
+
 /** What one answered call cost and saved. */
 export interface CallPrice {
   /** What the call was billed: 0 for an answer served from cache or coalesced, and for an unpriced model. */
@@ -34,12 +37,7 @@ function serviceTierOf(request: PricedPlan['request']): string | undefined {
  * cached or coalesced answer, the difference to on-demand for a batch one, and the difference to the requested model
  * for a routed one. A model without a price is marked unpriced rather than taken as $0.
  */
-export function priceCall(
-  pricing: PricingCatalog,
-  region: string,
-  plan: PricedPlan,
-  result: InvocationResult,
-): CallPrice {
+export function priceCall(pricing: PricingCatalog, region: string, plan: PricedPlan, result: PricedAnswer): CallPrice {
   const serviceTier = serviceTierOf(plan.request);
   const tier = serviceTier === undefined ? {} : { serviceTier };
   try {
@@ -75,7 +73,7 @@ export function priceCall(
 export function spendEntryOf(
   at: Date,
   tenantId: string,
-  result: InvocationResult,
+  result: PricedAnswer,
   price: CallPrice,
   holdId: string | undefined,
 ): SpendEntry {
@@ -92,7 +90,7 @@ export function spendEntryOf(
 }
 
 /** The tokens an answer was billed for: none when it came from the cache or another caller's call. */
-function billedTokens(result: InvocationResult): { inputTokens: number; outputTokens: number } {
+function billedTokens(result: PricedAnswer): { inputTokens: number; outputTokens: number } {
   if (result.source !== 'upstream') return { inputTokens: 0, outputTokens: 0 };
   const u = result.usage;
   return {

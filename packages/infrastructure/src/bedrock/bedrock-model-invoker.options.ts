@@ -40,6 +40,11 @@ export interface BedrockClientSettings extends BedrockCallSettings {
   readonly requestTimeoutMs?: number;
   /** Time limit to open a connection. @default 5000 */
   readonly connectionTimeoutMs?: number;
+  /**
+   * Connections to Bedrock open at once. A stream holds its connection for as long as the answer takes, so this
+   * bounds the streams in flight (the SDK's own default, 50, would queue the 51st stream behind the first). @default 1000
+   */
+  readonly maxSockets?: number;
 }
 
 /** …or pass a ready client (its own retry and per-attempt timeout settings apply). */
@@ -58,6 +63,7 @@ export interface ResolvedClientSettings {
   readonly maxAttempts: number;
   readonly requestTimeoutMs: number;
   readonly connectionTimeoutMs: number;
+  readonly maxSockets: number;
 }
 
 export type ResolvedInvokerOptions = { readonly callTimeoutMs: number } & (
@@ -84,6 +90,7 @@ const SETTING_KEYS = [
   'maxAttempts',
   'requestTimeoutMs',
   'connectionTimeoutMs',
+  'maxSockets',
 ];
 
 /** Validates options: either a ready client or settings, never both. */
@@ -136,5 +143,6 @@ function resolveClientSettings(o: Record<string, unknown>): ResolvedClientSettin
     maxAttempts: positiveInteger(o['maxAttempts'], 'maxAttempts', 3),
     requestTimeoutMs: positiveInteger(o['requestTimeoutMs'], 'requestTimeoutMs', 60_000),
     connectionTimeoutMs: positiveInteger(o['connectionTimeoutMs'], 'connectionTimeoutMs', 5_000),
+    maxSockets: positiveInteger(o['maxSockets'], 'maxSockets', 1_000),
   };
 }

@@ -13,13 +13,15 @@ import type {
   ModelStream,
   ModelStreamer,
 } from '@nova-cost/domain';
-import { NovaCostError, isJsonObject, isStreamOperation } from '@nova-cost/domain';
+import { NovaCostError, ZERO_USAGE, isJsonObject, isStreamOperation } from '@nova-cost/domain';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { mapBedrockError } from './bedrock-error.mapper';
 import type { BedrockModelInvokerOptions, ResolvedClientSettings } from './bedrock-model-invoker.options';
 import { resolveInvokerOptions } from './bedrock-model-invoker.options';
 import { CallDeadline } from './call-deadline';
+import { countTokens } from './bedrock-count-tokens';
 import { startBedrockStream } from './bedrock-stream';
+import { invokeParametersInput } from './invoke-parameters';
 import { blobsToBase64, converseInputFromJson } from './converse-blobs';
 import type { HeaderBag } from './invoke-usage';
 import { invokeLatencyMs, invokeStopReason, invokeUsage } from './invoke-usage';
@@ -39,6 +41,8 @@ function buildClient(settings: ResolvedClientSettings): BedrockRuntimeClient {
     requestHandler: new NodeHttpHandler({
       requestTimeout: settings.requestTimeoutMs,
       connectionTimeout: settings.connectionTimeoutMs,
+      httpAgent: { keepAlive: true, maxSockets: settings.maxSockets },
+      httpsAgent: { keepAlive: true, maxSockets: settings.maxSockets },
       throwOnRequestTimeout: true,
     }),
   });
@@ -78,7 +82,9 @@ export class BedrockModelInvoker implements ModelInvoker, ModelStreamer {
       const answer =
         request.operation === 'converse'
           ? await this.converse(request, deadline.signal)
-          : await this.invokeModel(request, deadline.signal);
+          : request.operation === 'count-tokens'
+            ? { body: await countTokens(this.client, request, deadline.signal), usage: ZERO_USAGE }
+            : await this.invokeModel(request, deadline.signal);
       const { upstreamLatencyMs, ...rest } = answer;
       const latencyMs = upstreamLatencyMs ?? Math.round(performance.now() - started);
       return { ...rest, latencyMs, source: 'upstream', modelId: request.modelId, billing: 'on-demand' };
@@ -151,23 +157,13 @@ export class BedrockModelInvoker implements ModelInvoker, ModelStreamer {
   }
 
   private async invokeModel(request: InvocationRequest, signal: AbortSignal): Promise<UpstreamAnswer> {
-    const p = request.parameters ?? {};
     const command = new InvokeModelCommand({
       modelId: request.modelId,
       body: JSON.stringify(request.body),
       contentType: 'application/json',
       accept: 'application/json',
       // What Bedrock reads beside the body (X-Amzn-Bedrock-* headers), as the caller sent it.
-      ...(p.trace !== undefined ? { trace: p.trace as InvokeModelCommandInput['trace'] } : {}),
-      ...(p.guardrailIdentifier !== undefined ? { guardrailIdentifier: p.guardrailIdentifier } : {}),
-      ...(p.guardrailVersion !== undefined ? { guardrailVersion: p.guardrailVersion } : {}),
-      ...(p.performanceConfigLatency !== undefined
-        ? {
-            performanceConfigLatency: p.performanceConfigLatency as InvokeModelCommandInput['performanceConfigLatency'],
-          }
-        : {}),
-      ...(p.serviceTier !== undefined ? { serviceTier: p.serviceTier as InvokeModelCommandInput['serviceTier'] } : {}),
-      ...(p.requestMetadata !== undefined ? { requestMetadata: JSON.stringify(p.requestMetadata) } : {}),
+      ...invokeParametersInput(request.parameters),
     });
     // The token counts and latency travel in response headers the SDK does not copy to the output: keep the raw
     // response of the last attempt.

@@ -17,6 +17,7 @@ import { StreamMeter, meteredStream, requestFeatures } from '@nova-cost/domain';
 import { mapBedrockError } from './bedrock-error.mapper';
 import { CallDeadline } from './call-deadline';
 import { blobsToBase64, converseInputFromJson } from './converse-blobs';
+import { invokeParametersInput } from './invoke-parameters';
 
 /** One event of the SDK's stream unions as Bedrock named it on the wire, blobs back to base64. */
 function toEvent(event: ConverseStreamOutput | ResponseStream): ModelStreamEvent | undefined {
@@ -68,6 +69,7 @@ export async function startBedrockStream(
         body: JSON.stringify(request.body),
         contentType: 'application/json',
         accept: 'application/json',
+        ...invokeParametersInput(request.parameters),
       });
       const output = await client.send(command, { abortSignal: deadline.signal });
       source = output.body ?? [];

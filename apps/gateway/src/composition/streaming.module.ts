@@ -1,0 +1,38 @@
+import { QuotaStreamer } from '@nova-cost/batching';
+import type { BatchingInvoker } from '@nova-cost/batching';
+import { CachingStreamer } from '@nova-cost/caching';
+import type { ModelStreamer } from '@nova-cost/domain';
+import { StreamModel } from '@nova-cost/domain';
+import { ContainerModule } from 'inversify';
+import { TOKENS } from './tokens';
+
+/**
+ * Streaming calls (ConverseStream, InvokeModelWithResponseStream): the same policy, budget, cache store, quotas and
+ * Bedrock client as unary calls, in a chain of their own — cache (recorded streams, one upstream stream per identical
+ * request) → quota (the batcher's per-model buckets, never a micro-batch) → Bedrock.
+ */
+export const streamingModule = new ContainerModule(({ bind }) => {
+  bind(TOKENS.streamModel)
+    .toDynamicValue((ctx) => {
+      const logger = ctx.get(TOKENS.logger);
+      const batcher = ctx.get(TOKENS.batchingInvoker) as unknown as BatchingInvoker;
+      const bedrock = ctx.get(TOKENS.bedrockInvoker) as unknown as ModelStreamer;
+      const streamer = new CachingStreamer(
+        new QuotaStreamer(bedrock, batcher.limits()),
+        ctx.get(TOKENS.responseStore),
+        { region: ctx.get(TOKENS.bedrockEndpoint).region },
+      );
+      return new StreamModel({
+        policy: ctx.get(TOKENS.policy),
+        streamer,
+        pricing: ctx.get(TOKENS.pricing),
+        ledger: ctx.get(TOKENS.ledger),
+        region: ctx.get(TOKENS.bedrockEndpoint).region,
+        onLedgerError: (err) =>
+          logger.warn({ err: { message: (err as Error).message } }, 'spend ledger refused an entry'),
+        // The cache admits a stream into the shared budget only when it goes upstream: a replay takes no hold.
+        admission: 'invoker',
+      });
+    })
+    .inSingletonScope();
+});

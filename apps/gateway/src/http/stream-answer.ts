@@ -1,0 +1,87 @@
+import { once } from 'node:events';
+import type { ServerResponse } from 'node:http';
+import type { ModelStream, StreamOperation } from '@nova-cost/domain';
+import { NovaCostError } from '@nova-cost/domain';
+import { eventFrame, exceptionFrame } from '@nova-cost/event-stream';
+
+/** How a stream ended for its client. */
+export type StreamEnding = 'complete' | 'failed' | 'client-gone' | 'stopped';
+
+// The exception events of Bedrock's stream unions: what the SDKs raise mid-stream.
+const CONVERSE_EXCEPTIONS = new Set([
+  'internalServerException',
+  'modelStreamErrorException',
+  'validationException',
+  'throttlingException',
+  'serviceUnavailableException',
+]);
+const INVOKE_EXCEPTIONS = new Set([...CONVERSE_EXCEPTIONS, 'modelTimeoutException']);
+
+const BY_KIND: Partial<Record<NovaCostError['kind'], string>> = {
+  throttled: 'throttlingException',
+  'queue-full': 'throttlingException',
+  validation: 'validationException',
+  'upstream-unavailable': 'modelStreamErrorException',
+  'shutting-down': 'serviceUnavailableException',
+};
+
+/**
+ * The exception event a failure mid-stream is sent as: the one Bedrock sent (its name in details.awsErrorName), else
+ * the nearest of the operation's union by the error's kind (a timeout is modelTimeoutException where the union has it).
+ */
+export function exceptionEventOf(
+  error: unknown,
+  operation: StreamOperation,
+): { type: string; payload: Record<string, unknown> } {
+  const err = NovaCostError.is(error)
+    ? error
+    : new NovaCostError('internal', 'the stream failed in the gateway', { cause: error });
+  const allowed = operation === 'converse-stream' ? CONVERSE_EXCEPTIONS : INVOKE_EXCEPTIONS;
+  const named = err.details['awsErrorName'];
+  const bedrock = typeof named === 'string' ? named.charAt(0).toLowerCase() + named.slice(1) : undefined;
+  const byKind =
+    err.kind === 'timeout' && operation === 'invoke-with-response-stream'
+      ? 'modelTimeoutException'
+      : (BY_KIND[err.kind] ?? 'internalServerException');
+  const type = bedrock && allowed.has(bedrock) ? bedrock : byKind;
+  const members: Record<string, unknown> = {};
+  for (const key of ['originalStatusCode', 'originalMessage'] as const)
+    if (err.details[key] !== undefined) members[key] = err.details[key];
+  return { type, payload: { message: err.message, ...members } };
+}
+
+/**
+ * Writes a started stream to the client as Bedrock does: one `application/vnd.amazon.eventstream` frame per event, as
+ * each arrives (nothing is held back before the first byte), waiting for the socket to drain when the client reads
+ * slowly, so a slow reader slows its stream instead of growing a backlog here. A failure mid-stream ends it with an
+ * exception event of Bedrock's names; `stop` (the drain deadline, whose owner sends the exception event) ends it; a
+ * client that leaves ends it quietly (`gone`, aborted when its connection closes, also ends the call upstream).
+ * `trailers` are asked for once the stream ended, before the response ends.
+ */
+export async function writeStream(
+  res: ServerResponse,
+  stream: ModelStream,
+  operation: StreamOperation,
+  signals: { readonly gone: AbortSignal; readonly stop: AbortSignal },
+  trailers: () => Promise<Record<string, string>>,
+): Promise<StreamEnding> {
+  const frame = async (bytes: Uint8Array): Promise<void> => {
+    if (!res.write(bytes)) await once(res, 'drain', { signal: signals.gone });
+  };
+  try {
+    for await (const event of stream.events) {
+      if (signals.stop.aborted) throw signals.stop.reason;
+      await frame(eventFrame(event.type, event.payload));
+    }
+  } catch (error) {
+    // Stopped: whoever stopped it has sent the exception event already.
+    if (signals.stop.aborted && !signals.gone.aborted) return 'stopped';
+    if (signals.gone.aborted || res.destroyed) return 'client-gone';
+    const { type, payload } = exceptionEventOf(error, operation);
+    res.end(exceptionFrame(type, payload));
+    return 'failed';
+  }
+  res.addTrailers(await trailers());
+  res.end();
+  return 'complete';
+}

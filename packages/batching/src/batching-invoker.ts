@@ -241,7 +241,12 @@ export class BatchingInvoker implements ModelInvoker {
    * they count against the same requests and tokens per minute.
    */
   limits(): StreamLimits {
-    return { quotas: this.quotas, retry: this.options.retry, random: this.options.random };
+    return {
+      gate: this.gate,
+      pump: () => this.scheduler.pump(),
+      retry: this.options.retry,
+      random: this.options.random,
+    };
   }
 
   /** How the request may share a call, if it may; a body the key cannot be computed for is sent alone. */

@@ -1,14 +1,19 @@
 import type { InvocationRequest, InvokeOptions, ModelStream, ModelStreamer } from '@nova-cost/domain';
 import { NovaCostError } from '@nova-cost/domain';
 import { abortableSleep } from './abortable-sleep';
+import type { DispatchUnit } from './batch-job';
 import type { ResolvedOptions } from './batching-invoker.options';
-import type { QuotaRegistry } from './quota-registry';
+import type { CallGate } from './call-gate';
 import { usedTokens } from './quota-registry';
 import { RetryBudget } from './retry-budget';
 
-/** What streams share with the batcher: its per-model quotas and its throttle back-off (BatchingInvoker.limits()). */
+/**
+ * What streams share with the batcher (BatchingInvoker.limits()): its gate (per-model quotas and the pace learnt from
+ * throttling), a way to let its waiting calls start once a stream gave tokens back, and its throttle back-off.
+ */
 export interface StreamLimits {
-  readonly quotas: QuotaRegistry;
+  readonly gate: CallGate;
+  readonly pump: () => void;
   readonly retry: ResolvedOptions['retry'];
   readonly random: () => number;
 }
@@ -30,17 +35,25 @@ export class QuotaStreamer implements ModelStreamer {
 
   async stream(request: InvocationRequest, options: InvokeOptions = {}): Promise<ModelStream> {
     const signal = options.signal ?? NEVER;
-    const quota = this.limits.quotas.quotaFor(request.modelId);
-    const tokens = quota?.reservation(this.limits.quotas.estimateTokens([request])) ?? 0;
+    const { gate, retry } = this.limits;
+    // A stream is a dispatch unit of its own for the gate: its quota key, the tokens it reserved, when it started.
+    const unit: DispatchUnit = {
+      jobs: [],
+      priority: 1,
+      tenant: request.tenantId,
+      key: gate.keyOf(request.modelId),
+      reserved: 0,
+      done: false,
+    };
     let waited = 0;
     let budget: RetryBudget | undefined;
     for (;;) {
-      const wait = quota?.take(tokens) ?? 0;
+      const wait = gate.admit(unit, [request]);
       if (wait > 0) {
-        if (waited + wait > this.limits.retry.maxTotalDelayMs) {
+        if (waited + wait > retry.maxTotalDelayMs) {
           throw new NovaCostError(
             'throttled',
-            `the quota of ${request.modelId} admits no stream within ${this.limits.retry.maxTotalDelayMs} ms (retry.maxTotalDelayMs)`,
+            `the quota of ${request.modelId} admits no stream within ${retry.maxTotalDelayMs} ms (retry.maxTotalDelayMs)`,
             { details: { modelId: request.modelId } },
           );
         }
@@ -50,12 +63,14 @@ export class QuotaStreamer implements ModelStreamer {
       }
       try {
         const stream = await this.next.stream(request, options);
-        if (quota) void stream.report.then((report) => quota.settle(tokens, usedTokens(report.usage)));
+        gate.record(unit, false);
+        void stream.report.then((report) => gate.settle(unit, usedTokens(report.usage)) && this.limits.pump());
         return stream;
       } catch (error) {
-        quota?.settle(tokens, 0);
+        if (gate.settle(unit, 0)) this.limits.pump();
         if (!NovaCostError.is(error, 'throttled')) throw error;
-        budget ??= new RetryBudget(this.limits.retry, this.limits.random);
+        gate.record(unit, true);
+        budget ??= new RetryBudget(retry, this.limits.random);
         const delay = budget.nextDelayMs();
         if (delay === undefined) throw error;
         await sleep(delay, signal);

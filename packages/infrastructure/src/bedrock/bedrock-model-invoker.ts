@@ -1,8 +1,4 @@
-import type {
-  ConverseCommandInput,
-  ConverseCommandOutput,
-  InvokeModelCommandInput,
-} from '@aws-sdk/client-bedrock-runtime';
+import type { ConverseCommandInput, ConverseCommandOutput } from '@aws-sdk/client-bedrock-runtime';
 import { BedrockRuntimeClient, ConverseCommand, InvokeModelCommand } from '@aws-sdk/client-bedrock-runtime';
 import type {
   InvocationRequest,

@@ -43,6 +43,8 @@ export async function writeStream(req: IncomingMessage, res: ServerResponse, pla
       if (isGone(res)) return 'abandoned';
       respond(res, plan);
       if (!res.write(eventFrame(event.type, event.payload))) await once(res, 'drain', { signal: gone.signal });
+      // Each event leaves as it is made, as Bedrock's do, not corked with the next ones of the same tick.
+      else await new Promise<void>((resolve) => setImmediate(resolve));
     } catch {
       return 'abandoned';
     }

@@ -69,9 +69,16 @@ export async function writeStream(
     if (!res.write(bytes)) await once(res, 'drain', { signal: signals.gone });
   };
   try {
+    let first = true;
     for await (const event of stream.events) {
       if (signals.stop.aborted) throw signals.stop.reason;
       await frame(eventFrame(event.type, event.payload));
+      if (first) {
+        // Node sends what was written in one tick together: events already arrived would hold the first one back
+        // until they are all framed. One turn of the event loop lets the first byte leave now.
+        first = false;
+        await new Promise<void>((resolve) => setImmediate(resolve));
+      }
     }
   } catch (error) {
     // Stopped: whoever stopped it has sent the exception event already.

@@ -5,6 +5,7 @@ import { findModel } from '../models/model-catalog';
 import { imageSize } from './image-size';
 import type { InvocationRequest } from './invocation.types';
 import { bodyShapeOf } from './invocation.types';
+import { outputCapField, readOutputCap } from './output-cap';
 import { jsonTokens, textTokens } from './token-estimate';
 
 /** What the policy needs to know about a request body, whatever its model family. */
@@ -161,37 +162,6 @@ function modelOf(modelId: string | undefined): ModelSpec | undefined {
   }
 }
 
-/**
- * The output cap where Bedrock reads it. Converse: inferenceConfig.maxTokens (model-specific fields can only raise
- * it). InvokeModel: the model family's own field. Anywhere else a field of that name is not a cap.
- */
-function outputCap(
-  body: JsonObject,
-  operation: InvocationRequest['operation'] | undefined,
-  model: ModelSpec | undefined,
-): number | undefined {
-  if (operation !== undefined && bodyShapeOf(operation) === 'converse') {
-    const cap = numberAt(body, 'inferenceConfig', 'maxTokens');
-    if (cap === undefined) return undefined;
-    const extra = [
-      numberAt(body, 'additionalModelRequestFields', 'max_tokens'),
-      numberAt(body, 'additionalModelRequestFields', 'inferenceConfig', 'max_new_tokens'),
-    ];
-    return Math.max(cap, ...extra.filter((n): n is number => n !== undefined));
-  }
-  switch (model?.bodyFormat) {
-    case 'anthropic-messages':
-    case 'mistral-completion':
-      return numberAt(body, 'max_tokens');
-    case 'meta-llama':
-      return numberAt(body, 'max_gen_len');
-    case 'nova-messages-v1':
-      return numberAt(body, 'inferenceConfig', 'max_new_tokens');
-    default:
-      return undefined;
-  }
-}
-
 function temperatureOf(
   body: JsonObject,
   operation: InvocationRequest['operation'] | undefined,
@@ -225,7 +195,7 @@ export function requestFeatures(request: Pick<InvocationRequest, 'body' | 'opera
   }
   return {
     temperature: temperatureOf(body, operation, model),
-    maxOutputTokens: outputCap(body, operation, model),
+    maxOutputTokens: operation === undefined ? undefined : readOutputCap(body, outputCapField(operation, model)),
     // No call bills more input than its context window holds (Bedrock refuses a longer prompt).
     estimatedInputTokens: Math.min(Math.ceil(acc.tokens), model?.contextTokens ?? MAX_CONTEXT_TOKENS),
     needs: acc.needs,

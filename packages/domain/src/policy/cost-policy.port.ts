@@ -1,4 +1,5 @@
 import type { InvocationRequest } from '../invocation/invocation.types';
+import type { AppliedOutputCap } from './output-caps';
 
 /** Money held against a tenant's budget while a call is in flight. */
 export interface BudgetReservation {
@@ -25,6 +26,8 @@ export interface InvocationPlan {
   readonly requestedModelId: string;
   /** The route rule that changed the model, if one did. */
   readonly routedBy?: string;
+  /** The output cap the policy set or lowered (policy.outputCaps), if it did: the request's body carries it. */
+  readonly outputCap?: AppliedOutputCap;
   /** 'soft-limit' once a budget's soft threshold is crossed. */
   readonly budget: 'ok' | 'soft-limit';
   readonly reservation: BudgetReservation;

@@ -36,6 +36,36 @@ export interface TenantBudget {
   readonly onExceeded?: 429 | 402;
 }
 
+/**
+ * An output cap for some calls: the `maxTokens` a request gets when it sets none, and the most it may ask for. Output
+ * tokens cost 4-5x input, and a long answer nobody reads is the dearest part of a call. The cap is read and written
+ * where Bedrock reads it (see outputCapField), so the budget holds the capped worst case.
+ */
+export interface OutputCapRule {
+  /** Which calls the rule is for; every list given must name the call's. @default every call */
+  readonly match?: {
+    /** Tenant ids. */
+    readonly tenants?: readonly string[];
+    /** Base model ids, as the caller asked for them (before any route). */
+    readonly models?: readonly string[];
+    /** Operations (the gateway's routes): converse, converse-stream, invoke, invoke-with-response-stream. */
+    readonly operations?: readonly Operation[];
+  };
+  /**
+   * Written where Bedrock reads the cap when the request sets none (never into an Anthropic InvokeModel body, which
+   * Bedrock refuses without its own `max_tokens`). At most the model's maximum output. @default none
+   */
+  readonly defaultMaxTokens?: number;
+  /** The most a request may ask for. @default no ceiling */
+  readonly maxTokens?: number;
+  /**
+   * A request asking for more than `maxTokens`: 'clamp' lowers its cap to `maxTokens` (the answer may then stop
+   * early, with stop reason max_tokens); 'refuse' fails it with 400 ValidationException naming the ceiling.
+   * @default 'clamp'
+   */
+  readonly onExceeded?: 'clamp' | 'refuse';
+}
+
 /** The default policy, as plain data (loadable from a JSON config file). */
 export interface CostPolicyRules {
   /** Region calls are priced in when a request names none. @default 'us-east-1' */
@@ -63,6 +93,8 @@ export interface CostPolicyRules {
    * catalog does not know (for the others, their maximum). @default 4096
    */
   readonly defaultMaxOutputTokens?: number;
+  /** Output caps; the first rule whose `match` fits a call applies to it. @default [] (the caller's cap stands) */
+  readonly outputCaps?: readonly OutputCapRule[];
   /** Mark requests deferrable once a soft threshold is crossed. @default true */
   readonly deferOverSoftLimit?: boolean;
   /**

@@ -45,4 +45,39 @@ describe(parsePolicyRules, () => {
       expect(() => parsePolicyRules({ sessions }, problem)).toThrow(message);
     });
   });
+
+  describe('having output caps', () => {
+    it('takes rules matching tenants, models and operations, with a default, a ceiling and what to do above it', () => {
+      const policy = {
+        outputCaps: [
+          {
+            match: { tenants: ['acme'], models: ['amazon.nova-pro-v1:0'], operations: ['converse', 'converse-stream'] },
+            defaultMaxTokens: 512,
+            maxTokens: 2048,
+            onExceeded: 'refuse',
+          },
+          { maxTokens: 4096 },
+        ],
+      };
+      expect(parsePolicyRules(policy, problem)).toEqual(policy);
+    });
+
+    it.each<[string, unknown, string]>([
+      ['a ceiling of 0', [{ maxTokens: 0 }], 'policy.outputCaps[0].maxTokens must be a positive integer (tokens)'],
+      [
+        'an unknown action',
+        [{ maxTokens: 10, onExceeded: 'truncate' }],
+        "policy.outputCaps[0].onExceeded must be 'clamp' or 'refuse'",
+      ],
+      [
+        'an operation without an output cap',
+        [{ match: { operations: ['count-tokens'] } }],
+        'policy.outputCaps[0].match.operations[0] must be one of converse, converse-stream, invoke',
+      ],
+      ['an empty tenant list', [{ match: { tenants: [] } }], 'policy.outputCaps[0].match.tenants must be a non-empty'],
+      ['a misspelt field', [{ maxToken: 10 }], 'policy.outputCaps[0].maxToken is not a policy field'],
+    ])('refuses %s, naming where', (_name, outputCaps, message) => {
+      expect(() => parsePolicyRules({ outputCaps }, problem)).toThrow(message);
+    });
+  });
 });

@@ -9,6 +9,9 @@ export type PolicyProblem = (path: string, expected: string) => Error;
 
 type Check = (value: unknown, path: string) => void;
 
+/** The operations that carry an output cap. */
+const CAPPED_OPERATIONS: readonly string[] = ['converse', 'converse-stream', 'invoke', 'invoke-with-response-stream'];
+
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
@@ -110,6 +113,7 @@ export function parsePolicyRules(value: unknown, problem: PolicyProblem): CostPo
     ['name', 'from', 'to'],
   );
   const positiveSeconds = number('a number of seconds > 0', (n) => n > 0);
+  const positiveTokens = number('a positive integer (tokens)', (n) => Number.isInteger(n) && n > 0);
   const tokensPerSecond = number('a number >= 0 (tokens per second)', (n) => n >= 0);
   const sessionRules = object({
     maxConcurrent: number('a positive integer (sessions)', (n) => Number.isInteger(n) && n > 0),
@@ -121,6 +125,28 @@ export function parsePolicyRules(value: unknown, problem: PolicyProblem): CostPo
       textInput: tokensPerSecond,
       textOutput: tokensPerSecond,
     }),
+  });
+  const strings =
+    (what: string): Check =>
+    (v, path) => {
+      if (!Array.isArray(v) || v.length === 0 || v.some((s) => typeof s !== 'string' || s === ''))
+        fail(path, `must be a non-empty array of ${what}`, Array.isArray(v) ? undefined : v);
+    };
+  const outputCap = object({
+    match: object({
+      tenants: strings('tenant ids'),
+      models: array(model),
+      operations: array((v, path) => {
+        if (typeof v !== 'string' || !CAPPED_OPERATIONS.includes(v))
+          fail(path, `must be one of ${CAPPED_OPERATIONS.join(', ')}`, typeof v === 'string' ? undefined : v);
+      }),
+    }),
+    defaultMaxTokens: positiveTokens,
+    maxTokens: positiveTokens,
+    onExceeded: (v, path) => {
+      if (v !== 'clamp' && v !== 'refuse')
+        fail(path, "must be 'clamp' or 'refuse'", typeof v === 'string' ? undefined : v);
+    },
   });
   const rules = object({
     region: (v, path) => {
@@ -138,7 +164,8 @@ export function parsePolicyRules(value: unknown, problem: PolicyProblem): CostPo
     }),
     routes: array(route),
     budgets: object({ default: budget, byTenant: record(budget) }),
-    defaultMaxOutputTokens: number('a positive integer (tokens)', (n) => Number.isInteger(n) && n > 0),
+    defaultMaxOutputTokens: positiveTokens,
+    outputCaps: array(outputCap),
     deferOverSoftLimit: boolean,
     sessions: object({ default: sessionRules, byTenant: record(sessionRules) }),
     unpricedModels: (v, path) => {

@@ -10,6 +10,7 @@ import type { ModelSpec } from '../models/model-catalog';
 import { findModel } from '../models/model-catalog';
 import type { PricingCatalog } from '../pricing/pricing-catalog.port';
 import { BudgetGuard } from './budget-guard';
+import { applyOutputCaps } from './output-caps';
 import type { BudgetReservation, CostPolicy, InvocationPlan } from './cost-policy.port';
 import type { SessionBudget } from '../sessions/session-budget.port';
 import type { CostPolicyRules, RouteRule, TenantBudget } from './cost-policy.rules';
@@ -56,10 +57,13 @@ export class RuleBasedCostPolicy implements CostPolicy, SessionBudget {
     this.refusePricierRoutes(rules);
   }
 
-  async plan(request: InvocationRequest): Promise<InvocationPlan> {
+  async plan(asked: InvocationRequest): Promise<InvocationPlan> {
     // A model outside the catalog is forwarded all the same (Bedrock knows more models than we price): it is
     // neither checked for capabilities nor routed.
-    const requested = findModel(request.modelId);
+    const requested = findModel(asked.modelId);
+    // The output cap first: the budget holds, and routes judge, the capped call.
+    const capped = applyOutputCaps(asked, requested, this.rules.outputCaps);
+    const request: InvocationRequest = capped.applied ? { ...asked, body: capped.body } : asked;
     const features = requestFeatures(request);
     const missing = requested ? [...features.needs].filter((c) => !requested.capabilities.includes(c)) : [];
     if (requested?.kind === 'text' && missing.length > 0) {
@@ -96,6 +100,7 @@ export class RuleBasedCostPolicy implements CostPolicy, SessionBudget {
         request: planned,
         requestedModelId: request.modelId,
         ...(route ? { routedBy: route.name } : {}),
+        ...(capped.applied ? { outputCap: capped.applied } : {}),
         budget: check.state,
         reservation: check.reservation,
       };

@@ -1,0 +1,85 @@
+import {
+  BedrockRuntimeClient,
+  ConverseCommand,
+  InvokeModelCommand,
+  ValidationException,
+} from '@aws-sdk/client-bedrock-runtime';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { loadConfig } from './config/load-config';
+import type { Gateway } from './gateway';
+import { startGateway } from './gateway';
+import { createLogger } from './observability/logger';
+
+const NOVA = 'amazon.nova-lite-v1:0';
+const CLAUDE = 'anthropic.claude-3-haiku-20240307-v1:0';
+
+const document = {
+  tenants: [
+    { id: 'acme', apiKeys: ['acme-key-0123456789'], sigv4: { accessKeyId: 'ACME', secret: 'acme-secret' } },
+    { id: 'strict', apiKeys: ['strict-key-0123456789'], sigv4: { accessKeyId: 'STRICT', secret: 'strict-secret' } },
+  ],
+  policy: {
+    outputCaps: [
+      { match: { tenants: ['strict'] }, maxTokens: 100, onExceeded: 'refuse' },
+      { defaultMaxTokens: 120, maxTokens: 400 },
+    ],
+  },
+};
+
+const sdk = (endpoint: string, accessKeyId: string, secretAccessKey: string) =>
+  new BedrockRuntimeClient({
+    endpoint,
+    region: 'us-east-1',
+    credentials: { accessKeyId, secretAccessKey },
+    maxAttempts: 1,
+  });
+
+const messages = [{ role: 'user' as const, content: [{ text: 'Write a long essay about ledgers.' }] }];
+
+describe("Bedrock's price levers through the gateway", () => {
+  let gateway: Gateway;
+  let acme: BedrockRuntimeClient;
+  let strict: BedrockRuntimeClient;
+  const lastBody = () => gateway.localBedrock!.stats().lastCall!.body as Record<string, unknown>;
+
+  beforeAll(async () => {
+    const config = loadConfig({ NOVA_COST_CONFIG_JSON: JSON.stringify(document) });
+    gateway = await startGateway({ ...config, port: 0 }, { logger: createLogger('silent'), emfIntervalMs: 0 });
+    acme = sdk(gateway.url, 'ACME', 'acme-secret');
+    strict = sdk(gateway.url, 'STRICT', 'strict-secret');
+  });
+  afterAll(() => gateway.shutdown());
+  beforeEach(() => gateway.localBedrock!.reset());
+
+  describe('output caps', () => {
+    it('sends the default maxTokens with a Converse request that sets none', async () => {
+      const answer = await acme.send(new ConverseCommand({ modelId: NOVA, messages }));
+      expect(lastBody()['inferenceConfig']).toEqual({ maxTokens: 120 });
+      expect(answer.usage?.outputTokens).toBeLessThanOrEqual(120);
+    });
+
+    it('clamps an InvokeModel cap above the ceiling in the field the model family reads', async () => {
+      await acme.send(
+        new InvokeModelCommand({
+          modelId: CLAUDE,
+          contentType: 'application/json',
+          body: JSON.stringify({
+            anthropic_version: 'bedrock-2023-05-31',
+            max_tokens: 50_000,
+            messages: [{ role: 'user', content: 'Write a long essay about ledgers.' }],
+          }),
+        }),
+      );
+      expect(lastBody()['max_tokens']).toBe(400);
+    });
+
+    it('refuses a cap above the ceiling with a ValidationException naming it, without calling Bedrock', async () => {
+      const err = await strict
+        .send(new ConverseCommand({ modelId: NOVA, messages, inferenceConfig: { maxTokens: 5_000 } }))
+        .catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(ValidationException);
+      expect((err as ValidationException).message).toContain('inferenceConfig.maxTokens 5000 is above 100');
+      expect(gateway.localBedrock!.stats().calls).toBe(0);
+    });
+  });
+});

@@ -1,15 +1,22 @@
 /**
- * The servers the gateway section measures, each in its own process on 127.0.0.1 started as
- * `node --import tsx <file>` (one node process per server, no npx/tsx CLI wrapper, so its pid is the server's).
+ * The servers the gateway section measures, each in its own process on 127.0.0.1 (one node process per server, no
+ * npx/tsx CLI wrapper, so its pid is the server's). The gateway is the production bundle the container runs: built
+ * once per bench run by the image's own script (apps/infra/docker/bundle-gateway.mjs) and started as
+ * `node gateway.mjs` with NODE_ENV=production, as the image's CMD does.
  */
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import type { ChildServer } from './lib/child-server';
 import { startChildServer } from './lib/child-server';
 import type { PostTarget } from './lib/http-load';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const GATEWAY_MAIN = fileURLToPath(new URL('../../apps/gateway/src/main.ts', import.meta.url));
+const BUNDLE_SCRIPT = fileURLToPath(new URL('../../apps/infra/docker/bundle-gateway.mjs', import.meta.url));
 const BEDROCK_MAIN = fileURLToPath(new URL('../../packages/bedrock-local/src/main.ts', import.meta.url));
 const BASELINE_MAIN = fileURLToPath(new URL('./node-http-baseline.child.mjs', import.meta.url));
 
@@ -24,6 +31,20 @@ const NEUTRAL_GATEWAY_ENV = {
   LOG_LEVEL: '',
 };
 
+let bundle: Promise<string> | undefined;
+
+/** The gateway bundle of this checkout, built on first use into a temporary directory removed at exit. */
+export function gatewayBundle(): Promise<string> {
+  bundle ??= (async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'nova-cost-bench-'));
+    process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+    const file = join(dir, 'gateway.mjs');
+    await promisify(execFile)(process.execPath, [BUNDLE_SCRIPT, file], { cwd: ROOT, timeout: 120_000 });
+    return file;
+  })();
+  return bundle;
+}
+
 /** The local Bedrock endpoint (@nova-cost/bedrock-local's CLI) with no added latency. */
 export function startBedrockProcess(port: number): Promise<ChildServer> {
   return startChildServer({
@@ -36,11 +57,11 @@ export function startBedrockProcess(port: number): Promise<ChildServer> {
 }
 
 /**
- * The gateway as deployed (apps/gateway/src/main.ts, in-memory cache, default log level `info` to a discarded
- * stdout). With `bedrockUrl` it calls that endpoint over HTTP (BEDROCK_ENDPOINT); without, it runs the embedded
+ * The gateway as deployed (the production bundle under plain node, NODE_ENV=production, in-memory cache, default log
+ * level `info` to a discarded stdout). With `bedrockUrl` it calls that endpoint over HTTP (BEDROCK_ENDPOINT); without, it runs the embedded
  * default with the local endpoint in its own process. `env` adds or overrides variables (e.g. REDIS_URL).
  */
-export function startGatewayProcess(
+export async function startGatewayProcess(
   port: number,
   bedrockUrl?: string,
   env: Record<string, string> = {},
@@ -55,12 +76,13 @@ export function startGatewayProcess(
     : {};
   return startChildServer({
     name: 'nova-cost gateway',
-    args: ['--import', 'tsx', GATEWAY_MAIN],
+    args: [await gatewayBundle()],
     port,
     readyPath: '/healthz',
     cwd: ROOT,
     env: {
       ...NEUTRAL_GATEWAY_ENV,
+      NODE_ENV: 'production',
       ...upstream,
       PORT: String(port),
       HOST: '127.0.0.1',
@@ -72,17 +94,16 @@ export function startGatewayProcess(
 
 /**
  * The bare node:http baseline (node-http-baseline.child.mjs) answering every request with `body` and `headers`,
- * under the tsx loader like the gateway, or under plain node (`loader: 'none'`) like Portkey's bundle.
+ * under plain node like the gateway's bundle and Portkey's.
  */
 export function startBaselineProcess(
   port: number,
   body: Buffer,
   headers: Record<string, string>,
-  loader: 'tsx' | 'none' = 'tsx',
 ): Promise<ChildServer> {
   return startChildServer({
-    name: `node:http baseline (${loader === 'tsx' ? 'node --import tsx' : 'plain node'})`,
-    args: [...(loader === 'tsx' ? ['--import', 'tsx'] : []), BASELINE_MAIN],
+    name: 'node:http baseline',
+    args: [BASELINE_MAIN],
     port,
     cwd: ROOT,
     env: { PORT: String(port), BASELINE_BODY: body.toString('base64'), BASELINE_HEADERS: JSON.stringify(headers) },
@@ -118,4 +139,12 @@ export function bedrockCalls(bedrockUrl: string): Promise<number> {
       .on('error', reject)
       .end();
   });
+}
+
+/** CPU time (user + system, every thread) a process has used, in ms, from /proc/<pid>/stat (10 ms ticks). */
+export function cpuMs(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // Fields after the command name, which is in parentheses and may hold spaces: utime and stime are 14th and 15th.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
 }

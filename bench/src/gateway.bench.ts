@@ -1,19 +1,26 @@
 /**
- * Issue 8 benchmark: what the gateway costs on the wire, and the same for the Portkey AI gateway (open source,
- * npm @portkey-ai/gateway) as a peer. Every server runs in its own process on 127.0.0.1 (see gateway-servers.ts,
- * portkey-server.ts); the load generator (autocannon) and the latency client run in this process.
+ * Issues 8 and 16: what the gateway costs on the wire, measured on the production bundle the container runs
+ * (gateway-servers.ts builds it with the image's script and starts it under plain node, NODE_ENV=production), and the
+ * same for the Portkey AI gateway (open source, npm @portkey-ai/gateway) as a peer. Every server runs in its own
+ * process on 127.0.0.1; the load generator (autocannon) and the latency client run in this process.
  *
- *   npm run bench -- gateway     or alone: cd bench && npx tsx src/gateway.bench.ts        (about 80 s)
+ *   npm run bench -- gateway     or alone: cd bench && npx tsx src/gateway.bench.ts        (about 3 min)
  *
  * Figures, each a ratio against a baseline measured in the same run, rounds interleaved (the order rotates):
  *   1. cache-hit throughput at 16 connections / a bare node:http server answering the same bytes
- *   2. p50 and p99 latency of a cache miss at concurrency 1 / calling the local Bedrock endpoint directly
- *   3. the same for Portkey (its OSS build has no response cache: its throughput is pass-through, to the endpoint),
- *      and the gateway's cache-miss throughput / Portkey's pass-through throughput, both to the same endpoint
- *   4. idle resident memory of a fresh gateway process (embedded default) / a bare node:http process, and of
- *      Portkey / the same bare server under plain node
+ *   2. CPU per cache hit / the bare server's CPU per request, both at the same fixed request rate
+ *   3. the same hit signed with SigV4 by the AWS SDK / the x-api-key hit (throughput, 16 connections)
+ *   4. a hit with REDIS_URL (read from Redis: the answer was stored by another gateway process) / an in-memory hit,
+ *      both at concurrency 1; Redis commands and keys written per such hit
+ *   5. ms added at p50 on a miss (concurrency 1) / ms Portkey adds on its pass-through to the same endpoint, in-memory
+ *      and with REDIS_URL; p50 and p99 of each against calling the local Bedrock endpoint directly
+ *   6. the gateway's cache-miss throughput / Portkey's pass-through throughput, both to the same endpoint
+ *   7. idle resident memory of a fresh gateway process (embedded default) / a bare node:http process, and of
+ *      Portkey / the same bare server
  */
-import { freePort } from '@nova-cost/testing';
+import type { TestRedis } from '@nova-cost/testing';
+import { freePort, startTestRedis } from '@nova-cost/testing';
+import { Redis } from 'ioredis';
 import type { ChildServer } from './lib/child-server';
 import { rssMiB } from './lib/child-server';
 import type { PostTarget, ThroughputResult } from './lib/http-load';
@@ -24,6 +31,7 @@ import { median, quantile } from './lib/stats';
 import {
   bedrockCalls,
   converseBody,
+  cpuMs,
   directTarget,
   gatewayTarget,
   startBaselineProcess,
@@ -31,6 +39,7 @@ import {
   startGatewayProcess,
 } from './gateway-servers';
 import { PORTKEY_VERSION, chatCompletionBody, portkeyTarget, startPortkey } from './portkey-server';
+import { sdkSignedConverse } from './sdk-signed-request';
 
 const MODEL = 'amazon.nova-lite-v1:0';
 const MAX_TOKENS = 200;
@@ -40,28 +49,38 @@ const THROUGHPUT_ROUNDS = 3;
 const LATENCY_ROUNDS = 5;
 const LATENCY_SAMPLES = 200;
 const WARM_UP = 50;
+/** The offered load of the CPU figure: well under what either side can answer, so both answer all of it. */
+const CPU_RATE_PER_S = 1_000;
+const CPU_DURATION_S = 5;
+const CPU_ROUNDS = 3;
 const RSS_ROUNDS = 3;
 const IDLE_MS = 2_000;
+const SIGV4 = { accessKeyId: 'demo', secretAccessKey: 'demo-secret' };
 
 const HIT_TEXT = 'What does a cache hit cost on the wire?';
 const cacheHeader = (h: Record<string, unknown>): string => String(h['x-nova-cost-cache'] ?? '');
 const round2 = (x: number): number => Math.round(x * 100) / 100;
+const mean = (xs: readonly number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
 /** Rotates the sides so each goes first, middle and last in turn. */
 const rotated = <T>(items: readonly T[], round: number): T[] => items.map((_, i) => items[(i + round) % items.length]!);
+const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Polls `read` until two reads 300 ms apart agree (writes a server still had in hand have landed), and returns it. */
+async function settled(read: () => Promise<number>): Promise<number> {
+  let last = await read();
+  for (;;) {
+    await pause(300);
+    const now = await read();
+    if (now === last) return now;
+    last = now;
+  }
+}
 
 /**
  * The endpoint's call count once it has stopped moving: autocannon stops waiting at the end of its duration, but
  * a pass-through gateway still forwards the requests it had in flight then.
  */
-async function settledCalls(bedrockUrl: string): Promise<number> {
-  let last = await bedrockCalls(bedrockUrl);
-  for (;;) {
-    await new Promise((r) => setTimeout(r, 150));
-    const now = await bedrockCalls(bedrockUrl);
-    if (now === last) return now;
-    last = now;
-  }
-}
+const settledCalls = (bedrockUrl: string): Promise<number> => settled(() => bedrockCalls(bedrockUrl));
 
 async function stopAll(servers: readonly (ChildServer | undefined)[]): Promise<void> {
   await Promise.all(servers.map((s) => s?.stop()));
@@ -69,12 +88,20 @@ async function stopAll(servers: readonly (ChildServer | undefined)[]): Promise<v
 
 interface Servers {
   readonly bedrock: ChildServer;
+  /** In-memory cache. */
   readonly gateway: ChildServer;
+  /** REDIS_URL: answers misses (and so stores the entries `redisReader` hits). */
+  readonly redisGateway: ChildServer;
+  /** REDIS_URL, the same Redis: serves hits of entries another process stored, from Redis. */
+  readonly redisReader: ChildServer;
   readonly portkey: ChildServer;
   readonly baseline: ChildServer;
+  readonly redis: TestRedis;
+  /** The bench's own connection to that Redis, for its counters. */
+  readonly redisAdmin: Redis;
 }
 
-/** Latency of `samples` unique requests, one after another; `check` sees every answer. */
+/** Latency of `samples` requests, one after another; `check` sees every answer. */
 async function latencies(
   target: PostTarget,
   bodies: readonly string[],
@@ -94,29 +121,32 @@ async function latencies(
   }
 }
 
+const expectCache = (want: string, who: string) => (h: Record<string, unknown>) => {
+  if (cacheHeader(h) !== want)
+    throw new Error(`${who} answered x-nova-cost-cache: ${cacheHeader(h) || '(none)'}, not ${want}`);
+};
+
 async function missLatency(s: Servers): Promise<Figure[]> {
   const run = `${process.pid}-${Date.now()}`;
   const question = (side: string, round: number, n: number) =>
     `bench miss ${run} ${side} ${round} ${n}: what does the gateway add?`;
+  const converse = (t: string) => converseBody(t, MAX_TOKENS);
   const sides = {
-    gateway: { target: gatewayTarget(s.gateway.url, MODEL), body: (t: string) => converseBody(t, MAX_TOKENS) },
-    direct: { target: directTarget(s.bedrock.url, MODEL), body: (t: string) => converseBody(t, MAX_TOKENS) },
+    gateway: { target: gatewayTarget(s.gateway.url, MODEL), body: converse },
+    'gateway-redis': { target: gatewayTarget(s.redisGateway.url, MODEL), body: converse },
+    direct: { target: directTarget(s.bedrock.url, MODEL), body: converse },
     portkey: {
       target: portkeyTarget(s.portkey.url, s.bedrock.url),
       body: (t: string) => chatCompletionBody(MODEL, t, MAX_TOKENS),
     },
   } as const;
   type Side = keyof typeof sides;
-  const expectMiss = (h: Record<string, unknown>) => {
-    if (cacheHeader(h) !== 'miss')
-      throw new Error(
-        `a unique cacheable request through the gateway answered x-nova-cost-cache: ${cacheHeader(h) || '(none)'}, not miss`,
-      );
-  };
+  const names = Object.keys(sides) as Side[];
   const measure = async (side: Side, round: number, count: number): Promise<number[]> => {
     const before = await bedrockCalls(s.bedrock.url);
     const bodies = Array.from({ length: count }, (_, n) => sides[side].body(question(side, round, n)));
-    const ms = await latencies(sides[side].target, bodies, side === 'gateway' ? expectMiss : undefined);
+    const check = side.startsWith('gateway') ? expectCache('miss', `a unique cacheable request (${side})`) : undefined;
+    const ms = await latencies(sides[side].target, bodies, check);
     const calls = (await bedrockCalls(s.bedrock.url)) - before;
     // Every request of every side must have reached /model/…/converse on the endpoint exactly once.
     if (calls !== count)
@@ -124,13 +154,13 @@ async function missLatency(s: Servers): Promise<Figure[]> {
     return ms;
   };
 
-  for (const side of Object.keys(sides) as Side[]) await measure(side, -1, WARM_UP);
+  for (const side of names) await measure(side, -1, WARM_UP);
   const p = {
-    p50: { gateway: [] as number[], direct: [] as number[], portkey: [] as number[] },
-    p99: { gateway: [] as number[], direct: [] as number[], portkey: [] as number[] },
+    p50: Object.fromEntries(names.map((n) => [n, [] as number[]])) as Record<Side, number[]>,
+    p99: Object.fromEntries(names.map((n) => [n, [] as number[]])) as Record<Side, number[]>,
   };
   for (let round = 0; round < LATENCY_ROUNDS; round++) {
-    for (const side of rotated(Object.keys(sides) as Side[], round)) {
+    for (const side of rotated(names, round)) {
       const ms = await measure(side, round, LATENCY_SAMPLES);
       p.p50[side].push(quantile(ms, 0.5));
       p.p99[side].push(quantile(ms, 0.99));
@@ -138,44 +168,136 @@ async function missLatency(s: Servers): Promise<Figure[]> {
   }
 
   const figures: Figure[] = [];
+  const who = {
+    gateway: 'the gateway process (in-memory cache)',
+    'gateway-redis': 'the gateway process with REDIS_URL',
+    portkey: `the same prompts as chat completions through Portkey ${PORTKEY_VERSION} (→ Converse)`,
+  } as const;
+  const ids = {
+    gateway: 'gateway.miss-added-latency',
+    'gateway-redis': 'gateway.redis-miss-added-latency',
+    portkey: 'portkey.miss-added-latency',
+  } as const;
   for (const q of ['p50', 'p99'] as const) {
-    const { gateway, direct, portkey } = p[q];
-    const details = (ours: number[]) => ({
-      [`${q}Ms`]: round2(median(ours)),
-      [`direct${q.toUpperCase()}Ms`]: round2(median(direct)),
-      addedMs: round2(median(ours.map((x, i) => x - direct[i]!))),
-      requestsPerRound: LATENCY_SAMPLES,
-      concurrency: 1,
-      endpointLatencyMs: 0,
-    });
+    const direct = p[q].direct;
+    for (const side of ['gateway', 'gateway-redis', 'portkey'] as const) {
+      const ours = p[q][side];
+      figures.push(
+        figure(
+          `${ids[side]}-${q}`,
+          `cache-miss ${q}, unique temperature-0 Converse calls through ${who[side]} / straight to the endpoint (concurrency 1)`,
+          ours.map((x, i) => x / direct[i]!),
+          {
+            details: {
+              [`${q}Ms`]: round2(median(ours)),
+              [`direct${q.toUpperCase()}Ms`]: round2(median(direct)),
+              addedMs: round2(median(ours.map((x, i) => x - direct[i]!))),
+              requestsPerRound: LATENCY_SAMPLES,
+              concurrency: 1,
+              endpointLatencyMs: 0,
+            },
+          },
+        ),
+      );
+    }
+  }
+  const added = (side: Side) => p.p50[side].map((x, i) => x - p.p50.direct[i]!);
+  const theirs = added('portkey');
+  for (const [id, side, target] of [
+    ['gateway.miss-added-ms-vs-portkey', 'gateway', 0.35],
+    ['gateway.redis-miss-added-ms-vs-portkey', 'gateway-redis', 0.5],
+  ] as const) {
+    const ours = added(side);
     figures.push(
       figure(
-        `gateway.miss-added-latency-${q}`,
-        `cache-miss ${q}, unique temperature-0 Converse calls through the gateway process / straight to the endpoint (concurrency 1)`,
-        gateway.map((x, i) => x / direct[i]!),
-        { details: details(gateway) },
-      ),
-      figure(
-        `portkey.miss-added-latency-${q}`,
-        `${q}, the same prompts as chat completions through Portkey ${PORTKEY_VERSION} (→ Converse) / straight to the endpoint (concurrency 1)`,
-        portkey.map((x, i) => x / direct[i]!),
-        { details: details(portkey) },
+        id,
+        `p50 ms ${who[side]} adds on a cache miss / p50 ms Portkey ${PORTKEY_VERSION} adds on its pass-through (concurrency 1)`,
+        ours.map((x, i) => x / theirs[i]!),
+        {
+          target: { op: '<=', value: target },
+          details: { gatewayAddedMs: round2(median(ours)), portkeyAddedMs: round2(median(theirs)) },
+        },
       ),
     );
   }
-  const added = (ours: number[]) => ours.map((x, i) => x - p.p50.direct[i]!);
-  const [oursAdded, theirsAdded] = [added(p.p50.gateway), added(p.p50.portkey)];
-  figures.push(
-    figure(
-      'gateway.miss-added-ms-vs-portkey',
-      `p50 ms the gateway adds on a cache miss / p50 ms Portkey ${PORTKEY_VERSION} adds on its pass-through`,
-      oursAdded.map((x, i) => x / theirsAdded[i]!),
-      {
-        details: { gatewayAddedMs: round2(median(oursAdded)), portkeyAddedMs: round2(median(theirsAdded)) },
-      },
-    ),
-  );
   return figures;
+}
+
+/** Commands Redis processed since its last CONFIG RESETSTAT, leaving out the bench's own (INFO, DBSIZE, CONFIG). */
+async function commandsProcessed(admin: Redis): Promise<number> {
+  let n = 0;
+  for (const m of (await admin.info('commandstats')).matchAll(/^cmdstat_([^:|]+)[^:]*:calls=(\d+)/gm))
+    if (!['info', 'dbsize', 'config'].includes(m[1]!)) n += Number(m[2]);
+  return n;
+}
+
+/**
+ * Hits at concurrency 1: the in-memory gateway answering what it answered before, against the Redis reader answering
+ * what the Redis gateway (another process) stored: a hit read from Redis, as a fleet serves it. Each round's bodies
+ * are new to both, so neither serves them from a copy in its own memory.
+ */
+async function hitLatency(s: Servers): Promise<Figure[]> {
+  const run = `${process.pid}-${Date.now()}`;
+  const memory = gatewayTarget(s.gateway.url, MODEL);
+  const reader = gatewayTarget(s.redisReader.url, MODEL);
+  const bodiesOf = (round: number) =>
+    Array.from({ length: LATENCY_SAMPLES }, (_, n) =>
+      converseBody(`bench hit ${run} ${round} ${n}: where does a hit come from?`, MAX_TOKENS),
+    );
+  const ratio: number[] = [];
+  const ms = { memory: [] as number[], redis: [] as number[] };
+  const perHit = { commands: [] as number[], keys: [] as number[] };
+  for (let round = -1; round < LATENCY_ROUNDS; round++) {
+    const bodies = bodiesOf(round);
+    await latencies(memory, bodies, expectCache('miss', 'a new request (in-memory gateway)'));
+    await latencies(gatewayTarget(s.redisGateway.url, MODEL), bodies, expectCache('miss', 'a new request (Redis)'));
+    const mean1 = { memory: 0, redis: 0 };
+    for (const side of rotated(['memory', 'redis'] as const, Math.max(0, round))) {
+      if (side === 'memory') {
+        mean1.memory = mean(await latencies(memory, bodies, expectCache('hit', 'the in-memory gateway')));
+        continue;
+      }
+      // Once the misses' writes (entries, spend batches) have landed: the counters then move for the hits alone.
+      await settled(() => commandsProcessed(s.redisAdmin));
+      const keysBefore = await s.redisAdmin.dbsize();
+      await s.redisAdmin.config('RESETSTAT');
+      mean1.redis = mean(await latencies(reader, bodies, expectCache('hit', 'the Redis reader')));
+      const commands = await settled(() => commandsProcessed(s.redisAdmin));
+      if (round < 0) continue;
+      perHit.commands.push(commands / bodies.length);
+      perHit.keys.push(((await s.redisAdmin.dbsize()) - keysBefore) / bodies.length);
+    }
+    if (round < 0) continue;
+    ratio.push(mean1.memory / mean1.redis);
+    ms.memory.push(mean1.memory);
+    ms.redis.push(mean1.redis);
+  }
+  const details = {
+    inMemoryHitMs: round2(median(ms.memory)),
+    redisHitMs: round2(median(ms.redis)),
+    requestsPerRound: LATENCY_SAMPLES,
+    concurrency: 1,
+  };
+  return [
+    figure(
+      'gateway.redis-hit-vs-memory-hit',
+      'hits/s at concurrency 1 with REDIS_URL (the answer read from Redis, stored there by another gateway process) / with the in-memory cache (higher is better)',
+      ratio,
+      { target: { op: '>=', value: 0.8 }, details },
+    ),
+    figure(
+      'gateway.redis-commands-per-hit',
+      'Redis commands per hit read from Redis, all of them (the read, and the spend batches written meanwhile)',
+      perHit.commands,
+      { unit: 'count', target: { op: '<=', value: 1.05 }, details },
+    ),
+    figure(
+      'gateway.redis-keys-per-hit',
+      'Redis keys added per hit (besides the cache entry, which the miss wrote): spend is batched, its markers replaced',
+      perHit.keys,
+      { unit: 'count', target: { op: '==', value: 0 }, details },
+    ),
+  ];
 }
 
 async function throughputs(s: Servers, hitBytes: number): Promise<Figure[]> {
@@ -183,8 +305,12 @@ async function throughputs(s: Servers, hitBytes: number): Promise<Figure[]> {
   const hitBody = converseBody(HIT_TEXT, MAX_TOKENS);
   const run = `${process.pid}-${Date.now()}`;
   let n = 0;
+  // Signed again each round: a signature is accepted while its date is within the gateway's 5-minute skew window.
+  const signed = () => sdkSignedConverse(s.gateway.url, MODEL, hitBody, SIGV4);
+  let sigv4 = await signed();
   const sides = {
     'gateway-hit': { target: gw, body: hitBody as string | (() => string) },
+    'gateway-sigv4-hit': { target: sigv4.target, body: sigv4.body },
     baseline: {
       target: { url: `${s.baseline.url}/model/${encodeURIComponent(MODEL)}/converse`, headers: gw.headers },
       body: hitBody,
@@ -209,24 +335,27 @@ async function throughputs(s: Servers, hitBytes: number): Promise<Figure[]> {
   const client = sequentialClient();
   try {
     for (let round = 0; round < THROUGHPUT_ROUNDS; round++) {
+      sigv4 = await signed();
+      sides['gateway-sigv4-hit'] = { target: sigv4.target, body: sigv4.body };
       for (const side of rotated(names, round)) {
         const before = await settledCalls(s.bedrock.url);
         const result = await throughput(sides[side].target, sides[side].body, CONNECTIONS, DURATION_S);
         results[side].push(result);
         forwarded[side].push(((await settledCalls(s.bedrock.url)) - before) / result.requests);
       }
-      const sample = await postOk(client, gw, hitBody);
-      if (cacheHeader(sample.headers) !== 'hit')
-        throw new Error(`the hit load request answered x-nova-cost-cache: ${cacheHeader(sample.headers)}, not hit`);
+      for (const side of ['gateway-hit', 'gateway-sigv4-hit'] as const) {
+        const sample = await postOk(client, sides[side].target, sides[side].body as string);
+        expectCache('hit', `the ${side} load request`)(sample.headers);
+      }
     }
   } finally {
     client.close();
   }
   // Hits must never reach the endpoint; unique requests and Portkey's pass-through must, each of them.
-  if (forwarded['gateway-hit'].some((share) => share !== 0))
-    throw new Error(
-      `the gateway called the endpoint under hit load (${forwarded['gateway-hit'].join(', ')} per request)`,
-    );
+  for (const side of ['gateway-hit', 'gateway-sigv4-hit'] as const) {
+    if (forwarded[side].some((share) => share !== 0))
+      throw new Error(`${side}: the gateway called the endpoint under hit load (${forwarded[side].join(', ')})`);
+  }
   for (const side of ['gateway-miss', 'portkey'] as const) {
     if (forwarded[side].some((share) => share < 0.99))
       throw new Error(`${side}: only ${forwarded[side].join(', ')} of the requests reached the endpoint`);
@@ -247,10 +376,20 @@ async function throughputs(s: Servers, hitBytes: number): Promise<Figure[]> {
   return [
     figure(
       'gateway.hit-throughput-vs-node-http',
-      `cache-hit req/s, gateway process / bare node:http process sending the same bytes (${CONNECTIONS} conns; higher is better)`,
+      `cache-hit req/s (x-api-key, in-memory cache), gateway process / bare node:http process sending the same bytes (${CONNECTIONS} conns; higher is better)`,
       ratio('gateway-hit', 'baseline'),
       {
+        target: { op: '>=', value: 0.5 },
         details: { ...load, gateway: summary('gateway-hit'), baseline, endpointCallsPerRequest: 0 },
+      },
+    ),
+    figure(
+      'gateway.sigv4-hit-vs-api-key-hit',
+      `cache-hit req/s of the request as the AWS SDK signs it (SigV4) / the same hit with x-api-key (${CONNECTIONS} conns; higher is better)`,
+      ratio('gateway-sigv4-hit', 'gateway-hit'),
+      {
+        target: { op: '>=', value: 0.85 },
+        details: { ...load, sigv4: summary('gateway-sigv4-hit'), apiKey: summary('gateway-hit') },
       },
     ),
     figure(
@@ -283,26 +422,68 @@ async function throughputs(s: Servers, hitBytes: number): Promise<Figure[]> {
   ];
 }
 
+/**
+ * CPU per request at the same offered load (CPU_RATE_PER_S, well under what either answers): a cache hit in the
+ * gateway against the bare server answering the same bytes. At equal load both see the same pattern of wake-ups,
+ * which a closed loop would not give them (the faster server keeps its client busier).
+ */
+async function cpuPerHit(s: Servers): Promise<Figure[]> {
+  const gw = gatewayTarget(s.gateway.url, MODEL);
+  const hitBody = converseBody(HIT_TEXT, MAX_TOKENS);
+  const sides = {
+    gateway: { server: s.gateway, target: gw },
+    baseline: {
+      server: s.baseline,
+      target: { url: `${s.baseline.url}/model/${encodeURIComponent(MODEL)}/converse`, headers: gw.headers },
+    },
+  };
+  type Side = keyof typeof sides;
+  const usPerRequest = { gateway: [] as number[], baseline: [] as number[] };
+  for (let round = 0; round < CPU_ROUNDS; round++) {
+    for (const side of rotated(Object.keys(sides) as Side[], round)) {
+      const { server, target } = sides[side];
+      const before = cpuMs(server.pid);
+      const result = await throughput(target, hitBody, CONNECTIONS, CPU_DURATION_S, CPU_RATE_PER_S);
+      usPerRequest[side].push(((cpuMs(server.pid) - before) * 1000) / result.requests);
+    }
+  }
+  return [
+    figure(
+      'gateway.hit-cpu-vs-node-http',
+      `CPU per cache hit (x-api-key, in-memory cache) / the bare node:http server's CPU per request, both at ${CPU_RATE_PER_S} req/s offered over ${CONNECTIONS} conns`,
+      usPerRequest.gateway.map((x, i) => x / usPerRequest.baseline[i]!),
+      {
+        target: { op: '<=', value: 2.5 },
+        details: {
+          gatewayUsPerHit: Math.round(median(usPerRequest.gateway)),
+          baselineUsPerRequest: Math.round(median(usPerRequest.baseline)),
+          ratePerS: CPU_RATE_PER_S,
+          durationS: CPU_DURATION_S,
+          cpu: '/proc/<pid>/stat user + system, every thread (10 ms ticks)',
+        },
+      },
+    ),
+  ];
+}
+
 /** Idle resident memory of fresh processes, started together each round, read after IDLE_MS of quiet. */
 async function idleRss(hitBody: Buffer, hitHeaders: Record<string, string>): Promise<Figure[]> {
-  const mib = { gateway: [] as number[], nodeTsx: [] as number[], nodePlain: [] as number[], portkey: [] as number[] };
+  const mib = { gateway: [] as number[], node: [] as number[], portkey: [] as number[] };
   for (let round = 0; round < RSS_ROUNDS; round++) {
-    const ports = [await freePort(), await freePort(), await freePort(), await freePort()] as const;
+    const ports = [await freePort(), await freePort(), await freePort()] as const;
     const started = await Promise.allSettled([
       startGatewayProcess(ports[0]),
-      startBaselineProcess(ports[1], hitBody, hitHeaders, 'tsx'),
-      startBaselineProcess(ports[2], hitBody, hitHeaders, 'none'),
-      startPortkey(ports[3]),
+      startBaselineProcess(ports[1], hitBody, hitHeaders),
+      startPortkey(ports[2]),
     ]);
     const servers = started.map((r) => (r.status === 'fulfilled' ? r.value : undefined));
     try {
       const failed = started.find((r): r is PromiseRejectedResult => r.status === 'rejected');
       if (failed) throw failed.reason;
-      await new Promise((r) => setTimeout(r, IDLE_MS));
-      const [gateway, nodeTsx, nodePlain, portkey] = servers.map((x) => rssMiB(x!.pid));
+      await pause(IDLE_MS);
+      const [gateway, node, portkey] = servers.map((x) => rssMiB(x!.pid));
       mib.gateway.push(gateway!);
-      mib.nodeTsx.push(nodeTsx!);
-      mib.nodePlain.push(nodePlain!);
+      mib.node.push(node!);
       mib.portkey.push(portkey!);
     } finally {
       await stopAll(servers);
@@ -310,22 +491,21 @@ async function idleRss(hitBody: Buffer, hitHeaders: Record<string, string>): Pro
   }
   const details = {
     gatewayMiB: round2(median(mib.gateway)),
-    nodeHttpTsxMiB: round2(median(mib.nodeTsx)),
-    nodeHttpPlainMiB: round2(median(mib.nodePlain)),
+    nodeHttpMiB: round2(median(mib.node)),
     portkeyMiB: round2(median(mib.portkey)),
     idleMs: IDLE_MS,
   };
   return [
     figure(
       'gateway.idle-rss',
-      'idle RSS, fresh gateway process (embedded default: in-memory cache, endpoint in-process) / bare node:http, both node --import tsx',
-      mib.gateway.map((x, i) => x / mib.nodeTsx[i]!),
+      'idle RSS, fresh gateway process (the bundle; embedded default: in-memory cache, endpoint in-process) / bare node:http, both plain node',
+      mib.gateway.map((x, i) => x / mib.node[i]!),
       { details },
     ),
     figure(
       'portkey.idle-rss-vs-node-http',
       `idle RSS, fresh Portkey ${PORTKEY_VERSION} process / bare node:http, both plain node`,
-      mib.portkey.map((x, i) => x / mib.nodePlain[i]!),
+      mib.portkey.map((x, i) => x / mib.node[i]!),
       { details },
     ),
   ];
@@ -358,64 +538,81 @@ async function checkPortkeyRoute(bedrockUrl: string, portkeyUrl: string): Promis
   }
 }
 
+/** The hit's body and headers, for the baseline to send back: the second identical temperature-0 call is a hit. */
+async function hitAnswer(gatewayUrl: string): Promise<{ body: Buffer; headers: Record<string, string> }> {
+  const client = sequentialClient();
+  try {
+    const target = gatewayTarget(gatewayUrl, MODEL);
+    await postOk(client, target, converseBody(HIT_TEXT, MAX_TOKENS));
+    const hit = await postOk(client, target, converseBody(HIT_TEXT, MAX_TOKENS));
+    expectCache('hit', 'the second identical temperature-0 request')(hit.headers);
+    const headers = Object.fromEntries(
+      Object.entries(hit.headers).filter(
+        ([k, v]) =>
+          typeof v === 'string' &&
+          !['date', 'connection', 'keep-alive', 'content-length', 'transfer-encoding'].includes(k),
+      ) as [string, string][],
+    );
+    return { body: hit.body, headers };
+  } finally {
+    client.close();
+  }
+}
+
 async function run(): Promise<Figure[]> {
-  const [bedrockPort, gatewayPort, portkeyPort, baselinePort] = [
-    await freePort(),
-    await freePort(),
-    await freePort(),
-    await freePort(),
+  const ports = await Promise.all([freePort(), freePort(), freePort(), freePort(), freePort(), freePort()]);
+  const [bedrockPort, gatewayPort, portkeyPort, baselinePort, redisGatewayPort, readerPort] = ports as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
   ];
-  const started = await Promise.allSettled([startBedrockProcess(bedrockPort), startPortkey(portkeyPort)]);
-  const servers: (ChildServer | undefined)[] = started.map((r) => (r.status === 'fulfilled' ? r.value : undefined));
-  let hitBody: Buffer;
-  let hitHeaders: Record<string, string>;
+  const redis = await startTestRedis({ controllable: true });
+  const redisAdmin = new Redis(redis.url, { lazyConnect: true, maxRetriesPerRequest: 1 });
+  const servers: (ChildServer | undefined)[] = [];
+  let hit: Awaited<ReturnType<typeof hitAnswer>>;
   const figures: Figure[] = [];
   try {
+    await redisAdmin.connect();
+    const started = await Promise.allSettled([startBedrockProcess(bedrockPort), startPortkey(portkeyPort)]);
+    servers.push(...started.map((r) => (r.status === 'fulfilled' ? r.value : undefined)));
     const failed = started.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) throw failed.reason;
     const [bedrock, portkey] = servers as [ChildServer, ChildServer];
     await checkPortkeyRoute(bedrock.url, portkey.url);
-    const gateway = await startGatewayProcess(gatewayPort, bedrock.url);
-    servers.push(gateway);
-
-    // After the first call every call with this body is a hit: keep the answer the baseline will send back.
-    const client = sequentialClient();
-    try {
-      const target = gatewayTarget(gateway.url, MODEL);
-      await postOk(client, target, converseBody(HIT_TEXT, MAX_TOKENS));
-      const hit = await postOk(client, target, converseBody(HIT_TEXT, MAX_TOKENS));
-      if (cacheHeader(hit.headers) !== 'hit')
-        throw new Error(
-          `the second identical temperature-0 request answered x-nova-cost-cache: ${cacheHeader(hit.headers)}, not hit`,
-        );
-      hitBody = hit.body;
-      hitHeaders = Object.fromEntries(
-        Object.entries(hit.headers).filter(
-          ([k, v]) =>
-            typeof v === 'string' &&
-            !['date', 'connection', 'keep-alive', 'content-length', 'transfer-encoding'].includes(k),
-        ) as [string, string][],
-      );
-    } finally {
-      client.close();
-    }
-    const baseline = await startBaselineProcess(baselinePort, hitBody, hitHeaders);
+    const gateways = await Promise.allSettled([
+      startGatewayProcess(gatewayPort, bedrock.url),
+      startGatewayProcess(redisGatewayPort, bedrock.url, { REDIS_URL: redis.url }),
+      startGatewayProcess(readerPort, bedrock.url, { REDIS_URL: redis.url }),
+    ]);
+    servers.push(...gateways.map((r) => (r.status === 'fulfilled' ? r.value : undefined)));
+    const failedGateway = gateways.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failedGateway) throw failedGateway.reason;
+    const [gateway, redisGateway, redisReader] = servers.slice(2) as [ChildServer, ChildServer, ChildServer];
+    hit = await hitAnswer(gateway.url);
+    const baseline = await startBaselineProcess(baselinePort, hit.body, hit.headers);
     servers.push(baseline);
 
-    const s: Servers = { bedrock, gateway, portkey, baseline };
+    const s: Servers = { bedrock, gateway, redisGateway, redisReader, portkey, baseline, redis, redisAdmin };
+    figures.push(...(await throughputs(s, hit.body.length)));
+    figures.push(...(await cpuPerHit(s)));
+    figures.push(...(await hitLatency(s)));
     figures.push(...(await missLatency(s)));
-    figures.push(...(await throughputs(s, hitBody.length)));
   } finally {
     await stopAll(servers);
+    redisAdmin.disconnect();
+    await redis.close();
   }
-  figures.push(...(await idleRss(hitBody, hitHeaders)));
+  figures.push(...(await idleRss(hit.body, hit.headers)));
   return figures;
 }
 
 export const gatewaySection: BenchSection = {
   name: 'gateway',
   description:
-    'the gateway process (and Portkey as a peer) against direct calls and a bare node:http server: hit throughput, miss latency, idle memory',
+    'the gateway bundle (and Portkey as a peer) against direct calls and a bare node:http server: hit throughput and CPU, SigV4 and Redis hits, miss latency, idle memory',
   run,
 };
 

@@ -18,15 +18,17 @@ export interface ThroughputResult {
 
 /**
  * Closed-loop load with autocannon: `connections` keep-alive connections, each sending a POST as soon as its
- * previous answer arrived, for `durationS` seconds. `body` is the same bytes every time, or a function called for
- * each request (unique requests). Throws if any request failed or was not 2xx, so a figure is never computed
- * from error answers.
+ * previous answer arrived, for `durationS` seconds; with `ratePerS`, no more than that many requests a second in
+ * all (the same offered load for every side). `body` is the same bytes every time, or a function called for each
+ * request (unique requests). Throws if any request failed or was not 2xx, so a figure is never computed from error
+ * answers.
  */
 export async function throughput(
   target: PostTarget,
   body: string | (() => string),
   connections: number,
   durationS: number,
+  ratePerS?: number,
 ): Promise<ThroughputResult> {
   const headers = { 'content-type': 'application/json', ...target.headers };
   const result = await autocannon({
@@ -35,6 +37,7 @@ export async function throughput(
     headers,
     connections,
     duration: durationS,
+    ...(ratePerS === undefined ? {} : { overallRate: ratePerS }),
     ...(typeof body === 'string'
       ? { body }
       : {

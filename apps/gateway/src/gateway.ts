@@ -77,6 +77,7 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
   const server = new GatewayServer({
     invokeModel: container.get<InvokeModel>(TOKENS.invokeModel),
     streamModel: container.get(TOKENS.streamModel),
+    applyGuardrail: container.get(TOKENS.applyGuardrail),
     ledger: container.get(TOKENS.ledger),
     auth: new TenantAuthenticator(config.tenants),
     metrics,

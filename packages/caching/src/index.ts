@@ -12,3 +12,4 @@ export * from './store-guard';
 export * from './streaming/caching-streamer';
 export * from './streaming/stream-envelope';
 export * from './streaming/stream-tee';
+export * from './guardrails/caching-guardrail-applier';

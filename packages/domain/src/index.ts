@@ -38,3 +38,8 @@ export * from './sessions/speech-session';
 export * from './sessions/speech-sessions.service';
 export * from './use-cases/settle-call';
 export * from './use-cases/stream-model.service';
+export * from './guardrails/guardrail.types';
+export * from './guardrails/guardrail-usage';
+export * from './guardrails/guardrail-price-table';
+export * from './guardrails/guardrail-key';
+export * from './guardrails/apply-guardrail.service';

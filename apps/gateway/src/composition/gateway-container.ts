@@ -7,6 +7,7 @@ import { batchingModule } from './batching.module';
 import { bedrockModule } from './bedrock.module';
 import { cachingModule } from './caching.module';
 import { domainModule } from './domain.module';
+import { guardrailsModule } from './guardrails.module';
 import { streamingModule } from './streaming.module';
 import { TOKENS } from './tokens';
 
@@ -21,6 +22,14 @@ export function createGatewayContainer(
   container.bind(TOKENS.logger).toConstantValue(logger);
   container.bind(TOKENS.bedrockEndpoint).toConstantValue(bedrockEndpoint);
   container.bind(TOKENS.metrics).toDynamicValue(() => new GatewayMetrics(logger));
-  container.load(domainModule, bedrockModule, batchingModule, cachingModule, asyncInvokeModule, streamingModule);
+  container.load(
+    domainModule,
+    bedrockModule,
+    batchingModule,
+    cachingModule,
+    asyncInvokeModule,
+    streamingModule,
+    guardrailsModule,
+  );
   return container;
 }

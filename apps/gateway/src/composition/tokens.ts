@@ -1,5 +1,6 @@
 import type { ResponseStore } from '@nova-cost/caching';
 import type {
+  ApplyGuardrail,
   CostPolicy,
   InvokeModel,
   ModelInvoker,
@@ -51,5 +52,7 @@ export const TOKENS = {
   invokeModel: Symbol.for('nova-cost/gateway/invoke-model') as ServiceIdentifier<InvokeModel>,
   /** The streaming calls' use case, over cache → quota → Bedrock (see streaming.module). */
   streamModel: Symbol.for('nova-cost/gateway/stream-model') as ServiceIdentifier<StreamModel>,
+  /** ApplyGuardrail's use case, over cache → Bedrock (see guardrails.module). */
+  applyGuardrail: Symbol.for('nova-cost/gateway/apply-guardrail') as ServiceIdentifier<ApplyGuardrail>,
   lifecycle: Symbol.for('nova-cost/gateway/lifecycle') as ServiceIdentifier<Lifecycle>,
 };

@@ -1,11 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type {
-  InvocationOutcome,
+  ApplyGuardrail,
+  GuardrailRequest,
   InvocationRequest,
   InvokeModel,
   SpendDimension,
   SpendGroup,
+  ResultSource,
   SpendLedger,
   StreamModel,
   StreamOperation,
@@ -18,6 +20,7 @@ import type { BodyBudget } from './body-budget';
 import type { AsyncInvokeHandler } from './async-invoke.handler';
 import { matchAsyncInvokeRoute } from './async-invoke.routes';
 import { errorResponse } from './error-response';
+import { matchGuardrailRoute, parseGuardrailRequest } from './parse-guardrail-request';
 import { matchModelRoute, parseModelRequest } from './parse-model-request';
 import { readBody } from './read-body';
 import { exceptionEventOf, writeStream } from './stream-answer';
@@ -28,6 +31,8 @@ export interface GatewayServerDeps {
   readonly invokeModel: InvokeModel;
   /** ConverseStream and InvokeModelWithResponseStream. */
   readonly streamModel: StreamModel;
+  /** ApplyGuardrail. */
+  readonly applyGuardrail: ApplyGuardrail;
   readonly ledger: SpendLedger;
   readonly auth: TenantAuthenticator;
   readonly metrics: GatewayMetrics;
@@ -41,11 +46,14 @@ export interface GatewayServerDeps {
 
 const DIMENSIONS: readonly SpendDimension[] = ['model', 'day', 'category', 'strategy'];
 
-function cacheOutcome(outcome: InvocationOutcome): CacheOutcome {
-  if (outcome.result.source === 'cache') return 'hit';
-  if (outcome.result.source === 'coalesced') return 'coalesced';
-  return outcome.plan.request.cache ? 'miss' : 'bypass';
+/** The x-nova-cost-cache of an answer from `source` to a request that was (or was not) cacheable. */
+function cacheOutcome(source: ResultSource, cacheable: boolean): CacheOutcome {
+  if (source === 'cache') return 'hit';
+  if (source === 'coalesced') return 'coalesced';
+  return cacheable ? 'miss' : 'bypass';
 }
+
+const usd = (n: number, unpriced: boolean): string => (unpriced ? 'unpriced' : n.toFixed(8));
 
 function sendJson(
   res: ServerResponse,
@@ -182,16 +190,17 @@ export class GatewayServer {
         return;
       }
       const model = req.method === 'POST' ? matchModelRoute(rawPath) : undefined;
-      const asyncRoute = model ? undefined : matchAsyncInvokeRoute(req.method ?? '', rawPath);
-      if (!model && !asyncRoute) {
+      const guardrail = !model && req.method === 'POST' ? matchGuardrailRoute(rawPath) : undefined;
+      const asyncRoute = model || guardrail ? undefined : matchAsyncInvokeRoute(req.method ?? '', rawPath);
+      if (!model && !guardrail && !asyncRoute) {
         route = 'not-found';
         throw new NovaCostError(
           'not-found',
-          `no route for ${req.method} ${rawPath.slice(0, 100)}; use POST /model/{modelId}/converse, /invoke, /converse-stream, /invoke-with-response-stream or /count-tokens, POST /async-invoke, GET /async-invoke[/{invocationArn}], GET /costs`,
+          `no route for ${req.method} ${rawPath.slice(0, 100)}; use POST /model/{modelId}/converse, /invoke, /converse-stream, /invoke-with-response-stream or /count-tokens, POST /guardrail/{id}/version/{version}/apply, POST /async-invoke, GET /async-invoke[/{invocationArn}], GET /costs`,
           { details: { reason: 'route' } },
         );
       }
-      route = model?.operation ?? asyncRoute!.kind;
+      route = model?.operation ?? (guardrail ? 'apply-guardrail' : asyncRoute!.kind);
       // Credentials are judged before the body, up to bodyLimitBytes, is read: an API key (or none) wholly, SigV4 as
       // far as its headers go (shape, access key, date); its signature covers the body's hash, so that waits.
       const keyTenant = this.deps.auth.tenantOfHeaders(req.headers);
@@ -220,13 +229,17 @@ export class GatewayServer {
         this.deps.metrics.request(route, answer.status, 'none');
         return sendJson(res, answer.status, answer.body);
       }
-      const request = parseModelRequest(tenantId, model!, body, req.headers);
       const abort = new AbortController();
       res.on('close', () => res.writableEnded || abort.abort());
+      if (guardrail) {
+        const request = parseGuardrailRequest(tenantId, guardrail, body, req.headers);
+        return await this.guardrail(res, request, abort.signal, log, started);
+      }
+      const request = parseModelRequest(tenantId, model!, body, req.headers);
       if (isStreamOperation(request.operation))
         return await this.stream(res, request, request.operation, abort, log, started);
       const outcome = await this.deps.invokeModel.execute(request, { signal: abort.signal });
-      const cache = cacheOutcome(outcome);
+      const cache = cacheOutcome(outcome.result.source, outcome.plan.request.cache !== undefined);
       this.deps.metrics.answered(outcome.result.modelId, cache, outcome.costUsd, outcome.savings);
       if (outcome.unpriced)
         this.deps.metrics.unpriced(
@@ -234,7 +247,6 @@ export class GatewayServer {
           outcome.result.source === 'upstream' ? outcome.result.usage : undefined,
         );
       this.deps.metrics.request(route, 200, cache);
-      const usd = (n: number): string => (outcome.unpriced ? 'unpriced' : n.toFixed(8));
       log.info(
         {
           tenantId,
@@ -249,8 +261,8 @@ export class GatewayServer {
       sendJson(res, 200, outcome.result.body, {
         'x-nova-cost-cache': cache,
         'x-nova-cost-model': outcome.result.modelId,
-        'x-nova-cost-usd': usd(outcome.costUsd),
-        'x-nova-cost-saved-usd': usd(outcome.savedUsd),
+        'x-nova-cost-usd': usd(outcome.costUsd, outcome.unpriced),
+        'x-nova-cost-saved-usd': usd(outcome.savedUsd, outcome.unpriced),
       });
     } catch (error) {
       // A refusal before the body was read (credentials, 413, body budget) reads no more of it.
@@ -277,14 +289,7 @@ export class GatewayServer {
     res.on('close', () => res.writableEnded || gone.abort());
     const outcome = await this.deps.streamModel.execute(request, { signal: abort.signal });
     const { stream } = outcome;
-    const cache: CacheOutcome =
-      stream.source === 'cache'
-        ? 'hit'
-        : stream.source === 'coalesced'
-          ? 'coalesced'
-          : outcome.plan.request.cache
-            ? 'miss'
-            : 'bypass';
+    const cache = cacheOutcome(stream.source, outcome.plan.request.cache !== undefined);
     const stop = new AbortController();
     // At the drain deadline: the exception event goes out now, before connections close, and the call upstream ends.
     const stopper = (error: NovaCostError): void => {
@@ -304,7 +309,6 @@ export class GatewayServer {
       trailer: 'x-nova-cost-usd, x-nova-cost-saved-usd',
     });
     this.deps.metrics.request(operation, 200, cache);
-    const usd = (n: number, unpriced: boolean): string => (unpriced ? 'unpriced' : n.toFixed(8));
     let ending: Awaited<ReturnType<typeof writeStream>>;
     try {
       ending = await writeStream(res, stream, operation, { gone: gone.signal, stop: stop.signal }, async () => {
@@ -335,6 +339,38 @@ export class GatewayServer {
         },
         'model stream',
       );
+    });
+  }
+
+  /** ApplyGuardrail: answered as Bedrock answers it, with the cache outcome, cost and saving as headers. */
+  private async guardrail(
+    res: ServerResponse,
+    request: GuardrailRequest,
+    signal: AbortSignal,
+    log: GatewayLogger,
+    started: number,
+  ): Promise<void> {
+    const outcome = await this.deps.applyGuardrail.execute(request, { signal });
+    const cache = cacheOutcome(outcome.result.source, outcome.request.cache !== undefined);
+    this.deps.metrics.answered(outcome.label, cache, outcome.costUsd, outcome.savings);
+    if (outcome.unpriced) this.deps.metrics.unpriced('guardrail', undefined);
+    this.deps.metrics.request('apply-guardrail', 200, cache);
+    log.info(
+      {
+        tenantId: request.tenantId,
+        guardrail: outcome.label,
+        cache,
+        action: outcome.result.body['action'],
+        costUsd: outcome.unpriced ? 'unpriced' : outcome.costUsd,
+        savedUsd: outcome.savedUsd,
+        ms: Math.round(performance.now() - started),
+      },
+      'guardrail call',
+    );
+    sendJson(res, 200, outcome.result.body, {
+      'x-nova-cost-cache': cache,
+      'x-nova-cost-usd': usd(outcome.costUsd, outcome.unpriced),
+      'x-nova-cost-saved-usd': usd(outcome.savedUsd, outcome.unpriced),
     });
   }
 

@@ -27,7 +27,8 @@ export function matchModelRoute(rawPath: string): { modelId: string; operation: 
   return { modelId, operation: m[2] as Operation };
 }
 
-function hint<T extends string>(
+/** A hint header's value, one of `allowed`; undefined when absent. */
+export function hint<T extends string>(
   value: string | string[] | undefined,
   header: string,
   allowed: readonly T[],
@@ -129,13 +130,8 @@ function countTokensShape(body: JsonObject): void {
   }
 }
 
-/** An InvocationRequest from the HTTP parts, or a validation error naming what is wrong. */
-export function parseModelRequest(
-  tenantId: string,
-  route: { modelId: string; operation: Operation },
-  raw: Buffer,
-  headers: Readonly<Record<string, string | string[] | undefined>>,
-): InvocationRequest {
+/** A request body as a JSON object, or a validation error saying why it is not one. */
+export function parseJsonBody(raw: Buffer): JsonObject {
   if (nestsDeeperThan(raw, MAX_JSON_DEPTH))
     throw invalid(`request body nests arrays and objects deeper than ${MAX_JSON_DEPTH} levels`, { field: 'body' });
   let body: unknown;
@@ -146,8 +142,19 @@ export function parseModelRequest(
   }
   if (typeof body !== 'object' || body === null || Array.isArray(body))
     throw invalid('request body must be a JSON object', { field: 'body' });
-  if (route.operation === 'count-tokens') countTokensShape(body as JsonObject);
-  else if (bodyShapeOf(route.operation) === 'converse') converseShape(body as JsonObject);
+  return body as JsonObject;
+}
+
+/** An InvocationRequest from the HTTP parts, or a validation error naming what is wrong. */
+export function parseModelRequest(
+  tenantId: string,
+  route: { modelId: string; operation: Operation },
+  raw: Buffer,
+  headers: Readonly<Record<string, string | string[] | undefined>>,
+): InvocationRequest {
+  const body = parseJsonBody(raw);
+  if (route.operation === 'count-tokens') countTokensShape(body);
+  else if (bodyShapeOf(route.operation) === 'converse') converseShape(body);
   const cache = hint(headers['x-nova-cost-cache-hint'], 'x-nova-cost-cache-hint', ['opt-in', 'opt-out'] as const);
   const lane = hint<Lane>(headers['x-nova-cost-lane'], 'x-nova-cost-lane', ['interactive', 'deferrable']);
   const hints = { ...(cache ? { cache } : {}), ...(lane ? { lane } : {}) };
@@ -159,7 +166,7 @@ export function parseModelRequest(
     tenantId,
     modelId: route.modelId,
     operation: route.operation,
-    body: body as JsonObject,
+    body,
     ...(parameters ? { parameters } : {}),
     ...(cache || lane ? { hints } : {}),
   };

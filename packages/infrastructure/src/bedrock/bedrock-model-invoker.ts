@@ -1,6 +1,9 @@
 import type { ConverseCommandInput, ConverseCommandOutput } from '@aws-sdk/client-bedrock-runtime';
 import { BedrockRuntimeClient, ConverseCommand, InvokeModelCommand } from '@aws-sdk/client-bedrock-runtime';
 import type {
+  GuardrailApplier,
+  GuardrailRequest,
+  GuardrailResult,
   InvocationRequest,
   InvocationResult,
   InvokeOptions,
@@ -11,11 +14,13 @@ import type {
 } from '@nova-cost/domain';
 import { NovaCostError, ZERO_USAGE, isJsonObject, isStreamOperation } from '@nova-cost/domain';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
+import type { BedrockCallContext } from './bedrock-error.mapper';
 import { mapBedrockError } from './bedrock-error.mapper';
 import type { BedrockModelInvokerOptions, ResolvedClientSettings } from './bedrock-model-invoker.options';
 import { resolveInvokerOptions } from './bedrock-model-invoker.options';
 import { CallDeadline } from './call-deadline';
 import { countTokens } from './bedrock-count-tokens';
+import { applyGuardrail } from './bedrock-guardrail';
 import { startBedrockStream } from './bedrock-stream';
 import { invokeParametersInput } from './invoke-parameters';
 import { blobsToBase64, converseInputFromJson } from './converse-blobs';
@@ -50,8 +55,11 @@ type UpstreamAnswer = Omit<InvocationResult, 'latencyMs' | 'source' | 'modelId'>
   readonly upstreamLatencyMs?: number;
 };
 
-/** Calls Amazon Bedrock (or anything speaking its runtime protocol) with Converse and InvokeModel, and their streams. */
-export class BedrockModelInvoker implements ModelInvoker, ModelStreamer {
+/**
+ * Calls Amazon Bedrock (or anything speaking its runtime protocol) with Converse and InvokeModel, their streams,
+ * CountTokens and ApplyGuardrail.
+ */
+export class BedrockModelInvoker implements ModelInvoker, ModelStreamer, GuardrailApplier {
   private readonly client: BedrockRuntimeClient;
   private readonly callTimeoutMs: number;
 
@@ -104,6 +112,27 @@ export class BedrockModelInvoker implements ModelInvoker, ModelStreamer {
       );
     }
     return startBedrockStream(this.client, { ...request, operation }, options, this.callTimeoutMs);
+  }
+
+  /** ApplyGuardrail, under the same call deadline and error mapping as a model call. */
+  async apply(request: GuardrailRequest, options: InvokeOptions = {}): Promise<GuardrailResult> {
+    const { signal } = options;
+    const context: BedrockCallContext = {
+      modelId: `guardrail ${request.guardrailId}@${request.guardrailVersion}`,
+      operation: 'apply-guardrail',
+      signal,
+    };
+    if (signal?.aborted) throw mapBedrockError(signal.reason, context);
+    const deadline = new CallDeadline(this.callTimeoutMs, signal);
+    const started = performance.now();
+    try {
+      const body = await applyGuardrail(this.client, request, deadline.signal);
+      return { body, source: 'upstream', latencyMs: Math.round(performance.now() - started) };
+    } catch (error) {
+      throw mapBedrockError(error, deadline.expired ? { ...context, deadlineExceededMs: this.callTimeoutMs } : context);
+    } finally {
+      deadline.dispose();
+    }
   }
 
   /**

@@ -65,6 +65,11 @@ export function converseInputFromJson(body: Readonly<Record<string, unknown>>): 
   return out;
 }
 
+/** Content blocks (an array, as ApplyGuardrail's `content`) with their base64 blob fields decoded to bytes. */
+export function blocksFromJson(blocks: unknown, field: string): unknown {
+  return mapArray(blocks, field, decodeBlock);
+}
+
 /** The SDK's Converse output made JSON again: every Uint8Array (a blob) back to a base64 string. */
 export function blobsToBase64(value: unknown): unknown {
   if (value instanceof Uint8Array)

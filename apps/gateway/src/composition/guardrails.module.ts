@@ -1,0 +1,34 @@
+import { CachingGuardrailApplier } from '@nova-cost/caching';
+import type { GuardrailApplier } from '@nova-cost/domain';
+import type { RuleBasedCostPolicy } from '@nova-cost/domain';
+import { ApplyGuardrail, DEFAULT_CACHE_TTL_SECONDS } from '@nova-cost/domain';
+import { ContainerModule } from 'inversify';
+import { TOKENS } from './tokens';
+
+/**
+ * ApplyGuardrail: the tenant's budget (held through the cost policy), the same response store as model answers (cached
+ * by content for the policy's default TTL), and the Bedrock client of the model calls. Never batched or queued.
+ */
+export const guardrailsModule = new ContainerModule(({ bind }) => {
+  bind(TOKENS.applyGuardrail)
+    .toDynamicValue((ctx) => {
+      const logger = ctx.get(TOKENS.logger);
+      const config = ctx.get(TOKENS.config);
+      const region = ctx.get(TOKENS.bedrockEndpoint).region;
+      const applier = new CachingGuardrailApplier(
+        ctx.get(TOKENS.bedrockInvoker) as unknown as GuardrailApplier,
+        ctx.get(TOKENS.responseStore),
+        { region },
+      );
+      return new ApplyGuardrail({
+        budget: ctx.get(TOKENS.policy) as RuleBasedCostPolicy,
+        applier,
+        ledger: ctx.get(TOKENS.ledger),
+        region,
+        cacheTtlSeconds: config.policy.cache?.defaultTtlSeconds ?? DEFAULT_CACHE_TTL_SECONDS,
+        onLedgerError: (err) =>
+          logger.warn({ err: { message: (err as Error).message } }, 'spend ledger refused an entry'),
+      });
+    })
+    .inSingletonScope();
+});

@@ -1,0 +1,101 @@
+import type { GuardrailApplier, GuardrailRequest, GuardrailResult, InvokeOptions, JsonObject } from '@nova-cost/domain';
+import { NovaCostError, guardrailKey, isJsonObject } from '@nova-cost/domain';
+import type { CircuitBreakerOptions } from '../circuit-breaker';
+import type { ResponseStore } from '../response-store.port';
+import { StoreGuard } from '../store-guard';
+
+export interface CachingGuardrailApplierOptions {
+  /** Region in the cache key when the request names none. @default 'us-east-1' */
+  readonly region?: string;
+  /** Budget of each store call; past it the call counts as failed and the request goes upstream. @default 50 */
+  readonly storeTimeoutMs?: number;
+  /** Answers whose entry is larger than this many bytes are not stored. @default 1048576 (1 MiB) */
+  readonly maxEntryBytes?: number;
+  /** Circuit breaker around the store. @default { failureThreshold: 5, openMs: 1000 } */
+  readonly breaker?: CircuitBreakerOptions;
+  /** Milliseconds since epoch, for entry timestamps and latency. @default Date.now */
+  readonly now?: () => number;
+}
+
+/** Bumped when the entry shape changes: older entries then read as misses and get replaced. */
+const ENTRY_VERSION = 1;
+
+/** Counters since the applier was made. */
+export interface GuardrailCacheStats {
+  hits: number;
+  misses: number;
+  /** Not cacheable (no `request.cache`): passed straight on. */
+  bypass: number;
+  /** Store calls that failed, timed out or were refused by the open circuit. */
+  errors: number;
+}
+
+/**
+ * Serves cacheable ApplyGuardrail requests (`request.cache`, set by the use case) from a response store: the same
+ * guardrail version and content get the assessment Bedrock gave the first time, without a billed call. Fails open: a
+ * slow or dead store costs `storeTimeoutMs`, then the call goes upstream. The budget is admitted only for a call that
+ * goes upstream.
+ */
+export class CachingGuardrailApplier implements GuardrailApplier {
+  private readonly guard: StoreGuard;
+  private readonly counters: GuardrailCacheStats = { hits: 0, misses: 0, bypass: 0, errors: 0 };
+  private readonly now: () => number;
+
+  constructor(
+    private readonly next: GuardrailApplier,
+    private readonly store: ResponseStore,
+    private readonly options: CachingGuardrailApplierOptions = {},
+  ) {
+    for (const name of ['storeTimeoutMs', 'maxEntryBytes'] as const) {
+      const value = options[name];
+      if (value !== undefined && !(Number.isFinite(value) && value > 0))
+        throw new NovaCostError(
+          'configuration',
+          `CachingGuardrailApplier option ${name} must be a positive number, got ${value}`,
+        );
+    }
+    this.now = options.now ?? Date.now;
+    this.guard = new StoreGuard(options.storeTimeoutMs ?? 50, options.breaker, () => (this.counters.errors += 1));
+  }
+
+  async apply(request: GuardrailRequest, options: InvokeOptions = {}): Promise<GuardrailResult> {
+    const ttlSeconds = request.cache?.ttlSeconds;
+    if (ttlSeconds === undefined || !(ttlSeconds > 0)) {
+      this.counters.bypass += 1;
+      await options.admit?.();
+      return this.next.apply(request, options);
+    }
+    const started = this.now();
+    const key = guardrailKey(request, request.region ?? this.options.region ?? 'us-east-1');
+    const raw = await this.guard.run(() => this.store.get(key));
+    const cached = raw === undefined ? undefined : decodeEntry(raw);
+    if (cached) {
+      this.counters.hits += 1;
+      return { body: cached, source: 'cache', latencyMs: this.now() - started };
+    }
+    this.counters.misses += 1;
+    await options.admit?.();
+    const result = await this.next.apply(request, options);
+    const entry = JSON.stringify({ v: ENTRY_VERSION, body: result.body, createdAt: this.now() });
+    if (Buffer.byteLength(entry) <= (this.options.maxEntryBytes ?? 1024 * 1024))
+      await this.guard.run(() => this.store.set(key, entry, ttlSeconds));
+    return result;
+  }
+
+  /** A copy of the counters. */
+  stats(): GuardrailCacheStats {
+    return { ...this.counters };
+  }
+}
+
+/** The answer an entry holds, or undefined when it is corrupt or of another version. Never throws. */
+function decodeEntry(raw: string): JsonObject | undefined {
+  try {
+    const value: unknown = JSON.parse(raw);
+    return isJsonObject(value) && value['v'] === ENTRY_VERSION && isJsonObject(value['body'])
+      ? value['body']
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,46 @@
+import { createHash } from 'node:crypto';
+import { NovaCostError } from '../errors/nova-cost.error';
+import { canonicalJson, REQUEST_KEY_VERSION } from '../invocation/request-key';
+import type { GuardrailRequest } from './guardrail.types';
+
+const GUARDRAIL_ID = /^(([a-z0-9]+)|(arn:aws(-[^:]+)?:bedrock:[a-z0-9-]{1,20}:[0-9]{12}:guardrail\/([a-z0-9]+)))$/;
+const GUARDRAIL_VERSION = /^(([1-9][0-9]{0,7})|(DRAFT))$/;
+
+/**
+ * What the ledger and metrics call a guardrail: `guardrail/<id>` (an ARN reduced to its id). Throws a validation
+ * error for an identifier or version Bedrock would refuse, with its pattern.
+ */
+export function guardrailLabel(request: Pick<GuardrailRequest, 'guardrailId' | 'guardrailVersion'>): string {
+  const id = GUARDRAIL_ID.exec(request.guardrailId);
+  if (!id || request.guardrailId.length > 2048)
+    throw new NovaCostError(
+      'validation',
+      `guardrail identifier must be a guardrail id ([a-z0-9]+) or its ARN, got ${JSON.stringify(request.guardrailId.slice(0, 120))}`,
+      { details: { field: 'guardrailIdentifier' } },
+    );
+  if (!GUARDRAIL_VERSION.test(request.guardrailVersion))
+    throw new NovaCostError(
+      'validation',
+      `guardrail version must be a version number (1 to 99999999) or DRAFT, got ${JSON.stringify(request.guardrailVersion.slice(0, 40))}`,
+      { details: { field: 'guardrailVersion' } },
+    );
+  return `guardrail/${id[5] ?? id[2]}`;
+}
+
+/**
+ * The identity of an ApplyGuardrail request for caching, in the request key's form:
+ * `nc:<version>:<tenant>:<region>:guardrail:<identifier>@<version>:apply-guardrail:<sha256 of the canonical body>`.
+ */
+export function guardrailKey(request: GuardrailRequest, region: string): string {
+  const digest = createHash('sha256').update(canonicalJson(request.body)).digest('hex');
+  const part = (s: string) => encodeURIComponent(s);
+  return [
+    'nc',
+    REQUEST_KEY_VERSION,
+    part(request.tenantId),
+    part(region),
+    `guardrail:${part(request.guardrailId)}@${part(request.guardrailVersion)}`,
+    'apply-guardrail',
+    digest,
+  ].join(':');
+}

@@ -1,46 +1,19 @@
-import type { ChildProcess } from 'node:child_process';
-import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
-import { BedrockRuntimeClient, ConverseCommand, ConverseStreamCommand } from '@aws-sdk/client-bedrock-runtime';
+import {
+  BedrockRuntimeClient,
+  ConverseCommand,
+  ConverseStreamCommand,
+  InvokeModelWithResponseStreamCommand,
+} from '@aws-sdk/client-bedrock-runtime';
 import type { LocalBedrock } from '@nova-cost/bedrock-local';
 import { startLocalBedrock } from '@nova-cost/bedrock-local';
 import type { TestRedis } from '@nova-cost/testing';
 import { startTestRedis } from '@nova-cost/testing';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { GatewayChild } from './testing/gateway-child';
+import { runGatewayChild as runGateway } from './testing/gateway-child';
 import { gauge } from './testing/gateway-probes';
 
-const MAIN = fileURLToPath(new URL('./main.ts', import.meta.url));
 const MODEL = 'amazon.nova-lite-v1:0';
-
-interface GatewayProcess {
-  readonly child: ChildProcess;
-  readonly url: string;
-  /** What it has printed so far. */
-  readonly stdout: () => string;
-  readonly exit: Promise<{ code: number | null; stderr: string; stdout: string }>;
-}
-
-/** Runs src/main.ts as `node --import tsx` does in the image; resolves once it logs its URL. */
-function runGateway(env: Record<string, string>): Promise<GatewayProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', MAIN], {
-    env: { PATH: process.env['PATH'] ?? '', PORT: '0', LOG_LEVEL: 'info', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  const exit = new Promise<{ code: number | null; stderr: string; stdout: string }>((resolve) =>
-    child.on('exit', (code) => resolve({ code, stderr, stdout })),
-  );
-  return new Promise((resolve, reject) => {
-    child.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
-    child.stdout!.on('data', (c: Buffer) => {
-      stdout += c.toString();
-      const m = /"url":"(http:\/\/127\.0\.0\.1:\d+)"/.exec(stdout);
-      if (m) resolve({ child, url: m[1]!, stdout: () => stdout, exit });
-    });
-    void exit.then(({ code }) => reject(new Error(`gateway exited with ${code} before listening: ${stderr}${stdout}`)));
-  });
-}
 
 function client(url: string): BedrockRuntimeClient {
   return new BedrockRuntimeClient({
@@ -100,7 +73,7 @@ const ask = (text: string, temperature = 0) =>
 describe('gateway processes', () => {
   let bedrock: LocalBedrock;
   let redis: TestRedis;
-  const running: GatewayProcess[] = [];
+  const running: GatewayChild[] = [];
 
   // The default credential chain reads these, as it would in a container.
   let AWS_ENV: Record<string, string>;
@@ -175,21 +148,35 @@ describe('gateway processes', () => {
   });
 
   describe('SIGTERM with streams in flight', () => {
-    /** Starts a ConverseStream and reads it: resolves with how it ended once `started` has seen its first event. */
-    function streamOf(c: BedrockRuntimeClient, text: string): { started: Promise<void>; ended: Promise<string> } {
+    /**
+     * Starts a stream (ConverseStream, or InvokeModelWithResponseStream on Nova) and reads it: `started` resolves at
+     * its first event, `ended` with how it ended — after which event, or the exception the SDK raised.
+     */
+    function streamOf(
+      c: BedrockRuntimeClient,
+      text: string,
+      operation: 'converse-stream' | 'invoke-with-response-stream' = 'converse-stream',
+    ): { started: Promise<void>; ended: Promise<string> } {
       let markStarted!: () => void;
       const started = new Promise<void>((resolve) => (markStarted = resolve));
+      const messages = [{ role: 'user' as const, content: [{ text }] }];
+      const inferenceConfig = { temperature: 0.7 };
       const ended = (async () => {
         try {
-          const out = await c.send(
-            new ConverseStreamCommand({
-              modelId: MODEL,
-              messages: [{ role: 'user', content: [{ text }] }],
-              inferenceConfig: { temperature: 0.7 },
-            }),
-          );
+          const events =
+            operation === 'converse-stream'
+              ? (await c.send(new ConverseStreamCommand({ modelId: MODEL, messages, inferenceConfig }))).stream
+              : (
+                  await c.send(
+                    new InvokeModelWithResponseStreamCommand({
+                      modelId: MODEL,
+                      body: JSON.stringify({ messages, inferenceConfig }),
+                      contentType: 'application/json',
+                    }),
+                  )
+                ).body;
           let last = 'none';
-          for await (const e of out.stream ?? []) {
+          for await (const e of (events ?? []) as AsyncIterable<object>) {
             markStarted();
             last = Object.keys(e)[0] ?? 'none';
           }
@@ -231,6 +218,37 @@ describe('gateway processes', () => {
       );
       const { code } = await g.exit;
       expect(code).toBe(0);
+    });
+
+    it('ends each stream in flight either complete or with an exception event the SDK raises, and exits 0', async () => {
+      // Three of the six streams stall after their second event; the others run to their end at 10 ms a token.
+      bedrock.configure({
+        latency: { fixedMs: 0, perOutputTokenMs: 10 },
+        faults: { midStream: { kind: 'stall', afterEvents: 2, streams: 3 } },
+      });
+      const g = await runGateway({ ...AWS_ENV, DRAIN_DEADLINE_MS: '10000' });
+      running.push(g);
+      const c = client(g.url);
+      const streams = [
+        ...Array.from({ length: 4 }, (_, i) => streamOf(c, `a converse stream in flight ${i}`)),
+        ...Array.from({ length: 2 }, (_, i) =>
+          streamOf(c, `an invoke stream in flight ${i}`, 'invoke-with-response-stream'),
+        ),
+      ];
+      await Promise.all(streams.map((s) => s.started));
+      g.child.kill('SIGTERM');
+      const ends = await Promise.all(streams.map((s) => s.ended));
+      for (const [i, end] of ends.entries())
+        expect(end).toMatch(
+          i < 4
+            ? /^ended after metadata$|^raised ServiceUnavailableException$/
+            : /^ended after chunk$|^raised ServiceUnavailableException$/,
+        );
+      expect(ends.filter((e) => e.startsWith('raised'))).toHaveLength(3);
+      const { code, stdout } = await g.exit;
+      expect(code).toBe(0);
+      // Every stream is settled and logged, the ones cut at the deadline too.
+      expect(stdout.match(/"msg":"model stream"/g)).toHaveLength(6);
     });
   });
 
@@ -296,10 +314,10 @@ describe('gateway processes', () => {
     const env = { ...AWS_ENV, REDIS_URL: redis.url, NOVA_COST_CONFIG_JSON: JSON.stringify(document) };
     const [a, b] = await Promise.all([runGateway(env), runGateway(env)]);
     running.push(a!, b!);
-    const costs = (g: GatewayProcess) => fetch(`${g.url}/costs`, { headers: { 'x-api-key': KEY } });
+    const costs = (g: GatewayChild) => fetch(`${g.url}/costs`, { headers: { 'x-api-key': KEY } });
     // Each gateway connects to Redis in the background; until then its budget would fail open.
     for (const g of [a!, b!]) await until(async () => (await costs(g)).status === 200);
-    const converse = (g: GatewayProcess, i: number) =>
+    const converse = (g: GatewayChild, i: number) =>
       fetch(`${g.url}/model/${MODEL}/converse`, {
         method: 'POST',
         headers: { 'x-api-key': KEY, 'content-type': 'application/json' },
@@ -317,7 +335,7 @@ describe('gateway processes', () => {
     expect(billed).toBeGreaterThan(0);
     expect(billed).toBeLessThanOrEqual(LIMIT_USD);
     // The ledger both read agrees, once each has written its entries (every 200 ms).
-    const spent = async (g: GatewayProcess) =>
+    const spent = async (g: GatewayChild) =>
       ((await (await costs(g)).json()) as { total: { costUsd: number } }).total.costUsd;
     await until(async () => Math.abs((await spent(a!)) - billed) < 1e-9 && Math.abs((await spent(b!)) - billed) < 1e-9);
     expect(await spent(a!)).toBeCloseTo(billed, 9);

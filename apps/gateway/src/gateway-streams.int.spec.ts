@@ -141,6 +141,30 @@ describe('streaming through the gateway (AWS SDK)', () => {
       expect(outcomes.filter((o) => o === 'coalesced' || o === 'hit')).toHaveLength(19);
     });
 
+    it('gives a caller that joins mid-stream every event so far, then the rest live, from one upstream stream', async () => {
+      gateway.localBedrock!.configure({ latency: { perOutputTokenMs: 50 } });
+      const input = converse();
+      const leader = await sdk.send(new ConverseStreamCommand(input));
+      const reading = leader.stream![Symbol.asyncIterator]();
+      const leaderEvents: ConverseStreamOutput[] = [];
+      while (!leaderEvents.at(-1)?.contentBlockDelta) {
+        const next = await reading.next();
+        if (next.done) throw new Error('the stream ended before its first delta');
+        leaderEvents.push(next.value);
+      }
+      // The leader has text; the endpoint holds the rest while a second caller joins.
+      const release = gateway.localBedrock!.hold();
+      const joiner = converseStream(input);
+      await expect.poll(() => outcomes.length).toBe(2);
+      release();
+      for (let next = await reading.next(); !next.done; next = await reading.next()) leaderEvents.push(next.value);
+      const joinerEvents = await joiner;
+      expect(outcomes).toEqual(['miss', 'coalesced']);
+      expect(joinerEvents).toEqual(leaderEvents);
+      expect(joinerEvents.at(-1)?.metadata?.usage?.outputTokens).toBeGreaterThan(0);
+      expect(gateway.localBedrock!.stats().calls).toBe(1);
+    });
+
     it('aborts the upstream stream when its only client aborts mid-stream', async () => {
       gateway.localBedrock!.configure({ latency: { perOutputTokenMs: 1000 } });
       const abort = new AbortController();
@@ -229,6 +253,27 @@ describe('streaming through the gateway (AWS SDK)', () => {
         type: 'message_stop',
         'amazon-bedrock-invocationMetrics': { outputTokenCount: expect.any(Number) },
       });
+    });
+    it('raises a fault mid-stream in the SDK, and caches nothing', async () => {
+      gateway.localBedrock!.configure({ faults: { midStream: { kind: 'exception', afterEvents: 2, streams: 1 } } });
+      const body = JSON.stringify({
+        anthropic_version: 'bedrock-2023-05-31',
+        max_tokens: 200,
+        temperature: 0,
+        messages: [{ role: 'user', content: `invoke stream fault ${(n += 1)}` }],
+      });
+      const read = async () => {
+        const out = await sdk.send(
+          new InvokeModelWithResponseStreamCommand({ modelId: CLAUDE, body, contentType: 'application/json' }),
+        );
+        let chunks = 0;
+        for await (const e of (out.body ?? []) as AsyncIterable<ResponseStream>) if (e.chunk) chunks += 1;
+        return chunks;
+      };
+      expect(await rejection(read())).toBeInstanceOf(ModelStreamErrorException);
+      expect(await read()).toBeGreaterThan(2);
+      expect(outcomes).toEqual(['miss', 'miss']);
+      expect(gateway.localBedrock!.stats().calls).toBe(2);
     });
   });
 

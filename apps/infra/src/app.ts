@@ -10,7 +10,8 @@ import { NovaCostStack, type NovaCostStackProps } from './nova-cost.stack';
  * Options of the app; anything not given comes from context (`-c key=value` or cdk.json): `alertEmails`
  * (comma-separated), `region`, `tenantsSecretArn`, `monthlyBudgetUsd`, and the serverless parts, all off by default:
  * `eventProcessorCode` (a directory holding the handler built for linux-arm64) with `eventProcessorHandler`,
- * `vectorSearch` (s3-vectors or opensearch-serverless), `httpApi` and `production` (true or false).
+ * `vectorSearch` (s3-vectors or opensearch-serverless), `httpApi` and `production` (true or false), and `asyncInvoke`
+ * (true or false, default true).
  */
 export interface BuildAppOptions extends Partial<Omit<NovaCostStackProps, 'env'>> {
   /** @default a new App */
@@ -36,10 +37,12 @@ export function buildApp(options: BuildAppOptions = {}): { app: App; stack: Nova
   const contextSecretArn: unknown = app.node.tryGetContext('tenantsSecretArn');
   // `-c monthlyBudgetUsd=500` arrives as a string; CostBudget refuses what is not a positive number.
   const contextBudget: unknown = app.node.tryGetContext('monthlyBudgetUsd');
+  const asyncInvoke = contextFlag(app, 'asyncInvoke');
   const stack = new NovaCostStack(app, 'NovaCost', {
     ...serverlessFromContext(app),
     ...(typeof contextSecretArn === 'string' && contextSecretArn !== '' ? { tenantsSecretArn: contextSecretArn } : {}),
     ...(contextBudget !== undefined && contextBudget !== '' ? { monthlyBudgetUsd: Number(contextBudget) } : {}),
+    ...(asyncInvoke === undefined ? {} : { asyncInvoke }),
     ...stackOptions,
     alertEmails,
     env: env ?? {

@@ -1,4 +1,4 @@
-import { Validations, type CfnElement } from 'aws-cdk-lib';
+import { Token, Validations, type CfnElement } from 'aws-cdk-lib';
 import type { IConstruct } from 'constructs';
 import type { NovaCostStack } from './nova-cost.stack';
 
@@ -46,6 +46,38 @@ export function acknowledgeNagFindings(stack: NovaCostStack): void {
       taskDefinition.taskRole,
       `AwsSolutions-IAM5[${finding}]`,
       'grantReadWrite on the content bucket: the wildcards are action families and object keys of that one bucket only.',
+    );
+  }
+  const batch = stack.batchInference;
+  if (batch) {
+    // cdk-nag names the ARNs as the template has them: a literal account and region, or their pseudo parameters.
+    const region = Token.isUnresolved(stack.region) ? '<AWS::Region>' : stack.region;
+    const account = Token.isUnresolved(stack.account) ? '<AWS::AccountId>' : stack.account;
+    const objects = (keys: string) => `AwsSolutions-IAM5[Resource::<${bucketId}.Arn>/${batch.prefix}${keys}]`;
+    ack(
+      batch.serviceRole,
+      objects('batches/*/input/*'),
+      'Bedrock reads the input file of each batch job it runs: the wildcard is the batch id, minted per job, under the async prefix of the content bucket only.',
+    );
+    ack(
+      batch.serviceRole,
+      objects('batches/*/output/*'),
+      'Bedrock writes each job output under a folder named by the job id it mints: the wildcards are the batch and job ids, under the async prefix of the content bucket only.',
+    );
+    ack(
+      taskDefinition.taskRole,
+      objects('*'),
+      'The async API keeps its state (waiting calls, ended invocations, batch files) under its own prefix of the content bucket; the keys are invocation and batch ids minted at run time.',
+    );
+    ack(
+      taskDefinition.taskRole,
+      `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:bedrock:${region}:${account}:model-invocation-job/*]`,
+      'Bedrock mints a batch job ARN at CreateModelInvocationJob: the wildcard covers the batch jobs of this account and region only (create, get, stop).',
+    );
+    ack(
+      taskDefinition.taskRole,
+      'AwsSolutions-IAM5[Resource::*]',
+      'bedrock:ListModelInvocationJobs (finding a job created just before a restart) is a list action without resource-level permissions; it is the only action granted on "*" to this role.',
     );
   }
   ack(

@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { App, Validations } from 'aws-cdk-lib';
+import { App, Validations, type CfnElement } from 'aws-cdk-lib';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { loadConfig } from '@nova-cost/gateway';
@@ -32,6 +32,7 @@ function resolved(value: CfnValue): string {
   const att = value['Fn::GetAtt'] as [string, string] | undefined;
   if (att?.[1] === 'PrimaryEndPoint.Address') return 'master.nova-cost.abc123.apne1.cache.amazonaws.com';
   if (att?.[1] === 'PrimaryEndPoint.Port') return '6379';
+  if (att?.[1] === 'Arn') return `arn:aws:iam::111111111111:role/resolved-${att[0].toLowerCase()}`;
   if (value['Ref']) return `resolved-${String(value['Ref']).toLowerCase()}`;
   throw new Error(`unexpected intrinsic ${JSON.stringify(value)}`);
 }
@@ -111,6 +112,17 @@ describe('NovaCost app', () => {
         },
         bedrock: { mode: 'aws', region: 'ap-northeast-1' },
         demo: false,
+        asyncInvoke: {
+          bucket: resolved({ Ref: stack.getLogicalId(stack.content.bucket.node.defaultChild as CfnElement) }),
+          roleArn: resolved({
+            'Fn::GetAtt': [
+              stack.getLogicalId(stack.batchInference!.serviceRole.node.defaultChild as CfnElement),
+              'Arn',
+            ],
+          }),
+          prefix: 'nova-cost/async/',
+          local: false,
+        },
       });
       // Without the secret the same environment is refused: the demo tenant never reaches paid Bedrock.
       expect(() => loadConfig(env)).toThrow(/NOVA_COST_CONFIG/);
@@ -265,10 +277,13 @@ describe('NovaCost app', () => {
     });
 
     it('lets the task role invoke Nova only through the apac. profiles and the regions they route to', () => {
-      const policies = Object.values(template.findResources('AWS::IAM::Policy'));
+      const taskRole = stack.getLogicalId(stack.gateway.taskDefinition.taskRole.node.defaultChild as CfnElement);
+      const policies = Object.values(template.findResources('AWS::IAM::Policy')).filter(
+        (p) => JSON.stringify(p.Properties.Roles) === JSON.stringify([{ Ref: taskRole }]),
+      );
       const bedrock = policies
         .flatMap((p) => p.Properties.PolicyDocument.Statement)
-        .filter((s) => JSON.stringify(s.Action).includes('bedrock'));
+        .filter((s) => JSON.stringify(s.Action).includes('bedrock:InvokeModel'));
       expect(bedrock).toHaveLength(1);
       const resources = JSON.stringify(bedrock[0].Resource);
       // Tokyo refuses the plain model id for on-demand calls: callers use apac.amazon.nova-*-v1:0.
@@ -278,6 +293,107 @@ describe('NovaCost app', () => {
       expect(resources).toMatch(/bedrock:ap-southeast-2::foundation-model\/amazon\.nova-pro-v1:0/);
       expect(resources).not.toMatch(/bedrock:us-east-1/);
       expect((bedrock[0].Resource as unknown[]).length).toBe(3 + 3 * 5);
+    });
+  });
+
+  describe('having the async API (on by default)', () => {
+    let app: App;
+    let stack: NovaCostStack;
+    let template: Template;
+    let ids: { bucket: string; serviceRole: string; taskRole: string };
+    beforeAll(() => {
+      ({ app, stack } = buildApp({ env: { region: 'ap-northeast-1' }, alertEmails: ['finops@example.com'] }));
+      app.synth();
+      template = Template.fromStack(stack);
+      const id = (c: { node: { defaultChild?: unknown } }) => stack.getLogicalId(c.node.defaultChild as CfnElement);
+      ids = {
+        bucket: id(stack.content.bucket),
+        serviceRole: id(stack.batchInference!.serviceRole),
+        taskRole: id(stack.gateway.taskDefinition.taskRole),
+      };
+    });
+
+    const statementsOf = (roleId: string) =>
+      Object.values(template.findResources('AWS::IAM::Policy'))
+        .filter((p) => JSON.stringify(p.Properties.Roles) === JSON.stringify([{ Ref: roleId }]))
+        .flatMap((p) => p.Properties.PolicyDocument.Statement as Array<Record<string, unknown>>);
+
+    it('has a batch service role that only Bedrock assumes, for this account’s jobs, reading and writing the prefix only', () => {
+      const role = template.findResources('AWS::IAM::Role')[ids.serviceRole]!;
+      expect(role.Properties.AssumeRolePolicyDocument.Statement).toEqual([
+        expect.objectContaining({
+          Principal: { Service: 'bedrock.amazonaws.com' },
+          Condition: expect.objectContaining({ StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } }),
+        }),
+      ]);
+      const statements = statementsOf(ids.serviceRole);
+      const s3 = statements.filter((s) => JSON.stringify(s.Action).includes('s3:'));
+      expect(s3.map((s) => s.Action)).toEqual(['s3:GetObject', 's3:PutObject', 's3:ListBucket']);
+      expect(JSON.stringify(s3)).toMatch(/nova-cost\/async\/batches\/\*\/input\/\*/);
+      expect(JSON.stringify(s3)).not.toMatch(/DeleteObject|"\/\*"/);
+      // Jobs run through the apac. profiles, as the gateway's calls do: the same models, InvokeModel only.
+      const invoke = statements.find((s) => s.Sid === 'InvokeJobModels')!;
+      expect(invoke.Action).toBe('bedrock:InvokeModel');
+      expect((invoke.Resource as unknown[]).length).toBe(3 + 3 * 5);
+    });
+
+    it('lets the task role drive batch jobs and pass that one role to Bedrock', () => {
+      const statements = statementsOf(ids.taskRole);
+      expect(statements.find((s) => s.Sid === 'DriveBatchJobs')!.Action).toEqual([
+        'bedrock:CreateModelInvocationJob',
+        'bedrock:GetModelInvocationJob',
+        'bedrock:StopModelInvocationJob',
+      ]);
+      expect(statements.find((s) => s.Sid === 'PassBatchServiceRole')).toEqual({
+        Sid: 'PassBatchServiceRole',
+        Effect: 'Allow',
+        Action: 'iam:PassRole',
+        Resource: { 'Fn::GetAtt': [ids.serviceRole, 'Arn'] },
+        Condition: { StringEquals: { 'iam:PassedToService': 'bedrock.amazonaws.com' } },
+      });
+      const passRoles = statements.filter((s) => JSON.stringify(s.Action).includes('iam:PassRole'));
+      expect(passRoles).toHaveLength(1);
+    });
+
+    it('expires the jobs’ files and the ended invocations on the content bucket, beside its own rules', () => {
+      const bucket = template.findResources('AWS::S3::Bucket')[ids.bucket]!;
+      const rules = bucket.Properties.LifecycleConfiguration.Rules as Array<{ Id: string }>;
+      expect(rules.map((r) => r.Id)).toEqual([
+        'ProcessedAudioTierDown',
+        'DeleteTempFiles',
+        'AbortIncompleteMultipartUpload',
+        'NovaCostAsyncBatchFiles',
+        'NovaCostAsyncResults',
+      ]);
+      expect(rules.slice(-2)).toEqual([
+        expect.objectContaining({ Prefix: 'nova-cost/async/batches/', ExpirationInDays: 14 }),
+        expect.objectContaining({ Prefix: 'nova-cost/async/results/', ExpirationInDays: 30 }),
+      ]);
+    });
+
+    it('passes the bucket, the role and the prefix to the gateway container', () => {
+      const env = Object.fromEntries(gatewayContainer(template).Environment.map((e) => [e.Name, e.Value]));
+      expect(env).toMatchObject({
+        NOVA_COST_ASYNC_BUCKET: { Ref: ids.bucket },
+        NOVA_COST_ASYNC_ROLE_ARN: { 'Fn::GetAtt': [ids.serviceRole, 'Arn'] },
+        NOVA_COST_ASYNC_PREFIX: 'nova-cost/async/',
+      });
+    });
+  });
+
+  describe('having the async API off (-c asyncInvoke=false)', () => {
+    it('creates no batch role, rule, grant or variable, and the gateway then starts with the async API off', () => {
+      const app = new App({ context: { asyncInvoke: 'false' } });
+      const { stack } = buildApp({ app, env: { region: 'ap-northeast-1' }, alertEmails: ['a@example.com'] });
+      app.synth();
+      const template = Template.fromStack(stack);
+      expect(stack.batchInference).toBeUndefined();
+      expect(JSON.stringify(template.toJSON())).not.toMatch(
+        /bedrock\.amazonaws\.com|ModelInvocationJob|NOVA_COST_ASYNC/,
+      );
+      const env = Object.fromEntries(gatewayContainer(template).Environment.map((e) => [e.Name, resolved(e.Value)]));
+      expect(loadConfig({ ...env, NOVA_COST_CONFIG_JSON: TENANTS_DOCUMENT }).asyncInvoke).toBeUndefined();
+      expect(new AwsSolutionsChecks().validateScope(app).violations).toEqual([]);
     });
   });
 

@@ -4,6 +4,7 @@ import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import {
+  BedrockBatchInference,
   BedrockInvokePolicy,
   CloudFrontFrontDoor,
   ContentBucket,
@@ -55,6 +56,12 @@ export interface NovaCostStackProps extends StackProps, ServerlessPartsProps {
    * request until the tenants document is put into it and the service is redeployed
    */
   readonly tenantsSecretArn?: string;
+  /**
+   * The async API (StartAsyncInvoke at half price through Bedrock batch inference): the batch service role, lifecycle
+   * rules on the content bucket's `nova-cost/async/` prefix, the task role's grants and the NOVA_COST_ASYNC_*
+   * variables. Nothing in it costs anything until jobs run. @default true
+   */
+  readonly asyncInvoke?: boolean;
 }
 
 /**
@@ -101,6 +108,8 @@ export class NovaCostStack extends Stack {
   readonly tenantsSecretOwned: boolean;
   /** The value CloudFront sends in the origin-verify header and the ALB requires; only behind CloudFront. */
   readonly originVerifySecret: secretsmanager.Secret | undefined;
+  /** The async API's batch inference role, prefix and grants; undefined when `asyncInvoke` is false. */
+  readonly batchInference: BedrockBatchInference | undefined;
   /** The event processor, vector search and HTTP API, where the props asked for them. */
   readonly serverless: ServerlessParts;
 
@@ -120,6 +129,19 @@ export class NovaCostStack extends Stack {
     const content = (this.content = new ContentBucket(this, 'Content'));
     const tables = new EventStoreTables(this, 'Tables');
 
+    // A region token (an environment-agnostic stack) gets the us-east-1 defaults; pass the models to override.
+    const nova = defaultNovaAccess(Token.isUnresolved(this.region) ? 'us-east-1' : this.region);
+    const foundationModels = props.foundationModels ?? nova.foundationModels;
+    const inferenceProfiles = props.inferenceProfiles ?? nova.inferenceProfiles;
+    this.batchInference =
+      (props.asyncInvoke ?? true)
+        ? new BedrockBatchInference(this, 'BatchInference', {
+            bucket: content.bucket,
+            foundationModels,
+            inferenceProfiles,
+          })
+        : undefined;
+
     this.tenantsSecretOwned = props.tenantsSecretArn === undefined;
     this.tenantsSecret = this.tenantsSecretFrom(props.tenantsSecretArn);
     this.gateway = new CostOptimizedFargateService(this, 'Gateway', {
@@ -134,6 +156,7 @@ export class NovaCostStack extends Stack {
         EVENT_STORE_TABLE: tables.eventStore.tableName,
         READ_MODEL_TABLE: tables.readModel.tableName,
         DRAIN_DEADLINE_MS: String(GATEWAY_DRAIN_DEADLINE.toMilliseconds()),
+        ...this.batchInference?.environment,
       },
       // Real Bedrock needs tenants (the demo tenant's keys are public); a task has no file, so ECS injects the JSON.
       secrets: {
@@ -145,13 +168,12 @@ export class NovaCostStack extends Stack {
     content.bucket.grantReadWrite(this.gateway.taskDefinition.taskRole);
     tables.eventStore.grantReadWriteData(this.gateway.taskDefinition.taskRole);
     tables.readModel.grantReadWriteData(this.gateway.taskDefinition.taskRole);
-    // A region token (an environment-agnostic stack) gets the us-east-1 defaults; pass the models to override.
-    const nova = defaultNovaAccess(Token.isUnresolved(this.region) ? 'us-east-1' : this.region);
     new BedrockInvokePolicy(this, 'BedrockInvoke', {
       roles: [this.gateway.taskDefinition.taskRole],
-      foundationModels: props.foundationModels ?? nova.foundationModels,
-      inferenceProfiles: props.inferenceProfiles ?? nova.inferenceProfiles,
+      foundationModels,
+      inferenceProfiles,
     });
+    this.batchInference?.grantSubmit(this.gateway.taskDefinition.taskRole);
 
     const publicEndpoint = props.publicEndpoint ?? false;
     this.loadBalancer = new elbv2.ApplicationLoadBalancer(this, 'Endpoint', {

@@ -1,4 +1,5 @@
 export * from './bedrock/bedrock-invoke-policy';
+export * from './bedrock/bedrock-batch-inference';
 export * from './compute/cost-optimized-fargate-service';
 export * from './compute/event-processor';
 export * from './storage/content-bucket';

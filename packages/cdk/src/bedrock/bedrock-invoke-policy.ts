@@ -36,6 +36,42 @@ export interface BedrockInvokePolicyProps {
 /** Actions the gateway needs; Converse and ConverseStream are authorized by these same two. */
 export const BEDROCK_INVOKE_ACTIONS = ['bedrock:InvokeModel', 'bedrock:InvokeModelWithResponseStream'] as const;
 
+/**
+ * The ARNs Bedrock checks an invocation against: each foundation model in its regions, and each inference profile with
+ * its model in every region it routes to. Sorted, without duplicates. Refuses a wildcard id and a profile without
+ * its destination regions.
+ */
+export function bedrockModelArns(
+  scope: Construct,
+  models: readonly FoundationModelAccess[],
+  profiles: readonly InferenceProfileAccess[],
+): string[] {
+  for (const id of [...models.map((m) => m.modelId), ...profiles.flatMap((p) => [p.profileId, p.modelId])]) {
+    if (id.trim() === '' || /[*?]/.test(id)) {
+      throw new NovaCostError('configuration', `model and profile ids must be exact (no wildcards), got "${id}"`);
+    }
+  }
+  for (const p of profiles) {
+    if (p.destinationRegions.length === 0) {
+      throw new NovaCostError('configuration', `inference profile "${p.profileId}" needs its destination regions`);
+    }
+  }
+  const stack = Stack.of(scope);
+  const modelArn = (region: string, modelId: string) =>
+    `arn:${stack.partition}:bedrock:${region}::foundation-model/${modelId}`;
+  const resources = new Set<string>();
+  for (const m of models) {
+    for (const region of m.regions ?? [stack.region]) resources.add(modelArn(region, m.modelId));
+  }
+  for (const p of profiles) {
+    resources.add(
+      `arn:${stack.partition}:bedrock:${p.sourceRegion ?? stack.region}:${stack.account}:inference-profile/${p.profileId}`,
+    );
+    for (const region of p.destinationRegions) resources.add(modelArn(region, p.modelId));
+  }
+  return [...resources].sort();
+}
+
 /** Least-privilege invoke rights: only the listed models and inference profiles, nothing by wildcard. */
 export class BedrockInvokePolicy extends Construct {
   readonly policy: iam.Policy;
@@ -51,32 +87,14 @@ export class BedrockInvokePolicy extends Construct {
         'BedrockInvokePolicy needs at least one foundation model or inference profile',
       );
     }
-    for (const id of [...models.map((m) => m.modelId), ...profiles.flatMap((p) => [p.profileId, p.modelId])]) {
-      if (id.trim() === '' || /[*?]/.test(id)) {
-        throw new NovaCostError('configuration', `model and profile ids must be exact (no wildcards), got "${id}"`);
-      }
-    }
-    for (const p of profiles) {
-      if (p.destinationRegions.length === 0) {
-        throw new NovaCostError('configuration', `inference profile "${p.profileId}" needs its destination regions`);
-      }
-    }
-    const stack = Stack.of(this);
-    const modelArn = (region: string, modelId: string) =>
-      `arn:${stack.partition}:bedrock:${region}::foundation-model/${modelId}`;
-    const resources = new Set<string>();
-    for (const m of models) {
-      for (const region of m.regions ?? [stack.region]) resources.add(modelArn(region, m.modelId));
-    }
-    for (const p of profiles) {
-      resources.add(
-        `arn:${stack.partition}:bedrock:${p.sourceRegion ?? stack.region}:${stack.account}:inference-profile/${p.profileId}`,
-      );
-      for (const region of p.destinationRegions) resources.add(modelArn(region, p.modelId));
-    }
     this.policy = new iam.Policy(this, 'Policy', {
       roles: [...props.roles],
-      statements: [new iam.PolicyStatement({ actions: [...BEDROCK_INVOKE_ACTIONS], resources: [...resources].sort() })],
+      statements: [
+        new iam.PolicyStatement({
+          actions: [...BEDROCK_INVOKE_ACTIONS],
+          resources: bedrockModelArns(this, models, profiles),
+        }),
+      ],
     });
   }
 }

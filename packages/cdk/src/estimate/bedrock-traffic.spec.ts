@@ -58,23 +58,38 @@ describe('the Bedrock traffic lines', () => {
   describe('having the cache, prompt cache, batch and routing levers', () => {
     it('prices what still reaches Bedrock, on the model it is routed to, against the same requests without levers', () => {
       const estimate = estimateMonthlyCost(EMPTY, { region: 'us-east-1', traffic: LEVERS });
-      // 20% are cache hits. Half the input tokens are prompt-cache reads (Lite $0.015, Pro $0.20 per 1M), and 10% of
-      // the calls go as batch inference at half price: × (0.9 + 0.1 × 0.5) = × 0.95.
-      const liteCall = (500 * 0.06 + 500 * 0.015 + 200 * 0.24) * 1e-6 * 0.95; // 81.225 µ$
-      const lite = 7500 * DAYS * 0.8 * liteCall; // 14.8236
+      // 20% are cache hits. Half the input tokens are prompt-cache reads (Lite $0.015, Pro $0.20 per 1M).
+      const liteCall = (500 * 0.06 + 500 * 0.015 + 200 * 0.24) * 1e-6; // 85.5 µ$
+      const lite = 7500 * DAYS * 0.8 * liteCall; // 15.6037
       // Of Pro's calls, 40% are routed to Lite, which prices them with Pro's token shape on Lite's rates.
-      const proOnPro = (1000 * 0.8 + 1000 * 0.2 + 500 * 3.2) * 1e-6 * 0.95; // 2470 µ$
-      const proOnLite = (1000 * 0.06 + 1000 * 0.015 + 500 * 0.24) * 1e-6 * 0.95; // 185.25 µ$
-      const pro = 2500 * DAYS * 0.8 * (0.6 * proOnPro + 0.4 * proOnLite); // 90.155 + 4.5078
-      expect(estimate.lines.map((l) => l.monthlyUsd)).toEqual([expect.closeTo(lite, 9), expect.closeTo(pro, 9)]);
+      const proOnPro = (1000 * 0.8 + 1000 * 0.2 + 500 * 3.2) * 1e-6; // 2600 µ$
+      const proOnLite = (1000 * 0.06 + 1000 * 0.015 + 500 * 0.24) * 1e-6; // 195 µ$
+      const pro = 2500 * DAYS * 0.8 * (0.6 * proOnPro + 0.4 * proOnLite); // 94.9 + 4.745
+      // 10% of the calls reaching Bedrock go as batch inference at half price: its own line takes 5% off.
+      const discount = 0.1 * 0.5 * (lite + pro);
+      expect(estimate.lines.map((l) => l.monthlyUsd)).toEqual([
+        expect.closeTo(lite, 9),
+        expect.closeTo(pro, 9),
+        expect.closeTo(-discount, 9),
+      ]);
+      expect(estimate.lines[2]).toMatchObject({
+        category: 'bedrock',
+        basis: 'traffic',
+        item: 'Bedrock batch inference discount (async API: 10% of the calls reaching Bedrock, at the batch price)',
+        quantity: expect.closeTo(10_000 * DAYS * 0.8 * 0.1, 6),
+      });
+      expect(estimate.lines[2]!.withoutLeversUsd).toBeUndefined();
       expect(estimate.bedrock).toEqual({
         withLeversUsd: expect.closeTo(109.4863, 4),
         withoutLeversUsd: expect.closeTo(267.9708, 4),
       });
+      expect(estimate.byCategory.bedrock).toBeCloseTo(109.4863, 4);
       const report = formatEstimate(estimate);
-      expect(report).toMatch(
-        /\[bedrock traffic\] Bedrock amazon\.nova-pro-v1:0 \(2000 in \/ 500 out tokens a request, with nova-cost levers\): 76041\.7 requests × 0\.00124488 = \$94\.66 \(without nova-cost levers \$243\.33\)/,
+      expect(report).toContain(
+        `[bedrock traffic] Bedrock amazon.nova-pro-v1:0 (2000 in / 500 out tokens a request, with nova-cost levers): 76041.7 requests × 0.0013104 = $${pro.toFixed(2)} (without nova-cost levers $243.33)`,
       );
+      expect(report).toContain(`at the batch price): 24333.3 requests × `);
+      expect(report).toContain(` = -$${discount.toFixed(2)}`);
       expect(report).toMatch(/bedrock without nova-cost levers: \$267\.97 \(the levers save \$158\.48\)/);
     });
 

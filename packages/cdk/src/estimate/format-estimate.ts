@@ -1,6 +1,6 @@
 import type { MonthlyCostEstimate } from './monthly-cost-estimate';
 
-const usd = (n: number) => `$${n.toFixed(2)}`;
+const usd = (n: number) => `${n < 0 ? '-' : ''}$${Math.abs(n).toFixed(2)}`;
 
 /**
  * A plain-text report of an estimate: each line with its category and basis (floor or traffic), the totals per

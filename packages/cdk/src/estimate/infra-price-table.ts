@@ -47,6 +47,12 @@ export interface RegionInfraPrices {
   readonly s3VectorsQueryTbFirst100k: SourcedPrice;
   /** Data a query processes beyond the first 100,000 vectors of an index. */
   readonly s3VectorsQueryTbBeyond100k: SourcedPrice;
+  /** S3 Standard storage, first 50 TB a month (the async API's prefix). */
+  readonly s3StandardGbMonth: SourcedPrice;
+  /** S3 Standard PUT, COPY, POST and LIST requests. */
+  readonly s3PutRequestsPerThousand: SourcedPrice;
+  /** S3 Standard GET and other read requests. */
+  readonly s3GetRequestsPerThousand: SourcedPrice;
 }
 
 export interface InfraPriceTable {
@@ -161,6 +167,24 @@ export const INFRA_PRICES: InfraPriceTable = {
         S3 + UNVERIFIED('launch-time tier; the June 2026 cut for indexes over 10 M vectors is not applied'),
         READ,
       ),
+      s3StandardGbMonth: p(
+        0.023,
+        'GB-month (first 50 TB)',
+        S3 + UNVERIFIED('the long-standing Standard rate, not re-read'),
+        READ,
+      ),
+      s3PutRequestsPerThousand: p(
+        0.005,
+        'thousand PUT/COPY/POST/LIST requests',
+        S3 + UNVERIFIED('the long-standing Standard rate, not re-read'),
+        READ,
+      ),
+      s3GetRequestsPerThousand: p(
+        0.0004,
+        'thousand GET requests',
+        S3 + UNVERIFIED('the long-standing Standard rate, not re-read'),
+        READ,
+      ),
     },
     'ap-northeast-1': {
       fargateVcpuHour: p(0.05056, 'vCPU-hour', FARGATE),
@@ -241,6 +265,24 @@ export const INFRA_PRICES: InfraPriceTable = {
         0.002,
         'TB processed (beyond 100 K vectors)',
         S3 + UNVERIFIED('Virginia launch-time tier; Tokyo not found'),
+        READ,
+      ),
+      s3StandardGbMonth: p(
+        0.025,
+        'GB-month (first 50 TB)',
+        S3 + UNVERIFIED('Tokyo figure from memory of the regional table'),
+        READ,
+      ),
+      s3PutRequestsPerThousand: p(
+        0.0047,
+        'thousand PUT/COPY/POST/LIST requests',
+        S3 + UNVERIFIED('Tokyo figure from memory of the regional table'),
+        READ,
+      ),
+      s3GetRequestsPerThousand: p(
+        0.00037,
+        'thousand GET requests',
+        S3 + UNVERIFIED('Tokyo figure from memory of the regional table'),
         READ,
       ),
     },

@@ -1,3 +1,4 @@
+import { asyncPrefixLines } from './async-prefix-traffic';
 import { numberProp, referencedLogicalIds, resourcesOfType, type CfnTemplate } from './cfn-template';
 import type { EstimateLines } from './estimate-line';
 import { DAYS_PER_MONTH, HOURS_PER_MONTH, type RegionInfraPrices } from './infra-price-table';
@@ -9,7 +10,10 @@ const TB = 2 ** 40;
 /** The first tier of an S3 vector index's query processing price. */
 const FIRST_TIER_VECTORS = 100_000;
 
-/** The traffic lines of the infrastructure (Bedrock has its own): Lambda and SQS, API Gateway, NAT and endpoint GB, vectors. */
+/**
+ * The traffic lines of the infrastructure (Bedrock has its own): Lambda and SQS, API Gateway, NAT and endpoint GB,
+ * vectors, the async API's S3 prefix.
+ */
 export function trafficLines(
   template: CfnTemplate,
   profile: TrafficProfile,
@@ -30,6 +34,7 @@ export function trafficLines(
   }
   byteLines(template, profile, prices, out);
   vectors(template, profile, prices, out);
+  asyncPrefixLines(template, profile, prices, out);
 }
 
 function events(template: CfnTemplate, profile: TrafficProfile, prices: RegionInfraPrices, out: EstimateLines): void {

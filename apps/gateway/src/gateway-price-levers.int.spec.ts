@@ -17,8 +17,13 @@ const document = {
   tenants: [
     { id: 'acme', apiKeys: ['acme-key-0123456789'], sigv4: { accessKeyId: 'ACME', secret: 'acme-secret' } },
     { id: 'strict', apiKeys: ['strict-key-0123456789'], sigv4: { accessKeyId: 'STRICT', secret: 'strict-secret' } },
+    { id: 'thrifty', apiKeys: ['thrifty-key-0123456789'], sigv4: { accessKeyId: 'THRIFTY', secret: 'thrifty-secret' } },
   ],
   policy: {
+    serviceTiers: [
+      { match: { tenants: ['thrifty'] }, tier: 'flex' },
+      { match: { lanes: ['deferrable'] }, tier: 'flex' },
+    ],
     outputCaps: [
       { match: { tenants: ['strict'] }, maxTokens: 100, onExceeded: 'refuse' },
       { defaultMaxTokens: 120, maxTokens: 400 },
@@ -26,13 +31,25 @@ const document = {
   },
 };
 
-const sdk = (endpoint: string, accessKeyId: string, secretAccessKey: string) =>
-  new BedrockRuntimeClient({
+/** A client that keeps the x-nova-cost-* headers of its last answer (in `lastHeaders`). */
+function sdk(endpoint: string, accessKeyId: string, secretAccessKey: string) {
+  const client = new BedrockRuntimeClient({
     endpoint,
     region: 'us-east-1',
     credentials: { accessKeyId, secretAccessKey },
     maxAttempts: 1,
   });
+  client.middlewareStack.add(
+    (next) => async (args) => {
+      const out = await next(args);
+      lastHeaders = (out.response as { headers: Record<string, string> }).headers;
+      return out;
+    },
+    { step: 'deserialize', name: 'keepHeaders' },
+  );
+  return client;
+}
+let lastHeaders: Record<string, string> = {};
 
 const messages = [{ role: 'user' as const, content: [{ text: 'Write a long essay about ledgers.' }] }];
 
@@ -40,6 +57,7 @@ describe("Bedrock's price levers through the gateway", () => {
   let gateway: Gateway;
   let acme: BedrockRuntimeClient;
   let strict: BedrockRuntimeClient;
+  let thrifty: BedrockRuntimeClient;
   const lastBody = () => gateway.localBedrock!.stats().lastCall!.body as Record<string, unknown>;
 
   beforeAll(async () => {
@@ -47,6 +65,7 @@ describe("Bedrock's price levers through the gateway", () => {
     gateway = await startGateway({ ...config, port: 0 }, { logger: createLogger('silent'), emfIntervalMs: 0 });
     acme = sdk(gateway.url, 'ACME', 'acme-secret');
     strict = sdk(gateway.url, 'STRICT', 'strict-secret');
+    thrifty = sdk(gateway.url, 'THRIFTY', 'thrifty-secret');
   });
   afterAll(() => gateway.shutdown());
   beforeEach(() => gateway.localBedrock!.reset());
@@ -80,6 +99,48 @@ describe("Bedrock's price levers through the gateway", () => {
       expect(err).toBeInstanceOf(ValidationException);
       expect((err as ValidationException).message).toContain('inferenceConfig.maxTokens 5000 is above 100');
       expect(gateway.localBedrock!.stats().calls).toBe(0);
+    });
+  });
+
+  describe('service tiers', () => {
+    const costs = async (key: string) =>
+      (await (await fetch(`${gateway.url}/costs`, { headers: { 'x-api-key': key } })).json()) as {
+        byStrategy: { key: string; savedUsd: number }[];
+      };
+
+    it("sends a named tenant's calls in flex, bills the tier Bedrock echoed, and shows the saving in /costs", async () => {
+      const ask = () => new ConverseCommand({ modelId: NOVA, messages, inferenceConfig: { maxTokens: 50 } });
+      const standard = await acme.send(ask());
+      const standardUsd = Number(lastHeaders['x-nova-cost-usd']);
+      const flex = await thrifty.send(ask());
+      expect(gateway.localBedrock!.stats().serviceTiers).toEqual({ flex: 1 });
+      expect(flex.serviceTier).toEqual({ type: 'flex' });
+      expect(flex.usage).toEqual(standard.usage);
+      expect(Number(lastHeaders['x-nova-cost-usd'])).toBeCloseTo(standardUsd / 2, 6);
+      const saved = (await costs('thrifty-key-0123456789')).byStrategy.find((g) => g.key === 'service-tier');
+      expect(saved?.savedUsd).toBeCloseTo(standardUsd / 2, 6);
+    });
+
+    it('learns once that a model refuses the tier, answers every call in the default tier and bills it so', async () => {
+      const ask = () =>
+        new InvokeModelCommand({
+          modelId: CLAUDE,
+          contentType: 'application/json',
+          body: JSON.stringify({
+            anthropic_version: 'bedrock-2023-05-31',
+            max_tokens: 40,
+            messages: [{ role: 'user', content: 'Tiers?' }],
+          }),
+        });
+      await acme.send(ask());
+      const standardUsd = Number(lastHeaders['x-nova-cost-usd']);
+      gateway.localBedrock!.reset();
+      for (let i = 0; i < 3; i++) {
+        await thrifty.send(ask());
+        expect(Number(lastHeaders['x-nova-cost-usd'])).toBeCloseTo(standardUsd, 9);
+      }
+      // One refused attempt, then three calls without the tier.
+      expect(gateway.localBedrock!.stats()).toMatchObject({ calls: 4, serviceTiers: {} });
     });
   });
 });

@@ -19,6 +19,8 @@ export interface LocalBedrockStats {
    * (the client left first). A session broken by an injected fault counts in `faults`.
    */
   sessions: { started: number; completed: number; abandoned: number };
+  /** Model calls served in a service tier they named (Converse `serviceTier`, InvokeModel's header), by tier. */
+  serviceTiers: Record<string, number>;
   /** ApplyGuardrail calls (also counted in `calls`). */
   guardrailCalls: number;
   /**
@@ -36,6 +38,7 @@ export function emptyStats(): LocalBedrockStats {
     faults: 0,
     streams: { started: 0, completed: 0, abandoned: 0 },
     sessions: { started: 0, completed: 0, abandoned: 0 },
+    serviceTiers: {},
     guardrailCalls: 0,
   };
 }

@@ -570,6 +570,7 @@ describe(startLocalBedrock, () => {
         faults: 0,
         streams: { started: 0, completed: 0, abandoned: 0 },
         sessions: { started: 0, completed: 0, abandoned: 0 },
+        serviceTiers: {},
         guardrailCalls: 0,
         lastCall: { modelId: 'amazon.nova-lite-v1:0', operation: 'converse', body: {}, bedrockHeaders: {} },
       });
@@ -581,6 +582,7 @@ describe(startLocalBedrock, () => {
         faults: 0,
         streams: { started: 0, completed: 0, abandoned: 0 },
         sessions: { started: 0, completed: 0, abandoned: 0 },
+        serviceTiers: {},
         guardrailCalls: 0,
       });
     });

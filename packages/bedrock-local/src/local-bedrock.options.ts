@@ -1,6 +1,7 @@
 import { NovaCostError } from '@nova-cost/domain';
 import type { LocalBatchOptions } from './batch/local-batch.options';
 import type { LocalS3Options } from './batch/local-batch';
+import type { LocalBedrockServiceTiers } from './service-tiers';
 
 export interface LocalBedrockLatency {
   /** Added to every model call. @default 0 */
@@ -96,6 +97,8 @@ export interface LocalBedrockOptions {
   s3?: LocalS3Options;
   /** Batch inference jobs: duration, record limits, output order, clock and faults. @default LocalBatchOptions defaults */
   batch?: LocalBatchOptions;
+  /** Which service tiers each model serves (the rest are refused as Bedrock refuses them). @default from the price table */
+  serviceTiers?: LocalBedrockServiceTiers;
 }
 
 export interface ResolvedLatency {

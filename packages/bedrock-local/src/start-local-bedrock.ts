@@ -34,6 +34,8 @@ import { writeStream } from './stream-writer';
 import { serveBidirectionalStream } from './sonic/bidirectional-stream.handler';
 import { PromptCache } from './prompt-cache';
 import { RequestQuota } from './request-quota';
+import type { LocalBedrockServiceTiers } from './service-tiers';
+import { requestedServiceTier, resolveServiceTiers } from './service-tiers';
 import { isObject } from './prompt';
 import { WireError, internalError, serviceUnavailable, throttling, validation } from './wire-error';
 import type { LocalBatch } from './batch/local-batch';
@@ -43,6 +45,8 @@ import { handleControlPlane } from './batch/control-plane.routes';
 export interface LocalBedrockChange {
   latency?: LocalBedrockLatency;
   faults?: LocalBedrockFaults;
+  /** Which service tiers each model serves; `byModel` entries are merged into the current ones. */
+  serviceTiers?: LocalBedrockServiceTiers;
 }
 
 /** A running local Bedrock runtime endpoint. */
@@ -54,7 +58,7 @@ export interface LocalBedrock {
   stats(): LocalBedrockStats;
   /** Clears counters and the prompt cache, re-seeds the fault dice and re-arms `failFirst`. */
   reset(): void;
-  /** Changes latency and/or faults; absent fields keep their current value. Re-arms `failFirst`. */
+  /** Changes latency, faults and/or service tiers; absent fields keep their current value. Re-arms `failFirst`. */
   configure(change: LocalBedrockChange): void;
   /**
    * Holds every model call from now on, once counted in `stats().calls` and before its fault or answer, until the
@@ -77,6 +81,7 @@ export async function startLocalBedrock(options: LocalBedrockOptions = {}): Prom
   let latency: ResolvedLatency = resolved.latency;
   let faults = resolved.faults;
   const plan = new FaultPlan(faults, resolved.seed);
+  let serviceTiers = resolveServiceTiers(options.serviceTiers);
   const promptCache = new PromptCache();
   const quota = new RequestQuota();
   let stats = emptyStats();
@@ -87,6 +92,7 @@ export async function startLocalBedrock(options: LocalBedrockOptions = {}): Prom
       throw new NovaCostError('configuration', 'configure() takes an object with latency and/or faults');
     const nextLatency = resolveLatency(change['latency'], latency);
     const nextFaults = resolveFaults(change['faults'], faults);
+    serviceTiers = resolveServiceTiers(change['serviceTiers'], serviceTiers);
     latency = nextLatency;
     faults = nextFaults;
     plan.configure(faults);
@@ -119,6 +125,7 @@ export async function startLocalBedrock(options: LocalBedrockOptions = {}): Prom
     embeddedInputs: [...stats.embeddedInputs],
     streams: { ...stats.streams },
     sessions: { ...stats.sessions },
+    serviceTiers: { ...stats.serviceTiers },
   });
 
   /** Answers the call's injected fault: throws its error answer, or drops the connection and says so. */
@@ -160,22 +167,37 @@ export async function startLocalBedrock(options: LocalBedrockOptions = {}): Prom
         ? route.operation
         : undefined;
     if (streaming) checkStreamable(streaming, spec);
+    const operation = route.operation === 'converse' || route.operation === 'converse-stream' ? 'converse' : 'invoke';
+    const tier = requestedServiceTier(operation === 'converse', body, req.headers, baseModelId, serviceTiers);
     const latencyFor = (outputTokens: number): number =>
       Math.round(latency.fixedMs + latency.perOutputTokenMs * outputTokens + decision.extraMs);
-    const operation = route.operation === 'converse' || route.operation === 'converse-stream' ? 'converse' : 'invoke';
-    const answer = answerModelCall(
+    const answered = answerModelCall(
       operation,
       spec,
       body,
       { modelId: route.modelId, baseModelId, latencyMs: latencyFor },
       promptCache,
     );
+    // The tier that served the call is echoed: in Converse's body (ConverseStream's metadata), else a header.
+    const answer =
+      tier !== undefined && operation === 'converse'
+        ? { ...answered, body: { ...answered.body, serviceTier: { type: tier } } }
+        : answered;
+    const tierHeader: Record<string, string> =
+      tier !== undefined && operation === 'invoke' ? { 'x-amzn-bedrock-service-tier': tier } : {};
+    if (tier !== undefined) stats.serviceTiers[tier] = (stats.serviceTiers[tier] ?? 0) + 1;
     const latencyMs = latencyFor(answer.outputTokens);
-    if (streaming) return stream(req, res, streaming, spec, answer, { firstByteMs: latencyFor(0), totalMs: latencyMs });
+    if (streaming)
+      return stream(req, res, streaming, spec, answer, { firstByteMs: latencyFor(0), totalMs: latencyMs }, tierHeader);
     await delay(latencyMs, res);
     if (isGone(res)) return;
     if (answer.embeddedInputs !== undefined) stats.embeddedInputs.push(answer.embeddedInputs);
-    sendJson(res, 200, answer.body, operation === 'invoke' ? invokeHeaders(answer, latencyMs) : {});
+    sendJson(
+      res,
+      200,
+      answer.body,
+      operation === 'invoke' ? { ...invokeHeaders(answer, latencyMs), ...tierHeader } : {},
+    );
   }
 
   async function stream(
@@ -185,6 +207,7 @@ export async function startLocalBedrock(options: LocalBedrockOptions = {}): Prom
     spec: ModelSpec,
     answer: ModelAnswer,
     timing: StreamTiming,
+    extraHeaders: Record<string, string>,
   ): Promise<void> {
     const fault = plan.nextStreamFault();
     stats.streams.started += 1;
@@ -194,7 +217,7 @@ export async function startLocalBedrock(options: LocalBedrockOptions = {}): Prom
       perOutputTokenMs: latency.perOutputTokenMs,
       ...(fault ? { fault } : {}),
       ...(operation === 'invoke-with-response-stream'
-        ? { headers: { 'x-amzn-bedrock-content-type': 'application/json' } }
+        ? { headers: { 'x-amzn-bedrock-content-type': 'application/json', ...extraHeaders } }
         : {}),
       held: () => gate?.open,
     });

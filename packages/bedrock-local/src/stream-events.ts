@@ -73,7 +73,15 @@ export function converseStreamEvents(body: Json): StreamedEvent[] {
   events.push(
     { type: 'contentBlockStop', payload: { contentBlockIndex: 0 }, tokensBefore: total },
     { type: 'messageStop', payload: { stopReason: body['stopReason'] }, tokensBefore: total },
-    { type: 'metadata', payload: { usage, metrics: body['metrics'] ?? { latencyMs: 0 } }, tokensBefore: total },
+    {
+      type: 'metadata',
+      payload: {
+        usage,
+        metrics: body['metrics'] ?? { latencyMs: 0 },
+        ...(body['serviceTier'] === undefined ? {} : { serviceTier: body['serviceTier'] }),
+      },
+      tokensBefore: total,
+    },
   );
   return events;
 }

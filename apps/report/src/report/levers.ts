@@ -11,6 +11,10 @@ const KNOWN: Readonly<Record<string, Omit<LeverInfo, 'id' | 'status'>>> = {
     title: 'Model routing',
     note: "the policy's routes send a request to a cheaper model that can serve it (same tokens assumed)",
   },
+  'service-tier': {
+    title: 'Service tiers',
+    note: "the policy's serviceTiers send deferrable lanes or named tenants to Flex: the difference to the standard tier",
+  },
   batching: {
     title: 'Batch inference',
     note: 'calls billed as Bedrock batch inference (half the on-demand price); the gateway queues deferrable calls but does not send them as batch jobs yet',
@@ -24,12 +28,6 @@ const PLANNED: readonly LeverInfo[] = [
     title: 'Prompt-cache points',
     status: 'planned',
     note: 'issue 17: cache points at stable prefixes, with a payoff guard',
-  },
-  {
-    id: 'service-tier',
-    title: 'Service tiers',
-    status: 'planned',
-    note: 'issue 17: flex tier for deferrable lanes and named tenants',
   },
   {
     id: 'output-cap',

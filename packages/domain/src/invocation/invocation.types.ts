@@ -81,6 +81,12 @@ export interface InvocationRequest {
   readonly cache?: { readonly ttlSeconds: number };
   /** Set by the policy. @default 'interactive' */
   readonly lane?: Lane;
+  /**
+   * Set by the policy: the Bedrock service tier to call in when the caller named none (see ServiceTierRule). The
+   * Bedrock adapter sends it (Converse `serviceTier`, InvokeModel's header), and drops it for good for a model and
+   * region that refused it. @default Bedrock's default tier
+   */
+  readonly serviceTier?: 'flex' | 'priority';
 }
 
 export interface InvocationResult {
@@ -96,6 +102,11 @@ export interface InvocationResult {
   readonly stopReason?: string;
   /** @default 'on-demand' */
   readonly billing?: BillingMode;
+  /**
+   * The service tier that served the call, as Bedrock echoed it (else the tier it was sent in): what it is priced at.
+   * @default the tier the request named, else standard
+   */
+  readonly serviceTier?: string;
 }
 
 export interface InvokeOptions {

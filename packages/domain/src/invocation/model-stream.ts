@@ -29,6 +29,8 @@ export interface StreamReport {
   readonly events: number;
   /** Why it broke (end 'failed'). */
   readonly error?: NovaCostError;
+  /** The service tier that served it: as ConverseStream's `metadata` says, else the tier it was sent in. */
+  readonly serviceTier?: string;
 }
 
 /** A streaming call's answer. */

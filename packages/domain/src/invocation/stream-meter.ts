@@ -38,6 +38,7 @@ export class StreamMeter {
   private inputReported: Omit<TokenUsage, 'outputTokens'> | undefined;
   private usage: TokenUsage | undefined;
   private stopReason: string | undefined;
+  private serviceTier: string | undefined;
   private count = 0;
 
   constructor(
@@ -62,7 +63,11 @@ export class StreamMeter {
 
   /** The report of the stream as it stands; `end` says how it ended when it did not complete. */
   report(end: 'failed' | 'abandoned', error?: NovaCostError): StreamReport {
-    const base = { events: this.count, ...(this.stopReason === undefined ? {} : { stopReason: this.stopReason }) };
+    const base = {
+      events: this.count,
+      ...(this.stopReason === undefined ? {} : { stopReason: this.stopReason }),
+      ...(this.serviceTier === undefined ? {} : { serviceTier: this.serviceTier }),
+    };
     if (this.usage) return { ...base, end: 'complete', usage: this.usage, reported: true };
     const input = this.inputReported ?? {
       inputTokens: this.estimatedInputTokens,
@@ -88,6 +93,7 @@ export class StreamMeter {
       this.produced(at(delta, 'text') ?? at(delta, 'toolUse', 'input') ?? at(delta, 'reasoningContent', 'text'));
     } else if (type === 'messageStop') this.stopReason = str(payload['stopReason']) ?? this.stopReason;
     else if (type === 'metadata') {
+      this.serviceTier = str(at(payload['serviceTier'], 'type')) ?? this.serviceTier;
       const u = payload['usage'];
       this.usage = {
         inputTokens: num(at(u, 'inputTokens')) ?? 0,

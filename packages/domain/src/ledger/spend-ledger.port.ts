@@ -1,10 +1,19 @@
 /** The cost categories of the bill, as the design document splits it. */
 export type CostCategory = 'bedrock' | 'compute' | 'storage' | 'network';
 
-/** How a saving was made. */
-export type SavingStrategy = 'cache' | 'coalescing' | 'routing' | 'batching';
+/**
+ * How a saving was made: the response cache, coalescing, routing to a cheaper model, batch inference, or one of
+ * Bedrock's own levers the policy chose (a cheaper service tier).
+ */
+export type SavingStrategy = 'cache' | 'coalescing' | 'routing' | 'batching' | 'service-tier';
 
-export const SAVING_STRATEGIES: readonly SavingStrategy[] = ['cache', 'coalescing', 'routing', 'batching'];
+export const SAVING_STRATEGIES: readonly SavingStrategy[] = [
+  'cache',
+  'coalescing',
+  'routing',
+  'batching',
+  'service-tier',
+];
 
 export interface Saving {
   readonly strategy: SavingStrategy;

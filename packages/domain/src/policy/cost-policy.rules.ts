@@ -1,4 +1,5 @@
 import type { Operation } from '../invocation/invocation.types';
+import type { CallMatch } from './call-match';
 import type { SpeechSessionRules } from '../sessions/speech-session.rules';
 
 /** Conditions under which a route applies. Every condition given must hold. */
@@ -42,15 +43,8 @@ export interface TenantBudget {
  * where Bedrock reads it (see outputCapField), so the budget holds the capped worst case.
  */
 export interface OutputCapRule {
-  /** Which calls the rule is for; every list given must name the call's. @default every call */
-  readonly match?: {
-    /** Tenant ids. */
-    readonly tenants?: readonly string[];
-    /** Base model ids, as the caller asked for them (before any route). */
-    readonly models?: readonly string[];
-    /** Operations (the gateway's routes): converse, converse-stream, invoke, invoke-with-response-stream. */
-    readonly operations?: readonly Operation[];
-  };
+  /** Which calls the rule is for (the lane is the caller's hint here). @default every call */
+  readonly match?: CallMatch;
   /**
    * Written where Bedrock reads the cap when the request sets none (never into an Anthropic InvokeModel body, which
    * Bedrock refuses without its own `max_tokens`). At most the model's maximum output. @default none
@@ -64,6 +58,20 @@ export interface OutputCapRule {
    * @default 'clamp'
    */
   readonly onExceeded?: 'clamp' | 'refuse';
+}
+
+/** The Bedrock service tiers a policy may choose: Flex bills less and may wait, Priority bills more and answers first. */
+export type PolicyServiceTier = 'flex' | 'priority' | 'default';
+
+/**
+ * A service tier for some calls, e.g. deferrable lanes or named tenants to `flex`, premium tenants to `priority`.
+ * A tier a model or region does not offer is learned at the first refusal and the call sent in the default tier
+ * instead: it never fails a call. A caller's own tier (Converse `serviceTier`, InvokeModel's header) is kept.
+ */
+export interface ServiceTierRule {
+  /** Which calls the rule is for (the lane as planned). @default every call */
+  readonly match?: CallMatch;
+  readonly tier: PolicyServiceTier;
 }
 
 /** The default policy, as plain data (loadable from a JSON config file). */
@@ -95,6 +103,8 @@ export interface CostPolicyRules {
   readonly defaultMaxOutputTokens?: number;
   /** Output caps; the first rule whose `match` fits a call applies to it. @default [] (the caller's cap stands) */
   readonly outputCaps?: readonly OutputCapRule[];
+  /** Service tiers; the first rule whose `match` fits a call names its tier. @default [] (Bedrock's default tier) */
+  readonly serviceTiers?: readonly ServiceTierRule[];
   /** Mark requests deferrable once a soft threshold is crossed. @default true */
   readonly deferOverSoftLimit?: boolean;
   /**

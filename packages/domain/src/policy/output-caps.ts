@@ -3,6 +3,7 @@ import type { InvocationRequest } from '../invocation/invocation.types';
 import { outputCapField, readOutputCap, writeOutputCap } from '../invocation/output-cap';
 import type { JsonObject } from '../json';
 import type { ModelSpec } from '../models/model-catalog';
+import { matchesCall } from './call-match';
 import type { OutputCapRule } from './cost-policy.rules';
 
 /** What an output cap rule did to a call: set the cap it lacked, or lowered the one it asked for. */
@@ -11,13 +12,6 @@ export interface AppliedOutputCap {
   readonly maxTokens: number;
   /** The rule's index in `outputCaps`. */
   readonly rule: number;
-}
-
-function matches(rule: OutputCapRule, request: InvocationRequest, model: ModelSpec | undefined): boolean {
-  const m = rule.match ?? {};
-  if (m.tenants && !m.tenants.includes(request.tenantId)) return false;
-  if (m.operations && !m.operations.includes(request.operation)) return false;
-  return !m.models || (model !== undefined && m.models.includes(model.id));
 }
 
 /**
@@ -30,7 +24,13 @@ export function applyOutputCaps(
   rules: readonly OutputCapRule[] | undefined,
 ): { readonly body: JsonObject; readonly applied?: AppliedOutputCap } {
   const field = outputCapField(request.operation, model);
-  const index = field ? (rules ?? []).findIndex((r) => matches(r, request, model)) : -1;
+  const call = {
+    tenantId: request.tenantId,
+    modelId: model?.id,
+    operation: request.operation,
+    lane: request.hints?.lane ?? 'interactive',
+  } as const;
+  const index = field ? (rules ?? []).findIndex((r) => matchesCall(r.match, call)) : -1;
   const rule = rules?.[index];
   if (!field || !rule) return { body: request.body };
   const asked = readOutputCap(request.body, field);

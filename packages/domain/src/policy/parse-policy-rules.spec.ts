@@ -80,4 +80,25 @@ describe(parsePolicyRules, () => {
       expect(() => parsePolicyRules({ outputCaps }, problem)).toThrow(message);
     });
   });
+
+  describe('having service tiers', () => {
+    it('takes rules matching lanes and tenants to flex, priority or default', () => {
+      const policy = {
+        serviceTiers: [
+          { match: { lanes: ['deferrable'] }, tier: 'flex' },
+          { match: { tenants: ['vip'] }, tier: 'priority' },
+          { tier: 'default' },
+        ],
+      };
+      expect(parsePolicyRules(policy, problem)).toEqual(policy);
+    });
+
+    it.each<[string, unknown, string]>([
+      ['a rule without a tier', [{ match: { tenants: ['a'] } }], 'policy.serviceTiers[0].tier is required'],
+      ['reserved', [{ tier: 'reserved' }], 'policy.serviceTiers[0].tier must be one of flex, priority, default'],
+      ['an unknown lane', [{ tier: 'flex', match: { lanes: ['batch'] } }], 'match.lanes[0] must be one of interactive'],
+    ])('refuses %s, naming where', (_name, serviceTiers, message) => {
+      expect(() => parsePolicyRules({ serviceTiers }, problem)).toThrow(message);
+    });
+  });
 });

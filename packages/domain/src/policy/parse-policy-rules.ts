@@ -9,8 +9,8 @@ export type PolicyProblem = (path: string, expected: string) => Error;
 
 type Check = (value: unknown, path: string) => void;
 
-/** The operations that carry an output cap. */
-const CAPPED_OPERATIONS: readonly string[] = ['converse', 'converse-stream', 'invoke', 'invoke-with-response-stream'];
+/** The operations a rule may match: those that call a model and carry an output cap (not CountTokens). */
+const MODEL_OPERATIONS: readonly string[] = ['converse', 'converse-stream', 'invoke', 'invoke-with-response-stream'];
 
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -132,15 +132,21 @@ export function parsePolicyRules(value: unknown, problem: PolicyProblem): CostPo
       if (!Array.isArray(v) || v.length === 0 || v.some((s) => typeof s !== 'string' || s === ''))
         fail(path, `must be a non-empty array of ${what}`, Array.isArray(v) ? undefined : v);
     };
+  const oneOf =
+    (values: readonly string[]): Check =>
+    (v, path) => {
+      if (typeof v !== 'string' || !values.includes(v))
+        fail(path, `must be one of ${values.join(', ')}`, typeof v === 'string' ? undefined : v);
+    };
+  const match = object({
+    tenants: strings('tenant ids'),
+    models: array(model),
+    operations: array(oneOf(MODEL_OPERATIONS)),
+    lanes: array(oneOf(['interactive', 'deferrable'])),
+  });
+  const serviceTier = object({ match, tier: oneOf(['flex', 'priority', 'default']) }, ['tier']);
   const outputCap = object({
-    match: object({
-      tenants: strings('tenant ids'),
-      models: array(model),
-      operations: array((v, path) => {
-        if (typeof v !== 'string' || !CAPPED_OPERATIONS.includes(v))
-          fail(path, `must be one of ${CAPPED_OPERATIONS.join(', ')}`, typeof v === 'string' ? undefined : v);
-      }),
-    }),
+    match,
     defaultMaxTokens: positiveTokens,
     maxTokens: positiveTokens,
     onExceeded: (v, path) => {
@@ -166,6 +172,7 @@ export function parsePolicyRules(value: unknown, problem: PolicyProblem): CostPo
     budgets: object({ default: budget, byTenant: record(budget) }),
     defaultMaxOutputTokens: positiveTokens,
     outputCaps: array(outputCap),
+    serviceTiers: array(serviceTier),
     deferOverSoftLimit: boolean,
     sessions: object({ default: sessionRules, byTenant: record(sessionRules) }),
     unpricedModels: (v, path) => {

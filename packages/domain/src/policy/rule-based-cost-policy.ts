@@ -11,6 +11,7 @@ import { findModel } from '../models/model-catalog';
 import type { PricingCatalog } from '../pricing/pricing-catalog.port';
 import { BudgetGuard } from './budget-guard';
 import { applyOutputCaps } from './output-caps';
+import { chooseServiceTier } from './service-tiers';
 import type { BudgetReservation, CostPolicy, InvocationPlan } from './cost-policy.port';
 import type { SessionBudget } from '../sessions/session-budget.port';
 import type { CostPolicyRules, RouteRule, TenantBudget } from './cost-policy.rules';
@@ -89,12 +90,14 @@ export class RuleBasedCostPolicy implements CostPolicy, SessionBudget {
         request.hints?.lane ??
         (check.state === 'soft-limit' && (this.rules.deferOverSoftLimit ?? true) ? 'deferrable' : 'interactive');
       const ttlSeconds = this.cacheTtl(request, findModel(modelId), features);
+      const serviceTier = chooseServiceTier(request, requested, lane, this.rules.serviceTiers);
       const planned: InvocationRequest = {
         ...request,
         modelId,
         region,
         lane,
         ...(ttlSeconds > 0 ? { cache: { ttlSeconds } } : { cache: undefined }),
+        ...(serviceTier ? { serviceTier } : {}),
       };
       return {
         request: planned,

@@ -17,6 +17,8 @@ export interface ModelPrice {
    * listed is priced as standard on-demand. @default {}
    */
   readonly tierMultipliers?: Readonly<Record<string, number>>;
+  /** Where and when the tier multipliers were read, when not with the rates. @default the row's source and asOf */
+  readonly tierSource?: Provenance;
   /**
    * Speech rates of a speech-to-speech model (Nova Sonic), which bills speech tokens apart from text tokens:
    * `inputPer1M` and `outputPer1M` are then its text rates. @default none (the model bills no speech)
@@ -42,7 +44,8 @@ const UNVERIFIED_2026: Provenance = {
   asOf: '2026-11-29',
 };
 
-interface Provenance {
+/** Where a figure was read, and the day it was read (YYYY-MM-DD). */
+export interface Provenance {
   readonly source: string;
   readonly asOf: string;
 }
@@ -62,6 +65,10 @@ type Rates = [
 
 /** Bedrock's Priority tier costs 75% more than standard, Flex half (models that offer them). Not verified from here. */
 const PRIORITY_FLEX = { priority: 1.75, flex: 0.5 };
+const TIERS_READ: Provenance = {
+  source: `${PAGE} (service tiers: Priority +75%, Flex -50% of standard on-demand; not verified from here: run npm run prices)`,
+  asOf: '2026-11-29',
+};
 const CLAUDE_45_ON = { regionalPremium: 1.1, read: UNVERIFIED_2026 };
 
 // Nova: cache reads cost 25% of input and cache writes carry no premium over input.
@@ -136,7 +143,7 @@ function rows(region: string, table: Record<string, Rates>): ModelPrice[] {
         cacheReadPer1M,
         cacheWritePer1M,
         ...(options.regionalPremium === undefined ? {} : { regionalPremium: options.regionalPremium }),
-        ...(options.tiers === undefined ? {} : { tierMultipliers: options.tiers }),
+        ...(options.tiers === undefined ? {} : { tierMultipliers: options.tiers, tierSource: TIERS_READ }),
         ...(options.speech === undefined ? {} : { speech: options.speech }),
         source: read.source.replace(/\((on-demand|not verified)/, `(${region}, $1`),
         asOf: read.asOf,

@@ -89,6 +89,61 @@ describe(InvokeModel, () => {
     });
   });
 
+  describe('.execute having a service tier rule (policy.serviceTiers)', () => {
+    const rules: CostPolicyRules = {
+      serviceTiers: [
+        { match: { lanes: ['deferrable'] }, tier: 'flex' },
+        { match: { tenants: ['vip'] }, tier: 'priority' },
+      ],
+    };
+    const deferrable: InvocationRequest = { ...request, hints: { lane: 'deferrable' } };
+
+    it('plans deferrable calls in flex, premium tenants in priority, the rest in the default tier', async () => {
+      const { useCase, invoker } = setup({}, rules);
+      await useCase.execute(deferrable);
+      await useCase.execute({ ...request, tenantId: 'vip' });
+      await useCase.execute(request);
+      expect(invoker.seen.map((r) => r.serviceTier)).toEqual(['flex', 'priority', undefined]);
+    });
+
+    it("keeps the caller's own tier, whatever the rules say", async () => {
+      const { useCase, invoker } = setup({}, rules);
+      await useCase.execute({ ...deferrable, body: { ...request.body, serviceTier: { type: 'priority' } } });
+      await useCase.execute({ ...deferrable, operation: 'invoke', parameters: { serviceTier: 'default' } });
+      expect(invoker.seen.map((r) => r.serviceTier)).toEqual([undefined, undefined]);
+    });
+
+    it('prices the tier Bedrock says served the call, and records what flex saved as service-tier', async () => {
+      const standard = await setup({}).useCase.execute(request);
+      const { useCase, ledger } = setup({ serviceTier: 'flex' }, rules);
+      const flex = await useCase.execute(deferrable);
+      expect(flex.costUsd).toBeCloseTo(standard.costUsd * 0.5, 12);
+      expect(flex.savings).toEqual([{ strategy: 'service-tier', usd: expect.closeTo(standard.costUsd * 0.5, 12) }]);
+      const { groups } = await ledger.totals({ tenantId: 'acme' }, 'strategy');
+      expect(groups.find((g) => g.key === 'service-tier')?.savedUsd).toBeCloseTo(standard.costUsd * 0.5, 12);
+    });
+
+    it('prices a call Bedrock served in another tier than planned at the tier it served, saving nothing', async () => {
+      const standard = await setup({}).useCase.execute(request);
+      const downgraded = await setup({ serviceTier: 'default' }, rules).useCase.execute(deferrable);
+      expect(downgraded.costUsd).toBeCloseTo(standard.costUsd, 12);
+      expect(downgraded.savings).toEqual([]);
+    });
+
+    it('prices the planned tier when the answer does not say which served it', async () => {
+      const standard = await setup({}).useCase.execute(request);
+      const flex = await setup({}, rules).useCase.execute(deferrable);
+      expect(flex.costUsd).toBeCloseTo(standard.costUsd * 0.5, 12);
+    });
+
+    it('never stacks a tier on a batch answer: batch inference has its own price', async () => {
+      const standard = await setup({}).useCase.execute(request);
+      const batch = await setup({ billing: 'batch' }, rules).useCase.execute(deferrable);
+      expect(batch.costUsd).toBeCloseTo(standard.costUsd * 0.5, 12);
+      expect(batch.savings.map((s) => s.strategy)).toEqual(['batching']);
+    });
+  });
+
   describe('.execute', () => {
     it('bills an upstream answer and records it', async () => {
       const { useCase, ledger, invoker } = setup({});

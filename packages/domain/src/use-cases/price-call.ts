@@ -1,12 +1,12 @@
 import { NovaCostError } from '../errors/nova-cost.error';
 import type { InvocationRequest, InvocationResult } from '../invocation/invocation.types';
-import { isJsonObject } from '../json';
 import type { Saving, SpendEntry } from '../ledger/spend-ledger.port';
 import { resolveModelId } from '../models/model-catalog';
+import { callerServiceTier } from '../policy/service-tiers';
 import type { PricingCatalog } from '../pricing/pricing-catalog.port';
 
 /** What pricing needs of an answered call (a unary result, or what a finished stream came to). */
-export type PricedAnswer = Pick<InvocationResult, 'modelId' | 'usage' | 'source' | 'billing'>;
+export type PricedAnswer = Pick<InvocationResult, 'modelId' | 'usage' | 'source' | 'billing' | 'serviceTier'>;
 
 /** What one answered call cost and saved. */
 export interface CallPrice {
@@ -21,15 +21,8 @@ export interface CallPrice {
 export interface PricedPlan {
   readonly requestedModelId: string;
   readonly routedBy?: string;
-  /** The request as sent: its service tier (Converse `serviceTier.type`, InvokeModel's parameter) sets the price. */
-  readonly request?: Pick<InvocationRequest, 'body' | 'parameters'>;
-}
-
-/** The Bedrock service tier a call asked for: Converse `serviceTier.type`, or InvokeModel's parameter. */
-function serviceTierOf(request: PricedPlan['request']): string | undefined {
-  const converse = request?.body['serviceTier'];
-  const type = isJsonObject(converse) ? converse['type'] : undefined;
-  return typeof type === 'string' ? type : request?.parameters?.serviceTier;
+  /** The request as planned: the tier the caller named, or the policy chose, prices an answer that does not say. */
+  readonly request?: Pick<InvocationRequest, 'body' | 'parameters' | 'serviceTier'>;
 }
 
 /**
@@ -38,7 +31,11 @@ function serviceTierOf(request: PricedPlan['request']): string | undefined {
  * for a routed one. A model without a price is marked unpriced rather than taken as $0.
  */
 export function priceCall(pricing: PricingCatalog, region: string, plan: PricedPlan, result: PricedAnswer): CallPrice {
-  const serviceTier = serviceTierOf(plan.request);
+  // Batch inference has no service tier: its own discount is the price.
+  const serviceTier =
+    result.billing === 'batch'
+      ? undefined
+      : (result.serviceTier ?? (plan.request && callerServiceTier(plan.request)) ?? plan.request?.serviceTier);
   const tier = serviceTier === undefined ? {} : { serviceTier };
   try {
     const onDemand = pricing.cost({ modelId: result.modelId, region, usage: result.usage, ...tier });
@@ -55,6 +52,11 @@ export function priceCall(pricing: PricingCatalog, region: string, plan: PricedP
         ...tier,
       });
       if (costUsd < onDemand) savings.push({ strategy: 'batching', usd: onDemand - costUsd });
+      if (plan.request?.serviceTier !== undefined && serviceTier !== undefined) {
+        // The policy's tier: what the same tokens would have cost in the standard tier.
+        const standard = pricing.cost({ modelId: result.modelId, region, usage: result.usage });
+        if (standard > onDemand) savings.push({ strategy: 'service-tier', usd: standard - onDemand });
+      }
     }
     if (plan.routedBy) {
       // What the same tokens would have cost on the model the caller asked for.

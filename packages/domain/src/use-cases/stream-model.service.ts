@@ -68,6 +68,7 @@ export class StreamModel {
             modelId: stream.modelId,
             usage: report.usage,
             source: stream.source,
+            ...(report.serviceTier === undefined ? {} : { serviceTier: report.serviceTier }),
           })),
         };
       } catch (err) {

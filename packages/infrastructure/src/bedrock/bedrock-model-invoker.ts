@@ -26,6 +26,7 @@ import { invokeParametersInput } from './invoke-parameters';
 import { blobsToBase64, converseInputFromJson } from './converse-blobs';
 import type { HeaderBag } from './invoke-usage';
 import { invokeLatencyMs, invokeStopReason, invokeUsage } from './invoke-usage';
+import { BedrockLevers } from './bedrock-levers';
 import { ThrottleRefusingRetryStrategy } from './throttle-refusing.retry-strategy';
 
 function buildClient(settings: ResolvedClientSettings): BedrockRuntimeClient {
@@ -62,11 +63,14 @@ type UpstreamAnswer = Omit<InvocationResult, 'latencyMs' | 'source' | 'modelId'>
 export class BedrockModelInvoker implements ModelInvoker, ModelStreamer, GuardrailApplier {
   private readonly client: BedrockRuntimeClient;
   private readonly callTimeoutMs: number;
+  private readonly levers: BedrockLevers;
 
   constructor(options: BedrockModelInvokerOptions) {
     const resolved = resolveInvokerOptions(options);
     this.client = 'client' in resolved ? resolved.client : buildClient(resolved.settings);
     this.callTimeoutMs = resolved.callTimeoutMs;
+    // A ready client's region is only known asynchronously; the levers it refuses are this invoker's all the same.
+    this.levers = new BedrockLevers('client' in resolved ? 'client-region' : resolved.settings.region);
   }
 
   async invoke(request: InvocationRequest, options: InvokeOptions = {}): Promise<InvocationResult> {
@@ -84,11 +88,17 @@ export class BedrockModelInvoker implements ModelInvoker, ModelStreamer, Guardra
     const started = performance.now();
     try {
       const answer =
-        request.operation === 'converse'
-          ? await this.converse(request, deadline.signal)
-          : request.operation === 'count-tokens'
-            ? { body: await countTokens(this.client, request, deadline.signal), usage: ZERO_USAGE }
-            : await this.invokeModel(request, deadline.signal);
+        request.operation === 'count-tokens'
+          ? { body: await countTokens(this.client, request, deadline.signal), usage: ZERO_USAGE }
+          : await this.levers.run(request, async ({ sent, serviceTier }) => {
+              const answered =
+                sent.operation === 'converse'
+                  ? await this.converse(sent, deadline.signal)
+                  : await this.invokeModel(sent, deadline.signal);
+              // Priced at the tier Bedrock says served the call, else the one the adapter sent it in.
+              const served = answered.serviceTier ?? serviceTier;
+              return served === undefined ? answered : { ...answered, serviceTier: served };
+            });
       const { upstreamLatencyMs, ...rest } = answer;
       const latencyMs = upstreamLatencyMs ?? Math.round(performance.now() - started);
       return { ...rest, latencyMs, source: 'upstream', modelId: request.modelId, billing: 'on-demand' };
@@ -111,7 +121,13 @@ export class BedrockModelInvoker implements ModelInvoker, ModelStreamer, Guardra
         ),
       );
     }
-    return startBedrockStream(this.client, { ...request, operation }, options, this.callTimeoutMs);
+    return this.levers.run(request, async ({ sent, serviceTier }) => {
+      const stream = await startBedrockStream(this.client, { ...sent, operation }, options, this.callTimeoutMs);
+      if (serviceTier === undefined) return stream;
+      // Priced at the tier the metadata says served it, else the one the adapter sent it in.
+      const report = stream.report.then((r) => (r.serviceTier === undefined ? { ...r, serviceTier } : r));
+      return { ...stream, report };
+    });
   }
 
   /** ApplyGuardrail, under the same call deadline and error mapping as a model call. */
@@ -175,6 +191,7 @@ export class BedrockModelInvoker implements ModelInvoker, ModelStreamer, Guardra
         cacheWriteInputTokens: usage?.cacheWriteInputTokens ?? 0,
       },
       stopReason: output.stopReason,
+      ...(output.serviceTier?.type ? { serviceTier: output.serviceTier.type } : {}),
       ...(typeof reported === 'number' && Number.isFinite(reported) && reported >= 0
         ? { upstreamLatencyMs: reported }
         : {}),
@@ -221,6 +238,7 @@ export class BedrockModelInvoker implements ModelInvoker, ModelStreamer, Guardra
       body,
       usage: invokeUsage(headers, body),
       stopReason: invokeStopReason(body),
+      ...(output.serviceTier ? { serviceTier: output.serviceTier } : {}),
       ...(upstreamLatencyMs !== undefined ? { upstreamLatencyMs } : {}),
     };
   }

@@ -3,7 +3,9 @@ import {
   CreateModelInvocationJobCommand,
   GetModelInvocationJobCommand,
   ListModelInvocationJobsCommand,
+  StopModelInvocationJobCommand,
 } from '@aws-sdk/client-bedrock';
+import { NovaCostError } from '@nova-cost/domain';
 import { mapAwsError } from './aws-error.mapper';
 import type { StoredManifest } from './stored-state';
 
@@ -60,6 +62,20 @@ export class BatchJobDriver {
       return undefined;
     } catch (error) {
       throw mapAwsError(error, `looking for batch job ${jobName}`);
+    }
+  }
+
+  /**
+   * Stops a running job: Bedrock writes what it has processed so far and ends it as Stopped. A job already stopping
+   * or ended is left as it is (Bedrock refuses to stop it again with a validation or conflict error).
+   */
+  async stop(jobArn: string): Promise<void> {
+    try {
+      await this.bedrock.send(new StopModelInvocationJobCommand({ jobIdentifier: jobArn }));
+    } catch (error) {
+      const mapped = mapAwsError(error, `stopping batch job ${jobArn}`);
+      if (NovaCostError.is(mapped, 'validation') && mapped.details['httpStatusCode'] !== 404) return;
+      throw mapped;
     }
   }
 

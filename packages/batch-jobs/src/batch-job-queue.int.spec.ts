@@ -241,7 +241,7 @@ describe(BatchJobQueue, () => {
     await h.queue.close();
   });
 
-  it.each(['Failed', 'PartiallyCompleted'] as const)(
+  it.each(['Failed', 'PartiallyCompleted', 'Expired'] as const)(
     'answers on demand the calls a job ending %s left without an answer',
     async (ending) => {
       bedrock.batch.configure({ failNextJobs: 1, endJobsAs: ending });
@@ -253,13 +253,43 @@ describe(BatchJobQueue, () => {
       const found = await Promise.all(states.map((s) => h.async.find('acme', s.id)));
       expect(found.every((s) => s.status === 'Completed')).toBe(true);
       const onDemand = found.filter((s) => s.route === 'on-demand');
-      expect(onDemand).toHaveLength(ending === 'Failed' ? 100 : 50);
+      expect(onDemand).toHaveLength(ending === 'PartiallyCompleted' ? 50 : 100);
       expect(onDemand[0]!.reason).toBe(`job-${ending}`);
       expect(h.onDemand.calls).toBe(onDemand.length);
       expect(h.settled.size).toBe(100);
       await h.queue.close();
     },
   );
+
+  it('stops a job still running near its calls’ deadline, keeps what it answered, and answers the rest on demand', async () => {
+    // Jobs take 2 h here; sent at the latest 1 h before the deadline, this one cannot finish in time.
+    const h = await harness(await freshBucket(), { jobTurnaroundMs: HOUR, stopLeadMs: 30 * 60_000 });
+    const states = await submitAll(h, texts(100, 'late'), { deadline: new Date(now + 2 * HOUR) });
+    await h.queue.tick();
+    expect(bedrock.batch.snapshot().map((j) => j.status)).toEqual(['InProgress']);
+    advance(90 * 60_000 - 1); // not yet 30 min before the deadline
+    await h.queue.tick();
+    expect(bedrock.batch.snapshot().map((j) => j.status)).toEqual(['InProgress']);
+    advance(1);
+    await h.queue.tick();
+    expect(bedrock.batch.snapshot().map((j) => j.status)).toEqual(['Stopping']);
+    expect(h.onDemand.calls).toBe(0);
+    advance(30_000); // the next look finds it Stopped, with the records processed by then written out
+    await h.queue.tick();
+    const found = await Promise.all(states.map((s) => h.async.find('acme', s.id)));
+    expect(found.every((s) => s.status === 'Completed')).toBe(true);
+    // Stopped after 1.5 of its 2 hours: three quarters of the records were answered by the job.
+    const batch = found.filter((s) => s.route === 'batch');
+    const onDemand = found.filter((s) => s.route === 'on-demand');
+    expect([batch.length, onDemand.length]).toEqual([75, 25]);
+    expect(new Set(onDemand.map((s) => s.reason))).toEqual(new Set(['job-Stopped']));
+    expect(h.onDemand.calls).toBe(25);
+    expect([...h.settled.values()].every((o) => o.length === 1)).toBe(true);
+    const { total } = await h.ledger.totals({ tenantId: 'acme' });
+    expect(total.calls).toBe(100);
+    expect(total.savedByStrategy.batching).toBeGreaterThan(0);
+    await h.queue.close();
+  });
 
   it('writes each answer to the caller’s own S3 location', async () => {
     const h = await harness(await freshBucket());

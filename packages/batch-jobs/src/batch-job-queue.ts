@@ -44,6 +44,8 @@ interface JobRun {
   lastStatus: string | undefined;
   /** Found after a restart without its job ARN: look the job up by name before creating it. */
   recovered: boolean;
+  /** StopModelInvocationJob was sent (its calls' deadlines came near): the job ends as Stopped. */
+  stopping: boolean;
 }
 
 /** Answered calls kept in memory (they never change), so GetAsyncInvoke and ListAsyncInvokes read S3 once for each. */
@@ -281,6 +283,7 @@ export class BatchJobQueue implements DeferredCallQueue {
       pollDelayMs: this.options.pollMinMs,
       lastStatus: undefined,
       recovered: false,
+      stopping: false,
     };
     this.runs.set(batchId, run);
     try {
@@ -312,21 +315,33 @@ export class BatchJobQueue implements DeferredCallQueue {
     run.manifest = { ...manifest, jobArn };
     run.recovered = false;
     await this.store.putManifest(run.manifest);
-    run.nextLookAt = now + this.options.pollMinMs;
+    run.nextLookAt = Math.min(now + this.options.pollMinMs, this.stopAt(run));
   }
 
   private async poll(run: JobRun, now: number): Promise<void> {
     const state = await this.driver.state(run.manifest.jobArn!);
-    if (!state.finished) {
-      run.pollDelayMs =
-        state.status === run.lastStatus
-          ? Math.min(run.pollDelayMs * 2, this.options.pollMaxMs)
-          : this.options.pollMinMs;
-      run.lastStatus = state.status;
+    if (state.finished) return this.collect(run, state.status);
+    if (!run.stopping && now >= this.stopAt(run)) {
+      // Waiting longer would miss a deadline: keep what the job answered so far, answer the rest on demand.
+      await this.driver.stop(run.manifest.jobArn!);
+      run.stopping = true;
+      run.pollDelayMs = this.options.pollMinMs;
       run.nextLookAt = now + run.pollDelayMs;
       return;
     }
-    await this.collect(run, state.status);
+    run.pollDelayMs =
+      state.status === run.lastStatus ? Math.min(run.pollDelayMs * 2, this.options.pollMaxMs) : this.options.pollMinMs;
+    run.lastStatus = state.status;
+    run.nextLookAt = now + run.pollDelayMs;
+    if (!run.stopping) run.nextLookAt = Math.min(run.nextLookAt, this.stopAt(run));
+  }
+
+  /** When a running job must be stopped: `stopLeadMs` before the earliest deadline of the calls it has not answered. */
+  private stopAt(run: JobRun): number {
+    let earliest = Infinity;
+    for (const call of run.calls.values())
+      if (!run.done.has(call.id)) earliest = Math.min(earliest, call.deadline.getTime());
+    return earliest - this.options.stopLeadMs;
   }
 
   /** Reads a finished job's output: each record's answer or error goes to its own call; calls without a line go on demand. */
@@ -491,6 +506,7 @@ export class BatchJobQueue implements DeferredCallQueue {
         pollDelayMs: this.options.pollMinMs,
         lastStatus: undefined,
         recovered: !manifest.jobArn,
+        stopping: false,
       };
       for (const call of calls) {
         if (!call) continue;

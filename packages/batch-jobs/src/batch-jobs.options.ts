@@ -31,6 +31,11 @@ export interface BatchJobQueueOptions {
    * deadline, or else answered on demand. @default 21600000 (6 h)
    */
   readonly jobTurnaroundMs?: number;
+  /**
+   * A job still running this long before the earliest deadline of the calls it has not answered is stopped: what it
+   * answered by then is kept (billed as batch), the rest is answered on demand in the time left. @default 1800000 (30 min)
+   */
+  readonly stopLeadMs?: number;
   /** The jobs' timeoutDurationInHours (24 to 168). @default 24 */
   readonly jobTimeoutHours?: number;
   /** First wait before polling a running job; it doubles after each poll that finds no change. @default 30000 */
@@ -57,6 +62,7 @@ export interface ResolvedQueueOptions {
   readonly maxInputBytes: number;
   readonly maxWaitMs: number;
   readonly jobTurnaroundMs: number;
+  readonly stopLeadMs: number;
   readonly jobTimeoutHours: number;
   readonly pollMinMs: number;
   readonly pollMaxMs: number;
@@ -109,6 +115,7 @@ export function resolveQueueOptions(o: BatchJobQueueOptions): ResolvedQueueOptio
     maxInputBytes: whole('maxInputBytes', o.maxInputBytes, 1024 ** 3, 1024),
     maxWaitMs: whole('maxWaitMs', o.maxWaitMs, 900_000, 0),
     jobTurnaroundMs: whole('jobTurnaroundMs', o.jobTurnaroundMs, 6 * 3_600_000, 0),
+    stopLeadMs: whole('stopLeadMs', o.stopLeadMs, 1_800_000, 0),
     jobTimeoutHours: whole('jobTimeoutHours', o.jobTimeoutHours, 24, 24, 168),
     pollMinMs,
     pollMaxMs: whole('pollMaxMs', o.pollMaxMs, 300_000, pollMinMs),

@@ -27,6 +27,7 @@ describe(asyncInvokeConfig, () => {
         NOVA_COST_S3_ENDPOINT: 'http://127.0.0.1:4011',
         NOVA_COST_ASYNC_MAX_WAIT_MS: '60000',
         NOVA_COST_ASYNC_MIN_RECORDS: '1000',
+        NOVA_COST_ASYNC_STOP_LEAD_MS: '600000',
       },
       false,
     );
@@ -36,7 +37,7 @@ describe(asyncInvokeConfig, () => {
       prefix: 'team-a/',
       s3Endpoint: 'http://127.0.0.1:4011',
       local: false,
-      queue: { maxWaitMs: 60000, minRecords: 1000 },
+      queue: { maxWaitMs: 60000, minRecords: 1000, stopLeadMs: 600000 },
     });
   });
 

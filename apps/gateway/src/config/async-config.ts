@@ -22,6 +22,7 @@ export interface AsyncInvokeConfig {
     readonly maxRecords?: number;
     readonly maxWaitMs?: number;
     readonly jobTurnaroundMs?: number;
+    readonly stopLeadMs?: number;
     readonly tickMs?: number;
     readonly pollMinMs?: number;
     readonly pollMaxMs?: number;
@@ -42,6 +43,7 @@ const TUNING = [
   ['NOVA_COST_ASYNC_MAX_RECORDS', 'maxRecords', 1, 1_000_000],
   ['NOVA_COST_ASYNC_MAX_WAIT_MS', 'maxWaitMs', 0, 7 * 86_400_000],
   ['NOVA_COST_ASYNC_TURNAROUND_MS', 'jobTurnaroundMs', 0, 7 * 86_400_000],
+  ['NOVA_COST_ASYNC_STOP_LEAD_MS', 'stopLeadMs', 0, 7 * 86_400_000],
   ['NOVA_COST_ASYNC_TICK_MS', 'tickMs', 1, 3_600_000],
   ['NOVA_COST_ASYNC_POLL_MIN_MS', 'pollMinMs', 1, 3_600_000],
   ['NOVA_COST_ASYNC_POLL_MAX_MS', 'pollMaxMs', 1, 3_600_000],

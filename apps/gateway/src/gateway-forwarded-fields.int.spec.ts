@@ -5,6 +5,7 @@ import { loadConfig } from './config/load-config';
 import type { Gateway } from './gateway';
 import { startGateway } from './gateway';
 import { createLogger } from './observability/logger';
+import { onAnswerHeaders } from './testing/sdk-probes';
 
 const MODEL = 'amazon.nova-lite-v1:0';
 const credentials = { accessKeyId: 'demo', secretAccessKey: 'demo-secret' };
@@ -13,14 +14,7 @@ const credentials = { accessKeyId: 'demo', secretAccessKey: 'demo-secret' };
 function client(endpoint: string): { sdk: BedrockRuntimeClient; last: () => Record<string, string> } {
   const sdk = new BedrockRuntimeClient({ endpoint, region: 'us-east-1', credentials, maxAttempts: 1 });
   let last: Record<string, string> = {};
-  sdk.middlewareStack.add(
-    (next) => async (args) => {
-      const out = await next(args);
-      last = (out.response as { headers: Record<string, string> }).headers;
-      return out;
-    },
-    { step: 'deserialize', name: 'keepHeaders' },
-  );
+  onAnswerHeaders(sdk, (headers) => (last = headers));
   return { sdk, last: () => last };
 }
 

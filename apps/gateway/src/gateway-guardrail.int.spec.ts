@@ -10,6 +10,7 @@ import { loadConfig } from './config/load-config';
 import type { Gateway } from './gateway';
 import { startGateway } from './gateway';
 import { createLogger } from './observability/logger';
+import { onAnswerHeaders, rejection } from './testing/sdk-probes';
 
 const DEMO = { accessKeyId: 'demo', secretAccessKey: 'demo-secret' };
 /** The local guardrail bills content, topic and PII filters (and the free word filter) a unit per 1,000 characters. */
@@ -33,14 +34,8 @@ const check = (units = 1, change: Partial<ApplyGuardrailCommandInput> = {}): App
 beforeAll(async () => {
   gateway = await startGateway({ ...loadConfig({}), port: 0 }, { logger: createLogger('silent'), emfIntervalMs: 0 });
   sdk = new BedrockRuntimeClient({ endpoint: gateway.url, region: 'us-east-1', credentials: DEMO, maxAttempts: 1 });
-  sdk.middlewareStack.add(
-    (next) => async (args) => {
-      const out = await next(args);
-      const headers = (out.response as { headers: Record<string, string> }).headers;
-      answers.push({ cache: headers['x-nova-cost-cache'] ?? 'none', usd: headers['x-nova-cost-usd'] ?? 'none' });
-      return out;
-    },
-    { step: 'deserialize', name: 'costHeaders' },
+  onAnswerHeaders(sdk, (headers) =>
+    answers.push({ cache: headers['x-nova-cost-cache'] ?? 'none', usd: headers['x-nova-cost-usd'] ?? 'none' }),
   );
 });
 afterAll(async () => {
@@ -52,15 +47,6 @@ beforeEach(() => {
   gateway.localBedrock!.reset();
   answers.length = 0;
 });
-
-async function rejection(promise: Promise<unknown>): Promise<Error> {
-  return promise.then(
-    () => {
-      throw new Error('expected a rejection');
-    },
-    (e: Error) => e,
-  );
-}
 
 async function costs(): Promise<{ byModel: { key: string; calls: number; costUsd: number; savedUsd: number }[] }> {
   const res = await fetch(`${gateway.url}/costs`, { headers: { 'x-api-key': 'demo-key' } });

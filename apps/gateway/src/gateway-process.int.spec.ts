@@ -12,6 +12,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { GatewayChild } from './testing/gateway-child';
 import { runGatewayChild as runGateway } from './testing/gateway-child';
 import { gauge } from './testing/gateway-probes';
+import { onAnswerHeaders } from './testing/sdk-probes';
 
 const MODEL = 'amazon.nova-lite-v1:0';
 
@@ -38,15 +39,7 @@ function withHeaders(c: BedrockRuntimeClient, headers: Record<string, string>): 
 
 /** Records the x-nova-cost-cache header of every answer. */
 function recordCacheOutcomes(c: BedrockRuntimeClient, outcomes: string[]): BedrockRuntimeClient {
-  c.middlewareStack.add(
-    (next) => async (args) => {
-      const out = await next(args);
-      outcomes.push((out.response as { headers: Record<string, string> }).headers['x-nova-cost-cache'] ?? 'none');
-      return out;
-    },
-    { step: 'deserialize', name: 'cacheOutcome' },
-  );
-  return c;
+  return onAnswerHeaders(c, (headers) => outcomes.push(headers['x-nova-cost-cache'] ?? 'none'));
 }
 
 /** Polls `condition` until it holds or `ms` pass (a guard against hanging, not a deadline); the caller asserts afterwards. */

@@ -14,6 +14,7 @@ import { loadConfig } from './config/load-config';
 import type { Gateway } from './gateway';
 import { startGateway } from './gateway';
 import { createLogger } from './observability/logger';
+import { onAnswerHeaders, rejection } from './testing/sdk-probes';
 
 const MODEL = 'amazon.nova-lite-v1:0';
 const CLAUDE = 'anthropic.claude-3-5-haiku-20241022-v1:0';
@@ -39,14 +40,7 @@ const converse = (text = `stream question ${(n += 1)}`) => ({
 beforeAll(async () => {
   gateway = await startGateway({ ...loadConfig({}), port: 0 }, { logger: createLogger('silent'), emfIntervalMs: 0 });
   sdk = new BedrockRuntimeClient({ endpoint: gateway.url, region: 'us-east-1', credentials: DEMO, maxAttempts: 1 });
-  sdk.middlewareStack.add(
-    (next) => async (args) => {
-      const out = await next(args);
-      outcomes.push((out.response as { headers: Record<string, string> }).headers['x-nova-cost-cache'] ?? 'none');
-      return out;
-    },
-    { step: 'deserialize', name: 'cacheOutcome' },
-  );
+  onAnswerHeaders(sdk, (headers) => outcomes.push(headers['x-nova-cost-cache'] ?? 'none'));
 });
 afterAll(async () => {
   sdk.destroy();
@@ -70,15 +64,6 @@ async function converseStream(
 
 const textOf = (events: readonly ConverseStreamOutput[]): string =>
   events.map((e) => e.contentBlockDelta?.delta?.text ?? '').join('');
-
-async function rejection(promise: Promise<unknown>): Promise<Error> {
-  return promise.then(
-    () => {
-      throw new Error('expected a rejection');
-    },
-    (e: Error) => e,
-  );
-}
 
 /** A raw HTTP/1.1 POST with the demo API key: status, headers, the body's frames and the trailers. */
 function rawPost(

@@ -8,6 +8,7 @@ import type { Gateway } from './gateway';
 import { startGateway } from './gateway';
 import { loadConfig } from './config/load-config';
 import { createLogger } from './observability/logger';
+import { onAnswerHeaders } from './testing/sdk-probes';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- response bodies are checked field by field below
 type AnyJson = any;
@@ -31,14 +32,7 @@ function sdk(gateway: Gateway, secret = 'demo-secret'): BedrockRuntimeClient {
 /** Captures the x-nova-cost-* headers of the SDK's last response. */
 function withHeaders(client: BedrockRuntimeClient): { last: Record<string, string> } {
   const seen = { last: {} as Record<string, string> };
-  client.middlewareStack.add(
-    (next) => async (args) => {
-      const out = await next(args);
-      seen.last = (out.response as { headers: Record<string, string> }).headers;
-      return out;
-    },
-    { step: 'deserialize', name: 'captureHeaders' },
-  );
+  onAnswerHeaders(client, (headers) => (seen.last = headers));
   return seen;
 }
 

@@ -12,17 +12,8 @@ import { CachingInvoker } from './caching-invoker';
 import { InMemoryResponseStore } from './in-memory-response-store';
 import { decodeEnvelope } from './response-envelope';
 import type { ResponseStore } from './response-store.port';
+import { brokenStore } from './testing/broken-store';
 import { cacheableRequest, CountingInvoker } from './testing/counting-invoker';
-
-/** A store whose every call fails, like a Redis that refuses connections. */
-const brokenStore: ResponseStore = {
-  get: () => Promise.reject(new Error('ECONNREFUSED')),
-  set: () => Promise.reject(new Error('ECONNREFUSED')),
-  tryLock: () => Promise.reject(new Error('ECONNREFUSED')),
-  refreshLock: () => Promise.reject(new Error('ECONNREFUSED')),
-  unlock: () => Promise.reject(new Error('ECONNREFUSED')),
-  close: async () => undefined,
-};
 
 describe(CachingInvoker, () => {
   describe('.invoke', () => {

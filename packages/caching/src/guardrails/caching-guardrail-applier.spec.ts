@@ -2,7 +2,7 @@ import type { GuardrailApplier, GuardrailRequest, GuardrailResult } from '@nova-
 import { guardrailKey } from '@nova-cost/domain';
 import { describe, expect, it } from 'vitest';
 import { InMemoryResponseStore } from '../in-memory-response-store';
-import type { ResponseStore } from '../response-store.port';
+import { brokenStore } from '../testing/broken-store';
 import { CachingGuardrailApplier } from './caching-guardrail-applier';
 
 /** A guardrail that answers every call with its number, and counts the calls. */
@@ -17,15 +17,6 @@ class CountingApplier implements GuardrailApplier {
     };
   }
 }
-
-const brokenStore: ResponseStore = {
-  get: () => Promise.reject(new Error('ECONNREFUSED')),
-  set: () => Promise.reject(new Error('ECONNREFUSED')),
-  tryLock: () => Promise.reject(new Error('ECONNREFUSED')),
-  refreshLock: () => Promise.reject(new Error('ECONNREFUSED')),
-  unlock: () => Promise.reject(new Error('ECONNREFUSED')),
-  close: async () => undefined,
-};
 
 const request = (text = 'check me', version = '1'): GuardrailRequest => ({
   tenantId: 'acme',

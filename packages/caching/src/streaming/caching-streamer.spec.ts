@@ -3,6 +3,7 @@ import { NovaCostError } from '@nova-cost/domain';
 import { describe, expect, it } from 'vitest';
 import { InMemoryResponseStore } from '../in-memory-response-store';
 import type { ResponseStore } from '../response-store.port';
+import { brokenStore } from '../testing/broken-store';
 import { cacheableStreamRequest, ScriptedStreamer } from '../testing/scripted-streamer';
 import { CachingStreamer } from './caching-streamer';
 
@@ -129,15 +130,7 @@ describe(CachingStreamer, () => {
     });
 
     it('fails open: a store that fails costs nothing but the cache', async () => {
-      const broken: ResponseStore = {
-        get: () => Promise.reject(new Error('down')),
-        set: () => Promise.reject(new Error('down')),
-        tryLock: () => Promise.reject(new Error('down')),
-        refreshLock: () => Promise.reject(new Error('down')),
-        unlock: () => Promise.reject(new Error('down')),
-        close: () => Promise.resolve(),
-      };
-      const { cache } = setUp(broken);
+      const { cache } = setUp(brokenStore);
       const stream = await cache.stream(cacheableStreamRequest());
       expect(textOf(await drain(stream))).toMatch(/word by word/);
       expect(cache.stats().errors).toBeGreaterThan(0);

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { NovaCostError } from '../errors/nova-cost.error';
-import { canonicalJson, REQUEST_KEY_VERSION } from '../invocation/request-key';
+import { canonicalJson, keyOf } from '../invocation/request-key';
 import type { GuardrailRequest } from './guardrail.types';
 
 const GUARDRAIL_ID = /^(([a-z0-9]+)|(arn:aws(-[^:]+)?:bedrock:[a-z0-9-]{1,20}:[0-9]{12}:guardrail\/([a-z0-9]+)))$/;
@@ -34,13 +34,6 @@ export function guardrailLabel(request: Pick<GuardrailRequest, 'guardrailId' | '
 export function guardrailKey(request: GuardrailRequest, region: string): string {
   const digest = createHash('sha256').update(canonicalJson(request.body)).digest('hex');
   const part = (s: string) => encodeURIComponent(s);
-  return [
-    'nc',
-    REQUEST_KEY_VERSION,
-    part(request.tenantId),
-    part(region),
-    `guardrail:${part(request.guardrailId)}@${part(request.guardrailVersion)}`,
-    'apply-guardrail',
-    digest,
-  ].join(':');
+  const subject = `guardrail:${part(request.guardrailId)}@${part(request.guardrailVersion)}`;
+  return keyOf(request.tenantId, region, subject, 'apply-guardrail', digest);
 }

@@ -37,15 +37,11 @@ export function requestKey(
   // InvokeModel's guardrail, trace and latency parameters change the answer as much as the body does.
   const parameters = request.parameters ? canonicalJson(request.parameters as JsonValue, true) : '{}';
   if (parameters !== '{}') hash.update('\u0000').update(parameters);
-  const digest = hash.digest('hex');
+  return keyOf(request.tenantId, region, encodeURIComponent(request.modelId), request.operation, hash.digest('hex'));
+}
+
+/** `nc:<version>:<tenant>:<region>:<subject>:<operation>:<digest>`; the subject comes encoded by the caller. */
+export function keyOf(tenantId: string, region: string, subject: string, operation: string, digest: string): string {
   const part = (s: string) => encodeURIComponent(s);
-  return [
-    'nc',
-    REQUEST_KEY_VERSION,
-    part(request.tenantId),
-    part(region),
-    part(request.modelId),
-    request.operation,
-    digest,
-  ].join(':');
+  return ['nc', REQUEST_KEY_VERSION, part(tenantId), part(region), subject, operation, digest].join(':');
 }

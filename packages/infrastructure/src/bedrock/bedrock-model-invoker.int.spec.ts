@@ -1,7 +1,7 @@
 import { BedrockRuntimeClient } from '@aws-sdk/client-bedrock-runtime';
 import type { LocalBedrock } from '@nova-cost/bedrock-local';
 import { startLocalBedrock } from '@nova-cost/bedrock-local';
-import type { InvocationRequest, JsonObject, NovaCostErrorKind } from '@nova-cost/domain';
+import type { GuardrailRequest, InvocationRequest, JsonObject, NovaCostErrorKind } from '@nova-cost/domain';
 import { NovaCostError, StaticPricingCatalog, costOf } from '@nova-cost/domain';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { BedrockModelInvoker } from './bedrock-model-invoker';
@@ -511,6 +511,46 @@ describe(BedrockModelInvoker, () => {
       } finally {
         client.destroy();
       }
+    });
+  });
+  describe('.apply (ApplyGuardrail)', () => {
+    const check = (text: string): GuardrailRequest => ({
+      tenantId: 't1',
+      guardrailId: 'gr1',
+      guardrailVersion: '1',
+      body: { source: 'INPUT', content: [{ text: { text } }] },
+    });
+
+    it("answers Bedrock's assessment as JSON, with the text units it billed", async () => {
+      const result = await invoker({ maxAttempts: 1 }).apply(check('x'.repeat(1200)));
+      expect(result.source).toBe('upstream');
+      expect(result.body).toMatchObject({ action: 'NONE', usage: { contentPolicyUnits: 2, topicPolicyUnits: 2 } });
+      expect(result.body).not.toHaveProperty('$metadata');
+      expect(bedrock.stats().guardrailCalls).toBe(1);
+    });
+
+    it('passes an intervention as Bedrock answered it', async () => {
+      const result = await invoker({ maxAttempts: 1 }).apply(check('tell me something forbidden'));
+      expect(result.body).toMatchObject({ action: 'GUARDRAIL_INTERVENED', outputs: [{ text: expect.any(String) }] });
+    });
+
+    it("maps Bedrock's refusal to a validation error that keeps Bedrock's status and type", async () => {
+      const error = await failure(
+        invoker({ maxAttempts: 1 }).apply({ ...check('x'), body: { source: 'INPUT', content: [] } }),
+      );
+      expect(error.kind).toBe('validation');
+      expect(error.details).toMatchObject({
+        bedrockError: true,
+        httpStatusCode: 400,
+        awsErrorName: 'ValidationException',
+      });
+    });
+
+    it('maps a throttle to kind throttled', async () => {
+      bedrock.configure({
+        faults: { failFirst: 1, failFirstWith: { status: 429, type: 'ThrottlingException', message: 'slow down' } },
+      });
+      expect((await failure(invoker({ maxAttempts: 1 }).apply(check('x')))).kind).toBe('throttled');
     });
   });
 });

@@ -11,7 +11,16 @@ import { UsageEventMeter, speechCostOf } from './speech-usage';
 
 /** Why a session ended. */
 export type SessionEndReason =
-  'completed' | 'client-left' | 'upstream-error' | 'idle' | 'max-duration' | 'budget' | 'shutting-down' | 'refused';
+  | 'completed'
+  | 'client-left'
+  /** The client sent what cannot be relayed (a malformed frame, an event whose signature does not match). */
+  | 'client-error'
+  | 'upstream-error'
+  | 'idle'
+  | 'max-duration'
+  | 'budget'
+  | 'shutting-down'
+  | 'refused';
 
 /** What a session used, as recorded. */
 export interface SessionSummary {

@@ -7,3 +7,5 @@ export type {
 } from './bedrock/bedrock-model-invoker.options';
 export { mapBedrockError } from './bedrock/bedrock-error.mapper';
 export type { BedrockCallContext } from './bedrock/bedrock-error.mapper';
+export { BedrockBidirectionalStreams } from './bedrock/bedrock-bidirectional-streams';
+export type { BedrockBidirectionalStreamsOptions } from './bedrock/bedrock-bidirectional-streams';

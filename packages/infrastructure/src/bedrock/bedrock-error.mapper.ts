@@ -53,7 +53,8 @@ const NETWORK_CODES = new Set([
 export interface BedrockCallContext {
   /** What was called, for messages: a model id, or a guardrail. */
   readonly modelId: string;
-  readonly operation: Operation | 'apply-guardrail';
+  /** The operation called: a model call's, or one that is no Operation of the chain (a guardrail, Nova Sonic's bidirectional stream). */
+  readonly operation: Operation | 'apply-guardrail' | 'invoke-with-bidirectional-stream';
   /** The caller's signal: when it is aborted, the failure is the caller's abort whatever the SDK threw. */
   readonly signal?: AbortSignal;
   /** Set when the call's own deadline (`callTimeoutMs`) ran out before the caller aborted: the failure is 'timeout'. */

@@ -4,7 +4,7 @@ import type { Socket } from 'node:net';
 import { connect } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { DualProtocolListenerOptions } from './dual-protocol-listener';
-import { DualProtocolListener } from './dual-protocol-listener';
+import { DualProtocolListener, exemptFromRequestTimeout } from './dual-protocol-listener';
 
 // Short limits, so each spec waits for the listener to act, not for a clock: every assertion is "this connection
 // gets closed", which without the limit never happens (the spec then fails on its timeout).
@@ -124,6 +124,38 @@ describe('DualProtocolListener', () => {
       const [status] = (await once(stream, 'response')) as [Record<string, unknown>];
       await once(stream, 'close');
       expect(status[':status']).toBe(408);
+      session.destroy();
+    });
+
+    it('leaves open a stream exempted from the request timeout, while one opened after it is cancelled', async () => {
+      listener = new DualProtocolListener(
+        (req, res) => {
+          if (req.url !== '/session') return void req.resume();
+          // A session: answered while its body arrives, for as long as the client sends.
+          exemptFromRequestTimeout(req);
+          res.writeHead(200);
+          req.on('data', (c: Buffer) => res.write(`got ${c.length} bytes;`));
+          req.on('end', () => res.end());
+        },
+        { ...SHORT, keepAliveTimeoutMs: 600_000 },
+      );
+      const port = await listener.listen(0, '127.0.0.1');
+      const session = h2connect(`http://127.0.0.1:${port}`);
+      session.on('error', () => undefined);
+      const exempt = session.request({ ':method': 'POST', ':path': '/session' });
+      let text = '';
+      exempt.on('data', (d: Buffer) => (text += d.toString()));
+      exempt.write('abc');
+      await once(exempt, 'data');
+      // Opened later, so its timer would fire after the exempted stream's: by its 408, that one is past its limit.
+      const limited = session.request({ ':method': 'POST', ':path': '/' });
+      limited.on('error', () => undefined);
+      limited.write('partial');
+      const [status] = (await once(limited, 'response')) as [Record<string, unknown>];
+      expect(status[':status']).toBe(408);
+      exempt.end('defg');
+      await once(exempt, 'end');
+      expect(text).toBe('got 3 bytes;got 4 bytes;');
       session.destroy();
     });
   });

@@ -38,6 +38,21 @@ function asJsStream(socket: Socket): Duplex {
 
 export type RequestHandler = (req: IncomingMessage, res: ServerResponse) => void;
 
+/** The request timeout of each HTTP/2 request still waiting for its body. */
+const requestTimers = new WeakMap<ServerHttp2Stream, NodeJS.Timeout>();
+
+/**
+ * Lifts requestTimeoutMs from an HTTP/2 request whose body is the input of a session answered while it arrives
+ * (InvokeModelWithBidirectionalStream): its body lasts as long as the session, which its handler bounds. An HTTP/1.1
+ * request keeps its limit (node:http enforces it per connection).
+ */
+export function exemptFromRequestTimeout(req: IncomingMessage): void {
+  const stream = (req as unknown as { stream?: ServerHttp2Stream }).stream;
+  if (!stream) return;
+  clearTimeout(requestTimers.get(stream));
+  requestTimers.delete(stream);
+}
+
 /** Time limits of every connection. Each one closes a connection that would otherwise stay open for ever. */
 export interface DualProtocolListenerOptions {
   /**
@@ -234,6 +249,7 @@ export class DualProtocolListener {
       if (!stream.writableEnded) stream.end('{"message":"the request was not received within the request timeout"}');
       stream.close(h2.NGHTTP2_CANCEL);
     }, this.options.requestTimeoutMs);
+    requestTimers.set(stream, timer);
     stream.once('close', () => clearTimeout(timer));
   }
 }

@@ -1,3 +1,3 @@
-export { DualProtocolListener } from './dual-protocol-listener';
+export { DualProtocolListener, exemptFromRequestTimeout } from './dual-protocol-listener';
 export type { DualProtocolListenerOptions, RequestHandler } from './dual-protocol-listener';
 export { stopReadingAfterAnswer } from './stop-reading';

@@ -9,6 +9,7 @@ import { createGatewayContainer } from './composition/gateway-container';
 import { TOKENS } from './composition/tokens';
 import { BodyBudget } from './http/body-budget';
 import { GatewayServer } from './http/gateway-server';
+import { SpeechSessionHandler } from './http/speech-session.handler';
 import { TenantAuthenticator } from './http/tenant-authenticator';
 import type { GatewayLogger } from './observability/logger';
 import { createLogger } from './observability/logger';
@@ -73,13 +74,20 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
   const metrics = container.get(TOKENS.metrics);
   const batcher = container.get(TOKENS.batchingInvoker);
   const bodyBudget = new BodyBudget(config.bodyBufferLimitBytes);
-  metrics.attach({ queueDepth: () => batcher.queueDepth?.() ?? 0, bodyBufferBytes: () => bodyBudget.bytes });
+  const auth = new TenantAuthenticator(config.tenants);
+  const sessions = new SpeechSessionHandler({ relay: container.get(TOKENS.sessionRelay), auth, metrics });
+  metrics.attach({
+    queueDepth: () => batcher.queueDepth?.() ?? 0,
+    bodyBufferBytes: () => bodyBudget.bytes,
+    speechSessions: () => sessions.gauges(),
+  });
   const server = new GatewayServer({
     invokeModel: container.get<InvokeModel>(TOKENS.invokeModel),
     streamModel: container.get(TOKENS.streamModel),
     applyGuardrail: container.get(TOKENS.applyGuardrail),
     ledger: container.get(TOKENS.ledger),
-    auth: new TenantAuthenticator(config.tenants),
+    auth,
+    sessions,
     metrics,
     logger,
     bodyLimitBytes: config.bodyLimitBytes,

@@ -8,6 +8,7 @@ import { bedrockModule } from './bedrock.module';
 import { cachingModule } from './caching.module';
 import { domainModule } from './domain.module';
 import { guardrailsModule } from './guardrails.module';
+import { sessionsModule } from './sessions.module';
 import { streamingModule } from './streaming.module';
 import { TOKENS } from './tokens';
 
@@ -30,6 +31,7 @@ export function createGatewayContainer(
     asyncInvokeModule,
     streamingModule,
     guardrailsModule,
+    sessionsModule,
   );
   return container;
 }

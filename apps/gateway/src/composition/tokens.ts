@@ -1,10 +1,13 @@
 import type { ResponseStore } from '@nova-cost/caching';
 import type {
   ApplyGuardrail,
+  BidirectionalModelStreams,
   CostPolicy,
   InvokeModel,
   ModelInvoker,
   PricingCatalog,
+  SessionBudget,
+  SpeechSessionRelay,
   SpendLedger,
   StreamModel,
 } from '@nova-cost/domain';
@@ -35,7 +38,8 @@ export const TOKENS = {
   metrics: Symbol.for('nova-cost/gateway/metrics') as ServiceIdentifier<GatewayMetrics>,
   pricing: Symbol.for('nova-cost/gateway/pricing') as ServiceIdentifier<PricingCatalog>,
   ledger: Symbol.for('nova-cost/gateway/ledger') as ServiceIdentifier<SpendLedger>,
-  policy: Symbol.for('nova-cost/gateway/policy') as ServiceIdentifier<CostPolicy>,
+  /** The cost policy, which also holds speech sessions' worst cases in the same budgets. */
+  policy: Symbol.for('nova-cost/gateway/policy') as ServiceIdentifier<CostPolicy & SessionBudget>,
   /** The endpoint URL of the Bedrock the gateway calls (the in-process local one in the embedded default). */
   bedrockEndpoint: Symbol.for('nova-cost/gateway/bedrock-endpoint') as ServiceIdentifier<{
     url?: string;
@@ -54,5 +58,11 @@ export const TOKENS = {
   streamModel: Symbol.for('nova-cost/gateway/stream-model') as ServiceIdentifier<StreamModel>,
   /** ApplyGuardrail's use case, over cache → Bedrock (see guardrails.module). */
   applyGuardrail: Symbol.for('nova-cost/gateway/apply-guardrail') as ServiceIdentifier<ApplyGuardrail>,
+  /** Bedrock's InvokeModelWithBidirectionalStream (Nova Sonic), over the SDK's HTTP/2 handler. */
+  bidirectionalStreams: Symbol.for('nova-cost/gateway/bidirectional-streams') as ServiceIdentifier<
+    BidirectionalModelStreams & { close(): void }
+  >,
+  /** Speech sessions: admission, relay and metering (see sessions.module). */
+  sessionRelay: Symbol.for('nova-cost/gateway/session-relay') as ServiceIdentifier<SpeechSessionRelay>,
   lifecycle: Symbol.for('nova-cost/gateway/lifecycle') as ServiceIdentifier<Lifecycle>,
 };

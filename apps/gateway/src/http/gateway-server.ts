@@ -25,6 +25,8 @@ import { matchModelRoute, parseModelRequest } from './parse-model-request';
 import { readBody } from './read-body';
 import { exceptionEventOf, writeStream } from './stream-answer';
 import { exceptionFrame } from '@nova-cost/event-stream';
+import type { SpeechSessionHandler } from './speech-session.handler';
+import { SESSION_ROUTE, matchSessionRoute } from './speech-session.handler';
 import type { TenantAuthenticator } from './tenant-authenticator';
 
 export interface GatewayServerDeps {
@@ -42,6 +44,8 @@ export interface GatewayServerDeps {
   readonly bodyBudget: BodyBudget;
   /** StartAsyncInvoke, GetAsyncInvoke, ListAsyncInvokes. */
   readonly asyncInvoke: AsyncInvokeHandler;
+  /** InvokeModelWithBidirectionalStream (Nova Sonic sessions). */
+  readonly sessions: SpeechSessionHandler;
 }
 
 const DIMENSIONS: readonly SpendDimension[] = ['model', 'day', 'category', 'strategy'];
@@ -189,6 +193,11 @@ export class GatewayServer {
         await this.costs(req, res);
         return;
       }
+      const sessionModel = req.method === 'POST' ? matchSessionRoute(rawPath) : undefined;
+      if (sessionModel !== undefined) {
+        route = SESSION_ROUTE;
+        return await this.deps.sessions.serve(req, res, sessionModel, log);
+      }
       const model = req.method === 'POST' ? matchModelRoute(rawPath) : undefined;
       const guardrail = !model && req.method === 'POST' ? matchGuardrailRoute(rawPath) : undefined;
       const asyncRoute = model || guardrail ? undefined : matchAsyncInvokeRoute(req.method ?? '', rawPath);
@@ -196,7 +205,7 @@ export class GatewayServer {
         route = 'not-found';
         throw new NovaCostError(
           'not-found',
-          `no route for ${req.method} ${rawPath.slice(0, 100)}; use POST /model/{modelId}/converse, /invoke, /converse-stream, /invoke-with-response-stream or /count-tokens, POST /guardrail/{id}/version/{version}/apply, POST /async-invoke, GET /async-invoke[/{invocationArn}], GET /costs`,
+          `no route for ${req.method} ${rawPath.slice(0, 100)}; use POST /model/{modelId}/converse, /invoke, /converse-stream, /invoke-with-response-stream, /invoke-with-bidirectional-stream or /count-tokens, POST /guardrail/{id}/version/{version}/apply, POST /async-invoke, GET /async-invoke[/{invocationArn}], GET /costs`,
           { details: { reason: 'route' } },
         );
       }

@@ -15,16 +15,21 @@ export function matchModelRoute(rawPath: string): { modelId: string; operation: 
     rawPath,
   );
   if (!m) return undefined;
+  return { modelId: modelIdOf(m[1]!), operation: m[2] as Operation };
+}
+
+/** The model id of a `/model/{modelId}/…` path segment, decoded and checked for shape. */
+export function modelIdOf(segment: string): string {
   let modelId: string;
   try {
-    modelId = decodeURIComponent(m[1]!);
+    modelId = decodeURIComponent(segment);
   } catch {
     throw invalid('model id in the path is not valid percent-encoding', { field: 'modelId' });
   }
   // Only the shape is checked ('../', encoded slashes outside an ARN, …): a model the catalog does not know is
   // forwarded, and Bedrock says whether it exists.
   resolveModelId(modelId);
-  return { modelId, operation: m[2] as Operation };
+  return modelId;
 }
 
 /** A hint header's value, one of `allowed`; undefined when absent. */

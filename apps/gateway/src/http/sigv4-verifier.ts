@@ -3,6 +3,7 @@ import { Hash } from '@smithy/hash-node';
 import { HttpRequest } from '@smithy/protocol-http';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { NovaCostError } from '@nova-cost/domain';
+import { EventSignatureChain } from './event-signature-chain';
 
 /** What the edge knows of a request when it checks its signature. */
 export interface SignedRequest {
@@ -19,6 +20,9 @@ export interface SigV4VerifierOptions {
   /** @default Date.now */
   readonly now?: () => number;
 }
+
+/** The payload hash of a request whose body is an event stream signed event by event (InvokeModelWithBidirectionalStream). */
+export const STREAMING_EVENTS_PAYLOAD = 'STREAMING-AWS4-HMAC-SHA256-EVENTS';
 
 /** The only service a credential scope may name: what every Bedrock runtime client signs for. */
 export const SIGNING_SERVICE = 'bedrock';
@@ -68,7 +72,33 @@ export class SigV4Verifier {
   }
 
   /** Returns the access key id of a valid signature; throws 'access-denied' otherwise. */
-  async verify(request: SignedRequest, authorization: string): Promise<string> {
+  verify(request: SignedRequest, authorization: string): Promise<string> {
+    return this.check(request, authorization, 'body');
+  }
+
+  /**
+   * The signature of a request whose body is an event stream, each event signed on its own and chained from this
+   * signature (x-amz-content-sha256: STREAMING-AWS4-HMAC-SHA256-EVENTS, as the AWS SDK sends
+   * InvokeModelWithBidirectionalStream): checked without the body, and the chain its events are checked with.
+   */
+  async verifyEventStream(
+    request: Omit<SignedRequest, 'body'>,
+    authorization: string,
+  ): Promise<{ accessKeyId: string; events: EventSignatureChain }> {
+    const accessKeyId = await this.check({ ...request, body: Buffer.alloc(0) }, authorization, 'events');
+    const { region, service, signature, secret } = this.parse(request.headers, authorization);
+    const events = new EventSignatureChain({
+      seedSignature: signature,
+      credentials: { accessKeyId, secretAccessKey: secret },
+      region,
+      service,
+      maxSkewMs: this.maxSkewMs,
+      now: this.now,
+    });
+    return { accessKeyId, events };
+  }
+
+  private async check(request: SignedRequest, authorization: string, payload: 'body' | 'events'): Promise<string> {
     const { accessKeyId, region, service, signedHeaderList, signature, secret, at } = this.parse(
       request.headers,
       authorization,
@@ -84,9 +114,15 @@ export class SigV4Verifier {
       if (value === undefined) throw denied(`signed header ${name} is missing from the request`);
       headers[name] = Array.isArray(value) ? value.join(',') : value;
     }
-    // The signer trusts a given x-amz-content-sha256 as the payload hash: check it against the body we got.
+    // The signer trusts a given x-amz-content-sha256 as the payload hash: check it against the body we got, or, for an
+    // event stream, that it says each event is signed (the chain then covers the body).
     const claimedHash = headers['x-amz-content-sha256'];
-    if (claimedHash !== undefined && claimedHash !== createHash('sha256').update(request.body).digest('hex')) {
+    if (payload === 'events') {
+      if (claimedHash !== STREAMING_EVENTS_PAYLOAD)
+        throw denied(
+          `an event stream must be signed event by event: sign x-amz-content-sha256: ${STREAMING_EVENTS_PAYLOAD}, as the AWS SDK does`,
+        );
+    } else if (claimedHash !== undefined && claimedHash !== createHash('sha256').update(request.body).digest('hex')) {
       throw denied('x-amz-content-sha256 does not match the request body (unsigned or altered payload)');
     }
     const target = new URL(request.url, 'http://gateway.invalid');

@@ -15,12 +15,17 @@ const CONVERSE_EXCEPTIONS = new Set([
   'throttlingException',
   'serviceUnavailableException',
 ]);
+// InvokeModelWithBidirectionalStream's output union has the same ones.
 const INVOKE_EXCEPTIONS = new Set([...CONVERSE_EXCEPTIONS, 'modelTimeoutException']);
 
 const BY_KIND: Partial<Record<NovaCostError['kind'], string>> = {
   throttled: 'throttlingException',
   'queue-full': 'throttlingException',
+  // A session ended for its budget: ThrottlingException, as a call refused for it is answered.
+  'budget-exceeded': 'throttlingException',
   validation: 'validationException',
+  // An event of a session whose signature does not match: the unions have no access-denied event.
+  'access-denied': 'validationException',
   'upstream-unavailable': 'modelStreamErrorException',
   'shutting-down': 'serviceUnavailableException',
 };
@@ -31,7 +36,7 @@ const BY_KIND: Partial<Record<NovaCostError['kind'], string>> = {
  */
 export function exceptionEventOf(
   error: unknown,
-  operation: StreamOperation,
+  operation: StreamOperation | 'invoke-with-bidirectional-stream',
 ): { type: string; payload: Record<string, unknown> } {
   const err = NovaCostError.is(error)
     ? error
@@ -40,7 +45,7 @@ export function exceptionEventOf(
   const named = err.details['awsErrorName'];
   const bedrock = typeof named === 'string' ? named.charAt(0).toLowerCase() + named.slice(1) : undefined;
   const byKind =
-    err.kind === 'timeout' && operation === 'invoke-with-response-stream'
+    err.kind === 'timeout' && operation !== 'converse-stream'
       ? 'modelTimeoutException'
       : (BY_KIND[err.kind] ?? 'internalServerException');
   const type = bedrock && allowed.has(bedrock) ? bedrock : byKind;

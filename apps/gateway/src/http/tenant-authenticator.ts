@@ -1,6 +1,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import { NovaCostError } from '@nova-cost/domain';
 import type { TenantConfig } from '../config/gateway-config';
+import type { EventSignatureChain } from './event-signature-chain';
 import type { SignedRequest } from './sigv4-verifier';
 import type { SigV4VerifierOptions } from './sigv4-verifier';
 import { SigV4Verifier } from './sigv4-verifier';
@@ -51,6 +52,20 @@ export class TenantAuthenticator {
     if (credential.scheme !== 'sigv4') return this.tenantOfApiKey(credential.key, credential.scheme);
     const accessKeyId = await this.sigv4.verify(request, credential.authorization);
     return this.byAccessKeyId.get(accessKeyId)!.tenantId;
+  }
+
+  /**
+   * The tenant of a request whose body is an event stream (InvokeModelWithBidirectionalStream), judged before any of
+   * it is read. A SigV4 request comes with the chain its events' signatures are checked with; an API key covers the
+   * whole stream as it covers any body (the AWS SDK signs events with whatever credentials it has: nothing to check).
+   */
+  async authenticateEventStream(
+    request: Omit<SignedRequest, 'body'>,
+  ): Promise<{ readonly tenantId: string; readonly events?: EventSignatureChain }> {
+    const credential = credentialOf(request.headers);
+    if (credential.scheme !== 'sigv4') return { tenantId: this.tenantOfApiKey(credential.key, credential.scheme) };
+    const { accessKeyId, events } = await this.sigv4.verifyEventStream(request, credential.authorization);
+    return { tenantId: this.byAccessKeyId.get(accessKeyId)!.tenantId, events };
   }
 
   private tenantOfApiKey(apiKey: string, scheme: 'api-key' | 'bearer'): string {

@@ -10,7 +10,15 @@ export interface MetricSources {
   queueDepth(): number;
   /** Bytes of request bodies held now. */
   bodyBufferBytes(): number;
+  /** Speech sessions being served, the bytes held for them, and those waiting for a slow client. */
+  speechSessions(): { open: number; bufferedBytes: number; waitingForClient: number };
 }
+
+const NO_SOURCES: MetricSources = {
+  queueDepth: () => 0,
+  bodyBufferBytes: () => 0,
+  speechSessions: () => ({ open: 0, bufferedBytes: 0, waitingForClient: 0 }),
+};
 
 const SERVICE = 'nova-cost-gateway';
 
@@ -31,6 +39,7 @@ export class GatewayMetrics {
   private readonly asyncEnds: Counter<'route' | 'status'>;
   private readonly unpricedTokens: Counter<'model' | 'direction'>;
   private readonly streams: Counter<'operation' | 'end' | 'client'>;
+  private readonly sessions: Counter<'model' | 'end'>;
   /** Since start: the Prometheus gauge (Prometheus takes rates itself). */
   private readonly cacheAnswers = { hit: 0, lookups: 0 };
   /** Since the last flush: the EMF value, so CloudWatch charts each interval rather than a lifetime average. */
@@ -40,7 +49,7 @@ export class GatewayMetrics {
 
   constructor(
     private readonly logger: GatewayLogger,
-    private sources: MetricSources = { queueDepth: () => 0, bodyBufferBytes: () => 0 },
+    private sources: MetricSources = NO_SOURCES,
   ) {
     this.requests = new Counter({
       name: 'nova_cost_requests_total',
@@ -85,6 +94,35 @@ export class GatewayMetrics {
       labelNames: ['operation', 'end', 'client'],
       registers: [this.registry],
     });
+    this.sessions = new Counter({
+      name: 'nova_cost_speech_sessions_total',
+      help: 'Speech sessions (InvokeModelWithBidirectionalStream) ended, by model and how they ended (completed, client-left, client-error, upstream-error, idle, max-duration, budget, shutting-down)',
+      labelNames: ['model', 'end'],
+      registers: [this.registry],
+    });
+    const sessions = () => this.sources.speechSessions();
+    for (const [name, help, read] of [
+      ['nova_cost_speech_sessions_open', 'Speech sessions being served now', () => sessions().open],
+      [
+        'nova_cost_speech_session_buffered_bytes',
+        'Bytes held for speech sessions now: received from clients and not yet relayed, or relayed and not yet taken by the client',
+        () => sessions().bufferedBytes,
+      ],
+      [
+        'nova_cost_speech_sessions_waiting_client',
+        'Speech sessions whose client is slower than the model: the relay waits for it before reading the model further',
+        () => sessions().waitingForClient,
+      ],
+    ] as const) {
+      new Gauge({
+        name,
+        help,
+        registers: [this.registry],
+        collect() {
+          this.set(read());
+        },
+      });
+    }
     const answers = this.cacheAnswers;
     new Gauge({
       name: 'nova_cost_cache_hit_ratio',
@@ -162,6 +200,13 @@ export class GatewayMetrics {
   /** A stream ended (see StreamReport.end and the gateway's StreamEnding). */
   streamEnded(operation: string, end: string, client: string): void {
     this.streams.inc({ operation, end, client });
+  }
+
+  /** A speech session ended: how, and what it cost (nothing counted for a model without a price). */
+  sessionEnded(modelId: string, end: string, costUsd: number, unpriced: boolean): void {
+    this.sessions.inc({ model: modelLabel(modelId), end });
+    if (unpriced) this.unpricedCalls.inc({ model: modelId });
+    else this.answered(modelId, 'bypass', costUsd, []);
   }
 
   /** A call to a model without a price, with the usage billed upstream (none for a cache hit or a coalesced answer). */

@@ -1,0 +1,60 @@
+import { NovaCostError, SpeechSessionRelay, SpeechSessions } from '@nova-cost/domain';
+import { BedrockBidirectionalStreams } from '@nova-cost/infrastructure';
+import { ContainerModule } from 'inversify';
+import { TOKENS } from './tokens';
+
+/**
+ * Speech sessions (Nova Sonic over InvokeModelWithBidirectionalStream): a relay beside the invoker chain — nothing to
+ * cache or batch — sharing the policy's budgets (a session's worst case is held there), the prices and the ledger.
+ * At shutdown every session ends first (a session is open-ended: waiting would not finish it, and its client
+ * reconnects to another task at once), settled in the ledger before Redis closes.
+ */
+export const sessionsModule = new ContainerModule(({ bind }) => {
+  bind(TOKENS.bidirectionalStreams)
+    .toDynamicValue((ctx) => {
+      const config = ctx.get(TOKENS.config);
+      const { url, region } = ctx.get(TOKENS.bedrockEndpoint);
+      return new BedrockBidirectionalStreams({
+        region,
+        ...(url ? { endpoint: url } : {}),
+        // The in-process endpoint checks no signature; don't make a fresh clone look for AWS credentials.
+        ...(config.bedrock.mode === 'embedded'
+          ? { credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }
+          : {}),
+      });
+    })
+    .inSingletonScope();
+  bind(TOKENS.sessionRelay)
+    .toDynamicValue((ctx) => {
+      const logger = ctx.get(TOKENS.logger);
+      const sessions = new SpeechSessions({
+        rules: ctx.get(TOKENS.config).policy,
+        budget: ctx.get(TOKENS.policy),
+        pricing: ctx.get(TOKENS.pricing),
+        ledger: ctx.get(TOKENS.ledger),
+        region: ctx.get(TOKENS.bedrockEndpoint).region,
+        onLedgerError: (err) =>
+          logger.warn({ err: { message: (err as Error).message } }, 'spend ledger refused an entry'),
+      });
+      return new SpeechSessionRelay({ sessions, streams: ctx.get(TOKENS.bidirectionalStreams) });
+    })
+    .inSingletonScope();
+  bind(TOKENS.lifecycle).toDynamicValue((ctx) => {
+    const relay = ctx.get(TOKENS.sessionRelay);
+    return {
+      name: 'speech sessions',
+      order: 1,
+      close: () =>
+        relay.endAll(
+          new NovaCostError(
+            'shutting-down',
+            'the gateway is shutting down: the session was ended; open a new one (another task answers it)',
+          ),
+        ),
+    };
+  });
+  bind(TOKENS.lifecycle).toDynamicValue((ctx) => {
+    const streams = ctx.get(TOKENS.bidirectionalStreams);
+    return { name: 'bidirectional streams client', order: 25, close: async () => streams.close() };
+  });
+});

@@ -11,7 +11,6 @@ import { describe, expect, it } from 'vitest';
 import { CachingInvoker } from './caching-invoker';
 import { InMemoryResponseStore } from './in-memory-response-store';
 import { decodeEnvelope } from './response-envelope';
-import type { ResponseStore } from './response-store.port';
 import { brokenStore } from './testing/broken-store';
 import { cacheableRequest, CountingInvoker } from './testing/counting-invoker';
 

@@ -2,7 +2,7 @@
 import { NovaCostError } from '@nova-cost/domain';
 import { loadConfig } from './config/load-config';
 import { startGateway } from './gateway';
-import { createLogger } from './observability/logger';
+import { LOG_FLUSH_BOUND_MS, createLogger, logsWritten } from './observability/logger';
 
 let config;
 try {
@@ -14,6 +14,16 @@ try {
 }
 
 const logger = createLogger(config.logLevel);
+
+/**
+ * Exits once the last line logged has reached stdout, or stdout turned out closed (`npm start | head`), or
+ * LOG_FLUSH_BOUND_MS passed. Exiting with a line still queued for a closed pipe hangs: the logger's exit hook retries
+ * the write for ever.
+ */
+async function exitAfterLogs(code: number): Promise<never> {
+  await logsWritten(logger, LOG_FLUSH_BOUND_MS);
+  process.exit(code);
+}
 // Ours is the first line a newcomer sees; notices of the AWS SDK (its Node version support) may follow it.
 logger.info(
   { demo: config.demo, bedrock: config.bedrock.mode },
@@ -21,9 +31,9 @@ logger.info(
     ? 'nova-cost gateway starting in demo mode (local Bedrock endpoint in-process, no AWS account needed)'
     : 'nova-cost gateway starting',
 );
-const gateway = await startGateway(config, { logger }).catch((err: Error) => {
+const gateway = await startGateway(config, { logger }).catch(async (err: Error) => {
   logger.fatal({ err: { message: err.message } }, 'gateway failed to start');
-  process.exit(1);
+  return exitAfterLogs(1);
 });
 
 // One bad request must never take the process (and every other caller's request) down with it.
@@ -38,10 +48,10 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     signalled = true;
     logger.info({ signal }, 'signal received');
     gateway.shutdown().then(
-      () => process.exit(0),
+      () => exitAfterLogs(0),
       (err: Error) => {
         logger.error({ err: { message: err.message } }, 'shutdown failed');
-        process.exit(1);
+        return exitAfterLogs(1);
       },
     );
   });

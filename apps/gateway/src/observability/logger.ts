@@ -1,3 +1,4 @@
+import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
 import { pino } from 'pino';
 import type { LogLevel } from '../config/gateway-config';
@@ -29,4 +30,29 @@ export function createLogger(level: LogLevel, destination?: NodeJS.WritableStrea
     redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
   };
   return destination ? pino(options, destination as never) : pino(options);
+}
+
+/** How long an exit waits for its last log lines to be written. */
+export const LOG_FLUSH_BOUND_MS = 2000;
+
+/**
+ * Resolves once the log destination has written what it holds ('drain'), or failed ('error': a closed pipe, after
+ * which pino stops writing to it), or `boundMs` passed (a reader that does not read), whichever comes first. Call it
+ * right after logging a line, before process.exit: exiting with a line still queued for a closed pipe hangs, since
+ * the destination's exit hook (sonic-boom 4's flushSync) retries a failed write for ever. Never rejects.
+ */
+export function logsWritten(logger: GatewayLogger, boundMs: number): Promise<void> {
+  const stream = (logger as unknown as Record<symbol, unknown>)[pino.symbols.streamSym];
+  if (!(stream instanceof EventEmitter) || !logger.isLevelEnabled('fatal')) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = (): void => {
+      clearTimeout(timer);
+      stream.off('drain', done);
+      stream.off('error', done);
+      resolve();
+    };
+    const timer = setTimeout(done, boundMs);
+    stream.once('drain', done);
+    stream.once('error', done);
+  });
 }

@@ -84,7 +84,7 @@ export function splitResult(result: InvocationResult, requests: readonly Invocat
   const expected = counts.reduce((a, b) => a + b, 0);
   const weights = requests.map((r) => (r.body['texts'] as string[]).reduce((n, t) => n + t.length, 0));
   const shares = (Object.keys(ZERO_USAGE) as (keyof TokenUsage)[]).map(
-    (k) => [k, apportion(result.usage[k], weights)] as const,
+    (k) => [k, apportion(result.usage[k] ?? 0, weights)] as const,
   );
   let start = 0;
   return requests.map((request, i) => {

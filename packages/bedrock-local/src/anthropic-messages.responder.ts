@@ -1,28 +1,49 @@
 import { answerSeed, countTokens, generateText, stableJson } from './deterministic-content';
 import type { AnswerContext, ModelAnswer } from './model-answer';
-import type { PromptCache } from './prompt-cache';
-import type { PromptSegment } from './prompt';
-import { isObject, lastUserTurn, measurePrompt, optionalMaxTokens } from './prompt';
+import type { PromptSection } from '@nova-cost/domain';
+import type { PromptCaching } from './prompt-caching';
+import type { PromptPart } from './prompt';
+import { isObject, lastUserTurn, optionalMaxTokens } from './prompt';
 import { anthropicToolOffer, chooseToolCall } from './tool-use';
 import { validation } from './wire-error';
 
-/** Anthropic content: a string, or blocks where `cache_control` closes a cacheable prefix. */
-export function anthropicContent(content: unknown, field: string): PromptSegment[] {
-  if (typeof content === 'string') return [{ text: content, cachePointAfter: false }];
+/** Anthropic content: a string, or blocks where `cache_control` closes a cacheable prefix after its block. */
+export function anthropicContent(content: unknown, field: string, section: PromptSection = 'messages'): PromptPart[] {
+  if (typeof content === 'string') return [{ section, text: content }];
   if (!Array.isArray(content)) throw validation(`Malformed input request: ${field} must be a string or an array`);
-  return content.map((block) => {
+  return content.flatMap((block) => {
     if (!isObject(block) || typeof block['type'] !== 'string')
       throw validation(`Malformed input request: ${field} blocks need a type`);
-    const text = block['type'] === 'text' && typeof block['text'] === 'string' ? block['text'] : stableJson(block);
-    return { text, cachePointAfter: block['cache_control'] !== undefined };
+    const { cache_control: control, ...rest } = block;
+    const text = rest['type'] === 'text' && typeof rest['text'] === 'string' ? rest['text'] : stableJson(rest);
+    return [{ section, text }, ...cachePointOf(control, field, section)];
   });
+}
+
+/** Anthropic `tools`: each tool, with its own `cache_control`. */
+export function anthropicTools(tools: unknown): PromptPart[] {
+  if (!Array.isArray(tools)) return [];
+  return tools.flatMap((tool) => {
+    if (!isObject(tool)) return [];
+    const { cache_control: control, ...rest } = tool;
+    return [{ section: 'tools' as const, text: stableJson(rest) }, ...cachePointOf(control, 'tools', 'tools')];
+  });
+}
+
+function cachePointOf(control: unknown, field: string, section: PromptSection): PromptPart[] {
+  if (control === undefined) return [];
+  if (!isObject(control) || control['type'] !== 'ephemeral')
+    throw validation(
+      `Malformed input request: ${field} cache_control must be {"type": "ephemeral", "ttl"?: "5m" | "1h"}`,
+    );
+  return [{ section, cachePoint: { ttl: control['ttl'] } }];
 }
 
 /** InvokeModel on a Claude model, Anthropic messages API on Bedrock. */
 export function answerAnthropicMessages(
   body: Record<string, unknown>,
   ctx: AnswerContext,
-  cache: PromptCache,
+  caching: PromptCaching,
 ): ModelAnswer {
   if (typeof body['anthropic_version'] !== 'string')
     throw validation('Malformed input request: #: required key [anthropic_version] not found');
@@ -32,13 +53,13 @@ export function answerAnthropicMessages(
   const messages = body['messages'];
   if (!Array.isArray(messages) || messages.length === 0)
     throw validation('Malformed input request: messages must be a non-empty array');
-  const system = body['system'] === undefined ? [] : anthropicContent(body['system'], 'system');
+  const system = body['system'] === undefined ? [] : anthropicContent(body['system'], 'system', 'system');
   const turns = messages.flatMap((m, i) => {
     if (!isObject(m) || (m['role'] !== 'user' && m['role'] !== 'assistant'))
       throw validation(`messages.${i}.role must be 'user' or 'assistant'`);
     return anthropicContent(m['content'], `messages.${i}.content`);
   });
-  const prompt = measurePrompt(ctx.baseModelId, [...system, ...turns], cache);
+  const prompt = caching.measure(ctx.baseModelId, [...anthropicTools(body['tools']), ...system, ...turns]);
   const hash = answerSeed(ctx.baseModelId, body);
   const turn = lastUserTurn(messages);
   const call = chooseToolCall(
@@ -72,6 +93,10 @@ export function answerAnthropicMessages(
         output_tokens: answer.outputTokens,
         cache_creation_input_tokens: prompt.cacheWriteInputTokens,
         cache_read_input_tokens: prompt.cacheReadInputTokens,
+        cache_creation: {
+          ephemeral_5m_input_tokens: prompt.cacheWriteInputTokens - prompt.cacheWrite1hInputTokens,
+          ephemeral_1h_input_tokens: prompt.cacheWrite1hInputTokens,
+        },
       },
     },
     inputTokens: prompt.inputTokens,

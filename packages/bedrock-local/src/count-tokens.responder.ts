@@ -1,8 +1,8 @@
 import type { ModelSpec } from '@nova-cost/domain';
-import { anthropicContent } from './anthropic-messages.responder';
+import { anthropicContent, anthropicTools } from './anthropic-messages.responder';
 import { countTokens } from './deterministic-content';
-import type { PromptSegment } from './prompt';
-import { bedrockBlocks, bedrockMessages, isObject } from './prompt';
+import type { PromptPart } from './prompt';
+import { bedrockBlocks, bedrockMessages, bedrockTools, isObject, promptText } from './prompt';
 import { validation } from './wire-error';
 
 const NOT_COUNTED = "The provided model doesn't support counting tokens.";
@@ -23,19 +23,16 @@ export function answerCountTokens(
       "1 validation error detected: Value null at 'input' failed to satisfy constraint: Member must not be null",
     );
   return {
-    inputTokens: countTokens(
-      segmentsOf(input)
-        .map((s) => s.text)
-        .join('\n'),
-    ),
+    inputTokens: countTokens(promptText(segmentsOf(input))),
   };
 }
 
-function segmentsOf(input: Record<string, unknown>): PromptSegment[] {
+function segmentsOf(input: Record<string, unknown>): PromptPart[] {
   const converse = input['converse'];
   if (isObject(converse)) {
     return [
-      ...(converse['system'] === undefined ? [] : bedrockBlocks(converse['system'], 'system')),
+      ...bedrockTools(converse['toolConfig']),
+      ...(converse['system'] === undefined ? [] : bedrockBlocks(converse['system'], 'system', 'system')),
       ...bedrockMessages(converse['messages']),
     ];
   }
@@ -50,8 +47,9 @@ function segmentsOf(input: Record<string, unknown>): PromptSegment[] {
   }
   if (!isObject(body) || !Array.isArray(body['messages']))
     throw validation('Malformed input request: #: required key [messages] not found');
-  const system = body['system'] === undefined ? [] : anthropicContent(body['system'], 'system');
+  const system = body['system'] === undefined ? [] : anthropicContent(body['system'], 'system', 'system');
   return [
+    ...anthropicTools(body['tools']),
     ...system,
     ...body['messages'].flatMap((m, i) => (isObject(m) ? anthropicContent(m['content'], `messages.${i}.content`) : [])),
   ];

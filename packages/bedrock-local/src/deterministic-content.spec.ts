@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { countTokens, generateEmbedding, generateText, hashOf, stableJson } from './deterministic-content';
-import { PromptCache } from './prompt-cache';
 
 describe(generateText, () => {
   it('derives the answer from the hash alone', () => {
@@ -28,16 +27,5 @@ describe(generateEmbedding, () => {
     const v = generateEmbedding(hashOf('t'), 256);
     expect(v).toHaveLength(256);
     expect(Math.sqrt(v.reduce((s, x) => s + x * x, 0))).toBeCloseTo(1, 3);
-  });
-});
-
-describe(PromptCache, () => {
-  it('writes a prefix the first time a model sees it and reads it afterwards, per model', () => {
-    const cache = new PromptCache();
-    expect(cache.touch('m1', 'prefix', 10)).toEqual({ cacheReadInputTokens: 0, cacheWriteInputTokens: 10 });
-    expect(cache.touch('m1', 'prefix', 10)).toEqual({ cacheReadInputTokens: 10, cacheWriteInputTokens: 0 });
-    expect(cache.touch('m2', 'prefix', 10)).toEqual({ cacheReadInputTokens: 0, cacheWriteInputTokens: 10 });
-    cache.clear();
-    expect(cache.touch('m1', 'prefix', 10).cacheWriteInputTokens).toBe(10);
   });
 });

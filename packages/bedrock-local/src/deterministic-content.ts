@@ -21,11 +21,39 @@ export function stableJson(value: unknown): string {
 /** Fields that change what a call costs or how it is logged, not what the model answers: left out of its seed. */
 const NOT_ANSWER_CHANGING = new Set(['serviceTier', 'requestMetadata']);
 
-/** The seed of a model's answer to `body`: the same for bodies that differ only in tier or log tags. */
+/**
+ * The prompt as the model reads it: without prompt-cache markers (Converse `cachePoint` blocks, Anthropic
+ * `cache_control`), which change what a call costs, never the answer; a lone Anthropic text block read as the string
+ * it holds (one may be turned into the other to carry a cache_control).
+ */
+function withoutCacheMarkers(value: unknown): unknown {
+  if (Array.isArray(value)) {
+    const kept = value
+      .filter((v) => !(typeof v === 'object' && v !== null && 'cachePoint' in v))
+      .map(withoutCacheMarkers);
+    const only = kept.length === 1 ? kept[0] : undefined;
+    if (typeof only === 'object' && only !== null) {
+      const o = only as Record<string, unknown>;
+      if (o['type'] === 'text' && typeof o['text'] === 'string' && Object.keys(o).length === 2) return o['text'];
+    }
+    return kept;
+  }
+  if (typeof value === 'object' && value !== null)
+    return Object.fromEntries(
+      Object.entries(value as Record<string, unknown>)
+        .filter(([k]) => k !== 'cache_control')
+        .map(([k, v]) => [k, withoutCacheMarkers(v)]),
+    );
+  return value;
+}
+
+/** The seed of a model's answer to `body`: the same for bodies that differ only in tier, log tags or cache points. */
 export function answerSeed(modelId: string, body: Record<string, unknown>): string {
   return hashOf(
     modelId,
-    stableJson(Object.fromEntries(Object.entries(body).filter(([k]) => !NOT_ANSWER_CHANGING.has(k)))),
+    stableJson(
+      withoutCacheMarkers(Object.fromEntries(Object.entries(body).filter(([k]) => !NOT_ANSWER_CHANGING.has(k)))),
+    ),
   );
 }
 

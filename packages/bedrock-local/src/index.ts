@@ -9,6 +9,7 @@ export type {
 } from './local-bedrock.options';
 export type { LocalBedrockStats } from './local-bedrock-stats';
 export type { LocalBedrockServiceTiers } from './service-tiers';
+export type { LocalBedrockPromptCaching } from './prompt-caching';
 export { seededDice } from './seeded-dice';
 export type { LocalBatch, LocalS3Options } from './batch/local-batch';
 export type { LocalBatchFaults, LocalBatchJobEnding, LocalBatchOptions } from './batch/local-batch.options';

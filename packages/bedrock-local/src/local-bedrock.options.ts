@@ -1,6 +1,7 @@
 import { NovaCostError } from '@nova-cost/domain';
 import type { LocalBatchOptions } from './batch/local-batch.options';
 import type { LocalS3Options } from './batch/local-batch';
+import type { LocalBedrockPromptCaching } from './prompt-caching';
 import type { LocalBedrockServiceTiers } from './service-tiers';
 
 export interface LocalBedrockLatency {
@@ -99,6 +100,10 @@ export interface LocalBedrockOptions {
   batch?: LocalBatchOptions;
   /** Which service tiers each model serves (the rest are refused as Bedrock refuses them). @default from the price table */
   serviceTiers?: LocalBedrockServiceTiers;
+  /** Cache points to refuse as Bedrock refuses a placement a model does not allow. @default none refused */
+  promptCaching?: LocalBedrockPromptCaching;
+  /** The clock (ms since the epoch) prompt-cache TTLs run on: pass a simulated one to step time. @default Date.now */
+  clock?: () => number;
 }
 
 export interface ResolvedLatency {

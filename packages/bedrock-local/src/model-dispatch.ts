@@ -5,7 +5,7 @@ import { answerConverse } from './converse.responder';
 import { answerCohereEmbedding, answerNovaEmbedding, answerTitanEmbedding } from './embedding.responders';
 import type { AnswerContext, ModelAnswer } from './model-answer';
 import { answerNovaMessages } from './nova-messages.responder';
-import type { PromptCache } from './prompt-cache';
+import type { PromptCaching } from './prompt-caching';
 import type { StreamTiming, StreamedEvent } from './stream-events';
 import {
   anthropicStreamChunks,
@@ -25,7 +25,7 @@ export function answerModelCall(
   spec: ModelSpec,
   body: Record<string, unknown>,
   ctx: AnswerContext,
-  cache: PromptCache,
+  cache: PromptCaching,
 ): ModelAnswer {
   if (operation === 'converse') {
     if (spec.kind !== 'text') throw validation(UNSUPPORTED);

@@ -1,15 +1,19 @@
 import { answerSeed, generateText } from './deterministic-content';
 import type { AnswerContext, ModelAnswer } from './model-answer';
-import type { PromptCache } from './prompt-cache';
-import { bedrockBlocks, bedrockMessages, isObject, measurePrompt, optionalMaxTokens } from './prompt';
+import type { PromptCaching } from './prompt-caching';
+import { bedrockBlocks, bedrockMessages, bedrockTools, isObject, optionalMaxTokens } from './prompt';
 import { validation } from './wire-error';
 
 /** InvokeModel on a Nova text model, body schema messages-v1. */
-export function answerNovaMessages(body: Record<string, unknown>, ctx: AnswerContext, cache: PromptCache): ModelAnswer {
+export function answerNovaMessages(
+  body: Record<string, unknown>,
+  ctx: AnswerContext,
+  caching: PromptCaching,
+): ModelAnswer {
   if (body['schemaVersion'] !== undefined && body['schemaVersion'] !== 'messages-v1') {
     throw validation(`Malformed input request: schemaVersion must be 'messages-v1'`);
   }
-  const system = body['system'] === undefined ? [] : bedrockBlocks(body['system'], 'system');
+  const system = body['system'] === undefined ? [] : bedrockBlocks(body['system'], 'system', 'system');
   const messages = bedrockMessages(body['messages']);
   const config = body['inferenceConfig'];
   if (config !== undefined && !isObject(config))
@@ -18,7 +22,7 @@ export function answerNovaMessages(body: Record<string, unknown>, ctx: AnswerCon
     config?.['max_new_tokens'] ?? config?.['maxTokens'],
     'inferenceConfig.max_new_tokens',
   );
-  const prompt = measurePrompt(ctx.baseModelId, [...system, ...messages], cache);
+  const prompt = caching.measure(ctx.baseModelId, [...bedrockTools(body['toolConfig']), ...system, ...messages]);
   const answer = generateText(answerSeed(ctx.baseModelId, body), maxTokens);
   return {
     body: {

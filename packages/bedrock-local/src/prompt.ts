@@ -1,37 +1,16 @@
-import { countTokens, stableJson } from './deterministic-content';
+import { stableJson } from './deterministic-content';
 import { checkImageBlock } from './image-bytes';
-import type { PromptCache } from './prompt-cache';
+import type { PromptSection } from '@nova-cost/domain';
 import { validation } from './wire-error';
 
-/** A piece of prompt text; `cachePointAfter` marks the end of a cacheable prefix. */
-export interface PromptSegment {
-  readonly text: string;
-  readonly cachePointAfter: boolean;
-}
+/** A piece of prompt text, or a cache point closing the prefix so far (its TTL as asked: `5m`, `1h`, or none). */
+export type PromptPart =
+  | { readonly section: PromptSection; readonly text: string }
+  | { readonly section: PromptSection; readonly cachePoint: { readonly ttl?: unknown } };
 
-export interface PromptUsage {
-  /** Input tokens not served from or written to the prompt cache. */
-  readonly inputTokens: number;
-  readonly cacheReadInputTokens: number;
-  readonly cacheWriteInputTokens: number;
-  /** Everything the model read, for the answer's hash. */
-  readonly fullText: string;
-}
-
-/** Counts the prompt's tokens and splits off the longest cached prefix (up to the last cache point). */
-export function measurePrompt(modelId: string, segments: readonly PromptSegment[], cache: PromptCache): PromptUsage {
-  const fullText = segments.map((s) => s.text).join('\n');
-  let lastPoint = -1;
-  segments.forEach((s, i) => {
-    if (s.cachePointAfter) lastPoint = i;
-  });
-  const prefix = segments
-    .slice(0, lastPoint + 1)
-    .map((s) => s.text)
-    .join('\n');
-  const prefixTokens = countTokens(prefix);
-  const outcome = cache.touch(modelId, prefix, prefixTokens);
-  return { inputTokens: Math.max(0, countTokens(fullText) - prefixTokens), ...outcome, fullText };
+/** The text of the parts, as the model reads it. */
+export function promptText(parts: readonly PromptPart[]): string {
+  return parts.flatMap((p) => ('text' in p ? [p.text] : [])).join('\n');
 }
 
 export function isObject(value: unknown): value is Record<string, unknown> {
@@ -39,21 +18,25 @@ export function isObject(value: unknown): value is Record<string, unknown> {
 }
 
 /** Converse and Nova messages-v1 content blocks: `{text}`, `{cachePoint}`, or anything else (images, tools…). */
-export function bedrockBlocks(blocks: unknown, field: string): PromptSegment[] {
+export function bedrockBlocks(blocks: unknown, field: string, section: PromptSection = 'messages'): PromptPart[] {
   if (!Array.isArray(blocks)) throw validation(`${field} must be an array of content blocks`);
-  const segments: PromptSegment[] = [];
-  for (const [i, block] of blocks.entries()) {
+  return blocks.map((block, i): PromptPart => {
     if (!isObject(block)) throw validation(`${field} must hold objects`);
     checkImages(block, `${field}.${i}`);
     if ('cachePoint' in block) {
-      const last = segments.pop();
-      if (last) segments.push({ ...last, cachePointAfter: true });
-      continue;
+      const point = block['cachePoint'];
+      if (!isObject(point) || point['type'] !== 'default')
+        throw validation(`${field}.${i}.cachePoint must be {"type": "default", "ttl"?: "5m" | "1h"}`);
+      return { section, cachePoint: { ttl: point['ttl'] } };
     }
-    const text = typeof block['text'] === 'string' ? block['text'] : stableJson(block);
-    segments.push({ text, cachePointAfter: false });
-  }
-  return segments;
+    return { section, text: typeof block['text'] === 'string' ? block['text'] : stableJson(block) };
+  });
+}
+
+/** Converse and Nova `toolConfig.tools`: tool specs, and cache points between them. */
+export function bedrockTools(toolConfig: unknown): PromptPart[] {
+  const tools = isObject(toolConfig) ? toolConfig['tools'] : undefined;
+  return Array.isArray(tools) ? bedrockBlocks(tools, 'toolConfig.tools', 'tools') : [];
 }
 
 /** Image blocks, also inside a tool result's content, must carry an image of their declared format. */
@@ -69,7 +52,7 @@ function checkImages(block: Record<string, unknown>, field: string): void {
 }
 
 /** Converse / Nova `messages`: non-empty, roles user|assistant, content blocks. */
-export function bedrockMessages(messages: unknown): PromptSegment[] {
+export function bedrockMessages(messages: unknown): PromptPart[] {
   if (!Array.isArray(messages) || messages.length === 0) throw validation('messages must be a non-empty array');
   return messages.flatMap((m, i) => {
     if (!isObject(m) || (m['role'] !== 'user' && m['role'] !== 'assistant')) {

@@ -32,7 +32,8 @@ import { lookUpModel, parseGuardrailRoute, parseModelRoute } from './model-route
 import type { StreamTiming } from './stream-events';
 import { writeStream } from './stream-writer';
 import { serveBidirectionalStream } from './sonic/bidirectional-stream.handler';
-import { PromptCache } from './prompt-cache';
+import type { LocalBedrockPromptCaching } from './prompt-caching';
+import { PromptCaching } from './prompt-caching';
 import { RequestQuota } from './request-quota';
 import type { LocalBedrockServiceTiers } from './service-tiers';
 import { requestedServiceTier, resolveServiceTiers } from './service-tiers';
@@ -47,6 +48,8 @@ export interface LocalBedrockChange {
   faults?: LocalBedrockFaults;
   /** Which service tiers each model serves; `byModel` entries are merged into the current ones. */
   serviceTiers?: LocalBedrockServiceTiers;
+  /** Cache points to refuse; `refuse` replaces the current rules. */
+  promptCaching?: LocalBedrockPromptCaching;
 }
 
 /** A running local Bedrock runtime endpoint. */
@@ -82,7 +85,8 @@ export async function startLocalBedrock(options: LocalBedrockOptions = {}): Prom
   let faults = resolved.faults;
   const plan = new FaultPlan(faults, resolved.seed);
   let serviceTiers = resolveServiceTiers(options.serviceTiers);
-  const promptCache = new PromptCache();
+  const promptCache = new PromptCaching(options.clock ?? Date.now);
+  promptCache.configure(options.promptCaching);
   const quota = new RequestQuota();
   let stats = emptyStats();
   const batch = await startLocalBatch(resolved.host, options.s3, options.batch, resolved.seed);
@@ -93,6 +97,7 @@ export async function startLocalBedrock(options: LocalBedrockOptions = {}): Prom
     const nextLatency = resolveLatency(change['latency'], latency);
     const nextFaults = resolveFaults(change['faults'], faults);
     serviceTiers = resolveServiceTiers(change['serviceTiers'], serviceTiers);
+    promptCache.configure(change['promptCaching']);
     latency = nextLatency;
     faults = nextFaults;
     plan.configure(faults);

@@ -8,6 +8,7 @@ export * from './invocation/request-features';
 export * from './invocation/answer-reuse';
 export * from './invocation/response-usage';
 export * from './models/model-catalog';
+export * from './models/prompt-cache-support';
 export * from './pricing/price-table';
 export * from './pricing/pricing-catalog.port';
 export * from './pricing/static-pricing-catalog';

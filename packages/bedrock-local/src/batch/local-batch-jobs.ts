@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { answerModelCall } from '../model-dispatch';
 import { lookUpModel } from '../model-route';
-import { PromptCache } from '../prompt-cache';
+import { PromptCaching } from '../prompt-caching';
 import { isObject } from '../prompt';
 import type { LocalS3Store } from '../s3/local-s3-store';
 import { LocalS3Refusal } from '../s3/local-s3-store';
@@ -263,7 +263,7 @@ export class LocalBatchJobs {
   private writeOutput(job: BatchJob, processed: readonly BatchRecord[]): void {
     const { spec, baseModelId } = lookUpModel(job.modelId);
     const operation = job.invocationType === 'Converse' ? 'converse' : 'invoke';
-    const promptCache = new PromptCache();
+    const promptCache = new PromptCaching(() => this.now());
     const byFile = new Map<string, string[]>();
     let inputTokens = 0;
     let outputTokens = 0;

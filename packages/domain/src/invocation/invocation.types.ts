@@ -33,6 +33,12 @@ export interface TokenUsage {
   readonly outputTokens: number;
   readonly cacheReadInputTokens: number;
   readonly cacheWriteInputTokens: number;
+  /**
+   * Of `cacheWriteInputTokens`, those written for an hour (Converse `usage.cacheDetails`, Anthropic
+   * `usage.cache_creation.ephemeral_1h_input_tokens`): billed at the 1-hour write rate, the rest at the 5-minute one.
+   * @default 0
+   */
+  readonly cacheWrite1hInputTokens?: number;
 }
 
 export const ZERO_USAGE: TokenUsage = {

@@ -40,6 +40,36 @@ describe(responseUsage, () => {
   });
 });
 
+describe('1-hour cache writes', () => {
+  it("reads Converse's cacheDetails and Anthropic's cache_creation", () => {
+    expect(
+      responseUsage('converse', {
+        usage: {
+          inputTokens: 5,
+          outputTokens: 1,
+          cacheWriteInputTokens: 300,
+          cacheDetails: [
+            { ttl: '1h', inputTokens: 200 },
+            { ttl: '5m', inputTokens: 100 },
+          ],
+        },
+      }).cacheWrite1hInputTokens,
+    ).toBe(200);
+    const anthropic = responseUsage('invoke', {
+      usage: {
+        input_tokens: 5,
+        output_tokens: 1,
+        cache_creation_input_tokens: 300,
+        cache_creation: { ephemeral_5m_input_tokens: 0, ephemeral_1h_input_tokens: 300 },
+      },
+    });
+    expect(anthropic).toMatchObject({ cacheWriteInputTokens: 300, cacheWrite1hInputTokens: 300 });
+    expect(responseUsage('converse', { usage: { cacheWriteInputTokens: 3 } })).not.toHaveProperty(
+      'cacheWrite1hInputTokens',
+    );
+  });
+});
+
 describe(responseStopReason, () => {
   it('reads either spelling, and none from an embedding', () => {
     expect(responseStopReason({ stopReason: 'end_turn' })).toBe('end_turn');

@@ -3,6 +3,7 @@ import type { JsonObject, JsonValue } from '../json';
 import { isJsonObject } from '../json';
 import type { StreamOperation, TokenUsage } from './invocation.types';
 import type { ModelStreamEvent, StreamReport } from './model-stream';
+import { hourCacheWrites, withHourWrites } from './response-usage';
 import { textTokens } from './token-estimate';
 
 const at = (value: JsonValue | undefined, ...path: string[]): JsonValue | undefined => {
@@ -101,6 +102,7 @@ export class StreamMeter {
         cacheReadInputTokens: num(at(u, 'cacheReadInputTokens')) ?? 0,
         cacheWriteInputTokens: num(at(u, 'cacheWriteInputTokens')) ?? 0,
       };
+      this.usage = withHourWrites(this.usage, hourCacheWrites(u));
     }
   }
 
@@ -127,6 +129,7 @@ export class StreamMeter {
         inputTokens: num(at(u, 'input_tokens')) ?? 0,
         cacheReadInputTokens: num(at(u, 'cache_read_input_tokens')) ?? 0,
         cacheWriteInputTokens: num(at(u, 'cache_creation_input_tokens')) ?? 0,
+        ...(hourCacheWrites(u) > 0 ? { cacheWrite1hInputTokens: hourCacheWrites(u) } : {}),
       };
     }
     const metrics = json['amazon-bedrock-invocationMetrics'];
@@ -137,6 +140,8 @@ export class StreamMeter {
         cacheReadInputTokens: num(metrics['cacheReadInputTokenCount']) ?? 0,
         cacheWriteInputTokens: num(metrics['cacheWriteInputTokenCount']) ?? 0,
       };
+      // The metrics say nothing of TTLs: Anthropic's message_start did.
+      this.usage = withHourWrites(this.usage, this.inputReported?.cacheWrite1hInputTokens ?? 0);
     }
   }
 }

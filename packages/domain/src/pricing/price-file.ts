@@ -50,6 +50,9 @@ export function parsePriceFile(value: unknown, name: string): ModelPrice[] {
       if (typeof v !== 'number' || !Number.isFinite(v) || v < 0)
         throw bad(`${at}.${rate}`, 'must be a number >= 0 (USD per 1M tokens)');
     }
+    const hour = row['cacheWrite1hPer1M'];
+    if (hour !== undefined && !(typeof hour === 'number' && Number.isFinite(hour) && hour >= 0))
+      throw bad(`${at}.cacheWrite1hPer1M`, 'must be a number >= 0 (USD per 1M tokens)');
     if (
       regionalPremium !== undefined &&
       !(typeof regionalPremium === 'number' && regionalPremium >= 1 && regionalPremium < 10)

@@ -5,7 +5,10 @@ export interface ModelPrice {
   readonly inputPer1M: number;
   readonly outputPer1M: number;
   readonly cacheReadPer1M: number;
+  /** A cache write with the default (5-minute) TTL. */
   readonly cacheWritePer1M: number;
+  /** A cache write with a 1-hour TTL (Anthropic: twice input). @default cacheWritePer1M */
+  readonly cacheWrite1hPer1M?: number;
   /**
    * Factor on every rate when the model is called in-region or through a geo profile rather than a
    * global one. Claude 4.5 models list their global price; regional endpoints cost 10% more.
@@ -142,6 +145,8 @@ function rows(region: string, table: Record<string, Rates>): ModelPrice[] {
         outputPer1M,
         cacheReadPer1M,
         cacheWritePer1M,
+        // Anthropic bills a write kept for an hour at twice the input rate (a 5-minute one at 1.25×).
+        ...(modelId.startsWith('anthropic.') && cacheWritePer1M > 0 ? { cacheWrite1hPer1M: inputPer1M * 2 } : {}),
         ...(options.regionalPremium === undefined ? {} : { regionalPremium: options.regionalPremium }),
         ...(options.tiers === undefined ? {} : { tierMultipliers: options.tiers, tierSource: TIERS_READ }),
         ...(options.speech === undefined ? {} : { speech: options.speech }),

@@ -286,6 +286,28 @@ describe(StaticPricingCatalog, () => {
       });
     });
 
+    describe('having cache writes kept for an hour', () => {
+      it('bills them at the 1-hour write rate (Claude: twice input), the rest of the writes at 1.25x', () => {
+        const sonnet = { modelId: 'global.anthropic.claude-sonnet-4-5-20250929-v1:0', region: 'us-east-1' };
+        const writes = { inputTokens: 0, outputTokens: 0, cacheReadInputTokens: 0, cacheWriteInputTokens: 1_000_000 };
+        expect(catalog.cost({ ...sonnet, usage: writes })).toBeCloseTo(3.75, 9);
+        expect(catalog.cost({ ...sonnet, usage: { ...writes, cacheWrite1hInputTokens: 1_000_000 } })).toBeCloseTo(6, 9);
+        expect(catalog.cost({ ...sonnet, usage: { ...writes, cacheWrite1hInputTokens: 400_000 } })).toBeCloseTo(
+          0.6 * 3.75 + 0.4 * 6,
+          9,
+        );
+      });
+
+      it('bills them at the plain write rate for a model without a 1-hour rate', () => {
+        const usage1h = { inputTokens: 0, outputTokens: 0, cacheReadInputTokens: 0, cacheWriteInputTokens: 1_000_000 };
+        const nova = { modelId: 'amazon.nova-pro-v1:0', region: 'us-east-1' };
+        expect(catalog.cost({ ...nova, usage: { ...usage1h, cacheWrite1hInputTokens: 1_000_000 } })).toBeCloseTo(
+          catalog.cost({ ...nova, usage: usage1h }),
+          12,
+        );
+      });
+    });
+
     describe('having an unknown model', () => {
       it('throws unknown-price instead of pricing it at $0', () => {
         expect(() =>

@@ -4,12 +4,17 @@ import { resolveModelId } from '../models/model-catalog';
 import type { CostQuery, PriceQuery, PricingCatalog } from './pricing-catalog.port';
 import { BATCH_DISCOUNT_MULTIPLIER, DEFAULT_PRICES, type ModelPrice } from './price-table';
 
-/** USD for one call: input×in + cacheRead×read + cacheWrite×write + output×out, rates per 1M tokens. */
+/**
+ * USD for one call: input×in + cacheRead×read + cacheWrite×write (those kept an hour at the 1-hour write rate) +
+ * output×out, rates per 1M tokens.
+ */
 export function costOf(usage: TokenUsage, price: ModelPrice): number {
+  const hour = Math.min(usage.cacheWrite1hInputTokens ?? 0, usage.cacheWriteInputTokens);
   return (
     (usage.inputTokens * price.inputPer1M +
       usage.cacheReadInputTokens * price.cacheReadPer1M +
-      usage.cacheWriteInputTokens * price.cacheWritePer1M +
+      (usage.cacheWriteInputTokens - hour) * price.cacheWritePer1M +
+      hour * (price.cacheWrite1hPer1M ?? price.cacheWritePer1M) +
       usage.outputTokens * price.outputPer1M) /
     1_000_000
   );
@@ -45,6 +50,7 @@ export class StaticPricingCatalog implements PricingCatalog {
       outputPer1M: base.outputPer1M * factor,
       cacheReadPer1M: base.cacheReadPer1M * factor,
       cacheWritePer1M: base.cacheWritePer1M * factor,
+      ...(base.cacheWrite1hPer1M === undefined ? {} : { cacheWrite1hPer1M: base.cacheWrite1hPer1M * factor }),
       ...(base.speech
         ? { speech: { inputPer1M: base.speech.inputPer1M * factor, outputPer1M: base.speech.outputPer1M * factor } }
         : {}),

@@ -107,7 +107,7 @@ describe(BedrockModelInvoker, () => {
 
     it('reports cache writes then cache reads for a prompt prefix ending at a cachePoint', async () => {
       const body: JsonObject = {
-        system: [{ text: 'You are a careful cost analyst. '.repeat(40) }, { cachePoint: { type: 'default' } }],
+        system: [{ text: 'You are a careful cost analyst. '.repeat(160) }, { cachePoint: { type: 'default' } }],
         messages: [{ role: 'user', content: [{ text: 'Summarise the bill' }] }],
       };
       const first = await invoker().invoke(request('anthropic.claude-3-7-sonnet-20250219-v1:0', 'converse', body));
@@ -189,7 +189,9 @@ describe(BedrockModelInvoker, () => {
       const body: JsonObject = {
         anthropic_version: 'bedrock-2023-05-31',
         max_tokens: 200,
-        system: [{ type: 'text', text: 'Long shared instructions. '.repeat(50), cache_control: { type: 'ephemeral' } }],
+        system: [
+          { type: 'text', text: 'Long shared instructions. '.repeat(700), cache_control: { type: 'ephemeral' } },
+        ],
         messages: [{ role: 'user', content: 'Which model is cheapest?' }],
       };
       const first = await invoker().invoke(request('anthropic.claude-haiku-4-5-20251001-v1:0', 'invoke', body));

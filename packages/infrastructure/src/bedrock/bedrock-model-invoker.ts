@@ -12,7 +12,14 @@ import type {
   ModelStream,
   ModelStreamer,
 } from '@nova-cost/domain';
-import { NovaCostError, ZERO_USAGE, isJsonObject, isStreamOperation } from '@nova-cost/domain';
+import {
+  NovaCostError,
+  ZERO_USAGE,
+  hourCacheWrites,
+  isJsonObject,
+  isStreamOperation,
+  withHourWrites,
+} from '@nova-cost/domain';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { BedrockCallContext } from './bedrock-error.mapper';
 import { mapBedrockError } from './bedrock-error.mapper';
@@ -184,12 +191,15 @@ export class BedrockModelInvoker implements ModelInvoker, ModelStreamer, Guardra
     const reported = output.metrics?.latencyMs;
     return {
       body: blobsToBase64(rest) as JsonObject,
-      usage: {
-        inputTokens: usage?.inputTokens ?? 0,
-        outputTokens: usage?.outputTokens ?? 0,
-        cacheReadInputTokens: usage?.cacheReadInputTokens ?? 0,
-        cacheWriteInputTokens: usage?.cacheWriteInputTokens ?? 0,
-      },
+      usage: withHourWrites(
+        {
+          inputTokens: usage?.inputTokens ?? 0,
+          outputTokens: usage?.outputTokens ?? 0,
+          cacheReadInputTokens: usage?.cacheReadInputTokens ?? 0,
+          cacheWriteInputTokens: usage?.cacheWriteInputTokens ?? 0,
+        },
+        hourCacheWrites(usage),
+      ),
       stopReason: output.stopReason,
       ...(output.serviceTier?.type ? { serviceTier: output.serviceTier.type } : {}),
       ...(typeof reported === 'number' && Number.isFinite(reported) && reported >= 0

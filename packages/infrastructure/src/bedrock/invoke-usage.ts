@@ -1,5 +1,5 @@
 import type { JsonObject, TokenUsage } from '@nova-cost/domain';
-import { responseStopReason, responseUsage } from '@nova-cost/domain';
+import { responseStopReason, responseUsage, withHourWrites } from '@nova-cost/domain';
 
 export type HeaderBag = Readonly<Record<string, string | undefined>>;
 
@@ -15,12 +15,15 @@ function count(value: unknown): number | undefined {
 export function invokeUsage(headers: HeaderBag, body: JsonObject): TokenUsage {
   const fromBody = responseUsage('invoke', body);
   const pick = (header: string, fallback: number): number => count(headers[header]) ?? fallback;
-  return {
-    inputTokens: pick('x-amzn-bedrock-input-token-count', fromBody.inputTokens),
-    outputTokens: pick('x-amzn-bedrock-output-token-count', fromBody.outputTokens),
-    cacheReadInputTokens: pick('x-amzn-bedrock-cache-read-input-token-count', fromBody.cacheReadInputTokens),
-    cacheWriteInputTokens: pick('x-amzn-bedrock-cache-write-input-token-count', fromBody.cacheWriteInputTokens),
-  };
+  return withHourWrites(
+    {
+      inputTokens: pick('x-amzn-bedrock-input-token-count', fromBody.inputTokens),
+      outputTokens: pick('x-amzn-bedrock-output-token-count', fromBody.outputTokens),
+      cacheReadInputTokens: pick('x-amzn-bedrock-cache-read-input-token-count', fromBody.cacheReadInputTokens),
+      cacheWriteInputTokens: pick('x-amzn-bedrock-cache-write-input-token-count', fromBody.cacheWriteInputTokens),
+    },
+    fromBody.cacheWrite1hInputTokens ?? 0,
+  );
 }
 
 /** Why an InvokeModel answer stopped: Nova `stopReason`, Anthropic `stop_reason`; none for embeddings. */

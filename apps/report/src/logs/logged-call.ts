@@ -27,7 +27,7 @@ export interface LoggedCall {
   readonly region: string;
   /** The operation as logged; anything else Bedrock logs is kept as its name. */
   readonly operation: LoggedOperation | string;
-  /** The same call as the gateway sees it: ConverseStream is 'converse', InvokeModelWithResponseStream 'invoke'. */
+  /** The gateway's route for the operation (its stream routes for ConverseStream and InvokeModelWithResponseStream). */
   readonly gatewayOperation: Operation | undefined;
   readonly streaming: boolean;
   /** Model id, inference profile id or ARN, as the caller gave it. */

@@ -49,7 +49,7 @@ describe(parseInvocationRecord, () => {
   describe('having a ConverseStream record whose output is the stream events', () => {
     it('reads usage, latency and stop reason from the metadata and messageStop events', () => {
       expect(call(converseStreamRecord())).toMatchObject({
-        gatewayOperation: 'converse',
+        gatewayOperation: 'converse-stream',
         streaming: true,
         usage: { inputTokens: 30, outputTokens: 70 },
         latencyMs: 1400,
@@ -91,7 +91,7 @@ describe(parseInvocationRecord, () => {
   describe('having an InvokeModelWithResponseStream record without token counts beside the body', () => {
     it('takes them, and the latency, from the invocation metrics of the last chunk', () => {
       expect(call(claudeStreamRecord())).toMatchObject({
-        gatewayOperation: 'invoke',
+        gatewayOperation: 'invoke-with-response-stream',
         streaming: true,
         usage: { inputTokens: 12, outputTokens: 17 },
         latencyMs: 2100,

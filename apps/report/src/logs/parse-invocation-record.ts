@@ -7,9 +7,9 @@ export type ParsedRecord = { readonly call: LoggedCall } | { readonly problem: s
 
 const GATEWAY_OPERATION: Readonly<Record<string, Operation>> = {
   Converse: 'converse',
-  ConverseStream: 'converse',
+  ConverseStream: 'converse-stream',
   InvokeModel: 'invoke',
-  InvokeModelWithResponseStream: 'invoke',
+  InvokeModelWithResponseStream: 'invoke-with-response-stream',
 };
 
 const count = (v: JsonValue | undefined): number | undefined =>

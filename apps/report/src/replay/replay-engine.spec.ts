@@ -14,6 +14,9 @@ import { ReplayEngine } from './replay-engine';
 const LITE_120_80 = (120 * 0.06 + 80 * 0.24) / 1e6; // 0.0000264
 const PRO_1000_200 = (1000 * 0.8 + 200 * 3.2) / 1e6; // 0.00144
 const LITE_1000_200 = (1000 * 0.06 + 200 * 0.24) / 1e6; // 0.000108
+const LITE_120_50 = (120 * 0.06 + 50 * 0.24) / 1e6; // 0.0000192
+// Claude 3.5 Haiku: 0.8 / 4 per 1M; no Flex tier in the price table.
+const HAIKU_120_80 = (120 * 0.8 + 80 * 4) / 1e6; // 0.000416
 
 const T0 = Date.parse('2026-03-02T09:00:00Z');
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -36,6 +39,8 @@ function ask(
     in?: number;
     out?: number;
     arn?: string;
+    /** The service tier the caller named (Converse serviceTier). */
+    tier?: string;
   } = {},
 ): LoggedCall {
   const usage = { in: over.in ?? 120, out: over.out ?? 80 };
@@ -44,7 +49,10 @@ function ask(
     text,
     usage,
   );
-  (record['input'] as Record<string, unknown>)['inputBodyJson'] = converseText(text, over.temperature ?? 0);
+  (record['input'] as Record<string, unknown>)['inputBodyJson'] = {
+    ...converseText(text, over.temperature ?? 0),
+    ...(over.tier ? { serviceTier: { type: over.tier } } : {}),
+  };
   const out = (record['output'] as Record<string, Record<string, unknown>>)['outputBodyJson']!;
   out['metrics'] = { latencyMs: over.latencyMs ?? 900 };
   if (over.stop) out['stopReason'] = over.stop;
@@ -205,6 +213,88 @@ describe(ReplayEngine, () => {
       );
       expect(total.byLever['routing']).toBeUndefined();
       expect(total.usdAfter).toBeCloseTo(PRO_1000_200, 12);
+    });
+  });
+
+  describe('having an output cap in the policy', () => {
+    // The logged requests ask for 300 tokens; the ceiling clamps them to 50.
+    const rules: CostPolicyRules = { outputCaps: [{ maxTokens: 50 }] };
+
+    it('bills the answer cut at the cap and counts what the cut tokens cost as the output-cap saving', async () => {
+      const { total, replayed } = await replay([ask(0, 'essay', { temperature: 0.7, out: 80 })], rules);
+      const r = replayed[0]!;
+      if (r.kind !== 'replayed') throw new Error(r.kind);
+      expect(r.outcome.outputCap).toEqual({ action: 'clamped', maxTokens: 50, rule: 0 });
+      expect(r.outcome.result).toMatchObject({ usage: { outputTokens: 50 }, stopReason: 'max_tokens' });
+      expect(total.usdBefore).toBeCloseTo(LITE_120_80, 12);
+      expect(total.usdAfter).toBeCloseTo(LITE_120_50, 12);
+      expect(total.tokensAfter).toBe(170);
+      expect(total.byLever['output-cap']).toEqual({
+        calls: 1,
+        tokensBefore: 200,
+        tokensAfter: 170,
+        usdBefore: expect.closeTo(LITE_120_80, 12),
+        usdAfter: expect.closeTo(LITE_120_50, 12),
+        savedUsd: expect.closeTo(LITE_120_80 - LITE_120_50, 12),
+      });
+    });
+
+    it('saves nothing on an answer shorter than the cap', async () => {
+      const { total } = await replay([ask(0, 'yes?', { temperature: 0.7, out: 20 })], rules);
+      expect(total.byLever['output-cap']).toBeUndefined();
+      expect(total.savedUsd).toBe(0);
+    });
+
+    it('serves a repeat of the capped request from the cache: the cap saves on both, the cache the capped answer', async () => {
+      const { total, sources } = await replay([ask(0, 'essay', { out: 80 }), ask(60_000, 'essay', { out: 80 })], rules);
+      expect(sources).toEqual(['upstream', 'cache']);
+      expect(total.byLever['output-cap']?.savedUsd).toBeCloseTo(2 * (LITE_120_80 - LITE_120_50), 12);
+      expect(total.byLever['cache']?.savedUsd).toBeCloseTo(LITE_120_50, 12);
+      // The levers add up to the saving: 2 × 26.4e-6 before, 19.2e-6 after.
+      expect(total.savedUsd).toBeCloseTo(2 * LITE_120_80 - LITE_120_50, 12);
+    });
+
+    it('writes its default cap into a request that sets none', async () => {
+      const { total } = await replay([ask(0, 'essay', { temperature: 0.7, out: 80 })], {
+        outputCaps: [{ defaultMaxTokens: 50 }],
+      });
+      // The logged request sets 300: a default does not lower it.
+      expect(total.byLever['output-cap']).toBeUndefined();
+    });
+  });
+
+  describe('having service tiers in the policy', () => {
+    const rules: CostPolicyRules = { serviceTiers: [{ match: { tenants: ['checkout-api'] }, tier: 'flex' }] };
+
+    it("bills the tenant's calls at Flex where the model offers it and counts the difference as the service-tier saving", async () => {
+      const { total, replayed } = await replay([ask(0, 'q', { temperature: 0.7 })], rules);
+      const r = replayed[0]!;
+      if (r.kind !== 'replayed') throw new Error(r.kind);
+      expect(r.outcome.result.serviceTier).toBe('flex');
+      // Nova Lite at Flex: half the standard rates.
+      expect(total.usdAfter).toBeCloseTo(LITE_120_80 / 2, 12);
+      expect(total.byLever['service-tier']).toMatchObject({
+        calls: 1,
+        usdBefore: expect.closeTo(LITE_120_80, 12),
+        usdAfter: expect.closeTo(LITE_120_80 / 2, 12),
+        savedUsd: expect.closeTo(LITE_120_80 / 2, 12),
+      });
+    });
+
+    it('runs a model without a Flex price in the default tier, as the Bedrock adapter learns it must', async () => {
+      const haiku = 'anthropic.claude-3-5-haiku-20241022-v1:0';
+      const { total, replayed } = await replay([ask(0, 'q', { temperature: 0.7, model: haiku })], rules);
+      const r = replayed[0]!;
+      if (r.kind !== 'replayed') throw new Error(r.kind);
+      expect(r.outcome.result.serviceTier).toBe('default');
+      expect(total.usdAfter).toBeCloseTo(HAIKU_120_80, 12);
+      expect(total.byLever['service-tier']).toBeUndefined();
+    });
+
+    it('prices a call in the tier its caller named, before and after alike', async () => {
+      const { total } = await replay([ask(0, 'q', { temperature: 0.7, tier: 'priority' })], rules);
+      expect(total.usdBefore).toBeCloseTo(LITE_120_80 * 1.75, 12);
+      expect(total.usdAfter).toBeCloseTo(LITE_120_80 * 1.75, 12);
     });
   });
 

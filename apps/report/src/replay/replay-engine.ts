@@ -1,12 +1,20 @@
-import type { CostPolicyRules, InvocationOutcome, InvocationRequest, PricingCatalog } from '@nova-cost/domain';
-import { InvokeModel, NovaCostError, RuleBasedCostPolicy } from '@nova-cost/domain';
+import type {
+  AppliedOutputCap,
+  CostPolicyRules,
+  InvocationOutcome,
+  InvocationRequest,
+  InvocationResult,
+  PricingCatalog,
+  SavingStrategy,
+} from '@nova-cost/domain';
+import { callerServiceTier, InvokeModel, NovaCostError, RuleBasedCostPolicy } from '@nova-cost/domain';
 import type { LoggedCall } from '../logs/logged-call';
 import { DayLedger } from './day-ledger';
 import type { CallerContext, IdentityMap } from './identity-rules';
 import type { InvokerDecision } from './replay-invoker';
 import { ReplayInvoker } from './replay-invoker';
 import type { ReplayUpstream } from './replay-upstream';
-import { loggedUpstream } from './replay-upstream';
+import { plannedUpstream } from './replay-upstream';
 import { SimulatedClock } from './simulated-clock';
 
 interface Base {
@@ -16,13 +24,35 @@ interface Base {
   readonly at: number;
 }
 
+/** A lever's saving on one call: a saving strategy the domain records, or the output cap's (measured by the replay). */
+export interface ReplaySaving {
+  readonly strategy: SavingStrategy | 'output-cap';
+  readonly usd: number;
+}
+
+/** What nova-cost did with a replayed call. */
+export interface ReplayOutcome {
+  /** The request as the cost policy planned it (model, region, lane, cache TTL, output cap, service tier). */
+  readonly planned: InvocationRequest;
+  /** The route rule that changed the model, if one did. */
+  readonly routedBy?: string;
+  /** The output cap the policy set or lowered, if it did. */
+  readonly outputCap?: AppliedOutputCap;
+  /** The answer: where it came from, the tokens billed, the tier and billing it had. */
+  readonly result: InvocationResult;
+  /** What the call was billed: 0 when answered without a model call. */
+  readonly costUsd: number;
+  /** What each lever saved on it. */
+  readonly savings: readonly ReplaySaving[];
+}
+
 /** What happened to one logged call in the replay. */
 export type ReplayedCall =
   | (Base & {
       readonly kind: 'replayed';
-      /** What the call cost as logged: on-demand, on the model it was sent to. */
+      /** What the call cost as logged: on-demand (in the tier the caller named), on the model it was sent to. */
       readonly beforeUsd: number;
-      readonly outcome: InvocationOutcome;
+      readonly outcome: ReplayOutcome;
       /** For a routed call: the same tokens on the model routed to. */
       readonly routedUsd?: number;
       /** What the upstream call would cost as Bedrock batch inference, for deferrable calls that went upstream. */
@@ -42,7 +72,7 @@ export interface ReplayEngineOptions {
   readonly rules: CostPolicyRules;
   readonly pricing: PricingCatalog;
   readonly identities: IdentityMap;
-  /** @default loggedUpstream (the logged tokens, latency and stop reason) */
+  /** @default plannedUpstream (the logged answer, with the policy's output cap and service tier applied) */
   readonly upstream?: ReplayUpstream;
 }
 
@@ -58,7 +88,7 @@ export class ReplayEngine {
 
   constructor(private readonly options: ReplayEngineOptions) {
     const ledger = new DayLedger();
-    this.invoker = new ReplayInvoker(this.clock, options.upstream ?? loggedUpstream);
+    this.invoker = new ReplayInvoker(this.clock, options.upstream ?? plannedUpstream(options.pricing));
     const policy = new RuleBasedCostPolicy(options.rules, { pricing: options.pricing, ledger, clock: this.clock });
     this.useCase = new InvokeModel({
       policy,
@@ -82,7 +112,7 @@ export class ReplayEngine {
     if (call.errorCode !== undefined) return { ...base, kind: 'failed' };
     let beforeUsd: number;
     try {
-      beforeUsd = this.options.pricing.cost({ modelId: call.modelId, region: call.region, usage: call.usage });
+      beforeUsd = this.options.pricing.cost({ ...asLogged(call), usage: call.usage });
     } catch (err) {
       if (!NovaCostError.is(err)) throw err;
       return { ...base, kind: 'unpriced', reason: err.message };
@@ -108,7 +138,7 @@ export class ReplayEngine {
       region: call.region,
       ...(caller.hints ? { hints: caller.hints } : {}),
     };
-    this.invoker.expect(call.body, call);
+    this.invoker.expect(call);
     let outcome: InvocationOutcome;
     try {
       outcome = await this.useCase.execute(request);
@@ -141,10 +171,33 @@ export class ReplayEngine {
       ...base,
       kind: 'replayed',
       beforeUsd,
-      outcome,
+      outcome: this.replayOutcome(call, beforeUsd, outcome),
       ...(routedUsd === undefined ? {} : { routedUsd }),
       ...(batchUsd === undefined ? {} : { batchUsd }),
       decision: this.invoker.lastDecision,
     };
   }
+
+  /**
+   * The outcome with the output cap's saving beside the domain's: what the tokens the cap cut off would have cost, as
+   * logged (the cap is the policy's first decision: routing and the rest are priced on the capped answer).
+   */
+  private replayOutcome(call: LoggedCall, beforeUsd: number, o: InvocationOutcome): ReplayOutcome {
+    const cut = o.plan.outputCap !== undefined && o.result.usage.outputTokens < call.usage.outputTokens;
+    const capUsd = cut ? beforeUsd - this.options.pricing.cost({ ...asLogged(call), usage: o.result.usage }) : 0;
+    return {
+      planned: o.plan.request,
+      ...(o.plan.routedBy ? { routedBy: o.plan.routedBy } : {}),
+      ...(o.plan.outputCap ? { outputCap: o.plan.outputCap } : {}),
+      result: o.result,
+      costUsd: o.costUsd,
+      savings: capUsd > 0 ? [{ strategy: 'output-cap', usd: capUsd }, ...o.savings] : o.savings,
+    };
+  }
+}
+
+/** How the logged call was priced: its model and region, in the tier its caller named. */
+function asLogged(call: LoggedCall): { modelId: string; region: string; serviceTier?: string } {
+  const tier = call.body === undefined ? undefined : callerServiceTier({ body: call.body });
+  return { modelId: call.modelId, region: call.region, ...(tier === undefined ? {} : { serviceTier: tier }) };
 }

@@ -1,4 +1,4 @@
-import type { InvocationRequest, InvocationResult, JsonObject, ModelInvoker } from '@nova-cost/domain';
+import type { InvocationRequest, InvocationResult, ModelInvoker } from '@nova-cost/domain';
 import { isReusableAnswer, NovaCostError, requestKey } from '@nova-cost/domain';
 import type { LoggedCall } from '../logs/logged-call';
 import type { SimulatedClock } from './simulated-clock';
@@ -18,7 +18,7 @@ export interface InvokerDecision {
  * cache's (in the replay's time), and the answer is the upstream's (by default, what the log recorded).
  */
 export class ReplayInvoker implements ModelInvoker {
-  private readonly calls = new WeakMap<JsonObject, LoggedCall>();
+  private current: LoggedCall | undefined;
   private readonly cache = new SimulatedResponseCache();
   private last: InvokerDecision = { source: 'upstream' };
 
@@ -27,9 +27,12 @@ export class ReplayInvoker implements ModelInvoker {
     private readonly upstream: ReplayUpstream,
   ) {}
 
-  /** Says which logged call the next request (by its body) stands for. */
-  expect(body: JsonObject, call: LoggedCall): void {
-    this.calls.set(body, call);
+  /**
+   * Says which logged call the next request stands for (the planned request's body may be a copy of the logged one:
+   * the policy writes its output cap into it).
+   */
+  expect(call: LoggedCall): void {
+    this.current = call;
   }
 
   get lastDecision(): InvokerDecision {
@@ -41,7 +44,8 @@ export class ReplayInvoker implements ModelInvoker {
   }
 
   async invoke(request: InvocationRequest): Promise<InvocationResult> {
-    const call = this.calls.get(request.body);
+    const call = this.current;
+    this.current = undefined;
     if (!call) throw new NovaCostError('internal', 'replay invoker called for a request no logged call stands for');
     const answer = this.upstream.answer(request, call);
     const result = (source: InvocationResult['source']): InvocationResult => ({

@@ -1,15 +1,14 @@
-import type { InvocationRequest, InvocationResult } from '@nova-cost/domain';
+import type { InvocationRequest, InvocationResult, PricingCatalog } from '@nova-cost/domain';
+import { findModel, outputCapField, readOutputCap } from '@nova-cost/domain';
 import type { LoggedCall } from '../logs/logged-call';
 
 /** What Bedrock's answer to a planned call would be, as far as cost and timing go. */
 export type ReplayAnswer = Pick<InvocationResult, 'usage' | 'latencyMs' | 'stopReason'> &
-  Partial<Pick<InvocationResult, 'billing'>>;
+  Partial<Pick<InvocationResult, 'billing' | 'serviceTier'>>;
 
 /**
- * Stands in for Bedrock during a replay. The default answers with what the log recorded. This is where levers
- * that change the call itself plug in (issue 17: prompt-cache points change the usage split, a service tier or
- * batch inference changes `billing`, an output cap changes the output tokens and the stop reason): an upstream
- * that reads the planned request and returns the answer Bedrock would give to it.
+ * Stands in for Bedrock during a replay: the answer Bedrock would give to the planned request (the policy's levers
+ * written into it), from what the log recorded for the request as the caller sent it.
  */
 export interface ReplayUpstream {
   answer(planned: InvocationRequest, call: LoggedCall): ReplayAnswer;
@@ -20,14 +19,54 @@ export function estimatedLatencyMs(call: Pick<LoggedCall, 'latencyMs' | 'usage'>
   return call.latencyMs ?? 200 + 12 * call.usage.outputTokens;
 }
 
+/** Time to the first token, which an output cap does not shorten. */
+const PREFILL_MS = 200;
+
 /**
- * The same tokens, latency and stop reason as logged. A routed call is assumed to use the same tokens on the
- * cheaper model (its own tokenizer and answer length may differ a little).
+ * Bedrock's answer to the planned request, from the logged one:
+ * - the logged tokens (a routed call is assumed to use the same tokens on the cheaper model; its own tokenizer and
+ *   answer length may differ a little);
+ * - an output cap the policy set or lowered stops the answer there: output tokens above the planned request's cap
+ *   are not generated (stop reason `max_tokens`), and the generation time shrinks with them;
+ * - the service tier the policy planned is served where the price table prices that tier for the model, as Bedrock
+ *   offers it; elsewhere the Bedrock adapter learns the refusal and the call runs in the default tier.
  */
-export const loggedUpstream: ReplayUpstream = {
-  answer: (_planned, call) => ({
-    usage: call.usage,
-    latencyMs: estimatedLatencyMs(call),
-    ...(call.stopReason === undefined ? {} : { stopReason: call.stopReason }),
-  }),
-};
+export function plannedUpstream(pricing: PricingCatalog): ReplayUpstream {
+  return {
+    answer(planned, call) {
+      const latencyMs = estimatedLatencyMs(call);
+      const model = findModel(planned.modelId);
+      const cap = readOutputCap(planned.body, outputCapField(planned.operation, model));
+      const logged = call.usage.outputTokens;
+      const cut = cap !== undefined && logged > cap;
+      const tier = planned.serviceTier === undefined ? {} : { serviceTier: servedTier(pricing, planned, call) };
+      if (!cut)
+        return {
+          usage: call.usage,
+          latencyMs,
+          ...(call.stopReason === undefined ? {} : { stopReason: call.stopReason }),
+          ...tier,
+        };
+      const generating = Math.max(0, latencyMs - PREFILL_MS);
+      return {
+        usage: { ...call.usage, outputTokens: cap },
+        latencyMs: Math.min(latencyMs, PREFILL_MS) + (logged > 0 ? (generating * cap) / logged : 0),
+        stopReason: 'max_tokens',
+        ...tier,
+      };
+    },
+  };
+}
+
+function servedTier(pricing: PricingCatalog, planned: InvocationRequest, call: LoggedCall): string {
+  const tier = planned.serviceTier!;
+  try {
+    const multipliers = pricing.price({
+      modelId: planned.modelId,
+      region: planned.region ?? call.region,
+    }).tierMultipliers;
+    return multipliers !== undefined && Object.hasOwn(multipliers, tier) ? tier : 'default';
+  } catch {
+    return 'default';
+  }
+}

@@ -13,7 +13,11 @@ const KNOWN: Readonly<Record<string, Omit<LeverInfo, 'id' | 'status'>>> = {
   },
   'service-tier': {
     title: 'Service tiers',
-    note: "the policy's serviceTiers send deferrable lanes or named tenants to Flex: the difference to the standard tier",
+    note: "the policy's serviceTiers send deferrable lanes or named tenants to Flex where the model offers it: the difference to the standard tier",
+  },
+  'output-cap': {
+    title: 'Output caps',
+    note: "the policy's outputCaps: a default maxTokens, or a lower ceiling; output past the cap is not generated (measured here, where the logged answer says what the cap cut off; the gateway cannot know it)",
   },
   batching: {
     title: 'Batch inference',
@@ -29,20 +33,18 @@ const PLANNED: readonly LeverInfo[] = [
     status: 'planned',
     note: 'issue 17: cache points at stable prefixes, with a payoff guard',
   },
-  {
-    id: 'output-cap',
-    title: 'Output caps',
-    status: 'planned',
-    note: 'issue 17: a default and a ceiling for maxTokens per tenant and route',
-  },
 ];
+
+/** Levers the replay measures beside the domain's saving strategies. */
+const REPLAY_ONLY = ['output-cap'] as const;
 
 /**
  * Every lever the report shows: each saving strategy the domain records (so a strategy added to the domain shows
- * up here measured, with no change to the report), then the planned ones the domain does not have yet.
+ * up here measured, with no change to the report), the replay's own, then the planned ones the domain does not
+ * have yet.
  */
 export function leverCatalogue(): LeverInfo[] {
-  const measured = SAVING_STRATEGIES.map((id): LeverInfo => ({
+  const measured = [...SAVING_STRATEGIES, ...REPLAY_ONLY].map((id): LeverInfo => ({
     id,
     status: 'measured',
     ...(KNOWN[id] ?? { title: id, note: '' }),

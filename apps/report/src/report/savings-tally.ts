@@ -1,4 +1,4 @@
-import type { PricingCatalog } from '@nova-cost/domain';
+import type { PricingCatalog, TokenUsage } from '@nova-cost/domain';
 import { resolveModelId } from '@nova-cost/domain';
 import type { ReplayedCall } from '../replay/replay-engine';
 import type { CountedReason, GroupFigures, LeverFigures, PriceUsed, TopPrompt } from './report-data';
@@ -45,26 +45,23 @@ interface CallFigures {
   levers: { id: string; tokensAfter: number; usdBefore: number; usdAfter: number; savedUsd: number }[];
 }
 
+const tokensOf = (u: TokenUsage): number =>
+  u.inputTokens + u.outputTokens + u.cacheReadInputTokens + u.cacheWriteInputTokens;
+
 /** How one replayed call counts: before and after, and per lever what the lever changed. */
 function figuresOf(r: ReplayedCall & { kind: 'replayed' | 'passed-through' | 'refused' }): CallFigures {
-  const u = r.call.usage;
-  const tokens = u.inputTokens + u.outputTokens + u.cacheReadInputTokens + u.cacheWriteInputTokens;
+  const tokens = tokensOf(r.call.usage);
   if (r.kind !== 'replayed')
     return { tokens, tokensAfter: tokens, usdBefore: r.beforeUsd, usdAfter: r.beforeUsd, levers: [] };
   const { costUsd, savings, result } = r.outcome;
+  const billed = result.source === 'upstream' ? tokensOf(result.usage) : 0;
   const levers = savings.map((s) => {
     if (AVOIDS_CALL.has(s.strategy))
       return { id: s.strategy, tokensAfter: 0, usdBefore: s.usd, usdAfter: 0, savedUsd: s.usd };
     const after = s.strategy === 'routing' ? (r.routedUsd ?? 0) : costUsd;
-    return { id: s.strategy, tokensAfter: tokens, usdBefore: after + s.usd, usdAfter: after, savedUsd: s.usd };
+    return { id: s.strategy, tokensAfter: billed, usdBefore: after + s.usd, usdAfter: after, savedUsd: s.usd };
   });
-  return {
-    tokens,
-    tokensAfter: result.source === 'upstream' ? tokens : 0,
-    usdBefore: r.beforeUsd,
-    usdAfter: costUsd,
-    levers,
-  };
+  return { tokens, tokensAfter: billed, usdBefore: r.beforeUsd, usdAfter: costUsd, levers };
 }
 
 function addTo(g: GroupFigures, f: CallFigures): void {
@@ -122,7 +119,6 @@ export class SavingsTally {
     }
     if (r.kind === 'unpriced') {
       const key = `${model}|${r.call.region}`;
-      const u = r.call.usage;
       const e = this.unpricedCalls.get(key) ?? {
         modelId: model,
         region: r.call.region,
@@ -131,7 +127,7 @@ export class SavingsTally {
         reason: r.reason,
       };
       e.calls += 1;
-      e.tokens += u.inputTokens + u.outputTokens + u.cacheReadInputTokens + u.cacheWriteInputTokens;
+      e.tokens += tokensOf(r.call.usage);
       this.unpricedCalls.set(key, e);
       return;
     }
@@ -161,7 +157,7 @@ export class SavingsTally {
       this.notReplayed.set(reason, e);
       return;
     }
-    const planned = r.outcome.plan.request;
+    const planned = r.outcome.planned;
     if (planned.modelId !== r.call.modelId)
       this.priced.add(`${planned.region ?? r.call.region}|${baseModel(planned.modelId)}`);
     if (r.batchUsd !== undefined) {

@@ -16,6 +16,7 @@ import type { Gateway } from './gateway';
 import { startGateway } from './gateway';
 import { createLogger } from './observability/logger';
 import { gauge } from './testing/gateway-probes';
+import { rejection } from './testing/sdk-probes';
 
 const SONIC = 'amazon.nova-sonic-v1:0';
 const CALM = {
@@ -108,15 +109,6 @@ async function spokenTurn(
       .catch(() => undefined);
   }
   return { transcript, reading, input, talk };
-}
-
-async function rejection(promise: Promise<unknown>): Promise<Error> {
-  return promise.then(
-    () => {
-      throw new Error('expected a rejection');
-    },
-    (e: Error) => e,
-  );
 }
 
 /** What a tenant's sessions cost, from the gateway's /costs. */

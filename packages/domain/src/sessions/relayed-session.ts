@@ -141,17 +141,22 @@ export class RelayedSession {
       }
       this.eventsOut += 1;
       this.lastEventAt = this.timers.now();
+      // Metered as it arrives, whether or not the client takes it: Bedrock bills what it reported. A hold that fails
+      // to answer fails open.
+      const usage = usageEventOf(next.value);
+      const exceeded = usage === undefined ? undefined : await this.session.meter(usage).catch(() => undefined);
+      if (exceeded) {
+        // Its client is told what it used (this usageEvent goes out first, whatever its pace), then why it ended.
+        output.send(next.value).catch(() => undefined);
+        this.end('budget', exceeded);
+        break;
+      }
       try {
         if ((await this.race(output.send(next.value))) === ENDED) break;
       } catch (error) {
         this.end('client-left', asError(error, 'aborted', 'the client left the session'));
         break;
       }
-      const usage = usageEventOf(next.value);
-      if (usage === undefined) continue;
-      // Metered once the client has the event: a session ended for its budget was told what it used.
-      const exceeded = await this.session.meter(usage).catch(() => undefined); // a hold that fails to answer fails open
-      if (exceeded) this.end('budget', exceeded);
     }
     const summary = await this.close();
     const { reason, error } = this.ending!;

@@ -13,6 +13,7 @@ import type { BenchSection, Figure } from './lib/report';
 import { formatTable } from './lib/report';
 import { memorySection } from './memory.bench';
 import { reportSection } from './report.bench';
+import { sessionsSection } from './sessions.bench';
 import { streamsSection } from './streams.bench';
 
 const SECTIONS: readonly BenchSection[] = [
@@ -20,6 +21,7 @@ const SECTIONS: readonly BenchSection[] = [
   batchingSection,
   gatewaySection,
   streamsSection,
+  sessionsSection,
   memorySection,
   reportSection,
 ];

@@ -321,12 +321,18 @@ describe('gateway processes', () => {
         }),
       });
     const answers = await Promise.all(Array.from({ length: 40 }, (_, i) => converse(i % 2 ? a! : b!, i)));
-    const billed = answers
-      .filter((r) => r.status === 200)
-      .reduce((sum, r) => sum + Number(r.headers.get('x-nova-cost-usd')), 0);
+    const costs200 = answers.filter((r) => r.status === 200).map((r) => Number(r.headers.get('x-nova-cost-usd')));
+    const billed = costs200.reduce((sum, usd) => sum + usd, 0);
     expect(answers.filter((r) => r.status === 429).length).toBeGreaterThan(0);
     expect(billed).toBeGreaterThan(0);
-    expect(billed).toBeLessThanOrEqual(LIMIT_USD);
+    // Each call admitted with a fleet hold fit, at its admission, beside everything recorded and held (one atomic
+    // script), and a hold is never less than what its call costs: those calls stay within the limit. A call whose hold
+    // Redis could not answer in time (a stalled Redis; on a busy machine it happens) is admitted on its task's own
+    // reckoning, and can take the fleet past the limit by its own cost at most. Each such call is counted.
+    const failedOpen =
+      (await gauge(a!.url, 'nova_cost_budget_fail_open_total')) +
+      (await gauge(b!.url, 'nova_cost_budget_fail_open_total'));
+    expect(billed).toBeLessThanOrEqual(LIMIT_USD + failedOpen * Math.max(...costs200) + 1e-12);
     // The ledger both read agrees, once each has written its entries (every 200 ms).
     const spent = async (g: GatewayChild) =>
       ((await (await costs(g)).json()) as { total: { costUsd: number } }).total.costUsd;

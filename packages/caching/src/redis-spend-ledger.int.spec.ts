@@ -254,6 +254,20 @@ describe('RedisSpendLedger (single node)', () => {
       expect((await b.hold('acme', 0.5, limits(1))).held).toBe(true);
     });
 
+    it('waits holdTimeoutMs, longer than other calls, for a stalled Redis to take a hold rather than failing open', async () => {
+      const a = await open({ prefix: nextPrefix(), timeoutMs: 100, holdTimeoutMs: 60_000 });
+      await redis.pause();
+      try {
+        const hold = a.hold('acme', 0.5, limits(1));
+        // A query sent after it gives up after timeoutMs: the hold has waited at least as long, and waits on.
+        await expect(a.totals({ tenantId: 'acme' })).rejects.toMatchObject({ kind: 'upstream-unavailable' });
+        await redis.resume();
+        expect((await hold).held).toBe(true);
+      } finally {
+        await redis.resume();
+      }
+    });
+
     it('drops a released hold with the next write', async () => {
       const prefix = nextPrefix();
       const a = await open({ prefix });

@@ -40,6 +40,12 @@ export interface RedisSpendLedgerOptions {
   /** Budget of each Redis call, not counting time the event loop was too busy to read the answer. @default 250 */
   readonly timeoutMs?: number;
   /**
+   * Budget of a budget hold, likewise. Longer than other calls: a hold decides whether a billed call may start, and
+   * one that times out admits the call without a fleet hold (fail open), which a slow but live Redis (a busy machine)
+   * should not cause. @default 1000
+   */
+  readonly holdTimeoutMs?: number;
+  /**
    * Most totals held in memory at once (one per tenant, UTC day, model and category with entries not yet written).
    * Entries needing a new one past it are dropped and reported (onLoss). @default 100000
    */
@@ -86,6 +92,7 @@ export class RedisSpendLedger implements SpendLedger, SharedBudget {
   private readonly retentionSeconds: number;
   private readonly flushMs: number;
   private readonly timeoutMs: number;
+  private readonly holdTimeoutMs: number;
   private readonly maxPendingCells: number;
   private readonly holdTtlMs: number;
   private readonly breaker: CircuitBreaker;
@@ -111,6 +118,7 @@ export class RedisSpendLedger implements SpendLedger, SharedBudget {
     this.retentionSeconds = Math.round((options.retentionDays ?? 400) * 86_400);
     this.flushMs = options.flushMs ?? 200;
     this.timeoutMs = options.timeoutMs ?? 250;
+    this.holdTimeoutMs = options.holdTimeoutMs ?? 1000;
     this.maxPendingCells = options.maxPendingCells ?? 100_000;
     this.holdTtlMs = options.holdTtlMs ?? 600_000;
     this.breaker = new CircuitBreaker(options.breaker);
@@ -120,6 +128,7 @@ export class RedisSpendLedger implements SpendLedger, SharedBudget {
     for (const [name, value] of [
       ['flushMs', this.flushMs],
       ['timeoutMs', this.timeoutMs],
+      ['holdTimeoutMs', this.holdTimeoutMs],
       ['holdTtlMs', this.holdTtlMs],
     ] as const) {
       if (!(Number.isFinite(value) && value > 0)) throw bad(name, 'a number > 0', value);
@@ -174,18 +183,21 @@ export class RedisSpendLedger implements SpendLedger, SharedBudget {
       l.period === 'daily' ? `d:${isoDay(epochDay(l.start))}` : `m:${l.start.toISOString().slice(0, 7)}`,
       String(l.limitUsd),
     ]);
-    const reply = (await this.call(() =>
-      this.client.eval(
-        HOLD_SCRIPT,
-        2,
-        this.key(tenantId, 'totals'),
-        this.key(tenantId, 'holds'),
-        String(amountUsd),
-        this.holdTtlMs,
-        randomUUID(),
-        limits.length,
-        ...fields,
-      ),
+    const reply = (await this.call(
+      () =>
+        this.client.eval(
+          HOLD_SCRIPT,
+          2,
+          this.key(tenantId, 'totals'),
+          this.key(tenantId, 'holds'),
+          String(amountUsd),
+          this.holdTtlMs,
+          randomUUID(),
+          limits.length,
+          ...fields,
+        ),
+      false,
+      this.holdTimeoutMs,
     )) as [1, string] | [0, number, string, string];
     if (reply[0] === 1) return { held: true, holdId: reply[1] };
     const limit = limits[reply[1]] as BudgetLimit;
@@ -384,11 +396,11 @@ export class RedisSpendLedger implements SpendLedger, SharedBudget {
   }
 
   /** One Redis call under the breaker and a loop-aware deadline; a failure is counted and rethrown as upstream-unavailable. */
-  private async call<T>(command: () => Promise<T>, force = false): Promise<T> {
+  private async call<T>(command: () => Promise<T>, force = false, timeoutMs = this.timeoutMs): Promise<T> {
     if (!force && this.breaker.state === 'open')
       throw new NovaCostError('upstream-unavailable', 'the spend ledger (Redis) is failing; it is retried shortly');
     try {
-      const value = await withinLoopAwareDeadline(command(), this.timeoutMs, 'the spend ledger (Redis)');
+      const value = await withinLoopAwareDeadline(command(), timeoutMs, 'the spend ledger (Redis)');
       this.breaker.success();
       return value;
     } catch (error) {
@@ -412,5 +424,5 @@ export class RedisSpendLedger implements SpendLedger, SharedBudget {
 
 /** ioredis' own command timeout: only a backstop that frees commands of a stalled Redis; the ledger judges latency itself. */
 function backstopMs(options: RedisSpendLedgerOptions): number {
-  return Math.max(1000, 4 * (options.timeoutMs ?? 250));
+  return Math.max(1000, 4 * (options.timeoutMs ?? 250), 2 * (options.holdTimeoutMs ?? 1000));
 }

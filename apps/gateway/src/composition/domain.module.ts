@@ -56,8 +56,27 @@ export const domainModule = new ContainerModule(({ bind }) => {
       const config = ctx.get(TOKENS.config);
       const spend = ctx.get(TOKENS.ledger);
       // A ledger shared through Redis is re-read every second, so each task sees the others' spend, and keeps the
-      // fleet's budget holds, so the tasks together stay within a limit.
-      const shared = spend instanceof RedisSpendLedger ? { budgetRefreshMs: 1000, sharedBudget: spend } : {};
+      // fleet's budget holds, so the tasks together stay within a limit: past it only by the calls admitted while
+      // Redis could not answer a hold, each counted (and logged, at most once a minute).
+      const metrics = ctx.get(TOKENS.metrics);
+      const logger = ctx.get(TOKENS.logger);
+      let loggedAt = -Infinity;
+      let unlogged = 0;
+      const onSharedBudgetUnavailable = (tenantId: string, error: unknown): void => {
+        metrics.budgetFailedOpen();
+        unlogged += 1;
+        if (performance.now() - loggedAt < 60_000) return;
+        logger.warn(
+          { tenantId, calls: unlogged, err: { message: (error as Error).message } },
+          'budget holds could not reach Redis: calls admitted on this task’s own reckoning',
+        );
+        loggedAt = performance.now();
+        unlogged = 0;
+      };
+      const shared =
+        spend instanceof RedisSpendLedger
+          ? { budgetRefreshMs: 1000, sharedBudget: spend, onSharedBudgetUnavailable }
+          : {};
       return new RuleBasedCostPolicy(config.policy, { pricing: ctx.get(TOKENS.pricing), ledger: spend, ...shared });
     })
     .inSingletonScope();

@@ -37,6 +37,7 @@ export class GatewayMetrics {
   private readonly saved: Counter<'strategy'>;
   private readonly unpricedCalls: Counter<'model'>;
   private readonly asyncEnds: Counter<'route' | 'status'>;
+  private readonly budgetFailOpens: Counter;
   private readonly unpricedTokens: Counter<'model' | 'direction'>;
   private readonly streams: Counter<'operation' | 'end' | 'client'>;
   private readonly sessions: Counter<'model' | 'end'>;
@@ -80,6 +81,11 @@ export class GatewayMetrics {
       name: 'nova_cost_unpriced_tokens_total',
       help: 'Tokens billed upstream for models without a price, by direction (input, output)',
       labelNames: ['model', 'direction'],
+      registers: [this.registry],
+    });
+    this.budgetFailOpens = new Counter({
+      name: 'nova_cost_budget_fail_open_total',
+      help: 'Calls admitted without a fleet budget hold because Redis could not answer it in time (fail open): the fleet may spend past a limit by their cost',
       registers: [this.registry],
     });
     this.asyncEnds = new Counter({
@@ -193,6 +199,11 @@ export class GatewayMetrics {
   }
 
   /** An async invocation ended: answered by a batch job, on demand or from the cache. */
+  /** A call admitted on this task's own reckoning: the fleet's budget (Redis) could not answer its hold. */
+  budgetFailedOpen(): void {
+    this.budgetFailOpens.inc();
+  }
+
   asyncEnded(route: 'batch' | 'on-demand' | 'cache', status: 'Completed' | 'Failed'): void {
     this.asyncEnds.inc({ route, status });
   }

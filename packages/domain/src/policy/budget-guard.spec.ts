@@ -67,12 +67,18 @@ describe(BudgetGuard, () => {
       });
     });
 
-    it("admits on this process's reservation alone when the shared budget cannot answer", async () => {
+    it("admits on this process's reservation alone when the shared budget cannot answer, and says so", async () => {
       const fleet = new FleetBudget();
       fleet.failing = true;
-      const { reservation } = await guard(fleet).reserve('acme', { dailyUsd: 1 }, 0.4, now);
+      const told: [string, unknown][] = [];
+      const g = new BudgetGuard(new InMemorySpendLedger(), {
+        shared: fleet,
+        onSharedUnavailable: (tenantId, error) => told.push([tenantId, error]),
+      });
+      const { reservation } = await g.reserve('acme', { dailyUsd: 1 }, 0.4, now);
       await expect(reservation.admit()).resolves.toBeUndefined();
       expect(reservation.holdId).toBeUndefined();
+      expect(told).toEqual([['acme', expect.objectContaining({ kind: 'upstream-unavailable' })]]);
     });
 
     it('drops the shared hold of a released call, and leaves a settled one to the ledger entry that carries it', async () => {

@@ -30,6 +30,12 @@ export interface BudgetGuardOptions {
    * @default none (this process's reservations only)
    */
   readonly shared?: SharedBudget;
+  /**
+   * Told when the shared budget could not answer a hold (its store down, or slower than its timeout) and the call was
+   * admitted on this process's reservation alone: the one way a fleet can spend past a limit, by at most the cost of
+   * the calls so admitted. @default ignore
+   */
+  readonly onSharedUnavailable?: (tenantId: string, error: unknown) => void;
 }
 
 export interface BudgetCheck {
@@ -54,7 +60,8 @@ function windowBounds(now: Date, period: Period): { start: Date; end: Date } {
  * loaded, so concurrent requests in a process never commit more than a limit: spend stays within it unless a call
  * costs more than its worst case. Processes sharing a ledger see each other's settled spend within `refreshMs`; with
  * a `shared` budget, each call is also admitted against the holds of the whole fleet (reservation.admit()), so the
- * fleet stays within the limit too.
+ * fleet stays within the limit too: past it only by the cost of calls admitted while the shared budget could not
+ * answer (onSharedUnavailable tells of each).
  *
  * Fails open: when the ledger cannot be read, the check counts what this process knows (its last reading, or
  * nothing yet, plus what settled here since) and tries the ledger again a second later (or after `refreshMs`); when
@@ -64,6 +71,7 @@ export class BudgetGuard {
   private readonly windows = new Map<string, Promise<Window>>();
   private readonly refreshMs: number;
   private readonly shared: SharedBudget | undefined;
+  private readonly onSharedUnavailable: (tenantId: string, error: unknown) => void;
 
   constructor(
     private readonly ledger: SpendLedger,
@@ -71,6 +79,7 @@ export class BudgetGuard {
   ) {
     this.refreshMs = options.refreshMs ?? Number.POSITIVE_INFINITY;
     this.shared = options.shared;
+    this.onSharedUnavailable = options.onSharedUnavailable ?? (() => undefined);
     if (!(this.refreshMs >= 0))
       throw new NovaCostError('configuration', `budget refreshMs must be a number >= 0, got ${options.refreshMs}`);
   }
@@ -124,7 +133,10 @@ export class BudgetGuard {
     const admit = () =>
       (admitted ??= (async () => {
         if (!this.shared || limits.length === 0 || !open) return;
-        const answer = await this.shared.hold(tenantId, worstCaseUsd, limits).catch(() => undefined); // fail open
+        const answer = await this.shared.hold(tenantId, worstCaseUsd, limits).catch((error: unknown) => {
+          this.onSharedUnavailable(tenantId, error); // fail open: this process's reservation alone
+          return undefined;
+        });
         if (answer === undefined) return;
         if (!answer.held) {
           const limit = limits.find((l) => l.period === answer.period) as BudgetLimit;

@@ -35,6 +35,8 @@ export interface RuleBasedCostPolicyDeps {
    * worst case there, so processes sharing the ledger stay within a limit together. @default none
    */
   readonly sharedBudget?: SharedBudget;
+  /** Told of each call admitted without a fleet hold because the shared budget could not answer (fail open). @default ignore */
+  readonly onSharedBudgetUnavailable?: (tenantId: string, error: unknown) => void;
 }
 
 /** The default CostPolicy: cacheability, routing, budgets and lanes from plain-data rules. */
@@ -51,6 +53,7 @@ export class RuleBasedCostPolicy implements CostPolicy, SessionBudget {
     this.budgets = new BudgetGuard(deps.ledger, {
       ...(deps.budgetRefreshMs === undefined ? {} : { refreshMs: deps.budgetRefreshMs }),
       ...(deps.sharedBudget === undefined ? {} : { shared: deps.sharedBudget }),
+      ...(deps.onSharedBudgetUnavailable ? { onSharedUnavailable: deps.onSharedBudgetUnavailable } : {}),
     });
     this.clock = deps.clock ?? systemClock;
     this.budgetByTenant = new Map(Object.entries(rules.budgets?.byTenant ?? {}));

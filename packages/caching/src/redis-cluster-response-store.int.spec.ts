@@ -32,7 +32,7 @@ describe('CachingInvoker over RedisResponseStore (three-master cluster)', () => 
   beforeAll(async () => {
     cluster = await startTestRedisCluster();
     raw = await readyCluster(cluster);
-  }, 30_000);
+  });
   afterAll(async () => {
     raw?.disconnect();
     await cluster?.close();

@@ -162,7 +162,7 @@ describe('RedisSpendLedger (single node)', () => {
     } finally {
       await redis.restart();
     }
-  }, 30_000);
+  });
 
   it('holds entries while Redis is down and writes them once it is back; queries fail with upstream-unavailable meanwhile', async () => {
     const ledger = await open({ flushMs: 100 });
@@ -179,7 +179,7 @@ describe('RedisSpendLedger (single node)', () => {
     }
     await expect.poll(() => ledger.pendingEntries, { timeout: 15_000 }).toBe(0);
     expect((await ledger.totals({ tenantId: 'acme' })).total).toMatchObject({ calls: 2, costUsd: 6 });
-  }, 30_000);
+  });
 
   it('reports at close, with their count and cost, the entries it could not write', async () => {
     const losses: SpendLoss[] = [];
@@ -195,7 +195,7 @@ describe('RedisSpendLedger (single node)', () => {
     } finally {
       await redis.restart();
     }
-  }, 30_000);
+  });
 
   it('lets a cache hit through InvokeModel cost one Redis command, its lookup: the entry waits for the next write, and a hit takes no budget hold', async () => {
     const prefix = nextPrefix();
@@ -296,7 +296,7 @@ describe('RedisSpendLedger (three-master cluster)', () => {
   const ledgers: RedisSpendLedger[] = [];
   beforeAll(async () => {
     cluster = await startTestRedisCluster();
-  }, 30_000);
+  });
   afterAll(async () => {
     await Promise.all(ledgers.map((l) => l.close(100)));
     await cluster?.close();

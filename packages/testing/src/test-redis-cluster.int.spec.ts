@@ -11,7 +11,7 @@ describe(startTestRedisCluster, () => {
     beforeAll(async () => {
       cluster = await startTestRedisCluster();
       client = new Cluster([...cluster.nodes], { redisOptions: { commandTimeout: 1000 } });
-    }, 30_000);
+    });
     afterAll(async () => {
       client?.disconnect();
       await cluster?.close();

@@ -1,5 +1,5 @@
 import type { SpendEntry, SpendLedger } from '@nova-cost/domain';
-import { NovaCostError } from '@nova-cost/domain';
+import { NovaCostError, SAVING_STRATEGIES } from '@nova-cost/domain';
 import { expect, it } from 'vitest';
 
 export const spendEntry = (over: Partial<SpendEntry>): SpendEntry => ({
@@ -37,7 +37,13 @@ export function spendLedgerContract(fresh: () => Promise<SpendLedger>): void {
       calls: 4,
       costUsd: 3.25,
       savedUsd: 3.5,
-      savedByStrategy: { cache: 1, coalescing: 0, routing: 0.5, batching: 2 },
+      // Every strategy is listed, 0 where nothing was saved by it.
+      savedByStrategy: {
+        ...Object.fromEntries(SAVING_STRATEGIES.map((s) => [s, 0])),
+        cache: 1,
+        routing: 0.5,
+        batching: 2,
+      },
     });
   });
 

@@ -3,7 +3,12 @@ import { seededDice } from './seeded-dice';
 
 /** Roughly 4 characters per token, as Bedrock's tokenizers average on English text. */
 export function countTokens(text: string): number {
-  return text.length === 0 ? 0 : Math.ceil(text.length / 4);
+  return tokensOfLength(text.length);
+}
+
+/** The tokens of a text of `length` characters (see countTokens). */
+export function tokensOfLength(length: number): number {
+  return length <= 0 ? 0 : Math.ceil(length / 4);
 }
 
 /** JSON with sorted keys, so equal bodies hash equally whatever their key order. */

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { CacheTtl, PromptSection } from '@nova-cost/domain';
 import { NovaCostError, promptCacheSupport } from '@nova-cost/domain';
-import { countTokens } from './deterministic-content';
+import { countTokens, tokensOfLength } from './deterministic-content';
 import type { Checkpoint, PrefixBoundary } from './prompt-cache';
 import { PromptCache } from './prompt-cache';
 import type { PromptPart } from './prompt';
@@ -105,12 +105,13 @@ export class PromptCaching {
     const boundaries: PrefixBoundary[] = [];
     const asked: { boundary: number; ttl: CacheTtl; section: PromptSection }[] = [];
     const hash = createHash('sha256').update(baseModelId);
-    const texts: string[] = [];
+    // The prefix is the texts so far joined by newlines: counted as it grows (a request of many parts stays linear).
+    let prefixLength = -1;
     for (const part of parts) {
       if ('text' in part) {
-        texts.push(part.text);
+        prefixLength += 1 + part.text.length;
         hash.update('\u0000').update(part.text);
-        boundaries.push({ tokens: countTokens(texts.join('\n')), key: hash.copy().digest('hex') });
+        boundaries.push({ tokens: tokensOfLength(prefixLength), key: hash.copy().digest('hex') });
       } else if (boundaries.length > 0) {
         asked.push({ boundary: boundaries.length - 1, ttl: this.ttlOf(baseModelId, part), section: part.section });
       } else this.ttlOf(baseModelId, part); // a point before any text caches nothing, but is checked all the same

@@ -11,6 +11,7 @@ export { ReadProblems } from './logs/read-problems';
 export { ReplayEngine } from './replay/replay-engine';
 export type { ReplayedCall, ReplayOutcome, ReplaySaving } from './replay/replay-engine';
 export { plannedUpstream } from './replay/replay-upstream';
+export type { ReplayBatchOptions } from './replay/replay-batch-queue';
 export type { ReplayUpstream, ReplayAnswer } from './replay/replay-upstream';
 export type { IdentityRule } from './replay/identity-rules';
 export { loadPriceTable, loadReportPolicy } from './config/load-report-config';

@@ -10,6 +10,7 @@ import { SavingsTally } from './report/savings-tally';
 import type { IdentityRule } from './replay/identity-rules';
 import { IdentityMap } from './replay/identity-rules';
 import { ReplayEngine } from './replay/replay-engine';
+import type { ReplayBatchOptions } from './replay/replay-batch-queue';
 import type { ReplayUpstream } from './replay/replay-upstream';
 
 /** Told how far a replay has read. */
@@ -33,8 +34,10 @@ export interface RunReplayOptions {
   readonly reorderWindow?: number;
   /** Keep a preview of the most repeated prompts' text. @default false */
   readonly showPrompts?: boolean;
-  /** @default the logged answers */
+  /** @default plannedUpstream (the logged answers, with the policy's output caps and service tiers applied) */
   readonly upstream?: ReplayUpstream;
+  /** The batch job queue's quotas and timing for deferrable callers. @default the gateway's (BATCH_JOB_DEFAULTS) */
+  readonly batch?: ReplayBatchOptions;
   /** Told the total stored bytes once the files are listed, then bytes as they are read. @default ignore */
   readonly progress?: ReplayProgress;
   /** @default now */
@@ -50,6 +53,7 @@ export async function runReplay(options: RunReplayOptions): Promise<SavingsRepor
     pricing,
     identities: new IdentityMap(options.identities),
     ...(options.upstream ? { upstream: options.upstream } : {}),
+    ...(options.batch ? { batch: options.batch } : {}),
   });
   const tally = new SavingsTally(options.showPrompts ?? false);
   const problems = new ReadProblems();
@@ -65,13 +69,14 @@ export async function runReplay(options: RunReplayOptions): Promise<SavingsRepor
     for await (const call of readLogRecords(files, problems, { onBytes: (n) => (pendingBytes += n) })) {
       records += 1;
       const ready = window.push(call);
-      if (ready) tally.add(await engine.replay(ready));
+      if (ready) for (const r of await engine.replay(ready)) tally.add(r);
       if (pendingBytes > 0 && records % 256 === 0) {
         progress?.advance(pendingBytes, records);
         pendingBytes = 0;
       }
     }
-    for (const call of window.drain()) tally.add(await engine.replay(call));
+    for (const call of window.drain()) for (const r of await engine.replay(call)) tally.add(r);
+    for (const r of await engine.finish()) tally.add(r);
     progress?.advance(pendingBytes, records);
   } finally {
     progress?.stop();

@@ -5,6 +5,8 @@ import type {
   AsyncListPage,
   AsyncListQuery,
   Clock,
+  OnDemandReason,
+  PendingCall,
   DeferredCall,
   DeferredCallQueue,
   DeferredCallState,
@@ -14,9 +16,16 @@ import type {
   JsonObject,
   ModelInvoker,
 } from '@nova-cost/domain';
-import { NovaCostError, responseStopReason, responseUsage, systemClock } from '@nova-cost/domain';
-import type { OnDemandReason, PendingCall } from './batch-grouping';
-import { baseModelOf, decideGroup, groupKeyOf, invocationTypeOf } from './batch-grouping';
+import {
+  NovaCostError,
+  baseModelOf,
+  decideGroup,
+  groupKeyOf,
+  invocationTypeOf,
+  responseStopReason,
+  responseUsage,
+  systemClock,
+} from '@nova-cost/domain';
 import { BatchJobDriver } from './batch-job-driver';
 import type { BatchJobQueueOptions, ResolvedQueueOptions } from './batch-jobs.options';
 import { limitsOf, resolveQueueOptions } from './batch-jobs.options';

@@ -1,5 +1,5 @@
 import type { Clock } from '@nova-cost/domain';
-import { NovaCostError } from '@nova-cost/domain';
+import { BATCH_JOB_DEFAULTS, NovaCostError } from '@nova-cost/domain';
 
 /** Per-model batch quotas, where a model's differ from the defaults. */
 export interface BatchLimits {
@@ -98,8 +98,8 @@ export function resolveQueueOptions(o: BatchJobQueueOptions): ResolvedQueueOptio
     throw bad(
       `prefix must be empty or end with "/" (letters, digits, !_.*'()- between slashes), got ${JSON.stringify(prefix)}`,
     );
-  const minRecords = whole('minRecords', o.minRecords, 100, 1);
-  const maxRecords = whole('maxRecords', o.maxRecords, 50_000, minRecords);
+  const minRecords = whole('minRecords', o.minRecords, BATCH_JOB_DEFAULTS.minRecords, 1);
+  const maxRecords = whole('maxRecords', o.maxRecords, BATCH_JOB_DEFAULTS.maxRecords, minRecords);
   for (const [model, limits] of Object.entries(o.limitsByModel ?? {})) {
     const min = whole(`limitsByModel[${model}].minRecords`, limits.minRecords, minRecords, 1);
     whole(`limitsByModel[${model}].maxRecords`, limits.maxRecords, Math.max(min, maxRecords), min);
@@ -112,9 +112,9 @@ export function resolveQueueOptions(o: BatchJobQueueOptions): ResolvedQueueOptio
     minRecords,
     maxRecords,
     limitsByModel: new Map(Object.entries(o.limitsByModel ?? {})),
-    maxInputBytes: whole('maxInputBytes', o.maxInputBytes, 1024 ** 3, 1024),
-    maxWaitMs: whole('maxWaitMs', o.maxWaitMs, 900_000, 0),
-    jobTurnaroundMs: whole('jobTurnaroundMs', o.jobTurnaroundMs, 6 * 3_600_000, 0),
+    maxInputBytes: whole('maxInputBytes', o.maxInputBytes, BATCH_JOB_DEFAULTS.maxInputBytes, 1024),
+    maxWaitMs: whole('maxWaitMs', o.maxWaitMs, BATCH_JOB_DEFAULTS.maxWaitMs, 0),
+    jobTurnaroundMs: whole('jobTurnaroundMs', o.jobTurnaroundMs, BATCH_JOB_DEFAULTS.jobTurnaroundMs, 0),
     stopLeadMs: whole('stopLeadMs', o.stopLeadMs, 1_800_000, 0),
     jobTimeoutHours: whole('jobTimeoutHours', o.jobTimeoutHours, 24, 24, 168),
     pollMinMs,

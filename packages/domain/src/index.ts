@@ -32,6 +32,7 @@ export * from './invocation/metered-stream';
 export * from './async/deferred-call';
 export * from './async/deferred-call-queue.port';
 export * from './async/answer-cache.port';
+export * from './async/batch-grouping';
 export * from './use-cases/price-call';
 export * from './use-cases/async-invocations.service';
 export * from './sessions/speech-usage';

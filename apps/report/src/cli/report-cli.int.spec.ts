@@ -52,7 +52,14 @@ describe('npm run report', () => {
     expect(figures.schema).toBe('nova-cost/savings-report/1');
     expect(figures.records.read).toBe(20_000);
     expect(figures.total.savedUsd).toBeGreaterThan(0);
-    expect(Object.keys(figures.total.byLever).sort()).toEqual(['cache', 'coalescing', 'routing']);
+    expect(Object.keys(figures.total.byLever).sort()).toEqual([
+      'batching',
+      'cache',
+      'coalescing',
+      'output-cap',
+      'routing',
+      'service-tier',
+    ]);
     expect(figures.byTenant.map((t) => t.key).sort()).toEqual(['agent', 'checkout', 'reporting', 'search', 'support']);
     const html = await readFile(join(out, 'savings-report.html'), 'utf8');
     expect(html).toContain('<canvas id="chart-spend"');

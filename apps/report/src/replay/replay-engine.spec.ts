@@ -4,9 +4,16 @@ import { describe, expect, it } from 'vitest';
 import { parseInvocationRecord } from '../logs/parse-invocation-record';
 import type { LoggedCall } from '../logs/logged-call';
 import { SavingsTally } from '../report/savings-tally';
-import { converseRecord, converseText, errorRecord, largeBodyRecord } from '../testing/log-records';
+import {
+  converseRecord,
+  converseStreamRecord,
+  converseText,
+  errorRecord,
+  largeBodyRecord,
+} from '../testing/log-records';
 import type { IdentityRule } from './identity-rules';
 import { IdentityMap } from './identity-rules';
+import type { ReplayBatchOptions } from './replay-batch-queue';
 import type { ReplayedCall } from './replay-engine';
 import { ReplayEngine } from './replay-engine';
 
@@ -60,16 +67,24 @@ function ask(
   return logged(record);
 }
 
-async function replay(calls: LoggedCall[], rules: CostPolicyRules = {}, identities: IdentityRule[] = []) {
+async function replay(
+  calls: LoggedCall[],
+  rules: CostPolicyRules = {},
+  identities: IdentityRule[] = [],
+  batch?: ReplayBatchOptions,
+) {
   const pricing = new StaticPricingCatalog();
-  const engine = new ReplayEngine({ rules, pricing, identities: new IdentityMap(identities) });
+  const engine = new ReplayEngine({
+    rules,
+    pricing,
+    identities: new IdentityMap(identities),
+    ...(batch ? { batch } : {}),
+  });
   const tally = new SavingsTally();
   const replayed: ReplayedCall[] = [];
-  for (const c of calls) {
-    const r = await engine.replay(c);
-    replayed.push(r);
-    tally.add(r);
-  }
+  for (const c of calls) replayed.push(...(await engine.replay(c)));
+  replayed.push(...(await engine.finish()));
+  for (const r of replayed) tally.add(r);
   const sources = replayed.map((r) => (r.kind === 'replayed' ? r.outcome.result.source : r.kind));
   return { ...tally.groups(), sources, replayed, tally };
 }
@@ -345,13 +360,82 @@ describe(ReplayEngine, () => {
   });
 
   describe('having a deferrable lane mapped from an identity', () => {
-    it('reports what batch inference would save on its upstream calls, outside the measured saving', async () => {
-      const { total, tally } = await replay([ask(0, 'nightly', { temperature: 0.3 })], {}, [
-        { match: '*checkout-api*', tenant: 'checkout', lane: 'deferrable' },
+    const deferrable: IdentityRule[] = [{ match: '*checkout-api*', tenant: 'checkout', lane: 'deferrable' }];
+    const MIN = 60_000;
+    const routes = (replayed: ReplayedCall[]) =>
+      replayed.map((r) => (r.kind === 'replayed' ? (r.outcome.deferred ?? { route: 'now' }) : { route: r.kind }));
+
+    it('sends a group with its minimum records as one batch job once its oldest call has waited, billed at the batch price', async () => {
+      // Three calls by 2 min, at least 3 records a job: the job leaves at 15 min, on the queue's tick; the
+      // interactive call at 20 min comes after it.
+      const interactive = ask(20 * MIN, 'now', { temperature: 0.3, arn: 'arn:aws:sts::1:assumed-role/support-bot/s' });
+      const { total, replayed, byTenant } = await replay(
+        [
+          ask(0, 'a', { temperature: 0.3 }),
+          ask(MIN, 'b', { temperature: 0.3 }),
+          ask(2 * MIN, 'c', { temperature: 0.3 }),
+          interactive,
+        ],
+        {},
+        deferrable,
+        { minRecords: 3 },
+      );
+      expect(routes(replayed)).toEqual([{ route: 'batch' }, { route: 'batch' }, { route: 'batch' }, { route: 'now' }]);
+      expect(replayed.map((r) => r.at)).toEqual([T0, T0 + MIN, T0 + 2 * MIN, T0 + 20 * MIN]);
+      expect(total.byLever['batching']).toEqual({
+        calls: 3,
+        tokensBefore: 600,
+        tokensAfter: 600,
+        usdBefore: expect.closeTo(3 * LITE_120_80, 12),
+        usdAfter: expect.closeTo((3 * LITE_120_80) / 2, 12),
+        savedUsd: expect.closeTo((3 * LITE_120_80) / 2, 12),
+      });
+      expect(total.usdAfter).toBeCloseTo((3 * LITE_120_80) / 2 + LITE_120_80, 12);
+      expect(byTenant.find((t) => t.key === 'checkout')?.savedShare).toBeCloseTo(0.5, 12);
+    });
+
+    it('answers on demand, at its latest send time, a call whose group never reaches the minimum', async () => {
+      const { total, replayed, tally } = await replay(
+        [ask(0, 'a', { temperature: 0.3 }), ask(MIN, 'b', { temperature: 0.3 })],
+        {},
+        deferrable,
+        { minRecords: 3 },
+      );
+      expect(routes(replayed)).toEqual([
+        { route: 'on-demand', reason: 'below-minimum-records' },
+        { route: 'on-demand', reason: 'below-minimum-records' },
       ]);
       expect(total.savedUsd).toBe(0);
-      expect(tally.potentialBatch()).toEqual({ calls: 1, savedUsd: expect.closeTo(LITE_120_80 / 2, 12) });
-      expect(tally.groups().byTenant.map((t) => t.key)).toEqual(['checkout']);
+      expect(tally.deferred()).toEqual([
+        {
+          route: 'on-demand',
+          reason: 'below-minimum-records',
+          calls: 2,
+          usdBefore: expect.closeTo(2 * LITE_120_80, 12),
+          usdAfter: expect.closeTo(2 * LITE_120_80, 12),
+        },
+      ]);
+    });
+
+    it('serves a repeat from the cache once its batch answer is in, as the async API looks it up', async () => {
+      // One record a job: the first call leaves at 15 min and its answer is kept for the TTL; the repeat at 20 min
+      // is answered from the cache; the one at 5 min (before the answer) goes in the same job.
+      const { total, replayed } = await replay([ask(0, 'q'), ask(5 * MIN, 'q'), ask(20 * MIN, 'q')], {}, deferrable, {
+        minRecords: 1,
+      });
+      expect(routes(replayed)).toEqual([{ route: 'batch' }, { route: 'batch' }, { route: 'cache' }]);
+      expect(total.usdAfter).toBeCloseTo(LITE_120_80, 12);
+      expect(total.byLever['batching']?.savedUsd).toBeCloseTo(LITE_120_80, 12);
+      expect(total.byLever['cache']?.savedUsd).toBeCloseTo(LITE_120_80, 12);
+    });
+
+    it('keeps a stream on demand in the deferrable lane: its caller waits for the tokens', async () => {
+      const stream = logged(
+        converseStreamRecord({ timestamp: iso(T0), identity: { arn: 'arn:aws:sts::1:assumed-role/checkout-api/s' } }),
+      );
+      const { replayed, total } = await replay([stream], {}, deferrable, { minRecords: 1 });
+      expect(routes(replayed)).toEqual([{ route: 'now' }]);
+      expect(total.savedUsd).toBe(0);
     });
   });
 

@@ -1,16 +1,28 @@
 import type {
   AppliedOutputCap,
+  CallPrice,
+  DeferredCall,
+  DeferredOutcome,
+  DeferredRoute,
   CostPolicyRules,
-  InvocationOutcome,
   InvocationRequest,
   InvocationResult,
   PricingCatalog,
   SavingStrategy,
 } from '@nova-cost/domain';
-import { callerServiceTier, InvokeModel, NovaCostError, RuleBasedCostPolicy } from '@nova-cost/domain';
+import {
+  AsyncInvocations,
+  asyncInvocationId,
+  callerServiceTier,
+  InvokeModel,
+  NovaCostError,
+  RuleBasedCostPolicy,
+} from '@nova-cost/domain';
 import type { LoggedCall } from '../logs/logged-call';
 import { DayLedger } from './day-ledger';
 import type { CallerContext, IdentityMap } from './identity-rules';
+import type { ReplayBatchOptions } from './replay-batch-queue';
+import { ReplayBatchQueue } from './replay-batch-queue';
 import type { InvokerDecision } from './replay-invoker';
 import { ReplayInvoker } from './replay-invoker';
 import type { ReplayUpstream } from './replay-upstream';
@@ -44,6 +56,8 @@ export interface ReplayOutcome {
   readonly costUsd: number;
   /** What each lever saved on it. */
   readonly savings: readonly ReplaySaving[];
+  /** A deferrable call sent through the async API: how the batch job queue answered it, and why not in a job. */
+  readonly deferred?: { readonly route: DeferredRoute; readonly reason?: string };
 }
 
 /** What happened to one logged call in the replay. */
@@ -55,8 +69,6 @@ export type ReplayedCall =
       readonly outcome: ReplayOutcome;
       /** For a routed call: the same tokens on the model routed to. */
       readonly routedUsd?: number;
-      /** What the upstream call would cost as Bedrock batch inference, for deferrable calls that went upstream. */
-      readonly batchUsd?: number;
       readonly decision: InvokerDecision;
     })
   /** A call the gateway would pass on unchanged (operation it does not serve, body not logged, refused by the policy). */
@@ -74,20 +86,39 @@ export interface ReplayEngineOptions {
   readonly identities: IdentityMap;
   /** @default plannedUpstream (the logged answer, with the policy's output cap and service tier applied) */
   readonly upstream?: ReplayUpstream;
+  /** The batch job queue's settings for deferrable calls. @default the gateway's defaults (BATCH_JOB_DEFAULTS) */
+  readonly batch?: ReplayBatchOptions;
+}
+
+/** A deferred call waiting in the batch queue, with what the report needs once it is answered. */
+interface Waiting {
+  readonly base: Base;
+  readonly beforeUsd: number;
+  decision: InvokerDecision;
 }
 
 /**
- * Replays logged calls, one at a time in time order, through the gateway's own use case (InvokeModel) with its
- * cost policy (RuleBasedCostPolicy: cacheability, TTL, routing, lanes, budgets), request key and pricing; only
- * time and the upstream are simulated.
+ * Replays logged calls, in time order, through the gateway's own use cases with its cost policy
+ * (RuleBasedCostPolicy: cacheability, TTL, routing, output caps, service tiers, lanes, budgets), request key and
+ * pricing; only time and the upstream are simulated. A call is answered now through InvokeModel, or, for a caller
+ * the identity rules mark deferrable (a unary call: a stream's caller waits for its tokens), submitted through the
+ * async API (AsyncInvocations) to a batch job queue that decides as the gateway's does (decideGroup) and answers it
+ * later in simulated time: `replay` and `finish` return the calls answered by then.
  */
 export class ReplayEngine {
   private readonly clock = new SimulatedClock();
   private readonly invoker: ReplayInvoker;
   private readonly useCase: InvokeModel;
+  private readonly async: AsyncInvocations;
+  private readonly queue: ReplayBatchQueue;
+  private readonly waiting = new Map<string, Waiting>();
+  private readonly answered: ReplayedCall[] = [];
+  private started: Promise<void> | undefined;
+  private submitted = 0;
 
   constructor(private readonly options: ReplayEngineOptions) {
     const ledger = new DayLedger();
+    const region = options.rules.region ?? 'us-east-1';
     this.invoker = new ReplayInvoker(this.clock, options.upstream ?? plannedUpstream(options.pricing));
     const policy = new RuleBasedCostPolicy(options.rules, { pricing: options.pricing, ledger, clock: this.clock });
     this.useCase = new InvokeModel({
@@ -96,16 +127,50 @@ export class ReplayEngine {
       pricing: options.pricing,
       ledger,
       clock: this.clock,
-      region: options.rules.region ?? 'us-east-1',
+      region,
+    });
+    this.queue = new ReplayBatchQueue((call, how) => this.answerDeferred(call, how.route), options.batch);
+    this.async = new AsyncInvocations({
+      policy,
+      pricing: options.pricing,
+      ledger,
+      queue: this.queue,
+      cache: this.invoker,
+      region,
+      clock: this.clock,
+      onSettled: (call, outcome, price) => this.settled(call, outcome, price),
     });
   }
 
-  /** Response-cache entries and flights held, for memory checks. */
+  /** Response-cache entries and flights held, and deferred calls waiting, for memory checks. */
   get heldKeys(): number {
-    return this.invoker.heldKeys;
+    return this.invoker.heldKeys + this.queue.waiting;
   }
 
-  async replay(call: LoggedCall): Promise<ReplayedCall> {
+  /** Replays one call at its logged time; returns the calls answered by then (this one, unless it waits for a job). */
+  async replay(call: LoggedCall): Promise<ReplayedCall[]> {
+    await this.runQueueUntil(call.at);
+    const r = await this.replayOne(call);
+    if (r) this.answered.push(r);
+    return this.answered.splice(0);
+  }
+
+  /** Lets simulated time run on until every deferred call is answered; returns them. */
+  async finish(): Promise<ReplayedCall[]> {
+    await this.runQueueUntil(Number.POSITIVE_INFINITY);
+    return this.answered.splice(0);
+  }
+
+  /** The batch queue's rounds due up to `until`, each at its own time. */
+  private async runQueueUntil(until: number): Promise<void> {
+    for (;;) {
+      const next = this.queue.nextDecisionAt();
+      if (next === undefined || next > until) return;
+      await this.queue.round(this.clock.advanceTo(next));
+    }
+  }
+
+  private async replayOne(call: LoggedCall): Promise<ReplayedCall | undefined> {
     const caller = this.options.identities.resolve(call);
     const at = this.clock.advanceTo(call.at);
     const base = { call, caller, at };
@@ -139,9 +204,27 @@ export class ReplayEngine {
       ...(caller.hints ? { hints: caller.hints } : {}),
     };
     this.invoker.expect(call);
-    let outcome: InvocationOutcome;
     try {
-      outcome = await this.useCase.execute(request);
+      if (caller.hints?.lane === 'deferrable' && !call.streaming) {
+        await this.submit(request, { base, beforeUsd, decision: { source: 'upstream' } });
+        return undefined;
+      }
+      const outcome = await this.useCase.execute(request);
+      return {
+        ...base,
+        kind: 'replayed',
+        beforeUsd,
+        outcome: withCapSaving(this.options.pricing, call, beforeUsd, {
+          planned: outcome.plan.request,
+          ...(outcome.plan.routedBy ? { routedBy: outcome.plan.routedBy } : {}),
+          ...(outcome.plan.outputCap ? { outputCap: outcome.plan.outputCap } : {}),
+          result: outcome.result,
+          costUsd: outcome.costUsd,
+          savings: outcome.savings,
+        }),
+        ...this.routed(outcome.plan.routedBy, outcome.plan.request, outcome.result, call),
+        decision: this.invoker.lastDecision,
+      };
     } catch (err) {
       if (!NovaCostError.is(err)) throw err;
       if (err.kind === 'budget-exceeded')
@@ -155,45 +238,88 @@ export class ReplayEngine {
         reason: `the cost policy refused it: ${err.message.replace(/"[^"]*"/g, '…')}`,
       };
     }
-    const planned = outcome.plan.request;
-    const region = planned.region ?? call.region;
-    const usage = outcome.result.usage;
-    const routedUsd = outcome.plan.routedBy
-      ? this.options.pricing.cost({ modelId: planned.modelId, region, usage })
-      : undefined;
-    const batchUsd =
-      outcome.result.source === 'upstream' &&
-      planned.lane === 'deferrable' &&
-      (outcome.result.billing ?? 'on-demand') === 'on-demand'
-        ? this.options.pricing.cost({ modelId: planned.modelId, region, usage, billing: 'batch' })
-        : undefined;
-    return {
+  }
+
+  /** StartAsyncInvoke for the call: answered from the cache now, or kept by the batch queue. */
+  private async submit(request: InvocationRequest, waiting: Waiting): Promise<void> {
+    this.started ??= this.async.start();
+    await this.started;
+    const token = `r${(this.submitted += 1)}`;
+    this.waiting.set(asyncInvocationId(request.tenantId, token), waiting);
+    try {
+      await this.async.submit({
+        tenantId: request.tenantId,
+        modelId: request.modelId,
+        operation: request.operation,
+        body: request.body,
+        clientRequestToken: token,
+        ...(request.hints ? { hints: request.hints } : {}),
+      });
+    } catch (err) {
+      this.waiting.delete(asyncInvocationId(request.tenantId, token));
+      throw err;
+    }
+  }
+
+  /** The queue's answer to a deferred call: a job's (billed as batch), or the invoker chain's on demand. */
+  private async answerDeferred(call: DeferredCall, route: 'batch' | 'on-demand'): Promise<InvocationResult> {
+    const waiting = this.waiting.get(call.id);
+    if (!waiting) throw new NovaCostError('internal', `the replay holds no logged call for deferred call ${call.id}`);
+    this.invoker.expect(waiting.base.call);
+    if (route === 'batch') {
+      const { serviceTier: _tier, ...answer } = this.invoker.resultOf(call.request, waiting.base.call, 'upstream');
+      return { ...answer, latencyMs: 0, billing: 'batch' };
+    }
+    const result = await this.invoker.invoke(call.request);
+    waiting.decision = this.invoker.lastDecision;
+    return result;
+  }
+
+  /** AsyncInvocations settled a deferred call: it is answered. */
+  private settled(call: DeferredCall, outcome: DeferredOutcome, price: CallPrice | undefined): void {
+    const waiting = this.waiting.get(call.id);
+    this.waiting.delete(call.id);
+    if (!waiting || !outcome.ok || !price) return;
+    if (outcome.route === 'cache') waiting.decision = this.invoker.lastDecision;
+    const { base, beforeUsd } = waiting;
+    this.answered.push({
       ...base,
       kind: 'replayed',
       beforeUsd,
-      outcome: this.replayOutcome(call, beforeUsd, outcome),
-      ...(routedUsd === undefined ? {} : { routedUsd }),
-      ...(batchUsd === undefined ? {} : { batchUsd }),
-      decision: this.invoker.lastDecision,
-    };
+      outcome: withCapSaving(this.options.pricing, base.call, beforeUsd, {
+        planned: call.request,
+        ...(call.routedBy ? { routedBy: call.routedBy } : {}),
+        result: outcome.result,
+        costUsd: price.costUsd,
+        savings: price.savings,
+        deferred: { route: outcome.route, ...(outcome.reason ? { reason: outcome.reason } : {}) },
+      }),
+      ...this.routed(call.routedBy, call.request, outcome.result, base.call),
+      decision: waiting.decision,
+    });
   }
 
-  /**
-   * The outcome with the output cap's saving beside the domain's: what the tokens the cap cut off would have cost, as
-   * logged (the cap is the policy's first decision: routing and the rest are priced on the capped answer).
-   */
-  private replayOutcome(call: LoggedCall, beforeUsd: number, o: InvocationOutcome): ReplayOutcome {
-    const cut = o.plan.outputCap !== undefined && o.result.usage.outputTokens < call.usage.outputTokens;
-    const capUsd = cut ? beforeUsd - this.options.pricing.cost({ ...asLogged(call), usage: o.result.usage }) : 0;
-    return {
-      planned: o.plan.request,
-      ...(o.plan.routedBy ? { routedBy: o.plan.routedBy } : {}),
-      ...(o.plan.outputCap ? { outputCap: o.plan.outputCap } : {}),
-      result: o.result,
-      costUsd: o.costUsd,
-      savings: capUsd > 0 ? [{ strategy: 'output-cap', usd: capUsd }, ...o.savings] : o.savings,
-    };
+  /** For a routed call: the same tokens on the model routed to, on demand. */
+  private routed(
+    routedBy: string | undefined,
+    planned: InvocationRequest,
+    result: InvocationResult,
+    call: LoggedCall,
+  ): { routedUsd?: number } {
+    if (!routedBy) return {};
+    const region = planned.region ?? call.region;
+    return { routedUsd: this.options.pricing.cost({ modelId: planned.modelId, region, usage: result.usage }) };
   }
+}
+
+/**
+ * The outcome with the output cap's saving beside the domain's: what the tokens the cap cut off would have cost, as
+ * logged (the cap is the policy's first decision: routing and the rest are priced on the capped answer).
+ */
+function withCapSaving(pricing: PricingCatalog, call: LoggedCall, beforeUsd: number, o: ReplayOutcome): ReplayOutcome {
+  if (o.result.usage.outputTokens >= call.usage.outputTokens) return o;
+  const capUsd = beforeUsd - pricing.cost({ ...asLogged(call), usage: o.result.usage });
+  return capUsd > 0 ? { ...o, savings: [{ strategy: 'output-cap', usd: capUsd }, ...o.savings] } : o;
 }
 
 /** How the logged call was priced: its model and region, in the tier its caller named. */

@@ -1,4 +1,4 @@
-import type { InvocationRequest, InvocationResult, ModelInvoker } from '@nova-cost/domain';
+import type { AnswerCache, InvocationRequest, InvocationResult, ModelInvoker } from '@nova-cost/domain';
 import { isReusableAnswer, NovaCostError, requestKey } from '@nova-cost/domain';
 import type { LoggedCall } from '../logs/logged-call';
 import type { SimulatedClock } from './simulated-clock';
@@ -15,9 +15,10 @@ export interface InvokerDecision {
 
 /**
  * The end of the invoker chain in a replay: no model is called. The caching decision is the simulated response
- * cache's (in the replay's time), and the answer is the upstream's (by default, what the log recorded).
+ * cache's (in the replay's time), and the answer is the upstream's (by default, what the log recorded). It is also
+ * the async API's answer cache, as the gateway's caching link is.
  */
-export class ReplayInvoker implements ModelInvoker {
+export class ReplayInvoker implements ModelInvoker, AnswerCache {
   private current: LoggedCall | undefined;
   private readonly cache = new SimulatedResponseCache();
   private last: InvokerDecision = { source: 'upstream' };
@@ -43,10 +44,37 @@ export class ReplayInvoker implements ModelInvoker {
     return this.cache.size;
   }
 
+  /** The async API's lookup (AnswerCache): an answer in the cache now, never a flight joined. */
+  async lookup(request: InvocationRequest): Promise<InvocationResult | undefined> {
+    const ttlSeconds = request.cache?.ttlSeconds;
+    if (ttlSeconds === undefined || !(ttlSeconds > 0)) return undefined;
+    const key = requestKey(request, request.region ?? 'us-east-1');
+    if (!this.cache.holds(key, this.clock.nowMs)) return undefined;
+    this.last = { source: 'cache', key };
+    return this.resultOf(request, this.expected(), 'cache');
+  }
+
+  /** Keeps a batch job's answer for the request's TTL, as the async API does. */
+  async remember(request: InvocationRequest, result: InvocationResult): Promise<void> {
+    const ttlSeconds = request.cache?.ttlSeconds;
+    if (ttlSeconds === undefined || !(ttlSeconds > 0) || !isReusableAnswer(result.stopReason)) return;
+    this.cache.keep(requestKey(request, request.region ?? 'us-east-1'), this.clock.nowMs, ttlSeconds);
+  }
+
+  /** The answer Bedrock would give to `request` for the expected logged call, from `source`. */
+  resultOf(request: InvocationRequest, call: LoggedCall, source: InvocationResult['source']): InvocationResult {
+    return { body: {}, ...this.upstream.answer(request, call), source, modelId: request.modelId };
+  }
+
+  private expected(): LoggedCall {
+    if (!this.current)
+      throw new NovaCostError('internal', 'replay invoker called for a request no logged call stands for');
+    return this.current;
+  }
+
   async invoke(request: InvocationRequest): Promise<InvocationResult> {
-    const call = this.current;
+    const call = this.expected();
     this.current = undefined;
-    if (!call) throw new NovaCostError('internal', 'replay invoker called for a request no logged call stands for');
     const answer = this.upstream.answer(request, call);
     const result = (source: InvocationResult['source']): InvocationResult => ({
       body: {},

@@ -27,6 +27,18 @@ export class SimulatedResponseCache {
     return 'upstream';
   }
 
+  /** Whether an answer for `key` is in the cache at `now` (a lookup that never joins a flight: the async API's). */
+  holds(key: string, now: number): boolean {
+    const entry = this.entries.get(key);
+    return entry !== undefined && entry.availableAt <= now && now < entry.expiresAt;
+  }
+
+  /** Stores an answer obtained another way (a batch job's) from `now` for `ttlSeconds`. */
+  keep(key: string, now: number, ttlSeconds: number): void {
+    if (now - this.lastSweep >= this.sweepEveryMs) this.sweep(now);
+    this.entries.set(key, { availableAt: now, expiresAt: now + ttlSeconds * 1000 });
+  }
+
   /** Entries and flights held: what the replay's memory grows with (unique requests within a TTL). */
   get size(): number {
     return this.entries.size + this.flights.size;

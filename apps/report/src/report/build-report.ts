@@ -21,7 +21,7 @@ export interface ReplayMeta {
 /** The report of a replay, from its tally. */
 export function buildReplayReport(tally: SavingsTally, pricing: PricingCatalog, meta: ReplayMeta): SavingsReport {
   const { total, byModel, byTenant, byDay } = tally.groups();
-  const batch = tally.potentialBatch();
+  const deferred = tally.deferred();
   const iso = (ms: number | undefined) => (ms === undefined ? null : new Date(ms).toISOString());
   return {
     schema: REPORT_SCHEMA,
@@ -35,15 +35,9 @@ export function buildReplayReport(tally: SavingsTally, pricing: PricingCatalog, 
     byTenant,
     byDay,
     series: tally.series(),
-    potential: [
-      {
-        lever: 'batching',
-        calls: batch.calls,
-        savedUsd: batch.savedUsd,
-        note: 'deferrable calls that went upstream, priced as Bedrock batch inference: not counted in the saving until the gateway sends batch jobs',
-      },
-    ],
-    checklist: checklistRows(total, total.usdBefore > 0 ? batch.savedUsd / total.usdBefore : 0),
+    potential: [],
+    deferred,
+    checklist: checklistRows(total, deferred),
     topPrompts: tally.topPrompts(meta.topPrompts ?? 20),
     notReplayed: tally.notReplayedReasons(),
     failed: tally.failed(),
@@ -60,6 +54,7 @@ export function buildReplayReport(tally: SavingsTally, pricing: PricingCatalog, 
       "Streaming calls (ConverseStream, InvokeModelWithResponseStream) are replayed through the gateway's stream routes: the same policy, and a request key of their own (a stream and a unary call do not share a cache entry).",
       'An output cap the policy sets or lowers stops a logged answer that was longer at the cap: its output tokens past the cap are not billed (the answer may have been needed whole; the caller may ask again).',
       'A service tier the policy names is billed where the price table prices that tier for the model (Bedrock offers it there); elsewhere the call runs in the default tier, as the Bedrock adapter learns. A tier the caller named is priced before and after alike.',
+      "A caller the identity rules put in the deferrable lane is taken to send its unary calls through the async API: the gateway's batch job queue rules decide which go in a batch job (billed at half the on-demand price) and which are answered on demand; a job's answers are taken to arrive when it is sent. Every priced model is taken to offer batch inference.",
       'Before is what Bedrock billed on demand for the logged tokens (input, output, prompt-cache reads and writes); failed calls are not billed and not counted.',
     ],
   };

@@ -1,4 +1,4 @@
-import type { ChecklistRow, GroupFigures } from './report-data';
+import type { ChecklistRow, DeferredFigures, GroupFigures } from './report-data';
 
 const share = (total: GroupFigures, ...levers: string[]): number =>
   total.usdBefore > 0 ? levers.reduce((sum, l) => sum + (total.byLever[l]?.savedUsd ?? 0), 0) / total.usdBefore : 0;
@@ -9,8 +9,16 @@ const NOT_IN_LOGS = 'not in invocation logs: the CDK estimate (npm run synth -w 
  * The checklist of the design document (cost-optimization-design.md, section 6), its assumed saving beside the one
  * measured on the logs. Bedrock rows are measured as a share of the Bedrock bill in the logs.
  */
-export function checklistRows(total: GroupFigures, potentialBatchShare: number): ChecklistRow[] {
-  const batch = `the gateway does not bill batch inference yet; deferrable calls would save ${(potentialBatchShare * 100).toFixed(1)}% as batch jobs`;
+export function checklistRows(total: GroupFigures, deferred?: readonly DeferredFigures[]): ChecklistRow[] {
+  const count = (route: DeferredFigures['route']) =>
+    (deferred ?? []).filter((d) => d.route === route).reduce((n, d) => n + d.calls, 0);
+  const submitted = (deferred ?? []).reduce((n, d) => n + d.calls, 0);
+  const batch =
+    deferred === undefined
+      ? "calls of the async API answered in batch jobs, as the gateway's ledger recorded them"
+      : submitted === 0
+        ? 'no caller is deferrable: identity rules with "lane": "deferrable" send calls through the async API to batch jobs'
+        : `deferrable callers through the async API: ${count('batch').toLocaleString('en')} of ${submitted.toLocaleString('en')} calls in batch jobs at the batch price, ${count('on-demand').toLocaleString('en')} on demand (a group below a job's minimum records by its deadline), ${count('cache').toLocaleString('en')} from the cache`;
   return [
     {
       category: 'Bedrock',

@@ -89,7 +89,7 @@ export function gatewayReport(url: string, costs: unknown, now = new Date()): Sa
     byDay,
     series: { step: 'day', points: byDay.map((d) => ({ t: d.key, usdBefore: d.usdBefore, usdAfter: d.usdAfter })) },
     potential: [],
-    checklist: checklistRows(total, 0),
+    checklist: checklistRows(total),
     topPrompts: [],
     notReplayed: [],
     failed: [],

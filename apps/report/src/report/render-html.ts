@@ -183,11 +183,27 @@ ${
 </div>
 <h2>Levers</h2>
 ${table(['lever', 'status', 'calls', 'tokens before', 'tokens after', 'USD before', 'USD after', 'saved', 'share of bill', 'how'], leverRows)}
+${
+  report.deferred === undefined
+    ? ''
+    : `<h2>Deferrable calls: the async API and batch jobs</h2>
 ${table(
-  ['not counted yet', 'calls', 'would save', ''],
-  report.potential.filter((p) => p.calls > 0).map((p) => [esc(p.lever), int(p.calls), usd(p.savedUsd), esc(p.note)]),
-  'no call would be eligible for a lever the gateway does not use yet',
-)}
+  ['answered', 'calls', 'USD before', 'USD after'],
+  report.deferred.map((d) => [
+    esc(
+      d.route === 'on-demand'
+        ? `on demand (${d.reason ?? ''})`
+        : d.route === 'batch'
+          ? 'in a batch job'
+          : 'from the cache',
+    ),
+    int(d.calls),
+    usd(d.usdBefore),
+    usd(d.usdAfter),
+  ]),
+  'no caller is deferrable (identity rules with "lane": "deferrable")',
+)}`
+}
 <h2>The design document's checklist</h2>
 ${table(['category', 'measure', 'assumed', 'measured', ''], checklist)}
 <h2>By model</h2>

@@ -50,6 +50,16 @@ export interface TopPrompt {
   readonly preview?: string;
 }
 
+/** Deferrable calls the batch job queue answered one way (a job, on demand for a reason, the cache). */
+export interface DeferredFigures {
+  route: 'batch' | 'on-demand' | 'cache';
+  /** Why on demand rather than in a job: 'below-minimum-records', 'deadline', 'record-too-large'. */
+  reason?: string;
+  calls: number;
+  usdBefore: number;
+  usdAfter: number;
+}
+
 export interface PriceUsed {
   readonly modelId: string;
   readonly region: string;
@@ -91,6 +101,11 @@ export interface SavingsReport {
     readonly savedUsd: number;
     readonly note: string;
   }[];
+  /**
+   * Calls of deferrable callers (identity rules), sent through the async API to the batch job queue, by how it
+   * answered them. Empty for a gateway's ledger.
+   */
+  readonly deferred?: readonly DeferredFigures[];
   readonly checklist: readonly ChecklistRow[];
   readonly topPrompts: readonly TopPrompt[];
   readonly notReplayed: readonly CountedReason[];

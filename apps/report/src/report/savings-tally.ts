@@ -1,7 +1,7 @@
 import type { PricingCatalog, TokenUsage } from '@nova-cost/domain';
 import { resolveModelId } from '@nova-cost/domain';
 import type { ReplayedCall } from '../replay/replay-engine';
-import type { CountedReason, GroupFigures, LeverFigures, PriceUsed, TopPrompt } from './report-data';
+import type { CountedReason, DeferredFigures, GroupFigures, LeverFigures, PriceUsed, TopPrompt } from './report-data';
 import { promptPreview } from './prompt-preview';
 import { TopPrompts } from './top-prompts';
 
@@ -102,7 +102,7 @@ export class SavingsTally {
   >();
   private readonly priced = new Set<string>();
   private readonly prompts = new TopPrompts();
-  private readonly batch = { calls: 0, savedUsd: 0 };
+  private readonly deferredRoutes = new Map<string, DeferredFigures>();
   private first: number | undefined;
   private last: number | undefined;
 
@@ -160,9 +160,20 @@ export class SavingsTally {
     const planned = r.outcome.planned;
     if (planned.modelId !== r.call.modelId)
       this.priced.add(`${planned.region ?? r.call.region}|${baseModel(planned.modelId)}`);
-    if (r.batchUsd !== undefined) {
-      this.batch.calls += 1;
-      this.batch.savedUsd += r.outcome.costUsd - r.batchUsd;
+    const deferred = r.outcome.deferred;
+    if (deferred) {
+      const key = `${deferred.route}|${deferred.reason ?? ''}`;
+      const d = this.deferredRoutes.get(key) ?? {
+        route: deferred.route,
+        ...(deferred.reason ? { reason: deferred.reason } : {}),
+        calls: 0,
+        usdBefore: 0,
+        usdAfter: 0,
+      };
+      d.calls += 1;
+      d.usdBefore += f.usdBefore;
+      d.usdAfter += f.usdAfter;
+      this.deferredRoutes.set(key, d);
     }
     if (r.decision.key && r.outcome.result.source !== 'upstream') {
       const body = r.call.body;
@@ -200,8 +211,9 @@ export class SavingsTally {
     };
   }
 
-  potentialBatch(): { calls: number; savedUsd: number } {
-    return { ...this.batch };
+  /** Deferrable calls sent through the async API, by how the batch job queue answered them. */
+  deferred(): DeferredFigures[] {
+    return [...this.deferredRoutes.values()].sort((a, b) => b.calls - a.calls);
   }
 
   topPrompts(n: number): TopPrompt[] {

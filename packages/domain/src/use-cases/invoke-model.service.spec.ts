@@ -123,6 +123,21 @@ describe(InvokeModel, () => {
       expect(groups.find((g) => g.key === 'service-tier')?.savedUsd).toBeCloseTo(standard.costUsd * 0.5, 12);
     });
 
+    it('splits a routed call in flex between routing (in the standard tier) and the tier, adding up to what it saved', async () => {
+      const routed: CostPolicyRules = {
+        ...rules,
+        routes: [{ name: 'micro', from: ['amazon.nova-pro-v1:0'], to: 'amazon.nova-micro-v1:0' }],
+      };
+      const outcome = await setup({ serviceTier: 'flex' }, routed).useCase.execute(deferrable);
+      // Pro standard 0.004; Micro standard 0.000175, in flex 0.0000875.
+      expect(outcome.costUsd).toBeCloseTo(0.0000875, 12);
+      expect(outcome.savings).toEqual([
+        { strategy: 'service-tier', usd: expect.closeTo(0.0000875, 12) },
+        { strategy: 'routing', usd: expect.closeTo(0.004 - 0.000175, 12) },
+      ]);
+      expect(outcome.savedUsd).toBeCloseTo(0.004 - 0.0000875, 12);
+    });
+
     it('prices a call Bedrock served in another tier than planned at the tier it served, saving nothing', async () => {
       const standard = await setup({}).useCase.execute(request);
       const downgraded = await setup({ serviceTier: 'default' }, rules).useCase.execute(deferrable);

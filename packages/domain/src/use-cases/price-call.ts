@@ -37,6 +37,7 @@ export function priceCall(pricing: PricingCatalog, region: string, plan: PricedP
       ? undefined
       : (result.serviceTier ?? (plan.request && callerServiceTier(plan.request)) ?? plan.request?.serviceTier);
   const tier = serviceTier === undefined ? {} : { serviceTier };
+  const policyTier = plan.request?.serviceTier !== undefined && serviceTier !== undefined;
   try {
     const onDemand = pricing.cost({ modelId: result.modelId, region, usage: result.usage, ...tier });
     const savings: Saving[] = [];
@@ -52,16 +53,19 @@ export function priceCall(pricing: PricingCatalog, region: string, plan: PricedP
         ...tier,
       });
       if (costUsd < onDemand) savings.push({ strategy: 'batching', usd: onDemand - costUsd });
-      if (plan.request?.serviceTier !== undefined && serviceTier !== undefined) {
+      if (policyTier) {
         // The policy's tier: what the same tokens would have cost in the standard tier.
         const standard = pricing.cost({ modelId: result.modelId, region, usage: result.usage });
         if (standard > onDemand) savings.push({ strategy: 'service-tier', usd: standard - onDemand });
       }
     }
     if (plan.routedBy) {
-      // What the same tokens would have cost on the model the caller asked for.
-      const asRequested = pricing.cost({ modelId: plan.requestedModelId, region, usage: result.usage, ...tier });
-      if (asRequested > onDemand) savings.push({ strategy: 'routing', usd: asRequested - onDemand });
+      // What the same tokens would have cost on the model the caller asked for, in the tier the caller would have
+      // had: the policy's tier saved its own part (above), so the levers add up to what the call saved.
+      const callerTier = policyTier ? {} : tier;
+      const asRequested = pricing.cost({ modelId: plan.requestedModelId, region, usage: result.usage, ...callerTier });
+      const routed = policyTier ? pricing.cost({ modelId: result.modelId, region, usage: result.usage }) : onDemand;
+      if (asRequested > routed) savings.push({ strategy: 'routing', usd: asRequested - routed });
     }
     return { costUsd, savings, unpriced: false };
   } catch (err) {

@@ -1,4 +1,4 @@
-import type { DeferredCall } from '@nova-cost/domain';
+import type { DeferredCall } from './deferred-call';
 import { describe, expect, it } from 'vitest';
 import type { GroupLimits, PendingCall } from './batch-grouping';
 import { decideGroup, groupKeyOf } from './batch-grouping';

@@ -1,5 +1,5 @@
-import type { DeferredCall } from '@nova-cost/domain';
-import { resolveModelId } from '@nova-cost/domain';
+import type { DeferredCall } from './deferred-call';
+import { resolveModelId } from '../models/model-catalog';
 
 /** A call waiting for a job. */
 export interface PendingCall {
@@ -19,6 +19,19 @@ export interface GroupLimits {
   readonly maxInputBytes: number;
   readonly maxWaitMs: number;
 }
+
+/**
+ * The batch job queue's defaults: Bedrock's quotas for most models (at least 100 records a job, at most 50,000 and
+ * 1 GiB of input), a group sent once its oldest call has waited 15 minutes, and a job taken to need 6 hours start to
+ * finish (a call goes on demand when no job sent by its deadline less that could answer it).
+ */
+export const BATCH_JOB_DEFAULTS: GroupLimits & { readonly jobTurnaroundMs: number } = {
+  minRecords: 100,
+  maxRecords: 50_000,
+  maxInputBytes: 1024 ** 3,
+  maxWaitMs: 900_000,
+  jobTurnaroundMs: 6 * 3_600_000,
+};
 
 export interface GroupDecision {
   /** Jobs to send now, each with its calls. */

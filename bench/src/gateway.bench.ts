@@ -247,6 +247,13 @@ async function hitLatency(s: Servers): Promise<Figure[]> {
   const ratio: number[] = [];
   const ms = { memory: [] as number[], redis: [] as number[] };
   const perHit = { commands: [] as number[], keys: [] as number[] };
+  // A Redis read slower than the cache's store timeout is answered from upstream (fail-open), not failed: counted,
+  // and left in the figure (it only makes ours slower), since a machine that busy makes that happen.
+  let failedOpen = 0;
+  const readerHit = (h: Record<string, unknown>) => {
+    if (cacheHeader(h) === 'miss') failedOpen += 1;
+    else expectCache('hit', 'the Redis reader')(h);
+  };
   for (let round = -1; round < LATENCY_ROUNDS; round++) {
     const bodies = bodiesOf(round);
     await latencies(memory, bodies, expectCache('miss', 'a new request (in-memory gateway)'));
@@ -261,7 +268,7 @@ async function hitLatency(s: Servers): Promise<Figure[]> {
       await settled(() => commandsProcessed(s.redisAdmin));
       const keysBefore = await s.redisAdmin.dbsize();
       await s.redisAdmin.config('RESETSTAT');
-      mean1.redis = mean(await latencies(reader, bodies, expectCache('hit', 'the Redis reader')));
+      mean1.redis = mean(await latencies(reader, bodies, readerHit));
       const commands = await settled(() => commandsProcessed(s.redisAdmin));
       if (round < 0) continue;
       perHit.commands.push(commands / bodies.length);
@@ -277,6 +284,7 @@ async function hitLatency(s: Servers): Promise<Figure[]> {
     redisHitMs: round2(median(ms.redis)),
     requestsPerRound: LATENCY_SAMPLES,
     concurrency: 1,
+    readerMissesFailedOpen: failedOpen,
   };
   return [
     figure(

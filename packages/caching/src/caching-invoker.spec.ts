@@ -124,6 +124,7 @@ describe(CachingInvoker, () => {
         const request = cacheableRequest();
         const controller = new AbortController();
         const leader = cache.invoke(request, { signal: controller.signal });
+        await next.whenCalled(1); // the leader's call is under way (the store was read first: a miss)
         const followers = [cache.invoke(request), cache.invoke(request)];
         controller.abort();
         await expect(leader).rejects.toSatisfy((e) => NovaCostError.is(e, 'aborted'));

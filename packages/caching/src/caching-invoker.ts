@@ -2,7 +2,14 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
 import { LRUCache } from 'lru-cache';
 import type { AnswerCache, InvocationRequest, InvocationResult, InvokeOptions, ModelInvoker } from '@nova-cost/domain';
-import { NovaCostError, isReusableAnswer, requestKey } from '@nova-cost/domain';
+import {
+  NovaCostError,
+  bodyTextOf,
+  isReusableAnswer,
+  requestKey,
+  resultOfBodyText,
+  withBodyText,
+} from '@nova-cost/domain';
 import type { CachingInvokerOptions } from './caching-invoker.options';
 import type { CachingStats } from './caching-stats';
 import { emptyStats } from './caching-stats';
@@ -21,6 +28,8 @@ import { StoreGuard } from './store-guard';
  */
 export class CachingInvoker implements ModelInvoker, AnswerCache {
   private readonly inFlight = new Map<string, Flight>();
+  /** Store reads under way, by key: concurrent callers of one key share a read, as they share a flight. */
+  private readonly reading = new Map<string, Promise<ResponseEnvelope | undefined>>();
   private readonly hot: LRUCache<string, HotEntry> | undefined;
   private readonly storeGuard: StoreGuard;
   private readonly counters = emptyStats();
@@ -66,8 +75,6 @@ export class CachingInvoker implements ModelInvoker, AnswerCache {
       await options.admit?.();
       return this.next.invoke(request, options);
     }
-    // A caller gone before it starts must not start a flight that nobody would ever abort.
-    if (options.signal?.aborted) throw abortError();
     const region = request.region ?? this.options.region ?? 'us-east-1';
     const key = requestKey(request, region);
     const hot = this.hot?.get(key);
@@ -75,7 +82,16 @@ export class CachingInvoker implements ModelInvoker, AnswerCache {
       this.counters.hotHits += 1;
       return this.hit(hot.envelope, this.now());
     }
-    const leader = this.inFlight.get(key);
+    // A hit needs no flight, no lock and no abort signal: the store is read first (one read for concurrent callers
+    // of a key), and only a miss goes further.
+    let leader = this.inFlight.get(key);
+    let started = 0;
+    if (!leader) {
+      started = this.now();
+      const read = await this.sharedRead(key, ttlSeconds);
+      if (read) return this.hit(read, started);
+      leader = this.inFlight.get(key); // started by the first caller whose read missed
+    }
     if (leader) {
       const result = await leader.join(options.signal);
       this.counters.coalesced += 1;
@@ -83,8 +99,10 @@ export class CachingInvoker implements ModelInvoker, AnswerCache {
       this.counters.savedUsd += this.costOf(result, region) ?? 0;
       return { ...result, source: 'coalesced' };
     }
+    // A caller gone before it starts must not start a flight that nobody would ever abort.
+    if (options.signal?.aborted) throw abortError();
     const flight = new Flight();
-    flight.start(this.fetch(key, ttlSeconds, region, request, flight, options.admit));
+    flight.start(this.fetch(key, ttlSeconds, region, request, flight, options.admit, started));
     this.inFlight.set(key, flight);
     // A flight every caller gave up on is forgotten at once, so a newcomer starts its own instead of joining it.
     const forget = () => {
@@ -138,10 +156,9 @@ export class CachingInvoker implements ModelInvoker, AnswerCache {
     request: InvocationRequest,
     flight: Flight,
     admit: InvokeOptions['admit'],
+    started: number,
   ): Promise<InvocationResult> {
-    const started = this.now();
-    const cached = await this.read(key, ttlSeconds);
-    if (cached) return this.hit(cached, started);
+    // The store was read (a miss) just before the flight started.
     this.counters.misses += 1;
     const token = randomUUID();
     const lockKey = `${key}:lock`;
@@ -182,12 +199,23 @@ export class CachingInvoker implements ModelInvoker, AnswerCache {
     try {
       await admit?.(); // the call is billed: only now does it take the budget's hold
       const result = await this.next.invoke(request, { signal: flight.signal() });
-      await this.write(key, ttlSeconds, region, result);
-      return result;
+      const bodyText = await this.write(key, ttlSeconds, region, result);
+      // The caller is sent the text just stored, not a second serialisation of the same body.
+      return bodyText === undefined ? result : withBodyText(result, bodyText);
     } finally {
       clearInterval(refresh);
       if (locked === true) void this.guard(() => this.store.unlock(lockKey, token));
     }
+  }
+
+  /** The read of `key` under way, or a new one. */
+  private sharedRead(key: string, ttlSeconds: number): Promise<ResponseEnvelope | undefined> {
+    let pending = this.reading.get(key);
+    if (!pending) {
+      pending = this.read(key, ttlSeconds).finally(() => this.reading.delete(key));
+      this.reading.set(key, pending);
+    }
+    return pending;
   }
 
   private async read(key: string, ttlSeconds: number): Promise<ResponseEnvelope | undefined> {
@@ -228,15 +256,21 @@ export class CachingInvoker implements ModelInvoker, AnswerCache {
     }
   }
 
-  private async write(key: string, ttlSeconds: number, region: string, result: InvocationResult): Promise<void> {
+  /** Stores a reusable answer; returns the body's JSON text it stored, if it did (or kept it in process). */
+  private async write(
+    key: string,
+    ttlSeconds: number,
+    region: string,
+    result: InvocationResult,
+  ): Promise<string | undefined> {
     if (!isReusableAnswer(result.stopReason)) {
       this.counters.notStored += 1;
-      return;
+      return undefined;
     }
     const costUsd = this.costOf(result, region);
     const envelope: ResponseEnvelope = {
       v: ENVELOPE_VERSION,
-      body: result.body,
+      bodyText: bodyTextOf(result) ?? JSON.stringify(result.body),
       usage: result.usage,
       ...(costUsd === undefined ? {} : { costUsd }),
       modelId: result.modelId,
@@ -247,7 +281,7 @@ export class CachingInvoker implements ModelInvoker, AnswerCache {
     const bytes = Buffer.byteLength(raw);
     if (bytes > (this.options.maxEntryBytes ?? 1024 * 1024)) {
       this.counters.notStored += 1;
-      return;
+      return envelope.bodyText;
     }
     // Kept in process whatever the store does with it: a failing or slow store then costs one call per answer.
     this.keepHot(key, envelope, raw.length, envelope.createdAt + ttlSeconds * 1000);
@@ -256,22 +290,32 @@ export class CachingInvoker implements ModelInvoker, AnswerCache {
       return true;
     });
     if (ok) this.counters.bytesWritten += bytes;
+    return envelope.bodyText;
   }
 
-  /** Run one store call under the timeout and the breaker. Any failure yields undefined and is counted. */
+  /**
+   * Run one store call under the timeout and the breaker (a store in this process needs neither). Any failure yields
+   * undefined and is counted.
+   */
   private guard<T>(call: () => Promise<T>): Promise<T | undefined> {
-    return this.storeGuard.run(call);
+    if (!this.store.inProcess) return this.storeGuard.run(call);
+    const failed = (): undefined => void (this.counters.errors += 1);
+    try {
+      return call().catch(failed);
+    } catch {
+      return Promise.resolve(failed());
+    }
   }
 
+  /** The stored answer as a result whose body is the stored text: sent as it is, parsed only if something reads it. */
   private fromEnvelope(envelope: ResponseEnvelope, source: 'cache' | 'coalesced', started: number): InvocationResult {
-    return {
-      body: envelope.body,
+    return resultOfBodyText(envelope.bodyText, {
       usage: envelope.usage,
       latencyMs: this.now() - started,
       source,
       modelId: envelope.modelId,
       ...(envelope.stopReason === undefined ? {} : { stopReason: envelope.stopReason }),
-    };
+    });
   }
 }
 

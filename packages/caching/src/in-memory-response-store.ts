@@ -9,6 +9,7 @@ export interface InMemoryResponseStoreOptions {
 
 /** Cached responses in this process, bounded by bytes: the embedded default when there is no Redis. */
 export class InMemoryResponseStore implements ResponseStore {
+  readonly inProcess = true;
   private readonly entries: LRUCache<string, string>;
   private readonly locks = new Map<string, { token: string; until: number }>();
 

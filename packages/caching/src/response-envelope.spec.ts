@@ -3,7 +3,7 @@ import { decodeEnvelope, encodeEnvelope, ENVELOPE_VERSION } from './response-env
 
 const envelope = {
   v: ENVELOPE_VERSION,
-  body: { output: {} },
+  bodyText: JSON.stringify({ output: { message: { content: [{ text: 'line one\nline two' }] } } }),
   usage: { inputTokens: 1, outputTokens: 2, cacheReadInputTokens: 0, cacheWriteInputTokens: 0 },
   costUsd: 0.0012,
   modelId: 'm',
@@ -11,20 +11,32 @@ const envelope = {
   createdAt: 1,
 } as const;
 
+const encoded = encodeEnvelope(envelope);
+const head = encoded.slice(0, encoded.indexOf('\n'));
+const withHead = (fields: Record<string, unknown>) =>
+  `${JSON.stringify({ ...JSON.parse(head), ...fields })}\n${envelope.bodyText}`;
+
 describe(decodeEnvelope, () => {
-  it('reads back what encodeEnvelope wrote', () => {
-    expect(decodeEnvelope(encodeEnvelope(envelope))).toEqual(envelope);
+  it('reads back what encodeEnvelope wrote, the body as the very text it was given', () => {
+    expect(decodeEnvelope(encoded)).toEqual(envelope);
+  });
+
+  it('keeps the body after the first line, whatever newlines its strings hold (JSON escapes them)', () => {
+    expect(encoded.split('\n')).toHaveLength(2);
   });
 
   it.each([
-    ['truncated JSON', '{"v":1,'],
-    ['another version', JSON.stringify({ ...envelope, v: ENVELOPE_VERSION + 1 })],
-    ['an entry of version 1 (no cost)', JSON.stringify({ ...envelope, v: 1 })],
-    ['a negative cost', JSON.stringify({ ...envelope, costUsd: -1 })],
-    ['a cost that is not a number', JSON.stringify({ ...envelope, costUsd: '0.1' })],
-    ['a usage without outputTokens', JSON.stringify({ ...envelope, usage: { inputTokens: 1 } })],
-    ['a non-string stopReason', JSON.stringify({ ...envelope, stopReason: 3 })],
-    ['an array', '[]'],
+    ['truncated JSON', '{"v":3,'],
+    ['an entry of version 2 (the body inside the JSON)', JSON.stringify({ ...envelope, v: 2, body: {} })],
+    ['another version', withHead({ v: ENVELOPE_VERSION + 1 })],
+    ['a body cut short', encoded.slice(0, -1)],
+    ['a body longer than its head says', `${encoded} `],
+    ['a body that is not an object', withHead({ n: 2 }).replace(/\n.*$/s, '\n[]')],
+    ['a negative cost', withHead({ costUsd: -1 })],
+    ['a cost that is not a number', withHead({ costUsd: '0.1' })],
+    ['a usage without outputTokens', withHead({ usage: { inputTokens: 1 } })],
+    ['a non-string stopReason', withHead({ stopReason: 3 })],
+    ['an array', '[]\n{}'],
   ])('treats %s as unreadable', (_, raw) => {
     expect(decodeEnvelope(raw)).toBeUndefined();
   });

@@ -3,6 +3,8 @@
  * Any method may reject: the invoker treats every failure as a miss and goes upstream.
  */
 export interface ResponseStore {
+  /** Answers from this process's memory, never slow: its calls need no timeout and no circuit breaker. @default false */
+  readonly inProcess?: boolean;
   get(key: string): Promise<string | undefined>;
   set(key: string, value: string, ttlSeconds: number): Promise<void>;
   /** Take the fetch lock for `key` for `ttlMs` unless someone holds it (SET NX PX). True when taken. */

@@ -6,6 +6,7 @@ export * from './invocation/model-invoker.port';
 export * from './invocation/request-key';
 export * from './invocation/request-features';
 export * from './invocation/answer-reuse';
+export * from './invocation/body-text';
 export * from './invocation/response-usage';
 export * from './invocation/output-cap';
 export * from './models/model-catalog';

@@ -12,7 +12,7 @@ import type {
   StreamModel,
   StreamOperation,
 } from '@nova-cost/domain';
-import { NovaCostError, isStreamOperation, resolveModelId } from '@nova-cost/domain';
+import { NovaCostError, bodyTextOf, isStreamOperation, resolveModelId } from '@nova-cost/domain';
 import type { CacheOutcome, GatewayMetrics } from '../observability/gateway-metrics';
 import type { GatewayLogger } from '../observability/logger';
 import { DualProtocolListener, stopReadingAfterAnswer } from '@nova-cost/http-listener';
@@ -66,8 +66,12 @@ function sendJson(
   headers: Record<string, string> = {},
   replacer?: (key: string, value: unknown) => unknown,
 ): void {
+  sendJsonText(res, status, JSON.stringify(body, replacer), headers);
+}
+
+/** JSON text already serialised (a stored answer's body): head and body leave in one write. */
+function sendJsonText(res: ServerResponse, status: number, text: string, headers: Record<string, string> = {}): void {
   if (res.headersSent || res.writableEnded) return;
-  const text = JSON.stringify(body, replacer);
   res.writeHead(status, {
     'content-type': 'application/json',
     'content-length': String(Buffer.byteLength(text)),
@@ -120,7 +124,7 @@ export class GatewayServer {
     );
     for (const res of [...this.receiving]) {
       stopReadingAfterAnswer(res.req, res);
-      this.fail(res, refusal, 'draining', this.deps.logger);
+      this.fail(res, refusal, 'draining');
     }
     return this.active === 0 ? Promise.resolve() : new Promise((resolve) => this.idleWaiters.push(resolve));
   }
@@ -139,7 +143,7 @@ export class GatewayServer {
     for (const res of this.unanswered) {
       if (res.headersSent || res.writableEnded) continue;
       if (res.req.httpVersionMajor === 1) res.setHeader('connection', 'close');
-      this.fail(res, error, 'draining', this.deps.logger);
+      this.fail(res, error, 'draining');
       answered += 1;
     }
     return answered;
@@ -153,7 +157,6 @@ export class GatewayServer {
     const requestId = randomUUID();
     res.setHeader('x-amzn-requestid', requestId);
     const rawPath = (req.url ?? '/').split('?')[0]!;
-    const log = this.deps.logger.child({ requestId });
     if (req.method === 'GET' && (rawPath === '/healthz' || rawPath === '/health'))
       return sendJson(res, 200, { status: 'ok' });
     if (req.method === 'GET' && rawPath === '/readyz')
@@ -169,7 +172,7 @@ export class GatewayServer {
         res,
         new NovaCostError('shutting-down', 'the gateway is shutting down and accepts no new requests'),
         'draining',
-        log,
+        requestId,
       );
     }
     this.active += 1;
@@ -183,8 +186,25 @@ export class GatewayServer {
       this.unanswered.delete(res);
       if (this.active === 0 && this.idleWaiters.length > 0) for (const w of this.idleWaiters.splice(0)) w();
     };
+    // Aborted when the client leaves before its answer; made only for a call that reads it (a hit never does).
+    let abort: AbortController | undefined;
+    let gone = false;
+    let release: (() => void) | undefined;
+    const controller = (): AbortController => {
+      if (!abort) {
+        abort = new AbortController();
+        if (gone) abort.abort();
+      }
+      return abort;
+    };
     res.once('finish', done);
-    res.once('close', done);
+    res.once('close', () => {
+      done();
+      release?.();
+      if (res.writableEnded) return;
+      gone = true;
+      abort?.abort();
+    });
     const started = performance.now();
     let route = 'unknown';
     try {
@@ -196,7 +216,7 @@ export class GatewayServer {
       const sessionModel = req.method === 'POST' ? matchSessionRoute(rawPath) : undefined;
       if (sessionModel !== undefined) {
         route = SESSION_ROUTE;
-        return await this.deps.sessions.serve(req, res, sessionModel, log);
+        return await this.deps.sessions.serve(req, res, sessionModel, this.deps.logger.child({ requestId }));
       }
       const model = req.method === 'POST' ? matchModelRoute(rawPath) : undefined;
       const guardrail = !model && req.method === 'POST' ? matchGuardrailRoute(rawPath) : undefined;
@@ -214,7 +234,7 @@ export class GatewayServer {
       // far as its headers go (shape, access key, date); its signature covers the body's hash, so that waits.
       const keyTenant = this.deps.auth.tenantOfHeaders(req.headers);
       const reservation = this.deps.bodyBudget.open();
-      res.once('close', reservation.release);
+      release = reservation.release;
       this.receiving.add(res);
       let body: Buffer;
       try {
@@ -238,16 +258,18 @@ export class GatewayServer {
         this.deps.metrics.request(route, answer.status, 'none');
         return sendJson(res, answer.status, answer.body);
       }
-      const abort = new AbortController();
-      res.on('close', () => res.writableEnded || abort.abort());
       if (guardrail) {
         const request = parseGuardrailRequest(tenantId, guardrail, body, req.headers);
-        return await this.guardrail(res, request, abort.signal, log, started);
+        return await this.guardrail(res, request, controller().signal, requestId, started);
       }
       const request = parseModelRequest(tenantId, model!, body, req.headers);
       if (isStreamOperation(request.operation))
-        return await this.stream(res, request, request.operation, abort, log, started);
-      const outcome = await this.deps.invokeModel.execute(request, { signal: abort.signal });
+        return await this.stream(res, request, request.operation, controller(), requestId, started);
+      const outcome = await this.deps.invokeModel.execute(request, {
+        get signal() {
+          return controller().signal;
+        },
+      });
       const cache = cacheOutcome(outcome.result.source, outcome.plan.request.cache !== undefined);
       this.deps.metrics.answered(outcome.result.modelId, cache, outcome.costUsd, outcome.savings);
       if (outcome.unpriced)
@@ -256,8 +278,9 @@ export class GatewayServer {
           outcome.result.source === 'upstream' ? outcome.result.usage : undefined,
         );
       this.deps.metrics.request(route, 200, cache);
-      log.info(
+      this.deps.logger.info(
         {
+          requestId,
           tenantId,
           model: outcome.result.modelId,
           cache,
@@ -267,7 +290,8 @@ export class GatewayServer {
         },
         'model call',
       );
-      sendJson(res, 200, outcome.result.body, {
+      // A stored answer goes out as the text it was stored as: no parse, no second serialisation.
+      sendJsonText(res, 200, bodyTextOf(outcome.result) ?? JSON.stringify(outcome.result.body), {
         'x-nova-cost-cache': cache,
         'x-nova-cost-model': outcome.result.modelId,
         'x-nova-cost-usd': usd(outcome.costUsd, outcome.unpriced),
@@ -276,7 +300,7 @@ export class GatewayServer {
     } catch (error) {
       // A refusal before the body was read (credentials, 413, body budget) reads no more of it.
       stopReadingAfterAnswer(req, res);
-      this.fail(res, error, route, log);
+      this.fail(res, error, route, requestId);
     }
   }
 
@@ -291,7 +315,7 @@ export class GatewayServer {
     request: InvocationRequest,
     operation: StreamOperation,
     abort: AbortController,
-    log: GatewayLogger,
+    requestId: string,
     started: number,
   ): Promise<void> {
     const gone = new AbortController();
@@ -333,8 +357,9 @@ export class GatewayServer {
       this.deps.metrics.answered(stream.modelId, cache, s.costUsd, s.savings);
       this.deps.metrics.streamEnded(operation, s.report.end, ending);
       if (s.unpriced) this.deps.metrics.unpriced(base, stream.source === 'upstream' ? s.report.usage : undefined);
-      log.info(
+      this.deps.logger.info(
         {
+          requestId,
           tenantId: request.tenantId,
           model: stream.modelId,
           operation,
@@ -356,7 +381,7 @@ export class GatewayServer {
     res: ServerResponse,
     request: GuardrailRequest,
     signal: AbortSignal,
-    log: GatewayLogger,
+    requestId: string,
     started: number,
   ): Promise<void> {
     const outcome = await this.deps.applyGuardrail.execute(request, { signal });
@@ -364,8 +389,9 @@ export class GatewayServer {
     this.deps.metrics.answered(outcome.label, cache, outcome.costUsd, outcome.savings);
     if (outcome.unpriced) this.deps.metrics.unpriced('guardrail', undefined);
     this.deps.metrics.request('apply-guardrail', 200, cache);
-    log.info(
+    this.deps.logger.info(
       {
+        requestId,
         tenantId: request.tenantId,
         guardrail: outcome.label,
         cache,
@@ -383,14 +409,19 @@ export class GatewayServer {
     });
   }
 
-  private fail(res: ServerResponse, error: unknown, route: string, log: GatewayLogger): void {
+  private fail(res: ServerResponse, error: unknown, route: string, requestId?: string): void {
+    const log = this.deps.logger;
     const wire = errorResponse(error);
     const kind = wire.body.error.kind;
-    const summary = { status: wire.status, kind, reason: wire.body.message };
+    requestId ??= String(res.getHeader('x-amzn-requestid') ?? '');
+    const summary = { requestId, status: wire.status, kind, reason: wire.body.message };
     // A stack only where the gateway itself failed; a refusal while shutting down or an upstream outage is expected.
     if (kind === 'internal' || kind === 'configuration')
       log.error(
-        { err: error instanceof Error ? { message: error.message, kind, stack: error.stack } : String(error) },
+        {
+          requestId,
+          err: error instanceof Error ? { message: error.message, kind, stack: error.stack } : String(error),
+        },
         'request failed',
       );
     else if (wire.status >= 500 && kind !== 'shutting-down') log.warn(summary, 'request failed');

@@ -47,7 +47,7 @@ export function readBody(req: IncomingMessage, limit: number, reservation: BodyR
       }
       chunks.push(chunk);
     });
-    req.on('end', () => failed || resolve(Buffer.concat(chunks)));
+    req.on('end', () => failed || resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size)));
     req.on(
       'error',
       (err) =>

@@ -20,13 +20,14 @@ type Credential =
  * speaks for would otherwise depend on which one the gateway happened to read.
  */
 export class TenantAuthenticator {
-  private readonly byApiKey = new Map<string, string>();
+  /** Each API key's bytes (made once, compared in constant time) and its tenant. */
+  private readonly apiKeys: { readonly key: Buffer; readonly tenantId: string }[] = [];
   private readonly byAccessKeyId = new Map<string, { tenantId: string; secret: string }>();
   private readonly sigv4: SigV4Verifier;
 
   constructor(tenants: readonly TenantConfig[], options: SigV4VerifierOptions = {}) {
     for (const t of tenants) {
-      for (const key of t.apiKeys) this.byApiKey.set(key, t.id);
+      for (const key of t.apiKeys) this.apiKeys.push({ key: Buffer.from(key), tenantId: t.id });
       for (const c of t.sigv4) this.byAccessKeyId.set(c.accessKeyId, { tenantId: t.id, secret: c.secret });
     }
     this.sigv4 = new SigV4Verifier((id) => this.byAccessKeyId.get(id)?.secret, options);
@@ -70,10 +71,11 @@ export class TenantAuthenticator {
 
   private tenantOfApiKey(apiKey: string, scheme: 'api-key' | 'bearer'): string {
     const given = Buffer.from(apiKey);
-    for (const [key, tenantId] of this.byApiKey) {
-      const known = Buffer.from(key);
-      if (known.length === given.length && timingSafeEqual(known, given)) return tenantId;
-    }
+    // Every key is compared (the last listed wins, as configured), so the time taken does not say which one matched.
+    let found: string | undefined;
+    for (const { key, tenantId } of this.apiKeys)
+      if (key.length === given.length && timingSafeEqual(key, given)) found = tenantId;
+    if (found !== undefined) return found;
     const where = scheme === 'bearer' ? 'the Authorization: Bearer token' : 'the x-api-key header';
     throw new NovaCostError('access-denied', `${where} does not name a known API key`, {
       details: { reason: 'forbidden' },

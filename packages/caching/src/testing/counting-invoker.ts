@@ -10,11 +10,22 @@ export class CountingInvoker implements ModelInvoker {
   calls = 0;
   /** Calls whose signal aborted them before they answered. */
   aborted = 0;
+  private readonly waiting: { calls: number; resolve: () => void }[] = [];
   constructor(private readonly delayMs = 30) {}
+
+  /** Resolves once `calls` calls have started (at once if they have). */
+  whenCalled(calls = 1): Promise<void> {
+    if (this.calls >= calls) return Promise.resolve();
+    return new Promise((resolve) => this.waiting.push({ calls, resolve }));
+  }
 
   async invoke(request: InvocationRequest, options: InvokeOptions = {}): Promise<InvocationResult> {
     this.calls += 1;
     const call = this.calls;
+    for (const w of this.waiting.filter((x) => x.calls <= call)) {
+      this.waiting.splice(this.waiting.indexOf(w), 1);
+      w.resolve();
+    }
     try {
       await setTimeout(this.delayMs, undefined, { signal: options.signal });
     } catch {

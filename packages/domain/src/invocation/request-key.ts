@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
 import type { JsonValue } from '../json';
-import { isJsonObject } from '../json';
 import type { InvocationRequest } from './invocation.types';
 
 /** Bumped whenever the canonical form changes, so old cache entries are never read as new ones. */
@@ -14,14 +13,20 @@ const INSIGNIFICANT_FIELDS = new Set(['requestMetadata', 'serviceTier']);
 
 /** JSON with object keys sorted and no whitespace. Arrays keep their order: it is significant. */
 export function canonicalJson(value: JsonValue, top = false): string {
-  if (Array.isArray(value)) return `[${value.map((v) => canonicalJson(v)).join(',')}]`;
-  if (isJsonObject(value)) {
-    const keys = Object.keys(value)
-      .filter((k) => value[k] !== undefined && !(top && INSIGNIFICANT_FIELDS.has(k)))
-      .sort();
-    return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson(value[k] as JsonValue)}`).join(',')}}`;
+  // Built with string concatenation, not map/join: this runs over every request body, cache hits included.
+  if (typeof value !== 'object' || value === null) return JSON.stringify(value);
+  if (Array.isArray(value)) {
+    let out = '[';
+    for (let i = 0; i < value.length; i++) out += (i === 0 ? '' : ',') + (canonicalJson(value[i]!) ?? '');
+    return `${out}]`;
   }
-  return JSON.stringify(value);
+  let out = '{';
+  for (const k of Object.keys(value).sort()) {
+    const v = value[k];
+    if (v === undefined || (top && INSIGNIFICANT_FIELDS.has(k))) continue;
+    out += (out.length === 1 ? '' : ',') + JSON.stringify(k) + ':' + canonicalJson(v);
+  }
+  return `${out}}`;
 }
 
 /**

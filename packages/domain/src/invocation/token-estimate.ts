@@ -10,33 +10,31 @@ import type { JsonValue } from '../json';
  * Returns a fraction: sum the parts, round up once.
  */
 export function textTokens(text: string): number {
+  // One pass with the runs in locals (no closures): it sees every character of every prompt, on every call.
   let tokens = 0;
   let letters = 0;
   let spaces = 0;
-  const endLetters = () => {
-    if (letters > 0) tokens += Math.max(1, letters / 3);
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i) | 0x20; // ASCII letters folded to lower case; other characters stay apart
+    if (c >= 0x61 && c <= 0x7a) {
+      if (spaces > 1) tokens += (spaces - 1) / 4;
+      spaces = 0;
+      letters += 1;
+      continue;
+    }
+    if (letters > 0) tokens += letters < 3 ? 1 : letters / 3;
     letters = 0;
-  };
-  const endSpaces = () => {
+    const d = text.charCodeAt(i);
+    if (d === 0x20 || d === 0x09 || d === 0x0a || d === 0x0d) {
+      spaces += 1;
+      continue;
+    }
     if (spaces > 1) tokens += (spaces - 1) / 4;
     spaces = 0;
-  };
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if ((c >= 0x61 && c <= 0x7a) || (c >= 0x41 && c <= 0x5a)) {
-      endSpaces();
-      letters += 1;
-    } else if (c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d) {
-      endLetters();
-      spaces += 1;
-    } else {
-      endLetters();
-      endSpaces();
-      tokens += 1;
-    }
+    tokens += 1;
   }
-  endLetters();
-  endSpaces();
+  if (letters > 0) tokens += letters < 3 ? 1 : letters / 3;
+  if (spaces > 1) tokens += (spaces - 1) / 4;
   return tokens;
 }
 

@@ -42,11 +42,26 @@ export interface ResolvedModelId {
 const GEO_PREFIXES = new Set(['us', 'eu', 'apac', 'jp', 'au', 'ca', 'us-gov']);
 const MODEL_ID = /^[a-z0-9-]+\.[a-z0-9.:-]+$/;
 
+/** Ids resolved before: a call resolves its model id several times (route, policy, price, ledger, metrics). */
+const resolved = new Map<string, ResolvedModelId>();
+/** Past this many distinct ids (they come from request paths) the memo starts again, so it cannot grow unbounded. */
+const MAX_RESOLVED = 1_000;
+
 /**
  * Reduces a model id, inference-profile id or ARN to its base model id and profile scope.
  * Throws a validation error for anything that cannot be a Bedrock model id (path tricks included).
  */
 export function resolveModelId(modelId: string): ResolvedModelId {
+  let answer = resolved.get(modelId);
+  if (answer === undefined) {
+    answer = resolve(modelId);
+    if (resolved.size >= MAX_RESOLVED) resolved.clear();
+    resolved.set(modelId, answer);
+  }
+  return answer;
+}
+
+function resolve(modelId: string): ResolvedModelId {
   let id = modelId;
   const arn =
     /^arn:aws[a-z-]*:bedrock:[a-z0-9-]*:\d*:(foundation-model|inference-profile|application-inference-profile)\/(.+)$/.exec(

@@ -47,6 +47,14 @@ const DEFAULT_SOFT_THRESHOLD = 0.8;
 /** A day's limit lifts soon, so callers retry later; a month's does not. */
 const DEFAULT_ON_EXCEEDED: Readonly<Record<Period, 429 | 402>> = { daily: 429, monthly: 402 };
 
+const admitted = (): Promise<void> => Promise.resolve();
+const nothing = (): void => undefined;
+
+/** The reservation of a call under no limit: admitted at once, nothing held. */
+function unlimited(worstCaseUsd: number): BudgetReservation {
+  return { worstCaseUsd, admit: admitted, holdId: undefined, settle: nothing, release: nothing };
+}
+
 function windowBounds(now: Date, period: Period): { start: Date; end: Date } {
   const y = now.getUTCFullYear();
   const m = now.getUTCMonth();
@@ -91,6 +99,8 @@ export class BudgetGuard {
     now: Date,
   ): Promise<BudgetCheck> {
     const periods = (['daily', 'monthly'] as const).filter((p) => limitOf(budget, p) !== undefined);
+    // No limit: nothing to check, hold or settle (most calls of most tenants, cache hits included).
+    if (periods.length === 0) return { state: 'ok', reservation: unlimited(worstCaseUsd) };
     const windows = await Promise.all(periods.map((p) => this.window(tenantId, p, now)));
     // From here to the hold nothing awaits: the check and the reservation are atomic in this process.
     let state: BudgetCheck['state'] = 'ok';

@@ -47,7 +47,14 @@ export class InvokeModel {
     try {
       const admit = () => plan.reservation.admit();
       if (this.deps.admission !== 'invoker') await admit();
-      result = await this.deps.invoker.invoke(plan.request, { ...options, admit });
+      // The caller's signal is passed on unread: a caller that makes one only when asked (the gateway) then makes
+      // none for a call the chain answers at once (a cache hit).
+      result = await this.deps.invoker.invoke(plan.request, {
+        admit,
+        get signal() {
+          return options.signal;
+        },
+      });
     } catch (err) {
       plan.reservation.release();
       throw err;

@@ -1,6 +1,7 @@
 import { Hash } from '@smithy/hash-node';
 import { HttpRequest } from '@smithy/protocol-http';
 import { SignatureV4 } from '@smithy/signature-v4';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { SigV4Verifier } from './sigv4-verifier';
 
@@ -120,6 +121,62 @@ describe(SigV4Verifier, () => {
       await expect(verifierAt(SIGNED_AT).verify(req, authorization)).rejects.toThrow(message);
     });
   });
+  describe('.verify against the AWS SDK signer (@smithy/signature-v4) as the reference', () => {
+    const segment = fc.stringMatching(/^[A-Za-z0-9._~%:!'()*-]{1,12}$/);
+    const query = fc.array(fc.tuple(fc.stringMatching(/^[A-Za-z0-9_.-]{1,6}$/), fc.string({ maxLength: 8 })), {
+      maxLength: 4,
+    });
+    const headerValue = fc.stringMatching(/^[ \t]{0,2}[!-~]{1,10}([ \t]{1,3}[!-~]{1,10}){0,2}[ \t]{0,2}$/);
+
+    it('accepts what the SDK signs, whatever the path, query and header spacing, and nothing altered', async () => {
+      await fc.assert(
+        fc.asyncProperty(
+          fc.array(segment, { minLength: 1, maxLength: 4 }),
+          query,
+          headerValue,
+          fc.boolean(),
+          async (segments, params, value, uriEscapePath) => {
+            const path = `/${segments.join('/')}`;
+            const signer = new SignatureV4({
+              credentials: { accessKeyId: 'demo', secretAccessKey: 'demo-secret' },
+              region: 'us-west-2',
+              service: 'bedrock',
+              sha256: Hash.bind(null, 'sha256'),
+              uriEscapePath,
+            });
+            const search = new URLSearchParams(params);
+            const signed = await signer.sign(
+              new HttpRequest({
+                method: 'POST',
+                protocol: 'http:',
+                hostname: 'gw',
+                path,
+                query: Object.fromEntries(
+                  [...new Set(search.keys())].map((k) => [
+                    k,
+                    search.getAll(k).length > 1 ? search.getAll(k) : search.get(k)!,
+                  ]),
+                ),
+                headers: { host: 'gw', 'content-type': 'application/json', 'x-custom': value },
+                body,
+              }),
+              { signingDate: SIGNED_AT },
+            );
+            const url = search.size > 0 ? `${path}?${search.toString()}` : path;
+            const headers = signed.headers as Record<string, string>;
+            const req = { method: 'POST', url, headers, body: Buffer.from(body) };
+            await expect(verifierAt(SIGNED_AT).verify(req, headers['authorization']!)).resolves.toBe('demo');
+            const altered = { ...req, headers: { ...headers, 'x-custom': `${value}x` } };
+            await expect(verifierAt(SIGNED_AT).verify(altered, headers['authorization']!)).rejects.toMatchObject({
+              kind: 'access-denied',
+            });
+          },
+        ),
+        { numRuns: 200 },
+      );
+    });
+  });
+
   describe('.checkHeaders', () => {
     it('passes the headers of a valid signature without the body', async () => {
       const req = await signedRequest();

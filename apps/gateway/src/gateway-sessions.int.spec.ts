@@ -8,6 +8,12 @@ import {
   ThrottlingException,
   ValidationException,
 } from '@aws-sdk/client-bedrock-runtime';
+import { once } from 'node:events';
+import { connect } from 'node:http2';
+import { Hash } from '@smithy/hash-node';
+import { HttpRequest } from '@smithy/protocol-http';
+import { SignatureV4 } from '@smithy/signature-v4';
+import { chunkFrame, codec } from '@nova-cost/event-stream';
 import type { SonicUsageTotals } from '@nova-cost/testing';
 import { SonicConversation, SonicInput, SonicTranscript } from '@nova-cost/testing';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -111,6 +117,75 @@ async function spokenTurn(
   return { transcript, reading, input, talk };
 }
 
+const SESSION_PATH = `/model/${encodeURIComponent(SONIC)}/invoke-with-bidirectional-stream`;
+
+/** Sends `frames` as a session's body over a raw HTTP/2 stream, never ending it; resolves with the answer. */
+async function rawSession(
+  headers: Record<string, string>,
+  frames: readonly Uint8Array[],
+): Promise<{ status: number; body: { message: string; error: { kind: string } } }> {
+  const session = connect(gateway.url);
+  session.on('error', () => undefined);
+  try {
+    const stream = session.request({ ':method': 'POST', ':path': SESSION_PATH, ...headers });
+    stream.on('error', () => undefined);
+    for (const frame of frames) stream.write(frame);
+    const [response] = (await once(stream, 'response')) as [Record<string, string | number>];
+    const chunks: Buffer[] = [];
+    stream.on('data', (c: Buffer) => chunks.push(c));
+    await once(stream, 'close');
+    return { status: Number(response[':status']), body: JSON.parse(Buffer.concat(chunks).toString()) };
+  } finally {
+    session.destroy();
+  }
+}
+
+/** A request signed as the SDK signs a session, and its events signed one by one, chained; `tamper` alters one. */
+async function signedSession(events: readonly object[], tamper?: number) {
+  const signer = new SignatureV4({
+    credentials: { accessKeyId: 'acme', secretAccessKey: 'acme-secret' },
+    region: 'us-east-1',
+    service: 'bedrock',
+    sha256: Hash.bind(null, 'sha256'),
+  });
+  const request = await signer.sign(
+    new HttpRequest({
+      method: 'POST',
+      protocol: 'http:',
+      hostname: new URL(gateway.url).host,
+      path: SESSION_PATH,
+      headers: {
+        host: new URL(gateway.url).host,
+        'content-type': 'application/vnd.amazon.eventstream',
+        'x-amz-content-sha256': 'STREAMING-AWS4-HMAC-SHA256-EVENTS',
+      },
+    }),
+  );
+  const { host: _host, ...headers } = request.headers;
+  let prior = /Signature=(\w+)/.exec(headers['authorization']!)![1]!;
+  const frames: Uint8Array[] = [];
+  for (const [i, event] of events.entries()) {
+    const date = new Date();
+    const signed = chunkFrame(Buffer.from(JSON.stringify({ event })));
+    const { signature } = await signer.signMessage(
+      { message: { headers: { ':date': { type: 'timestamp', value: date } }, body: signed }, priorSignature: prior },
+      { signingDate: date },
+    );
+    prior = signature;
+    const sent = i === tamper ? chunkFrame(Buffer.from(JSON.stringify({ event: { sessionEnd: {} } }))) : signed;
+    frames.push(
+      codec.encode({
+        headers: {
+          ':date': { type: 'timestamp', value: date },
+          ':chunk-signature': { type: 'binary', value: new Uint8Array(Buffer.from(signature, 'hex')) },
+        },
+        body: sent,
+      }),
+    );
+  }
+  return { headers, frames };
+}
+
 /** What a tenant's sessions cost, from the gateway's /costs. */
 async function costs(id: string): Promise<{ total: { calls: number; costUsd: number }; byModel: { key: string }[] }> {
   const res = await fetch(`${gateway.url}/costs`, { headers: { 'x-api-key': `${id}-api-key` } });
@@ -163,6 +238,29 @@ describe('InvokeModelWithBidirectionalStream through the gateway', () => {
     expect(error).toBeInstanceOf(ValidationException);
     expect(error.message).toMatch(/does not take InvokeModelWithBidirectionalStream/);
     expect(gateway.localBedrock!.stats().calls).toBe(0);
+  });
+
+  it('refuses a body that is not an event stream with a 400 naming it, before Bedrock answers', async () => {
+    const { status, body } = await rawSession({ 'x-api-key': 'acme-api-key' }, [Buffer.from('{"not": "frames"}')]);
+    expect(status).toBe(400);
+    expect(body.message).toMatch(/the session's input is not an event stream as the AWS SDK sends it/);
+  });
+
+  it('takes events signed as the SDK signs them, and ends the session at the first whose signature does not match', async () => {
+    const start = [
+      { sessionStart: { inferenceConfiguration: { maxTokens: 10 } } },
+      { promptStart: { promptName: 'p' } },
+    ];
+    const tampered = await signedSession(start, 1);
+    const { status, body } = await rawSession(tampered.headers, tampered.frames);
+    expect(status).toBe(403);
+    expect(body.message).toMatch(/the signature of event 2 does not match/);
+    // The same events, untampered, reach Bedrock: a session starts (and idles, since nothing asks for an answer).
+    gateway.localBedrock!.reset();
+    const valid = await signedSession(start);
+    const opening = rawSession(valid.headers, valid.frames);
+    await expect.poll(() => gateway.localBedrock!.stats().sessions.started).toBe(1);
+    void opening.catch(() => undefined);
   });
 
   it('refuses HTTP/1.1 with a JSON answer naming HTTP/2', async () => {

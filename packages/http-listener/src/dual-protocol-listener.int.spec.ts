@@ -5,6 +5,7 @@ import { connect } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { DualProtocolListenerOptions } from './dual-protocol-listener';
 import { DualProtocolListener, exemptFromRequestTimeout } from './dual-protocol-listener';
+import { stopReadingAfterAnswer } from './stop-reading';
 
 // Short limits, so each spec waits for the listener to act, not for a clock: every assertion is "this connection
 // gets closed", which without the limit never happens (the spec then fails on its timeout).
@@ -156,6 +157,31 @@ describe('DualProtocolListener', () => {
       exempt.end('defg');
       await once(exempt, 'end');
       expect(text).toBe('got 3 bytes;got 4 bytes;');
+      session.destroy();
+    });
+    it('resets a stream answered before its body ended, even when a reader stopped early, once the answer left', async () => {
+      listener = new DualProtocolListener(
+        (req, res) =>
+          void (async () => {
+            // A reader that takes the first chunk and stops (which marks the request complete), then a refusal.
+            for await (const _chunk of req) break;
+            stopReadingAfterAnswer(req, res);
+            res.writeHead(400, { 'content-type': 'application/json' });
+            res.end('{"message":"refused"}');
+          })(),
+        { ...SHORT, keepAliveTimeoutMs: 600_000, requestTimeoutMs: 600_000 },
+      );
+      const port = await listener.listen(0, '127.0.0.1');
+      const session = h2connect(`http://127.0.0.1:${port}`);
+      session.on('error', () => undefined);
+      const stream = session.request({ ':method': 'POST', ':path': '/' });
+      stream.on('error', () => undefined);
+      stream.write('the start of a body that never ends');
+      let text = '';
+      stream.on('data', (d: Buffer) => (text += d.toString()));
+      await once(stream, 'close');
+      expect(text).toBe('{"message":"refused"}');
+      expect(stream.rstCode).toBe(0); // NO_ERROR: stop sending, the answer stands
       session.destroy();
     });
   });

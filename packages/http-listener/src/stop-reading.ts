@@ -9,15 +9,16 @@ import { constants } from 'node:http2';
  * reset with NO_ERROR once answered, which tells the client to stop sending (RFC 9113 §8.1).
  */
 export function stopReadingAfterAnswer(req: IncomingMessage, res: ServerResponse): void {
-  if (req.complete) return;
   if (req.httpVersionMajor === 1) {
-    if (!res.headersSent) res.setHeader('connection', 'close');
+    if (!req.complete && !res.headersSent) res.setHeader('connection', 'close');
     return;
   }
+  // Over HTTP/2 the stream itself tells whether the client ended its body: `req.complete` is also true for a body whose
+  // reader stopped early, and the response's own 'finish' comes only once the stream closed.
   const stream = (res as unknown as Http2ServerResponse).stream;
   const reset = (): void => {
-    if (!stream.destroyed && !stream.closed) stream.close(constants.NGHTTP2_NO_ERROR);
+    if (!stream.destroyed && !stream.closed && !stream.state.remoteClose) stream.close(constants.NGHTTP2_NO_ERROR);
   };
-  if (res.writableFinished) reset();
-  else res.once('finish', reset);
+  if (stream.writableFinished) reset();
+  else stream.once('finish', reset);
 }

@@ -103,6 +103,8 @@ export class SpeechSessionHandler {
       relayed = await this.deps.relay.open(tenantId, modelId, input, { signal: gone.signal });
     } catch (error) {
       if (gone.signal.aborted) return; // no one to answer
+      // Answered by the caller; the client's input is not read any more.
+      this.closeOnceAnswered(req, res);
       throw error;
     }
     if (!gone.signal.aborted) {
@@ -136,9 +138,16 @@ export class SpeechSessionHandler {
       const { type, payload } = exceptionEventOf(outcome.error, SESSION_ROUTE);
       res.end(exceptionFrame(type, payload));
     } else res.end();
-    // The client's input is not read any more: its stream is reset (NO_ERROR) once the answer has left.
+    this.closeOnceAnswered(req, res);
+  }
+
+  /**
+   * The client's input is not read any more: its stream is reset (NO_ERROR) once the answer has left, whether or not
+   * its input ended. A client that never reads the end does not keep the stream for ever.
+   */
+  private closeOnceAnswered(req: IncomingMessage, res: ServerResponse): void {
     stopReadingAfterAnswer(req, res);
-    // A client that never reads the end does not keep the stream for ever.
+    const stream = (res as unknown as Http2ServerResponse).stream;
     const cut = setTimeout(() => stream.destroyed || stream.close(h2.NGHTTP2_CANCEL), this.finishGraceMs);
     stream.once('close', () => clearTimeout(cut));
   }
@@ -183,7 +192,7 @@ async function* clientEvents(
       yield chunkBytes(envelope.event);
     }
   } catch (error) {
-    if (gone.aborted || (req.destroyed && !req.complete))
+    if (gone.aborted || isStreamFailure(error))
       throw new NovaCostError('aborted', 'the client left the session', { cause: error });
     if (NovaCostError.is(error)) throw error;
     throw new NovaCostError(
@@ -192,4 +201,10 @@ async function* clientEvents(
       { cause: error, details: { reason: 'event-stream' } },
     );
   }
+}
+
+/** An error of the request stream itself (reset, cut), as opposed to bytes that are no event stream: a `code`. */
+function isStreamFailure(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  return typeof (error as NodeJS.ErrnoException).code === 'string' || isStreamFailure(error.cause);
 }

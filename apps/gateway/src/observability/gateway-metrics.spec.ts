@@ -67,4 +67,20 @@ describe(GatewayMetrics, () => {
       expect(series.map((l) => /model="([^"]+)"/.exec(l)?.[1]).sort()).toEqual(['amazon.nova-lite-v1:0', 'other']);
     });
   });
+
+  describe('.sessionEnded', () => {
+    it("counts a speech session by how it ended, its cost with the others', and reads the sessions' gauges", async () => {
+      const { metrics } = metricsWithLines();
+      metrics.attach({ speechSessions: () => ({ open: 2, bufferedBytes: 4096, waitingForClient: 1 }) });
+      metrics.sessionEnded('amazon.nova-sonic-v1:0', 'budget', 0.25, false);
+      metrics.sessionEnded('amazon.nova-sonic-v1:0', 'completed', 0.5, false);
+      const text = await metrics.registry.metrics();
+      expect(text).toMatch(/^nova_cost_speech_sessions_total\{model="amazon.nova-sonic-v1:0",end="budget"\} 1$/m);
+      expect(text).toMatch(/^nova_cost_cost_usd_total\{model="amazon.nova-sonic-v1:0"\} 0.75$/m);
+      expect(text).toMatch(/^nova_cost_speech_sessions_open 2$/m);
+      expect(text).toMatch(/^nova_cost_speech_session_buffered_bytes 4096$/m);
+      expect(text).toMatch(/^nova_cost_speech_sessions_waiting_client 1$/m);
+      expect(await promRatio(metrics)).toBe(0); // a session is no cache lookup
+    });
+  });
 });

@@ -10,13 +10,14 @@ export type CacheDecision = 'cache' | 'coalesced' | 'upstream';
 export class SimulatedResponseCache {
   private readonly entries = new Map<string, { availableAt: number; expiresAt: number }>();
   private readonly flights = new Map<string, number>();
-  private lastSweep = Number.NEGATIVE_INFINITY;
+  /** Entries and flights held after the last sweep: the next comes once they have doubled (amortised O(1) a call). */
+  private keptAtSweep = 0;
 
-  /** @param sweepEveryMs how often (simulated) expired entries are dropped, bounding memory. @default 60000 */
-  constructor(private readonly sweepEveryMs = 60_000) {}
+  /** @param minSweepSize entries and flights held before expired ones are first dropped. @default 1024 */
+  constructor(private readonly minSweepSize = 1024) {}
 
   decide(key: string, now: number, call: { latencyMs: number; ttlSeconds: number; reusable: boolean }): CacheDecision {
-    if (now - this.lastSweep >= this.sweepEveryMs) this.sweep(now);
+    this.maybeSweep(now);
     const entry = this.entries.get(key);
     if (entry && entry.availableAt <= now && now < entry.expiresAt) return 'cache';
     const flightEnd = this.flights.get(key);
@@ -35,7 +36,7 @@ export class SimulatedResponseCache {
 
   /** Stores an answer obtained another way (a batch job's) from `now` for `ttlSeconds`. */
   keep(key: string, now: number, ttlSeconds: number): void {
-    if (now - this.lastSweep >= this.sweepEveryMs) this.sweep(now);
+    this.maybeSweep(now);
     this.entries.set(key, { availableAt: now, expiresAt: now + ttlSeconds * 1000 });
   }
 
@@ -44,9 +45,11 @@ export class SimulatedResponseCache {
     return this.entries.size + this.flights.size;
   }
 
-  private sweep(now: number): void {
-    this.lastSweep = now;
+  /** Drops expired entries and ended flights once what is held has doubled since the last sweep. */
+  private maybeSweep(now: number): void {
+    if (this.size < Math.max(this.minSweepSize, 2 * this.keptAtSweep)) return;
     for (const [key, e] of this.entries) if (e.expiresAt <= now) this.entries.delete(key);
     for (const [key, end] of this.flights) if (end <= now) this.flights.delete(key);
+    this.keptAtSweep = this.size;
   }
 }

@@ -74,6 +74,24 @@ describe(parseInvocationRecord, () => {
         stopReason: 'end_turn',
       });
     });
+    it('reads the cache writes a Claude call kept for an hour, which bill at the 1-hour rate', () => {
+      const record = claudeInvokeRecord();
+      const out = (record['output'] as Record<string, Record<string, unknown>>)['outputBodyJson']!;
+      out['usage'] = {
+        input_tokens: 20,
+        output_tokens: 5,
+        cache_read_input_tokens: 0,
+        cache_creation_input_tokens: 3000,
+        cache_creation: { ephemeral_5m_input_tokens: 1000, ephemeral_1h_input_tokens: 2000 },
+      };
+      expect(call(record).usage).toEqual({
+        inputTokens: 220,
+        outputTokens: 5,
+        cacheReadInputTokens: 0,
+        cacheWriteInputTokens: 3000,
+        cacheWrite1hInputTokens: 2000,
+      });
+    });
     it('reads a Titan embedding call', () => {
       expect(call(titanEmbedRecord())).toMatchObject({
         usage: { inputTokens: 4, outputTokens: 0 },

@@ -1,5 +1,5 @@
 import type { JsonObject, JsonValue, Operation, TokenUsage } from '@nova-cost/domain';
-import { isJsonObject } from '@nova-cost/domain';
+import { hourCacheWrites, isJsonObject, withHourWrites } from '@nova-cost/domain';
 import type { LoggedCall, RecordOrigin } from './logged-call';
 
 /** A record that could be read, or why not (named in the report with its file and line). */
@@ -43,6 +43,8 @@ interface OutputFacts {
   outputTokens?: number;
   cacheRead?: number;
   cacheWrite?: number;
+  /** Of the cache writes, those kept for an hour (billed at the 1-hour write rate). */
+  cacheWrite1h?: number;
   latencyMs?: number;
   stopReason?: string;
 }
@@ -73,6 +75,7 @@ function outputFacts(out: JsonValue | undefined, facts: OutputFacts = {}): Outpu
       count(usage['cacheWriteInputTokenCount']) ??
       count(usage['cache_creation_input_tokens']) ??
       facts.cacheWrite;
+    facts.cacheWrite1h = hourCacheWrites(usage) || facts.cacheWrite1h;
   }
   const metrics = out['amazon-bedrock-invocationMetrics'];
   if (isJsonObject(metrics)) {
@@ -125,12 +128,15 @@ export function parseInvocationRecord(value: unknown, origin: RecordOrigin): Par
           : 'input.inputTokenCount is not a count',
     };
   }
-  const usage: TokenUsage = {
-    inputTokens: inputTokens ?? 0,
-    outputTokens: count(output['outputTokenCount']) ?? facts.outputTokens ?? 0,
-    cacheReadInputTokens: count(input['cacheReadInputTokenCount']) ?? facts.cacheRead ?? 0,
-    cacheWriteInputTokens: count(input['cacheWriteInputTokenCount']) ?? facts.cacheWrite ?? 0,
-  };
+  const usage: TokenUsage = withHourWrites(
+    {
+      inputTokens: inputTokens ?? 0,
+      outputTokens: count(output['outputTokenCount']) ?? facts.outputTokens ?? 0,
+      cacheReadInputTokens: count(input['cacheReadInputTokenCount']) ?? facts.cacheRead ?? 0,
+      cacheWriteInputTokens: count(input['cacheWriteInputTokenCount']) ?? facts.cacheWrite ?? 0,
+    },
+    facts.cacheWrite1h ?? 0,
+  );
   const metadata: Record<string, string> = {};
   if (isJsonObject(r['requestMetadata'])) {
     for (const [k, v] of Object.entries(r['requestMetadata'])) if (typeof v === 'string') metadata[k] = v;

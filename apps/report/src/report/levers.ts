@@ -21,7 +21,7 @@ const KNOWN: Readonly<Record<string, Omit<LeverInfo, 'id' | 'status'>>> = {
   },
   batching: {
     title: 'Batch inference',
-    note: 'calls billed as Bedrock batch inference (half the on-demand price); the gateway queues deferrable calls but does not send them as batch jobs yet',
+    note: "deferrable callers' calls through the async API, answered in Bedrock batch jobs at half the on-demand price where their group reaches a job's minimum records in time",
   },
 };
 

@@ -87,6 +87,10 @@ describe.skipIf(!hasChromium)('the savings report in headless Chromium', () => {
       expect(c.painted).toBeGreaterThan(500);
     }
     expect(charts[0]!.points).toEqual([report.series.points.length, report.series.points.length]);
+    // One bar per measured lever, the output cap and the policy's levers included.
+    const measured = report.levers.filter((l) => l.status === 'measured').map((l) => l.id);
+    expect(measured).toEqual(expect.arrayContaining(['cache', 'batching', 'service-tier', 'output-cap']));
+    expect(charts[1]!.points).toEqual([measured.length]);
     expect(errors).toEqual([]);
     expect(requests).toEqual([]);
 
@@ -95,6 +99,9 @@ describe.skipIf(!hasChromium)('the savings report in headless Chromium', () => {
     expect(text).toContain('レスポンスキャッシング');
     expect(text).toContain('20–30%');
     expect(text).toContain('Response cache');
+    expect(text).toContain('Output caps');
+    expect(text).toContain('Deferrable calls: the async API and batch jobs');
+    expect(report.deferred?.reduce((n, d) => n + d.calls, 0)).toBeGreaterThan(0);
 
     await mkdir(ARTIFACTS, { recursive: true });
     await page.screenshot({ path: join(ARTIFACTS, 'savings-report.png'), fullPage: true });

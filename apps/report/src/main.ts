@@ -50,6 +50,7 @@ async function replayReport(args: ReportArgs): Promise<SavingsReport> {
     sourceName: logs,
     rules: policy.rules,
     identities: policy.identities,
+    ...(policy.batch ? { batch: policy.batch } : {}),
     prices,
     reorderWindow: args.reorderWindow,
     showPrompts: args.showPrompts,

@@ -26,6 +26,11 @@ describe(loadReportPolicy, () => {
     });
   });
 
+  it("reads the batch job queue's settings", async () => {
+    const path = await file({ policy: {}, batchJobs: { minRecords: 1000, maxWaitMs: 60_000 } });
+    expect(loadReportPolicy(path, pricing).batch).toEqual({ minRecords: 1000, maxWaitMs: 60_000 });
+  });
+
   it('reads a bare policy object', async () => {
     expect(loadReportPolicy(await file({ region: 'ap-northeast-1' }), pricing)).toEqual({
       rules: { region: 'ap-northeast-1' },
@@ -46,6 +51,9 @@ describe(loadReportPolicy, () => {
     [{ identities: [{ match: '*', lane: 'later' }] }, /identities\[0\]\.lane must be interactive or deferrable/],
     [{ identities: [{ match: '*', tenants: 'x' }] }, /identities\[0\]\.tenants is not an identity rule field/],
     ['{"policy": ', /is not valid JSON \(at position \d+\)|is not valid JSON/],
+    [{ batchJobs: { minRecords: 0 } }, /batchJobs\.minRecords must be an integer >= 1, got 0/],
+    [{ batchJobs: { minRecord: 10 } }, /batchJobs\.minRecord is not a batch job setting/],
+    [{ batchJobs: { minRecords: 10, maxRecords: 5 } }, /batchJobs\.maxRecords must be at least minRecords \(10\)/],
   ])('refuses %o naming the file and the path', async (content, message) => {
     const path = await file(content);
     expect(() => loadReportPolicy(path, pricing)).toThrow(message);

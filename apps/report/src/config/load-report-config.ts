@@ -10,11 +10,35 @@ import {
   parsePriceFile,
 } from '@nova-cost/domain';
 import type { IdentityRule } from '../replay/identity-rules';
+import type { ReplayBatchOptions } from '../replay/replay-batch-queue';
 import { ReportError } from '../report-error';
 
 export interface ReportPolicy {
   readonly rules: CostPolicyRules;
   readonly identities: readonly IdentityRule[];
+  /** The batch job queue's settings, where the file gives them (`batchJobs`). */
+  readonly batch?: ReplayBatchOptions;
+}
+
+/** `batchJobs` fields: the gateway's NOVA_COST_ASYNC_* settings of the same names. */
+const BATCH_FIELDS = ['minRecords', 'maxRecords', 'maxWaitMs', 'jobTurnaroundMs', 'defaultDeadlineMs'] as const;
+
+function batchJobs(value: unknown, path: string): ReplayBatchOptions | undefined {
+  if (value === undefined) return undefined;
+  const bad = (at: string, expected: string) => new ReportError('configuration', `${path} ${at} ${expected}`);
+  if (!isObject(value)) throw bad('batchJobs', `must be an object of ${BATCH_FIELDS.join(', ')}`);
+  const out: Partial<Record<(typeof BATCH_FIELDS)[number], number>> = {};
+  for (const [key, v] of Object.entries(value)) {
+    if (!(BATCH_FIELDS as readonly string[]).includes(key))
+      throw bad(`batchJobs.${key}`, `is not a batch job setting; the settings are ${BATCH_FIELDS.join(', ')}`);
+    const least = key === 'minRecords' || key === 'maxRecords' || key === 'defaultDeadlineMs' ? 1 : 0;
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < least)
+      throw bad(`batchJobs.${key}`, `must be an integer >= ${least}, got ${JSON.stringify(v)}`);
+    out[key as (typeof BATCH_FIELDS)[number]] = v;
+  }
+  if (out.minRecords !== undefined && out.maxRecords !== undefined && out.maxRecords < out.minRecords)
+    throw bad('batchJobs.maxRecords', `must be at least minRecords (${out.minRecords}), got ${out.maxRecords}`);
+  return out;
 }
 
 function readJson(path: string, what: string): unknown {
@@ -72,7 +96,7 @@ function identityRules(value: unknown, path: string): IdentityRule[] {
 /**
  * The cost policy for a replay, from `path`: the gateway's tenants document (`{"tenants": …, "policy": …}`; the
  * tenants' credentials are not read), or a bare policy object, plus the report's own `identities` rules mapping
- * logged callers to tenants. The policy is checked exactly as the gateway checks it at start-up.
+ * logged callers to tenants and `batchJobs`, the batch job queue's settings (the gateway's NOVA_COST_ASYNC_*). The policy is checked exactly as the gateway checks it at start-up.
  */
 export function loadReportPolicy(path: string | undefined, pricing: PricingCatalog): ReportPolicy {
   if (path === undefined) return { rules: {}, identities: [] };
@@ -82,7 +106,7 @@ export function loadReportPolicy(path: string | undefined, pricing: PricingCatal
       'configuration',
       `policy file ${path} must hold a JSON object: {"policy": {…}, "identities": […]} or the policy itself`,
     );
-  const isDocument = 'policy' in doc || 'identities' in doc || 'tenants' in doc;
+  const isDocument = 'policy' in doc || 'identities' in doc || 'tenants' in doc || 'batchJobs' in doc;
   const rules = parsePolicyRules(
     isDocument ? (doc['policy'] ?? {}) : doc,
     (at, expected) => new ReportError('configuration', `policy file ${path} ${at} ${expected}`),
@@ -94,7 +118,13 @@ export function loadReportPolicy(path: string | undefined, pricing: PricingCatal
     if (!NovaCostError.is(err)) throw err;
     throw new ReportError('configuration', `policy file ${path}: ${err.message}`, { cause: err });
   }
-  return { rules, identities: isDocument ? identityRules(doc['identities'], `policy file ${path}`) : [] };
+  if (!isDocument) return { rules, identities: [] };
+  const batch = batchJobs(doc['batchJobs'], `policy file ${path}`);
+  return {
+    rules,
+    identities: identityRules(doc['identities'], `policy file ${path}`),
+    ...(batch === undefined ? {} : { batch }),
+  };
 }
 
 /**

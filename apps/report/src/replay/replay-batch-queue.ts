@@ -17,6 +17,8 @@ export interface ReplayBatchOptions extends Partial<GroupLimits> {
   readonly jobTurnaroundMs?: number;
   /** How often the queue works: decisions fall on these ticks. @default 5000 */
   readonly tickMs?: number;
+  /** The deadline of a submission: what the async API gives one that sets none. @default 86400000 (24 h) */
+  readonly defaultDeadlineMs?: number;
 }
 
 /** How a waiting call is answered when the queue decides: in a job, or on demand (and why). */

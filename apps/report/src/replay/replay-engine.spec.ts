@@ -417,6 +417,16 @@ describe(ReplayEngine, () => {
       ]);
     });
 
+    it('answers on demand at once a call whose deadline no job could meet', async () => {
+      // A 1-hour deadline, and a job is taken to need 6 hours.
+      const { replayed } = await replay([ask(0, 'a', { temperature: 0.3 })], {}, deferrable, {
+        minRecords: 1,
+        defaultDeadlineMs: 3_600_000,
+      });
+      expect(routes(replayed)).toEqual([{ route: 'on-demand', reason: 'deadline' }]);
+      expect(replayed[0]!.at).toBe(T0);
+    });
+
     it('serves a repeat from the cache once its batch answer is in, as the async API looks it up', async () => {
       // One record a job: the first call leaves at 15 min and its answer is kept for the TTL; the repeat at 20 min
       // is answered from the cache; the one at 5 min (before the answer) goes in the same job.

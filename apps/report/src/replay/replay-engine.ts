@@ -138,6 +138,7 @@ export class ReplayEngine {
       cache: this.invoker,
       region,
       clock: this.clock,
+      ...(options.batch?.defaultDeadlineMs === undefined ? {} : { defaultDeadlineMs: options.batch.defaultDeadlineMs }),
       onSettled: (call, outcome, price) => this.settled(call, outcome, price),
     });
   }

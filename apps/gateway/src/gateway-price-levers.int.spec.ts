@@ -18,8 +18,10 @@ const document = {
     { id: 'acme', apiKeys: ['acme-key-0123456789'], sigv4: { accessKeyId: 'ACME', secret: 'acme-secret' } },
     { id: 'strict', apiKeys: ['strict-key-0123456789'], sigv4: { accessKeyId: 'STRICT', secret: 'strict-secret' } },
     { id: 'thrifty', apiKeys: ['thrifty-key-0123456789'], sigv4: { accessKeyId: 'THRIFTY', secret: 'thrifty-secret' } },
+    { id: 'agents', apiKeys: ['agents-key-0123456789'], sigv4: { accessKeyId: 'AGENTS', secret: 'agents-secret' } },
   ],
   policy: {
+    cachePoints: [{ match: { tenants: ['agents'] }, insert: 'guarded' }],
     serviceTiers: [
       { match: { tenants: ['thrifty'] }, tier: 'flex' },
       { match: { lanes: ['deferrable'] }, tier: 'flex' },
@@ -58,6 +60,7 @@ describe("Bedrock's price levers through the gateway", () => {
   let acme: BedrockRuntimeClient;
   let strict: BedrockRuntimeClient;
   let thrifty: BedrockRuntimeClient;
+  let agents: BedrockRuntimeClient;
   const lastBody = () => gateway.localBedrock!.stats().lastCall!.body as Record<string, unknown>;
 
   beforeAll(async () => {
@@ -66,6 +69,7 @@ describe("Bedrock's price levers through the gateway", () => {
     acme = sdk(gateway.url, 'ACME', 'acme-secret');
     strict = sdk(gateway.url, 'STRICT', 'strict-secret');
     thrifty = sdk(gateway.url, 'THRIFTY', 'thrifty-secret');
+    agents = sdk(gateway.url, 'AGENTS', 'agents-secret');
   });
   afterAll(() => gateway.shutdown());
   beforeEach(() => gateway.localBedrock!.reset());
@@ -141,6 +145,58 @@ describe("Bedrock's price levers through the gateway", () => {
       }
       // One refused attempt, then three calls without the tier.
       expect(gateway.localBedrock!.stats()).toMatchObject({ calls: 4, serviceTiers: {} });
+    });
+  });
+
+  describe('prompt-cache points', () => {
+    const SONNET = 'global.anthropic.claude-sonnet-4-5-20250929-v1:0';
+    const system = 'You are the agent that reconciles the ledger of a large company, step by step. '.repeat(90);
+    const ask = (question: string) =>
+      new ConverseCommand({
+        modelId: SONNET,
+        system: [{ text: system }],
+        messages: [{ role: 'user', content: [{ text: question }] }],
+        inferenceConfig: { maxTokens: 40 },
+      });
+
+    it('inserts a point once the prefix recurs, reads it after, answers as without, and /costs shows the saving', async () => {
+      const direct = new BedrockRuntimeClient({
+        endpoint: gateway.localBedrock!.url,
+        region: 'us-east-1',
+        credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
+      });
+      const first = await agents.send(ask('Which accounts changed?'));
+      expect(first.usage?.cacheWriteInputTokens ?? 0).toBe(0);
+      const second = await agents.send(ask('Which invoices are open?'));
+      expect(gateway.localBedrock!.stats().lastCall?.body).toMatchObject({
+        system: [{ text: system }, { cachePoint: { type: 'default' } }],
+      });
+      expect(second.usage?.cacheWriteInputTokens).toBeGreaterThan(1000);
+      const third = await agents.send(ask('What is the balance?'));
+      expect(third.usage?.cacheReadInputTokens).toBe(second.usage?.cacheWriteInputTokens);
+      expect(third.output).toEqual((await direct.send(ask('What is the balance?'))).output);
+      const { byStrategy } = (await (
+        await fetch(`${gateway.url}/costs`, { headers: { 'x-api-key': 'agents-key-0123456789' } })
+      ).json()) as { byStrategy: { key: string; savedUsd: number }[] };
+      // The write's premium (0.25x) is paid back by one read (0.9x saved).
+      expect(byStrategy.find((g) => g.key === 'prompt-cache')?.savedUsd).toBeGreaterThan(0);
+    });
+
+    it('answers a call whose placement the model refuses, without the point, learning it once', async () => {
+      gateway.localBedrock!.configure({ promptCaching: { refuse: [{ sections: ['system'] }] } });
+      try {
+        const OPUS = 'global.anthropic.claude-opus-4-1-20250805-v1:0';
+        const question = (q: string) => new ConverseCommand({ ...ask(q).input, modelId: OPUS });
+        gateway.localBedrock!.reset();
+        for (const q of ['One?', 'Two?', 'Three?', 'Four?']) {
+          const answer = await agents.send(question(q));
+          expect(answer.usage?.cacheWriteInputTokens ?? 0).toBe(0);
+        }
+        // One refused attempt (at the first call the guard placed a point), then every call without points.
+        expect(gateway.localBedrock!.stats().calls).toBe(5);
+      } finally {
+        gateway.localBedrock!.configure({ promptCaching: { refuse: null } });
+      }
     });
   });
 });

@@ -8,6 +8,7 @@ export * from './redis-response-store';
 export * from './in-memory-response-store';
 export * from './redis-connection';
 export * from './redis-spend-ledger';
+export * from './redis-prefix-history';
 export * from './store-guard';
 export * from './streaming/caching-streamer';
 export * from './streaming/stream-envelope';

@@ -1,8 +1,9 @@
 import type { SpendLoss } from '@nova-cost/caching';
-import { RedisSpendLedger } from '@nova-cost/caching';
-import type { SpendLedger } from '@nova-cost/domain';
+import { RedisPrefixHistory, RedisSpendLedger } from '@nova-cost/caching';
+import type { PrefixHistory, SpendLedger } from '@nova-cost/domain';
 import {
   DEFAULT_PRICES,
+  InMemoryPrefixHistory,
   InMemorySpendLedger,
   InvokeModel,
   RuleBasedCostPolicy,
@@ -23,6 +24,15 @@ function ledger(redis: RedisConfig | undefined, onLoss: (loss: SpendLoss) => voi
   return redis.kind === 'single'
     ? RedisSpendLedger.fromUrl(redis.url, options)
     : RedisSpendLedger.fromCluster(redis.nodes, options);
+}
+
+/** What the prompt-cache payoff guard learns of tenants' prefixes: in Redis, shared by the fleet, when there is one. */
+function prefixHistory(redis: RedisConfig | undefined): PrefixHistory {
+  if (!redis) return new InMemoryPrefixHistory();
+  const auth = redis.password === undefined ? {} : { password: redis.password };
+  return redis.kind === 'single'
+    ? RedisPrefixHistory.fromUrl(redis.url, auth)
+    : RedisPrefixHistory.fromCluster(redis.nodes, auth);
 }
 
 /** Pricing, ledger, policy and the InvokeModel use case, built from ports. */
@@ -51,15 +61,26 @@ export const domainModule = new ContainerModule(({ bind }) => {
       close: (ms: number) => (spend instanceof RedisSpendLedger ? spend.close(ms) : Promise.resolve()),
     };
   });
+  bind(TOKENS.prefixHistory)
+    .toDynamicValue((ctx) => prefixHistory(ctx.get(TOKENS.config).redis))
+    .inSingletonScope();
+  bind(TOKENS.lifecycle).toDynamicValue((ctx) => {
+    const history = ctx.get(TOKENS.prefixHistory);
+    return {
+      name: 'prefix history',
+      order: 20,
+      close: () => (history instanceof RedisPrefixHistory ? history.close() : Promise.resolve()),
+    };
+  });
   bind(TOKENS.policy)
     .toDynamicValue((ctx) => {
       const config = ctx.get(TOKENS.config);
       const spend = ctx.get(TOKENS.ledger);
+      const logger = ctx.get(TOKENS.logger);
       // A ledger shared through Redis is re-read every second, so each task sees the others' spend, and keeps the
       // fleet's budget holds, so the tasks together stay within a limit: past it only by the calls admitted while
       // Redis could not answer a hold, each counted (and logged, at most once a minute).
       const metrics = ctx.get(TOKENS.metrics);
-      const logger = ctx.get(TOKENS.logger);
       let loggedAt = -Infinity;
       let unlogged = 0;
       const onSharedBudgetUnavailable = (tenantId: string, error: unknown): void => {
@@ -77,7 +98,15 @@ export const domainModule = new ContainerModule(({ bind }) => {
         spend instanceof RedisSpendLedger
           ? { budgetRefreshMs: 1000, sharedBudget: spend, onSharedBudgetUnavailable }
           : {};
-      return new RuleBasedCostPolicy(config.policy, { pricing: ctx.get(TOKENS.pricing), ledger: spend, ...shared });
+      return new RuleBasedCostPolicy(config.policy, {
+        pricing: ctx.get(TOKENS.pricing),
+        ledger: spend,
+        ...shared,
+        prefixHistory: ctx.get(TOKENS.prefixHistory),
+        // The call goes on without cache points.
+        onPrefixHistoryError: (err) =>
+          logger.warn({ err: { message: (err as Error).message } }, 'prompt-cache prefix history failed'),
+      });
     })
     .inSingletonScope();
   bind(TOKENS.invokeModel)

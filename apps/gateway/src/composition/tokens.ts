@@ -5,6 +5,7 @@ import type {
   CostPolicy,
   InvokeModel,
   ModelInvoker,
+  PrefixHistory,
   PricingCatalog,
   SessionBudget,
   SpeechSessionRelay,
@@ -40,6 +41,8 @@ export const TOKENS = {
   ledger: Symbol.for('nova-cost/gateway/ledger') as ServiceIdentifier<SpendLedger>,
   /** The cost policy, which also holds speech sessions' worst cases in the same budgets. */
   policy: Symbol.for('nova-cost/gateway/policy') as ServiceIdentifier<CostPolicy & SessionBudget>,
+  /** What the prompt-cache payoff guard learns of tenants' prefixes (Redis when REDIS_URL is set). */
+  prefixHistory: Symbol.for('nova-cost/gateway/prefix-history') as ServiceIdentifier<PrefixHistory>,
   /** The endpoint URL of the Bedrock the gateway calls (the in-process local one in the embedded default). */
   bedrockEndpoint: Symbol.for('nova-cost/gateway/bedrock-endpoint') as ServiceIdentifier<{
     url?: string;

@@ -35,6 +35,7 @@ export class GatewayMetrics {
   private readonly requests: Counter<'route' | 'status' | 'cache'>;
   private readonly cost: Counter<'model'>;
   private readonly saved: Counter<'strategy'>;
+  private readonly lost: Counter<'strategy'>;
   private readonly unpricedCalls: Counter<'model'>;
   private readonly asyncEnds: Counter<'route' | 'status'>;
   private readonly budgetFailOpens: Counter;
@@ -67,6 +68,13 @@ export class GatewayMetrics {
     this.saved = new Counter({
       name: 'nova_cost_saved_usd_total',
       help: 'USD saved, by strategy',
+      labelNames: ['strategy'],
+      registers: [this.registry],
+    });
+    // A counter never goes down: a lever's loss on a call (a prompt-cache write never read) is counted apart.
+    this.lost = new Counter({
+      name: 'nova_cost_saving_lost_usd_total',
+      help: 'USD a lever cost beyond what it saved on the same call (a prompt-cache write never read), by strategy',
       labelNames: ['strategy'],
       registers: [this.registry],
     });
@@ -179,7 +187,8 @@ export class GatewayMetrics {
     this.cost.inc({ model }, costUsd);
     let savedUsd = 0;
     for (const s of savings) {
-      this.saved.inc({ strategy: s.strategy }, s.usd);
+      if (s.usd >= 0) this.saved.inc({ strategy: s.strategy }, s.usd);
+      else this.lost.inc({ strategy: s.strategy }, -s.usd);
       savedUsd += s.usd;
     }
     if (cache !== 'bypass') {

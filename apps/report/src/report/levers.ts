@@ -15,6 +15,10 @@ const KNOWN: Readonly<Record<string, Omit<LeverInfo, 'id' | 'status'>>> = {
     title: 'Service tiers',
     note: "the policy's serviceTiers send deferrable lanes or named tenants to Flex where the model offers it: the difference to the standard tier",
   },
+  'prompt-cache': {
+    title: 'Prompt-cache points',
+    note: "cache points the policy's cachePoints insert where the payoff guard expects reuse, net of the writes' premium",
+  },
   'output-cap': {
     title: 'Output caps',
     note: "the policy's outputCaps: a default maxTokens, or a lower ceiling; output past the cap is not generated (measured here, where the logged answer says what the cap cut off; the gateway cannot know it)",
@@ -25,29 +29,17 @@ const KNOWN: Readonly<Record<string, Omit<LeverInfo, 'id' | 'status'>>> = {
   },
 };
 
-/** Levers the domain does not decide yet: listed so the report says they are not counted, not that they save 0. */
-const PLANNED: readonly LeverInfo[] = [
-  {
-    id: 'prompt-cache',
-    title: 'Prompt-cache points',
-    status: 'planned',
-    note: 'issue 17: cache points at stable prefixes, with a payoff guard',
-  },
-];
-
 /** Levers the replay measures beside the domain's saving strategies. */
 const REPLAY_ONLY = ['output-cap'] as const;
 
 /**
  * Every lever the report shows: each saving strategy the domain records (so a strategy added to the domain shows
- * up here measured, with no change to the report), the replay's own, then the planned ones the domain does not
- * have yet.
+ * up here measured, with no change to the report), then the replay's own.
  */
 export function leverCatalogue(): LeverInfo[] {
-  const measured = [...SAVING_STRATEGIES, ...REPLAY_ONLY].map((id): LeverInfo => ({
+  return [...SAVING_STRATEGIES, ...REPLAY_ONLY].map((id): LeverInfo => ({
     id,
     status: 'measured',
     ...(KNOWN[id] ?? { title: id, note: '' }),
   }));
-  return [...measured, ...PLANNED.filter((p) => !measured.some((m) => m.id === p.id))];
 }

@@ -1,4 +1,5 @@
 import type { JsonObject } from '../json';
+import type { CachePointPlacement } from './prompt-layout';
 
 /**
  * Bedrock runtime operation the request was made with. `count-tokens` (CountTokens) calls no model: it answers
@@ -93,6 +94,12 @@ export interface InvocationRequest {
    * region that refused it. @default Bedrock's default tier
    */
   readonly serviceTier?: 'flex' | 'priority';
+  /**
+   * Set by the policy: cache points to insert besides the caller's own (see guardCachePoints). The Bedrock adapter
+   * writes them where the model family reads them, and drops them for good for a model that refused them.
+   * @default none
+   */
+  readonly cachePoints?: readonly CachePointPlacement[];
 }
 
 export interface InvocationResult {

@@ -3,9 +3,10 @@ export type CostCategory = 'bedrock' | 'compute' | 'storage' | 'network';
 
 /**
  * How a saving was made: the response cache, coalescing, routing to a cheaper model, batch inference, or one of
- * Bedrock's own levers the policy chose (a cheaper service tier).
+ * Bedrock's own levers the policy chose (a cheaper service tier; cache points it inserted, net of their writes, so
+ * negative when writes were not read back).
  */
-export type SavingStrategy = 'cache' | 'coalescing' | 'routing' | 'batching' | 'service-tier';
+export type SavingStrategy = 'cache' | 'coalescing' | 'routing' | 'batching' | 'service-tier' | 'prompt-cache';
 
 export const SAVING_STRATEGIES: readonly SavingStrategy[] = [
   'cache',
@@ -13,6 +14,7 @@ export const SAVING_STRATEGIES: readonly SavingStrategy[] = [
   'routing',
   'batching',
   'service-tier',
+  'prompt-cache',
 ];
 
 export interface Saving {

@@ -74,6 +74,17 @@ export interface ServiceTierRule {
   readonly tier: PolicyServiceTier;
 }
 
+/**
+ * Cache points the policy inserts into prompts (Bedrock prompt caching: reads bill 0.1x input on Claude, 0.25x on
+ * Nova), where the model allows them and the payoff guard expects the write to pay (see guardCachePoints).
+ */
+export interface CachePointRule {
+  /** Which calls the rule is for (the lane as planned). @default every call */
+  readonly match?: CallMatch;
+  /** 'guarded': inserted where the expected reuse pays for the write; 'never': the caller's own points only. */
+  readonly insert: 'guarded' | 'never';
+}
+
 /** The default policy, as plain data (loadable from a JSON config file). */
 export interface CostPolicyRules {
   /** Region calls are priced in when a request names none. @default 'us-east-1' */
@@ -105,6 +116,8 @@ export interface CostPolicyRules {
   readonly outputCaps?: readonly OutputCapRule[];
   /** Service tiers; the first rule whose `match` fits a call names its tier. @default [] (Bedrock's default tier) */
   readonly serviceTiers?: readonly ServiceTierRule[];
+  /** Cache points; the first rule whose `match` fits a call decides. @default [] (none inserted) */
+  readonly cachePoints?: readonly CachePointRule[];
   /** Mark requests deferrable once a soft threshold is crossed. @default true */
   readonly deferOverSoftLimit?: boolean;
   /**

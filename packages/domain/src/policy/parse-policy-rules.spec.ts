@@ -101,4 +101,17 @@ describe(parsePolicyRules, () => {
       expect(() => parsePolicyRules({ serviceTiers }, problem)).toThrow(message);
     });
   });
+
+  describe('having cache point rules', () => {
+    it('takes rules to insert guarded points or never', () => {
+      const policy = { cachePoints: [{ match: { tenants: ['batch'] }, insert: 'never' }, { insert: 'guarded' }] };
+      expect(parsePolicyRules(policy, problem)).toEqual(policy);
+    });
+
+    it('refuses a rule that says neither', () => {
+      expect(() => parsePolicyRules({ cachePoints: [{ insert: 'always' }] }, problem)).toThrow(
+        'policy.cachePoints[0].insert must be one of guarded, never',
+      );
+    });
+  });
 });

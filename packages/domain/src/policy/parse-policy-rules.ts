@@ -173,6 +173,7 @@ export function parsePolicyRules(value: unknown, problem: PolicyProblem): CostPo
     defaultMaxOutputTokens: positiveTokens,
     outputCaps: array(outputCap),
     serviceTiers: array(serviceTier),
+    cachePoints: array(object({ match, insert: oneOf(['guarded', 'never']) }, ['insert'])),
     deferOverSoftLimit: boolean,
     sessions: object({ default: sessionRules, byTenant: record(sessionRules) }),
     unpricedModels: (v, path) => {

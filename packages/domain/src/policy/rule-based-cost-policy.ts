@@ -10,6 +10,9 @@ import type { ModelSpec } from '../models/model-catalog';
 import { findModel } from '../models/model-catalog';
 import type { PricingCatalog } from '../pricing/pricing-catalog.port';
 import { BudgetGuard } from './budget-guard';
+import { CachePointPlanner } from './cache-point-planner';
+import { InMemoryPrefixHistory } from './in-memory-prefix-history';
+import type { PrefixHistory } from './prefix-history.port';
 import { applyOutputCaps } from './output-caps';
 import { chooseServiceTier } from './service-tiers';
 import type { BudgetReservation, CostPolicy, InvocationPlan } from './cost-policy.port';
@@ -37,6 +40,13 @@ export interface RuleBasedCostPolicyDeps {
   readonly sharedBudget?: SharedBudget;
   /** Told of each call admitted without a fleet hold because the shared budget could not answer (fail open). @default ignore */
   readonly onSharedBudgetUnavailable?: (tenantId: string, error: unknown) => void;
+  /**
+   * What the prompt-cache payoff guard learns of each tenant's prefixes: pass the Redis one to share it across the
+   * fleet. @default in this process
+   */
+  readonly prefixHistory?: PrefixHistory;
+  /** Told when the prefix history fails (the call then gets no cache points). @default ignore */
+  readonly onPrefixHistoryError?: (error: unknown) => void;
 }
 
 /** The default CostPolicy: cacheability, routing, budgets and lanes from plain-data rules. */
@@ -45,6 +55,7 @@ export class RuleBasedCostPolicy implements CostPolicy, SessionBudget {
   private readonly clock: Clock;
   /** A Map, so that no tenant id (`constructor`, `__proto__`) reaches Object.prototype. */
   private readonly budgetByTenant: ReadonlyMap<string, TenantBudget>;
+  private readonly cachePoints: CachePointPlanner;
 
   constructor(
     private readonly rules: CostPolicyRules,
@@ -57,6 +68,13 @@ export class RuleBasedCostPolicy implements CostPolicy, SessionBudget {
     });
     this.clock = deps.clock ?? systemClock;
     this.budgetByTenant = new Map(Object.entries(rules.budgets?.byTenant ?? {}));
+    this.cachePoints = new CachePointPlanner(
+      rules.cachePoints,
+      deps.pricing,
+      deps.prefixHistory ?? new InMemoryPrefixHistory(),
+      this.clock,
+      deps.onPrefixHistoryError,
+    );
     validateRules(rules);
     this.refusePricierRoutes(rules);
   }
@@ -94,6 +112,9 @@ export class RuleBasedCostPolicy implements CostPolicy, SessionBudget {
         (check.state === 'soft-limit' && (this.rules.deferOverSoftLimit ?? true) ? 'deferrable' : 'interactive');
       const ttlSeconds = this.cacheTtl(request, findModel(modelId), features);
       const serviceTier = chooseServiceTier(request, requested, lane, this.rules.serviceTiers);
+      const cachePoints = counting
+        ? []
+        : await this.cachePoints.plan({ ...request, modelId, region, lane }, request.modelId);
       const planned: InvocationRequest = {
         ...request,
         modelId,
@@ -101,6 +122,7 @@ export class RuleBasedCostPolicy implements CostPolicy, SessionBudget {
         lane,
         ...(ttlSeconds > 0 ? { cache: { ttlSeconds } } : { cache: undefined }),
         ...(serviceTier ? { serviceTier } : {}),
+        ...(cachePoints.length > 0 ? { cachePoints } : {}),
       };
       return {
         request: planned,

@@ -159,6 +159,52 @@ describe(InvokeModel, () => {
     });
   });
 
+  describe('.execute having cache point rules (policy.cachePoints)', () => {
+    const system = 'You answer questions about the company ledger with care and precision. '.repeat(150);
+    const sonnet: InvocationRequest = {
+      tenantId: 'acme',
+      // Through the global profile: no regional premium on the rates below.
+      modelId: 'global.anthropic.claude-sonnet-4-5-20250929-v1:0',
+      operation: 'converse',
+      body: { system: [{ text: system }], messages: [{ role: 'user', content: [{ text: 'Totals?' }] }] },
+    };
+
+    it('inserts guarded points for the calls a rule matches once their prefix recurs, none where it says never', async () => {
+      const rules: CostPolicyRules = {
+        cachePoints: [{ match: { tenants: ['globex'] }, insert: 'never' }, { insert: 'guarded' }],
+      };
+      const { useCase, invoker } = setup({}, rules);
+      await useCase.execute(sonnet);
+      await useCase.execute(sonnet);
+      await useCase.execute({ ...sonnet, tenantId: 'globex' });
+      await useCase.execute({ ...sonnet, tenantId: 'globex' });
+      expect(invoker.seen.map((r) => r.cachePoints)).toEqual([
+        undefined,
+        [{ section: 'system', index: 0, ttl: '5m' }],
+        undefined,
+        undefined,
+      ]);
+      // The body itself is the caller's: the adapter writes the points.
+      expect(invoker.seen[1]?.body).toEqual(sonnet.body);
+    });
+
+    it('records what the points saved, net of the writes, as prompt-cache: negative for a write never read', async () => {
+      const rules: CostPolicyRules = { cachePoints: [{ insert: 'guarded' }] };
+      const usage = (read: number, write: number) => ({
+        usage: { inputTokens: 10, outputTokens: 10, cacheReadInputTokens: read, cacheWriteInputTokens: write },
+      });
+      const write = setup(usage(0, 4000), rules);
+      await write.useCase.execute(sonnet);
+      const written = await write.useCase.execute(sonnet);
+      // 4,000 tokens written at 3.75 instead of read at 3 per 1M.
+      expect(written.savings).toEqual([{ strategy: 'prompt-cache', usd: expect.closeTo((-4000 * 0.75) / 1e6, 12) }]);
+      const read = setup(usage(4000, 0), rules);
+      await read.useCase.execute(sonnet);
+      const hit = await read.useCase.execute(sonnet);
+      expect(hit.savings).toEqual([{ strategy: 'prompt-cache', usd: expect.closeTo((4000 * 2.7) / 1e6, 12) }]);
+    });
+  });
+
   describe('.execute', () => {
     it('bills an upstream answer and records it', async () => {
       const { useCase, ledger, invoker } = setup({});

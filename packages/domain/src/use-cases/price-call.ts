@@ -22,7 +22,7 @@ export interface PricedPlan {
   readonly requestedModelId: string;
   readonly routedBy?: string;
   /** The request as planned: the tier the caller named, or the policy chose, prices an answer that does not say. */
-  readonly request?: Pick<InvocationRequest, 'body' | 'parameters' | 'serviceTier'>;
+  readonly request?: Pick<InvocationRequest, 'body' | 'parameters' | 'serviceTier' | 'cachePoints'>;
 }
 
 /**
@@ -53,6 +53,19 @@ export function priceCall(pricing: PricingCatalog, region: string, plan: PricedP
         ...tier,
       });
       if (costUsd < onDemand) savings.push({ strategy: 'batching', usd: onDemand - costUsd });
+      if ((plan.request?.cachePoints?.length ?? 0) > 0) {
+        // The policy's cache points: what the same prompt would have cost read plainly, net of the writes' premium.
+        const u = result.usage;
+        const plain = {
+          ...u,
+          inputTokens: u.inputTokens + u.cacheReadInputTokens + u.cacheWriteInputTokens,
+          cacheReadInputTokens: 0,
+          cacheWriteInputTokens: 0,
+          cacheWrite1hInputTokens: 0,
+        };
+        const net = pricing.cost({ modelId: result.modelId, region, usage: plain, ...tier }) - onDemand;
+        if (net !== 0) savings.push({ strategy: 'prompt-cache', usd: net });
+      }
       if (policyTier) {
         // The policy's tier: what the same tokens would have cost in the standard tier.
         const standard = pricing.cost({ modelId: result.modelId, region, usage: result.usage });

@@ -18,7 +18,7 @@ beforeAll(async () => {
 afterAll(() => bedrock.close());
 beforeEach(() => {
   bedrock.reset();
-  bedrock.configure({ serviceTiers: { byModel: null } });
+  bedrock.configure({ serviceTiers: { byModel: null }, promptCaching: { refuse: null } });
   // A fresh invoker: nothing learnt yet.
   invoker?.destroy();
   invoker = new BedrockModelInvoker({
@@ -91,5 +91,65 @@ describe('BedrockModelInvoker carrying out the planned service tier', () => {
     expect((err as Error).message).toContain("role must be 'user' or 'assistant'");
     // The tier is still sent to this model afterwards.
     expect((await invoker.invoke(converse())).serviceTier).toBe('flex');
+  });
+});
+
+describe('BedrockModelInvoker carrying out the planned cache points', () => {
+  const SONNET = 'anthropic.claude-sonnet-4-5-20250929-v1:0';
+  const system = 'You keep the books of a large company and answer exactly. '.repeat(120);
+  const planned = (over: Partial<InvocationRequest> = {}): InvocationRequest => ({
+    tenantId: 't1',
+    modelId: SONNET,
+    operation: 'converse',
+    body: { system: [{ text: system }], messages },
+    cachePoints: [{ section: 'system', index: 0, ttl: '1h' }],
+    ...over,
+  });
+
+  it('writes them where Bedrock reads them; the usage shows the 1-hour write, then the read', async () => {
+    const first = await invoker.invoke(planned());
+    expect(bedrock.stats().lastCall?.body).toMatchObject({
+      system: [{ text: system }, { cachePoint: { type: 'default', ttl: '1h' } }],
+    });
+    expect(first.usage.cacheWriteInputTokens).toBeGreaterThan(1000);
+    expect(first.usage.cacheWrite1hInputTokens).toBe(first.usage.cacheWriteInputTokens);
+    const second = await invoker.invoke(planned());
+    expect(second.usage.cacheReadInputTokens).toBe(first.usage.cacheWriteInputTokens);
+  });
+
+  it("writes Anthropic's cache_control into an InvokeModel body", async () => {
+    const body = {
+      anthropic_version: 'bedrock-2023-05-31',
+      max_tokens: 20,
+      system,
+      messages: [{ role: 'user', content: 'Hi' }],
+    };
+    const result = await invoker.invoke(planned({ operation: 'invoke', body }));
+    expect(bedrock.stats().lastCall?.body).toMatchObject({
+      system: [{ type: 'text', text: system, cache_control: { type: 'ephemeral', ttl: '1h' } }],
+    });
+    expect(result.usage.cacheWrite1hInputTokens).toBeGreaterThan(1000);
+  });
+
+  it('retries once without a placement the model refuses, answers the same, and never sends it again', async () => {
+    bedrock.configure({ promptCaching: { refuse: [{ models: [SONNET] }] } });
+    const plain = await invoker.invoke(planned({ cachePoints: undefined }));
+    bedrock.reset();
+    const refused = await invoker.invoke(planned());
+    expect(refused.body).toEqual(plain.body);
+    expect(refused.usage).toEqual(plain.usage);
+    expect(bedrock.stats().calls).toBe(2);
+    await invoker.invoke(planned());
+    expect(bedrock.stats().calls).toBe(3);
+    expect(bedrock.stats().lastCall?.body).toEqual({ system: [{ text: system }], messages });
+  });
+
+  it('drops only the refused lever when the message names it: the tier still goes', async () => {
+    bedrock.configure({ promptCaching: { refuse: [{ models: [NOVA] }] } });
+    const nova = planned({ modelId: NOVA, serviceTier: 'flex' });
+    const result = await invoker.invoke(nova);
+    expect(result.serviceTier).toBe('flex');
+    expect(bedrock.stats().lastCall?.body).toMatchObject({ serviceTier: { type: 'flex' } });
+    expect(JSON.stringify(bedrock.stats().lastCall?.body)).not.toContain('cachePoint');
   });
 });

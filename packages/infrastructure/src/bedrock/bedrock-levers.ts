@@ -1,8 +1,15 @@
 import type { InvocationRequest } from '@nova-cost/domain';
-import { NovaCostError, bodyShapeOf, resolveModelId } from '@nova-cost/domain';
+import {
+  NovaCostError,
+  bodyShapeOf,
+  cacheableShape,
+  findModel,
+  resolveModelId,
+  withCachePoints,
+} from '@nova-cost/domain';
 
 /** A price lever the policy wrote into the planned call, which a model or region may refuse. */
-export type Lever = 'service-tier';
+export type Lever = 'service-tier' | 'cache-point';
 
 /** The call as sent: the planned levers written where Bedrock reads them, less those already refused. */
 export interface CarriedCall {
@@ -19,6 +26,7 @@ export interface CarriedCall {
 /** Words of a ValidationException that blame a lever, so a refusal of one does not cost the others. */
 const BLAME: Readonly<Record<Lever, RegExp>> = {
   'service-tier': /service.?tier|reservation/i,
+  'cache-point': /cache.?point|cache_control|prompt.?cach|checkpoint/i,
 };
 
 /** Bedrock's ValidationException, as the SDK raised it or as mapped already (a stream's start is). */
@@ -28,7 +36,7 @@ function isValidationException(error: unknown): error is Error {
 }
 
 /**
- * Carries out the policy's levers on the Bedrock wire and learns, per model and region, the ones Bedrock refuses: a
+ * Carries out the policy's levers on the Bedrock wire (the service tier, cache points) and learns, per model and region, the ones Bedrock refuses: a
  * call refused with a ValidationException is sent once more without the levers the message names (all of them when
  * it names none), and when that succeeds those levers are never sent again for that model and region. So a lever
  * never fails a call, and costs at most one refused (unbilled) attempt per model and region.
@@ -61,14 +69,31 @@ export class BedrockLevers {
   }
 
   private carry(request: InvocationRequest, without: ReadonlySet<Lever>): CarriedCall {
+    const levers: Lever[] = [];
+    let sent = request;
+    let serviceTier: string | undefined;
     const tier = request.serviceTier;
-    if (tier === undefined) return { sent: request, levers: [] };
-    if (without.has('service-tier') || this.refused.has(this.key('service-tier', request)))
-      return { sent: request, levers: [], serviceTier: 'default' };
-    return { sent: withServiceTier(request, tier), levers: ['service-tier'], serviceTier: tier };
+    if (tier !== undefined) {
+      if (without.has('service-tier') || this.refused.has(this.key('service-tier', request))) serviceTier = 'default';
+      else {
+        sent = withServiceTier(sent, tier);
+        levers.push('service-tier');
+        serviceTier = tier;
+      }
+    }
+    const points = request.cachePoints ?? [];
+    // Points exist only for a catalog model the policy found caching prompts of this shape.
+    const shape =
+      points.length > 0 ? cacheableShape(request.operation, findModel(request.modelId)?.bodyFormat) : undefined;
+    if (shape && !without.has('cache-point') && !this.refused.has(this.key('cache-point', request))) {
+      sent = { ...sent, body: withCachePoints(sent.body, shape, points) };
+      levers.push('cache-point');
+    }
+    return { sent, levers, ...(serviceTier === undefined ? {} : { serviceTier }) };
   }
 
   private key(lever: Lever, request: InvocationRequest): string {
+    // A tier is refused per model, region and tier; cache points per model (and region).
     const value = lever === 'service-tier' ? (request.serviceTier ?? '') : '';
     let model = request.modelId;
     try {

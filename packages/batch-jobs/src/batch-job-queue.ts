@@ -21,6 +21,7 @@ import {
   baseModelOf,
   decideGroup,
   groupKeyOf,
+  inProgressState,
   invocationTypeOf,
   responseStopReason,
   responseUsage,
@@ -33,7 +34,7 @@ import { decodeOutputRecords, encodeInputRecords, inputLineBytes } from './jsonl
 import { mapLimit } from './map-limit';
 import { S3StateStore } from './s3-state-store';
 import type { StoredManifest, StoredResult } from './stored-state';
-import { deferredCall, inProgressState, resultState, storedCall } from './stored-state';
+import { deferredCall, resultState, storedCall } from './stored-state';
 
 export interface BatchJobQueueDeps {
   readonly s3: S3Client;

@@ -93,21 +93,6 @@ export function deferredCall(stored: StoredCall): DeferredCall {
   };
 }
 
-/** The state of a call not answered yet. */
-export function inProgressState(call: DeferredCall, lastModifiedAt: Date = call.submittedAt): DeferredCallState {
-  return {
-    id: call.id,
-    tenantId: call.request.tenantId,
-    modelId: call.request.modelId,
-    clientRequestToken: call.clientRequestToken,
-    fingerprint: call.fingerprint,
-    status: 'InProgress',
-    submittedAt: call.submittedAt,
-    lastModifiedAt,
-    ...(call.outputS3Uri ? { outputS3Uri: call.outputS3Uri } : {}),
-  };
-}
-
 export function resultState(r: StoredResult): DeferredCallState {
   const ended = new Date(r.endedAt);
   return {

@@ -9,7 +9,7 @@ import type {
   OnDemandReason,
   PendingCall,
 } from '@nova-cost/domain';
-import { BATCH_JOB_DEFAULTS, NovaCostError, decideGroup, groupKeyOf } from '@nova-cost/domain';
+import { BATCH_JOB_DEFAULTS, NovaCostError, decideGroup, groupKeyOf, inProgressState } from '@nova-cost/domain';
 
 /** The batch job queue's settings the replay follows (the gateway's NOVA_COST_ASYNC_* values). */
 export interface ReplayBatchOptions extends Partial<GroupLimits> {
@@ -81,11 +81,11 @@ export class ReplayBatchQueue implements DeferredCallQueue {
     group.calls.set(call.id, pending);
     group.oldest = Math.min(group.oldest, submitted);
     group.earliestSend = Math.min(group.earliestSend, pending.latestSendAt);
-    return state(call);
+    return inProgressState(call);
   }
 
   async acceptAnswered(call: DeferredCall): Promise<DeferredCallState> {
-    return { ...state(call), status: 'Completed', route: 'cache' };
+    return { ...inProgressState(call), status: 'Completed', route: 'cache' };
   }
 
   async find(): Promise<DeferredCallState | undefined> {
@@ -151,17 +151,4 @@ export class ReplayBatchQueue implements DeferredCallQueue {
       for (const [call, outcome] of ended) await settle(call, outcome);
     }
   }
-}
-
-function state(call: DeferredCall): DeferredCallState {
-  return {
-    id: call.id,
-    tenantId: call.request.tenantId,
-    modelId: call.request.modelId,
-    clientRequestToken: call.clientRequestToken,
-    fingerprint: call.fingerprint,
-    status: 'InProgress',
-    submittedAt: call.submittedAt,
-    lastModifiedAt: call.submittedAt,
-  };
 }

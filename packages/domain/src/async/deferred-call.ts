@@ -79,3 +79,18 @@ export interface AsyncListPage {
   readonly items: readonly DeferredCallState[];
   readonly nextToken?: string;
 }
+
+/** The state of a call not answered yet. */
+export function inProgressState(call: DeferredCall, lastModifiedAt: Date = call.submittedAt): DeferredCallState {
+  return {
+    id: call.id,
+    tenantId: call.request.tenantId,
+    modelId: call.request.modelId,
+    clientRequestToken: call.clientRequestToken,
+    fingerprint: call.fingerprint,
+    status: 'InProgress',
+    submittedAt: call.submittedAt,
+    lastModifiedAt,
+    ...(call.outputS3Uri ? { outputS3Uri: call.outputS3Uri } : {}),
+  };
+}

@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { batchingSection } from './batching.bench';
 import { cacheSection } from './cache.bench';
 import { gatewaySection } from './gateway.bench';
+import { leversSection } from './levers.bench';
 import type { BenchSection, Figure } from './lib/report';
 import { formatTable } from './lib/report';
 import { memorySection } from './memory.bench';
@@ -22,6 +23,7 @@ const SECTIONS: readonly BenchSection[] = [
   gatewaySection,
   streamsSection,
   sessionsSection,
+  leversSection,
   memorySection,
   reportSection,
 ];

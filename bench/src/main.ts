@@ -7,6 +7,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { batchingSection } from './batching.bench';
+import { bodiesSection } from './bodies.bench';
 import { cacheSection } from './cache.bench';
 import { gatewaySection } from './gateway.bench';
 import { leversSection } from './levers.bench';
@@ -21,6 +22,7 @@ const SECTIONS: readonly BenchSection[] = [
   cacheSection,
   batchingSection,
   gatewaySection,
+  bodiesSection,
   streamsSection,
   sessionsSection,
   leversSection,

@@ -9,6 +9,7 @@ import { createGatewayContainer } from './composition/gateway-container';
 import { TOKENS } from './composition/tokens';
 import { BodyBudget } from './http/body-budget';
 import { GatewayServer } from './http/gateway-server';
+import { RequestBodyParser } from './http/request-body-parser';
 import { SpeechSessionHandler } from './http/speech-session.handler';
 import { TenantAuthenticator } from './http/tenant-authenticator';
 import type { GatewayLogger } from './observability/logger';
@@ -74,6 +75,7 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
   const metrics = container.get(TOKENS.metrics);
   const batcher = container.get(TOKENS.batchingInvoker);
   const bodyBudget = new BodyBudget(config.bodyBufferLimitBytes);
+  const bodies = new RequestBodyParser(config.offThreadBodyBytes, () => metrics.bodyParsedOffThread());
   const auth = new TenantAuthenticator(config.tenants);
   const sessions = new SpeechSessionHandler({ relay: container.get(TOKENS.sessionRelay), auth, metrics });
   metrics.attach({
@@ -92,9 +94,11 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
     logger,
     bodyLimitBytes: config.bodyLimitBytes,
     bodyBudget,
+    bodies,
     asyncInvoke: asyncInvokeHandler(container, config, endpoint.region),
   });
   const stopAll = async (): Promise<void> => {
+    await bodies.close();
     await Promise.all(container.getAll(TOKENS.lifecycle).map((l) => l.close(0).catch(() => undefined)));
     await localBedrock?.close();
   };
@@ -180,6 +184,7 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
         logger.warn({ requests: late }, 'answered requests still open at the drain deadline with shutting-down');
       // At least MIN_CLOSE_MS: an answer just written at the deadline (a stream's exception event) is flushed, not cut.
       await server.closeAll(Math.max(MIN_CLOSE_MS, Math.min(CLOSE_GRACE_MS, left(tailMs / 4))));
+      await bodies.close();
       for (const l of lifecycles.filter((x) => x.order >= 20)) await close(l, left(), Math.max(left(), MIN_CLOSE_MS));
       if (localBedrock) await within(localBedrock.close(), Math.max(left(), MIN_CLOSE_MS));
       metrics.flush();

@@ -26,7 +26,8 @@ WORKDIR /app
 ENV NODE_ENV=production \
     PORT=8080 \
     HOST=0.0.0.0
-COPY --from=build /out/gateway.mjs ./gateway.mjs
+# The gateway, and beside it the script of the thread that walks large request bodies.
+COPY --from=build /out/gateway.mjs /out/body-analysis.worker.mjs ./
 USER node
 EXPOSE 8080
 # SIGTERM goes straight to node (no npm or shell wrapper), so the gateway drains within the task's stopTimeout.

@@ -79,7 +79,7 @@ describe('the gateway image', () => {
   it('builds with the bundle script and runs the bundle with plain node, no npm or tsx', () => {
     const dockerfile = fs.readFileSync(path.join(DOCKER_DIR, 'gateway.Dockerfile'), 'utf8');
     expect(dockerfile).toMatch(/^RUN node apps\/infra\/docker\/bundle-gateway\.mjs \/out\/gateway\.mjs$/m);
-    expect(dockerfile).toMatch(/^COPY --from=build \/out\/gateway\.mjs \.\/gateway\.mjs$/m);
+    expect(dockerfile).toMatch(/^COPY --from=build \/out\/gateway\.mjs \/out\/body-analysis\.worker\.mjs \.\/$/m);
     expect(dockerfile).toMatch(/^CMD \["node", "gateway\.mjs"\]$/m);
   });
 
@@ -179,6 +179,18 @@ describe('the gateway image', () => {
         'assistant',
       );
       expect(credentialRequests).toBeGreaterThan(0);
+    });
+
+    it('walks a large body on the thread the bundle ships beside it', async () => {
+      const text = 'a large prompt, walked off the event loop. '.repeat(8_000); // about 340 KB, above 256 KiB
+      const response = await fetch(`${url}/model/amazon.nova-micro-v1:0/converse`, {
+        method: 'POST',
+        headers: { 'x-api-key': 'acme-key-0123456789', 'content-type': 'application/json' },
+        body: JSON.stringify({ messages: [{ role: 'user', content: [{ text }] }] }),
+      });
+      expect(response.status, await response.clone().text()).toBe(200);
+      const metrics = await (await fetch(`${url}/metrics`)).text();
+      expect(metrics).toMatch(/^nova_cost_bodies_parsed_off_thread_total 1$/m);
     });
 
     it('runs on the Node.js that started it: the production one under .ci/with-production-node', async () => {

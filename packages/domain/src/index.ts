@@ -5,6 +5,8 @@ export * from './invocation/invocation.types';
 export * from './invocation/model-invoker.port';
 export * from './invocation/request-key';
 export * from './invocation/request-features';
+export * from './invocation/body-analysis';
+export * from './invocation/analyse-body';
 export * from './invocation/answer-reuse';
 export * from './invocation/body-text';
 export * from './invocation/response-usage';

@@ -51,6 +51,11 @@ export interface GatewayConfig {
   readonly bodyLimitBytes: number;
   /** Bytes of request bodies held at once, all connections together; past it 429 queue-full. @default 268435456 (256 MiB) */
   readonly bodyBufferLimitBytes: number;
+  /**
+   * Bodies of at least this many bytes are checked and walked (token estimate, request key) on a thread of their own,
+   * so a large body holds the event loop only for its JSON.parse; 0: every body on the event loop. @default 262144 (256 KiB)
+   */
+  readonly offThreadBodyBytes: number;
   /** Longest a Bedrock call may take, all attempts together; a call that times out is not retried. @default 60000 */
   readonly bedrockTimeoutMs: number;
   /** Time SIGTERM gives the batcher to finish accepted requests. @default 110000 */

@@ -283,6 +283,7 @@ export function loadConfig(env: Env = process.env, options: LoadConfigOptions = 
       bodyLimitBytes,
       16 * 1024 ** 3,
     ),
+    offThreadBodyBytes: integer(env, 'BODY_OFF_THREAD_BYTES', 256 * 1024, 0, 1024 ** 3),
     drainDeadlineMs: integer(env, 'DRAIN_DEADLINE_MS', 110_000, 0, 3_600_000),
     bedrockTimeoutMs: integer(env, 'BEDROCK_TIMEOUT_MS', 60_000, 1_000, 600_000),
     logLevel,

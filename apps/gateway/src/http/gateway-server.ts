@@ -22,6 +22,7 @@ import { matchAsyncInvokeRoute } from './async-invoke.routes';
 import { errorResponse } from './error-response';
 import { matchGuardrailRoute, parseGuardrailRequest } from './parse-guardrail-request';
 import { matchModelRoute, parseModelRequest } from './parse-model-request';
+import type { RequestBodyParser } from './request-body-parser';
 import { readBody } from './read-body';
 import { exceptionEventOf, writeStream } from './stream-answer';
 import { exceptionFrame } from '@nova-cost/event-stream';
@@ -46,6 +47,8 @@ export interface GatewayServerDeps {
   readonly asyncInvoke: AsyncInvokeHandler;
   /** InvokeModelWithBidirectionalStream (Nova Sonic sessions). */
   readonly sessions: SpeechSessionHandler;
+  /** Parses model request bodies (a large one walked off the event loop). */
+  readonly bodies: RequestBodyParser;
 }
 
 const DIMENSIONS: readonly SpendDimension[] = ['model', 'day', 'category', 'strategy'];
@@ -262,7 +265,8 @@ export class GatewayServer {
         const request = parseGuardrailRequest(tenantId, guardrail, body, req.headers);
         return await this.guardrail(res, request, controller().signal, requestId, started);
       }
-      const request = parseModelRequest(tenantId, model!, body, req.headers);
+      const parsed = await this.deps.bodies.parse(body, model!.modelId);
+      const request = parseModelRequest(tenantId, model!, parsed, req.headers);
       if (isStreamOperation(request.operation))
         return await this.stream(res, request, request.operation, controller(), requestId, started);
       const outcome = await this.deps.invokeModel.execute(request, {

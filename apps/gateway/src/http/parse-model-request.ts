@@ -1,5 +1,5 @@
 import type { InvocationRequest, InvokeParameters, JsonObject, Lane, Operation } from '@nova-cost/domain';
-import { NovaCostError, bodyShapeOf, resolveModelId } from '@nova-cost/domain';
+import { NovaCostError, bodyShapeOf, isJsonObject, resolveModelId } from '@nova-cost/domain';
 import { nestsDeeperThan } from './json-depth';
 
 /** Deeper than any Bedrock request needs (tool schemas included), shallow enough for recursive code after parsing. */
@@ -135,29 +135,39 @@ function countTokensShape(body: JsonObject): void {
   }
 }
 
+/** Why a request body is not one the gateway takes. */
+export type BodyProblem = 'too-deep' | 'not-json' | 'not-an-object';
+
+/** The validation error of a body problem. */
+export function bodyProblem(problem: BodyProblem): NovaCostError {
+  const message = {
+    'too-deep': `request body nests arrays and objects deeper than ${MAX_JSON_DEPTH} levels`,
+    'not-json': 'request body is not valid JSON',
+    'not-an-object': 'request body must be a JSON object',
+  }[problem];
+  return invalid(message, { field: 'body' });
+}
+
 /** A request body as a JSON object, or a validation error saying why it is not one. */
 export function parseJsonBody(raw: Buffer): JsonObject {
-  if (nestsDeeperThan(raw, MAX_JSON_DEPTH))
-    throw invalid(`request body nests arrays and objects deeper than ${MAX_JSON_DEPTH} levels`, { field: 'body' });
+  if (nestsDeeperThan(raw, MAX_JSON_DEPTH)) throw bodyProblem('too-deep');
   let body: unknown;
   try {
     body = JSON.parse(raw.toString('utf8'));
   } catch {
-    throw invalid('request body is not valid JSON', { field: 'body' });
+    throw bodyProblem('not-json');
   }
-  if (typeof body !== 'object' || body === null || Array.isArray(body))
-    throw invalid('request body must be a JSON object', { field: 'body' });
-  return body as JsonObject;
+  if (!isJsonObject(body)) throw bodyProblem('not-an-object');
+  return body;
 }
 
-/** An InvocationRequest from the HTTP parts, or a validation error naming what is wrong. */
+/** An InvocationRequest from the HTTP parts (the body parsed: see RequestBodyParser), or a validation error naming what is wrong. */
 export function parseModelRequest(
   tenantId: string,
   route: { modelId: string; operation: Operation },
-  raw: Buffer,
+  body: JsonObject,
   headers: Readonly<Record<string, string | string[] | undefined>>,
 ): InvocationRequest {
-  const body = parseJsonBody(raw);
   if (route.operation === 'count-tokens') countTokensShape(body);
   else if (bodyShapeOf(route.operation) === 'converse') converseShape(body);
   const cache = hint(headers['x-nova-cost-cache-hint'], 'x-nova-cost-cache-hint', ['opt-in', 'opt-out'] as const);

@@ -39,6 +39,7 @@ export class GatewayMetrics {
   private readonly unpricedCalls: Counter<'model'>;
   private readonly asyncEnds: Counter<'route' | 'status'>;
   private readonly budgetFailOpens: Counter;
+  private readonly offThreadBodies: Counter;
   private readonly unpricedTokens: Counter<'model' | 'direction'>;
   private readonly streams: Counter<'operation' | 'end' | 'client'>;
   private readonly sessions: Counter<'model' | 'end'>;
@@ -89,6 +90,11 @@ export class GatewayMetrics {
       name: 'nova_cost_unpriced_tokens_total',
       help: 'Tokens billed upstream for models without a price, by direction (input, output)',
       labelNames: ['model', 'direction'],
+      registers: [this.registry],
+    });
+    this.offThreadBodies = new Counter({
+      name: 'nova_cost_bodies_parsed_off_thread_total',
+      help: 'Request bodies large enough (BODY_OFF_THREAD_BYTES) to be checked and walked on a thread of their own',
       registers: [this.registry],
     });
     this.budgetFailOpens = new Counter({
@@ -208,6 +214,11 @@ export class GatewayMetrics {
   }
 
   /** An async invocation ended: answered by a batch job, on demand or from the cache. */
+  /** A large request body checked and walked off the event loop. */
+  bodyParsedOffThread(): void {
+    this.offThreadBodies.inc();
+  }
+
   /** A call admitted on this task's own reckoning: the fleet's budget (Redis) could not answer its hold. */
   budgetFailedOpen(): void {
     this.budgetFailOpens.inc();

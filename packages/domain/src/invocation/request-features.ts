@@ -6,6 +6,7 @@ import { imageSize } from './image-size';
 import type { InvocationRequest } from './invocation.types';
 import { bodyShapeOf } from './invocation.types';
 import { outputCapField, readOutputCap } from './output-cap';
+import { rememberedAnalysis } from './body-analysis';
 import { jsonTokens, textTokens } from './token-estimate';
 
 /** What the policy needs to know about a request body, whatever its model family. */
@@ -61,7 +62,14 @@ const NOT_BILLED = new Set([
 /** Fields holding JSON a model reads as text: tool inputs (Converse, Anthropic), tool results, tool schemas. */
 const JSON_FIELDS = new Set(['json', 'input', 'inputSchema', 'input_schema']);
 
-type Family = 'anthropic' | 'other';
+export type Family = 'anthropic' | 'other';
+
+/** What bodyTally counts: the body's billed tokens and the capabilities it needs, for one model family. */
+export interface BodyTally {
+  readonly family: Family;
+  readonly tokens: number;
+  readonly needs: readonly Capability[];
+}
 
 interface Tally {
   tokens: number;
@@ -178,12 +186,17 @@ function temperatureOf(
   return undefined;
 }
 
-/** Reads the features of a Converse body, or an InvokeModel body of the model's family. */
-export function requestFeatures(request: Pick<InvocationRequest, 'body' | 'operation' | 'modelId'>): RequestFeatures {
-  const { body, operation } = request;
-  const model = modelOf(request.modelId);
-  const family: Family =
-    model?.provider === 'anthropic' || /(^|[./])anthropic\./.test(request.modelId) ? 'anthropic' : 'other';
+/** Whose conventions (image sizes, body fields) a model's requests follow. */
+export function modelFamilyOf(modelId: string): Family {
+  return familyOf(modelOf(modelId), modelId);
+}
+
+function familyOf(model: ModelSpec | undefined, modelId: string): Family {
+  return model?.provider === 'anthropic' || /(^|[./])anthropic\./.test(modelId) ? 'anthropic' : 'other';
+}
+
+/** The billed tokens of a body (leaning high) and the capabilities it needs, read as `family` reads it. */
+export function bodyTally(body: JsonObject, family: Family): BodyTally {
   const acc: Tally = { tokens: 0, needs: new Set<Capability>(), family };
   for (const [key, value] of Object.entries(body)) if (!NOT_BILLED.has(key)) walk(value, acc);
   const messages = body['messages'];
@@ -193,11 +206,22 @@ export function requestFeatures(request: Pick<InvocationRequest, 'body' | 'opera
     acc.needs.add('tools');
     acc.tokens += TOOL_USE_TOKENS;
   }
+  return { family, tokens: acc.tokens, needs: [...acc.needs] };
+}
+
+/** Reads the features of a Converse body, or an InvokeModel body of the model's family. */
+export function requestFeatures(request: Pick<InvocationRequest, 'body' | 'operation' | 'modelId'>): RequestFeatures {
+  const { body, operation } = request;
+  const model = modelOf(request.modelId);
+  const family = familyOf(model, request.modelId);
+  // A large body is tallied off the request's thread before it is planned (see body-analysis.ts).
+  const known = rememberedAnalysis(body)?.tally;
+  const tally = known?.family === family ? known : bodyTally(body, family);
   return {
     temperature: temperatureOf(body, operation, model),
     maxOutputTokens: operation === undefined ? undefined : readOutputCap(body, outputCapField(operation, model)),
     // No call bills more input than its context window holds (Bedrock refuses a longer prompt).
-    estimatedInputTokens: Math.min(Math.ceil(acc.tokens), model?.contextTokens ?? MAX_CONTEXT_TOKENS),
-    needs: acc.needs,
+    estimatedInputTokens: Math.min(Math.ceil(tally.tokens), model?.contextTokens ?? MAX_CONTEXT_TOKENS),
+    needs: new Set(tally.needs),
   };
 }

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { JsonValue } from '../json';
+import { rememberedAnalysis } from './body-analysis';
 import type { InvocationRequest } from './invocation.types';
 
 /** Bumped whenever the canonical form changes, so old cache entries are never read as new ones. */
@@ -38,11 +39,17 @@ export function requestKey(
   request: Pick<InvocationRequest, 'tenantId' | 'modelId' | 'operation' | 'body' | 'parameters'>,
   region: string,
 ): string {
-  const hash = createHash('sha256').update(canonicalJson(request.body, true));
   // InvokeModel's guardrail, trace and latency parameters change the answer as much as the body does.
   const parameters = request.parameters ? canonicalJson(request.parameters as JsonValue, true) : '{}';
-  if (parameters !== '{}') hash.update('\u0000').update(parameters);
-  return keyOf(request.tenantId, region, encodeURIComponent(request.modelId), request.operation, hash.digest('hex'));
+  // Without parameters the digest is the body's own, which a large body had computed off this thread.
+  const known = parameters === '{}' ? rememberedAnalysis(request.body)?.digest : undefined;
+  const digest =
+    known ??
+    createHash('sha256')
+      .update(canonicalJson(request.body, true))
+      .update(parameters === '{}' ? '' : `\u0000${parameters}`)
+      .digest('hex');
+  return keyOf(request.tenantId, region, encodeURIComponent(request.modelId), request.operation, digest);
 }
 
 /** `nc:<version>:<tenant>:<region>:<subject>:<operation>:<digest>`; the subject comes encoded by the caller. */

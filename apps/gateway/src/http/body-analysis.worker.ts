@@ -1,0 +1,32 @@
+// The thread that walks large request bodies (see large-body-parser.ts). It parses its own copy of the bytes and
+// answers with what planning and the request key need: the parsed object itself never crosses back.
+import { parentPort } from 'node:worker_threads';
+import type { BodyAnalysis } from '@nova-cost/domain';
+import { analyseBody, isJsonObject } from '@nova-cost/domain';
+import { nestsDeeperThan } from './json-depth';
+
+export interface BodyAnalysisTask {
+  readonly id: number;
+  readonly bytes: Uint8Array;
+  readonly modelId: string;
+  readonly maxDepth: number;
+}
+
+export type BodyAnalysisAnswer =
+  | { readonly id: number; readonly ok: true; readonly analysis: BodyAnalysis }
+  | { readonly id: number; readonly ok: false; readonly reason: 'too-deep' | 'not-json' | 'not-an-object' };
+
+function analyse(task: BodyAnalysisTask): BodyAnalysisAnswer {
+  const { id, bytes } = task;
+  if (nestsDeeperThan(bytes, task.maxDepth)) return { id, ok: false, reason: 'too-deep' };
+  let body: unknown;
+  try {
+    body = JSON.parse(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8'));
+  } catch {
+    return { id, ok: false, reason: 'not-json' };
+  }
+  if (!isJsonObject(body)) return { id, ok: false, reason: 'not-an-object' };
+  return { id, ok: true, analysis: analyseBody({ body, modelId: task.modelId }) };
+}
+
+parentPort?.on('message', (task: BodyAnalysisTask) => parentPort!.postMessage(analyse(task)));

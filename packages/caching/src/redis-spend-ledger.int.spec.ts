@@ -78,6 +78,8 @@ describe('RedisSpendLedger (single node)', () => {
   });
 
   it("sends nothing while recording, writes each tenant's entries in one script, and keeps no key per entry", async () => {
+    // EVAL counts are server-wide: the ledgers earlier specs opened flush on their own timers, so close them first.
+    await Promise.all(ledgers.splice(0).map((l) => l.close(1_000)));
     const prefix = nextPrefix();
     const ledger = await open({ prefix, flushMs: 60_000 }); // only the explicit flushes below write
     const before = await evals();

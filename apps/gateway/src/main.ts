@@ -31,7 +31,9 @@ logger.info(
     ? 'nova-cost gateway starting in demo mode (local Bedrock endpoint in-process, no AWS account needed)'
     : 'nova-cost gateway starting',
 );
-const gateway = await startGateway(config, { logger }).catch(async (err: Error) => {
+// Signal handlers go in before the gateway listens: once it has logged its URL, a SIGTERM must find them (a process
+// descheduled between that line and a later process.on would die of the signal's default action, exit 143).
+const starting = startGateway(config, { logger }).catch(async (err: Error) => {
   logger.fatal({ err: { message: err.message } }, 'gateway failed to start');
   return exitAfterLogs(1);
 });
@@ -47,12 +49,15 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     if (signalled) return;
     signalled = true;
     logger.info({ signal }, 'signal received');
-    gateway.shutdown().then(
-      () => exitAfterLogs(0),
-      (err: Error) => {
-        logger.error({ err: { message: err.message } }, 'shutdown failed');
-        return exitAfterLogs(1);
-      },
-    );
+    // A signal during start-up stops the gateway once it is up.
+    starting
+      .then((gateway) => gateway.shutdown())
+      .then(
+        () => exitAfterLogs(0),
+        (err: Error) => {
+          logger.error({ err: { message: err.message } }, 'shutdown failed');
+          return exitAfterLogs(1);
+        },
+      );
   });
 }

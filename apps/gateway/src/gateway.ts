@@ -75,7 +75,17 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
   const metrics = container.get(TOKENS.metrics);
   const batcher = container.get(TOKENS.batchingInvoker);
   const bodyBudget = new BodyBudget(config.bodyBufferLimitBytes);
-  const bodies = new RequestBodyParser(config.offThreadBodyBytes, () => metrics.bodyParsedOffThread());
+  const bodies = new RequestBodyParser({
+    offThreadBytes: config.offThreadBodyBytes,
+    onOffThread: () => metrics.bodyParsedOffThread(),
+    onThreadFailure: (error, inlineFromNow) =>
+      logger.warn(
+        { err: { message: error.message }, inlineFromNow },
+        inlineFromNow
+          ? 'the body-analysis thread failed again: large bodies are walked on the event loop from now on'
+          : 'the body-analysis thread failed: its bodies are walked on the event loop',
+      ),
+  });
   const auth = new TenantAuthenticator(config.tenants);
   const sessions = new SpeechSessionHandler({ relay: container.get(TOKENS.sessionRelay), auth, metrics });
   metrics.attach({

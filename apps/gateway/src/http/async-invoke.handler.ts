@@ -1,4 +1,4 @@
-import type { AsyncInvocations, DeferredCallState } from '@nova-cost/domain';
+import type { AsyncInvocations, DeferredCallState, JsonObject } from '@nova-cost/domain';
 import { NovaCostError } from '@nova-cost/domain';
 import type { AsyncInvokeRoute } from './async-invoke.routes';
 import { parseListQuery, parseStartAsyncInvoke } from './async-invoke.routes';
@@ -24,7 +24,13 @@ export interface AsyncInvokeAnswer {
 export class AsyncInvokeHandler {
   constructor(private readonly deps: AsyncInvokeHandlerDeps) {}
 
-  async handle(route: AsyncInvokeRoute, tenantId: string, body: Buffer, url: URL): Promise<AsyncInvokeAnswer> {
+  /** `body`: StartAsyncInvoke's, parsed (see RequestBodyParser); the other routes have none. */
+  async handle(
+    route: AsyncInvokeRoute,
+    tenantId: string,
+    body: JsonObject | undefined,
+    url: URL,
+  ): Promise<AsyncInvokeAnswer> {
     const invocations = this.deps.invocations;
     if (!invocations) {
       throw new NovaCostError(
@@ -37,7 +43,7 @@ export class AsyncInvokeHandler {
     }
     switch (route.kind) {
       case 'start-async-invoke': {
-        const state = await invocations.submit(parseStartAsyncInvoke(tenantId, body));
+        const state = await invocations.submit(parseStartAsyncInvoke(tenantId, body ?? {}));
         return { status: 200, body: { invocationArn: this.arn(state.id) } };
       }
       case 'get-async-invoke':

@@ -1,7 +1,8 @@
+import type { JsonObject } from '@nova-cost/domain';
 import { describe, expect, it } from 'vitest';
 import { matchAsyncInvokeRoute, parseListQuery, parseStartAsyncInvoke } from './async-invoke.routes';
 
-const start = (body: unknown) => parseStartAsyncInvoke('acme', Buffer.from(JSON.stringify(body)));
+const start = (body: JsonObject) => parseStartAsyncInvoke('acme', body);
 const MODEL = 'amazon.nova-lite-v1:0';
 
 describe(matchAsyncInvokeRoute, () => {

@@ -1,7 +1,5 @@
 import type { AsyncInvocationStatus, AsyncSubmission, JsonObject, Operation } from '@nova-cost/domain';
 import { NovaCostError, isJsonObject, resolveModelId } from '@nova-cost/domain';
-import { nestsDeeperThan } from './json-depth';
-import { MAX_JSON_DEPTH } from './parse-model-request';
 
 /** The async-invoke operations of the Bedrock runtime API (paths as the AWS SDK sends them). */
 export type AsyncInvokeRoute =
@@ -66,17 +64,8 @@ function operationOf(input: JsonObject, tagged: string | undefined): Operation {
   return native || config.some((k) => k.includes('_')) ? 'invoke' : 'converse';
 }
 
-/** StartAsyncInvoke's body as a submission, or a validation error naming the field. */
-export function parseStartAsyncInvoke(tenantId: string, raw: Buffer): AsyncSubmission {
-  if (nestsDeeperThan(raw, MAX_JSON_DEPTH))
-    throw invalid(`request body nests arrays and objects deeper than ${MAX_JSON_DEPTH} levels`, 'body');
-  let body: unknown;
-  try {
-    body = JSON.parse(raw.toString('utf8'));
-  } catch {
-    throw invalid('request body is not valid JSON', 'body');
-  }
-  if (!isJsonObject(body)) throw invalid('request body must be a JSON object', 'body');
+/** StartAsyncInvoke's body (parsed: see RequestBodyParser) as a submission, or a validation error naming the field. */
+export function parseStartAsyncInvoke(tenantId: string, body: JsonObject): AsyncSubmission {
   const modelId = body['modelId'];
   if (typeof modelId !== 'string' || modelId === '') throw invalid('modelId is required', 'modelId');
   resolveModelId(modelId);

@@ -1,19 +1,20 @@
-// The thread that walks large request bodies (see large-body-parser.ts). It parses its own copy of the bytes and
-// answers with what planning and the request key need: the parsed object itself never crosses back.
+// The thread that walks large request bodies (see request-body-parser.ts). It parses its own copy of the bytes and
+// answers with what planning and the cache key need: the parsed object itself never crosses back.
 import { parentPort } from 'node:worker_threads';
-import type { BodyAnalysis } from '@nova-cost/domain';
-import { analyseBody, isJsonObject } from '@nova-cost/domain';
+import { isJsonObject } from '@nova-cost/domain';
+import type { BodyFindings, BodySubject } from './body-findings';
+import { findingsOf } from './body-findings';
 import { nestsDeeperThan } from './json-depth';
 
 export interface BodyAnalysisTask {
   readonly id: number;
   readonly bytes: Uint8Array;
-  readonly modelId: string;
+  readonly subject: BodySubject;
   readonly maxDepth: number;
 }
 
 export type BodyAnalysisAnswer =
-  | { readonly id: number; readonly ok: true; readonly analysis: BodyAnalysis }
+  | { readonly id: number; readonly ok: true; readonly findings: BodyFindings }
   | { readonly id: number; readonly ok: false; readonly reason: 'too-deep' | 'not-json' | 'not-an-object' };
 
 function analyse(task: BodyAnalysisTask): BodyAnalysisAnswer {
@@ -26,7 +27,7 @@ function analyse(task: BodyAnalysisTask): BodyAnalysisAnswer {
     return { id, ok: false, reason: 'not-json' };
   }
   if (!isJsonObject(body)) return { id, ok: false, reason: 'not-an-object' };
-  return { id, ok: true, analysis: analyseBody({ body, modelId: task.modelId }) };
+  return { id, ok: true, findings: findingsOf(body, task.subject) };
 }
 
 parentPort?.on('message', (task: BodyAnalysisTask) => parentPort!.postMessage(analyse(task)));

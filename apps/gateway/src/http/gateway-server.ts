@@ -47,7 +47,7 @@ export interface GatewayServerDeps {
   readonly asyncInvoke: AsyncInvokeHandler;
   /** InvokeModelWithBidirectionalStream (Nova Sonic sessions). */
   readonly sessions: SpeechSessionHandler;
-  /** Parses model request bodies (a large one walked off the event loop). */
+  /** Parses request bodies (a large one checked and walked off the event loop). */
   readonly bodies: RequestBodyParser;
 }
 
@@ -257,15 +257,20 @@ export class GatewayServer {
         }));
       if (asyncRoute) {
         const url = new URL(req.url ?? '/', 'http://gateway.invalid');
-        const answer = await this.deps.asyncInvoke.handle(asyncRoute, tenantId, body, url);
+        const json =
+          asyncRoute.kind === 'start-async-invoke'
+            ? await this.deps.bodies.parse(body, { kind: 'async-invoke' })
+            : undefined;
+        const answer = await this.deps.asyncInvoke.handle(asyncRoute, tenantId, json, url);
         this.deps.metrics.request(route, answer.status, 'none');
         return sendJson(res, answer.status, answer.body);
       }
       if (guardrail) {
-        const request = parseGuardrailRequest(tenantId, guardrail, body, req.headers);
+        const json = await this.deps.bodies.parse(body, { kind: 'guardrail' });
+        const request = parseGuardrailRequest(tenantId, guardrail, json, req.headers);
         return await this.guardrail(res, request, controller().signal, requestId, started);
       }
-      const parsed = await this.deps.bodies.parse(body, model!.modelId);
+      const parsed = await this.deps.bodies.parse(body, { kind: 'model', modelId: model!.modelId });
       const request = parseModelRequest(tenantId, model!, parsed, req.headers);
       if (isStreamOperation(request.operation))
         return await this.stream(res, request, request.operation, controller(), requestId, started);

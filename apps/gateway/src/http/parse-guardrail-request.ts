@@ -1,6 +1,6 @@
 import type { GuardrailRequest, JsonObject } from '@nova-cost/domain';
 import { NovaCostError, guardrailLabel, isJsonObject } from '@nova-cost/domain';
-import { hint, parseJsonBody } from './parse-model-request';
+import { hint } from './parse-model-request';
 
 const GUARDRAIL_PATH = /^\/guardrail\/([^/]+)\/version\/([^/]+)\/apply$/;
 
@@ -46,14 +46,13 @@ function contentShape(body: JsonObject): void {
     throw invalid('outputScope must be "INTERVENTIONS" or "FULL"', 'outputScope');
 }
 
-/** A GuardrailRequest from the HTTP parts, or a validation error naming what is wrong. */
+/** A GuardrailRequest from the HTTP parts (the body parsed: see RequestBodyParser), or a validation error naming what is wrong. */
 export function parseGuardrailRequest(
   tenantId: string,
   route: { guardrailId: string; guardrailVersion: string },
-  raw: Buffer,
+  body: JsonObject,
   headers: Readonly<Record<string, string | string[] | undefined>>,
 ): GuardrailRequest {
-  const body = parseJsonBody(raw);
   contentShape(body);
   const cache = hint(headers['x-nova-cost-cache-hint'], 'x-nova-cost-cache-hint', ['opt-in', 'opt-out'] as const);
   return { tenantId, ...route, body, ...(cache ? { hints: { cache } } : {}) };

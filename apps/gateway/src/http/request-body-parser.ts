@@ -2,15 +2,16 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { JsonObject } from '@nova-cost/domain';
-import { rememberBodyAnalysis } from '@nova-cost/domain';
 import type { BodyAnalysisAnswer, BodyAnalysisTask } from './body-analysis.worker';
+import type { BodySubject } from './body-findings';
+import { rememberFindings } from './body-findings';
 import { MAX_JSON_DEPTH, bodyProblem, parseJsonBody } from './parse-model-request';
 
 /**
  * A new body-analysis thread: the bundle's own script next to the gateway's in the image (bundle-gateway.mjs builds
  * both), else the TypeScript source through tsx's loader.
  */
-function startWorker(): Worker {
+export function startBodyAnalysisWorker(): Worker {
   const bundled = new URL('./body-analysis.worker.mjs', import.meta.url);
   if (existsSync(fileURLToPath(bundled))) return new Worker(bundled);
   const source = new URL('./body-analysis.worker.ts', import.meta.url).href;
@@ -18,36 +19,54 @@ function startWorker(): Worker {
   return new Worker(boot, { eval: true });
 }
 
+export interface RequestBodyParserOptions {
+  /** Size from which a body is walked off this thread; 0: never. @default 262144 (256 KiB) */
+  readonly offThreadBytes?: number;
+  /** Told of each body walked off this thread (metrics). @default ignore */
+  readonly onOffThread?: () => void;
+  /**
+   * Told when the thread failed (it could not start, crashed, exited or did not answer within `answerTimeoutMs`);
+   * `inlineFromNow` once it failed `maxFailures` times in a row and bodies are walked here from then on. The bodies
+   * it was walking are walked here either way. @default ignore
+   */
+  readonly onThreadFailure?: (error: Error, inlineFromNow: boolean) => void;
+  /** Longest wait for the thread's answer before it is taken for stuck (terminated, the body walked here). @default 10000 */
+  readonly answerTimeoutMs?: number;
+  /** Failures in a row, with no answer between them, after which no thread is started again. @default 3 */
+  readonly maxFailures?: number;
+  /** Starts the thread. @default startBodyAnalysisWorker */
+  readonly startWorker?: () => Worker;
+}
+
 /**
  * Parses request bodies. A body of at least `offThreadBytes` is first checked and walked on another thread (nesting
- * depth, JSON, its token tally and the digest of its request key: tens of milliseconds for megabytes), so this
- * thread, which serves every tenant, only runs JSON.parse on it; the analysis is remembered for the parsed body
- * (rememberBodyAnalysis). One thread, started on the first large body; if it fails, bodies are walked here.
+ * depth, JSON, what its subject needs: the token tally and key digest of a model body, the key digest of a guardrail
+ * body; tens of milliseconds for megabytes), so this thread, which serves every tenant, only runs JSON.parse on it;
+ * the findings are remembered for the parsed body. One thread, started on the first large body. A thread that fails
+ * never loses a request: the bodies it held are walked here, and the next large body starts another (after
+ * `maxFailures` failures in a row, none is started again).
  */
 export class RequestBodyParser {
   private worker: Worker | undefined;
   private readonly pending = new Map<number, (answer: BodyAnalysisAnswer | Error) => void>();
   private nextId = 0;
+  private failures = 0;
+  private readonly offThreadBytes: number;
 
-  /**
-   * @param offThreadBytes size from which a body is walked off this thread; 0: never
-   * @param onOffThread told of each body walked off this thread (metrics)
-   */
-  constructor(
-    private readonly offThreadBytes: number,
-    private readonly onOffThread: () => void = () => undefined,
-  ) {}
+  constructor(private readonly options: RequestBodyParserOptions = {}) {
+    this.offThreadBytes = options.offThreadBytes ?? 256 * 1024;
+  }
 
   /** The body as a JSON object, or the validation error saying why it is not one (as parseJsonBody's). */
-  async parse(raw: Buffer, modelId: string): Promise<JsonObject> {
-    if (this.offThreadBytes === 0 || raw.length < this.offThreadBytes) return parseJsonBody(raw);
-    const answer = await this.analyse(raw, modelId).catch((error: Error) => error);
+  async parse(raw: Buffer, subject: BodySubject): Promise<JsonObject> {
+    if (!this.offThread(raw)) return parseJsonBody(raw);
+    const answer = await this.analyse(raw, subject).catch((error: Error) => error);
     if (answer instanceof Error) return parseJsonBody(raw); // the thread failed: walk the body here
     if (!answer.ok) throw bodyProblem(answer.reason);
-    this.onOffThread();
+    this.options.onOffThread?.();
     // Checked on the other thread: a JSON object, nested no deeper than allowed.
     const body = JSON.parse(raw.toString('utf8')) as JsonObject;
-    rememberBodyAnalysis(body, answer.analysis);
+    rememberFindings(body, subject, answer.findings);
     return body;
   }
 
@@ -55,40 +74,66 @@ export class RequestBodyParser {
   async close(): Promise<void> {
     const worker = this.worker;
     this.worker = undefined;
+    this.settleAll(new Error('the body parser closed'));
     await worker?.terminate();
   }
 
-  private analyse(raw: Buffer, modelId: string): Promise<BodyAnalysisAnswer> {
+  private offThread(raw: Buffer): boolean {
+    const gaveUp = this.failures >= (this.options.maxFailures ?? 3);
+    return this.offThreadBytes > 0 && raw.length >= this.offThreadBytes && !gaveUp;
+  }
+
+  private async analyse(raw: Buffer, subject: BodySubject): Promise<BodyAnalysisAnswer> {
     const worker = this.started();
     const id = ++this.nextId;
-    return new Promise<BodyAnalysisAnswer | Error>((resolve) => {
-      this.pending.set(id, resolve);
-      const task: BodyAnalysisTask = { id, bytes: raw, modelId, maxDepth: MAX_JSON_DEPTH };
+    const answer = await new Promise<BodyAnalysisAnswer | Error>((resolve) => {
+      const timer = setTimeout(() => {
+        const error = new Error('the body-analysis thread did not answer in time');
+        this.failed(worker, error);
+        void worker.terminate();
+        this.pending.get(id)?.(error); // a thread already replaced or closed: this body is still walked here
+      }, this.options.answerTimeoutMs ?? 10_000);
+      this.pending.set(id, (a) => {
+        this.pending.delete(id);
+        clearTimeout(timer);
+        resolve(a);
+      });
+      const task: BodyAnalysisTask = { id, bytes: raw, subject, maxDepth: MAX_JSON_DEPTH };
       worker.postMessage(task);
-    }).then((answer) => {
-      if (answer instanceof Error) throw answer;
-      return answer;
     });
+    if (answer instanceof Error) throw answer;
+    this.failures = 0;
+    return answer;
   }
 
   private started(): Worker {
     if (this.worker) return this.worker;
-    const worker = startWorker();
-    // Idle, it must not keep the process alive; waiting for an answer, the pending request does.
+    let worker: Worker;
+    try {
+      worker = (this.options.startWorker ?? startBodyAnalysisWorker)();
+    } catch (error) {
+      this.failed(undefined, error instanceof Error ? error : new Error(String(error)));
+      throw error;
+    }
+    // Idle, it must not keep the process alive; waiting for an answer, the pending request does (its timer).
     worker.unref();
-    worker.on('message', (answer: BodyAnalysisAnswer) => {
-      const settle = this.pending.get(answer.id);
-      this.pending.delete(answer.id);
-      settle?.(answer);
-    });
-    const fail = (error: Error): void => {
-      if (this.worker === worker) this.worker = undefined;
-      for (const settle of this.pending.values()) settle(error);
-      this.pending.clear();
-    };
-    worker.on('error', fail);
-    worker.on('exit', (code) => fail(new Error(`the body-analysis thread exited with code ${code}`)));
+    worker.on('message', (answer: BodyAnalysisAnswer) => this.pending.get(answer.id)?.(answer));
+    worker.on('error', (error) => this.failed(worker, error));
+    worker.on('exit', (code) => this.failed(worker, new Error(`the body-analysis thread exited with code ${code}`)));
     this.worker = worker;
     return worker;
+  }
+
+  /** The thread `worker` failed (undefined: none could start): what it held is walked here. */
+  private failed(worker: Worker | undefined, error: Error): void {
+    if (worker !== undefined && this.worker !== worker) return; // already handled (error, then exit)
+    this.worker = undefined;
+    this.failures += 1;
+    this.settleAll(error);
+    this.options.onThreadFailure?.(error, this.failures >= (this.options.maxFailures ?? 3));
+  }
+
+  private settleAll(error: Error): void {
+    for (const settle of [...this.pending.values()]) settle(error);
   }
 }

@@ -1,7 +1,23 @@
 import { createHash } from 'node:crypto';
 import { NovaCostError } from '../errors/nova-cost.error';
 import { canonicalJson, keyOf } from '../invocation/request-key';
+import type { JsonObject } from '../json';
 import type { GuardrailRequest } from './guardrail.types';
+
+const rememberedDigests = new WeakMap<JsonObject, string>();
+
+/** sha256 (hex) of an ApplyGuardrail body's canonical JSON: the digest of its cache key. */
+export function guardrailBodyDigest(body: JsonObject): string {
+  return rememberedDigests.get(body) ?? createHash('sha256').update(canonicalJson(body)).digest('hex');
+}
+
+/**
+ * Remembers the digest of `body` (guardrailBodyDigest of the same JSON, computed elsewhere: the gateway walks a large
+ * body on another thread) until the body is garbage, so guardrailKey does not walk it again.
+ */
+export function rememberGuardrailDigest(body: JsonObject, digest: string): void {
+  rememberedDigests.set(body, digest);
+}
 
 const GUARDRAIL_ID = /^(([a-z0-9]+)|(arn:aws(-[^:]+)?:bedrock:[a-z0-9-]{1,20}:[0-9]{12}:guardrail\/([a-z0-9]+)))$/;
 const GUARDRAIL_VERSION = /^(([1-9][0-9]{0,7})|(DRAFT))$/;
@@ -32,7 +48,7 @@ export function guardrailLabel(request: Pick<GuardrailRequest, 'guardrailId' | '
  * `nc:<version>:<tenant>:<region>:guardrail:<identifier>@<version>:apply-guardrail:<sha256 of the canonical body>`.
  */
 export function guardrailKey(request: GuardrailRequest, region: string): string {
-  const digest = createHash('sha256').update(canonicalJson(request.body)).digest('hex');
+  const digest = guardrailBodyDigest(request.body);
   const part = (s: string) => encodeURIComponent(s);
   const subject = `guardrail:${part(request.guardrailId)}@${part(request.guardrailVersion)}`;
   return keyOf(request.tenantId, region, subject, 'apply-guardrail', digest);

@@ -1,0 +1,106 @@
+import { Worker } from 'node:worker_threads';
+import { NovaCostError, guardrailKey, rememberedAnalysis, requestKey } from '@nova-cost/domain';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { RequestBodyParserOptions } from './request-body-parser';
+import { RequestBodyParser } from './request-body-parser';
+
+const MODEL = 'amazon.nova-lite-v1:0';
+/** A Converse body of about 40 KB: above the 1 KiB threshold the specs use. */
+const body = { messages: [{ role: 'user', content: [{ text: 'hello '.repeat(7_000) }] }] };
+const raw = Buffer.from(JSON.stringify(body));
+const model = { kind: 'model', modelId: MODEL } as const;
+
+/** A thread running `code` (CommonJS, no tsx): how a broken or missing worker script behaves. */
+const thread = (code: string) => () => new Worker(code, { eval: true });
+const EXITS_AT_ONCE = thread('process.exit(3)');
+const THROWS_ON_A_TASK = thread(
+  "require('node:worker_threads').parentPort.on('message', () => { throw new Error('boom'); });",
+);
+const NEVER_ANSWERS = thread("require('node:worker_threads').parentPort.on('message', () => undefined);");
+
+const parsers: RequestBodyParser[] = [];
+function parser(options: RequestBodyParserOptions) {
+  const failures: { message: string; inlineFromNow: boolean }[] = [];
+  let started = 0;
+  const start = options.startWorker;
+  const made = new RequestBodyParser({
+    offThreadBytes: 1024,
+    ...options,
+    ...(start ? { startWorker: () => (started++, start()) } : {}),
+    onThreadFailure: (error, inlineFromNow) => failures.push({ message: error.message, inlineFromNow }),
+  });
+  parsers.push(made);
+  return { parser: made, failures, started: () => started };
+}
+afterEach(async () => {
+  await Promise.all(parsers.splice(0).map((p) => p.close()));
+});
+
+describe(RequestBodyParser, () => {
+  describe('.parse', () => {
+    it('walks a large body on its thread and remembers what it found for the body it parsed', async () => {
+      let offThread = 0;
+      const { parser: p } = parser({ onOffThread: () => (offThread += 1) });
+      const parsed = await p.parse(raw, model);
+      expect(parsed).toEqual(body);
+      expect(offThread).toBe(1);
+      const request = { tenantId: 'acme', modelId: MODEL, operation: 'converse' as const };
+      expect(rememberedAnalysis(parsed)).toBeDefined();
+      expect(requestKey({ ...request, body: parsed }, 'us-east-1')).toBe(
+        requestKey({ ...request, body: structuredClone(body) }, 'us-east-1'),
+      );
+      const check = { source: 'INPUT', content: [{ text: { text: 'x'.repeat(5_000) } }] };
+      const guardrail = { tenantId: 'acme', guardrailId: 'gr1', guardrailVersion: '1' };
+      const parsedCheck = await p.parse(Buffer.from(JSON.stringify(check)), { kind: 'guardrail' });
+      expect(guardrailKey({ ...guardrail, body: parsedCheck }, 'us-east-1')).toBe(
+        guardrailKey({ ...guardrail, body: check }, 'us-east-1'),
+      );
+      const start = { modelId: MODEL, modelInput: body };
+      const parsedStart = await p.parse(Buffer.from(JSON.stringify(start)), { kind: 'async-invoke' });
+      expect(rememberedAnalysis(parsedStart['modelInput'] as typeof parsed)).toBeDefined();
+      expect(offThread).toBe(3);
+    });
+
+    it.each([
+      [
+        'cannot start',
+        () => {
+          throw new Error('no such script');
+        },
+      ],
+      ['exits at once', EXITS_AT_ONCE],
+      ['throws on its task', THROWS_ON_A_TASK],
+    ])('answers every body when its thread %s: walked here, bad bodies refused as inline', async (_, startWorker) => {
+      const { parser: p, failures } = parser({ startWorker });
+      const [good, bad] = await Promise.all([
+        p.parse(raw, model),
+        p.parse(Buffer.from(`${JSON.stringify(body).slice(0, -1)},`), model).catch((e: unknown) => e),
+      ]);
+      expect(good).toEqual(body);
+      expect(NovaCostError.is(bad, 'validation')).toBe(true);
+      expect((bad as NovaCostError).message).toMatch(/not valid JSON/);
+      expect(failures.length).toBeGreaterThanOrEqual(1);
+      expect(failures[0]!.inlineFromNow).toBe(false);
+    });
+
+    it('answers a body whose thread never answers once answerTimeoutMs passed, and stops that thread', async () => {
+      const { parser: p, failures } = parser({ startWorker: NEVER_ANSWERS, answerTimeoutMs: 50 });
+      expect(await p.parse(raw, model)).toEqual(body);
+      expect(failures).toEqual([{ message: 'the body-analysis thread did not answer in time', inlineFromNow: false }]);
+    });
+
+    it('starts no thread again after maxFailures failures in a row: bodies are walked here from then on', async () => {
+      const { parser: p, failures, started } = parser({ startWorker: EXITS_AT_ONCE, maxFailures: 2 });
+      for (let i = 0; i < 4; i++) expect(await p.parse(raw, model)).toEqual(body);
+      expect(started()).toBe(2);
+      expect(failures.map((f) => f.inlineFromNow)).toEqual([false, true]);
+    });
+
+    it('answers a body still on the thread when the parser is closed', async () => {
+      const { parser: p } = parser({ startWorker: NEVER_ANSWERS });
+      const parsing = p.parse(raw, model);
+      await p.close();
+      expect(await parsing).toEqual(body);
+    });
+  });
+});

@@ -14,3 +14,4 @@ export * from './streaming/caching-streamer';
 export * from './streaming/stream-envelope';
 export * from './streaming/stream-tee';
 export * from './guardrails/caching-guardrail-applier';
+export * from './redis-circuit-breakers';

@@ -1,0 +1,45 @@
+import type { TestRedis } from '@nova-cost/testing';
+import { startTestRedis } from '@nova-cost/testing';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { failOpenRedisOptions } from './redis-connection';
+import { RedisCircuitBreakers } from './redis-circuit-breakers';
+import { CONTRACT_CIRCUIT, circuitBreakersContract } from './testing/circuit-breakers.contract';
+
+describe('RedisCircuitBreakers', () => {
+  let redis: TestRedis;
+  const opened: RedisCircuitBreakers[] = [];
+  let targets = 0;
+  /** The production constructor's fail-open client, once it answers. */
+  const open = async () => {
+    const client = new Redis(redis.url, failOpenRedisOptions({ commandTimeoutMs: 2000 }));
+    client.on('error', () => undefined);
+    await client.connect();
+    const breakers = new RedisCircuitBreakers(client, CONTRACT_CIRCUIT, true);
+    opened.push(breakers);
+    return breakers;
+  };
+  beforeAll(async () => {
+    redis = await startTestRedis();
+  });
+  afterAll(async () => {
+    await Promise.all(opened.map((b) => b.close()));
+    await redis?.close();
+  });
+
+  circuitBreakersContract(async () => ({ breakers: await open(), target: `us-east-1|model-${++targets}` }));
+
+  it('is shared: a circuit one gateway task opened, another skips, and only one task probes it', async () => {
+    const a = await open();
+    const b = await open();
+    const target = 'us-east-1|shared.model';
+    for (let i = 0; i < 3; i++) await a.failed(target, 1_000);
+    expect(await b.check(target, 2_000)).toBe('open');
+    const probes = await Promise.all([a.check(target, 11_000), b.check(target, 11_000)]);
+    expect(probes.sort()).toEqual(['open', 'probe']);
+  });
+
+  it('refuses settings that cannot work', () => {
+    expect(() => RedisCircuitBreakers.fromUrl(redis.url, { failureThreshold: 0 })).toThrow(/failureThreshold/);
+  });
+});

@@ -1,0 +1,102 @@
+import type { InvocationRequest, Lane } from '../invocation/invocation.types';
+import type { RequestFeatures } from '../invocation/request-features';
+import type { DataResidency } from '../models/inference-profiles';
+import { profileIdOf, withinResidency } from '../models/inference-profiles';
+import { findModel } from '../models/model-catalog';
+import type { PricingCatalog } from '../pricing/pricing-catalog.port';
+import { matchesCall } from './call-match';
+import type { FallbackRule } from './fallback.rules';
+import { canServe } from './model-fit';
+
+/** What a fallback chain is judged on: the call as planned (`request.modelId` is the model it goes to first). */
+export interface FallbackCall {
+  readonly request: Pick<InvocationRequest, 'tenantId' | 'modelId' | 'operation'>;
+  /** The base model the caller asked for (what rules match on). */
+  readonly askedModelId: string | undefined;
+  readonly lane: Lane;
+  readonly region: string;
+  readonly residency: DataResidency;
+  readonly features: RequestFeatures;
+  readonly defaultMaxOutputTokens: number | undefined;
+}
+
+/** The first fallback rule that fits a call, whatever its lane (for the worst case, held before the lane is known). */
+export function anyFallbackRule(
+  request: Pick<InvocationRequest, 'tenantId' | 'operation'>,
+  askedModelId: string | undefined,
+  rules: readonly FallbackRule[] | undefined,
+): boolean {
+  const call = { tenantId: request.tenantId, modelId: askedModelId, operation: request.operation };
+  return (rules ?? []).some(
+    (r) =>
+      matchesCall(r.match, { ...call, lane: 'interactive' }) || matchesCall(r.match, { ...call, lane: 'deferrable' }),
+  );
+}
+
+/**
+ * The ids to try, in order, when the planned target throttles, fails or is unavailable: the same model through its
+ * other profiles within the call's residency (widest first), then the rule's `to` that can serve the call for no more
+ * per token. Empty when no rule fits, for CountTokens, and for a model outside the catalog.
+ */
+export function fallbackChain(
+  call: FallbackCall,
+  rules: readonly FallbackRule[] | undefined,
+  pricing: PricingCatalog,
+): string[] {
+  const { request, region, residency } = call;
+  const planned = findModel(request.modelId);
+  if (planned === undefined || request.operation === 'count-tokens') return [];
+  const match = {
+    tenantId: request.tenantId,
+    modelId: call.askedModelId,
+    operation: request.operation,
+    lane: call.lane,
+  };
+  const rule = (rules ?? []).find((r) => matchesCall(r.match, match));
+  if (rule === undefined) return [];
+  const chain: string[] = [];
+  const add = (id: string | undefined): void => {
+    if (id !== undefined && id !== request.modelId && !chain.includes(id)) chain.push(id);
+  };
+  if (rule.otherProfiles ?? true) {
+    for (const scope of ['global', 'geo', 'region'] as const) {
+      const id = profileIdOf(request.modelId, scope, region);
+      if (id !== undefined && withinResidency(id, residency) && priced(pricing, id, region)) add(id);
+    }
+  }
+  const plannedPrice = priceOf(pricing, request.modelId, region);
+  for (const id of rule.to ?? []) {
+    const target = safeFind(id);
+    if (target === undefined || !withinResidency(id, residency)) continue;
+    if (target.id === planned.id) {
+      if (priced(pricing, id, region)) add(id);
+      continue;
+    }
+    const price = priceOf(pricing, id, region);
+    if (price === undefined || plannedPrice === undefined) continue;
+    if (price.inputPer1M > plannedPrice.inputPer1M || price.outputPer1M > plannedPrice.outputPer1M) continue;
+    if (!canServe(target, planned, request, call.features, call.defaultMaxOutputTokens)) continue;
+    add(id);
+  }
+  return chain;
+}
+
+function safeFind(id: string) {
+  try {
+    return findModel(id);
+  } catch {
+    return undefined;
+  }
+}
+
+function priceOf(pricing: PricingCatalog, modelId: string, region: string) {
+  try {
+    return pricing.price({ modelId, region });
+  } catch {
+    return undefined;
+  }
+}
+
+function priced(pricing: PricingCatalog, modelId: string, region: string): boolean {
+  return priceOf(pricing, modelId, region) !== undefined;
+}

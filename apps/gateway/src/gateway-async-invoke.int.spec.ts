@@ -87,6 +87,18 @@ async function settled(arns: readonly string[]) {
 
 interface Costs {
   total: { calls: number; costUsd: number; savedByStrategy: Record<string, number> };
+  byBilling: { key: string; calls: number; costUsd: number }[];
+}
+
+/** Calls /costs counts under a billing (batch, or the on-demand tier that served them). */
+const billed = (c: Costs, billing: string) => c.byBilling.find((g) => g.key === billing)?.calls ?? 0;
+
+/** How the gateway says an invocation was answered (its own field beside GetAsyncInvoke's). */
+async function novaCost(arn: string): Promise<unknown> {
+  const res = await fetch(`${gateway.url}/async-invoke/${encodeURIComponent(arn)}`, {
+    headers: { 'x-api-key': 'demo-key' },
+  });
+  return ((await res.json()) as { novaCost: unknown }).novaCost;
 }
 
 async function costs(): Promise<Costs> {
@@ -174,23 +186,62 @@ describe('the async API (StartAsyncInvoke, GetAsyncInvoke, ListAsyncInvokes)', (
     expect(states.filter((s) => s.status === 'Completed')).toHaveLength(495);
   });
 
-  it('sends on demand, and says so, a submission whose deadline no batch job could meet', async () => {
-    const before = (await costs()).total;
+  it('sends on demand through Flex, and says so, a submission whose deadline no batch job could meet', async () => {
+    const before = await costs();
+    const flexServed = gateway.localBedrock!.stats().serviceTiers['flex'] ?? 0;
     const deadline = new Date(Date.now() + 60_000).toISOString();
     const { invocationArn } = await start('due within the minute', {
       tags: [{ key: 'nova-cost:deadline', value: deadline }],
     });
     const [state] = await settled([invocationArn!]);
     expect(state!.status).toBe('Completed');
-    const raw = (await (
-      await fetch(`${gateway.url}/async-invoke/${encodeURIComponent(invocationArn!)}`, {
-        headers: { 'x-api-key': 'demo-key' },
-      })
-    ).json()) as { novaCost: { route: string; reason: string } };
-    expect(raw.novaCost).toEqual({ route: 'on-demand', reason: 'deadline' });
-    const after = (await costs()).total;
-    expect(after.calls - before.calls).toBe(1);
-    expect(after.savedByStrategy['batching']).toBe(before.savedByStrategy['batching']);
+    expect(await novaCost(invocationArn!)).toEqual({ route: 'on-demand', reason: 'deadline' });
+    // The local endpoint served it in the Flex tier (Nova Lite offers it) …
+    expect(gateway.localBedrock!.stats().serviceTiers['flex']).toBe(flexServed + 1);
+    // … and the ledger bills it so: at the Flex price, the difference to standard saved by the service tier.
+    const after = await costs();
+    expect(after.total.calls - before.total.calls).toBe(1);
+    expect(billed(after, 'flex') - billed(before, 'flex')).toBe(1);
+    expect(billed(after, 'batch')).toBe(billed(before, 'batch'));
+    expect(after.total.savedByStrategy['batching']).toBe(before.total.savedByStrategy['batching']);
+    const paid = after.total.costUsd - before.total.costUsd;
+    const tierSaved = after.total.savedByStrategy['service-tier']! - before.total.savedByStrategy['service-tier']!;
+    expect(tierSaved).toBeCloseTo(paid, 12); // Flex bills half of standard
+  });
+
+  it('falls back to the standard tier for a model without Flex, and the ledger bills it as standard', async () => {
+    const before = await costs();
+    const served = gateway.localBedrock!.stats().serviceTiers;
+    // Claude 3 Haiku serves no Flex here (as on Bedrock): the adapter is refused once, then sends it in the default tier.
+    const deadline = new Date(Date.now() + 60_000).toISOString();
+    const { invocationArn } = await start('a model without flex', {
+      modelId: 'anthropic.claude-3-haiku-20240307-v1:0',
+      tags: [{ key: 'nova-cost:deadline', value: deadline }],
+    });
+    const [state] = await settled([invocationArn!]);
+    expect(state!.status).toBe('Completed');
+    expect(await novaCost(invocationArn!)).toEqual({ route: 'on-demand', reason: 'deadline' });
+    expect(gateway.localBedrock!.stats().serviceTiers['flex'] ?? 0).toBe(served['flex'] ?? 0);
+    const after = await costs();
+    expect(after.total.calls - before.total.calls).toBe(1);
+    expect(billed(after, 'standard') - billed(before, 'standard')).toBe(1);
+    expect(billed(after, 'flex')).toBe(billed(before, 'flex'));
+    expect(after.total.savedByStrategy['service-tier']).toBe(before.total.savedByStrategy['service-tier']);
+  });
+
+  it('sends on demand, through Flex, a group that cannot reach the minimum records by its latest send time', async () => {
+    const before = await costs();
+    // Due in 6 hours and 10 seconds: a job needs 6 hours, so the call may wait 10 s for 99 more; none come.
+    const deadline = new Date(Date.now() + 6 * 3_600_000 + 10_000).toISOString();
+    const { invocationArn } = await start('alone in its group', {
+      modelId: 'amazon.nova-micro-v1:0',
+      tags: [{ key: 'nova-cost:deadline', value: deadline }],
+    });
+    const [state] = await settled([invocationArn!]);
+    expect(state!.status).toBe('Completed');
+    expect(await novaCost(invocationArn!)).toEqual({ route: 'on-demand', reason: 'below-minimum-records' });
+    const after = await costs();
+    expect(billed(after, 'flex') - billed(before, 'flex')).toBe(1);
   });
 
   it('answers from the cache at once a submission identical to a cached request', async () => {

@@ -13,11 +13,13 @@ const DAY_MS = 86_400_000;
 export const epochDay = (d: Date): number => Math.floor(d.getTime() / DAY_MS);
 export const isoDay = (n: number): string => new Date(n * DAY_MS).toISOString().slice(0, 10);
 
-/** Totals of one tenant's calls sharing UTC day, model and category. */
+/** Totals of one tenant's calls sharing UTC day, model, category and billing. */
 interface Cell {
   readonly day: number;
   readonly modelId: string;
   readonly category: CostCategory;
+  /** SpendEntry.billing; undefined: 'standard'. */
+  readonly billing?: string;
   calls: number;
   costUsd: number;
   readonly saved: Partial<Record<SavingStrategy, { usd: number; calls: number; costUsd: number }>>;
@@ -56,17 +58,25 @@ export class SpendBatch {
 
   /** Whether the entry falls in a cell the batch already has (adding it then costs no memory). */
   has(entry: SpendEntry): boolean {
-    return this.cells.has(cellKey(epochDay(entry.at), entry.modelId, entry.category));
+    return this.cells.has(cellKey(epochDay(entry.at), entry));
   }
 
   add(entry: SpendEntry): void {
     const day = epochDay(entry.at);
-    const key = cellKey(day, entry.modelId, entry.category);
+    const key = cellKey(day, entry);
     let cell = this.cells.get(key);
     if (!cell)
       this.cells.set(
         key,
-        (cell = { day, modelId: entry.modelId, category: entry.category, calls: 0, costUsd: 0, saved: {} }),
+        (cell = {
+          day,
+          modelId: entry.modelId,
+          category: entry.category,
+          ...(entry.billing === undefined ? {} : { billing: entry.billing }),
+          calls: 0,
+          costUsd: 0,
+          saved: {},
+        }),
       );
     const row = spendRow(entry);
     cell.calls += row.calls;
@@ -88,6 +98,7 @@ export class SpendBatch {
       tenantId,
       modelId: c.modelId,
       category: c.category,
+      ...(c.billing === undefined ? {} : { billing: c.billing }),
       day: isoDay(c.day),
       calls: c.calls,
       costUsd: c.costUsd,
@@ -97,7 +108,8 @@ export class SpendBatch {
   }
 
   /**
-   * Field increments per stored day hash (`model|category|calls` counts, the other fields USD), and of the tenant's
+   * Field increments per stored day hash (`model|category|calls` counts, the other fields USD; a call's billing rides
+   * on its category as `category/billing`, so days written before billing was kept read as they were), and of the tenant's
    * running totals (`d:YYYY-MM-DD` and `m:YYYY-MM`: USD billed per UTC day and month, which budget holds read).
    */
   increments(): { days: DayIncrements[]; totals: string[] } {
@@ -106,7 +118,7 @@ export class SpendBatch {
     for (const c of this.cells.values()) {
       let fields = days.get(c.day);
       if (!fields) days.set(c.day, (fields = []));
-      const cell = `${encodeURIComponent(c.modelId)}|${c.category}`;
+      const cell = `${encodeURIComponent(c.modelId)}|${categoryField(c.category, c.billing)}`;
       fields.push(`${cell}|calls`, String(c.calls));
       if (c.costUsd > 0) {
         fields.push(`${cell}|cost`, String(c.costUsd));
@@ -142,11 +154,16 @@ function addUnpriced(to: { calls: number; inputTokens: number; outputTokens: num
   to.outputTokens += u.outputTokens;
 }
 
-function cellKey(day: number, modelId: string, category: CostCategory): string {
-  return `${day}\u0000${modelId}\u0000${category}`;
+function cellKey(day: number, entry: Pick<SpendEntry, 'modelId' | 'category' | 'billing'>): string {
+  return `${day}\u0000${entry.modelId}\u0000${entry.category}\u0000${entry.billing ?? ''}`;
 }
 
-/** The rows of one stored day hash: one per model and category cell. */
+/** The category part of a stored field: the category, then `/billing` when the entries said how they were billed. */
+function categoryField(category: CostCategory, billing: string | undefined): string {
+  return billing === undefined ? category : `${category}/${encodeURIComponent(billing)}`;
+}
+
+/** The rows of one stored day hash: one per model, category and billing cell. */
 export function rowsOfDay(tenantId: string, day: string, hash: Record<string, string>): SpendRow[] {
   const cells = new Map<
     string,
@@ -180,11 +197,13 @@ export function rowsOfDay(tenantId: string, day: string, hash: Record<string, st
     }
   }
   return [...cells.entries()].map(([key, cell]) => {
-    const [model, category] = key.split('|') as [string, string];
+    const [model, field] = key.split('|') as [string, string];
+    const [category, billing] = field.split('/') as [string, string | undefined];
     return {
       tenantId,
       modelId: decodeURIComponent(model),
       category: category as CostCategory,
+      ...(billing === undefined ? {} : { billing: decodeURIComponent(billing) }),
       day,
       calls: cell.calls,
       costUsd: cell.costUsd,

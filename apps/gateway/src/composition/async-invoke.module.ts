@@ -2,7 +2,7 @@ import type { BatchJobQueue } from '@nova-cost/batch-jobs';
 import { createBatchJobQueue } from '@nova-cost/batch-jobs';
 import type { CachingInvoker } from '@nova-cost/caching';
 import type { CallPrice, DeferredCall, DeferredOutcome } from '@nova-cost/domain';
-import { AsyncInvocations } from '@nova-cost/domain';
+import { AsyncInvocations, billingOf } from '@nova-cost/domain';
 import type { ServiceIdentifier } from 'inversify';
 import { ContainerModule } from 'inversify';
 import { TOKENS } from './tokens';
@@ -71,6 +71,7 @@ export const asyncInvokeModule = new ContainerModule(({ bind }) => {
             route: outcome.route,
             ...(outcome.reason ? { reason: outcome.reason } : {}),
             status,
+            ...(outcome.ok ? { billing: billingOf(outcome.result) } : {}),
             costUsd: price?.costUsd,
           },
           'async call ended',
@@ -84,6 +85,7 @@ export const asyncInvokeModule = new ContainerModule(({ bind }) => {
         cache: chain,
         region,
         ...(settings.defaultDeadlineMs ? { defaultDeadlineMs: settings.defaultDeadlineMs } : {}),
+        onDemandTier: settings.onDemandTier,
         onLedgerError: (err) =>
           logger.warn({ err: { message: (err as Error).message } }, 'spend ledger refused an entry'),
         onSettled,

@@ -16,6 +16,7 @@ describe(asyncInvokeConfig, () => {
       bucket: LOCAL_ASYNC_BUCKET,
       local: true,
       prefix: 'nova-cost/async/',
+      onDemandTier: 'flex',
     });
   });
 
@@ -28,6 +29,7 @@ describe(asyncInvokeConfig, () => {
         NOVA_COST_ASYNC_MAX_WAIT_MS: '60000',
         NOVA_COST_ASYNC_MIN_RECORDS: '1000',
         NOVA_COST_ASYNC_STOP_LEAD_MS: '600000',
+        NOVA_COST_ASYNC_ON_DEMAND_TIER: 'standard',
       },
       false,
     );
@@ -37,6 +39,7 @@ describe(asyncInvokeConfig, () => {
       prefix: 'team-a/',
       s3Endpoint: 'http://127.0.0.1:4011',
       local: false,
+      onDemandTier: 'standard',
       queue: { maxWaitMs: 60000, minRecords: 1000, stopLeadMs: 600000 },
     });
   });
@@ -53,6 +56,10 @@ describe(asyncInvokeConfig, () => {
     [{ ...ENABLED, NOVA_COST_ASYNC_BUCKET: 'Not_A_Bucket' }, /NOVA_COST_ASYNC_BUCKET must be an S3 bucket name/],
     [{ ...ENABLED, NOVA_COST_ASYNC_ROLE_ARN: 'batch-role' }, /NOVA_COST_ASYNC_ROLE_ARN must be an IAM role ARN/],
     [{ ...ENABLED, NOVA_COST_ASYNC_PREFIX: 'no-slash' }, /NOVA_COST_ASYNC_PREFIX must be empty or end with "\/"/],
+    [
+      { ...ENABLED, NOVA_COST_ASYNC_ON_DEMAND_TIER: 'priority' },
+      /NOVA_COST_ASYNC_ON_DEMAND_TIER must be flex or standard/,
+    ],
     [{ ...ENABLED, NOVA_COST_ASYNC_TICK_MS: '0' }, /NOVA_COST_ASYNC_TICK_MS must be an integer from 1 to/],
     [
       { ...ENABLED, NOVA_COST_S3_ENDPOINT: 'localhost:4011' },

@@ -16,6 +16,12 @@ export interface AsyncInvokeConfig {
   readonly local: boolean;
   /** NOVA_COST_ASYNC_DEFAULT_DEADLINE_MS: the deadline of a submission that sets none. @default 86400000 (24 h) */
   readonly defaultDeadlineMs?: number;
+  /**
+   * NOVA_COST_ASYNC_ON_DEMAND_TIER: the service tier of a submission answered on demand rather than in a batch job
+   * (deadline, too few records in time, a failed or stopped job): 'flex' (Bedrock's Flex tier where the model offers
+   * it, else standard) or 'standard'. @default 'flex'
+   */
+  readonly onDemandTier: 'flex' | 'standard';
   /** Queue tuning from NOVA_COST_ASYNC_* variables; absent fields take the queue's defaults. */
   readonly queue: {
     readonly minRecords?: number;
@@ -92,6 +98,12 @@ export function asyncInvokeConfig(env: Env, embedded: boolean): AsyncInvokeConfi
     if (value !== undefined) queue[option] = value;
   }
   const defaultDeadlineMs = integer(env, 'NOVA_COST_ASYNC_DEFAULT_DEADLINE_MS', 1, 30 * 86_400_000);
+  const onDemandTier = env['NOVA_COST_ASYNC_ON_DEMAND_TIER'] || 'flex';
+  if (onDemandTier !== 'flex' && onDemandTier !== 'standard')
+    throw bad(
+      'NOVA_COST_ASYNC_ON_DEMAND_TIER',
+      `must be flex or standard, got ${JSON.stringify(onDemandTier.slice(0, 40))}`,
+    );
   return {
     bucket: bucket ?? LOCAL_ASYNC_BUCKET,
     roleArn: roleArn ?? LOCAL_ROLE,
@@ -99,6 +111,7 @@ export function asyncInvokeConfig(env: Env, embedded: boolean): AsyncInvokeConfi
     ...(s3Endpoint ? { s3Endpoint } : {}),
     local: bucket === undefined,
     ...(defaultDeadlineMs !== undefined ? { defaultDeadlineMs } : {}),
+    onDemandTier,
     queue,
   };
 }

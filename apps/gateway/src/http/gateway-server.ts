@@ -51,7 +51,7 @@ export interface GatewayServerDeps {
   readonly bodies: RequestBodyParser;
 }
 
-const DIMENSIONS: readonly SpendDimension[] = ['model', 'day', 'category', 'strategy'];
+const DIMENSIONS: readonly SpendDimension[] = ['model', 'day', 'category', 'billing', 'strategy'];
 
 /** The x-nova-cost-cache of an answer from `source` to a request that was (or was not) cacheable. */
 function cacheOutcome(source: ResultSource, cacheable: boolean): CacheOutcome {
@@ -477,6 +477,7 @@ export class GatewayServer {
         byModel: groups['model'],
         byDay: groups['day'],
         byCategory: groups['category'],
+        byBilling: groups['billing'],
         byStrategy: groups['strategy'],
         unpriced,
       },

@@ -27,8 +27,15 @@ describe(loadReportPolicy, () => {
   });
 
   it("reads the batch job queue's settings", async () => {
-    const path = await file({ policy: {}, batchJobs: { minRecords: 1000, maxWaitMs: 60_000 } });
-    expect(loadReportPolicy(path, pricing).batch).toEqual({ minRecords: 1000, maxWaitMs: 60_000 });
+    const path = await file({
+      policy: {},
+      batchJobs: { minRecords: 1000, maxWaitMs: 60_000, onDemandTier: 'standard' },
+    });
+    expect(loadReportPolicy(path, pricing).batch).toEqual({
+      minRecords: 1000,
+      maxWaitMs: 60_000,
+      onDemandTier: 'standard',
+    });
   });
 
   it('reads a bare policy object', async () => {
@@ -53,6 +60,7 @@ describe(loadReportPolicy, () => {
     ['{"policy": ', /is not valid JSON \(at position \d+\)|is not valid JSON/],
     [{ batchJobs: { minRecords: 0 } }, /batchJobs\.minRecords must be an integer >= 1, got 0/],
     [{ batchJobs: { minRecord: 10 } }, /batchJobs\.minRecord is not a batch job setting/],
+    [{ batchJobs: { onDemandTier: 'priority' } }, /batchJobs\.onDemandTier must be "flex" or "standard"/],
     [{ batchJobs: { minRecords: 10, maxRecords: 5 } }, /batchJobs\.maxRecords must be at least minRecords \(10\)/],
   ])('refuses %o naming the file and the path', async (content, message) => {
     const path = await file(content);

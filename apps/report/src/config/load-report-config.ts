@@ -22,15 +22,23 @@ export interface ReportPolicy {
 
 /** `batchJobs` fields: the gateway's NOVA_COST_ASYNC_* settings of the same names. */
 const BATCH_FIELDS = ['minRecords', 'maxRecords', 'maxWaitMs', 'jobTurnaroundMs', 'defaultDeadlineMs'] as const;
+/** `batchJobs` fields, with the numbers: NOVA_COST_ASYNC_ON_DEMAND_TIER's. */
+const ALL_FIELDS = [...BATCH_FIELDS, 'onDemandTier'] as const;
 
 function batchJobs(value: unknown, path: string): ReplayBatchOptions | undefined {
   if (value === undefined) return undefined;
   const bad = (at: string, expected: string) => new ReportError('configuration', `${path} ${at} ${expected}`);
-  if (!isObject(value)) throw bad('batchJobs', `must be an object of ${BATCH_FIELDS.join(', ')}`);
-  const out: Partial<Record<(typeof BATCH_FIELDS)[number], number>> = {};
+  if (!isObject(value)) throw bad('batchJobs', `must be an object of ${ALL_FIELDS.join(', ')}`);
+  const out: Partial<Record<(typeof BATCH_FIELDS)[number], number>> & { onDemandTier?: 'flex' | 'standard' } = {};
   for (const [key, v] of Object.entries(value)) {
+    if (key === 'onDemandTier') {
+      if (v !== 'flex' && v !== 'standard')
+        throw bad('batchJobs.onDemandTier', `must be "flex" or "standard", got ${JSON.stringify(v)}`);
+      out.onDemandTier = v;
+      continue;
+    }
     if (!(BATCH_FIELDS as readonly string[]).includes(key))
-      throw bad(`batchJobs.${key}`, `is not a batch job setting; the settings are ${BATCH_FIELDS.join(', ')}`);
+      throw bad(`batchJobs.${key}`, `is not a batch job setting; the settings are ${ALL_FIELDS.join(', ')}`);
     const least = key === 'minRecords' || key === 'maxRecords' || key === 'defaultDeadlineMs' ? 1 : 0;
     if (typeof v !== 'number' || !Number.isInteger(v) || v < least)
       throw bad(`batchJobs.${key}`, `must be an integer >= ${least}, got ${JSON.stringify(v)}`);

@@ -29,7 +29,7 @@ export class DayLedger implements SpendLedger {
   async record(entry: SpendEntry): Promise<void> {
     checkSpendEntry(entry);
     const row = spendRow(entry);
-    const key = `${row.tenantId}\u0000${row.modelId}\u0000${row.category}\u0000${row.day}`;
+    const key = `${row.tenantId}\u0000${row.modelId}\u0000${row.category}\u0000${row.billing ?? ''}\u0000${row.day}`;
     const held = this.rows.get(key);
     if (!held) {
       this.rows.set(key, { ...row, savedByStrategy: { ...row.savedByStrategy } });

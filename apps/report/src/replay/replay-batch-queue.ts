@@ -19,6 +19,8 @@ export interface ReplayBatchOptions extends Partial<GroupLimits> {
   readonly tickMs?: number;
   /** The deadline of a submission: what the async API gives one that sets none. @default 86400000 (24 h) */
   readonly defaultDeadlineMs?: number;
+  /** The tier of a call answered on demand instead of in a job (the async API's onDemandTier). @default 'flex' */
+  readonly onDemandTier?: 'flex' | 'standard';
 }
 
 /** How a waiting call is answered when the queue decides: in a job, or on demand (and why). */

@@ -405,16 +405,30 @@ describe(ReplayEngine, () => {
         { route: 'on-demand', reason: 'below-minimum-records' },
         { route: 'on-demand', reason: 'below-minimum-records' },
       ]);
-      expect(total.savedUsd).toBe(0);
+      // On demand through Flex (Nova Lite offers it): half of standard, saved by the service tier, none by batching.
+      expect(total.byLever['batching']?.savedUsd ?? 0).toBe(0);
+      expect(total.byLever['service-tier']?.savedUsd).toBeCloseTo(LITE_120_80, 12);
       expect(tally.deferred()).toEqual([
         {
           route: 'on-demand',
           reason: 'below-minimum-records',
           calls: 2,
           usdBefore: expect.closeTo(2 * LITE_120_80, 12),
-          usdAfter: expect.closeTo(2 * LITE_120_80, 12),
+          usdAfter: expect.closeTo(LITE_120_80, 12),
         },
       ]);
+    });
+
+    it('answers such a call in the standard tier when the batch settings say onDemandTier standard', async () => {
+      const { total, replayed } = await replay(
+        [ask(0, 'a', { temperature: 0.3 }), ask(MIN, 'b', { temperature: 0.3 })],
+        {},
+        deferrable,
+        { minRecords: 3, onDemandTier: 'standard' },
+      );
+      expect(routes(replayed).map((r) => r.route)).toEqual(['on-demand', 'on-demand']);
+      expect(total.savedUsd).toBe(0);
+      expect(total.usdAfter).toBeCloseTo(2 * LITE_120_80, 12);
     });
 
     it('answers on demand at once a call whose deadline no job could meet', async () => {
@@ -436,7 +450,8 @@ describe(ReplayEngine, () => {
       expect(routes(replayed)).toEqual([{ route: 'batch' }, { route: 'batch' }, { route: 'cache' }]);
       expect(total.usdAfter).toBeCloseTo(LITE_120_80, 12);
       expect(total.byLever['batching']?.savedUsd).toBeCloseTo(LITE_120_80, 12);
-      expect(total.byLever['cache']?.savedUsd).toBeCloseTo(LITE_120_80, 12);
+      // The repeat would otherwise have gone in a job or on demand through Flex: half of standard, the cache saved that.
+      expect(total.byLever['cache']?.savedUsd).toBeCloseTo(LITE_120_80 / 2, 12);
     });
 
     it('keeps a stream on demand in the deferrable lane: its caller waits for the tokens', async () => {

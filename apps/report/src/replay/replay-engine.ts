@@ -139,6 +139,7 @@ export class ReplayEngine {
       region,
       clock: this.clock,
       ...(options.batch?.defaultDeadlineMs === undefined ? {} : { defaultDeadlineMs: options.batch.defaultDeadlineMs }),
+      ...(options.batch?.onDemandTier === undefined ? {} : { onDemandTier: options.batch.onDemandTier }),
       onSettled: (call, outcome, price) => this.settled(call, outcome, price),
     });
   }

@@ -64,6 +64,29 @@ export function spendLedgerContract(fresh: () => Promise<SpendLedger>): void {
     expect((await ledger.totals({}, 'category')).groups.map((g) => g.key)).toEqual(['bedrock', 'compute']);
   });
 
+  it('groups by how calls were billed (batch, the on-demand tier), entries that do not say counted as standard', async () => {
+    const ledger = await fresh();
+    await ledger.record(spendEntry({ costUsd: 1 }));
+    await ledger.record(spendEntry({ costUsd: 0.5, billing: 'batch', savings: [{ strategy: 'batching', usd: 0.5 }] }));
+    await ledger.record(
+      spendEntry({ costUsd: 0.5, billing: 'flex', savings: [{ strategy: 'service-tier', usd: 0.5 }] }),
+    );
+    await ledger.record(spendEntry({ costUsd: 1, billing: 'standard' }));
+    await ledger.record(spendEntry({ costUsd: 0.25, billing: 'flex', modelId: 'amazon.nova-micro-v1:0' }));
+    const { total, groups } = await ledger.totals({ tenantId: 'acme' }, 'billing');
+    expect(total.costUsd).toBe(3.25);
+    expect(groups.map((g) => [g.key, g.calls, g.costUsd, g.savedUsd])).toEqual([
+      ['batch', 1, 0.5, 0.5],
+      ['flex', 2, 0.75, 0.5],
+      ['standard', 2, 2, 0],
+    ]);
+    // Other groupings count those calls as before.
+    expect((await ledger.totals({ tenantId: 'acme' }, 'model')).groups.map((g) => [g.key, g.calls])).toEqual([
+      ['amazon.nova-lite-v1:0', 4],
+      ['amazon.nova-micro-v1:0', 1],
+    ]);
+  });
+
   it('groups savings by strategy, each group counting only its own saving and the calls it came from', async () => {
     const { groups } = await (await seeded()).totals({ tenantId: 'acme' }, 'strategy');
     expect(groups.map((g) => [g.key, g.savedUsd, g.calls, g.costUsd])).toEqual([

@@ -17,6 +17,7 @@ interface Bucket {
   readonly tenantId: string;
   readonly modelId: string;
   readonly category: CostCategory;
+  readonly billing?: string;
   /** Start of the UTC minute, ms since epoch. */
   readonly minute: number;
   calls: number;
@@ -26,7 +27,7 @@ interface Bucket {
 }
 
 /**
- * A ledger in process memory, for tests and the embedded default. It keeps totals per tenant, model, category and
+ * A ledger in process memory, for tests and the embedded default. It keeps totals per tenant, model, category, billing and
  * UTC minute, not single entries, so a long-running gateway does not grow with its traffic: a query's time range
  * counts whole minutes, from the minute `from` falls in to the last minute that starts before `to`.
  */
@@ -41,13 +42,14 @@ export class InMemorySpendLedger implements SpendLedger {
   async record(entry: SpendEntry): Promise<void> {
     checkSpendEntry(entry);
     const minute = Math.floor(entry.at.getTime() / MINUTE_MS) * MINUTE_MS;
-    const key = `${entry.tenantId}\u0000${entry.modelId}\u0000${entry.category}\u0000${minute}`;
+    const key = `${entry.tenantId}\u0000${entry.modelId}\u0000${entry.category}\u0000${entry.billing ?? ''}\u0000${minute}`;
     let bucket = this.buckets.get(key);
     if (!bucket) {
       bucket = {
         tenantId: entry.tenantId,
         modelId: entry.modelId,
         category: entry.category,
+        ...(entry.billing === undefined ? {} : { billing: entry.billing }),
         minute,
         calls: 0,
         costUsd: 0,

@@ -41,11 +41,17 @@ export interface SpendEntry {
   readonly savings: readonly Saving[];
   /** Set when the model had no price: `costUsd` is then 0 and these are the tokens billed (0 for a cache hit). */
   readonly unpriced?: { readonly inputTokens: number; readonly outputTokens: number };
+  /**
+   * How the call was billed (see billingOf): 'batch', the on-demand service tier that served it ('standard', 'flex',
+   * 'priority', 'reserved'), or 'none' for an answer no model call was billed for (cache, coalesced).
+   * @default 'standard'
+   */
+  readonly billing?: string;
   /** The shared budget hold this call took (SharedBudget.hold): a ledger that keeps holds drops it as it writes the entry. */
   readonly holdId?: string;
 }
 
-export type SpendDimension = 'tenant' | 'model' | 'day' | 'category' | 'strategy';
+export type SpendDimension = 'tenant' | 'model' | 'day' | 'category' | 'billing' | 'strategy';
 
 export interface SpendQuery {
   readonly tenantId?: string;
@@ -67,7 +73,7 @@ export interface SpendSummary {
 }
 
 export interface SpendGroup extends SpendSummary {
-  /** Tenant id, base model id, UTC day (YYYY-MM-DD), category or strategy. */
+  /** Tenant id, base model id, UTC day (YYYY-MM-DD), category, billing or strategy. */
   readonly key: string;
 }
 

@@ -22,6 +22,8 @@ export interface SpendRow {
   readonly tenantId: string;
   readonly modelId: string;
   readonly category: CostCategory;
+  /** How the calls were billed (SpendEntry.billing). @default 'standard' */
+  readonly billing?: string;
   /** UTC day, YYYY-MM-DD. */
   readonly day: string;
   readonly calls: number;
@@ -56,6 +58,8 @@ function keyOf(row: SpendRow, dimension: Exclude<SpendDimension, 'strategy'>): s
       return row.day;
     case 'category':
       return row.category;
+    case 'billing':
+      return row.billing ?? 'standard';
   }
 }
 
@@ -134,6 +138,7 @@ export function spendRow(entry: SpendEntry): SpendRow {
     tenantId: entry.tenantId,
     modelId: entry.modelId,
     category: entry.category,
+    ...(entry.billing === undefined ? {} : { billing: entry.billing }),
     day: entry.at.toISOString().slice(0, 10),
     calls: 1,
     costUsd: entry.costUsd,

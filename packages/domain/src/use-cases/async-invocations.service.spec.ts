@@ -19,13 +19,18 @@ const body = (text: string): JsonObject => ({
   inferenceConfig: { temperature: 0, maxTokens: 100 },
 });
 const usage = { inputTokens: 1000, outputTokens: 500, cacheReadInputTokens: 0, cacheWriteInputTokens: 0 };
-const answer = (billing: 'batch' | 'on-demand', source: InvocationResult['source'] = 'upstream'): InvocationResult => ({
+const answer = (
+  billing: 'batch' | 'on-demand',
+  source: InvocationResult['source'] = 'upstream',
+  serviceTier?: string,
+): InvocationResult => ({
   body: { ok: true },
   usage,
   latencyMs: 0,
   source,
   modelId: MODEL,
   billing,
+  ...(serviceTier === undefined ? {} : { serviceTier }),
 });
 
 /** The queue's contract in memory: what a durable queue keeps, kept in a Map; settlements made when a spec says. */
@@ -93,15 +98,28 @@ class MapCache implements AnswerCache {
   }
 }
 
-async function setup(rules: CostPolicyRules = {}) {
+async function setup(rules: CostPolicyRules = {}, onDemandTier?: 'flex' | 'standard') {
   const ledger = new InMemorySpendLedger();
   const queue = new MemoryQueue();
   const cache = new MapCache();
   const policy = new RuleBasedCostPolicy(rules, { pricing, ledger, clock });
-  const async = new AsyncInvocations({ policy, pricing, ledger, queue, cache, clock });
+  const async = new AsyncInvocations({
+    policy,
+    pricing,
+    ledger,
+    queue,
+    cache,
+    clock,
+    ...(onDemandTier ? { onDemandTier } : {}),
+  });
   await async.start();
   return { ledger, queue, cache, async };
 }
+
+const standardDeps = () => {
+  const ledger = new InMemorySpendLedger();
+  return { policy: new RuleBasedCostPolicy({}, { pricing, ledger, clock }), pricing, ledger, queue: new MemoryQueue() };
+};
 
 const submission = (text: string, token?: string) => ({
   tenantId: 'acme',
@@ -164,7 +182,7 @@ describe(AsyncInvocations, () => {
       const { async, queue, cache, ledger } = await setup();
       await cache.remember(
         { tenantId: 'acme', modelId: MODEL, operation: 'converse', body: body('known') },
-        answer('on-demand'),
+        answer('on-demand', 'upstream', 'default'),
       );
       const state = await async.submit(submission('known'));
       expect(state).toMatchObject({ status: 'Completed', route: 'cache' });
@@ -184,15 +202,57 @@ describe(AsyncInvocations, () => {
       const { total } = await ledger.totals({ tenantId: 'acme' });
       expect(total.costUsd).toBeCloseTo(onDemand / 2, 12);
       expect(total.savedByStrategy.batching).toBeCloseTo(onDemand / 2, 12);
+      const { groups } = await ledger.totals({ tenantId: 'acme' }, 'billing');
+      expect(groups.map((g) => [g.key, g.calls])).toEqual([['batch', 1]]);
     });
 
-    it('records an on-demand fallback at the on-demand price, with no batching saving', async () => {
+    it('records an on-demand fallback in Flex at the Flex price, its difference to standard as the service-tier saving', async () => {
       const { async, queue, ledger } = await setup();
       const state = await async.submit(submission('a'));
-      await queue.finish(state.id, { ok: true, route: 'on-demand', reason: 'deadline', result: answer('on-demand') });
-      const { total } = await ledger.totals({ tenantId: 'acme' });
-      expect(total.costUsd).toBeCloseTo((1000 * 0.06 + 500 * 0.24) / 1e6, 12);
+      const call = queue.calls.get(state.id)!.call;
+      expect(call.request.serviceTier).toBe('flex');
+      await queue.finish(state.id, {
+        ok: true,
+        route: 'on-demand',
+        reason: 'deadline',
+        result: answer('on-demand', 'upstream', 'flex'),
+      });
+      const standard = (1000 * 0.06 + 500 * 0.24) / 1e6;
+      const { total, groups } = await ledger.totals({ tenantId: 'acme' }, 'billing');
+      expect(total.costUsd).toBeCloseTo(standard * 0.5, 12);
+      expect(total.savedByStrategy['service-tier']).toBeCloseTo(standard * 0.5, 12);
       expect(total.savedByStrategy.batching).toBe(0);
+      expect(groups.map((g) => [g.key, g.calls])).toEqual([['flex', 1]]);
+    });
+
+    it('records a fallback the model served in the standard tier (Flex refused) at the standard price, as standard', async () => {
+      const { async, queue, ledger } = await setup();
+      const state = await async.submit(submission('a'));
+      await queue.finish(state.id, {
+        ok: true,
+        route: 'on-demand',
+        reason: 'below-minimum-records',
+        result: answer('on-demand', 'upstream', 'default'),
+      });
+      const { total, groups } = await ledger.totals({ tenantId: 'acme' }, 'billing');
+      expect(total.costUsd).toBeCloseTo((1000 * 0.06 + 500 * 0.24) / 1e6, 12);
+      expect(total.savedByStrategy['service-tier']).toBe(0);
+      expect(groups.map((g) => [g.key, g.calls])).toEqual([['standard', 1]]);
+    });
+
+    it('sends fallbacks in the standard tier when told to, and keeps a tier the caller named', async () => {
+      const standard = await setup({}, 'standard');
+      const a = await standard.async.submit(submission('a'));
+      expect(standard.queue.calls.get(a.id)!.call.request.serviceTier).toBeUndefined();
+      const flex = await setup();
+      const named = await flex.async.submit({
+        ...submission('b'),
+        body: { ...body('b'), serviceTier: { type: 'priority' } },
+      });
+      expect(flex.queue.calls.get(named.id)!.call.request.serviceTier).toBeUndefined();
+      expect(() => new AsyncInvocations({ ...standardDeps(), onDemandTier: 'priority' as never })).toThrow(
+        /onDemandTier must be 'flex' or 'standard'/,
+      );
     });
 
     it('keeps a batch answer in the cache for the next caller of the same request', async () => {

@@ -13,9 +13,11 @@ import type { Clock } from '../clock.port';
 import { systemClock } from '../clock.port';
 import { NovaCostError } from '../errors/nova-cost.error';
 import { canonicalJson } from '../invocation/request-key';
+import type { InvocationRequest } from '../invocation/invocation.types';
 import type { JsonObject } from '../json';
 import type { SpendLedger } from '../ledger/spend-ledger.port';
 import type { BudgetReservation, CostPolicy } from '../policy/cost-policy.port';
+import { callerServiceTier } from '../policy/service-tiers';
 import type { PricingCatalog } from '../pricing/pricing-catalog.port';
 import type { CallPrice } from './price-call';
 import { priceCall, spendEntryOf } from './price-call';
@@ -33,6 +35,14 @@ export interface AsyncInvocationsDeps {
   readonly clock?: Clock;
   /** The deadline of a submission that sets none. @default 86400000 (24 h) */
   readonly defaultDeadlineMs?: number;
+  /**
+   * The service tier a call is sent in when it is answered on demand instead of in a batch job (its deadline would be
+   * missed, its group cannot reach a job's minimum records in time, its job failed or stopped short): 'flex' sends it
+   * through Bedrock's Flex tier where the model offers it (the Bedrock adapter falls back to the standard tier for a
+   * model or region that refuses Flex, and the ledger records the tier that served it); 'standard' sends it in the
+   * default tier. A tier the caller named, or the policy chose, is kept. @default 'flex'
+   */
+  readonly onDemandTier?: 'flex' | 'standard';
   /** Told when the ledger refuses an entry. @default ignore */
   readonly onLedgerError?: (error: unknown) => void;
   /** Told of every settled call with its price (undefined when it failed): metrics. @default none */
@@ -66,6 +76,11 @@ export class AsyncInvocations {
 
   constructor(private readonly deps: AsyncInvocationsDeps) {
     this.clock = deps.clock ?? systemClock;
+    if (deps.onDemandTier !== undefined && deps.onDemandTier !== 'flex' && deps.onDemandTier !== 'standard')
+      throw new NovaCostError(
+        'configuration',
+        `onDemandTier must be 'flex' or 'standard', got ${String(deps.onDemandTier)}`,
+      );
     const deadline = deps.defaultDeadlineMs;
     if (deadline !== undefined && !(Number.isFinite(deadline) && deadline > 0))
       throw new NovaCostError('configuration', `defaultDeadlineMs must be a number > 0, got ${deadline}`);
@@ -143,7 +158,7 @@ export class AsyncInvocations {
       fingerprint: fingerprintOf(submission),
       submittedAt: now,
       deadline: submission.deadline ?? new Date(now.getTime() + (this.deps.defaultDeadlineMs ?? DAY_MS)),
-      request: plan.request,
+      request: this.onDemandTier(plan.request),
       requestedModelId: plan.requestedModelId,
       ...(plan.routedBy ? { routedBy: plan.routedBy } : {}),
       ...(submission.outputS3Uri ? { outputS3Uri: submission.outputS3Uri } : {}),
@@ -164,6 +179,16 @@ export class AsyncInvocations {
       plan.reservation.release();
       throw err;
     }
+  }
+
+  /**
+   * The planned request, sent in the on-demand tier should it not go in a batch job: a batch job ignores the tier (its
+   * records are billed at the batch price), so the call carries it from submission, and across restarts.
+   */
+  private onDemandTier(request: InvocationRequest): InvocationRequest {
+    if ((this.deps.onDemandTier ?? 'flex') !== 'flex') return request;
+    if (request.serviceTier !== undefined || callerServiceTier(request) !== undefined) return request;
+    return { ...request, serviceTier: 'flex' };
   }
 
   /** Prices and records a call's outcome, and settles (or releases) its budget reservation. */

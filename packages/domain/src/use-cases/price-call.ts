@@ -1,6 +1,7 @@
 import { NovaCostError } from '../errors/nova-cost.error';
 import type { InvocationRequest, InvocationResult } from '../invocation/invocation.types';
 import type { Saving, SpendEntry } from '../ledger/spend-ledger.port';
+import { billingOf } from '../ledger/spend-billing';
 import { resolveModelId } from '../models/model-catalog';
 import { callerServiceTier } from '../policy/service-tiers';
 import type { PricingCatalog } from '../pricing/pricing-catalog.port';
@@ -101,6 +102,7 @@ export function spendEntryOf(
     tenantId,
     modelId: resolveModelId(result.modelId).baseModelId,
     category: 'bedrock',
+    billing: billingOf(result),
     costUsd: price.costUsd,
     savings: price.savings,
     ...(price.unpriced ? { unpriced: billedTokens(result) } : {}),

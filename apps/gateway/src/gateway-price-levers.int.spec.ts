@@ -185,7 +185,7 @@ describe("Bedrock's price levers through the gateway", () => {
     it('answers a call whose placement the model refuses, without the point, learning it once', async () => {
       gateway.localBedrock!.configure({ promptCaching: { refuse: [{ sections: ['system'] }] } });
       try {
-        const OPUS = 'global.anthropic.claude-opus-4-1-20250805-v1:0';
+        const OPUS = 'us.anthropic.claude-opus-4-1-20250805-v1:0';
         const question = (q: string) => new ConverseCommand({ ...ask(q).input, modelId: OPUS });
         gateway.localBedrock!.reset();
         for (const q of ['One?', 'Two?', 'Three?', 'Four?']) {

@@ -17,7 +17,7 @@ import { startLocalBedrock } from './start-local-bedrock';
 
 const CALM = {
   latency: { fixedMs: 0, perOutputTokenMs: 0 },
-  faults: { throttleRate: 0, serverErrorRate: 0, dropRate: 0, slowRate: 0, failFirst: 0, quota: null },
+  faults: { throttleRate: 0, serverErrorRate: 0, dropRate: 0, slowRate: 0, failFirst: 0, quota: null, models: null },
 };
 // A 1×1 PNG.
 const PNG_BASE64 = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==';
@@ -99,6 +99,19 @@ describe(startLocalBedrock, () => {
         'arn:aws:bedrock:us-east-1::foundation-model/amazon.nova-lite-v1:0': 1,
         'amazon.nova-micro-v1:0': 1,
       });
+    });
+
+    it("accepts Claude 4.5's global and geo profile ids, and refuses a global id where the model has no global profile", async () => {
+      const sonnet = 'anthropic.claude-sonnet-4-5-20250929-v1:0';
+      for (const modelId of [`global.${sonnet}`, `us.${sonnet}`, `eu.${sonnet}`, sonnet]) {
+        const out = await http1.send(new ConverseCommand({ modelId, ...HELLO }));
+        expect(out.stopReason).toBe('end_turn');
+      }
+      const error = await rejection(
+        http1.send(new ConverseCommand({ modelId: 'global.amazon.nova-lite-v1:0', ...HELLO })),
+      );
+      expect(error).toBeInstanceOf(ValidationException);
+      expect(error.message).toBe('The provided model identifier is invalid.');
     });
 
     it('puts token counts and latency in InvokeModel response headers', async () => {
@@ -472,6 +485,17 @@ describe(startLocalBedrock, () => {
       expect((await http1.send(new ConverseCommand({ modelId: 'amazon.nova-lite-v1:0', ...HELLO }))).stopReason).toBe(
         'end_turn',
       );
+    });
+
+    it('injects faults into the calls of the model ids named in faults.models only, as addressed', async () => {
+      const sonnet = 'anthropic.claude-sonnet-4-5-20250929-v1:0';
+      bedrock.configure({ faults: { throttleRate: 1, models: [`global.${sonnet}`] } });
+      const error = await rejection(http1.send(new ConverseCommand({ modelId: `global.${sonnet}`, ...HELLO })));
+      expect(error).toBeInstanceOf(ThrottlingException);
+      const regional = await http1.send(new ConverseCommand({ modelId: sonnet, ...HELLO }));
+      expect(regional.stopReason).toBe('end_turn');
+      expect(bedrock.stats()).toMatchObject({ calls: 2, faults: 1 });
+      expect(() => bedrock.configure({ faults: { models: ['ok', 3] as never } })).toThrow(/faults.models must be/);
     });
 
     it('refuses an error answer that Bedrock could not give', () => {

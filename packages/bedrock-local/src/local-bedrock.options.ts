@@ -55,6 +55,12 @@ export interface LocalBedrockFaults {
    * removes it. @default null (streams complete)
    */
   midStream?: LocalBedrockStreamFault | null;
+  /**
+   * The model ids, as addressed (`global.anthropic…` and `anthropic…` are apart), whose calls the faults above get
+   * (rates, `failFirst`, `midStream`; not the quota): the others are answered as if there were none, e.g. to throttle
+   * one inference profile and not its fallback. `null`: every model call. @default null
+   */
+  models?: readonly string[] | null;
 }
 
 /** The exception events of Bedrock's stream unions (`modelTimeoutException`: InvokeModelWithResponseStream's only). */
@@ -121,6 +127,7 @@ export interface ResolvedFaults {
   readonly failFirstWith: LocalBedrockFault | LocalBedrockErrorAnswer;
   readonly quota: { readonly requestsPerWindow: number; readonly windowMs: number } | null;
   readonly midStream: ResolvedStreamFault | null;
+  readonly models: readonly string[] | null;
 }
 
 export interface ResolvedStreamFault {
@@ -181,6 +188,7 @@ export const NO_FAULTS: ResolvedFaults = {
   failFirstWith: 'throttle',
   quota: null,
   midStream: null,
+  models: null,
 };
 
 /** Validates a faults object; absent fields keep their value from `base`. */
@@ -206,6 +214,7 @@ export function resolveFaults(value: unknown, base: ResolvedFaults = NO_FAULTS):
     failFirstWith: failFirstWith as LocalBedrockFault | LocalBedrockErrorAnswer,
     quota: resolveQuota(o['quota'], base.quota),
     midStream: resolveStreamFault(o['midStream'], base.midStream),
+    models: resolveFaultModels(o['models'], base.models),
   };
   if (faults.throttleRate + faults.serverErrorRate + faults.dropRate > 1) {
     throw bad(
@@ -232,6 +241,14 @@ function isErrorAnswer(value: unknown): value is LocalBedrockErrorAnswer {
         !Array.isArray(members) &&
         Object.values(members).every((v) => typeof v === 'string' || typeof v === 'number')))
   );
+}
+
+function resolveFaultModels(value: unknown, base: readonly string[] | null): readonly string[] | null {
+  if (value === undefined) return base;
+  if (value === null) return null;
+  if (!Array.isArray(value) || value.some((id) => typeof id !== 'string' || id === ''))
+    throw bad(`faults.models must be an array of model ids or null (every model), got ${JSON.stringify(value)}`);
+  return [...(value as string[])];
 }
 
 function resolveQuota(value: unknown, base: ResolvedFaults['quota']): ResolvedFaults['quota'] {

@@ -1,5 +1,5 @@
 import type { ModelSpec } from '@nova-cost/domain';
-import { findModel, resolveModelId } from '@nova-cost/domain';
+import { findModel, hasGlobalProfile, resolveModelId } from '@nova-cost/domain';
 import { WireError, validation } from './wire-error';
 
 /** The runtime operations addressed by `/model/{modelId}/…`. */
@@ -79,14 +79,15 @@ const END_OF_LIFE = new Set([
 ]);
 
 /**
- * The catalog model behind an id, answering as Bedrock does when there is none: a malformed id fails the
- * modelId pattern and an unknown one "is invalid" (both ValidationException 400); a retired model is
- * ResourceNotFoundException 404.
+ * The catalog model behind an id (a model id, a `us.`/`eu.`/`apac.`… geo profile, or a `global.` profile where the
+ * model has one), answering as Bedrock does when there is none: a malformed id fails the modelId pattern and an
+ * unknown one "is invalid" (both ValidationException 400); a retired model is ResourceNotFoundException 404.
  */
 export function lookUpModel(modelId: string): { spec: ModelSpec; baseModelId: string } {
   let baseModelId: string;
+  let scope: string;
   try {
-    baseModelId = resolveModelId(modelId).baseModelId;
+    ({ baseModelId, scope } = resolveModelId(modelId));
   } catch {
     throw validation(
       `1 validation error detected: Value '${modelId.slice(0, 200)}' at 'modelId' failed to satisfy constraint: Member must satisfy regular expression pattern`,
@@ -99,6 +100,9 @@ export function lookUpModel(modelId: string): { spec: ModelSpec; baseModelId: st
       'This model version has reached the end of its life. Please refer to the AWS documentation for more details.',
     );
   }
+  // A global profile exists only for some models: Bedrock does not know `global.` ids of the others.
+  if (scope === 'global' && !hasGlobalProfile(baseModelId))
+    throw validation('The provided model identifier is invalid.');
   const spec =
     findModel(modelId) ?? (UNCATALOGUED_TEXT_MODELS.includes(baseModelId) ? uncatalogued(baseModelId) : undefined);
   if (!spec) throw validation('The provided model identifier is invalid.');

@@ -78,6 +78,8 @@ export interface LocalBedrock {
   close(): Promise<void>;
 }
 
+const NO_FAULT: FaultDecision = { extraMs: 0 };
+
 /** Starts the endpoint. Bad options reject with a NovaCostError of kind 'configuration'. */
 export async function startLocalBedrock(options: LocalBedrockOptions = {}): Promise<LocalBedrock> {
   const resolved = resolveOptions(options);
@@ -133,6 +135,9 @@ export async function startLocalBedrock(options: LocalBedrockOptions = {}): Prom
     serviceTiers: { ...stats.serviceTiers },
   });
 
+  /** Whether the faults apply to calls of this model id as addressed (faults.models). */
+  const faulty = (modelId: string): boolean => faults.models === null || faults.models.includes(modelId);
+
   /** Answers the call's injected fault: throws its error answer, or drops the connection and says so. */
   function injectFault(req: IncomingMessage, decision: FaultDecision): boolean {
     const f = decision.fault;
@@ -158,7 +163,7 @@ export async function startLocalBedrock(options: LocalBedrockOptions = {}): Prom
     };
     stats.byModel[route.modelId] = (stats.byModel[route.modelId] ?? 0) + 1;
     if (gate) await gate.open;
-    const decision = plan.next();
+    const decision = faulty(route.modelId) ? plan.next() : NO_FAULT;
     if (injectFault(req, decision)) return;
     const { spec, baseModelId } = lookUpModel(route.modelId);
     if (!quota.admit(baseModelId, faults.quota)) {
@@ -193,7 +198,16 @@ export async function startLocalBedrock(options: LocalBedrockOptions = {}): Prom
     if (tier !== undefined) stats.serviceTiers[tier] = (stats.serviceTiers[tier] ?? 0) + 1;
     const latencyMs = latencyFor(answer.outputTokens);
     if (streaming)
-      return stream(req, res, streaming, spec, answer, { firstByteMs: latencyFor(0), totalMs: latencyMs }, tierHeader);
+      return stream(
+        req,
+        res,
+        streaming,
+        spec,
+        answer,
+        { firstByteMs: latencyFor(0), totalMs: latencyMs },
+        tierHeader,
+        faulty(route.modelId),
+      );
     await delay(latencyMs, res);
     if (isGone(res)) return;
     if (answer.embeddedInputs !== undefined) stats.embeddedInputs.push(answer.embeddedInputs);
@@ -213,8 +227,9 @@ export async function startLocalBedrock(options: LocalBedrockOptions = {}): Prom
     answer: ModelAnswer,
     timing: StreamTiming,
     extraHeaders: Record<string, string>,
+    faultable: boolean,
   ): Promise<void> {
-    const fault = plan.nextStreamFault();
+    const fault = faultable ? plan.nextStreamFault() : undefined;
     stats.streams.started += 1;
     const end = await writeStream(req, res, {
       events: streamEvents(operation, spec, answer, timing),

@@ -285,6 +285,22 @@ describe('the async API (StartAsyncInvoke, GetAsyncInvoke, ListAsyncInvokes)', (
     ).rejects.toMatchObject({
       name: 'ValidationException',
     });
+    // A location with a ".." segment, or inside the gateway's own state prefix: 400, naming the field.
+    for (const s3Uri of [`s3://${CALLERS}/async/../elsewhere`, 's3://nova-cost-async/nova-cost/async/results/demo']) {
+      const refused = await fetch(`${gateway.url}/async-invoke`, {
+        method: 'POST',
+        headers: { 'x-api-key': 'demo-key', 'content-type': 'application/json' },
+        body: JSON.stringify({
+          modelId: MODEL,
+          modelInput: converse('x'),
+          outputDataConfig: { s3OutputDataConfig: { s3Uri } },
+        }),
+      });
+      expect(refused.status).toBe(400);
+      expect(await refused.json()).toMatchObject({
+        error: { details: { field: 'outputDataConfig.s3OutputDataConfig.s3Uri' } },
+      });
+    }
     const res = await fetch(`${gateway.url}/async-invoke`, {
       method: 'POST',
       headers: { 'x-api-key': 'demo-key', 'content-type': 'application/json' },

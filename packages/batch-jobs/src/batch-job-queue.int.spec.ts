@@ -1,6 +1,12 @@
 import { BedrockClient } from '@aws-sdk/client-bedrock';
 import { BedrockRuntimeClient, ConverseCommand } from '@aws-sdk/client-bedrock-runtime';
-import { CreateBucketCommand, GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import {
+  CreateBucketCommand,
+  GetObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  S3Client,
+} from '@aws-sdk/client-s3';
 import type { LocalBedrock } from '@nova-cost/bedrock-local';
 import { startLocalBedrock } from '@nova-cost/bedrock-local';
 import type {
@@ -331,6 +337,65 @@ describe(BatchJobQueue, () => {
     expect(next.items.map((s) => s.status)).toEqual(['Completed']);
     expect((await h.async.list('acme', { statusEquals: 'Completed' })).items).toHaveLength(1);
     expect((await h.async.list('globex', {})).items).toHaveLength(0);
+    await h.queue.close();
+  });
+
+  it('keys every tenant’s calls and results inside its own folder, whatever its id (`..`, `.`, slashes)', async () => {
+    const bucket = await freshBucket();
+    const tenants = ['..', '.', '../../outside', 'a/b', 'acme'];
+    const first = await harness(bucket);
+    const ids = new Map<string, string>();
+    for (const [i, tenantId] of tenants.entries()) {
+      const state = await first.async.submit({
+        ...submission(`from tenant ${i}`),
+        tenantId,
+        deadline: new Date(now + 7 * HOUR),
+      });
+      ids.set(tenantId, state.id);
+    }
+    const keys = async () => {
+      const page = await s3.send(new ListObjectsV2Command({ Bucket: bucket }));
+      return (page.Contents ?? []).map((o) => o.Key!);
+    };
+    const stored = await keys();
+    expect(stored).toHaveLength(tenants.length);
+    for (const key of stored) {
+      expect(key).toMatch(/^nova-cost\/async\/calls\/[^/]+\/[a-z0-9]+\.json$/);
+      expect(key.split('/').filter((segment) => /^\.+$/.test(segment))).toEqual([]);
+    }
+    // A new process reads the tenants back from the keys: each finds its own call, and no one else's.
+    const second = await harness(bucket);
+    for (const tenantId of tenants) {
+      expect(await second.async.find(tenantId, ids.get(tenantId)!)).toMatchObject({ tenantId, status: 'InProgress' });
+      expect((await second.async.list(tenantId, {})).items.map((i) => i.id)).toEqual([ids.get(tenantId)]);
+    }
+    await expect(second.async.find('..', ids.get('.')!)).rejects.toMatchObject({ kind: 'not-found' });
+    advance(HOUR); // the latest send time: five calls, no job's minimum, answered on demand
+    await second.queue.tick();
+    for (const tenantId of tenants)
+      expect(await second.async.find(tenantId, ids.get(tenantId)!)).toMatchObject({ status: 'Completed' });
+    for (const key of await keys()) expect(key).toMatch(/^nova-cost\/async\/results\/[^/]+\/[a-z0-9]+\.json$/);
+    expect(new Set((await keys()).map((k) => k.split('/')[3]))).toEqual(
+      new Set(['%2E%2E', '%2E', '..%2F..%2Foutside', 'a%2Fb', 'acme']),
+    );
+    await second.queue.close();
+    await first.queue.close();
+  });
+
+  it('refuses a caller output location with "." or ".." segments, or under the queue’s own prefix', async () => {
+    const bucket = await freshBucket();
+    const h = await harness(bucket);
+    for (const outputS3Uri of [
+      's3://callers/results/../other-team',
+      's3://callers/./x',
+      `s3://${bucket}/nova-cost/async/results/acme`,
+      `s3://${bucket}/nova-cost/async`,
+    ])
+      await expect(h.async.submit({ ...submission('to a bad place'), outputS3Uri })).rejects.toMatchObject({
+        kind: 'validation',
+        details: { field: 'outputDataConfig.s3OutputDataConfig.s3Uri' },
+      });
+    expect(h.queue.stats().open).toBe(0);
     await h.queue.close();
   });
 

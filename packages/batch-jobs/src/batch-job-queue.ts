@@ -33,6 +33,7 @@ import { limitsOf, resolveQueueOptions } from './batch-jobs.options';
 import { decodeOutputRecords, encodeInputRecords, inputLineBytes } from './jsonl-record.codec';
 import { mapLimit } from './map-limit';
 import { S3StateStore } from './s3-state-store';
+import { parseS3Uri } from './s3-uri';
 import type { StoredManifest, StoredResult } from './stored-state';
 import { deferredCall, resultState, storedCall } from './stored-state';
 
@@ -127,6 +128,7 @@ export class BatchJobQueue implements DeferredCallQueue {
   async accept(call: DeferredCall): Promise<DeferredCallState> {
     const known = this.open.get(call.id);
     if (known) return inProgressState(known);
+    if (call.outputS3Uri !== undefined) this.checkCallerOutput(call.outputS3Uri);
     await this.store.putCall(storedCall(call));
     const pending = this.wait(call);
     // A full job, or a call that no job could answer in time, is worth a round now rather than at the next tick.
@@ -140,6 +142,7 @@ export class BatchJobQueue implements DeferredCallQueue {
   }
 
   async acceptAnswered(call: DeferredCall, result: InvocationResult): Promise<DeferredCallState> {
+    if (call.outputS3Uri !== undefined) this.checkCallerOutput(call.outputS3Uri);
     const kept = await this.keep(call, { ok: true, route: 'cache', result });
     return resultState(kept);
   }
@@ -189,6 +192,20 @@ export class BatchJobQueue implements DeferredCallQueue {
 
   async output(tenantId: string, id: string): Promise<JsonObject | undefined> {
     return (await this.result(tenantId, id))?.answer?.body;
+  }
+
+  /** A caller's output location: an S3 URI without `.`/`..` segments, outside the queue's own prefix. */
+  private checkCallerOutput(uri: string): void {
+    const field = 'outputDataConfig.s3OutputDataConfig.s3Uri';
+    const at = parseS3Uri(uri, field);
+    if (at.bucket === this.options.bucket && `${at.key}/`.startsWith(this.options.prefix))
+      throw new NovaCostError(
+        'validation',
+        `${field} must not be under the gateway's own s3://${at.bucket}/${this.options.prefix}`,
+        {
+          details: { field },
+        },
+      );
   }
 
   /** Calls waiting for a job, and jobs running: for metrics. */

@@ -5,3 +5,4 @@ export { decodeOutputRecords, encodeInputRecords } from './jsonl-record.codec';
 export type { BatchInputRecord, BatchOutputRecord } from './jsonl-record.codec';
 export { createBatchJobQueue } from './create-batch-job-queue';
 export type { BatchJobQueueEndpoints } from './create-batch-job-queue';
+export { tenantKeySegment } from './tenant-key-segment';

@@ -4,10 +4,11 @@ import type { JsonObject } from '@nova-cost/domain';
 import { isNotFound, mapAwsError } from './aws-error.mapper';
 import { parseS3Uri, under } from './s3-uri';
 import type { StoredCall, StoredManifest, StoredResult } from './stored-state';
+import { tenantKeySegment, tenantOfKeySegment } from './tenant-key-segment';
 
 /**
  * The queue's durable state in S3, under one prefix:
- * `calls/<tenant>/<id>.json` (accepted, not answered), `results/<tenant>/<id>.json` (answered),
+ * `calls/<tenant>/<id>.json` (accepted, not answered; `<tenant>` is the tenant id as tenantKeySegment encodes it), `results/<tenant>/<id>.json` (answered),
  * `batches/<batch>/manifest.json` (the calls of a job, until all are answered), `batches/<batch>/input/records.jsonl`
  * and `batches/<batch>/output/` (what Bedrock writes). S3 is the state; what the queue holds in memory is rebuilt
  * from it at start.
@@ -33,10 +34,11 @@ export class S3StateStore {
 
   /** Every call kept and not answered, by tenant and id. */
   async listCalls(tenantId?: string): Promise<{ tenantId: string; id: string }[]> {
-    const base = under(this.prefix, tenantId === undefined ? 'calls/' : `calls/${tenantId}/`);
+    const base = under(this.prefix, tenantId === undefined ? 'calls/' : `calls/${tenantKeySegment(tenantId)}/`);
     return (await this.keys(base)).flatMap((key) => {
       const m = /^calls\/([^/]+)\/([a-z0-9]+)\.json$/.exec(key.slice(this.prefix.length));
-      return m ? [{ tenantId: m[1]!, id: m[2]! }] : [];
+      const tenant = m ? tenantOfKeySegment(m[1]!) : undefined;
+      return tenant === undefined ? [] : [{ tenantId: tenant, id: m![2]! }];
     });
   }
 
@@ -50,10 +52,11 @@ export class S3StateStore {
 
   /** Answered calls, by tenant and id: of one tenant, or of all. */
   async listResults(tenantId?: string): Promise<{ tenantId: string; id: string }[]> {
-    const base = under(this.prefix, tenantId === undefined ? 'results/' : `results/${tenantId}/`);
+    const base = under(this.prefix, tenantId === undefined ? 'results/' : `results/${tenantKeySegment(tenantId)}/`);
     return (await this.keys(base)).flatMap((key) => {
       const m = /^results\/([^/]+)\/([a-z0-9]+)\.json$/.exec(key.slice(this.prefix.length));
-      return m ? [{ tenantId: m[1]!, id: m[2]! }] : [];
+      const tenant = m ? tenantOfKeySegment(m[1]!) : undefined;
+      return tenant === undefined ? [] : [{ tenantId: tenant, id: m![2]! }];
     });
   }
 
@@ -116,11 +119,11 @@ export class S3StateStore {
   }
 
   private callKey(tenantId: string, id: string): string {
-    return under(this.prefix, `calls/${tenantId}/${id}.json`);
+    return under(this.prefix, `calls/${tenantKeySegment(tenantId)}/${id}.json`);
   }
 
   private resultKey(tenantId: string, id: string): string {
-    return under(this.prefix, `results/${tenantId}/${id}.json`);
+    return under(this.prefix, `results/${tenantKeySegment(tenantId)}/${id}.json`);
   }
 
   private batchKey(batchId: string, name: string): string {

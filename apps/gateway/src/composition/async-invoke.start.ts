@@ -1,4 +1,5 @@
 import type { LocalBedrock } from '@nova-cost/bedrock-local';
+import { tenantKeySegment } from '@nova-cost/batch-jobs';
 import { NovaCostError } from '@nova-cost/domain';
 import type { Container } from 'inversify';
 import type { GatewayConfig } from '../config/gateway-config';
@@ -19,7 +20,8 @@ export function asyncInvokeHandler(container: Container, config: GatewayConfig, 
   return new AsyncInvokeHandler({
     invocations: container.get(ASYNC_TOKENS.parts).invocations,
     region,
-    keptAt: (tenantId, id) => `s3://${settings?.bucket ?? ''}/${settings?.prefix ?? ''}results/${tenantId}/${id}.json`,
+    keptAt: (tenantId, id) =>
+      `s3://${settings?.bucket ?? ''}/${settings?.prefix ?? ''}results/${tenantKeySegment(tenantId)}/${id}.json`,
   });
 }
 

@@ -1,0 +1,29 @@
+import { describe, expect, it } from 'vitest';
+import { tenantKeySegment, tenantOfKeySegment } from './tenant-key-segment';
+
+describe(tenantKeySegment, () => {
+  it.each([
+    ['acme', 'acme'],
+    ['team.a', 'team.a'],
+    ['.', '%2E'],
+    ['..', '%2E%2E'],
+    ['...', '%2E%2E%2E'],
+    ['a/b', 'a%2Fb'],
+    ['../x', '..%2Fx'],
+    ['50%', '50%25'],
+    ['zoë', 'zo%C3%AB'],
+  ])('keys tenant %j as the one segment %j, and reads it back', (tenantId, segment) => {
+    expect(tenantKeySegment(tenantId)).toBe(segment);
+    expect(tenantOfKeySegment(segment)).toBe(tenantId);
+  });
+
+  it('refuses an empty or overlong tenant id with a validation error naming it', () => {
+    expect(() => tenantKeySegment('')).toThrow(expect.objectContaining({ kind: 'validation' }));
+    expect(() => tenantKeySegment('x'.repeat(513))).toThrow(/at most 512 fit/);
+  });
+
+  it('reads no tenant from a segment it could not have written', () => {
+    expect(tenantOfKeySegment('..')).toBeUndefined();
+    expect(tenantOfKeySegment('%E0%A4%A')).toBeUndefined();
+  });
+});

@@ -39,6 +39,11 @@ describe(parsePriceFile, () => {
       [row(), row()],
       /prices\[1\] prices amazon\.nova-lite-v1:0 in eu-west-1 a second time/,
     ],
+    [
+      'a regional premium without the day it was read',
+      [row({ regionalPremium: 1.1, regionalPremiumSource: { source: 'aws docs', asOf: 'lately' } })],
+      /prices\[0\]\.regionalPremiumSource must be \{source, asOf\}: where and the day \(YYYY-MM-DD\) the regional premium was read/,
+    ],
     ['an unknown tier multiplier shape', [row({ tierMultipliers: { priority: -1 } })], /tierMultipliers\.priority/],
     [
       'speech rates without an output rate',

@@ -66,21 +66,23 @@ export function parsePriceFile(value: unknown, name: string): ModelPrice[] {
           throw bad(`${at}.tierMultipliers.${tier}`, 'must be a number above 0 and below 10, keyed by a tier name');
       }
     }
-    const tierSource = row['tierSource'];
-    if (
-      tierSource !== undefined &&
-      !(
-        isObject(tierSource) &&
-        typeof tierSource['source'] === 'string' &&
-        tierSource['source'] !== '' &&
-        typeof tierSource['asOf'] === 'string' &&
-        DAY.test(tierSource['asOf'])
+    for (const [field, what] of [
+      ['tierSource', 'the tier multipliers were read'],
+      ['regionalPremiumSource', 'the regional premium was read'],
+    ] as const) {
+      const read = row[field];
+      if (
+        read !== undefined &&
+        !(
+          isObject(read) &&
+          typeof read['source'] === 'string' &&
+          read['source'] !== '' &&
+          typeof read['asOf'] === 'string' &&
+          DAY.test(read['asOf'])
+        )
       )
-    )
-      throw bad(
-        `${at}.tierSource`,
-        'must be {source, asOf}: where and the day (YYYY-MM-DD) the tier multipliers were read',
-      );
+        throw bad(`${at}.${field}`, `must be {source, asOf}: where and the day (YYYY-MM-DD) ${what}`);
+    }
     if (speech !== undefined) {
       const rate = (v: unknown) => typeof v === 'number' && Number.isFinite(v) && v >= 0;
       if (

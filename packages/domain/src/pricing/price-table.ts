@@ -15,6 +15,8 @@ export interface ModelPrice {
    * @default 1
    */
   readonly regionalPremium?: number;
+  /** Where and when the regional premium was read, when not with the rates. @default the row's source and asOf */
+  readonly regionalPremiumSource?: Provenance;
   /**
    * Factor on every rate per Bedrock service tier (`priority`, `flex`…) where the tier's price is known; a tier not
    * listed is priced as standard on-demand. @default {}
@@ -70,6 +72,16 @@ type Rates = [
 const PRIORITY_FLEX = { priority: 1.75, flex: 0.5 };
 const TIERS_READ: Provenance = {
   source: `${PAGE} (service tiers: Priority +75%, Flex -50% of standard on-demand; not verified from here: run npm run prices)`,
+  asOf: '2026-11-29',
+};
+/**
+ * Global cross-Region inference profiles of Claude 4.5 and later cost about 10% less than geographic ones and the
+ * in-region endpoint, for input and output tokens alike, priced from the source region: the table lists the global
+ * price and the others at 1.1x.
+ */
+const PREMIUM_READ: Provenance = {
+  source:
+    'https://docs.aws.amazon.com/bedrock/latest/userguide/global-cross-region-inference.html (global cross-Region inference: about 10% below geographic; not verified from here: run npm run prices)',
   asOf: '2026-11-29',
 };
 const CLAUDE_45_ON = { regionalPremium: 1.1, read: UNVERIFIED_2026 };
@@ -147,7 +159,9 @@ function rows(region: string, table: Record<string, Rates>): ModelPrice[] {
         cacheWritePer1M,
         // Anthropic bills a write kept for an hour at twice the input rate (a 5-minute one at 1.25×).
         ...(modelId.startsWith('anthropic.') && cacheWritePer1M > 0 ? { cacheWrite1hPer1M: inputPer1M * 2 } : {}),
-        ...(options.regionalPremium === undefined ? {} : { regionalPremium: options.regionalPremium }),
+        ...(options.regionalPremium === undefined
+          ? {}
+          : { regionalPremium: options.regionalPremium, regionalPremiumSource: PREMIUM_READ }),
         ...(options.tiers === undefined ? {} : { tierMultipliers: options.tiers, tierSource: TIERS_READ }),
         ...(options.speech === undefined ? {} : { speech: options.speech }),
         source: read.source.replace(/\((on-demand|not verified)/, `(${region}, $1`),

@@ -286,6 +286,22 @@ describe(StaticPricingCatalog, () => {
       });
     });
 
+    describe('having a global inference profile priced below the in-region endpoint', () => {
+      it('prices the in-region and geo ids 10% above the global one, saying where the premium was read', () => {
+        const sonnet = 'anthropic.claude-sonnet-4-5-20250929-v1:0';
+        const global = catalog.price({ modelId: `global.${sonnet}`, region: 'us-east-1' });
+        for (const modelId of [sonnet, `us.${sonnet}`]) {
+          const here = catalog.price({ modelId, region: 'us-east-1' });
+          expect(here.inputPer1M).toBeCloseTo(global.inputPer1M * 1.1, 12);
+          expect(here.outputPer1M).toBeCloseTo(global.outputPer1M * 1.1, 12);
+        }
+        expect(global.regionalPremiumSource).toEqual({
+          source: expect.stringContaining('global-cross-region-inference'),
+          asOf: '2026-11-29',
+        });
+      });
+    });
+
     describe('having cache writes kept for an hour', () => {
       it('bills them at the 1-hour write rate (Claude: twice input), the rest of the writes at 1.25x', () => {
         const sonnet = { modelId: 'global.anthropic.claude-sonnet-4-5-20250929-v1:0', region: 'us-east-1' };

@@ -72,7 +72,7 @@ export function acknowledgeNagFindings(stack: NovaCostStack): void {
     ack(
       taskDefinition.taskRole,
       `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:bedrock:${region}:${account}:model-invocation-job/*]`,
-      'Bedrock mints a batch job ARN at CreateModelInvocationJob: the wildcard covers the batch jobs of this account and region only (create, get, stop).',
+      'Bedrock mints a batch job ARN at CreateModelInvocationJob: the wildcard covers the batch jobs of this account and region only (create, get, stop); create is also scoped to the stack’s models and profiles, never a model wildcard.',
     );
     ack(
       taskDefinition.taskRole,

@@ -339,8 +339,12 @@ describe('NovaCost app', () => {
 
     it('lets the task role drive batch jobs and pass that one role to Bedrock', () => {
       const statements = statementsOf(ids.taskRole);
-      expect(statements.find((s) => s.Sid === 'DriveBatchJobs')!.Action).toEqual([
-        'bedrock:CreateModelInvocationJob',
+      // Create is authorized against the job and its model: the stack's models and profiles, the same the jobs invoke.
+      const create = statements.find((s) => s.Sid === 'CreateBatchJobs')!;
+      expect(create.Action).toBe('bedrock:CreateModelInvocationJob');
+      expect((create.Resource as unknown[]).length).toBe(1 + 3 + 3 * 5);
+      expect(JSON.stringify(create.Resource)).not.toMatch(/foundation-model\/\*|"\*"/);
+      expect(statements.find((s) => s.Sid === 'ManageBatchJobs')!.Action).toEqual([
         'bedrock:GetModelInvocationJob',
         'bedrock:StopModelInvocationJob',
       ]);

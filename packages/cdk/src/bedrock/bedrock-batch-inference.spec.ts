@@ -24,7 +24,11 @@ function build(props: Partial<BedrockBatchInferenceProps> = {}) {
   const app = new App();
   const stack = new Stack(app, 'Test', { env: { account: '111111111111', region: 'us-east-1' } });
   const bucket = new s3.Bucket(stack, 'Content', { enforceSSL: true });
-  const batch = new BedrockBatchInference(stack, 'Batch', { bucket, ...props });
+  const batch = new BedrockBatchInference(stack, 'Batch', {
+    bucket,
+    foundationModels: [{ modelId: 'amazon.nova-lite-v1:0' }],
+    ...props,
+  });
   const taskRole = new iam.Role(stack, 'TaskRole', { assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com') });
   batch.grantSubmit(taskRole);
   const template = Template.fromStack(stack);
@@ -40,6 +44,11 @@ function build(props: Partial<BedrockBatchInferenceProps> = {}) {
       .flatMap((p) => p.Properties.PolicyDocument.Statement as Statement[]);
   return { app, stack, batch, template, ids, statementsOf };
 }
+
+/** This account's batch jobs in the stack's region, as the template writes the ARN. */
+const jobArns = {
+  'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':bedrock:us-east-1:111111111111:model-invocation-job/*']],
+};
 
 /** An S3 ARN of the bucket as the template writes it, e.g. `<Content.Arn>/nova-cost/async/*`. */
 function objectArn(bucketId: string, key: string) {
@@ -79,7 +88,7 @@ describe(BedrockBatchInference, () => {
       ]);
     });
 
-    it('lets the service role read the jobs’ inputs and write their outputs under the prefix, and nothing else', () => {
+    it('lets the service role read the jobs’ inputs and write their outputs under the prefix, invoke the jobs’ models, and nothing else', () => {
       const inAccount = { StringEquals: { 'aws:ResourceAccount': '111111111111' } };
       expect(built.statementsOf(built.ids.serviceRole)).toEqual([
         {
@@ -103,6 +112,17 @@ describe(BedrockBatchInference, () => {
           Resource: { 'Fn::GetAtt': [built.ids.bucket, 'Arn'] },
           Condition: { ...inAccount, StringLike: { 's3:prefix': 'nova-cost/async/batches/*' } },
         },
+        {
+          Sid: 'InvokeJobModels',
+          Effect: 'Allow',
+          Action: 'bedrock:InvokeModel',
+          Resource: {
+            'Fn::Join': [
+              '',
+              ['arn:', { Ref: 'AWS::Partition' }, ':bedrock:us-east-1::foundation-model/amazon.nova-lite-v1:0'],
+            ],
+          },
+        },
       ]);
     });
 
@@ -119,20 +139,27 @@ describe(BedrockBatchInference, () => {
     it('lets the submitting role drive jobs, pass this role to Bedrock only, and keep its state under the prefix', () => {
       const statements = built.statementsOf(built.ids.taskRole);
       expect(statements).toEqual([
+        // Bedrock authorizes CreateModelInvocationJob against the job and the model it runs (AWS's scoped example in
+        // "Required permissions for batch inference" lists both): this account's jobs, and the construct's models only.
         {
-          Sid: 'DriveBatchJobs',
+          Sid: 'CreateBatchJobs',
           Effect: 'Allow',
-          Action: [
-            'bedrock:CreateModelInvocationJob',
-            'bedrock:GetModelInvocationJob',
-            'bedrock:StopModelInvocationJob',
+          Action: 'bedrock:CreateModelInvocationJob',
+          Resource: [
+            jobArns,
+            {
+              'Fn::Join': [
+                '',
+                ['arn:', { Ref: 'AWS::Partition' }, ':bedrock:us-east-1::foundation-model/amazon.nova-lite-v1:0'],
+              ],
+            },
           ],
-          Resource: {
-            'Fn::Join': [
-              '',
-              ['arn:', { Ref: 'AWS::Partition' }, ':bedrock:us-east-1:111111111111:model-invocation-job/*'],
-            ],
-          },
+        },
+        {
+          Sid: 'ManageBatchJobs',
+          Effect: 'Allow',
+          Action: ['bedrock:GetModelInvocationJob', 'bedrock:StopModelInvocationJob'],
+          Resource: jobArns,
         },
         { Sid: 'ListBatchJobs', Effect: 'Allow', Action: 'bedrock:ListModelInvocationJobs', Resource: '*' },
         {
@@ -210,6 +237,26 @@ describe(BedrockBatchInference, () => {
       expect(JSON.stringify(invoke.Resource)).toMatch(/inference-profile\/us\.amazon\.nova-lite-v1:0/);
       expect((invoke.Resource as unknown[]).length).toBe(3);
     });
+
+    it('lets the submitting role create jobs on that profile and its models, on no other model', () => {
+      const built = build({
+        foundationModels: [],
+        inferenceProfiles: [
+          {
+            profileId: 'us.amazon.nova-lite-v1:0',
+            modelId: 'amazon.nova-lite-v1:0',
+            destinationRegions: ['us-east-1', 'us-west-2'],
+          },
+        ],
+      });
+      const create = built.statementsOf(built.ids.taskRole).find((s) => s.Sid === 'CreateBatchJobs')!;
+      const resources = JSON.stringify(create.Resource);
+      expect(resources).toMatch(/model-invocation-job\/\*/);
+      expect(resources).toMatch(/inference-profile\/us\.amazon\.nova-lite-v1:0/);
+      expect(resources).toMatch(/us-west-2::foundation-model\/amazon\.nova-lite-v1:0/);
+      expect(resources).not.toMatch(/foundation-model\/\*|"\*"/);
+      expect((create.Resource as unknown[]).length).toBe(4);
+    });
   });
 
   describe('having another prefix and retention', () => {
@@ -238,6 +285,7 @@ describe(BedrockBatchInference, () => {
       [{ batchFileRetention: Duration.days(7) }, /batchFileRetention must be whole days, at least 8 .* got 7 days/],
       [{ batchFileRetention: Duration.hours(200) }, /batchFileRetention must be whole days/],
       [{ resultRetention: Duration.hours(12) }, /resultRetention must be whole days, at least 1, got 12 hours/],
+      [{ foundationModels: [] }, /needs the models its jobs run \(foundationModels or inferenceProfiles\)/],
     ])('refuses %j, naming the prop', (props, message) => {
       let error: unknown;
       try {

@@ -45,8 +45,10 @@ export interface BedrockBatchInferenceProps {
    */
   readonly resultRetention?: Duration;
   /**
-   * Models the jobs run directly: the service role may InvokeModel them (Bedrock checks it for jobs through an
-   * inference profile; on a foundation model it is harmless). @default []
+   * Models the jobs run directly: the submitting role may CreateModelInvocationJob on them (Bedrock authorizes a job
+   * against its model as well as the job), and the service role may InvokeModel them (Bedrock checks it for jobs
+   * through an inference profile; on a foundation model it is harmless). At least one model or profile.
+   * @default []
    */
   readonly foundationModels?: readonly FoundationModelAccess[];
   /** Inference profiles the jobs run through, with every region they route to. @default [] */
@@ -67,6 +69,8 @@ export class BedrockBatchInference extends Construct {
   readonly prefix: string;
   /** NOVA_COST_ASYNC_BUCKET, NOVA_COST_ASYNC_ROLE_ARN and NOVA_COST_ASYNC_PREFIX, for the gateway's container. */
   readonly environment: Readonly<Record<string, string>>;
+  /** The models and inference profiles jobs may run (their ARNs in every region they route to). */
+  private readonly modelArns: readonly string[];
 
   constructor(scope: Construct, id: string, props: BedrockBatchInferenceProps) {
     super(scope, id);
@@ -134,15 +138,19 @@ export class BedrockBatchInference extends Construct {
     );
     const models = props.foundationModels ?? [];
     const profiles = props.inferenceProfiles ?? [];
-    if (models.length + profiles.length > 0) {
-      this.serviceRole.addToPolicy(
-        new iam.PolicyStatement({
-          sid: 'InvokeJobModels',
-          actions: ['bedrock:InvokeModel'],
-          resources: bedrockModelArns(this, models, profiles),
-        }),
+    if (models.length + profiles.length === 0)
+      throw new NovaCostError(
+        'configuration',
+        'BedrockBatchInference needs the models its jobs run (foundationModels or inferenceProfiles): Bedrock authorizes CreateModelInvocationJob against the model, and no wildcard is granted',
       );
-    }
+    this.modelArns = bedrockModelArns(this, models, profiles);
+    this.serviceRole.addToPolicy(
+      new iam.PolicyStatement({
+        sid: 'InvokeJobModels',
+        actions: ['bedrock:InvokeModel'],
+        resources: [...this.modelArns],
+      }),
+    );
 
     // Inputs, outputs and manifests of ended jobs, and ended invocations, cost storage until they expire. Waiting
     // calls (calls/) never expire: the queue deletes each once it is answered.
@@ -165,20 +173,29 @@ export class BedrockBatchInference extends Construct {
   }
 
   /**
-   * Lets `grantee` (the gateway's task role) drive the jobs: create, read, list and stop batch inference jobs, pass
-   * the service role to Bedrock (to Bedrock only, and no other role), and read, write and delete under the prefix.
+   * Lets `grantee` (the gateway's task role) drive the jobs, and nothing more (as AWS's "Required permissions for batch
+   * inference" scopes them, Bedrock user guide):
+   * - CreateModelInvocationJob on this account's jobs in this region AND the construct's models and profiles: Bedrock
+   *   authorizes the create against the job and the model it runs (a job on any other model is refused);
+   * - Get and Stop on this account's jobs in this region (their ARNs are only known once created: `model-invocation-job/*`);
+   * - ListModelInvocationJobs, a list action that takes no resource (`*`);
+   * - iam:PassRole on the batch service role only, and only to bedrock.amazonaws.com (`iam:PassedToService`), so the
+   *   gateway can hand Bedrock this role and no other, and to no other service;
+   * - read, write and delete under the prefix. No tagging: the jobs are created without tags.
    */
   grantSubmit(grantee: iam.IGrantable): void {
     const { account, partition, region } = Stack.of(this);
+    const jobs = `arn:${partition}:bedrock:${region}:${account}:model-invocation-job/*`;
     const statements = [
       new iam.PolicyStatement({
-        sid: 'DriveBatchJobs',
-        actions: [
-          'bedrock:CreateModelInvocationJob',
-          'bedrock:GetModelInvocationJob',
-          'bedrock:StopModelInvocationJob',
-        ],
-        resources: [`arn:${partition}:bedrock:${region}:${account}:model-invocation-job/*`],
+        sid: 'CreateBatchJobs',
+        actions: ['bedrock:CreateModelInvocationJob'],
+        resources: [jobs, ...this.modelArns],
+      }),
+      new iam.PolicyStatement({
+        sid: 'ManageBatchJobs',
+        actions: ['bedrock:GetModelInvocationJob', 'bedrock:StopModelInvocationJob'],
+        resources: [jobs],
       }),
       // A list action: Bedrock takes no resource for it.
       new iam.PolicyStatement({ sid: 'ListBatchJobs', actions: ['bedrock:ListModelInvocationJobs'], resources: ['*'] }),

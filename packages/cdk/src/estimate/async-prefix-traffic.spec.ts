@@ -21,7 +21,7 @@ const TRAFFIC: TrafficProfile = {
 function templateWithAsyncPrefix(): { template: CfnTemplate; bucketId: string } {
   const stack = new Stack(new App(), 'Test', { env: { account: '111111111111', region: 'us-east-1' } });
   const bucket = new s3.Bucket(stack, 'Content');
-  new BedrockBatchInference(stack, 'Batch', { bucket });
+  new BedrockBatchInference(stack, 'Batch', { bucket, foundationModels: [{ modelId: 'amazon.nova-lite-v1:0' }] });
   return {
     template: Template.fromStack(stack).toJSON() as CfnTemplate,
     bucketId: stack.getLogicalId(bucket.node.defaultChild as s3.CfnBucket),

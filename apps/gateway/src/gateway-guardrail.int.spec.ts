@@ -5,6 +5,9 @@ import {
   ThrottlingException,
   ValidationException,
 } from '@aws-sdk/client-bedrock-runtime';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { loadConfig } from './config/load-config';
 import type { Gateway } from './gateway';
@@ -85,6 +88,21 @@ describe('ApplyGuardrail through the gateway (AWS SDK ApplyGuardrailCommand)', (
     expect(group.savedUsd - (before?.savedUsd ?? 0)).toBeCloseTo(USD_PER_UNIT, 10);
   });
 
+  it('makes one upstream call for 20 identical checks in flight at once, the others coalesced or hits', async () => {
+    const input = check(1);
+    const release = gateway.localBedrock!.hold();
+    const all = Promise.all(Array.from({ length: 20 }, () => sdk.send(new ApplyGuardrailCommand(input))));
+    await expect.poll(() => gateway.localBedrock!.stats().guardrailCalls).toBe(1);
+    release();
+    const results = await all;
+    expect(new Set(results.map(({ $metadata: _, ...body }) => JSON.stringify(body))).size).toBe(1);
+    expect(gateway.localBedrock!.stats().guardrailCalls).toBe(1);
+    expect(answers.filter((a) => a.cache === 'miss')).toHaveLength(1);
+    expect(answers.filter((a) => a.cache === 'coalesced' || a.cache === 'hit')).toHaveLength(19);
+    // Billed once: the miss; the others cost nothing.
+    expect(answers.filter((a) => a.usd !== '0.00000000')).toHaveLength(1);
+  });
+
   it('passes an intervention as Bedrock answered it, and caches it like any assessment', async () => {
     const input = check(1, { content: [{ text: { text: `a forbidden subject ${(n += 1)}` } }] });
     const first = await sdk.send(new ApplyGuardrailCommand(input));
@@ -148,5 +166,38 @@ describe('ApplyGuardrail through the gateway (AWS SDK ApplyGuardrailCommand)', (
     });
     expect(res.status).toBe(401);
     expect(gateway.localBedrock!.stats().guardrailCalls).toBe(0);
+  });
+});
+
+describe('ApplyGuardrail priced by the price file (NOVA_COST_PRICES guardrailPrices)', () => {
+  let priced: Gateway;
+  beforeAll(async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'nova-cost-guardrail-prices-')), 'prices.json');
+    // Content filters at $1 per 1,000 units; the other rates of the region as in the built-in table.
+    writeFileSync(
+      file,
+      JSON.stringify({
+        version: 1,
+        guardrailPrices: [{ region: 'us-east-1', contentPer1KUnits: 1, source: 'agreement', asOf: '2026-11-01' }],
+      }),
+    );
+    priced = await startGateway(
+      { ...loadConfig({ NOVA_COST_PRICES: file }), port: 0 },
+      { logger: createLogger('silent'), emfIntervalMs: 0 },
+    );
+  });
+  afterAll(async () => {
+    await priced?.shutdown();
+  });
+
+  it('bills the text units at the rates of the file, the rates it leaves out at the built-in ones', async () => {
+    const res = await fetch(`${priced.url}/guardrail/gr1/version/1/apply`, {
+      method: 'POST',
+      headers: { 'x-api-key': 'demo-key', 'content-type': 'application/json' },
+      body: JSON.stringify({ source: 'INPUT', content: [{ text: { text: 'priced '.padEnd(2000, '.') } }] }),
+    });
+    expect(res.status).toBe(200);
+    // 2 units × ($1 content + $0.15 topics + $0.10 PII) per 1,000.
+    expect(Number(res.headers.get('x-nova-cost-usd'))).toBeCloseTo((2 * (1 + 0.15 + 0.1)) / 1000, 10);
   });
 });

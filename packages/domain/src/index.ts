@@ -60,6 +60,7 @@ export * from './use-cases/stream-model.service';
 export * from './guardrails/guardrail.types';
 export * from './guardrails/guardrail-usage';
 export * from './guardrails/guardrail-price-table';
+export * from './guardrails/guardrail-price-file';
 export * from './guardrails/guardrail-key';
 export * from './guardrails/apply-guardrail.service';
 export * from './models/inference-profiles';

@@ -1,7 +1,12 @@
 import { CachingGuardrailApplier } from '@nova-cost/caching';
 import type { GuardrailApplier } from '@nova-cost/domain';
 import type { RuleBasedCostPolicy } from '@nova-cost/domain';
-import { ApplyGuardrail, DEFAULT_CACHE_TTL_SECONDS } from '@nova-cost/domain';
+import {
+  ApplyGuardrail,
+  DEFAULT_CACHE_TTL_SECONDS,
+  DEFAULT_GUARDRAIL_PRICES,
+  mergeGuardrailPrices,
+} from '@nova-cost/domain';
 import { ContainerModule } from 'inversify';
 import { TOKENS } from './tokens';
 
@@ -24,6 +29,8 @@ export const guardrailsModule = new ContainerModule(({ bind }) => {
         budget: ctx.get(TOKENS.policy) as RuleBasedCostPolicy,
         applier,
         ledger: ctx.get(TOKENS.ledger),
+        // The default table, with the price file's guardrailPrices (NOVA_COST_PRICES) in place of theirs.
+        prices: mergeGuardrailPrices(DEFAULT_GUARDRAIL_PRICES, config.guardrailPrices ?? []),
         region,
         cacheTtlSeconds: config.policy.cache?.defaultTtlSeconds ?? DEFAULT_CACHE_TTL_SECONDS,
         onLedgerError: (err) =>

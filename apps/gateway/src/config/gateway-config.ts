@@ -1,5 +1,5 @@
 import type { BatchingInvokerOptions } from '@nova-cost/batching';
-import type { CostPolicyRules, ModelPrice } from '@nova-cost/domain';
+import type { CostPolicyRules, GuardrailPrice, ModelPrice } from '@nova-cost/domain';
 import type { AsyncInvokeConfig } from './async-config';
 
 /** One tenant: who may call, and with which credentials. */
@@ -43,6 +43,8 @@ export interface GatewayConfig {
   readonly policy: CostPolicyRules;
   /** NOVA_COST_PRICES: price rows replacing the default table's for their model and region, and adding others. @default none */
   readonly prices?: readonly ModelPrice[];
+  /** NOVA_COST_PRICES' guardrailPrices: ApplyGuardrail rates replacing the default table's for their region, and adding others. @default none */
+  readonly guardrailPrices?: readonly GuardrailPrice[];
   /** The async API (StartAsyncInvoke & co. over batch inference jobs); absent: its routes say how to enable it. @default the local S3 in the embedded default, else none */
   readonly asyncInvoke?: AsyncInvokeConfig;
   /** True when neither NOVA_COST_CONFIG nor NOVA_COST_CONFIG_JSON was given and the demo tenant is in use. */

@@ -1,11 +1,13 @@
 import { readFileSync } from 'node:fs';
-import type { CostPolicyRules, ModelPrice } from '@nova-cost/domain';
+import type { CostPolicyRules, GuardrailPrice, ModelPrice } from '@nova-cost/domain';
 import {
+  DEFAULT_GUARDRAIL_PRICES,
   InMemorySpendLedger,
   NovaCostError,
   RuleBasedCostPolicy,
   StaticPricingCatalog,
   parsePolicyRules,
+  parseGuardrailPrices,
   parsePriceFile,
 } from '@nova-cost/domain';
 import { asyncInvokeConfig } from './async-config';
@@ -212,8 +214,10 @@ function tenantsAndPolicy(env: Env): TenantsAndPolicy | undefined {
   return json === undefined ? undefined : parseConfigJson(json, 'NOVA_COST_CONFIG_JSON');
 }
 
-/** The rows of the price file NOVA_COST_PRICES names (as `npm run prices` writes it), or none. */
-function loadPriceFile(path: string | undefined): readonly ModelPrice[] | undefined {
+/** The model and guardrail rows of the price file NOVA_COST_PRICES names (as `npm run prices` writes it), or none. */
+function loadPriceFile(
+  path: string | undefined,
+): { prices: readonly ModelPrice[]; guardrailPrices: readonly GuardrailPrice[] } | undefined {
   if (path === undefined || path === '') return undefined;
   let doc: unknown;
   try {
@@ -224,7 +228,11 @@ function loadPriceFile(path: string | undefined): readonly ModelPrice[] | undefi
       `must name a readable JSON price file, could not read ${shown(path)}: ${(err as Error).message}`,
     );
   }
-  return parsePriceFile(doc, `NOVA_COST_PRICES (${path})`);
+  const name = `NOVA_COST_PRICES (${path})`;
+  return {
+    prices: parsePriceFile(doc, name),
+    guardrailPrices: parseGuardrailPrices(doc, name, DEFAULT_GUARDRAIL_PRICES),
+  };
 }
 
 export interface LoadConfigOptions {
@@ -263,7 +271,7 @@ export function loadConfig(env: Env = process.env, options: LoadConfigOptions = 
     );
   }
   const bodyLimitBytes = integer(env, 'BODY_LIMIT_BYTES', 10 * 1024 * 1024, 1024, 100 * 1024 * 1024);
-  const prices = loadPriceFile(env['NOVA_COST_PRICES']);
+  const priceFile = loadPriceFile(env['NOVA_COST_PRICES']);
   const asyncInvoke = asyncInvokeConfig(env, bedrock.mode === 'embedded');
   return {
     port,
@@ -272,7 +280,8 @@ export function loadConfig(env: Env = process.env, options: LoadConfigOptions = 
     bedrock,
     tenants: file?.tenants ?? [DEMO_TENANT],
     policy: file?.policy ?? {},
-    ...(prices ? { prices } : {}),
+    ...(priceFile ? { prices: priceFile.prices } : {}),
+    ...(priceFile && priceFile.guardrailPrices.length > 0 ? { guardrailPrices: priceFile.guardrailPrices } : {}),
     ...(asyncInvoke ? { asyncInvoke } : {}),
     demo: file === undefined,
     bodyLimitBytes,

@@ -18,6 +18,26 @@ class CountingApplier implements GuardrailApplier {
   }
 }
 
+/** A guardrail whose calls wait until released, each seeing the signal it was given. */
+class HeldApplier implements GuardrailApplier {
+  readonly signals: AbortSignal[] = [];
+  private readonly waiting: { resolve: (r: GuardrailResult) => void; reject: (e: Error) => void }[] = [];
+  async apply(_request: GuardrailRequest, options: { signal?: AbortSignal } = {}): Promise<GuardrailResult> {
+    this.signals.push(options.signal!);
+    return new Promise((resolve, reject) => this.waiting.push({ resolve, reject }));
+  }
+  answer(): void {
+    for (const w of this.waiting.splice(0))
+      w.resolve({ body: { action: 'NONE', usage: { contentPolicyUnits: 1 } }, source: 'upstream', latencyMs: 1 });
+  }
+  fail(error: Error): void {
+    for (const w of this.waiting.splice(0)) w.reject(error);
+  }
+}
+
+/** Every pending promise callback run (the in-memory store answers on the next turns). */
+const settle = () => new Promise<void>((resolve) => setImmediate(resolve));
+
 const request = (text = 'check me', version = '1'): GuardrailRequest => ({
   tenantId: 'acme',
   guardrailId: 'gr1',
@@ -66,6 +86,64 @@ describe(CachingGuardrailApplier, () => {
       expect((await cache.apply(request())).source).toBe('upstream');
       expect(next.calls).toBe(2);
       expect(cache.stats().errors).toBeGreaterThan(0);
+    });
+
+    it('makes one upstream call for identical checks in flight at once, admitted once, the others coalesced', async () => {
+      const next = new HeldApplier();
+      const cache = new CachingGuardrailApplier(next, new InMemoryResponseStore());
+      let admitted = 0;
+      const admit = async () => void (admitted += 1);
+      const calls = Array.from({ length: 10 }, () => cache.apply(request('same'), { admit }));
+      const other = cache.apply({ ...request('same'), tenantId: 'globex' }, { admit });
+      await settle();
+      expect(next.signals).toHaveLength(2); // one per tenant
+      next.answer();
+      const results = await Promise.all(calls);
+      expect(results.filter((r) => r.source === 'upstream')).toHaveLength(1);
+      expect(results.filter((r) => r.source === 'coalesced')).toHaveLength(9);
+      expect(new Set(results.map((r) => JSON.stringify(r.body))).size).toBe(1);
+      expect((await other).source).toBe('upstream');
+      expect(admitted).toBe(2);
+      expect(cache.stats()).toMatchObject({ misses: 2, coalesced: 9 });
+      // Once answered it is stored: the next identical check is a hit, not a call.
+      expect((await cache.apply(request('same'))).source).toBe('cache');
+    });
+
+    it('aborts the shared call only when every caller has left', async () => {
+      const next = new HeldApplier();
+      const cache = new CachingGuardrailApplier(next, new InMemoryResponseStore());
+      const callers = [new AbortController(), new AbortController()];
+      const calls = callers.map((c) => cache.apply(request('left'), { signal: c.signal }).catch((e: unknown) => e));
+      await settle();
+      callers[0]!.abort();
+      await settle();
+      expect(next.signals[0]!.aborted).toBe(false);
+      callers[1]!.abort();
+      await settle();
+      expect(next.signals[0]!.aborted).toBe(true);
+      for (const outcome of await Promise.all(calls)) expect(outcome).toMatchObject({ kind: 'aborted' });
+      // A newcomer starts a fresh call rather than joining the abandoned one.
+      const fresh = cache.apply(request('left'));
+      await settle();
+      expect(next.signals).toHaveLength(2);
+      next.answer();
+      expect((await fresh).source).toBe('upstream');
+    });
+
+    it('gives every caller of a shared call its failure, and the next check calls again', async () => {
+      const next = new HeldApplier();
+      const cache = new CachingGuardrailApplier(next, new InMemoryResponseStore());
+      const calls = [cache.apply(request('fails')), cache.apply(request('fails'))].map((p) =>
+        p.catch((e: unknown) => e),
+      );
+      await settle();
+      next.fail(new Error('throttled'));
+      expect((await Promise.all(calls)).map((e) => (e as Error).message)).toEqual(['throttled', 'throttled']);
+      const again = cache.apply(request('fails'));
+      await settle();
+      expect(next.signals).toHaveLength(2);
+      next.answer();
+      expect((await again).source).toBe('upstream');
     });
 
     it('reads a corrupt entry as a miss and replaces it', async () => {

@@ -2,6 +2,7 @@ import type { GuardrailApplier, GuardrailRequest, GuardrailResult, InvokeOptions
 import { NovaCostError, guardrailKey, isJsonObject } from '@nova-cost/domain';
 import type { CircuitBreakerOptions } from '../circuit-breaker';
 import type { ResponseStore } from '../response-store.port';
+import { SharedCalls } from '../shared-call';
 import { StoreGuard } from '../store-guard';
 
 export interface CachingGuardrailApplierOptions {
@@ -26,19 +27,23 @@ export interface GuardrailCacheStats {
   misses: number;
   /** Not cacheable (no `request.cache`): passed straight on. */
   bypass: number;
+  /** Answered by joining an identical call already under way (same tenant, guardrail version and content). */
+  coalesced: number;
   /** Store calls that failed, timed out or were refused by the open circuit. */
   errors: number;
 }
 
 /**
  * Serves cacheable ApplyGuardrail requests (`request.cache`, set by the use case) from a response store: the same
- * guardrail version and content get the assessment Bedrock gave the first time, without a billed call. Fails open: a
- * slow or dead store costs `storeTimeoutMs`, then the call goes upstream. The budget is admitted only for a call that
- * goes upstream.
+ * guardrail version and content get the assessment Bedrock gave the first time, without a billed call. Identical
+ * checks in flight at once (same tenant, guardrail version and content) make one upstream call: the first caller's,
+ * which the others join (source 'coalesced'); it is aborted only when every caller left. Fails open: a slow or dead
+ * store costs `storeTimeoutMs`, then the call goes upstream. The budget is admitted only for a call that goes upstream.
  */
 export class CachingGuardrailApplier implements GuardrailApplier {
   private readonly guard: StoreGuard;
-  private readonly counters: GuardrailCacheStats = { hits: 0, misses: 0, bypass: 0, errors: 0 };
+  private readonly counters: GuardrailCacheStats = { hits: 0, misses: 0, bypass: 0, coalesced: 0, errors: 0 };
+  private readonly flights = new SharedCalls<GuardrailResult>();
   private readonly now: () => number;
 
   constructor(
@@ -67,12 +72,31 @@ export class CachingGuardrailApplier implements GuardrailApplier {
     }
     const started = this.now();
     const key = guardrailKey(request, request.region ?? this.options.region ?? 'us-east-1');
-    const raw = await this.guard.run(() => this.store.get(key));
-    const cached = raw === undefined ? undefined : decodeEntry(raw);
-    if (cached) {
-      this.counters.hits += 1;
-      return { body: cached, source: 'cache', latencyMs: this.now() - started };
+    // A check of this content under way answers this caller too; only with none is the store read.
+    if (!this.flights.has(key)) {
+      const raw = await this.guard.run(() => this.store.get(key));
+      const cached = raw === undefined ? undefined : decodeEntry(raw);
+      if (cached) {
+        this.counters.hits += 1;
+        return { body: cached, source: 'cache', latencyMs: this.now() - started };
+      }
     }
+    const flight = this.flights.run(key, options.signal, (signal) =>
+      this.fetch(key, ttlSeconds, request, { ...options, signal }),
+    );
+    if (!flight.joined) return flight.result;
+    const result = await flight.result;
+    this.counters.coalesced += 1;
+    return { ...result, source: 'coalesced', latencyMs: this.now() - started };
+  }
+
+  /** The billed call of a flight: admitted, sent, its answer stored. */
+  private async fetch(
+    key: string,
+    ttlSeconds: number,
+    request: GuardrailRequest,
+    options: InvokeOptions,
+  ): Promise<GuardrailResult> {
     this.counters.misses += 1;
     await options.admit?.();
     const result = await this.next.apply(request, options);

@@ -21,9 +21,13 @@ export interface GuardrailPrice {
 }
 
 /**
- * The rates since Bedrock cut guardrail prices in December 2024 (word and regex filters free). Added 2026-11-29
- * without access to the pricing page from the build machine: checked against the published announcement as quoted by
- * third parties; the Automated Reasoning and image rates are the least certain. Verify before relying on them.
+ * The rates since Bedrock cut guardrail prices in December 2024 (word filters and regular-expression sensitive
+ * information filters free). Checked on 2026-11-29 with the project's document search (the Bedrock pricing page itself
+ * could be read there only up to its model tables): content filters $0.15, denied topics $0.15 and PII filters $0.10
+ * per 1,000 text units agree across two pages quoting the pricing page (hivebook.wiki's Bedrock Guardrails table,
+ * techjacksolutions.com "What Is Amazon Bedrock Guardrails", verified May 2026); contextual grounding $0.10, Automated
+ * Reasoning $0.17 and image content filters $0.00075 per image were found in no source reachable from here: they are
+ * the least certain. Override any of them with the price file's guardrailPrices (NOVA_COST_PRICES).
  */
 const RATES: Omit<GuardrailPrice, 'region'> = {
   contentPer1KUnits: 0.15,
@@ -33,7 +37,7 @@ const RATES: Omit<GuardrailPrice, 'region'> = {
   automatedReasoningPer1KUnits: 0.17,
   contentPerImage: 0.00075,
   source:
-    'https://aws.amazon.com/bedrock/pricing/ (Guardrails; not verified from here: cross-checked against third-party tables)',
+    'https://aws.amazon.com/bedrock/pricing/ (Guardrails) as quoted by hivebook.wiki and techjacksolutions.com: content, topic and PII rates agree; contextual grounding, Automated Reasoning and image rates unverified',
   asOf: '2026-11-29',
 };
 

@@ -10,6 +10,8 @@ export interface PriceFile {
   /** When the file was made (ISO 8601). */
   readonly generatedAt: string;
   readonly prices: readonly ModelPrice[];
+  /** ApplyGuardrail's rates, one row per region (see parseGuardrailPrices). @default none: the built-in guardrail table */
+  readonly guardrailPrices?: readonly unknown[];
 }
 
 const RATES = ['inputPer1M', 'outputPer1M', 'cacheReadPer1M', 'cacheWritePer1M'] as const;
@@ -35,6 +37,8 @@ export function parsePriceFile(value: unknown, name: string): ModelPrice[] {
   if (isObject(value) && value['version'] !== undefined && value['version'] !== PRICE_FILE_VERSION)
     throw bad('version', `must be ${PRICE_FILE_VERSION}`);
   const prices = Array.isArray(value) ? value : value['prices'];
+  // A file may price guardrails only (its guardrailPrices, read by parseGuardrailPrices).
+  if (!Array.isArray(value) && prices === undefined && value['guardrailPrices'] !== undefined) return [];
   if (!Array.isArray(prices) || prices.length === 0) throw bad('prices', 'must be a non-empty array of prices');
   const seen = new Set<string>();
   return prices.map((row, i) => {

@@ -67,6 +67,23 @@ function ask(
   return logged(record);
 }
 
+const SONNET = 'anthropic.claude-sonnet-4-5-20250929-v1:0';
+/** An agent's system prompt of about 3,000 tokens (the domain's estimate), the same every turn. */
+const AGENT_SYSTEM = Array.from(
+  { length: 300 },
+  (_, i) => `Rule ${i + 1}: answer as the shop's assistant and cite the section.`,
+).join(' ');
+
+/** A turn of a support agent on Claude Sonnet 4.5 at T0 + `offsetMs`: its long system prompt, then `text`. */
+function agentTurn(offsetMs: number, text: string, usage: { in: number; out: number }): LoggedCall {
+  const record = converseRecord({ timestamp: iso(T0 + offsetMs), modelId: SONNET }, text, usage);
+  (record['input'] as Record<string, unknown>)['inputBodyJson'] = {
+    system: [{ text: AGENT_SYSTEM }],
+    ...converseText(text, 0.5),
+  };
+  return logged(record);
+}
+
 async function replay(
   calls: LoggedCall[],
   rules: CostPolicyRules = {},
@@ -335,6 +352,72 @@ describe(ReplayEngine, () => {
       expect(tally.unpriced()).toMatchObject([
         { modelId: 'meta.llama3-70b-instruct-v1:0', region: 'us-east-1', calls: 1, tokens: 200 },
       ]);
+    });
+  });
+
+  describe('having cache points by policy (the payoff guard)', () => {
+    // Claude Sonnet 4.5 in us-east-1 (×1.1 regional premium): 3 in, 15 out, 0.3 cache read, 3.75 cache write per 1M.
+    const usd = (t: { plain: number; read?: number; write?: number; out: number }) =>
+      (1.1 * (t.plain * 3 + (t.read ?? 0) * 0.3 + (t.write ?? 0) * 3.75 + t.out * 15)) / 1e6;
+    const LOGGED = usd({ plain: 3000, out: 100 }); // 0.01155
+
+    it('writes then reads the system prompt where the guard expects reuse, priced as Bedrock bills it', async () => {
+      // Three turns a minute apart. The first teaches the guard the prompt (no point: nothing recurred yet); the second
+      // places a point after the system prompt and writes it; the third reads it. Of the logged 3,000 input tokens,
+      // 2,997 sit before the point (the domain's estimate puts 3 in the question).
+      const turns = [0, 1, 2].map((i) => agentTurn(i * 60_000, `question ${i}`, { in: 3000, out: 100 }));
+      const { replayed, total } = await replay(turns, { cachePoints: [{ insert: 'guarded' }] });
+      const outcomes = replayed.map((r) => (r.kind === 'replayed' ? r.outcome : undefined));
+      expect(outcomes.map((o) => o?.planned.cachePoints?.map((p) => p.section))).toEqual([
+        undefined,
+        ['system'],
+        ['system'],
+      ]);
+      expect(outcomes.map((o) => o?.result.usage)).toEqual([
+        { inputTokens: 3000, outputTokens: 100, cacheReadInputTokens: 0, cacheWriteInputTokens: 0 },
+        { inputTokens: 3, outputTokens: 100, cacheReadInputTokens: 0, cacheWriteInputTokens: 2997 },
+        { inputTokens: 3, outputTokens: 100, cacheReadInputTokens: 2997, cacheWriteInputTokens: 0 },
+      ]);
+      const written = usd({ plain: 3, write: 2997, out: 100 }); // 0.014022525: the write's 25% premium
+      const read = usd({ plain: 3, read: 2997, out: 100 }); // 0.00264891
+      expect(outcomes.map((o) => o?.costUsd)).toEqual([
+        expect.closeTo(LOGGED, 12),
+        expect.closeTo(written, 12),
+        expect.closeTo(read, 12),
+      ]);
+      // Its own lever: the two calls with points, net of the write (-0.002472525 + 0.00890109).
+      expect(total.byLever['prompt-cache']).toEqual({
+        calls: 2,
+        tokensBefore: 6200,
+        tokensAfter: 6200,
+        usdBefore: expect.closeTo(2 * LOGGED, 12),
+        usdAfter: expect.closeTo(written + read, 12),
+        savedUsd: expect.closeTo(2 * LOGGED - written - read, 12),
+      });
+      expect(total.byLever['prompt-cache']!.savedUsd).toBeCloseTo(0.006428565, 12);
+      expect(total.usdAfter).toBeCloseTo(LOGGED + written + read, 12);
+    });
+
+    it('places no point where prompts do not recur: nothing written, nothing changed', async () => {
+      const turns = [0, 1, 2].map((i) => {
+        const t = agentTurn(i * 60_000, `question ${i}`, { in: 3000, out: 100 });
+        return { ...t, body: { ...t.body!, system: [{ text: `${AGENT_SYSTEM} Shop ${i}.` }] } };
+      });
+      const { replayed, total } = await replay(turns, { cachePoints: [{ insert: 'guarded' }] });
+      expect(replayed.map((r) => (r.kind === 'replayed' ? r.outcome.planned.cachePoints : 'other'))).toEqual([
+        undefined,
+        undefined,
+        undefined,
+      ]);
+      expect(total.byLever['prompt-cache']).toBeUndefined();
+      expect(total.usdAfter).toBeCloseTo(3 * LOGGED, 12);
+    });
+
+    it('leaves calls as logged without a cachePoints policy', async () => {
+      const turns = [0, 1, 2].map((i) => agentTurn(i * 60_000, `question ${i}`, { in: 3000, out: 100 }));
+      const { total } = await replay(turns);
+      expect(total.byLever['prompt-cache']).toBeUndefined();
+      expect(total.usdAfter).toBeCloseTo(3 * LOGGED, 12);
     });
   });
 

@@ -3,6 +3,7 @@ import { isReusableAnswer, NovaCostError, requestKey } from '@nova-cost/domain';
 import type { LoggedCall } from '../logs/logged-call';
 import type { SimulatedClock } from './simulated-clock';
 import type { CacheDecision } from './simulated-response-cache';
+import { SimulatedPromptCache } from './simulated-prompt-cache';
 import { SimulatedResponseCache } from './simulated-response-cache';
 import type { ReplayUpstream } from './replay-upstream';
 
@@ -15,12 +16,15 @@ export interface InvokerDecision {
 
 /**
  * The end of the invoker chain in a replay: no model is called. The caching decision is the simulated response
- * cache's (in the replay's time), and the answer is the upstream's (by default, what the log recorded). It is also
+ * cache's (in the replay's time), and the answer is the upstream's (by default, what the log recorded), its input
+ * tokens split by the simulated prompt cache where the policy placed cache points. It is also
  * the async API's answer cache, as the gateway's caching link is.
  */
 export class ReplayInvoker implements ModelInvoker, AnswerCache {
   private current: LoggedCall | undefined;
   private readonly cache = new SimulatedResponseCache();
+  /** Bedrock's prompt cache, for the policy's cache points: read and written only by calls that reach the model. */
+  private readonly promptCache = new SimulatedPromptCache();
   private last: InvokerDecision = { source: 'upstream' };
 
   constructor(
@@ -41,7 +45,7 @@ export class ReplayInvoker implements ModelInvoker, AnswerCache {
   }
 
   get heldKeys(): number {
-    return this.cache.size;
+    return this.cache.size + this.promptCache.size;
   }
 
   /** The async API's lookup (AnswerCache): an answer in the cache now, never a flight joined. */
@@ -79,6 +83,9 @@ export class ReplayInvoker implements ModelInvoker, AnswerCache {
     const result = (source: InvocationResult['source']): InvocationResult => ({
       body: {},
       ...answer,
+      // A model call reads and writes the prompt cache at the policy's points; an answer from the cache or a flight
+      // makes no model call.
+      ...(source === 'upstream' ? { usage: this.promptCache.serve(request, answer.usage, this.clock.nowMs) } : {}),
       source,
       modelId: request.modelId,
     });

@@ -87,6 +87,16 @@ export function spendLedgerContract(fresh: () => Promise<SpendLedger>): void {
     ]);
   });
 
+  it('keeps a call whose prompt-cache points cost more than they saved, with its negative saving', async () => {
+    const ledger = await fresh();
+    await ledger.record(spendEntry({ costUsd: 0.004, savings: [{ strategy: 'prompt-cache', usd: -0.001 }] }));
+    await ledger.record(spendEntry({ costUsd: 0.002, savings: [{ strategy: 'prompt-cache', usd: 0.003 }] }));
+    const { total } = await ledger.totals({ tenantId: 'acme' });
+    expect(total.calls).toBe(2);
+    expect(total.costUsd).toBeCloseTo(0.006, 12);
+    expect(total.savedByStrategy['prompt-cache']).toBeCloseTo(0.002, 12);
+  });
+
   it('groups savings by strategy, each group counting only its own saving and the calls it came from', async () => {
     const { groups } = await (await seeded()).totals({ tenantId: 'acme' }, 'strategy');
     expect(groups.map((g) => [g.key, g.savedUsd, g.calls, g.costUsd])).toEqual([

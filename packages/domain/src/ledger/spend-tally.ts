@@ -112,18 +112,26 @@ export function tallySpend(
   };
 }
 
-/** Refuses an entry a ledger must not keep: a cost or saving that is not a finite number >= 0. */
+/**
+ * Refuses an entry a ledger must not keep: a cost or saving that is not a finite number >= 0 — but for the
+ * prompt-cache saving, which is net of the writes and so negative for a write never read (the call is kept, with
+ * what the points cost it).
+ */
 export function checkSpendEntry(entry: SpendEntry): void {
   const tokens = entry.unpriced ? [entry.unpriced.inputTokens, entry.unpriced.outputTokens] : [];
   if (
     !Number.isFinite(entry.costUsd) ||
     entry.costUsd < 0 ||
-    entry.savings.some((s) => !Number.isFinite(s.usd) || s.usd < 0) ||
+    entry.savings.some((s) => !Number.isFinite(s.usd) || (s.usd < 0 && s.strategy !== 'prompt-cache')) ||
     tokens.some((t) => !Number.isFinite(t) || t < 0)
   ) {
-    throw new NovaCostError('validation', 'spend entry cost, savings and unpriced tokens must be finite numbers >= 0', {
-      details: { tenantId: entry.tenantId },
-    });
+    throw new NovaCostError(
+      'validation',
+      'spend entry cost, savings (but prompt-cache) and unpriced tokens must be finite numbers >= 0',
+      {
+        details: { tenantId: entry.tenantId },
+      },
+    );
   }
 }
 

@@ -7,6 +7,7 @@ export * from './invocation/request-key';
 export * from './invocation/request-features';
 export * from './invocation/body-analysis';
 export * from './invocation/analyse-body';
+export * from './invocation/body-source';
 export * from './invocation/answer-reuse';
 export * from './invocation/body-text';
 export * from './invocation/response-usage';

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { JsonObject } from '@nova-cost/domain';
+import { rememberBodySource } from '@nova-cost/domain';
 import type { BodyAnalysisAnswer, BodyAnalysisTask } from './body-analysis.worker';
 import type { BodySubject } from './body-findings';
 import { rememberFindings } from './body-findings';
@@ -59,6 +60,13 @@ export class RequestBodyParser {
 
   /** The body as a JSON object, or the validation error saying why it is not one (as parseJsonBody's). */
   async parse(raw: Buffer, subject: BodySubject): Promise<JsonObject> {
+    const body = await this.parsed(raw, subject);
+    // A model body the chain leaves unchanged goes to Bedrock as these bytes, not serialised again.
+    if (subject.kind === 'model') rememberBodySource(body, raw);
+    return body;
+  }
+
+  private async parsed(raw: Buffer, subject: BodySubject): Promise<JsonObject> {
     if (!this.offThread(raw)) return parseJsonBody(raw);
     const answer = await this.analyse(raw, subject).catch((error: Error) => error);
     if (answer instanceof Error) return parseJsonBody(raw); // the thread failed: walk the body here

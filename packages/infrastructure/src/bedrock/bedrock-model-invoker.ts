@@ -15,6 +15,7 @@ import type {
 import {
   NovaCostError,
   ZERO_USAGE,
+  bodySourceOf,
   hourCacheWrites,
   isJsonObject,
   isStreamOperation,
@@ -31,6 +32,7 @@ import { applyGuardrail } from './bedrock-guardrail';
 import { startBedrockStream } from './bedrock-stream';
 import { invokeParametersInput } from './invoke-parameters';
 import { blobsToBase64, converseInputFromJson } from './converse-blobs';
+import { sendingBytes } from './caller-bytes';
 import type { HeaderBag } from './invoke-usage';
 import { invokeLatencyMs, invokeStopReason, invokeUsage } from './invoke-usage';
 import { BedrockLevers } from './bedrock-levers';
@@ -180,12 +182,17 @@ export class BedrockModelInvoker implements ModelInvoker, ModelStreamer, Guardra
   }
 
   private async converse(request: InvocationRequest, signal: AbortSignal): Promise<UpstreamAnswer> {
-    // The body is the caller's Converse request in its JSON form; the SDK serializes the fields it knows.
+    // The body is the caller's Converse request in its JSON form: sent as the caller's bytes when unchanged, else
+    // serialised by the SDK (the fields it knows).
+    const bytes = bodySourceOf(request.body);
     const input = {
-      ...converseInputFromJson(request.body),
+      ...(bytes ? {} : converseInputFromJson(request.body)),
       modelId: request.modelId,
     } as unknown as ConverseCommandInput;
-    const output: ConverseCommandOutput = await this.client.send(new ConverseCommand(input), { abortSignal: signal });
+    const command = new ConverseCommand(input);
+    const output: ConverseCommandOutput = await this.client.send(bytes ? sendingBytes(command, bytes) : command, {
+      abortSignal: signal,
+    });
     const { $metadata: _metadata, ...rest } = output;
     const usage = output.usage;
     const reported = output.metrics?.latencyMs;
@@ -211,7 +218,7 @@ export class BedrockModelInvoker implements ModelInvoker, ModelStreamer, Guardra
   private async invokeModel(request: InvocationRequest, signal: AbortSignal): Promise<UpstreamAnswer> {
     const command = new InvokeModelCommand({
       modelId: request.modelId,
-      body: JSON.stringify(request.body),
+      body: bodySourceOf(request.body) ?? JSON.stringify(request.body),
       contentType: 'application/json',
       accept: 'application/json',
       // What Bedrock reads beside the body (X-Amzn-Bedrock-* headers), as the caller sent it.

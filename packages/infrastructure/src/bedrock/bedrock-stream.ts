@@ -13,10 +13,11 @@ import type {
   ModelStreamEvent,
   StreamOperation,
 } from '@nova-cost/domain';
-import { StreamMeter, meteredStream, requestFeatures } from '@nova-cost/domain';
+import { StreamMeter, bodySourceOf, meteredStream, requestFeatures } from '@nova-cost/domain';
 import { mapBedrockError } from './bedrock-error.mapper';
 import { CallDeadline } from './call-deadline';
 import { blobsToBase64, converseInputFromJson } from './converse-blobs';
+import { sendingBytes } from './caller-bytes';
 import { invokeParametersInput } from './invoke-parameters';
 
 /** One event of the SDK's stream unions as Bedrock named it on the wire, blobs back to base64. */
@@ -57,16 +58,21 @@ export async function startBedrockStream(
   let source: AsyncIterable<ConverseStreamOutput | ResponseStream> | Iterable<never>;
   try {
     if (request.operation === 'converse-stream') {
+      // The caller's bytes when the body is unchanged (see rememberBodySource), else the SDK serialises it.
+      const bytes = bodySourceOf(request.body);
       const input = {
-        ...converseInputFromJson(request.body),
+        ...(bytes ? {} : converseInputFromJson(request.body)),
         modelId: request.modelId,
       } as unknown as ConverseStreamCommandInput;
-      const output = await client.send(new ConverseStreamCommand(input), { abortSignal: deadline.signal });
+      const command = new ConverseStreamCommand(input);
+      const output = await client.send(bytes ? sendingBytes(command, bytes) : command, {
+        abortSignal: deadline.signal,
+      });
       source = output.stream ?? [];
     } else {
       const command = new InvokeModelWithResponseStreamCommand({
         modelId: request.modelId,
-        body: JSON.stringify(request.body),
+        body: bodySourceOf(request.body) ?? JSON.stringify(request.body),
         contentType: 'application/json',
         accept: 'application/json',
         ...invokeParametersInput(request.parameters),

@@ -4,14 +4,24 @@ function aborted(): NovaCostError {
   return new NovaCostError('aborted', 'the caller aborted the request');
 }
 
+/** A caller's share of a shared call: its value, and whether this caller is the one it is billed to. */
+export interface Share<T> {
+  readonly value: T;
+  /** True for exactly one caller: the one that started the call, or, once it left, the first caller still there. */
+  readonly pays: boolean;
+}
+
 /**
  * One call shared by every concurrent caller of the same key (see SharedCalls). Each caller may abort its own wait;
- * the call itself (its signal) is aborted only when every caller has given up.
+ * the call itself (its signal) is aborted only when every caller has given up. The call is billed to the caller that
+ * started it; when that caller leaves and others stay, the first of them to get the answer pays instead, so a call
+ * that was made is never left unpaid.
  */
 class SharedCall<T> {
   readonly promise: Promise<T>;
   private waiters = 0;
   private readonly controller = new AbortController();
+  private payer: 'starter' | 'open' | 'taken' = 'starter';
 
   constructor(
     run: (signal: AbortSignal) => Promise<T>,
@@ -21,20 +31,32 @@ class SharedCall<T> {
     this.promise.catch(() => undefined); // every caller gets the rejection through join(); none is left unhandled
   }
 
-  join(signal: AbortSignal | undefined): Promise<T> {
-    if (signal?.aborted) return Promise.reject(aborted());
+  join(signal: AbortSignal | undefined, starter: boolean): Promise<Share<T>> {
+    if (signal?.aborted) {
+      if (starter) this.payer = 'open';
+      return Promise.reject(aborted());
+    }
     this.waiters += 1;
-    if (!signal) return this.promise;
-    return new Promise<T>((resolve, reject) => {
+    return new Promise<Share<T>>((resolve, reject) => {
       const onAbort = (): void => {
         reject(aborted());
+        if (starter && this.payer === 'starter') this.payer = 'open';
         if (--this.waiters > 0) return;
         this.onAbandoned();
         this.controller.abort(aborted());
       };
-      signal.addEventListener('abort', onAbort, { once: true });
-      this.promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.promise
+        .then((value) => resolve({ value, pays: this.pays(starter) }), reject)
+        .finally(() => signal?.removeEventListener('abort', onAbort));
     });
+  }
+
+  private pays(starter: boolean): boolean {
+    if (starter) return this.payer === 'starter';
+    if (this.payer !== 'open') return false;
+    this.payer = 'taken';
+    return true;
   }
 }
 
@@ -51,23 +73,19 @@ export class SharedCalls<T> {
   }
 
   /**
-   * Joins the call of `key` under way, or starts one with `run` (its signal aborts once every caller left). `joined`
-   * says which: the caller that started the call pays for it, the others shared it.
+   * Joins the call of `key` under way, or starts one with `run` (its signal aborts once every caller left). Each
+   * caller's share says whether it pays for the call (see Share).
    */
-  run(
-    key: string,
-    signal: AbortSignal | undefined,
-    run: (signal: AbortSignal) => Promise<T>,
-  ): { readonly joined: boolean; readonly result: Promise<T> } {
+  run(key: string, signal: AbortSignal | undefined, run: (signal: AbortSignal) => Promise<T>): Promise<Share<T>> {
     const current = this.inFlight.get(key);
-    if (current) return { joined: true, result: current.join(signal) };
-    if (signal?.aborted) return { joined: false, result: Promise.reject(aborted()) };
+    if (current) return current.join(signal, false);
+    if (signal?.aborted) return Promise.reject(aborted());
     const forget = (): void => {
       if (this.inFlight.get(key) === call) this.inFlight.delete(key);
     };
     const call: SharedCall<T> = new SharedCall(run, forget);
     this.inFlight.set(key, call);
     call.promise.then(forget, forget);
-    return { joined: false, result: call.join(signal) };
+    return call.join(signal, true);
   }
 }

@@ -130,6 +130,21 @@ describe(CachingGuardrailApplier, () => {
       expect((await fresh).source).toBe('upstream');
     });
 
+    it('bills the answer to a caller that stayed when the caller that started the call left', async () => {
+      const next = new HeldApplier();
+      const cache = new CachingGuardrailApplier(next, new InMemoryResponseStore());
+      const starter = new AbortController();
+      const left = cache.apply(request('handed over'), { signal: starter.signal }).catch((e: unknown) => e);
+      const stayed = [cache.apply(request('handed over')), cache.apply(request('handed over'))];
+      await settle();
+      starter.abort();
+      expect(await left).toMatchObject({ kind: 'aborted' });
+      next.answer();
+      // One caller takes the call over as its own (billed, source 'upstream'); the other shared it.
+      expect((await Promise.all(stayed)).map((r) => r.source).sort()).toEqual(['coalesced', 'upstream']);
+      expect(next.signals[0]!.aborted).toBe(false);
+    });
+
     it('gives every caller of a shared call its failure, and the next check calls again', async () => {
       const next = new HeldApplier();
       const cache = new CachingGuardrailApplier(next, new InMemoryResponseStore());

@@ -37,7 +37,8 @@ export interface GuardrailCacheStats {
  * Serves cacheable ApplyGuardrail requests (`request.cache`, set by the use case) from a response store: the same
  * guardrail version and content get the assessment Bedrock gave the first time, without a billed call. Identical
  * checks in flight at once (same tenant, guardrail version and content) make one upstream call: the first caller's,
- * which the others join (source 'coalesced'); it is aborted only when every caller left. Fails open: a slow or dead
+ * which the others join (source 'coalesced'); it is aborted only when every caller left, and when the first caller
+ * leaves before the answer, the first caller still waiting gets it as its own (source 'upstream', so it is billed). Fails open: a slow or dead
  * store costs `storeTimeoutMs`, then the call goes upstream. The budget is admitted only for a call that goes upstream.
  */
 export class CachingGuardrailApplier implements GuardrailApplier {
@@ -81,13 +82,13 @@ export class CachingGuardrailApplier implements GuardrailApplier {
         return { body: cached, source: 'cache', latencyMs: this.now() - started };
       }
     }
-    const flight = this.flights.run(key, options.signal, (signal) =>
+    const { value, pays } = await this.flights.run(key, options.signal, (signal) =>
       this.fetch(key, ttlSeconds, request, { ...options, signal }),
     );
-    if (!flight.joined) return flight.result;
-    const result = await flight.result;
+    // The caller billed for the call (its starter, or the first caller left once the starter left) gets it as its own.
+    if (pays) return value;
     this.counters.coalesced += 1;
-    return { ...result, source: 'coalesced', latencyMs: this.now() - started };
+    return { ...value, source: 'coalesced', latencyMs: this.now() - started };
   }
 
   /** The billed call of a flight: admitted, sent, its answer stored. */

@@ -57,9 +57,13 @@ describe('npm run report', () => {
       'cache',
       'coalescing',
       'output-cap',
+      'prompt-cache',
       'routing',
       'service-tier',
     ]);
+    // The sample's checkout assistant repeats its system prompt: the policy's guarded cache points pay there.
+    expect(figures.total.byLever['prompt-cache']!.savedUsd).toBeGreaterThan(0);
+    expect(figures.byTenant.find((t) => t.key === 'checkout')!.byLever['prompt-cache']).toBeDefined();
     expect(figures.byTenant.map((t) => t.key).sort()).toEqual(['agent', 'checkout', 'reporting', 'search', 'support']);
     const html = await readFile(join(out, 'savings-report.html'), 'utf8');
     expect(html).toContain('<canvas id="chart-spend"');

@@ -3,6 +3,7 @@ import { guardrailKey } from '@nova-cost/domain';
 import { describe, expect, it } from 'vitest';
 import { InMemoryResponseStore } from '../in-memory-response-store';
 import { brokenStore } from '../testing/broken-store';
+import { HeldApplier } from '../testing/held-guardrail-applier';
 import { CachingGuardrailApplier } from './caching-guardrail-applier';
 
 /** A guardrail that answers every call with its number, and counts the calls. */
@@ -15,23 +16,6 @@ class CountingApplier implements GuardrailApplier {
       source: 'upstream',
       latencyMs: 3,
     };
-  }
-}
-
-/** A guardrail whose calls wait until released, each seeing the signal it was given. */
-class HeldApplier implements GuardrailApplier {
-  readonly signals: AbortSignal[] = [];
-  private readonly waiting: { resolve: (r: GuardrailResult) => void; reject: (e: Error) => void }[] = [];
-  async apply(_request: GuardrailRequest, options: { signal?: AbortSignal } = {}): Promise<GuardrailResult> {
-    this.signals.push(options.signal!);
-    return new Promise((resolve, reject) => this.waiting.push({ resolve, reject }));
-  }
-  answer(): void {
-    for (const w of this.waiting.splice(0))
-      w.resolve({ body: { action: 'NONE', usage: { contentPolicyUnits: 1 } }, source: 'upstream', latencyMs: 1 });
-  }
-  fail(error: Error): void {
-    for (const w of this.waiting.splice(0)) w.reject(error);
   }
 }
 
@@ -174,6 +158,9 @@ describe(CachingGuardrailApplier, () => {
   it('refuses options that are not positive numbers', () => {
     expect(() => new CachingGuardrailApplier(new CountingApplier(), brokenStore, { storeTimeoutMs: 0 })).toThrow(
       /storeTimeoutMs must be a positive number/,
+    );
+    expect(() => new CachingGuardrailApplier(new CountingApplier(), brokenStore, { lockWaitMs: -1 })).toThrow(
+      /lockWaitMs must be 0 or more/,
     );
   });
 });

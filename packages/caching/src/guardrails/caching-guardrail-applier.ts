@@ -1,5 +1,8 @@
+import { randomUUID } from 'node:crypto';
+import { setTimeout as delay } from 'node:timers/promises';
 import type { GuardrailApplier, GuardrailRequest, GuardrailResult, InvokeOptions, JsonObject } from '@nova-cost/domain';
 import { NovaCostError, guardrailKey, isJsonObject } from '@nova-cost/domain';
+import type { CachingInvokerOptions } from '../caching-invoker.options';
 import type { CircuitBreakerOptions } from '../circuit-breaker';
 import type { ResponseStore } from '../response-store.port';
 import { SharedCalls } from '../shared-call';
@@ -16,6 +19,12 @@ export interface CachingGuardrailApplierOptions {
   readonly breaker?: CircuitBreakerOptions;
   /** Milliseconds since epoch, for entry timestamps and latency. @default Date.now */
   readonly now?: () => number;
+  /** As CachingInvoker's: the cross-process fetch lock's life without a refresh. @default 5000 */
+  readonly lockTtlMs?: CachingInvokerOptions['lockTtlMs'];
+  /** As CachingInvoker's: longest wait for another process's answer before calling upstream. @default 30000 */
+  readonly lockWaitMs?: CachingInvokerOptions['lockWaitMs'];
+  /** As CachingInvoker's: interval between store reads while waiting. @default 25 */
+  readonly lockPollMs?: CachingInvokerOptions['lockPollMs'];
 }
 
 /** Bumped when the entry shape changes: older entries then read as misses and get replaced. */
@@ -52,7 +61,7 @@ export class CachingGuardrailApplier implements GuardrailApplier {
     private readonly store: ResponseStore,
     private readonly options: CachingGuardrailApplierOptions = {},
   ) {
-    for (const name of ['storeTimeoutMs', 'maxEntryBytes'] as const) {
+    for (const name of ['storeTimeoutMs', 'maxEntryBytes', 'lockTtlMs', 'lockPollMs'] as const) {
       const value = options[name];
       if (value !== undefined && !(Number.isFinite(value) && value > 0))
         throw new NovaCostError(
@@ -60,6 +69,12 @@ export class CachingGuardrailApplier implements GuardrailApplier {
           `CachingGuardrailApplier option ${name} must be a positive number, got ${value}`,
         );
     }
+    const wait = options.lockWaitMs;
+    if (wait !== undefined && !(Number.isFinite(wait) && wait >= 0))
+      throw new NovaCostError(
+        'configuration',
+        `CachingGuardrailApplier option lockWaitMs must be 0 or more, got ${wait}`,
+      );
     this.now = options.now ?? Date.now;
     this.guard = new StoreGuard(options.storeTimeoutMs ?? 50, options.breaker, () => (this.counters.errors += 1));
   }
@@ -75,8 +90,7 @@ export class CachingGuardrailApplier implements GuardrailApplier {
     const key = guardrailKey(request, request.region ?? this.options.region ?? 'us-east-1');
     // A check of this content under way answers this caller too; only with none is the store read.
     if (!this.flights.has(key)) {
-      const raw = await this.guard.run(() => this.store.get(key));
-      const cached = raw === undefined ? undefined : decodeEntry(raw);
+      const cached = await this.read(key);
       if (cached) {
         this.counters.hits += 1;
         return { body: cached, source: 'cache', latencyMs: this.now() - started };
@@ -91,20 +105,67 @@ export class CachingGuardrailApplier implements GuardrailApplier {
     return { ...value, source: 'coalesced', latencyMs: this.now() - started };
   }
 
-  /** The billed call of a flight: admitted, sent, its answer stored. */
+  /**
+   * The call of a flight. Another process checking the same content holds the key's lock: its answer is waited for
+   * (within `lockWaitMs`) and answers this flight too, at no cost; once its lock goes without an answer (it failed or
+   * died) this process takes the lock over. Otherwise the call is admitted, sent, and its answer stored.
+   */
   private async fetch(
     key: string,
     ttlSeconds: number,
     request: GuardrailRequest,
-    options: InvokeOptions,
+    options: InvokeOptions & { signal: AbortSignal },
   ): Promise<GuardrailResult> {
+    const started = this.now();
     this.counters.misses += 1;
-    await options.admit?.();
-    const result = await this.next.apply(request, options);
-    const entry = JSON.stringify({ v: ENTRY_VERSION, body: result.body, createdAt: this.now() });
-    if (Buffer.byteLength(entry) <= (this.options.maxEntryBytes ?? 1024 * 1024))
-      await this.guard.run(() => this.store.set(key, entry, ttlSeconds));
-    return result;
+    const token = randomUUID();
+    const lockKey = `${key}:lock`;
+    const lockTtlMs = this.options.lockTtlMs ?? 5000;
+    let locked = await this.guard.run(() => this.store.tryLock(lockKey, token, lockTtlMs));
+    if (locked === false) {
+      const deadline = started + (this.options.lockWaitMs ?? 30_000);
+      const poll = this.options.lockPollMs ?? 25;
+      for (let n = 0; this.now() < deadline && this.guard.breaker.state === 'closed'; n++) {
+        await delay(Math.min(poll * 2 ** Math.floor(n / 8), poll * 4), undefined, { signal: options.signal });
+        const body = await this.read(key);
+        if (body) {
+          this.counters.coalesced += 1;
+          return { body, source: 'coalesced', latencyMs: this.now() - started };
+        }
+        locked = await this.guard.run(() => this.store.tryLock(lockKey, token, lockTtlMs));
+        if (locked !== false) break;
+      }
+    }
+    if (locked === true) {
+      // The previous holder may have stored its answer between our read and our lock.
+      const body = await this.read(key);
+      if (body) {
+        void this.guard.run(() => this.store.unlock(lockKey, token));
+        this.counters.hits += 1;
+        return { body, source: 'cache', latencyMs: this.now() - started };
+      }
+    }
+    const refresh =
+      locked === true
+        ? setInterval(() => void this.guard.run(() => this.store.refreshLock(lockKey, token, lockTtlMs)), lockTtlMs / 2)
+        : undefined;
+    refresh?.unref();
+    try {
+      await options.admit?.();
+      const result = await this.next.apply(request, options);
+      const entry = JSON.stringify({ v: ENTRY_VERSION, body: result.body, createdAt: this.now() });
+      if (Buffer.byteLength(entry) <= (this.options.maxEntryBytes ?? 1024 * 1024))
+        await this.guard.run(() => this.store.set(key, entry, ttlSeconds));
+      return result;
+    } finally {
+      clearInterval(refresh);
+      if (locked === true) void this.guard.run(() => this.store.unlock(lockKey, token));
+    }
+  }
+
+  private async read(key: string): Promise<JsonObject | undefined> {
+    const raw = await this.guard.run(() => this.store.get(key));
+    return raw === undefined ? undefined : decodeEntry(raw);
   }
 
   /** A copy of the counters. */

@@ -63,8 +63,8 @@ const specConstraints = productionConstraints.map((c) =>
         },
 );
 
-// The report's spec helpers (a local S3 server, Chromium's path) are test code too.
-const specFiles = ['**/*.spec.ts', '**/*.bench.ts', '**/vitest.config.ts', 'apps/report/src/testing/**'];
+// Each project's spec helpers (src/testing: scripted invokers, the report's local S3 server) are test code too.
+const specFiles = ['**/*.spec.ts', '**/*.bench.ts', '**/vitest.config.ts', '**/src/testing/**'];
 
 export default tseslint.config(
   { ignores: ['**/node_modules/**', '**/dist/**', '**/cdk.out/**', '**/.nx/**', '**/lint-fixtures/**'] },

@@ -15,7 +15,8 @@
 import { BatchingInvoker } from '@nova-cost/batching';
 import { Worker } from 'node:worker_threads';
 import { HttpModelInvoker } from '@nova-cost/batching/testing';
-import type { InvocationRequest, InvocationResult, ModelInvoker } from '@nova-cost/domain';
+import type { InvocationResult, ModelInvoker, PlannedInvocation } from '@nova-cost/domain';
+import { plannedCall } from '@nova-cost/testing';
 import { NovaCostError } from '@nova-cost/domain';
 import type { BenchSection, Figure } from './lib/report';
 import { figure, runIfMain } from './lib/report';
@@ -27,23 +28,24 @@ const LATENCY_MS = 50;
 const ROUNDS = 3;
 const DESIGN_SAMPLE = 80;
 
-const request = (n: number): InvocationRequest => ({
-  tenantId: 'bench',
-  modelId: 'amazon.nova-micro-v1:0',
-  operation: 'converse',
-  body: {
-    messages: [{ role: 'user', content: [{ text: `bench question ${n}` }] }],
-    inferenceConfig: { maxTokens: 16 },
-  },
-  lane: 'deferrable',
-});
+const request = (n: number): PlannedInvocation =>
+  plannedCall({
+    tenantId: 'bench',
+    modelId: 'amazon.nova-micro-v1:0',
+    operation: 'converse',
+    body: {
+      messages: [{ role: 'user', content: [{ text: `bench question ${n}` }] }],
+      inferenceConfig: { maxTokens: 16 },
+    },
+    lane: 'deferrable',
+  });
 
 /**
  * A faithful port of the design document's BedrockBatchProcessor (section 2.2): a queue, a loop that collects
  * up to `batchSize` items (each get() waiting at most `maxWaitMs`), then calls the model for each item in turn.
  */
 class DesignDocBatchProcessor {
-  private readonly queue: { request: InvocationRequest; resolve: (r: InvocationResult | Error) => void }[] = [];
+  private readonly queue: { request: PlannedInvocation; resolve: (r: InvocationResult | Error) => void }[] = [];
   private wakeUp: (() => void) | undefined;
   private running = true;
 
@@ -55,7 +57,7 @@ class DesignDocBatchProcessor {
     void this.loop();
   }
 
-  submit(request: InvocationRequest): Promise<InvocationResult | Error> {
+  submit(request: PlannedInvocation): Promise<InvocationResult | Error> {
     return new Promise((resolve) => {
       this.queue.push({ request, resolve });
       this.wakeUp?.();
@@ -139,7 +141,7 @@ async function startUpstreamThread(latencyMs: number, requestsPerMinute: number)
   };
 }
 
-async function makespan(count: number, send: (r: InvocationRequest) => Promise<unknown>, offset = 0): Promise<number> {
+async function makespan(count: number, send: (r: PlannedInvocation) => Promise<unknown>, offset = 0): Promise<number> {
   const start = nowMs();
   await Promise.all(Array.from({ length: count }, (_, n) => send(request(offset + n))));
   return nowMs() - start;

@@ -10,7 +10,8 @@
  *      nova-cost (one process, and two processes sharing Redis), the design document's naive get-then-set cache,
  *      no cache, and the ideal (each distinct request once) — one round per workload seed
  */
-import type { InvocationRequest, InvocationResult, ModelInvoker } from '@nova-cost/domain';
+import type { InvocationResult, ModelInvoker, PlannedInvocation } from '@nova-cost/domain';
+import { plannedCall } from '@nova-cost/testing';
 import { requestKey, StaticPricingCatalog } from '@nova-cost/domain';
 import { CachingInvoker, RedisResponseStore } from '@nova-cost/caching';
 import { startTestRedis } from '@nova-cost/testing';
@@ -33,7 +34,7 @@ const USAGE = { inputTokens: 500, outputTokens: 400, cacheReadInputTokens: 0, ca
 /** A model that answers ~2 KB after UPSTREAM_MS, and counts its calls. */
 class SlowUpstream implements ModelInvoker {
   calls = 0;
-  async invoke(request: InvocationRequest): Promise<InvocationResult> {
+  async invoke(request: PlannedInvocation): Promise<InvocationResult> {
     this.calls += 1;
     await new Promise((r) => setTimeout(r, UPSTREAM_MS));
     return {
@@ -43,7 +44,7 @@ class SlowUpstream implements ModelInvoker {
       },
       usage: USAGE,
       latencyMs: UPSTREAM_MS,
-      source: 'upstream',
+      cache: 'bypass',
       modelId: request.modelId,
       stopReason: 'end_turn',
     };
@@ -56,23 +57,24 @@ class NaiveGetThenSetCache implements ModelInvoker {
     private readonly next: ModelInvoker,
     private readonly redis: Redis,
   ) {}
-  async invoke(request: InvocationRequest): Promise<InvocationResult> {
+  async invoke(request: PlannedInvocation): Promise<InvocationResult> {
     const key = `naive:${requestKey(request, 'us-east-1')}`;
     const hit = await this.redis.get(key);
-    if (hit) return { ...(JSON.parse(hit) as InvocationResult), source: 'cache' };
+    if (hit) return { ...(JSON.parse(hit) as InvocationResult), cache: 'hit' };
     const result = await this.next.invoke(request);
     await this.redis.set(key, JSON.stringify(result), 'EX', 600);
     return result;
   }
 }
 
-const request = (text: string): InvocationRequest => ({
-  tenantId: 'bench',
-  modelId: MODEL,
-  operation: 'converse',
-  body: { messages: [{ role: 'user', content: [{ text }] }], inferenceConfig: { temperature: 0 } },
-  cache: { ttlSeconds: 600 },
-});
+const request = (text: string): PlannedInvocation =>
+  plannedCall({
+    tenantId: 'bench',
+    modelId: MODEL,
+    operation: 'converse',
+    body: { messages: [{ role: 'user', content: [{ text }] }], inferenceConfig: { temperature: 0 } },
+    cache: { ttlSeconds: 600 },
+  });
 
 async function connect(url: string): Promise<Redis> {
   const client = new Redis(url, { lazyConnect: true, enableOfflineQueue: false, commandTimeout: 1000 });
@@ -104,7 +106,7 @@ async function hitPath(url: string): Promise<Figure[]> {
         let t = nowMs();
         const hit = await cache.invoke(twoKb);
         ours.push(nowMs() - t);
-        if (hit.source !== 'cache') throw new Error(`expected a cache hit, got ${hit.source}`);
+        if (hit.cache !== 'hit') throw new Error(`expected a cache hit, got ${hit.cache}`);
         t = nowMs();
         await client.get(key);
         raw.push(nowMs() - t);

@@ -5,7 +5,8 @@
  *   - `array`: the baseline, the same requests and one pending promise each, held in a plain array.
  */
 import { BatchingInvoker } from '@nova-cost/batching';
-import type { InvocationRequest, InvocationResult, ModelInvoker } from '@nova-cost/domain';
+import type { InvocationResult, ModelInvoker, PlannedInvocation } from '@nova-cost/domain';
+import { plannedCall } from '@nova-cost/testing';
 
 const COUNT = Number(process.argv[3] ?? 100_000);
 const CONCURRENCY = 16;
@@ -31,18 +32,19 @@ class StalledUpstream implements ModelInvoker {
   }
 }
 
-const request = (n: number): InvocationRequest => ({
-  tenantId: `tenant-${n % 10}`,
-  modelId: 'amazon.nova-micro-v1:0',
-  operation: 'converse',
-  body: {
-    messages: [
-      { role: 'user', content: [{ text: `queued question number ${n}: summarise the attached note briefly.` }] },
-    ],
-    inferenceConfig: { maxTokens: 200 },
-  },
-  lane: 'deferrable',
-});
+const request = (n: number): PlannedInvocation =>
+  plannedCall({
+    tenantId: `tenant-${n % 10}`,
+    modelId: 'amazon.nova-micro-v1:0',
+    operation: 'converse',
+    body: {
+      messages: [
+        { role: 'user', content: [{ text: `queued question number ${n}: summarise the attached note briefly.` }] },
+      ],
+      inferenceConfig: { maxTokens: 200 },
+    },
+    lane: 'deferrable',
+  });
 
 const before = await settle();
 const held: unknown[] = [];

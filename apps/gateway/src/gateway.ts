@@ -2,7 +2,7 @@ import type { LocalBedrock } from '@nova-cost/bedrock-local';
 import { startLocalBedrock } from '@nova-cost/bedrock-local';
 import type { InvokeModel } from '@nova-cost/domain';
 import type { BedrockModelInvoker } from '@nova-cost/infrastructure';
-import { NovaCostError } from '@nova-cost/domain';
+import { NovaCostError, policyRegion } from '@nova-cost/domain';
 import type { GatewayConfig } from './config/gateway-config';
 import { asyncInvokeHandler, startAsyncInvoke, withLocalS3 } from './composition/async-invoke.start';
 import { createGatewayContainer } from './composition/gateway-container';
@@ -67,10 +67,12 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
       ? await startLocalBedrock({ host: '127.0.0.1', ...(config.asyncInvoke?.local ? { s3: {} } : {}) })
       : undefined;
   config = withLocalS3(config, localBedrock);
+  // One region for the calls and their prices: the policy's (loadConfig makes it AWS_REGION's when that is set).
+  const region = policyRegion(config.policy);
   const endpoint =
     config.bedrock.mode === 'embedded'
-      ? { url: localBedrock!.url, region: config.policy.region ?? 'us-east-1' }
-      : { ...(config.bedrock.endpoint ? { url: config.bedrock.endpoint } : {}), region: config.bedrock.region };
+      ? { url: localBedrock!.url, region }
+      : { ...(config.bedrock.endpoint ? { url: config.bedrock.endpoint } : {}), region };
   const container = createGatewayContainer(config, logger, endpoint);
   const metrics = container.get(TOKENS.metrics);
   const batcher = container.get(TOKENS.batchingInvoker);

@@ -61,7 +61,7 @@ class RuntimeInvoker implements ModelInvoker {
         cacheWriteInputTokens: 0,
       },
       latencyMs: 0,
-      source: 'upstream',
+      cache: 'bypass',
       modelId: request.modelId,
       stopReason: out.stopReason!,
     };

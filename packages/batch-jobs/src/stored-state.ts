@@ -2,8 +2,8 @@ import type {
   DeferredCall,
   DeferredCallState,
   DeferredRoute,
-  InvocationRequest,
   JsonObject,
+  PlannedInvocation,
   TokenUsage,
 } from '@nova-cost/domain';
 
@@ -17,8 +17,8 @@ export interface StoredCall {
   readonly fingerprint: string;
   readonly submittedAt: string;
   readonly deadline: string;
-  readonly request: InvocationRequest;
-  readonly requestedModelId: string;
+  /** The planned call; `request.requested` is what the caller sent. */
+  readonly request: PlannedInvocation;
   readonly routedBy?: string;
   readonly outputS3Uri?: string;
 }
@@ -73,7 +73,6 @@ export function storedCall(call: DeferredCall): StoredCall {
     submittedAt: call.submittedAt.toISOString(),
     deadline: call.deadline.toISOString(),
     request: call.request,
-    requestedModelId: call.requestedModelId,
     ...(call.routedBy ? { routedBy: call.routedBy } : {}),
     ...(call.outputS3Uri ? { outputS3Uri: call.outputS3Uri } : {}),
   };
@@ -87,7 +86,6 @@ export function deferredCall(stored: StoredCall): DeferredCall {
     submittedAt: new Date(stored.submittedAt),
     deadline: new Date(stored.deadline),
     request: stored.request,
-    requestedModelId: stored.requestedModelId,
     ...(stored.routedBy ? { routedBy: stored.routedBy } : {}),
     ...(stored.outputS3Uri ? { outputS3Uri: stored.outputS3Uri } : {}),
   };

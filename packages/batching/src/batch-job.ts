@@ -1,8 +1,8 @@
-import type { InvocationRequest, InvocationResult } from '@nova-cost/domain';
+import type { PlannedInvocation, InvocationResult } from '@nova-cost/domain';
 
 /** One caller's request, from acceptance until its promise settles. */
 export interface BatchJob {
-  readonly request: InvocationRequest;
+  readonly request: PlannedInvocation;
   /** Set when the request may share an upstream call with others of the same key. */
   readonly merge: { readonly key: string; readonly texts: readonly string[] } | undefined;
   /** Scheduler priority: interactive before deferrable. */

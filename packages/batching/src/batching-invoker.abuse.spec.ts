@@ -1,5 +1,5 @@
 import { NovaCostError } from '@nova-cost/domain';
-import type { InvocationRequest, ModelInvoker } from '@nova-cost/domain';
+import type { ModelInvoker, PlannedInvocation } from '@nova-cost/domain';
 import { describe, expect, it } from 'vitest';
 import { BatchingInvoker } from './batching-invoker';
 import type { BatchingInvokerOptions } from './batching-invoker.options';
@@ -65,7 +65,7 @@ describe('BatchingInvoker misuse', () => {
       'rejects %o as a validation error without queueing it',
       async (request) => {
         const batcher = new BatchingInvoker(upstream);
-        await expect(batcher.invoke(request as unknown as InvocationRequest)).rejects.toMatchObject({
+        await expect(batcher.invoke(request as unknown as PlannedInvocation)).rejects.toMatchObject({
           kind: 'validation',
         });
         expect(batcher.stats().queued).toBe(0);

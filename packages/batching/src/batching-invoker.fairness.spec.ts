@@ -1,14 +1,16 @@
-import type { InvocationRequest } from '@nova-cost/domain';
+import type { PlannedInvocation } from '@nova-cost/domain';
+import { plannedCall } from '@nova-cost/testing';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { BatchingInvoker } from './batching-invoker';
 import { ScriptedModelInvoker, flushMicrotasks } from './testing/scripted-model-invoker';
 
-const ask = (tenantId: string, n: number): InvocationRequest => ({
-  tenantId,
-  modelId: 'amazon.nova-lite-v1:0',
-  operation: 'converse',
-  body: { messages: [{ role: 'user', content: [{ text: `${tenantId} question ${n}` }] }] },
-});
+const ask = (tenantId: string, n: number): PlannedInvocation =>
+  plannedCall({
+    tenantId,
+    modelId: 'amazon.nova-lite-v1:0',
+    operation: 'converse',
+    body: { messages: [{ role: 'user', content: [{ text: `${tenantId} question ${n}` }] }] },
+  });
 
 /** The tenants of the upstream calls, in the order they started. */
 const callOrder = (upstream: ScriptedModelInvoker) => upstream.calls.map((c) => c.request.tenantId);

@@ -1,6 +1,8 @@
 import { startLocalBedrock } from '@nova-cost/bedrock-local';
 import type { LocalBedrock } from '@nova-cost/bedrock-local';
-import type { InvocationRequest } from '@nova-cost/domain';
+import type { PlannedInvocation } from '@nova-cost/domain';
+import type { PlannedCallFields } from '@nova-cost/testing';
+import { plannedCall } from '@nova-cost/testing';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { BatchingInvoker } from './batching-invoker';
 import { HttpModelInvoker } from './testing/http-model-invoker';
@@ -24,20 +26,22 @@ beforeEach(() => {
   endpoint.reset();
 });
 
-const ask = (text: string, over: Partial<InvocationRequest> = {}): InvocationRequest => ({
-  tenantId: 'acme',
-  modelId: 'amazon.nova-micro-v1:0',
-  operation: 'converse',
-  body: { messages: [{ role: 'user', content: [{ text }] }], inferenceConfig: { maxTokens: 32 } },
-  ...over,
-});
-const embed = (texts: string[]): InvocationRequest => ({
-  tenantId: 'acme',
-  modelId: 'cohere.embed-english-v3',
-  operation: 'invoke',
-  body: { texts, input_type: 'search_document' },
-  lane: 'deferrable',
-});
+const ask = (text: string, over: PlannedCallFields = {}): PlannedInvocation =>
+  plannedCall({
+    tenantId: 'acme',
+    modelId: 'amazon.nova-micro-v1:0',
+    operation: 'converse',
+    body: { messages: [{ role: 'user', content: [{ text }] }], inferenceConfig: { maxTokens: 32 } },
+    ...over,
+  });
+const embed = (texts: string[]): PlannedInvocation =>
+  plannedCall({
+    tenantId: 'acme',
+    modelId: 'cohere.embed-english-v3',
+    operation: 'invoke',
+    body: { texts, input_type: 'search_document' },
+    lane: 'deferrable',
+  });
 
 describe('BatchingInvoker against the local Bedrock endpoint', () => {
   it('gives each of many concurrent callers its own answer', async () => {
@@ -111,7 +115,7 @@ describe('BatchingInvoker against the local Bedrock endpoint', () => {
       kind: 'queue-full',
       details: { maxQueueSize: 2 },
     });
-    expect((await Promise.all(accepted)).map((r) => r.source)).toEqual(['upstream', 'upstream', 'upstream']);
+    expect((await Promise.all(accepted)).map((r) => r.cache)).toEqual(['bypass', 'bypass', 'bypass']);
     expect(endpoint.stats().calls).toBe(3);
   });
 

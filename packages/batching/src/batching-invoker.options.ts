@@ -38,7 +38,7 @@ export interface RetryOptions {
 
 export interface BatchingInvokerOptions {
   /**
-   * Holding rules per lane (`request.lane`, absent = interactive).
+   * Holding rules per lane (the planned call's `lane`).
    * @default { interactive: { maxBatchSize: 1, maxWaitMs: 0 }, deferrable: { maxBatchSize: 10, maxWaitMs: 1000 } }
    */
   readonly lanes?: { readonly interactive?: LaneBatching; readonly deferrable?: LaneBatching };

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { NovaCostError } from '@nova-cost/domain';
-import type { InvocationRequest } from '@nova-cost/domain';
+import { plannedCall } from '@nova-cost/testing';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { BatchingInvoker } from './batching-invoker';
 import { ScriptedModelInvoker, throttled } from './testing/scripted-model-invoker';
@@ -48,13 +48,13 @@ describe('BatchingInvoker, whatever the mix of lanes, latencies, failures and ab
           calls.forEach((spec, n) => {
             const controller = new AbortController();
             if (spec.abortAfterMs !== undefined) setTimeout(() => controller.abort(), spec.abortAfterMs);
-            const request: InvocationRequest = {
+            const request = plannedCall({
               tenantId: 't',
               modelId: 'amazon.nova-lite-v1:0',
               operation: 'converse',
               body: { n },
               lane: spec.lane,
-            };
+            });
             batcher.invoke(request, { signal: controller.signal }).then(
               (r) => settlements[n]!.push({ kind: 'ok', body: r.body }),
               (e: unknown) => settlements[n]!.push({ kind: NovaCostError.is(e) ? e.kind : 'foreign' }),

@@ -1,5 +1,6 @@
 import { NovaCostError } from '@nova-cost/domain';
-import type { InvocationRequest } from '@nova-cost/domain';
+import { plannedCall } from '@nova-cost/testing';
+import type { PlannedInvocation } from '@nova-cost/domain';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BatchingInvoker } from './batching-invoker';
 import type { LocalBedrock } from '@nova-cost/bedrock-local';
@@ -23,12 +24,13 @@ afterAll(async () => {
   await endpoint.close();
 });
 
-const ask = (n: number): InvocationRequest => ({
-  tenantId: 'acme',
-  modelId: 'amazon.nova-micro-v1:0',
-  operation: 'converse',
-  body: { messages: [{ role: 'user', content: [{ text: `quota ${n}` }] }] },
-});
+const ask = (n: number): PlannedInvocation =>
+  plannedCall({
+    tenantId: 'acme',
+    modelId: 'amazon.nova-micro-v1:0',
+    operation: 'converse',
+    body: { messages: [{ role: 'user', content: [{ text: `quota ${n}` }] }] },
+  });
 
 describe('BatchingInvoker with a requests-per-minute quota, against an endpoint that enforces the rate', () => {
   it('waits for capacity, so every request is answered', async () => {

@@ -1,16 +1,19 @@
 import { NovaCostError } from '@nova-cost/domain';
-import type { InvocationRequest } from '@nova-cost/domain';
+import type { PlannedCallFields } from '@nova-cost/testing';
+import { plannedCall } from '@nova-cost/testing';
+import type { PlannedInvocation } from '@nova-cost/domain';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { BatchingInvoker } from './batching-invoker';
 import { ScriptedModelInvoker, flushMicrotasks, throttled } from './testing/scripted-model-invoker';
 
-const req = (n: number, over: Partial<InvocationRequest> = {}): InvocationRequest => ({
-  tenantId: 'acme',
-  modelId: 'amazon.nova-lite-v1:0',
-  operation: 'converse',
-  body: { messages: [{ role: 'user', content: [{ text: `question ${n}` }] }], inferenceConfig: { maxTokens: 100 } },
-  ...over,
-});
+const req = (n: number, over: PlannedCallFields = {}): PlannedInvocation =>
+  plannedCall({
+    tenantId: 'acme',
+    modelId: 'amazon.nova-lite-v1:0',
+    operation: 'converse',
+    body: { messages: [{ role: 'user', content: [{ text: `question ${n}` }] }], inferenceConfig: { maxTokens: 100 } },
+    ...over,
+  });
 
 beforeEach(() => {
   // Fakes performance.now too, which limiter's token buckets read.

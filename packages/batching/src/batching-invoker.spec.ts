@@ -1,16 +1,19 @@
 import { NovaCostError } from '@nova-cost/domain';
-import type { InvocationRequest, InvocationResult } from '@nova-cost/domain';
+import type { PlannedCallFields } from '@nova-cost/testing';
+import { plannedCall } from '@nova-cost/testing';
+import type { InvocationResult, PlannedInvocation } from '@nova-cost/domain';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { BatchingInvoker } from './batching-invoker';
 import { ScriptedModelInvoker, flushMicrotasks } from './testing/scripted-model-invoker';
 
-const req = (n: number, over: Partial<InvocationRequest> = {}): InvocationRequest => ({
-  tenantId: 'acme',
-  modelId: 'amazon.nova-lite-v1:0',
-  operation: 'converse',
-  body: { messages: [{ role: 'user', content: [{ text: `question ${n}` }] }] },
-  ...over,
-});
+const req = (n: number, over: PlannedCallFields = {}): PlannedInvocation =>
+  plannedCall({
+    tenantId: 'acme',
+    modelId: 'amazon.nova-lite-v1:0',
+    operation: 'converse',
+    body: { messages: [{ role: 'user', content: [{ text: `question ${n}` }] }] },
+    ...over,
+  });
 const deferred = (n: number) => req(n, { lane: 'deferrable' });
 
 /** Records how each promise settled without leaving rejections unhandled. */
@@ -71,7 +74,7 @@ describe(BatchingInvoker, () => {
         await flushMicrotasks();
         expect(upstream.calls).toHaveLength(1);
         await vi.advanceTimersByTimeAsync(0);
-        await expect(call).resolves.toMatchObject({ source: 'upstream' });
+        await expect(call).resolves.toMatchObject({ cache: 'bypass' });
       });
 
       it('holds deferrable requests until the batch is full', async () => {

@@ -1,4 +1,5 @@
-import type { InvocationRequest } from '@nova-cost/domain';
+import type { PlannedInvocation } from '@nova-cost/domain';
+import { plannedCall } from '@nova-cost/testing';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { BatchingInvokerOptions } from './batching-invoker.options';
 import { BatchingInvoker } from './batching-invoker';
@@ -7,12 +8,13 @@ import { ScriptedModelInvoker, throttled } from './testing/scripted-model-invoke
 
 // Everything runs on Vitest's fake clock: counts and fake milliseconds, never the machine's speed.
 
-const ask = (n: number): InvocationRequest => ({
-  tenantId: 'acme',
-  modelId: 'amazon.nova-lite-v1:0',
-  operation: 'converse',
-  body: { messages: [{ role: 'user', content: [{ text: `question ${n}` }] }] },
-});
+const ask = (n: number): PlannedInvocation =>
+  plannedCall({
+    tenantId: 'acme',
+    modelId: 'amazon.nova-lite-v1:0',
+    operation: 'converse',
+    body: { messages: [{ role: 'user', content: [{ text: `question ${n}` }] }] },
+  });
 
 /** An upstream that admits `perSecond` calls in any sliding second (as Bedrock's quota does) and throttles the rest. */
 function quotaUpstream(perSecond: number, latencyMs: number): ScriptedModelInvoker {

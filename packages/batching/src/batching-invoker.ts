@@ -1,5 +1,5 @@
 import { NovaCostError } from '@nova-cost/domain';
-import type { InvocationRequest, InvocationResult, InvokeOptions, ModelInvoker } from '@nova-cost/domain';
+import type { PlannedInvocation, InvocationResult, InvokeOptions, ModelInvoker } from '@nova-cost/domain';
 import { abortableSleep } from './abortable-sleep';
 import { BatchCollector } from './batch-collector';
 import type { BatchJob, DispatchUnit, Outcome } from './batch-job';
@@ -89,7 +89,7 @@ export class BatchingInvoker implements ModelInvoker {
     });
   }
 
-  invoke(request: InvocationRequest, options: InvokeOptions = {}): Promise<InvocationResult> {
+  invoke(request: PlannedInvocation, options: InvokeOptions = {}): Promise<InvocationResult> {
     if (
       typeof request !== 'object' ||
       request === null ||
@@ -100,7 +100,7 @@ export class BatchingInvoker implements ModelInvoker {
       return Promise.reject(
         new NovaCostError(
           'validation',
-          'BatchingInvoker.invoke needs an InvocationRequest with a string modelId and an object body',
+          'BatchingInvoker.invoke needs a PlannedInvocation with a string modelId and an object body',
         ),
       );
     }
@@ -137,7 +137,7 @@ export class BatchingInvoker implements ModelInvoker {
         ),
       );
     }
-    const lane = request.lane === 'deferrable' ? 'deferrable' : 'interactive';
+    const lane = request.lane;
     const merge = this.mergeOf(request);
     return new Promise<InvocationResult>((resolve, reject) => {
       const job: BatchJob = {
@@ -250,7 +250,7 @@ export class BatchingInvoker implements ModelInvoker {
   }
 
   /** How the request may share a call, if it may; a body the key cannot be computed for is sent alone. */
-  private mergeOf(request: InvocationRequest): BatchJob['merge'] {
+  private mergeOf(request: PlannedInvocation): BatchJob['merge'] {
     if (!this.options.embeddingMerge.enabled) return undefined;
     try {
       const texts = mergeableTexts(request);

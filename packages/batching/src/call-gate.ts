@@ -1,4 +1,4 @@
-import type { InvocationRequest } from '@nova-cost/domain';
+import type { PlannedInvocation } from '@nova-cost/domain';
 import { AdaptiveRate } from './adaptive-rate';
 import type { DispatchUnit } from './batch-job';
 import type { ResolvedOptions } from './batching-invoker.options';
@@ -28,7 +28,7 @@ export class CallGate {
    * 0 when the unit may start now (its pace slot and quota tokens taken, `unit.reserved` and `unit.startedAt` set),
    * else the milliseconds until it may.
    */
-  admit(unit: DispatchUnit, requests: readonly InvocationRequest[]): number {
+  admit(unit: DispatchUnit, requests: readonly PlannedInvocation[]): number {
     const rate = this.rateOf(unit.key);
     const paced = rate?.take() ?? 0;
     if (paced > 0) return paced;

@@ -1,19 +1,22 @@
 import fc from 'fast-check';
 import { NovaCostError } from '@nova-cost/domain';
-import type { InvocationRequest, InvocationResult } from '@nova-cost/domain';
+import type { PlannedCallFields } from '@nova-cost/testing';
+import { plannedCall } from '@nova-cost/testing';
+import type { InvocationResult, PlannedInvocation } from '@nova-cost/domain';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { BatchingInvoker } from './batching-invoker';
 import { apportion, mergeKey, mergeableTexts, splitResult } from './embedding-merge';
 import { ScriptedModelInvoker, cohereAnswer, flushMicrotasks } from './testing/scripted-model-invoker';
 
-const embed = (texts: string[], over: Partial<InvocationRequest> = {}): InvocationRequest => ({
-  tenantId: 'acme',
-  modelId: 'cohere.embed-english-v3',
-  operation: 'invoke',
-  body: { texts, input_type: 'search_document' },
-  lane: 'deferrable',
-  ...over,
-});
+const embed = (texts: string[], over: PlannedCallFields = {}): PlannedInvocation =>
+  plannedCall({
+    tenantId: 'acme',
+    modelId: 'cohere.embed-english-v3',
+    operation: 'invoke',
+    body: { texts, input_type: 'search_document' },
+    lane: 'deferrable',
+    ...over,
+  });
 
 describe(mergeableTexts, () => {
   it('accepts Cohere embed bodies with string texts', () => {
@@ -42,7 +45,7 @@ describe(mergeKey, () => {
     ['cache rule', { cache: { ttlSeconds: 60 } }],
     ['other body field', { body: { texts: ['a'], input_type: 'search_query' } }],
   ] as const)('differs by %s', (_name, over) => {
-    expect(mergeKey(embed(['a'], over as Partial<InvocationRequest>))).not.toBe(mergeKey(embed(['a'])));
+    expect(mergeKey(embed(['a'], over as PlannedCallFields))).not.toBe(mergeKey(embed(['a'])));
   });
 });
 
@@ -64,7 +67,7 @@ describe(splitResult, () => {
     body,
     usage: { inputTokens: 9, outputTokens: 0, cacheReadInputTokens: 0, cacheWriteInputTokens: 0 },
     latencyMs: 12,
-    source: 'upstream',
+    cache: 'bypass',
     modelId: 'cohere.embed-english-v3',
   });
 

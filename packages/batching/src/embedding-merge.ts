@@ -1,8 +1,8 @@
-import { NovaCostError, ZERO_USAGE, findModel, isJsonObject, requestKey } from '@nova-cost/domain';
-import type { InvocationRequest, InvocationResult, JsonObject, JsonValue, TokenUsage } from '@nova-cost/domain';
+import { NovaCostError, ZERO_USAGE, cacheTtlOf, findModel, isJsonObject, requestKey } from '@nova-cost/domain';
+import type { PlannedInvocation, InvocationResult, JsonObject, JsonValue, TokenUsage } from '@nova-cost/domain';
 
 /** The texts of a request that may share an upstream call with others, or undefined. */
-export function mergeableTexts(request: InvocationRequest): readonly string[] | undefined {
+export function mergeableTexts(request: PlannedInvocation): readonly string[] | undefined {
   if (request.operation !== 'invoke') return undefined;
   let accepts = false;
   try {
@@ -20,13 +20,13 @@ export function mergeableTexts(request: InvocationRequest): readonly string[] | 
  * Requests with the same merge key may be answered by one call: same tenant, region, model, cache rule and
  * every body field but `texts` (input_type, truncate, embedding_types…).
  */
-export function mergeKey(request: InvocationRequest): string {
+export function mergeKey(request: PlannedInvocation): string {
   const { texts: _texts, ...rest } = request.body;
-  return `${requestKey({ ...request, body: rest }, request.region ?? '')}|ttl=${request.cache?.ttlSeconds ?? ''}`;
+  return `${requestKey({ ...request, body: rest }, request.region)}|ttl=${cacheTtlOf(request) ?? ''}`;
 }
 
 /** One request whose `texts` are those of all the given requests, in order. */
-export function mergeRequests(requests: readonly InvocationRequest[]): InvocationRequest {
+export function mergeRequests(requests: readonly PlannedInvocation[]): PlannedInvocation {
   const first = requests[0];
   if (!first) throw new NovaCostError('internal', 'cannot merge an empty list of embedding requests');
   const texts = requests.flatMap((r) => r.body['texts'] as string[]);
@@ -79,7 +79,7 @@ function sliceEmbeddings(embeddings: JsonValue | undefined, start: number, end: 
  * Gives each merged caller the body it would have had alone (its own embeddings and texts) and a share of the
  * usage proportional to the length of its texts.
  */
-export function splitResult(result: InvocationResult, requests: readonly InvocationRequest[]): InvocationResult[] {
+export function splitResult(result: InvocationResult, requests: readonly PlannedInvocation[]): InvocationResult[] {
   const counts = requests.map((r) => (r.body['texts'] as string[]).length);
   const expected = counts.reduce((a, b) => a + b, 0);
   const weights = requests.map((r) => (r.body['texts'] as string[]).reduce((n, t) => n + t.length, 0));

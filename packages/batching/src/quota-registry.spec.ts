@@ -1,13 +1,15 @@
-import type { InvocationRequest, JsonObject } from '@nova-cost/domain';
+import type { JsonObject, PlannedInvocation } from '@nova-cost/domain';
+import { plannedCall } from '@nova-cost/testing';
 import { describe, expect, it } from 'vitest';
 import { QuotaRegistry, usedTokens } from './quota-registry';
 
-const call = (modelId: string, body: JsonObject): InvocationRequest => ({
-  tenantId: 't',
-  modelId,
-  operation: 'invoke',
-  body,
-});
+const call = (modelId: string, body: JsonObject): PlannedInvocation =>
+  plannedCall({
+    tenantId: 't',
+    modelId,
+    operation: 'invoke',
+    body,
+  });
 const registry = (byModel = {}, fallback = {}) =>
   new QuotaRegistry({ quotas: { default: fallback, byModel }, defaultOutputTokenEstimate: 512 });
 

@@ -1,5 +1,5 @@
 import { findModel, requestFeatures, resolveModelId } from '@nova-cost/domain';
-import type { InvocationRequest, TokenUsage } from '@nova-cost/domain';
+import type { PlannedInvocation, TokenUsage } from '@nova-cost/domain';
 import type { ResolvedOptions } from './batching-invoker.options';
 import { ModelQuota } from './model-quota';
 
@@ -52,7 +52,7 @@ export class QuotaRegistry {
   }
 
   /** Tokens to reserve: the prompt estimate plus the output cap (or a default); embeddings produce none. */
-  estimateTokens(requests: readonly InvocationRequest[]): number {
+  estimateTokens(requests: readonly PlannedInvocation[]): number {
     let total = 0;
     for (const request of requests) {
       let embedding = false;

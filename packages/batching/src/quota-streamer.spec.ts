@@ -1,4 +1,5 @@
-import type { InvocationRequest, ModelStream, ModelStreamEvent, ModelStreamer } from '@nova-cost/domain';
+import type { ModelStream, ModelStreamer, ModelStreamEvent, PlannedInvocation } from '@nova-cost/domain';
+import { plannedCall } from '@nova-cost/testing';
 import { meteredStream, NovaCostError, StreamMeter } from '@nova-cost/domain';
 import { describe, expect, it } from 'vitest';
 import { BatchingInvoker } from './batching-invoker';
@@ -10,7 +11,7 @@ import { ScriptedModelInvoker } from './testing/scripted-model-invoker';
 class ShortStreamer implements ModelStreamer {
   calls = 0;
   constructor(private throttles = 0) {}
-  async stream(request: InvocationRequest): Promise<ModelStream> {
+  async stream(request: PlannedInvocation): Promise<ModelStream> {
     this.calls += 1;
     if (this.throttles > 0) {
       this.throttles -= 1;
@@ -21,19 +22,20 @@ class ShortStreamer implements ModelStreamer {
       yield { type: 'metadata', payload: { usage: { inputTokens: 10, outputTokens: 10 } } };
     }
     return {
-      source: 'upstream',
+      cache: 'bypass',
       modelId: request.modelId,
       ...meteredStream(events(), new StreamMeter('converse-stream', 10)),
     };
   }
 }
 
-const request = (maxTokens = 100): InvocationRequest => ({
-  tenantId: 'acme',
-  modelId: 'amazon.nova-lite-v1:0',
-  operation: 'converse-stream',
-  body: { messages: [{ role: 'user', content: [{ text: 'hi' }] }], inferenceConfig: { maxTokens } },
-});
+const request = (maxTokens = 100): PlannedInvocation =>
+  plannedCall({
+    tenantId: 'acme',
+    modelId: 'amazon.nova-lite-v1:0',
+    operation: 'converse-stream',
+    body: { messages: [{ role: 'user', content: [{ text: 'hi' }] }], inferenceConfig: { maxTokens } },
+  });
 
 function setUp(options: BatchingInvokerOptions, upstream = new ShortStreamer()) {
   const batcher = new BatchingInvoker(new ScriptedModelInvoker(), {

@@ -1,4 +1,4 @@
-import type { InvocationRequest, InvokeOptions, ModelStream, ModelStreamer } from '@nova-cost/domain';
+import type { PlannedInvocation, InvokeOptions, ModelStream, ModelStreamer } from '@nova-cost/domain';
 import { NovaCostError } from '@nova-cost/domain';
 import { abortableSleep } from './abortable-sleep';
 import type { DispatchUnit } from './batch-job';
@@ -33,7 +33,7 @@ export class QuotaStreamer implements ModelStreamer {
     private readonly limits: StreamLimits,
   ) {}
 
-  async stream(request: InvocationRequest, options: InvokeOptions = {}): Promise<ModelStream> {
+  async stream(request: PlannedInvocation, options: InvokeOptions = {}): Promise<ModelStream> {
     const signal = options.signal ?? NEVER;
     const { gate, retry } = this.limits;
     // A stream is a dispatch unit of its own for the gate: its quota key, the tokens it reserved, when it started.

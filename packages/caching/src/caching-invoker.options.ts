@@ -1,9 +1,6 @@
-import type { PricingCatalog } from '@nova-cost/domain';
 import type { CircuitBreakerOptions } from './circuit-breaker';
 
 export interface CachingInvokerOptions {
-  /** Region in the cache key when the request names none. @default 'us-east-1' */
-  readonly region?: string;
   /**
    * Budget of each store call; past it the call counts as failed and the request goes upstream. Time this process's
    * event loop was too busy to read an answer that had arrived does not count. @default 50
@@ -23,8 +20,6 @@ export interface CachingInvokerOptions {
   readonly lockPollMs?: number;
   /** Circuit breaker around the store. @default { failureThreshold: 5, openMs: 1000 } */
   readonly breaker?: CircuitBreakerOptions;
-  /** Prices each stored answer: the entry keeps its cost, and stats().savedUsd adds it up on every reuse. @default none (no cost kept) */
-  readonly pricing?: PricingCatalog;
   /**
    * Bytes of answers also kept in this process (least recently used go first), served without asking the store, so
    * a store that is slow, failing or out of reach of a busy process costs one upstream call per answer, not one per

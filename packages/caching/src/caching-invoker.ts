@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
 import { LRUCache } from 'lru-cache';
-import type { AnswerCache, InvocationRequest, InvocationResult, InvokeOptions, ModelInvoker } from '@nova-cost/domain';
+import type { AnswerCache, InvocationResult, InvokeOptions, ModelInvoker, PlannedInvocation } from '@nova-cost/domain';
 import {
   NovaCostError,
   bodyTextOf,
+  cacheTtlOf,
   isReusableAnswer,
   requestKey,
   resultOfBodyText,
@@ -19,7 +20,7 @@ import type { ResponseStore } from './response-store.port';
 import { StoreGuard } from './store-guard';
 
 /**
- * Serves cacheable requests (`request.cache` set by the cost policy) from a response store, and makes one
+ * Serves cacheable calls (a cache plan other than 'none') from a response store, and makes one
  * upstream call for concurrent identical requests. Fails open: a slow, dead or absent store only costs
  * `storeTimeoutMs` until the circuit opens, and the request always goes upstream instead of failing. A store answer
  * that arrived in time is never taken for a timeout because this process was too busy to read it, and the answers
@@ -68,15 +69,14 @@ export class CachingInvoker implements ModelInvoker, AnswerCache {
       this.hot = new LRUCache({ maxSize: hotMaxBytes, sizeCalculation: (e) => Math.max(1, e.bytes) });
   }
 
-  async invoke(request: InvocationRequest, options: InvokeOptions = {}): Promise<InvocationResult> {
-    const ttlSeconds = request.cache?.ttlSeconds;
+  async invoke(call: PlannedInvocation, options: InvokeOptions = {}): Promise<InvocationResult> {
+    const ttlSeconds = cacheTtlOf(call);
     if (ttlSeconds === undefined || !(ttlSeconds > 0)) {
       this.counters.bypass += 1;
       await options.admit?.();
-      return this.next.invoke(request, options);
+      return this.next.invoke(call, options);
     }
-    const region = request.region ?? this.options.region ?? 'us-east-1';
-    const key = requestKey(request, region);
+    const key = requestKey(call, call.region);
     const hot = this.hot?.get(key);
     if (hot) {
       this.counters.hotHits += 1;
@@ -95,14 +95,12 @@ export class CachingInvoker implements ModelInvoker, AnswerCache {
     if (leader) {
       const result = await leader.join(options.signal);
       this.counters.coalesced += 1;
-      if (result.source !== 'upstream') return result;
-      this.counters.savedUsd += this.costOf(result, region) ?? 0;
-      return { ...result, source: 'coalesced' };
+      return result.cache === 'miss' ? { ...result, cache: 'coalesced' } : result;
     }
     // A caller gone before it starts must not start a flight that nobody would ever abort.
     if (options.signal?.aborted) throw abortError();
     const flight = new Flight();
-    flight.start(this.fetch(key, ttlSeconds, region, request, flight, options.admit, started));
+    flight.start(this.fetch(key, ttlSeconds, call, flight, options.admit, started));
     this.inFlight.set(key, flight);
     // A flight every caller gave up on is forgotten at once, so a newcomer starts its own instead of joining it.
     const forget = () => {
@@ -114,14 +112,14 @@ export class CachingInvoker implements ModelInvoker, AnswerCache {
   }
 
   /**
-   * AnswerCache: the stored answer of a cacheable request (source 'cache'), read without calling the next link;
-   * undefined on a miss, for a request that is not cacheable, or when the store fails.
+   * AnswerCache: the stored answer of a cacheable call (cache outcome 'hit'), read without calling the next link;
+   * undefined on a miss, for a call that is not cacheable, or when the store fails.
    */
-  async lookup(request: InvocationRequest): Promise<InvocationResult | undefined> {
-    const ttlSeconds = request.cache?.ttlSeconds;
+  async lookup(call: PlannedInvocation): Promise<InvocationResult | undefined> {
+    const ttlSeconds = cacheTtlOf(call);
     if (ttlSeconds === undefined || !(ttlSeconds > 0)) return undefined;
     const started = this.now();
-    const key = requestKey(request, request.region ?? this.options.region ?? 'us-east-1');
+    const key = requestKey(call, call.region);
     const hot = this.hot?.get(key);
     if (hot) {
       this.counters.hotHits += 1;
@@ -131,12 +129,11 @@ export class CachingInvoker implements ModelInvoker, AnswerCache {
     return entry ? this.hit(entry, started) : undefined;
   }
 
-  /** AnswerCache: keeps an answer obtained another way (a batch job) for later callers of the same cacheable request. */
-  async remember(request: InvocationRequest, result: InvocationResult): Promise<void> {
-    const ttlSeconds = request.cache?.ttlSeconds;
+  /** AnswerCache: keeps an answer obtained another way (a batch job) for later callers of the same cacheable call. */
+  async remember(call: PlannedInvocation, result: InvocationResult): Promise<void> {
+    const ttlSeconds = cacheTtlOf(call);
     if (ttlSeconds === undefined || !(ttlSeconds > 0)) return;
-    const region = request.region ?? this.options.region ?? 'us-east-1';
-    await this.write(requestKey(request, region), ttlSeconds, region, result);
+    await this.write(requestKey(call, call.region), ttlSeconds, result);
   }
 
   /** A copy of the counters. */
@@ -152,8 +149,7 @@ export class CachingInvoker implements ModelInvoker, AnswerCache {
   private async fetch(
     key: string,
     ttlSeconds: number,
-    region: string,
-    request: InvocationRequest,
+    call: PlannedInvocation,
     flight: Flight,
     admit: InvokeOptions['admit'],
     started: number,
@@ -175,7 +171,6 @@ export class CachingInvoker implements ModelInvoker, AnswerCache {
         const entry = await this.read(key, ttlSeconds);
         if (entry) {
           this.counters.coalesced += 1;
-          this.counters.savedUsd += entry.costUsd ?? 0;
           return this.fromEnvelope(entry, 'coalesced', started);
         }
         locked = await this.guard(() => this.store.tryLock(lockKey, token, lockTtlMs));
@@ -198,8 +193,11 @@ export class CachingInvoker implements ModelInvoker, AnswerCache {
     refresh?.unref();
     try {
       await admit?.(); // the call is billed: only now does it take the budget's hold
-      const result = await this.next.invoke(request, { signal: flight.signal() });
-      const bodyText = await this.write(key, ttlSeconds, region, result);
+      const result: InvocationResult = {
+        ...(await this.next.invoke(call, { signal: flight.signal() })),
+        cache: 'miss',
+      };
+      const bodyText = await this.write(key, ttlSeconds, result);
       // The caller is sent the text just stored, not a second serialisation of the same body.
       return bodyText === undefined ? result : withBodyText(result, bodyText);
     } finally {
@@ -236,43 +234,19 @@ export class CachingInvoker implements ModelInvoker, AnswerCache {
 
   private hit(entry: ResponseEnvelope, started: number): InvocationResult {
     this.counters.hits += 1;
-    this.counters.savedUsd += entry.costUsd ?? 0;
-    return this.fromEnvelope(entry, 'cache', started);
-  }
-
-  /** What `result` was billed, when a pricing catalog is configured and knows the model. */
-  private costOf(result: InvocationResult, region: string): number | undefined {
-    const { pricing } = this.options;
-    if (!pricing) return undefined;
-    try {
-      return pricing.cost({
-        modelId: result.modelId,
-        region,
-        usage: result.usage,
-        billing: result.billing ?? 'on-demand',
-      });
-    } catch {
-      return undefined; // an unpriced model is still cached; it only has no cost to report
-    }
+    return this.fromEnvelope(entry, 'hit', started);
   }
 
   /** Stores a reusable answer; returns the body's JSON text it stored, if it did (or kept it in process). */
-  private async write(
-    key: string,
-    ttlSeconds: number,
-    region: string,
-    result: InvocationResult,
-  ): Promise<string | undefined> {
+  private async write(key: string, ttlSeconds: number, result: InvocationResult): Promise<string | undefined> {
     if (!isReusableAnswer(result.stopReason)) {
       this.counters.notStored += 1;
       return undefined;
     }
-    const costUsd = this.costOf(result, region);
     const envelope: ResponseEnvelope = {
       v: ENVELOPE_VERSION,
       bodyText: bodyTextOf(result) ?? JSON.stringify(result.body),
       usage: result.usage,
-      ...(costUsd === undefined ? {} : { costUsd }),
       modelId: result.modelId,
       ...(result.stopReason === undefined ? {} : { stopReason: result.stopReason }),
       createdAt: this.now(),
@@ -308,11 +282,11 @@ export class CachingInvoker implements ModelInvoker, AnswerCache {
   }
 
   /** The stored answer as a result whose body is the stored text: sent as it is, parsed only if something reads it. */
-  private fromEnvelope(envelope: ResponseEnvelope, source: 'cache' | 'coalesced', started: number): InvocationResult {
+  private fromEnvelope(envelope: ResponseEnvelope, cache: 'hit' | 'coalesced', started: number): InvocationResult {
     return resultOfBodyText(envelope.bodyText, {
       usage: envelope.usage,
       latencyMs: this.now() - started,
-      source,
+      cache,
       modelId: envelope.modelId,
       ...(envelope.stopReason === undefined ? {} : { stopReason: envelope.stopReason }),
     });

@@ -8,7 +8,7 @@ export interface CachingStats {
   misses: number;
   /** Answered by another caller's upstream call (same process, or another process through the lock). */
   coalesced: number;
-  /** Not cacheable (no `request.cache`): passed straight to the next invoker. */
+  /** Not cacheable (cache plan 'none'): passed straight to the next invoker. */
   bypass: number;
   /** Store calls that failed, timed out or were refused by the open circuit. */
   errors: number;
@@ -16,8 +16,6 @@ export interface CachingStats {
   notStored: number;
   bytesRead: number;
   bytesWritten: number;
-  /** What the answers served without an upstream call had cost when they were fetched (needs `pricing`). */
-  savedUsd: number;
 }
 
 export function emptyStats(): CachingStats {
@@ -31,6 +29,5 @@ export function emptyStats(): CachingStats {
     notStored: 0,
     bytesRead: 0,
     bytesWritten: 0,
-    savedUsd: 0,
   };
 }

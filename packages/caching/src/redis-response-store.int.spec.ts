@@ -47,7 +47,7 @@ describe(RedisResponseStore, () => {
       const cache = new CachingInvoker(next, store);
       const request = cacheableRequest();
       const results = await Promise.all([cache.invoke(request), cache.invoke(cacheableRequest())]);
-      expect(results.map((r) => r.source)).toEqual(['upstream', 'upstream']);
+      expect(results.map((r) => r.cache)).toEqual(['miss', 'miss']);
       expect(cache.stats().errors).toBeGreaterThan(0);
       await cache.close();
     });

@@ -218,7 +218,7 @@ describe('RedisSpendLedger (single node)', () => {
       admission: 'invoker',
     });
     const { cache: _, ...request } = cacheableRequest();
-    expect((await useCase.execute(request)).result.source).toBe('upstream');
+    expect((await useCase.execute(request)).result.cache).toBe('miss');
     await ledger.flush();
     const commands = async () => {
       const stats = (await admin.info('commandstats')) ?? '';
@@ -227,7 +227,7 @@ describe('RedisSpendLedger (single node)', () => {
         .reduce((sum, [, , calls]) => sum + Number(calls), 0);
     };
     const before = await commands();
-    expect((await useCase.execute(request)).result.source).toBe('cache');
+    expect((await useCase.execute(request)).result.cache).toBe('hit');
     expect(await commands()).toBe(before + 1);
     await ledger.flush();
     expect((await ledger.totals({ tenantId: 'acme' })).total).toMatchObject({ calls: 2, savedUsd: expect.any(Number) });

@@ -10,8 +10,6 @@ export interface ResponseEnvelope {
   /** The Bedrock response body as JSON text: what a hit sends back as it is, never parsed to be served. */
   readonly bodyText: string;
   readonly usage: TokenUsage;
-  /** What the upstream call was billed, in USD, when the invoker was given a pricing catalog. */
-  readonly costUsd?: number;
   readonly modelId: string;
   readonly stopReason?: string;
   /** When the upstream answer was stored (ms since epoch). */
@@ -43,18 +41,16 @@ export function decodeEnvelope(raw: string): ResponseEnvelope | undefined {
     return undefined;
   }
   if (!isJsonObject(value) || value['v'] !== ENVELOPE_VERSION) return undefined;
-  const { n, usage, costUsd, modelId, stopReason, createdAt } = value;
+  const { n, usage, modelId, stopReason, createdAt } = value;
   const bodyText = raw.slice(newline + 1);
   if (n !== bodyText.length || bodyText.charCodeAt(0) !== 0x7b || bodyText.charCodeAt(n - 1) !== 0x7d) return undefined;
   if (!isJsonObject(usage) || typeof modelId !== 'string' || typeof createdAt !== 'number') return undefined;
   if (stopReason !== undefined && typeof stopReason !== 'string') return undefined;
-  if (costUsd !== undefined && !(typeof costUsd === 'number' && costUsd >= 0)) return undefined;
   if (!USAGE_FIELDS.every((f) => typeof usage[f] === 'number')) return undefined;
   return {
     v: ENVELOPE_VERSION,
     bodyText,
     usage: usage as unknown as TokenUsage,
-    ...(costUsd === undefined ? {} : { costUsd }),
     modelId,
     ...(stopReason === undefined ? {} : { stopReason }),
     createdAt,

@@ -83,7 +83,6 @@ export const asyncInvokeModule = new ContainerModule(({ bind }) => {
         ledger: ctx.get(TOKENS.ledger),
         queue,
         cache: chain,
-        region,
         ...(settings.defaultDeadlineMs ? { defaultDeadlineMs: settings.defaultDeadlineMs } : {}),
         onDemandTier: settings.onDemandTier,
         onLedgerError: (err) =>

@@ -21,8 +21,6 @@ export const cachingModule = new ContainerModule(({ bind }) => {
     .toDynamicValue((ctx) => {
       const store = ctx.get(TOKENS.responseStore);
       const cache = new CachingInvoker(ctx.get(TOKENS.batchingInvoker), store, {
-        region: ctx.get(TOKENS.bedrockEndpoint).region,
-        pricing: ctx.get(TOKENS.pricing),
         // Copies of hot answers in process only in front of Redis: the in-memory store is one already.
         ...(store instanceof InMemoryResponseStore ? { hotMaxBytes: 0 } : {}),
       });

@@ -118,7 +118,6 @@ export const domainModule = new ContainerModule(({ bind }) => {
         invoker: ctx.get(TOKENS.cachingInvoker),
         pricing: ctx.get(TOKENS.pricing),
         ledger: ctx.get(TOKENS.ledger),
-        region: ctx.get(TOKENS.bedrockEndpoint).region,
         onLedgerError: (err) =>
           logger.warn({ err: { message: (err as Error).message } }, 'spend ledger refused an entry'),
         // The cache admits a call into the shared budget only when it goes upstream: a hit takes no hold.

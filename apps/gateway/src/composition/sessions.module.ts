@@ -32,7 +32,6 @@ export const sessionsModule = new ContainerModule(({ bind }) => {
         budget: ctx.get(TOKENS.policy),
         pricing: ctx.get(TOKENS.pricing),
         ledger: ctx.get(TOKENS.ledger),
-        region: ctx.get(TOKENS.bedrockEndpoint).region,
         onLedgerError: (err) =>
           logger.warn({ err: { message: (err as Error).message } }, 'spend ledger refused an entry'),
       });

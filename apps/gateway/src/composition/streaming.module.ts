@@ -17,17 +17,12 @@ export const streamingModule = new ContainerModule(({ bind }) => {
       const logger = ctx.get(TOKENS.logger);
       const batcher = ctx.get(TOKENS.batchingInvoker) as unknown as BatchingInvoker;
       const bedrock = ctx.get(TOKENS.bedrockInvoker) as unknown as ModelStreamer;
-      const streamer = new CachingStreamer(
-        new QuotaStreamer(bedrock, batcher.limits()),
-        ctx.get(TOKENS.responseStore),
-        { region: ctx.get(TOKENS.bedrockEndpoint).region },
-      );
+      const streamer = new CachingStreamer(new QuotaStreamer(bedrock, batcher.limits()), ctx.get(TOKENS.responseStore));
       return new StreamModel({
         policy: ctx.get(TOKENS.policy),
         streamer,
         pricing: ctx.get(TOKENS.pricing),
         ledger: ctx.get(TOKENS.ledger),
-        region: ctx.get(TOKENS.bedrockEndpoint).region,
         onLedgerError: (err) =>
           logger.warn({ err: { message: (err as Error).message } }, 'spend ledger refused an entry'),
         // The cache admits a stream into the shared budget only when it goes upstream: a replay takes no hold.

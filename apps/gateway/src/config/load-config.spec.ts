@@ -58,7 +58,7 @@ describe('loadConfig', () => {
       expect(config.tenants).toEqual([
         { id: 'acme', apiKeys: ['acme-key-123'], sigv4: [{ accessKeyId: 'AKIDACME', secret: 's3cret' }] },
       ]);
-      expect(config.policy).toEqual({ budgets: { default: { dailyUsd: 5 } } });
+      expect(config.policy).toEqual({ budgets: { default: { dailyUsd: 5 } }, region: 'eu-west-1' });
     });
 
     it("reads a tenant's weight in the batching queue", () => {
@@ -82,7 +82,7 @@ describe('loadConfig', () => {
         demo: false,
       });
       expect(config.tenants).toEqual([{ id: 'acme', apiKeys: ['acme-key-123'], sigv4: [] }]);
-      expect(config.policy).toEqual(document.policy);
+      expect(config.policy).toEqual({ ...document.policy, region: 'ap-northeast-1' });
     });
 
     it('accepts an explicit empty tenant list (the placeholder of a fresh deployment), serving nobody, and warns', () => {
@@ -137,6 +137,24 @@ describe('loadConfig', () => {
         region: 'us-east-1',
         endpoint: 'http://127.0.0.1:4000',
       });
+    });
+
+    it("prices calls in AWS_REGION, where they are made: the policy's region is set to it", () => {
+      const env = { NOVA_COST_CONFIG_JSON: JSON.stringify({ tenants: [], policy: {} }) };
+      expect(loadConfig({ ...env, AWS_REGION: 'ap-northeast-1' }).policy.region).toBe('ap-northeast-1');
+      const endpoint = { ...env, BEDROCK_ENDPOINT: 'http://127.0.0.1:4000' };
+      const tokyo = JSON.stringify({ tenants: [], policy: { region: 'ap-northeast-1' } });
+      expect(loadConfig({ ...endpoint, NOVA_COST_CONFIG_JSON: tokyo }).bedrock).toMatchObject({
+        region: 'ap-northeast-1',
+      });
+    });
+
+    it('refuses a policy region other than AWS_REGION, naming both', () => {
+      const env = { NOVA_COST_CONFIG_JSON: JSON.stringify({ tenants: [], policy: { region: 'eu-west-1' } }) };
+      expect(() => loadConfig({ ...env, AWS_REGION: 'ap-northeast-1' })).toThrow(
+        /^AWS_REGION is ap-northeast-1 but the policy's region is eu-west-1/,
+      );
+      expect(loadConfig({ ...env, AWS_REGION: 'eu-west-1' }).policy.region).toBe('eu-west-1');
     });
   });
 

@@ -9,6 +9,7 @@ import {
   parsePolicyRules,
   parseGuardrailPrices,
   parsePriceFile,
+  policyRegion,
 } from '@nova-cost/domain';
 import { asyncInvokeConfig } from './async-config';
 import type { BedrockConfig, GatewayConfig, LogLevel, RedisConfig, TenantConfig } from './gateway-config';
@@ -83,15 +84,28 @@ function withPassword(redis: RedisConfig | undefined, password: string | undefin
   return { ...redis, password };
 }
 
-function bedrockConfig(env: Env): BedrockConfig {
+/**
+ * Where calls go, and the policy that prices them in the same region: AWS_REGION (else the policy's region) is both.
+ * A policy naming another region than AWS_REGION is refused: its calls would be made in one and priced in the other.
+ */
+function bedrockConfig(env: Env, policy: CostPolicyRules): { bedrock: BedrockConfig; policy: CostPolicyRules } {
   const region = env['AWS_REGION'] || env['AWS_DEFAULT_REGION'] || undefined;
   const endpoint = env['BEDROCK_ENDPOINT'] || undefined;
   if (region !== undefined && !/^[a-z]{2}(-[a-z]+)+-\d+$/.test(region))
     throw bad('AWS_REGION', `must look like us-east-1, got ${shown(region)}`);
   if (endpoint !== undefined && !/^https?:\/\/[^/\s]+/.test(endpoint))
     throw bad('BEDROCK_ENDPOINT', `must be an http:// or https:// URL, got ${shown(endpoint)}`);
-  if (region === undefined && endpoint === undefined) return { mode: 'embedded' };
-  return { mode: 'aws', region: region ?? 'us-east-1', ...(endpoint ? { endpoint } : {}) };
+  if (region === undefined && endpoint === undefined) return { bedrock: { mode: 'embedded' }, policy };
+  if (region !== undefined && policy.region !== undefined && policy.region !== region)
+    throw bad(
+      'AWS_REGION',
+      `is ${region} but the policy's region is ${policy.region}: calls go to AWS_REGION and are priced in the policy's region, so they must agree (remove policy.region, or set it to ${region})`,
+    );
+  const calls = region ?? policyRegion(policy);
+  return {
+    bedrock: { mode: 'aws', region: calls, ...(endpoint ? { endpoint } : {}) },
+    policy: { ...policy, region: calls },
+  };
 }
 
 function isObject(v: unknown): v is Record<string, unknown> {
@@ -262,7 +276,7 @@ export function loadConfig(env: Env = process.env, options: LoadConfigOptions = 
     );
   }
   const redis = withPassword(redisConfig(env['REDIS_URL']), env['REDIS_PASSWORD']);
-  const bedrock = bedrockConfig(env);
+  const { bedrock, policy } = bedrockConfig(env, file?.policy ?? {});
   if (!file && bedrock.mode === 'aws' && bedrock.endpoint === undefined) {
     // The demo tenant's keys are public: never let them spend real money.
     throw bad(
@@ -279,7 +293,7 @@ export function loadConfig(env: Env = process.env, options: LoadConfigOptions = 
     ...(redis ? { redis } : {}),
     bedrock,
     tenants: file?.tenants ?? [DEMO_TENANT],
-    policy: file?.policy ?? {},
+    policy,
     ...(priceFile ? { prices: priceFile.prices } : {}),
     ...(priceFile && priceFile.guardrailPrices.length > 0 ? { guardrailPrices: priceFile.guardrailPrices } : {}),
     ...(asyncInvoke ? { asyncInvoke } : {}),

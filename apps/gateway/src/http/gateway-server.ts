@@ -7,13 +7,13 @@ import type {
   InvokeModel,
   SpendDimension,
   SpendGroup,
-  ResultSource,
   SpendLedger,
   StreamModel,
   StreamOperation,
 } from '@nova-cost/domain';
-import { NovaCostError, bodyTextOf, isStreamOperation, resolveModelId } from '@nova-cost/domain';
-import type { CacheOutcome, GatewayMetrics } from '../observability/gateway-metrics';
+import type { CacheOutcome, GuardrailResult } from '@nova-cost/domain';
+import { NovaCostError, bodyTextOf, isBilled, isStreamOperation, resolveModelId } from '@nova-cost/domain';
+import type { GatewayMetrics } from '../observability/gateway-metrics';
 import type { GatewayLogger } from '../observability/logger';
 import { DualProtocolListener, stopReadingAfterAnswer } from '@nova-cost/http-listener';
 import type { BodyBudget } from './body-budget';
@@ -54,7 +54,8 @@ export interface GatewayServerDeps {
 const DIMENSIONS: readonly SpendDimension[] = ['model', 'day', 'category', 'billing', 'strategy'];
 
 /** The x-nova-cost-cache of an answer from `source` to a request that was (or was not) cacheable. */
-function cacheOutcome(source: ResultSource, cacheable: boolean): CacheOutcome {
+/** A guardrail answer's cache outcome (guardrails are cached outside the model call chain). */
+function guardrailCacheOutcome(source: GuardrailResult['source'], cacheable: boolean): CacheOutcome {
   if (source === 'cache') return 'hit';
   if (source === 'coalesced') return 'coalesced';
   return cacheable ? 'miss' : 'bypass';
@@ -279,12 +280,12 @@ export class GatewayServer {
           return controller().signal;
         },
       });
-      const cache = cacheOutcome(outcome.result.source, outcome.plan.request.cache !== undefined);
+      const { cache } = outcome.result;
       this.deps.metrics.answered(outcome.result.modelId, cache, outcome.costUsd, outcome.savings);
       if (outcome.unpriced)
         this.deps.metrics.unpriced(
           resolveModelId(outcome.result.modelId).baseModelId,
-          outcome.result.source === 'upstream' ? outcome.result.usage : undefined,
+          isBilled(outcome.result) ? outcome.result.usage : undefined,
         );
       this.deps.metrics.request(route, 200, cache);
       this.deps.logger.info(
@@ -331,7 +332,7 @@ export class GatewayServer {
     res.on('close', () => res.writableEnded || gone.abort());
     const outcome = await this.deps.streamModel.execute(request, { signal: abort.signal });
     const { stream } = outcome;
-    const cache = cacheOutcome(stream.source, outcome.plan.request.cache !== undefined);
+    const { cache } = stream;
     const stop = new AbortController();
     // At the drain deadline: the exception event goes out now, before connections close, and the call upstream ends.
     const stopper = (error: NovaCostError): void => {
@@ -365,7 +366,7 @@ export class GatewayServer {
       const base = resolveModelId(stream.modelId).baseModelId;
       this.deps.metrics.answered(stream.modelId, cache, s.costUsd, s.savings);
       this.deps.metrics.streamEnded(operation, s.report.end, ending);
-      if (s.unpriced) this.deps.metrics.unpriced(base, stream.source === 'upstream' ? s.report.usage : undefined);
+      if (s.unpriced) this.deps.metrics.unpriced(base, isBilled(stream) ? s.report.usage : undefined);
       this.deps.logger.info(
         {
           requestId,
@@ -394,7 +395,7 @@ export class GatewayServer {
     started: number,
   ): Promise<void> {
     const outcome = await this.deps.applyGuardrail.execute(request, { signal });
-    const cache = cacheOutcome(outcome.result.source, outcome.request.cache !== undefined);
+    const cache = guardrailCacheOutcome(outcome.result.source, outcome.request.cache !== undefined);
     this.deps.metrics.answered(outcome.label, cache, outcome.costUsd, outcome.savings);
     if (outcome.unpriced) this.deps.metrics.unpriced('guardrail', undefined);
     this.deps.metrics.request('apply-guardrail', 200, cache);

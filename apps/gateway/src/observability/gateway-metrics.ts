@@ -1,9 +1,7 @@
-import type { TokenUsage } from '@nova-cost/domain';
+import type { CacheOutcome, TokenUsage } from '@nova-cost/domain';
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import type { GatewayLogger } from './logger';
 import { modelLabel } from './model-label';
-
-export type CacheOutcome = 'hit' | 'miss' | 'coalesced' | 'bypass';
 
 /** Where the metrics read live gauges from. */
 export interface MetricSources {

@@ -102,7 +102,7 @@ async function replay(
   for (const c of calls) replayed.push(...(await engine.replay(c)));
   replayed.push(...(await engine.finish()));
   for (const r of replayed) tally.add(r);
-  const sources = replayed.map((r) => (r.kind === 'replayed' ? r.outcome.result.source : r.kind));
+  const sources = replayed.map((r) => (r.kind === 'replayed' ? r.outcome.result.cache : r.kind));
   return { ...tally.groups(), sources, replayed, tally };
 }
 
@@ -114,7 +114,7 @@ describe(ReplayEngine, () => {
         [ask(0, 'refund window?'), ask(300_000, 'refund window?'), ask(601_000, 'refund window?')],
         { cache: { defaultTtlSeconds: 600 } },
       );
-      expect(sources).toEqual(['upstream', 'cache', 'upstream']);
+      expect(sources).toEqual(['miss', 'hit', 'miss']);
       expect(total.calls).toBe(3);
       expect(total.usdBefore).toBeCloseTo(3 * LITE_120_80, 12);
       expect(total.usdAfter).toBeCloseTo(2 * LITE_120_80, 12);
@@ -136,7 +136,7 @@ describe(ReplayEngine, () => {
         ask(0, 'q'),
         ask(5_000, 'q', { arn: 'arn:aws:sts::1:assumed-role/search-indexer/s1' }),
       ]);
-      expect(sources).toEqual(['upstream', 'upstream']);
+      expect(sources).toEqual(['miss', 'miss']);
       expect(byTenant.map((t) => t.key).sort()).toEqual(['checkout-api', 'search-indexer']);
     });
   });
@@ -145,7 +145,7 @@ describe(ReplayEngine, () => {
     it('coalesces a request that starts while the identical one is in flight, and serves one that starts after it ended from the cache', async () => {
       // The first call runs from 0 to 900 ms.
       const { total, sources } = await replay([ask(0, 'q'), ask(500, 'q'), ask(899, 'q'), ask(900, 'q')]);
-      expect(sources).toEqual(['upstream', 'coalesced', 'coalesced', 'cache']);
+      expect(sources).toEqual(['miss', 'coalesced', 'coalesced', 'hit']);
       expect(total.byLever['coalescing']?.calls).toBe(2);
       expect(total.byLever['coalescing']?.savedUsd).toBeCloseTo(2 * LITE_120_80, 12);
       expect(total.byLever['cache']?.savedUsd).toBeCloseTo(LITE_120_80, 12);
@@ -158,7 +158,7 @@ describe(ReplayEngine, () => {
         ask(100, 'q', { stop: 'max_tokens' }),
         ask(5_000, 'q', { stop: 'max_tokens' }),
       ]);
-      expect(sources).toEqual(['upstream', 'coalesced', 'cache']);
+      expect(sources).toEqual(['miss', 'coalesced', 'hit']);
     });
 
     it('coalesces an answer a guardrail refused in flight but never serves it from the cache', async () => {
@@ -167,7 +167,7 @@ describe(ReplayEngine, () => {
         ask(100, 'q', { stop: 'guardrail_intervened' }),
         ask(5_000, 'q', { stop: 'guardrail_intervened' }),
       ]);
-      expect(sources).toEqual(['upstream', 'coalesced', 'upstream']);
+      expect(sources).toEqual(['miss', 'coalesced', 'miss']);
     });
   });
 
@@ -178,7 +178,7 @@ describe(ReplayEngine, () => {
         ask(100, 'poem', { temperature: 0.7 }),
         ask(5_000, 'poem', { temperature: 0.7 }),
       ]);
-      expect(sources).toEqual(['upstream', 'upstream', 'upstream']);
+      expect(sources).toEqual(['bypass', 'bypass', 'bypass']);
       expect(total.savedUsd).toBe(0);
     });
 
@@ -188,7 +188,7 @@ describe(ReplayEngine, () => {
         {},
         [{ match: '*:assumed-role/checkout-api/*', cache: 'opt-in' }],
       );
-      expect(sources).toEqual(['upstream', 'cache']);
+      expect(sources).toEqual(['miss', 'hit']);
     });
   });
 
@@ -279,7 +279,7 @@ describe(ReplayEngine, () => {
 
     it('serves a repeat of the capped request from the cache: the cap saves on both, the cache the capped answer', async () => {
       const { total, sources } = await replay([ask(0, 'essay', { out: 80 }), ask(60_000, 'essay', { out: 80 })], rules);
-      expect(sources).toEqual(['upstream', 'cache']);
+      expect(sources).toEqual(['miss', 'hit']);
       expect(total.byLever['output-cap']?.savedUsd).toBeCloseTo(2 * (LITE_120_80 - LITE_120_50), 12);
       expect(total.byLever['cache']?.savedUsd).toBeCloseTo(LITE_120_50, 12);
       // The levers add up to the saving: 2 × 26.4e-6 before, 19.2e-6 after.
@@ -368,11 +368,7 @@ describe(ReplayEngine, () => {
       const turns = [0, 1, 2].map((i) => agentTurn(i * 60_000, `question ${i}`, { in: 3000, out: 100 }));
       const { replayed, total } = await replay(turns, { cachePoints: [{ insert: 'guarded' }] });
       const outcomes = replayed.map((r) => (r.kind === 'replayed' ? r.outcome : undefined));
-      expect(outcomes.map((o) => o?.planned.cachePoints?.map((p) => p.section))).toEqual([
-        undefined,
-        ['system'],
-        ['system'],
-      ]);
+      expect(outcomes.map((o) => o?.planned.cachePoints.map((p) => p.section))).toEqual([[], ['system'], ['system']]);
       expect(outcomes.map((o) => o?.result.usage)).toEqual([
         { inputTokens: 3000, outputTokens: 100, cacheReadInputTokens: 0, cacheWriteInputTokens: 0 },
         { inputTokens: 3, outputTokens: 100, cacheReadInputTokens: 0, cacheWriteInputTokens: 2997 },
@@ -405,9 +401,9 @@ describe(ReplayEngine, () => {
       });
       const { replayed, total } = await replay(turns, { cachePoints: [{ insert: 'guarded' }] });
       expect(replayed.map((r) => (r.kind === 'replayed' ? r.outcome.planned.cachePoints : 'other'))).toEqual([
-        undefined,
-        undefined,
-        undefined,
+        [],
+        [],
+        [],
       ]);
       expect(total.byLever['prompt-cache']).toBeUndefined();
       expect(total.usdAfter).toBeCloseTo(3 * LOGGED, 12);

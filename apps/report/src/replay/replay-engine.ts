@@ -7,6 +7,7 @@ import type {
   CostPolicyRules,
   InvocationRequest,
   InvocationResult,
+  PlannedInvocation,
   PricingCatalog,
   SavingStrategy,
 } from '@nova-cost/domain';
@@ -45,7 +46,7 @@ export interface ReplaySaving {
 /** What nova-cost did with a replayed call. */
 export interface ReplayOutcome {
   /** The request as the cost policy planned it (model, region, lane, cache TTL, output cap, service tier). */
-  readonly planned: InvocationRequest;
+  readonly planned: PlannedInvocation;
   /** The route rule that changed the model, if one did. */
   readonly routedBy?: string;
   /** The output cap the policy set or lowered, if it did. */
@@ -118,7 +119,6 @@ export class ReplayEngine {
 
   constructor(private readonly options: ReplayEngineOptions) {
     const ledger = new DayLedger();
-    const region = options.rules.region ?? 'us-east-1';
     this.invoker = new ReplayInvoker(this.clock, options.upstream ?? plannedUpstream(options.pricing));
     const policy = new RuleBasedCostPolicy(options.rules, { pricing: options.pricing, ledger, clock: this.clock });
     this.useCase = new InvokeModel({
@@ -127,7 +127,6 @@ export class ReplayEngine {
       pricing: options.pricing,
       ledger,
       clock: this.clock,
-      region,
     });
     this.queue = new ReplayBatchQueue((call, how) => this.answerDeferred(call, how.route), options.batch);
     this.async = new AsyncInvocations({
@@ -136,7 +135,6 @@ export class ReplayEngine {
       ledger,
       queue: this.queue,
       cache: this.invoker,
-      region,
       clock: this.clock,
       ...(options.batch?.defaultDeadlineMs === undefined ? {} : { defaultDeadlineMs: options.batch.defaultDeadlineMs }),
       ...(options.batch?.onDemandTier === undefined ? {} : { onDemandTier: options.batch.onDemandTier }),
@@ -208,7 +206,7 @@ export class ReplayEngine {
     this.invoker.expect(call);
     try {
       if (caller.hints?.lane === 'deferrable' && !call.streaming) {
-        await this.submit(request, { base, beforeUsd, decision: { source: 'upstream' } });
+        await this.submit(request, { base, beforeUsd, decision: { cache: 'bypass' } });
         return undefined;
       }
       const outcome = await this.useCase.execute(request);
@@ -217,14 +215,14 @@ export class ReplayEngine {
         kind: 'replayed',
         beforeUsd,
         outcome: withCapSaving(this.options.pricing, call, beforeUsd, {
-          planned: outcome.plan.request,
+          planned: outcome.plan.call,
           ...(outcome.plan.routedBy ? { routedBy: outcome.plan.routedBy } : {}),
           ...(outcome.plan.outputCap ? { outputCap: outcome.plan.outputCap } : {}),
           result: outcome.result,
           costUsd: outcome.costUsd,
           savings: outcome.savings,
         }),
-        ...this.routed(outcome.plan.routedBy, outcome.plan.request, outcome.result, call),
+        ...this.routed(outcome.plan.routedBy, outcome.plan.call, outcome.result),
         decision: this.invoker.lastDecision,
       };
     } catch (err) {
@@ -269,7 +267,7 @@ export class ReplayEngine {
     if (!waiting) throw new NovaCostError('internal', `the replay holds no logged call for deferred call ${call.id}`);
     this.invoker.expect(waiting.base.call);
     if (route === 'batch') {
-      const { serviceTier: _tier, ...answer } = this.invoker.resultOf(call.request, waiting.base.call, 'upstream');
+      const { serviceTier: _tier, ...answer } = this.invoker.resultOf(call.request, waiting.base.call, 'bypass');
       return { ...answer, latencyMs: 0, billing: 'batch' };
     }
     const result = await this.invoker.invoke(call.request);
@@ -296,7 +294,7 @@ export class ReplayEngine {
         savings: price.savings,
         deferred: { route: outcome.route, ...(outcome.reason ? { reason: outcome.reason } : {}) },
       }),
-      ...this.routed(call.routedBy, call.request, outcome.result, base.call),
+      ...this.routed(call.routedBy, call.request, outcome.result),
       decision: waiting.decision,
     });
   }
@@ -304,13 +302,12 @@ export class ReplayEngine {
   /** For a routed call: the same tokens on the model routed to, on demand. */
   private routed(
     routedBy: string | undefined,
-    planned: InvocationRequest,
+    planned: PlannedInvocation,
     result: InvocationResult,
-    call: LoggedCall,
   ): { routedUsd?: number } {
     if (!routedBy) return {};
-    const region = planned.region ?? call.region;
-    return { routedUsd: this.options.pricing.cost({ modelId: planned.modelId, region, usage: result.usage }) };
+    const { modelId, region } = planned;
+    return { routedUsd: this.options.pricing.cost({ modelId, region, usage: result.usage }) };
   }
 }
 

@@ -1,15 +1,14 @@
-import type { AnswerCache, InvocationRequest, InvocationResult, ModelInvoker } from '@nova-cost/domain';
-import { isReusableAnswer, NovaCostError, requestKey } from '@nova-cost/domain';
+import type { AnswerCache, CacheOutcome, InvocationResult, ModelInvoker, PlannedInvocation } from '@nova-cost/domain';
+import { cacheTtlOf, isBilled, isReusableAnswer, NovaCostError, requestKey } from '@nova-cost/domain';
 import type { LoggedCall } from '../logs/logged-call';
 import type { SimulatedClock } from './simulated-clock';
-import type { CacheDecision } from './simulated-response-cache';
 import { SimulatedPromptCache } from './simulated-prompt-cache';
 import { SimulatedResponseCache } from './simulated-response-cache';
 import type { ReplayUpstream } from './replay-upstream';
 
 /** What the invoker decided for the last call it saw. */
 export interface InvokerDecision {
-  readonly source: CacheDecision;
+  readonly cache: CacheOutcome;
   /** The request key, for cacheable calls. */
   readonly key?: string;
 }
@@ -25,7 +24,7 @@ export class ReplayInvoker implements ModelInvoker, AnswerCache {
   private readonly cache = new SimulatedResponseCache();
   /** Bedrock's prompt cache, for the policy's cache points: read and written only by calls that reach the model. */
   private readonly promptCache = new SimulatedPromptCache();
-  private last: InvokerDecision = { source: 'upstream' };
+  private last: InvokerDecision = { cache: 'bypass' };
 
   constructor(
     private readonly clock: SimulatedClock,
@@ -49,25 +48,25 @@ export class ReplayInvoker implements ModelInvoker, AnswerCache {
   }
 
   /** The async API's lookup (AnswerCache): an answer in the cache now, never a flight joined. */
-  async lookup(request: InvocationRequest): Promise<InvocationResult | undefined> {
-    const ttlSeconds = request.cache?.ttlSeconds;
+  async lookup(request: PlannedInvocation): Promise<InvocationResult | undefined> {
+    const ttlSeconds = cacheTtlOf(request);
     if (ttlSeconds === undefined || !(ttlSeconds > 0)) return undefined;
-    const key = requestKey(request, request.region ?? 'us-east-1');
+    const key = requestKey(request, request.region);
     if (!this.cache.holds(key, this.clock.nowMs)) return undefined;
-    this.last = { source: 'cache', key };
-    return this.resultOf(request, this.expected(), 'cache');
+    this.last = { cache: 'hit', key };
+    return this.resultOf(request, this.expected(), 'hit');
   }
 
   /** Keeps a batch job's answer for the request's TTL, as the async API does. */
-  async remember(request: InvocationRequest, result: InvocationResult): Promise<void> {
-    const ttlSeconds = request.cache?.ttlSeconds;
+  async remember(request: PlannedInvocation, result: InvocationResult): Promise<void> {
+    const ttlSeconds = cacheTtlOf(request);
     if (ttlSeconds === undefined || !(ttlSeconds > 0) || !isReusableAnswer(result.stopReason)) return;
-    this.cache.keep(requestKey(request, request.region ?? 'us-east-1'), this.clock.nowMs, ttlSeconds);
+    this.cache.keep(requestKey(request, request.region), this.clock.nowMs, ttlSeconds);
   }
 
-  /** The answer Bedrock would give to `request` for the expected logged call, from `source`. */
-  resultOf(request: InvocationRequest, call: LoggedCall, source: InvocationResult['source']): InvocationResult {
-    return { body: {}, ...this.upstream.answer(request, call), source, modelId: request.modelId };
+  /** The answer Bedrock would give to `request` for the expected logged call, with its cache outcome. */
+  resultOf(request: PlannedInvocation, call: LoggedCall, cache: CacheOutcome): InvocationResult {
+    return { body: {}, ...this.upstream.answer(request, call), cache, modelId: request.modelId };
   }
 
   private expected(): LoggedCall {
@@ -76,31 +75,31 @@ export class ReplayInvoker implements ModelInvoker, AnswerCache {
     return this.current;
   }
 
-  async invoke(request: InvocationRequest): Promise<InvocationResult> {
+  async invoke(request: PlannedInvocation): Promise<InvocationResult> {
     const call = this.expected();
     this.current = undefined;
     const answer = this.upstream.answer(request, call);
-    const result = (source: InvocationResult['source']): InvocationResult => ({
+    const result = (cache: CacheOutcome): InvocationResult => ({
       body: {},
       ...answer,
       // A model call reads and writes the prompt cache at the policy's points; an answer from the cache or a flight
       // makes no model call.
-      ...(source === 'upstream' ? { usage: this.promptCache.serve(request, answer.usage, this.clock.nowMs) } : {}),
-      source,
+      ...(isBilled({ cache }) ? { usage: this.promptCache.serve(request, answer.usage, this.clock.nowMs) } : {}),
+      cache,
       modelId: request.modelId,
     });
-    const ttlSeconds = request.cache?.ttlSeconds;
+    const ttlSeconds = cacheTtlOf(request);
     if (ttlSeconds === undefined || !(ttlSeconds > 0)) {
-      this.last = { source: 'upstream' };
-      return result('upstream');
+      this.last = { cache: 'bypass' };
+      return result('bypass');
     }
-    const key = requestKey(request, request.region ?? 'us-east-1');
-    const source = this.cache.decide(key, this.clock.nowMs, {
+    const key = requestKey(request, request.region);
+    const cache = this.cache.decide(key, this.clock.nowMs, {
       latencyMs: answer.latencyMs,
       ttlSeconds,
       reusable: isReusableAnswer(answer.stopReason),
     });
-    this.last = { source, key };
-    return result(source);
+    this.last = { cache, key };
+    return result(cache);
   }
 }

@@ -1,5 +1,5 @@
-import type { InvocationRequest, InvocationResult, PricingCatalog } from '@nova-cost/domain';
-import { findModel, outputCapField, readOutputCap } from '@nova-cost/domain';
+import type { InvocationResult, PlannedInvocation, PricingCatalog } from '@nova-cost/domain';
+import { findModel, outputCapField, policyTierOf, readOutputCap } from '@nova-cost/domain';
 import type { LoggedCall } from '../logs/logged-call';
 
 /** What Bedrock's answer to a planned call would be, as far as cost and timing go. */
@@ -11,7 +11,7 @@ export type ReplayAnswer = Pick<InvocationResult, 'usage' | 'latencyMs' | 'stopR
  * written into it), from what the log recorded for the request as the caller sent it.
  */
 export interface ReplayUpstream {
-  answer(planned: InvocationRequest, call: LoggedCall): ReplayAnswer;
+  answer(planned: PlannedInvocation, call: LoggedCall): ReplayAnswer;
 }
 
 /** Latency when the log holds none (InvokeModel bodies carry no metrics): 200 ms plus 12 ms per output token. */
@@ -39,7 +39,8 @@ export function plannedUpstream(pricing: PricingCatalog): ReplayUpstream {
       const cap = readOutputCap(planned.body, outputCapField(planned.operation, model));
       const logged = call.usage.outputTokens;
       const cut = cap !== undefined && logged > cap;
-      const tier = planned.serviceTier === undefined ? {} : { serviceTier: servedTier(pricing, planned, call) };
+      const policyTier = policyTierOf(planned);
+      const tier = policyTier === undefined ? {} : { serviceTier: servedTier(pricing, planned, policyTier) };
       if (!cut)
         return {
           usage: call.usage,
@@ -58,13 +59,9 @@ export function plannedUpstream(pricing: PricingCatalog): ReplayUpstream {
   };
 }
 
-function servedTier(pricing: PricingCatalog, planned: InvocationRequest, call: LoggedCall): string {
-  const tier = planned.serviceTier!;
+function servedTier(pricing: PricingCatalog, planned: PlannedInvocation, tier: string): string {
   try {
-    const multipliers = pricing.price({
-      modelId: planned.modelId,
-      region: planned.region ?? call.region,
-    }).tierMultipliers;
+    const multipliers = pricing.price({ modelId: planned.modelId, region: planned.region }).tierMultipliers;
     return multipliers !== undefined && Object.hasOwn(multipliers, tier) ? tier : 'default';
   } catch {
     return 'default';

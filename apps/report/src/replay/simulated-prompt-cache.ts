@@ -1,4 +1,4 @@
-import type { CacheTtl, InvocationRequest, TokenUsage } from '@nova-cost/domain';
+import type { CacheTtl, PlannedInvocation, TokenUsage } from '@nova-cost/domain';
 import { CACHE_TTL_MS, cacheableShape, findModel, promptLayout, resolveModelId } from '@nova-cost/domain';
 
 /**
@@ -28,8 +28,8 @@ export class SimulatedPromptCache {
   }
 
   /** The usage Bedrock would bill for `request` (a model call made at `nowMs`), whose logged usage is `logged`. */
-  serve(request: InvocationRequest, logged: TokenUsage, nowMs: number): TokenUsage {
-    const placements = request.cachePoints ?? [];
+  serve(request: PlannedInvocation, logged: TokenUsage, nowMs: number): TokenUsage {
+    const placements = request.cachePoints;
     if (placements.length === 0 || logged.cacheReadInputTokens > 0 || logged.cacheWriteInputTokens > 0) return logged;
     const shape = cacheableShape(request.operation, findModel(request.modelId)?.bodyFormat);
     if (!shape || !(logged.inputTokens > 0)) return logged;
@@ -37,7 +37,7 @@ export class SimulatedPromptCache {
     const estimated = Math.max(0, ...layout.boundaries.map((b) => b.tokens));
     if (!(estimated > 0)) return logged;
     const scale = logged.inputTokens / estimated;
-    const region = request.region ?? '';
+    const { region } = request;
     const points = placements
       .flatMap((p) => {
         const b = layout.boundaries.find((x) => x.section === p.section && x.index === p.index);

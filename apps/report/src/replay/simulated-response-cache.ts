@@ -1,5 +1,7 @@
-/** What the response cache and the single-flight table would do with a call. */
-export type CacheDecision = 'cache' | 'coalesced' | 'upstream';
+import type { CacheOutcome } from '@nova-cost/domain';
+
+/** What the response cache and the single-flight table would do with a cacheable call. */
+export type CacheDecision = Exclude<CacheOutcome, 'bypass'>;
 
 /**
  * The gateway's response cache and in-flight table in simulated time, keyed by the domain's request key.
@@ -19,13 +21,13 @@ export class SimulatedResponseCache {
   decide(key: string, now: number, call: { latencyMs: number; ttlSeconds: number; reusable: boolean }): CacheDecision {
     this.maybeSweep(now);
     const entry = this.entries.get(key);
-    if (entry && entry.availableAt <= now && now < entry.expiresAt) return 'cache';
+    if (entry && entry.availableAt <= now && now < entry.expiresAt) return 'hit';
     const flightEnd = this.flights.get(key);
     if (flightEnd !== undefined && now < flightEnd) return 'coalesced';
     const end = now + call.latencyMs;
     this.flights.set(key, end);
     if (call.reusable) this.entries.set(key, { availableAt: end, expiresAt: end + call.ttlSeconds * 1000 });
-    return 'upstream';
+    return 'miss';
   }
 
   /** Whether an answer for `key` is in the cache at `now` (a lookup that never joins a flight: the async API's). */

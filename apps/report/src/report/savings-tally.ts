@@ -1,5 +1,5 @@
 import type { PricingCatalog, TokenUsage } from '@nova-cost/domain';
-import { resolveModelId } from '@nova-cost/domain';
+import { isBilled, resolveModelId } from '@nova-cost/domain';
 import type { ReplayedCall } from '../replay/replay-engine';
 import type { CountedReason, DeferredFigures, GroupFigures, LeverFigures, PriceUsed, TopPrompt } from './report-data';
 import { promptPreview } from './prompt-preview';
@@ -54,7 +54,7 @@ function figuresOf(r: ReplayedCall & { kind: 'replayed' | 'passed-through' | 're
   if (r.kind !== 'replayed')
     return { tokens, tokensAfter: tokens, usdBefore: r.beforeUsd, usdAfter: r.beforeUsd, levers: [] };
   const { costUsd, savings, result } = r.outcome;
-  const billed = result.source === 'upstream' ? tokensOf(result.usage) : 0;
+  const billed = isBilled(result) ? tokensOf(result.usage) : 0;
   const levers = savings.map((s) => {
     if (AVOIDS_CALL.has(s.strategy))
       return { id: s.strategy, tokensAfter: 0, usdBefore: s.usd, usdAfter: 0, savedUsd: s.usd };
@@ -175,7 +175,7 @@ export class SavingsTally {
       d.usdAfter += f.usdAfter;
       this.deferredRoutes.set(key, d);
     }
-    if (r.decision.key && r.outcome.result.source !== 'upstream') {
+    if (r.decision.key && !isBilled(r.outcome.result)) {
       const body = r.call.body;
       this.prompts.add(
         r.decision.key,

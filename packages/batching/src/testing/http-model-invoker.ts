@@ -1,6 +1,6 @@
 import { NovaCostError, ZERO_USAGE, isJsonObject } from '@nova-cost/domain';
 import type {
-  InvocationRequest,
+  PlannedInvocation,
   InvocationResult,
   InvokeOptions,
   JsonObject,
@@ -24,7 +24,7 @@ const KIND_BY_STATUS: Readonly<Record<number, NovaCostErrorKind>> = {
 export class HttpModelInvoker implements ModelInvoker {
   constructor(private readonly baseUrl: string) {}
 
-  async invoke(request: InvocationRequest, options: InvokeOptions = {}): Promise<InvocationResult> {
+  async invoke(request: PlannedInvocation, options: InvokeOptions = {}): Promise<InvocationResult> {
     const started = performance.now();
     let response: Response;
     try {
@@ -73,7 +73,7 @@ export class HttpModelInvoker implements ModelInvoker {
             : header('x-amzn-bedrock-output-token-count'),
       },
       latencyMs: performance.now() - started,
-      source: 'upstream',
+      cache: 'bypass',
       modelId: request.modelId,
     };
   }

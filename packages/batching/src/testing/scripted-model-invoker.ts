@@ -1,6 +1,6 @@
 import { NovaCostError, ZERO_USAGE } from '@nova-cost/domain';
 import type {
-  InvocationRequest,
+  PlannedInvocation,
   InvocationResult,
   InvokeOptions,
   JsonObject,
@@ -22,7 +22,7 @@ export interface Step {
 }
 
 export interface RecordedCall {
-  readonly request: InvocationRequest;
+  readonly request: PlannedInvocation;
   readonly signal: AbortSignal | undefined;
   readonly startedAt: number;
 }
@@ -37,9 +37,9 @@ export class ScriptedModelInvoker implements ModelInvoker {
   maxRunning = 0;
   aborted = 0;
 
-  constructor(private readonly script: (request: InvocationRequest, index: number) => Step = () => ({})) {}
+  constructor(private readonly script: (request: PlannedInvocation, index: number) => Step = () => ({})) {}
 
-  invoke(request: InvocationRequest, options: InvokeOptions = {}): Promise<InvocationResult> {
+  invoke(request: PlannedInvocation, options: InvokeOptions = {}): Promise<InvocationResult> {
     const index = this.calls.length;
     this.calls.push({ request, signal: options.signal, startedAt: Date.now() });
     const step = this.script(request, index);
@@ -62,7 +62,7 @@ export class ScriptedModelInvoker implements ModelInvoker {
           body: step.body ?? { echo: request.body },
           usage: { ...ZERO_USAGE, ...step.usage },
           latencyMs: step.delayMs ?? 0,
-          source: 'upstream',
+          cache: 'bypass',
           modelId: request.modelId,
         });
       };
@@ -75,7 +75,7 @@ export class ScriptedModelInvoker implements ModelInvoker {
 }
 
 /** A Cohere embed v3 answer for the request's texts: each embedding is [length of the text, its index]. */
-export function cohereAnswer(request: InvocationRequest): JsonObject {
+export function cohereAnswer(request: PlannedInvocation): JsonObject {
   const texts = request.body['texts'] as string[];
   return { id: 'e1', embeddings: texts.map((t, i) => [t.length, i]), texts, response_type: 'embeddings_floats' };
 }

@@ -43,7 +43,7 @@ describe('CachingStreamer across processes (two streamers over one Redis)', () =
     await expect.poll(() => b.cache.stats().misses).toBe(1);
     release();
     const followed = await follower;
-    expect(followed.source).toBe('coalesced');
+    expect(followed.cache).toBe('coalesced');
     expect(await drain(followed)).toEqual(await leaderEvents);
     expect(b.upstream.calls).toBe(0);
     expect(a.upstream.calls).toBe(1);
@@ -56,7 +56,7 @@ describe('CachingStreamer across processes (two streamers over one Redis)', () =
     const events = await drain(await a.cache.stream(request));
     await expect.poll(() => a.cache.stats().bytesWritten).toBeGreaterThan(0);
     const hit = await b.cache.stream(request);
-    expect(hit.source).toBe('cache');
+    expect(hit.cache).toBe('hit');
     expect(await drain(hit)).toEqual(events);
   });
 
@@ -72,7 +72,7 @@ describe('CachingStreamer across processes (two streamers over one Redis)', () =
     release();
     await expect(failing).rejects.toMatchObject({ kind: 'upstream-unavailable' });
     const own = await follower;
-    expect(own.source).toBe('upstream');
+    expect(own.cache).toBe('miss');
     expect(b.upstream.calls).toBe(1);
     await expect(drain(own)).rejects.toMatchObject({ kind: 'upstream-unavailable' });
   });

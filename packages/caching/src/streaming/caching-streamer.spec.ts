@@ -27,12 +27,12 @@ describe(CachingStreamer, () => {
       const { upstream, cache } = setUp();
       const request = cacheableStreamRequest();
       const first = await cache.stream(request);
-      expect(first.source).toBe('upstream');
+      expect(first.cache).toBe('miss');
       const events = await drain(first);
       expect((await first.report).end).toBe('complete');
       await expect.poll(() => cache.stats().bytesWritten).toBeGreaterThan(0);
       const second = await cache.stream(request);
-      expect(second.source).toBe('cache');
+      expect(second.cache).toBe('hit');
       expect(await drain(second)).toEqual(events);
       expect(await second.report).toMatchObject({ end: 'complete', usage: (await first.report).usage });
       expect(upstream.calls).toBe(1);
@@ -50,7 +50,7 @@ describe(CachingStreamer, () => {
       expect(new Set(texts).size).toBe(1);
       expect(texts[0]).toMatch(/^answer 1 /);
       expect(upstream.calls).toBe(1);
-      expect(streams.map((s) => s.source).sort()).toEqual([...Array<string>(19).fill('coalesced'), 'upstream']);
+      expect(streams.map((s) => s.cache).sort()).toEqual([...Array<string>(19).fill('coalesced'), 'miss']);
       for (const s of streams) expect((await s.report).end).toBe('complete');
     });
 
@@ -62,7 +62,7 @@ describe(CachingStreamer, () => {
       const reader = leader.events[Symbol.asyncIterator]();
       for (let i = 0; i < 3; i++) await reader.next();
       const late = await cache.stream(request);
-      expect(late.source).toBe('coalesced');
+      expect(late.cache).toBe('coalesced');
       const lateEvents = drain(late);
       release();
       const rest: ModelStreamEvent[] = [];
@@ -87,7 +87,7 @@ describe(CachingStreamer, () => {
       await expect.poll(() => upstream.ends).toEqual(['abandoned']);
       release();
       const again = await cache.stream(request);
-      expect(again.source).toBe('upstream');
+      expect(again.cache).toBe('miss');
       await drain(again);
       expect(upstream.calls).toBe(2);
     });
@@ -125,7 +125,7 @@ describe(CachingStreamer, () => {
       const request = cacheableStreamRequest({ script: { stopReason: 'guardrail_intervened' } });
       await drain(await cache.stream(request));
       await expect.poll(() => cache.stats().notStored).toBe(1);
-      expect((await cache.stream(request)).source).toBe('upstream');
+      expect((await cache.stream(request)).cache).toBe('miss');
       expect(upstream.calls).toBe(2);
     });
 
@@ -140,7 +140,7 @@ describe(CachingStreamer, () => {
   describe('a stream that is not cacheable', () => {
     it('goes upstream every time, admitted into the budget first', async () => {
       const { upstream, cache } = setUp();
-      const { cache: _ttl, ...request } = cacheableStreamRequest();
+      const request = { ...cacheableStreamRequest(), cache: 'none' as const };
       let admitted = 0;
       for (let i = 0; i < 2; i++) await drain(await cache.stream(request, { admit: async () => void (admitted += 1) }));
       expect(upstream.calls).toBe(2);

@@ -1,14 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
 import type {
-  InvocationRequest,
   InvokeOptions,
   ModelStream,
   ModelStreamEvent,
   ModelStreamer,
+  PlannedInvocation,
   StreamOperation,
 } from '@nova-cost/domain';
-import { NovaCostError, isReusableAnswer, isStreamOperation, requestFeatures, requestKey } from '@nova-cost/domain';
+import { NovaCostError, cacheTtlOf, isReusableAnswer, isStreamOperation, requestKey } from '@nova-cost/domain';
 import type { CachingInvokerOptions } from '../caching-invoker.options';
 import type { CachingStats } from '../caching-stats';
 import { emptyStats } from '../caching-stats';
@@ -23,7 +23,7 @@ import { StreamTee } from './stream-tee';
 /** The CachingInvoker's options that apply to streams; `maxEntryBytes` also bounds what a stream keeps in memory for late joiners. */
 export type CachingStreamerOptions = Pick<
   CachingInvokerOptions,
-  'region' | 'storeTimeoutMs' | 'maxEntryBytes' | 'lockTtlMs' | 'lockWaitMs' | 'lockPollMs' | 'breaker' | 'now'
+  'storeTimeoutMs' | 'maxEntryBytes' | 'lockTtlMs' | 'lockWaitMs' | 'lockPollMs' | 'breaker' | 'now'
 >;
 
 const sizeOf = (event: ModelStreamEvent): number => event.type.length + JSON.stringify(event.payload).length;
@@ -53,38 +53,38 @@ export class CachingStreamer implements ModelStreamer {
     this.guard = new StoreGuard(options.storeTimeoutMs ?? 50, options.breaker, () => (this.counters.errors += 1));
   }
 
-  async stream(request: InvocationRequest, options: InvokeOptions = {}): Promise<ModelStream> {
-    const operation = request.operation;
+  async stream(call: PlannedInvocation, options: InvokeOptions = {}): Promise<ModelStream> {
+    const operation = call.operation;
     if (!isStreamOperation(operation))
       throw new NovaCostError('internal', `CachingStreamer streams; ${operation} is not a streaming operation`, {
         details: { operation },
       });
-    const ttlSeconds = request.cache?.ttlSeconds;
+    const ttlSeconds = cacheTtlOf(call);
     if (ttlSeconds === undefined || !(ttlSeconds > 0)) {
       this.counters.bypass += 1;
       await options.admit?.();
-      return this.next.stream(request, options);
+      return this.next.stream(call, options);
     }
     if (options.signal?.aborted) throw new NovaCostError('aborted', 'the caller aborted the stream');
-    const key = requestKey(request, request.region ?? this.options.region ?? 'us-east-1');
+    const key = requestKey(call, call.region);
     const running = this.flights.get(key);
     if (running?.joinable) {
       this.counters.coalesced += 1;
       return running.join('follower', options.signal);
     }
-    const flight = new StreamFlight(operation, requestFeatures(request).estimatedInputTokens);
+    const flight = new StreamFlight(operation, call.estimatedInputTokens);
     this.flights.set(key, flight);
     const forget = () => {
       if (this.flights.get(key) === flight) this.flights.delete(key);
     };
     flight.signal.addEventListener('abort', forget, { once: true });
-    const started = this.fetch(key, ttlSeconds, { ...request, operation }, flight, options.admit);
+    const started = this.fetch(key, ttlSeconds, { ...call, operation }, flight, options.admit);
     flight.start(started);
     started.then((s) => s.kind === 'recorded' && forget(), forget);
     return flight.join('leader', options.signal);
   }
 
-  /** A copy of the counters (hotHits and savedUsd stay 0: streams are neither kept hot nor priced here). */
+  /** A copy of the counters (hotHits stays 0: streams are not kept hot). */
   stats(): CachingStats {
     return { ...this.counters };
   }
@@ -92,7 +92,7 @@ export class CachingStreamer implements ModelStreamer {
   private async fetch(
     key: string,
     ttlSeconds: number,
-    request: InvocationRequest & { operation: StreamOperation },
+    call: PlannedInvocation & { operation: StreamOperation },
     flight: StreamFlight,
     admit: InvokeOptions['admit'],
   ): Promise<FlightStart> {
@@ -100,7 +100,7 @@ export class CachingStreamer implements ModelStreamer {
     const cached = await this.read(key);
     if (cached) {
       this.counters.hits += 1;
-      return { kind: 'recorded', source: 'cache', modelId: cached.modelId, events: cached.events };
+      return { kind: 'recorded', cache: 'hit', modelId: cached.modelId, events: cached.events };
     }
     this.counters.misses += 1;
     const token = randomUUID();
@@ -108,7 +108,7 @@ export class CachingStreamer implements ModelStreamer {
     const lockTtlMs = this.options.lockTtlMs ?? 5000;
     let locked = await this.guard.run(() => this.store.tryLock(lockKey, token, lockTtlMs));
     // A recording found after waiting for another process is that process's stream: coalesced, not a hit.
-    const found: 'cache' | 'coalesced' = locked === false ? 'coalesced' : 'cache';
+    const found: 'hit' | 'coalesced' = locked === false ? 'coalesced' : 'hit';
     if (locked === false) {
       // Another process streams this request: wait for its recording, for a bounded time, then replay it. Once its
       // lock is gone without a recording (the stream failed, or its holder died) we take the lock and call ourselves.
@@ -119,7 +119,7 @@ export class CachingStreamer implements ModelStreamer {
         const entry = await this.read(key);
         if (entry) {
           this.counters.coalesced += 1;
-          return { kind: 'recorded', source: 'coalesced', modelId: entry.modelId, events: entry.events };
+          return { kind: 'recorded', cache: 'coalesced', modelId: entry.modelId, events: entry.events };
         }
         locked = await this.guard.run(() => this.store.tryLock(lockKey, token, lockTtlMs));
         if (locked !== false) break;
@@ -131,8 +131,8 @@ export class CachingStreamer implements ModelStreamer {
       const entry = await this.read(key);
       if (entry) {
         unlock();
-        this.counters[found === 'cache' ? 'hits' : 'coalesced'] += 1;
-        return { kind: 'recorded', source: found, modelId: entry.modelId, events: entry.events };
+        this.counters[found === 'hit' ? 'hits' : 'coalesced'] += 1;
+        return { kind: 'recorded', cache: found, modelId: entry.modelId, events: entry.events };
       }
     }
     // Keep the lock alive while the stream runs, however long the answer takes.
@@ -144,7 +144,7 @@ export class CachingStreamer implements ModelStreamer {
     let upstream: ModelStream;
     try {
       await admit?.(); // the stream is billed: only now does it take the budget's hold
-      upstream = await this.next.stream(request, { signal: flight.signal });
+      upstream = await this.next.stream(call, { signal: flight.signal });
     } catch (error) {
       clearInterval(refresh);
       unlock();

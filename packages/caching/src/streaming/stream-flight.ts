@@ -12,7 +12,7 @@ export type FlightStart =
     }
   | {
       readonly kind: 'recorded';
-      readonly source: 'cache' | 'coalesced';
+      readonly cache: 'hit' | 'coalesced';
       readonly modelId: string;
       readonly events: readonly ModelStreamEvent[];
     };
@@ -78,12 +78,12 @@ export class StreamFlight {
         replay(started.events, signal),
         new StreamMeter(this.operation, this.estimatedInputTokens),
       );
-      return { source: started.source, modelId: started.modelId, ...metered };
+      return { cache: started.cache, modelId: started.modelId, ...metered };
     }
     const events = started.tee.subscribe(signal);
-    if (role === 'leader') return { source: 'upstream', modelId: started.modelId, events, report: started.report };
+    if (role === 'leader') return { cache: 'miss', modelId: started.modelId, events, report: started.report };
     return {
-      source: 'coalesced',
+      cache: 'coalesced',
       modelId: started.modelId,
       ...meteredStream(events, new StreamMeter(this.operation, this.estimatedInputTokens)),
     };

@@ -50,12 +50,10 @@ export function cachingInvokerContract(env: () => RedisSuiteEnv): void {
     const request = { ...cacheableRequest(), cache: { ttlSeconds: 1 } };
     await cache.invoke(request);
     await env().rawSet(keyOf(request), 'not an envelope'); // what the store holds no longer matters
-    expect((await cache.invoke(request)).source).toBe('cache');
+    expect((await cache.invoke(request)).cache).toBe('hit');
     expect(cache.stats()).toMatchObject({ hits: 1, hotHits: 1, bytesRead: 0 });
     // Past the entry's TTL the copy is gone too: the store is asked (its garbage is a miss) and upstream answers.
-    await expect
-      .poll(async () => (await cache.invoke(request)).source, { timeout: 5_000, interval: 100 })
-      .toBe('upstream');
+    await expect.poll(async () => (await cache.invoke(request)).cache, { timeout: 5_000, interval: 100 }).toBe('miss');
     expect(next.calls).toBe(2);
   });
 
@@ -64,9 +62,9 @@ export function cachingInvokerContract(env: () => RedisSuiteEnv): void {
     const request = cacheableRequest();
     const first = await cache.invoke(request);
     const second = await cache.invoke(request);
-    expect(first.source).toBe('upstream');
+    expect(first.cache).toBe('miss');
     expect(second).toMatchObject({
-      source: 'cache',
+      cache: 'hit',
       body: first.body,
       usage: first.usage,
       modelId: first.modelId,
@@ -83,7 +81,7 @@ export function cachingInvokerContract(env: () => RedisSuiteEnv): void {
     const request = cacheableRequest({ cache: { ttlSeconds: 1 } });
     await cache.invoke(request);
     await new Promise((r) => setTimeout(r, 1200));
-    expect((await cache.invoke(request)).source).toBe('upstream');
+    expect((await cache.invoke(request)).cache).toBe('miss');
     expect(next.calls).toBe(2);
   });
 
@@ -93,7 +91,7 @@ export function cachingInvokerContract(env: () => RedisSuiteEnv): void {
     await cache.invoke(request);
     const other = await cache.invoke({ ...request, tenantId: 'globex' });
     const region = await cache.invoke({ ...request, region: 'eu-west-1' });
-    expect([other.source, region.source]).toEqual(['upstream', 'upstream']);
+    expect([other.cache, region.cache]).toEqual(['miss', 'miss']);
     expect(next.calls).toBe(3);
   });
 
@@ -101,9 +99,9 @@ export function cachingInvokerContract(env: () => RedisSuiteEnv): void {
     const { next, cache } = await setup();
     const request = cacheableRequest();
     await env().rawSet(keyOf(request), '{"v":1,"body":');
-    expect((await cache.invoke(request)).source).toBe('upstream');
+    expect((await cache.invoke(request)).cache).toBe('miss');
     expect(decodeEnvelope((await env().rawGet(keyOf(request))) ?? '')).toBeDefined();
-    expect((await cache.invoke(request)).source).toBe('cache');
+    expect((await cache.invoke(request)).cache).toBe('hit');
     expect(next.calls).toBe(1);
   });
 
@@ -111,15 +109,15 @@ export function cachingInvokerContract(env: () => RedisSuiteEnv): void {
     const { next, cache } = await setup({ maxEntryBytes: 4096 });
     const request = cacheableRequest({ script: { padBytes: 5000 } });
     await cache.invoke(request);
-    expect((await cache.invoke(request)).source).toBe('upstream');
+    expect((await cache.invoke(request)).cache).toBe('miss');
     expect(next.calls).toBe(2);
     expect(await env().rawGet(keyOf(request))).toBeNull();
     expect(cache.stats().notStored).toBe(2);
   });
 
-  it('passes a request without request.cache straight through, storing nothing', async () => {
+  it('passes a call planned without the cache straight through, storing nothing', async () => {
     const { next, cache } = await setup();
-    const { cache: _noCache, ...request } = cacheableRequest();
+    const request = cacheableRequest({ cache: 'none' });
     await cache.invoke(request);
     await cache.invoke(request);
     expect(next.calls).toBe(2);
@@ -133,7 +131,7 @@ export function cachingInvokerContract(env: () => RedisSuiteEnv): void {
       const { next, cache } = await setup();
       const request = cacheableRequest({ script: { stopReason } });
       await cache.invoke(request);
-      expect(await cache.invoke(request)).toMatchObject({ source: 'cache', stopReason });
+      expect(await cache.invoke(request)).toMatchObject({ cache: 'hit', stopReason });
       expect(next.calls).toBe(1);
     },
   );
@@ -162,7 +160,7 @@ export function cachingInvokerContract(env: () => RedisSuiteEnv): void {
     const request = cacheableRequest();
     const results = await Promise.all(Array.from({ length: 100 }, () => cache.invoke(request)));
     expect(next.calls).toBe(1);
-    expect(results.filter((r) => r.source === 'coalesced')).toHaveLength(99);
+    expect(results.filter((r) => r.cache === 'coalesced')).toHaveLength(99);
   });
 
   it('makes one upstream call for 100 concurrent identical misses across two invokers with separate connections', async () => {
@@ -171,7 +169,7 @@ export function cachingInvokerContract(env: () => RedisSuiteEnv): void {
     const request = cacheableRequest();
     const results = await Promise.all(Array.from({ length: 100 }, (_, i) => (i % 2 ? a : b).cache.invoke(request)));
     expect(a.next.calls + b.next.calls).toBe(1);
-    expect(results.filter((r) => r.source === 'upstream')).toHaveLength(1);
+    expect(results.filter((r) => r.cache === 'miss')).toHaveLength(1);
   });
 
   it('calls upstream itself after lockWaitMs when the lock holder never writes its entry', async () => {
@@ -180,10 +178,10 @@ export function cachingInvokerContract(env: () => RedisSuiteEnv): void {
     await env().rawSet(`${keyOf(request)}:lock`, 'a holder that died');
     const started = performance.now();
     const result = await cache.invoke(request);
-    expect(result.source).toBe('upstream');
+    expect(result.cache).toBe('miss');
     expect(performance.now() - started).toBeGreaterThanOrEqual(140); // it waited for the holder first
     expect(next.calls).toBe(1);
-    expect((await cache.invoke(request)).source).toBe('cache');
+    expect((await cache.invoke(request)).cache).toBe('hit');
   });
 
   it("takes the lock over as soon as its holder releases it without an entry (the holder's call failed)", async () => {
@@ -209,7 +207,7 @@ export function cachingInvokerContract(env: () => RedisSuiteEnv): void {
     failHolder();
     const result = await waiting;
     expect(await held).toMatchObject({ kind: 'upstream-unavailable' });
-    expect(result.source).toBe('upstream');
+    expect(result.cache).toBe('miss');
     expect(waiter.next.calls).toBe(1);
     expect(performance.now() - started).toBeLessThan(5_000); // far from lockWaitMs
   });
@@ -222,8 +220,8 @@ export function cachingInvokerContract(env: () => RedisSuiteEnv): void {
     const held = holder.cache.invoke(request);
     await expect.poll(() => env().rawGet(`${keyOf(request)}:lock`)).not.toBeNull();
     const result = await waiter.cache.invoke(request);
-    expect((await held).source).toBe('upstream');
-    expect(result.source).toBe('coalesced');
+    expect((await held).cache).toBe('miss');
+    expect(result.cache).toBe('coalesced');
     expect(waiter.next.calls).toBe(0);
   });
 
@@ -249,11 +247,11 @@ export function cachingInvokerContract(env: () => RedisSuiteEnv): void {
       .poll(
         async () => {
           await cache.invoke(probe);
-          return (await cache.invoke(probe)).source;
+          return (await cache.invoke(probe)).cache;
         },
         { timeout: 15_000, interval: 250 },
       )
-      .toBe('cache');
+      .toBe('hit');
     expect(next.calls).toBeGreaterThan(0);
   }, 30_000);
 
@@ -265,7 +263,7 @@ export function cachingInvokerContract(env: () => RedisSuiteEnv): void {
         Array.from({ length: 20 }, async () => {
           const started = performance.now();
           const result = await cache.invoke(cacheableRequest());
-          expect(result.source).toBe('upstream');
+          expect(result.cache).toBe('miss');
           return performance.now() - started;
         }),
       );

@@ -1,5 +1,7 @@
 import { setTimeout } from 'node:timers/promises';
-import type { InvocationRequest, InvocationResult, InvokeOptions, ModelInvoker } from '@nova-cost/domain';
+import type { InvocationResult, InvokeOptions, ModelInvoker, PlannedInvocation } from '@nova-cost/domain';
+import type { PlannedCallFields } from '@nova-cost/testing';
+import { plannedCall } from '@nova-cost/testing';
 import { isJsonObject, NovaCostError } from '@nova-cost/domain';
 
 /**
@@ -19,7 +21,7 @@ export class CountingInvoker implements ModelInvoker {
     return new Promise((resolve) => this.waiting.push({ calls, resolve }));
   }
 
-  async invoke(request: InvocationRequest, options: InvokeOptions = {}): Promise<InvocationResult> {
+  async invoke(request: PlannedInvocation, options: InvokeOptions = {}): Promise<InvocationResult> {
     this.calls += 1;
     const call = this.calls;
     for (const w of this.waiting.filter((x) => x.calls <= call)) {
@@ -42,7 +44,7 @@ export class CountingInvoker implements ModelInvoker {
       },
       usage: { inputTokens: 1000, outputTokens: 500, cacheReadInputTokens: 0, cacheWriteInputTokens: 0 },
       latencyMs: this.delayMs,
-      source: 'upstream',
+      cache: 'bypass',
       modelId: request.modelId,
       stopReason: typeof script['stopReason'] === 'string' ? script['stopReason'] : 'end_turn',
     };
@@ -52,11 +54,11 @@ export class CountingInvoker implements ModelInvoker {
 let counter = 0;
 /** A cacheable request no other test uses (unless `text` is given). */
 export function cacheableRequest(
-  overrides: Partial<InvocationRequest> & { text?: string; script?: Record<string, string | number | boolean> } = {},
-): InvocationRequest {
+  overrides: PlannedCallFields & { text?: string; script?: Record<string, string | number | boolean> } = {},
+): PlannedInvocation {
   const { text, script, ...rest } = overrides;
   counter += 1;
-  return {
+  return plannedCall({
     tenantId: 'acme',
     modelId: 'amazon.nova-pro-v1:0',
     operation: 'converse',
@@ -65,7 +67,7 @@ export function cacheableRequest(
       inferenceConfig: { temperature: 0 },
       ...(script ? { script } : {}),
     },
-    cache: { ttlSeconds: 60 },
+    cache: 60,
     ...rest,
-  };
+  });
 }

@@ -1,11 +1,12 @@
 import type {
-  InvocationRequest,
   InvokeOptions,
   ModelStream,
   ModelStreamEvent,
   ModelStreamer,
+  PlannedInvocation,
   StreamReport,
 } from '@nova-cost/domain';
+import { plannedCall } from '@nova-cost/testing';
 import { isJsonObject, meteredStream, NovaCostError, StreamMeter } from '@nova-cost/domain';
 
 /** A ConverseStream answer: `words` text deltas, then the end with usage. */
@@ -47,7 +48,7 @@ export class ScriptedStreamer implements ModelStreamer {
     };
   }
 
-  async stream(request: InvocationRequest, options: InvokeOptions = {}): Promise<ModelStream> {
+  async stream(request: PlannedInvocation, options: InvokeOptions = {}): Promise<ModelStream> {
     this.calls += 1;
     const call = this.calls;
     const script = isJsonObject(request.body['script']) ? request.body['script'] : {};
@@ -77,7 +78,7 @@ export class ScriptedStreamer implements ModelStreamer {
     }
     const metered = meteredStream(produce(), new StreamMeter('converse-stream', 100));
     void metered.report.then((r) => this.ends.push(r.end));
-    return { source: 'upstream', modelId: request.modelId, ...metered };
+    return { cache: 'bypass', modelId: request.modelId, ...metered };
   }
 }
 
@@ -85,9 +86,9 @@ let counter = 0;
 /** A cacheable ConverseStream request no other test uses (unless `text` is given). */
 export function cacheableStreamRequest(
   overrides: { text?: string; script?: Record<string, string | number>; cache?: { ttlSeconds: number } } = {},
-): InvocationRequest {
+): PlannedInvocation {
   counter += 1;
-  return {
+  return plannedCall({
     tenantId: 'acme',
     modelId: 'amazon.nova-pro-v1:0',
     operation: 'converse-stream',
@@ -96,6 +97,6 @@ export function cacheableStreamRequest(
       inferenceConfig: { temperature: 0 },
       ...(overrides.script ? { script: overrides.script } : {}),
     },
-    cache: overrides.cache ?? { ttlSeconds: 60 },
-  };
+    cache: overrides.cache ?? 60,
+  });
 }

@@ -42,7 +42,7 @@ export interface GroupDecision {
 
 /** Calls batched together share a region, a model and an invocation type (Converse or InvokeModel bodies). */
 export function groupKeyOf(call: DeferredCall): string {
-  return `${call.request.region ?? 'us-east-1'}|${call.request.modelId}|${invocationTypeOf(call)}`;
+  return `${call.request.region}|${call.request.modelId}|${invocationTypeOf(call)}`;
 }
 
 export function invocationTypeOf(call: DeferredCall): 'Converse' | 'InvokeModel' {

@@ -1,5 +1,5 @@
 import type { JsonObject } from '../json';
-import type { InvocationRequest, InvocationResult } from '../invocation/invocation.types';
+import type { InvocationRequest, InvocationResult, PlannedInvocation } from '../invocation/invocation.types';
 
 /** Bedrock's async invocation states. */
 export type AsyncInvocationStatus = 'InProgress' | 'Completed' | 'Failed';
@@ -32,9 +32,8 @@ export interface DeferredCall {
   readonly fingerprint: string;
   readonly submittedAt: Date;
   readonly deadline: Date;
-  /** The planned request: model (possibly routed), region, cache TTL, lane 'deferrable'. */
-  readonly request: InvocationRequest;
-  readonly requestedModelId: string;
+  /** The planned call: model (possibly routed), region, cache TTL, lane 'deferrable'; `request.requested` as sent. */
+  readonly request: PlannedInvocation;
   readonly routedBy?: string;
   readonly outputS3Uri?: string;
 }

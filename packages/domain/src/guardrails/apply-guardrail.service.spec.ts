@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Clock } from '../clock.port';
 import { NovaCostError } from '../errors/nova-cost.error';
-import type { InvokeOptions, ResultSource } from '../invocation/invocation.types';
+import type { InvokeOptions } from '../invocation/invocation.types';
 import { InMemorySpendLedger } from '../ledger/in-memory-spend-ledger';
 import { RuleBasedCostPolicy } from '../policy/rule-based-cost-policy';
 import { StaticPricingCatalog } from '../pricing/static-pricing-catalog';
@@ -32,7 +32,7 @@ const ANSWER_USD = 0.0012;
 class ScriptedApplier implements GuardrailApplier {
   readonly seen: GuardrailRequest[] = [];
   admitted = 0;
-  constructor(private readonly source: ResultSource | Error = 'upstream') {}
+  constructor(private readonly source: GuardrailResult['source'] | Error = 'upstream') {}
   async apply(request: GuardrailRequest, options: InvokeOptions = {}): Promise<GuardrailResult> {
     this.seen.push(request);
     if (this.source instanceof Error) throw this.source;
@@ -51,11 +51,11 @@ const request: GuardrailRequest = {
   body: { source: 'INPUT', content: [{ text: { text: 'x'.repeat(2500) } }] },
 };
 
-function setup(source: ResultSource | Error = 'upstream', budgets = {}) {
+function setup(source: GuardrailResult['source'] | Error = 'upstream', budgets = {}) {
   const ledger = new InMemorySpendLedger();
   const applier = new ScriptedApplier(source);
   const budget = new RuleBasedCostPolicy({ budgets }, { pricing, ledger, clock });
-  return { ledger, applier, useCase: new ApplyGuardrail({ budget, applier, ledger, clock }) };
+  return { ledger, applier, useCase: new ApplyGuardrail({ budget, applier, ledger, clock, region: 'us-east-1' }) };
 }
 
 describe(ApplyGuardrail, () => {
@@ -133,7 +133,9 @@ describe(ApplyGuardrail, () => {
     it('refuses a negative cache TTL at construction', () => {
       const { ledger, applier } = setup();
       const budget = new RuleBasedCostPolicy({}, { pricing, ledger, clock });
-      expect(() => new ApplyGuardrail({ budget, applier, ledger, cacheTtlSeconds: -1 })).toThrow(/cacheTtlSeconds/);
+      expect(() => new ApplyGuardrail({ budget, applier, ledger, region: 'us-east-1', cacheTtlSeconds: -1 })).toThrow(
+        /cacheTtlSeconds/,
+      );
     });
   });
 });

@@ -20,8 +20,8 @@ export interface ApplyGuardrailDeps {
   readonly ledger: SpendLedger;
   /** @default DEFAULT_GUARDRAIL_PRICES */
   readonly prices?: readonly GuardrailPrice[];
-  /** Region calls are priced in when the request names none. @default 'us-east-1' */
-  readonly region?: string;
+  /** Region calls are priced in when the request names none: the cost policy's (policyRegion). */
+  readonly region: string;
   /**
    * How long the answers of a numbered guardrail version are cached (a DRAFT's only when the caller opts in: it
    * changes whenever the guardrail is edited); 0 never caches. @default 3600
@@ -61,7 +61,7 @@ export class ApplyGuardrail {
 
   async execute(request: GuardrailRequest, options: InvokeOptions = {}): Promise<GuardrailOutcome> {
     const label = guardrailLabel(request);
-    const region = request.region ?? this.deps.region ?? 'us-east-1';
+    const region = request.region ?? this.deps.region;
     let price: GuardrailPrice | undefined;
     try {
       price = guardrailPriceIn(this.deps.prices ?? DEFAULT_GUARDRAIL_PRICES, region);

@@ -1,4 +1,4 @@
-import type { InvokeOptions, ResultSource } from '../invocation/invocation.types';
+import type { InvokeOptions } from '../invocation/invocation.types';
 import type { JsonObject } from '../json';
 
 /** An ApplyGuardrail call: a guardrail version checking content, no model involved. */
@@ -21,7 +21,8 @@ export interface GuardrailRequest {
 export interface GuardrailResult {
   /** Bedrock's answer: `action`, `outputs`, `assessments`, `usage` (the text units billed per policy), … */
   readonly body: JsonObject;
-  readonly source: ResultSource;
+  /** Where the answer came from. */
+  readonly source: 'upstream' | 'cache' | 'coalesced';
   readonly latencyMs: number;
 }
 

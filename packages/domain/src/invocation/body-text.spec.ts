@@ -5,7 +5,7 @@ import { bodyTextOf, resultOfBodyText, withBodyText } from './body-text';
 const rest = {
   usage: { inputTokens: 1, outputTokens: 2, cacheReadInputTokens: 0, cacheWriteInputTokens: 0 },
   latencyMs: 0,
-  source: 'cache',
+  cache: 'hit',
   modelId: 'amazon.nova-lite-v1:0',
 } as const;
 const text = '{"output":{"message":{"role":"assistant","content":[{"text":"hi"}]}},"stopReason":"end_turn"}';

@@ -22,9 +22,6 @@ export function bodyShapeOf(operation: Operation): 'converse' | 'invoke' {
 /** interactive: answer now. deferrable: may wait to be batched. */
 export type Lane = 'interactive' | 'deferrable';
 
-/** Where an answer came from. */
-export type ResultSource = 'upstream' | 'cache' | 'coalesced';
-
 /** How the upstream call was billed. Bedrock batch inference costs half of on-demand. */
 export type BillingMode = 'on-demand' | 'batch';
 
@@ -66,7 +63,7 @@ export interface InvokeParameters {
   readonly requestMetadata?: Readonly<Record<string, string>>;
 }
 
-/** What the caller asked for, and (after CostPolicy.plan) what the adapters must do with it. */
+/** What the caller sent: the policy decides the rest (see PlannedInvocation). */
 export interface InvocationRequest {
   readonly tenantId: string;
   /** A model id, inference profile id or ARN, as Bedrock accepts it. */
@@ -76,7 +73,10 @@ export interface InvocationRequest {
   readonly body: JsonObject;
   /** InvokeModel only: the parameters Bedrock reads beside the body. @default none */
   readonly parameters?: InvokeParameters;
-  /** AWS region the call is billed in. @default the gateway's region */
+  /**
+   * The region the call was made in, when the caller's context fixes it (a replayed invocation log record); the
+   * gateway's callers never set it. @default the cost policy's region
+   */
   readonly region?: string;
   /** What the caller asked for; the policy decides. */
   readonly hints?: {
@@ -84,22 +84,69 @@ export interface InvocationRequest {
     readonly cache?: 'opt-in' | 'opt-out';
     readonly lane?: Lane;
   };
-  /** Set by the policy: serve from and store to the response cache for this long. Absent: not cacheable. */
-  readonly cache?: { readonly ttlSeconds: number };
-  /** Set by the policy. @default 'interactive' */
-  readonly lane?: Lane;
-  /**
-   * Set by the policy: the Bedrock service tier to call in when the caller named none (see ServiceTierRule). The
-   * Bedrock adapter sends it (Converse `serviceTier`, InvokeModel's header), and drops it for good for a model and
-   * region that refused it. @default Bedrock's default tier
-   */
-  readonly serviceTier?: 'flex' | 'priority';
-  /**
-   * Set by the policy: cache points to insert besides the caller's own (see guardCachePoints). The Bedrock adapter
-   * writes them where the model family reads them, and drops them for good for a model that refused them.
-   * @default none
-   */
-  readonly cachePoints?: readonly CachePointPlacement[];
+}
+
+/** Whether, and for how long, the response cache serves and keeps a call's answer. */
+export type CachePlan = 'none' | { readonly ttlSeconds: number };
+
+/**
+ * The service tier a call goes in: the one the caller named (in the body or InvokeModel's parameter, sent as it is),
+ * the one the policy chose for a caller that named none (the Bedrock adapter writes it, and drops it for good for a
+ * model and region that refused it), or Bedrock's default tier.
+ */
+export type TierPlan = 'default' | { readonly name: string; readonly by: 'caller' | 'policy' };
+
+/**
+ * A call as the cost policy planned it (CostPolicy.plan): every decision made, none left to a link to default. The
+ * links of the invoker chain (cache, batcher, Bedrock) receive this and only carry it out.
+ */
+export interface PlannedInvocation {
+  readonly tenantId: string;
+  /** The model that answers: the one asked for, or the one a route rule chose. */
+  readonly modelId: string;
+  readonly operation: Operation;
+  /** The body to send: the caller's, with the policy's output cap applied. */
+  readonly body: JsonObject;
+  /** As the caller sent them. @default none */
+  readonly parameters?: InvokeParameters;
+  /** The AWS region the call is made and priced in. */
+  readonly region: string;
+  readonly lane: Lane;
+  readonly cache: CachePlan;
+  readonly tier: TierPlan;
+  /** The input tokens the policy estimated for the call (budget hold, routes, batch quotas). */
+  readonly estimatedInputTokens: number;
+  /** Cache points to insert besides the caller's own (see guardCachePoints); empty for none. */
+  readonly cachePoints: readonly CachePointPlacement[];
+  /** The request as the caller sent it. */
+  readonly requested: InvocationRequest;
+}
+
+/** The TTL a planned call is cached for, or undefined when it is not cacheable. */
+export function cacheTtlOf(call: Pick<PlannedInvocation, 'cache'>): number | undefined {
+  return call.cache === 'none' ? undefined : call.cache.ttlSeconds;
+}
+
+/** The service tier the policy chose for the call, if it chose one (a caller's own tier is the caller's). */
+export function policyTierOf(call: Pick<PlannedInvocation, 'tier'>): string | undefined {
+  return call.tier !== 'default' && call.tier.by === 'policy' ? call.tier.name : undefined;
+}
+
+/** The tier a call goes in as planned, or undefined for Bedrock's default. */
+export function tierNameOf(call: Pick<PlannedInvocation, 'tier'>): string | undefined {
+  return call.tier === 'default' ? undefined : call.tier.name;
+}
+
+/**
+ * How the response cache took part in an answer: 'hit' served from it, 'coalesced' shared with another caller's
+ * call (in this process or another), 'miss' called upstream and kept, 'bypass' called upstream without the cache
+ * (not cacheable, or no cache in the chain). Set by the caching link; the links below it answer 'bypass'.
+ */
+export type CacheOutcome = 'hit' | 'miss' | 'coalesced' | 'bypass';
+
+/** Whether an answer was billed by Bedrock for this call (it was not served from the cache or another call). */
+export function isBilled(answer: { readonly cache: CacheOutcome }): boolean {
+  return answer.cache === 'miss' || answer.cache === 'bypass';
 }
 
 export interface InvocationResult {
@@ -108,7 +155,7 @@ export interface InvocationResult {
   readonly usage: TokenUsage;
   /** Time the answer took where it was produced (upstream latency for cached answers is not repeated). */
   readonly latencyMs: number;
-  readonly source: ResultSource;
+  readonly cache: CacheOutcome;
   /** The model that produced the answer. */
   readonly modelId: string;
   /** Why generation stopped ('end_turn', 'max_tokens', …), when the model says. */
@@ -117,7 +164,7 @@ export interface InvocationResult {
   readonly billing?: BillingMode;
   /**
    * The service tier that served the call, as Bedrock echoed it (else the tier it was sent in): what it is priced at.
-   * @default the tier the request named, else standard
+   * @default the tier the call was planned in, else standard
    */
   readonly serviceTier?: string;
 }

@@ -1,6 +1,6 @@
 import type { NovaCostError } from '../errors/nova-cost.error';
 import type { JsonObject } from '../json';
-import type { InvocationRequest, InvokeOptions, ResultSource, TokenUsage } from './invocation.types';
+import type { CacheOutcome, InvokeOptions, PlannedInvocation, TokenUsage } from './invocation.types';
 
 /**
  * One event of a Bedrock response stream, named as Bedrock names it: ConverseStream's `messageStart`,
@@ -35,7 +35,7 @@ export interface StreamReport {
 
 /** A streaming call's answer. */
 export interface ModelStream {
-  readonly source: ResultSource;
+  readonly cache: CacheOutcome;
   /** The model answering. */
   readonly modelId: string;
   /**
@@ -45,8 +45,8 @@ export interface ModelStream {
    */
   readonly events: AsyncIterable<ModelStreamEvent>;
   /**
-   * What this caller is billed on, once it ended. For source 'upstream' that is the upstream stream, which goes on while
-   * others follow it even after this caller left; for 'cache' and 'coalesced', the events this caller received.
+   * What this caller is billed on, once it ended. For a billed stream ('miss', 'bypass') that is the upstream stream, which goes on while
+   * others follow it even after this caller left; for 'hit' and 'coalesced', the events this caller received.
    * Never rejects.
    */
   readonly report: Promise<StreamReport>;
@@ -62,5 +62,5 @@ export interface ModelStreamer {
    * before that rejects, as a unary call would, and after it is thrown by the iteration. The caller must iterate the
    * events or abort `options.signal`, else the upstream call is held open.
    */
-  stream(request: InvocationRequest, options?: InvokeOptions): Promise<ModelStream>;
+  stream(call: PlannedInvocation, options?: InvokeOptions): Promise<ModelStream>;
 }

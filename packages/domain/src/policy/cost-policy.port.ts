@@ -1,4 +1,4 @@
-import type { InvocationRequest } from '../invocation/invocation.types';
+import type { InvocationRequest, PlannedInvocation } from '../invocation/invocation.types';
 import type { AppliedOutputCap } from './output-caps';
 
 /** Money held against a tenant's budget while a call is in flight. */
@@ -20,13 +20,11 @@ export interface BudgetReservation {
 }
 
 export interface InvocationPlan {
-  /** The request to send: model possibly routed, cache and lane directives set. */
-  readonly request: InvocationRequest;
-  /** The model the caller asked for. */
-  readonly requestedModelId: string;
+  /** The call to make, every decision set; `call.requested` is what the caller sent. */
+  readonly call: PlannedInvocation;
   /** The route rule that changed the model, if one did. */
   readonly routedBy?: string;
-  /** The output cap the policy set or lowered (policy.outputCaps), if it did: the request's body carries it. */
+  /** The output cap the policy set or lowered (policy.outputCaps), if it did: the planned body carries it. */
   readonly outputCap?: AppliedOutputCap;
   /** 'soft-limit' once a budget's soft threshold is crossed. */
   readonly budget: 'ok' | 'soft-limit';

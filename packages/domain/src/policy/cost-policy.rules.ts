@@ -87,7 +87,10 @@ export interface CachePointRule {
 
 /** The default policy, as plain data (loadable from a JSON config file). */
 export interface CostPolicyRules {
-  /** Region calls are priced in when a request names none. @default 'us-east-1' */
+  /**
+   * The region calls are made and priced in (a request names one only when replayed from a log): read through
+   * policyRegion. The gateway sets it to AWS_REGION. @default 'us-east-1'
+   */
   readonly region?: string;
   readonly cache?: {
     /** @default 3600 */
@@ -138,4 +141,9 @@ export interface CostPolicyRules {
     /** By tenant id, field by field over `default`; read as own fields only. */
     readonly byTenant?: Readonly<Record<string, SpeechSessionRules>>;
   };
+}
+
+/** The region of a policy's calls: the one place its default is decided. */
+export function policyRegion(rules: Pick<CostPolicyRules, 'region'>): string {
+  return rules.region ?? 'us-east-1';
 }

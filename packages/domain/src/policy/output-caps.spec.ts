@@ -28,7 +28,7 @@ describe('output caps (policy.outputCaps)', () => {
   describe('having a request without a cap', () => {
     it('writes the default where Converse reads it, and holds the budget for it, not the model maximum', async () => {
       const capped = await plan([{ defaultMaxTokens: 300 }], converse({ temperature: 0 }));
-      expect(capped.request.body['inferenceConfig']).toEqual({ temperature: 0, maxTokens: 300 });
+      expect(capped.call.body['inferenceConfig']).toEqual({ temperature: 0, maxTokens: 300 });
       expect(capped.outputCap).toEqual({ action: 'default', maxTokens: 300, rule: 0 });
       const uncapped = await plan([], converse({ temperature: 0 }));
       // Nova Pro: $3.2 per 1M output tokens; the uncapped worst case is its 10,000-token maximum.
@@ -41,7 +41,7 @@ describe('output caps (policy.outputCaps)', () => {
     it('adds inferenceConfig to a Converse body that has none, leaving the caller body untouched', async () => {
       const request = converse();
       const capped = await plan([{ defaultMaxTokens: 64 }], request);
-      expect(capped.request.body['inferenceConfig']).toEqual({ maxTokens: 64 });
+      expect(capped.call.body['inferenceConfig']).toEqual({ maxTokens: 64 });
       expect(request.body['inferenceConfig']).toBeUndefined();
     });
 
@@ -51,14 +51,14 @@ describe('output caps (policy.outputCaps)', () => {
         operation: 'invoke',
         body: { messages, inferenceConfig: { temperature: 0 } },
       });
-      expect(nova.request.body['inferenceConfig']).toEqual({ temperature: 0, max_new_tokens: 100 });
+      expect(nova.call.body['inferenceConfig']).toEqual({ temperature: 0, max_new_tokens: 100 });
       const llama = await plan([{ defaultMaxTokens: 100 }], {
         ...converse(),
         modelId: 'meta.llama3-1-8b-instruct-v1:0',
         operation: 'invoke',
         body: { prompt: 'hi' },
       });
-      expect(llama.request.body).toEqual({ prompt: 'hi', max_gen_len: 100 });
+      expect(llama.call.body).toEqual({ prompt: 'hi', max_gen_len: 100 });
     });
 
     it("never writes one into an Anthropic InvokeModel body, which Bedrock refuses without the caller's own", async () => {
@@ -69,15 +69,15 @@ describe('output caps (policy.outputCaps)', () => {
         operation: 'invoke',
         body,
       });
-      expect(p.request.body).toEqual(body);
+      expect(p.call.body).toEqual(body);
       expect(p.outputCap).toBeUndefined();
     });
 
     it("takes no more than the model's maximum output or the rule's ceiling", async () => {
       const p = await plan([{ defaultMaxTokens: 50_000 }], converse());
-      expect(p.request.body['inferenceConfig']).toEqual({ maxTokens: 10_000 });
+      expect(p.call.body['inferenceConfig']).toEqual({ maxTokens: 10_000 });
       const q = await plan([{ defaultMaxTokens: 5_000, maxTokens: 2_000 }], converse());
-      expect(q.request.body['inferenceConfig']).toEqual({ maxTokens: 2_000 });
+      expect(q.call.body['inferenceConfig']).toEqual({ maxTokens: 2_000 });
     });
 
     it('leaves embeddings and CountTokens alone: Bedrock reads no output cap there', async () => {
@@ -87,9 +87,9 @@ describe('output caps (policy.outputCaps)', () => {
         operation: 'invoke',
         body: { inputText: 'x' },
       };
-      expect((await plan([{ defaultMaxTokens: 10 }], embed)).request.body).toEqual({ inputText: 'x' });
+      expect((await plan([{ defaultMaxTokens: 10 }], embed)).call.body).toEqual({ inputText: 'x' });
       const count: InvocationRequest = { ...converse(), operation: 'count-tokens', body: { input: {} } };
-      expect((await plan([{ defaultMaxTokens: 10 }], count)).request.body).toEqual({ input: {} });
+      expect((await plan([{ defaultMaxTokens: 10 }], count)).call.body).toEqual({ input: {} });
     });
   });
 
@@ -100,7 +100,7 @@ describe('output caps (policy.outputCaps)', () => {
       const refused = await plan([], huge, rules).catch((e: unknown) => e);
       expect(NovaCostError.is(refused, 'budget-exceeded')).toBe(true);
       const p = await plan([{ maxTokens: 1_000 }], huge, rules);
-      expect(p.request.body['inferenceConfig']).toEqual({ temperature: 0, maxTokens: 1_000 });
+      expect(p.call.body['inferenceConfig']).toEqual({ temperature: 0, maxTokens: 1_000 });
       expect(p.outputCap).toEqual({ action: 'clamped', maxTokens: 1_000, rule: 0 });
       expect(p.reservation.worstCaseUsd).toBeLessThan(0.01);
     });
@@ -110,8 +110,8 @@ describe('output caps (policy.outputCaps)', () => {
         [{ maxTokens: 500 }],
         converse({ maxTokens: 800 }, { additionalModelRequestFields: { max_tokens: 4000, top_k: 5 } }),
       );
-      expect(p.request.body['additionalModelRequestFields']).toEqual({ max_tokens: 500, top_k: 5 });
-      expect(p.request.body['inferenceConfig']).toEqual({ maxTokens: 500 });
+      expect(p.call.body['additionalModelRequestFields']).toEqual({ max_tokens: 500, top_k: 5 });
+      expect(p.call.body['inferenceConfig']).toEqual({ maxTokens: 500 });
     });
 
     it("clamps Anthropic's max_tokens in an InvokeModel body", async () => {
@@ -121,7 +121,7 @@ describe('output caps (policy.outputCaps)', () => {
         operation: 'invoke',
         body: { anthropic_version: 'bedrock-2023-05-31', max_tokens: 4096, messages },
       });
-      expect(p.request.body['max_tokens']).toBe(256);
+      expect(p.call.body['max_tokens']).toBe(256);
     });
 
     it("refuses it with a validation error naming the field and the ceiling when the rule says 'refuse'", async () => {
@@ -136,7 +136,7 @@ describe('output caps (policy.outputCaps)', () => {
     it('leaves a request at or below the ceiling as it is', async () => {
       const request = converse({ maxTokens: 1_000 });
       const p = await plan([{ maxTokens: 1_000, onExceeded: 'refuse' }], request);
-      expect(p.request.body).toEqual(request.body);
+      expect(p.call.body).toEqual(request.body);
       expect(p.outputCap).toBeUndefined();
     });
   });
@@ -148,7 +148,7 @@ describe('output caps (policy.outputCaps)', () => {
       { maxTokens: 300 },
     ];
     const capOf = async (request: InvocationRequest) =>
-      (await plan(caps, request)).request.body['inferenceConfig'] as JsonObject;
+      (await plan(caps, request)).call.body['inferenceConfig'] as JsonObject;
 
     it('applies the first rule whose tenants, models and operations all fit the call', async () => {
       const asked = converse({ maxTokens: 5_000 });

@@ -32,29 +32,29 @@ describe(RuleBasedCostPolicy, () => {
   describe('.plan cacheability', () => {
     it('caches deterministic requests (temperature 0) for the default 3600 s', async () => {
       const plan = await policy().plan(request());
-      expect(plan.request.cache).toEqual({ ttlSeconds: 3600 });
+      expect(plan.call.cache).toEqual({ ttlSeconds: 3600 });
     });
 
     it('does not cache a request that leaves temperature to the model default', async () => {
       const plan = await policy().plan(request({ body: converse({ maxTokens: 10 }) }));
-      expect(plan.request.cache).toBeUndefined();
+      expect(plan.call.cache).toBe('none');
     });
 
     it('caches embeddings whatever their parameters', async () => {
       const plan = await policy().plan(
         request({ modelId: 'amazon.titan-embed-text-v2:0', operation: 'invoke', body: { inputText: 'hello' } }),
       );
-      expect(plan.request.cache?.ttlSeconds).toBe(3600);
+      expect(plan.call.cache).toEqual({ ttlSeconds: 3600 });
     });
 
     it('caches a non-deterministic request that opts in, unless opt-in is disabled', async () => {
       const optIn = request({ body: converse({ temperature: 0.7 }), hints: { cache: 'opt-in' } });
-      expect((await policy().plan(optIn)).request.cache).toEqual({ ttlSeconds: 3600 });
-      expect((await policy({ cache: { allowOptIn: false } }).plan(optIn)).request.cache).toBeUndefined();
+      expect((await policy().plan(optIn)).call.cache).toEqual({ ttlSeconds: 3600 });
+      expect((await policy({ cache: { allowOptIn: false } }).plan(optIn)).call.cache).toBe('none');
     });
 
     it('never caches a request that opts out', async () => {
-      expect((await policy().plan(request({ hints: { cache: 'opt-out' } }))).request.cache).toBeUndefined();
+      expect((await policy().plan(request({ hints: { cache: 'opt-out' } }))).call.cache).toBe('none');
     });
 
     it('takes the TTL per model before the TTL per operation before the default', async () => {
@@ -65,20 +65,19 @@ describe(RuleBasedCostPolicy, () => {
           ttlSecondsByModel: { 'amazon.nova-pro-v1:0': 30 },
         },
       };
-      expect((await policy(rules).plan(request())).request.cache?.ttlSeconds).toBe(30);
-      expect((await policy(rules).plan(request({ modelId: 'amazon.nova-lite-v1:0' }))).request.cache?.ttlSeconds).toBe(
-        120,
-      );
+      expect((await policy(rules).plan(request())).call.cache).toEqual({ ttlSeconds: 30 });
+      expect((await policy(rules).plan(request({ modelId: 'amazon.nova-lite-v1:0' }))).call.cache).toEqual({
+        ttlSeconds: 120,
+      });
       expect(
-        (await policy(rules).plan(request({ modelId: 'amazon.nova-lite-v1:0', operation: 'invoke' }))).request.cache
-          ?.ttlSeconds,
-      ).toBe(60);
+        (await policy(rules).plan(request({ modelId: 'amazon.nova-lite-v1:0', operation: 'invoke' }))).call.cache,
+      ).toEqual({ ttlSeconds: 60 });
     });
 
     it('treats a TTL of 0 as not cacheable', async () => {
       expect(
-        (await policy({ cache: { ttlSecondsByModel: { 'amazon.nova-pro-v1:0': 0 } } }).plan(request())).request.cache,
-      ).toBeUndefined();
+        (await policy({ cache: { ttlSecondsByModel: { 'amazon.nova-pro-v1:0': 0 } } }).plan(request())).call.cache,
+      ).toBe('none');
     });
   });
 
@@ -101,14 +100,14 @@ describe(RuleBasedCostPolicy, () => {
 
     it('sends a short request to the cheaper model and remembers what was asked', async () => {
       const plan = await policy(rules).plan(request());
-      expect(plan.request.modelId).toBe('amazon.nova-micro-v1:0');
-      expect(plan.requestedModelId).toBe('amazon.nova-pro-v1:0');
+      expect(plan.call.modelId).toBe('amazon.nova-micro-v1:0');
+      expect(plan.call.requested.modelId).toBe('amazon.nova-pro-v1:0');
       expect(plan.routedBy).toBe('short-to-micro');
     });
 
     it('keeps a long prompt on the requested model', async () => {
       const long = converse({ temperature: 0, maxTokens: 100 }, { system: [{ text: 'x'.repeat(4000) }] });
-      expect((await policy(rules).plan(request({ body: long }))).request.modelId).toBe('amazon.nova-pro-v1:0');
+      expect((await policy(rules).plan(request({ body: long }))).call.modelId).toBe('amazon.nova-pro-v1:0');
     });
 
     it('does not route a request without an output cap when the rule bounds the output', async () => {
@@ -130,7 +129,7 @@ describe(RuleBasedCostPolicy, () => {
       const plan = await policy({
         routes: [{ name: 'to-micro', from: ['amazon.nova-pro-v1:0'], to: 'amazon.nova-micro-v1:0' }],
       }).plan(request({ body: withImage }));
-      expect(plan.request.modelId).toBe('amazon.nova-pro-v1:0');
+      expect(plan.call.modelId).toBe('amazon.nova-pro-v1:0');
     });
 
     it('never routes an InvokeModel body to a model family with another body format', async () => {
@@ -142,8 +141,8 @@ describe(RuleBasedCostPolicy, () => {
         operation: 'invoke',
         body: { anthropic_version: 'bedrock-2023-05-31', max_tokens: 10, messages: [] },
       });
-      expect((await policy(r).plan(invoke)).request.modelId).toBe('anthropic.claude-sonnet-4-20250514-v1:0');
-      expect((await policy(rules).plan(invoke)).request.modelId).toBe('anthropic.claude-3-haiku-20240307-v1:0');
+      expect((await policy(r).plan(invoke)).call.modelId).toBe('anthropic.claude-sonnet-4-20250514-v1:0');
+      expect((await policy(rules).plan(invoke)).call.modelId).toBe('anthropic.claude-3-haiku-20240307-v1:0');
     });
 
     it('applies a soft-limit-only route once the tenant crosses its soft threshold', async () => {
@@ -170,7 +169,7 @@ describe(RuleBasedCostPolicy, () => {
       });
       const plan = await policy(r, ledger).plan(request());
       expect(plan).toMatchObject({ routedBy: 'thrift', budget: 'soft-limit' });
-      expect(plan.request.lane).toBe('deferrable');
+      expect(plan.call.lane).toBe('deferrable');
     });
   });
 
@@ -180,16 +179,16 @@ describe(RuleBasedCostPolicy, () => {
     it('caches it, holds nothing against the budget, and never routes it (tokens are counted per model)', async () => {
       const routes = [{ name: 'cheap', from: ['amazon.nova-pro-v1:0'], to: 'amazon.nova-micro-v1:0' }];
       const plan = await policy({ routes, budgets: { default: { dailyUsd: 0.000001 } } }).plan(counting);
-      expect(plan.request.cache).toEqual({ ttlSeconds: 3600 });
-      expect(plan.request.modelId).toBe('amazon.nova-pro-v1:0');
+      expect(plan.call.cache).toEqual({ ttlSeconds: 3600 });
+      expect(plan.call.modelId).toBe('amazon.nova-pro-v1:0');
       expect(plan.reservation.worstCaseUsd).toBe(0);
     });
   });
 
   describe('.plan lanes', () => {
     it('is interactive by default and follows the caller hint', async () => {
-      expect((await policy().plan(request())).request.lane).toBe('interactive');
-      expect((await policy().plan(request({ hints: { lane: 'deferrable' } }))).request.lane).toBe('deferrable');
+      expect((await policy().plan(request())).call.lane).toBe('interactive');
+      expect((await policy().plan(request({ hints: { lane: 'deferrable' } }))).call.lane).toBe('deferrable');
     });
   });
 
@@ -399,7 +398,7 @@ describe(RuleBasedCostPolicy, () => {
         routes: [{ name: 'r', from: ['amazon.nova-pro-v1:0'], to: 'amazon.nova-micro-v1:0' }],
       }).plan(unknown);
       expect(plan).toMatchObject({
-        request: { modelId: 'writer.palmyra-x5-v1:0', cache: { ttlSeconds: 3600 } },
+        call: { modelId: 'writer.palmyra-x5-v1:0', cache: { ttlSeconds: 3600 } },
         reservation: { worstCaseUsd: 0 },
       });
       expect(plan.routedBy).toBeUndefined();
@@ -407,7 +406,7 @@ describe(RuleBasedCostPolicy, () => {
 
     it('forwards a catalog model in a region the price table lacks the same way', async () => {
       await expect(policy({ region: 'sa-east-1' }).plan(request())).resolves.toMatchObject({
-        request: { region: 'sa-east-1' },
+        call: { region: 'sa-east-1' },
       });
     });
 
@@ -446,7 +445,7 @@ describe(RuleBasedCostPolicy, () => {
         ledger: new InMemorySpendLedger(),
         clock,
       }).plan(request());
-      expect(plan.request.modelId).toBe('amazon.nova-pro-v1:0');
+      expect(plan.call.modelId).toBe('amazon.nova-pro-v1:0');
     });
   });
 

@@ -1,7 +1,7 @@
 import type { Clock } from '../clock.port';
 import { systemClock } from '../clock.port';
 import { NovaCostError } from '../errors/nova-cost.error';
-import type { InvocationRequest, Lane } from '../invocation/invocation.types';
+import type { InvocationRequest, Lane, PlannedInvocation, TierPlan } from '../invocation/invocation.types';
 import { bodyShapeOf } from '../invocation/invocation.types';
 import type { RequestFeatures } from '../invocation/request-features';
 import { requestFeatures } from '../invocation/request-features';
@@ -14,10 +14,11 @@ import { CachePointPlanner } from './cache-point-planner';
 import { InMemoryPrefixHistory } from './in-memory-prefix-history';
 import type { PrefixHistory } from './prefix-history.port';
 import { applyOutputCaps } from './output-caps';
-import { chooseServiceTier } from './service-tiers';
+import { callerServiceTier, chooseServiceTier } from './service-tiers';
 import type { BudgetReservation, CostPolicy, InvocationPlan } from './cost-policy.port';
 import type { SessionBudget } from '../sessions/session-budget.port';
 import type { CostPolicyRules, RouteRule, TenantBudget } from './cost-policy.rules';
+import { policyRegion } from './cost-policy.rules';
 import type { SharedBudget } from './shared-budget.port';
 
 export const DEFAULT_CACHE_TTL_SECONDS = 3600;
@@ -93,7 +94,7 @@ export class RuleBasedCostPolicy implements CostPolicy, SessionBudget {
         details: { modelId: request.modelId },
       });
     }
-    const region = request.region ?? this.rules.region ?? 'us-east-1';
+    const region = request.region ?? policyRegion(this.rules);
     const budget = this.budgetByTenant.get(request.tenantId) ?? this.rules.budgets?.default;
 
     // Reserve against the requested model's price: the route taken below can only make the call cheaper.
@@ -115,18 +116,29 @@ export class RuleBasedCostPolicy implements CostPolicy, SessionBudget {
       const cachePoints = counting
         ? []
         : await this.cachePoints.plan({ ...request, modelId, region, lane }, request.modelId);
-      const planned: InvocationRequest = {
-        ...request,
+      const callerTier = callerServiceTier(request);
+      const tier: TierPlan =
+        callerTier !== undefined
+          ? { name: callerTier, by: 'caller' }
+          : serviceTier !== undefined
+            ? { name: serviceTier, by: 'policy' }
+            : 'default';
+      const call: PlannedInvocation = {
+        tenantId: request.tenantId,
         modelId,
+        operation: request.operation,
+        body: request.body,
+        ...(request.parameters === undefined ? {} : { parameters: request.parameters }),
         region,
         lane,
-        ...(ttlSeconds > 0 ? { cache: { ttlSeconds } } : { cache: undefined }),
-        ...(serviceTier ? { serviceTier } : {}),
-        ...(cachePoints.length > 0 ? { cachePoints } : {}),
+        cache: ttlSeconds > 0 ? { ttlSeconds } : 'none',
+        tier,
+        estimatedInputTokens: features.estimatedInputTokens,
+        cachePoints,
+        requested: asked,
       };
       return {
-        request: planned,
-        requestedModelId: request.modelId,
+        call,
         ...(route ? { routedBy: route.name } : {}),
         ...(capped.applied ? { outputCap: capped.applied } : {}),
         budget: check.state,
@@ -152,7 +164,7 @@ export class RuleBasedCostPolicy implements CostPolicy, SessionBudget {
    * that costs more per token. A route that does is a configuration mistake, refused at construction.
    */
   private refusePricierRoutes(rules: CostPolicyRules): void {
-    const region = rules.region ?? 'us-east-1';
+    const region = policyRegion(rules);
     for (const route of rules.routes ?? []) {
       for (const from of route.from) {
         let pricier: boolean;

@@ -4,6 +4,7 @@ import { NovaCostError } from '../errors/nova-cost.error';
 import type { SpendLedger } from '../ledger/spend-ledger.port';
 import { findModel, resolveModelId } from '../models/model-catalog';
 import type { CostPolicyRules } from '../policy/cost-policy.rules';
+import { policyRegion } from '../policy/cost-policy.rules';
 import type { PricingCatalog } from '../pricing/pricing-catalog.port';
 import type { ModelPrice } from '../pricing/price-table';
 import type { SessionBudget } from './session-budget.port';
@@ -18,8 +19,6 @@ export interface SpeechSessionsDeps {
   readonly budget: SessionBudget;
   readonly pricing: PricingCatalog;
   readonly ledger: SpendLedger;
-  /** Region sessions are priced in. @default rules.region, else 'us-east-1' */
-  readonly region?: string;
   /** @default the system clock */
   readonly clock?: Clock;
   /** Told when the ledger refuses a session's entry. @default ignore */
@@ -46,7 +45,7 @@ export class SpeechSessions {
 
   constructor(private readonly deps: SpeechSessionsDeps) {
     this.clock = deps.clock ?? systemClock;
-    this.region = deps.region ?? deps.rules.region ?? 'us-east-1';
+    this.region = policyRegion(deps.rules);
   }
 
   /** Sessions open in this process, every tenant's. */

@@ -3,7 +3,7 @@ import type { AnswerCache } from '../async/answer-cache.port';
 import type { AsyncListPage, DeferredCall, DeferredCallState, DeferredOutcome } from '../async/deferred-call';
 import type { DeferredCallQueue, DeferredSettlement } from '../async/deferred-call-queue.port';
 import type { Clock } from '../clock.port';
-import type { InvocationResult } from '../invocation/invocation.types';
+import type { InvocationResult, PlannedInvocation } from '../invocation/invocation.types';
 import type { JsonObject } from '../json';
 import { InMemorySpendLedger } from '../ledger/in-memory-spend-ledger';
 import type { CostPolicyRules } from '../policy/cost-policy.rules';
@@ -21,13 +21,13 @@ const body = (text: string): JsonObject => ({
 const usage = { inputTokens: 1000, outputTokens: 500, cacheReadInputTokens: 0, cacheWriteInputTokens: 0 };
 const answer = (
   billing: 'batch' | 'on-demand',
-  source: InvocationResult['source'] = 'upstream',
+  cache: InvocationResult['cache'] = 'bypass',
   serviceTier?: string,
 ): InvocationResult => ({
   body: { ok: true },
   usage,
   latencyMs: 0,
-  source,
+  cache,
   modelId: MODEL,
   billing,
   ...(serviceTier === undefined ? {} : { serviceTier }),
@@ -89,11 +89,11 @@ class MemoryQueue implements DeferredCallQueue {
 /** A cache holding one answer per canonical request it was given. */
 class MapCache implements AnswerCache {
   readonly kept = new Map<string, InvocationResult>();
-  async lookup(request: Parameters<AnswerCache['lookup']>[0]): Promise<InvocationResult | undefined> {
+  async lookup(request: Pick<PlannedInvocation, 'body'>): Promise<InvocationResult | undefined> {
     const hit = this.kept.get(JSON.stringify(request.body));
-    return hit ? { ...hit, source: 'cache' } : undefined;
+    return hit ? { ...hit, cache: 'hit' } : undefined;
   }
-  async remember(request: Parameters<AnswerCache['remember']>[0], result: InvocationResult): Promise<void> {
+  async remember(request: Pick<PlannedInvocation, 'body'>, result: InvocationResult): Promise<void> {
     this.kept.set(JSON.stringify(request.body), result);
   }
 }
@@ -180,10 +180,7 @@ describe(AsyncInvocations, () => {
 
     it('answers from the cache at once, recording the saving, without queueing', async () => {
       const { async, queue, cache, ledger } = await setup();
-      await cache.remember(
-        { tenantId: 'acme', modelId: MODEL, operation: 'converse', body: body('known') },
-        answer('on-demand', 'upstream', 'default'),
-      );
+      await cache.remember({ body: body('known') }, answer('on-demand', 'bypass', 'default'));
       const state = await async.submit(submission('known'));
       expect(state).toMatchObject({ status: 'Completed', route: 'cache' });
       expect(queue.accepted).toBe(0);
@@ -210,12 +207,12 @@ describe(AsyncInvocations, () => {
       const { async, queue, ledger } = await setup();
       const state = await async.submit(submission('a'));
       const call = queue.calls.get(state.id)!.call;
-      expect(call.request.serviceTier).toBe('flex');
+      expect(call.request.tier).toEqual({ name: 'flex', by: 'policy' });
       await queue.finish(state.id, {
         ok: true,
         route: 'on-demand',
         reason: 'deadline',
-        result: answer('on-demand', 'upstream', 'flex'),
+        result: answer('on-demand', 'bypass', 'flex'),
       });
       const standard = (1000 * 0.06 + 500 * 0.24) / 1e6;
       const { total, groups } = await ledger.totals({ tenantId: 'acme' }, 'billing');
@@ -232,7 +229,7 @@ describe(AsyncInvocations, () => {
         ok: true,
         route: 'on-demand',
         reason: 'below-minimum-records',
-        result: answer('on-demand', 'upstream', 'default'),
+        result: answer('on-demand', 'bypass', 'default'),
       });
       const { total, groups } = await ledger.totals({ tenantId: 'acme' }, 'billing');
       expect(total.costUsd).toBeCloseTo((1000 * 0.06 + 500 * 0.24) / 1e6, 12);
@@ -243,13 +240,13 @@ describe(AsyncInvocations, () => {
     it('sends fallbacks in the standard tier when told to, and keeps a tier the caller named', async () => {
       const standard = await setup({}, 'standard');
       const a = await standard.async.submit(submission('a'));
-      expect(standard.queue.calls.get(a.id)!.call.request.serviceTier).toBeUndefined();
+      expect(standard.queue.calls.get(a.id)!.call.request.tier).toBe('default');
       const flex = await setup();
       const named = await flex.async.submit({
         ...submission('b'),
         body: { ...body('b'), serviceTier: { type: 'priority' } },
       });
-      expect(flex.queue.calls.get(named.id)!.call.request.serviceTier).toBeUndefined();
+      expect(flex.queue.calls.get(named.id)!.call.request.tier).toEqual({ name: 'priority', by: 'caller' });
       expect(() => new AsyncInvocations({ ...standardDeps(), onDemandTier: 'priority' as never })).toThrow(
         /onDemandTier must be 'flex' or 'standard'/,
       );

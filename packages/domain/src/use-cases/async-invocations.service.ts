@@ -13,11 +13,10 @@ import type { Clock } from '../clock.port';
 import { systemClock } from '../clock.port';
 import { NovaCostError } from '../errors/nova-cost.error';
 import { canonicalJson } from '../invocation/request-key';
-import type { InvocationRequest } from '../invocation/invocation.types';
+import type { PlannedInvocation } from '../invocation/invocation.types';
 import type { JsonObject } from '../json';
 import type { SpendLedger } from '../ledger/spend-ledger.port';
 import type { BudgetReservation, CostPolicy } from '../policy/cost-policy.port';
-import { callerServiceTier } from '../policy/service-tiers';
 import type { PricingCatalog } from '../pricing/pricing-catalog.port';
 import type { CallPrice } from './price-call';
 import { priceCall, spendEntryOf } from './price-call';
@@ -29,8 +28,6 @@ export interface AsyncInvocationsDeps {
   readonly queue: DeferredCallQueue;
   /** Answers already paid for: a submission found there is answered at once, and batch answers are kept there. @default none */
   readonly cache?: AnswerCache;
-  /** Region calls are priced in when the plan names none. @default 'us-east-1' */
-  readonly region?: string;
   /** @default the system clock */
   readonly clock?: Clock;
   /** The deadline of a submission that sets none. @default 86400000 (24 h) */
@@ -158,14 +155,13 @@ export class AsyncInvocations {
       fingerprint: fingerprintOf(submission),
       submittedAt: now,
       deadline: submission.deadline ?? new Date(now.getTime() + (this.deps.defaultDeadlineMs ?? DAY_MS)),
-      request: this.onDemandTier(plan.request),
-      requestedModelId: plan.requestedModelId,
+      request: this.onDemandTier(plan.call),
       ...(plan.routedBy ? { routedBy: plan.routedBy } : {}),
       ...(submission.outputS3Uri ? { outputS3Uri: submission.outputS3Uri } : {}),
     };
     try {
       await plan.reservation.admit();
-      const cached = plan.request.cache ? await this.deps.cache?.lookup(plan.request) : undefined;
+      const cached = plan.call.cache === 'none' ? undefined : await this.deps.cache?.lookup(plan.call);
       if (cached) {
         const state = await this.deps.queue.acceptAnswered(call, cached);
         this.reservations.set(id, plan.reservation);
@@ -185,10 +181,9 @@ export class AsyncInvocations {
    * The planned request, sent in the on-demand tier should it not go in a batch job: a batch job ignores the tier (its
    * records are billed at the batch price), so the call carries it from submission, and across restarts.
    */
-  private onDemandTier(request: InvocationRequest): InvocationRequest {
-    if ((this.deps.onDemandTier ?? 'flex') !== 'flex') return request;
-    if (request.serviceTier !== undefined || callerServiceTier(request) !== undefined) return request;
-    return { ...request, serviceTier: 'flex' };
+  private onDemandTier(call: PlannedInvocation): PlannedInvocation {
+    if ((this.deps.onDemandTier ?? 'flex') !== 'flex' || call.tier !== 'default') return call;
+    return { ...call, tier: { name: 'flex', by: 'policy' } };
   }
 
   /** Prices and records a call's outcome, and settles (or releases) its budget reservation. */
@@ -204,8 +199,7 @@ export class AsyncInvocations {
     try {
       price = priceCall(
         this.deps.pricing,
-        call.request.region ?? this.deps.region ?? 'us-east-1',
-        call,
+        { call: call.request, ...(call.routedBy === undefined ? {} : { routedBy: call.routedBy }) },
         outcome.result,
       );
     } finally {
@@ -219,7 +213,8 @@ export class AsyncInvocations {
       this.deps.onLedgerError?.(err);
     }
     // A batch answer serves later callers of the same request, as an on-demand one does.
-    if (outcome.route === 'batch' && call.request.cache) await this.deps.cache?.remember(call.request, outcome.result);
+    if (outcome.route === 'batch' && call.request.cache !== 'none')
+      await this.deps.cache?.remember(call.request, outcome.result);
     this.deps.onSettled?.(call, outcome, price);
   }
 

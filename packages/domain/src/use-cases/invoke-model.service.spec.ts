@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Clock } from '../clock.port';
 import { NovaCostError } from '../errors/nova-cost.error';
-import type { InvocationRequest, InvocationResult } from '../invocation/invocation.types';
+import type { InvocationRequest, InvocationResult, PlannedInvocation } from '../invocation/invocation.types';
 import type { ModelInvoker } from '../invocation/model-invoker.port';
 import { InMemorySpendLedger } from '../ledger/in-memory-spend-ledger';
 import type { SpendLedger } from '../ledger/spend-ledger.port';
@@ -15,16 +15,16 @@ const pricing = new StaticPricingCatalog();
 
 /** An invoker that answers with fixed usage from a chosen source, and remembers what it was asked. */
 class ScriptedInvoker implements ModelInvoker {
-  readonly seen: InvocationRequest[] = [];
+  readonly seen: PlannedInvocation[] = [];
   constructor(private readonly answer: Partial<InvocationResult> | Error) {}
-  async invoke(request: InvocationRequest): Promise<InvocationResult> {
+  async invoke(request: PlannedInvocation): Promise<InvocationResult> {
     this.seen.push(request);
     if (this.answer instanceof Error) throw this.answer;
     return {
       body: { output: { message: { role: 'assistant', content: [{ text: 'ok' }] } } },
       usage: { inputTokens: 1000, outputTokens: 1000, cacheReadInputTokens: 0, cacheWriteInputTokens: 0 },
       latencyMs: 5,
-      source: 'upstream',
+      cache: 'bypass',
       modelId: request.modelId,
       ...this.answer,
     };
@@ -68,7 +68,7 @@ describe(InvokeModel, () => {
     });
 
     it('counts no tokens for an answer nobody was billed for (a cache hit)', async () => {
-      const { useCase, ledger } = setup({ source: 'cache' });
+      const { useCase, ledger } = setup({ cache: 'hit' });
       await useCase.execute({ ...request, modelId: 'writer.palmyra-x5-v1:0' });
       expect((await ledger.totals({ tenantId: 'acme' })).total.unpriced).toEqual({
         calls: 1,
@@ -103,14 +103,21 @@ describe(InvokeModel, () => {
       await useCase.execute(deferrable);
       await useCase.execute({ ...request, tenantId: 'vip' });
       await useCase.execute(request);
-      expect(invoker.seen.map((r) => r.serviceTier)).toEqual(['flex', 'priority', undefined]);
+      expect(invoker.seen.map((r) => r.tier)).toEqual([
+        { name: 'flex', by: 'policy' },
+        { name: 'priority', by: 'policy' },
+        'default',
+      ]);
     });
 
     it("keeps the caller's own tier, whatever the rules say", async () => {
       const { useCase, invoker } = setup({}, rules);
       await useCase.execute({ ...deferrable, body: { ...request.body, serviceTier: { type: 'priority' } } });
       await useCase.execute({ ...deferrable, operation: 'invoke', parameters: { serviceTier: 'default' } });
-      expect(invoker.seen.map((r) => r.serviceTier)).toEqual([undefined, undefined]);
+      expect(invoker.seen.map((r) => r.tier)).toEqual([
+        { name: 'priority', by: 'caller' },
+        { name: 'default', by: 'caller' },
+      ]);
     });
 
     it('prices the tier Bedrock says served the call, and records what flex saved as service-tier', async () => {
@@ -179,10 +186,10 @@ describe(InvokeModel, () => {
       await useCase.execute({ ...sonnet, tenantId: 'globex' });
       await useCase.execute({ ...sonnet, tenantId: 'globex' });
       expect(invoker.seen.map((r) => r.cachePoints)).toEqual([
-        undefined,
+        [],
         [{ section: 'system', index: 0, ttl: '5m' }],
-        undefined,
-        undefined,
+        [],
+        [],
       ]);
       // The body itself is the caller's: the adapter writes the points.
       expect(invoker.seen[1]?.body).toEqual(sonnet.body);
@@ -217,10 +224,10 @@ describe(InvokeModel, () => {
     });
 
     it.each([
-      ['cache', 'cache'],
+      ['hit', 'cache'],
       ['coalesced', 'coalescing'],
-    ] as const)('records an answer from %s as a saving of its full price', async (source, strategy) => {
-      const { useCase, ledger } = setup({ source });
+    ] as const)('records an answer the cache outcome %s as a saving of its full price', async (cache, strategy) => {
+      const { useCase, ledger } = setup({ cache });
       const outcome = await useCase.execute(request);
       expect(outcome.costUsd).toBe(0);
       expect(outcome.savedUsd).toBeCloseTo(0.004, 12);
@@ -297,7 +304,7 @@ describe(InvokeModel, () => {
       const spy: SpendLedger = { record: async (e) => void recorded.push(e), totals: (q, g) => ledger.totals(q, g) };
       const useCase = new InvokeModel({
         policy: new RuleBasedCostPolicy(rules, { pricing, ledger, clock, sharedBudget: shared }),
-        invoker: new ScriptedInvoker({ source: 'cache' }),
+        invoker: new ScriptedInvoker({ cache: 'hit' }),
         pricing,
         ledger: spy,
         clock,
@@ -313,7 +320,7 @@ describe(InvokeModel, () => {
       const policy = new RuleBasedCostPolicy(rules, { pricing, ledger, clock, sharedBudget: shared });
       const hit = new InvokeModel({
         policy,
-        invoker: new ScriptedInvoker({ source: 'cache' }),
+        invoker: new ScriptedInvoker({ cache: 'hit' }),
         pricing,
         ledger,
         clock,

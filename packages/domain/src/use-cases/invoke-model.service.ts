@@ -11,8 +11,6 @@ export interface InvokeModelDeps {
   readonly invoker: ModelInvoker;
   readonly pricing: PricingCatalog;
   readonly ledger: SpendLedger;
-  /** Region calls are priced in when the plan names none. @default 'us-east-1' */
-  readonly region?: string;
   /** @default the system clock */
   readonly clock?: Clock;
   /** Told when the ledger refuses an entry; the caller still gets its answer. @default ignore */
@@ -29,7 +27,7 @@ export interface InvokeModelDeps {
 export interface InvocationOutcome {
   readonly result: InvocationResult;
   readonly plan: InvocationPlan;
-  /** What this call was billed. 0 for answers served from cache or coalesced, and for an unpriced model (see `unpriced`). */
+  /** What this call was billed. 0 for an answer not billed (see isBilled), and for an unpriced model (see `unpriced`). */
   readonly costUsd: number;
   /** The model has no price in the region: `costUsd` and the savings are unknown, not 0. */
   readonly unpriced: boolean;
@@ -49,7 +47,7 @@ export class InvokeModel {
       if (this.deps.admission !== 'invoker') await admit();
       // The caller's signal is passed on unread: a caller that makes one only when asked (the gateway) then makes
       // none for a call the chain answers at once (a cache hit).
-      result = await this.deps.invoker.invoke(plan.request, {
+      result = await this.deps.invoker.invoke(plan.call, {
         admit,
         get signal() {
           return options.signal;
@@ -59,7 +57,7 @@ export class InvokeModel {
       plan.reservation.release();
       throw err;
     }
-    const { costUsd, savedUsd, savings, unpriced } = await settleCall(this.deps, request.tenantId, plan, result);
+    const { costUsd, savedUsd, savings, unpriced } = await settleCall(this.deps, plan, result);
     return { result, plan, costUsd, savedUsd, savings, unpriced };
   }
 }

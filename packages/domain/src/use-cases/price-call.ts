@@ -1,29 +1,30 @@
 import { NovaCostError } from '../errors/nova-cost.error';
-import type { InvocationRequest, InvocationResult } from '../invocation/invocation.types';
+import type { InvocationResult, PlannedInvocation } from '../invocation/invocation.types';
+import { isBilled, policyTierOf, tierNameOf } from '../invocation/invocation.types';
 import type { Saving, SpendEntry } from '../ledger/spend-ledger.port';
 import { billingOf } from '../ledger/spend-billing';
 import { resolveModelId } from '../models/model-catalog';
-import { callerServiceTier } from '../policy/service-tiers';
 import type { PricingCatalog } from '../pricing/pricing-catalog.port';
 
 /** What pricing needs of an answered call (a unary result, or what a finished stream came to). */
-export type PricedAnswer = Pick<InvocationResult, 'modelId' | 'usage' | 'source' | 'billing' | 'serviceTier'>;
+export type PricedAnswer = Pick<InvocationResult, 'modelId' | 'usage' | 'cache' | 'billing' | 'serviceTier'>;
 
 /** What one answered call cost and saved. */
 export interface CallPrice {
-  /** What the call was billed: 0 for an answer served from cache or coalesced, and for an unpriced model. */
+  /** What the call was billed: 0 for an answer not billed (see isBilled), and for an unpriced model. */
   readonly costUsd: number;
   readonly savings: Saving[];
   /** The model has no price in the region: `costUsd` and the savings are unknown, not 0. */
   readonly unpriced: boolean;
 }
 
-/** The call as planned: the model the caller asked for, and the route rule that changed it, if any. */
+/** The call as planned, and the route rule that changed its model, if one did. */
 export interface PricedPlan {
-  readonly requestedModelId: string;
+  /** Its region prices it; its tier prices an answer that does not say; `requested.modelId` prices a route's saving. */
+  readonly call: Pick<PlannedInvocation, 'region' | 'tier' | 'cachePoints'> & {
+    readonly requested: { readonly modelId: string };
+  };
   readonly routedBy?: string;
-  /** The request as planned: the tier the caller named, or the policy chose, prices an answer that does not say. */
-  readonly request?: Pick<InvocationRequest, 'body' | 'parameters' | 'serviceTier' | 'cachePoints'>;
 }
 
 /**
@@ -31,20 +32,18 @@ export interface PricedPlan {
  * cached or coalesced answer, the difference to on-demand for a batch one, and the difference to the requested model
  * for a routed one. A model without a price is marked unpriced rather than taken as $0.
  */
-export function priceCall(pricing: PricingCatalog, region: string, plan: PricedPlan, result: PricedAnswer): CallPrice {
+export function priceCall(pricing: PricingCatalog, plan: PricedPlan, result: PricedAnswer): CallPrice {
+  const { region } = plan.call;
   // Batch inference has no service tier: its own discount is the price.
-  const serviceTier =
-    result.billing === 'batch'
-      ? undefined
-      : (result.serviceTier ?? (plan.request && callerServiceTier(plan.request)) ?? plan.request?.serviceTier);
+  const serviceTier = result.billing === 'batch' ? undefined : (result.serviceTier ?? tierNameOf(plan.call));
   const tier = serviceTier === undefined ? {} : { serviceTier };
-  const policyTier = plan.request?.serviceTier !== undefined && serviceTier !== undefined;
+  const policyTier = policyTierOf(plan.call) !== undefined && serviceTier !== undefined;
   try {
     const onDemand = pricing.cost({ modelId: result.modelId, region, usage: result.usage, ...tier });
     const savings: Saving[] = [];
     let costUsd = 0;
-    if (result.source === 'cache') savings.push({ strategy: 'cache', usd: onDemand });
-    else if (result.source === 'coalesced') savings.push({ strategy: 'coalescing', usd: onDemand });
+    if (result.cache === 'hit') savings.push({ strategy: 'cache', usd: onDemand });
+    else if (result.cache === 'coalesced') savings.push({ strategy: 'coalescing', usd: onDemand });
     else {
       costUsd = pricing.cost({
         modelId: result.modelId,
@@ -54,7 +53,7 @@ export function priceCall(pricing: PricingCatalog, region: string, plan: PricedP
         ...tier,
       });
       if (costUsd < onDemand) savings.push({ strategy: 'batching', usd: onDemand - costUsd });
-      if ((plan.request?.cachePoints?.length ?? 0) > 0) {
+      if (plan.call.cachePoints.length > 0) {
         // The policy's cache points: what the same prompt would have cost read plainly, net of the writes' premium.
         const u = result.usage;
         const plain = {
@@ -77,7 +76,12 @@ export function priceCall(pricing: PricingCatalog, region: string, plan: PricedP
       // What the same tokens would have cost on the model the caller asked for, in the tier the caller would have
       // had: the policy's tier saved its own part (above), so the levers add up to what the call saved.
       const callerTier = policyTier ? {} : tier;
-      const asRequested = pricing.cost({ modelId: plan.requestedModelId, region, usage: result.usage, ...callerTier });
+      const asRequested = pricing.cost({
+        modelId: plan.call.requested.modelId,
+        region,
+        usage: result.usage,
+        ...callerTier,
+      });
       const routed = policyTier ? pricing.cost({ modelId: result.modelId, region, usage: result.usage }) : onDemand;
       if (asRequested > routed) savings.push({ strategy: 'routing', usd: asRequested - routed });
     }
@@ -112,7 +116,7 @@ export function spendEntryOf(
 
 /** The tokens an answer was billed for: none when it came from the cache or another caller's call. */
 function billedTokens(result: PricedAnswer): { inputTokens: number; outputTokens: number } {
-  if (result.source !== 'upstream') return { inputTokens: 0, outputTokens: 0 };
+  if (!isBilled(result)) return { inputTokens: 0, outputTokens: 0 };
   const u = result.usage;
   return {
     inputTokens: u.inputTokens + u.cacheReadInputTokens + u.cacheWriteInputTokens,

@@ -13,8 +13,6 @@ export interface CallCost extends CallPrice {
 export interface SettleDeps {
   readonly pricing: PricingCatalog;
   readonly ledger: SpendLedger;
-  /** @default 'us-east-1' */
-  readonly region?: string;
   /** @default the system clock */
   readonly clock?: Clock;
   /** @default ignore */
@@ -25,21 +23,16 @@ export interface SettleDeps {
  * After a call: prices what it came to (see priceCall), settles its budget hold with what it cost, and records it in
  * the spend ledger (a ledger that refuses is told to onLedgerError; the caller keeps its answer).
  */
-export async function settleCall(
-  deps: SettleDeps,
-  tenantId: string,
-  plan: InvocationPlan,
-  answer: PricedAnswer,
-): Promise<CallCost> {
+export async function settleCall(deps: SettleDeps, plan: InvocationPlan, answer: PricedAnswer): Promise<CallCost> {
   let price: CallPrice = { costUsd: 0, savings: [], unpriced: false };
   try {
-    price = priceCall(deps.pricing, plan.request.region ?? deps.region ?? 'us-east-1', plan, answer);
+    price = priceCall(deps.pricing, plan, answer);
   } finally {
     plan.reservation.settle(price.costUsd);
   }
   try {
     await deps.ledger.record(
-      spendEntryOf((deps.clock ?? systemClock).now(), tenantId, answer, price, plan.reservation.holdId),
+      spendEntryOf((deps.clock ?? systemClock).now(), plan.call.tenantId, answer, price, plan.reservation.holdId),
     );
   } catch (err) {
     deps.onLedgerError?.(err);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Clock } from '../clock.port';
 import { NovaCostError } from '../errors/nova-cost.error';
-import type { InvocationRequest, InvokeOptions, ResultSource } from '../invocation/invocation.types';
+import type { CacheOutcome, InvocationRequest, InvokeOptions, PlannedInvocation } from '../invocation/invocation.types';
 import { meteredStream } from '../invocation/metered-stream';
 import type { ModelStream, ModelStreamEvent, ModelStreamer } from '../invocation/model-stream';
 import { StreamMeter } from '../invocation/stream-meter';
@@ -28,15 +28,15 @@ const EVENTS: ModelStreamEvent[] = [
   },
 ];
 
-/** Streams EVENTS from a chosen source, and remembers what it was asked and admitted. */
+/** Streams EVENTS with a chosen cache outcome, and remembers what it was asked and admitted. */
 class ScriptedStreamer implements ModelStreamer {
-  readonly seen: InvocationRequest[] = [];
+  readonly seen: PlannedInvocation[] = [];
   admitted = 0;
-  constructor(private readonly source: ResultSource | Error = 'upstream') {}
-  async stream(request: InvocationRequest, options: InvokeOptions = {}): Promise<ModelStream> {
+  constructor(private readonly cache: CacheOutcome | Error = 'bypass') {}
+  async stream(request: PlannedInvocation, options: InvokeOptions = {}): Promise<ModelStream> {
     this.seen.push(request);
-    if (this.source instanceof Error) throw this.source;
-    if (this.source === 'upstream') {
+    if (this.cache instanceof Error) throw this.cache;
+    if (this.cache === 'bypass') {
       await options.admit?.();
       this.admitted += 1;
     }
@@ -44,7 +44,7 @@ class ScriptedStreamer implements ModelStreamer {
       yield* EVENTS;
     }
     return {
-      source: this.source,
+      cache: this.cache,
       modelId: request.modelId,
       ...meteredStream(events(), new StreamMeter('converse-stream', 10)),
     };
@@ -61,9 +61,9 @@ const request: InvocationRequest = {
   },
 };
 
-function setup(source: ResultSource | Error = 'upstream') {
+function setup(cache: CacheOutcome | Error = 'bypass') {
   const ledger = new InMemorySpendLedger();
-  const streamer = new ScriptedStreamer(source);
+  const streamer = new ScriptedStreamer(cache);
   const policy = new RuleBasedCostPolicy({}, { pricing, ledger, clock });
   return {
     ledger,
@@ -83,7 +83,7 @@ describe(StreamModel, () => {
     it('plans the stream (cacheable when deterministic), and once it ended prices its reported usage and records it', async () => {
       const { useCase, streamer, ledger } = setup();
       const outcome = await useCase.execute(request);
-      expect(streamer.seen[0]?.cache?.ttlSeconds).toBeGreaterThan(0);
+      expect(streamer.seen[0]?.cache).toEqual({ ttlSeconds: 3600 });
       expect(await drain(outcome.stream)).toBe(6);
       const settled = await outcome.settled;
       const expected = pricing.cost({
@@ -101,7 +101,7 @@ describe(StreamModel, () => {
     });
 
     it('records a stream served from the cache at no cost, its price as the saving', async () => {
-      const { useCase, ledger } = setup('cache');
+      const { useCase, ledger } = setup('hit');
       const outcome = await useCase.execute(request);
       await drain(outcome.stream);
       const settled = await outcome.settled;

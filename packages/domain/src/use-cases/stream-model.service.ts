@@ -14,8 +14,6 @@ export interface StreamModelDeps {
   readonly streamer: ModelStreamer;
   readonly pricing: PricingCatalog;
   readonly ledger: SpendLedger;
-  /** Region calls are priced in when the plan names none. @default 'us-east-1' */
-  readonly region?: string;
   /** @default the system clock */
   readonly clock?: Clock;
   /** Told when the ledger refuses an entry or a stream cannot be priced; the caller still gets its stream. @default ignore */
@@ -55,7 +53,7 @@ export class StreamModel {
     try {
       const admit = () => plan.reservation.admit();
       if (this.deps.admission !== 'invoker') await admit();
-      stream = await this.deps.streamer.stream(plan.request, { ...options, admit });
+      stream = await this.deps.streamer.stream(plan.call, { ...options, admit });
     } catch (err) {
       plan.reservation.release();
       throw err;
@@ -64,10 +62,10 @@ export class StreamModel {
       try {
         return {
           report,
-          ...(await settleCall(this.deps, request.tenantId, plan, {
+          ...(await settleCall(this.deps, plan, {
             modelId: stream.modelId,
             usage: report.usage,
-            source: stream.source,
+            cache: stream.cache,
             ...(report.serviceTier === undefined ? {} : { serviceTier: report.serviceTier }),
           })),
         };

@@ -1,6 +1,8 @@
 import type { LocalBedrock } from '@nova-cost/bedrock-local';
 import { startLocalBedrock } from '@nova-cost/bedrock-local';
-import type { InvocationRequest, ModelStreamEvent } from '@nova-cost/domain';
+import type { ModelStreamEvent, PlannedInvocation } from '@nova-cost/domain';
+import type { PlannedCallFields } from '@nova-cost/testing';
+import { plannedCall } from '@nova-cost/testing';
 import { NovaCostError } from '@nova-cost/domain';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { BedrockModelInvoker } from './bedrock-model-invoker';
@@ -28,14 +30,15 @@ beforeEach(() => {
   });
 });
 
-const converse = (over: Partial<InvocationRequest> = {}): InvocationRequest => ({
-  tenantId: 't1',
-  modelId: NOVA,
-  operation: 'converse',
-  body: { messages },
-  serviceTier: 'flex',
-  ...over,
-});
+const converse = (over: PlannedCallFields = {}): PlannedInvocation =>
+  plannedCall({
+    tenantId: 't1',
+    modelId: NOVA,
+    operation: 'converse',
+    body: { messages },
+    tier: { name: 'flex', by: 'policy' },
+    ...over,
+  });
 
 describe('BedrockModelInvoker carrying out the planned service tier', () => {
   it('sends Converse calls in the planned tier and reports the tier Bedrock echoed', async () => {
@@ -77,7 +80,13 @@ describe('BedrockModelInvoker carrying out the planned service tier', () => {
 
   it("never strips the caller's own tier: Bedrock's refusal of it reaches the caller", async () => {
     const err = await invoker
-      .invoke(converse({ modelId: CLAUDE, body: { messages, serviceTier: { type: 'flex' } }, serviceTier: undefined }))
+      .invoke(
+        converse({
+          modelId: CLAUDE,
+          body: { messages, serviceTier: { type: 'flex' } },
+          tier: { name: 'flex', by: 'caller' },
+        }),
+      )
       .catch((e: unknown) => e);
     expect(NovaCostError.is(err, 'validation')).toBe(true);
     expect(bedrock.stats().calls).toBe(1);
@@ -97,14 +106,15 @@ describe('BedrockModelInvoker carrying out the planned service tier', () => {
 describe('BedrockModelInvoker carrying out the planned cache points', () => {
   const SONNET = 'anthropic.claude-sonnet-4-5-20250929-v1:0';
   const system = 'You keep the books of a large company and answer exactly. '.repeat(120);
-  const planned = (over: Partial<InvocationRequest> = {}): InvocationRequest => ({
-    tenantId: 't1',
-    modelId: SONNET,
-    operation: 'converse',
-    body: { system: [{ text: system }], messages },
-    cachePoints: [{ section: 'system', index: 0, ttl: '1h' }],
-    ...over,
-  });
+  const planned = (over: PlannedCallFields = {}): PlannedInvocation =>
+    plannedCall({
+      tenantId: 't1',
+      modelId: SONNET,
+      operation: 'converse',
+      body: { system: [{ text: system }], messages },
+      cachePoints: [{ section: 'system', index: 0, ttl: '1h' }],
+      ...over,
+    });
 
   it('writes them where Bedrock reads them; the usage shows the 1-hour write, then the read', async () => {
     const first = await invoker.invoke(planned());
@@ -133,7 +143,7 @@ describe('BedrockModelInvoker carrying out the planned cache points', () => {
 
   it('retries once without a placement the model refuses, answers the same, and never sends it again', async () => {
     bedrock.configure({ promptCaching: { refuse: [{ models: [SONNET] }] } });
-    const plain = await invoker.invoke(planned({ cachePoints: undefined }));
+    const plain = await invoker.invoke(planned({ cachePoints: [] }));
     bedrock.reset();
     const refused = await invoker.invoke(planned());
     expect(refused.body).toEqual(plain.body);
@@ -146,7 +156,7 @@ describe('BedrockModelInvoker carrying out the planned cache points', () => {
 
   it('drops only the refused lever when the message names it: the tier still goes', async () => {
     bedrock.configure({ promptCaching: { refuse: [{ models: [NOVA] }] } });
-    const nova = planned({ modelId: NOVA, serviceTier: 'flex' });
+    const nova = planned({ modelId: NOVA, tier: { name: 'flex', by: 'policy' } });
     const result = await invoker.invoke(nova);
     expect(result.serviceTier).toBe('flex');
     expect(bedrock.stats().lastCall?.body).toMatchObject({ serviceTier: { type: 'flex' } });

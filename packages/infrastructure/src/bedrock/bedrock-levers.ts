@@ -1,9 +1,10 @@
-import type { InvocationRequest } from '@nova-cost/domain';
+import type { PlannedInvocation } from '@nova-cost/domain';
 import {
   NovaCostError,
   bodyShapeOf,
   cacheableShape,
   findModel,
+  policyTierOf,
   resolveModelId,
   withCachePoints,
 } from '@nova-cost/domain';
@@ -13,7 +14,7 @@ export type Lever = 'service-tier' | 'cache-point';
 
 /** The call as sent: the planned levers written where Bedrock reads them, less those already refused. */
 export interface CarriedCall {
-  readonly sent: InvocationRequest;
+  readonly sent: PlannedInvocation;
   /** The levers written into `sent`. */
   readonly levers: readonly Lever[];
   /**
@@ -45,11 +46,8 @@ export class BedrockLevers {
   /** `lever|region|base model|value` of every lever refused. */
   private readonly refused = new Set<string>();
 
-  /** @param region the region calls go to when a request names none */
-  constructor(private readonly region: string) {}
-
   /** Runs `attempt` with the levers carried out, once more without the refused ones if Bedrock refuses them. */
-  async run<T>(request: InvocationRequest, attempt: (call: CarriedCall) => Promise<T>): Promise<T> {
+  async run<T>(request: PlannedInvocation, attempt: (call: CarriedCall) => Promise<T>): Promise<T> {
     const first = this.carry(request, new Set());
     try {
       return await attempt(first);
@@ -68,11 +66,11 @@ export class BedrockLevers {
     return [...this.refused].map((k) => k.split('|').join(' '));
   }
 
-  private carry(request: InvocationRequest, without: ReadonlySet<Lever>): CarriedCall {
+  private carry(request: PlannedInvocation, without: ReadonlySet<Lever>): CarriedCall {
     const levers: Lever[] = [];
     let sent = request;
     let serviceTier: string | undefined;
-    const tier = request.serviceTier;
+    const tier = policyTierOf(request);
     if (tier !== undefined) {
       if (without.has('service-tier') || this.refused.has(this.key('service-tier', request))) serviceTier = 'default';
       else {
@@ -81,7 +79,7 @@ export class BedrockLevers {
         serviceTier = tier;
       }
     }
-    const points = request.cachePoints ?? [];
+    const points = request.cachePoints;
     // Points exist only for a catalog model the policy found caching prompts of this shape.
     const shape =
       points.length > 0 ? cacheableShape(request.operation, findModel(request.modelId)?.bodyFormat) : undefined;
@@ -92,21 +90,21 @@ export class BedrockLevers {
     return { sent, levers, ...(serviceTier === undefined ? {} : { serviceTier }) };
   }
 
-  private key(lever: Lever, request: InvocationRequest): string {
+  private key(lever: Lever, request: PlannedInvocation): string {
     // A tier is refused per model, region and tier; cache points per model (and region).
-    const value = lever === 'service-tier' ? (request.serviceTier ?? '') : '';
+    const value = lever === 'service-tier' ? (policyTierOf(request) ?? '') : '';
     let model = request.modelId;
     try {
       model = resolveModelId(request.modelId).baseModelId;
     } catch {
       // not a model id Bedrock would take: keyed as sent
     }
-    return [lever, request.region ?? this.region, model, value].join('|');
+    return [lever, request.region, model, value].join('|');
   }
 }
 
 /** The tier where Bedrock reads it: Converse's `serviceTier` body field, InvokeModel's parameter (its header). */
-function withServiceTier(request: InvocationRequest, tier: string): InvocationRequest {
+function withServiceTier(request: PlannedInvocation, tier: string): PlannedInvocation {
   if (bodyShapeOf(request.operation) === 'converse')
     return { ...request, body: { ...request.body, serviceTier: { type: tier } } };
   return { ...request, parameters: { ...request.parameters, serviceTier: tier } };

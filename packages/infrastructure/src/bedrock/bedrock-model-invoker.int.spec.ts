@@ -1,7 +1,8 @@
 import { BedrockRuntimeClient } from '@aws-sdk/client-bedrock-runtime';
 import type { LocalBedrock } from '@nova-cost/bedrock-local';
 import { startLocalBedrock } from '@nova-cost/bedrock-local';
-import type { GuardrailRequest, InvocationRequest, JsonObject, NovaCostErrorKind } from '@nova-cost/domain';
+import type { GuardrailRequest, JsonObject, NovaCostErrorKind, PlannedInvocation } from '@nova-cost/domain';
+import { plannedCall } from '@nova-cost/testing';
 import { NovaCostError, StaticPricingCatalog, costOf } from '@nova-cost/domain';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { BedrockModelInvoker } from './bedrock-model-invoker';
@@ -33,8 +34,8 @@ function invoker(settings: Partial<BedrockClientSettings> = {}): BedrockModelInv
   return created;
 }
 
-function request(modelId: string, operation: 'converse' | 'invoke', body: JsonObject): InvocationRequest {
-  return { tenantId: 't1', modelId, operation, body };
+function request(modelId: string, operation: 'converse' | 'invoke', body: JsonObject): PlannedInvocation {
+  return plannedCall({ modelId, operation, body });
 }
 
 // A 1×1 PNG, as a JSON client sends it: base64.
@@ -81,7 +82,7 @@ describe(BedrockModelInvoker, () => {
       expect(result.usage.outputTokens).toBeGreaterThan(0);
       expect(result).toMatchObject({
         stopReason: 'end_turn',
-        source: 'upstream',
+        cache: 'bypass',
         modelId: 'us.amazon.nova-lite-v1:0',
         billing: 'on-demand',
       });

@@ -5,6 +5,7 @@ import type {
   GuardrailRequest,
   GuardrailResult,
   InvocationRequest,
+  PlannedInvocation,
   InvocationResult,
   InvokeOptions,
   JsonObject,
@@ -60,7 +61,7 @@ function buildClient(settings: ResolvedClientSettings): BedrockRuntimeClient {
 }
 
 /** What an operation answered, before the invoker adds where it came from. */
-type UpstreamAnswer = Omit<InvocationResult, 'latencyMs' | 'source' | 'modelId'> & {
+type UpstreamAnswer = Omit<InvocationResult, 'latencyMs' | 'cache' | 'modelId'> & {
   /** The model's latency as Bedrock reports it, when it does. */
   readonly upstreamLatencyMs?: number;
 };
@@ -78,11 +79,10 @@ export class BedrockModelInvoker implements ModelInvoker, ModelStreamer, Guardra
     const resolved = resolveInvokerOptions(options);
     this.client = 'client' in resolved ? resolved.client : buildClient(resolved.settings);
     this.callTimeoutMs = resolved.callTimeoutMs;
-    // A ready client's region is only known asynchronously; the levers it refuses are this invoker's all the same.
-    this.levers = new BedrockLevers('client' in resolved ? 'client-region' : resolved.settings.region);
+    this.levers = new BedrockLevers();
   }
 
-  async invoke(request: InvocationRequest, options: InvokeOptions = {}): Promise<InvocationResult> {
+  async invoke(request: PlannedInvocation, options: InvokeOptions = {}): Promise<InvocationResult> {
     if (isStreamOperation(request.operation)) {
       throw new NovaCostError(
         'internal',
@@ -110,7 +110,7 @@ export class BedrockModelInvoker implements ModelInvoker, ModelStreamer, Guardra
             });
       const { upstreamLatencyMs, ...rest } = answer;
       const latencyMs = upstreamLatencyMs ?? Math.round(performance.now() - started);
-      return { ...rest, latencyMs, source: 'upstream', modelId: request.modelId, billing: 'on-demand' };
+      return { ...rest, latencyMs, cache: 'bypass', modelId: request.modelId, billing: 'on-demand' };
     } catch (error) {
       throw mapBedrockError(error, deadline.expired ? { ...context, deadlineExceededMs: this.callTimeoutMs } : context);
     } finally {
@@ -119,7 +119,7 @@ export class BedrockModelInvoker implements ModelInvoker, ModelStreamer, Guardra
   }
 
   /** ConverseStream and InvokeModelWithResponseStream (see startBedrockStream). */
-  stream(request: InvocationRequest, options: InvokeOptions = {}): Promise<ModelStream> {
+  stream(request: PlannedInvocation, options: InvokeOptions = {}): Promise<ModelStream> {
     const operation = request.operation;
     if (!isStreamOperation(operation)) {
       return Promise.reject(

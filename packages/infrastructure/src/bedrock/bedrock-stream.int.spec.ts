@@ -2,6 +2,7 @@ import type { LocalBedrock } from '@nova-cost/bedrock-local';
 import { startLocalBedrock } from '@nova-cost/bedrock-local';
 import type { JsonObject, ModelStream, ModelStreamEvent, StreamOperation } from '@nova-cost/domain';
 import { NovaCostError, chunkJson } from '@nova-cost/domain';
+import { plannedCall } from '@nova-cost/testing';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { BedrockModelInvoker } from './bedrock-model-invoker';
 
@@ -42,7 +43,8 @@ const start = (
   modelId: string,
   body: JsonObject,
   signal?: AbortSignal,
-): Promise<ModelStream> => invoker.stream({ tenantId: 't', modelId, operation, body }, signal ? { signal } : {});
+): Promise<ModelStream> =>
+  invoker.stream(plannedCall({ tenantId: 't', modelId, operation, body }), signal ? { signal } : {});
 
 async function drain(stream: ModelStream): Promise<ModelStreamEvent[]> {
   const events: ModelStreamEvent[] = [];
@@ -61,14 +63,16 @@ async function failure(promise: Promise<unknown>): Promise<NovaCostError> {
 
 describe('BedrockModelInvoker.stream', () => {
   it('streams ConverseStream events as Bedrock named them, and reports the metadata usage', async () => {
-    const unary = await invoker.invoke({
-      tenantId: 't',
-      modelId: 'amazon.nova-lite-v1:0',
-      operation: 'converse',
-      body: HELLO,
-    });
+    const unary = await invoker.invoke(
+      plannedCall({
+        tenantId: 't',
+        modelId: 'amazon.nova-lite-v1:0',
+        operation: 'converse',
+        body: HELLO,
+      }),
+    );
     const stream = await start('converse-stream', 'amazon.nova-lite-v1:0', HELLO);
-    expect(stream.source).toBe('upstream');
+    expect(stream.cache).toBe('bypass');
     const events = await drain(stream);
     expect(events.map((e) => e.type)).toEqual([
       'messageStart',
@@ -153,7 +157,9 @@ describe('BedrockModelInvoker.stream', () => {
     expect(
       (
         await failure(
-          invoker.stream({ tenantId: 't', modelId: 'amazon.nova-lite-v1:0', operation: 'converse', body: HELLO }),
+          invoker.stream(
+            plannedCall({ tenantId: 't', modelId: 'amazon.nova-lite-v1:0', operation: 'converse', body: HELLO }),
+          ),
         )
       ).kind,
     ).toBe('internal');

@@ -6,14 +6,14 @@ import type {
 } from '@aws-sdk/client-bedrock-runtime';
 import { ConverseStreamCommand, InvokeModelWithResponseStreamCommand } from '@aws-sdk/client-bedrock-runtime';
 import type {
-  InvocationRequest,
+  PlannedInvocation,
   InvokeOptions,
   JsonObject,
   ModelStream,
   ModelStreamEvent,
   StreamOperation,
 } from '@nova-cost/domain';
-import { StreamMeter, bodySourceOf, meteredStream, requestFeatures } from '@nova-cost/domain';
+import { StreamMeter, bodySourceOf, meteredStream } from '@nova-cost/domain';
 import { mapBedrockError } from './bedrock-error.mapper';
 import { CallDeadline } from './call-deadline';
 import { blobsToBase64, converseInputFromJson } from './converse-blobs';
@@ -47,7 +47,7 @@ async function* events(
  */
 export async function startBedrockStream(
   client: BedrockRuntimeClient,
-  request: InvocationRequest & { operation: StreamOperation },
+  request: PlannedInvocation & { operation: StreamOperation },
   options: InvokeOptions,
   callTimeoutMs: number,
 ): Promise<ModelStream> {
@@ -86,12 +86,12 @@ export async function startBedrockStream(
   }
   // Started: from now on only the caller's signal ends the call (a long answer is no timeout).
   deadline.stopTimer();
-  const meter = new StreamMeter(request.operation, requestFeatures(request).estimatedInputTokens);
+  const meter = new StreamMeter(request.operation, request.estimatedInputTokens);
   const metered = meteredStream(events(source), meter, (error) => mapBedrockError(error, context));
   // However the stream ended, let go of the caller's signal; an abandoned one is cut upstream.
   void metered.report.then((report) => {
     if (report.end === 'abandoned') deadline.abort();
     deadline.dispose();
   });
-  return { source: 'upstream', modelId: request.modelId, events: metered.events, report: metered.report };
+  return { cache: 'bypass', modelId: request.modelId, events: metered.events, report: metered.report };
 }

@@ -2,6 +2,7 @@ import type { LocalBedrock } from '@nova-cost/bedrock-local';
 import { startLocalBedrock } from '@nova-cost/bedrock-local';
 import type { JsonObject } from '@nova-cost/domain';
 import { rememberBodySource } from '@nova-cost/domain';
+import { plannedCall } from '@nova-cost/testing';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { BedrockModelInvoker } from './bedrock-model-invoker';
 
@@ -37,31 +38,25 @@ beforeEach(() => bedrock.reset());
 
 describe("BedrockModelInvoker sending the caller's bytes", () => {
   it('sends a Converse body that reached it unchanged as the bytes the caller sent, and answers as ever', async () => {
-    const result = await invoker.invoke({
-      tenantId: 't',
-      modelId: MODEL,
-      operation: 'converse',
-      body: parsedWithSource(),
-    });
+    const result = await invoker.invoke(
+      plannedCall({ modelId: MODEL, operation: 'converse', body: parsedWithSource() }),
+    );
     expect(result.usage.inputTokens).toBeGreaterThan(0);
     expect(bedrock.stats().lastCall).toMatchObject({ operation: 'converse', body: JSON.parse(SENT) });
   });
 
   it('serialises a changed body (a new object) through the SDK, as before', async () => {
     const changed = { ...parsedWithSource(), inferenceConfig: { maxTokens: 20 } };
-    await invoker.invoke({ tenantId: 't', modelId: MODEL, operation: 'converse', body: changed });
+    await invoker.invoke(plannedCall({ modelId: MODEL, operation: 'converse', body: changed }));
     const received = bedrock.stats().lastCall!.body as JsonObject;
     expect(received['inferenceConfig']).toEqual({ maxTokens: 20 });
     expect(received).not.toHaveProperty('callerOnly');
   });
 
   it('sends a ConverseStream body unchanged as the caller sent it', async () => {
-    const stream = await invoker.stream({
-      tenantId: 't',
-      modelId: MODEL,
-      operation: 'converse-stream',
-      body: parsedWithSource(),
-    });
+    const stream = await invoker.stream(
+      plannedCall({ modelId: MODEL, operation: 'converse-stream', body: parsedWithSource() }),
+    );
     for await (const _event of stream.events) {
       // read it all
     }
@@ -73,7 +68,7 @@ describe("BedrockModelInvoker sending the caller's bytes", () => {
     const sent = '{"schemaVersion":"messages-v1","messages":[{"role":"user","content":[{"text":"hi"}]}]}';
     const body = JSON.parse(sent) as JsonObject;
     rememberBodySource(body, Buffer.from(sent));
-    const result = await invoker.invoke({ tenantId: 't', modelId: MODEL, operation: 'invoke', body });
+    const result = await invoker.invoke(plannedCall({ modelId: MODEL, operation: 'invoke', body }));
     expect(result.usage.inputTokens).toBeGreaterThan(0);
     expect(bedrock.stats().lastCall).toMatchObject({ operation: 'invoke', body: JSON.parse(sent) });
   });

@@ -207,6 +207,10 @@ describe('the async API (StartAsyncInvoke, GetAsyncInvoke, ListAsyncInvokes)', (
     const paid = after.total.costUsd - before.total.costUsd;
     const tierSaved = after.total.savedByStrategy['service-tier']! - before.total.savedByStrategy['service-tier']!;
     expect(tierSaved).toBeCloseTo(paid, 12); // Flex bills half of standard
+    const metrics = await (await fetch(`${gateway.url}/metrics`)).text();
+    expect(metrics).toMatch(
+      /nova_cost_async_invocations_total\{route="on-demand",status="Completed",billing="flex"\} [1-9]/,
+    );
   });
 
   it('falls back to the standard tier for a model without Flex, and the ledger bills it as standard', async () => {

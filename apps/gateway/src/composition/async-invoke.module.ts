@@ -55,7 +55,7 @@ export const asyncInvokeModule = new ContainerModule(({ bind }) => {
       );
       const onSettled = (call: DeferredCall, outcome: DeferredOutcome, price: CallPrice | undefined): void => {
         const status = price ? 'Completed' : 'Failed';
-        metrics.asyncEnded(outcome.route, status);
+        metrics.asyncEnded(outcome.route, status, outcome.ok ? billingOf(outcome.result) : 'none');
         if (price)
           metrics.answered(
             call.request.modelId,

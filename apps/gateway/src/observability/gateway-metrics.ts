@@ -35,7 +35,7 @@ export class GatewayMetrics {
   private readonly saved: Counter<'strategy'>;
   private readonly lost: Counter<'strategy'>;
   private readonly unpricedCalls: Counter<'model'>;
-  private readonly asyncEnds: Counter<'route' | 'status'>;
+  private readonly asyncEnds: Counter<'route' | 'status' | 'billing'>;
   private readonly budgetFailOpens: Counter;
   private readonly offThreadBodies: Counter;
   private readonly unpricedTokens: Counter<'model' | 'direction'>;
@@ -102,8 +102,8 @@ export class GatewayMetrics {
     });
     this.asyncEnds = new Counter({
       name: 'nova_cost_async_invocations_total',
-      help: 'Async invocations ended, by how they were answered (batch, on-demand, cache) and status (Completed, Failed)',
-      labelNames: ['route', 'status'],
+      help: 'Async invocations ended, by how they were answered (batch, on-demand, cache), status (Completed, Failed) and billing (batch, flex, standard…; none for a cache answer or a failure)',
+      labelNames: ['route', 'status', 'billing'],
       registers: [this.registry],
     });
     this.streams = new Counter({
@@ -222,8 +222,8 @@ export class GatewayMetrics {
     this.budgetFailOpens.inc();
   }
 
-  asyncEnded(route: 'batch' | 'on-demand' | 'cache', status: 'Completed' | 'Failed'): void {
-    this.asyncEnds.inc({ route, status });
+  asyncEnded(route: 'batch' | 'on-demand' | 'cache', status: 'Completed' | 'Failed', billing = 'none'): void {
+    this.asyncEnds.inc({ route, status, billing });
   }
 
   /** A stream ended (see StreamReport.end and the gateway's StreamEnding). */

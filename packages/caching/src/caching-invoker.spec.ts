@@ -1,3 +1,4 @@
+import type { ModelInvoker } from '@nova-cost/domain';
 import {
   InMemorySpendLedger,
   InvokeModel,
@@ -115,7 +116,7 @@ describe(CachingInvoker, () => {
     });
 
     describe('having a leader whose signal aborts', () => {
-      it('still answers the followers from the one upstream call', async () => {
+      it('still answers the followers from the one upstream call, billed to one of them (never lost)', async () => {
         const next = new CountingInvoker(50);
         const cache = new CachingInvoker(next, new InMemoryResponseStore());
         const request = cacheableRequest();
@@ -125,9 +126,42 @@ describe(CachingInvoker, () => {
         const followers = [cache.invoke(request), cache.invoke(request)];
         controller.abort();
         await expect(leader).rejects.toSatisfy((e) => NovaCostError.is(e, 'aborted'));
-        expect((await Promise.all(followers)).map((r) => r.cache)).toEqual(['coalesced', 'coalesced']);
+        // The first follower takes the call over as its own ('miss': billed to it); the other shared it.
+        expect((await Promise.all(followers)).map((r) => r.cache)).toEqual(['miss', 'coalesced']);
         expect(next.calls).toBe(1);
         expect(next.aborted).toBe(0);
+      });
+    });
+
+    describe('having a leader whose signal aborts, through InvokeModel', () => {
+      it("records the call's cost once in the ledger, to the follower that took it over", async () => {
+        const next = new CountingInvoker(50);
+        const cache = new CachingInvoker(next, new InMemoryResponseStore());
+        const controller = new AbortController();
+        // The leader leaves right after the follower joined its call (the second call into the cache).
+        let calls = 0;
+        const invoker: ModelInvoker = {
+          invoke: (call, options) => {
+            const answer = cache.invoke(call, options);
+            if ((calls += 1) === 2) controller.abort();
+            return answer;
+          },
+        };
+        const ledger = new InMemorySpendLedger();
+        const pricing = new StaticPricingCatalog();
+        const policy = new RuleBasedCostPolicy({}, { pricing, ledger });
+        const useCase = new InvokeModel({ policy, invoker, pricing, ledger, admission: 'invoker' });
+        const { cache: _, ...request } = cacheableRequest();
+        const leader = useCase.execute(request, { signal: controller.signal }).catch((e: unknown) => e);
+        await next.whenCalled(1);
+        const follower = useCase.execute(request);
+        expect(NovaCostError.is(await leader, 'aborted')).toBe(true);
+        const outcome = await follower;
+        expect(outcome.result.cache).toBe('miss');
+        expect(outcome.costUsd).toBeGreaterThan(0);
+        expect(next.calls).toBe(1);
+        const { total } = await ledger.totals({});
+        expect(total).toMatchObject({ calls: 1, costUsd: outcome.costUsd });
       });
     });
 

@@ -17,6 +17,7 @@ import { emptyStats } from './caching-stats';
 import type { ResponseEnvelope } from './response-envelope';
 import { decodeEnvelope, encodeEnvelope, ENVELOPE_VERSION } from './response-envelope';
 import type { ResponseStore } from './response-store.port';
+import { SharedCalls } from './shared-call';
 import { StoreGuard } from './store-guard';
 
 /**
@@ -28,7 +29,8 @@ import { StoreGuard } from './store-guard';
  * for what it just had.
  */
 export class CachingInvoker implements ModelInvoker, AnswerCache {
-  private readonly inFlight = new Map<string, Flight>();
+  /** Upstream calls under way, by key: concurrent callers of a key share one, aborted only once every caller left. */
+  private readonly flights = new SharedCalls<InvocationResult>();
   /** Store reads under way, by key: concurrent callers of one key share a read, as they share a flight. */
   private readonly reading = new Map<string, Promise<ResponseEnvelope | undefined>>();
   private readonly hot: LRUCache<string, HotEntry> | undefined;
@@ -84,31 +86,21 @@ export class CachingInvoker implements ModelInvoker, AnswerCache {
     }
     // A hit needs no flight, no lock and no abort signal: the store is read first (one read for concurrent callers
     // of a key), and only a miss goes further.
-    let leader = this.inFlight.get(key);
     let started = 0;
-    if (!leader) {
+    if (!this.flights.has(key)) {
       started = this.now();
       const read = await this.sharedRead(key, ttlSeconds);
       if (read) return this.hit(read, started);
-      leader = this.inFlight.get(key); // started by the first caller whose read missed
     }
-    if (leader) {
-      const result = await leader.join(options.signal);
-      this.counters.coalesced += 1;
-      return result.cache === 'miss' ? { ...result, cache: 'coalesced' } : result;
-    }
-    // A caller gone before it starts must not start a flight that nobody would ever abort.
-    if (options.signal?.aborted) throw abortError();
-    const flight = new Flight();
-    flight.start(this.fetch(key, ttlSeconds, call, flight, options.admit, started));
-    this.inFlight.set(key, flight);
-    // A flight every caller gave up on is forgotten at once, so a newcomer starts its own instead of joining it.
-    const forget = () => {
-      if (this.inFlight.get(key) === flight) this.inFlight.delete(key);
-    };
-    flight.onAbandoned = forget;
-    flight.promise.then(forget, forget);
-    return flight.join(options.signal);
+    // The first caller whose read missed starts the flight; the others join it. A caller gone before it starts must
+    // not start a flight that nobody would ever abort (SharedCalls refuses it).
+    const { value, pays } = await this.flights.run(key, options.signal, (signal) =>
+      this.fetch(key, ttlSeconds, call, signal, options.admit, started),
+    );
+    // The caller billed for the call (its starter, or once that one left the first caller still waiting) owns it.
+    if (pays) return value;
+    this.counters.coalesced += 1;
+    return value.cache === 'miss' ? { ...value, cache: 'coalesced' } : value;
   }
 
   /**
@@ -150,7 +142,7 @@ export class CachingInvoker implements ModelInvoker, AnswerCache {
     key: string,
     ttlSeconds: number,
     call: PlannedInvocation,
-    flight: Flight,
+    signal: AbortSignal,
     admit: InvokeOptions['admit'],
     started: number,
   ): Promise<InvocationResult> {
@@ -167,7 +159,7 @@ export class CachingInvoker implements ModelInvoker, AnswerCache {
       const deadline = started + (this.options.lockWaitMs ?? 30_000);
       const poll = this.options.lockPollMs ?? 25;
       for (let n = 0; this.now() < deadline && this.storeGuard.breaker.state === 'closed'; n++) {
-        await delay(Math.min(poll * 2 ** Math.floor(n / 8), poll * 4), undefined, { signal: flight.signal() });
+        await delay(Math.min(poll * 2 ** Math.floor(n / 8), poll * 4), undefined, { signal });
         const entry = await this.read(key, ttlSeconds);
         if (entry) {
           this.counters.coalesced += 1;
@@ -194,7 +186,7 @@ export class CachingInvoker implements ModelInvoker, AnswerCache {
     try {
       await admit?.(); // the call is billed: only now does it take the budget's hold
       const result: InvocationResult = {
-        ...(await this.next.invoke(call, { signal: flight.signal() })),
+        ...(await this.next.invoke(call, { signal })),
         cache: 'miss',
       };
       const bodyText = await this.write(key, ttlSeconds, result);
@@ -297,51 +289,4 @@ export class CachingInvoker implements ModelInvoker, AnswerCache {
 interface HotEntry {
   readonly envelope: ResponseEnvelope;
   readonly bytes: number;
-}
-
-function abortError(): NovaCostError {
-  return new NovaCostError('aborted', 'the caller aborted the request');
-}
-
-/**
- * One upstream fetch shared by every concurrent caller of the same key. Each caller may abort its own wait; the
- * fetch itself (and the upstream call) is aborted only when every caller has given up.
- */
-class Flight {
-  promise!: Promise<InvocationResult>;
-  /** Called once when the last waiting caller aborts. */
-  onAbandoned: (() => void) | undefined;
-  private waiters = 0;
-  private controller: AbortController | undefined;
-
-  start(promise: Promise<InvocationResult>): void {
-    this.promise = promise;
-    promise.catch(() => undefined); // every caller gets the rejection through join(); none is left unhandled
-  }
-
-  /** The fetch's own signal, made on first use: a cache hit never needs one. */
-  signal(): AbortSignal {
-    return (this.controller ??= new AbortController()).signal;
-  }
-
-  join(signal: AbortSignal | undefined): Promise<InvocationResult> {
-    if (!signal) {
-      this.waiters += 1;
-      return this.promise;
-    }
-    if (signal.aborted) return Promise.reject(abortError());
-    this.waiters += 1;
-    return new Promise<InvocationResult>((resolve, reject) => {
-      const onAbort = () => {
-        reject(abortError());
-        this.waiters -= 1;
-        if (this.waiters === 0) {
-          this.onAbandoned?.();
-          (this.controller ??= new AbortController()).abort(abortError());
-        }
-      };
-      signal.addEventListener('abort', onAbort, { once: true });
-      this.promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
-    });
-  }
 }

@@ -1,12 +1,11 @@
 import type { LocalBedrock } from '@nova-cost/bedrock-local';
 import { startLocalBedrock } from '@nova-cost/bedrock-local';
 import type { InvokeModel } from '@nova-cost/domain';
-import type { BedrockModelInvoker } from '@nova-cost/infrastructure';
 import { NovaCostError, policyRegion } from '@nova-cost/domain';
 import type { GatewayConfig } from './config/gateway-config';
 import { asyncInvokeHandler, startAsyncInvoke, withLocalS3 } from './composition/async-invoke.start';
 import { createGatewayContainer } from './composition/gateway-container';
-import { TOKENS } from './composition/tokens';
+import { BEFORE_ANSWERING, SHUTDOWN_PHASES, TOKENS } from './composition/tokens';
 import { BodyBudget } from './http/body-budget';
 import { GatewayServer } from './http/gateway-server';
 import { RequestBodyParser } from './http/request-body-parser';
@@ -91,7 +90,7 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
   const auth = new TenantAuthenticator(config.tenants);
   const sessions = new SpeechSessionHandler({ relay: container.get(TOKENS.sessionRelay), auth, metrics });
   metrics.attach({
-    queueDepth: () => batcher.queueDepth?.() ?? 0,
+    queueDepth: () => batcher.stats().queued,
     bodyBufferBytes: () => bodyBudget.bytes,
     speechSessions: () => sessions.gauges(),
   });
@@ -116,9 +115,8 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
   };
   if (config.bedrock.mode === 'aws') {
     // Credentials are resolved now, so a task without any fails to start (with the reason) instead of every call.
-    const bedrock = container.get(TOKENS.bedrockInvoker) as Partial<BedrockModelInvoker>;
     try {
-      await bedrock.checkCredentials?.();
+      await container.get(TOKENS.bedrockInvoker).checkCredentials();
     } catch (err) {
       await stopAll();
       throw err;
@@ -173,7 +171,9 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
       logger.info({ drainDeadlineMs: deadlineMs }, 'shutting down: refusing new requests, draining');
       if (emfTimer) clearInterval(emfTimer);
       const answered = server.stopAccepting();
-      const lifecycles = container.getAll(TOKENS.lifecycle).sort((a, b) => a.order - b.order);
+      const lifecycles = container
+        .getAll(TOKENS.lifecycle)
+        .sort((a, b) => SHUTDOWN_PHASES.indexOf(a.phase) - SHUTDOWN_PHASES.indexOf(b.phase));
       const close = async (l: (typeof lifecycles)[number], budgetMs: number, boundMs: number): Promise<void> => {
         const closing = l
           .close(budgetMs)
@@ -181,7 +181,7 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
         if (!(await within(closing, boundMs)))
           logger.warn({ budgetMs }, `${l.name} did not close within the drain deadline; leaving it`);
       };
-      for (const l of lifecycles.filter((x) => x.order < 20)) await close(l, left(tailMs), left());
+      for (const l of lifecycles.filter((x) => BEFORE_ANSWERING.has(x.phase))) await close(l, left(tailMs), left());
       // Requests that never reached the batcher (cache hits, lookups, bodies still arriving) finish on their own;
       // wait for them too, then answer what is left with shutting-down before the connections are cut.
       await within(answered, left(tailMs / 2));
@@ -197,7 +197,8 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
       // At least MIN_CLOSE_MS: an answer just written at the deadline (a stream's exception event) is flushed, not cut.
       await server.closeAll(Math.max(MIN_CLOSE_MS, Math.min(CLOSE_GRACE_MS, left(tailMs / 4))));
       await bodies.close();
-      for (const l of lifecycles.filter((x) => x.order >= 20)) await close(l, left(), Math.max(left(), MIN_CLOSE_MS));
+      for (const l of lifecycles.filter((x) => !BEFORE_ANSWERING.has(x.phase)))
+        await close(l, left(), Math.max(left(), MIN_CLOSE_MS));
       if (localBedrock) await within(localBedrock.close(), Math.max(left(), MIN_CLOSE_MS));
       metrics.flush();
       logger.info('shut down');

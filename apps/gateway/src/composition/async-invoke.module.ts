@@ -1,6 +1,5 @@
 import type { BatchJobQueue } from '@nova-cost/batch-jobs';
 import { createBatchJobQueue } from '@nova-cost/batch-jobs';
-import type { CachingInvoker } from '@nova-cost/caching';
 import type { CallPrice, DeferredCall, DeferredOutcome } from '@nova-cost/domain';
 import { AsyncInvocations, billingOf } from '@nova-cost/domain';
 import type { ServiceIdentifier } from 'inversify';
@@ -32,7 +31,7 @@ export const asyncInvokeModule = new ContainerModule(({ bind }) => {
       const logger = ctx.get(TOKENS.logger);
       const metrics = ctx.get(TOKENS.metrics);
       // The outer link of the chain: the cache (an AnswerCache too), then the batcher and Bedrock.
-      const chain = ctx.get(TOKENS.cachingInvoker) as CachingInvoker;
+      const chain = ctx.get(TOKENS.cachingInvoker);
       const queue = createBatchJobQueue(
         {
           region,
@@ -94,6 +93,6 @@ export const asyncInvokeModule = new ContainerModule(({ bind }) => {
     .inSingletonScope();
   bind(TOKENS.lifecycle).toDynamicValue((ctx) => {
     const { queue } = ctx.get(ASYNC_TOKENS.parts);
-    return { name: 'async queue', order: 5, close: async () => queue?.close() };
+    return { name: 'async queue', phase: 'stop-intake', close: async () => queue?.close() };
   });
 });

@@ -10,8 +10,7 @@ export const batchingModule = new ContainerModule(({ bind }) => {
       const weights = new Map(config.tenants.map((t) => [t.id, t.weight ?? 1]));
       // Fair across tenants: each waits in its own line, served by weight, and holds at most half the queue.
       const fairness = { maxQueueSharePerTenant: 0.5, tenantWeight: (tenant: string) => weights.get(tenant) ?? 1 };
-      const batcher = new BatchingInvoker(ctx.get(TOKENS.bedrockInvoker), { ...fairness, ...config.tuning?.batching });
-      return Object.assign(batcher, { queueDepth: () => batcher.stats().queued });
+      return new BatchingInvoker(ctx.get(TOKENS.bedrockInvoker), { ...fairness, ...config.tuning?.batching });
     })
     .inSingletonScope();
   bind(TOKENS.lifecycle).toDynamicValue((ctx) => {
@@ -19,9 +18,9 @@ export const batchingModule = new ContainerModule(({ bind }) => {
     const logger = ctx.get(TOKENS.logger);
     return {
       name: 'batcher',
-      order: 10,
+      phase: 'drain',
       close: async (deadlineMs: number) => {
-        const summary = await batcher.drain!(deadlineMs);
+        const summary = await batcher.drain(deadlineMs);
         logger.info({ drain: summary }, 'batcher drained');
       },
     };

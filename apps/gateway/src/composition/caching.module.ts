@@ -20,15 +20,14 @@ export const cachingModule = new ContainerModule(({ bind }) => {
   bind(TOKENS.cachingInvoker)
     .toDynamicValue((ctx) => {
       const store = ctx.get(TOKENS.responseStore);
-      const cache = new CachingInvoker(ctx.get(TOKENS.batchingInvoker), store, {
+      return new CachingInvoker(ctx.get(TOKENS.batchingInvoker), store, {
         // Copies of hot answers in process only in front of Redis: the in-memory store is one already.
         ...(store instanceof InMemoryResponseStore ? { hotMaxBytes: 0 } : {}),
       });
-      return Object.assign(cache, { cacheStats: () => cache.stats() });
     })
     .inSingletonScope();
   bind(TOKENS.lifecycle).toDynamicValue((ctx) => {
-    const cache = ctx.get(TOKENS.cachingInvoker) as CachingInvoker;
-    return { name: 'cache', order: 20, close: () => cache.close() };
+    const cache = ctx.get(TOKENS.cachingInvoker);
+    return { name: 'cache', phase: 'close-clients', close: () => cache.close() };
   });
 });

@@ -54,10 +54,9 @@ export const domainModule = new ContainerModule(({ bind }) => {
     .inSingletonScope();
   bind(TOKENS.lifecycle).toDynamicValue((ctx) => {
     const spend = ctx.get(TOKENS.ledger);
-    // After the last answer (order 30): entries held while Redis was down get their chance to be written.
     return {
       name: 'spend ledger',
-      order: 30,
+      phase: 'flush-ledger',
       close: (ms: number) => (spend instanceof RedisSpendLedger ? spend.close(ms) : Promise.resolve()),
     };
   });
@@ -68,7 +67,7 @@ export const domainModule = new ContainerModule(({ bind }) => {
     const history = ctx.get(TOKENS.prefixHistory);
     return {
       name: 'prefix history',
-      order: 20,
+      phase: 'close-clients',
       close: () => (history instanceof RedisPrefixHistory ? history.close() : Promise.resolve()),
     };
   });

@@ -1,6 +1,4 @@
 import { CachingGuardrailApplier } from '@nova-cost/caching';
-import type { GuardrailApplier } from '@nova-cost/domain';
-import type { RuleBasedCostPolicy } from '@nova-cost/domain';
 import {
   ApplyGuardrail,
   DEFAULT_CACHE_TTL_SECONDS,
@@ -20,13 +18,11 @@ export const guardrailsModule = new ContainerModule(({ bind }) => {
       const logger = ctx.get(TOKENS.logger);
       const config = ctx.get(TOKENS.config);
       const region = ctx.get(TOKENS.bedrockEndpoint).region;
-      const applier = new CachingGuardrailApplier(
-        ctx.get(TOKENS.bedrockInvoker) as unknown as GuardrailApplier,
-        ctx.get(TOKENS.responseStore),
-        { region },
-      );
+      const applier = new CachingGuardrailApplier(ctx.get(TOKENS.bedrockInvoker), ctx.get(TOKENS.responseStore), {
+        region,
+      });
       return new ApplyGuardrail({
-        budget: ctx.get(TOKENS.policy) as RuleBasedCostPolicy,
+        budget: ctx.get(TOKENS.policy),
         applier,
         ledger: ctx.get(TOKENS.ledger),
         // The default table, with the price file's guardrailPrices (NOVA_COST_PRICES) in place of theirs.

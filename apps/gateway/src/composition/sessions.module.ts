@@ -42,7 +42,7 @@ export const sessionsModule = new ContainerModule(({ bind }) => {
     const relay = ctx.get(TOKENS.sessionRelay);
     return {
       name: 'speech sessions',
-      order: 1,
+      phase: 'end-sessions',
       close: () =>
         relay.endAll(
           new NovaCostError(
@@ -54,6 +54,6 @@ export const sessionsModule = new ContainerModule(({ bind }) => {
   });
   bind(TOKENS.lifecycle).toDynamicValue((ctx) => {
     const streams = ctx.get(TOKENS.bidirectionalStreams);
-    return { name: 'bidirectional streams client', order: 25, close: async () => streams.close() };
+    return { name: 'bidirectional streams client', phase: 'close-clients', close: async () => streams.close() };
   });
 });

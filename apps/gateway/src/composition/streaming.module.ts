@@ -1,7 +1,5 @@
 import { QuotaStreamer } from '@nova-cost/batching';
-import type { BatchingInvoker } from '@nova-cost/batching';
 import { CachingStreamer } from '@nova-cost/caching';
-import type { ModelStreamer } from '@nova-cost/domain';
 import { StreamModel } from '@nova-cost/domain';
 import { ContainerModule } from 'inversify';
 import { TOKENS } from './tokens';
@@ -15,9 +13,9 @@ export const streamingModule = new ContainerModule(({ bind }) => {
   bind(TOKENS.streamModel)
     .toDynamicValue((ctx) => {
       const logger = ctx.get(TOKENS.logger);
-      const batcher = ctx.get(TOKENS.batchingInvoker) as unknown as BatchingInvoker;
-      const bedrock = ctx.get(TOKENS.bedrockInvoker) as unknown as ModelStreamer;
-      const streamer = new CachingStreamer(new QuotaStreamer(bedrock, batcher.limits()), ctx.get(TOKENS.responseStore));
+      const limits = ctx.get(TOKENS.batchingInvoker).limits();
+      const bedrock = ctx.get(TOKENS.bedrockInvoker);
+      const streamer = new CachingStreamer(new QuotaStreamer(bedrock, limits), ctx.get(TOKENS.responseStore));
       return new StreamModel({
         policy: ctx.get(TOKENS.policy),
         streamer,

@@ -1,10 +1,10 @@
-import type { ResponseStore } from '@nova-cost/caching';
+import type { BatchingInvoker } from '@nova-cost/batching';
+import type { CachingInvoker, ResponseStore } from '@nova-cost/caching';
 import type {
   ApplyGuardrail,
   BidirectionalModelStreams,
   CostPolicy,
   InvokeModel,
-  ModelInvoker,
   PrefixHistory,
   PricingCatalog,
   SessionBudget,
@@ -12,24 +12,29 @@ import type {
   SpendLedger,
   StreamModel,
 } from '@nova-cost/domain';
+import type { BedrockModelInvoker } from '@nova-cost/infrastructure';
 import type { ServiceIdentifier } from 'inversify';
 import type { GatewayConfig } from '../config/gateway-config';
 import type { GatewayLogger } from '../observability/logger';
 import type { GatewayMetrics } from '../observability/gateway-metrics';
 
-/** What the composition root knows how to stop, in order. */
+/**
+ * The phases of a shutdown, in order. Before the gateway answers what is still open: 'end-sessions' (speech sessions
+ * told to go elsewhere), 'stop-intake' (the async queue stops taking work), 'drain' (the batcher answers what it
+ * holds). After the last answer and the connections closed: 'close-clients' (Redis, the Bedrock HTTP/2 client), then
+ * 'flush-ledger' (spend held while Redis was down gets its chance to be written).
+ */
+export const SHUTDOWN_PHASES = ['end-sessions', 'stop-intake', 'drain', 'close-clients', 'flush-ledger'] as const;
+export type ShutdownPhase = (typeof SHUTDOWN_PHASES)[number];
+
+/** The phases that run before the gateway answers what is left open (see SHUTDOWN_PHASES). */
+export const BEFORE_ANSWERING: ReadonlySet<ShutdownPhase> = new Set(['end-sessions', 'stop-intake', 'drain']);
+
+/** Something the composition root stops, in its phase. */
 export interface Lifecycle {
   readonly name: string;
-  /** Lower closes first: the batcher drains (10) before Redis closes (20) before the local endpoint stops (30). */
-  readonly order: number;
+  readonly phase: ShutdownPhase;
   close(deadlineMs: number): Promise<void>;
-}
-
-/** Counters the metrics read from the invoker chain, when its links offer them. */
-export interface ChainStats {
-  cacheStats?(): { hits: number; misses: number; coalesced: number; bypass: number; errors: number };
-  queueDepth?(): number;
-  drain?(deadlineMs: number): Promise<unknown>;
 }
 
 /** Service identifiers of the container. */
@@ -49,13 +54,13 @@ export const TOKENS = {
     region: string;
   }>,
   /** The innermost link: calls Bedrock. */
-  bedrockInvoker: Symbol.for('nova-cost/gateway/bedrock-invoker') as ServiceIdentifier<ModelInvoker>,
+  bedrockInvoker: Symbol.for('nova-cost/gateway/bedrock-invoker') as ServiceIdentifier<BedrockModelInvoker>,
   /** The batching link, around bedrockInvoker. */
-  batchingInvoker: Symbol.for('nova-cost/gateway/batching-invoker') as ServiceIdentifier<ModelInvoker & ChainStats>,
+  batchingInvoker: Symbol.for('nova-cost/gateway/batching-invoker') as ServiceIdentifier<BatchingInvoker>,
   /** Where cached answers live: Redis when REDIS_URL is set, else in memory. Also remembers used SigV4 signatures. */
   responseStore: Symbol.for('nova-cost/gateway/response-store') as ServiceIdentifier<ResponseStore>,
   /** The outermost link: the cache, around batchingInvoker. */
-  cachingInvoker: Symbol.for('nova-cost/gateway/caching-invoker') as ServiceIdentifier<ModelInvoker & ChainStats>,
+  cachingInvoker: Symbol.for('nova-cost/gateway/caching-invoker') as ServiceIdentifier<CachingInvoker>,
   invokeModel: Symbol.for('nova-cost/gateway/invoke-model') as ServiceIdentifier<InvokeModel>,
   /** The streaming calls' use case, over cache → quota → Bedrock (see streaming.module). */
   streamModel: Symbol.for('nova-cost/gateway/stream-model') as ServiceIdentifier<StreamModel>,

@@ -47,8 +47,10 @@ export interface GuardrailCacheStats {
  * guardrail version and content get the assessment Bedrock gave the first time, without a billed call. Identical
  * checks in flight at once (same tenant, guardrail version and content) make one upstream call: the first caller's,
  * which the others join (source 'coalesced'); it is aborted only when every caller left, and when the first caller
- * leaves before the answer, the first caller still waiting gets it as its own (source 'upstream', so it is billed). Fails open: a slow or dead
- * store costs `storeTimeoutMs`, then the call goes upstream. The budget is admitted only for a call that goes upstream.
+ * leaves before the answer, the first caller still waiting gets it as its own (source 'upstream', so it is billed).
+ * Across processes, a caller that finds another holding the key's lock waits for its answer (`lockWaitMs`). Fails
+ * open: a slow or dead store costs `storeTimeoutMs`, then the call goes upstream. The budget is admitted only for a
+ * call that goes upstream.
  */
 export class CachingGuardrailApplier implements GuardrailApplier {
   private readonly guard: StoreGuard;

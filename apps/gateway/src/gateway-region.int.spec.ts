@@ -7,6 +7,7 @@ import { loadConfig } from './config/load-config';
 import type { Gateway } from './gateway';
 import { startGateway } from './gateway';
 import { createLogger } from './observability/logger';
+import { onAnswerHeaders } from './testing/sdk-probes';
 
 const NOVA = 'amazon.nova-lite-v1:0';
 const document = {
@@ -44,19 +45,14 @@ describe('a gateway calling Bedrock in AWS_REGION (aws mode)', () => {
 
   it('prices each call in the region it was made in, not the policy default', async () => {
     let headers: Record<string, string> = {};
-    const client = new BedrockRuntimeClient({
-      endpoint: gateway.url,
-      region: 'ap-northeast-1',
-      credentials: { accessKeyId: 'ACME', secretAccessKey: 'acme-secret' },
-      maxAttempts: 1,
-    });
-    client.middlewareStack.add(
-      (next) => async (args) => {
-        const out = await next(args);
-        headers = (out.response as { headers: Record<string, string> }).headers;
-        return out;
-      },
-      { step: 'deserialize', name: 'keepHeaders' },
+    const client = onAnswerHeaders(
+      new BedrockRuntimeClient({
+        endpoint: gateway.url,
+        region: 'ap-northeast-1',
+        credentials: { accessKeyId: 'ACME', secretAccessKey: 'acme-secret' },
+        maxAttempts: 1,
+      }),
+      (h) => (headers = h),
     );
     const answer = await client.send(
       new ConverseCommand({ modelId: NOVA, messages: [{ role: 'user', content: [{ text: 'Where am I billed?' }] }] }),

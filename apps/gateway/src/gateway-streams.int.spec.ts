@@ -183,9 +183,15 @@ describe('streaming through the gateway (AWS SDK)', () => {
     });
 
     it('raises a fault mid-stream in the SDK as the exception Bedrock sent, and caches nothing', async () => {
-      gateway.localBedrock!.configure({ faults: { midStream: { kind: 'exception', afterEvents: 3, streams: 1 } } });
+      const message = 'The model stream broke, as Bedrock words it.';
+      gateway.localBedrock!.configure({
+        faults: { midStream: { kind: 'exception', afterEvents: 3, streams: 1, message } },
+      });
       const input = converse();
-      expect(await rejection(converseStream(input))).toBeInstanceOf(ModelStreamErrorException);
+      const error = await rejection(converseStream(input));
+      expect(error).toBeInstanceOf(ModelStreamErrorException);
+      // Bedrock's own words and members, not the gateway's description of the failure.
+      expect(error).toMatchObject({ message, originalStatusCode: 500, originalMessage: message });
       expect(textOf(await converseStream(input)).length).toBeGreaterThan(20);
       expect(outcomes).toEqual(['miss', 'miss']);
       expect(gateway.localBedrock!.stats().calls).toBe(2);

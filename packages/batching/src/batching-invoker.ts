@@ -322,12 +322,13 @@ export class BatchingInvoker implements ModelInvoker {
           // The last throttle as Bedrock said it (its status, type and message reach the client), and how often we tried.
           throw new NovaCostError(
             'throttled',
-            error.details['bedrockError'] === true
+            error.upstream !== undefined
               ? error.message
               : `still throttled after ${budget.attemptsMade} attempts (see retry.maxAttempts and retry.maxTotalDelayMs)`,
             {
               cause: error,
               details: { ...error.details, attempts: budget.attemptsMade },
+              ...(error.upstream ? { upstream: error.upstream } : {}),
             },
           );
         }

@@ -15,7 +15,9 @@ class ShortStreamer implements ModelStreamer {
     this.calls += 1;
     if (this.throttles > 0) {
       this.throttles -= 1;
-      throw new NovaCostError('throttled', 'ThrottlingException', { details: { awsErrorName: 'ThrottlingException' } });
+      throw new NovaCostError('throttled', 'ThrottlingException', {
+        upstream: { name: 'ThrottlingException', status: 429 },
+      });
     }
     async function* events(): AsyncGenerator<ModelStreamEvent> {
       yield { type: 'contentBlockDelta', payload: { delta: { text: 'short' } } };

@@ -105,12 +105,13 @@ describe('errorResponse', () => {
 describe('errorResponse of an error Bedrock answered', () => {
   const answered = (
     kind: NovaCostErrorKind,
-    awsErrorName: string,
-    httpStatusCode: number,
-    extra: Record<string, string | number> = {},
+    name: string,
+    status: number | undefined,
+    members?: Record<string, string | number>,
   ) =>
     new NovaCostError(kind, 'Model is not ready for inference. Wait and try your request again.', {
-      details: { bedrockError: true, awsErrorName, httpStatusCode, modelId: 'm', ...extra },
+      details: { modelId: 'm' },
+      upstream: { name, ...(status === undefined ? {} : { status }), ...(members ? { members } : {}) },
     });
 
   it("answers Bedrock's status, error type and message rather than the kind's", () => {
@@ -135,14 +136,10 @@ describe('errorResponse of an error Bedrock answered', () => {
     ).toMatchObject({ originalStatusCode: 500, resourceName: 'arn:x' });
   });
 
-  it('keeps the mapping of its kind when the status or type could not be an answer', () => {
-    expect(errorResponse(answered('upstream-unavailable', 'Bad\nHeader', 503))).toMatchObject({
+  it('keeps the mapping of its kind for an exception event, which had no status', () => {
+    expect(errorResponse(answered('upstream-unavailable', 'ModelStreamErrorException', undefined))).toMatchObject({
       status: 503,
       type: 'ServiceUnavailableException',
-    });
-    expect(errorResponse(answered('validation', 'ValidationException', 200))).toMatchObject({
-      status: 400,
-      type: 'ValidationException',
     });
   });
 });

@@ -10,8 +10,7 @@ export interface ErrorResponse {
   readonly body: {
     message: string;
     /** Members of a Bedrock error body besides the message (ModelErrorException's), passed on as Bedrock sent them. */
-    originalStatusCode?: number;
-    resourceName?: string;
+    [member: string]: unknown;
     error: { kind: NovaCostErrorKind; details: Readonly<Record<string, string | number | boolean>> };
   };
 }
@@ -38,15 +37,6 @@ function secondsToNextUtcDay(now: Date): number {
   return Math.max(1, Math.ceil((next - now.getTime()) / 1000));
 }
 
-/** An error Bedrock answered (see the Bedrock adapter's error mapper): its own status and error type. */
-function bedrockAnswered(err: NovaCostError): { status: number; type: string } | undefined {
-  const { bedrockError, httpStatusCode, awsErrorName } = err.details;
-  if (bedrockError !== true || typeof httpStatusCode !== 'number' || typeof awsErrorName !== 'string') return undefined;
-  if (!(httpStatusCode >= 400 && httpStatusCode <= 599) || !/^[A-Za-z][A-Za-z0-9.#:_-]{0,127}$/.test(awsErrorName))
-    return undefined;
-  return { status: httpStatusCode, type: awsErrorName };
-}
-
 /**
  * Maps any error to the response the client gets. An error Bedrock answered goes back as Bedrock said it (status,
  * x-amzn-errortype, message, body members), with nova-cost's `error` beside it. Unknown errors become a 500 that
@@ -56,19 +46,14 @@ export function errorResponse(error: unknown, now: Date = new Date()): ErrorResp
   const err = NovaCostError.is(error)
     ? error
     : new NovaCostError('internal', 'the gateway failed to handle the request', { cause: error });
-  const upstream = bedrockAnswered(err);
-  if (upstream) {
-    const { originalStatusCode, resourceName } = err.details;
+  const { upstream } = err;
+  if (upstream?.status !== undefined) {
     const headers: Record<string, string> = err.kind === 'throttled' ? { 'retry-after': '1' } : {};
     return {
-      ...upstream,
+      status: upstream.status,
+      type: upstream.name,
       headers,
-      body: {
-        message: err.message,
-        ...(typeof originalStatusCode === 'number' ? { originalStatusCode } : {}),
-        ...(typeof resourceName === 'string' ? { resourceName } : {}),
-        error: { kind: err.kind, details: err.details },
-      },
+      body: { message: err.message, ...upstream.members, error: { kind: err.kind, details: err.details } },
     };
   }
   let { status, type } = BY_KIND[err.kind] ?? BY_KIND.internal;

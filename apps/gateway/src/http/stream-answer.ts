@@ -31,7 +31,7 @@ const BY_KIND: Partial<Record<NovaCostError['kind'], string>> = {
 };
 
 /**
- * The exception event a failure mid-stream is sent as: the one Bedrock sent (its name in details.awsErrorName), else
+ * The exception event a failure mid-stream is sent as: the one Bedrock sent (its name in `upstream`), else
  * the nearest of the operation's union by the error's kind (a timeout is modelTimeoutException where the union has it).
  */
 export function exceptionEventOf(
@@ -42,16 +42,14 @@ export function exceptionEventOf(
     ? error
     : new NovaCostError('internal', 'the stream failed in the gateway', { cause: error });
   const allowed = operation === 'converse-stream' ? CONVERSE_EXCEPTIONS : INVOKE_EXCEPTIONS;
-  const named = err.details['awsErrorName'];
-  const bedrock = typeof named === 'string' ? named.charAt(0).toLowerCase() + named.slice(1) : undefined;
+  const named = err.upstream?.name;
+  const bedrock = named === undefined ? undefined : named.charAt(0).toLowerCase() + named.slice(1);
   const byKind =
     err.kind === 'timeout' && operation !== 'converse-stream'
       ? 'modelTimeoutException'
       : (BY_KIND[err.kind] ?? 'internalServerException');
   const type = bedrock && allowed.has(bedrock) ? bedrock : byKind;
-  const members: Record<string, unknown> = {};
-  for (const key of ['originalStatusCode', 'originalMessage'] as const)
-    if (err.details[key] !== undefined) members[key] = err.details[key];
+  const members = type === bedrock ? err.upstream?.members : undefined;
   return { type, payload: { message: err.message, ...members } };
 }
 

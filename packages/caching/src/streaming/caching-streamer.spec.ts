@@ -114,7 +114,7 @@ describe(CachingStreamer, () => {
       const request = cacheableStreamRequest({ script: { failAfter: 3 } });
       const streams = await Promise.all([cache.stream(request), cache.stream(request)]);
       for (const s of streams)
-        await expect(drain(s)).rejects.toMatchObject({ details: { awsErrorName: 'ModelStreamErrorException' } });
+        await expect(drain(s)).rejects.toMatchObject({ upstream: { name: 'ModelStreamErrorException' } });
       expect(await streams[0]!.report).toMatchObject({ end: 'failed' });
       await expect(drain(await cache.stream(request))).rejects.toBeInstanceOf(NovaCostError);
       expect(upstream.calls).toBe(2);

@@ -69,7 +69,7 @@ export class ScriptedStreamer implements ModelStreamer {
       for (const [i, event] of events.entries()) {
         if (i === failAfter)
           throw new NovaCostError('upstream-unavailable', 'scripted stream failure', {
-            details: { awsErrorName: 'ModelStreamErrorException', bedrockError: true },
+            upstream: { name: 'ModelStreamErrorException' },
           });
         if (gate && i === gate.after) await Promise.race([gate.open, aborted]);
         if (signal?.aborted) throw new NovaCostError('aborted', 'the call was aborted');

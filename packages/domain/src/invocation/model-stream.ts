@@ -41,7 +41,7 @@ export interface ModelStream {
   /**
    * The events for this caller, from the first. Iterating to the end, breaking off, or aborting the call's signal ends
    * this caller's part. A failure mid-stream is thrown by the iteration as a NovaCostError; an exception Bedrock sent
-   * keeps its name in `details.awsErrorName` (e.g. ModelStreamErrorException).
+   * keeps its name in `upstream` (e.g. ModelStreamErrorException).
    */
   readonly events: AsyncIterable<ModelStreamEvent>;
   /**

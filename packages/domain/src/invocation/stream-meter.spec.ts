@@ -149,7 +149,7 @@ async function* from(events: readonly ModelStreamEvent[], failAfter?: number): A
   for (const [i, e] of events.entries()) {
     if (i === failAfter)
       throw new NovaCostError('upstream-unavailable', 'broken', {
-        details: { awsErrorName: 'ModelStreamErrorException' },
+        upstream: { name: 'ModelStreamErrorException' },
       });
     yield e;
   }
@@ -174,7 +174,7 @@ describe(meteredStream, () => {
     expect(await report).toMatchObject({
       end: 'failed',
       events: 2,
-      error: { details: { awsErrorName: 'ModelStreamErrorException' } },
+      error: { upstream: { name: 'ModelStreamErrorException' } },
     });
   });
 

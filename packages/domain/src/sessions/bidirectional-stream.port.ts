@@ -10,8 +10,8 @@ export interface BidirectionalStreamRequest {
 /**
  * A model's bidirectional stream (Bedrock's InvokeModelWithBidirectionalStream, which Nova Sonic speaks).
  * `open` resolves once the model has sent its first event, and rejects with a NovaCostError when it refuses the
- * session (Bedrock's status and error name in details). The events it yields are JSON documents as bytes; a stream
- * the model breaks throws a NovaCostError whose details carry the exception event's name (`streamException`).
+ * session (Bedrock's status and error name in `upstream`). The events it yields are JSON documents as bytes; a stream
+ * the model breaks throws a NovaCostError whose `upstream` names the exception event.
  */
 export interface BidirectionalModelStreams {
   open(request: BidirectionalStreamRequest): Promise<AsyncIterable<Uint8Array>>;

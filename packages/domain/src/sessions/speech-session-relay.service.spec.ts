@@ -285,7 +285,7 @@ describe(SpeechSessionRelay, () => {
       const session = await relay.open('acme', SONIC, input);
       const running = session.run(new Collector());
       const broken = new NovaCostError('upstream-unavailable', 'boom', {
-        details: { streamException: 'modelStreamErrorException' },
+        upstream: { name: 'ModelStreamErrorException' },
       });
       model.output.fail(broken);
       expect(await running).toMatchObject({ reason: 'upstream-error', error: broken });
@@ -293,7 +293,9 @@ describe(SpeechSessionRelay, () => {
 
     it('rejects with the refusal of a model that does not start the session, settled', async () => {
       const { relay, model, input, sessions, spent } = setup();
-      model.refusal = new NovaCostError('validation', 'no such model', { details: { bedrockError: true } });
+      model.refusal = new NovaCostError('validation', 'no such model', {
+        upstream: { name: 'ValidationException', status: 400 },
+      });
       await expect(relay.open('acme', SONIC, input)).rejects.toBe(model.refusal);
       expect(sessions.openSessions).toBe(0);
       expect(relay.liveSessions).toBe(0);

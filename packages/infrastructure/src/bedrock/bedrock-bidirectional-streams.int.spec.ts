@@ -86,11 +86,7 @@ describe(BedrockBidirectionalStreams, () => {
       streams.open({ modelId: 'amazon.nova-lite-v1:0', input: events, signal: new AbortController().signal }),
     );
     expect(error.kind).toBe('validation');
-    expect(error.details).toMatchObject({
-      bedrockError: true,
-      httpStatusCode: 400,
-      awsErrorName: 'ValidationException',
-    });
+    expect(error.upstream).toEqual({ name: 'ValidationException', status: 400 });
     expect(error.message).toMatch(/does not support InvokeModelWithBidirectionalStream/);
   });
 
@@ -100,10 +96,7 @@ describe(BedrockBidirectionalStreams, () => {
     const output = await streams.open({ modelId: SONIC, input: events, signal: new AbortController().signal });
     const error = await failure(read(output));
     expect(error.kind).toBe('upstream-unavailable');
-    expect(error.details).toMatchObject({
-      awsErrorName: 'ModelStreamErrorException',
-      streamException: 'modelStreamErrorException',
-    });
+    expect(error.upstream).toMatchObject({ name: 'ModelStreamErrorException' });
   });
 
   it('closes the HTTP/2 stream when the signal is aborted mid-session', async () => {

@@ -1,7 +1,6 @@
 import type { InvokeModelWithBidirectionalStreamOutput } from '@aws-sdk/client-bedrock-runtime';
 import { BedrockRuntimeClient, InvokeModelWithBidirectionalStreamCommand } from '@aws-sdk/client-bedrock-runtime';
 import type { BidirectionalModelStreams, BidirectionalStreamRequest } from '@nova-cost/domain';
-import { NovaCostError } from '@nova-cost/domain';
 import type { BedrockCallContext } from './bedrock-error.mapper';
 import { mapBedrockError } from './bedrock-error.mapper';
 import type { BedrockCredentials } from './bedrock-model-invoker.options';
@@ -32,9 +31,6 @@ async function* chunks(input: AsyncIterable<Uint8Array>): AsyncGenerator<{ chunk
   for await (const bytes of input) yield { chunk: { bytes } };
 }
 
-/** `ModelStreamErrorException` → `modelStreamErrorException`: the event's name on the wire. */
-const eventName = (name: string): string => name.charAt(0).toLowerCase() + name.slice(1);
-
 async function* events(
   output: AsyncIterable<InvokeModelWithBidirectionalStreamOutput> | Iterable<never>,
   context: BedrockCallContext,
@@ -42,13 +38,7 @@ async function* events(
   try {
     for await (const event of output) if (event.chunk?.bytes) yield event.chunk.bytes;
   } catch (error) {
-    const mapped = mapBedrockError(error, context);
-    const name = mapped.details['awsErrorName'];
-    if (typeof name !== 'string' || context.signal?.aborted) throw mapped;
-    throw new NovaCostError(mapped.kind, mapped.message, {
-      cause: error,
-      details: { ...mapped.details, streamException: eventName(name) },
-    });
+    throw mapBedrockError(error, context);
   }
 }
 
@@ -57,7 +47,7 @@ async function* events(
  * default request handler, one connection per session). Each call is made once: a session's input cannot be sent
  * twice, so nothing is retried. The SDK resolves `send` at the model's first event, so a refusal (an error answer, or
  * an exception as the first event) rejects `open` with Bedrock's status and name; a later exception event is thrown
- * by the iteration with its name in `details.streamException`. Aborting the request's signal closes the HTTP/2 stream.
+ * by the iteration with its name in `upstream`. Aborting the request's signal closes the HTTP/2 stream.
  */
 export class BedrockBidirectionalStreams implements BidirectionalModelStreams {
   private readonly client: BedrockRuntimeClient;

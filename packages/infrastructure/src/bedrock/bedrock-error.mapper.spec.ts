@@ -2,6 +2,7 @@ import {
   AccessDeniedException,
   InternalServerException,
   ModelErrorException,
+  ModelStreamErrorException,
   ModelNotReadyException,
   ModelTimeoutException,
   ResourceNotFoundException,
@@ -76,13 +77,32 @@ describe(mapBedrockError, () => {
       context,
     );
     expect(mapped.message).toBe('Received client error (400) from primary.');
-    expect(mapped.details).toMatchObject({
-      bedrockError: true,
-      awsErrorName: 'ModelErrorException',
-      httpStatusCode: 424,
-      originalStatusCode: 400,
-      resourceName: 'arn:model',
+    expect(mapped.upstream).toEqual({
+      name: 'ModelErrorException',
+      status: 424,
+      members: { originalStatusCode: 400, resourceName: 'arn:model' },
     });
+  });
+
+  it('carries the name of an exception event mid-stream, with no status', () => {
+    const event = new ModelStreamErrorException({
+      $metadata: {},
+      message: 'The stream broke.',
+      originalStatusCode: 500,
+      originalMessage: 'boom',
+    });
+    expect(mapBedrockError(event, context)).toMatchObject({
+      kind: 'upstream-unavailable',
+      message: 'The stream broke.',
+      upstream: { name: 'ModelStreamErrorException', members: { originalStatusCode: 500, originalMessage: 'boom' } },
+    });
+    expect(mapBedrockError(event, context).upstream?.status).toBeUndefined();
+  });
+
+  it('carries no upstream answer when the name could not be sent as an error type', () => {
+    const mapped = mapBedrockError({ name: 'Bad\nName', message: 'x', $metadata: { httpStatusCode: 503 } }, context);
+    expect(mapped.upstream).toBeUndefined();
+    expect(mapped.kind).toBe('upstream-unavailable');
   });
 
   it.each(['UnrecognizedClientException', 'ExpiredTokenException', 'InvalidSignatureException'])(
@@ -96,7 +116,7 @@ describe(mapBedrockError, () => {
         kind: 'configuration',
         message: expect.stringMatching(/refused the gateway's AWS credentials/),
       });
-      expect(mapped.details['bedrockError']).toBeUndefined();
+      expect(mapped.upstream).toBeUndefined();
     },
   );
 
@@ -105,12 +125,12 @@ describe(mapBedrockError, () => {
     expect(mapped.message).toMatch(/^Bedrock converse on amazon.nova-lite-v1:0 failed \(upstream-unavailable\)/);
   });
 
-  it('puts the AWS error name, request id and status in details', () => {
+  it('carries the AWS error name and status as upstream, the request id and attempts in details', () => {
     const mapped = mapBedrockError(new ThrottlingException(meta(429)), context);
-    expect(mapped.details).toMatchObject({
-      awsErrorName: 'ThrottlingException',
+    expect(mapped.upstream).toEqual({ name: 'ThrottlingException', status: 429 });
+    expect(mapped.details).toEqual({
+      modelId: 'amazon.nova-lite-v1:0',
       requestId: 'req-1',
-      httpStatusCode: 429,
       attempts: 1,
       operation: 'converse',
     });

@@ -1,4 +1,4 @@
-import type { NovaCostErrorKind, Operation } from '@nova-cost/domain';
+import type { NovaCostErrorKind, Operation, UpstreamError } from '@nova-cost/domain';
 import { NovaCostError } from '@nova-cost/domain';
 
 // Bedrock runtime exception names (x-amzn-errortype) → what the caller can do about them.
@@ -33,8 +33,8 @@ const GATEWAY_CREDENTIAL_ERRORS = new Set([
   'SignatureDoesNotMatch',
 ]);
 
-/** Members of Bedrock error bodies besides `message` (ModelErrorException), passed on to the client. */
-const ERROR_MEMBERS = ['originalStatusCode', 'resourceName'] as const;
+/** Members of Bedrock error bodies besides `message` (ModelErrorException, ModelStreamErrorException), passed on to the client. */
+const ERROR_MEMBERS = ['originalStatusCode', 'originalMessage', 'resourceName'] as const;
 
 const NETWORK_CODES = new Set([
   'ECONNRESET',
@@ -64,6 +64,7 @@ export interface BedrockCallContext {
 interface SdkErrorShape {
   name?: unknown;
   originalStatusCode?: unknown;
+  originalMessage?: unknown;
   resourceName?: unknown;
   code?: unknown;
   message?: unknown;
@@ -94,10 +95,30 @@ function kindOf(error: SdkErrorShape): NovaCostErrorKind {
   return 'internal';
 }
 
+/** A name the AWS SDK can turn into an exception class, safe as a header value. */
+const ERROR_NAME = /^[A-Za-z][A-Za-z0-9.#:_-]{0,127}$/;
+
+/** Bedrock's answer, when the failure is one: its name, its status (none for an exception event mid-stream), its body members. */
+function upstreamOf(shape: SdkErrorShape, name: string | undefined): UpstreamError | undefined {
+  if (name === undefined || !ERROR_NAME.test(name)) return undefined;
+  const status = shape.$metadata?.httpStatusCode;
+  const members: Record<string, string | number> = {};
+  for (const member of ERROR_MEMBERS) {
+    const value = shape[member];
+    if (typeof value === 'string' || typeof value === 'number') members[member] = value;
+  }
+  const withMembers = Object.keys(members).length > 0 ? { members } : {};
+  if (status !== undefined && status >= 400 && status <= 599) return { name, status, ...withMembers };
+  // An exception event of a started stream: the SDK raises it by its Bedrock name, its HTTP answer was a 200.
+  if (shape.$fault !== undefined && BY_AWS_NAME[name] !== undefined) return { name, ...withMembers };
+  return undefined;
+}
+
 /**
  * The one place where errors of the AWS SDK (and the network under it) become NovaCostError. An error Bedrock
- * answered keeps Bedrock's message, status and error type (details.bedrockError, httpStatusCode, awsErrorName);
- * failures that never reached an answer (network, timeouts, aborts) are described by nova-cost.
+ * answered keeps Bedrock's message word for word and carries its name, status and body members in `upstream`, so the
+ * edge answers what Bedrock said; failures that never reached an answer (network, timeouts, aborts) are described by
+ * nova-cost.
  */
 export function mapBedrockError(error: unknown, context: BedrockCallContext): NovaCostError {
   if (NovaCostError.is(error)) return error;
@@ -119,10 +140,7 @@ export function mapBedrockError(error: unknown, context: BedrockCallContext): No
   }
   const shape: SdkErrorShape = typeof error === 'object' && error !== null ? (error as SdkErrorShape) : {};
   const name = typeof shape.name === 'string' ? shape.name : undefined;
-  const status = shape.$metadata?.httpStatusCode;
-  if (name !== undefined) details['awsErrorName'] = name;
   if (shape.$metadata?.requestId) details['requestId'] = shape.$metadata.requestId;
-  if (status !== undefined) details['httpStatusCode'] = status;
   if (shape.$metadata?.attempts !== undefined) details['attempts'] = shape.$metadata.attempts;
   const reason = typeof shape.message === 'string' && shape.message !== '' ? shape.message : String(error);
   if (name !== undefined && GATEWAY_CREDENTIAL_ERRORS.has(name)) {
@@ -132,17 +150,10 @@ export function mapBedrockError(error: unknown, context: BedrockCallContext): No
       { cause: error, details },
     );
   }
-  if (name !== undefined && status !== undefined && status >= 400) {
-    // Bedrock answered: the message is Bedrock's own, word for word, and details.bedrockError tells the edge to
-    // answer with Bedrock's status and error type, so the client's SDK raises the exception Bedrock raised.
-    details['bedrockError'] = true;
-    for (const member of ERROR_MEMBERS) {
-      const value = shape[member];
-      if (typeof value === 'string' || typeof value === 'number') details[member] = value;
-    }
-    return new NovaCostError(kindOf(shape), reason, { cause: error, details });
-  }
   const kind = kindOf(shape);
+  const upstream = upstreamOf(shape, name);
+  // Bedrock answered: the message is Bedrock's own, word for word, so the client's SDK raises what Bedrock raised.
+  if (upstream) return new NovaCostError(kind, reason, { cause: error, details, upstream });
   return new NovaCostError(
     kind,
     `Bedrock ${context.operation} on ${context.modelId} failed (${kind}): ${reason.slice(0, 300)}`,

@@ -32,7 +32,7 @@ const BLAME: Readonly<Record<Lever, RegExp>> = {
 
 /** Bedrock's ValidationException, as the SDK raised it or as mapped already (a stream's start is). */
 function isValidationException(error: unknown): error is Error {
-  if (NovaCostError.is(error)) return error.details['awsErrorName'] === 'ValidationException';
+  if (NovaCostError.is(error)) return error.upstream?.name === 'ValidationException';
   return error instanceof Error && error.name === 'ValidationException';
 }
 

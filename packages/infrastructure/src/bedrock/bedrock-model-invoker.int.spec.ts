@@ -312,12 +312,8 @@ describe(BedrockModelInvoker, () => {
       );
       expect(error.kind).toBe('throttled');
       expect(error.retryable).toBe(true);
-      expect(error.details).toMatchObject({
-        awsErrorName: 'ThrottlingException',
-        httpStatusCode: 429,
-        modelId: 'amazon.nova-lite-v1:0',
-        attempts: 2,
-      });
+      expect(error.upstream).toEqual({ name: 'ThrottlingException', status: 429 });
+      expect(error.details).toMatchObject({ modelId: 'amazon.nova-lite-v1:0', attempts: 2 });
       expect(typeof error.details['requestId']).toBe('string');
       expect(error.cause).toBeInstanceOf(Error);
       expect(bedrock.stats().calls).toBe(2);
@@ -329,7 +325,7 @@ describe(BedrockModelInvoker, () => {
         invoker({ maxAttempts: 2 }).invoke(request('amazon.nova-lite-v1:0', 'converse', converseHello())),
       );
       expect(error.kind).toBe('upstream-unavailable');
-      expect(['InternalServerException', 'ServiceUnavailableException']).toContain(error.details['awsErrorName']);
+      expect(['InternalServerException', 'ServiceUnavailableException']).toContain(error.upstream?.name);
       expect(bedrock.stats().calls).toBe(2);
     });
 
@@ -353,7 +349,8 @@ describe(BedrockModelInvoker, () => {
             ),
           );
           expect(error.kind).toBe('throttled');
-          expect(error.details).toMatchObject({ awsErrorName: 'ThrottlingException', attempts: 1 });
+          expect(error.upstream?.name).toBe('ThrottlingException');
+          expect(error.details).toMatchObject({ attempts: 1 });
           expect(bedrock.stats().calls).toBe(1);
         },
       );
@@ -542,11 +539,7 @@ describe(BedrockModelInvoker, () => {
         invoker({ maxAttempts: 1 }).apply({ ...check('x'), body: { source: 'INPUT', content: [] } }),
       );
       expect(error.kind).toBe('validation');
-      expect(error.details).toMatchObject({
-        bedrockError: true,
-        httpStatusCode: 400,
-        awsErrorName: 'ValidationException',
-      });
+      expect(error.upstream).toEqual({ name: 'ValidationException', status: 400 });
     });
 
     it('maps a throttle to kind throttled', async () => {

@@ -113,7 +113,7 @@ describe('BedrockModelInvoker.stream', () => {
     const error = await failure(start('converse-stream', 'amazon.nova-lite-v1:0', HELLO));
     expect(error).toMatchObject({
       kind: 'throttled',
-      details: { awsErrorName: 'ThrottlingException', httpStatusCode: 429 },
+      upstream: { name: 'ThrottlingException', status: 429 },
     });
   });
 
@@ -121,7 +121,7 @@ describe('BedrockModelInvoker.stream', () => {
     bedrock.configure({ faults: { midStream: { kind: 'exception', afterEvents: 3 } } });
     const stream = await start('converse-stream', 'amazon.nova-lite-v1:0', HELLO);
     const error = await failure(drain(stream));
-    expect(error.details['awsErrorName']).toBe('ModelStreamErrorException');
+    expect(error.upstream?.name).toBe('ModelStreamErrorException');
     expect(await stream.report).toMatchObject({ end: 'failed', events: 3, reported: false });
   });
 

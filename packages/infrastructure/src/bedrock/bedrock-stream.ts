@@ -42,7 +42,7 @@ async function* events(
  * ConverseStream or InvokeModelWithResponseStream through the SDK. The SDK resolves `send` once the first event
  * arrived, so every failure before it (an error answer, the first event being an exception) rejects here; later
  * ones are thrown by the iteration, mapped like any Bedrock error (an exception event keeps its name in
- * details.awsErrorName). `callTimeoutMs` bounds the wait for the first event; the caller's signal ends the call at any
+ * `upstream`). `callTimeoutMs` bounds the wait for the first event; the caller's signal ends the call at any
  * time, closing the upstream connection.
  */
 export async function startBedrockStream(

@@ -6,6 +6,7 @@ import {
   NovaCostError,
   bodyTextOf,
   cacheTtlOf,
+  answeredByPlannedModel,
   isReusableAnswer,
   requestKey,
   resultOfBodyText,
@@ -125,7 +126,7 @@ export class CachingInvoker implements ModelInvoker, AnswerCache {
   async remember(call: PlannedInvocation, result: InvocationResult): Promise<void> {
     const ttlSeconds = cacheTtlOf(call);
     if (ttlSeconds === undefined || !(ttlSeconds > 0)) return;
-    await this.write(requestKey(call, call.region), ttlSeconds, result);
+    await this.write(requestKey(call, call.region), ttlSeconds, call.modelId, result);
   }
 
   /** A copy of the counters. */
@@ -189,7 +190,7 @@ export class CachingInvoker implements ModelInvoker, AnswerCache {
         ...(await this.next.invoke(call, { signal })),
         cache: 'miss',
       };
-      const bodyText = await this.write(key, ttlSeconds, result);
+      const bodyText = await this.write(key, ttlSeconds, call.modelId, result);
       // The caller is sent the text just stored, not a second serialisation of the same body.
       return bodyText === undefined ? result : withBodyText(result, bodyText);
     } finally {
@@ -230,8 +231,13 @@ export class CachingInvoker implements ModelInvoker, AnswerCache {
   }
 
   /** Stores a reusable answer; returns the body's JSON text it stored, if it did (or kept it in process). */
-  private async write(key: string, ttlSeconds: number, result: InvocationResult): Promise<string | undefined> {
-    if (!isReusableAnswer(result.stopReason)) {
+  private async write(
+    key: string,
+    ttlSeconds: number,
+    plannedModelId: string,
+    result: InvocationResult,
+  ): Promise<string | undefined> {
+    if (!isReusableAnswer(result.stopReason) || !answeredByPlannedModel(plannedModelId, result.modelId)) {
       this.counters.notStored += 1;
       return undefined;
     }

@@ -9,3 +9,5 @@ export { mapBedrockError } from './bedrock/bedrock-error.mapper';
 export type { BedrockCallContext } from './bedrock/bedrock-error.mapper';
 export { BedrockBidirectionalStreams } from './bedrock/bedrock-bidirectional-streams';
 export type { BedrockBidirectionalStreamsOptions } from './bedrock/bedrock-bidirectional-streams';
+export { FallbackInvoker, fallsBack } from './fallback/fallback-invoker';
+export type { FallbackEvent, FallbackInvokerOptions } from './fallback/fallback-invoker';

@@ -23,6 +23,7 @@ export function plannedCall(fields: PlannedCallFields = {}): PlannedInvocation {
     tier: 'default' as const,
     estimatedInputTokens: 1,
     cachePoints: [],
+    fallbacks: [],
     ...rest,
     cache: typeof cache === 'number' ? { ttlSeconds: cache } : (cache ?? 'none'),
   };

@@ -2,7 +2,7 @@ import { BatchingInvoker } from '@nova-cost/batching';
 import { ContainerModule } from 'inversify';
 import { TOKENS } from './tokens';
 
-/** The batcher around the Bedrock link; drained first at shutdown. */
+/** The batcher around the fallback and Bedrock links; drained first at shutdown. */
 export const batchingModule = new ContainerModule(({ bind }) => {
   bind(TOKENS.batchingInvoker)
     .toDynamicValue((ctx) => {
@@ -10,7 +10,7 @@ export const batchingModule = new ContainerModule(({ bind }) => {
       const weights = new Map(config.tenants.map((t) => [t.id, t.weight ?? 1]));
       // Fair across tenants: each waits in its own line, served by weight, and holds at most half the queue.
       const fairness = { maxQueueSharePerTenant: 0.5, tenantWeight: (tenant: string) => weights.get(tenant) ?? 1 };
-      return new BatchingInvoker(ctx.get(TOKENS.bedrockInvoker), { ...fairness, ...config.tuning?.batching });
+      return new BatchingInvoker(ctx.get(TOKENS.fallbackInvoker), { ...fairness, ...config.tuning?.batching });
     })
     .inSingletonScope();
   bind(TOKENS.lifecycle).toDynamicValue((ctx) => {

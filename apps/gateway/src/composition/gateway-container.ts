@@ -7,6 +7,7 @@ import { batchingModule } from './batching.module';
 import { bedrockModule } from './bedrock.module';
 import { cachingModule } from './caching.module';
 import { domainModule } from './domain.module';
+import { fallbackModule } from './fallback.module';
 import { guardrailsModule } from './guardrails.module';
 import { sessionsModule } from './sessions.module';
 import { streamingModule } from './streaming.module';
@@ -26,6 +27,7 @@ export function createGatewayContainer(
   container.load(
     domainModule,
     bedrockModule,
+    fallbackModule,
     batchingModule,
     cachingModule,
     asyncInvokeModule,

@@ -3,6 +3,7 @@ import type { CachingInvoker, ResponseStore } from '@nova-cost/caching';
 import type {
   ApplyGuardrail,
   BidirectionalModelStreams,
+  CircuitBreakers,
   CostPolicy,
   InvokeModel,
   PrefixHistory,
@@ -12,7 +13,7 @@ import type {
   SpendLedger,
   StreamModel,
 } from '@nova-cost/domain';
-import type { BedrockModelInvoker } from '@nova-cost/infrastructure';
+import type { BedrockModelInvoker, FallbackInvoker } from '@nova-cost/infrastructure';
 import type { ServiceIdentifier } from 'inversify';
 import type { GatewayConfig } from '../config/gateway-config';
 import type { GatewayLogger } from '../observability/logger';
@@ -55,7 +56,11 @@ export const TOKENS = {
   }>,
   /** The innermost link: calls Bedrock. */
   bedrockInvoker: Symbol.for('nova-cost/gateway/bedrock-invoker') as ServiceIdentifier<BedrockModelInvoker>,
-  /** The batching link, around bedrockInvoker. */
+  /** The policy's fallback chains and the targets' circuit breakers, around bedrockInvoker (unary calls and streams). */
+  fallbackInvoker: Symbol.for('nova-cost/gateway/fallback-invoker') as ServiceIdentifier<FallbackInvoker>,
+  /** The fallback targets' circuit breakers: Redis when REDIS_URL is set, else in memory. */
+  circuitBreakers: Symbol.for('nova-cost/gateway/circuit-breakers') as ServiceIdentifier<CircuitBreakers>,
+  /** The batching link, around fallbackInvoker. */
   batchingInvoker: Symbol.for('nova-cost/gateway/batching-invoker') as ServiceIdentifier<BatchingInvoker>,
   /** Where cached answers live: Redis when REDIS_URL is set, else in memory. Also remembers used SigV4 signatures. */
   responseStore: Symbol.for('nova-cost/gateway/response-store') as ServiceIdentifier<ResponseStore>,

@@ -37,6 +37,7 @@ export class GatewayMetrics {
   private readonly unpricedCalls: Counter<'model'>;
   private readonly asyncEnds: Counter<'route' | 'status' | 'billing'>;
   private readonly budgetFailOpens: Counter;
+  private readonly fallbacks: Counter<'reason'>;
   private readonly offThreadBodies: Counter;
   private readonly unpricedTokens: Counter<'model' | 'direction'>;
   private readonly streams: Counter<'operation' | 'end' | 'client'>;
@@ -98,6 +99,12 @@ export class GatewayMetrics {
     this.budgetFailOpens = new Counter({
       name: 'nova_cost_budget_fail_open_total',
       help: 'Calls admitted without a fleet budget hold because Redis could not answer it in time (fail open): the fleet may spend past a limit by their cost',
+      registers: [this.registry],
+    });
+    this.fallbacks = new Counter({
+      name: 'nova_cost_fallbacks_total',
+      help: "Steps down a call's fallback chain, by why the target was left: throttled, upstream-unavailable, not-found, circuit-open",
+      labelNames: ['reason'],
       registers: [this.registry],
     });
     this.asyncEnds = new Counter({
@@ -220,6 +227,11 @@ export class GatewayMetrics {
   /** A call admitted on this task's own reckoning: the fleet's budget (Redis) could not answer its hold. */
   budgetFailedOpen(): void {
     this.budgetFailOpens.inc();
+  }
+
+  /** A call left a target of its fallback chain for the next one. */
+  fellBack(reason: string): void {
+    this.fallbacks.inc({ reason });
   }
 
   asyncEnded(route: 'batch' | 'on-demand' | 'cache', status: 'Completed' | 'Failed', billing = 'none'): void {

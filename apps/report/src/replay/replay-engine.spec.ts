@@ -295,6 +295,25 @@ describe(ReplayEngine, () => {
     });
   });
 
+  describe('having inference profiles in the policy', () => {
+    const sonnet = 'anthropic.claude-sonnet-4-5-20250929-v1:0';
+    // Sonnet 4.5 through its global profile: 3 in / 15 out per 1M; in-region 10% more.
+    const GLOBAL_120_80 = (120 * 3 + 80 * 15) / 1e6;
+
+    it('bills calls a tenant lets go global at the global profile and counts the difference as inference-profile', async () => {
+      const rules: CostPolicyRules = { inferenceProfiles: [{ dataResidency: 'global' }] };
+      const { total } = await replay([ask(0, 'q', { temperature: 0.7, model: sonnet })], rules);
+      expect(total.usdAfter).toBeCloseTo(GLOBAL_120_80, 12);
+      expect(total.byLever['inference-profile']?.savedUsd).toBeCloseTo(GLOBAL_120_80 * 0.1, 12);
+    });
+
+    it('keeps them in the region without a rule allowing it', async () => {
+      const { total } = await replay([ask(0, 'q', { temperature: 0.7, model: sonnet })]);
+      expect(total.usdAfter).toBeCloseTo(GLOBAL_120_80 * 1.1, 12);
+      expect(total.byLever['inference-profile']).toBeUndefined();
+    });
+  });
+
   describe('having service tiers in the policy', () => {
     const rules: CostPolicyRules = { serviceTiers: [{ match: { tenants: ['checkout-api'] }, tier: 'flex' }] };
 

@@ -19,6 +19,10 @@ const KNOWN: Readonly<Record<string, Omit<LeverInfo, 'id' | 'status'>>> = {
     title: 'Prompt-cache points',
     note: "cache points the policy's cachePoints insert where the payoff guard expects reuse, net of the writes' premium",
   },
+  'inference-profile': {
+    title: 'Inference profiles',
+    note: "the policy's inferenceProfiles send calls whose tenant allows it through a model's global cross-Region profile where it is priced lower (Claude 4.5 and later: 10% below in-region and geo)",
+  },
   'output-cap': {
     title: 'Output caps',
     note: "the policy's outputCaps: a default maxTokens, or a lower ceiling; output past the cap is not generated (measured here, where the logged answer says what the cap cut off; the gateway cannot know it)",

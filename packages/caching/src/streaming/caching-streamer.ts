@@ -8,7 +8,14 @@ import type {
   PlannedInvocation,
   StreamOperation,
 } from '@nova-cost/domain';
-import { NovaCostError, cacheTtlOf, isReusableAnswer, isStreamOperation, requestKey } from '@nova-cost/domain';
+import {
+  NovaCostError,
+  answeredByPlannedModel,
+  cacheTtlOf,
+  isReusableAnswer,
+  isStreamOperation,
+  requestKey,
+} from '@nova-cost/domain';
 import type { CachingInvokerOptions } from '../caching-invoker.options';
 import type { CachingStats } from '../caching-stats';
 import { emptyStats } from '../caching-stats';
@@ -158,7 +165,7 @@ export class CachingStreamer implements ModelStreamer {
     void Promise.all([upstream.report, tee.finished]).then(async ([report]) => {
       try {
         if (report.end === 'complete')
-          await this.record(key, ttlSeconds, upstream.modelId, report.stopReason, tee.recording);
+          await this.record(key, ttlSeconds, call.modelId, upstream.modelId, report.stopReason, tee.recording);
       } finally {
         clearInterval(refresh);
         unlock();
@@ -178,11 +185,12 @@ export class CachingStreamer implements ModelStreamer {
   private async record(
     key: string,
     ttlSeconds: number,
+    plannedModelId: string,
     modelId: string,
     stopReason: string | undefined,
     events: readonly ModelStreamEvent[] | undefined,
   ): Promise<void> {
-    if (!events || !isReusableAnswer(stopReason)) {
+    if (!events || !isReusableAnswer(stopReason) || !answeredByPlannedModel(plannedModelId, modelId)) {
       this.counters.notStored += 1;
       return;
     }

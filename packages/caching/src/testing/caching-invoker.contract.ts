@@ -147,6 +147,18 @@ export function cachingInvokerContract(env: () => RedisSuiteEnv): void {
     },
   );
 
+  it('never caches an answer a fallback model served, but keeps one another profile of the model served', async () => {
+    const { next, cache } = await setup();
+    const fallback = cacheableRequest({ script: { servedBy: 'amazon.nova-lite-v1:0' } });
+    expect((await cache.invoke(fallback)).modelId).toBe('amazon.nova-lite-v1:0');
+    await cache.invoke(fallback);
+    expect(next.calls).toBe(2);
+    const profile = cacheableRequest({ script: { servedBy: 'us.amazon.nova-pro-v1:0' } });
+    await cache.invoke(profile);
+    expect(await cache.invoke(profile)).toMatchObject({ cache: 'hit' });
+    expect(next.calls).toBe(3);
+  });
+
   it('never caches an error, and passes it to the caller', async () => {
     const { next, cache } = await setup();
     const request = cacheableRequest({ script: { fail: true } });

@@ -45,7 +45,8 @@ export class CountingInvoker implements ModelInvoker {
       usage: { inputTokens: 1000, outputTokens: 500, cacheReadInputTokens: 0, cacheWriteInputTokens: 0 },
       latencyMs: this.delayMs,
       cache: 'bypass',
-      modelId: request.modelId,
+      // A scripted `servedBy` stands for a fallback model answering in the planned model's place.
+      modelId: typeof script['servedBy'] === 'string' ? script['servedBy'] : request.modelId,
       stopReason: typeof script['stopReason'] === 'string' ? script['stopReason'] : 'end_turn',
     };
   }

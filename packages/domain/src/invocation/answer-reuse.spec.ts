@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isReusableAnswer } from './answer-reuse';
+import { answeredByPlannedModel, isReusableAnswer } from './answer-reuse';
 
 describe(isReusableAnswer, () => {
   it.each(['end_turn', 'stop_sequence', 'tool_use', 'END_TURN'])('reuses an answer that stopped with %s', (reason) => {
@@ -20,4 +20,16 @@ describe(isReusableAnswer, () => {
       expect(isReusableAnswer(reason)).toBe(false);
     },
   );
+});
+
+describe(answeredByPlannedModel, () => {
+  const sonnet = 'anthropic.claude-sonnet-4-5-20250929-v1:0';
+  it('holds for the planned model through any of its profiles', () => {
+    expect(answeredByPlannedModel(`global.${sonnet}`, `global.${sonnet}`)).toBe(true);
+    expect(answeredByPlannedModel(`global.${sonnet}`, `us.${sonnet}`)).toBe(true);
+    expect(answeredByPlannedModel(`global.${sonnet}`, sonnet)).toBe(true);
+  });
+  it('fails for a fallback model', () => {
+    expect(answeredByPlannedModel(sonnet, 'anthropic.claude-haiku-4-5-20251001-v1:0')).toBe(false);
+  });
 });

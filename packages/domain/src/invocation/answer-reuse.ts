@@ -1,3 +1,5 @@
+import { resolveModelId } from '../models/model-catalog';
+
 /**
  * Stop reasons of answers that must not be replayed to another caller: refused by a guardrail, a content filter
  * or the model itself. A truncated answer (max_tokens) is reused: the request key holds the output cap, so a repeat
@@ -11,4 +13,18 @@ const NOT_REUSABLE_STOP = new Set(['guardrail_intervened', 'content_filtered', '
  */
 export function isReusableAnswer(stopReason: string | undefined): boolean {
   return stopReason === undefined || !NOT_REUSABLE_STOP.has(stopReason.toLowerCase());
+}
+
+/**
+ * Whether an answer came from the model its call was planned for (through any of its profiles), not from a fallback
+ * model standing in while that one throttled or failed: only such answers are kept for later callers, who asked for
+ * the planned model and will have it once it answers again.
+ */
+export function answeredByPlannedModel(plannedModelId: string, answeredModelId: string): boolean {
+  if (plannedModelId === answeredModelId) return true;
+  try {
+    return resolveModelId(plannedModelId).baseModelId === resolveModelId(answeredModelId).baseModelId;
+  } catch {
+    return false;
+  }
 }

@@ -118,6 +118,16 @@ export interface PlannedInvocation {
   readonly estimatedInputTokens: number;
   /** Cache points to insert besides the caller's own (see guardCachePoints); empty for none. */
   readonly cachePoints: readonly CachePointPlacement[];
+  /**
+   * Model or inference-profile ids to try in order when `modelId` throttles, fails or is unavailable (see
+   * FallbackRule); the answer names the one that served. Empty for none.
+   */
+  readonly fallbacks: readonly string[];
+  /**
+   * Set when the policy sent the call through a cheaper inference profile (see InferenceProfileRule): the id it was
+   * addressed as before (the caller's, or its route's model), which prices the profile's saving. @default none
+   */
+  readonly profiledFrom?: string;
   /** The request as the caller sent it. */
   readonly requested: InvocationRequest;
 }

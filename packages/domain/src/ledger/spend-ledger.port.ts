@@ -4,9 +4,10 @@ export type CostCategory = 'bedrock' | 'compute' | 'storage' | 'network';
 /**
  * How a saving was made: the response cache, coalescing, routing to a cheaper model, batch inference, or one of
  * Bedrock's own levers the policy chose (a cheaper service tier; cache points it inserted, net of their writes, so
- * negative when writes were not read back).
+ * negative when writes were not read back; a cheaper global inference profile).
  */
-export type SavingStrategy = 'cache' | 'coalescing' | 'routing' | 'batching' | 'service-tier' | 'prompt-cache';
+export type SavingStrategy =
+  'cache' | 'coalescing' | 'routing' | 'batching' | 'service-tier' | 'prompt-cache' | 'inference-profile';
 
 export const SAVING_STRATEGIES: readonly SavingStrategy[] = [
   'cache',
@@ -15,6 +16,7 @@ export const SAVING_STRATEGIES: readonly SavingStrategy[] = [
   'batching',
   'service-tier',
   'prompt-cache',
+  'inference-profile',
 ];
 
 export interface Saving {

@@ -1,5 +1,7 @@
 import type { Operation } from '../invocation/invocation.types';
 import type { CallMatch } from './call-match';
+import type { CircuitSettings } from './circuit-breakers.port';
+import type { FallbackRule, InferenceProfileRule } from './fallback.rules';
 import type { SpeechSessionRules } from '../sessions/speech-session.rules';
 
 /** Conditions under which a route applies. Every condition given must hold. */
@@ -121,6 +123,15 @@ export interface CostPolicyRules {
   readonly serviceTiers?: readonly ServiceTierRule[];
   /** Cache points; the first rule whose `match` fits a call decides. @default [] (none inserted) */
   readonly cachePoints?: readonly CachePointRule[];
+  /**
+   * Data residency, and so inference profiles; the first rule whose `match` fits a call decides.
+   * @default [] (every call stays where the caller addressed it)
+   */
+  readonly inferenceProfiles?: readonly InferenceProfileRule[];
+  /** Fallback chains; the first rule whose `match` fits a call gives its chain. @default [] (no fallback) */
+  readonly fallbacks?: readonly FallbackRule[];
+  /** The circuit breakers of fallback targets (the gateway builds them). @default DEFAULT_CIRCUIT_SETTINGS */
+  readonly circuitBreaker?: CircuitSettings;
   /** Mark requests deferrable once a soft threshold is crossed. @default true */
   readonly deferOverSoftLimit?: boolean;
   /**

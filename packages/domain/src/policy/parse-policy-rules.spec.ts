@@ -46,6 +46,56 @@ describe(parsePolicyRules, () => {
     });
   });
 
+  describe('having inference profiles, fallbacks and circuit breakers', () => {
+    it('takes data residency per tenant, fallback chains and the breaker settings', () => {
+      const policy = {
+        inferenceProfiles: [
+          { match: { tenants: ['eu-bank'] }, dataResidency: 'geo' },
+          { match: { models: ['anthropic.claude-sonnet-4-5-20250929-v1:0'] }, dataResidency: 'global' },
+        ],
+        fallbacks: [
+          {
+            match: { models: ['anthropic.claude-sonnet-4-5-20250929-v1:0'] },
+            to: ['us.anthropic.claude-haiku-4-5-20251001-v1:0'],
+            otherProfiles: true,
+          },
+        ],
+        circuitBreaker: { failureThreshold: 3, openMs: 10_000, windowMs: 30_000 },
+      };
+      expect(parsePolicyRules(policy, problem)).toEqual(policy);
+    });
+
+    it.each<[string, unknown, string]>([
+      [
+        'a residency Bedrock has no profile for',
+        { inferenceProfiles: [{ dataResidency: 'continent' }] },
+        'policy.inferenceProfiles[0].dataResidency must be one of global, geo, region',
+      ],
+      [
+        'a rule without a residency',
+        { inferenceProfiles: [{}] },
+        'policy.inferenceProfiles[0].dataResidency is required',
+      ],
+      [
+        'an unknown fallback model',
+        { fallbacks: [{ to: ['acme.model-v1'] }] },
+        'policy.fallbacks[0].to[0] must be a model id the gateway knows',
+      ],
+      [
+        'a global profile the model does not have',
+        { fallbacks: [{ to: ['global.amazon.nova-lite-v1:0'] }] },
+        'policy.fallbacks[0].to[0] names a global inference profile Bedrock does not offer for that model',
+      ],
+      [
+        'a threshold of 0',
+        { circuitBreaker: { failureThreshold: 0 } },
+        'policy.circuitBreaker.failureThreshold must be a positive integer',
+      ],
+    ])('refuses %s, naming where', (_name, policy, message) => {
+      expect(() => parsePolicyRules(policy, problem)).toThrow(message);
+    });
+  });
+
   describe('having output caps', () => {
     it('takes rules matching tenants, models and operations, with a default, a ceiling and what to do above it', () => {
       const policy = {

@@ -1,5 +1,6 @@
 import type { CostPolicyRules } from './cost-policy.rules';
 import { findModel } from '../models/model-catalog';
+import { hasGlobalProfile, residencyOf } from '../models/inference-profiles';
 
 /**
  * Refuses a policy value at `path` (e.g. `policy.budgets.default.dailyUsd`), saying what it expects. The value
@@ -154,6 +155,16 @@ export function parsePolicyRules(value: unknown, problem: PolicyProblem): CostPo
         fail(path, "must be 'clamp' or 'refuse'", typeof v === 'string' ? undefined : v);
     },
   });
+  const positiveMs = number('a number of ms > 0', (n) => n > 0);
+  const fallback = object({
+    match,
+    to: array((v, path) => {
+      model(v, path);
+      if (residencyOf(v as string) === 'global' && !hasGlobalProfile(v as string))
+        fail(path, 'names a global inference profile Bedrock does not offer for that model');
+    }),
+    otherProfiles: boolean,
+  });
   const rules = object({
     region: (v, path) => {
       if (typeof v !== 'string' || !/^[a-z]{2}(-[a-z]+)+-\d+$/.test(v))
@@ -174,6 +185,13 @@ export function parsePolicyRules(value: unknown, problem: PolicyProblem): CostPo
     outputCaps: array(outputCap),
     serviceTiers: array(serviceTier),
     cachePoints: array(object({ match, insert: oneOf(['guarded', 'never']) }, ['insert'])),
+    inferenceProfiles: array(object({ match, dataResidency: oneOf(['global', 'geo', 'region']) }, ['dataResidency'])),
+    fallbacks: array(fallback),
+    circuitBreaker: object({
+      failureThreshold: number('a positive integer', (n) => Number.isInteger(n) && n > 0),
+      openMs: positiveMs,
+      windowMs: positiveMs,
+    }),
     deferOverSoftLimit: boolean,
     sessions: object({ default: sessionRules, byTenant: record(sessionRules) }),
     unpricedModels: (v, path) => {

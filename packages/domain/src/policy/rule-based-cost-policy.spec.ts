@@ -173,6 +173,60 @@ describe(RuleBasedCostPolicy, () => {
     });
   });
 
+  describe('.plan inference profiles', () => {
+    const SONNET = 'anthropic.claude-sonnet-4-5-20250929-v1:0';
+    const HAIKU = 'anthropic.claude-haiku-4-5-20251001-v1:0';
+    const residency = (dataResidency: 'global' | 'geo' | 'region') => ({
+      inferenceProfiles: [{ match: { tenants: ['acme'] }, dataResidency }],
+    });
+
+    it("sends the call through the model's global profile where the tenant's residency allows it", async () => {
+      const plan = await policy(residency('global')).plan(request({ modelId: SONNET }));
+      expect(plan.call).toMatchObject({ modelId: `global.${SONNET}`, profiledFrom: SONNET });
+      const geo = await policy(residency('global')).plan(request({ modelId: `us.${SONNET}` }));
+      expect(geo.call).toMatchObject({ modelId: `global.${SONNET}`, profiledFrom: `us.${SONNET}` });
+    });
+
+    it('keeps the call as addressed where residency does not allow global, or nothing is cheaper', async () => {
+      for (const rules of [{}, residency('geo'), residency('region')]) {
+        const plan = await policy(rules).plan(request({ modelId: SONNET }));
+        expect(plan.call.modelId).toBe(SONNET);
+        expect(plan.call.profiledFrom).toBeUndefined();
+      }
+      expect((await policy(residency('global')).plan(request())).call.modelId).toBe('amazon.nova-pro-v1:0');
+    });
+
+    it("sends a routed call through the route's model's global profile, pricing the route as addressed", async () => {
+      const rules = { ...residency('global'), routes: [{ name: 'small', from: [SONNET], to: HAIKU }] };
+      const plan = await policy(rules).plan(request({ modelId: SONNET }));
+      expect(plan.call).toMatchObject({ modelId: `global.${HAIKU}`, profiledFrom: HAIKU });
+      expect(plan.routedBy).toBe('small');
+    });
+  });
+
+  describe('.plan fallbacks', () => {
+    const SONNET = 'anthropic.claude-sonnet-4-5-20250929-v1:0';
+    const HAIKU = 'anthropic.claude-haiku-4-5-20251001-v1:0';
+
+    it("writes the fallback chain of the call's first matching rule into the planned call", async () => {
+      const rules: CostPolicyRules = {
+        inferenceProfiles: [{ dataResidency: 'global' }],
+        fallbacks: [{ match: { models: [SONNET] }, to: [HAIKU] }],
+      };
+      const plan = await policy(rules).plan(request({ modelId: SONNET }));
+      expect(plan.call.fallbacks).toEqual([`us.${SONNET}`, SONNET, HAIKU]);
+      expect((await policy(rules).plan(request())).call.fallbacks).toEqual([]);
+    });
+
+    it('holds the worst case at the dearest profile a fallback may reach', async () => {
+      const rules: CostPolicyRules = { fallbacks: [{ to: [HAIKU] }] };
+      const asked = request({ modelId: `global.${SONNET}`, body: converse({ maxTokens: 1000 }) });
+      const withFallback = await policy(rules).plan(asked);
+      const without = await policy().plan(asked);
+      expect(withFallback.reservation.worstCaseUsd).toBeCloseTo(without.reservation.worstCaseUsd * 1.1, 12);
+    });
+  });
+
   describe('.plan of a CountTokens call', () => {
     const counting = request({ operation: 'count-tokens', body: { input: { converse: converse() } } });
 

@@ -2,18 +2,20 @@ import type { Clock } from '../clock.port';
 import { systemClock } from '../clock.port';
 import { NovaCostError } from '../errors/nova-cost.error';
 import type { InvocationRequest, Lane, PlannedInvocation, TierPlan } from '../invocation/invocation.types';
-import { bodyShapeOf } from '../invocation/invocation.types';
 import type { RequestFeatures } from '../invocation/request-features';
 import { requestFeatures } from '../invocation/request-features';
 import type { SpendLedger } from '../ledger/spend-ledger.port';
 import type { ModelSpec } from '../models/model-catalog';
-import { findModel } from '../models/model-catalog';
+import { findModel, resolveModelId } from '../models/model-catalog';
 import type { PricingCatalog } from '../pricing/pricing-catalog.port';
 import { BudgetGuard } from './budget-guard';
 import { CachePointPlanner } from './cache-point-planner';
 import { InMemoryPrefixHistory } from './in-memory-prefix-history';
 import type { PrefixHistory } from './prefix-history.port';
 import { applyOutputCaps } from './output-caps';
+import { canServe, outputBound } from './model-fit';
+import { allowedResidency, cheaperGlobalProfile } from './inference-profile-choice';
+import { anyFallbackRule, fallbackChain } from './fallback-chain';
 import { callerServiceTier, chooseServiceTier } from './service-tiers';
 import type { BudgetReservation, CostPolicy, InvocationPlan } from './cost-policy.port';
 import type { SessionBudget } from '../sessions/session-budget.port';
@@ -22,7 +24,6 @@ import { policyRegion } from './cost-policy.rules';
 import type { SharedBudget } from './shared-budget.port';
 
 export const DEFAULT_CACHE_TTL_SECONDS = 3600;
-const DEFAULT_MAX_OUTPUT_TOKENS = 4096;
 
 export interface RuleBasedCostPolicyDeps {
   readonly pricing: PricingCatalog;
@@ -107,10 +108,14 @@ export class RuleBasedCostPolicy implements CostPolicy, SessionBudget {
         requested && !counting
           ? this.route(request, requested, features, region, check.state === 'soft-limit')
           : undefined;
-      const modelId = route?.to ?? request.modelId;
       const lane: Lane =
         request.hints?.lane ??
         (check.state === 'soft-limit' && (this.rules.deferOverSoftLimit ?? true) ? 'deferrable' : 'interactive');
+      const routed = route?.to ?? request.modelId;
+      // Where the tenant lets the call be processed: through a cheaper global profile when that is allowed.
+      const residency = allowedResidency(request, requested?.id, lane, this.rules.inferenceProfiles);
+      const profiled = counting ? undefined : cheaperGlobalProfile(routed, residency, region, this.deps.pricing);
+      const modelId = profiled ?? routed;
       const ttlSeconds = this.cacheTtl(request, findModel(modelId), features);
       const serviceTier = chooseServiceTier(request, requested, lane, this.rules.serviceTiers);
       const cachePoints = counting
@@ -135,6 +140,20 @@ export class RuleBasedCostPolicy implements CostPolicy, SessionBudget {
         tier,
         estimatedInputTokens: features.estimatedInputTokens,
         cachePoints,
+        fallbacks: fallbackChain(
+          {
+            request: { tenantId: request.tenantId, modelId, operation: request.operation },
+            askedModelId: requested?.id,
+            lane,
+            region,
+            residency,
+            features,
+            defaultMaxOutputTokens: this.rules.defaultMaxOutputTokens,
+          },
+          this.rules.fallbacks,
+          this.deps.pricing,
+        ),
+        ...(profiled === undefined ? {} : { profiledFrom: routed }),
         requested: asked,
       };
       return {
@@ -206,8 +225,13 @@ export class RuleBasedCostPolicy implements CostPolicy, SessionBudget {
       cacheReadInputTokens: 0,
       cacheWriteInputTokens: 0,
     };
+    // A fallback chain may end on another profile of the model, up to its in-region price: the hold covers that.
+    const dearest =
+      model !== undefined && anyFallbackRule(request, model.id, this.rules.fallbacks)
+        ? resolveModelId(request.modelId).baseModelId
+        : request.modelId;
     try {
-      return this.deps.pricing.cost({ modelId: request.modelId, region, usage });
+      return this.deps.pricing.cost({ modelId: dearest, region, usage });
     } catch (err) {
       if (!NovaCostError.is(err, 'unknown-price')) throw err;
       if ((this.rules.unpricedModels ?? 'forward') === 'refuse') {
@@ -280,30 +304,6 @@ export class RuleBasedCostPolicy implements CostPolicy, SessionBudget {
       );
     });
   }
-}
-
-/** Whether `to` can answer what was asked of `from` without losing anything the request relies on. */
-function canServe(
-  to: ModelSpec,
-  from: ModelSpec,
-  request: InvocationRequest,
-  f: RequestFeatures,
-  defaultMaxOut: number | undefined,
-): boolean {
-  if (to.kind !== from.kind) return false;
-  // InvokeModel bodies are model-specific; only Converse is portable across families.
-  if (bodyShapeOf(request.operation) === 'invoke' && to.bodyFormat !== from.bodyFormat) return false;
-  if ([...f.needs].some((c) => !to.capabilities.includes(c))) return false;
-  return f.estimatedInputTokens + outputBound(to, f, defaultMaxOut) <= to.contextTokens;
-}
-
-/**
- * Output tokens a call may bill: the caller's cap where Bedrock reads it, else the model's maximum (else the rules'
- * default for a model whose maximum is not known); never more than the model's maximum, which Bedrock enforces.
- */
-function outputBound(model: ModelSpec | undefined, f: RequestFeatures, defaultMaxOut: number | undefined): number {
-  const max = model?.maxOutputTokens ?? Number.POSITIVE_INFINITY;
-  return Math.min(f.maxOutputTokens ?? model?.maxOutputTokens ?? defaultMaxOut ?? DEFAULT_MAX_OUTPUT_TOKENS, max);
 }
 
 /** `record[key]` only when it is the record's own field: a key like `constructor` never reads Object.prototype. */

@@ -52,6 +52,53 @@ function setup(
 }
 
 describe(InvokeModel, () => {
+  describe('.execute having inference profiles and fallbacks', () => {
+    const SONNET = 'anthropic.claude-sonnet-4-5-20250929-v1:0';
+    const HAIKU = 'anthropic.claude-haiku-4-5-20251001-v1:0';
+    const sonnet = { ...request, modelId: SONNET };
+    const rules: CostPolicyRules = {
+      inferenceProfiles: [{ dataResidency: 'global' }],
+      routes: [{ name: 'small', from: ['amazon.nova-pro-v1:0'], to: 'amazon.nova-micro-v1:0' }],
+    };
+    // 1,000 tokens in and out: Sonnet 4.5 is $3/$15 per 1M through the global profile, 10% more in-region.
+    const global = (3 + 15) / 1000;
+
+    it('prices a call through the global profile there, and records the 10% it saved as inference-profile', async () => {
+      const { useCase, ledger } = setup({}, rules);
+      const outcome = await useCase.execute(sonnet);
+      expect(outcome.costUsd).toBeCloseTo(global, 12);
+      expect(outcome.savings).toEqual([{ strategy: 'inference-profile', usd: expect.closeTo(global * 0.1, 12) }]);
+      const { groups } = await ledger.totals({ tenantId: 'acme' }, 'strategy');
+      expect(groups.find((g) => g.key === 'inference-profile')?.savedUsd).toBeCloseTo(global * 0.1, 12);
+    });
+
+    it("splits a routed call's saving between routing (as addressed) and the profile, adding up", async () => {
+      const routed = { ...rules, routes: [{ name: 'small', from: [SONNET], to: HAIKU }] };
+      const outcome = await setup({}, routed).useCase.execute(sonnet);
+      // Sonnet in-region $3.3/$16.5, Haiku in-region $1.1/$5.5, Haiku global $1/$5 (per 1M).
+      expect(outcome.costUsd).toBeCloseTo(6 / 1000, 12);
+      expect(outcome.savings).toEqual([
+        { strategy: 'inference-profile', usd: expect.closeTo(0.6 / 1000, 12) },
+        { strategy: 'routing', usd: expect.closeTo((19.8 - 6.6) / 1000, 12) },
+      ]);
+      expect(outcome.savedUsd).toBeCloseTo((19.8 - 6) / 1000, 12);
+    });
+
+    it('claims no profile saving for an answer a fallback served, and records the model that served', async () => {
+      const { useCase, ledger } = setup({ modelId: HAIKU }, { ...rules, fallbacks: [{ to: [HAIKU] }] });
+      const outcome = await useCase.execute(sonnet);
+      expect(outcome.costUsd).toBeCloseTo((1.1 + 5.5) / 1000, 12);
+      expect(outcome.savings).toEqual([]);
+      const { groups } = await ledger.totals({ tenantId: 'acme' }, 'model');
+      expect(groups.map((g) => g.key)).toEqual([HAIKU]);
+    });
+
+    it('claims no profile saving for an answer from the cache (the cache saved it all)', async () => {
+      const outcome = await setup({ cache: 'hit' }, rules).useCase.execute(sonnet);
+      expect(outcome.savings).toEqual([{ strategy: 'cache', usd: expect.closeTo(global, 12) }]);
+    });
+  });
+
   describe('.execute having a model without a price', () => {
     it('answers, and records the call marked unpriced with the tokens billed instead of a $0 cost', async () => {
       const { useCase, ledger } = setup({

@@ -21,7 +21,7 @@ export interface CallPrice {
 /** The call as planned, and the route rule that changed its model, if one did. */
 export interface PricedPlan {
   /** Its region prices it; its tier prices an answer that does not say; `requested.modelId` prices a route's saving. */
-  readonly call: Pick<PlannedInvocation, 'region' | 'tier' | 'cachePoints'> & {
+  readonly call: Pick<PlannedInvocation, 'modelId' | 'region' | 'tier' | 'cachePoints' | 'profiledFrom'> & {
     readonly requested: { readonly modelId: string };
   };
   readonly routedBy?: string;
@@ -72,17 +72,21 @@ export function priceCall(pricing: PricingCatalog, plan: PricedPlan, result: Pri
         if (standard > onDemand) savings.push({ strategy: 'service-tier', usd: standard - onDemand });
       }
     }
-    if (plan.routedBy) {
-      // What the same tokens would have cost on the model the caller asked for, in the tier the caller would have
-      // had: the policy's tier saved its own part (above), so the levers add up to what the call saved.
-      const callerTier = policyTier ? {} : tier;
-      const asRequested = pricing.cost({
-        modelId: plan.call.requested.modelId,
-        region,
-        usage: result.usage,
-        ...callerTier,
-      });
-      const routed = policyTier ? pricing.cost({ modelId: result.modelId, region, usage: result.usage }) : onDemand;
+    // The routes' and profiles' savings are the planned model's: an answer a fallback served costs what it cost.
+    const callerTier = policyTier ? {} : tier;
+    const at = (modelId: string) => pricing.cost({ modelId, region, usage: result.usage, ...callerTier });
+    const profiledFrom = result.modelId === plan.call.modelId ? plan.call.profiledFrom : undefined;
+    if (profiledFrom !== undefined && isBilled(result)) {
+      // The policy's inference profile: what the same tokens would have cost as addressed before, in the tier the
+      // caller would have had (the policy's tier saved its own part above).
+      const usd = at(profiledFrom) - at(result.modelId);
+      if (usd > 0) savings.push({ strategy: 'inference-profile', usd });
+    }
+    if (plan.routedBy && sameModel(result.modelId, plan.call.modelId)) {
+      // What the same tokens would have cost on the model the caller asked for, against the routed model as
+      // addressed before any profile: the tier and the profile saved their own parts, so the levers add up.
+      const routed = at(profiledFrom ?? result.modelId);
+      const asRequested = at(plan.call.requested.modelId);
       if (asRequested > routed) savings.push({ strategy: 'routing', usd: asRequested - routed });
     }
     return { costUsd, savings, unpriced: false };
@@ -112,6 +116,10 @@ export function spendEntryOf(
     ...(price.unpriced ? { unpriced: billedTokens(result) } : {}),
     ...(holdId === undefined ? {} : { holdId }),
   };
+}
+
+function sameModel(a: string, b: string): boolean {
+  return a === b || resolveModelId(a).baseModelId === resolveModelId(b).baseModelId;
 }
 
 /** The tokens an answer was billed for: none when it came from the cache or another caller's call. */

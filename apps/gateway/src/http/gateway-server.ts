@@ -15,6 +15,7 @@ import type { CacheOutcome, GuardrailResult } from '@nova-cost/domain';
 import { NovaCostError, bodyTextOf, isBilled, isStreamOperation, resolveModelId } from '@nova-cost/domain';
 import type { GatewayMetrics } from '../observability/gateway-metrics';
 import type { GatewayLogger } from '../observability/logger';
+import { callLineLogger } from '../observability/logger';
 import { DualProtocolListener, stopReadingAfterAnswer } from '@nova-cost/http-listener';
 import type { BodyBudget } from './body-budget';
 import type { AsyncInvokeHandler } from './async-invoke.handler';
@@ -100,8 +101,11 @@ export class GatewayServer {
   private readonly receiving = new Set<ServerResponse>();
   /** Streams being written: each stops with an exception event when told (the drain deadline). */
   private readonly streams = new Set<(error: NovaCostError) => void>();
+  /** Writes each answered request's line: fields the gateway sets, so unredacted (see callLineLogger). */
+  private readonly callLog: GatewayLogger;
 
   constructor(private readonly deps: GatewayServerDeps) {
+    this.callLog = callLineLogger(deps.logger);
     // Longer than the deployed ALB's 120 s idle timeout (apps/infra), so it never reuses a connection we closed.
     this.listener = new DualProtocolListener((req, res) => void this.handle(req, res), { keepAliveTimeoutMs: 125_000 });
   }
@@ -288,7 +292,7 @@ export class GatewayServer {
           isBilled(outcome.result) ? outcome.result.usage : undefined,
         );
       this.deps.metrics.request(route, 200, cache);
-      this.deps.logger.info(
+      this.callLog.info(
         {
           requestId,
           tenantId,
@@ -367,7 +371,7 @@ export class GatewayServer {
       this.deps.metrics.answered(stream.modelId, cache, s.costUsd, s.savings);
       this.deps.metrics.streamEnded(operation, s.report.end, ending);
       if (s.unpriced) this.deps.metrics.unpriced(base, isBilled(stream) ? s.report.usage : undefined);
-      this.deps.logger.info(
+      this.callLog.info(
         {
           requestId,
           tenantId: request.tenantId,
@@ -399,7 +403,7 @@ export class GatewayServer {
     this.deps.metrics.answered(outcome.label, cache, outcome.costUsd, outcome.savings);
     if (outcome.unpriced) this.deps.metrics.unpriced('guardrail', undefined);
     this.deps.metrics.request('apply-guardrail', 200, cache);
-    this.deps.logger.info(
+    this.callLog.info(
       {
         requestId,
         tenantId: request.tenantId,

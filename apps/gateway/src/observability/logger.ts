@@ -32,6 +32,17 @@ export function createLogger(level: LogLevel, destination?: NodeJS.WritableStrea
   return destination ? pino(options, destination as never) : pino(options);
 }
 
+/**
+ * The logger of the one line each answered request writes ('model call', 'model stream', 'guardrail call'): made
+ * once, next to `logger`, with the same destination, level and base fields but without redaction. Those lines carry
+ * only fields the gateway sets itself (ids, model, cache outcome, money, time), never a header or a body, and
+ * redaction is the costliest step of a line (its redactor re-reads every path on every line): on a cache hit it
+ * made a fifth of the gateway's allocations. Anything else, errors included, goes through `logger`.
+ */
+export function callLineLogger(logger: GatewayLogger): GatewayLogger {
+  return logger.child({}, { redact: [] });
+}
+
 /** How long an exit waits for its last log lines to be written. */
 export const LOG_FLUSH_BOUND_MS = 2000;
 

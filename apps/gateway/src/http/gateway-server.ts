@@ -240,7 +240,7 @@ export class GatewayServer {
       route = model?.operation ?? (guardrail ? 'apply-guardrail' : asyncRoute!.kind);
       // Credentials are judged before the body, up to bodyLimitBytes, is read: an API key (or none) wholly, SigV4 as
       // far as its headers go (shape, access key, date); its signature covers the body's hash, so that waits.
-      const keyTenant = this.deps.auth.tenantOfHeaders(req.headers);
+      const credential = this.deps.auth.tenantOfHeaders(req.headers);
       const reservation = this.deps.bodyBudget.open();
       release = reservation.release;
       this.receiving.add(res);
@@ -253,13 +253,12 @@ export class GatewayServer {
       // Answered while it arrived (shutdown): nothing more to do.
       if (res.headersSent) return;
       const tenantId =
-        keyTenant ??
-        (await this.deps.auth.authenticate({
-          method: req.method ?? 'POST',
-          url: req.url ?? '/',
-          headers: req.headers,
-          body,
-        }));
+        typeof credential === 'string'
+          ? credential
+          : this.deps.auth.tenantOfSigned(
+              { method: req.method ?? 'POST', url: req.url ?? '/', headers: req.headers, body },
+              credential,
+            );
       if (asyncRoute) {
         const url = new URL(req.url ?? '/', 'http://gateway.invalid');
         const json =

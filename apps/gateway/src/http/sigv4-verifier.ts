@@ -11,6 +11,19 @@ export interface SignedRequest {
   readonly body: Buffer;
 }
 
+/** An Authorization header that passed `checkHeaders`: what its signature is checked with once the body is in. */
+export interface ParsedSignature {
+  readonly accessKeyId: string;
+  readonly day: string;
+  readonly region: string;
+  readonly service: string;
+  readonly signedHeaderList: string;
+  readonly signature: string;
+  readonly secret: string;
+  /** x-amz-date, in ms since the epoch. */
+  readonly at: number;
+}
+
 export interface SigV4VerifierOptions {
   /** Largest accepted distance between x-amz-date and the gateway's clock. @default 300000 (5 min) */
   readonly maxSkewMs?: number;
@@ -55,6 +68,9 @@ export class SigV4Verifier {
   private readonly now: () => number;
   /** Derived signing keys by access key, day, region and service: they change once a day. */
   private readonly keys = new Map<string, Buffer>();
+  /** Raw request paths and their SDK form (see escapedPath). */
+  private readonly paths = new Map<string, string>();
+  private lastDate = { at: NaN, text: '' };
 
   constructor(
     private readonly secretOf: (accessKeyId: string) => string | undefined,
@@ -66,15 +82,23 @@ export class SigV4Verifier {
 
   /**
    * What the headers alone can refuse, before the body is read: the Authorization shape, the access key, the
-   * date and its distance from now. `verify` runs it again before checking the signature itself.
+   * date and its distance from now. Returns the header as parsed, for `verifyParsed` once the body has arrived.
    */
-  checkHeaders(headers: SignedRequest['headers'], authorization: string): void {
-    this.parse(headers, authorization);
+  checkHeaders(headers: SignedRequest['headers'], authorization: string): ParsedSignature {
+    return this.parse(headers, authorization);
   }
 
   /** Returns the access key id of a valid signature; throws 'access-denied' otherwise. */
-  verify(request: SignedRequest, authorization: string): Promise<string> {
-    return this.check(request, authorization, 'body');
+  async verify(request: SignedRequest, authorization: string): Promise<string> {
+    return this.check(request, this.parse(request.headers, authorization), 'body');
+  }
+
+  /**
+   * `verify` of a request whose headers `checkHeaders` already judged (its Authorization parsed once): the access key
+   * id of a valid signature, synchronously; throws 'access-denied' otherwise.
+   */
+  verifyParsed(request: SignedRequest, parsed: ParsedSignature): string {
+    return this.check(request, parsed, 'body');
   }
 
   /**
@@ -86,8 +110,9 @@ export class SigV4Verifier {
     request: Omit<SignedRequest, 'body'>,
     authorization: string,
   ): Promise<{ accessKeyId: string; events: EventSignatureChain }> {
-    const accessKeyId = await this.check({ ...request, body: Buffer.alloc(0) }, authorization, 'events');
-    const { region, service, signature, secret } = this.parse(request.headers, authorization);
+    const parsed = this.parse(request.headers, authorization);
+    const accessKeyId = this.check({ ...request, body: Buffer.alloc(0) }, parsed, 'events');
+    const { region, service, signature, secret } = parsed;
     const events = new EventSignatureChain({
       seedSignature: signature,
       credentials: { accessKeyId, secretAccessKey: secret },
@@ -99,12 +124,9 @@ export class SigV4Verifier {
     return { accessKeyId, events };
   }
 
-  private async check(request: SignedRequest, authorization: string, payload: 'body' | 'events'): Promise<string> {
-    const { accessKeyId, day, region, service, signedHeaderList, signature, secret, at } = this.parse(
-      request.headers,
-      authorization,
-    );
-    const signed = signedHeaderList!.split(';');
+  private check(request: SignedRequest, parsed: ParsedSignature, payload: 'body' | 'events'): string {
+    const { accessKeyId, day, region, service, signedHeaderList, signature, secret, at } = parsed;
+    const signed = signedHeaderList.split(';');
     // HTTP/2 clients (the SDK's default handler) sign :authority instead of host.
     if (!signed.includes('host') && !signed.includes(':authority'))
       throw denied('the signature must cover the host (or :authority) header');
@@ -129,7 +151,7 @@ export class SigV4Verifier {
     // The signer takes a given x-amz-content-sha256 as the payload hash; it was checked above.
     const payloadHash = claimedHash ?? createHash('sha256').update(request.body).digest('hex');
     const { rawPath, query } = splitTarget(request.url);
-    const date = amzDateOf(at);
+    const date = this.amzDateOf(at);
     const signedPart = `${canonicalQuery(query)}\n${canonicalHeaders(headers, date)}\n${payloadHash}`;
     const scope = `${day}/${region}/${service}/aws4_request`;
     const key = this.signingKey(accessKeyId, secret, day, region, service);
@@ -137,14 +159,32 @@ export class SigV4Verifier {
     // The AWS SDKs escape the already-encoded path once more (uriEscapePath); curl --aws-sigv4 and some other
     // clients sign the path as sent. Either way the signature needs the secret, so both forms are accepted.
     let ok = false;
-    for (const path of [escapedPath(rawPath), rawPath]) {
+    for (const path of [this.escapedPath(rawPath), rawPath]) {
       const canonicalRequest = `${request.method}\n${path}\n${signedPart}`;
       const stringToSign = `AWS4-HMAC-SHA256\n${date}\n${scope}\n${sha256Hex(canonicalRequest)}`;
       ok = timingSafeEqual(createHmac('sha256', key).update(stringToSign).digest(), given);
       if (ok) break;
     }
     if (!ok) throw denied('the request signature does not match: check the secret access key and signing method');
-    return accessKeyId!;
+    return accessKeyId;
+  }
+
+  /** x-amz-date as the signer wrote it for `at`: the same few values over and over, so the last one is kept. */
+  private amzDateOf(at: number): string {
+    if (at !== this.lastDate.at) this.lastDate = { at, text: amzDateOf(at) };
+    return this.lastDate.text;
+  }
+
+  /** The SDK form of a path: paths repeat (one per model and operation), so each is escaped once. */
+  private escapedPath(rawPath: string): string {
+    let escaped = this.paths.get(rawPath);
+    if (escaped === undefined) {
+      escaped = escapedPath(rawPath);
+      // Paths come from requests: past a few hundred start again.
+      if (this.paths.size >= MAX_KEPT_PATHS) this.paths.clear();
+      this.paths.set(rawPath, escaped);
+    }
+    return escaped;
   }
 
   /** kSigning = HMAC(HMAC(HMAC(HMAC("AWS4" + secret, day), region), service), "aws4_request"), kept for the day. */
@@ -161,7 +201,7 @@ export class SigV4Verifier {
     return key;
   }
 
-  private parse(requestHeaders: SignedRequest['headers'], authorization: string) {
+  private parse(requestHeaders: SignedRequest['headers'], authorization: string): ParsedSignature {
     const m = AUTH.exec(authorization.trim());
     if (!m)
       throw denied(
@@ -200,6 +240,8 @@ export class SigV4Verifier {
 }
 /** Signing keys kept at most (access keys × regions × days in use). */
 const MAX_SIGNING_KEYS = 256;
+/** Escaped request paths kept at most (models × operations in use). */
+const MAX_KEPT_PATHS = 512;
 /** Headers the SDK's signer sets itself (dropped from what it is given), and the one it never signs here. */
 const GENERATED = new Set(['authorization', 'x-amz-date', 'date']);
 

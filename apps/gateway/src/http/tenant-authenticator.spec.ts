@@ -45,8 +45,12 @@ describe(TenantAuthenticator, () => {
       expect(auth.tenantOfHeaders(headers)).toBe('globex');
     });
 
-    it('leaves a SigV4 signature that may be valid to authenticate(), which needs the body', async () => {
-      expect(auth.tenantOfHeaders((await signedBy('AKIDACME', 'acme-secret')).headers)).toBeUndefined();
+    it('hands a SigV4 signature that may be valid, parsed, to tenantOfSigned(), which needs the body', async () => {
+      expect(auth.tenantOfHeaders((await signedBy('AKIDACME', 'acme-secret')).headers)).toMatchObject({
+        accessKeyId: 'AKIDACME',
+        region: 'us-east-1',
+        service: 'bedrock',
+      });
     });
 
     it('refuses a signature scoped to another service before the body is read', async () => {
@@ -94,6 +98,24 @@ describe(TenantAuthenticator, () => {
           kind: 'validation',
           details: { reason: 'ambiguous-credentials', field: 'authorization' },
         }),
+      );
+    });
+  });
+
+  describe('.tenantOfSigned', () => {
+    it('names the tenant of a valid signature from the header tenantOfHeaders parsed', async () => {
+      const request = await signedBy('AKIDGLOBEX', 'globex-secret');
+      const signature = auth.tenantOfHeaders(request.headers);
+      if (typeof signature === 'string') throw new Error('a SigV4 request named its tenant before its body');
+      expect(auth.tenantOfSigned(request, signature)).toBe('globex');
+    });
+
+    it('refuses a body other than the one signed', async () => {
+      const request = await signedBy('AKIDGLOBEX', 'globex-secret');
+      const signature = auth.tenantOfHeaders(request.headers);
+      if (typeof signature === 'string') throw new Error('a SigV4 request named its tenant before its body');
+      expect(() => auth.tenantOfSigned({ ...request, body: Buffer.from('{"altered":true}') }, signature)).toThrow(
+        expect.objectContaining({ kind: 'access-denied' }),
       );
     });
   });

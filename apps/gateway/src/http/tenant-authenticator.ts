@@ -2,7 +2,7 @@ import { timingSafeEqual } from 'node:crypto';
 import { NovaCostError } from '@nova-cost/domain';
 import type { TenantConfig } from '../config/gateway-config';
 import type { EventSignatureChain } from './event-signature-chain';
-import type { SignedRequest } from './sigv4-verifier';
+import type { ParsedSignature, SignedRequest } from './sigv4-verifier';
 import type { SigV4VerifierOptions } from './sigv4-verifier';
 import { SigV4Verifier } from './sigv4-verifier';
 
@@ -36,15 +36,22 @@ export class TenantAuthenticator {
   /**
    * What the headers alone decide, so a request is refused before its body is read: the tenant of an API key
    * (x-api-key or Bearer), 'access-denied' for a wrong key, no credentials, or a SigV4 Authorization whose shape,
-   * scope, access key or date is wrong, 'validation' for two credentials; undefined for a SigV4 request that may be
-   * valid, whose signature covers the body.
+   * scope, access key or date is wrong, 'validation' for two credentials. A SigV4 request that may be valid, whose
+   * signature covers the body, gets its Authorization header as parsed, for `tenantOfSigned` once the body is in.
    */
-  tenantOfHeaders(headers: SignedRequest['headers']): string | undefined {
+  tenantOfHeaders(headers: SignedRequest['headers']): string | ParsedSignature {
     const credential = credentialOf(headers);
     if (credential.scheme !== 'sigv4') return this.tenantOfApiKey(credential.key, credential.scheme);
     // What can be judged of a signature without the body it covers: its shape, scope, access key and date.
-    this.sigv4.checkHeaders(headers, credential.authorization);
-    return undefined;
+    return this.sigv4.checkHeaders(headers, credential.authorization);
+  }
+
+  /**
+   * The tenant of a SigV4 request whose headers `tenantOfHeaders` judged, once its body is in: its Authorization is
+   * not parsed again and nothing waits (a cache hit signed by the AWS SDK). 'access-denied' for a bad signature.
+   */
+  tenantOfSigned(request: SignedRequest, signature: ParsedSignature): string {
+    return this.byAccessKeyId.get(this.sigv4.verifyParsed(request, signature))!.tenantId;
   }
 
   /** The tenant id; 'access-denied' (reason unauthenticated or forbidden) or 'validation' (two credentials) otherwise. */

@@ -85,6 +85,15 @@ describe(FallbackInvoker, () => {
       expect(bedrock.stats().byModel).toEqual({ [GLOBAL]: 1, [GEO]: 1, [HAIKU]: 1 });
     });
 
+    it('goes on to the next target when Bedrock no longer serves the model (ResourceNotFoundException)', async () => {
+      bedrock.configure({
+        faults: { failFirst: 1, failFirstWith: { status: 404, type: 'ResourceNotFoundException' } },
+      });
+      const result = await fallbackInvoker().invoke(call());
+      expect(result.modelId).toBe(GEO);
+      expect(events).toEqual([{ from: GLOBAL, to: GEO, reason: 'not-found' }]);
+    });
+
     it('never falls back for an error the caller caused', async () => {
       const error = await failure(fallbackInvoker().invoke(call({ body: { messages: 'not a list' } })));
       expect(error.kind).toBe('validation');

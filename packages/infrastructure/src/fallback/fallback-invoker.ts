@@ -40,7 +40,7 @@ export interface FallbackInvokerOptions {
 export function fallsBack(error: unknown): boolean {
   if (!NovaCostError.is(error)) return false;
   if (error.kind === 'throttled' || error.kind === 'upstream-unavailable') return true;
-  return error.kind === 'not-found' && error.details['awsErrorName'] === 'ResourceNotFoundException';
+  return error.kind === 'not-found' && error.upstream?.name === 'ResourceNotFoundException';
 }
 
 /**

@@ -10,6 +10,7 @@ import { domainModule } from './domain.module';
 import { fallbackModule } from './fallback.module';
 import { guardrailsModule } from './guardrails.module';
 import { sessionsModule } from './sessions.module';
+import { storesModule } from './stores.module';
 import { streamingModule } from './streaming.module';
 import { TOKENS } from './tokens';
 
@@ -25,6 +26,7 @@ export function createGatewayContainer(
   container.bind(TOKENS.bedrockEndpoint).toConstantValue(bedrockEndpoint);
   container.bind(TOKENS.metrics).toDynamicValue(() => new GatewayMetrics(logger));
   container.load(
+    storesModule,
     domainModule,
     bedrockModule,
     fallbackModule,

@@ -260,7 +260,7 @@ describe('gateway under faults', () => {
             byTenant: {
               daily: { dailyUsd: 0.0000001 },
               monthly: { monthlyUsd: 0.0000001 },
-              strict: { dailyUsd: 0.0000001, onExceeded: 402 },
+              strict: { dailyUsd: 0.0000001, onExceeded: 'stop' },
             },
           },
         },
@@ -299,13 +299,13 @@ describe('gateway under faults', () => {
       });
     });
 
-    it('refuses with the status the budget names (onExceeded 402 on a daily limit)', async () => {
+    it("refuses with the status of the outcome the budget names (onExceeded 'stop' on a daily limit: 402)", async () => {
       const res = await call('strict-key-1');
       expect(res.status).toBe(402);
       expect(res.headers.get('x-amzn-errortype')).toBe('BudgetExceededException');
       expect(((await res.json()) as { error: { details: Record<string, unknown> } }).error.details).toMatchObject({
         period: 'daily',
-        onExceeded: 402,
+        onExceeded: 'stop',
       });
     });
 

@@ -317,9 +317,9 @@ describe('loadConfig', () => {
           'policy.budgets.default.softThreshold must be a number above 0 and at most 1',
         ],
         [
-          'an onExceeded other than 429 or 402',
+          "an onExceeded other than 'retry-later' or 'stop' (or 429, 402)",
           { budgets: { default: { dailyUsd: 1, onExceeded: 403 } } },
-          'policy.budgets.default.onExceeded must be 429 or 402',
+          "policy.budgets.default.onExceeded must be 'retry-later' or 'stop'",
         ],
         [
           'a misspelt field',
@@ -437,6 +437,15 @@ describe('loadConfig', () => {
         },
       );
 
+      it("reads a budget's onExceeded given as the status it answers (429, 402) as its outcome", () => {
+        const policy = {
+          budgets: { default: { dailyUsd: 5, onExceeded: 402 }, byTenant: { acme: { onExceeded: 429 } } },
+        };
+        expect(loadConfig({ NOVA_COST_CONFIG_JSON: JSON.stringify({ tenants: TENANTS, policy }) }).policy).toEqual({
+          budgets: { default: { dailyUsd: 5, onExceeded: 'stop' }, byTenant: { acme: { onExceeded: 'retry-later' } } },
+        });
+      });
+
       it('accepts every field of CostPolicyRules', () => {
         const policy = {
           region: 'ap-northeast-1',
@@ -455,8 +464,8 @@ describe('loadConfig', () => {
             },
           ],
           budgets: {
-            default: { dailyUsd: 5, monthlyUsd: 100, softThreshold: 0.9, onExceeded: 402 },
-            byTenant: { acme: { dailyUsd: 1, onExceeded: 429 } },
+            default: { dailyUsd: 5, monthlyUsd: 100, softThreshold: 0.9, onExceeded: 'stop' },
+            byTenant: { acme: { dailyUsd: 1, onExceeded: 'retry-later' } },
           },
           defaultMaxOutputTokens: 2048,
           deferOverSoftLimit: false,

@@ -52,10 +52,10 @@ describe('errorResponse', () => {
       );
       expect(wire.headers['retry-after']).toBe('42');
     });
-    it('answers a monthly limit with 402', () => {
+    it("answers a limit whose outcome is 'stop' with 402", () => {
       const wire = errorResponse(
         new NovaCostError('budget-exceeded', 'monthly budget of 100 USD is spent', {
-          details: { period: 'monthly', limitUsd: 100 },
+          details: { period: 'monthly', limitUsd: 100, onExceeded: 'stop' },
         }),
         now,
       );
@@ -63,11 +63,11 @@ describe('errorResponse', () => {
       expect(wire.headers['retry-after']).toBeUndefined();
     });
     it.each([
-      ['daily', 402, 402, 'BudgetExceededException'],
-      ['monthly', 429, 429, 'ThrottlingException'],
-      ['daily', 429, 429, 'ThrottlingException'],
-      ['monthly', 402, 402, 'BudgetExceededException'],
-    ])('answers a %s limit whose budget says onExceeded %i with %i %s', (period, onExceeded, status, type) => {
+      ['daily', 'stop', 402, 'BudgetExceededException'],
+      ['monthly', 'retry-later', 429, 'ThrottlingException'],
+      ['daily', 'retry-later', 429, 'ThrottlingException'],
+      ['monthly', 'stop', 402, 'BudgetExceededException'],
+    ])('answers a %s limit whose budget says onExceeded %s with %i %s', (period, onExceeded, status, type) => {
       const wire = errorResponse(
         new NovaCostError('budget-exceeded', `${period} budget spent`, {
           details: { period, limitUsd: 5, onExceeded, retryAfterSeconds: 3600 },

@@ -66,9 +66,8 @@ export function errorResponse(error: unknown, now: Date = new Date()): ErrorResp
     status = 413;
   }
   if (err.kind === 'budget-exceeded') {
-    // The budget decides (TenantBudget.onExceeded, carried by the policy); without it, its defaults: 402 monthly, 429 daily.
-    const decided = err.details['onExceeded'];
-    if (decided === 402 || (decided !== 429 && err.details['period'] === 'monthly')) {
+    // The policy decides what the caller should do (TenantBudget.onExceeded); this says it in HTTP.
+    if (err.details['onExceeded'] === 'stop') {
       status = 402;
       type = 'BudgetExceededException';
     } else {

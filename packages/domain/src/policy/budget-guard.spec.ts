@@ -63,7 +63,7 @@ describe(BudgetGuard, () => {
         period: 'daily',
         limitUsd: 1,
         retryAfterSeconds: 14 * 3600,
-        onExceeded: 429,
+        onExceeded: 'retry-later',
       });
     });
 

@@ -1,7 +1,7 @@
 import { NovaCostError } from '../errors/nova-cost.error';
 import type { SpendLedger } from '../ledger/spend-ledger.port';
 import type { BudgetReservation } from './cost-policy.port';
-import type { TenantBudget } from './cost-policy.rules';
+import type { BudgetOutcome, TenantBudget } from './cost-policy.rules';
 import type { BudgetLimit, SharedBudget } from './shared-budget.port';
 
 type Period = 'daily' | 'monthly';
@@ -45,7 +45,7 @@ export interface BudgetCheck {
 
 const DEFAULT_SOFT_THRESHOLD = 0.8;
 /** A day's limit lifts soon, so callers retry later; a month's does not. */
-const DEFAULT_ON_EXCEEDED: Readonly<Record<Period, 429 | 402>> = { daily: 429, monthly: 402 };
+const DEFAULT_ON_EXCEEDED: Readonly<Record<Period, BudgetOutcome>> = { daily: 'retry-later', monthly: 'stop' };
 
 const admitted = (): Promise<void> => Promise.resolve();
 const nothing = (): void => undefined;

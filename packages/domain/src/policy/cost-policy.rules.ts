@@ -24,6 +24,12 @@ export interface RouteRule {
   readonly when?: RouteConditions;
 }
 
+/**
+ * What a caller refused for a spent budget should do: 'retry-later' (the limit lifts at the end of its period, as a
+ * throttle does) or 'stop' (until someone raises the budget). The edge says it in its own terms (an HTTP status).
+ */
+export type BudgetOutcome = 'retry-later' | 'stop';
+
 export interface TenantBudget {
   /** USD per UTC day. @default no limit */
   readonly dailyUsd?: number;
@@ -32,11 +38,11 @@ export interface TenantBudget {
   /** Share of a limit past which requests are routed cheaper and marked deferrable. @default 0.8 */
   readonly softThreshold?: number;
   /**
-   * The HTTP status a refused call gets once a limit is reached: 429 (Retry-After: the end of the period) tells
-   * SDK clients to back off and retry, 402 tells them to stop until someone raises the budget.
-   * @default 429 for the daily limit, 402 for the monthly limit
+   * What a refused call is told once a limit is reached: 'retry-later' (after the end of the period), or 'stop' until
+   * someone raises the budget.
+   * @default 'retry-later' for the daily limit, 'stop' for the monthly limit
    */
-  readonly onExceeded?: 429 | 402;
+  readonly onExceeded?: BudgetOutcome;
 }
 
 /**

@@ -96,7 +96,8 @@ export function parsePolicyRules(value: unknown, problem: PolicyProblem): CostPo
     monthlyUsd: usd,
     softThreshold: number('a number above 0 and at most 1', (n) => n > 0 && n <= 1),
     onExceeded: (v, path) => {
-      if (v !== 429 && v !== 402) fail(path, 'must be 429 or 402', typeof v === 'number' ? undefined : v);
+      if (v !== 'retry-later' && v !== 'stop')
+        fail(path, "must be 'retry-later' or 'stop'", typeof v === 'string' ? undefined : v);
     },
   });
   const route = object(

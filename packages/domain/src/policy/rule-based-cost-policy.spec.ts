@@ -266,11 +266,11 @@ describe(RuleBasedCostPolicy, () => {
         period: 'daily',
         limitUsd: 5,
         retryAfterSeconds: 14 * 3600,
-        onExceeded: 429,
+        onExceeded: 'retry-later',
       });
     });
 
-    it('carries the status the budget names for a refusal (onExceeded), else 429 daily and 402 monthly', async () => {
+    it("carries the outcome the budget names for a refusal (onExceeded), else 'retry-later' daily and 'stop' monthly", async () => {
       const ledger = new InMemorySpendLedger();
       await ledger.record({
         at: clock.now(),
@@ -284,9 +284,12 @@ describe(RuleBasedCostPolicy, () => {
         policy({ budgets: { default: budget } }, ledger)
           .plan(request())
           .catch((e: unknown) => (e as NovaCostError).details);
-      expect(await refusal({ monthlyUsd: 1 })).toMatchObject({ period: 'monthly', onExceeded: 402 });
-      expect(await refusal({ dailyUsd: 1, onExceeded: 402 })).toMatchObject({ period: 'daily', onExceeded: 402 });
-      expect(await refusal({ monthlyUsd: 1, onExceeded: 429 })).toMatchObject({ period: 'monthly', onExceeded: 429 });
+      expect(await refusal({ monthlyUsd: 1 })).toMatchObject({ period: 'monthly', onExceeded: 'stop' });
+      expect(await refusal({ dailyUsd: 1, onExceeded: 'stop' })).toMatchObject({ period: 'daily', onExceeded: 'stop' });
+      expect(await refusal({ monthlyUsd: 1, onExceeded: 'retry-later' })).toMatchObject({
+        period: 'monthly',
+        onExceeded: 'retry-later',
+      });
     });
 
     it('counts spend from earlier days against the monthly limit only', async () => {
@@ -527,9 +530,9 @@ describe(RuleBasedCostPolicy, () => {
         /softThreshold must be in \(0, 1\]/,
       ],
       [
-        'an onExceeded status other than 429 or 402',
-        { budgets: { default: { dailyUsd: 1, onExceeded: 500 as 429 } } },
-        /onExceeded must be 429 or 402, got 500/,
+        "an onExceeded other than 'retry-later' or 'stop'",
+        { budgets: { default: { dailyUsd: 1, onExceeded: 429 as unknown as 'stop' } } },
+        /onExceeded must be 'retry-later' or 'stop', got 429/,
       ],
       ['a negative TTL', { cache: { defaultTtlSeconds: -5 } }, /defaultTtlSeconds must be >= 0/],
       [

@@ -323,8 +323,8 @@ function validateRules(rules: CostPolicyRules): void {
       if (v !== undefined && !(v >= 0)) throw bad(`budget limits must be numbers >= 0, got ${v}`);
     if (b?.softThreshold !== undefined && !(b.softThreshold > 0 && b.softThreshold <= 1))
       throw bad(`softThreshold must be in (0, 1], got ${b.softThreshold}`);
-    if (b?.onExceeded !== undefined && b.onExceeded !== 429 && b.onExceeded !== 402)
-      throw bad(`onExceeded must be 429 or 402, got ${String(b.onExceeded)}`);
+    if (b?.onExceeded !== undefined && b.onExceeded !== 'retry-later' && b.onExceeded !== 'stop')
+      throw bad(`onExceeded must be 'retry-later' or 'stop', got ${JSON.stringify(b.onExceeded)}`);
   }
   const unpriced = rules.unpricedModels;
   if (unpriced !== undefined && unpriced !== 'forward' && unpriced !== 'refuse')

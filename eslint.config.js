@@ -14,6 +14,8 @@ const productionConstraints = [
     allowedExternalImports: ['@aws-sdk/client-bedrock', '@aws-sdk/client-s3'],
   },
   { sourceTag: 'type:tool', onlyDependOnLibsWithTags: ['type:domain', 'type:platform'] },
+  // The schema of the policy document: the domain's rule types as zod, for the gateway and the report.
+  { sourceTag: 'type:schema', onlyDependOnLibsWithTags: ['type:domain'], allowedExternalImports: ['zod'] },
   // Runtime helpers on Node's own modules (the HTTP listener) shared by the gateway and the local endpoint.
   { sourceTag: 'type:platform', onlyDependOnLibsWithTags: [] },
   { sourceTag: 'type:testing', onlyDependOnLibsWithTags: ['type:domain', 'type:tool'] },
@@ -25,7 +27,7 @@ const productionConstraints = [
   // The savings report reads the domain (and the local endpoint's seeded dice for its sample), S3 and a progress bar.
   {
     sourceTag: 'type:report',
-    onlyDependOnLibsWithTags: ['type:domain', 'type:tool'],
+    onlyDependOnLibsWithTags: ['type:domain', 'type:tool', 'type:schema'],
     allowedExternalImports: ['@aws-sdk/client-s3', 'cli-progress'],
   },
   { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['*'] },

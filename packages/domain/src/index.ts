@@ -25,7 +25,6 @@ export * from './ledger/spend-billing';
 export * from './policy/cost-policy.port';
 export * from './policy/shared-budget.port';
 export * from './policy/cost-policy.rules';
-export * from './policy/parse-policy-rules';
 export * from './policy/budget-guard';
 export * from './policy/rule-based-cost-policy';
 export * from './policy/output-caps';

@@ -1,16 +1,16 @@
 import { readFileSync } from 'node:fs';
-import type { BudgetOutcome, CostPolicyRules, GuardrailPrice, ModelPrice } from '@nova-cost/domain';
+import type { CostPolicyRules, GuardrailPrice, ModelPrice } from '@nova-cost/domain';
 import {
   DEFAULT_GUARDRAIL_PRICES,
   InMemorySpendLedger,
   NovaCostError,
   RuleBasedCostPolicy,
   StaticPricingCatalog,
-  parsePolicyRules,
   parseGuardrailPrices,
   parsePriceFile,
   policyRegion,
 } from '@nova-cost/domain';
+import { parsePolicy } from '@nova-cost/policy-schema';
 import { asyncInvokeConfig } from './async-config';
 import type { BedrockConfig, GatewayConfig, LogLevel, RedisConfig, TenantConfig } from './gateway-config';
 import { DEMO_TENANT } from './gateway-config';
@@ -155,30 +155,6 @@ function tenant(v: unknown, i: number, source: ConfigSource): TenantConfig {
 
 type TenantsAndPolicy = { tenants: TenantConfig[]; policy: CostPolicyRules };
 
-/** A budget's onExceeded as documents wrote it before outcomes: the HTTP status the gateway answers each with. */
-const STATUS_OUTCOMES: Readonly<Record<number, BudgetOutcome>> = { 429: 'retry-later', 402: 'stop' };
-
-/** The policy with each budget's onExceeded given as a status (429, 402) read as its outcome. */
-function withBudgetOutcomes(policy: unknown): unknown {
-  if (!isObject(policy) || !isObject(policy['budgets'])) return policy;
-  const outcome = (b: unknown): unknown => {
-    if (!isObject(b) || typeof b['onExceeded'] !== 'number') return b;
-    const named = STATUS_OUTCOMES[b['onExceeded']];
-    return named === undefined ? b : { ...b, onExceeded: named };
-  };
-  const { default: fallback, byTenant } = policy['budgets'];
-  return {
-    ...policy,
-    budgets: {
-      ...policy['budgets'],
-      ...(fallback === undefined ? {} : { default: outcome(fallback) }),
-      ...(isObject(byTenant)
-        ? { byTenant: Object.fromEntries(Object.entries(byTenant).map(([id, b]) => [id, outcome(b)])) }
-        : {}),
-    },
-  };
-}
-
 /** Validates a tenants-and-policy JSON document; `source` is the variable it came from. */
 export function parseConfigJson(text: string, source: ConfigSource = 'NOVA_COST_CONFIG_JSON'): TenantsAndPolicy {
   const what = source === 'NOVA_COST_CONFIG' ? 'file' : 'value';
@@ -206,8 +182,8 @@ export function parseConfigJson(text: string, source: ConfigSource = 'NOVA_COST_
       seen.add(cred);
     }
   }
-  const policy = parsePolicyRules(
-    withBudgetOutcomes(parsed['policy'] ?? {}),
+  const policy = parsePolicy(
+    parsed['policy'] ?? {},
     (path, expected) =>
       new NovaCostError('configuration', `${source} ${path} ${expected}`, { details: { variable: source, path } }),
   );

@@ -6,9 +6,9 @@ import {
   NovaCostError,
   RuleBasedCostPolicy,
   mergePrices,
-  parsePolicyRules,
   parsePriceFile,
 } from '@nova-cost/domain';
+import { parsePolicy } from '@nova-cost/policy-schema';
 import type { IdentityRule } from '../replay/identity-rules';
 import type { ReplayBatchOptions } from '../replay/replay-batch-queue';
 import { ReportError } from '../report-error';
@@ -115,7 +115,7 @@ export function loadReportPolicy(path: string | undefined, pricing: PricingCatal
       `policy file ${path} must hold a JSON object: {"policy": {…}, "identities": […]} or the policy itself`,
     );
   const isDocument = 'policy' in doc || 'identities' in doc || 'tenants' in doc || 'batchJobs' in doc;
-  const rules = parsePolicyRules(
+  const rules = parsePolicy(
     isDocument ? (doc['policy'] ?? {}) : doc,
     (at, expected) => new ReportError('configuration', `policy file ${path} ${at} ${expected}`),
   );

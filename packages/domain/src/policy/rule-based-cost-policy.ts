@@ -311,24 +311,17 @@ function own<V>(record: Readonly<Partial<Record<string, V>>> | undefined, key: s
   return record !== undefined && Object.hasOwn(record, key) ? record[key] : undefined;
 }
 
+/**
+ * What only the domain can judge of a policy: that its routes name models of the catalog. The document's shape,
+ * types and ranges are the schema's (`@nova-cost/policy-schema`, which the gateway and the report read it with).
+ */
 function validateRules(rules: CostPolicyRules): void {
-  const bad = (msg: string) => new NovaCostError('configuration', `cost policy: ${msg}`);
   for (const r of rules.routes ?? []) {
     for (const id of [...r.from, r.to])
-      if (!findModel(id)) throw bad(`route "${r.name}" names unknown model ${JSON.stringify(id)}`);
+      if (!findModel(id))
+        throw new NovaCostError(
+          'configuration',
+          `cost policy: route "${r.name}" names unknown model ${JSON.stringify(id)}`,
+        );
   }
-  const budgets = [rules.budgets?.default, ...Object.values(rules.budgets?.byTenant ?? {})];
-  for (const b of budgets) {
-    for (const v of [b?.dailyUsd, b?.monthlyUsd])
-      if (v !== undefined && !(v >= 0)) throw bad(`budget limits must be numbers >= 0, got ${v}`);
-    if (b?.softThreshold !== undefined && !(b.softThreshold > 0 && b.softThreshold <= 1))
-      throw bad(`softThreshold must be in (0, 1], got ${b.softThreshold}`);
-    if (b?.onExceeded !== undefined && b.onExceeded !== 'retry-later' && b.onExceeded !== 'stop')
-      throw bad(`onExceeded must be 'retry-later' or 'stop', got ${JSON.stringify(b.onExceeded)}`);
-  }
-  const unpriced = rules.unpricedModels;
-  if (unpriced !== undefined && unpriced !== 'forward' && unpriced !== 'refuse')
-    throw bad(`unpricedModels must be 'forward' or 'refuse', got ${JSON.stringify(unpriced)}`);
-  const ttl = rules.cache?.defaultTtlSeconds;
-  if (ttl !== undefined && !(ttl >= 0)) throw bad(`cache.defaultTtlSeconds must be >= 0, got ${ttl}`);
 }

@@ -1,9 +1,75 @@
 import { describe, expect, it } from 'vitest';
-import { parsePolicyRules } from './parse-policy-rules';
+import { parsePolicy } from './parse-policy';
 
 const problem = (path: string, expected: string) => new Error(`${path} ${expected}`);
 
-describe(parsePolicyRules, () => {
+describe(parsePolicy, () => {
+  describe('having budgets', () => {
+    it("reads onExceeded as an outcome, and the statuses it once named (429, 402) as 'retry-later' and 'stop'", () => {
+      expect(
+        parsePolicy(
+          {
+            budgets: {
+              default: { dailyUsd: 5, onExceeded: 402 },
+              byTenant: { acme: { monthlyUsd: 1, onExceeded: 429 }, beta: { dailyUsd: 1, onExceeded: 'stop' } },
+            },
+          },
+          problem,
+        ),
+      ).toEqual({
+        budgets: {
+          default: { dailyUsd: 5, onExceeded: 'stop' },
+          byTenant: { acme: { monthlyUsd: 1, onExceeded: 'retry-later' }, beta: { dailyUsd: 1, onExceeded: 'stop' } },
+        },
+      });
+    });
+
+    it.each<[string, unknown, string]>([
+      [
+        'another status',
+        { default: { onExceeded: 403 } },
+        "policy.budgets.default.onExceeded must be 'retry-later' or 'stop'",
+      ],
+      [
+        'a limit as text, naming the tenant',
+        { byTenant: { 'team.a': { dailyUsd: '5' } } },
+        'policy.budgets.byTenant["team.a"].dailyUsd must be a number >= 0 (USD), got a string',
+      ],
+      [
+        'a misspelt field, naming the fields it takes',
+        { default: { daily: 5 } },
+        'policy.budgets.default.daily is not a policy field; policy.budgets.default takes dailyUsd, monthlyUsd, softThreshold, onExceeded',
+      ],
+    ])('refuses %s', (_name, budgets, message) => {
+      expect(() => parsePolicy({ budgets }, problem)).toThrow(message);
+    });
+  });
+
+  it.each<[string, unknown, string]>([
+    [
+      'a negative TTL',
+      { cache: { defaultTtlSeconds: -5 } },
+      'policy.cache.defaultTtlSeconds must be a number of seconds >= 0',
+    ],
+    [
+      'an unknown unpricedModels switch',
+      { unpricedModels: 'ignore' },
+      "policy.unpricedModels must be 'forward' or 'refuse'",
+    ],
+    [
+      'a __proto__ field',
+      JSON.parse('{"cache":{"__proto__":{"allowOptIn":true}}}'),
+      'policy.cache.__proto__ is not a policy field',
+    ],
+    [
+      'a field named like a built-in of Object',
+      { budgets: { constructor: {} } },
+      'policy.budgets.constructor is not a policy field',
+    ],
+  ])('refuses %s, naming where', (_name, policy, message) => {
+    expect(() => parsePolicy(policy, problem)).toThrow(message);
+  });
+
   describe('having speech session rules', () => {
     it('takes limits by default and by tenant', () => {
       const policy = {
@@ -12,7 +78,7 @@ describe(parsePolicyRules, () => {
           byTenant: { acme: { worstCaseTokensPerSecond: { speechInput: 40, speechOutput: 60 } } },
         },
       };
-      expect(parsePolicyRules(policy, problem)).toEqual(policy);
+      expect(parsePolicy(policy, problem)).toEqual(policy);
     });
 
     it.each<[string, unknown, string]>([
@@ -42,7 +108,7 @@ describe(parsePolicyRules, () => {
         'policy.sessions.default.maxSessions is not a policy field',
       ],
     ])('refuses %s, naming where', (_name, sessions, message) => {
-      expect(() => parsePolicyRules({ sessions }, problem)).toThrow(message);
+      expect(() => parsePolicy({ sessions }, problem)).toThrow(message);
     });
   });
 
@@ -62,7 +128,7 @@ describe(parsePolicyRules, () => {
         ],
         circuitBreaker: { failureThreshold: 3, openMs: 10_000, windowMs: 30_000 },
       };
-      expect(parsePolicyRules(policy, problem)).toEqual(policy);
+      expect(parsePolicy(policy, problem)).toEqual(policy);
     });
 
     it.each<[string, unknown, string]>([
@@ -92,7 +158,7 @@ describe(parsePolicyRules, () => {
         'policy.circuitBreaker.failureThreshold must be a positive integer',
       ],
     ])('refuses %s, naming where', (_name, policy, message) => {
-      expect(() => parsePolicyRules(policy, problem)).toThrow(message);
+      expect(() => parsePolicy(policy, problem)).toThrow(message);
     });
   });
 
@@ -109,7 +175,7 @@ describe(parsePolicyRules, () => {
           { maxTokens: 4096 },
         ],
       };
-      expect(parsePolicyRules(policy, problem)).toEqual(policy);
+      expect(parsePolicy(policy, problem)).toEqual(policy);
     });
 
     it.each<[string, unknown, string]>([
@@ -127,7 +193,7 @@ describe(parsePolicyRules, () => {
       ['an empty tenant list', [{ match: { tenants: [] } }], 'policy.outputCaps[0].match.tenants must be a non-empty'],
       ['a misspelt field', [{ maxToken: 10 }], 'policy.outputCaps[0].maxToken is not a policy field'],
     ])('refuses %s, naming where', (_name, outputCaps, message) => {
-      expect(() => parsePolicyRules({ outputCaps }, problem)).toThrow(message);
+      expect(() => parsePolicy({ outputCaps }, problem)).toThrow(message);
     });
   });
 
@@ -140,7 +206,7 @@ describe(parsePolicyRules, () => {
           { tier: 'default' },
         ],
       };
-      expect(parsePolicyRules(policy, problem)).toEqual(policy);
+      expect(parsePolicy(policy, problem)).toEqual(policy);
     });
 
     it.each<[string, unknown, string]>([
@@ -148,18 +214,18 @@ describe(parsePolicyRules, () => {
       ['reserved', [{ tier: 'reserved' }], 'policy.serviceTiers[0].tier must be one of flex, priority, default'],
       ['an unknown lane', [{ tier: 'flex', match: { lanes: ['batch'] } }], 'match.lanes[0] must be one of interactive'],
     ])('refuses %s, naming where', (_name, serviceTiers, message) => {
-      expect(() => parsePolicyRules({ serviceTiers }, problem)).toThrow(message);
+      expect(() => parsePolicy({ serviceTiers }, problem)).toThrow(message);
     });
   });
 
   describe('having cache point rules', () => {
     it('takes rules to insert guarded points or never', () => {
       const policy = { cachePoints: [{ match: { tenants: ['batch'] }, insert: 'never' }, { insert: 'guarded' }] };
-      expect(parsePolicyRules(policy, problem)).toEqual(policy);
+      expect(parsePolicy(policy, problem)).toEqual(policy);
     });
 
     it('refuses a rule that says neither', () => {
-      expect(() => parsePolicyRules({ cachePoints: [{ insert: 'always' }] }, problem)).toThrow(
+      expect(() => parsePolicy({ cachePoints: [{ insert: 'always' }] }, problem)).toThrow(
         'policy.cachePoints[0].insert must be one of guarded, never',
       );
     });

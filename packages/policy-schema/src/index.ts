@@ -1,0 +1,2 @@
+export * from './parse-policy';
+export { policyRulesSchema } from './policy-rules.schema';

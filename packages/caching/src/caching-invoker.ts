@@ -85,8 +85,8 @@ export class CachingInvoker implements ModelInvoker, AnswerCache {
       this.counters.hotHits += 1;
       return this.hit(hot.envelope, this.now());
     }
-    // A hit needs no flight, no lock and no abort signal: the store is read first (one read for concurrent callers
-    // of a key), and only a miss goes further.
+    // A hit needs no flight, no lock and no abort signal: the store is read first (one read, a plain GET, for
+    // concurrent callers of a key), and only a miss goes further.
     let started = 0;
     if (!this.flights.has(key)) {
       started = this.now();
@@ -147,12 +147,15 @@ export class CachingInvoker implements ModelInvoker, AnswerCache {
     admit: InvokeOptions['admit'],
     started: number,
   ): Promise<InvocationResult> {
-    // The store was read (a miss) just before the flight started.
-    this.counters.misses += 1;
-    const token = randomUUID();
     const lockKey = `${key}:lock`;
+    // The read missed: the lock is taken in the same step as a second read (one round trip), so an answer another
+    // process stored meanwhile is served, and none can be stored between that read and the lock.
+    const claim = await this.readOrLock(key, ttlSeconds);
+    if (claim.entry) return this.hit(claim.entry, started);
+    this.counters.misses += 1;
+    const { token } = claim;
     const lockTtlMs = this.options.lockTtlMs ?? 5000;
-    let locked = await this.guard(() => this.store.tryLock(lockKey, token, lockTtlMs));
+    let { locked } = claim;
     if (locked === false) {
       // Another process is fetching this answer: wait for its entry, for a bounded time. The holder refreshes its
       // lock while its call runs; once the lock is gone (released without an entry, or its holder died) we take
@@ -161,21 +164,13 @@ export class CachingInvoker implements ModelInvoker, AnswerCache {
       const poll = this.options.lockPollMs ?? 25;
       for (let n = 0; this.now() < deadline && this.storeGuard.breaker.state === 'closed'; n++) {
         await delay(Math.min(poll * 2 ** Math.floor(n / 8), poll * 4), undefined, { signal });
-        const entry = await this.read(key, ttlSeconds);
-        if (entry) {
+        const polled = await this.readOrLock(key, ttlSeconds, token);
+        if (polled.entry) {
           this.counters.coalesced += 1;
-          return this.fromEnvelope(entry, 'coalesced', started);
+          return this.fromEnvelope(polled.entry, 'coalesced', started);
         }
-        locked = await this.guard(() => this.store.tryLock(lockKey, token, lockTtlMs));
+        locked = polled.locked;
         if (locked !== false) break;
-      }
-    }
-    if (locked === true) {
-      // Double-check: the previous holder may have stored the entry between our read and our lock.
-      const entry = await this.read(key, ttlSeconds);
-      if (entry) {
-        void this.guard(() => this.store.unlock(lockKey, token));
-        return this.hit(entry, started);
       }
     }
     // Keep the lock alive while the call runs, however long the model takes.
@@ -184,18 +179,22 @@ export class CachingInvoker implements ModelInvoker, AnswerCache {
         ? setInterval(() => void this.guard(() => this.store.refreshLock(lockKey, token, lockTtlMs)), lockTtlMs / 2)
         : undefined;
     refresh?.unref();
+    const held = locked === true ? token : undefined;
+    let released = false;
     try {
       await admit?.(); // the call is billed: only now does it take the budget's hold
       const result: InvocationResult = {
         ...(await this.next.invoke(call, { signal })),
         cache: 'miss',
       };
-      const bodyText = await this.write(key, ttlSeconds, call.modelId, result);
+      clearInterval(refresh);
+      const written = await this.write(key, ttlSeconds, call.modelId, result, held);
+      released = written.released;
       // The caller is sent the text just stored, not a second serialisation of the same body.
-      return bodyText === undefined ? result : withBodyText(result, bodyText);
+      return written.bodyText === undefined ? result : withBodyText(result, written.bodyText);
     } finally {
       clearInterval(refresh);
-      if (locked === true) void this.guard(() => this.store.unlock(lockKey, token));
+      if (held !== undefined && !released) void this.guard(() => this.store.unlock(lockKey, held));
     }
   }
 
@@ -209,11 +208,31 @@ export class CachingInvoker implements ModelInvoker, AnswerCache {
     return pending;
   }
 
+  /**
+   * The stored answer of `key`, or, none being stored, the fetch lock for `token` if nobody holds it: one round trip.
+   * `locked` is undefined when the store failed (the call then goes upstream without the lock: failing open).
+   */
+  private async readOrLock(key: string, ttlSeconds: number, token: string = randomUUID()): Promise<Claim> {
+    const lockKey = `${key}:lock`;
+    const lockTtlMs = this.options.lockTtlMs ?? 5000;
+    const found = await this.guard(() => this.store.readOrLock(key, lockKey, token, lockTtlMs));
+    if (found === undefined) return { token, locked: undefined };
+    if (found.value === undefined) return { token, locked: found.locked };
+    const entry = this.decoded(key, found.value, ttlSeconds);
+    if (entry) return { token, entry, locked: false };
+    // Stored but unreadable (corrupt or foreign): a miss, overwritten by the upstream answer under the lock.
+    return { token, locked: await this.guard(() => this.store.tryLock(lockKey, token, lockTtlMs)) };
+  }
+
   private async read(key: string, ttlSeconds: number): Promise<ResponseEnvelope | undefined> {
     const raw = await this.guard(() => this.store.get(key));
-    if (raw === undefined) return undefined;
+    return raw === undefined ? undefined : this.decoded(key, raw, ttlSeconds);
+  }
+
+  /** A stored entry as read, kept in process; undefined when corrupt or foreign (a miss, overwritten by the answer). */
+  private decoded(key: string, raw: string, ttlSeconds: number): ResponseEnvelope | undefined {
     this.counters.bytesRead += Buffer.byteLength(raw);
-    const envelope = decodeEnvelope(raw); // corrupt or foreign: a miss, overwritten by the upstream answer
+    const envelope = decodeEnvelope(raw);
     if (envelope) this.keepHot(key, envelope, raw.length, envelope.createdAt + ttlSeconds * 1000);
     return envelope;
   }
@@ -230,16 +249,20 @@ export class CachingInvoker implements ModelInvoker, AnswerCache {
     return this.fromEnvelope(entry, 'hit', started);
   }
 
-  /** Stores a reusable answer; returns the body's JSON text it stored, if it did (or kept it in process). */
+  /**
+   * Stores a reusable answer and, with `lockToken`, frees the fetch lock in the same step. Returns the body's JSON text
+   * it stored, if it did (or kept it in process), and whether it freed the lock (the caller frees it otherwise).
+   */
   private async write(
     key: string,
     ttlSeconds: number,
     plannedModelId: string,
     result: InvocationResult,
-  ): Promise<string | undefined> {
+    lockToken?: string,
+  ): Promise<{ readonly bodyText?: string; readonly released: boolean }> {
     if (!isReusableAnswer(result.stopReason) || !answeredByPlannedModel(plannedModelId, result.modelId)) {
       this.counters.notStored += 1;
-      return undefined;
+      return { released: false };
     }
     const envelope: ResponseEnvelope = {
       v: ENVELOPE_VERSION,
@@ -253,16 +276,18 @@ export class CachingInvoker implements ModelInvoker, AnswerCache {
     const bytes = Buffer.byteLength(raw);
     if (bytes > (this.options.maxEntryBytes ?? 1024 * 1024)) {
       this.counters.notStored += 1;
-      return envelope.bodyText;
+      return { bodyText: envelope.bodyText, released: false };
     }
     // Kept in process whatever the store does with it: a failing or slow store then costs one call per answer.
     this.keepHot(key, envelope, raw.length, envelope.createdAt + ttlSeconds * 1000);
     const ok = await this.guard(async () => {
-      await this.store.set(key, raw, ttlSeconds);
+      if (lockToken === undefined) await this.store.set(key, raw, ttlSeconds);
+      else await this.store.setAndUnlock(key, raw, ttlSeconds, `${key}:lock`, lockToken);
       return true;
     });
     if (ok) this.counters.bytesWritten += bytes;
-    return envelope.bodyText;
+    // A write that failed may not have freed the lock either: the caller's unlock then tries once more.
+    return { bodyText: envelope.bodyText, released: ok === true };
   }
 
   /**
@@ -289,6 +314,16 @@ export class CachingInvoker implements ModelInvoker, AnswerCache {
       ...(envelope.stopReason === undefined ? {} : { stopReason: envelope.stopReason }),
     });
   }
+}
+
+/**
+ * What a read-or-lock found: the stored answer (`entry`), or whether it took the fetch lock for `token` (undefined
+ * when the store failed).
+ */
+interface Claim {
+  readonly token: string;
+  readonly entry?: ResponseEnvelope;
+  readonly locked: boolean | undefined;
 }
 
 /** An answer kept in process, and the size it counts against hotMaxBytes. */

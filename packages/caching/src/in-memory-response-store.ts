@@ -1,6 +1,6 @@
 import { LRUCache } from 'lru-cache';
 import { NovaCostError } from '@nova-cost/domain';
-import type { ResponseStore } from './response-store.port';
+import type { ReadOrLock, ResponseStore } from './response-store.port';
 
 export interface InMemoryResponseStoreOptions {
   /** Total size of stored values, in bytes (UTF-8); least recently used entries go first. @default 64 MiB */
@@ -48,6 +48,16 @@ export class InMemoryResponseStore implements ResponseStore {
 
   async unlock(key: string, token: string): Promise<void> {
     if (this.locks.get(key)?.token === token) this.locks.delete(key);
+  }
+
+  async readOrLock(key: string, lockKey: string, token: string, ttlMs: number): Promise<ReadOrLock> {
+    const value = this.entries.get(key);
+    return value === undefined ? { locked: await this.tryLock(lockKey, token, ttlMs) } : { value };
+  }
+
+  async setAndUnlock(key: string, value: string, ttlSeconds: number, lockKey: string, token: string): Promise<void> {
+    await this.set(key, value, ttlSeconds);
+    await this.unlock(lockKey, token);
   }
 
   async close(): Promise<void> {

@@ -59,6 +59,36 @@ describe(RedisResponseStore, () => {
     });
   });
 
+  describe('on a cache miss', () => {
+    it('asks Redis twice before the upstream call (the read; a read that takes the lock) and once after it (the answer stored and the lock freed together)', async () => {
+      const redis = await startTestRedis({ controllable: true });
+      const monitor = await readyClient(redis.url);
+      const store = await connected(RedisResponseStore.fromUrl(redis.url, { commandTimeoutMs: 1_000 }));
+      const cache = new CachingInvoker(new CountingInvoker(5), store, { storeTimeoutMs: 1_000, hotMaxBytes: 0 });
+      try {
+        expect((await cache.invoke(cacheableRequest())).cache).toBe('miss'); // the scripts loaded once
+        const sent: string[] = [];
+        const feed = await monitor.monitor();
+        // Commands the store's client sent, not those its scripts ran inside Redis (source 'lua').
+        feed.on('monitor', (_time: string, args: string[], source: string) => {
+          if (source !== 'lua') sent.push(args[0]!.toLowerCase());
+        });
+        await store.readOrLock('before', 'before:lock', 'marker', 1_000); // seen once the feed is live
+        await expect.poll(() => sent.length).toBeGreaterThan(0);
+        sent.length = 0;
+        expect((await cache.invoke(cacheableRequest())).cache).toBe('miss');
+        await store.get('after');
+        await expect.poll(() => sent.at(-1)).toBe('get');
+        expect(sent.slice(0, -1)).toEqual(['get', 'evalsha', 'evalsha']);
+        feed.disconnect();
+      } finally {
+        await cache.close();
+        monitor.disconnect();
+        await redis.close();
+      }
+    });
+  });
+
   describe('.fromCluster', () => {
     it('rejects an empty list of startup nodes', () => {
       expect(() => RedisResponseStore.fromCluster([])).toThrow(/at least one startup node/);

@@ -1,7 +1,8 @@
-import type { Cluster, ClusterNode, Redis } from 'ioredis';
+import type { ClusterNode, Redis } from 'ioredis';
+import { Cluster } from 'ioredis';
 import type { RedisConnectOptions } from './redis-connection';
 import { failOpenCluster, failOpenRedis } from './redis-connection';
-import type { ResponseStore } from './response-store.port';
+import type { ReadOrLock, ResponseStore } from './response-store.port';
 
 // Delete the lock only if our token still holds it, so a slow holder never frees someone else's lock.
 const UNLOCK_SCRIPT =
@@ -9,6 +10,21 @@ const UNLOCK_SCRIPT =
 // Extend the lock only if our token still holds it.
 const REFRESH_SCRIPT =
   "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end";
+
+// The entry if stored (a string), else 1 when the lock was taken for ARGV[1] (for ARGV[2] ms), 0 when someone holds it.
+const READ_OR_LOCK_SCRIPT =
+  "local v = redis.call('get', KEYS[1]) if v then return v end " +
+  "if redis.call('set', KEYS[2], ARGV[1], 'PX', ARGV[2], 'NX') then return 1 end return 0";
+// Store the entry, then delete the lock if our token still holds it.
+const SET_AND_UNLOCK_SCRIPT =
+  "redis.call('set', KEYS[1], ARGV[1], 'EX', ARGV[2]) " +
+  "if redis.call('get', KEYS[2]) == ARGV[3] then redis.call('del', KEYS[2]) end return 1";
+
+/** The scripts as ioredis commands: sent by EVALSHA, loaded by EVAL once when Redis does not know them. */
+interface StoreScripts {
+  ncReadOrLock(key: string, lockKey: string, token: string, ttlMs: number): Promise<string | number>;
+  ncSetAndUnlock(key: string, lockKey: string, value: string, ttlSeconds: number, token: string): Promise<number>;
+}
 
 /** Cached responses in Redis (single node or Cluster), through ioredis. */
 export class RedisResponseStore implements ResponseStore {
@@ -19,7 +35,10 @@ export class RedisResponseStore implements ResponseStore {
   constructor(
     private readonly client: Redis | Cluster,
     private readonly owned = false,
-  ) {}
+  ) {
+    client.defineCommand('ncReadOrLock', { numberOfKeys: 2, lua: READ_OR_LOCK_SCRIPT });
+    client.defineCommand('ncSetAndUnlock', { numberOfKeys: 2, lua: SET_AND_UNLOCK_SCRIPT });
+  }
 
   /** A store on its own fail-open connection to `url` (redis:// or rediss://). Does not wait for the connection. */
   static fromUrl(url: string, options: RedisConnectOptions = {}): RedisResponseStore {
@@ -49,6 +68,40 @@ export class RedisResponseStore implements ResponseStore {
 
   async unlock(key: string, token: string): Promise<void> {
     await this.client.eval(UNLOCK_SCRIPT, 1, key, token);
+  }
+
+  /**
+   * One script on a single node. A Cluster keeps an entry and its lock in different slots (a script must not touch
+   * two), so there it is the read, then the lock on a miss.
+   */
+  async readOrLock(key: string, lockKey: string, token: string, ttlMs: number): Promise<ReadOrLock> {
+    if (this.client instanceof Cluster) {
+      const value = await this.get(key);
+      return value === undefined ? { locked: await this.tryLock(lockKey, token, ttlMs) } : { value };
+    }
+    const found = await (this.client as unknown as StoreScripts).ncReadOrLock(
+      key,
+      lockKey,
+      token,
+      Math.max(1, Math.ceil(ttlMs)),
+    );
+    return typeof found === 'string' ? { value: found } : { locked: found === 1 };
+  }
+
+  /** One script on a single node; the write, then the release, on a Cluster (see readOrLock). */
+  async setAndUnlock(key: string, value: string, ttlSeconds: number, lockKey: string, token: string): Promise<void> {
+    if (this.client instanceof Cluster) {
+      await this.set(key, value, ttlSeconds);
+      await this.unlock(lockKey, token);
+      return;
+    }
+    await (this.client as unknown as StoreScripts).ncSetAndUnlock(
+      key,
+      lockKey,
+      value,
+      Math.max(1, Math.ceil(ttlSeconds)),
+      token,
+    );
   }
 
   async close(): Promise<void> {

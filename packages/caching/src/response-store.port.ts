@@ -1,3 +1,6 @@
+/** What readOrLock found: the stored value, or, nothing being stored, whether the fetch lock was taken. */
+export type ReadOrLock = { readonly value: string } | { readonly value?: undefined; readonly locked: boolean };
+
 /**
  * Where cached responses live. Values are opaque strings (the invoker's envelope); the store only keeps them.
  * Any method may reject: the invoker treats every failure as a miss and goes upstream.
@@ -13,6 +16,13 @@ export interface ResponseStore {
   refreshLock(key: string, token: string, ttlMs: number): Promise<boolean>;
   /** Release the lock only if `token` still holds it. */
   unlock(key: string, token: string): Promise<void>;
+  /**
+   * `get(key)`, and when nothing is stored, `tryLock(lockKey, token, ttlMs)`, as one step: a cache miss then costs
+   * one round trip to the store before the upstream call, and no answer can be stored between the read and the lock.
+   */
+  readOrLock(key: string, lockKey: string, token: string, ttlMs: number): Promise<ReadOrLock>;
+  /** `set(key, value, ttlSeconds)`, then `unlock(lockKey, token)`, as one step: the answer stored and the lock freed. */
+  setAndUnlock(key: string, value: string, ttlSeconds: number, lockKey: string, token: string): Promise<void>;
   /** Release what this store opened itself; clients passed in are left open. */
   close(): Promise<void>;
 }

@@ -7,5 +7,7 @@ export const brokenStore: ResponseStore = {
   tryLock: () => Promise.reject(new Error('ECONNREFUSED')),
   refreshLock: () => Promise.reject(new Error('ECONNREFUSED')),
   unlock: () => Promise.reject(new Error('ECONNREFUSED')),
+  readOrLock: () => Promise.reject(new Error('ECONNREFUSED')),
+  setAndUnlock: () => Promise.reject(new Error('ECONNREFUSED')),
   close: async () => undefined,
 };

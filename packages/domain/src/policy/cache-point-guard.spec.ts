@@ -105,6 +105,21 @@ describe(guardCachePoints, () => {
     ]);
   });
 
+  it('keeps the TTL a prefix is cached with on consecutive calls, never flipping 5m and 1h (each 1h write costs 2x input)', async () => {
+    const { decide, advance } = guard();
+    const system = prose(3000, 's');
+    const ttls: string[] = [];
+    for (let turn = 1; turn <= 8; turn++) {
+      for (let c = 0; c < 3; c++) {
+        // Three conversations a minute apart: the system prompt, cached at the first TTL chosen, is read by each call.
+        for (const p of await decide(body(system, turn, `c${c}`))) ttls.push(`${p.section}:${p.ttl}`);
+        advance(MINUTE);
+      }
+    }
+    expect(ttls).toContain('system:5m');
+    expect(new Set(ttls.map((t) => t.split(':')[1]))).toEqual(new Set(['5m']));
+  });
+
   it('places a point where the turn before cached the history when the turn since adds enough for one more', async () => {
     const { decide, advance } = guard();
     const system = prose(3000, 's');

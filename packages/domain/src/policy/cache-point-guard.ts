@@ -45,7 +45,9 @@ function expectedReads(stats: RecurrenceStats, ttl: CacheTtl): number {
  * costs `write/input - 1` more than plain input per token (Claude: 0.25 for 5 minutes, 1 for an hour; Nova: 0) and
  * each read saves `1 - read/input` (Claude 0.9, Nova 0.75). A segment's expected reads come from how often the
  * tenant's prefixes of its kind recurred within the TTL (a chain of reads while each comes within the TTL of the one
- * before); a segment believed cached is read at once. Of every placement the model allows (at most its checkpoints
+ * before); a segment believed cached is read at once and renewed for those reads, without a write's premium (so a
+ * cached prefix changes its TTL only for a chain of reads worth more than its own, never back and forth), and a
+ * conversation's new end keeps the TTL its history was cached with. Of every placement the model allows (at most its checkpoints
  * with the caller's own, each with at least its minimum tokens, TTLs non-increasing through tools, system and
  * messages), the one with the greatest expected saving wins; none when nothing is expected to pay.
  */
@@ -103,20 +105,31 @@ export async function guardCachePoints(args: {
     '1h': rates.write1h / rates.input - 1,
   };
   const value = (c: Candidate, ttl: CacheTtl, segment: number): number => {
-    if (cachedAt(c.record, nowMs) === ttl) return segment * saving;
+    const reads = expectedReads(observed.recurrence[c.kind], ttl);
+    // Reading what is cached saves now and renews it for the reads to come, as a write would, without its premium;
+    // what only the turn before wrote is read once (the conversation moves on to its new end).
+    if (cachedAt(c.record, nowMs) === ttl) return segment * saving * (c.readOnly ? 1 : 1 + reads);
     if (c.readOnly) return Number.NEGATIVE_INFINITY;
-    return segment * (saving * expectedReads(observed.recurrence[c.kind], ttl) - premium[ttl]);
+    return segment * (saving * reads - premium[ttl]);
   };
 
+  // A conversation's new end keeps the TTL its history was cached with: weighing the other would set one read of the
+  // turn before against a fresh write's chain of reads, which the other TTL wins each time, so the choice would flip
+  // 5m → 1h → 5m turn after turn, paying Claude's 1-hour write premium again and again.
+  const before = candidates.find((c) => c.boundary === previousEnd);
+  const conversationTtl = before ? cachedAt(before.record, nowMs) : undefined;
+  const optionsOf = (c: Candidate): readonly (CacheTtl | undefined)[] =>
+    conversationTtl !== undefined && c.kind === 'history' && !c.readOnly
+      ? [undefined, conversationTtl]
+      : [undefined, ...support.ttls];
   let best: { value: number; points: Point[] } = { value: 0, points: [] };
-  const options: (CacheTtl | undefined)[] = [undefined, ...support.ttls];
   const choose = (i: number, chosen: Point[]): void => {
     if (i === candidates.length) {
       const scored = score(chosen);
       if (scored !== undefined && scored > best.value) best = { value: scored, points: chosen };
       return;
     }
-    for (const ttl of options)
+    for (const ttl of optionsOf(candidates[i]!))
       choose(
         i + 1,
         ttl === undefined

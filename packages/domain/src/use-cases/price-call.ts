@@ -1,9 +1,15 @@
 import { NovaCostError } from '../errors/nova-cost.error';
-import type { InvocationResult, PlannedInvocation } from '../invocation/invocation.types';
+import type {
+  InvocationRequest,
+  InvocationResult,
+  PlannedInvocation,
+  TokenUsage,
+} from '../invocation/invocation.types';
+import { cacheableShape, promptLayout } from '../invocation/prompt-layout';
 import { isBilled, policyTierOf, tierNameOf } from '../invocation/invocation.types';
 import type { Saving, SpendEntry } from '../ledger/spend-ledger.port';
 import { billingOf } from '../ledger/spend-billing';
-import { resolveModelId } from '../models/model-catalog';
+import { findModel, resolveModelId } from '../models/model-catalog';
 import type { PricingCatalog } from '../pricing/pricing-catalog.port';
 
 /** What pricing needs of an answered call (a unary result, or what a finished stream came to). */
@@ -22,7 +28,8 @@ export interface CallPrice {
 export interface PricedPlan {
   /** Its region prices it; its tier prices an answer that does not say; `requested.modelId` prices a route's saving. */
   readonly call: Pick<PlannedInvocation, 'modelId' | 'region' | 'tier' | 'cachePoints' | 'profiledFrom'> & {
-    readonly requested: { readonly modelId: string };
+    /** Its body tells the caller's own cache points apart from the policy's. */
+    readonly requested: Pick<InvocationRequest, 'modelId' | 'operation' | 'body'>;
   };
   readonly routedBy?: string;
 }
@@ -54,15 +61,9 @@ export function priceCall(pricing: PricingCatalog, plan: PricedPlan, result: Pri
       });
       if (costUsd < onDemand) savings.push({ strategy: 'batching', usd: onDemand - costUsd });
       if (plan.call.cachePoints.length > 0) {
-        // The policy's cache points: what the same prompt would have cost read plainly, net of the writes' premium.
-        const u = result.usage;
-        const plain = {
-          ...u,
-          inputTokens: u.inputTokens + u.cacheReadInputTokens + u.cacheWriteInputTokens,
-          cacheReadInputTokens: 0,
-          cacheWriteInputTokens: 0,
-          cacheWrite1hInputTokens: 0,
-        };
+        // The policy's cache points: what the prompt past the caller's own points would have cost read plainly, net of
+        // the writes' premium (what the caller's points read and wrote is theirs, not the policy's saving).
+        const plain = withoutPolicyCache(result.usage, callerCachedShare(plan.call.requested));
         const net = pricing.cost({ modelId: result.modelId, region, usage: plain, ...tier }) - onDemand;
         if (net !== 0) savings.push({ strategy: 'prompt-cache', usd: net });
       }
@@ -115,6 +116,43 @@ export function spendEntryOf(
     savings: price.savings,
     ...(price.unpriced ? { unpriced: billedTokens(result) } : {}),
     ...(holdId === undefined ? {} : { holdId }),
+  };
+}
+
+/**
+ * The share (0..1) of the prompt up to the caller's own furthest cache point, by the layout's token estimate: 0 when
+ * the caller placed none.
+ */
+function callerCachedShare(requested: Pick<InvocationRequest, 'modelId' | 'operation' | 'body'>): number {
+  const shape = cacheableShape(requested.operation, findModel(requested.modelId)?.bodyFormat);
+  if (!shape) return 0;
+  const layout = promptLayout(requested.body, shape, resolveModelId(requested.modelId).baseModelId);
+  const caller = Math.max(0, ...layout.callerPoints.map((p) => p.tokens));
+  const total = Math.max(0, ...layout.boundaries.map((b) => b.tokens));
+  return caller > 0 && total > 0 ? Math.min(caller / total, 1) : 0;
+}
+
+/**
+ * The usage with what the policy's points cached read plainly instead: the reads and writes past the caller's share of
+ * the prompt. Bedrock reads the cached prefix first, then writes up to the last point, the hour's writes before the
+ * five minutes' (TTLs do not increase along a prompt).
+ */
+function withoutPolicyCache(u: TokenUsage, callerShare: number): TokenUsage {
+  const reads = u.cacheReadInputTokens;
+  const writes = u.cacheWriteInputTokens;
+  const hourWrites = Math.min(u.cacheWrite1hInputTokens ?? 0, writes);
+  const caller = Math.round(callerShare * (u.inputTokens + reads + writes));
+  // Tokens of [from, to) past the caller's prefix.
+  const past = (from: number, to: number) => Math.max(0, to - Math.max(from, caller));
+  const policyReads = past(0, reads);
+  const policyHourWrites = past(reads, reads + hourWrites);
+  const policyWrites = policyHourWrites + past(reads + hourWrites, reads + writes);
+  return {
+    ...u,
+    inputTokens: u.inputTokens + policyReads + policyWrites,
+    cacheReadInputTokens: reads - policyReads,
+    cacheWriteInputTokens: writes - policyWrites,
+    cacheWrite1hInputTokens: hourWrites - policyHourWrites,
   };
 }
 

@@ -94,6 +94,15 @@ describe(FallbackInvoker, () => {
       expect(events).toEqual([{ from: GLOBAL, to: GEO, reason: 'not-found' }]);
     });
 
+    it('skips a fallback target that refuses the call, never handing the caller an error the chain caused', async () => {
+      bedrock.configure({ faults: { throttleRate: 1, models: [GLOBAL] } });
+      // Bedrock offers no global profile of Nova Lite: the local endpoint refuses it as Bedrock would.
+      const refused = 'global.amazon.nova-lite-v1:0';
+      expect((await fallbackInvoker().invoke(call({ fallbacks: [refused, HAIKU] }))).modelId).toBe(HAIKU);
+      const error = await failure(fallbackInvoker().invoke(call({ fallbacks: [refused] })));
+      expect(error.kind).toBe('throttled');
+    });
+
     it('never falls back for an error the caller caused', async () => {
       const error = await failure(fallbackInvoker().invoke(call({ body: { messages: 'not a list' } })));
       expect(error.kind).toBe('validation');

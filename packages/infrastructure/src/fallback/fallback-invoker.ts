@@ -46,7 +46,8 @@ export function fallsBack(error: unknown): boolean {
 /**
  * Carries out the policy's fallback chain (`call.fallbacks`) around the Bedrock link: the call goes to its model, and
  * when that throttles, fails or is unavailable, to each fallback in turn, skipping targets whose circuit is open. Only
- * the answer is billed (a refused attempt is not), and it names the model that served (`modelId`). A stream falls
+ * the answer is billed (a refused attempt is not), and it names the model that served (`modelId`). A fallback target
+ * that refuses the call is skipped: the caller never gets an error the chain caused. A stream falls
  * back only before its first event: once it started, a failure is the stream's. A call without fallbacks passes
  * through untouched.
  */
@@ -75,6 +76,7 @@ export class FallbackInvoker implements ModelInvoker, ModelStreamer {
   private async down<T>(call: Call, attempt: (target: Call) => Promise<T>): Promise<T> {
     const targets = [call.modelId, ...call.fallbacks];
     let failure: unknown;
+    let refused: unknown;
     const skipped: string[] = [];
     for (const [i, modelId] of targets.entries()) {
       const key = `${call.region}|${modelId}`;
@@ -91,8 +93,19 @@ export class FallbackInvoker implements ModelInvoker, ModelStreamer {
         return answer;
       } catch (error) {
         if (!fallsBack(error)) {
-          // Not the target's fault: a probe that met it proves nothing, so its circuit stays as it was.
-          throw error;
+          // The caller's own target: the error is the caller's (a probe that met it proves nothing, so its circuit
+          // stays as it was). A fallback target refusing the call (a model that reads the request otherwise, a
+          // profile Bedrock does not offer) is the chain's doing, never handed to the caller: the next one is tried,
+          // and the caller gets the failure that started the chain if none answers. An abort stops it all.
+          if (i === 0 || (NovaCostError.is(error) && error.kind === 'aborted')) throw error;
+          refused ??= error;
+          if (next !== undefined)
+            this.options.onFallback?.({
+              from: modelId,
+              to: next,
+              reason: NovaCostError.is(error) ? error.kind : 'internal',
+            });
+          continue;
         }
         this.report(this.breakers.failed(key, this.now()));
         failure = error;
@@ -101,6 +114,7 @@ export class FallbackInvoker implements ModelInvoker, ModelStreamer {
       }
     }
     if (failure !== undefined) throw failure;
+    if (skipped.length === 0) throw refused;
     throw new NovaCostError(
       'upstream-unavailable',
       `every model this call may go to kept failing lately and is rested for a while (circuit open): ${skipped.join(', ')}`,

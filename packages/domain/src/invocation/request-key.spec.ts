@@ -131,4 +131,25 @@ describe(canonicalJson, () => {
   it('sorts keys and drops whitespace', () => {
     expect(canonicalJson({ b: [1, { d: 2, c: 3 }], a: 'x' })).toBe('{"a":"x","b":[1,{"c":3,"d":2}]}');
   });
+
+  it('orders keys as the built-in string sort does (UTF-16 code units, integer-like keys as strings)', () => {
+    expect(canonicalJson({ é: 1, Z: 2, z: 3, '😀': 4, Ω: 5, '': 6, 10: 7, 9: 8 })).toBe(
+      '{"":6,"10":7,"9":8,"Z":2,"z":3,"é":1,"Ω":5,"😀":4}',
+    );
+    const reference = (v: JsonValue): string =>
+      Array.isArray(v)
+        ? `[${v.map(reference).join(',')}]`
+        : typeof v === 'object' && v !== null
+          ? `{${Object.keys(v)
+              .sort()
+              .filter((k) => v[k] !== undefined)
+              .map((k) => `${JSON.stringify(k)}:${reference(v[k]!)}`)
+              .join(',')}}`
+          : JSON.stringify(v);
+    fc.assert(
+      fc.property(fc.jsonValue(), (v) => {
+        expect(canonicalJson(v as JsonValue)).toBe(reference(v as JsonValue));
+      }),
+    );
+  });
 });

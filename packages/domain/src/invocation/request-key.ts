@@ -22,12 +22,29 @@ export function canonicalJson(value: JsonValue, top = false): string {
     return `${out}]`;
   }
   let out = '{';
-  for (const k of Object.keys(value).sort()) {
+  const keys = sortedInPlace(Object.keys(value));
+  for (let i = 0; i < keys.length; i++) {
+    const k = keys[i]!;
     const v = value[k];
     if (v === undefined || (top && INSIGNIFICANT_FIELDS.has(k))) continue;
     out += (out.length === 1 ? '' : ',') + JSON.stringify(k) + ':' + canonicalJson(v);
   }
   return `${out}}`;
+}
+
+/**
+ * `keys` sorted as Array.prototype.sort sorts strings (by UTF-16 code units), by insertion: a request's objects have a
+ * handful of keys, and the built-in sort allocates a work area per call, which on a cache hit was a twentieth of the
+ * gateway's allocations.
+ */
+function sortedInPlace(keys: string[]): string[] {
+  for (let i = 1; i < keys.length; i++) {
+    const k = keys[i]!;
+    let j = i - 1;
+    for (; j >= 0 && keys[j]! > k; j--) keys[j + 1] = keys[j]!;
+    keys[j + 1] = k;
+  }
+  return keys;
 }
 
 /**

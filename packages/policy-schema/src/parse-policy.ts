@@ -11,19 +11,22 @@ export type PolicyProblem = (path: string, expected: string) => Error;
 /** Fields keyed by ids (tenants, models), whose keys are shown as `["id"]`. */
 const KEYED_BY_ID = new Set<PropertyKey>(['byTenant', 'ttlSecondsByModel']);
 
-/** `policy.routes[0].to`, `policy.budgets.byTenant["acme"]`. */
+/** `policy.routes[0].to`, `policy.budgets.byTenant["acme"]`; `tenants[0].id` from the root `''`. */
 function pathOf(root: string, path: readonly PropertyKey[]): string {
   let text = root;
   path.forEach((key, i) => {
     if (typeof key === 'number') text += `[${key}]`;
     else if (i > 0 && KEYED_BY_ID.has(path[i - 1]!)) text += `[${JSON.stringify(String(key))}]`;
-    else text += `.${String(key)}`;
+    else text += text === '' ? String(key) : `.${String(key)}`;
   });
   return text;
 }
 
-/** The first thing wrong, as `problem(path, what it must be)`. */
-function problemOf(issue: z.core.$ZodIssue, root: string, problem: PolicyProblem): Error {
+/**
+ * A zod issue of the document (the policy schema's, or a schema holding it) as `problem(path, what it must be)`:
+ * the path from `root` as the document writes it, an unknown field named with the fields its object takes.
+ */
+export function problemOf(issue: z.core.$ZodIssue, root: string, problem: PolicyProblem): Error {
   if (issue.code === 'unrecognized_keys') {
     const key = issue.keys[0] ?? '';
     return problem(

@@ -10,10 +10,11 @@ import {
   parsePriceFile,
   policyRegion,
 } from '@nova-cost/domain';
-import { parsePolicy } from '@nova-cost/policy-schema';
+import { problemOf } from '@nova-cost/policy-schema';
 import { asyncInvokeConfig } from './async-config';
 import type { BedrockConfig, GatewayConfig, LogLevel, RedisConfig, TenantConfig } from './gateway-config';
 import { DEMO_TENANT } from './gateway-config';
+import { tenantsDocumentSchema } from './tenants-document.schema';
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -115,44 +116,6 @@ function isObject(v: unknown): v is Record<string, unknown> {
 /** The variable a tenants-and-policy document came from, named in every error about it. */
 type ConfigSource = 'NOVA_COST_CONFIG' | 'NOVA_COST_CONFIG_JSON';
 
-function stringList(v: unknown, where: string, source: ConfigSource): string[] {
-  if (v === undefined) return [];
-  if (!Array.isArray(v) || v.some((s) => typeof s !== 'string' || s.length < 8))
-    throw bad(source, `${where} must be an array of strings of 8 characters or more`);
-  return v as string[];
-}
-
-function tenant(v: unknown, i: number, source: ConfigSource): TenantConfig {
-  const where = `tenants[${i}]`;
-  if (!isObject(v) || typeof v['id'] !== 'string' || !/^[A-Za-z0-9_.-]{1,64}$/.test(v['id'])) {
-    throw bad(source, `${where}.id must be 1-64 letters, digits, _ . or -`);
-  }
-  const rawSigv4 = v['sigv4'] === undefined ? [] : Array.isArray(v['sigv4']) ? v['sigv4'] : [v['sigv4']];
-  const sigv4 = rawSigv4.map((c: unknown, j: number) => {
-    if (
-      !isObject(c) ||
-      typeof c['accessKeyId'] !== 'string' ||
-      c['accessKeyId'] === '' ||
-      typeof c['secret'] !== 'string' ||
-      c['secret'] === ''
-    ) {
-      throw bad(source, `${where}.sigv4[${j}] must be {"accessKeyId": string, "secret": string}`);
-    }
-    return { accessKeyId: c['accessKeyId'], secret: c['secret'] };
-  });
-  const apiKeys = stringList(v['apiKeys'], `${where}.apiKeys`, source);
-  if (apiKeys.length === 0 && sigv4.length === 0)
-    throw bad(source, `${where} (${v['id']}) needs at least one of apiKeys or sigv4`);
-  const weight = v['weight'];
-  if (
-    weight !== undefined &&
-    (typeof weight !== 'number' || !Number.isFinite(weight) || weight <= 0 || weight > 1000)
-  ) {
-    throw bad(source, `${where}.weight must be a number above 0 and at most 1000 (its share of the batching queue)`);
-  }
-  return { id: v['id'], apiKeys, sigv4, ...(weight !== undefined ? { weight } : {}) };
-}
-
 type TenantsAndPolicy = { tenants: TenantConfig[]; policy: CostPolicyRules };
 
 /** Validates a tenants-and-policy JSON document; `source` is the variable it came from. */
@@ -170,7 +133,15 @@ export function parseConfigJson(text: string, source: ConfigSource = 'NOVA_COST_
   if (!isObject(parsed) || !Array.isArray(parsed['tenants'])) {
     throw bad(source, `${what} must hold {"tenants": [{"id", "apiKeys", "sigv4"}, …], "policy": {…}}`);
   }
-  const tenants = parsed['tenants'].map((t, i) => tenant(t, i, source));
+  const doc = tenantsDocumentSchema.safeParse(parsed);
+  if (!doc.success)
+    throw problemOf(
+      doc.error.issues[0]!,
+      '',
+      (path, expected) =>
+        new NovaCostError('configuration', `${source} ${path} ${expected}`, { details: { variable: source, path } }),
+    );
+  const { tenants, policy } = doc.data;
   const seen = new Set<string>();
   for (const t of tenants) {
     for (const cred of [...t.apiKeys.map((k) => `key:${k}`), ...t.sigv4.map((c) => `akid:${c.accessKeyId}`)]) {
@@ -182,11 +153,6 @@ export function parseConfigJson(text: string, source: ConfigSource = 'NOVA_COST_
       seen.add(cred);
     }
   }
-  const policy = parsePolicy(
-    parsed['policy'] ?? {},
-    (path, expected) =>
-      new NovaCostError('configuration', `${source} ${path} ${expected}`, { details: { variable: source, path } }),
-  );
   try {
     // What only the domain can judge (e.g. a route to a pricier model) is refused here too, naming the variable.
     new RuleBasedCostPolicy(policy, { pricing: new StaticPricingCatalog(), ledger: new InMemorySpendLedger() });

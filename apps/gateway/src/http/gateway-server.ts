@@ -11,7 +11,6 @@ import type {
   StreamModel,
   StreamOperation,
 } from '@nova-cost/domain';
-import type { CacheOutcome, GuardrailResult } from '@nova-cost/domain';
 import { NovaCostError, bodyTextOf, isBilled, isStreamOperation, resolveModelId } from '@nova-cost/domain';
 import type { GatewayMetrics } from '../observability/gateway-metrics';
 import type { GatewayLogger } from '../observability/logger';
@@ -55,13 +54,6 @@ export interface GatewayServerDeps {
 const DIMENSIONS: readonly SpendDimension[] = ['model', 'day', 'category', 'billing', 'strategy'];
 
 /** The x-nova-cost-cache of an answer from `source` to a request that was (or was not) cacheable. */
-/** A guardrail answer's cache outcome (guardrails are cached outside the model call chain). */
-function guardrailCacheOutcome(source: GuardrailResult['source'], cacheable: boolean): CacheOutcome {
-  if (source === 'cache') return 'hit';
-  if (source === 'coalesced') return 'coalesced';
-  return cacheable ? 'miss' : 'bypass';
-}
-
 const usd = (n: number, unpriced: boolean): string => (unpriced ? 'unpriced' : n.toFixed(8));
 
 function sendJson(
@@ -398,7 +390,7 @@ export class GatewayServer {
     started: number,
   ): Promise<void> {
     const outcome = await this.deps.applyGuardrail.execute(request, { signal });
-    const cache = guardrailCacheOutcome(outcome.result.source, outcome.request.cache !== undefined);
+    const { cache } = outcome.result;
     this.deps.metrics.answered(outcome.label, cache, outcome.costUsd, outcome.savings);
     if (outcome.unpriced) this.deps.metrics.unpriced('guardrail', undefined);
     this.deps.metrics.request('apply-guardrail', 200, cache);

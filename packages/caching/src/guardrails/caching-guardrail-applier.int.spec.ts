@@ -43,12 +43,12 @@ describe('CachingGuardrailApplier across processes (two gateways over one Redis)
     const follower = b.cache.apply(request);
     await expect.poll(() => b.cache.stats().misses).toBe(1); // b's read missed: it waits on a's lock
     a.upstream.answer();
-    expect((await leader).source).toBe('upstream');
+    expect((await leader).cache).toBe('miss');
     // b never calls upstream: it takes a's answer while waiting (coalesced) or, had it reached the lock only once a
     // let go of it, from the store (cache) — at no cost either way.
     const followed = await follower;
     expect(followed.body).toEqual((await leader).body);
-    expect(['coalesced', 'cache']).toContain(followed.source);
+    expect(['coalesced', 'hit']).toContain(followed.cache);
     expect(b.upstream.signals).toHaveLength(0);
   });
 
@@ -63,6 +63,6 @@ describe('CachingGuardrailApplier across processes (two gateways over one Redis)
     expect(await leader).toMatchObject({ message: 'throttled' });
     await expect.poll(() => b.upstream.signals.length).toBe(1); // the lock went: b calls itself
     b.upstream.answer();
-    expect((await follower).source).toBe('upstream');
+    expect((await follower).cache).toBe('miss');
   });
 });

@@ -13,7 +13,7 @@ class CountingApplier implements GuardrailApplier {
     this.calls += 1;
     return {
       body: { action: 'NONE', usage: { contentPolicyUnits: 1 }, call: this.calls },
-      source: 'upstream',
+      cache: 'bypass',
       latencyMs: 3,
     };
   }
@@ -37,7 +37,7 @@ describe(CachingGuardrailApplier, () => {
       const cache = new CachingGuardrailApplier(next, new InMemoryResponseStore());
       const first = await cache.apply(request());
       const second = await cache.apply(request());
-      expect(second).toMatchObject({ source: 'cache', body: first.body });
+      expect(second).toMatchObject({ cache: 'hit', body: first.body });
       expect(next.calls).toBe(1);
       expect(cache.stats()).toMatchObject({ hits: 1, misses: 1 });
     });
@@ -67,7 +67,7 @@ describe(CachingGuardrailApplier, () => {
       const next = new CountingApplier();
       const cache = new CachingGuardrailApplier(next, brokenStore);
       await cache.apply(request());
-      expect((await cache.apply(request())).source).toBe('upstream');
+      expect((await cache.apply(request())).cache).toBe('miss');
       expect(next.calls).toBe(2);
       expect(cache.stats().errors).toBeGreaterThan(0);
     });
@@ -83,14 +83,14 @@ describe(CachingGuardrailApplier, () => {
       expect(next.signals).toHaveLength(2); // one per tenant
       next.answer();
       const results = await Promise.all(calls);
-      expect(results.filter((r) => r.source === 'upstream')).toHaveLength(1);
-      expect(results.filter((r) => r.source === 'coalesced')).toHaveLength(9);
+      expect(results.filter((r) => r.cache === 'miss')).toHaveLength(1);
+      expect(results.filter((r) => r.cache === 'coalesced')).toHaveLength(9);
       expect(new Set(results.map((r) => JSON.stringify(r.body))).size).toBe(1);
-      expect((await other).source).toBe('upstream');
+      expect((await other).cache).toBe('miss');
       expect(admitted).toBe(2);
       expect(cache.stats()).toMatchObject({ misses: 2, coalesced: 9 });
       // Once answered it is stored: the next identical check is a hit, not a call.
-      expect((await cache.apply(request('same'))).source).toBe('cache');
+      expect((await cache.apply(request('same'))).cache).toBe('hit');
     });
 
     it('aborts the shared call only when every caller has left', async () => {
@@ -111,7 +111,7 @@ describe(CachingGuardrailApplier, () => {
       await settle();
       expect(next.signals).toHaveLength(2);
       next.answer();
-      expect((await fresh).source).toBe('upstream');
+      expect((await fresh).cache).toBe('miss');
     });
 
     it('bills the answer to a caller that stayed when the caller that started the call left', async () => {
@@ -124,8 +124,8 @@ describe(CachingGuardrailApplier, () => {
       starter.abort();
       expect(await left).toMatchObject({ kind: 'aborted' });
       next.answer();
-      // One caller takes the call over as its own (billed, source 'upstream'); the other shared it.
-      expect((await Promise.all(stayed)).map((r) => r.source).sort()).toEqual(['coalesced', 'upstream']);
+      // One caller takes the call over as its own (billed, cache 'miss'); the other shared it.
+      expect((await Promise.all(stayed)).map((r) => r.cache).sort()).toEqual(['coalesced', 'miss']);
       expect(next.signals[0]!.aborted).toBe(false);
     });
 
@@ -142,7 +142,7 @@ describe(CachingGuardrailApplier, () => {
       await settle();
       expect(next.signals).toHaveLength(2);
       next.answer();
-      expect((await again).source).toBe('upstream');
+      expect((await again).cache).toBe('miss');
     });
 
     it('reads a corrupt entry as a miss and replaces it', async () => {
@@ -150,8 +150,8 @@ describe(CachingGuardrailApplier, () => {
       const next = new CountingApplier();
       const cache = new CachingGuardrailApplier(next, store);
       await store.set(guardrailKey(request(), 'us-east-1'), '{"v":1,"body":', 60);
-      expect((await cache.apply(request())).source).toBe('upstream');
-      expect((await cache.apply(request())).source).toBe('cache');
+      expect((await cache.apply(request())).cache).toBe('miss');
+      expect((await cache.apply(request())).cache).toBe('hit');
     });
   });
 

@@ -46,8 +46,8 @@ export interface GuardrailCacheStats {
  * Serves cacheable ApplyGuardrail requests (`request.cache`, set by the use case) from a response store: the same
  * guardrail version and content get the assessment Bedrock gave the first time, without a billed call. Identical
  * checks in flight at once (same tenant, guardrail version and content) make one upstream call: the first caller's,
- * which the others join (source 'coalesced'); it is aborted only when every caller left, and when the first caller
- * leaves before the answer, the first caller still waiting gets it as its own (source 'upstream', so it is billed).
+ * which the others join (cache 'coalesced'); it is aborted only when every caller left, and when the first caller
+ * leaves before the answer, the first caller still waiting gets it as its own (cache 'miss', so it is billed).
  * Across processes, a caller that finds another holding the key's lock waits for its answer (`lockWaitMs`). Fails
  * open: a slow or dead store costs `storeTimeoutMs`, then the call goes upstream. The budget is admitted only for a
  * call that goes upstream.
@@ -95,7 +95,7 @@ export class CachingGuardrailApplier implements GuardrailApplier {
       const cached = await this.read(key);
       if (cached) {
         this.counters.hits += 1;
-        return { body: cached, source: 'cache', latencyMs: this.now() - started };
+        return { body: cached, cache: 'hit', latencyMs: this.now() - started };
       }
     }
     const { value, pays } = await this.flights.run(key, options.signal, (signal) =>
@@ -104,7 +104,7 @@ export class CachingGuardrailApplier implements GuardrailApplier {
     // The caller billed for the call (its starter, or the first caller left once the starter left) gets it as its own.
     if (pays) return value;
     this.counters.coalesced += 1;
-    return { ...value, source: 'coalesced', latencyMs: this.now() - started };
+    return { ...value, cache: 'coalesced', latencyMs: this.now() - started };
   }
 
   /**
@@ -132,7 +132,7 @@ export class CachingGuardrailApplier implements GuardrailApplier {
         const body = await this.read(key);
         if (body) {
           this.counters.coalesced += 1;
-          return { body, source: 'coalesced', latencyMs: this.now() - started };
+          return { body, cache: 'coalesced', latencyMs: this.now() - started };
         }
         locked = await this.guard.run(() => this.store.tryLock(lockKey, token, lockTtlMs));
         if (locked !== false) break;
@@ -144,7 +144,7 @@ export class CachingGuardrailApplier implements GuardrailApplier {
       if (body) {
         void this.guard.run(() => this.store.unlock(lockKey, token));
         this.counters.hits += 1;
-        return { body, source: 'cache', latencyMs: this.now() - started };
+        return { body, cache: 'hit', latencyMs: this.now() - started };
       }
     }
     const refresh =
@@ -154,7 +154,7 @@ export class CachingGuardrailApplier implements GuardrailApplier {
     refresh?.unref();
     try {
       await options.admit?.();
-      const result = await this.next.apply(request, options);
+      const result: GuardrailResult = { ...(await this.next.apply(request, options)), cache: 'miss' };
       const entry = JSON.stringify({ v: ENTRY_VERSION, body: result.body, createdAt: this.now() });
       if (Buffer.byteLength(entry) <= (this.options.maxEntryBytes ?? 1024 * 1024))
         await this.guard.run(() => this.store.set(key, entry, ttlSeconds));

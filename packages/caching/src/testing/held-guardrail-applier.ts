@@ -13,7 +13,7 @@ export class HeldApplier implements GuardrailApplier {
   }
   answer(): void {
     for (const w of this.waiting.splice(0))
-      w.resolve({ body: { action: 'NONE', usage: { contentPolicyUnits: 1 } }, source: 'upstream', latencyMs: 1 });
+      w.resolve({ body: { action: 'NONE', usage: { contentPolicyUnits: 1 } }, cache: 'bypass', latencyMs: 1 });
   }
   fail(error: Error): void {
     for (const w of this.waiting.splice(0)) w.reject(error);

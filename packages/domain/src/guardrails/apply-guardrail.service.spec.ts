@@ -28,19 +28,19 @@ const ANSWER = {
 /** 3 units × ($0.15 + $0.15 + $0.10) per 1,000. */
 const ANSWER_USD = 0.0012;
 
-/** Answers ANSWER from a chosen source, and remembers what it was asked and admitted. */
+/** Answers ANSWER with a chosen cache outcome, and remembers what it was asked and admitted. */
 class ScriptedApplier implements GuardrailApplier {
   readonly seen: GuardrailRequest[] = [];
   admitted = 0;
-  constructor(private readonly source: GuardrailResult['source'] | Error = 'upstream') {}
+  constructor(private readonly cache: GuardrailResult['cache'] | Error = 'bypass') {}
   async apply(request: GuardrailRequest, options: InvokeOptions = {}): Promise<GuardrailResult> {
     this.seen.push(request);
-    if (this.source instanceof Error) throw this.source;
-    if (this.source === 'upstream') {
+    if (this.cache instanceof Error) throw this.cache;
+    if (this.cache === 'bypass') {
       await options.admit?.();
       this.admitted += 1;
     }
-    return { body: ANSWER, source: this.source, latencyMs: 1 };
+    return { body: ANSWER, cache: this.cache, latencyMs: 1 };
   }
 }
 
@@ -51,9 +51,9 @@ const request: GuardrailRequest = {
   body: { source: 'INPUT', content: [{ text: { text: 'x'.repeat(2500) } }] },
 };
 
-function setup(source: GuardrailResult['source'] | Error = 'upstream', budgets = {}) {
+function setup(cache: GuardrailResult['cache'] | Error = 'bypass', budgets = {}) {
   const ledger = new InMemorySpendLedger();
-  const applier = new ScriptedApplier(source);
+  const applier = new ScriptedApplier(cache);
   const budget = new RuleBasedCostPolicy({ budgets }, { pricing, ledger, clock });
   return { ledger, applier, useCase: new ApplyGuardrail({ budget, applier, ledger, clock, region: 'us-east-1' }) };
 }
@@ -74,7 +74,7 @@ describe(ApplyGuardrail, () => {
     });
 
     it('records an answer from the cache at no cost, its price as the saving', async () => {
-      const { ledger, useCase } = setup('cache');
+      const { ledger, useCase } = setup('hit');
       const outcome = await useCase.execute(request);
       expect(outcome.costUsd).toBe(0);
       expect(outcome.savings).toEqual([{ strategy: 'cache', usd: expect.closeTo(ANSWER_USD, 12) }]);
@@ -96,7 +96,7 @@ describe(ApplyGuardrail, () => {
 
     it('refuses a call whose worst case (every priced policy over every text unit) the budget has no room for', async () => {
       // 2,500 characters: 3 units × ($0.15 + $0.15 + $0.10 + $0.10 + $0.17) per 1,000 = $0.00201 at worst.
-      const { useCase, applier, ledger } = setup('upstream', { default: { dailyUsd: 0.002 } });
+      const { useCase, applier, ledger } = setup('bypass', { default: { dailyUsd: 0.002 } });
       const error = await useCase.execute(request).catch((e: unknown) => e);
       expect(NovaCostError.is(error, 'budget-exceeded')).toBe(true);
       expect(applier.seen).toHaveLength(0);

@@ -2,6 +2,7 @@ import type { Clock } from '../clock.port';
 import { systemClock } from '../clock.port';
 import { NovaCostError } from '../errors/nova-cost.error';
 import type { InvokeOptions } from '../invocation/invocation.types';
+import { isBilled } from '../invocation/invocation.types';
 import type { Saving, SpendLedger } from '../ledger/spend-ledger.port';
 import { DEFAULT_CACHE_TTL_SECONDS } from '../policy/rule-based-cost-policy';
 import type { SessionBudget } from '../sessions/session-budget.port';
@@ -81,11 +82,11 @@ export class ApplyGuardrail {
     }
     const usage = guardrailUsageOf(result.body);
     const onDemand = price ? guardrailCost(usage, price) : 0;
-    const costUsd = result.source === 'upstream' ? onDemand : 0;
+    const costUsd = isBilled(result) ? onDemand : 0;
     const savings: Saving[] =
-      result.source === 'upstream' || onDemand === 0
+      isBilled(result) || onDemand === 0
         ? []
-        : [{ strategy: result.source === 'cache' ? 'cache' : 'coalescing', usd: onDemand }];
+        : [{ strategy: result.cache === 'hit' ? 'cache' : 'coalescing', usd: onDemand }];
     reservation.settle(costUsd);
     try {
       await this.deps.ledger.record({

@@ -1,4 +1,4 @@
-import type { InvokeOptions } from '../invocation/invocation.types';
+import type { CacheOutcome, InvokeOptions } from '../invocation/invocation.types';
 import type { JsonObject } from '../json';
 
 /** An ApplyGuardrail call: a guardrail version checking content, no model involved. */
@@ -21,8 +21,8 @@ export interface GuardrailRequest {
 export interface GuardrailResult {
   /** Bedrock's answer: `action`, `outputs`, `assessments`, `usage` (the text units billed per policy), … */
   readonly body: JsonObject;
-  /** Where the answer came from. */
-  readonly source: 'upstream' | 'cache' | 'coalesced';
+  /** As a model call's (CacheOutcome): set by the caching link; the Bedrock link answers 'bypass'. */
+  readonly cache: CacheOutcome;
   readonly latencyMs: number;
 }
 

@@ -523,7 +523,7 @@ describe(BedrockModelInvoker, () => {
 
     it("answers Bedrock's assessment as JSON, with the text units it billed", async () => {
       const result = await invoker({ maxAttempts: 1 }).apply(check('x'.repeat(1200)));
-      expect(result.source).toBe('upstream');
+      expect(result.cache).toBe('bypass');
       expect(result.body).toMatchObject({ action: 'NONE', usage: { contentPolicyUnits: 2, topicPolicyUnits: 2 } });
       expect(result.body).not.toHaveProperty('$metadata');
       expect(bedrock.stats().guardrailCalls).toBe(1);

@@ -152,7 +152,7 @@ export class BedrockModelInvoker implements ModelInvoker, ModelStreamer, Guardra
     const started = performance.now();
     try {
       const body = await applyGuardrail(this.client, request, deadline.signal);
-      return { body, source: 'upstream', latencyMs: Math.round(performance.now() - started) };
+      return { body, cache: 'bypass', latencyMs: Math.round(performance.now() - started) };
     } catch (error) {
       throw mapBedrockError(error, deadline.expired ? { ...context, deadlineExceededMs: this.callTimeoutMs } : context);
     } finally {

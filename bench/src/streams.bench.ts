@@ -7,7 +7,8 @@
  * Figures, each against a baseline measured in the same run, rounds interleaved (the order rotates):
  *   1. time to first byte of a streaming miss (ConverseStream, unique temperature-0 prompts, concurrency 1) through
  *      the gateway / straight to the local endpoint, p50 and p99, with the milliseconds added (target: <= 1 ms at p50);
- *      the same for Portkey's streaming pass-through (a chat completion with stream: true → ConverseStream)
+ *      the same for Portkey's streaming pass-through (a chat completion with stream: true → ConverseStream). The three
+ *      sides take turns request by request, after WARM_UP streams each
  *   2. time to first byte of a stream replayed from the cache (Redis) / a raw ioredis GET of the same entry's bytes
  *   3. gateway resident memory with 1,000 concurrent slow streams in flight / the same gateway idle, and per stream
  */
@@ -30,7 +31,13 @@ const MODEL = 'amazon.nova-lite-v1:0';
 const MAX_TOKENS = 200;
 const TTFB_ROUNDS = 5;
 const TTFB_SAMPLES = 100;
-const WARM_UP = 30;
+/**
+ * Streams sent to each side before the TTFB rounds (STREAMS_BENCH_WARM_UP overrides). The gateway is measured hot, as
+ * it runs in production: over its first few hundred streams V8 is still compiling the path (SDK middleware, event-stream
+ * decoding, framing) and the added time falls round after round; with V8's optimising compilers off
+ * (node --no-opt --no-maglev) it never falls.
+ */
+const WARM_UP = Number(process.env['STREAMS_BENCH_WARM_UP'] ?? 1_000);
 const REPLAY_ROUNDS = 5;
 const REPLAY_SAMPLES = 100;
 const SLOW_STREAMS = 1_000;
@@ -86,22 +93,50 @@ function firstByte(target: PostTarget, body: string, agent: Agent): Promise<Firs
   });
 }
 
+/** TTFB of one stream on `agent`, once its whole body came (so the next one starts on a quiet connection). */
+async function ttfb(target: PostTarget, body: string, agent: Agent, check: (a: FirstByte) => void): Promise<number> {
+  const answer = await firstByte(target, body, agent);
+  if (answer.status !== 200)
+    throw new Error(`${target.url}: status ${answer.status}: ${(await answer.body).toString().slice(0, 300)}`);
+  check(answer);
+  await answer.body;
+  return answer.ttfbMs;
+}
+
 /** TTFB of each body in turn, on one keep-alive connection; `check` sees every answer. */
 async function ttfbs(target: PostTarget, bodies: readonly string[], check: (a: FirstByte) => void): Promise<number[]> {
   const agent = new Agent({ keepAlive: true, maxSockets: 1 });
   try {
     const ms: number[] = [];
-    for (const body of bodies) {
-      const answer = await firstByte(target, body, agent);
-      if (answer.status !== 200)
-        throw new Error(`${target.url}: status ${answer.status}: ${(await answer.body).toString().slice(0, 300)}`);
-      check(answer);
-      await answer.body;
-      ms.push(answer.ttfbMs);
-    }
+    for (const body of bodies) ms.push(await ttfb(target, body, agent, check));
     return ms;
   } finally {
     agent.destroy();
+  }
+}
+
+/**
+ * `count` streams per side, the sides taking turns request by request (the order rotating), each on its own keep-alive
+ * connection: every side meets the same moment of a busy machine, which blocks of 100 per side did not.
+ */
+async function pairedTtfbs<S extends string>(
+  names: readonly S[],
+  body: (side: S, n: number) => string,
+  sides: Readonly<Record<S, { readonly target: PostTarget; readonly check: (a: FirstByte) => void }>>,
+  count: number,
+): Promise<Record<S, number[]>> {
+  const agents = new Map(names.map((side) => [side, new Agent({ keepAlive: true, maxSockets: 1 })]));
+  const ms = Object.fromEntries(names.map((side) => [side, [] as number[]])) as Record<S, number[]>;
+  try {
+    for (let n = 0; n < count; n++) {
+      for (const side of rotated(names, n)) {
+        const { target, check } = sides[side];
+        ms[side].push(await ttfb(target, body(side, n), agents.get(side)!, check));
+      }
+    }
+    return ms;
+  } finally {
+    for (const agent of agents.values()) agent.destroy();
   }
 }
 
@@ -139,22 +174,16 @@ async function missTtfb(bedrock: ChildServer, gateway: ChildServer, portkey: Chi
   } as const;
   type Side = keyof typeof sides;
   const names = Object.keys(sides) as Side[];
-  const measure = (side: Side, round: number, count: number) =>
-    ttfbs(
-      sides[side].target,
-      Array.from({ length: count }, (_, n) => sides[side].body(question(side, round, n))),
-      sides[side].check,
-    );
-  for (const side of names) await measure(side, -1, WARM_UP);
+  await pairedTtfbs(names, (side, n) => sides[side].body(question(side, -1, n)), sides, WARM_UP);
   const p = {
     p50: { gateway: [] as number[], direct: [] as number[], portkey: [] as number[] },
     p99: { gateway: [] as number[], direct: [] as number[], portkey: [] as number[] },
   };
   for (let round = 0; round < TTFB_ROUNDS; round++) {
-    for (const side of rotated(names, round)) {
-      const ms = await measure(side, round, TTFB_SAMPLES);
-      p.p50[side].push(quantile(ms, 0.5));
-      p.p99[side].push(quantile(ms, 0.99));
+    const ms = await pairedTtfbs(names, (side, n) => sides[side].body(question(side, round, n)), sides, TTFB_SAMPLES);
+    for (const side of names) {
+      p.p50[side].push(quantile(ms[side], 0.5));
+      p.p99[side].push(quantile(ms[side], 0.99));
     }
   }
   const figures: Figure[] = [];

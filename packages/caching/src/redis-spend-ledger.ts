@@ -20,7 +20,11 @@ import { withinLoopAwareDeadline } from './loop-aware-deadline';
 import type { RedisConnectOptions } from './redis-connection';
 import { failOpenCluster, failOpenRedis } from './redis-connection';
 import { HOLD_SCRIPT, READ_SCRIPT, WRITE_SCRIPT } from './redis-spend-scripts';
-import { epochDay, isoDay, rowsOfDay, SpendBatch } from './spend-batch';
+import type { SpendBatch } from './spend-batch';
+import { epochDay, isoDay, rowsOfDay } from './spend-batch';
+import type { Book } from './spend-books';
+import { SpendBooks } from './spend-books';
+import { SpendKeys } from './spend-keys';
 
 /** Spend the ledger could not keep: counted, never silent. */
 export interface SpendLoss {
@@ -60,19 +64,8 @@ export interface RedisSpendLedgerOptions {
 
 /** How long an applied-marker outlives its batch when the process dies before deleting it. */
 const MARKER_SECONDS = 86_400;
-const enc = encodeURIComponent;
 
 /** One tenant's entries on their way to Redis. */
-interface Book {
-  readonly tenantId: string;
-  /** Entries recorded since the last write began. */
-  open: SpendBatch;
-  /** The batch being written, or whose write failed: retried as it is (same id) until Redis acknowledges it. */
-  sending?: SpendBatch;
-  /** Applied batches whose markers the next write deletes. */
-  forget: string[];
-}
-
 /**
  * The spend ledger in Redis (single node or Cluster), shared by every gateway process, so budgets and `/costs` see
  * the whole fleet. It keeps totals per tenant, UTC day, model and category (not single entries): a query's time
@@ -88,17 +81,15 @@ interface Book {
  * every live hold in one script, and dropped by the write that applies the entry settling it.
  */
 export class RedisSpendLedger implements SpendLedger, SharedBudget {
-  private readonly prefix: string;
+  private readonly keys: SpendKeys;
   private readonly retentionSeconds: number;
   private readonly flushMs: number;
   private readonly timeoutMs: number;
   private readonly holdTimeoutMs: number;
-  private readonly maxPendingCells: number;
   private readonly holdTtlMs: number;
   private readonly breaker: CircuitBreaker;
-  private readonly books = new Map<string, Book>();
+  private readonly books: SpendBooks;
   private readonly knownTenants = new Set<string>();
-  private pendingCells = 0;
   private timer: NodeJS.Timeout | undefined;
   private flushing: Promise<void> | undefined;
   private closed = false;
@@ -114,12 +105,12 @@ export class RedisSpendLedger implements SpendLedger, SharedBudget {
     private readonly options: RedisSpendLedgerOptions = {},
     private readonly owned = false,
   ) {
-    this.prefix = options.prefix ?? 'nc:spend:v1';
+    this.keys = new SpendKeys(options.prefix ?? 'nc:spend:v1');
     this.retentionSeconds = Math.round((options.retentionDays ?? 400) * 86_400);
     this.flushMs = options.flushMs ?? 200;
     this.timeoutMs = options.timeoutMs ?? 250;
     this.holdTimeoutMs = options.holdTimeoutMs ?? 1000;
-    this.maxPendingCells = options.maxPendingCells ?? 100_000;
+    const maxPendingCells = options.maxPendingCells ?? 100_000;
     this.holdTtlMs = options.holdTtlMs ?? 600_000;
     this.breaker = new CircuitBreaker(options.breaker);
     const bad = (name: string, rule: string, value: unknown) =>
@@ -133,8 +124,9 @@ export class RedisSpendLedger implements SpendLedger, SharedBudget {
     ] as const) {
       if (!(Number.isFinite(value) && value > 0)) throw bad(name, 'a number > 0', value);
     }
-    if (!(Number.isInteger(this.maxPendingCells) && this.maxPendingCells >= 0))
+    if (!(Number.isInteger(maxPendingCells) && maxPendingCells >= 0))
       throw bad('maxPendingCells', 'an integer >= 0', options.maxPendingCells);
+    this.books = new SpendBooks(maxPendingCells);
   }
 
   /** A ledger on its own fail-open connection to `url`. Does not wait for the connection. */
@@ -160,21 +152,13 @@ export class RedisSpendLedger implements SpendLedger, SharedBudget {
 
   /** Entries recorded but not yet acknowledged by Redis. */
   get pendingEntries(): number {
-    let n = 0;
-    for (const book of this.books.values()) n += book.open.entries + (book.sending?.entries ?? 0);
-    return n;
+    return this.books.unwritten().entries;
   }
 
   async record(entry: SpendEntry): Promise<void> {
     checkSpendEntry(entry);
     if (this.closed) return this.lose(1, entry.costUsd, 'closed');
-    const book = this.book(entry.tenantId);
-    if (!book.open.has(entry)) {
-      if (this.pendingCells >= this.maxPendingCells) return this.lose(1, entry.costUsd, 'hold-full');
-      this.pendingCells += 1;
-    }
-    book.open.add(entry);
-    if (entry.holdId !== undefined) book.open.releases.push(entry.holdId);
+    if (!this.books.add(entry)) return this.lose(1, entry.costUsd, 'hold-full');
     this.schedule();
   }
 
@@ -188,8 +172,8 @@ export class RedisSpendLedger implements SpendLedger, SharedBudget {
         this.client.eval(
           HOLD_SCRIPT,
           2,
-          this.key(tenantId, 'totals'),
-          this.key(tenantId, 'holds'),
+          this.keys.of(tenantId, 'totals'),
+          this.keys.of(tenantId, 'holds'),
           String(amountUsd),
           this.holdTtlMs,
           randomUUID(),
@@ -205,7 +189,7 @@ export class RedisSpendLedger implements SpendLedger, SharedBudget {
   }
 
   release(tenantId: string, holdId: string): void {
-    this.book(tenantId).open.releases.push(holdId);
+    this.books.release(tenantId, holdId);
     this.schedule();
   }
 
@@ -215,7 +199,7 @@ export class RedisSpendLedger implements SpendLedger, SharedBudget {
     const tenants = new Set(
       query.tenantId !== undefined
         ? [query.tenantId]
-        : [...(await this.call(() => this.client.smembers(this.tenantsKey))), ...this.books.keys()],
+        : [...(await this.call(() => this.client.smembers(this.keys.tenants))), ...this.books.tenants()],
     );
     const rows: SpendRow[] = [];
     await Promise.all([...tenants].map(async (tenantId) => rows.push(...(await this.rowsOf(tenantId, query)))));
@@ -252,33 +236,15 @@ export class RedisSpendLedger implements SpendLedger, SharedBudget {
     this.timer = undefined;
     const end = performance.now() + timeoutMs - Math.min(100, timeoutMs / 10);
     const left = () => Math.max(0, end - performance.now());
-    while (this.hasWork() && left() > 0) {
+    while (this.books.hasWork() && left() > 0) {
       // A write in progress finishes first; a stalled Redis cannot hold the loop past the deadline.
       const attempt = (this.flushing ?? Promise.resolve()).then(() => this.writeAll(true));
       await Promise.race([attempt, delay(left(), undefined, { ref: false })]);
-      if (this.hasWork() && left() > 0) await delay(Math.min(50, left()), undefined, { ref: false });
+      if (this.books.hasWork() && left() > 0) await delay(Math.min(50, left()), undefined, { ref: false });
     }
-    let entries = 0;
-    let costUsd = 0;
-    for (const book of this.books.values()) {
-      for (const batch of [book.open, book.sending]) {
-        entries += batch?.entries ?? 0;
-        costUsd += batch?.costUsd ?? 0;
-      }
-    }
+    const { entries, costUsd } = this.books.unwritten();
     if (entries > 0) this.lose(entries, costUsd, 'shutdown');
     if (this.owned) this.client.disconnect();
-  }
-
-  private book(tenantId: string): Book {
-    let book = this.books.get(tenantId);
-    if (!book) this.books.set(tenantId, (book = { tenantId, open: new SpendBatch(), forget: [] }));
-    return book;
-  }
-
-  private hasWork(): boolean {
-    for (const book of this.books.values()) if (!book.open.empty || book.sending) return true;
-    return false;
   }
 
   private schedule(): void {
@@ -293,15 +259,7 @@ export class RedisSpendLedger implements SpendLedger, SharedBudget {
   }
 
   private async writeAll(force: boolean): Promise<void> {
-    const due: Book[] = [];
-    for (const book of this.books.values()) {
-      if (!book.sending && !book.open.empty) {
-        book.sending = book.open;
-        book.open = new SpendBatch();
-      }
-      if (book.sending || book.forget.length > 0) due.push(book);
-      else this.books.delete(book.tenantId); // idle: a tenant's book lives only while it has something to write
-    }
+    const due = this.books.due();
     if (due.length === 0) {
       clearInterval(this.timer);
       this.timer = undefined;
@@ -311,7 +269,7 @@ export class RedisSpendLedger implements SpendLedger, SharedBudget {
     const fresh = due.filter((b) => !b.sending && !this.knownTenants.has(b.tenantId)).map((b) => b.tenantId);
     // The tenants set lives in another Cluster slot; only queries over all tenants read it, so it may lag a write.
     if (fresh.length > 0 && (force || this.breaker.allow())) {
-      await this.call(() => this.client.sadd(this.tenantsKey, ...fresh), force).then(
+      await this.call(() => this.client.sadd(this.keys.tenants, ...fresh), force).then(
         () => fresh.forEach((t) => this.knownTenants.add(t)),
         () => undefined, // the next write tries again
       );
@@ -329,14 +287,14 @@ export class RedisSpendLedger implements SpendLedger, SharedBudget {
         const { days, totals } = batch.increments();
         const payload = JSON.stringify({ d: days.map((d) => [d.day, d.fields]), t: totals, r: batch.releases });
         const keys = [
-          this.key(book.tenantId, `applied:${batch.id}`),
-          this.key(book.tenantId, 'days'),
-          this.key(book.tenantId, 'totals'),
-          this.key(book.tenantId, 'holds'),
+          this.keys.of(book.tenantId, `applied:${batch.id}`),
+          this.keys.of(book.tenantId, 'days'),
+          this.keys.of(book.tenantId, 'totals'),
+          this.keys.of(book.tenantId, 'holds'),
         ];
         keys.push(
-          ...days.map((d) => this.dayKey(book.tenantId, d.day)),
-          ...forget.map((id) => this.key(book.tenantId, `applied:${id}`)),
+          ...days.map((d) => this.keys.day(book.tenantId, d.day)),
+          ...forget.map((id) => this.keys.of(book.tenantId, `applied:${id}`)),
         );
         await this.call(
           () =>
@@ -352,10 +310,12 @@ export class RedisSpendLedger implements SpendLedger, SharedBudget {
             ),
           force,
         );
-        book.sending = undefined;
-        this.pendingCells -= batch.cellCount;
+        this.books.written(book, batch);
       } else {
-        await this.call(() => this.client.del(...forget.map((id) => this.key(book.tenantId, `applied:${id}`))), force);
+        await this.call(
+          () => this.client.del(...forget.map((id) => this.keys.of(book.tenantId, `applied:${id}`))),
+          force,
+        );
       }
       book.forget.splice(0, forget.length);
       if (batch) book.forget.push(batch.id);
@@ -370,11 +330,11 @@ export class RedisSpendLedger implements SpendLedger, SharedBudget {
     const book = this.books.get(tenantId);
     const local = [book?.open, book?.sending].filter((b): b is SpendBatch => b !== undefined && b.entries > 0);
     const unsure = book?.sending?.sent ? book.sending : undefined;
-    const keys = [this.key(tenantId, 'days'), ...(unsure ? [this.key(tenantId, `applied:${unsure.id}`)] : [])];
+    const keys = [this.keys.of(tenantId, 'days'), ...(unsure ? [this.keys.of(tenantId, `applied:${unsure.id}`)] : [])];
     const from = query.from ? String(epochDay(query.from)) : '-inf';
     const to = query.to ? `(${Math.ceil(query.to.getTime() / 86_400_000)}` : '+inf';
     const reply = (await this.call(() =>
-      this.client.eval(READ_SCRIPT, keys.length, ...keys, from, to, `${this.prefix}:{${enc(tenantId)}}:`),
+      this.client.eval(READ_SCRIPT, keys.length, ...keys, from, to, this.keys.tenantPrefix(tenantId)),
     )) as [number, ...(string | string[])[]];
     const rows: SpendRow[] = [];
     for (let i = 1; i < reply.length; i += 2) {
@@ -407,18 +367,6 @@ export class RedisSpendLedger implements SpendLedger, SharedBudget {
       this.breaker.failure();
       throw new NovaCostError('upstream-unavailable', 'the spend ledger (Redis) did not answer', { cause: error });
     }
-  }
-
-  private get tenantsKey(): string {
-    return `${this.prefix}:tenants`;
-  }
-
-  private key(tenantId: string, suffix: string): string {
-    return `${this.prefix}:{${enc(tenantId)}}:${suffix}`;
-  }
-
-  private dayKey(tenantId: string, day: number): string {
-    return this.key(tenantId, isoDay(day));
   }
 }
 

@@ -1,5 +1,4 @@
-import type { ClusterNode, Redis } from 'ioredis';
-import { Cluster } from 'ioredis';
+import type { Cluster, ClusterNode, Redis } from 'ioredis';
 import type { RedisConnectOptions } from './redis-connection';
 import { failOpenCluster, failOpenRedis } from './redis-connection';
 import type { ReadOrLock, ResponseStore } from './response-store.port';
@@ -75,7 +74,7 @@ export class RedisResponseStore implements ResponseStore {
    * two), so there it is the read, then the lock on a miss.
    */
   async readOrLock(key: string, lockKey: string, token: string, ttlMs: number): Promise<ReadOrLock> {
-    if (this.client instanceof Cluster) {
+    if (this.client.isCluster) {
       const value = await this.get(key);
       return value === undefined ? { locked: await this.tryLock(lockKey, token, ttlMs) } : { value };
     }
@@ -90,7 +89,7 @@ export class RedisResponseStore implements ResponseStore {
 
   /** One script on a single node; the write, then the release, on a Cluster (see readOrLock). */
   async setAndUnlock(key: string, value: string, ttlSeconds: number, lockKey: string, token: string): Promise<void> {
-    if (this.client instanceof Cluster) {
+    if (this.client.isCluster) {
       await this.set(key, value, ttlSeconds);
       await this.unlock(lockKey, token);
       return;

@@ -32,6 +32,11 @@ const BY_KIND: Readonly<Record<NovaCostErrorKind, { status: number; type: string
   internal: { status: 500, type: 'InternalServerException' },
 };
 
+/** The Bedrock error type an error of nova-cost's own is answered with (before any detail of the error refines it). */
+export function errorTypeOf(kind: NovaCostErrorKind): string {
+  return (BY_KIND[kind] ?? BY_KIND.internal).type;
+}
+
 function secondsToNextUtcDay(now: Date): number {
   const next = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate() + 1);
   return Math.max(1, Math.ceil((next - now.getTime()) / 1000));

@@ -3,6 +3,10 @@ import type { ServerResponse } from 'node:http';
 import type { ModelStream, StreamOperation } from '@nova-cost/domain';
 import { NovaCostError } from '@nova-cost/domain';
 import { eventFrame, exceptionFrame } from '@nova-cost/event-stream';
+import { errorTypeOf } from './error-response';
+
+/** `ThrottlingException` → `throttlingException`: an exception's event type. */
+const eventName = (name: string): string => name.charAt(0).toLowerCase() + name.slice(1);
 
 /** How a stream ended for its client. */
 export type StreamEnding = 'complete' | 'failed' | 'client-gone' | 'stopped';
@@ -18,21 +22,9 @@ const CONVERSE_EXCEPTIONS = new Set([
 // InvokeModelWithBidirectionalStream's output union has the same ones.
 const INVOKE_EXCEPTIONS = new Set([...CONVERSE_EXCEPTIONS, 'modelTimeoutException']);
 
-const BY_KIND: Partial<Record<NovaCostError['kind'], string>> = {
-  throttled: 'throttlingException',
-  'queue-full': 'throttlingException',
-  // A session ended for its budget: ThrottlingException, as a call refused for it is answered.
-  'budget-exceeded': 'throttlingException',
-  validation: 'validationException',
-  // An event of a session whose signature does not match: the unions have no access-denied event.
-  'access-denied': 'validationException',
-  'upstream-unavailable': 'modelStreamErrorException',
-  'shutting-down': 'serviceUnavailableException',
-};
-
 /**
- * The exception event a failure mid-stream is sent as: the one Bedrock sent (its name in `upstream`), else
- * the nearest of the operation's union by the error's kind (a timeout is modelTimeoutException where the union has it).
+ * The exception event a failure mid-stream is sent as: the one Bedrock sent (its name in `upstream`), else the one an
+ * error of its kind is answered with (errorResponse's type) where the operation's union has it, else an internal error.
  */
 export function exceptionEventOf(
   error: unknown,
@@ -43,12 +35,11 @@ export function exceptionEventOf(
     : new NovaCostError('internal', 'the stream failed in the gateway', { cause: error });
   const allowed = operation === 'converse-stream' ? CONVERSE_EXCEPTIONS : INVOKE_EXCEPTIONS;
   const named = err.upstream?.name;
-  const bedrock = named === undefined ? undefined : named.charAt(0).toLowerCase() + named.slice(1);
-  const byKind =
-    err.kind === 'timeout' && operation !== 'converse-stream'
-      ? 'modelTimeoutException'
-      : (BY_KIND[err.kind] ?? 'internalServerException');
-  const type = bedrock && allowed.has(bedrock) ? bedrock : byKind;
+  const bedrock = named === undefined ? undefined : eventName(named);
+  // The unions have no access-denied event: an event whose signature does not match is the client's bad input.
+  const ours = err.kind === 'access-denied' ? 'validationException' : eventName(errorTypeOf(err.kind));
+  const type =
+    bedrock !== undefined && allowed.has(bedrock) ? bedrock : allowed.has(ours) ? ours : 'internalServerException';
   const members = type === bedrock ? err.upstream?.members : undefined;
   return { type, payload: { message: err.message, ...members } };
 }

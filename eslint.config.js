@@ -98,6 +98,45 @@ export default tseslint.config(
       ],
     },
   },
+  // The domain is pure logic: of Node's own modules it may use only node:crypto (hashing is part of a request's
+  // identity). Files, sockets, processes and timers belong to adapters.
+  {
+    files: ['packages/domain/**/*.ts'],
+    ignores: specFiles,
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['node:*', '!node:crypto'],
+              message: "The domain is pure logic: of Node's modules it may import only node:crypto.",
+            },
+          ],
+        },
+      ],
+    },
+  },
+  // The gateway and the CDK app are composition roots and may import every package, but test kits only from specs; the local Bedrock
+  // endpoint only where the gateway runs in its embedded mode (gateway.ts starts it in-process).
+  {
+    files: ['apps/gateway/**/*.ts', 'apps/infra/**/*.ts'],
+    ignores: [...specFiles, 'apps/gateway/src/gateway.ts', 'apps/gateway/src/composition/async-invoke.start.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [
+            { name: '@nova-cost/testing', message: 'Test kits are for specs, not production code.' },
+            {
+              name: '@nova-cost/bedrock-local',
+              message: 'The local Bedrock endpoint is started only by the embedded mode (apps/gateway/src/gateway.ts).',
+            },
+          ],
+        },
+      ],
+    },
+  },
   // Plain JavaScript (this file, bundling and bench helpers) is held to the same format.
   { files: ['**/*.js', '**/*.mjs'], plugins: { prettier }, rules: { 'prettier/prettier': 'error' } },
   // Test-runner configs are no code of the project: each imports the workspace's shared one (vitest.shared.ts) by path.

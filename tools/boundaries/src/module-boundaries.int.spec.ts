@@ -6,12 +6,16 @@ import { beforeAll, describe, expect, it } from 'vitest';
 const root = fileURLToPath(new URL('../../..', import.meta.url));
 const BOUNDARY_RULE = '@nx/enforce-module-boundaries';
 
-async function boundaryErrors(file: string): Promise<string[]> {
+const IMPORT_RULE = 'no-restricted-imports';
+
+async function lintErrors(file: string, rule: string): Promise<string[]> {
   // The fixtures are ignored by the everyday lint; here they are linted on purpose.
   const eslint = new ESLint({ cwd: root, ignore: false });
   const [result] = await eslint.lintFiles([file]);
-  return (result?.messages ?? []).filter((m) => m.ruleId === BOUNDARY_RULE).map((m) => m.message);
+  return (result?.messages ?? []).filter((m) => m.ruleId === rule).map((m) => m.message);
 }
+
+const boundaryErrors = (file: string): Promise<string[]> => lintErrors(file, BOUNDARY_RULE);
 
 describe('module boundaries', () => {
   beforeAll(() => {
@@ -64,5 +68,23 @@ describe('module boundaries', () => {
 
   it('pass lint when an adapter imports the domain', async () => {
     expect(await boundaryErrors('packages/caching/lint-fixtures/imports-domain.ts')).toEqual([]);
+  });
+
+  it('fail lint when the domain imports a Node module other than node:crypto', async () => {
+    expect(await lintErrors('packages/domain/lint-fixtures/node-io-import.ts', IMPORT_RULE)).toEqual([
+      expect.stringContaining("'node:fs' import is restricted"),
+    ]);
+  });
+
+  it('pass lint when the domain hashes with node:crypto', async () => {
+    expect(await lintErrors('packages/domain/lint-fixtures/node-crypto-import.ts', IMPORT_RULE)).toEqual([]);
+  });
+
+  it('fail lint when gateway production code imports the test kit or the local endpoint', async () => {
+    const errors = await lintErrors('apps/gateway/lint-fixtures/imports-testing.ts', IMPORT_RULE);
+    expect(errors).toEqual([
+      expect.stringContaining("'@nova-cost/testing' import is restricted"),
+      expect.stringContaining("'@nova-cost/bedrock-local' import is restricted"),
+    ]);
   });
 });

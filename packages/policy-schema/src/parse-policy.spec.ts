@@ -191,6 +191,16 @@ describe(parsePolicy, () => {
         'policy.outputCaps[0].match.operations[0] must be one of converse, converse-stream, invoke',
       ],
       ['an empty tenant list', [{ match: { tenants: [] } }], 'policy.outputCaps[0].match.tenants must be a non-empty'],
+      [
+        'an empty tenant id',
+        [{ match: { tenants: [''] } }],
+        'policy.outputCaps[0].match.tenants[0] must be a tenant id',
+      ],
+      [
+        'a tenant id as a number',
+        [{ match: { tenants: [7] } }],
+        'policy.outputCaps[0].match.tenants[0] must be a tenant id, got a number',
+      ],
       ['a misspelt field', [{ maxToken: 10 }], 'policy.outputCaps[0].maxToken is not a policy field'],
     ])('refuses %s, naming where', (_name, outputCaps, message) => {
       expect(() => parsePolicy({ outputCaps }, problem)).toThrow(message);

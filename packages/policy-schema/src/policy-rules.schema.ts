@@ -72,7 +72,9 @@ const record = <T extends z.ZodType>(each: T, key: z.ZodType<string> = z.string(
 /** The operations a rule may match: those that call a model and carry an output cap (not CountTokens). */
 const match = object({
   tenants: z
-    .array(z.string().min(1), { error: wrongType('a non-empty array of tenant ids') })
+    .array(z.string({ error: wrongType('a tenant id') }).min(1, { error: 'must be a tenant id' }), {
+      error: wrongType('a non-empty array of tenant ids'),
+    })
     .min(1, { error: 'must be a non-empty array of tenant ids' })
     .optional(),
   models: array(model).optional(),

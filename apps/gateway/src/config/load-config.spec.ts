@@ -280,6 +280,8 @@ describe('loadConfig', () => {
         /tenants\[0\]\.apiKeys must be an array of strings of 8 characters or more/,
       ],
       [{ tenants: [{ id: 'a', sigv4: { accessKeyId: 'X' } }] }, /tenants\[0\]\.sigv4\[0\] must be/],
+      [{ tenants: [{ id: 'a', apiKeys: [12345678] }] }, /tenants\[0\]\.apiKeys\[0\] must be a string of 8 characters/],
+      [{ tenants: ['a'] }, /tenants\[0\] must be \{"id", "apiKeys", "sigv4"\}/],
       [{ tenants: [{ id: 'a', apiKeys: ['k-12345678'], weight: 0 }] }, /tenants\[0\]\.weight must be a number above 0/],
       [
         {

@@ -20,7 +20,7 @@ const tenant = z
     {
       id: z.string({ error: ID }).regex(/^[A-Za-z0-9_.-]{1,64}$/, { error: ID }),
       apiKeys: z
-        .array(z.string(), { error: API_KEYS })
+        .array(z.string({ error: 'must be a string of 8 characters or more' }), { error: API_KEYS })
         .refine((keys) => keys.every((k) => k.length >= 8), { error: API_KEYS })
         .default([]),
       // One credential, or a list of them (a key being rotated).

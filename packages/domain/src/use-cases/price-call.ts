@@ -60,7 +60,8 @@ export function priceCall(pricing: PricingCatalog, plan: PricedPlan, result: Pri
         ...tier,
       });
       if (costUsd < onDemand) savings.push({ strategy: 'batching', usd: onDemand - costUsd });
-      if (plan.call.cachePoints.length > 0) {
+      const cached = result.usage.cacheReadInputTokens + result.usage.cacheWriteInputTokens;
+      if (plan.call.cachePoints.length > 0 && cached > 0) {
         // The policy's cache points: what the prompt past the caller's own points would have cost read plainly, net of
         // the writes' premium (what the caller's points read and wrote is theirs, not the policy's saving).
         const plain = withoutPolicyCache(result.usage, callerCachedShare(plan.call.requested));

@@ -1,5 +1,7 @@
 import { BedrockRuntimeClient, ConverseCommand, ConverseStreamCommand } from '@aws-sdk/client-bedrock-runtime';
 import { StaticPricingCatalog } from '@nova-cost/domain';
+import type { TestRedis } from '@nova-cost/testing';
+import { startTestRedis } from '@nova-cost/testing';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { loadConfig } from './config/load-config';
 import type { Gateway } from './gateway';
@@ -166,5 +168,61 @@ describe('inference profiles and fallback through the gateway', () => {
       expect(stats.calls - stats.faults).toBe(answered);
       expect((await costs('acme-key-0123456789')).total.calls - before.total.calls).toBe(answered);
     });
+  });
+});
+
+describe('circuit breakers shared by two gateways through Redis', () => {
+  let redis: TestRedis;
+  let a: Gateway;
+  let b: Gateway;
+  const HEADERS = { 'x-api-key': 'demo-key', 'content-type': 'application/json' };
+  const converse = (gateway: Gateway, text: string) =>
+    fetch(`${gateway.url}/model/${encodeURIComponent(SONNET)}/converse`, {
+      method: 'POST',
+      headers: HEADERS,
+      body: JSON.stringify({ messages: [{ role: 'user', content: [{ text }] }], inferenceConfig: { maxTokens: 50 } }),
+    });
+
+  beforeAll(async () => {
+    redis = await startTestRedis();
+    const config = {
+      ...loadConfig({ REDIS_URL: redis.url }),
+      policy: {
+        inferenceProfiles: [{ dataResidency: 'global' as const }],
+        fallbacks: [{}],
+        circuitBreaker: { failureThreshold: 3 },
+      },
+      port: 0,
+    };
+    a = await startGateway(config, { logger: createLogger('silent'), emfIntervalMs: 0 });
+    b = await startGateway(config, { logger: createLogger('silent'), emfIntervalMs: 0 });
+    // Each has its own local endpoint: both throttle every call to Sonnet's global profile.
+    for (const g of [a, b]) g.localBedrock!.configure({ faults: { throttleRate: 1, models: [GLOBAL] } });
+  });
+  afterAll(async () => {
+    await a?.shutdown();
+    await b?.shutdown();
+    await redis?.close();
+  });
+
+  it('skips a target one gateway found failing in the other too, without failing there first', async () => {
+    // The Redis clients connect in the background: /costs answers once the shared ledger does.
+    for (const g of [a, b]) {
+      await expect
+        .poll(async () => (await fetch(`${g.url}/costs`, { headers: HEADERS })).status, { timeout: 60_000 })
+        .toBe(200);
+    }
+    // A's calls are throttled by the global profile (and answered by the geo one) until A opens its circuit.
+    for (let n = 0; n < 20 && (a.localBedrock!.stats().byModel[GLOBAL] ?? 0) === n; n++) {
+      expect((await converse(a, `question ${n}`)).status).toBe(200);
+    }
+    const opened = a.localBedrock!.stats().byModel[GLOBAL] ?? 0;
+    expect(opened).toBeGreaterThanOrEqual(3);
+    expect(opened).toBeLessThan(20);
+    // B never saw the global profile fail, yet skips it: the circuit is the fleet's.
+    const answer = await converse(b, 'a question for the other gateway');
+    expect(answer.status).toBe(200);
+    expect(answer.headers.get('x-nova-cost-model')).toBe(GEO);
+    expect(b.localBedrock!.stats().byModel).toEqual({ [GEO]: 1 });
   });
 });

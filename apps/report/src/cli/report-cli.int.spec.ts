@@ -84,7 +84,7 @@ describe('npm run report', () => {
     const run = await report([dir, '--policy', policy, '--out', dir]);
     expect(run.code).toBe(1);
     expect(run.stderr).toBe(
-      `nova-cost report: policy file ${policy} policy.cache.defaultTtlSeconds must be a number of seconds >= 0, got a number\n`,
+      `nova-cost report: policy file ${policy} policy.cache.defaultTtlSeconds must be a number of seconds >= 0\n`,
     );
   });
 

@@ -4,15 +4,15 @@ import { TOKENS } from './tokens';
 
 /** The batcher around the fallback and Bedrock links; drained first at shutdown. */
 export const batchingModule = new ContainerModule(({ bind }) => {
-  bind(TOKENS.batchingInvoker)
-    .toDynamicValue((ctx) => {
-      const config = ctx.get(TOKENS.config);
+  bind(TOKENS.batchingInvoker).toResolvedValue(
+    (next, config) => {
       const weights = new Map(config.tenants.map((t) => [t.id, t.weight ?? 1]));
       // Fair across tenants: each waits in its own line, served by weight, and holds at most half the queue.
       const fairness = { maxQueueSharePerTenant: 0.5, tenantWeight: (tenant: string) => weights.get(tenant) ?? 1 };
-      return new BatchingInvoker(ctx.get(TOKENS.fallbackInvoker), { ...fairness, ...config.tuning?.batching });
-    })
-    .inSingletonScope();
+      return new BatchingInvoker(next, { ...fairness, ...config.tuning?.batching });
+    },
+    [TOKENS.fallbackInvoker, TOKENS.config],
+  );
   bind(TOKENS.lifecycle).toDynamicValue((ctx) => {
     const batcher = ctx.get(TOKENS.batchingInvoker);
     const logger = ctx.get(TOKENS.logger);

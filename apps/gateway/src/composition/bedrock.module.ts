@@ -4,10 +4,8 @@ import { TOKENS } from './tokens';
 
 /** The innermost link: Bedrock over the AWS SDK (the default credential chain, or fixed ones for the local endpoint). */
 export const bedrockModule = new ContainerModule(({ bind }) => {
-  bind(TOKENS.bedrockInvoker)
-    .toDynamicValue((ctx) => {
-      const config = ctx.get(TOKENS.config);
-      const { url, region } = ctx.get(TOKENS.bedrockEndpoint);
+  bind(TOKENS.bedrockInvoker).toResolvedValue(
+    (config, { url, region }) => {
       const local = config.bedrock.mode === 'embedded';
       return new BedrockModelInvoker({
         region,
@@ -23,6 +21,7 @@ export const bedrockModule = new ContainerModule(({ bind }) => {
         requestTimeoutMs: config.bedrockTimeoutMs,
         ...(config.tuning?.bedrockMaxAttempts ? { maxAttempts: config.tuning.bedrockMaxAttempts } : {}),
       });
-    })
-    .inSingletonScope();
+    },
+    [TOKENS.config, TOKENS.bedrockEndpoint],
+  );
 });

@@ -4,13 +4,12 @@ import { TOKENS } from './tokens';
 
 /** The cache in front of the batcher, so hits never queue, over the response store (stores.module); fails open. */
 export const cachingModule = new ContainerModule(({ bind }) => {
-  bind(TOKENS.cachingInvoker)
-    .toDynamicValue((ctx) => {
-      const store = ctx.get(TOKENS.responseStore);
-      return new CachingInvoker(ctx.get(TOKENS.batchingInvoker), store, {
+  bind(TOKENS.cachingInvoker).toResolvedValue(
+    (batcher, store) =>
+      new CachingInvoker(batcher, store, {
         // Copies of hot answers in process only in front of Redis: the in-memory store is one already.
         ...(store instanceof InMemoryResponseStore ? { hotMaxBytes: 0 } : {}),
-      });
-    })
-    .inSingletonScope();
+      }),
+    [TOKENS.batchingInvoker, TOKENS.responseStore],
+  );
 });

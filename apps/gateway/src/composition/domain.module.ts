@@ -46,20 +46,19 @@ export const domainModule = new ContainerModule(({ bind }) => {
       });
     })
     .inSingletonScope();
-  bind(TOKENS.invokeModel)
-    .toDynamicValue((ctx) => {
-      const logger = ctx.get(TOKENS.logger);
-      return new InvokeModel({
-        policy: ctx.get(TOKENS.policy),
-        // The chain's outer link: cache → batcher → Bedrock.
-        invoker: ctx.get(TOKENS.cachingInvoker),
-        pricing: ctx.get(TOKENS.pricing),
-        ledger: ctx.get(TOKENS.ledger),
+  bind(TOKENS.invokeModel).toResolvedValue(
+    (policy, cache, pricing, ledger, logger) =>
+      new InvokeModel({
+        policy,
+        // The chain's outer link: cache → batcher → fallback → Bedrock.
+        invoker: cache,
+        pricing,
+        ledger,
         onLedgerError: (err) =>
           logger.warn({ err: { message: (err as Error).message } }, 'spend ledger refused an entry'),
         // The cache admits a call into the shared budget only when it goes upstream: a hit takes no hold.
         admission: 'invoker',
-      });
-    })
-    .inSingletonScope();
+      }),
+    [TOKENS.policy, TOKENS.cachingInvoker, TOKENS.pricing, TOKENS.ledger, TOKENS.logger],
+  );
 });

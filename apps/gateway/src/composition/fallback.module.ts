@@ -4,15 +4,16 @@ import { InMemoryCircuitBreakers } from '@nova-cost/domain';
 import { FallbackInvoker } from '@nova-cost/infrastructure';
 import { ContainerModule } from 'inversify';
 import type { RedisConfig } from '../config/gateway-config';
+import { connect } from './redis-connect';
 import { TOKENS } from './tokens';
 
 /** The fallback targets' circuit breakers: in Redis, shared by the fleet, when there is one. */
 function breakers(redis: RedisConfig | undefined, settings: CircuitSettings): CircuitBreakers {
   if (!redis) return new InMemoryCircuitBreakers(settings);
-  const auth = redis.password === undefined ? {} : { password: redis.password };
-  return redis.kind === 'single'
-    ? RedisCircuitBreakers.fromUrl(redis.url, settings, auth)
-    : RedisCircuitBreakers.fromCluster(redis.nodes, settings, auth);
+  return connect(redis, {
+    fromUrl: (url, auth) => RedisCircuitBreakers.fromUrl(url, settings, auth),
+    fromCluster: (nodes, auth) => RedisCircuitBreakers.fromCluster(nodes, settings, auth),
+  });
 }
 
 /**
@@ -20,13 +21,11 @@ function breakers(redis: RedisConfig | undefined, settings: CircuitSettings): Ci
  * come only once every target of a call throttled), for unary calls and streams alike.
  */
 export const fallbackModule = new ContainerModule(({ bind }) => {
-  bind(TOKENS.fallbackInvoker)
-    .toDynamicValue((ctx) => {
-      const logger = ctx.get(TOKENS.logger);
-      const metrics = ctx.get(TOKENS.metrics);
+  bind(TOKENS.fallbackInvoker).toResolvedValue(
+    (bedrock, breakers, metrics, logger) => {
       let warnedAt = -Infinity;
-      return new FallbackInvoker(ctx.get(TOKENS.bedrockInvoker), {
-        breakers: ctx.get(TOKENS.circuitBreakers),
+      return new FallbackInvoker(bedrock, {
+        breakers,
         onFallback: (event) => metrics.fellBack(event.reason),
         onBreakerError: (err) => {
           // Calls go on as if every circuit were closed; said at most once a minute.
@@ -35,14 +34,13 @@ export const fallbackModule = new ContainerModule(({ bind }) => {
           logger.warn({ err: { message: (err as Error).message } }, 'circuit breakers could not answer (calls go on)');
         },
       });
-    })
-    .inSingletonScope();
-  bind(TOKENS.circuitBreakers)
-    .toDynamicValue((ctx) => {
-      const config = ctx.get(TOKENS.config);
-      return breakers(config.redis, config.policy.circuitBreaker ?? {});
-    })
-    .inSingletonScope();
+    },
+    [TOKENS.bedrockInvoker, TOKENS.circuitBreakers, TOKENS.metrics, TOKENS.logger],
+  );
+  bind(TOKENS.circuitBreakers).toResolvedValue(
+    (config) => breakers(config.redis, config.policy.circuitBreaker ?? {}),
+    [TOKENS.config],
+  );
   bind(TOKENS.lifecycle).toDynamicValue((ctx) => {
     const b = ctx.get(TOKENS.circuitBreakers);
     return {

@@ -1,22 +1,9 @@
-import type { ClusterNode } from 'ioredis';
-import type { RedisConnectOptions, ResponseStore, SpendLoss } from '@nova-cost/caching';
+import type { ResponseStore, SpendLoss } from '@nova-cost/caching';
 import { InMemoryResponseStore, RedisPrefixHistory, RedisResponseStore, RedisSpendLedger } from '@nova-cost/caching';
 import { InMemoryPrefixHistory, InMemorySpendLedger } from '@nova-cost/domain';
 import { ContainerModule } from 'inversify';
-import type { RedisConfig } from '../config/gateway-config';
+import { connect } from './redis-connect';
 import { TOKENS } from './tokens';
-
-/** A Redis adapter's two ways to connect: to one node by URL, or to a cluster by its nodes. */
-interface RedisAdapter<T> {
-  fromUrl(url: string, auth: RedisConnectOptions): T;
-  fromCluster(nodes: readonly ClusterNode[], auth: RedisConnectOptions): T;
-}
-
-/** `adapter` connected to the REDIS_URL servers, with REDIS_PASSWORD when set. */
-function connect<T>(redis: RedisConfig, adapter: RedisAdapter<T>): T {
-  const auth = redis.password === undefined ? {} : { password: redis.password };
-  return redis.kind === 'single' ? adapter.fromUrl(redis.url, auth) : adapter.fromCluster(redis.nodes, auth);
-}
 
 /**
  * What the gateway keeps, decided in this one place: in Redis when REDIS_URL is set (each adapter on its own
@@ -26,23 +13,19 @@ function connect<T>(redis: RedisConfig, adapter: RedisAdapter<T>): T {
  * Redis was down gets its chance to be written.
  */
 export const storesModule = new ContainerModule(({ bind }) => {
-  bind(TOKENS.responseStore)
-    .toDynamicValue((ctx): ResponseStore => {
-      const { redis } = ctx.get(TOKENS.config);
-      return redis ? connect(redis, RedisResponseStore) : new InMemoryResponseStore();
-    })
-    .inSingletonScope();
-  bind(TOKENS.lifecycle).toDynamicValue((ctx) => {
-    const store = ctx.get(TOKENS.responseStore);
-    return { name: 'response store', phase: 'close-clients', close: () => store.close() };
-  });
+  bind(TOKENS.responseStore).toResolvedValue(
+    ({ redis }): ResponseStore => (redis ? connect(redis, RedisResponseStore) : new InMemoryResponseStore()),
+    [TOKENS.config],
+  );
+  bind(TOKENS.lifecycle).toResolvedValue(
+    (store) => ({ name: 'response store', phase: 'close-clients', close: () => store.close() }),
+    [TOKENS.responseStore],
+  );
 
   // Spend it cannot keep is logged with its count and amount, never dropped silently.
-  bind(TOKENS.ledger)
-    .toDynamicValue((ctx) => {
-      const { redis } = ctx.get(TOKENS.config);
+  bind(TOKENS.ledger).toResolvedValue(
+    ({ redis }, logger) => {
       if (!redis) return new InMemorySpendLedger();
-      const logger = ctx.get(TOKENS.logger);
       const onLoss = (loss: SpendLoss): void =>
         logger.error(
           { lostEntries: loss.entries, lostUsd: loss.costUsd, reason: loss.reason },
@@ -52,8 +35,9 @@ export const storesModule = new ContainerModule(({ bind }) => {
         fromUrl: (url, auth) => RedisSpendLedger.fromUrl(url, { ...auth, onLoss }),
         fromCluster: (nodes, auth) => RedisSpendLedger.fromCluster(nodes, { ...auth, onLoss }),
       });
-    })
-    .inSingletonScope();
+    },
+    [TOKENS.config, TOKENS.logger],
+  );
   bind(TOKENS.lifecycle).toDynamicValue((ctx) => {
     const spend = ctx.get(TOKENS.ledger);
     return {
@@ -63,12 +47,10 @@ export const storesModule = new ContainerModule(({ bind }) => {
     };
   });
 
-  bind(TOKENS.prefixHistory)
-    .toDynamicValue((ctx) => {
-      const { redis } = ctx.get(TOKENS.config);
-      return redis ? connect(redis, RedisPrefixHistory) : new InMemoryPrefixHistory();
-    })
-    .inSingletonScope();
+  bind(TOKENS.prefixHistory).toResolvedValue(
+    ({ redis }) => (redis ? connect(redis, RedisPrefixHistory) : new InMemoryPrefixHistory()),
+    [TOKENS.config],
+  );
   bind(TOKENS.lifecycle).toDynamicValue((ctx) => {
     const history = ctx.get(TOKENS.prefixHistory);
     return {

@@ -10,22 +10,26 @@ import { TOKENS } from './tokens';
  * request) → quota (the batcher's per-model buckets, never a micro-batch) → fallback → Bedrock.
  */
 export const streamingModule = new ContainerModule(({ bind }) => {
-  bind(TOKENS.streamModel)
-    .toDynamicValue((ctx) => {
-      const logger = ctx.get(TOKENS.logger);
-      const limits = ctx.get(TOKENS.batchingInvoker).limits();
-      const bedrock = ctx.get(TOKENS.fallbackInvoker);
-      const streamer = new CachingStreamer(new QuotaStreamer(bedrock, limits), ctx.get(TOKENS.responseStore));
-      return new StreamModel({
-        policy: ctx.get(TOKENS.policy),
-        streamer,
-        pricing: ctx.get(TOKENS.pricing),
-        ledger: ctx.get(TOKENS.ledger),
+  bind(TOKENS.streamModel).toResolvedValue(
+    (policy, store, batcher, fallback, pricing, ledger, logger) =>
+      new StreamModel({
+        policy,
+        streamer: new CachingStreamer(new QuotaStreamer(fallback, batcher.limits()), store),
+        pricing,
+        ledger,
         onLedgerError: (err) =>
           logger.warn({ err: { message: (err as Error).message } }, 'spend ledger refused an entry'),
         // The cache admits a stream into the shared budget only when it goes upstream: a replay takes no hold.
         admission: 'invoker',
-      });
-    })
-    .inSingletonScope();
+      }),
+    [
+      TOKENS.policy,
+      TOKENS.responseStore,
+      TOKENS.batchingInvoker,
+      TOKENS.fallbackInvoker,
+      TOKENS.pricing,
+      TOKENS.ledger,
+      TOKENS.logger,
+    ],
+  );
 });

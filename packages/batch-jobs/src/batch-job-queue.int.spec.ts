@@ -458,5 +458,62 @@ describe(BatchJobQueue, () => {
       expect(second.settled.size).toBe(100);
       await second.queue.close();
     });
+
+    it('answers and bills the calls a build before the v2 call format kept (v: 1 documents)', async () => {
+      const bucket = await freshBucket();
+      // calls/ documents exactly as the previous build wrote them: the planned request in the caller's shape (the
+      // policy's cache, lane, tier, cache points beside the caller's fields), the model asked for beside it.
+      const v1 = (id: string, text: string, deadline: number, planned: object) => ({
+        v: 1,
+        id,
+        clientRequestToken: `tok-${id}`,
+        fingerprint: `fp-${id}`,
+        submittedAt: new Date(now).toISOString(),
+        deadline: new Date(deadline).toISOString(),
+        request: { tenantId: 'acme', modelId: MODEL, operation: 'converse', body: body(text), ...planned },
+        requestedModelId: MODEL,
+      });
+      const kept = [
+        // Answered by a batch job: 100 calls fill one.
+        ...Array.from({ length: 100 }, (_, i) =>
+          v1(`v1batch${i}`, `legacy batch ${i}`, now + 24 * HOUR, {
+            region: 'us-east-1',
+            lane: 'deferrable',
+            cache: { ttlSeconds: 3600 },
+            serviceTier: 'flex',
+          }),
+        ),
+        // Answered on demand (no job meets its deadline): not cacheable, and kept without a region.
+        v1('v1urgent', 'legacy urgent', now + HOUR, { lane: 'deferrable' }),
+      ];
+      for (const doc of kept)
+        await s3.send(
+          new PutObjectCommand({
+            Bucket: bucket,
+            Key: `nova-cost/async/calls/acme/${doc.id}.json`,
+            Body: JSON.stringify(doc),
+          }),
+        );
+      const h = await harness(bucket);
+      await h.queue.tick();
+      expect(bedrock.batch.snapshot().map((j) => j.records)).toEqual([100]);
+      advance(2 * HOUR);
+      await h.queue.tick();
+      expect(await h.async.find('acme', 'v1urgent')).toMatchObject({
+        status: 'Completed',
+        route: 'on-demand',
+        reason: 'deadline',
+      });
+      expect((await h.async.output('acme', 'v1urgent'))['output']).toEqual(await directAnswer('legacy urgent'));
+      const batched = await h.async.find('acme', 'v1batch7');
+      expect(batched).toMatchObject({ status: 'Completed', route: 'batch', modelId: MODEL });
+      expect((await h.async.output('acme', 'v1batch7'))['output']).toEqual(await directAnswer('legacy batch 7'));
+      expect(h.settled.size).toBe(101);
+      expect([...h.settled.values()].every((o) => o.length === 1 && o[0]!.ok)).toBe(true);
+      const { total } = await h.ledger.totals({ tenantId: 'acme' });
+      expect(total.calls).toBe(101);
+      expect(total.savedByStrategy.batching).toBeGreaterThan(0);
+      await h.queue.close();
+    });
   });
 });

@@ -156,7 +156,7 @@ export class BatchJobQueue implements DeferredCallQueue {
     if (result) return resultState(result);
     if (this.started) return undefined;
     const stored = await this.store.getCall(tenantId, id);
-    return stored ? inProgressState(deferredCall(stored)) : undefined;
+    return stored ? inProgressState(deferredCall(stored, await this.region())) : undefined;
   }
 
   async list(tenantId: string, query: AsyncListQuery): Promise<AsyncListPage> {
@@ -515,6 +515,7 @@ export class BatchJobQueue implements DeferredCallQueue {
   /** Rebuilds the work in progress from S3: unfinished jobs from their manifests, waiting calls from theirs. */
   private async recover(): Promise<void> {
     const now = this.clock.now().getTime();
+    const region = await this.region();
     const answered = new Set((await this.store.listResults()).map((r) => `${r.tenantId}/${r.id}`));
     const claimed = new Set<string>();
     for (const batchId of await this.store.listManifests()) {
@@ -523,7 +524,7 @@ export class BatchJobQueue implements DeferredCallQueue {
       const calls = await mapLimit(manifest.records, 16, async (r) => {
         claimed.add(r.recordId);
         const stored = await this.store.getCall(r.tenantId, r.recordId);
-        return stored ? deferredCall(stored) : undefined; // gone: answered before the restart
+        return stored ? deferredCall(stored, region) : undefined; // gone: answered before the restart
       });
       const run: JobRun = {
         manifest,
@@ -548,10 +549,15 @@ export class BatchJobQueue implements DeferredCallQueue {
       if (!stored) return;
       // Answered on demand just before the restart, its call document not yet deleted.
       if (answered.has(`${tenantId}/${id}`)) return this.store.deleteCall(tenantId, id);
-      this.wait(deferredCall(stored));
+      this.wait(deferredCall(stored, region));
     });
     this.answered = answered.size > ANSWERED_MEMORY ? undefined : answered;
     this.started = true;
+  }
+
+  /** The region the queue's Bedrock client runs jobs in: that of a call kept without one. */
+  private region(): Promise<string> {
+    return this.deps.bedrock.config.region();
   }
 
   private async result(tenantId: string, id: string): Promise<StoredResult | undefined> {

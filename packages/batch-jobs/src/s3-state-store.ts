@@ -3,7 +3,7 @@ import { DeleteObjectCommand, GetObjectCommand, ListObjectsV2Command, PutObjectC
 import type { JsonObject } from '@nova-cost/domain';
 import { isNotFound, mapAwsError } from './aws-error.mapper';
 import { parseS3Uri, under } from './s3-uri';
-import type { StoredCall, StoredManifest, StoredResult } from './stored-state';
+import type { KeptCall, StoredCall, StoredManifest, StoredResult } from './stored-state';
 import { tenantKeySegment, tenantOfKeySegment } from './tenant-key-segment';
 
 /**
@@ -24,8 +24,8 @@ export class S3StateStore {
     return this.putJson(this.callKey(call.request.tenantId, call.id), call);
   }
 
-  getCall(tenantId: string, id: string): Promise<StoredCall | undefined> {
-    return this.getJson<StoredCall>(this.callKey(tenantId, id));
+  getCall(tenantId: string, id: string): Promise<KeptCall | undefined> {
+    return this.getJson<KeptCall>(this.callKey(tenantId, id));
   }
 
   deleteCall(tenantId: string, id: string): Promise<void> {

@@ -1,17 +1,22 @@
 import type {
+  CachePointPlacement,
   DeferredCall,
   DeferredCallState,
   DeferredRoute,
+  InvocationRequest,
   JsonObject,
+  Lane,
   PlannedInvocation,
+  TierPlan,
   TokenUsage,
 } from '@nova-cost/domain';
+import { callerServiceTier, requestFeatures } from '@nova-cost/domain';
 
 // The JSON documents the queue keeps in S3. Each carries a version, so a later format can read an older one.
 
 /** calls/<tenant>/<id>.json: an accepted call, until it is answered. */
 export interface StoredCall {
-  readonly v: 1;
+  readonly v: 2;
   readonly id: string;
   readonly clientRequestToken: string;
   readonly fingerprint: string;
@@ -22,6 +27,33 @@ export interface StoredCall {
   readonly routedBy?: string;
   readonly outputS3Uri?: string;
 }
+
+/**
+ * calls/<tenant>/<id>.json as builds before v2 wrote it: the planned call in the caller's request shape (the policy's
+ * decisions as optional fields beside the caller's), and the model the caller asked for beside it.
+ */
+export interface StoredCallV1 {
+  readonly v: 1;
+  readonly id: string;
+  readonly clientRequestToken: string;
+  readonly fingerprint: string;
+  readonly submittedAt: string;
+  readonly deadline: string;
+  readonly request: InvocationRequest & {
+    /** Absent: not cacheable. */
+    readonly cache?: { readonly ttlSeconds: number };
+    readonly lane?: Lane;
+    /** The tier the policy chose for a caller that named none. */
+    readonly serviceTier?: string;
+    readonly cachePoints?: readonly CachePointPlacement[];
+  };
+  readonly requestedModelId: string;
+  readonly routedBy?: string;
+  readonly outputS3Uri?: string;
+}
+
+/** Any calls/ document a build of the queue may have written. */
+export type KeptCall = StoredCall | StoredCallV1;
 
 /** The answer of a completed call, as kept for GetAsyncInvoke's output. */
 export interface StoredAnswer {
@@ -66,7 +98,7 @@ export interface StoredManifest {
 
 export function storedCall(call: DeferredCall): StoredCall {
   return {
-    v: 1,
+    v: 2,
     id: call.id,
     clientRequestToken: call.clientRequestToken,
     fingerprint: call.fingerprint,
@@ -78,16 +110,47 @@ export function storedCall(call: DeferredCall): StoredCall {
   };
 }
 
-export function deferredCall(stored: StoredCall): DeferredCall {
+/**
+ * The call a calls/ document keeps, of either version. A v1 call is lifted into the planned call it stood for; its
+ * region, which v1 builds always wrote, falls back to `region` (the queue's).
+ */
+export function deferredCall(stored: KeptCall, region: string): DeferredCall {
   return {
     id: stored.id,
     clientRequestToken: stored.clientRequestToken,
     fingerprint: stored.fingerprint,
     submittedAt: new Date(stored.submittedAt),
     deadline: new Date(stored.deadline),
-    request: stored.request,
+    request: stored.v === 1 ? plannedFromV1(stored, region) : stored.request,
     ...(stored.routedBy ? { routedBy: stored.routedBy } : {}),
     ...(stored.outputS3Uri ? { outputS3Uri: stored.outputS3Uri } : {}),
+  };
+}
+
+function plannedFromV1(stored: StoredCallV1, region: string): PlannedInvocation {
+  const { cache, lane, serviceTier, cachePoints, region: plannedRegion, ...sent } = stored.request;
+  const requested: InvocationRequest = { ...sent, modelId: stored.requestedModelId };
+  const callerTier = callerServiceTier(sent);
+  const tier: TierPlan =
+    callerTier !== undefined
+      ? { name: callerTier, by: 'caller' }
+      : serviceTier !== undefined
+        ? { name: serviceTier, by: 'policy' }
+        : 'default';
+  return {
+    tenantId: sent.tenantId,
+    modelId: sent.modelId,
+    operation: sent.operation,
+    body: sent.body,
+    ...(sent.parameters === undefined ? {} : { parameters: sent.parameters }),
+    region: plannedRegion ?? region,
+    lane: lane ?? 'deferrable',
+    cache: cache ?? 'none',
+    tier,
+    estimatedInputTokens: requestFeatures(sent).estimatedInputTokens,
+    cachePoints: cachePoints ?? [],
+    fallbacks: [],
+    requested,
   };
 }
 

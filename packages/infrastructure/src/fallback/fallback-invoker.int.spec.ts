@@ -109,11 +109,12 @@ describe(FallbackInvoker, () => {
       expect(bedrock.stats().byModel).toEqual({ [GLOBAL]: 1 });
     });
 
-    it("fails with the last target's error when every target fails", async () => {
-      bedrock.configure({ faults: { throttleRate: 1 } });
+    it("fails with the error that started the chain when every target fails, not a fallback's", async () => {
+      // The caller's model throttles; both fallbacks answer 5xx.
+      bedrock.configure({ faults: { failFirst: 1, failFirstWith: 'throttle', serverErrorRate: 1 } });
       const error = await failure(fallbackInvoker().invoke(call()));
-      expect(error.kind).toBe('throttled');
-      expect(bedrock.stats().calls).toBe(3);
+      expect(error).toMatchObject({ kind: 'throttled', upstream: { name: 'ThrottlingException', status: 429 } });
+      expect(bedrock.stats().byModel).toEqual({ [GLOBAL]: 1, [GEO]: 1, [HAIKU]: 1 });
     });
 
     it('passes a call without fallbacks through untouched', async () => {

@@ -108,7 +108,8 @@ export class FallbackInvoker implements ModelInvoker, ModelStreamer {
           continue;
         }
         this.report(this.breakers.failed(key, this.now()));
-        failure = error;
+        // The caller gets the failure that started the chain (the model it asked for), not a fallback's.
+        failure ??= error;
         if (next !== undefined)
           this.options.onFallback?.({ from: modelId, to: next, reason: (error as NovaCostError).kind });
       }

@@ -117,6 +117,21 @@ describe(FallbackInvoker, () => {
       expect(bedrock.stats().byModel).toEqual({ [GLOBAL]: 1, [GEO]: 1, [HAIKU]: 1 });
     });
 
+    it('neither falls back nor counts toward the circuit when the model fails on the input (ModelErrorException)', async () => {
+      // 424: the model failed on this request's input; the target is healthy, for this tenant and every other.
+      const modelError = { status: 424, type: 'ModelErrorException', members: { originalStatusCode: 400 } };
+      bedrock.configure({ faults: { failFirst: 2, failFirstWith: modelError } });
+      const invoker = fallbackInvoker();
+      for (let i = 0; i < 2; i++) {
+        const error = await failure(invoker.invoke(call()));
+        expect(error.upstream).toMatchObject({ name: 'ModelErrorException', status: 424 });
+      }
+      expect(bedrock.stats().byModel).toEqual({ [GLOBAL]: 2 });
+      // Two failures would have opened the circuit (threshold 2): the next call still goes to the caller's model.
+      expect((await invoker.invoke(call())).modelId).toBe(GLOBAL);
+      expect(events).toEqual([]);
+    });
+
     it('passes a call without fallbacks through untouched', async () => {
       bedrock.configure({ faults: { throttleRate: 1 } });
       const error = await failure(fallbackInvoker().invoke(call({ fallbacks: [] })));

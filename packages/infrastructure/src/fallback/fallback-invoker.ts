@@ -32,14 +32,23 @@ export interface FallbackInvokerOptions {
   readonly onBreakerError?: (error: unknown) => void;
 }
 
+/** Bedrock's own 5xx answers: the service, not the request, failed. */
+const UNAVAILABLE = new Set(['ServiceUnavailableException', 'InternalServerException']);
+
 /**
- * Whether a failure is the upstream's and another target may answer: throttling, a 5xx or a connection that failed,
- * a model Bedrock no longer serves. Never an error the caller caused (a bad request, an abort, a budget), nor a call
- * that ran out of time (the model may have run, and billed, all of it).
+ * Whether a failure is the target's, so that it counts toward the target's circuit and another target may answer:
+ * throttling, Bedrock's 5xx unavailability, a connection that failed before the request went out, a model Bedrock no
+ * longer serves. Never an error the caller's request caused (a bad request, an input the model fails on —
+ * ModelErrorException, 424 —, an abort, a budget): one tenant's inputs must not open a circuit the fleet shares. Nor a
+ * call that ran out of time (the model may have run, and billed, all of it).
  */
 export function fallsBack(error: unknown): boolean {
   if (!NovaCostError.is(error)) return false;
-  if (error.kind === 'throttled' || error.kind === 'upstream-unavailable') return true;
+  if (error.kind === 'throttled') return true;
+  if (error.kind === 'upstream-unavailable') {
+    if (error.upstream === undefined) return true;
+    return UNAVAILABLE.has(error.upstream.name) || (error.upstream.status ?? 0) >= 500;
+  }
   return error.kind === 'not-found' && error.upstream?.name === 'ResourceNotFoundException';
 }
 

@@ -50,6 +50,27 @@ const NETWORK_CODES = new Set([
   'ERR_STREAM_PREMATURE_CLOSE',
 ]);
 
+/**
+ * Connection failures before the request went out (no route, no name, refused, a session closing): Bedrock never saw
+ * the call, so it cannot have run or billed it. A reset after the request was sent (ECONNRESET, socket hang up, a
+ * stream closed early) is not one of them: the model may be running it.
+ */
+const UNSENT_CODES = new Set([
+  'ECONNREFUSED',
+  'EPIPE',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ERR_HTTP2_GOAWAY_SESSION',
+]);
+
+/** Whether a failure mapped by mapBedrockError is a connection that failed before Bedrock got the request. */
+export function failedBeforeSending(error: NovaCostError): boolean {
+  const code = (error.cause as { code?: unknown } | undefined)?.code;
+  return error.upstream === undefined && typeof code === 'string' && UNSENT_CODES.has(code);
+}
+
 export interface BedrockCallContext {
   /** What was called, for messages: a model id, or a guardrail. */
   readonly modelId: string;

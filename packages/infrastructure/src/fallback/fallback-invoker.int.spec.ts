@@ -132,6 +132,16 @@ describe(FallbackInvoker, () => {
       expect(events).toEqual([]);
     });
 
+    it('does not fall back when the connection breaks after the request went out: the model may have billed it', async () => {
+      bedrock.configure({ faults: { failFirst: 2, failFirstWith: 'drop' } });
+      const invoker = fallbackInvoker();
+      for (let i = 0; i < 2; i++) expect((await failure(invoker.invoke(call()))).kind).toBe('upstream-unavailable');
+      expect(bedrock.stats().byModel).toEqual({ [GLOBAL]: 2 });
+      expect(events).toEqual([]);
+      // Like a failure of the target, it counts toward its circuit: two opened it.
+      expect((await invoker.invoke(call())).modelId).toBe(GEO);
+    });
+
     it('passes a call without fallbacks through untouched', async () => {
       bedrock.configure({ faults: { throttleRate: 1 } });
       const error = await failure(fallbackInvoker().invoke(call({ fallbacks: [] })));

@@ -8,6 +8,7 @@ import type {
   ModelStreamer,
 } from '@nova-cost/domain';
 import { InMemoryCircuitBreakers, NovaCostError } from '@nova-cost/domain';
+import { failedBeforeSending } from '../bedrock/bedrock-error.mapper';
 
 type Call = Parameters<ModelInvoker['invoke']>[0];
 
@@ -40,16 +41,31 @@ const UNAVAILABLE = new Set(['ServiceUnavailableException', 'InternalServerExcep
  * throttling, Bedrock's 5xx unavailability, a connection that failed before the request went out, a model Bedrock no
  * longer serves. Never an error the caller's request caused (a bad request, an input the model fails on —
  * ModelErrorException, 424 —, an abort, a budget): one tenant's inputs must not open a circuit the fleet shares. Nor a
- * call that ran out of time (the model may have run, and billed, all of it).
+ * call that ran out of time or whose connection broke after the request went out (see lostAfterSending): the model
+ * may have run, and billed, all of it.
  */
 export function fallsBack(error: unknown): boolean {
   if (!NovaCostError.is(error)) return false;
   if (error.kind === 'throttled') return true;
   if (error.kind === 'upstream-unavailable') {
-    if (error.upstream === undefined) return true;
+    if (error.upstream === undefined) return failedBeforeSending(error);
     return UNAVAILABLE.has(error.upstream.name) || (error.upstream.status ?? 0) >= 500;
   }
   return error.kind === 'not-found' && error.upstream?.name === 'ResourceNotFoundException';
+}
+
+/**
+ * Whether the target's connection broke after the request went out (a reset, a stream closed early): like a timeout,
+ * the model may have run and billed the call, so no other target is tried (Bedrock would bill both while the ledger
+ * records one), but it counts toward the target's circuit.
+ */
+function lostAfterSending(error: unknown): boolean {
+  return (
+    NovaCostError.is(error) &&
+    error.kind === 'upstream-unavailable' &&
+    error.upstream === undefined &&
+    !failedBeforeSending(error)
+  );
 }
 
 /**
@@ -101,6 +117,10 @@ export class FallbackInvoker implements ModelInvoker, ModelStreamer {
         if (verdict !== 'closed') this.report(this.breakers.succeeded(key));
         return answer;
       } catch (error) {
+        if (lostAfterSending(error)) {
+          this.report(this.breakers.failed(key, this.now()));
+          throw failure ?? error;
+        }
         if (!fallsBack(error)) {
           // The caller's own target: the error is the caller's (a probe that met it proves nothing, so its circuit
           // stays as it was). A fallback target refusing the call (a model that reads the request otherwise, a

@@ -9,6 +9,7 @@ import {
 import { describe, expect, it } from 'vitest';
 import { CachingInvoker } from './caching-invoker';
 import { InMemoryResponseStore } from './in-memory-response-store';
+import type { ResponseStore } from './response-store.port';
 import { brokenStore } from './testing/broken-store';
 import { cacheableRequest, CountingInvoker } from './testing/counting-invoker';
 
@@ -86,6 +87,49 @@ describe(CachingInvoker, () => {
         expect(results.every((r) => r.cache === 'miss')).toBe(true);
         expect(next.calls).toBe(10);
         expect(cache.stats().errors).toBeGreaterThanOrEqual(10);
+      });
+    });
+
+    describe('having a store that fails one poll while another process holds the lock', () => {
+      it("keeps waiting for the holder's answer instead of calling upstream beside it", async () => {
+        const shared = new InMemoryResponseStore();
+        let answer!: () => void;
+        const mayAnswer = new Promise<void>((resolve) => (answer = resolve));
+        const holderNext = new CountingInvoker(0);
+        let called!: () => void;
+        const holderCalled = new Promise<void>((resolve) => (called = resolve));
+        // The holder has taken the lock once its upstream is called; it answers when the spec says so.
+        const gated: ModelInvoker = {
+          invoke: async (c, o) => {
+            called();
+            await mayAnswer;
+            return holderNext.invoke(c, o);
+          },
+        };
+        const holder = new CachingInvoker(gated, shared);
+        // The waiter's store is the holder's, but its first poll (its second read-or-lock) fails, as a poll a loaded
+        // store answers too late; the holder answers only then.
+        let reads = 0;
+        const failsFirstPoll: ResponseStore = Object.create(shared, {
+          readOrLock: {
+            value: (...args: Parameters<ResponseStore['readOrLock']>) => {
+              if (++reads !== 2) return shared.readOrLock(...args);
+              answer();
+              return Promise.reject(new Error('a poll the store did not answer'));
+            },
+          },
+        });
+        const waiterNext = new CountingInvoker(0);
+        const waiter = new CachingInvoker(waiterNext, failsFirstPoll, { lockPollMs: 1 });
+        const request = cacheableRequest();
+        const held = holder.invoke(request);
+        await holderCalled;
+        const result = await waiter.invoke(request);
+        expect((await held).cache).toBe('miss');
+        expect(result.cache).toBe('coalesced');
+        expect(reads).toBeGreaterThan(2);
+        expect(waiterNext.calls).toBe(0);
+        expect(waiter.stats().errors).toBe(1);
       });
     });
 

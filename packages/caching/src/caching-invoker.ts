@@ -169,8 +169,11 @@ export class CachingInvoker implements ModelInvoker, AnswerCache {
           this.counters.coalesced += 1;
           return this.fromEnvelope(polled.entry, 'coalesced', started);
         }
+        // A poll the store did not answer says nothing about the holder: keep waiting (the breaker and the deadline
+        // bound it). Giving up on one slow poll made a busy machine call upstream beside a healthy holder.
+        if (polled.locked === undefined) continue;
         locked = polled.locked;
-        if (locked !== false) break;
+        if (locked) break;
       }
     }
     // Keep the lock alive while the call runs, however long the model takes.

@@ -1,7 +1,7 @@
 import type { TestRedisCluster } from '@nova-cost/testing';
 import { startTestRedisCluster } from '@nova-cost/testing';
 import { Cluster } from 'ioredis';
-import { afterAll, beforeAll, describe } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { failOpenRedisOptions } from './redis-connection';
 import { RedisResponseStore } from './redis-response-store';
 import { cachingInvokerContract, connected } from './testing/caching-invoker.contract';
@@ -17,6 +17,26 @@ async function readyCluster(cluster: TestRedisCluster): Promise<Cluster> {
   client.on('error', () => undefined);
   await client.connect();
   return client;
+}
+
+/**
+ * `client`, with `step` run once just before the `at`-th command (0-based) sent through get, set or eval: another
+ * process's move slipped between two commands of one store call, at a chosen point rather than by chance.
+ */
+function interleaved(client: Cluster, at: number, step: () => Promise<void>): Cluster {
+  let sent = 0;
+  return new Proxy(client, {
+    get(target, name) {
+      const value: unknown = Reflect.get(target, name, target);
+      if (typeof value !== 'function') return value;
+      const method = (value as (...args: unknown[]) => unknown).bind(target);
+      if (name !== 'get' && name !== 'set' && name !== 'eval') return method;
+      return async (...args: unknown[]) => {
+        if (sent++ === at) await step();
+        return method(...args);
+      };
+    },
+  });
 }
 
 async function forEachMaster(
@@ -40,7 +60,8 @@ describe('CachingInvoker over RedisResponseStore (three-master cluster)', () => 
 
   cachingInvokerContract(() => ({
     // The production constructor, on its own fail-open cluster client, once the cluster answers.
-    newStore: () => connected(RedisResponseStore.fromCluster(cluster.nodes, { commandTimeoutMs: 200 })),
+    newStore: (connect = { commandTimeoutMs: 200 }) =>
+      connected(RedisResponseStore.fromCluster(cluster.nodes, connect)),
     rawGet: (key) => raw.get(key),
     rawSet: async (key, value) => void (await raw.set(key, value)),
     stop: () => forEachMaster(cluster, 'stop'),
@@ -48,4 +69,38 @@ describe('CachingInvoker over RedisResponseStore (three-master cluster)', () => 
     pause: () => forEachMaster(cluster, 'pause'),
     resume: () => forEachMaster(cluster, 'resume'),
   }));
+
+  describe('RedisResponseStore.readOrLock', () => {
+    // The entry and its lock sit in different slots, so readOrLock is two commands; the holder (storing its answer,
+    // then freeing its lock, as setAndUnlock does on a Cluster) may finish between them. Read first, then lock, the
+    // caller saw no answer and took the freed lock: a second upstream call (2 calls for 1 under load, 37 rounds of
+    // 150 with four busy loops on two cores).
+    it.each([0, 1, 2])(
+      'never leaves this caller holding the lock of a stored answer, the holder finishing before command %i',
+      async (at) => {
+        const key = `nc:test:read-or-lock:${at}:${Math.random()}`;
+        const lockKey = `${key}:lock`;
+        await raw.set(lockKey, 'holder');
+        const holderFinishes = async () => {
+          await raw.set(key, 'answer');
+          await raw.del(lockKey);
+        };
+        const client = await readyCluster(cluster);
+        const store = new RedisResponseStore(interleaved(client, at, holderFinishes));
+        try {
+          const first = await store.readOrLock(key, lockKey, 'caller', 5_000);
+          expect(first).not.toEqual({ locked: true });
+          // Told the lock is held, the caller polls again: the answer is there.
+          const answered =
+            'value' in first && first.value !== undefined
+              ? first
+              : await store.readOrLock(key, lockKey, 'caller', 5_000);
+          expect(answered).toEqual({ value: 'answer' });
+          expect(await raw.get(lockKey)).toBeNull(); // a lock taken on the way was freed
+        } finally {
+          client.disconnect();
+        }
+      },
+    );
+  });
 });

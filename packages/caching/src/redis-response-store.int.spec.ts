@@ -29,7 +29,7 @@ describe('CachingInvoker over RedisResponseStore (single node)', () => {
 
   cachingInvokerContract(() => ({
     // The production constructor, on its own fail-open connection, once it answers.
-    newStore: () => connected(RedisResponseStore.fromUrl(redis.url, { commandTimeoutMs: 200 })),
+    newStore: (connect = { commandTimeoutMs: 200 }) => connected(RedisResponseStore.fromUrl(redis.url, connect)),
     rawGet: (key) => raw.get(key),
     rawSet: async (key, value) => void (await raw.set(key, value)),
     stop: () => redis.stop(),

@@ -71,12 +71,19 @@ export class RedisResponseStore implements ResponseStore {
 
   /**
    * One script on a single node. A Cluster keeps an entry and its lock in different slots (a script must not touch
-   * two), so there it is the read, then the lock on a miss.
+   * two), so there it is the lock first, then the read: read first, a holder could store its answer and free its lock
+   * between the two, and this caller would take the freed lock and call upstream a second time. Locked first, an
+   * answer stored before the lock is taken is always seen by the read (its holder stores, then unlocks), and the
+   * lock, not needed then, is freed.
    */
   async readOrLock(key: string, lockKey: string, token: string, ttlMs: number): Promise<ReadOrLock> {
     if (this.client.isCluster) {
+      const locked = await this.tryLock(lockKey, token, ttlMs);
       const value = await this.get(key);
-      return value === undefined ? { locked: await this.tryLock(lockKey, token, ttlMs) } : { value };
+      if (value === undefined) return { locked };
+      // Not needed: the answer is here. A failed release only leaves the lock to its TTL.
+      if (locked) await this.unlock(lockKey, token).catch(() => undefined);
+      return { value };
     }
     const found = await (this.client as unknown as StoreScripts).ncReadOrLock(
       key,

@@ -2,7 +2,11 @@
 // the domain imports nothing, adapters import only the domain, and only apps compose adapters.
 import nx from '@nx/eslint-plugin';
 import prettier from 'eslint-plugin-prettier';
+import { builtinModules } from 'node:module';
 import tseslint from 'typescript-eslint';
+
+/** Node's own modules by their bare names (fs, timers/promises, …), crypto aside. */
+const nodeModulesButCrypto = builtinModules.filter((m) => m !== 'crypto' && !m.startsWith('_'));
 
 const productionConstraints = [
   { sourceTag: 'type:domain', onlyDependOnLibsWithTags: [], allowedExternalImports: [] },
@@ -109,7 +113,7 @@ export default tseslint.config(
         {
           patterns: [
             {
-              group: ['node:*', '!node:crypto'],
+              group: ['node:*', '!node:crypto', ...nodeModulesButCrypto, ...nodeModulesButCrypto.map((m) => `${m}/*`)],
               message: "The domain is pure logic: of Node's modules it may import only node:crypto.",
             },
           ],
@@ -131,6 +135,12 @@ export default tseslint.config(
             {
               name: '@nova-cost/bedrock-local',
               message: 'The local Bedrock endpoint is started only by the embedded mode (apps/gateway/src/gateway.ts).',
+            },
+          ],
+          patterns: [
+            {
+              group: ['@nova-cost/testing/*', '@nova-cost/bedrock-local/*'],
+              message: 'Test kits and the local Bedrock endpoint are for specs and the embedded mode only.',
             },
           ],
         },

@@ -3,3 +3,4 @@ import { freePort } from '@nova-cost/testing';
 import { startLocalBedrock } from '@nova-cost/bedrock-local';
 
 export const kit = { freePort, startLocalBedrock };
+export * from '@nova-cost/testing/src/free-port';

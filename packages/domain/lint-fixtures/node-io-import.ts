@@ -2,3 +2,4 @@
 import { readFileSync } from 'node:fs';
 
 export const read = (path: string): string => readFileSync(path, 'utf8');
+export { setTimeout as wait } from 'timers/promises';

@@ -200,4 +200,23 @@ describe(SigV4Verifier, () => {
       ).toThrow(/signature expired/);
     });
   });
+
+  describe('.verifyParsed', () => {
+    it('refuses a request whose date passed out of the skew window while its body was arriving', async () => {
+      const req = await signedRequest();
+      let now = SIGNED_AT.getTime();
+      const verifier = new SigV4Verifier((id) => (id === 'demo' ? 'demo-secret' : undefined), { now: () => now });
+      const parsed = verifier.checkHeaders(req.headers, req.headers['authorization']!);
+      now += 3_600_000;
+      expect(() => verifier.verifyParsed(req, parsed)).toThrow(/signature expired/);
+    });
+
+    it('accepts the same request when its body arrived within the window', async () => {
+      const req = await signedRequest();
+      const verifier = verifierAt(SIGNED_AT);
+      expect(verifier.verifyParsed(req, verifier.checkHeaders(req.headers, req.headers['authorization']!))).toBe(
+        'demo',
+      );
+    });
+  });
 });

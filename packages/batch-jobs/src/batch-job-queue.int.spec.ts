@@ -515,5 +515,30 @@ describe(BatchJobQueue, () => {
       expect(total.savedByStrategy.batching).toBeGreaterThan(0);
       await h.queue.close();
     });
+
+    it('answers a call of a dots-only tenant kept under its literal folder by a build before the encoding', async () => {
+      const bucket = await freshBucket();
+      // Before tenant ids were encoded, tenant '...' was keyed as itself (now %2E%2E%2E). ('.' and '..' were too, but
+      // HTTP paths resolve those segments, so the local S3 cannot keep them as keys; S3 does.)
+      const legacyKey = 'nova-cost/async/calls/.../legacydots.json';
+      const doc = {
+        v: 1,
+        id: 'legacydots',
+        clientRequestToken: 'tok-legacydots',
+        fingerprint: 'fp-legacydots',
+        submittedAt: new Date(now).toISOString(),
+        deadline: new Date(now + HOUR).toISOString(),
+        request: { tenantId: '...', modelId: MODEL, operation: 'converse', body: body('dots'), region: 'us-east-1' },
+        requestedModelId: MODEL,
+      };
+      await s3.send(new PutObjectCommand({ Bucket: bucket, Key: legacyKey, Body: JSON.stringify(doc) }));
+      const h = await harness(bucket);
+      await h.queue.tick();
+      expect(await h.async.find('...', 'legacydots')).toMatchObject({ status: 'Completed', route: 'on-demand' });
+      expect([...h.settled.keys()]).toEqual(['legacydots']);
+      const left = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: 'nova-cost/async/calls/' }));
+      expect(left.KeyCount).toBe(0);
+      await h.queue.close();
+    });
   });
 });

@@ -4,7 +4,7 @@ import type { JsonObject } from '@nova-cost/domain';
 import { isNotFound, mapAwsError } from './aws-error.mapper';
 import { parseS3Uri, under } from './s3-uri';
 import type { KeptCall, StoredCall, StoredManifest, StoredResult } from './stored-state';
-import { tenantKeySegment, tenantOfKeySegment } from './tenant-key-segment';
+import { legacyTenantKeySegment, tenantKeySegment, tenantOfKeySegment } from './tenant-key-segment';
 
 /**
  * The queue's durable state in S3, under one prefix:
@@ -25,11 +25,11 @@ export class S3StateStore {
   }
 
   getCall(tenantId: string, id: string): Promise<KeptCall | undefined> {
-    return this.getJson<KeptCall>(this.callKey(tenantId, id));
+    return this.getKept<KeptCall>('calls', tenantId, id);
   }
 
-  deleteCall(tenantId: string, id: string): Promise<void> {
-    return this.delete(this.callKey(tenantId, id));
+  async deleteCall(tenantId: string, id: string): Promise<void> {
+    for (const key of this.keptKeys('calls', tenantId, id)) await this.delete(key);
   }
 
   /** Every call kept and not answered, by tenant and id. */
@@ -47,7 +47,7 @@ export class S3StateStore {
   }
 
   getResult(tenantId: string, id: string): Promise<StoredResult | undefined> {
-    return this.getJson<StoredResult>(this.resultKey(tenantId, id));
+    return this.getKept<StoredResult>('results', tenantId, id);
   }
 
   /** Answered calls, by tenant and id: of one tenant, or of all. */
@@ -124,6 +124,21 @@ export class S3StateStore {
 
   private resultKey(tenantId: string, id: string): string {
     return under(this.prefix, `results/${tenantKeySegment(tenantId)}/${id}.json`);
+  }
+
+  /** Where a call's document is kept: its key, then the one builds before tenantKeySegment used, if it differs. */
+  private keptKeys(folder: 'calls' | 'results', tenantId: string, id: string): string[] {
+    const legacy = legacyTenantKeySegment(tenantId);
+    const key = folder === 'calls' ? this.callKey(tenantId, id) : this.resultKey(tenantId, id);
+    return legacy === undefined ? [key] : [key, under(this.prefix, `${folder}/${legacy}/${id}.json`)];
+  }
+
+  private async getKept<T>(folder: 'calls' | 'results', tenantId: string, id: string): Promise<T | undefined> {
+    for (const key of this.keptKeys(folder, tenantId, id)) {
+      const kept = await this.getJson<T>(key);
+      if (kept !== undefined) return kept;
+    }
+    return undefined;
   }
 
   private batchKey(batchId: string, name: string): string {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { tenantKeySegment, tenantOfKeySegment } from './tenant-key-segment';
+import { legacyTenantKeySegment, tenantKeySegment, tenantOfKeySegment } from './tenant-key-segment';
 
 describe(tenantKeySegment, () => {
   it.each([
@@ -23,7 +23,19 @@ describe(tenantKeySegment, () => {
   });
 
   it('reads no tenant from a segment it could not have written', () => {
-    expect(tenantOfKeySegment('..')).toBeUndefined();
     expect(tenantOfKeySegment('%E0%A4%A')).toBeUndefined();
+    expect(tenantOfKeySegment('a%2fb')).toBeUndefined();
+  });
+
+  it.each(['.', '..', '...'])(
+    'reads tenant %j back from the literal segment builds before the encoding wrote',
+    (id) => {
+      expect(tenantOfKeySegment(id)).toBe(id);
+      expect(legacyTenantKeySegment(id)).toBe(id);
+    },
+  );
+
+  it('has no legacy segment for an id keyed as itself', () => {
+    expect(legacyTenantKeySegment('team.a')).toBeUndefined();
   });
 });

@@ -26,8 +26,20 @@ export function tenantKeySegment(tenantId: string): string {
   return segment;
 }
 
-/** The tenant id of a key segment tenantKeySegment wrote; undefined for one it could not have written. */
+/**
+ * The segment builds before tenantKeySegment keyed a tenant id as: the id itself. It differs from tenantKeySegment's
+ * only for ids of dots alone (`.`, `..`), which the tenants schema allows; undefined for every other id.
+ */
+export function legacyTenantKeySegment(tenantId: string): string | undefined {
+  return /^\.+$/.test(tenantId) ? tenantId : undefined;
+}
+
+/**
+ * The tenant id of a key segment tenantKeySegment wrote, or of a literal `.`/`..` segment written before it
+ * (legacyTenantKeySegment); undefined for one neither could have written.
+ */
 export function tenantOfKeySegment(segment: string): string | undefined {
+  if (legacyTenantKeySegment(segment) !== undefined) return segment;
   try {
     const tenantId = decodeURIComponent(segment);
     return tenantKeySegment(tenantId) === segment ? tenantId : undefined;

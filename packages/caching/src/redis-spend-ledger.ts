@@ -51,7 +51,8 @@ export interface RedisSpendLedgerOptions {
   readonly holdTimeoutMs?: number;
   /**
    * Most totals held in memory at once (one per tenant, UTC day, model and category with entries not yet written).
-   * Entries needing a new one past it are dropped and reported (onLoss). @default 100000
+   * Entries needing a new one past it are dropped and reported (onLoss). Also the most budget-hold ids kept to release
+   * with the writes: past it a hold is left to lapse at `holdTtlMs`. @default 100000
    */
   readonly maxPendingCells?: number;
   /** Lifetime of a budget hold: it must outlast the call and the write that settles it; a crashed process's holds lapse after it. @default 600000 */

@@ -13,6 +13,22 @@ describe(SpendBooks, () => {
     });
   });
 
+  describe('.release', () => {
+    it('keeps at most maxPendingCells hold ids to release (the rest lapse at their TTL), and frees them once written', () => {
+      const books = new SpendBooks(2);
+      books.add(spendEntry({ tenantId: 'a', costUsd: 1, holdId: 'h1' }));
+      books.release('a', 'h2');
+      books.release('b', 'h3');
+      books.add(spendEntry({ tenantId: 'a', costUsd: 1, holdId: 'h4' }));
+      const due = books.due();
+      expect(due.flatMap((b) => b.sending!.releases)).toEqual(['h1', 'h2']);
+      expect(books.unwritten()).toEqual({ entries: 2, costUsd: 2 });
+      for (const book of due) books.written(book, book.sending!);
+      books.release('b', 'h5');
+      expect(books.due().flatMap((b) => b.sending!.releases)).toEqual(['h5']);
+    });
+  });
+
   describe('.due and .written', () => {
     it('sends what was recorded, frees its cells once Redis took it, and forgets an idle tenant', () => {
       const books = new SpendBooks(1);

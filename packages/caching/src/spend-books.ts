@@ -15,11 +15,15 @@ export interface Book {
 /**
  * The Redis spend ledger's outage buffer: what each tenant recorded and Redis has not acknowledged yet, bounded by
  * `maxPendingCells` (a cell: one tenant, day, model and category), so an outage holds memory in proportion to what
- * was spent on, not to the number of calls. A tenant's book lives only while it has something to write.
+ * was spent on, not to the number of calls. The budget-hold ids to release with the writes are bounded by the same
+ * number: past it, a hold id is not kept, and the hold lapses at its TTL instead (until then it counts against the
+ * tenant's budget: an outage errs toward refusing calls, never toward overspending). A tenant's book lives only while
+ * it has something to write.
  */
 export class SpendBooks {
   private readonly books = new Map<string, Book>();
   private pendingCells = 0;
+  private pendingReleases = 0;
 
   constructor(private readonly maxPendingCells: number) {}
 
@@ -31,13 +35,13 @@ export class SpendBooks {
       this.pendingCells += 1;
     }
     book.open.add(entry);
-    if (entry.holdId !== undefined) book.open.releases.push(entry.holdId);
+    if (entry.holdId !== undefined) this.keepRelease(book, entry.holdId);
     return true;
   }
 
-  /** Releases a budget hold with the next write of the tenant's spend. */
+  /** Releases a budget hold with the next write of the tenant's spend (unless `maxPendingCells` hold ids wait already). */
   release(tenantId: string, holdId: string): void {
-    this.book(tenantId).open.releases.push(holdId);
+    this.keepRelease(this.book(tenantId), holdId);
   }
 
   /** The tenant's book, if it has one. */
@@ -71,6 +75,7 @@ export class SpendBooks {
   written(book: Book, batch: SpendBatch): void {
     book.sending = undefined;
     this.pendingCells -= batch.cellCount;
+    this.pendingReleases -= batch.releases.length;
   }
 
   hasWork(): boolean {
@@ -89,6 +94,12 @@ export class SpendBooks {
       }
     }
     return { entries, costUsd };
+  }
+
+  private keepRelease(book: Book, holdId: string): void {
+    if (this.pendingReleases >= this.maxPendingCells) return; // the hold lapses at its TTL
+    this.pendingReleases += 1;
+    book.open.releases.push(holdId);
   }
 
   private book(tenantId: string): Book {

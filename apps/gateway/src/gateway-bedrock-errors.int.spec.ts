@@ -1,5 +1,10 @@
 import * as Sdk from '@aws-sdk/client-bedrock-runtime';
-import { BedrockRuntimeClient, ConverseCommand, InvokeModelCommand } from '@aws-sdk/client-bedrock-runtime';
+import {
+  BedrockRuntimeClient,
+  ConverseCommand,
+  ConverseStreamCommand,
+  InvokeModelCommand,
+} from '@aws-sdk/client-bedrock-runtime';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from './config/load-config';
 import type { Gateway } from './gateway';
@@ -52,6 +57,24 @@ describe("Bedrock's errors through the gateway, as the AWS SDK sees them", () =>
     expect(error).toBeInstanceOf(Sdk[name] as unknown as new (...args: never[]) => Error);
     expect(error).toMatchObject({ name, message, $metadata: { httpStatusCode: status } });
   });
+
+  it.each(ERRORS)(
+    'raises %s (HTTP %i) for a ConverseStream Bedrock refuses before its first event',
+    async (name, status) => {
+      const message = `${name} before the stream, as Bedrock words it.`;
+      gateway.localBedrock!.configure({ faults: { failFirst: 1000, failFirstWith: { status, type: name, message } } });
+      const error = await client()
+        .send(
+          new ConverseStreamCommand({
+            modelId: MODEL,
+            messages: [{ role: 'user', content: [{ text: `stream, fail with ${name}` }] }],
+          }),
+        )
+        .catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(Sdk[name] as unknown as new (...args: never[]) => Error);
+      expect(error).toMatchObject({ name, message, $metadata: { httpStatusCode: status } });
+    },
+  );
 
   it("passes on ModelErrorException's originalStatusCode and resourceName", async () => {
     gateway.localBedrock!.configure({

@@ -536,6 +536,23 @@ describe(BatchJobQueue, () => {
       await h.queue.tick();
       expect(await h.async.find('...', 'legacydots')).toMatchObject({ status: 'Completed', route: 'on-demand' });
       expect([...h.settled.keys()]).toEqual(['legacydots']);
+      // A call a build before the encoding answered, its result kept under the literal folder too.
+      const answered = { ...doc, id: 'legacyanswered', tenantId: '...', modelId: MODEL, endedAt: doc.submittedAt };
+      const result = { ...answered, status: 'Completed', route: 'on-demand', request: undefined };
+      await s3.send(
+        new PutObjectCommand({
+          Bucket: bucket,
+          Key: 'nova-cost/async/results/.../legacyanswered.json',
+          Body: JSON.stringify(result),
+        }),
+      );
+      const later = await harness(bucket);
+      const listed = await later.async.list('...', {});
+      expect(listed.items.map((s) => [s.id, s.status]).sort()).toEqual([
+        ['legacyanswered', 'Completed'],
+        ['legacydots', 'Completed'],
+      ]);
+      await later.queue.close();
       const left = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: 'nova-cost/async/calls/' }));
       expect(left.KeyCount).toBe(0);
       await h.queue.close();

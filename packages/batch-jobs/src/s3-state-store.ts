@@ -33,13 +33,8 @@ export class S3StateStore {
   }
 
   /** Every call kept and not answered, by tenant and id. */
-  async listCalls(tenantId?: string): Promise<{ tenantId: string; id: string }[]> {
-    const base = under(this.prefix, tenantId === undefined ? 'calls/' : `calls/${tenantKeySegment(tenantId)}/`);
-    return (await this.keys(base)).flatMap((key) => {
-      const m = /^calls\/([^/]+)\/([a-z0-9]+)\.json$/.exec(key.slice(this.prefix.length));
-      const tenant = m ? tenantOfKeySegment(m[1]!) : undefined;
-      return tenant === undefined ? [] : [{ tenantId: tenant, id: m![2]! }];
-    });
+  listCalls(tenantId?: string): Promise<{ tenantId: string; id: string }[]> {
+    return this.listKept('calls', tenantId);
   }
 
   putResult(result: StoredResult): Promise<void> {
@@ -51,13 +46,8 @@ export class S3StateStore {
   }
 
   /** Answered calls, by tenant and id: of one tenant, or of all. */
-  async listResults(tenantId?: string): Promise<{ tenantId: string; id: string }[]> {
-    const base = under(this.prefix, tenantId === undefined ? 'results/' : `results/${tenantKeySegment(tenantId)}/`);
-    return (await this.keys(base)).flatMap((key) => {
-      const m = /^results\/([^/]+)\/([a-z0-9]+)\.json$/.exec(key.slice(this.prefix.length));
-      const tenant = m ? tenantOfKeySegment(m[1]!) : undefined;
-      return tenant === undefined ? [] : [{ tenantId: tenant, id: m![2]! }];
-    });
+  listResults(tenantId?: string): Promise<{ tenantId: string; id: string }[]> {
+    return this.listKept('results', tenantId);
   }
 
   putManifest(manifest: StoredManifest): Promise<void> {
@@ -131,6 +121,22 @@ export class S3StateStore {
     const legacy = legacyTenantKeySegment(tenantId);
     const key = folder === 'calls' ? this.callKey(tenantId, id) : this.resultKey(tenantId, id);
     return legacy === undefined ? [key] : [key, under(this.prefix, `${folder}/${legacy}/${id}.json`)];
+  }
+
+  /** The documents of a folder, by tenant and id: of one tenant (in its folder, and its legacy one), or of all. */
+  private async listKept(folder: 'calls' | 'results', tenantId?: string): Promise<{ tenantId: string; id: string }[]> {
+    const legacy = tenantId === undefined ? undefined : legacyTenantKeySegment(tenantId);
+    const bases =
+      tenantId === undefined
+        ? [`${folder}/`]
+        : [`${folder}/${tenantKeySegment(tenantId)}/`, ...(legacy === undefined ? [] : [`${folder}/${legacy}/`])];
+    const keys = await Promise.all(bases.map((base) => this.keys(under(this.prefix, base))));
+    const shape = new RegExp(`^${folder}/([^/]+)/([a-z0-9]+)\\.json$`);
+    return keys.flat().flatMap((key) => {
+      const m = shape.exec(key.slice(this.prefix.length));
+      const tenant = m ? tenantOfKeySegment(m[1]!) : undefined;
+      return tenant === undefined ? [] : [{ tenantId: tenant, id: m![2]! }];
+    });
   }
 
   private async getKept<T>(folder: 'calls' | 'results', tenantId: string, id: string): Promise<T | undefined> {

@@ -132,6 +132,10 @@ export class RedisCircuitBreakers implements CircuitBreakers {
     await this.guard.run(() => this.client.del(this.key(target)));
   }
 
+  async released(target: string): Promise<void> {
+    await this.guard.run(() => this.client.hdel(this.key(target), 'p'));
+  }
+
   async failed(target: string, nowMs: number): Promise<void> {
     const { failureThreshold, openMs, windowMs } = this.settings;
     await this.guard.run(() =>

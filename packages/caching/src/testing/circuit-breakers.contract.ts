@@ -40,6 +40,15 @@ export function circuitBreakersContract(
     expect(await breakers.check(target, probeAt + 10_000)).toBe('probe');
   });
 
+  it('lets the next call probe once a probe that proved nothing released its lease', async () => {
+    const { breakers, target } = await newBreakers();
+    for (let i = 0; i < 3; i++) await breakers.failed(target, T0);
+    const probeAt = T0 + 10_000;
+    expect(await breakers.check(target, probeAt)).toBe('probe');
+    await breakers.released(target);
+    expect(await breakers.check(target, probeAt + 1)).toBe('probe');
+  });
+
   it('keeps targets apart', async () => {
     const { breakers, target } = await newBreakers();
     for (let i = 0; i < 3; i++) await breakers.failed(target, T0);

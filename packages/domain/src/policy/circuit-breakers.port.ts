@@ -37,6 +37,11 @@ export interface CircuitBreakers {
    * circuit for `openMs`.
    */
   failed(target: string, nowMs: number): Promise<void>;
+  /**
+   * The call that held the probe ended in a way that says nothing of the target (the caller's error, an abort): the
+   * lease goes, so the next call probes instead of every call skipping the target until the lease runs out.
+   */
+  released(target: string): Promise<void>;
 }
 
 /** Settings with their defaults, checked: a 'configuration' error names the bad one. */

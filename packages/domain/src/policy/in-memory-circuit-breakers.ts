@@ -36,6 +36,12 @@ export class InMemoryCircuitBreakers implements CircuitBreakers {
     return Promise.resolve();
   }
 
+  released(target: string): Promise<void> {
+    const c = this.circuits.get(target);
+    if (c !== undefined) delete c.probeUntilMs;
+    return Promise.resolve();
+  }
+
   failed(target: string, nowMs: number): Promise<void> {
     const { failureThreshold, openMs } = this.settings;
     const c = this.live(target, nowMs) ?? { failures: 0, lastFailureMs: nowMs };

@@ -164,6 +164,17 @@ describe(FallbackInvoker, () => {
       expect((await invoker.invoke(call())).modelId).toBe(GLOBAL);
     });
 
+    it('lets the next call probe when the probe call failed for its own reasons', async () => {
+      bedrock.configure({ faults: { throttleRate: 1, models: [GLOBAL] } });
+      const invoker = fallbackInvoker();
+      for (let i = 0; i < 2; i++) await invoker.invoke(call());
+      bedrock.configure({ faults: { throttleRate: 0 } });
+      now += 10_000;
+      // The probe goes to the caller's model, which refuses the caller's bad request: that says nothing of the target.
+      expect((await failure(invoker.invoke(call({ body: { messages: 'not a list' } })))).kind).toBe('validation');
+      expect((await invoker.invoke(call())).modelId).toBe(GLOBAL);
+    });
+
     it('fails clearly, without calling anything, while every target is resting', async () => {
       bedrock.configure({ faults: { throttleRate: 1 } });
       const invoker = fallbackInvoker();

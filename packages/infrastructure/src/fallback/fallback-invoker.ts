@@ -122,8 +122,9 @@ export class FallbackInvoker implements ModelInvoker, ModelStreamer {
           throw failure ?? error;
         }
         if (!fallsBack(error)) {
-          // The caller's own target: the error is the caller's (a probe that met it proves nothing, so its circuit
-          // stays as it was). A fallback target refusing the call (a model that reads the request otherwise, a
+          // A probe that met the call's own error proved nothing: the next call probes.
+          if (verdict === 'probe') this.report(this.breakers.released(key));
+          // The caller's own target: the error is the caller's (its circuit stays as it was). A fallback target refusing the call (a model that reads the request otherwise, a
           // profile Bedrock does not offer) is the chain's doing, never handed to the caller: the next one is tried,
           // and the caller gets the failure that started the chain if none answers. An abort stops it all.
           if (i === 0 || (NovaCostError.is(error) && error.kind === 'aborted')) throw error;

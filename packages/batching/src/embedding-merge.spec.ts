@@ -44,8 +44,15 @@ describe(mergeKey, () => {
     ['region', { region: 'eu-west-1' }],
     ['cache rule', { cache: { ttlSeconds: 60 } }],
     ['other body field', { body: { texts: ['a'], input_type: 'search_query' } }],
+    ['fallback chain', { fallbacks: ['cohere.embed-multilingual-v3'] }],
+    ['service tier', { tier: { name: 'flex', by: 'policy' } }],
+    ['lane', { lane: 'interactive' }],
   ] as const)('differs by %s', (_name, over) => {
     expect(mergeKey(embed(['a'], over as PlannedCallFields))).not.toBe(mergeKey(embed(['a'])));
+  });
+  it("differs by who chose the tier: the policy's is priced as its saving, the caller's is not", () => {
+    const by = (who: 'caller' | 'policy') => mergeKey(embed(['a'], { tier: { name: 'flex', by: who } }));
+    expect(by('caller')).not.toBe(by('policy'));
   });
 });
 

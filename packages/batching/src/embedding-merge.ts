@@ -17,12 +17,15 @@ export function mergeableTexts(request: PlannedInvocation): readonly string[] | 
 }
 
 /**
- * Requests with the same merge key may be answered by one call: same tenant, region, model, cache rule and
+ * Requests with the same merge key may be answered by one call: same tenant, region, model, cache rule, plan (the
+ * fallback chain, the service tier and who chose it, the lane: the merged call goes out with the first one's) and
  * every body field but `texts` (input_type, truncate, embedding_types…).
  */
 export function mergeKey(request: PlannedInvocation): string {
   const { texts: _texts, ...rest } = request.body;
-  return `${requestKey({ ...request, body: rest }, request.region)}|ttl=${cacheTtlOf(request) ?? ''}`;
+  const tier = request.tier === 'default' ? '' : `${request.tier.by}:${request.tier.name}`;
+  const plan = `fallbacks=${request.fallbacks.join(',')}|tier=${tier}|lane=${request.lane}`;
+  return `${requestKey({ ...request, body: rest }, request.region)}|ttl=${cacheTtlOf(request) ?? ''}|${plan}`;
 }
 
 /** One request whose `texts` are those of all the given requests, in order. */

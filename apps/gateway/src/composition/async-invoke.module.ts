@@ -22,16 +22,11 @@ export const ASYNC_TOKENS = {
  * the same invoker chain (cache → batcher → Bedrock). The queue stops first at shutdown (what it holds is in S3).
  */
 export const asyncInvokeModule = new ContainerModule(({ bind }) => {
-  bind(ASYNC_TOKENS.parts)
-    .toDynamicValue((ctx): AsyncInvokeParts => {
-      const config = ctx.get(TOKENS.config);
+  bind(ASYNC_TOKENS.parts).toResolvedValue(
+    // `chain`: the outer link of the invoker chain, the cache (an AnswerCache too), then the batcher and Bedrock.
+    (config, { url, region }, chain, policy, pricing, ledger, metrics, logger): AsyncInvokeParts => {
       const settings = config.asyncInvoke;
       if (!settings) return {};
-      const { url, region } = ctx.get(TOKENS.bedrockEndpoint);
-      const logger = ctx.get(TOKENS.logger);
-      const metrics = ctx.get(TOKENS.metrics);
-      // The outer link of the chain: the cache (an AnswerCache too), then the batcher and Bedrock.
-      const chain = ctx.get(TOKENS.cachingInvoker);
       const queue = createBatchJobQueue(
         {
           region,
@@ -77,9 +72,9 @@ export const asyncInvokeModule = new ContainerModule(({ bind }) => {
         );
       };
       const invocations = new AsyncInvocations({
-        policy: ctx.get(TOKENS.policy),
-        pricing: ctx.get(TOKENS.pricing),
-        ledger: ctx.get(TOKENS.ledger),
+        policy,
+        pricing,
+        ledger,
         queue,
         cache: chain,
         ...(settings.defaultDeadlineMs ? { defaultDeadlineMs: settings.defaultDeadlineMs } : {}),
@@ -89,10 +84,20 @@ export const asyncInvokeModule = new ContainerModule(({ bind }) => {
         onSettled,
       });
       return { invocations, queue };
-    })
-    .inSingletonScope();
-  bind(TOKENS.lifecycle).toDynamicValue((ctx) => {
-    const { queue } = ctx.get(ASYNC_TOKENS.parts);
-    return { name: 'async queue', phase: 'stop-intake', close: async () => queue?.close() };
-  });
+    },
+    [
+      TOKENS.config,
+      TOKENS.bedrockEndpoint,
+      TOKENS.cachingInvoker,
+      TOKENS.policy,
+      TOKENS.pricing,
+      TOKENS.ledger,
+      TOKENS.metrics,
+      TOKENS.logger,
+    ],
+  );
+  bind(TOKENS.lifecycle).toResolvedValue(
+    ({ queue }) => ({ name: 'async queue', phase: 'stop-intake', close: async () => queue?.close() }),
+    [ASYNC_TOKENS.parts],
+  );
 });

@@ -13,16 +13,15 @@ export const batchingModule = new ContainerModule(({ bind }) => {
     },
     [TOKENS.fallbackInvoker, TOKENS.config],
   );
-  bind(TOKENS.lifecycle).toDynamicValue((ctx) => {
-    const batcher = ctx.get(TOKENS.batchingInvoker);
-    const logger = ctx.get(TOKENS.logger);
-    return {
+  bind(TOKENS.lifecycle).toResolvedValue(
+    (batcher, logger) => ({
       name: 'batcher',
       phase: 'drain',
       close: async (deadlineMs: number) => {
         const summary = await batcher.drain(deadlineMs);
         logger.info({ drain: summary }, 'batcher drained');
       },
-    };
-  });
+    }),
+    [TOKENS.batchingInvoker, TOKENS.logger],
+  );
 });

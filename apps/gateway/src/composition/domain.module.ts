@@ -6,18 +6,15 @@ import { TOKENS } from './tokens';
 /** Pricing, the cost policy and the InvokeModel use case, over the stores of stores.module. */
 export const domainModule = new ContainerModule(({ bind }) => {
   // The default table, with the price file's rows (NOVA_COST_PRICES) in place of theirs: prices change without a release.
-  bind(TOKENS.pricing)
-    .toDynamicValue((ctx) => new StaticPricingCatalog(mergePrices(DEFAULT_PRICES, ctx.get(TOKENS.config).prices ?? [])))
-    .inSingletonScope();
-  bind(TOKENS.policy)
-    .toDynamicValue((ctx) => {
-      const config = ctx.get(TOKENS.config);
-      const spend = ctx.get(TOKENS.ledger);
-      const logger = ctx.get(TOKENS.logger);
+  bind(TOKENS.pricing).toResolvedValue(
+    (config) => new StaticPricingCatalog(mergePrices(DEFAULT_PRICES, config.prices ?? [])),
+    [TOKENS.config],
+  );
+  bind(TOKENS.policy).toResolvedValue(
+    (config, spend, pricing, prefixHistory, metrics, logger) => {
       // A ledger shared through Redis is re-read every second, so each task sees the others' spend, and keeps the
       // fleet's budget holds, so the tasks together stay within a limit: past it only by the calls admitted while
       // Redis could not answer a hold, each counted (and logged, at most once a minute).
-      const metrics = ctx.get(TOKENS.metrics);
       let loggedAt = -Infinity;
       let unlogged = 0;
       const onSharedBudgetUnavailable = (tenantId: string, error: unknown): void => {
@@ -36,16 +33,17 @@ export const domainModule = new ContainerModule(({ bind }) => {
           ? { budgetRefreshMs: 1000, sharedBudget: spend, onSharedBudgetUnavailable }
           : {};
       return new RuleBasedCostPolicy(config.policy, {
-        pricing: ctx.get(TOKENS.pricing),
+        pricing,
         ledger: spend,
         ...shared,
-        prefixHistory: ctx.get(TOKENS.prefixHistory),
+        prefixHistory,
         // The call goes on without cache points.
         onPrefixHistoryError: (err) =>
           logger.warn({ err: { message: (err as Error).message } }, 'prompt-cache prefix history failed'),
       });
-    })
-    .inSingletonScope();
+    },
+    [TOKENS.config, TOKENS.ledger, TOKENS.pricing, TOKENS.prefixHistory, TOKENS.metrics, TOKENS.logger],
+  );
   bind(TOKENS.invokeModel).toResolvedValue(
     (policy, cache, pricing, ledger, logger) =>
       new InvokeModel({

@@ -41,12 +41,12 @@ export const fallbackModule = new ContainerModule(({ bind }) => {
     (config) => breakers(config.redis, config.policy.circuitBreaker ?? {}),
     [TOKENS.config],
   );
-  bind(TOKENS.lifecycle).toDynamicValue((ctx) => {
-    const b = ctx.get(TOKENS.circuitBreakers);
-    return {
+  bind(TOKENS.lifecycle).toResolvedValue(
+    (b) => ({
       name: 'circuit breakers',
       phase: 'close-clients',
       close: () => (b instanceof RedisCircuitBreakers ? b.close() : Promise.resolve()),
-    };
-  });
+    }),
+    [TOKENS.circuitBreakers],
+  );
 });

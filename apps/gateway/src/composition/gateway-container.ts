@@ -24,7 +24,7 @@ export function createGatewayContainer(
   container.bind(TOKENS.config).toConstantValue(config);
   container.bind(TOKENS.logger).toConstantValue(logger);
   container.bind(TOKENS.bedrockEndpoint).toConstantValue(bedrockEndpoint);
-  container.bind(TOKENS.metrics).toDynamicValue(() => new GatewayMetrics(logger));
+  container.bind(TOKENS.metrics).toResolvedValue(() => new GatewayMetrics(logger));
   container.load(
     storesModule,
     domainModule,

@@ -13,18 +13,13 @@ import { TOKENS } from './tokens';
  * by content for the policy's default TTL), and the Bedrock client of the model calls. Never batched or queued.
  */
 export const guardrailsModule = new ContainerModule(({ bind }) => {
-  bind(TOKENS.applyGuardrail)
-    .toDynamicValue((ctx) => {
-      const logger = ctx.get(TOKENS.logger);
-      const config = ctx.get(TOKENS.config);
-      const region = ctx.get(TOKENS.bedrockEndpoint).region;
-      const applier = new CachingGuardrailApplier(ctx.get(TOKENS.bedrockInvoker), ctx.get(TOKENS.responseStore), {
-        region,
-      });
+  bind(TOKENS.applyGuardrail).toResolvedValue(
+    (config, { region }, bedrock, store, policy, ledger, logger) => {
+      const applier = new CachingGuardrailApplier(bedrock, store, { region });
       return new ApplyGuardrail({
-        budget: ctx.get(TOKENS.policy),
+        budget: policy,
         applier,
-        ledger: ctx.get(TOKENS.ledger),
+        ledger,
         // The default table, with the price file's guardrailPrices (NOVA_COST_PRICES) in place of theirs.
         prices: mergeGuardrailPrices(DEFAULT_GUARDRAIL_PRICES, config.guardrailPrices ?? []),
         region,
@@ -32,6 +27,15 @@ export const guardrailsModule = new ContainerModule(({ bind }) => {
         onLedgerError: (err) =>
           logger.warn({ err: { message: (err as Error).message } }, 'spend ledger refused an entry'),
       });
-    })
-    .inSingletonScope();
+    },
+    [
+      TOKENS.config,
+      TOKENS.bedrockEndpoint,
+      TOKENS.bedrockInvoker,
+      TOKENS.responseStore,
+      TOKENS.policy,
+      TOKENS.ledger,
+      TOKENS.logger,
+    ],
+  );
 });

@@ -10,37 +10,34 @@ import { TOKENS } from './tokens';
  * reconnects to another task at once), settled in the ledger before Redis closes.
  */
 export const sessionsModule = new ContainerModule(({ bind }) => {
-  bind(TOKENS.bidirectionalStreams)
-    .toDynamicValue((ctx) => {
-      const config = ctx.get(TOKENS.config);
-      const { url, region } = ctx.get(TOKENS.bedrockEndpoint);
-      return new BedrockBidirectionalStreams({
+  bind(TOKENS.bidirectionalStreams).toResolvedValue(
+    (config, { url, region }) =>
+      new BedrockBidirectionalStreams({
         region,
         ...(url ? { endpoint: url } : {}),
         // The in-process endpoint checks no signature; don't make a fresh clone look for AWS credentials.
         ...(config.bedrock.mode === 'embedded'
           ? { credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }
           : {}),
-      });
-    })
-    .inSingletonScope();
-  bind(TOKENS.sessionRelay)
-    .toDynamicValue((ctx) => {
-      const logger = ctx.get(TOKENS.logger);
+      }),
+    [TOKENS.config, TOKENS.bedrockEndpoint],
+  );
+  bind(TOKENS.sessionRelay).toResolvedValue(
+    (config, policy, pricing, ledger, streams, logger) => {
       const sessions = new SpeechSessions({
-        rules: ctx.get(TOKENS.config).policy,
-        budget: ctx.get(TOKENS.policy),
-        pricing: ctx.get(TOKENS.pricing),
-        ledger: ctx.get(TOKENS.ledger),
+        rules: config.policy,
+        budget: policy,
+        pricing,
+        ledger,
         onLedgerError: (err) =>
           logger.warn({ err: { message: (err as Error).message } }, 'spend ledger refused an entry'),
       });
-      return new SpeechSessionRelay({ sessions, streams: ctx.get(TOKENS.bidirectionalStreams) });
-    })
-    .inSingletonScope();
-  bind(TOKENS.lifecycle).toDynamicValue((ctx) => {
-    const relay = ctx.get(TOKENS.sessionRelay);
-    return {
+      return new SpeechSessionRelay({ sessions, streams });
+    },
+    [TOKENS.config, TOKENS.policy, TOKENS.pricing, TOKENS.ledger, TOKENS.bidirectionalStreams, TOKENS.logger],
+  );
+  bind(TOKENS.lifecycle).toResolvedValue(
+    (relay) => ({
       name: 'speech sessions',
       phase: 'end-sessions',
       close: () =>
@@ -50,10 +47,11 @@ export const sessionsModule = new ContainerModule(({ bind }) => {
             'the gateway is shutting down: the session was ended; open a new one (another task answers it)',
           ),
         ),
-    };
-  });
-  bind(TOKENS.lifecycle).toDynamicValue((ctx) => {
-    const streams = ctx.get(TOKENS.bidirectionalStreams);
-    return { name: 'bidirectional streams client', phase: 'close-clients', close: async () => streams.close() };
-  });
+    }),
+    [TOKENS.sessionRelay],
+  );
+  bind(TOKENS.lifecycle).toResolvedValue(
+    (streams) => ({ name: 'bidirectional streams client', phase: 'close-clients', close: async () => streams.close() }),
+    [TOKENS.bidirectionalStreams],
+  );
 });

@@ -38,25 +38,25 @@ export const storesModule = new ContainerModule(({ bind }) => {
     },
     [TOKENS.config, TOKENS.logger],
   );
-  bind(TOKENS.lifecycle).toDynamicValue((ctx) => {
-    const spend = ctx.get(TOKENS.ledger);
-    return {
+  bind(TOKENS.lifecycle).toResolvedValue(
+    (spend) => ({
       name: 'spend ledger',
       phase: 'flush-ledger',
       close: async (ms: number) => (spend instanceof RedisSpendLedger ? spend.close(ms) : undefined),
-    };
-  });
+    }),
+    [TOKENS.ledger],
+  );
 
   bind(TOKENS.prefixHistory).toResolvedValue(
     ({ redis }) => (redis ? connect(redis, RedisPrefixHistory) : new InMemoryPrefixHistory()),
     [TOKENS.config],
   );
-  bind(TOKENS.lifecycle).toDynamicValue((ctx) => {
-    const history = ctx.get(TOKENS.prefixHistory);
-    return {
+  bind(TOKENS.lifecycle).toResolvedValue(
+    (history) => ({
       name: 'prefix history',
       phase: 'close-clients',
       close: async () => (history instanceof RedisPrefixHistory ? history.close() : undefined),
-    };
-  });
+    }),
+    [TOKENS.prefixHistory],
+  );
 });

@@ -62,6 +62,8 @@ export interface RedisCircuitBreakersOptions {
   readonly timeoutMs?: number;
   /** Stops calling a Redis that keeps failing or stalling (checks then say 'closed' at once). @default { failureThreshold: 5, openMs: 1000 } */
   readonly breaker?: CircuitBreakerOptions;
+  /** Told of each Redis call that failed, ran past `timeoutMs` or was refused by the open breaker (each answered as if every circuit were closed). @default ignore */
+  readonly onError?: () => void;
 }
 
 /**
@@ -75,7 +77,6 @@ export class RedisCircuitBreakers implements CircuitBreakers {
   private readonly settings: Required<CircuitSettings>;
   private readonly guard: StoreGuard;
   private readonly prefix: string;
-  private errors = 0;
 
   /**
    * @param client a connected or connecting ioredis client; left open by close() unless `options.owned`.
@@ -91,15 +92,20 @@ export class RedisCircuitBreakers implements CircuitBreakers {
     if (!(Number.isFinite(timeoutMs) && timeoutMs > 0))
       throw new NovaCostError('configuration', `circuit breakers: timeoutMs must be a number > 0, got ${timeoutMs}`);
     this.prefix = options.prefix ?? 'nc:cb';
-    this.guard = new StoreGuard(timeoutMs, options.breaker, () => (this.errors += 1));
+    this.guard = new StoreGuard(timeoutMs, options.breaker, options.onError ?? (() => undefined));
     client.defineCommand('ncCircuitCheck', { numberOfKeys: 1, lua: CHECK_SCRIPT });
     client.defineCommand('ncCircuitFailed', { numberOfKeys: 1, lua: FAILED_SCRIPT });
   }
 
   /** Breakers on their own fail-open connection to `url` (redis:// or rediss://). */
-  static fromUrl(url: string, settings: CircuitSettings = {}, options: RedisConnectOptions = {}): RedisCircuitBreakers {
+  static fromUrl(
+    url: string,
+    settings: CircuitSettings = {},
+    options: RedisConnectOptions = {},
+    guard: Omit<RedisCircuitBreakersOptions, 'owned' | 'prefix'> = {},
+  ): RedisCircuitBreakers {
     checked(settings); // before connecting: bad settings leave no connection behind
-    return new RedisCircuitBreakers(failOpenRedis(url, options), settings, { owned: true });
+    return new RedisCircuitBreakers(failOpenRedis(url, options), settings, { ...guard, owned: true });
   }
 
   /** Breakers on their own fail-open Redis Cluster client. */
@@ -107,14 +113,10 @@ export class RedisCircuitBreakers implements CircuitBreakers {
     nodes: readonly ClusterNode[],
     settings: CircuitSettings = {},
     options: RedisConnectOptions = {},
+    guard: Omit<RedisCircuitBreakersOptions, 'owned' | 'prefix'> = {},
   ): RedisCircuitBreakers {
     checked(settings);
-    return new RedisCircuitBreakers(failOpenCluster(nodes, options), settings, { owned: true });
-  }
-
-  /** Redis calls that failed, ran past `timeoutMs` or were refused by the open breaker (each answered as if closed). */
-  get storeErrors(): number {
-    return this.errors;
+    return new RedisCircuitBreakers(failOpenCluster(nodes, options), settings, { ...guard, owned: true });
   }
 
   /** The state of the breaker around Redis. */

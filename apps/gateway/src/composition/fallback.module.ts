@@ -7,12 +7,15 @@ import type { RedisConfig } from '../config/gateway-config';
 import { connect } from './redis-connect';
 import { TOKENS } from './tokens';
 
-/** The fallback targets' circuit breakers: in Redis, shared by the fleet, when there is one. */
-function breakers(redis: RedisConfig | undefined, settings: CircuitSettings): CircuitBreakers {
+/**
+ * The fallback targets' circuit breakers: in Redis, shared by the fleet, when there is one. A Redis that fails or
+ * stalls reads as every circuit closed; `onError` is told of each such call.
+ */
+function breakers(redis: RedisConfig | undefined, settings: CircuitSettings, onError: () => void): CircuitBreakers {
   if (!redis) return new InMemoryCircuitBreakers(settings);
   return connect(redis, {
-    fromUrl: (url, auth) => RedisCircuitBreakers.fromUrl(url, settings, auth),
-    fromCluster: (nodes, auth) => RedisCircuitBreakers.fromCluster(nodes, settings, auth),
+    fromUrl: (url, auth) => RedisCircuitBreakers.fromUrl(url, settings, auth, { onError }),
+    fromCluster: (nodes, auth) => RedisCircuitBreakers.fromCluster(nodes, settings, auth, { onError }),
   });
 }
 
@@ -22,24 +25,23 @@ function breakers(redis: RedisConfig | undefined, settings: CircuitSettings): Ci
  */
 export const fallbackModule = new ContainerModule(({ bind }) => {
   bind(TOKENS.fallbackInvoker).toResolvedValue(
-    (bedrock, breakers, metrics, logger) => {
-      let warnedAt = -Infinity;
-      return new FallbackInvoker(bedrock, {
-        breakers,
-        onFallback: (event) => metrics.fellBack(event.reason),
-        onBreakerError: (err) => {
-          // Calls go on as if every circuit were closed; said at most once a minute.
-          if (performance.now() - warnedAt < 60_000) return;
-          warnedAt = performance.now();
-          logger.warn({ err: { message: (err as Error).message } }, 'circuit breakers could not answer (calls go on)');
-        },
-      });
-    },
-    [TOKENS.bedrockInvoker, TOKENS.circuitBreakers, TOKENS.metrics, TOKENS.logger],
+    (bedrock, breakers, metrics) =>
+      new FallbackInvoker(bedrock, { breakers, onFallback: (event) => metrics.fellBack(event.reason) }),
+    [TOKENS.bedrockInvoker, TOKENS.circuitBreakers, TOKENS.metrics],
   );
   bind(TOKENS.circuitBreakers).toResolvedValue(
-    (config) => breakers(config.redis, config.policy.circuitBreaker ?? {}),
-    [TOKENS.config],
+    (config, logger) => {
+      let warnedAt = -Infinity;
+      return breakers(config.redis, config.policy.circuitBreaker ?? {}, () => {
+        // Calls go on as if every circuit were closed; said at most once a minute.
+        if (performance.now() - warnedAt < 60_000) return;
+        warnedAt = performance.now();
+        logger.warn(
+          'circuit breakers: Redis failed or did not answer in time (calls go on as if every circuit were closed)',
+        );
+      });
+    },
+    [TOKENS.config, TOKENS.logger],
   );
   bind(TOKENS.lifecycle).toResolvedValue(
     (b) => ({

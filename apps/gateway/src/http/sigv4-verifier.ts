@@ -99,7 +99,7 @@ export class SigV4Verifier {
    */
   verifyParsed(request: SignedRequest, parsed: ParsedSignature): string {
     // Again now that the body has arrived: a slow upload must not stretch how long a captured request can be replayed.
-    this.checkSkew(parsed.at, request.headers['x-amz-date'] as string);
+    this.checkSkew(parsed.at, request.headers['x-amz-date']);
     return this.check(request, parsed, 'body');
   }
 
@@ -203,7 +203,7 @@ export class SigV4Verifier {
     return key;
   }
 
-  private checkSkew(at: number, dateHeader: string): void {
+  private checkSkew(at: number, dateHeader: SignedRequest['headers'][string]): void {
     if (Math.abs(this.now() - at) > this.maxSkewMs)
       throw denied(
         `signature expired: x-amz-date ${dateHeader} is more than ${this.maxSkewMs / 1000} s from the gateway time`,
@@ -230,7 +230,7 @@ export class SigV4Verifier {
     const at = typeof dateHeader === 'string' ? amzDate(dateHeader) : NaN;
     if (!Number.isFinite(at) || dateHeader!.slice(0, 8) !== day)
       throw denied('the x-amz-date header is missing, malformed or does not match the credential scope date');
-    this.checkSkew(at, dateHeader!);
+    this.checkSkew(at, dateHeader);
     return {
       accessKeyId: accessKeyId!,
       day: day!,

@@ -7,10 +7,9 @@ import type {
   JsonObject,
   Lane,
   PlannedInvocation,
-  TierPlan,
   TokenUsage,
 } from '@nova-cost/domain';
-import { callerServiceTier, requestFeatures } from '@nova-cost/domain';
+import { requestFeatures, tierPlanOf } from '@nova-cost/domain';
 
 // The JSON documents the queue keeps in S3. Each carries a version, so a later format can read an older one.
 
@@ -130,13 +129,7 @@ export function deferredCall(stored: KeptCall, region: string): DeferredCall {
 function plannedFromV1(stored: StoredCallV1, region: string): PlannedInvocation {
   const { cache, lane, serviceTier, cachePoints, region: plannedRegion, ...sent } = stored.request;
   const requested: InvocationRequest = { ...sent, modelId: stored.requestedModelId };
-  const callerTier = callerServiceTier(sent);
-  const tier: TierPlan =
-    callerTier !== undefined
-      ? { name: callerTier, by: 'caller' }
-      : serviceTier !== undefined
-        ? { name: serviceTier, by: 'policy' }
-        : 'default';
+  const tier = tierPlanOf(sent, serviceTier);
   return {
     tenantId: sent.tenantId,
     modelId: sent.modelId,

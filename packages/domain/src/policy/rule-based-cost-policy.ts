@@ -1,7 +1,7 @@
 import type { Clock } from '../clock.port';
 import { systemClock } from '../clock.port';
 import { NovaCostError } from '../errors/nova-cost.error';
-import type { InvocationRequest, Lane, PlannedInvocation, TierPlan } from '../invocation/invocation.types';
+import type { InvocationRequest, Lane, PlannedInvocation } from '../invocation/invocation.types';
 import type { RequestFeatures } from '../invocation/request-features';
 import { requestFeatures } from '../invocation/request-features';
 import type { SpendLedger } from '../ledger/spend-ledger.port';
@@ -16,7 +16,7 @@ import { applyOutputCaps } from './output-caps';
 import { canServe, outputBound } from './model-fit';
 import { allowedResidency, cheaperGlobalProfile } from './inference-profile-choice';
 import { anyFallbackRule, fallbackChain } from './fallback-chain';
-import { callerServiceTier, chooseServiceTier } from './service-tiers';
+import { chooseServiceTier, tierPlanOf } from './service-tiers';
 import type { BudgetReservation, CostPolicy, InvocationPlan } from './cost-policy.port';
 import type { SessionBudget } from '../sessions/session-budget.port';
 import type { CostPolicyRules, RouteRule, TenantBudget } from './cost-policy.rules';
@@ -121,13 +121,7 @@ export class RuleBasedCostPolicy implements CostPolicy, SessionBudget {
       const cachePoints = counting
         ? []
         : await this.cachePoints.plan({ ...request, modelId, region, lane }, request.modelId);
-      const callerTier = callerServiceTier(request);
-      const tier: TierPlan =
-        callerTier !== undefined
-          ? { name: callerTier, by: 'caller' }
-          : serviceTier !== undefined
-            ? { name: serviceTier, by: 'policy' }
-            : 'default';
+      const tier = tierPlanOf(request, serviceTier);
       const call: PlannedInvocation = {
         tenantId: request.tenantId,
         modelId,

@@ -1,4 +1,4 @@
-import type { InvocationRequest, Lane } from '../invocation/invocation.types';
+import type { InvocationRequest, Lane, TierPlan } from '../invocation/invocation.types';
 import { isJsonObject } from '../json';
 import type { ModelSpec } from '../models/model-catalog';
 import { matchesCall } from './call-match';
@@ -25,4 +25,14 @@ export function chooseServiceTier(
   const call = { tenantId: request.tenantId, modelId: model?.id, operation: request.operation, lane };
   const tier = (rules ?? []).find((r) => matchesCall(r.match, call))?.tier;
   return tier === 'default' ? undefined : tier;
+}
+
+/** The tier a call is planned in: the caller's own, else the policy's choice (see chooseServiceTier), else the default. */
+export function tierPlanOf(
+  request: Pick<InvocationRequest, 'body' | 'parameters'>,
+  policyTier: string | undefined,
+): TierPlan {
+  const callerTier = callerServiceTier(request);
+  if (callerTier !== undefined) return { name: callerTier, by: 'caller' };
+  return policyTier !== undefined ? { name: policyTier, by: 'policy' } : 'default';
 }

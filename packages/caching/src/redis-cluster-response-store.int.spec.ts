@@ -6,8 +6,8 @@ import { failOpenRedisOptions } from './redis-connection';
 import { RedisResponseStore } from './redis-response-store';
 import { cachingInvokerContract, connected } from './testing/caching-invoker.contract';
 
-async function readyCluster(cluster: TestRedisCluster): Promise<Cluster> {
-  const { lazyConnect, enableOfflineQueue, ...redisOptions } = failOpenRedisOptions({ commandTimeoutMs: 200 });
+async function readyCluster(cluster: TestRedisCluster, commandTimeoutMs = 200): Promise<Cluster> {
+  const { lazyConnect, enableOfflineQueue, ...redisOptions } = failOpenRedisOptions({ commandTimeoutMs });
   const client = new Cluster([...cluster.nodes], {
     lazyConnect,
     enableOfflineQueue,
@@ -80,12 +80,14 @@ describe('CachingInvoker over RedisResponseStore (three-master cluster)', () => 
       async (at) => {
         const key = `nc:test:read-or-lock:${at}:${Math.random()}`;
         const lockKey = `${key}:lock`;
-        await raw.set(lockKey, 'holder');
+        // Clients with a backstop far beyond a loaded machine's delays: this spec is about order, not time.
+        const holder = await readyCluster(cluster, 30_000);
+        const client = await readyCluster(cluster, 30_000);
+        await holder.set(lockKey, 'holder');
         const holderFinishes = async () => {
-          await raw.set(key, 'answer');
-          await raw.del(lockKey);
+          await holder.set(key, 'answer');
+          await holder.del(lockKey);
         };
-        const client = await readyCluster(cluster);
         const store = new RedisResponseStore(interleaved(client, at, holderFinishes));
         try {
           const first = await store.readOrLock(key, lockKey, 'caller', 5_000);
@@ -96,9 +98,10 @@ describe('CachingInvoker over RedisResponseStore (three-master cluster)', () => 
               ? first
               : await store.readOrLock(key, lockKey, 'caller', 5_000);
           expect(answered).toEqual({ value: 'answer' });
-          expect(await raw.get(lockKey)).toBeNull(); // a lock taken on the way was freed
+          expect(await holder.get(lockKey)).toBeNull(); // a lock taken on the way was freed
         } finally {
           client.disconnect();
+          holder.disconnect();
         }
       },
     );

@@ -177,12 +177,13 @@ export function cachingInvokerContract(env: () => RedisSuiteEnv): void {
   });
 
   it('makes one upstream call for 100 concurrent identical misses across two invokers with separate connections', async () => {
-    // Only what this promise depends on: a store that answers, and a wait for the holder's answer within lockWaitMs.
-    // Both are bounds measured in wall-clock time on purpose (past them the caller goes upstream, failing open), and
-    // a loaded machine exceeds any guessed figure; so the wait is counted on a clock that stands still, and the store's
-    // budgets (ours, then ioredis's backstop) are far beyond a busy machine's delays, not raced against them.
+    // Only what this promise depends on: a store that answers, a holder whose lock lives until it stores its answer,
+    // and a wait for that answer within lockWaitMs. All three are bounds measured in wall-clock time on purpose (past
+    // them a caller goes upstream, failing open), and a loaded machine exceeds any guessed figure; so the wait is
+    // counted on a clock that stands still, and the store's budgets (ours, then ioredis's backstop) and the lock's
+    // lifetime are far beyond a busy machine's delays, not raced against them.
     const frozen = Date.now();
-    const patient = { storeTimeoutMs: 30_000, now: () => frozen };
+    const patient = { storeTimeoutMs: 30_000, lockTtlMs: 60_000, now: () => frozen };
     const a = await setup(patient, 100, { commandTimeoutMs: 30_000 });
     const b = await setup(patient, 100, { commandTimeoutMs: 30_000 });
     const request = cacheableRequest();

@@ -2,6 +2,7 @@ import type { GuardrailApplier, GuardrailRequest, GuardrailResult } from '@nova-
 import { guardrailKey } from '@nova-cost/domain';
 import { describe, expect, it } from 'vitest';
 import { InMemoryResponseStore } from '../in-memory-response-store';
+import type { ResponseStore } from '../response-store.port';
 import { brokenStore } from '../testing/broken-store';
 import { HeldApplier } from '../testing/held-guardrail-applier';
 import { CachingGuardrailApplier } from './caching-guardrail-applier';
@@ -91,6 +92,33 @@ describe(CachingGuardrailApplier, () => {
       expect(cache.stats()).toMatchObject({ misses: 2, coalesced: 9 });
       // Once answered it is stored: the next identical check is a hit, not a call.
       expect((await cache.apply(request('same'))).cache).toBe('hit');
+    });
+
+    it("keeps waiting for another process's answer when one poll of the store fails, instead of calling beside it", async () => {
+      const shared = new InMemoryResponseStore();
+      const held = new HeldApplier();
+      const holder = new CachingGuardrailApplier(held, shared);
+      const holding = holder.apply(request('polled'));
+      await expect.poll(() => held.signals.length).toBe(1); // the holder took the lock and called
+      // The waiter's store is the holder's, but its first poll (its second lock attempt) fails, as a poll a loaded
+      // store answers too late; the holder answers only then.
+      let attempts = 0;
+      const failsFirstPoll: ResponseStore = Object.create(shared, {
+        tryLock: {
+          value: (...args: Parameters<ResponseStore['tryLock']>) => {
+            if (++attempts !== 2) return shared.tryLock(...args);
+            held.answer();
+            return Promise.reject(new Error('a poll the store did not answer'));
+          },
+        },
+      });
+      const next = new CountingApplier();
+      const waiter = new CachingGuardrailApplier(next, failsFirstPoll, { lockPollMs: 1 });
+      const result = await waiter.apply(request('polled'));
+      expect((await holding).cache).toBe('miss');
+      expect(result.cache).toBe('coalesced');
+      expect(attempts).toBeGreaterThanOrEqual(2);
+      expect(next.calls).toBe(0);
     });
 
     it('aborts the shared call only when every caller has left', async () => {

@@ -134,8 +134,12 @@ export class CachingGuardrailApplier implements GuardrailApplier {
           this.counters.coalesced += 1;
           return { body, cache: 'coalesced', latencyMs: this.now() - started };
         }
-        locked = await this.guard.run(() => this.store.tryLock(lockKey, token, lockTtlMs));
-        if (locked !== false) break;
+        const polled = await this.guard.run(() => this.store.tryLock(lockKey, token, lockTtlMs));
+        // A poll the store did not answer says nothing about the holder: keep waiting (the breaker and the deadline
+        // bound it), as CachingInvoker does.
+        if (polled === undefined) continue;
+        locked = polled;
+        if (locked) break;
       }
     }
     if (locked === true) {

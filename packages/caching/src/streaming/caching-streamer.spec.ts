@@ -109,6 +109,34 @@ describe(CachingStreamer, () => {
       expect(upstream.ends).toEqual(['complete']);
     });
 
+    it("keeps waiting for another process's recording when one poll of the store fails, instead of streaming beside it", async () => {
+      const shared = new InMemoryResponseStore();
+      const holder = setUp(shared);
+      const request = cacheableStreamRequest();
+      const release = holder.upstream.hold(1);
+      const holding = await holder.cache.stream(request); // the holder took the lock and streams
+      const recorded = drain(holding);
+      // The waiter's store is the holder's, but its first poll (its second lock attempt) fails, as a poll a loaded
+      // store answers too late; the holder finishes only then.
+      let attempts = 0;
+      const failsFirstPoll: ResponseStore = Object.create(shared, {
+        tryLock: {
+          value: (...args: Parameters<ResponseStore['tryLock']>) => {
+            if (++attempts !== 2) return shared.tryLock(...args);
+            release();
+            return Promise.reject(new Error('a poll the store did not answer'));
+          },
+        },
+      });
+      // Its wait bounded by the default lockWaitMs (30 s), not setUp's 1 s: a loaded machine is not raced.
+      const waiterUpstream = new ScriptedStreamer();
+      const waiter = new CachingStreamer(waiterUpstream, failsFirstPoll, { lockPollMs: 1 });
+      const replayed = await waiter.stream(request);
+      expect(replayed.cache).toBe('coalesced');
+      expect(textOf(await drain(replayed))).toBe(textOf(await recorded));
+      expect(waiterUpstream.calls).toBe(0);
+    });
+
     it('passes a failure mid-stream to every caller, and stores nothing', async () => {
       const { upstream, cache } = setUp();
       const request = cacheableStreamRequest({ script: { failAfter: 3 } });

@@ -128,8 +128,12 @@ export class CachingStreamer implements ModelStreamer {
           this.counters.coalesced += 1;
           return { kind: 'recorded', cache: 'coalesced', modelId: entry.modelId, events: entry.events };
         }
-        locked = await this.guard.run(() => this.store.tryLock(lockKey, token, lockTtlMs));
-        if (locked !== false) break;
+        const polled = await this.guard.run(() => this.store.tryLock(lockKey, token, lockTtlMs));
+        // A poll the store did not answer says nothing about the holder: keep waiting (the breaker and the deadline
+        // bound it), as CachingInvoker does.
+        if (polled === undefined) continue;
+        locked = polled;
+        if (locked) break;
       }
     }
     const unlock = () => locked === true && void this.guard.run(() => this.store.unlock(lockKey, token));

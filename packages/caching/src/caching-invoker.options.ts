@@ -11,9 +11,10 @@ export interface CachingInvokerOptions {
   /** How long the cross-process fetch lock lives without a refresh; its holder refreshes it every half of this while its call runs. @default 5000 */
   readonly lockTtlMs?: number;
   /**
-   * Longest a caller that lost the lock waits for the holder's entry before calling upstream itself. It stops
-   * waiting sooner when the lock goes without an entry (the holder failed or died): it then takes the lock over.
-   * @default 30000
+   * Longest a caller that lost the lock waits for the holder's entry before calling upstream itself (a bound on
+   * purpose: past it a second upstream call is made rather than a longer wait). It stops waiting sooner when the lock
+   * goes without an entry (the holder failed or died): it then takes the lock over; or when the store's circuit
+   * opens. A single poll the store fails to answer does not end the wait. Measured on `now`. @default 30000
    */
   readonly lockWaitMs?: number;
   /** Interval between store reads while waiting for the holder's entry; it doubles after 8 reads, up to 4×. @default 25 */

@@ -34,7 +34,7 @@ export class InMemoryResponseStore implements ResponseStore {
 
   async tryLock(key: string, token: string, ttlMs: number): Promise<boolean> {
     const held = this.locks.get(key);
-    if (held && held.until > Date.now()) return false;
+    if (held && held.token !== token && held.until > Date.now()) return false;
     this.locks.set(key, { token, until: Date.now() + ttlMs });
     return true;
   }

@@ -20,8 +20,8 @@ async function readyCluster(cluster: TestRedisCluster, commandTimeoutMs = 200): 
 }
 
 /**
- * `client`, with `step` run once just before the `at`-th command (0-based) sent through get, set or eval: another
- * process's move slipped between two commands of one store call, at a chosen point rather than by chance.
+ * `client`, with `step` run once just before the `at`-th command (0-based) sent through get, set, eval or the lock
+ * script: another process's move slipped between two commands of one store call, at a chosen point, not by chance.
  */
 function interleaved(client: Cluster, at: number, step: () => Promise<void>): Cluster {
   let sent = 0;
@@ -30,7 +30,7 @@ function interleaved(client: Cluster, at: number, step: () => Promise<void>): Cl
       const value: unknown = Reflect.get(target, name, target);
       if (typeof value !== 'function') return value;
       const method = (value as (...args: unknown[]) => unknown).bind(target);
-      if (name !== 'get' && name !== 'set' && name !== 'eval') return method;
+      if (name !== 'get' && name !== 'set' && name !== 'eval' && name !== 'ncTryLock') return method;
       return async (...args: unknown[]) => {
         if (sent++ === at) await step();
         return method(...args);

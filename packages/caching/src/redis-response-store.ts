@@ -10,10 +10,14 @@ const UNLOCK_SCRIPT =
 const REFRESH_SCRIPT =
   "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end";
 
-// The entry if stored (a string), else 1 when the lock was taken for ARGV[1] (for ARGV[2] ms), 0 when someone holds it.
-const READ_OR_LOCK_SCRIPT =
-  "local v = redis.call('get', KEYS[1]) if v then return v end " +
-  "if redis.call('set', KEYS[2], ARGV[1], 'PX', ARGV[2], 'NX') then return 1 end return 0";
+// Take the lock KEYS[n] for ARGV[1] (for ARGV[2] ms): 1 when free or already ARGV[1]'s (a lock attempt whose answer
+// the client timed out on may have taken it; its TTL is renewed then), 0 when someone else holds it.
+const lockStep = (n: number) =>
+  `if redis.call('set', KEYS[${n}], ARGV[1], 'PX', ARGV[2], 'NX') then return 1 end ` +
+  `if redis.call('get', KEYS[${n}]) == ARGV[1] then redis.call('pexpire', KEYS[${n}], ARGV[2]) return 1 end return 0`;
+const TRY_LOCK_SCRIPT = lockStep(1);
+// The entry if stored (a string), else the lock step on KEYS[2].
+const READ_OR_LOCK_SCRIPT = `local v = redis.call('get', KEYS[1]) if v then return v end ${lockStep(2)}`;
 // Store the entry, then delete the lock if our token still holds it.
 const SET_AND_UNLOCK_SCRIPT =
   "redis.call('set', KEYS[1], ARGV[1], 'EX', ARGV[2]) " +
@@ -21,6 +25,7 @@ const SET_AND_UNLOCK_SCRIPT =
 
 /** The scripts as ioredis commands: sent by EVALSHA, loaded by EVAL once when Redis does not know them. */
 interface StoreScripts {
+  ncTryLock(key: string, token: string, ttlMs: number): Promise<number>;
   ncReadOrLock(key: string, lockKey: string, token: string, ttlMs: number): Promise<string | number>;
   ncSetAndUnlock(key: string, lockKey: string, value: string, ttlSeconds: number, token: string): Promise<number>;
 }
@@ -35,6 +40,7 @@ export class RedisResponseStore implements ResponseStore {
     private readonly client: Redis | Cluster,
     private readonly owned = false,
   ) {
+    client.defineCommand('ncTryLock', { numberOfKeys: 1, lua: TRY_LOCK_SCRIPT });
     client.defineCommand('ncReadOrLock', { numberOfKeys: 2, lua: READ_OR_LOCK_SCRIPT });
     client.defineCommand('ncSetAndUnlock', { numberOfKeys: 2, lua: SET_AND_UNLOCK_SCRIPT });
   }
@@ -57,8 +63,9 @@ export class RedisResponseStore implements ResponseStore {
     await this.client.set(key, value, 'EX', Math.max(1, Math.ceil(ttlSeconds)));
   }
 
+  /** One script (one key, so on a Cluster too): a lock `token` already holds counts as taken, its TTL renewed. */
   async tryLock(key: string, token: string, ttlMs: number): Promise<boolean> {
-    return (await this.client.set(key, token, 'PX', Math.max(1, Math.ceil(ttlMs)), 'NX')) === 'OK';
+    return (await (this.client as unknown as StoreScripts).ncTryLock(key, token, Math.max(1, Math.ceil(ttlMs)))) === 1;
   }
 
   async refreshLock(key: string, token: string, ttlMs: number): Promise<boolean> {

@@ -10,7 +10,11 @@ export interface ResponseStore {
   readonly inProcess?: boolean;
   get(key: string): Promise<string | undefined>;
   set(key: string, value: string, ttlSeconds: number): Promise<void>;
-  /** Take the fetch lock for `key` for `ttlMs` unless someone holds it (SET NX PX). True when taken. */
+  /**
+   * Take the fetch lock for `key` for `ttlMs` unless someone else holds it (SET NX PX). True when taken, and when
+   * `token` already holds it (then for `ttlMs` from now): an earlier attempt whose answer was lost to a client timeout
+   * may have taken it, and its caller must not wait out its own lock.
+   */
   tryLock(key: string, token: string, ttlMs: number): Promise<boolean>;
   /** Extend the lock to `ttlMs` from now if `token` still holds it. True when it did. */
   refreshLock(key: string, token: string, ttlMs: number): Promise<boolean>;

@@ -232,6 +232,57 @@ export function cachingInvokerContract(env: () => RedisSuiteEnv): void {
     expect(performance.now() - started).toBeLessThan(5_000); // far from lockWaitMs
   });
 
+  it('counts a lock its own token already holds as taken (an attempt whose answer a client timeout lost), and no other token can take it', async () => {
+    const store = await env().newStore({ commandTimeoutMs: 30_000 });
+    stores.push(store);
+    const key = `nc:test:own-lock:${Math.random()}`;
+    const lockKey = `${key}:lock`;
+    await env().rawSet(lockKey, 'mine'); // the SET NX of an attempt whose answer never reached its caller
+    expect(await store.tryLock(lockKey, 'mine', 60_000)).toBe(true);
+    expect(await store.readOrLock(key, lockKey, 'mine', 60_000)).toEqual({ locked: true });
+    expect(await store.tryLock(lockKey, 'other', 60_000)).toBe(false);
+    expect(await store.readOrLock(key, lockKey, 'other', 60_000)).toEqual({ locked: false });
+    expect(await env().rawGet(lockKey)).toBe('mine');
+    await store.unlock(lockKey, 'mine');
+    expect(await env().rawGet(lockKey)).toBeNull();
+  });
+
+  it('calls at once, holding the lock, when a poll took the lock but its answer was lost (not after the lock TTL)', async () => {
+    const store = await env().newStore({ commandTimeoutMs: 30_000 });
+    stores.push(store);
+    const request = cacheableRequest();
+    const lockKey = `${keyOf(request)}:lock`;
+    await env().rawSet(lockKey, 'a holder');
+    let attempts = 0;
+    const losesSecondAnswer: ResponseStore = Object.create(store, {
+      readOrLock: {
+        value: async (...args: Parameters<ResponseStore['readOrLock']>) => {
+          if (++attempts !== 2) return store.readOrLock(...args);
+          await store.unlock(lockKey, 'a holder'); // the holder's call failed: its lock is free
+          await store.readOrLock(...args); // Redis grants the waiter's poll...
+          throw new Error('a poll answered after the client timed out'); // ...but the answer is lost
+        },
+      },
+    });
+    const next = new CountingInvoker(1);
+    // A clock one second further on each reading: without the fix the waiter would give up after lockWaitMs of
+    // polls and call without the lock; no wall-clock wait either way.
+    let clock = 0;
+    const cache = new CachingInvoker(next, losesSecondAnswer, {
+      storeTimeoutMs: 30_000,
+      hotMaxBytes: 0,
+      lockTtlMs: 60_000,
+      lockWaitMs: 20_000,
+      lockPollMs: 1,
+      now: () => (clock += 1_000),
+    });
+    const result = await cache.invoke(request);
+    expect(result.cache).toBe('miss');
+    expect(next.calls).toBe(1);
+    expect(attempts).toBe(3); // the poll after the lost one found the lock its own
+    await expect.poll(() => env().rawGet(lockKey)).toBeNull(); // held for the call, then freed with the answer
+  });
+
   it('keeps waiting for a holder whose call outlasts lockTtlMs, since the holder refreshes its lock', async () => {
     // Three lock lifetimes of a second: the refresh has room on a busy machine, where timers fire late.
     const holder = await setup({ lockTtlMs: 1_000 }, 3_000);

@@ -44,6 +44,7 @@ export * from './async/deferred-call';
 export * from './async/deferred-call-queue.port';
 export * from './async/answer-cache.port';
 export * from './async/batch-grouping';
+export * from './async/submission-fingerprint';
 export * from './use-cases/price-call';
 export * from './use-cases/async-invocations.service';
 export * from './sessions/speech-usage';

@@ -1,11 +1,14 @@
-import type { BodyAnalysis, JsonObject } from '@nova-cost/domain';
+import type { BodyAnalysis, JsonObject, KnownFingerprint } from '@nova-cost/domain';
 import {
   analyseBody,
   guardrailBodyDigest,
   isJsonObject,
   rememberBodyAnalysis,
   rememberGuardrailDigest,
+  rememberSubmissionFingerprint,
+  submissionFingerprint,
 } from '@nova-cost/domain';
+import { parseStartAsyncInvoke } from './async-invoke.routes';
 
 /** What a request body is for: it decides what is worth computing from it ahead of its use. */
 export type BodySubject =
@@ -22,6 +25,25 @@ export interface BodyFindings {
   readonly analysis?: BodyAnalysis;
   /** The digest of a guardrail body's cache key. */
   readonly guardrailDigest?: string;
+  /** A StartAsyncInvoke body's submission fingerprint, with the parts it covers (a body the route accepts). */
+  readonly fingerprint?: KnownFingerprint;
+}
+
+/** The fingerprint of the submission `body` (a StartAsyncInvoke body) makes, when the route accepts it. */
+function fingerprintOf(body: JsonObject): KnownFingerprint | undefined {
+  let submission;
+  try {
+    submission = parseStartAsyncInvoke('', body);
+  } catch {
+    return undefined; // refused by the route itself, which says why
+  }
+  const { modelId, operation, outputS3Uri } = submission;
+  return {
+    modelId,
+    operation,
+    ...(outputS3Uri ? { outputS3Uri } : {}),
+    fingerprint: submissionFingerprint(submission),
+  };
 }
 
 /** The model body of a request body of `subject`, and its model, when it has one. */
@@ -37,15 +59,17 @@ function modelBodyOf(body: JsonObject, subject: BodySubject): { body: JsonObject
 export function findingsOf(body: JsonObject, subject: BodySubject): BodyFindings {
   if (subject.kind === 'guardrail') return { guardrailDigest: guardrailBodyDigest(body) };
   const model = modelBodyOf(body, subject);
-  return model ? { analysis: analyseBody(model) } : {};
+  const fingerprint = subject.kind === 'async-invoke' ? fingerprintOf(body) : undefined;
+  return { ...(model ? { analysis: analyseBody(model) } : {}), ...(fingerprint ? { fingerprint } : {}) };
 }
 
 /**
  * Remembers findings (made from the same bytes, on another thread) for the body parsed here, so the request key,
- * token estimate and guardrail key read them instead of walking the body.
+ * token estimate, guardrail key and async submission fingerprint read them instead of walking the body.
  */
 export function rememberFindings(body: JsonObject, subject: BodySubject, findings: BodyFindings): void {
   if (findings.guardrailDigest !== undefined) rememberGuardrailDigest(body, findings.guardrailDigest);
   const model = modelBodyOf(body, subject);
   if (model && findings.analysis) rememberBodyAnalysis(model.body, findings.analysis);
+  if (model && findings.fingerprint) rememberSubmissionFingerprint(model.body, findings.fingerprint);
 }

@@ -1,6 +1,7 @@
 import { Worker } from 'node:worker_threads';
-import { NovaCostError, guardrailKey, rememberedAnalysis, requestKey } from '@nova-cost/domain';
+import { NovaCostError, guardrailKey, rememberedAnalysis, requestKey, submissionFingerprint } from '@nova-cost/domain';
 import { afterEach, describe, expect, it } from 'vitest';
+import { parseStartAsyncInvoke } from './async-invoke.routes';
 import type { RequestBodyParserOptions } from './request-body-parser';
 import { RequestBodyParser } from './request-body-parser';
 
@@ -59,6 +60,27 @@ describe(RequestBodyParser, () => {
       const parsedStart = await p.parse(Buffer.from(JSON.stringify(start)), { kind: 'async-invoke' });
       expect(rememberedAnalysis(parsedStart['modelInput'] as typeof parsed)).toBeDefined();
       expect(offThread).toBe(3);
+    });
+
+    it("computes a large StartAsyncInvoke body's submission fingerprint on its thread: the inline one, and the one used", async () => {
+      let offThread = 0;
+      const { parser: p } = parser({ onOffThread: () => (offThread += 1) });
+      const start = {
+        modelId: MODEL,
+        modelInput: body,
+        clientRequestToken: 'token-1',
+        outputDataConfig: { s3OutputDataConfig: { s3Uri: 's3://bucket/out' } },
+      };
+      const inline = submissionFingerprint(parseStartAsyncInvoke('acme', structuredClone(start)));
+      const parsed = await p.parse(Buffer.from(JSON.stringify(start)), { kind: 'async-invoke' });
+      expect(offThread).toBe(1);
+      const submission = parseStartAsyncInvoke('acme', parsed);
+      expect(submissionFingerprint(submission)).toBe(inline);
+      // The thread's value is the one used: the body is not walked again here (a change made to it after parsing,
+      // which nothing in the gateway makes, would otherwise show).
+      (submission.body['messages'] as unknown[]).push({ role: 'user', content: [{ text: 'later' }] });
+      expect(submissionFingerprint(submission)).toBe(inline);
+      expect(submissionFingerprint(structuredClone(submission))).not.toBe(inline);
     });
 
     it.each([

@@ -9,10 +9,10 @@ import type {
   DeferredOutcome,
 } from '../async/deferred-call';
 import type { DeferredCallQueue } from '../async/deferred-call-queue.port';
+import { submissionFingerprint } from '../async/submission-fingerprint';
 import type { Clock } from '../clock.port';
 import { systemClock } from '../clock.port';
 import { NovaCostError } from '../errors/nova-cost.error';
-import { canonicalJson } from '../invocation/request-key';
 import type { PlannedInvocation } from '../invocation/invocation.types';
 import type { JsonObject } from '../json';
 import type { SpendLedger } from '../ledger/spend-ledger.port';
@@ -152,7 +152,7 @@ export class AsyncInvocations {
     const call: DeferredCall = {
       id,
       clientRequestToken: token,
-      fingerprint: fingerprintOf(submission),
+      fingerprint: submissionFingerprint(submission),
       submittedAt: now,
       deadline: submission.deadline ?? new Date(now.getTime() + (this.deps.defaultDeadlineMs ?? DAY_MS)),
       request: this.onDemandTier(plan.call),
@@ -219,7 +219,7 @@ export class AsyncInvocations {
   }
 
   private sameRequest(state: DeferredCallState, submission: AsyncSubmission): DeferredCallState {
-    if (state.fingerprint !== fingerprintOf(submission)) {
+    if (state.fingerprint !== submissionFingerprint(submission)) {
       throw new NovaCostError(
         'validation',
         `clientRequestToken ${state.clientRequestToken.slice(0, 64)} was used for another request; use a new token for a new request`,
@@ -230,11 +230,6 @@ export class AsyncInvocations {
     }
     return state;
   }
-}
-
-function fingerprintOf(s: AsyncSubmission): string {
-  const parts = { modelId: s.modelId, operation: s.operation, body: s.body, output: s.outputS3Uri ?? null };
-  return createHash('sha256').update(canonicalJson(parts)).digest('hex').slice(0, 32);
 }
 
 function notFound(id: string): NovaCostError {

@@ -5,6 +5,7 @@ import { InMemoryResponseStore } from '../in-memory-response-store';
 import type { ResponseStore } from '../response-store.port';
 import { brokenStore } from '../testing/broken-store';
 import { HeldApplier } from '../testing/held-guardrail-applier';
+import { fastClock, losesSecondLockAnswer } from '../testing/lost-lock-answer';
 import { CachingGuardrailApplier } from './caching-guardrail-applier';
 
 /** A guardrail that answers every call with its number, and counts the calls. */
@@ -119,6 +120,19 @@ describe(CachingGuardrailApplier, () => {
       expect(result.cache).toBe('coalesced');
       expect(attempts).toBeGreaterThanOrEqual(2);
       expect(next.calls).toBe(0);
+    });
+
+    it('checks at once, holding the lock, when a poll took the lock but its answer was lost (not after the lock TTL)', async () => {
+      const lost = losesSecondLockAnswer(new InMemoryResponseStore());
+      const next = new CountingApplier();
+      const waiter = new CachingGuardrailApplier(next, lost.store, {
+        lockPollMs: 1,
+        lockTtlMs: 60_000,
+        now: fastClock(),
+      });
+      expect((await waiter.apply(request('lost answer'))).cache).toBe('miss');
+      expect(next.calls).toBe(1);
+      expect(lost.attempts()).toBe(3); // the poll after the lost one found the lock its own
     });
 
     it('aborts the shared call only when every caller has left', async () => {

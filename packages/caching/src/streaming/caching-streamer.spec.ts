@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { InMemoryResponseStore } from '../in-memory-response-store';
 import type { ResponseStore } from '../response-store.port';
 import { brokenStore } from '../testing/broken-store';
+import { fastClock, losesSecondLockAnswer } from '../testing/lost-lock-answer';
 import { cacheableStreamRequest, ScriptedStreamer } from '../testing/scripted-streamer';
 import { CachingStreamer } from './caching-streamer';
 
@@ -135,6 +136,17 @@ describe(CachingStreamer, () => {
       expect(replayed.cache).toBe('coalesced');
       expect(textOf(await drain(replayed))).toBe(textOf(await recorded));
       expect(waiterUpstream.calls).toBe(0);
+    });
+
+    it('streams at once, holding the lock, when a poll took the lock but its answer was lost (not after the lock TTL)', async () => {
+      const lost = losesSecondLockAnswer(new InMemoryResponseStore());
+      const upstream = new ScriptedStreamer();
+      const waiter = new CachingStreamer(upstream, lost.store, { lockPollMs: 1, lockTtlMs: 60_000, now: fastClock() });
+      const streamed = await waiter.stream(cacheableStreamRequest());
+      expect(streamed.cache).toBe('miss');
+      await drain(streamed);
+      expect(upstream.calls).toBe(1);
+      expect(lost.attempts()).toBe(3); // the poll after the lost one found the lock its own
     });
 
     it('passes a failure mid-stream to every caller, and stores nothing', async () => {

@@ -31,24 +31,10 @@ export interface DispatchUnit {
   startedAt?: number;
   /**
    * Aborted when nobody waits for the unit any more (callers aborted, drain deadline), so its call stops. Made on
-   * first use (see unitSignal): a queued unit holds none, which keeps a long queue small.
+   * first use (see BatchingInvoker's unitSignal): a queued unit holds none, which keeps a long queue small.
    */
   controller?: AbortController;
   done: boolean;
-}
-
-/** The unit's abort signal, made on first use. */
-export function unitSignal(unit: DispatchUnit): AbortSignal {
-  return (unit.controller ??= new AbortController()).signal;
-}
-
-/** Whether the unit was aborted, without making a signal for it. */
-export function unitAborted(unit: DispatchUnit): boolean {
-  return unit.controller?.signal.aborted ?? false;
-}
-
-export function abortUnit(unit: DispatchUnit, reason: unknown): void {
-  (unit.controller ??= new AbortController()).abort(reason);
 }
 
 export type Outcome = { readonly result: InvocationResult } | { readonly error: unknown };

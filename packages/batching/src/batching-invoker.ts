@@ -3,7 +3,6 @@ import type { PlannedInvocation, InvocationResult, InvokeOptions, ModelInvoker }
 import { abortableSleep } from './abortable-sleep';
 import { BatchCollector } from './batch-collector';
 import type { BatchJob, DispatchUnit, Outcome } from './batch-job';
-import { abortUnit, unitAborted, unitSignal } from './batch-job';
 import { resolveOptions } from './batching-invoker.options';
 import type { BatchingInvokerOptions, ResolvedOptions } from './batching-invoker.options';
 import type { BatchingStats, DrainSummary } from './batching-stats';
@@ -13,6 +12,20 @@ import { CallGate } from './call-gate';
 import { usedTokens } from './quota-registry';
 import { RetryBudget } from './retry-budget';
 import type { StreamLimits } from './quota-streamer';
+
+/** The unit's abort signal, made on first use: a queued unit holds none, which keeps a long queue small. */
+function unitSignal(unit: DispatchUnit): AbortSignal {
+  return (unit.controller ??= new AbortController()).signal;
+}
+
+/** Whether the unit was aborted, without making a signal for it. */
+function unitAborted(unit: DispatchUnit): boolean {
+  return unit.controller?.signal.aborted ?? false;
+}
+
+function abortUnit(unit: DispatchUnit, reason: unknown): void {
+  (unit.controller ??= new AbortController()).abort(reason);
+}
 
 function asNovaCostError(error: unknown): NovaCostError {
   if (NovaCostError.is(error)) return error;
@@ -79,14 +92,7 @@ export class BatchingInvoker implements ModelInvoker {
         return waiting.start();
       },
     });
-    this.collector = new BatchCollector((jobs) => {
-      // Runs from a timer too: whatever goes wrong here must reach the callers, not the process.
-      try {
-        this.dispatch(jobs);
-      } catch (error) {
-        for (const job of jobs) this.settle(job, { error: asNovaCostError(error) });
-      }
-    });
+    this.collector = new BatchCollector((jobs) => this.dispatch(jobs));
   }
 
   invoke(request: PlannedInvocation, options: InvokeOptions = {}): Promise<InvocationResult> {
@@ -138,7 +144,10 @@ export class BatchingInvoker implements ModelInvoker {
       );
     }
     const lane = request.lane;
-    const merge = this.mergeOf(request);
+    const rule = this.options.lanes[lane];
+    // A lane that holds nothing (interactive, by default) sends each request alone: nothing to merge, nothing to hold.
+    const holds = rule.maxBatchSize > 1 && rule.maxWaitMs > 0;
+    const merge = holds ? this.mergeOf(request) : undefined;
     return new Promise<InvocationResult>((resolve, reject) => {
       const job: BatchJob = {
         request,
@@ -159,7 +168,8 @@ export class BatchingInvoker implements ModelInvoker {
         signal.addEventListener('abort', onAbort, { once: true });
         job.detach = () => signal.removeEventListener('abort', onAbort);
       }
-      this.collector.add(`${lane}|${merge?.key ?? '*'}`, job, this.options.lanes[lane]);
+      if (holds) this.collector.add(`${lane}|${merge?.key ?? '*'}`, job, rule);
+      else this.dispatch([job]);
     });
   }
 
@@ -262,8 +272,19 @@ export class BatchingInvoker implements ModelInvoker {
     }
   }
 
-  /** Turns a flushed batch into upstream calls: mergeable embedding requests share one, the rest get one each. */
+  /**
+   * Turns a flushed batch (or a request its lane does not hold) into upstream calls: mergeable embedding requests
+   * share one, the rest get one each. Runs from a timer too: whatever goes wrong must reach the callers, not the process.
+   */
   private dispatch(jobs: readonly BatchJob[]): void {
+    try {
+      this.dispatchUnits(jobs);
+    } catch (error) {
+      for (const job of jobs) this.settle(job, { error: asNovaCostError(error) });
+    }
+  }
+
+  private dispatchUnits(jobs: readonly BatchJob[]): void {
     const units: BatchJob[][] = [];
     const open = new Map<string, { jobs: BatchJob[]; inputs: number }>();
     for (const job of jobs) {

@@ -6,7 +6,7 @@ import type { GatewayConfig } from './config/gateway-config';
 import { asyncInvokeHandler, startAsyncInvoke, withLocalS3 } from './composition/async-invoke.start';
 import { createGatewayContainer } from './composition/gateway-container';
 import { BEFORE_ANSWERING, SHUTDOWN_PHASES, TOKENS } from './composition/tokens';
-import { BodyBudget } from './http/body-budget';
+import { BodyBudget } from './http/read-body';
 import { GatewayServer } from './http/gateway-server';
 import { RequestBodyParser } from './http/request-body-parser';
 import { SpeechSessionHandler } from './http/speech-session.handler';

@@ -21,7 +21,6 @@ export * from './pricing/price-file';
 export * from './ledger/spend-ledger.port';
 export * from './ledger/in-memory-spend-ledger';
 export * from './ledger/spend-tally';
-export * from './ledger/spend-billing';
 export * from './policy/cost-policy.port';
 export * from './policy/shared-budget.port';
 export * from './policy/cost-policy.rules';

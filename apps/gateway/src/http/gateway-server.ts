@@ -16,7 +16,7 @@ import type { GatewayMetrics } from '../observability/gateway-metrics';
 import type { GatewayLogger } from '../observability/logger';
 import { callLineLogger } from '../observability/logger';
 import { DualProtocolListener, stopReadingAfterAnswer } from '@nova-cost/http-listener';
-import type { BodyBudget } from './body-budget';
+import type { BodyBudget } from './read-body';
 import type { AsyncInvokeHandler } from './async-invoke.handler';
 import { matchAsyncInvokeRoute } from './async-invoke.routes';
 import { errorResponse } from './error-response';

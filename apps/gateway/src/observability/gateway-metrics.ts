@@ -1,7 +1,7 @@
 import type { CacheOutcome, TokenUsage } from '@nova-cost/domain';
+import { findModel } from '@nova-cost/domain';
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import type { GatewayLogger } from './logger';
-import { modelLabel } from './model-label';
 
 /** Where the metrics read live gauges from. */
 export interface MetricSources {
@@ -10,6 +10,20 @@ export interface MetricSources {
   bodyBufferBytes(): number;
   /** Speech sessions being served, the bytes held for them, and those waiting for a slow client. */
   speechSessions(): { open: number; bufferedBytes: number; waitingForClient: number };
+}
+
+/**
+ * The `model` label of a metric: the base model id of a model in the catalog, whatever form the client addressed
+ * it in (profile id, ARN with an account), else `other`. Labels are series: taking the id as typed would let
+ * clients create one per spelling. Every guardrail (`guardrail/<id>`) is `guardrail`.
+ */
+export function modelLabel(modelId: string): string {
+  if (modelId.startsWith('guardrail/')) return 'guardrail';
+  try {
+    return findModel(modelId)?.id ?? 'other';
+  } catch {
+    return 'other';
+  }
 }
 
 const NO_SOURCES: MetricSources = {

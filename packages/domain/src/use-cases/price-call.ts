@@ -8,9 +8,20 @@ import type {
 import { cacheableShape, promptLayout } from '../invocation/prompt-layout';
 import { isBilled, policyTierOf, tierNameOf } from '../invocation/invocation.types';
 import type { Saving, SpendEntry } from '../ledger/spend-ledger.port';
-import { billingOf } from '../ledger/spend-billing';
 import { findModel, resolveModelId } from '../models/model-catalog';
 import type { PricingCatalog } from '../pricing/pricing-catalog.port';
+
+/**
+ * How an answered call was billed, as the ledger keeps it: 'batch' (a batch inference job), the on-demand service tier
+ * that served it ('standard' — Bedrock's default tier, echoed as 'default' —, 'flex', 'priority', 'reserved'), or
+ * 'none' when no model call was billed for it (an answer from the cache, or coalesced onto another caller's call).
+ */
+export function billingOf(result: Pick<InvocationResult, 'cache' | 'billing' | 'serviceTier'>): string {
+  if (!isBilled(result)) return 'none';
+  if (result.billing === 'batch') return 'batch';
+  const tier = result.serviceTier;
+  return tier === undefined || tier === 'default' || tier === 'standard' ? 'standard' : tier;
+}
 
 /** What pricing needs of an answered call (a unary result, or what a finished stream came to). */
 export type PricedAnswer = Pick<InvocationResult, 'modelId' | 'usage' | 'cache' | 'billing' | 'serviceTier'>;

@@ -45,8 +45,9 @@ export class AdaptiveRate {
   private overBefore = false;
 
   constructor(
-    options: AdaptiveRateOptions = {},
-    private readonly now: () => number = () => performance.now(),
+    options: AdaptiveRateOptions,
+    /** The batcher's clock (its `now` option). */
+    private readonly now: () => number,
   ) {
     this.tolerance = options.tolerance ?? 0.35;
     this.windowCalls = options.windowCalls ?? 20;

@@ -21,13 +21,12 @@ import type { AsyncInvokeHandler } from './async-invoke.handler';
 import { matchAsyncInvokeRoute } from './async-invoke.routes';
 import { errorResponse } from './error-response';
 import { matchGuardrailRoute, parseGuardrailRequest } from './parse-guardrail-request';
-import { matchModelRoute, parseModelRequest } from './parse-model-request';
+import { SESSION_ROUTE, matchModelRoute, matchSessionRoute, parseModelRequest } from './parse-model-request';
 import type { RequestBodyParser } from './request-body-parser';
 import { readBody } from './read-body';
 import { exceptionEventOf, writeStream } from './stream-answer';
 import { exceptionFrame } from '@nova-cost/event-stream';
 import type { SpeechSessionHandler } from './speech-session.handler';
-import { SESSION_ROUTE, matchSessionRoute } from './speech-session.handler';
 import type { TenantAuthenticator } from './tenant-authenticator';
 
 export interface GatewayServerDeps {

@@ -18,6 +18,14 @@ export function matchModelRoute(rawPath: string): { modelId: string; operation: 
   return { modelId: modelIdOf(m[1]!), operation: m[2] as Operation };
 }
 
+export const SESSION_ROUTE = 'invoke-with-bidirectional-stream';
+
+/** The model id of `/model/{modelId}/invoke-with-bidirectional-stream` (a speech session), or undefined for any other path. */
+export function matchSessionRoute(rawPath: string): string | undefined {
+  const m = /^\/model\/([^/]+)\/invoke-with-bidirectional-stream$/.exec(rawPath);
+  return m ? modelIdOf(m[1]!) : undefined;
+}
+
 /** The model id of a `/model/{modelId}/…` path segment, decoded and checked for shape. */
 export function modelIdOf(segment: string): string {
   let modelId: string;

@@ -9,17 +9,9 @@ import { exemptFromRequestTimeout, stopReadingAfterAnswer } from '@nova-cost/htt
 import type { GatewayMetrics } from '../observability/gateway-metrics';
 import type { GatewayLogger } from '../observability/logger';
 import type { EventSignatureChain } from './event-signature-chain';
-import { modelIdOf } from './parse-model-request';
+import { SESSION_ROUTE } from './parse-model-request';
 import { exceptionEventOf } from './stream-answer';
 import type { TenantAuthenticator } from './tenant-authenticator';
-
-export const SESSION_ROUTE = 'invoke-with-bidirectional-stream';
-
-/** The model id of `/model/{modelId}/invoke-with-bidirectional-stream`, or undefined for any other path. */
-export function matchSessionRoute(rawPath: string): string | undefined {
-  const m = /^\/model\/([^/]+)\/invoke-with-bidirectional-stream$/.exec(rawPath);
-  return m ? modelIdOf(m[1]!) : undefined;
-}
 
 /** What the sessions hold now, for the metrics. */
 export interface SessionGauges {

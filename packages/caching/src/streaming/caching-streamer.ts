@@ -1,5 +1,3 @@
-import { randomUUID } from 'node:crypto';
-import { setTimeout as delay } from 'node:timers/promises';
 import type {
   InvokeOptions,
   ModelStream,
@@ -19,6 +17,7 @@ import {
 import type { CachingInvokerOptions } from '../caching-invoker.options';
 import type { CachingStats } from '../caching-stats';
 import { emptyStats } from '../caching-stats';
+import { claimOrWait } from '../lock-claim';
 import type { ResponseStore } from '../response-store.port';
 import { StoreGuard } from '../store-guard';
 import type { StreamEnvelope } from './stream-envelope';
@@ -110,55 +109,29 @@ export class CachingStreamer implements ModelStreamer {
       return { kind: 'recorded', cache: 'hit', modelId: cached.modelId, events: cached.events };
     }
     this.counters.misses += 1;
-    const token = randomUUID();
-    const lockKey = `${key}:lock`;
-    const lockTtlMs = this.options.lockTtlMs ?? 5000;
-    let locked = await this.guard.run(() => this.store.tryLock(lockKey, token, lockTtlMs));
-    // A recording found after waiting for another process is that process's stream: coalesced, not a hit.
-    const found: 'hit' | 'coalesced' = locked === false ? 'coalesced' : 'hit';
-    if (locked === false) {
-      // Another process streams this request: wait for its recording, for a bounded time, then replay it. Once its
-      // lock is gone without a recording (the stream failed, or its holder died) we take the lock and call ourselves.
-      const deadline = started + (this.options.lockWaitMs ?? 30_000);
-      const poll = this.options.lockPollMs ?? 25;
-      for (let n = 0; this.now() < deadline && this.guard.breaker.state === 'closed'; n++) {
-        await delay(Math.min(poll * 2 ** Math.floor(n / 8), poll * 4), undefined, { signal: flight.signal });
-        const entry = await this.read(key);
-        if (entry) {
-          this.counters.coalesced += 1;
-          return { kind: 'recorded', cache: 'coalesced', modelId: entry.modelId, events: entry.events };
-        }
-        const polled = await this.guard.run(() => this.store.tryLock(lockKey, token, lockTtlMs));
-        // A poll the store did not answer says nothing about the holder: keep waiting (the breaker and the deadline
-        // bound it), as CachingInvoker does.
-        if (polled === undefined) continue;
-        locked = polled;
-        if (locked) break;
-      }
+    // Another process streaming this request holds its lock: its recording is waited for and replayed (coalesced, not
+    // a hit); once its lock goes without a recording (the stream failed, or its holder died) this process streams.
+    const claim = await claimOrWait({
+      store: this.store,
+      guard: this.guard,
+      key,
+      options: this.options,
+      now: this.now,
+      started,
+      signal: flight.signal,
+      read: () => this.read(key),
+    });
+    if (claim.kind === 'found') {
+      const cache = claim.waited ? 'coalesced' : 'hit';
+      this.counters[claim.waited ? 'coalesced' : 'hits'] += 1;
+      return { kind: 'recorded', cache, modelId: claim.value.modelId, events: claim.value.events };
     }
-    const unlock = () => locked === true && void this.guard.run(() => this.store.unlock(lockKey, token));
-    if (locked === true) {
-      // The previous holder may have stored the recording between our read and our lock.
-      const entry = await this.read(key);
-      if (entry) {
-        unlock();
-        this.counters[found === 'hit' ? 'hits' : 'coalesced'] += 1;
-        return { kind: 'recorded', cache: found, modelId: entry.modelId, events: entry.events };
-      }
-    }
-    // Keep the lock alive while the stream runs, however long the answer takes.
-    const refresh =
-      locked === true
-        ? setInterval(() => void this.guard.run(() => this.store.refreshLock(lockKey, token, lockTtlMs)), lockTtlMs / 2)
-        : undefined;
-    refresh?.unref();
     let upstream: ModelStream;
     try {
       await admit?.(); // the stream is billed: only now does it take the budget's hold
       upstream = await this.next.stream(call, { signal: flight.signal });
     } catch (error) {
-      clearInterval(refresh);
-      unlock();
+      claim.release();
       throw error;
     }
     const tee = new StreamTee(upstream.events[Symbol.asyncIterator](), {
@@ -171,8 +144,7 @@ export class CachingStreamer implements ModelStreamer {
         if (report.end === 'complete')
           await this.record(key, ttlSeconds, call.modelId, upstream.modelId, report.stopReason, tee.recording);
       } finally {
-        clearInterval(refresh);
-        unlock();
+        claim.release();
         if (this.flights.get(key) === flight) this.flights.delete(key);
       }
     });

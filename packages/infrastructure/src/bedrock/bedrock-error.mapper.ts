@@ -36,20 +36,6 @@ const GATEWAY_CREDENTIAL_ERRORS = new Set([
 /** Members of Bedrock error bodies besides `message` (ModelErrorException, ModelStreamErrorException), passed on to the client. */
 const ERROR_MEMBERS = ['originalStatusCode', 'originalMessage', 'resourceName'] as const;
 
-const NETWORK_CODES = new Set([
-  'ECONNRESET',
-  'ECONNREFUSED',
-  'EPIPE',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'ERR_HTTP2_STREAM_ERROR',
-  'ERR_HTTP2_SESSION_ERROR',
-  'ERR_HTTP2_GOAWAY_SESSION',
-  'ERR_STREAM_PREMATURE_CLOSE',
-]);
-
 /**
  * Connection failures before the request went out (no route, no name, refused, a session closing): Bedrock never saw
  * the call, so it cannot have run or billed it. A reset after the request was sent (ECONNRESET, socket hang up, a
@@ -63,6 +49,15 @@ const UNSENT_CODES = new Set([
   'EHOSTUNREACH',
   'ENETUNREACH',
   'ERR_HTTP2_GOAWAY_SESSION',
+]);
+
+/** Connection failures: those before sending, and those after (the model may be running the call). */
+const NETWORK_CODES = new Set([
+  ...UNSENT_CODES,
+  'ECONNRESET',
+  'ERR_HTTP2_STREAM_ERROR',
+  'ERR_HTTP2_SESSION_ERROR',
+  'ERR_STREAM_PREMATURE_CLOSE',
 ]);
 
 /** Whether a failure mapped by mapBedrockError is a connection that failed before Bedrock got the request. */

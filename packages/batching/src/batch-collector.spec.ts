@@ -34,12 +34,4 @@ describe(BatchCollector, () => {
     expect(flushed).toEqual([['a1', 'a2'], ['b1']]);
     expect(vi.getTimerCount()).toBe(0);
   });
-
-  it('never holds when the rule says so', () => {
-    const flushed: number[][] = [];
-    const collector = new BatchCollector<number>((items) => flushed.push(items));
-    collector.add('k', 1, { maxBatchSize: 1, maxWaitMs: 1_000 });
-    collector.add('k', 2, { maxBatchSize: 10, maxWaitMs: 0 });
-    expect(flushed).toEqual([[1], [2]]);
-  });
 });

@@ -27,11 +27,8 @@ export class BatchCollector<T> {
     return n;
   }
 
+  /** Holds an item under a rule that holds (maxBatchSize > 1, maxWaitMs > 0): the batcher sends the others alone. */
   add(key: string, item: T, rule: Required<LaneBatching>): void {
-    if (rule.maxBatchSize <= 1 || rule.maxWaitMs <= 0) {
-      this.flushTo([item]);
-      return;
-    }
     let batch = this.held.get(key);
     if (!batch) {
       const created: HeldBatch<T> = { items: [] };

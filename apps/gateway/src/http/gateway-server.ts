@@ -14,6 +14,7 @@ import type {
 import { NovaCostError, bodyTextOf, isBilled, isStreamOperation, resolveModelId } from '@nova-cost/domain';
 import type { GatewayMetrics } from '../observability/gateway-metrics';
 import type { GatewayLogger } from '../observability/logger';
+import type { CallLineLogger } from '../observability/logger';
 import { callLineLogger } from '../observability/logger';
 import { DualProtocolListener, stopReadingAfterAnswer } from '@nova-cost/http-listener';
 import type { BodyBudget } from './read-body';
@@ -93,7 +94,7 @@ export class GatewayServer {
   /** Streams being written: each stops with an exception event when told (the drain deadline). */
   private readonly streams = new Set<(error: NovaCostError) => void>();
   /** Writes each answered request's line: fields the gateway sets, so unredacted (see callLineLogger). */
-  private readonly callLog: GatewayLogger;
+  private readonly callLog: CallLineLogger;
 
   constructor(private readonly deps: GatewayServerDeps) {
     this.callLog = callLineLogger(deps.logger);
@@ -399,7 +400,7 @@ export class GatewayServer {
         tenantId: request.tenantId,
         guardrail: outcome.label,
         cache,
-        action: outcome.result.body['action'],
+        action: typeof outcome.result.body['action'] === 'string' ? outcome.result.body['action'] : undefined,
         costUsd: outcome.unpriced ? 'unpriced' : outcome.costUsd,
         savedUsd: outcome.savedUsd,
         ms: Math.round(performance.now() - started),

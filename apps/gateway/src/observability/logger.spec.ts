@@ -43,6 +43,9 @@ describe('callLineLogger', () => {
     const calls = callLineLogger(logger);
     calls.info({ requestId: 'r1', tenantId: 'acme', cache: 'hit', costUsd: 0 }, 'model call');
     calls.debug({ requestId: 'r2' }, 'below the level');
+    // Typecheck only (never called).
+    // @ts-expect-error a body, or any object, cannot reach the unredacted logger
+    void (() => calls.info({ body: { text: 'a prompt' } }, 'model call'));
     expect(out.lines()).toEqual([
       expect.objectContaining({
         level: 30,

@@ -39,8 +39,20 @@ export function createLogger(level: LogLevel, destination?: NodeJS.WritableStrea
  * redaction is the costliest step of a line (its redactor re-reads every path on every line): on a cache hit it
  * made a fifth of the gateway's allocations. Anything else, errors included, goes through `logger`.
  */
-export function callLineLogger(logger: GatewayLogger): GatewayLogger {
+export function callLineLogger(logger: GatewayLogger): CallLineLogger {
   return logger.child({}, { redact: [] });
+}
+
+/**
+ * A call's line: scalar fields only, so a header, a body or any object the redactor would have had to look into
+ * cannot be handed to the unredacted logger (the compiler refuses it).
+ */
+export type CallLine = Readonly<Record<string, string | number | boolean | undefined>>;
+
+/** The unredacted logger of call lines: info only, scalar fields only. */
+export interface CallLineLogger {
+  info(line: CallLine, message: 'model call' | 'model stream' | 'guardrail call'): void;
+  debug(line: CallLine, message: string): void;
 }
 
 /** How long an exit waits for its last log lines to be written. */

@@ -23,7 +23,7 @@ export interface DispatchUnit {
   readonly priority: number;
   /** The tenant whose fair share the call uses (merged requests share a tenant). */
   readonly tenant: string;
-  /** The limits the call counts against (see QuotaRegistry.keyOf). */
+  /** The limits the call counts against (see CallGate.keyOf). */
   readonly key: string;
   /** Quota tokens taken for the attempt waiting to start or running. */
   reserved: number;

@@ -206,6 +206,6 @@ export function resolveOptions(options: BatchingInvokerOptions = {}): ResolvedOp
     },
     random,
     adaptiveRate: adaptiveRate(options.adaptiveRate),
-    now: options.now ?? (() => performance.now()),
+    now: options.now ?? performance.now.bind(performance),
   };
 }

@@ -8,8 +8,7 @@ import type { BatchingInvokerOptions, ResolvedOptions } from './batching-invoker
 import type { BatchingStats, DrainSummary } from './batching-stats';
 import { mergeKey, mergeRequests, mergeableTexts, splitResult } from './embedding-merge';
 import { FairScheduler } from './fair-scheduler';
-import { CallGate } from './call-gate';
-import { usedTokens } from './quota-registry';
+import { CallGate, usedTokens } from './call-gate';
 import { RetryBudget } from './retry-budget';
 import type { StreamLimits } from './quota-streamer';
 

@@ -4,7 +4,7 @@ import { abortableSleep } from './abortable-sleep';
 import type { DispatchUnit } from './batch-job';
 import type { ResolvedOptions } from './batching-invoker.options';
 import type { CallGate } from './call-gate';
-import { usedTokens } from './quota-registry';
+import { usedTokens } from './call-gate';
 import { RetryBudget } from './retry-budget';
 
 /**

@@ -1,7 +1,7 @@
 import type { JsonObject, PlannedInvocation } from '@nova-cost/domain';
 import { plannedCall } from '@nova-cost/testing';
 import { describe, expect, it } from 'vitest';
-import { QuotaRegistry, usedTokens } from './quota-registry';
+import { CallGate, usedTokens } from './call-gate';
 
 const call = (modelId: string, body: JsonObject): PlannedInvocation =>
   plannedCall({
@@ -11,9 +11,14 @@ const call = (modelId: string, body: JsonObject): PlannedInvocation =>
     body,
   });
 const registry = (byModel = {}, fallback = {}) =>
-  new QuotaRegistry({ quotas: { default: fallback, byModel }, defaultOutputTokenEstimate: 512 });
+  new CallGate({
+    quotas: { default: fallback, byModel },
+    defaultOutputTokenEstimate: 512,
+    adaptiveRate: false,
+    now: () => 0,
+  });
 
-describe(QuotaRegistry, () => {
+describe(CallGate, () => {
   describe('.quotaFor', () => {
     it('has none when no limit applies', () => {
       expect(registry().quotaFor('amazon.nova-lite-v1:0')).toBeUndefined();

@@ -1,5 +1,5 @@
 import type { InvocationRequest, PlannedInvocation } from '../invocation/invocation.types';
-import type { AppliedOutputCap } from './output-caps';
+import type { AppliedOutputCap } from '../invocation/output-cap';
 
 /** Money held against a tenant's budget while a call is in flight. */
 export interface BudgetReservation {

@@ -12,10 +12,9 @@ import { BudgetGuard } from './budget-guard';
 import { CachePointPlanner } from './cache-point-planner';
 import { InMemoryPrefixHistory } from './in-memory-prefix-history';
 import type { PrefixHistory } from './prefix-history.port';
-import { applyOutputCaps } from './output-caps';
+import { applyOutputCaps } from '../invocation/output-cap';
 import { canServe, outputBound } from './model-fit';
-import { allowedResidency, cheaperGlobalProfile } from './inference-profile-choice';
-import { anyFallbackRule, fallbackChain } from './fallback-chain';
+import { allowedResidency, anyFallbackRule, cheaperGlobalProfile, fallbackChain } from './fallback-chain';
 import { chooseServiceTier, tierPlanOf } from './service-tiers';
 import type { BudgetReservation, CostPolicy, InvocationPlan } from './cost-policy.port';
 import type { SessionBudget } from '../sessions/session-budget.port';
@@ -58,6 +57,8 @@ export class RuleBasedCostPolicy implements CostPolicy, SessionBudget {
   /** A Map, so that no tenant id (`constructor`, `__proto__`) reaches Object.prototype. */
   private readonly budgetByTenant: ReadonlyMap<string, TenantBudget>;
   private readonly cachePoints: CachePointPlanner;
+  /** Where calls are made and priced unless a replayed record fixes it: decided once (see policyRegion). */
+  private readonly region: string;
 
   constructor(
     private readonly rules: CostPolicyRules,
@@ -69,6 +70,7 @@ export class RuleBasedCostPolicy implements CostPolicy, SessionBudget {
       ...(deps.onSharedBudgetUnavailable ? { onSharedUnavailable: deps.onSharedBudgetUnavailable } : {}),
     });
     this.clock = deps.clock ?? systemClock;
+    this.region = policyRegion(rules);
     this.budgetByTenant = new Map(Object.entries(rules.budgets?.byTenant ?? {}));
     this.cachePoints = new CachePointPlanner(
       rules.cachePoints,
@@ -95,7 +97,7 @@ export class RuleBasedCostPolicy implements CostPolicy, SessionBudget {
         details: { modelId: request.modelId },
       });
     }
-    const region = request.region ?? policyRegion(this.rules);
+    const region = request.region ?? this.region;
     const budget = this.budgetByTenant.get(request.tenantId) ?? this.rules.budgets?.default;
 
     // Reserve against the requested model's price: the route taken below can only make the call cheaper.
@@ -177,7 +179,7 @@ export class RuleBasedCostPolicy implements CostPolicy, SessionBudget {
    * that costs more per token. A route that does is a configuration mistake, refused at construction.
    */
   private refusePricierRoutes(rules: CostPolicyRules): void {
-    const region = policyRegion(rules);
+    const region = this.region;
     for (const route of rules.routes ?? []) {
       for (const from of route.from) {
         let pricier: boolean;

@@ -4,7 +4,7 @@ import type { ModelInvoker } from '../invocation/model-invoker.port';
 import type { Saving, SpendLedger } from '../ledger/spend-ledger.port';
 import type { CostPolicy, InvocationPlan } from '../policy/cost-policy.port';
 import type { PricingCatalog } from '../pricing/pricing-catalog.port';
-import { settleCall } from './settle-call';
+import { settleCall } from './price-call';
 
 export interface InvokeModelDeps {
   readonly policy: CostPolicy;

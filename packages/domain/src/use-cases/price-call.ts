@@ -1,3 +1,5 @@
+import type { Clock } from '../clock.port';
+import { systemClock } from '../clock.port';
 import { NovaCostError } from '../errors/nova-cost.error';
 import type {
   InvocationRequest,
@@ -7,9 +9,10 @@ import type {
 } from '../invocation/invocation.types';
 import { cacheableShape, promptLayout } from '../invocation/prompt-layout';
 import { isBilled, policyTierOf, tierNameOf } from '../invocation/invocation.types';
-import type { Saving, SpendEntry } from '../ledger/spend-ledger.port';
+import type { Saving, SpendEntry, SpendLedger } from '../ledger/spend-ledger.port';
 import { findModel, resolveModelId } from '../models/model-catalog';
 import type { PricingCatalog } from '../pricing/pricing-catalog.port';
+import type { InvocationPlan } from '../policy/cost-policy.port';
 
 /**
  * How an answered call was billed, as the ledger keeps it: 'batch' (a batch inference job), the on-demand service tier
@@ -180,4 +183,38 @@ function billedTokens(result: PricedAnswer): { inputTokens: number; outputTokens
     inputTokens: u.inputTokens + u.cacheReadInputTokens + u.cacheWriteInputTokens,
     outputTokens: u.outputTokens,
   };
+}
+
+export interface CallCost extends CallPrice {
+  readonly savedUsd: number;
+}
+
+export interface SettleDeps {
+  readonly pricing: PricingCatalog;
+  readonly ledger: SpendLedger;
+  /** @default the system clock */
+  readonly clock?: Clock;
+  /** @default ignore */
+  readonly onLedgerError?: (error: unknown) => void;
+}
+
+/**
+ * After a call: prices what it came to (see priceCall), settles its budget hold with what it cost, and records it in
+ * the spend ledger (a ledger that refuses is told to onLedgerError; the caller keeps its answer).
+ */
+export async function settleCall(deps: SettleDeps, plan: InvocationPlan, answer: PricedAnswer): Promise<CallCost> {
+  let price: CallPrice = { costUsd: 0, savings: [], unpriced: false };
+  try {
+    price = priceCall(deps.pricing, plan, answer);
+  } finally {
+    plan.reservation.settle(price.costUsd);
+  }
+  try {
+    await deps.ledger.record(
+      spendEntryOf((deps.clock ?? systemClock).now(), plan.call.tenantId, answer, price, plan.reservation.holdId),
+    );
+  } catch (err) {
+    deps.onLedgerError?.(err);
+  }
+  return { ...price, savedUsd: price.savings.reduce((sum, s) => sum + s.usd, 0) };
 }

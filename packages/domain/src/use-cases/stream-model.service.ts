@@ -6,8 +6,8 @@ import type { ModelStream, ModelStreamer, StreamReport } from '../invocation/mod
 import type { SpendLedger } from '../ledger/spend-ledger.port';
 import type { CostPolicy, InvocationPlan } from '../policy/cost-policy.port';
 import type { PricingCatalog } from '../pricing/pricing-catalog.port';
-import type { CallCost } from './settle-call';
-import { settleCall } from './settle-call';
+import type { CallCost } from './price-call';
+import { settleCall } from './price-call';
 
 export interface StreamModelDeps {
   readonly policy: CostPolicy;

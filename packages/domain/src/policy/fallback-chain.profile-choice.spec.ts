@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { StaticPricingCatalog } from '../pricing/static-pricing-catalog';
-import { allowedResidency, cheaperGlobalProfile } from './inference-profile-choice';
+import { allowedResidency, cheaperGlobalProfile } from './fallback-chain';
 
 const SONNET_45 = 'anthropic.claude-sonnet-4-5-20250929-v1:0';
 const pricing = new StaticPricingCatalog();

@@ -63,5 +63,4 @@ export * from './models/inference-profiles';
 export * from './policy/circuit-breakers.port';
 export * from './policy/in-memory-circuit-breakers';
 export * from './policy/fallback-chain';
-export * from './policy/model-fit';
 export * from './policy/fallback.rules';

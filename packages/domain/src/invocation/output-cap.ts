@@ -6,6 +6,7 @@ import { matchesCall } from '../policy/call-match';
 import type { OutputCapRule } from '../policy/cost-policy.rules';
 import type { InvocationRequest, Operation } from './invocation.types';
 import { bodyShapeOf } from './invocation.types';
+import type { RequestFeatures } from './request-features';
 
 /** Where Bedrock reads a call's output cap: the field, and whether the body is refused without it. */
 export interface OutputCapField {
@@ -136,4 +137,19 @@ export function applyOutputCaps(
     body: writeOutputCap(request.body, field, rule.maxTokens),
     applied: { action: 'clamped', maxTokens: rule.maxTokens, rule: index },
   };
+}
+
+const DEFAULT_MAX_OUTPUT_TOKENS = 4096;
+
+/**
+ * Output tokens a call may bill: the caller's cap where Bedrock reads it, else the model's maximum (else the rules'
+ * default for a model whose maximum is not known); never more than the model's maximum, which Bedrock enforces.
+ */
+export function outputBound(
+  model: ModelSpec | undefined,
+  f: RequestFeatures,
+  defaultMaxOut: number | undefined,
+): number {
+  const max = model?.maxOutputTokens ?? Number.POSITIVE_INFINITY;
+  return Math.min(f.maxOutputTokens ?? model?.maxOutputTokens ?? defaultMaxOut ?? DEFAULT_MAX_OUTPUT_TOKENS, max);
 }

@@ -1,15 +1,18 @@
 import type { InvocationRequest, Lane } from '../invocation/invocation.types';
+import { bodyShapeOf } from '../invocation/invocation.types';
 import type { RequestFeatures } from '../invocation/request-features';
 import type { DataResidency } from '../models/inference-profiles';
+import type { ModelSpec } from '../models/model-catalog';
 import { profileIdOf, residencyOf, withinResidency } from '../models/inference-profiles';
 import { findModel } from '../models/model-catalog';
 import type { PricingCatalog } from '../pricing/pricing-catalog.port';
 import { matchesCall } from './call-match';
 import type { FallbackRule, InferenceProfileRule } from './fallback.rules';
-import { canServe } from './model-fit';
+import { outputBound } from '../invocation/output-cap';
 
 // Where a call may go beyond the model as addressed (the rules of fallback.rules.ts): a cheaper inference profile of
-// that model, and the models it falls back on when it throttles or fails.
+// that model, and the models it falls back on when it throttles or fails; and whether another model can stand in for
+// it at all (canServe, which the policy's routes ask too).
 
 /** What a fallback chain is judged on: the call as planned (`request.modelId` is the model it goes to first). */
 export interface FallbackCall {
@@ -142,4 +145,19 @@ export function cheaperGlobalProfile(
   } catch {
     return undefined; // unpriced: no saving to claim, the call stays as addressed
   }
+}
+
+/** Whether `to` can answer what was asked of `from` without losing anything the request relies on. */
+export function canServe(
+  to: ModelSpec,
+  from: ModelSpec,
+  request: Pick<InvocationRequest, 'operation'>,
+  f: RequestFeatures,
+  defaultMaxOut: number | undefined,
+): boolean {
+  if (to.kind !== from.kind) return false;
+  // InvokeModel bodies are model-specific; only Converse is portable across families.
+  if (bodyShapeOf(request.operation) === 'invoke' && to.bodyFormat !== from.bodyFormat) return false;
+  if ([...f.needs].some((c) => !to.capabilities.includes(c))) return false;
+  return f.estimatedInputTokens + outputBound(to, f, defaultMaxOut) <= to.contextTokens;
 }

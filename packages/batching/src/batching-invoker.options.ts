@@ -56,10 +56,11 @@ export interface BatchingInvokerOptions {
   readonly maxQueueSharePerTenant?: number;
   /**
    * A tenant's weight in the fair queue: when several tenants wait, each starts calls in proportion to its weight
-   * (2 gets twice the calls of 1), whatever their backlogs. Non-positive or non-finite answers count as 1.
+   * (2 gets twice the calls of 1), whatever their backlogs. No answer (undefined), or a non-positive or non-finite one,
+   * counts as 1: a Map's `get` will do.
    * @default every tenant 1
    */
-  readonly tenantWeight?: (tenantId: string) => number;
+  readonly tenantWeight?: (tenantId: string) => number | undefined;
   /**
    * Quotas per base model id (profile ids and ARNs are reduced to it); `default` applies to models not listed.
    * @default no quota
@@ -93,7 +94,7 @@ export interface ResolvedOptions {
   readonly maxQueueSize: number;
   /** ⌈maxQueueSize × maxQueueSharePerTenant⌉ */
   readonly maxQueuedPerTenant: number;
-  readonly tenantWeight: (tenantId: string) => number;
+  readonly tenantWeight: (tenantId: string) => number | undefined;
   readonly quotas: { readonly default: QuotaLimit; readonly byModel: Readonly<Record<string, QuotaLimit>> };
   readonly defaultOutputTokenEstimate: number;
   readonly retry: Required<RetryOptions>;

@@ -11,8 +11,11 @@ export interface Schedulable {
 export interface FairSchedulerOptions<T extends Schedulable> {
   /** Items started and not finished at once. */
   readonly concurrency: number;
-  /** A tenant's weight: a waiting tenant of weight 2 starts twice as many items as one of weight 1. */
-  readonly weightOf: (tenant: string) => number;
+  /**
+   * A tenant's weight: a waiting tenant of weight 2 starts twice as many items as one of weight 1. Undefined, or not a
+   * positive finite number, counts as 1.
+   */
+  readonly weightOf: (tenant: string) => number | undefined;
   /**
    * Whether `item` may start now: 0 when it may (and whatever it needs, e.g. quota tokens, is taken), otherwise the
    * milliseconds until it may.
@@ -111,7 +114,7 @@ export class FairScheduler<T extends Schedulable> {
 
   private weight(tenant: string): number {
     const w = this.options.weightOf(tenant);
-    return Number.isFinite(w) && w > 0 ? w : 1;
+    return w !== undefined && Number.isFinite(w) && w > 0 ? w : 1;
   }
 
   /** The tenant's head of line for `key`, dropping cancelled items; removes emptied queues. */

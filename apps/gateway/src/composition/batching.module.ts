@@ -7,8 +7,9 @@ export const batchingModule = new ContainerModule(({ bind }) => {
   bind(TOKENS.batchingInvoker).toResolvedValue(
     (next, config) => {
       const weights = new Map(config.tenants.map((t) => [t.id, t.weight ?? 1]));
-      // Fair across tenants: each waits in its own line, served by weight, and holds at most half the queue.
-      const fairness = { maxQueueSharePerTenant: 0.5, tenantWeight: (tenant: string) => weights.get(tenant) ?? 1 };
+      // Fair across tenants: each waits in its own line, served by weight (1 for a tenant not listed), and holds at
+      // most half the queue.
+      const fairness = { maxQueueSharePerTenant: 0.5, tenantWeight: weights.get.bind(weights) };
       return new BatchingInvoker(next, { ...fairness, ...config.tuning?.batching });
     },
     [TOKENS.fallbackInvoker, TOKENS.config],

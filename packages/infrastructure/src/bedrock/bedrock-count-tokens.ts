@@ -2,7 +2,7 @@ import type { BedrockRuntimeClient, CountTokensCommandInput } from '@aws-sdk/cli
 import { CountTokensCommand } from '@aws-sdk/client-bedrock-runtime';
 import type { InvocationRequest, JsonObject } from '@nova-cost/domain';
 import { isJsonObject, NovaCostError } from '@nova-cost/domain';
-import { converseInputFromJson } from './converse-blobs';
+import { converseInputFromJson } from './converse-json';
 
 /**
  * CountTokens: `{input: {converse: {...}}}` (blobs decoded as for Converse) or `{input: {invokeModel: {body}}}` (the

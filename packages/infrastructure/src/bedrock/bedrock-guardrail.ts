@@ -1,7 +1,7 @@
 import type { ApplyGuardrailCommandInput, BedrockRuntimeClient } from '@aws-sdk/client-bedrock-runtime';
 import { ApplyGuardrailCommand } from '@aws-sdk/client-bedrock-runtime';
 import type { GuardrailRequest, JsonObject } from '@nova-cost/domain';
-import { blobsToBase64, blocksFromJson } from './converse-blobs';
+import { blobsToBase64, blocksFromJson } from './converse-json';
 
 /**
  * ApplyGuardrail: the caller's body (`source`, `content` with image bytes in base64 on the JSON wire, `outputScope`)

@@ -16,8 +16,7 @@ import type {
 import { StreamMeter, bodySourceOf, meteredStream } from '@nova-cost/domain';
 import { mapBedrockError } from './bedrock-error.mapper';
 import { CallDeadline } from './call-deadline';
-import { blobsToBase64, converseInputFromJson } from './converse-blobs';
-import { sendingBytes } from './caller-bytes';
+import { blobsToBase64, converseInputFromJson, sendingBytes } from './converse-json';
 import { invokeParametersInput } from './invoke-parameters';
 
 /** One event of the SDK's stream unions as Bedrock named it on the wire, blobs back to base64. */

@@ -1,6 +1,6 @@
 import { NovaCostError } from '@nova-cost/domain';
 import { describe, expect, it } from 'vitest';
-import { blobsToBase64, converseInputFromJson } from './converse-blobs';
+import { blobsToBase64, converseInputFromJson } from './converse-json';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the decoded request is checked field by field below
 type AnyJson = any;

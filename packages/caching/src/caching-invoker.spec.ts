@@ -3,6 +3,7 @@ import {
   InMemorySpendLedger,
   InvokeModel,
   NovaCostError,
+  requestKey,
   RuleBasedCostPolicy,
   StaticPricingCatalog,
 } from '@nova-cost/domain';
@@ -10,6 +11,7 @@ import { describe, expect, it } from 'vitest';
 import { CachingInvoker } from './caching-invoker';
 import { InMemoryResponseStore } from './in-memory-response-store';
 import type { ResponseStore } from './response-store.port';
+import { lockKeyOf } from './response-store.port';
 import { brokenStore } from './testing/broken-store';
 import { cacheableRequest, CountingInvoker } from './testing/counting-invoker';
 
@@ -130,6 +132,113 @@ describe(CachingInvoker, () => {
         expect(reads).toBeGreaterThan(2);
         expect(waiterNext.calls).toBe(0);
         expect(waiter.stats().errors).toBe(1);
+      });
+    });
+
+    describe('having a store out of process', () => {
+      /** `store` as a store out of process (no longer inProcess), counting the calls it gets by method. */
+      const outOfProcess = (store: ResponseStore, overrides: PropertyDescriptorMap = {}) => {
+        const calls: string[] = [];
+        const counted: PropertyDescriptorMap = { inProcess: { value: false } };
+        for (const name of ['get', 'readOrLock', 'tryLock', 'setAndUnlock', 'set', 'unlock'] as const) {
+          const own = overrides[name]?.value as ((...args: unknown[]) => unknown) | undefined;
+          counted[name] = {
+            value: (...args: unknown[]) => {
+              calls.push(name);
+              return own ? own(...args) : (store[name] as (...a: unknown[]) => unknown).apply(store, args);
+            },
+          };
+        }
+        return { store: Object.create(store, counted) as ResponseStore, calls };
+      };
+
+      it('reads once before a miss goes upstream (the read takes the lock), and serves a hit from that one read', async () => {
+        const { store, calls } = outOfProcess(new InMemoryResponseStore());
+        const cache = new CachingInvoker(new CountingInvoker(), store, { hotMaxBytes: 0 });
+        const request = cacheableRequest();
+        expect((await cache.invoke(request)).cache).toBe('miss');
+        await new Promise(setImmediate); // the write, sent after the answer, has landed
+        expect(calls).toEqual(['readOrLock', 'setAndUnlock']);
+        calls.length = 0;
+        expect((await cache.invoke(request)).cache).toBe('hit');
+        expect(calls).toEqual(['readOrLock']);
+      });
+
+      it('answers a miss before its entry is stored, and close() lets the write land', async () => {
+        const shared = new InMemoryResponseStore();
+        let land!: () => void;
+        const mayLand = new Promise<void>((resolve) => (land = resolve));
+        const { store } = outOfProcess(shared, {
+          setAndUnlock: {
+            value: async (...args: Parameters<ResponseStore['setAndUnlock']>) => {
+              await mayLand;
+              await shared.setAndUnlock(...args);
+            },
+          },
+        });
+        const next = new CountingInvoker();
+        const cache = new CachingInvoker(next, store, { hotMaxBytes: 0 });
+        const request = cacheableRequest();
+        expect((await cache.invoke(request)).cache).toBe('miss'); // the write still waits
+        const key = requestKey(request, request.region ?? 'us-east-1');
+        expect(await shared.get(key)).toBeUndefined();
+        expect(await shared.tryLock(lockKeyOf(key), 'another process', 1_000)).toBe(false); // the lock is still held
+        land();
+        await new Promise(setImmediate);
+        expect(await shared.get(key)).toBeDefined();
+        expect(await shared.tryLock(lockKeyOf(key), 'another process', 1_000)).toBe(true); // freed with the write
+        expect(next.calls).toBe(1);
+      });
+
+      it('lets a write still under way land before close() closes the store', async () => {
+        let land!: () => void;
+        const mayLand = new Promise<void>((resolve) => (land = resolve));
+        const events: string[] = [];
+        const shared = new InMemoryResponseStore();
+        const { store } = outOfProcess(shared, {
+          setAndUnlock: {
+            value: async (...args: Parameters<ResponseStore['setAndUnlock']>) => {
+              await mayLand;
+              await shared.setAndUnlock(...args);
+              events.push('stored');
+            },
+          },
+        });
+        const closes = Object.create(store, {
+          close: { value: async () => void events.push('store closed') },
+        }) as ResponseStore;
+        const cache = new CachingInvoker(new CountingInvoker(), closes, { hotMaxBytes: 0 });
+        expect((await cache.invoke(cacheableRequest())).cache).toBe('miss');
+        const closing = cache.close();
+        await new Promise(setImmediate);
+        expect(events).toEqual([]); // close() waits for the write
+        land();
+        await closing;
+        expect(events).toEqual(['stored', 'store closed']);
+      });
+
+      it('frees the lock its read took when the caller left before the flight started', async () => {
+        const shared = new InMemoryResponseStore();
+        const controller = new AbortController();
+        const { store } = outOfProcess(shared, {
+          readOrLock: {
+            value: async (...args: Parameters<ResponseStore['readOrLock']>) => {
+              const found = await shared.readOrLock(...args);
+              controller.abort(); // the caller leaves while its read (which took the lock) is answered
+              return found;
+            },
+          },
+        });
+        const next = new CountingInvoker();
+        const cache = new CachingInvoker(next, store, { hotMaxBytes: 0 });
+        const request = cacheableRequest();
+        await expect(cache.invoke(request, { signal: controller.signal })).rejects.toSatisfy((e) =>
+          NovaCostError.is(e, 'aborted'),
+        );
+        await new Promise(setImmediate);
+        const key = requestKey(request, request.region ?? 'us-east-1');
+        expect(await shared.tryLock(lockKeyOf(key), 'another process', 1_000)).toBe(true);
+        expect(next.calls).toBe(0);
       });
     });
 

@@ -18,6 +18,8 @@ import { emptyStats } from './caching-stats';
 import type { ResponseEnvelope } from './response-envelope';
 import { decodeEnvelope, encodeEnvelope, ENVELOPE_VERSION } from './response-envelope';
 import type { ResponseStore } from './response-store.port';
+import { lockKeyOf } from './response-store.port';
+import type { Share } from './shared-call';
 import { SharedCalls } from './shared-call';
 import { StoreGuard } from './store-guard';
 
@@ -33,7 +35,9 @@ export class CachingInvoker implements ModelInvoker, AnswerCache {
   /** Upstream calls under way, by key: concurrent callers of a key share one, aborted only once every caller left. */
   private readonly flights = new SharedCalls<InvocationResult>();
   /** Store reads under way, by key: concurrent callers of one key share a read, as they share a flight. */
-  private readonly reading = new Map<string, Promise<ResponseEnvelope | undefined>>();
+  private readonly reading = new Map<string, Promise<Claim>>();
+  /** Answers being written to the store after their callers got them: close() lets them land. */
+  private readonly writing = new Set<Promise<unknown>>();
   private readonly hot: LRUCache<string, HotEntry> | undefined;
   private readonly storeGuard: StoreGuard;
   private readonly counters = emptyStats();
@@ -85,19 +89,28 @@ export class CachingInvoker implements ModelInvoker, AnswerCache {
       this.counters.hotHits += 1;
       return this.hit(hot.envelope, this.now());
     }
-    // A hit needs no flight, no lock and no abort signal: the store is read first (one read, a plain GET, for
-    // concurrent callers of a key), and only a miss goes further.
+    // A hit needs no flight and no abort signal: the store is read first (one read for concurrent callers of a key),
+    // and only a miss goes further. The read takes the fetch lock when there is nothing to read (readOrLock, one round
+    // trip to a store out of process), so a miss reaches upstream after one round trip, not two.
     let started = 0;
+    let claim: Claim | undefined;
     if (!this.flights.has(key)) {
       started = this.now();
-      const read = await this.sharedRead(key, ttlSeconds);
-      if (read) return this.hit(read, started);
+      claim = await this.sharedRead(key, ttlSeconds);
+      if (claim.entry) return this.hit(claim.entry, started);
     }
-    // The first caller whose read missed starts the flight; the others join it. A caller gone before it starts must
-    // not start a flight that nobody would ever abort (SharedCalls refuses it).
-    const { value, pays } = await this.flights.run(key, options.signal, (signal) =>
-      this.fetch(key, ttlSeconds, call, signal, options.admit, started),
-    );
+    // The first caller whose read missed starts the flight (with the lock that read took); the others join it. A
+    // caller gone before it starts must not start a flight that nobody would ever abort (SharedCalls refuses it).
+    let share: Share<InvocationResult>;
+    try {
+      share = await this.flights.run(key, options.signal, (signal) =>
+        this.fetch(key, ttlSeconds, call, signal, options.admit, started, claim),
+      );
+    } catch (error) {
+      if (claim) this.drop(key, claim); // no flight took the lock this read took: freed, not left to its TTL
+      throw error;
+    }
+    const { value, pays } = share;
     // The caller billed for the call (its starter, or once that one left the first caller still waiting) owns it.
     if (pays) return value;
     this.counters.coalesced += 1;
@@ -126,7 +139,7 @@ export class CachingInvoker implements ModelInvoker, AnswerCache {
   async remember(call: PlannedInvocation, result: InvocationResult): Promise<void> {
     const ttlSeconds = cacheTtlOf(call);
     if (ttlSeconds === undefined || !(ttlSeconds > 0)) return;
-    await this.write(requestKey(call, call.region), ttlSeconds, call.modelId, result);
+    await this.write(requestKey(call, call.region), ttlSeconds, call.modelId, result).stored;
   }
 
   /** A copy of the counters. */
@@ -134,9 +147,10 @@ export class CachingInvoker implements ModelInvoker, AnswerCache {
     return { ...this.counters };
   }
 
-  /** Closes the store (which quits only connections it opened itself). */
-  close(): Promise<void> {
-    return this.store.close();
+  /** Lets the answers being stored land, then closes the store (which quits only connections it opened itself). */
+  async close(): Promise<void> {
+    await Promise.allSettled([...this.writing]);
+    await this.store.close();
   }
 
   private async fetch(
@@ -146,11 +160,13 @@ export class CachingInvoker implements ModelInvoker, AnswerCache {
     signal: AbortSignal,
     admit: InvokeOptions['admit'],
     started: number,
+    first: Claim | undefined,
   ): Promise<InvocationResult> {
-    const lockKey = `${key}:lock`;
-    // The read missed: the lock is taken in the same step as a second read (one round trip), so an answer another
-    // process stored meanwhile is served, and none can be stored between that read and the lock.
-    const claim = await this.readOrLock(key, ttlSeconds);
+    const lockKey = lockKeyOf(key);
+    // The caller's read, if no other flight took it, with its lock; else a new one: the lock is taken in the same step
+    // as the read, so an answer another process stored meanwhile is served, and none can be stored between the two.
+    const claim =
+      first !== undefined && !first.taken ? ((first.taken = true), first) : await this.readOrLock(key, ttlSeconds);
     if (claim.entry) return this.hit(claim.entry, started);
     this.counters.misses += 1;
     const { token } = claim;
@@ -183,7 +199,7 @@ export class CachingInvoker implements ModelInvoker, AnswerCache {
         : undefined;
     refresh?.unref();
     const held = locked === true ? token : undefined;
-    let released = false;
+    let handedOver = false;
     try {
       await admit?.(); // the call is billed: only now does it take the budget's hold
       const result: InvocationResult = {
@@ -191,24 +207,52 @@ export class CachingInvoker implements ModelInvoker, AnswerCache {
         cache: 'miss',
       };
       clearInterval(refresh);
-      const written = await this.write(key, ttlSeconds, call.modelId, result, held);
-      released = written.released;
-      // The caller is sent the text just stored, not a second serialisation of the same body.
+      // Stored after the caller has its answer (the write's round trip is off the answer path); the write frees the
+      // lock in the same step, or, not stored or failed, the lock is freed on its own. Until then a waiting process
+      // keeps waiting for the entry, and this process serves it from memory.
+      const written = this.write(key, ttlSeconds, call.modelId, result, held);
+      handedOver = true;
+      this.track(
+        written.stored.then((released) => {
+          if (held !== undefined && !released) return this.guard(() => this.store.unlock(lockKey, held));
+        }),
+      );
+      // The caller is sent the text being stored, not a second serialisation of the same body.
       return written.bodyText === undefined ? result : withBodyText(result, written.bodyText);
     } finally {
       clearInterval(refresh);
-      if (held !== undefined && !released) void this.guard(() => this.store.unlock(lockKey, held));
+      if (held !== undefined && !handedOver) void this.guard(() => this.store.unlock(lockKey, held));
     }
   }
 
-  /** The read of `key` under way, or a new one. */
-  private sharedRead(key: string, ttlSeconds: number): Promise<ResponseEnvelope | undefined> {
+  /**
+   * The read of `key` under way, or a new one: for a store out of process, readOrLock (the entry, or the fetch lock
+   * for the flight that the miss starts); for one in process, a plain get (no round trip to save).
+   */
+  private sharedRead(key: string, ttlSeconds: number): Promise<Claim> {
     let pending = this.reading.get(key);
     if (!pending) {
-      pending = this.read(key, ttlSeconds).finally(() => this.reading.delete(key));
+      pending = (
+        this.store.inProcess
+          ? this.read(key, ttlSeconds).then((entry): Claim => ({ token: '', entry, locked: undefined, taken: true }))
+          : this.readOrLock(key, ttlSeconds)
+      ).finally(() => this.reading.delete(key));
       this.reading.set(key, pending);
     }
     return pending;
+  }
+
+  /** Frees the lock a read took for a flight that never started (every caller of the read left first). */
+  private drop(key: string, claim: Claim): void {
+    if (claim.taken || claim.locked !== true) return;
+    claim.taken = true;
+    this.track(this.guard(() => this.store.unlock(lockKeyOf(key), claim.token)));
+  }
+
+  /** Keeps `work` (a store call after the answer) until it settles, for close() to wait on. */
+  private track(work: Promise<unknown>): void {
+    this.writing.add(work);
+    void work.finally(() => this.writing.delete(work));
   }
 
   /**
@@ -216,15 +260,15 @@ export class CachingInvoker implements ModelInvoker, AnswerCache {
    * `locked` is undefined when the store failed (the call then goes upstream without the lock: failing open).
    */
   private async readOrLock(key: string, ttlSeconds: number, token: string = randomUUID()): Promise<Claim> {
-    const lockKey = `${key}:lock`;
+    const lockKey = lockKeyOf(key);
     const lockTtlMs = this.options.lockTtlMs ?? 5000;
     const found = await this.guard(() => this.store.readOrLock(key, lockKey, token, lockTtlMs));
-    if (found === undefined) return { token, locked: undefined };
-    if (found.value === undefined) return { token, locked: found.locked };
+    if (found === undefined) return { token, locked: undefined, taken: false };
+    if (found.value === undefined) return { token, locked: found.locked, taken: false };
     const entry = this.decoded(key, found.value, ttlSeconds);
-    if (entry) return { token, entry, locked: false };
+    if (entry) return { token, entry, locked: false, taken: false };
     // Stored but unreadable (corrupt or foreign): a miss, overwritten by the upstream answer under the lock.
-    return { token, locked: await this.guard(() => this.store.tryLock(lockKey, token, lockTtlMs)) };
+    return { token, locked: await this.guard(() => this.store.tryLock(lockKey, token, lockTtlMs)), taken: false };
   }
 
   private async read(key: string, ttlSeconds: number): Promise<ResponseEnvelope | undefined> {
@@ -253,19 +297,20 @@ export class CachingInvoker implements ModelInvoker, AnswerCache {
   }
 
   /**
-   * Stores a reusable answer and, with `lockToken`, frees the fetch lock in the same step. Returns the body's JSON text
-   * it stored, if it did (or kept it in process), and whether it freed the lock (the caller frees it otherwise).
+   * Stores a reusable answer and, with `lockToken`, frees the fetch lock in the same step. Returns at once the body's
+   * JSON text it is storing, if it is (or kept it in process), and `stored`: whether the write freed the lock (the
+   * caller frees it otherwise), once the store answered. The write itself is sent before this returns.
    */
-  private async write(
+  private write(
     key: string,
     ttlSeconds: number,
     plannedModelId: string,
     result: InvocationResult,
     lockToken?: string,
-  ): Promise<{ readonly bodyText?: string; readonly released: boolean }> {
+  ): { readonly bodyText?: string; readonly stored: Promise<boolean> } {
     if (!isReusableAnswer(result.stopReason) || !answeredByPlannedModel(plannedModelId, result.modelId)) {
       this.counters.notStored += 1;
-      return { released: false };
+      return { stored: Promise.resolve(false) };
     }
     const envelope: ResponseEnvelope = {
       v: ENVELOPE_VERSION,
@@ -279,18 +324,20 @@ export class CachingInvoker implements ModelInvoker, AnswerCache {
     const bytes = Buffer.byteLength(raw);
     if (bytes > (this.options.maxEntryBytes ?? 1024 * 1024)) {
       this.counters.notStored += 1;
-      return { bodyText: envelope.bodyText, released: false };
+      return { bodyText: envelope.bodyText, stored: Promise.resolve(false) };
     }
     // Kept in process whatever the store does with it: a failing or slow store then costs one call per answer.
     this.keepHot(key, envelope, raw.length, envelope.createdAt + ttlSeconds * 1000);
-    const ok = await this.guard(async () => {
+    const stored = this.guard(async () => {
       if (lockToken === undefined) await this.store.set(key, raw, ttlSeconds);
-      else await this.store.setAndUnlock(key, raw, ttlSeconds, `${key}:lock`, lockToken);
+      else await this.store.setAndUnlock(key, raw, ttlSeconds, lockKeyOf(key), lockToken);
       return true;
+    }).then((ok) => {
+      if (ok) this.counters.bytesWritten += bytes;
+      // A write that failed may not have freed the lock either: the caller's unlock then tries once more.
+      return ok === true;
     });
-    if (ok) this.counters.bytesWritten += bytes;
-    // A write that failed may not have freed the lock either: the caller's unlock then tries once more.
-    return { bodyText: envelope.bodyText, released: ok === true };
+    return { bodyText: envelope.bodyText, stored };
   }
 
   /**
@@ -327,6 +374,8 @@ interface Claim {
   readonly token: string;
   readonly entry?: ResponseEnvelope;
   readonly locked: boolean | undefined;
+  /** Set once a flight (or drop) owns this claim's lock: a read shared by several callers starts one flight at most. */
+  taken: boolean;
 }
 
 /** An answer kept in process, and the size it counts against hotMaxBytes. */

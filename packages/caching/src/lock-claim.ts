@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { CachingInvokerOptions } from './caching-invoker.options';
 import type { ResponseStore } from './response-store.port';
+import { lockKeyOf } from './response-store.port';
 import type { StoreGuard } from './store-guard';
 
 /** What claimOrWait found: another process's answer, or the right (or the need) to call upstream. */
@@ -33,7 +34,7 @@ export interface LockClaimInput<T> {
 
 /**
  * The cross-process half of coalescing a miss, for the stores without CachingInvoker's one-step readOrLock: take the
- * entry's lock (`{key}:lock`), or wait for its holder's entry within `lockWaitMs`, polling `lockPollMs` (backing off
+ * entry's lock (lockKeyOf: `{key}:lock`), or wait for its holder's entry within `lockWaitMs`, polling `lockPollMs` (backing off
  * to 4×); once the lock is ours, read again (the previous holder may have stored its entry between our read and our
  * lock) and keep the lock alive every `lockTtlMs / 2` until released. A poll the store did not answer says nothing
  * about the holder: the wait goes on, bounded by the deadline and the store's breaker. When the wait ends without an
@@ -42,7 +43,7 @@ export interface LockClaimInput<T> {
 export async function claimOrWait<T>(input: LockClaimInput<T>): Promise<LockClaim<T>> {
   const { store, guard, key, options, now, signal, read } = input;
   const token = randomUUID();
-  const lockKey = `${key}:lock`;
+  const lockKey = lockKeyOf(key);
   const lockTtlMs = options.lockTtlMs ?? 5000;
   let locked = await guard.run(() => store.tryLock(lockKey, token, lockTtlMs));
   const waited = locked === false;

@@ -4,6 +4,7 @@ import { Cluster } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { failOpenRedisOptions } from './redis-connection';
 import { RedisResponseStore } from './redis-response-store';
+import { lockKeyOf } from './response-store.port';
 import { cachingInvokerContract, connected } from './testing/caching-invoker.contract';
 
 async function readyCluster(cluster: TestRedisCluster, commandTimeoutMs = 200): Promise<Cluster> {
@@ -70,8 +71,41 @@ describe('CachingInvoker over RedisResponseStore (three-master cluster)', () => 
     resume: () => forEachMaster(cluster, 'resume'),
   }));
 
+  describe("RedisResponseStore, the lock in the entry's slot (lockKeyOf)", () => {
+    it('reads or locks, and stores and unlocks, each in one command', async () => {
+      const key = `nc:test:one-slot:${Math.random()}`;
+      const lockKey = lockKeyOf(key);
+      const client = await readyCluster(cluster, 30_000);
+      const sent: string[] = [];
+      const counted = new Proxy(client, {
+        get(target, name) {
+          const value: unknown = Reflect.get(target, name, target);
+          if (typeof value !== 'function') return value;
+          const method = (value as (...args: unknown[]) => unknown).bind(target);
+          return (...args: unknown[]) => {
+            if (typeof name === 'string' && !['defineCommand', 'disconnect'].includes(name)) sent.push(name);
+            return method(...args);
+          };
+        },
+      });
+      const store = new RedisResponseStore(counted);
+      try {
+        expect(await store.readOrLock(key, lockKey, 'caller', 5_000)).toEqual({ locked: true });
+        expect(await raw.get(lockKey)).toBe('caller');
+        await store.setAndUnlock(key, 'answer', 60, lockKey, 'caller');
+        expect(await raw.get(lockKey)).toBeNull();
+        expect(await store.readOrLock(key, lockKey, 'another', 5_000)).toEqual({ value: 'answer' });
+        expect(await raw.get(lockKey)).toBeNull(); // nothing locked beside a stored answer
+        expect(sent).toEqual(['ncReadOrLock', 'ncSetAndUnlock', 'ncReadOrLock']);
+      } finally {
+        client.disconnect();
+      }
+    });
+  });
+
   describe('RedisResponseStore.readOrLock', () => {
-    // The entry and its lock sit in different slots, so readOrLock is two commands; the holder (storing its answer,
+    // A lock key not in the entry's slot (not lockKeyOf's): the entry and its lock sit in different slots, so
+    // readOrLock is two commands; the holder (storing its answer,
     // then freeing its lock, as setAndUnlock does on a Cluster) may finish between them. Read first, then lock, the
     // caller saw no answer and took the freed lock: a second upstream call (2 calls for 1 under load, 37 rounds of
     // 150 with four busy loops on two cores).

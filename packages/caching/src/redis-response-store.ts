@@ -2,6 +2,7 @@ import type { Cluster, ClusterNode, Redis } from 'ioredis';
 import type { RedisConnectOptions } from './redis-connection';
 import { failOpenCluster, failOpenRedis } from './redis-connection';
 import type { ReadOrLock, ResponseStore } from './response-store.port';
+import { lockKeyOf } from './response-store.port';
 
 // Delete the lock only if our token still holds it, so a slow holder never frees someone else's lock.
 const UNLOCK_SCRIPT =
@@ -77,14 +78,14 @@ export class RedisResponseStore implements ResponseStore {
   }
 
   /**
-   * One script on a single node. A Cluster keeps an entry and its lock in different slots (a script must not touch
-   * two), so there it is the lock first, then the read: read first, a holder could store its answer and free its lock
-   * between the two, and this caller would take the freed lock and call upstream a second time. Locked first, an
-   * answer stored before the lock is taken is always seen by the read (its holder stores, then unlocks), and the
-   * lock, not needed then, is freed.
+   * One script, on a single node and on a Cluster when the lock is in the entry's slot (lockKeyOf). Otherwise (a
+   * Cluster, the lock in another slot: a script must not touch two), the lock first, then the read: read first, a
+   * holder could store its answer and free its lock between the two, and this caller would take the freed lock and
+   * call upstream a second time. Locked first, an answer stored before the lock is taken is always seen by the read
+   * (its holder stores, then unlocks), and the lock, not needed then, is freed.
    */
   async readOrLock(key: string, lockKey: string, token: string, ttlMs: number): Promise<ReadOrLock> {
-    if (this.client.isCluster) {
+    if (!this.oneStep(key, lockKey)) {
       const locked = await this.tryLock(lockKey, token, ttlMs);
       const value = await this.get(key);
       if (value === undefined) return { locked };
@@ -101,9 +102,9 @@ export class RedisResponseStore implements ResponseStore {
     return typeof found === 'string' ? { value: found } : { locked: found === 1 };
   }
 
-  /** One script on a single node; the write, then the release, on a Cluster (see readOrLock). */
+  /** One script where readOrLock is one; else the write, then the release (see readOrLock). */
   async setAndUnlock(key: string, value: string, ttlSeconds: number, lockKey: string, token: string): Promise<void> {
-    if (this.client.isCluster) {
+    if (!this.oneStep(key, lockKey)) {
       await this.set(key, value, ttlSeconds);
       await this.unlock(lockKey, token);
       return;
@@ -115,6 +116,11 @@ export class RedisResponseStore implements ResponseStore {
       Math.max(1, Math.ceil(ttlSeconds)),
       token,
     );
+  }
+
+  /** Whether one script may touch both keys: always on a single node; on a Cluster, a lock in the entry's slot. */
+  private oneStep(key: string, lockKey: string): boolean {
+    return !this.client.isCluster || (lockKey === lockKeyOf(key) && !/[{}]/.test(key));
   }
 
   async close(): Promise<void> {

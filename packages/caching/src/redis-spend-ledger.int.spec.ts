@@ -199,7 +199,7 @@ describe('RedisSpendLedger (single node)', () => {
     }
   });
 
-  it('lets a cache hit through InvokeModel cost one Redis command, its lookup: the entry waits for the next write, and a hit takes no budget hold', async () => {
+  it('lets a cache hit through InvokeModel cost one command sent to Redis, its lookup: the entry waits for the next write, and a hit takes no budget hold', async () => {
     const prefix = nextPrefix();
     const ledger = await open({ prefix, flushMs: 60_000 });
     const store = new RedisResponseStore(failOpenRedis(redis.url), true);
@@ -219,16 +219,29 @@ describe('RedisSpendLedger (single node)', () => {
     });
     const { cache: _, ...request } = cacheableRequest();
     expect((await useCase.execute(request)).result.cache).toBe('miss');
+    // The miss stores its answer once its caller has it, freeing the fetch lock in the same script: landed once no
+    // lock is left.
+    await expect.poll(async () => (await admin.keys('{nc:*}:lock')).length).toBe(0);
     await ledger.flush();
-    const commands = async () => {
-      const stats = (await admin.info('commandstats')) ?? '';
-      return [...stats.matchAll(/cmdstat_(\w+):calls=(\d+)/g)]
-        .filter(([, name]) => name !== 'info')
-        .reduce((sum, [, , calls]) => sum + Number(calls), 0);
-    };
-    const before = await commands();
-    expect((await useCase.execute(request)).result.cache).toBe('hit');
-    expect(await commands()).toBe(before + 1);
+    // Commands sent to Redis (not those its scripts ran inside it, source 'lua'), between two markers.
+    const monitor = new Redis(redis.url, { maxRetriesPerRequest: 1 });
+    const feed = await monitor.monitor();
+    const sent: string[] = [];
+    feed.on('monitor', (_time: string, args: string[], source: string) => {
+      if (source !== 'lua') sent.push(args[0]!.toLowerCase());
+    });
+    try {
+      await admin.echo('before');
+      await expect.poll(() => sent.includes('echo')).toBe(true);
+      sent.length = 0;
+      expect((await useCase.execute(request)).result.cache).toBe('hit');
+      await admin.echo('after');
+      await expect.poll(() => sent.at(-1)).toBe('echo');
+      expect(sent.slice(0, -1)).toEqual(['evalsha']); // the read (a read that would lock on a miss), no hold
+    } finally {
+      feed.disconnect();
+      monitor.disconnect();
+    }
     await ledger.flush();
     expect((await ledger.totals({ tenantId: 'acme' })).total).toMatchObject({ calls: 2, savedUsd: expect.any(Number) });
     await store.close();

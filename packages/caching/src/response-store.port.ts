@@ -1,3 +1,12 @@
+/**
+ * The fetch lock of the entry at `key`: `{key}:lock`. Its hash tag is the whole key, so on a Redis Cluster the lock
+ * sits in the entry's slot (a key without braces hashes whole, as request keys do: encodeURIComponent escapes braces)
+ * and one script can read the entry and take its lock, or store it and free the lock.
+ */
+export function lockKeyOf(key: string): string {
+  return `{${key}}:lock`;
+}
+
 /** What readOrLock found: the stored value, or, nothing being stored, whether the fetch lock was taken. */
 export type ReadOrLock = { readonly value: string } | { readonly value?: undefined; readonly locked: boolean };
 

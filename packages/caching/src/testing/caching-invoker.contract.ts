@@ -6,6 +6,7 @@ import type { CachingInvokerOptions } from '../caching-invoker.options';
 import { decodeEnvelope } from '../response-envelope';
 import type { RedisConnectOptions } from '../redis-connection';
 import type { ResponseStore } from '../response-store.port';
+import { lockKeyOf } from '../response-store.port';
 import { cacheableRequest, CountingInvoker } from './counting-invoker';
 
 /** What the shared Redis suite needs from a single node or a cluster. */
@@ -195,7 +196,7 @@ export function cachingInvokerContract(env: () => RedisSuiteEnv): void {
   it('calls upstream itself after lockWaitMs when the lock holder never writes its entry', async () => {
     const { next, cache } = await setup({ lockWaitMs: 150 });
     const request = cacheableRequest();
-    await env().rawSet(`${keyOf(request)}:lock`, 'a holder that died');
+    await env().rawSet(lockKeyOf(keyOf(request)), 'a holder that died');
     const started = performance.now();
     const result = await cache.invoke(request);
     expect(result.cache).toBe('miss');
@@ -221,7 +222,7 @@ export function cachingInvokerContract(env: () => RedisSuiteEnv): void {
     const request = cacheableRequest();
     const held = holder.invoke(request).catch((error: unknown) => error);
     // The holder has taken the lock (not a guessed 30 ms: on a busy machine the waiter could take it first).
-    await expect.poll(() => env().rawGet(`${keyOf(request)}:lock`)).not.toBeNull();
+    await expect.poll(() => env().rawGet(lockKeyOf(keyOf(request)))).not.toBeNull();
     const started = performance.now();
     const waiting = waiter.cache.invoke(request);
     failHolder();
@@ -236,7 +237,7 @@ export function cachingInvokerContract(env: () => RedisSuiteEnv): void {
     const store = await env().newStore({ commandTimeoutMs: 30_000 });
     stores.push(store);
     const key = `nc:test:own-lock:${Math.random()}`;
-    const lockKey = `${key}:lock`;
+    const lockKey = lockKeyOf(key);
     await env().rawSet(lockKey, 'mine'); // the SET NX of an attempt whose answer never reached its caller
     expect(await store.tryLock(lockKey, 'mine', 60_000)).toBe(true);
     expect(await store.readOrLock(key, lockKey, 'mine', 60_000)).toEqual({ locked: true });
@@ -251,7 +252,7 @@ export function cachingInvokerContract(env: () => RedisSuiteEnv): void {
     const store = await env().newStore({ commandTimeoutMs: 30_000 });
     stores.push(store);
     const request = cacheableRequest();
-    const lockKey = `${keyOf(request)}:lock`;
+    const lockKey = lockKeyOf(keyOf(request));
     await env().rawSet(lockKey, 'a holder');
     let attempts = 0;
     const losesSecondAnswer: ResponseStore = Object.create(store, {
@@ -289,7 +290,7 @@ export function cachingInvokerContract(env: () => RedisSuiteEnv): void {
     const waiter = await setup({ lockTtlMs: 1_000, lockWaitMs: 60_000 });
     const request = cacheableRequest();
     const held = holder.cache.invoke(request);
-    await expect.poll(() => env().rawGet(`${keyOf(request)}:lock`)).not.toBeNull();
+    await expect.poll(() => env().rawGet(lockKeyOf(keyOf(request)))).not.toBeNull();
     const result = await waiter.cache.invoke(request);
     expect((await held).cache).toBe('miss');
     expect(result.cache).toBe('coalesced');

@@ -59,12 +59,14 @@ export function startBedrockProcess(port: number): Promise<ChildServer> {
 /**
  * The gateway as deployed (the production bundle under plain node, NODE_ENV=production, in-memory cache, default log
  * level `info` to a discarded stdout). With `bedrockUrl` it calls that endpoint over HTTP (BEDROCK_ENDPOINT); without, it runs the embedded
- * default with the local endpoint in its own process. `env` adds or overrides variables (e.g. REDIS_URL).
+ * default with the local endpoint in its own process. `env` adds or overrides variables (e.g. REDIS_URL);
+ * `nodeArgs` go to node before the bundle (e.g. `--import` of a probe).
  */
 export async function startGatewayProcess(
   port: number,
   bedrockUrl?: string,
   env: Record<string, string> = {},
+  nodeArgs: readonly string[] = [],
 ): Promise<ChildServer> {
   const upstream: Record<string, string> = bedrockUrl
     ? {
@@ -76,7 +78,7 @@ export async function startGatewayProcess(
     : {};
   return startChildServer({
     name: 'nova-cost gateway',
-    args: [await gatewayBundle()],
+    args: [...nodeArgs, await gatewayBundle()],
     port,
     readyPath: '/healthz',
     cwd: ROOT,

@@ -8,12 +8,15 @@ import {
   rememberSubmissionFingerprint,
   submissionFingerprint,
 } from '@nova-cost/domain';
+import type { Operation } from '@nova-cost/domain';
 import { parseStartAsyncInvoke } from './async-invoke.routes';
+import type { BodyShapeProblem } from './parse-model-request';
+import { modelBodyProblem } from './parse-model-request';
 
 /** What a request body is for: it decides what is worth computing from it ahead of its use. */
 export type BodySubject =
-  /** A model request body (converse, invoke, streams, count-tokens) for `modelId`. */
-  | { readonly kind: 'model'; readonly modelId: string }
+  /** A model request body for `operation` (converse, invoke, streams, count-tokens) of `modelId`. */
+  | { readonly kind: 'model'; readonly modelId: string; readonly operation: Operation }
   /** StartAsyncInvoke's body: the model body is its `modelInput`, for its `modelId`. */
   | { readonly kind: 'async-invoke' }
   /** ApplyGuardrail's body. */
@@ -27,6 +30,8 @@ export interface BodyFindings {
   readonly guardrailDigest?: string;
   /** A StartAsyncInvoke body's submission fingerprint, with the parts it covers (a body the route accepts). */
   readonly fingerprint?: KnownFingerprint;
+  /** What is wrong with a model body's shape for its operation (the request is refused with it). */
+  readonly shapeProblem?: BodyShapeProblem;
 }
 
 /** The fingerprint of the submission `body` (a StartAsyncInvoke body) makes, when the route accepts it. */
@@ -58,6 +63,8 @@ function modelBodyOf(body: JsonObject, subject: BodySubject): { body: JsonObject
 /** Walks a parsed body for what its subject needs later. */
 export function findingsOf(body: JsonObject, subject: BodySubject): BodyFindings {
   if (subject.kind === 'guardrail') return { guardrailDigest: guardrailBodyDigest(body) };
+  const shapeProblem = subject.kind === 'model' ? modelBodyProblem(subject.operation, body) : undefined;
+  if (shapeProblem) return { shapeProblem };
   const model = modelBodyOf(body, subject);
   const fingerprint = subject.kind === 'async-invoke' ? fingerprintOf(body) : undefined;
   return { ...(model ? { analysis: analyseBody(model) } : {}), ...(fingerprint ? { fingerprint } : {}) };

@@ -266,7 +266,7 @@ export class GatewayServer {
         const request = parseGuardrailRequest(tenantId, guardrail, json, req.headers);
         return await this.guardrail(res, request, controller().signal, requestId, started);
       }
-      const parsed = await this.deps.bodies.parse(body, { kind: 'model', modelId: model!.modelId });
+      const parsed = await this.deps.bodies.parse(body, { kind: 'model', ...model! });
       const request = parseModelRequest(tenantId, model!, parsed, req.headers);
       if (isStreamOperation(request.operation))
         return await this.stream(res, request, request.operation, controller(), requestId, started);

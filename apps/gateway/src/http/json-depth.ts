@@ -6,7 +6,7 @@ const CLOSE_ARRAY = 0x5d;
 const CLOSE_OBJECT = 0x7d;
 
 /** The index of the quote that ends the string whose content starts at `from` (escaped quotes skipped), or -1. */
-function endOfString(raw: Uint8Array, from: number): number {
+export function endOfString(raw: Uint8Array, from: number): number {
   for (let i = raw.indexOf(QUOTE, from); i >= 0; i = raw.indexOf(QUOTE, i + 1)) {
     let backslashes = 0;
     while (raw[i - 1 - backslashes] === BACKSLASH) backslashes++;

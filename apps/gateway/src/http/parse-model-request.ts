@@ -55,9 +55,15 @@ export function hint<T extends string>(
   return value as T;
 }
 
-function converseShape(body: JsonObject): void {
+/** What is wrong with the shape of a body for one of the runtime operations: the message and the field it names. */
+export interface BodyShapeProblem {
+  readonly message: string;
+  readonly field: string;
+}
+
+function converseProblem(body: JsonObject): BodyShapeProblem | undefined {
   if (!Array.isArray(body['messages']) || body['messages'].length === 0)
-    throw invalid('converse body must have a non-empty "messages" array', { field: 'messages' });
+    return { message: 'converse body must have a non-empty "messages" array', field: 'messages' };
   for (const [i, m] of body['messages'].entries()) {
     if (
       typeof m !== 'object' ||
@@ -66,7 +72,7 @@ function converseShape(body: JsonObject): void {
       typeof m['role'] !== 'string' ||
       !Array.isArray(m['content'])
     ) {
-      throw invalid(`messages[${i}] must be {"role": string, "content": array}`, { field: `messages[${i}]` });
+      return { message: `messages[${i}] must be {"role": string, "content": array}`, field: `messages[${i}]` };
     }
   }
   if (
@@ -75,8 +81,9 @@ function converseShape(body: JsonObject): void {
       body['inferenceConfig'] === null ||
       Array.isArray(body['inferenceConfig']))
   ) {
-    throw invalid('inferenceConfig must be an object', { field: 'inferenceConfig' });
+    return { message: 'inferenceConfig must be an object', field: 'inferenceConfig' };
   }
+  return undefined;
 }
 
 /** InvokeModel's X-Amzn-Bedrock-* request headers, as Bedrock reads them, by InvokeParameters field. */
@@ -132,15 +139,32 @@ function invokeParameters(
   return Object.keys(out).length > 0 ? (out as InvokeParameters) : undefined;
 }
 
-function countTokensShape(body: JsonObject): void {
+function countTokensProblem(body: JsonObject): BodyShapeProblem | undefined {
   const input = body['input'];
   const one = typeof input === 'object' && input !== null && !Array.isArray(input) ? Object.keys(input) : [];
   if (one.length !== 1 || (one[0] !== 'converse' && one[0] !== 'invokeModel')) {
-    throw invalid(
-      'count-tokens body must be {"input": {"converse": {...}}} or {"input": {"invokeModel": {"body": <base64>}}}',
-      { field: 'input' },
-    );
+    return {
+      message:
+        'count-tokens body must be {"input": {"converse": {...}}} or {"input": {"invokeModel": {"body": <base64>}}}',
+      field: 'input',
+    };
   }
+  return undefined;
+}
+
+/**
+ * What is wrong with the shape of `body` for `operation`, or undefined. Checked where the body is parsed (on the
+ * body thread for a large one, see RequestBodyParser), not by parseModelRequest, which then reads no more of it than
+ * the fields it plans with.
+ */
+export function modelBodyProblem(operation: Operation, body: JsonObject): BodyShapeProblem | undefined {
+  if (operation === 'count-tokens') return countTokensProblem(body);
+  return bodyShapeOf(operation) === 'converse' ? converseProblem(body) : undefined;
+}
+
+/** The validation error of a shape problem. */
+export function shapeError(problem: BodyShapeProblem): NovaCostError {
+  return invalid(problem.message, { field: problem.field });
 }
 
 /** Why a request body is not one the gateway takes. */
@@ -169,15 +193,16 @@ export function parseJsonBody(raw: Buffer): JsonObject {
   return body;
 }
 
-/** An InvocationRequest from the HTTP parts (the body parsed: see RequestBodyParser), or a validation error naming what is wrong. */
+/**
+ * An InvocationRequest from the HTTP parts, or a validation error naming what is wrong with the headers. The body is
+ * parsed and its shape checked for the operation by RequestBodyParser.
+ */
 export function parseModelRequest(
   tenantId: string,
   route: { modelId: string; operation: Operation },
   body: JsonObject,
   headers: Readonly<Record<string, string | string[] | undefined>>,
 ): InvocationRequest {
-  if (route.operation === 'count-tokens') countTokensShape(body);
-  else if (bodyShapeOf(route.operation) === 'converse') converseShape(body);
   const cache = hint(headers['x-nova-cost-cache-hint'], 'x-nova-cost-cache-hint', ['opt-in', 'opt-out'] as const);
   const lane = hint<Lane>(headers['x-nova-cost-lane'], 'x-nova-cost-lane', ['interactive', 'deferrable']);
   const hints = { ...(cache ? { cache } : {}), ...(lane ? { lane } : {}) };

@@ -1,15 +1,24 @@
 import { Worker } from 'node:worker_threads';
-import { NovaCostError, guardrailKey, rememberedAnalysis, requestKey, submissionFingerprint } from '@nova-cost/domain';
+import {
+  NovaCostError,
+  bodySourceOf,
+  guardrailKey,
+  rememberedAnalysis,
+  requestFeatures,
+  requestKey,
+  submissionFingerprint,
+} from '@nova-cost/domain';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseStartAsyncInvoke } from './async-invoke.routes';
 import type { RequestBodyParserOptions } from './request-body-parser';
 import { RequestBodyParser } from './request-body-parser';
+import { parseModelRequest } from './parse-model-request';
 
 const MODEL = 'amazon.nova-lite-v1:0';
 /** A Converse body of about 40 KB: above the 1 KiB threshold the specs use. */
 const body = { messages: [{ role: 'user', content: [{ text: 'hello '.repeat(7_000) }] }] };
 const raw = Buffer.from(JSON.stringify(body));
-const model = { kind: 'model', modelId: MODEL } as const;
+const model = { kind: 'model', modelId: MODEL, operation: 'converse' } as const;
 
 /** A thread running `code` (CommonJS, no tsx): how a broken or missing worker script behaves. */
 const thread = (code: string) => () => new Worker(code, { eval: true });
@@ -61,6 +70,58 @@ describe(RequestBodyParser, () => {
       expect(rememberedAnalysis(parsedStart['modelInput'] as typeof parsed)).toBeDefined();
       expect(offThread).toBe(3);
     });
+
+    it('parses on this thread only the members of a large body that are read: planning and keying a call read none of its messages', async () => {
+      const { parser: p } = parser({});
+      const asked = { ...body, inferenceConfig: { maxTokens: 20, temperature: 0 } };
+      const parsed = await p.parse(Buffer.from(JSON.stringify(asked)), model);
+      const route = { modelId: MODEL, operation: 'converse' } as const;
+      const request = parseModelRequest('acme', route, parsed, {});
+      expect(requestFeatures(request)).toMatchObject({ maxOutputTokens: 20, temperature: 0 });
+      expect(requestKey(request, 'us-east-1')).toBe(
+        requestKey({ ...request, body: structuredClone(asked) }, 'us-east-1'),
+      );
+      expect(bodySourceOf(parsed)).toBeDefined(); // forwarded as the bytes that came
+      expect(Object.getOwnPropertyDescriptor(parsed, 'messages')?.get).toBeDefined(); // never read, never parsed
+      expect(Object.getOwnPropertyDescriptor(parsed, 'inferenceConfig')?.value).toEqual(asked.inferenceConfig);
+      expect(parsed).toEqual(asked); // reading it all gives what JSON.parse gives
+      expect(Object.getOwnPropertyDescriptor(parsed, 'messages')?.value).toEqual(body.messages);
+    });
+
+    it.each([
+      ['messages not an array', { messages: 'hello '.repeat(300) }, 'converse', /non-empty "messages" array/],
+      [
+        'a message without content',
+        { messages: [{ role: 'user', text: 'x'.repeat(2_000) }] },
+        'converse-stream',
+        /messages\[0\] must be/,
+      ],
+      [
+        'count-tokens without input',
+        { converse: { messages: 'x'.repeat(2_000) } },
+        'count-tokens',
+        /count-tokens body must be/,
+      ],
+    ] as const)(
+      'refuses a large model body of the wrong shape (%s) on its thread, as inline',
+      async (_, wrong, operation, message) => {
+        const bytes = Buffer.from(JSON.stringify(wrong));
+        const subject = { kind: 'model', modelId: MODEL, operation } as const;
+        const [off, inline] = await Promise.all([
+          parser({})
+            .parser.parse(bytes, subject)
+            .catch((e: unknown) => e),
+          parser({ offThreadBytes: 0 })
+            .parser.parse(bytes, subject)
+            .catch((e: unknown) => e),
+        ]);
+        for (const error of [off, inline]) {
+          expect(NovaCostError.is(error, 'validation')).toBe(true);
+          expect((error as NovaCostError).message).toMatch(message);
+        }
+        expect((off as NovaCostError).details).toEqual((inline as NovaCostError).details);
+      },
+    );
 
     it("computes a large StartAsyncInvoke body's submission fingerprint on its thread: the inline one, and the one used", async () => {
       let offThread = 0;

@@ -6,7 +6,14 @@ import { rememberBodySource } from '@nova-cost/domain';
 import type { BodyAnalysisAnswer, BodyAnalysisTask } from './body-analysis.worker';
 import type { BodySubject } from './body-findings';
 import { rememberFindings } from './body-findings';
-import { MAX_JSON_DEPTH, bodyProblem, parseJsonBody } from './parse-model-request';
+import { lazyJsonObject } from './lazy-json-object';
+import { MAX_JSON_DEPTH, bodyProblem, modelBodyProblem, parseJsonBody, shapeError } from './parse-model-request';
+
+/**
+ * Most members a large body is read member by member with (see lazyJsonObject): far above any Bedrock body's dozen
+ * top-level fields; one with more is parsed whole here, as a small body is.
+ */
+const MAX_LAZY_MEMBERS = 256;
 
 /**
  * A new body-analysis thread: the bundle's own script next to the gateway's in the image (bundle-gateway.mjs builds
@@ -40,12 +47,14 @@ export interface RequestBodyParserOptions {
 }
 
 /**
- * Parses request bodies. A body of at least `offThreadBytes` is first checked and walked on another thread (nesting
- * depth, JSON, what its subject needs: the token tally and key digest of a model body, the key digest of a guardrail
- * body; tens of milliseconds for megabytes), so this thread, which serves every tenant, only runs JSON.parse on it;
- * the findings are remembered for the parsed body. One thread, started on the first large body. A thread that fails
- * never loses a request: the bodies it held are walked here, and the next large body starts another (after
- * `maxFailures` failures in a row, none is started again).
+ * Parses request bodies, checking a model body's shape for its operation. A body of at least `offThreadBytes` is
+ * first checked and walked on another thread (nesting depth, JSON, shape, what its subject needs: the token tally and
+ * key digest of a model body, the key digest of a guardrail body, where its members lie; tens of milliseconds for
+ * megabytes), and the findings are remembered for the body answered here. That body parses each member from its own
+ * bytes when it is first read (lazyJsonObject), so this thread, which serves every tenant, parses the few small
+ * fields a call is planned with and never the megabytes of messages forwarded as the bytes that came. One thread,
+ * started on the first large body. A thread that fails never loses a request: the bodies it held are walked here, and
+ * the next large body starts another (after `maxFailures` failures in a row, none is started again).
  */
 export class RequestBodyParser {
   private worker: Worker | undefined;
@@ -67,14 +76,16 @@ export class RequestBodyParser {
   }
 
   private async parsed(raw: Buffer, subject: BodySubject): Promise<JsonObject> {
-    if (!this.offThread(raw)) return parseJsonBody(raw);
+    if (!this.offThread(raw)) return checked(parseJsonBody(raw), subject);
     const answer = await this.analyse(raw, subject).catch((error: Error) => error);
-    if (answer instanceof Error) return parseJsonBody(raw); // the thread failed: walk the body here
+    if (answer instanceof Error) return checked(parseJsonBody(raw), subject); // the thread failed: walk the body here
     if (!answer.ok) throw bodyProblem(answer.reason);
+    const { findings, layout } = answer;
+    if (findings.shapeProblem) throw shapeError(findings.shapeProblem);
     this.options.onOffThread?.();
-    // Checked on the other thread: a JSON object, nested no deeper than allowed.
-    const body = JSON.parse(raw.toString('utf8')) as JsonObject;
-    rememberFindings(body, subject, answer.findings);
+    // Checked on the other thread: a JSON object, nested no deeper than allowed, of the shape its operation takes.
+    const body = layout ? lazyJsonObject(raw, layout) : (JSON.parse(raw.toString('utf8')) as JsonObject);
+    rememberFindings(body, subject, findings);
     return body;
   }
 
@@ -106,7 +117,13 @@ export class RequestBodyParser {
         clearTimeout(timer);
         resolve(a);
       });
-      const task: BodyAnalysisTask = { id, bytes: raw, subject, maxDepth: MAX_JSON_DEPTH };
+      const task: BodyAnalysisTask = {
+        id,
+        bytes: raw,
+        subject,
+        maxDepth: MAX_JSON_DEPTH,
+        maxMembers: MAX_LAZY_MEMBERS,
+      };
       worker.postMessage(task);
     });
     if (answer instanceof Error) throw answer;
@@ -144,4 +161,11 @@ export class RequestBodyParser {
   private settleAll(error: Error): void {
     for (const settle of [...this.pending.values()]) settle(error);
   }
+}
+
+/** `body`, or the validation error saying why a model body is not of the shape its operation takes. */
+function checked(body: JsonObject, subject: BodySubject): JsonObject {
+  const problem = subject.kind === 'model' ? modelBodyProblem(subject.operation, body) : undefined;
+  if (problem) throw shapeError(problem);
+  return body;
 }

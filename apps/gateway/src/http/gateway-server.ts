@@ -51,6 +51,9 @@ export interface GatewayServerDeps {
   readonly bodies: RequestBodyParser;
 }
 
+/** The header naming each request's id, as Bedrock's answers carry it (the AWS SDK reads it into $metadata). */
+const REQUEST_ID = 'x-amzn-requestid';
+
 const DIMENSIONS: readonly SpendDimension[] = ['model', 'day', 'category', 'billing', 'strategy'];
 
 /** The x-nova-cost-cache of an answer from `source` to a request that was (or was not) cacheable. */
@@ -86,11 +89,11 @@ export class GatewayServer {
   private readonly listener: DualProtocolListener;
   private draining = false;
   private active = 0;
-  /** Accepted model and /costs requests not yet answered. */
-  private readonly unanswered = new Set<ServerResponse>();
+  /** Accepted model and /costs requests not yet answered, with their request ids. */
+  private readonly unanswered = new Map<ServerResponse, string>();
   private idleWaiters: (() => void)[] = [];
-  /** Accepted requests whose body is still arriving: not yet anything the drain must finish. */
-  private readonly receiving = new Set<ServerResponse>();
+  /** Accepted requests whose body is still arriving (with their request ids): not yet anything the drain must finish. */
+  private readonly receiving = new Map<ServerResponse, string>();
   /** Streams being written: each stops with an exception event when told (the drain deadline). */
   private readonly streams = new Set<(error: NovaCostError) => void>();
   /** Writes each answered request's line: fields the gateway sets, so unredacted (see callLineLogger). */
@@ -122,9 +125,9 @@ export class GatewayServer {
       'shutting-down',
       'the gateway is shutting down; the request body had not fully arrived',
     );
-    for (const res of [...this.receiving]) {
+    for (const [res, requestId] of [...this.receiving]) {
       stopReadingAfterAnswer(res.req, res);
-      this.fail(res, refusal, 'draining');
+      this.fail(res, refusal, 'draining', requestId);
     }
     return this.active === 0 ? Promise.resolve() : new Promise((resolve) => this.idleWaiters.push(resolve));
   }
@@ -140,10 +143,10 @@ export class GatewayServer {
       stop(error);
       answered += 1;
     }
-    for (const res of this.unanswered) {
+    for (const [res, requestId] of this.unanswered) {
       if (res.headersSent || res.writableEnded) continue;
       if (res.req.httpVersionMajor === 1) res.setHeader('connection', 'close');
-      this.fail(res, error, 'draining');
+      this.fail(res, error, 'draining', requestId);
       answered += 1;
     }
     return answered;
@@ -155,15 +158,22 @@ export class GatewayServer {
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const requestId = randomUUID();
-    res.setHeader('x-amzn-requestid', requestId);
+    // Set where each route answers: a unary model call's head goes out whole in one writeHead (sendJsonText), as a
+    // header set before writeHead makes node:http take each of that call's headers one by one.
+    const stamp = (): void => void res.setHeader(REQUEST_ID, requestId);
     const rawPath = (req.url ?? '/').split('?')[0]!;
     if (req.method === 'GET' && (rawPath === '/healthz' || rawPath === '/health'))
-      return sendJson(res, 200, { status: 'ok' });
+      return sendJson(res, 200, { status: 'ok' }, { [REQUEST_ID]: requestId });
     if (req.method === 'GET' && rawPath === '/readyz')
-      return sendJson(res, this.draining ? 503 : 200, { status: this.draining ? 'draining' : 'ready' });
+      return sendJson(
+        res,
+        this.draining ? 503 : 200,
+        { status: this.draining ? 'draining' : 'ready' },
+        { [REQUEST_ID]: requestId },
+      );
     if (req.method === 'GET' && rawPath === '/metrics') {
       const text = await this.deps.metrics.registry.metrics();
-      res.writeHead(200, { 'content-type': this.deps.metrics.registry.contentType });
+      res.writeHead(200, { 'content-type': this.deps.metrics.registry.contentType, [REQUEST_ID]: requestId });
       return void res.end(text);
     }
     if (this.draining) {
@@ -176,7 +186,7 @@ export class GatewayServer {
       );
     }
     this.active += 1;
-    this.unanswered.add(res);
+    this.unanswered.set(res, requestId);
     // Counted until the answer has left (or the client left), not merely until end() was called.
     let counted = true;
     const done = (): void => {
@@ -210,12 +220,14 @@ export class GatewayServer {
     try {
       if (req.method === 'GET' && rawPath === '/costs') {
         route = 'costs';
+        stamp();
         await this.costs(req, res);
         return;
       }
       const sessionModel = req.method === 'POST' ? matchSessionRoute(rawPath) : undefined;
       if (sessionModel !== undefined) {
         route = SESSION_ROUTE;
+        stamp();
         return await this.deps.sessions.serve(req, res, sessionModel, this.deps.logger.child({ requestId }));
       }
       const model = req.method === 'POST' ? matchModelRoute(rawPath) : undefined;
@@ -235,7 +247,7 @@ export class GatewayServer {
       const credential = this.deps.auth.tenantOfHeaders(req.headers);
       const reservation = this.deps.bodyBudget.open();
       release = reservation.release;
-      this.receiving.add(res);
+      this.receiving.set(res, requestId);
       let body: Buffer;
       try {
         body = await readBody(req, this.deps.bodyLimitBytes, reservation);
@@ -252,6 +264,7 @@ export class GatewayServer {
               credential,
             );
       if (asyncRoute) {
+        stamp();
         const url = new URL(req.url ?? '/', 'http://gateway.invalid');
         const json =
           asyncRoute.kind === 'start-async-invoke'
@@ -262,14 +275,17 @@ export class GatewayServer {
         return sendJson(res, answer.status, answer.body);
       }
       if (guardrail) {
+        stamp();
         const json = await this.deps.bodies.parse(body, { kind: 'guardrail' });
         const request = parseGuardrailRequest(tenantId, guardrail, json, req.headers);
         return await this.guardrail(res, request, controller().signal, requestId, started);
       }
       const parsed = await this.deps.bodies.parse(body, { kind: 'model', ...model! });
       const request = parseModelRequest(tenantId, model!, parsed, req.headers);
-      if (isStreamOperation(request.operation))
+      if (isStreamOperation(request.operation)) {
+        stamp();
         return await this.stream(res, request, request.operation, controller(), requestId, started);
+      }
       const outcome = await this.deps.invokeModel.execute(request, {
         get signal() {
           return controller().signal;
@@ -297,6 +313,7 @@ export class GatewayServer {
       );
       // A stored answer goes out as the text it was stored as: no parse, no second serialisation.
       sendJsonText(res, 200, bodyTextOf(outcome.result) ?? JSON.stringify(outcome.result.body), {
+        [REQUEST_ID]: requestId,
         'x-nova-cost-cache': cache,
         'x-nova-cost-model': outcome.result.modelId,
         'x-nova-cost-usd': usd(outcome.costUsd, outcome.unpriced),
@@ -414,11 +431,11 @@ export class GatewayServer {
     });
   }
 
-  private fail(res: ServerResponse, error: unknown, route: string, requestId?: string): void {
+  private fail(res: ServerResponse, error: unknown, route: string, requestId: string): void {
     const log = this.deps.logger;
     const wire = errorResponse(error);
     const kind = wire.body.error.kind;
-    requestId ??= String(res.getHeader('x-amzn-requestid') ?? '');
+    if (!res.headersSent) res.setHeader(REQUEST_ID, requestId);
     const summary = { requestId, status: wire.status, kind, reason: wire.body.message };
     // A stack only where the gateway itself failed; a refusal while shutting down or an upstream outage is expected.
     if (kind === 'internal' || kind === 'configuration')

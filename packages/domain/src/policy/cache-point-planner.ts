@@ -16,13 +16,18 @@ import type { PrefixHistory } from './prefix-history.port';
  * that cannot answer, or anything else going wrong, means no cache points, never a failed call.
  */
 export class CachePointPlanner {
+  /** Whether any rule inserts points: without one, every call has none and plan() need not be asked. */
+  readonly placesAny: boolean;
+
   constructor(
     private readonly rules: readonly CachePointRule[] | undefined,
     private readonly pricing: PricingCatalog,
     private readonly history: PrefixHistory,
     private readonly clock: Clock,
     private readonly onError: (error: unknown) => void = () => undefined,
-  ) {}
+  ) {
+    this.placesAny = (rules ?? []).some((r) => r.insert === 'guarded');
+  }
 
   /** @param call the call as planned (the model that answers, its region); `requestedModelId` is what rules match. */
   async plan(

@@ -119,9 +119,11 @@ export class RuleBasedCostPolicy implements CostPolicy, SessionBudget {
       const modelId = profiled ?? routed;
       const ttlSeconds = this.cacheTtl(request, findModel(modelId), features);
       const serviceTier = chooseServiceTier(request, requested, lane, this.rules.serviceTiers);
-      const cachePoints = counting
-        ? []
-        : await this.cachePoints.plan({ ...request, modelId, region, lane }, request.modelId);
+      // No rule that inserts points (the default): nothing to plan, and no copy of the request made to ask.
+      const cachePoints =
+        counting || !this.cachePoints.placesAny
+          ? []
+          : await this.cachePoints.plan({ ...request, modelId, region, lane }, request.modelId);
       const tier = tierPlanOf(request, serviceTier);
       const call: PlannedInvocation = {
         tenantId: request.tenantId,

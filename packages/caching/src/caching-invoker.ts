@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { setTimeout as delay } from 'node:timers/promises';
 import { LRUCache } from 'lru-cache';
 import type { AnswerCache, InvocationResult, InvokeOptions, ModelInvoker, PlannedInvocation } from '@nova-cost/domain';
 import {
@@ -21,6 +20,7 @@ import type { ResponseStore } from './response-store.port';
 import { lockKeyOf } from './response-store.port';
 import type { Share } from './shared-call';
 import { SharedCalls } from './shared-call';
+import { claimOrWait } from './lock-claim';
 import { StoreGuard } from './store-guard';
 
 /**
@@ -40,6 +40,8 @@ export class CachingInvoker implements ModelInvoker, AnswerCache {
   private readonly writing = new Set<Promise<unknown>>();
   private readonly hot: LRUCache<string, HotEntry> | undefined;
   private readonly storeGuard: StoreGuard;
+  /** The lock wait's guard (see claimOrWait): this invoker's own, which skips the timeout for a store in process. */
+  private readonly lockGuard: Pick<StoreGuard, 'run' | 'breaker'>;
   private readonly counters = emptyStats();
   private readonly now: () => number;
 
@@ -71,6 +73,7 @@ export class CachingInvoker implements ModelInvoker, AnswerCache {
     }
     this.now = options.now ?? Date.now;
     this.storeGuard = new StoreGuard(options.storeTimeoutMs ?? 50, options.breaker, () => (this.counters.errors += 1));
+    this.lockGuard = { run: (call) => this.guard(call), breaker: this.storeGuard.breaker };
     const hotMaxBytes = options.hotMaxBytes ?? 16 * 1024 * 1024;
     if (hotMaxBytes > 0 && (options.hotMaxAgeMs ?? 60_000) > 0)
       this.hot = new LRUCache({ maxSize: hotMaxBytes, sizeCalculation: (e) => Math.max(1, e.bytes) });
@@ -162,66 +165,49 @@ export class CachingInvoker implements ModelInvoker, AnswerCache {
     started: number,
     first: Claim | undefined,
   ): Promise<InvocationResult> {
-    const lockKey = lockKeyOf(key);
     // The caller's read, if no other flight took it, with its lock; else a new one: the lock is taken in the same step
     // as the read, so an answer another process stored meanwhile is served, and none can be stored between the two.
-    const claim =
-      first !== undefined && !first.taken ? ((first.taken = true), first) : await this.readOrLock(key, ttlSeconds);
-    if (claim.entry) return this.hit(claim.entry, started);
+    const own = first !== undefined && !first.taken ? ((first.taken = true), first) : undefined;
+    const claim = await claimOrWait<ResponseEnvelope>({
+      store: this.store,
+      guard: this.lockGuard,
+      key,
+      options: this.options,
+      now: this.now,
+      started,
+      signal,
+      readOrLock: async (token) => {
+        const { entry, locked } = await this.readOrLock(key, ttlSeconds, token);
+        return { value: entry, locked };
+      },
+      ...(own ? { first: { token: own.token, step: { value: own.entry, locked: own.locked } } } : {}),
+    });
+    if (claim.kind === 'found' && !claim.waited) return this.hit(claim.value, started);
     this.counters.misses += 1;
-    const { token } = claim;
-    const lockTtlMs = this.options.lockTtlMs ?? 5000;
-    let { locked } = claim;
-    if (locked === false) {
-      // Another process is fetching this answer: wait for its entry, for a bounded time. The holder refreshes its
-      // lock while its call runs; once the lock is gone (released without an entry, or its holder died) we take
-      // it over, so a failed or unstorable answer costs one more call at a time, never a stampede or a full wait.
-      const deadline = started + (this.options.lockWaitMs ?? 30_000);
-      const poll = this.options.lockPollMs ?? 25;
-      for (let n = 0; this.now() < deadline && this.storeGuard.breaker.state === 'closed'; n++) {
-        await delay(Math.min(poll * 2 ** Math.floor(n / 8), poll * 4), undefined, { signal });
-        const polled = await this.readOrLock(key, ttlSeconds, token);
-        if (polled.entry) {
-          this.counters.coalesced += 1;
-          return this.fromEnvelope(polled.entry, 'coalesced', started);
-        }
-        // A poll the store did not answer says nothing about the holder: keep waiting (the breaker and the deadline
-        // bound it). Giving up on one slow poll made a busy machine call upstream beside a healthy holder.
-        if (polled.locked === undefined) continue;
-        locked = polled.locked;
-        if (locked) break;
-      }
+    if (claim.kind === 'found') {
+      this.counters.coalesced += 1;
+      return this.fromEnvelope(claim.value, 'coalesced', started);
     }
-    // Keep the lock alive while the call runs, however long the model takes.
-    const refresh =
-      locked === true
-        ? setInterval(() => void this.guard(() => this.store.refreshLock(lockKey, token, lockTtlMs)), lockTtlMs / 2)
-        : undefined;
-    refresh?.unref();
-    const held = locked === true ? token : undefined;
-    let handedOver = false;
     try {
       await admit?.(); // the call is billed: only now does it take the budget's hold
       const result: InvocationResult = {
         ...(await this.next.invoke(call, { signal })),
         cache: 'miss',
       };
-      clearInterval(refresh);
       // Stored after the caller has its answer (the write's round trip is off the answer path); the write frees the
       // lock in the same step, or, not stored or failed, the lock is freed on its own. Until then a waiting process
       // keeps waiting for the entry, and this process serves it from memory.
+      const held = claim.handOver();
       const written = this.write(key, ttlSeconds, call.modelId, result, held);
-      handedOver = true;
       this.track(
         written.stored.then((released) => {
-          if (held !== undefined && !released) return this.guard(() => this.store.unlock(lockKey, held));
+          if (held !== undefined && !released) return this.guard(() => this.store.unlock(lockKeyOf(key), held));
         }),
       );
       // The caller is sent the text being stored, not a second serialisation of the same body.
       return written.bodyText === undefined ? result : withBodyText(result, written.bodyText);
     } finally {
-      clearInterval(refresh);
-      if (held !== undefined && !handedOver) void this.guard(() => this.store.unlock(lockKey, held));
+      claim.release(); // when the call failed: the lock is freed now, not left to its TTL
     }
   }
 

@@ -75,6 +75,24 @@ describe(SigV4Verifier, () => {
       await expect(verifier.verify(req, req.headers['authorization']!)).resolves.toBe('demo');
     });
 
+    it('once it accepted a signed request, still refuses its signature on anything altered, and accepts it again', async () => {
+      const req = await signedRequest();
+      const authorization = req.headers['authorization']!;
+      const verifier = verifierAt(SIGNED_AT);
+      await expect(verifier.verify(req, authorization)).resolves.toBe('demo');
+      const altered = [
+        { ...req, method: 'PUT' },
+        { ...req, url: `${req.url}?x=1` },
+        { ...req, url: req.url.replace('converse', 'invoke') },
+        { ...req, headers: { ...req.headers, host: 'other' } },
+        { ...req, headers: { ...req.headers, 'content-type': 'text/plain' } },
+        { ...req, body: Buffer.from('{"messages":[1]}') },
+      ];
+      for (const request of altered)
+        await expect(verifier.verify(request, authorization)).rejects.toMatchObject({ kind: 'access-denied' });
+      await expect(verifier.verify(req, authorization)).resolves.toBe('demo');
+    });
+
     it('accepts a scope naming any well-formed region (the gateway calls Bedrock in its own region)', async () => {
       const req = await signedRequest('demo-secret', SIGNED_AT, { region: 'eu-central-2', service: 'bedrock' });
       await expect(verifierAt(SIGNED_AT).verify(req, req.headers['authorization']!)).resolves.toBe('demo');

@@ -70,6 +70,12 @@ export class SigV4Verifier {
   private readonly keys = new Map<string, Buffer>();
   /** Raw request paths and their SDK form (see escapedPath). */
   private readonly paths = new Map<string, string>();
+  /**
+   * Signatures found valid, each with everything its canonical request and signing key were built from (see check):
+   * the same signed request again (a client replaying it, a cache hit) is accepted without building and signing its
+   * canonical request a second time. Its date is still checked against the skew window on every request.
+   */
+  private readonly verified = new Set<string>();
   private lastDate = { at: NaN, text: '' };
 
   constructor(
@@ -133,11 +139,15 @@ export class SigV4Verifier {
     if (!signed.includes('host') && !signed.includes(':authority'))
       throw denied('the signature must cover the host (or :authority) header');
     const headers: Record<string, string> = {};
+    // What the signature covers, one field a line (a request target or a header value holds no line break): the
+    // scope, the date, the request line, each signed header's value and, below, the payload hash.
+    let covered = `${accessKeyId}\n${day}\n${region}\n${service}\n${signedHeaderList}\n${signature}\n${at}\n${request.method}\n${request.url}`;
     for (const name of signed) {
       // Over HTTP/2 the host travels as :authority.
       const value = request.headers[name] ?? (name === 'host' ? request.headers[':authority'] : undefined);
       if (value === undefined) throw denied(`signed header ${name} is missing from the request`);
       headers[name] = Array.isArray(value) ? value.join(',') : value;
+      covered += `\n${headers[name]}`;
     }
     // The signer trusts a given x-amz-content-sha256 as the payload hash: check it against the body we got, or, for an
     // event stream, that it says each event is signed (the chain then covers the body).
@@ -152,6 +162,8 @@ export class SigV4Verifier {
     }
     // The signer takes a given x-amz-content-sha256 as the payload hash; it was checked above.
     const payloadHash = claimedHash ?? sha256Hex(request.body);
+    covered += `\n${payloadHash}`;
+    if (this.verified.has(covered)) return accessKeyId;
     const { rawPath, query } = splitTarget(request.url);
     const date = this.amzDateOf(at);
     const signedPart = `${canonicalQuery(query)}\n${canonicalHeaders(headers, date)}\n${payloadHash}`;
@@ -168,6 +180,9 @@ export class SigV4Verifier {
       if (ok) break;
     }
     if (!ok) throw denied('the request signature does not match: check the secret access key and signing method');
+    // Requests come from clients: past a few thousand start again.
+    if (this.verified.size >= MAX_VERIFIED) this.verified.clear();
+    this.verified.add(covered);
     return accessKeyId;
   }
 
@@ -245,6 +260,8 @@ export class SigV4Verifier {
 }
 /** Signing keys kept at most (access keys × regions × days in use). */
 const MAX_SIGNING_KEYS = 256;
+/** Valid signatures kept at most (see SigV4Verifier.verified). */
+const MAX_VERIFIED = 4096;
 /** Escaped request paths kept at most (models × operations in use). */
 const MAX_KEPT_PATHS = 512;
 /** Headers the SDK's signer sets itself (dropped from what it is given), and the one it never signs here. */

@@ -1,6 +1,7 @@
 // The thread that walks large request bodies (see request-body-parser.ts). It parses its own copy of the bytes and
 // answers with what planning and the cache key need, and where the body's members lie in the bytes (so the request's
 // thread parses only those it reads): the parsed object itself never crosses back.
+import { hash } from 'node:crypto';
 import { parentPort } from 'node:worker_threads';
 import { isJsonObject } from '@nova-cost/domain';
 import type { BodyFindings, BodySubject } from './body-findings';
@@ -25,6 +26,8 @@ export type BodyAnalysisAnswer =
       readonly findings: BodyFindings;
       /** Where its members lie, for a body of at most `maxMembers` members. */
       readonly layout?: MemberLayout;
+      /** The sha256 (hex) of a model body's bytes: the payload hash its upstream request is signed with. */
+      readonly sha256?: string;
     }
   | { readonly id: number; readonly ok: false; readonly reason: 'too-deep' | 'not-json' | 'not-an-object' };
 
@@ -38,8 +41,10 @@ function analyse(task: BodyAnalysisTask): BodyAnalysisAnswer {
     return { id, ok: false, reason: 'not-json' };
   }
   if (!isJsonObject(body)) return { id, ok: false, reason: 'not-an-object' };
+  const findings = findingsOf(body, task.subject);
   const layout = memberLayout(bytes, task.maxMembers);
-  return { id, ok: true, findings: findingsOf(body, task.subject), ...(layout ? { layout } : {}) };
+  const sha256 = task.subject.kind === 'model' ? hash('sha256', bytes, 'hex') : undefined;
+  return { id, ok: true, findings, ...(layout ? { layout } : {}), ...(sha256 ? { sha256 } : {}) };
 }
 
 parentPort?.on('message', (task: BodyAnalysisTask) => parentPort!.postMessage(analyse(task)));

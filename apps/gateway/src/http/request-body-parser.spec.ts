@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { Worker } from 'node:worker_threads';
 import {
   NovaCostError,
@@ -6,6 +7,7 @@ import {
   rememberedAnalysis,
   requestFeatures,
   requestKey,
+  sourceDigestOf,
   submissionFingerprint,
 } from '@nova-cost/domain';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -81,7 +83,10 @@ describe(RequestBodyParser, () => {
       expect(requestKey(request, 'us-east-1')).toBe(
         requestKey({ ...request, body: structuredClone(asked) }, 'us-east-1'),
       );
-      expect(bodySourceOf(parsed)).toBeDefined(); // forwarded as the bytes that came
+      // Forwarded as the bytes that came, signed with their hash from the thread.
+      expect(sourceDigestOf(bodySourceOf(parsed)!)).toBe(
+        createHash('sha256').update(JSON.stringify(asked)).digest('hex'),
+      );
       expect(Object.getOwnPropertyDescriptor(parsed, 'messages')?.get).toBeDefined(); // never read, never parsed
       expect(Object.getOwnPropertyDescriptor(parsed, 'inferenceConfig')?.value).toEqual(asked.inferenceConfig);
       expect(parsed).toEqual(asked); // reading it all gives what JSON.parse gives

@@ -69,24 +69,25 @@ export class RequestBodyParser {
 
   /** The body as a JSON object, or the validation error saying why it is not one (as parseJsonBody's). */
   async parse(raw: Buffer, subject: BodySubject): Promise<JsonObject> {
-    const body = await this.parsed(raw, subject);
-    // A model body the chain leaves unchanged goes to Bedrock as these bytes, not serialised again.
-    if (subject.kind === 'model') rememberBodySource(body, raw);
+    const { body, sha256 } = await this.parsed(raw, subject);
+    // A model body the chain leaves unchanged goes to Bedrock as these bytes (signed with their hash when the thread
+    // computed it), not serialised again.
+    if (subject.kind === 'model') rememberBodySource(body, raw, sha256);
     return body;
   }
 
-  private async parsed(raw: Buffer, subject: BodySubject): Promise<JsonObject> {
-    if (!this.offThread(raw)) return checked(parseJsonBody(raw), subject);
+  private async parsed(raw: Buffer, subject: BodySubject): Promise<{ body: JsonObject; sha256?: string }> {
+    if (!this.offThread(raw)) return { body: checked(parseJsonBody(raw), subject) };
     const answer = await this.analyse(raw, subject).catch((error: Error) => error);
-    if (answer instanceof Error) return checked(parseJsonBody(raw), subject); // the thread failed: walk the body here
+    if (answer instanceof Error) return { body: checked(parseJsonBody(raw), subject) }; // the thread failed: walk it here
     if (!answer.ok) throw bodyProblem(answer.reason);
-    const { findings, layout } = answer;
+    const { findings, layout, sha256 } = answer;
     if (findings.shapeProblem) throw shapeError(findings.shapeProblem);
     this.options.onOffThread?.();
     // Checked on the other thread: a JSON object, nested no deeper than allowed, of the shape its operation takes.
     const body = layout ? lazyJsonObject(raw, layout) : (JSON.parse(raw.toString('utf8')) as JsonObject);
     rememberFindings(body, subject, findings);
-    return body;
+    return { body, ...(sha256 ? { sha256 } : {}) };
   }
 
   /** Stops the thread; bodies parsed later start another. */

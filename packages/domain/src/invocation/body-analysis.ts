@@ -35,8 +35,19 @@ const sources = new WeakMap<JsonObject, Uint8Array>();
  * thread every tenant shares). Only the parsed object itself carries them: anything that changes a body makes a new
  * object (bodies are never changed in place), which has none, and is serialised as before.
  */
-export function rememberBodySource(body: JsonObject, bytes: Uint8Array): void {
+export function rememberBodySource(body: JsonObject, bytes: Uint8Array, sha256?: string): void {
   sources.set(body, bytes);
+  if (sha256 !== undefined) digests.set(bytes, sha256);
+}
+
+const digests = new WeakMap<Uint8Array, string>();
+
+/**
+ * The sha256 (hex) of a body's source bytes when it was remembered with them (computed off the event loop for a large
+ * body): the adapter signs the request with it instead of hashing megabytes again; else undefined.
+ */
+export function sourceDigestOf(bytes: Uint8Array): string | undefined {
+  return digests.get(bytes);
 }
 
 /** The JSON text `body` was parsed from, when it is unchanged since (see rememberBodySource); else undefined. */

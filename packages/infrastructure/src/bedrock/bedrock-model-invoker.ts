@@ -37,9 +37,10 @@ import type { HeaderBag } from './invoke-usage';
 import { invokeLatencyMs, invokeStopReason, invokeUsage } from './invoke-usage';
 import { BedrockLevers } from './bedrock-levers';
 import { ThrottleRefusingRetryStrategy } from './throttle-refusing.retry-strategy';
+import { signingWithKnownPayloadHash } from './known-payload-hash';
 
 function buildClient(settings: ResolvedClientSettings): BedrockRuntimeClient {
-  return new BedrockRuntimeClient({
+  const client = new BedrockRuntimeClient({
     region: settings.region,
     endpoint: settings.endpoint,
     credentials: settings.credentials,
@@ -57,6 +58,7 @@ function buildClient(settings: ResolvedClientSettings): BedrockRuntimeClient {
       throwOnRequestTimeout: true,
     }),
   });
+  return signingWithKnownPayloadHash(client);
 }
 
 /** What an operation answered, before the invoker adds where it came from. */

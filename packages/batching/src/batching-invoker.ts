@@ -1,26 +1,14 @@
 import { NovaCostError } from '@nova-cost/domain';
 import type { PlannedInvocation, InvocationResult, InvokeOptions, ModelInvoker } from '@nova-cost/domain';
-import { abortableSleep } from './abortable-sleep';
 import { BatchCollector } from './batch-collector';
 import type { BatchJob, DispatchUnit, Outcome } from './batch-job';
 import { resolveOptions } from './batching-invoker.options';
 import type { BatchingInvokerOptions, ResolvedOptions } from './batching-invoker.options';
 import type { BatchingStats, DrainSummary } from './batching-stats';
 import { mergeKey, mergeRequests, mergeableTexts, splitResult } from './embedding-merge';
-import { FairScheduler } from './fair-scheduler';
-import { CallGate, usedTokens } from './call-gate';
-import { RetryBudget } from './retry-budget';
 import type { StreamLimits } from './quota-streamer';
-
-/** The unit's abort signal, made on first use: a queued unit holds none, which keeps a long queue small. */
-function unitSignal(unit: DispatchUnit): AbortSignal {
-  return (unit.controller ??= new AbortController()).signal;
-}
-
-/** Whether the unit was aborted, without making a signal for it. */
-function unitAborted(unit: DispatchUnit): boolean {
-  return unit.controller?.signal.aborted ?? false;
-}
+import type { Served } from './unit-runner';
+import { UnitRunner } from './unit-runner';
 
 function abortUnit(unit: DispatchUnit, reason: unknown): void {
   (unit.controller ??= new AbortController()).abort(reason);
@@ -42,17 +30,11 @@ function asNovaCostError(error: unknown): NovaCostError {
  */
 export class BatchingInvoker implements ModelInvoker {
   private readonly options: ResolvedOptions;
-  private readonly scheduler: FairScheduler<DispatchUnit>;
-  /** Units waiting for their turn: how to start each, and how to let its attempt go when nobody waits for it. */
-  private readonly waitingUnits = new Map<
-    DispatchUnit,
-    { readonly start: () => Promise<unknown>; readonly abandon: (reason: unknown) => void }
-  >();
+  /** Runs each unit's call in its turn, within its quota and pace, retrying throttles. */
+  private readonly runner: UnitRunner;
   /** Requests waiting (queued or backing off), per tenant: each tenant's share of maxQueueSize. */
   private readonly perTenant = new Map<string, number>();
   private readonly collector: BatchCollector<BatchJob>;
-  /** Quotas and the pace learnt from throttling: what lets a call start. */
-  private readonly gate: CallGate;
   private readonly live = new Set<BatchJob>();
   private readonly idleWaiters: (() => void)[] = [];
   private readonly counts = {
@@ -80,16 +62,14 @@ export class BatchingInvoker implements ModelInvoker {
       );
     }
     this.options = resolveOptions(options);
-    this.gate = new CallGate(this.options);
-    this.scheduler = new FairScheduler<DispatchUnit>({
-      concurrency: this.options.concurrency,
-      weightOf: this.options.tenantWeight,
-      admit: (unit) => this.admit(unit),
-      start: (unit) => {
-        const waiting = this.waitingUnits.get(unit)!;
-        this.waitingUnits.delete(unit);
-        return waiting.start();
+    this.runner = new UnitRunner(this.options, {
+      pending: (unit) => this.pending(unit),
+      call: (unit, signal) => this.call(unit, signal),
+      backingOff: (unit, requests) => {
+        this.counts.backingOff += requests;
+        this.tenantWaiting(unit.tenant, requests);
       },
+      retried: () => (this.counts.throttledRetries += 1),
     });
     this.collector = new BatchCollector((jobs) => this.dispatch(jobs));
   }
@@ -251,8 +231,8 @@ export class BatchingInvoker implements ModelInvoker {
    */
   limits(): StreamLimits {
     return {
-      gate: this.gate,
-      pump: () => this.scheduler.pump(),
+      gate: this.runner.gate,
+      pump: () => this.runner.pump(),
       retry: this.options.retry,
       random: this.options.random,
     };
@@ -307,7 +287,7 @@ export class BatchingInvoker implements ModelInvoker {
         jobs: unitJobs,
         priority: Math.max(...unitJobs.map((j) => j.priority)),
         tenant: first.tenantId,
-        key: this.gate.keyOf(first.modelId),
+        key: this.runner.gate.keyOf(first.modelId),
         reserved: 0,
         done: false,
       };
@@ -317,92 +297,8 @@ export class BatchingInvoker implements ModelInvoker {
   }
 
   private async attempt(unit: DispatchUnit): Promise<void> {
-    let budget: RetryBudget | undefined; // made at the first throttle: most units never need one
-    let firstThrottleAt: number | undefined;
-    for (let retry = false; ; retry = true) {
-      if (!this.pending(unit)[0]) return;
-      let served: { jobs: BatchJob[]; result: InvocationResult };
-      try {
-        served = await this.scheduled(unit, retry);
-      } catch (error) {
-        this.giveBack(unit, 0); // the attempt used none of what it reserved
-        if (unitAborted(unit)) return; // everyone it served has been answered already
-        if (!NovaCostError.is(error, 'throttled')) throw error;
-        this.gate.record(unit, true);
-        // Paced, the pace is the back-off: the call waits for its next turn without spending its attempts, within
-        // the same total time a backing-off call has.
-        firstThrottleAt ??= this.options.now();
-        if (this.gate.pacing(unit.key) && this.options.now() - firstThrottleAt <= this.options.retry.maxTotalDelayMs) {
-          this.counts.throttledRetries += 1;
-          continue;
-        }
-        budget ??= new RetryBudget(this.options.retry, this.options.random);
-        const delay = budget.nextDelayMs();
-        if (delay === undefined) {
-          // The last throttle as Bedrock said it (its status, type and message reach the client), and how often we tried.
-          throw new NovaCostError(
-            'throttled',
-            error.upstream !== undefined
-              ? error.message
-              : `still throttled after ${budget.attemptsMade} attempts (see retry.maxAttempts and retry.maxTotalDelayMs)`,
-            {
-              cause: error,
-              details: { ...error.details, attempts: budget.attemptsMade },
-              ...(error.upstream ? { upstream: error.upstream } : {}),
-            },
-          );
-        }
-        this.counts.throttledRetries += 1;
-        // Requests in backoff wait like queued ones: they count against maxQueueSize until their next attempt.
-        const waiting = this.pending(unit).length;
-        this.counts.backingOff += waiting;
-        this.tenantWaiting(unit.tenant, waiting);
-        try {
-          await abortableSleep(delay, unitSignal(unit));
-        } finally {
-          this.counts.backingOff -= waiting;
-          this.tenantWaiting(unit.tenant, -waiting);
-        }
-        continue;
-      }
-      this.giveBack(unit, usedTokens(served.result.usage));
-      this.gate.record(unit, false);
-      this.deliver(unit, served.jobs, served.result);
-      return;
-    }
-  }
-
-  /**
-   * Queues the unit with the fair scheduler and resolves with its call once its turn has come and the call is done.
-   * A retry goes to the head of its tenant's line: it already had its turn.
-   */
-  private scheduled(unit: DispatchUnit, retry: boolean): Promise<{ jobs: BatchJob[]; result: InvocationResult }> {
-    return new Promise((resolve, reject) => {
-      const start = (): Promise<unknown> => {
-        const call = this.call(unit);
-        call.then(resolve, reject);
-        return call;
-      };
-      this.waitingUnits.set(unit, { start, abandon: reject });
-      this.scheduler.enqueue(unit, retry);
-    });
-  }
-
-  /**
-   * Whether the unit may start now (0) or how long until its limits allow it. A unit aborted while it waited starts
-   * at once, and call() returns at once.
-   */
-  private admit(unit: DispatchUnit): number {
-    if (unitAborted(unit)) return 0;
-    return this.gate.admit(
-      unit,
-      this.pending(unit).map((j) => j.request),
-    );
-  }
-
-  /** Settles the unit's quota with what its attempt used; tokens given back may let a waiting unit start. */
-  private giveBack(unit: DispatchUnit, usedTokens: number): void {
-    if (this.gate.settle(unit, usedTokens)) this.scheduler.pump();
+    const served = await this.runner.run(unit);
+    if (served) this.deliver(unit, served.jobs, served.result);
   }
 
   private tenantWaiting(tenant: string, delta: number): void {
@@ -412,9 +308,7 @@ export class BatchingInvoker implements ModelInvoker {
   }
 
   /** One upstream call for the jobs of the unit still waiting; built at call time so aborted ones are left out. */
-  private async call(unit: DispatchUnit): Promise<{ jobs: BatchJob[]; result: InvocationResult }> {
-    if (unitAborted(unit)) throw unitSignal(unit).reason;
-    const signal = unitSignal(unit);
+  private async call(unit: DispatchUnit, signal: AbortSignal): Promise<Served> {
     const jobs = this.pending(unit);
     for (const job of jobs) {
       if (job.state !== 'queued') continue;
@@ -477,13 +371,7 @@ export class BatchingInvoker implements ModelInvoker {
     if (unit && !unit.done && unit.jobs.every((j) => j.state === 'settled')) {
       unit.done = true;
       abortUnit(unit, 'error' in outcome ? outcome.error : undefined);
-      // Nobody waits for it any more: out of the scheduler's line, and its attempt let go.
-      const waiting = this.waitingUnits.get(unit);
-      if (waiting) {
-        this.waitingUnits.delete(unit);
-        this.scheduler.cancel(unit);
-        waiting.abandon(unitSignal(unit).reason);
-      }
+      this.runner.abandon(unit); // nobody waits for it any more
     }
     if (this.live.size === 0) for (const wake of this.idleWaiters.splice(0)) wake();
   }

@@ -32,12 +32,11 @@ import { countTokens } from './bedrock-count-tokens';
 import { applyGuardrail } from './bedrock-guardrail';
 import { startBedrockStream } from './bedrock-stream';
 import { invokeParametersInput } from './invoke-parameters';
-import { blobsToBase64, converseInputFromJson, sendingBytes } from './converse-json';
+import { blobsToBase64, converseInputFromJson, sendingBytes, signingWithKnownPayloadHash } from './converse-json';
 import type { HeaderBag } from './invoke-usage';
 import { invokeLatencyMs, invokeStopReason, invokeUsage } from './invoke-usage';
 import { BedrockLevers } from './bedrock-levers';
 import { ThrottleRefusingRetryStrategy } from './throttle-refusing.retry-strategy';
-import { signingWithKnownPayloadHash } from './known-payload-hash';
 
 function buildClient(settings: ResolvedClientSettings): BedrockRuntimeClient {
   const client = new BedrockRuntimeClient({

@@ -1,9 +1,9 @@
-import type { ConverseCommand, ConverseStreamCommand } from '@aws-sdk/client-bedrock-runtime';
-import { NovaCostError, isJsonObject } from '@nova-cost/domain';
+import type { BedrockRuntimeClient, ConverseCommand, ConverseStreamCommand } from '@aws-sdk/client-bedrock-runtime';
+import { NovaCostError, isJsonObject, sourceDigestOf } from '@nova-cost/domain';
 
 // A Converse body between its JSON (as callers send it, and as Bedrock's JSON protocol carries it) and the SDK: blob
 // fields decoded to bytes on the way in and encoded again on the way out, or the caller's own JSON bytes sent as they
-// came when nothing changed the body.
+// came when nothing changed the body (and signed with their sha256, known already).
 
 // Converse fields of Smithy type blob. On the JSON wire they are base64 strings; the SDK wants Uint8Array and
 // base64-encodes whatever it is given, so a string passed through unchanged would be encoded twice.
@@ -110,4 +110,26 @@ export function sendingBytes<C extends ConverseCommand | ConverseStreamCommand>(
     { step: 'build', priority: 'high', name: 'novaCostCallerBytes' },
   );
   return command;
+}
+
+const SHA256_HEADER = 'x-amz-content-sha256';
+
+/**
+ * Makes `client` sign a request whose body is a caller's bytes with their sha256 already known (computed off the
+ * event loop, see sourceDigestOf) by setting it as the x-amz-content-sha256 header (which the signer sends anyway),
+ * so the SigV4 signer takes it as the payload hash instead of hashing megabytes again on the thread every tenant
+ * shares. Runs last in the
+ * build step, after the caller's bytes replaced the serialised body; any other body is hashed by the signer as before.
+ */
+export function signingWithKnownPayloadHash(client: BedrockRuntimeClient): BedrockRuntimeClient {
+  client.middlewareStack.add(
+    (next) => async (args) => {
+      const request = args.request as { body?: unknown; headers?: Record<string, string> };
+      const digest = request.body instanceof Uint8Array ? sourceDigestOf(request.body) : undefined;
+      if (digest !== undefined && request.headers) request.headers[SHA256_HEADER] = digest;
+      return next(args);
+    },
+    { step: 'build', priority: 'low', name: 'novaCostKnownPayloadHash' },
+  );
+  return client;
 }

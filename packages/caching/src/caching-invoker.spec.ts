@@ -217,6 +217,24 @@ describe(CachingInvoker, () => {
         expect(events).toEqual(['stored', 'store closed']);
       });
 
+      it('reads once more before going upstream when the store did not answer the first read (a busy process)', async () => {
+        const shared = new InMemoryResponseStore();
+        const request = cacheableRequest();
+        await new CachingInvoker(new CountingInvoker(), shared).invoke(request); // another process stored the answer
+        let reads = 0;
+        const { store } = outOfProcess(shared, {
+          readOrLock: {
+            value: (...args: Parameters<ResponseStore['readOrLock']>) =>
+              ++reads === 1 ? Promise.reject(new Error('answered too late')) : shared.readOrLock(...args),
+          },
+        });
+        const next = new CountingInvoker();
+        const cache = new CachingInvoker(next, store, { hotMaxBytes: 0 });
+        expect((await cache.invoke(request)).cache).toBe('hit');
+        expect(next.calls).toBe(0);
+        expect(reads).toBe(2);
+      });
+
       it('frees the lock its read took when the caller left before the flight started', async () => {
         const shared = new InMemoryResponseStore();
         const controller = new AbortController();

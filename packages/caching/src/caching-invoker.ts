@@ -167,7 +167,10 @@ export class CachingInvoker implements ModelInvoker, AnswerCache {
   ): Promise<InvocationResult> {
     // The caller's read, if no other flight took it, with its lock; else a new one: the lock is taken in the same step
     // as the read, so an answer another process stored meanwhile is served, and none can be stored between the two.
-    const own = first !== undefined && !first.taken ? ((first.taken = true), first) : undefined;
+    // A read the store did not answer is tried once more (a busy process may have read its answer late: the breaker
+    // stops the retry when the store is down), so one slow read does not pay upstream for an answer Redis holds.
+    const own =
+      first !== undefined && !first.taken && first.locked !== undefined ? ((first.taken = true), first) : undefined;
     const claim = await claimOrWait<ResponseEnvelope>({
       store: this.store,
       guard: this.lockGuard,

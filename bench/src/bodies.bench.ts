@@ -105,6 +105,12 @@ export const bodiesSection: BenchSection = {
         }
         add('small-off', await stallOf(offThread, 'small', round));
       }
+      // Each large body the default gateway answered was walked on its body thread (a thread that failed would have
+      // left them all on the event loop, and the figures would measure that).
+      const metrics = await (await fetch(`${offThread.gateway.url}/metrics`)).text();
+      const walked = Number(/^nova_cost_bodies_parsed_off_thread_total (\S+)$/m.exec(metrics)?.[1] ?? 0);
+      const large = 2 * (ROUNDS + 1);
+      if (walked !== large) throw new Error(`the gateway walked ${walked} of ${large} large bodies off its event loop`);
       const ratios = (a: string, b: string) =>
         stalls[a]!.map((x, i) => x / Math.max(stalls[b]![i]!, PROBE_RESOLUTION_MS));
       const ms = Object.fromEntries(Object.entries(stalls).map(([k, v]) => [k, round1(median(v))]));

@@ -66,7 +66,7 @@ export async function writeStream(
     let first = true;
     for await (const event of stream.events) {
       if (signals.stop.aborted) throw signals.stop.reason;
-      await frame(eventFrame(event.type, event.payload));
+      await frame(event.frame ?? eventFrame(event.type, event.payload));
       if (first) {
         // Node sends what was written in one tick together: events already arrived would hold the first one back
         // until they are all framed. One turn of the event loop lets the first byte leave now.

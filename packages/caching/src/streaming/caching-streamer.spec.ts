@@ -1,4 +1,4 @@
-import type { ModelStream, ModelStreamEvent } from '@nova-cost/domain';
+import type { ModelStream, ModelStreamEvent, ModelStreamer } from '@nova-cost/domain';
 import { NovaCostError } from '@nova-cost/domain';
 import { describe, expect, it } from 'vitest';
 import { InMemoryResponseStore } from '../in-memory-response-store';
@@ -38,6 +38,29 @@ describe(CachingStreamer, () => {
       expect(await second.report).toMatchObject({ end: 'complete', usage: (await first.report).usage });
       expect(upstream.calls).toBe(1);
       expect(cache.stats()).toMatchObject({ hits: 1, misses: 1 });
+    });
+
+    it('stores the events without the frames upstream sent with them: a replay frames them afresh', async () => {
+      const upstream = new ScriptedStreamer();
+      async function* framed(events: AsyncIterable<ModelStreamEvent>): AsyncGenerator<ModelStreamEvent> {
+        for await (const e of events) yield { ...e, frame: Uint8Array.of(0, 0, 0, 16) };
+      }
+      const framing: ModelStreamer = {
+        stream: async (call, options) => {
+          const stream = await upstream.stream(call, options);
+          return { ...stream, events: framed(stream.events) };
+        },
+      };
+      const cache = new CachingStreamer(framing, new InMemoryResponseStore(), { lockWaitMs: 1000, lockPollMs: 5 });
+      const request = cacheableStreamRequest();
+      const live = await drain(await cache.stream(request));
+      expect(live.every((e) => e.frame instanceof Uint8Array)).toBe(true);
+      await expect.poll(() => cache.stats().bytesWritten).toBeGreaterThan(0);
+      const replay = await cache.stream(request);
+      expect(replay.cache).toBe('hit');
+      const replayed = await drain(replay);
+      expect(replayed.some((e) => 'frame' in e)).toBe(false);
+      expect(replayed).toEqual(live.map(({ type, payload }) => ({ type, payload })));
     });
 
     it('shares one upstream stream among 20 identical requests in flight, each getting every event', async () => {

@@ -173,7 +173,8 @@ export class CachingStreamer implements ModelStreamer {
     const raw = encodeStreamEnvelope({
       v: STREAM_ENVELOPE_VERSION,
       kind: 'stream',
-      events,
+      // Upstream's frames stay out of the entry: a replay frames its events afresh, with new padding.
+      events: events.map(({ type, payload }) => ({ type, payload })),
       modelId,
       createdAt: this.now(),
     });

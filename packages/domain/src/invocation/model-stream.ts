@@ -10,6 +10,11 @@ import type { CacheOutcome, InvokeOptions, PlannedInvocation, TokenUsage } from 
 export interface ModelStreamEvent {
   readonly type: string;
   readonly payload: JsonObject;
+  /**
+   * The event's wire frame (`application/vnd.amazon.eventstream`) exactly as Bedrock sent it, when the event came
+   * straight from upstream: sent on to clients byte for byte. A recorded event has none and is framed afresh.
+   */
+  readonly frame?: Uint8Array;
 }
 
 /** What a stream came to, once it ended: what it is billed on and whether it may be kept. */

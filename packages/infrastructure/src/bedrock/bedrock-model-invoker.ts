@@ -31,6 +31,7 @@ import { CallDeadline } from './call-deadline';
 import { countTokens } from './bedrock-count-tokens';
 import { applyGuardrail } from './bedrock-guardrail';
 import { startBedrockStream } from './bedrock-stream';
+import { BedrockStreamCall } from './bedrock-stream-call';
 import { invokeParametersInput } from './invoke-parameters';
 import { blobsToBase64, converseInputFromJson, sendingBytes, signingWithKnownPayloadHash } from './converse-json';
 import type { HeaderBag } from './invoke-usage';
@@ -74,12 +75,14 @@ export class BedrockModelInvoker implements ModelInvoker, ModelStreamer, Guardra
   private readonly client: BedrockRuntimeClient;
   private readonly callTimeoutMs: number;
   private readonly levers: BedrockLevers;
+  private readonly streamCall: BedrockStreamCall;
 
   constructor(options: BedrockModelInvokerOptions) {
     const resolved = resolveInvokerOptions(options);
     this.client = 'client' in resolved ? resolved.client : buildClient(resolved.settings);
     this.callTimeoutMs = resolved.callTimeoutMs;
     this.levers = new BedrockLevers();
+    this.streamCall = new BedrockStreamCall(this.client);
   }
 
   async invoke(request: PlannedInvocation, options: InvokeOptions = {}): Promise<InvocationResult> {
@@ -131,7 +134,7 @@ export class BedrockModelInvoker implements ModelInvoker, ModelStreamer, Guardra
       );
     }
     return this.levers.run(request, async ({ sent, serviceTier }) => {
-      const stream = await startBedrockStream(this.client, { ...sent, operation }, options, this.callTimeoutMs);
+      const stream = await startBedrockStream(this.streamCall, { ...sent, operation }, options, this.callTimeoutMs);
       if (serviceTier === undefined) return stream;
       // Priced at the tier the metadata says served it, else the one the adapter sent it in.
       const report = stream.report.then((r) => (r.serviceTier === undefined ? { ...r, serviceTier } : r));

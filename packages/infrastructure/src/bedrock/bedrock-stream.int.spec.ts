@@ -1,3 +1,6 @@
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import { createServer, request } from 'node:http';
 import type { LocalBedrock } from '@nova-cost/bedrock-local';
 import { startLocalBedrock } from '@nova-cost/bedrock-local';
 import type { JsonObject, ModelStream, ModelStreamEvent, StreamOperation } from '@nova-cost/domain';
@@ -151,6 +154,72 @@ describe('BedrockModelInvoker.stream', () => {
     abort.abort();
     expect((await failure(reading)).kind).toBe('aborted');
     await expect.poll(() => bedrock.stats().faults).toBe(1);
+  });
+
+  it('hands on each event with the frame Bedrock sent, byte for byte, and its payload without the padding', async () => {
+    // A proxy between the adapter and the endpoint keeps the bytes the endpoint answered.
+    let answered = Buffer.alloc(0);
+    const proxy: Server = createServer((req, res) => {
+      const upstream = request(`${bedrock.url}${req.url}`, { method: req.method, headers: req.headers }, (up) => {
+        res.writeHead(up.statusCode ?? 500, up.headers);
+        up.on('data', (c: Buffer) => (answered = Buffer.concat([answered, c])));
+        up.pipe(res);
+      });
+      req.pipe(upstream);
+    });
+    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+    const viaProxy = new BedrockModelInvoker({
+      region: 'us-east-1',
+      endpoint: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`,
+      credentials: { accessKeyId: 'a', secretAccessKey: 'b' },
+      maxAttempts: 1,
+    });
+    try {
+      for (const [operation, modelId, body] of [
+        ['converse-stream', 'amazon.nova-lite-v1:0', HELLO],
+        ['invoke-with-response-stream', 'anthropic.claude-3-5-haiku-20241022-v1:0', CLAUDE_BODY],
+      ] as const) {
+        answered = Buffer.alloc(0);
+        const stream = await viaProxy.stream(plannedCall({ tenantId: 't', modelId, operation, body }));
+        const events = await drain(stream);
+        expect(events.length).toBeGreaterThan(3);
+        expect(Buffer.concat(events.map((e) => e.frame!))).toEqual(answered);
+        // Every frame carries Bedrock's random padding; the payloads handed on do not.
+        expect(answered.includes('"p":"')).toBe(true);
+        expect(events.some((e) => 'p' in e.payload)).toBe(false);
+        expect((await stream.report).end).toBe('complete');
+      }
+    } finally {
+      viaProxy.destroy();
+      await new Promise((resolve) => proxy.close(resolve));
+    }
+  });
+
+  it('raises an exception Bedrock sends as its first event by rejecting the call, with its name', async () => {
+    bedrock.configure({
+      faults: { midStream: { kind: 'exception', afterEvents: 0, exception: 'validationException', message: 'no' } },
+    });
+    const error = await failure(start('converse-stream', 'amazon.nova-lite-v1:0', HELLO));
+    expect(error).toMatchObject({ kind: 'validation', upstream: { name: 'ValidationException' } });
+  });
+
+  it('retries a refusal before the first event as the SDK client is configured to', async () => {
+    const retrying = new BedrockModelInvoker({
+      region: 'us-east-1',
+      endpoint: bedrock.url,
+      credentials: { accessKeyId: 'a', secretAccessKey: 'b' },
+      maxAttempts: 2,
+    });
+    try {
+      bedrock.configure({ faults: { failFirst: 1, failFirstWith: 'server-error' } });
+      const stream = await retrying.stream(
+        plannedCall({ tenantId: 't', modelId: 'amazon.nova-lite-v1:0', operation: 'converse-stream', body: HELLO }),
+      );
+      expect((await drain(stream)).at(-1)?.type).toBe('metadata');
+      expect(bedrock.stats().calls).toBe(2);
+    } finally {
+      retrying.destroy();
+    }
   });
 
   it('refuses a unary operation', async () => {

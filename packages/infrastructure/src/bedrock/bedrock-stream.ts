@@ -1,14 +1,7 @@
-import type {
-  BedrockRuntimeClient,
-  ConverseStreamCommandInput,
-  ConverseStreamOutput,
-  ResponseStream,
-} from '@aws-sdk/client-bedrock-runtime';
-import { ConverseStreamCommand, InvokeModelWithResponseStreamCommand } from '@aws-sdk/client-bedrock-runtime';
+import type { BedrockRuntimeClient } from '@aws-sdk/client-bedrock-runtime';
 import type {
   PlannedInvocation,
   InvokeOptions,
-  JsonObject,
   ModelStream,
   ModelStreamEvent,
   StreamOperation,
@@ -16,24 +9,29 @@ import type {
 import { StreamMeter, bodySourceOf, meteredStream } from '@nova-cost/domain';
 import { mapBedrockError } from './bedrock-error.mapper';
 import { CallDeadline } from './call-deadline';
-import { blobsToBase64, converseInputFromJson, sendingBytes } from './converse-json';
+import type { BedrockStreamCall } from './bedrock-stream-call';
+import { converseInputFromJson } from './converse-json';
 import { invokeParametersInput } from './invoke-parameters';
+import type { RawEventStream } from './raw-event-stream';
+import { eventOfFrame, sdkError } from './raw-event-stream';
 
-/** One event of the SDK's stream unions as Bedrock named it on the wire, blobs back to base64. */
-function toEvent(event: ConverseStreamOutput | ResponseStream): ModelStreamEvent | undefined {
-  for (const [type, value] of Object.entries(event)) {
-    if (type === '$unknown' || value === undefined) continue;
-    return { type, payload: blobsToBase64(value) as JsonObject };
-  }
-  return undefined; // an event this SDK version does not know: the SDK dropped it, so do we
-}
-
+/** The stream's events, each with the frame Bedrock sent; a frame that is not an event is raised as the SDK raises it. */
 async function* events(
-  source: AsyncIterable<ConverseStreamOutput | ResponseStream> | Iterable<never>,
+  client: BedrockRuntimeClient,
+  operation: StreamOperation,
+  raw: RawEventStream | undefined,
 ): AsyncGenerator<ModelStreamEvent> {
-  for await (const raw of source) {
-    const event = toEvent(raw);
-    if (event) yield event;
+  if (!raw) return;
+  try {
+    for (let frame: Uint8Array | undefined = raw.first; frame !== undefined;) {
+      const event = eventOfFrame(frame);
+      if (!event) throw await sdkError(client, operation, frame);
+      yield event;
+      const next = await raw.rest.next();
+      frame = next.done ? undefined : next.value;
+    }
+  } finally {
+    await raw.rest.return?.();
   }
 }
 
@@ -45,7 +43,7 @@ async function* events(
  * time, closing the upstream connection.
  */
 export async function startBedrockStream(
-  client: BedrockRuntimeClient,
+  call: BedrockStreamCall,
   request: PlannedInvocation & { operation: StreamOperation },
   options: InvokeOptions,
   callTimeoutMs: number,
@@ -54,31 +52,22 @@ export async function startBedrockStream(
   const context = { modelId: request.modelId, operation: request.operation, signal };
   if (signal?.aborted) throw mapBedrockError(signal.reason, context);
   const deadline = new CallDeadline(callTimeoutMs, signal);
-  let source: AsyncIterable<ConverseStreamOutput | ResponseStream> | Iterable<never>;
+  let raw: RawEventStream | undefined;
   try {
-    if (request.operation === 'converse-stream') {
-      // The caller's bytes when the body is unchanged (see rememberBodySource), else the SDK serialises it.
-      const bytes = bodySourceOf(request.body);
-      const input = {
-        ...(bytes ? {} : converseInputFromJson(request.body)),
-        modelId: request.modelId,
-      } as unknown as ConverseStreamCommandInput;
-      const command = new ConverseStreamCommand(input);
-      const output = await client.send(bytes ? sendingBytes(command, bytes) : command, {
-        abortSignal: deadline.signal,
-      });
-      source = output.stream ?? [];
-    } else {
-      const command = new InvokeModelWithResponseStreamCommand({
-        modelId: request.modelId,
-        body: bodySourceOf(request.body) ?? JSON.stringify(request.body),
-        contentType: 'application/json',
-        accept: 'application/json',
-        ...invokeParametersInput(request.parameters),
-      });
-      const output = await client.send(command, { abortSignal: deadline.signal });
-      source = output.body ?? [];
-    }
+    // The caller's bytes when the body is unchanged (see rememberBodySource), else the SDK serialises it.
+    const bytes = bodySourceOf(request.body);
+    const input =
+      request.operation === 'converse-stream'
+        ? { ...(bytes ? {} : converseInputFromJson(request.body)), modelId: request.modelId }
+        : {
+            modelId: request.modelId,
+            body: bytes ?? JSON.stringify(request.body),
+            contentType: 'application/json',
+            accept: 'application/json',
+            ...invokeParametersInput(request.parameters),
+          };
+    const converseBytes = request.operation === 'converse-stream' ? bytes : undefined;
+    raw = await call.start(request.operation, input, converseBytes, deadline.signal);
   } catch (error) {
     deadline.dispose();
     throw mapBedrockError(error, deadline.expired ? { ...context, deadlineExceededMs: callTimeoutMs } : context);
@@ -86,7 +75,9 @@ export async function startBedrockStream(
   // Started: from now on only the caller's signal ends the call (a long answer is no timeout).
   deadline.stopTimer();
   const meter = new StreamMeter(request.operation, request.estimatedInputTokens);
-  const metered = meteredStream(events(source), meter, (error) => mapBedrockError(error, context));
+  const metered = meteredStream(events(call.client, request.operation, raw), meter, (error) =>
+    mapBedrockError(error, context),
+  );
   // However the stream ended, let go of the caller's signal; an abandoned one is cut upstream.
   void metered.report.then((report) => {
     if (report.end === 'abandoned') deadline.abort();

@@ -75,6 +75,17 @@ describe('BedrockModelInvoker signing with a known payload hash', () => {
     expect(lastHeaders['x-amz-content-sha256']).toBe(known);
   });
 
+  it.each(['converse-stream', 'invoke-with-response-stream'] as const)(
+    'takes the known hash as it is for %s too (its call does not go through the client middleware)',
+    async (operation) => {
+      const known = 'cd'.repeat(32);
+      const stream = await invoker.stream(plannedCall({ modelId: MODEL, operation, body: parsedWithDigest(known) }));
+      for await (const _ of stream.events);
+      expect(lastHeaders['x-amz-content-sha256']).toBe(known);
+      expect(signedHeaders()).toContain('x-amz-content-sha256');
+    },
+  );
+
   it('lets the signer hash a body whose hash is not known, as before', async () => {
     await invoker.invoke(plannedCall({ modelId: MODEL, operation: 'converse', body: parsedWithDigest() }));
     expect(lastHeaders['x-amz-content-sha256']).toBe(sha256(SENT)); // the signer's own (it sends the header anyway)

@@ -114,6 +114,12 @@ export function sendingBytes<C extends ConverseCommand | ConverseStreamCommand>(
 
 const SHA256_HEADER = 'x-amz-content-sha256';
 
+/** Sets a caller's bytes' known sha256 as the request's x-amz-content-sha256 (BedrockStreamCall's requests too). */
+export function withKnownPayloadHash(request: { body?: unknown; headers?: Record<string, string> }): void {
+  const digest = request.body instanceof Uint8Array ? sourceDigestOf(request.body) : undefined;
+  if (digest !== undefined && request.headers) request.headers[SHA256_HEADER] = digest;
+}
+
 /**
  * Makes `client` sign a request whose body is a caller's bytes with their sha256 already known (computed off the
  * event loop, see sourceDigestOf) by setting it as the x-amz-content-sha256 header (which the signer sends anyway),
@@ -124,9 +130,7 @@ const SHA256_HEADER = 'x-amz-content-sha256';
 export function signingWithKnownPayloadHash(client: BedrockRuntimeClient): BedrockRuntimeClient {
   client.middlewareStack.add(
     (next) => async (args) => {
-      const request = args.request as { body?: unknown; headers?: Record<string, string> };
-      const digest = request.body instanceof Uint8Array ? sourceDigestOf(request.body) : undefined;
-      if (digest !== undefined && request.headers) request.headers[SHA256_HEADER] = digest;
+      withKnownPayloadHash(args.request as { body?: unknown; headers?: Record<string, string> });
       return next(args);
     },
     { step: 'build', priority: 'low', name: 'novaCostKnownPayloadHash' },

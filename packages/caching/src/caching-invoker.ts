@@ -169,8 +169,9 @@ export class CachingInvoker implements ModelInvoker, AnswerCache {
     // as the read, so an answer another process stored meanwhile is served, and none can be stored between the two.
     // A read the store did not answer is tried once more (a busy process may have read its answer late: the breaker
     // stops the retry when the store is down), so one slow read does not pay upstream for an answer Redis holds.
-    const own =
-      first !== undefined && !first.taken && first.locked !== undefined ? ((first.taken = true), first) : undefined;
+    // Its token goes on either way: a read whose answer was lost may have taken the lock, which the retry then finds its
+    // own (same-token reentry) instead of waiting out this process's own lock.
+    const own = first !== undefined && !first.taken ? ((first.taken = true), first) : undefined;
     const claim = await claimOrWait<ResponseEnvelope>({
       store: this.store,
       guard: this.lockGuard,
@@ -183,7 +184,11 @@ export class CachingInvoker implements ModelInvoker, AnswerCache {
         const { entry, locked } = await this.readOrLock(key, ttlSeconds, token);
         return { value: entry, locked };
       },
-      ...(own ? { first: { token: own.token, step: { value: own.entry, locked: own.locked } } } : {}),
+      ...(own === undefined
+        ? {}
+        : own.locked === undefined
+          ? { token: own.token }
+          : { first: { token: own.token, step: { value: own.entry, locked: own.locked } } }),
     });
     if (claim.kind === 'found' && !claim.waited) return this.hit(claim.value, started);
     this.counters.misses += 1;
@@ -233,7 +238,7 @@ export class CachingInvoker implements ModelInvoker, AnswerCache {
 
   /** Frees the lock a read took for a flight that never started (every caller of the read left first). */
   private drop(key: string, claim: Claim): void {
-    if (claim.taken || claim.locked !== true) return;
+    if (claim.taken || claim.locked === false) return; // a lost answer may have taken it too
     claim.taken = true;
     this.track(this.guard(() => this.store.unlock(lockKeyOf(key), claim.token)));
   }

@@ -43,6 +43,12 @@ interface LockClaimBase<T> {
   readonly signal: AbortSignal;
   /** The first look, already taken by the caller with this token (its read took the lock): the claim starts from it. */
   readonly first?: { readonly token: string; readonly step: ClaimStep<T> };
+  /**
+   * The token of a look the caller took whose answer the store lost (it may have taken the lock): the claim looks again
+   * with it, so a lock that look took counts as its own (same-token reentry), not as another process's.
+   * @default a new random token
+   */
+  readonly token?: string;
 }
 
 /**
@@ -62,11 +68,14 @@ export type LockClaimInput<T> = LockClaimBase<T> &
  * the read, so once it is ours the entry is read again (the previous holder may have stored it between our read and
  * our lock); with `readOrLock` each look reads and locks in one step, and none is needed after. A poll the store did
  * not answer says nothing about the holder: the wait goes on, bounded by the deadline and the store's breaker. When
- * the wait ends without an entry or a lock, or the store cannot answer, the caller calls upstream without the lock.
+ * the wait ends without an entry or a lock, the caller calls upstream without the lock. When the store did not answer
+ * the last look (a timeout or an error: Redis may still have run it and taken the lock for our token), the caller calls
+ * upstream too, and the lock is treated as ours: refreshed, handed over to the write or freed by token, each a no-op
+ * if the token does not hold it, so other processes wait for this call's answer, never out the lock's TTL.
  */
 export async function claimOrWait<T>(input: LockClaimInput<T>): Promise<LockClaim<T>> {
   const { store, guard, key, options, now, signal, read, readOrLock } = input;
-  const token = input.first?.token ?? randomUUID();
+  const token = input.first?.token ?? input.token ?? randomUUID();
   const lockKey = lockKeyOf(key);
   const lockTtlMs = options.lockTtlMs ?? 5000;
   const tryLock = () => guard.run(() => store.tryLock(lockKey, token, lockTtlMs));
@@ -91,14 +100,13 @@ export async function claimOrWait<T>(input: LockClaimInput<T>): Promise<LockClai
       await delay(Math.min(poll * 2 ** Math.floor(n / 8), poll * 4), undefined, { signal });
       const step = await look();
       if (step.value !== undefined) return { kind: 'found', value: step.value, waited: true };
-      if (step.locked === undefined) continue;
-      locked = step.locked;
+      locked = step.locked; // undefined: the answer was lost, the next look (same token) tells whether it took the lock
       if (locked) break;
     }
   }
-  if (locked !== true) return { kind: 'call', release: () => undefined, handOver: () => undefined };
+  if (locked === false) return { kind: 'call', release: () => undefined, handOver: () => undefined };
   const unlock = () => void guard.run(() => store.unlock(lockKey, token));
-  if (read) {
+  if (read && locked) {
     const value = await read();
     if (value !== undefined) {
       unlock();

@@ -1,10 +1,12 @@
 import type { TestRedis } from '@nova-cost/testing';
 import { freePort, startTestRedis } from '@nova-cost/testing';
+import { requestKey } from '@nova-cost/domain';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CachingInvoker } from './caching-invoker';
 import { failOpenRedisOptions } from './redis-connection';
 import { RedisResponseStore } from './redis-response-store';
+import { lockKeyOf } from './response-store.port';
 import { cachingInvokerContract, connected } from './testing/caching-invoker.contract';
 import { cacheableRequest, CountingInvoker } from './testing/counting-invoker';
 
@@ -87,6 +89,61 @@ describe(RedisResponseStore, () => {
         monitor.disconnect();
         await redis.close();
       }
+    });
+  });
+
+  describe('when the answer to the lock claim is lost', () => {
+    // Redis frozen (SIGSTOP) under the holder's read-or-lock and its retry: both run out of the store's budget, and the
+    // holder calls upstream not knowing whether it holds the lock. Once Redis runs again it executes the queued claims,
+    // so the lock exists with the holder's token: other gateways wait on it. Its TTL here (10 minutes) is what they
+    // would wait unless the holder frees it by token (a no-op if its token does not hold it).
+    async function holderWhoseClaimWasLost(script?: Record<string, boolean>) {
+      const redis = await startTestRedis({ controllable: true });
+      const raw = await readyClient(redis.url);
+      // ioredis's own timeout far off: only the store budget (storeTimeoutMs) gives up on a command.
+      const store = await connected(RedisResponseStore.fromUrl(redis.url, { commandTimeoutMs: 600_000 }));
+      const next = new CountingInvoker(1);
+      const cache = new CachingInvoker(next, store, {
+        storeTimeoutMs: 50,
+        hotMaxBytes: 0,
+        lockTtlMs: 600_000,
+        breaker: { failureThreshold: 1_000 },
+      });
+      try {
+        await cache.invoke(cacheableRequest()); // the store's scripts loaded, so none is sent twice (NOSCRIPT) below
+        const request = cacheableRequest(script ? { script } : {});
+        const key = requestKey(request, request.region ?? 'us-east-1');
+        await redis.pause();
+        const answered = cache.invoke(request).then(
+          (result) => result.cache,
+          (error: Error) => error.message,
+        );
+        await next.whenCalled(2); // the claim and its retry got no answer in time: the holder went upstream
+        await redis.resume();
+        const outcome = await answered;
+        await store.get('marker'); // answered after every command the holder sent before it, on the same connection
+        return { outcome, calls: next.calls, lock: await raw.get(lockKeyOf(key)), entry: await raw.get(key) };
+      } finally {
+        await cache.close();
+        raw.disconnect();
+        await redis.close();
+      }
+    }
+
+    it('frees the lock its token may hold once the upstream call failed, so other gateways take it at once', async () => {
+      const seen = await holderWhoseClaimWasLost({ fail: true });
+      expect(seen.outcome).toBe('scripted throttle');
+      expect(seen.calls).toBe(2);
+      expect(seen.entry).toBeNull();
+      expect(seen.lock).toBeNull(); // before: the holder's lock, left to its TTL
+    });
+
+    it('stores the answer and frees the lock its token may hold in one step, so other gateways read it at once', async () => {
+      const seen = await holderWhoseClaimWasLost();
+      expect(seen.outcome).toBe('miss');
+      expect(seen.calls).toBe(2);
+      expect(seen.entry).not.toBeNull();
+      expect(seen.lock).toBeNull(); // before: the holder's lock, left to its TTL
     });
   });
 

@@ -23,12 +23,11 @@ async function* events(
 ): AsyncGenerator<ModelStreamEvent> {
   if (!raw) return;
   try {
-    for (let frame: Uint8Array | undefined = raw.first; frame !== undefined;) {
-      const event = eventOfFrame(frame);
-      if (!event) throw await sdkError(client, operation, frame);
+    yield raw.first;
+    for (let next = await raw.rest.next(); !next.done; next = await raw.rest.next()) {
+      const event = eventOfFrame(next.value);
+      if (!event) throw await sdkError(client, operation, next.value);
       yield event;
-      const next = await raw.rest.next();
-      frame = next.done ? undefined : next.value;
     }
   } finally {
     await raw.rest.return?.();

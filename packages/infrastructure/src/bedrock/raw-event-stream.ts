@@ -10,9 +10,9 @@ import { HttpResponse } from '@smithy/core/transport';
 // The SDK's own event-stream codec and frame splitter: frames are read here with them, not by a hand-written framer.
 const codec = new EventStreamCodec(toUtf8, fromUtf8);
 
-/** A started stream: its first frame (an event), already read, and the frames after it. */
+/** A started stream: its first event, already read, and the frames after it. */
 export interface RawEventStream {
-  readonly first: Uint8Array;
+  readonly first: ModelStreamEvent;
   readonly rest: AsyncIterator<Uint8Array>;
 }
 
@@ -30,8 +30,8 @@ export async function firstFrames(
   const frames = getChunkedStream(body)[Symbol.asyncIterator]();
   const first = await frames.next();
   if (first.done) return undefined;
-  if (codec.decode(first.value).headers[':message-type']?.value === 'event')
-    return { kind: 'event', stream: { first: first.value, rest: frames } };
+  const event = eventOfFrame(first.value);
+  if (event) return { kind: 'event', stream: { first: event, rest: frames } };
   await frames.return?.();
   return { kind: 'not-event', first: first.value };
 }

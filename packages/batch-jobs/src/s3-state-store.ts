@@ -2,6 +2,7 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import { DeleteObjectCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import type { JsonObject } from '@nova-cost/domain';
 import { isNotFound, mapAwsError } from './aws-error.mapper';
+import { jsonWithSources } from './json-with-sources';
 import { parseS3Uri, under } from './s3-uri';
 import type { KeptCall, StoredCall, StoredManifest, StoredResult } from './stored-state';
 import { legacyTenantKeySegment, tenantKeySegment, tenantOfKeySegment } from './tenant-key-segment';
@@ -21,7 +22,8 @@ export class S3StateStore {
   ) {}
 
   putCall(call: StoredCall): Promise<void> {
-    return this.putJson(this.callKey(call.request.tenantId, call.id), call);
+    // A caller's model input is written as the bytes it came as, not serialised again on the event loop.
+    return this.put(this.callKey(call.request.tenantId, call.id), jsonWithSources(call), 'application/json');
   }
 
   getCall(tenantId: string, id: string): Promise<KeptCall | undefined> {
@@ -191,7 +193,7 @@ export class S3StateStore {
     return this.put(key, JSON.stringify(value), 'application/json');
   }
 
-  private async put(key: string, body: string, contentType: string): Promise<void> {
+  private async put(key: string, body: string | Uint8Array, contentType: string): Promise<void> {
     try {
       await this.s3.send(new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: body, ContentType: contentType }));
     } catch (error) {

@@ -1,5 +1,5 @@
 import type { AsyncInvocationStatus, AsyncSubmission, JsonObject, Operation } from '@nova-cost/domain';
-import { NovaCostError, isJsonObject, resolveModelId } from '@nova-cost/domain';
+import { NovaCostError, isJsonObject, rememberedSubmission, resolveModelId } from '@nova-cost/domain';
 
 /** The async-invoke operations of the Bedrock runtime API (paths as the AWS SDK sends them). */
 export type AsyncInvokeRoute =
@@ -98,7 +98,8 @@ export function parseStartAsyncInvoke(tenantId: string, body: JsonObject): Async
   return {
     tenantId,
     modelId,
-    operation: operationOf(input, tags.get(FORMAT_TAG)),
+    // Found on the body thread for a large body (the same reading of the same input): its messages are not read here.
+    operation: rememberedSubmission(input)?.operation ?? operationOf(input, tags.get(FORMAT_TAG)),
     body: input,
     ...(typeof token === 'string' ? { clientRequestToken: token } : {}),
     ...(typeof uri === 'string' ? { outputS3Uri: uri } : {}),

@@ -19,6 +19,13 @@ export interface BodyAnalysisTask {
   readonly maxMembers: number;
 }
 
+/** Where a member object lies in a body's bytes ([start, end)), and where its own members lie. */
+export interface InputLayout {
+  readonly start: number;
+  readonly end: number;
+  readonly layout: MemberLayout;
+}
+
 export type BodyAnalysisAnswer =
   | {
       readonly id: number;
@@ -28,6 +35,8 @@ export type BodyAnalysisAnswer =
       readonly layout?: MemberLayout;
       /** The sha256 (hex) of a model body's bytes: the payload hash its upstream request is signed with. */
       readonly sha256?: string;
+      /** A StartAsyncInvoke body's modelInput object: where it lies and where its own members lie. */
+      readonly input?: InputLayout;
     }
   | { readonly id: number; readonly ok: false; readonly reason: 'too-deep' | 'not-json' | 'not-an-object' };
 
@@ -44,7 +53,26 @@ function analyse(task: BodyAnalysisTask): BodyAnalysisAnswer {
   const findings = findingsOf(body, task.subject);
   const layout = memberLayout(bytes, task.maxMembers);
   const sha256 = task.subject.kind === 'model' ? hash('sha256', bytes, 'hex') : undefined;
-  return { id, ok: true, findings, ...(layout ? { layout } : {}), ...(sha256 ? { sha256 } : {}) };
+  const input = task.subject.kind === 'async-invoke' && layout ? inputOf(bytes, layout, task.maxMembers) : undefined;
+  return {
+    id,
+    ok: true,
+    findings,
+    ...(layout ? { layout } : {}),
+    ...(sha256 ? { sha256 } : {}),
+    ...(input ? { input } : {}),
+  };
+}
+
+/** Where an async body's modelInput object lies, and its members (ranges within the whole body's bytes). */
+function inputOf(bytes: Uint8Array, layout: MemberLayout, maxMembers: number): InputLayout | undefined {
+  const k = layout.keys.lastIndexOf('modelInput');
+  if (k < 0) return undefined;
+  const [start, end] = [layout.ranges[2 * k]!, layout.ranges[2 * k + 1]!];
+  if (bytes[start] !== 0x7b) return undefined; // not an object: the route refuses it
+  const inner = memberLayout(bytes.subarray(start, end), maxMembers);
+  if (!inner) return undefined;
+  return { start, end, layout: { keys: inner.keys, ranges: inner.ranges.map((at) => at + start) } };
 }
 
 parentPort?.on('message', (task: BodyAnalysisTask) => parentPort!.postMessage(analyse(task)));

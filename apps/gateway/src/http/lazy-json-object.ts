@@ -67,16 +67,21 @@ export function memberLayout(raw: Uint8Array, maxKeys: number): MemberLayout | u
 
 /**
  * The JSON object `raw` holds, laid out as `layout` says, each member parsed from its own bytes the first time it is
- * read. A request's thread then parses only the members it reads (a few small fields to plan a call), never the
+ * read (but those given in `members`, already made, for instance lazy objects themselves). A request's thread then parses only the members it reads (a few small fields to plan a call), never the
  * megabytes of messages it forwards as the bytes that came. Reading a member — spreading, serialising or walking the
  * body included — gives what JSON.parse would have; an assignment replaces the member as on any object.
  */
-export function lazyJsonObject(raw: Buffer, layout: MemberLayout): JsonObject {
+export function lazyJsonObject(
+  raw: Buffer,
+  layout: MemberLayout,
+  members: Readonly<Record<string, JsonObject>> = {},
+): JsonObject {
   const body: JsonObject = {};
   // Reflect: a body someone froze keeps its getters, which then parse on each read.
   const settle = (key: string, value: unknown): boolean =>
     Reflect.defineProperty(body, key, { value, writable: true, enumerable: true, configurable: true });
   layout.keys.forEach((key, k) => {
+    if (Object.hasOwn(members, key)) return void settle(key, members[key]);
     const [start, end] = [layout.ranges[2 * k]!, layout.ranges[2 * k + 1]!];
     Object.defineProperty(body, key, {
       enumerable: true,

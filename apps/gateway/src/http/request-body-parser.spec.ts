@@ -128,6 +128,21 @@ describe(RequestBodyParser, () => {
       },
     );
 
+    it("reads a large StartAsyncInvoke body's modelInput member by member, remembered with its bytes: the route takes it without parsing its messages", async () => {
+      const { parser: p } = parser({});
+      const start = { modelId: MODEL, modelInput: body, clientRequestToken: 'token-2' };
+      const text = JSON.stringify(start);
+      const parsed = await p.parse(Buffer.from(text), { kind: 'async-invoke' });
+      const submission = parseStartAsyncInvoke('acme', parsed);
+      expect(submission.operation).toBe('converse');
+      expect(submissionFingerprint(submission)).toBe(
+        submissionFingerprint(parseStartAsyncInvoke('acme', structuredClone(start))),
+      );
+      expect(Object.getOwnPropertyDescriptor(submission.body, 'messages')?.get).toBeDefined(); // never parsed here
+      expect(Buffer.from(bodySourceOf(submission.body)!).toString()).toBe(JSON.stringify(body));
+      expect(submission.body).toEqual(body);
+    });
+
     it("computes a large StartAsyncInvoke body's submission fingerprint on its thread: the inline one, and the one used", async () => {
       let offThread = 0;
       const { parser: p } = parser({ onOffThread: () => (offThread += 1) });

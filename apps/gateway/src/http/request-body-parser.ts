@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { JsonObject } from '@nova-cost/domain';
 import { rememberBodySource } from '@nova-cost/domain';
-import type { BodyAnalysisAnswer, BodyAnalysisTask } from './body-analysis.worker';
+import type { BodyAnalysisAnswer, BodyAnalysisTask, InputLayout } from './body-analysis.worker';
 import type { BodySubject } from './body-findings';
 import { rememberFindings } from './body-findings';
 import { lazyJsonObject } from './lazy-json-object';
@@ -85,9 +85,21 @@ export class RequestBodyParser {
     if (findings.shapeProblem) throw shapeError(findings.shapeProblem);
     this.options.onOffThread?.();
     // Checked on the other thread: a JSON object, nested no deeper than allowed, of the shape its operation takes.
-    const body = layout ? lazyJsonObject(raw, layout) : (JSON.parse(raw.toString('utf8')) as JsonObject);
+    const body = layout
+      ? lazyJsonObject(raw, layout, answer.input ? { modelInput: this.lazyInput(raw, answer.input) } : {})
+      : (JSON.parse(raw.toString('utf8')) as JsonObject);
     rememberFindings(body, subject, findings);
     return { body, ...(sha256 ? { sha256 } : {}) };
+  }
+
+  /**
+   * A StartAsyncInvoke body's modelInput read member by member too, and remembered with its bytes: the call it
+   * defers is kept (and sent) as those bytes, not serialised again.
+   */
+  private lazyInput(raw: Buffer, input: InputLayout): JsonObject {
+    const body = lazyJsonObject(raw, input.layout);
+    rememberBodySource(body, raw.subarray(input.start, input.end));
+    return body;
   }
 
   /** Stops the thread; bodies parsed later start another. */

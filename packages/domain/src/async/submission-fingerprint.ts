@@ -40,3 +40,8 @@ export function submissionFingerprint(s: FingerprintedSubmission): string {
 export function rememberSubmissionFingerprint(body: JsonObject, known: KnownFingerprint): void {
   remembered.set(body, known);
 }
+
+/** The submission parts remembered for `body` (see rememberSubmissionFingerprint), so its operation is not read again. */
+export function rememberedSubmission(body: JsonObject): KnownFingerprint | undefined {
+  return remembered.get(body);
+}

@@ -6,6 +6,7 @@ import {
 } from '@aws-sdk/client-bedrock-runtime';
 import type { StreamOperation } from '@nova-cost/domain';
 import { getEndpointFromInstructions, toEndpointV1 } from '@smithy/core/endpoints';
+import { DefaultIdentityProviderConfig, httpAuthSchemeMiddleware, httpSigningMiddleware } from '@smithy/core';
 import { retryMiddleware } from '@smithy/core/retry';
 import { operation } from '@smithy/core/schema';
 import type { HttpRequest, HttpResponse } from '@smithy/core/transport';
@@ -19,10 +20,7 @@ interface Protocol {
   serializeRequest(op: OperationSchema, input: object, context: object): Promise<HttpRequest>;
   deserializeResponse(op: OperationSchema, context: object, response: HttpResponse): Promise<unknown>;
 }
-interface Signer {
-  sign(request: HttpRequest, options: { signingDate: Date }): Promise<HttpRequest>;
-}
-/** The key under which the SDK's middleware finds a call's abort signal (@smithy/types SMITHY_CONTEXT_KEY). */
+/** The key under which the SDK's middleware finds a call's abort signal and auth scheme (@smithy/types SMITHY_CONTEXT_KEY). */
 const SMITHY_CONTEXT_KEY = '__smithy_context';
 
 const schemaOf = (op: StreamOperation): OperationSchema => {
@@ -37,14 +35,15 @@ const SCHEMAS = {
 
 /**
  * A streaming call (ConverseStream, InvokeModelWithResponseStream) made with the SDK client's own parts — its endpoint
- * rules, protocol serialiser, SigV4 signer and credentials, retry strategy and middleware, HTTP handler, error
+ * rules, protocol serialiser, auth scheme choice and signer (SigV4 with its credentials and clock-skew correction, or a
+ * Bedrock API key as a bearer token, as `send` chooses), retry strategy and middleware, HTTP handler, error
  * deserialiser and event-stream codec — without building and running the whole middleware stack for every call
  * (a command's stack is resolved per call, and its deserialiser decodes every event into objects the gateway
  * only encodes again). What goes out is what `client.send` sends, signed the same way; an error answer, or a first
  * frame that is an exception, raises the SDK's own exception, retried as the SDK retries it.
  */
 export class BedrockStreamCall {
-  private parts: Promise<{ context: object; signer: Signer }> | undefined;
+  private parts: Promise<{ context: object }> | undefined;
 
   constructor(readonly client: BedrockRuntimeClient) {}
 
@@ -55,7 +54,10 @@ export class BedrockStreamCall {
     bytes: Uint8Array | undefined,
     abortSignal: AbortSignal,
   ): Promise<RawEventStream | undefined> {
-    const { context, signer } = await (this.parts ??= this.resolveParts());
+    const { context } = await (this.parts ??= this.resolveParts().catch((error: unknown) => {
+      this.parts = undefined; // a failed setup is tried again by the next call
+      throw error;
+    }));
     const config = this.client.config;
     const protocol = config.protocol as unknown as Protocol;
     const schema = SCHEMAS[op];
@@ -67,9 +69,7 @@ export class BedrockStreamCall {
     request.headers['host'] = request.hostname + (request.port ? `:${request.port}` : '');
     withKnownPayloadHash(request); // as the client's signingWithKnownPayloadHash middleware does for send
     const attempt = async (args: { request: HttpRequest }) => {
-      const signingDate = new Date(Date.now() + (config.systemClockOffset ?? 0));
-      const signed = await signer.sign(args.request, { signingDate });
-      const { response } = await config.requestHandler.handle(signed as never, { abortSignal });
+      const { response } = await config.requestHandler.handle(args.request as never, { abortSignal });
       if (response.statusCode !== 200) {
         // The SDK's error deserialiser throws the modelled exception (name, status, members, $metadata).
         throw withResponse(await rejection(protocol.deserializeResponse(schema, context, response)), response);
@@ -79,27 +79,43 @@ export class BedrockStreamCall {
         throw withResponse(await sdkError(this.client, op, frames.first), response);
       return { response, output: { $metadata: {}, frames: frames?.stream } };
     };
-    const retrying = retryMiddleware(config as never)(
-      attempt as never,
-      {
-        [SMITHY_CONTEXT_KEY]: { abortSignal },
-        logger: config.logger,
-      } as never,
+    const callContext = {
+      [SMITHY_CONTEXT_KEY]: { abortSignal, operation: schema.name },
+      logger: config.logger,
+    } as never;
+    // As the client's stack: the auth scheme chosen once per call, then retried attempts each signed by it.
+    const signing = httpSigningMiddleware(config as never)(attempt as never, callContext);
+    const retrying = retryMiddleware(config as never)(signing as never, callContext);
+    const authenticating = httpAuthSchemeMiddleware(config as never, AUTH_SCHEME_OPTIONS)(
+      retrying as never,
+      callContext,
     );
-    const { output } = (await retrying({ input, request } as never)) as { output: { frames?: RawEventStream } };
+    const { output } = (await authenticating({ input, request } as never)) as { output: { frames?: RawEventStream } };
     return output.frames;
   }
 
-  private async resolveParts(): Promise<{ context: object; signer: Signer }> {
+  private async resolveParts(): Promise<{ context: object }> {
     const config = this.client.config;
     // Bedrock Runtime's endpoint rules read no member of the input (region, FIPS, dual-stack, a custom endpoint): one
     // endpoint serves every call of the client, both streaming operations included.
     const endpoint = await getEndpointFromInstructions({}, ConverseStreamCommand as never, config as never);
     const context = { ...config, endpoint: async () => toEndpointV1(endpoint) };
-    const signer = (await (config.signer as () => Promise<Signer>)()) as Signer;
-    return { context, signer };
+    return { context };
   }
 }
+
+/** What the client gives its auth scheme middleware (the client's own, @aws-sdk/client-bedrock-runtime's constructor). */
+const AUTH_SCHEME_OPTIONS = {
+  httpAuthSchemeParametersProvider: async (
+    config: { region: () => Promise<string> },
+    context: Record<string, { operation?: string }>,
+  ) => ({ operation: context[SMITHY_CONTEXT_KEY]?.operation, region: await config.region() }),
+  identityProviderConfigProvider: async (config: { credentials: unknown; token: unknown }) =>
+    new DefaultIdentityProviderConfig({
+      'aws.auth#sigv4': config.credentials as never,
+      'smithy.api#httpBearerAuth': config.token as never,
+    }),
+} as never;
 
 /** The error a promise that must reject rejected with. */
 async function rejection(promise: Promise<unknown>): Promise<unknown> {

@@ -222,6 +222,44 @@ describe('BedrockModelInvoker.stream', () => {
     }
   });
 
+  it('authenticates a stream as the client authenticates unary calls: with a Bedrock API key when one is set', async () => {
+    // AWS_BEARER_TOKEN_BEDROCK makes the SDK prefer bearer auth (Bedrock API keys) over SigV4, even with credentials.
+    const seen: string[] = [];
+    const proxy: Server = createServer((req, res) => {
+      seen.push(`${req.url} ${req.headers['authorization']}`);
+      const upstream = request(`${bedrock.url}${req.url}`, { method: req.method, headers: req.headers }, (up) => {
+        res.writeHead(up.statusCode ?? 500, up.headers);
+        up.pipe(res);
+      });
+      req.pipe(upstream);
+    });
+    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+    const before = process.env['AWS_BEARER_TOKEN_BEDROCK'];
+    process.env['AWS_BEARER_TOKEN_BEDROCK'] = 'probe-api-key';
+    const withApiKey = new BedrockModelInvoker({
+      region: 'us-east-1',
+      endpoint: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`,
+      credentials: { accessKeyId: 'a', secretAccessKey: 'b' },
+      maxAttempts: 1,
+    });
+    try {
+      const modelId = 'amazon.nova-lite-v1:0';
+      await withApiKey.invoke(plannedCall({ tenantId: 't', modelId, operation: 'converse', body: HELLO }));
+      await drain(
+        await withApiKey.stream(plannedCall({ tenantId: 't', modelId, operation: 'converse-stream', body: HELLO })),
+      );
+      expect(seen).toEqual([
+        `/model/${encodeURIComponent(modelId)}/converse Bearer probe-api-key`,
+        `/model/${encodeURIComponent(modelId)}/converse-stream Bearer probe-api-key`,
+      ]);
+    } finally {
+      if (before === undefined) delete process.env['AWS_BEARER_TOKEN_BEDROCK'];
+      else process.env['AWS_BEARER_TOKEN_BEDROCK'] = before;
+      withApiKey.destroy();
+      await new Promise((resolve) => proxy.close(resolve));
+    }
+  });
+
   it('refuses a unary operation', async () => {
     expect(
       (

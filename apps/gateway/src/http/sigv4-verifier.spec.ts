@@ -93,6 +93,26 @@ describe(SigV4Verifier, () => {
       await expect(verifier.verify(req, authorization)).resolves.toBe('demo');
     });
 
+    it('refuses a signed request it once accepted when its date has left the skew window since', async () => {
+      const req = await signedRequest();
+      let now = SIGNED_AT.getTime();
+      const verifier = new SigV4Verifier(() => 'demo-secret', { now: () => now });
+      await expect(verifier.verify(req, req.headers['authorization']!)).resolves.toBe('demo');
+      now += 6 * 60_000;
+      await expect(verifier.verify(req, req.headers['authorization']!)).rejects.toThrow(/signature expired/);
+    });
+
+    it('refuses a signed request it once accepted after the access key was given another secret', async () => {
+      const req = await signedRequest();
+      let secret = 'demo-secret';
+      const verifier = new SigV4Verifier(() => secret, { now: () => SIGNED_AT.getTime() });
+      await expect(verifier.verify(req, req.headers['authorization']!)).resolves.toBe('demo');
+      secret = 'rotated-secret';
+      await expect(verifier.verify(req, req.headers['authorization']!)).rejects.toMatchObject({
+        kind: 'access-denied',
+      });
+    });
+
     it('accepts a scope naming any well-formed region (the gateway calls Bedrock in its own region)', async () => {
       const req = await signedRequest('demo-secret', SIGNED_AT, { region: 'eu-central-2', service: 'bedrock' });
       await expect(verifierAt(SIGNED_AT).verify(req, req.headers['authorization']!)).resolves.toBe('demo');

@@ -66,14 +66,16 @@ function amzDate(value: string): number {
 export class SigV4Verifier {
   private readonly maxSkewMs: number;
   private readonly now: () => number;
-  /** Derived signing keys by access key, day, region and service: they change once a day. */
-  private readonly keys = new Map<string, Buffer>();
+  /** Derived signing keys by access key, day, region and service, each with the secret it came from: they change once a day. */
+  private readonly keys = new Map<string, { readonly secret: string; readonly key: Buffer }>();
   /** Raw request paths and their SDK form (see escapedPath). */
   private readonly paths = new Map<string, string>();
   /**
-   * Signatures found valid, each with everything its canonical request and signing key were built from (see check):
-   * the same signed request again (a client replaying it, a cache hit) is accepted without building and signing its
-   * canonical request a second time. Its date is still checked against the skew window on every request.
+   * Signatures found valid, each as the sha256 of everything its canonical request and signing key were built from,
+   * the secret included (see check): the same signed request again (a client replaying it, a cache hit) is accepted
+   * without building and signing its canonical request a second time, a rotated secret is not taken for the old one,
+   * and each costs 44 bytes however long its URL and headers. Its date is still checked against the skew window on
+   * every request.
    */
   private readonly verified = new Set<string>();
   private lastDate = { at: NaN, text: '' };
@@ -162,8 +164,9 @@ export class SigV4Verifier {
     }
     // The signer takes a given x-amz-content-sha256 as the payload hash; it was checked above.
     const payloadHash = claimedHash ?? sha256Hex(request.body);
-    covered += `\n${payloadHash}`;
-    if (this.verified.has(covered)) return accessKeyId;
+    covered += `\n${payloadHash}\n${secret}`;
+    const memo = hash('sha256', covered, 'base64');
+    if (this.verified.has(memo)) return accessKeyId;
     const { rawPath, query } = splitTarget(request.url);
     const date = this.amzDateOf(at);
     const signedPart = `${canonicalQuery(query)}\n${canonicalHeaders(headers, date)}\n${payloadHash}`;
@@ -182,7 +185,7 @@ export class SigV4Verifier {
     if (!ok) throw denied('the request signature does not match: check the secret access key and signing method');
     // Requests come from clients: past a few thousand start again.
     if (this.verified.size >= MAX_VERIFIED) this.verified.clear();
-    this.verified.add(covered);
+    this.verified.add(memo);
     return accessKeyId;
   }
 
@@ -207,14 +210,14 @@ export class SigV4Verifier {
   /** kSigning = HMAC(HMAC(HMAC(HMAC("AWS4" + secret, day), region), service), "aws4_request"), kept for the day. */
   private signingKey(accessKeyId: string, secret: string, day: string, region: string, service: string): Buffer {
     const id = `${accessKeyId}\n${day}\n${region}\n${service}`;
-    let key = this.keys.get(id);
-    if (!key) {
-      key = Buffer.from(`AWS4${secret}`);
-      for (const part of [day, region, service, 'aws4_request']) key = createHmac('sha256', key).update(part).digest();
-      // Regions come from requests: past a few hundred keys (days, regions, access keys) start again.
-      if (this.keys.size >= MAX_SIGNING_KEYS) this.keys.clear();
-      this.keys.set(id, key);
-    }
+    const kept = this.keys.get(id);
+    // A key derived from a secret the access key no longer has is derived again.
+    if (kept?.secret === secret) return kept.key;
+    let key = Buffer.from(`AWS4${secret}`);
+    for (const part of [day, region, service, 'aws4_request']) key = createHmac('sha256', key).update(part).digest();
+    // Regions come from requests: past a few hundred keys (days, regions, access keys) start again.
+    if (this.keys.size >= MAX_SIGNING_KEYS) this.keys.clear();
+    this.keys.set(id, { secret, key });
     return key;
   }
 

@@ -45,11 +45,14 @@ export function gatewayBundle(): Promise<string> {
   return bundle;
 }
 
-/** The local Bedrock endpoint (@nova-cost/bedrock-local's CLI) with no added latency. */
-export function startBedrockProcess(port: number): Promise<ChildServer> {
+/** The local Bedrock endpoint (@nova-cost/bedrock-local's CLI) with no added latency; with `s3Port`, its local S3 too. */
+export function startBedrockProcess(port: number, s3Port?: number): Promise<ChildServer> {
   return startChildServer({
     name: 'local Bedrock endpoint',
-    args: ['--import', 'tsx', BEDROCK_MAIN, '--port', String(port), '--latency-ms', '0'],
+    args: [
+      ...['--import', 'tsx', BEDROCK_MAIN, '--port', String(port), '--latency-ms', '0'],
+      ...(s3Port === undefined ? [] : ['--s3-port', String(s3Port)]),
+    ],
     port,
     readyPath: '/__stats',
     cwd: ROOT,

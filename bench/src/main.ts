@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { batchingSection } from './batching.bench';
 import { bodiesSection } from './bodies.bench';
 import { cacheSection } from './cache.bench';
+import { deferredSection } from './deferred.bench';
 import { gatewaySection } from './gateway.bench';
 import { leversSection } from './levers.bench';
 import type { BenchSection, Figure } from './lib/report';
@@ -23,6 +24,7 @@ const SECTIONS: readonly BenchSection[] = [
   batchingSection,
   gatewaySection,
   bodiesSection,
+  deferredSection,
   streamsSection,
   sessionsSection,
   leversSection,

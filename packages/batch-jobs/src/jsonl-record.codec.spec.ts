@@ -1,3 +1,5 @@
+import { rememberBodySource } from '@nova-cost/domain';
+import type { JsonObject } from '@nova-cost/domain';
 import { describe, expect, it } from 'vitest';
 import { decodeOutputRecords, encodeInputRecords, inputLineBytes } from './jsonl-record.codec';
 
@@ -7,10 +9,27 @@ describe(encodeInputRecords, () => {
       { recordId: 'a1', modelInput: { messages: [] } },
       { recordId: 'b2', modelInput: { inputText: 'x\ny' } },
     ]);
-    expect(text).toBe(
+    expect(text.toString()).toBe(
       '{"recordId":"a1","modelInput":{"messages":[]}}\n{"recordId":"b2","modelInput":{"inputText":"x\\ny"}}\n',
     );
     expect(inputLineBytes({ recordId: 'a1', modelInput: { messages: [] } })).toBe(text.indexOf('\n') + 1);
+  });
+
+  it('writes a model input kept as the bytes that came as those bytes, not serialised again (unless they hold a line break)', () => {
+    const kept = (source: string): JsonObject => {
+      const input = JSON.parse(source) as JsonObject;
+      rememberBodySource(input, Buffer.from(source));
+      return input;
+    };
+    const records = [
+      { recordId: 'a1', modelInput: kept('{ "messages": [ ], "n": 1.0, "s": "\\u00e9" }') },
+      { recordId: 'b2', modelInput: kept('{\n  "n": 1.0\n}') },
+    ];
+    const text = encodeInputRecords(records);
+    expect(text.toString()).toBe(
+      '{"recordId":"a1","modelInput":{ "messages": [ ], "n": 1.0, "s": "\\u00e9" }}\n{"recordId":"b2","modelInput":{"n":1}}\n',
+    );
+    expect(inputLineBytes(records[0]!) + inputLineBytes(records[1]!)).toBe(text.length);
   });
 });
 

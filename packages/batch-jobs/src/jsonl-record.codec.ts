@@ -1,5 +1,5 @@
 import type { JsonObject } from '@nova-cost/domain';
-import { isJsonObject } from '@nova-cost/domain';
+import { bodySourceOf, isJsonObject } from '@nova-cost/domain';
 
 /** One line of a batch job's input: `{"recordId", "modelInput"}`. */
 export interface BatchInputRecord {
@@ -12,14 +12,28 @@ export type BatchOutputRecord =
   | { readonly recordId: string; readonly modelOutput: JsonObject }
   | { readonly recordId: string; readonly error: { readonly code: string; readonly message: string } };
 
+/**
+ * One record's line, newline included, in pieces. A model input kept as the bytes it came as (see bodySourceOf) is
+ * written as those bytes, not parsed and serialised again on the event loop, unless they hold a line break (whitespace
+ * between tokens), which a JSONL line cannot.
+ */
+function inputLine(record: BatchInputRecord): readonly (string | Uint8Array)[] {
+  const source = bodySourceOf(record.modelInput);
+  if (source === undefined || source.includes(0x0a) || source.includes(0x0d))
+    return [`${JSON.stringify({ recordId: record.recordId, modelInput: record.modelInput })}\n`];
+  return [`{"recordId":${JSON.stringify(record.recordId)},"modelInput":`, source, '}\n'];
+}
+
+const byteLength = (part: string | Uint8Array) => (typeof part === 'string' ? Buffer.byteLength(part) : part.length);
+
 /** A JSONL input file: one record a line, each ending with a newline. */
-export function encodeInputRecords(records: readonly BatchInputRecord[]): string {
-  return records.map((r) => `${JSON.stringify({ recordId: r.recordId, modelInput: r.modelInput })}\n`).join('');
+export function encodeInputRecords(records: readonly BatchInputRecord[]): Buffer {
+  return Buffer.concat(records.flatMap(inputLine).map((part) => (typeof part === 'string' ? Buffer.from(part) : part)));
 }
 
 /** The byte length of a record's input line, newline included: what it adds to its file. */
 export function inputLineBytes(record: BatchInputRecord): number {
-  return Buffer.byteLength(JSON.stringify({ recordId: record.recordId, modelInput: record.modelInput })) + 1;
+  return inputLine(record).reduce((sum, part) => sum + byteLength(part), 0);
 }
 
 /**

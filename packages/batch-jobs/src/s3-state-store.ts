@@ -73,7 +73,7 @@ export class S3StateStore {
   }
 
   /** Writes a job's input file; its S3 URI. */
-  async putInput(batchId: string, jsonl: string): Promise<string> {
+  async putInput(batchId: string, jsonl: string | Uint8Array): Promise<string> {
     const key = this.batchKey(batchId, 'input/records.jsonl');
     await this.put(key, jsonl, 'application/jsonl');
     return `s3://${this.bucket}/${key}`;

@@ -22,9 +22,12 @@ export interface CachingInvokerOptions {
   /** Circuit breaker around the store. @default { failureThreshold: 5, openMs: 1000 } */
   readonly breaker?: CircuitBreakerOptions;
   /**
-   * Bytes of answers also kept in this process (least recently used go first), served without asking the store, so
-   * a store that is slow, failing or out of reach of a busy process costs one upstream call per answer, not one per
-   * request. 0 turns it off (for a store in process already). @default 16777216 (16 MiB)
+   * Bytes of decoded answers also kept in this process (least recently used go first; each counts its stored
+   * envelope's length), served without asking the store. In front of a store out of process, a store that is slow,
+   * failing or out of reach of a busy process then costs one upstream call per answer, not one per request. In front
+   * of a store in process, a hit on one skips the store read, its promise and the envelope's decoding; each is then a
+   * second copy of an answer the store holds (decoded into its own strings, not sharing the store's text). 0 turns it
+   * off. @default 16777216 (16 MiB)
    */
   readonly hotMaxBytes?: number;
   /** Longest an answer is served from process memory; never past its TTL in the store. @default 60000 */

@@ -217,6 +217,49 @@ describe(CachingInvoker, () => {
         expect(events).toEqual(['stored', 'store closed']);
       });
 
+      it('lets a write the store answers only after storeTimeoutMs land before close() closes the store, within its deadline', async () => {
+        let land!: () => void;
+        const mayLand = new Promise<void>((resolve) => (land = resolve));
+        const events: string[] = [];
+        const shared = new InMemoryResponseStore();
+        const { store } = outOfProcess(shared, {
+          setAndUnlock: {
+            value: async (...args: Parameters<ResponseStore['setAndUnlock']>) => {
+              await mayLand;
+              await shared.setAndUnlock(...args);
+              events.push('stored');
+            },
+          },
+        });
+        const closes = Object.create(store, {
+          close: { value: async () => void events.push('store closed') },
+        }) as ResponseStore;
+        const cache = new CachingInvoker(new CountingInvoker(), closes, { hotMaxBytes: 0, storeTimeoutMs: 1 });
+        expect((await cache.invoke(cacheableRequest())).cache).toBe('miss');
+        expect(cache.storing).toBeGreaterThan(0);
+        const closing = cache.close();
+        await expect.poll(() => cache.stats().errors).toBeGreaterThan(0); // the guard gave up on the write
+        expect(events).toEqual([]); // close() still waits for the store's answer
+        land();
+        await closing;
+        expect(events).toEqual(['stored', 'store closed']);
+        expect(cache.storing).toBe(0);
+
+        // A write the store never answers holds close() up to its deadline only.
+        const stuck = outOfProcess(new InMemoryResponseStore(), {
+          setAndUnlock: { value: () => new Promise<void>(() => undefined) },
+        }).store;
+        let closed = false;
+        const stuckCloses = Object.create(stuck, {
+          close: { value: async () => void (closed = true) },
+        }) as ResponseStore;
+        const stuckCache = new CachingInvoker(new CountingInvoker(), stuckCloses, { hotMaxBytes: 0 });
+        expect((await stuckCache.invoke(cacheableRequest())).cache).toBe('miss');
+        await stuckCache.close(10);
+        expect(closed).toBe(true);
+        expect(stuckCache.storing).toBeGreaterThan(0);
+      });
+
       it('reads once more before going upstream when the store did not answer the first read (a busy process)', async () => {
         const shared = new InMemoryResponseStore();
         const request = cacheableRequest();

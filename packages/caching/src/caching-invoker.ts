@@ -36,7 +36,7 @@ export class CachingInvoker implements ModelInvoker, AnswerCache {
   private readonly flights = new SharedCalls<InvocationResult>();
   /** Store reads under way, by key: concurrent callers of one key share a read, as they share a flight. */
   private readonly reading = new Map<string, Promise<Claim>>();
-  /** Answers being written to the store after their callers got them: close() lets them land. */
+  /** Store calls made after the callers got their answer (writes, lock releases): close() lets them land. */
   private readonly writing = new Set<Promise<unknown>>();
   private readonly hot: LRUCache<string, HotEntry> | undefined;
   private readonly storeGuard: StoreGuard;
@@ -150,9 +150,19 @@ export class CachingInvoker implements ModelInvoker, AnswerCache {
     return { ...this.counters };
   }
 
-  /** Lets the answers being stored land, then closes the store (which quits only connections it opened itself). */
-  async close(): Promise<void> {
-    await Promise.allSettled([...this.writing]);
+  /** How many store calls made after an answer (its write, a lock's release) are still under way. */
+  get storing(): number {
+    return this.writing.size;
+  }
+
+  /**
+   * Lets the store calls made after answers (their writes and lock releases) land, for `deadlineMs` at most, then
+   * closes the store (which quits only connections it opened itself). It waits for the store's own answer, not for
+   * `storeTimeoutMs`: the caller stopped waiting long ago, and a store closed under a write that is merely slow cuts
+   * what it has not sent yet (a lock release that follows the write, on a store that needs two steps). @default no bound
+   */
+  async close(deadlineMs = Number.POSITIVE_INFINITY): Promise<void> {
+    if (this.writing.size > 0) await settledWithin([...this.writing], deadlineMs);
     await this.store.close();
   }
 
@@ -209,7 +219,7 @@ export class CachingInvoker implements ModelInvoker, AnswerCache {
       const written = this.write(key, ttlSeconds, call.modelId, result, held);
       this.track(
         written.stored.then((released) => {
-          if (held !== undefined && !released) return this.guard(() => this.store.unlock(lockKeyOf(key), held));
+          if (held !== undefined && !released) return this.kept(() => this.store.unlock(lockKeyOf(key), held));
         }),
       );
       // The caller is sent the text being stored, not a second serialisation of the same body.
@@ -240,13 +250,23 @@ export class CachingInvoker implements ModelInvoker, AnswerCache {
   private drop(key: string, claim: Claim): void {
     if (claim.taken || claim.locked === false) return; // a lost answer may have taken it too
     claim.taken = true;
-    this.track(this.guard(() => this.store.unlock(lockKeyOf(key), claim.token)));
+    this.kept(() => this.store.unlock(lockKeyOf(key), claim.token));
   }
 
   /** Keeps `work` (a store call after the answer) until it settles, for close() to wait on. */
   private track(work: Promise<unknown>): void {
-    this.writing.add(work);
-    void work.finally(() => this.writing.delete(work));
+    const settled = work.then(ignore, ignore);
+    this.writing.add(settled);
+    void settled.then(() => this.writing.delete(settled));
+  }
+
+  /** `call` under the guard, its store call kept until the store answers (even past the guard's timeout) for close(). */
+  private kept<T>(call: () => Promise<T>): Promise<T | undefined> {
+    return this.guard(() => {
+      const sent = call();
+      this.track(sent);
+      return sent;
+    });
   }
 
   /**
@@ -322,7 +342,7 @@ export class CachingInvoker implements ModelInvoker, AnswerCache {
     }
     // Kept in process whatever the store does with it: a failing or slow store then costs one call per answer.
     this.keepHot(key, envelope, raw.length, envelope.createdAt + ttlSeconds * 1000);
-    const stored = this.guard(async () => {
+    const stored = this.kept(async () => {
       if (lockToken === undefined) await this.store.set(key, raw, ttlSeconds);
       else await this.store.setAndUnlock(key, raw, ttlSeconds, lockKeyOf(key), lockToken);
       return true;
@@ -376,4 +396,19 @@ interface Claim {
 interface HotEntry {
   readonly envelope: ResponseEnvelope;
   readonly bytes: number;
+}
+
+const ignore = (): void => undefined;
+
+/** Resolves once every one of `work` settled, or after `ms` (not holding the process open), whichever comes first. */
+async function settledWithin(work: readonly Promise<unknown>[], ms: number): Promise<void> {
+  const all = Promise.allSettled(work);
+  if (!Number.isFinite(ms)) {
+    await all;
+    return;
+  }
+  let timer: NodeJS.Timeout | undefined;
+  const elapsed = new Promise<void>((resolve) => (timer = setTimeout(resolve, Math.max(0, ms)).unref()));
+  await Promise.race([all, elapsed]);
+  clearTimeout(timer);
 }

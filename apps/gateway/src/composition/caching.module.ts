@@ -4,8 +4,8 @@ import { TOKENS } from './tokens';
 
 /**
  * Bytes of decoded answers kept in front of the in-memory store: a hit on one of them skips the store read, its
- * promise and the envelope's decoding. Small, as the store holds the same answers already (a copy read back from it
- * shares the store's text; only one just written is held twice).
+ * promise and the envelope's decoding. Small, as each is a second copy: the store keeps an answer's envelope text,
+ * the hot copy the envelope decoded from it (its own strings, up to this many bytes more).
  */
 const IN_MEMORY_HOT_BYTES = 4 * 1024 * 1024;
 
@@ -17,5 +17,20 @@ export const cachingModule = new ContainerModule(({ bind }) => {
         ...(store instanceof InMemoryResponseStore ? { hotMaxBytes: IN_MEMORY_HOT_BYTES } : {}),
       }),
     [TOKENS.batchingInvoker, TOKENS.responseStore],
+  );
+  // Closes the response store (no other lifecycle does), once the last answer went out and the connections closed: the
+  // answers still being stored (written after their callers had them) land first, within half of what is left of the
+  // deadline, so the ledger, last, keeps the rest. Closing the store under them could cut a lock's release.
+  bind(TOKENS.lifecycle).toResolvedValue(
+    (cache, logger) => ({
+      name: 'response cache',
+      phase: 'close-clients',
+      close: async (deadlineMs: number) => {
+        if (cache.storing > 0)
+          logger.info({ storing: cache.storing }, 'letting the answers being stored land before closing the cache');
+        await cache.close(deadlineMs / 2);
+      },
+    }),
+    [TOKENS.cachingInvoker, TOKENS.logger],
   );
 });

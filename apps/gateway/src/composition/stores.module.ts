@@ -9,17 +9,14 @@ import { TOKENS } from './tokens';
  * What the gateway keeps, decided in this one place: in Redis when REDIS_URL is set (each adapter on its own
  * connection to the same servers), else in this process. The response store (cached answers, and the SigV4 replay
  * set), the spend ledger (shared by the fleet, with its budget holds), the prompt-cache prefix history. Each closes in
- * its shutdown phase: the store and the history with the other clients, the ledger last, so that spend held while
- * Redis was down gets its chance to be written.
+ * its shutdown phase: the store and the history with the other clients (the store through the response cache over
+ * it, caching.module, which first lets the answers still being stored land), the ledger last, so that spend held
+ * while Redis was down gets its chance to be written.
  */
 export const storesModule = new ContainerModule(({ bind }) => {
   bind(TOKENS.responseStore).toResolvedValue(
     ({ redis }): ResponseStore => (redis ? connect(redis, RedisResponseStore) : new InMemoryResponseStore()),
     [TOKENS.config],
-  );
-  bind(TOKENS.lifecycle).toResolvedValue(
-    (store) => ({ name: 'response store', phase: 'close-clients', close: () => store.close() }),
-    [TOKENS.responseStore],
   );
 
   // Spend it cannot keep is logged with its count and amount, never dropped silently.

@@ -20,6 +20,11 @@ export type RedisConfig = (
 ) & {
   /** REDIS_PASSWORD: the AUTH password (an ElastiCache auth token, injected as an ECS secret). */
   readonly password?: string;
+  /**
+   * Backstop after which a Redis command without an answer is given up (ioredis commandTimeout); each adapter's own,
+   * shorter time limits apply first. Not read from the environment. @default each adapter's (1000 ms for the cache)
+   */
+  readonly commandTimeoutMs?: number;
 };
 
 /** Which Bedrock the gateway calls. */

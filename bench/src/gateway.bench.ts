@@ -85,6 +85,27 @@ async function settled(read: () => Promise<number>): Promise<number> {
  */
 const settledCalls = (bedrockUrl: string): Promise<number> => settled(() => bedrockCalls(bedrockUrl));
 
+/** The spend ledger's applied-markers (RedisSpendLedger, default prefix): one per batch, deleted by its next interval. */
+const SPEND_MARKERS = 'nc:spend:v1:*:applied:*';
+
+/**
+ * The number of keys once the spend batches have landed and their applied-markers are deleted. A marker lives from its
+ * batch's write to the ledger's next interval (200 ms) and is replaced meanwhile by the next batch's, so a key count
+ * that merely holds still for 300 ms may still count one: only a count read together with no marker (one MULTI) is
+ * taken. After `markerWaitMs` the markers still there are counted (a ledger that leaves them shows up, no hang).
+ */
+async function settledKeys(admin: Redis, markerWaitMs = 10_000): Promise<number> {
+  const end = Date.now() + markerWaitMs;
+  for (;;) {
+    const [[, keys], [, markers]] = (await admin.multi().dbsize().keys(SPEND_MARKERS).exec()) as [
+      [unknown, number],
+      [unknown, string[]],
+    ];
+    if (markers.length === 0 || Date.now() > end) return keys;
+    await pause(50);
+  }
+}
+
 async function stopAll(servers: readonly (ChildServer | undefined)[]): Promise<void> {
   await Promise.all(servers.map((s) => s?.stop()));
 }
@@ -306,15 +327,16 @@ async function hitLatency(s: Servers): Promise<Figure[]> {
       }
       // Once the misses' writes (entries, spend batches) have landed: the counters then move for the hits alone.
       await settled(() => commandsProcessed(s.redisAdmin));
-      const keysBefore = await s.redisAdmin.dbsize();
+      const keysBefore = await settledKeys(s.redisAdmin);
       await s.redisAdmin.config('RESETSTAT');
       mean1.redis = mean(await latencies(reader, bodies, readerHit));
       const commands = await settled(() => commandsProcessed(s.redisAdmin));
       mean1.hot = mean(await latencies(reader, bodies, expectCache('hit', 'the Redis reader, again')));
       if (round < 0) continue;
       perHit.run.push(commands / bodies.length);
-      // Once the spend batches written meanwhile have landed and their markers were deleted by the next write.
-      perHit.keys.push(((await settled(() => s.redisAdmin.dbsize())) - keysBefore) / bodies.length);
+      // Once the spend batches written meanwhile have landed (commands settled) and their markers were deleted.
+      await settled(() => commandsProcessed(s.redisAdmin));
+      perHit.keys.push(((await settledKeys(s.redisAdmin)) - keysBefore) / bodies.length);
     }
     if (round < 0) continue;
     ratio.cold.push(mean1.memory / mean1.redis);
@@ -365,7 +387,7 @@ async function hitLatency(s: Servers): Promise<Figure[]> {
     ),
     figure(
       'gateway.redis-keys-per-hit',
-      'Redis keys added per hit (besides the cache entry, which the miss wrote): spend is batched, its markers replaced',
+      'Redis keys added per hit (besides the cache entry, which the miss wrote): spend is batched, counted once no batch applied-marker is left (each is deleted an interval after its batch)',
       perHit.keys,
       { unit: 'count', target: { op: '==', value: 0 }, details },
     ),

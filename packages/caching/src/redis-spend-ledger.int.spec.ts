@@ -99,6 +99,33 @@ describe('RedisSpendLedger (single node)', () => {
     expect((await reader.totals({ tenantId: 'acme' })).total.calls).toBe(1000);
   });
 
+  it("keeps no key per batch: after N batches at most the last one's applied-marker, which the next interval deletes once idle", async () => {
+    const prefix = nextPrefix();
+    const markers = async () => (await keysOf(prefix)).filter((k) => k.includes(':applied:'));
+    const ledger = await open({ prefix, flushMs: 60_000 }); // only the explicit flushes below write
+    for (let batch = 0; batch < 25; batch++) {
+      for (let n = 0; n < 8; n++) await ledger.record(spendEntry({ costUsd: 0.001 }));
+      await ledger.flush();
+      // The script that applies a batch deletes the marker of the one before: one marker, whatever the count.
+      expect(await markers()).toHaveLength(1);
+      expect(await keysOf(prefix)).toHaveLength(5); // tenants, days, totals, the day, the marker
+    }
+    await ledger.flush(); // nothing recorded since: it only deletes the last marker
+    expect(await keysOf(prefix)).toHaveLength(4);
+    expect((await ledger.totals({ tenantId: 'acme' })).total.calls).toBe(200);
+
+    // On its own timer too: a burst of batches leaves no marker once the ledger is idle for an interval.
+    const timed = await open({ prefix, flushMs: 20 });
+    for (let n = 0; n < 200; n++) {
+      await timed.record(spendEntry({ costUsd: 0.001 }));
+      if (n % 40 === 0) await new Promise((r) => setImmediate(r));
+    }
+    await expect.poll(() => timed.pendingEntries).toBe(0);
+    await expect.poll(markers).toEqual([]);
+    expect(await keysOf(prefix)).toHaveLength(4);
+    expect((await timed.totals({ tenantId: 'acme' })).total.calls).toBe(400);
+  });
+
   it('counts a batch whose write timed out once in totals, whether or not Redis applied it', async () => {
     const prefix = nextPrefix();
     const ledger = await open({ prefix, flushMs: 60_000, timeoutMs: 100 });

@@ -74,7 +74,8 @@ const MARKER_SECONDS = 86_400;
  *
  * `record()` never waits for Redis: it adds the entry to its tenant's batch in memory, and every `flushMs` one
  * script per tenant applies the batch, once (its id marks it applied for a retry whose answer was lost; the marker is
- * deleted by the tenant's next write). So Redis keeps no per-request state, and memory is bounded by what is held.
+ * deleted by the tenant's next write, or at the next interval when nothing new was recorded). So Redis keeps no
+ * per-request or per-batch state, and memory is bounded by what is held.
  * After any Redis fault the next interval writes again; `close()` writes what is left or reports it (onLoss). Totals
  * count what is still in memory.
  *

@@ -66,7 +66,6 @@ export interface RedisSpendLedgerOptions {
 /** How long an applied-marker outlives its batch when the process dies before deleting it. */
 const MARKER_SECONDS = 86_400;
 
-/** One tenant's entries on their way to Redis. */
 /**
  * The spend ledger in Redis (single node or Cluster), shared by every gateway process, so budgets and `/costs` see
  * the whole fleet. It keeps totals per tenant, UTC day, model and category (not single entries): a query's time

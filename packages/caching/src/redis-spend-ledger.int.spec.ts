@@ -120,8 +120,8 @@ describe('RedisSpendLedger (single node)', () => {
       await timed.record(spendEntry({ costUsd: 0.001 }));
       if (n % 40 === 0) await new Promise((r) => setImmediate(r));
     }
-    await expect.poll(() => timed.pendingEntries).toBe(0);
-    await expect.poll(markers).toEqual([]);
+    await expect.poll(() => timed.pendingEntries, { timeout: 5_000 }).toBe(0);
+    await expect.poll(markers, { timeout: 5_000 }).toEqual([]);
     expect(await keysOf(prefix)).toHaveLength(4);
     expect((await timed.totals({ tenantId: 'acme' })).total.calls).toBe(400);
   });

@@ -14,18 +14,15 @@
  *   2. that stall / the longest stall answering a 4 KB body (the baseline: what any request holds the loop for)
  *   3. that stall / the same with every body walked on the event loop (BODY_OFF_THREAD_BYTES=0), same build, same run
  */
-import { fileURLToPath } from 'node:url';
 import { freePort } from '@nova-cost/testing';
-import type { ChildServer } from './lib/child-server';
+import type { Probed } from './lib/loop-stall';
+import { PROBE_RESOLUTION_MS, round1, stallOf as stallOfPost, startProbed, toolResultsTurn } from './lib/loop-stall';
 import type { BenchSection, Figure } from './lib/report';
 import { figure, runIfMain } from './lib/report';
 import { median } from './lib/stats';
-import { startBedrockProcess, startGatewayProcess } from './gateway-servers';
+import { startBedrockProcess } from './gateway-servers';
 
 const ROUNDS = 7;
-/** The probe's resolution: a shorter stall is not sampled. It is the floor of a baseline in a ratio. */
-const PROBE_RESOLUTION_MS = 1;
-const PROBE = fileURLToPath(new URL('./loop-delay.preload.mjs', import.meta.url));
 const MODEL = 'amazon.nova-lite-v1:0';
 
 type Kind = 'tools' | 'text' | 'small';
@@ -35,15 +32,7 @@ function body(kind: Kind, n: number): string {
   const tag = `round ${n} ${Math.random()}`;
   const content =
     kind === 'tools'
-      ? [
-          { text: tag },
-          ...Array.from({ length: 20_000 }, (_, j) => ({
-            toolResult: {
-              toolUseId: `t${j}`,
-              content: [{ json: { id: j, values: [1, 2, 3, 4, 5], name: 'x'.repeat(100) } }],
-            },
-          })),
-        ]
+      ? toolResultsTurn(tag, 20_000)
       : [
           {
             text: `${tag} ${'lorem ipsum dolor sit amet, consectetur adipiscing elit. '.repeat(kind === 'text' ? 70_000 : 70)}`,
@@ -52,37 +41,9 @@ function body(kind: Kind, n: number): string {
   return JSON.stringify({ messages: [{ role: 'user', content }], inferenceConfig: { temperature: 0, maxTokens: 20 } });
 }
 
-/** A gateway process with its event-loop probe. */
-interface Probed {
-  readonly gateway: ChildServer;
-  readonly probeUrl: string;
-}
-
-async function startProbed(bedrockUrl: string, env: Record<string, string> = {}): Promise<Probed> {
-  const [port, probePort] = [await freePort(), await freePort()];
-  const gateway = await startGatewayProcess(port, bedrockUrl, { ...env, LOOP_DELAY_PORT: String(probePort) }, [
-    '--import',
-    PROBE,
-  ]);
-  return { gateway, probeUrl: `http://127.0.0.1:${probePort}/` };
-}
-
 /** The longest event-loop stall (ms) of the gateway while it answers one body of `kind`. */
-async function stallOf({ gateway, probeUrl }: Probed, kind: Kind, n: number): Promise<number> {
-  const lagMax = async () => ((await (await fetch(probeUrl)).json()) as { maxMs: number }).maxMs;
-  const payload = body(kind, n);
-  await lagMax(); // reads (and so resets) the histogram
-  const response = await fetch(`${gateway.url}/model/${MODEL}/converse`, {
-    method: 'POST',
-    headers: { 'x-api-key': 'demo-key', 'content-type': 'application/json' },
-    body: payload,
-  });
-  if (response.status !== 200) throw new Error(`the gateway answered ${response.status}: ${await response.text()}`);
-  await response.arrayBuffer();
-  return lagMax();
-}
-
-const round1 = (x: number): number => Math.round(x * 10) / 10;
+const stallOf = (probed: Probed, kind: Kind, n: number): Promise<number> =>
+  stallOfPost(probed, `/model/${MODEL}/converse`, body(kind, n));
 
 export const bodiesSection: BenchSection = {
   name: 'bodies',

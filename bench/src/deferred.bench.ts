@@ -11,18 +11,15 @@
  *   1. the longest stall (ms) submitting a 4 MB deferred Converse body of 20,000 tool results
  *   2. that stall / the longest stall submitting a 4 KB one (the baseline), same gateway, same rounds
  */
-import { fileURLToPath } from 'node:url';
 import { freePort } from '@nova-cost/testing';
-import type { ChildServer } from './lib/child-server';
+import type { Probed } from './lib/loop-stall';
+import { PROBE_RESOLUTION_MS, round1, stallOf, startProbed, toolResultsTurn } from './lib/loop-stall';
 import type { BenchSection, Figure } from './lib/report';
 import { figure, runIfMain } from './lib/report';
 import { median } from './lib/stats';
-import { startBedrockProcess, startGatewayProcess } from './gateway-servers';
+import { startBedrockProcess } from './gateway-servers';
 
 const ROUNDS = 7;
-/** The probe's resolution: a shorter stall is not sampled. It is the floor of a baseline in a ratio. */
-const PROBE_RESOLUTION_MS = 1;
-const PROBE = fileURLToPath(new URL('./loop-delay.preload.mjs', import.meta.url));
 const MODEL = 'amazon.nova-lite-v1:0';
 const BUCKET = 'nova-cost-bench-async';
 
@@ -31,75 +28,41 @@ type Kind = 'large' | 'small';
 /** A StartAsyncInvoke body whose Converse modelInput is about 4 MB (20,000 tool results) or 4 KB; unique per call. */
 function body(kind: Kind, n: number): string {
   const tag = `round ${n} ${Math.random()}`;
-  const results = kind === 'large' ? 20_000 : 20;
-  const content = [
-    { text: tag },
-    ...Array.from({ length: results }, (_, j) => ({
-      toolResult: {
-        toolUseId: `t${j}`,
-        content: [{ json: { id: j, values: [1, 2, 3, 4, 5], name: 'x'.repeat(100) } }],
-      },
-    })),
-  ];
+  const content = toolResultsTurn(tag, kind === 'large' ? 20_000 : 20);
   const modelInput = { messages: [{ role: 'user', content }], inferenceConfig: { temperature: 0, maxTokens: 20 } };
   return JSON.stringify({ modelId: MODEL, modelInput, clientRequestToken: `bench-${kind}-${n}-${process.pid}` });
 }
 
-interface Probed {
-  readonly gateway: ChildServer;
-  readonly probeUrl: string;
-}
-
 /** The longest event-loop stall (ms) of the gateway while it accepts one deferred call of `kind`. */
-async function stallOf({ gateway, probeUrl }: Probed, kind: Kind, n: number): Promise<number> {
-  const lagMax = async () => ((await (await fetch(probeUrl)).json()) as { maxMs: number }).maxMs;
-  const payload = body(kind, n);
-  await lagMax(); // reads (and so resets) the histogram
-  const response = await fetch(`${gateway.url}/async-invoke`, {
-    method: 'POST',
-    headers: { 'x-api-key': 'demo-key', 'content-type': 'application/json' },
-    body: payload,
-  });
-  if (response.status !== 200) throw new Error(`the gateway answered ${response.status}: ${await response.text()}`);
-  await response.arrayBuffer();
-  return lagMax();
-}
-
-const round1 = (x: number): number => Math.round(x * 10) / 10;
+const stallOfCall = (probed: Probed, kind: Kind, n: number): Promise<number> =>
+  stallOf(probed, '/async-invoke', body(kind, n));
 
 export const deferredSection: BenchSection = {
   name: 'deferred',
   description:
     'the longest event-loop stall of the gateway while it accepts one 4 MB deferred call (StartAsyncInvoke; ms; / a 4 KB one)',
   async run(): Promise<Figure[]> {
-    const [probePort, s3Port] = [await freePort(), await freePort()];
+    const s3Port = await freePort();
     // The local Bedrock and S3 in their own process, as AWS is (the gateway's embedded default serves S3 in the
     // gateway's own process, whose uploads would count as its stalls); jobs sent no sooner than an hour: only the
     // submission is measured, not a batch job's input being written.
     const bedrock = await startBedrockProcess(await freePort(), s3Port);
     const created = await fetch(`http://127.0.0.1:${s3Port}/${BUCKET}`, { method: 'PUT' }); // CreateBucket, path-style
     if (!created.ok) throw new Error(`the local S3 answered ${created.status} creating the bucket`);
-    const gateway = await startGatewayProcess(
-      await freePort(),
-      bedrock.url,
-      {
-        NOVA_COST_S3_ENDPOINT: `http://127.0.0.1:${s3Port}`,
-        NOVA_COST_ASYNC_BUCKET: BUCKET,
-        NOVA_COST_ASYNC_ROLE_ARN: 'arn:aws:iam::000000000000:role/nova-cost-bench',
-        LOOP_DELAY_PORT: String(probePort),
-        NOVA_COST_ASYNC_MIN_RECORDS: '1000000',
-        NOVA_COST_ASYNC_MAX_RECORDS: '1000000',
-        NOVA_COST_ASYNC_MAX_WAIT_MS: '3600000',
-      },
-      ['--import', PROBE],
-    );
-    const probed: Probed = { gateway, probeUrl: `http://127.0.0.1:${probePort}/` };
+    const probed = await startProbed(bedrock.url, {
+      NOVA_COST_S3_ENDPOINT: `http://127.0.0.1:${s3Port}`,
+      NOVA_COST_ASYNC_BUCKET: BUCKET,
+      NOVA_COST_ASYNC_ROLE_ARN: 'arn:aws:iam::000000000000:role/nova-cost-bench',
+      NOVA_COST_ASYNC_MIN_RECORDS: '1000000',
+      NOVA_COST_ASYNC_MAX_RECORDS: '1000000',
+      NOVA_COST_ASYNC_MAX_WAIT_MS: '3600000',
+    });
     try {
       const stalls: Record<Kind, number[]> = { large: [], small: [] };
-      for (const kind of ['large', 'small'] as const) await stallOf(probed, kind, -1); // warm-up: compiles, starts the thread
+      for (const kind of ['large', 'small'] as const) await stallOfCall(probed, kind, -1); // warm-up: compiles, starts the thread
       for (let round = 0; round < ROUNDS; round++) {
         const order: Kind[] = round % 2 === 0 ? ['large', 'small'] : ['small', 'large'];
-        for (const kind of order) stalls[kind].push(await stallOf(probed, kind, round));
+        for (const kind of order) stalls[kind].push(await stallOfCall(probed, kind, round));
       }
       const ms = { large: round1(median(stalls.large)), small: round1(median(stalls.small)) };
       return [
@@ -117,7 +80,7 @@ export const deferredSection: BenchSection = {
         ),
       ];
     } finally {
-      await Promise.all([gateway.stop(), bedrock.stop()]);
+      await Promise.all([probed.gateway.stop(), bedrock.stop()]);
     }
   },
 };

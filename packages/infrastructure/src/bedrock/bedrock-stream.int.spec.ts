@@ -1,5 +1,5 @@
 import type { AddressInfo } from 'node:net';
-import type { Server } from 'node:http';
+import type { IncomingMessage, Server } from 'node:http';
 import { createServer, request } from 'node:http';
 import type { LocalBedrock } from '@nova-cost/bedrock-local';
 import { startLocalBedrock } from '@nova-cost/bedrock-local';
@@ -62,6 +62,37 @@ async function failure(promise: Promise<unknown>): Promise<NovaCostError> {
   );
   if (!NovaCostError.is(error)) throw new Error(`expected a NovaCostError, got ${String(error)}`);
   return error;
+}
+
+/**
+ * A proxy between an adapter and the endpoint that tells what went through it: each request as it came and each
+ * answer's bytes. Closed with `close()`; `invoker()` is an adapter calling through it.
+ */
+async function recordingProxy(onRequest: (req: IncomingMessage) => void = () => {}) {
+  const answered: Buffer[] = [];
+  const proxy: Server = createServer((req, res) => {
+    onRequest(req);
+    const upstream = request(`${bedrock.url}${req.url}`, { method: req.method, headers: req.headers }, (up) => {
+      res.writeHead(up.statusCode ?? 500, up.headers);
+      up.on('data', (c: Buffer) => answered.push(c));
+      up.pipe(res);
+    });
+    req.pipe(upstream);
+  });
+  await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+  const invoker = () =>
+    new BedrockModelInvoker({
+      region: 'us-east-1',
+      endpoint: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`,
+      credentials: { accessKeyId: 'a', secretAccessKey: 'b' },
+      maxAttempts: 1,
+    });
+  return {
+    invoker,
+    /** The bytes answered since the last call, and forgets them. */
+    takeAnswered: () => Buffer.concat(answered.splice(0)),
+    close: () => new Promise((resolve) => proxy.close(resolve)),
+  };
 }
 
 describe('BedrockModelInvoker.stream', () => {
@@ -157,31 +188,17 @@ describe('BedrockModelInvoker.stream', () => {
   });
 
   it('hands on each event with the frame Bedrock sent, byte for byte, and its payload without the padding', async () => {
-    // A proxy between the adapter and the endpoint keeps the bytes the endpoint answered.
-    let answered = Buffer.alloc(0);
-    const proxy: Server = createServer((req, res) => {
-      const upstream = request(`${bedrock.url}${req.url}`, { method: req.method, headers: req.headers }, (up) => {
-        res.writeHead(up.statusCode ?? 500, up.headers);
-        up.on('data', (c: Buffer) => (answered = Buffer.concat([answered, c])));
-        up.pipe(res);
-      });
-      req.pipe(upstream);
-    });
-    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
-    const viaProxy = new BedrockModelInvoker({
-      region: 'us-east-1',
-      endpoint: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`,
-      credentials: { accessKeyId: 'a', secretAccessKey: 'b' },
-      maxAttempts: 1,
-    });
+    const proxy = await recordingProxy();
+    const viaProxy = proxy.invoker();
     try {
       for (const [operation, modelId, body] of [
         ['converse-stream', 'amazon.nova-lite-v1:0', HELLO],
         ['invoke-with-response-stream', 'anthropic.claude-3-5-haiku-20241022-v1:0', CLAUDE_BODY],
       ] as const) {
-        answered = Buffer.alloc(0);
+        proxy.takeAnswered();
         const stream = await viaProxy.stream(plannedCall({ tenantId: 't', modelId, operation, body }));
         const events = await drain(stream);
+        const answered = proxy.takeAnswered();
         expect(events.length).toBeGreaterThan(3);
         expect(Buffer.concat(events.map((e) => e.frame!))).toEqual(answered);
         // Every frame carries Bedrock's random padding; the payloads handed on do not.
@@ -191,7 +208,7 @@ describe('BedrockModelInvoker.stream', () => {
       }
     } finally {
       viaProxy.destroy();
-      await new Promise((resolve) => proxy.close(resolve));
+      await proxy.close();
     }
   });
 
@@ -225,23 +242,10 @@ describe('BedrockModelInvoker.stream', () => {
   it('authenticates a stream as the client authenticates unary calls: with a Bedrock API key when one is set', async () => {
     // AWS_BEARER_TOKEN_BEDROCK makes the SDK prefer bearer auth (Bedrock API keys) over SigV4, even with credentials.
     const seen: string[] = [];
-    const proxy: Server = createServer((req, res) => {
-      seen.push(`${req.url} ${req.headers['authorization']}`);
-      const upstream = request(`${bedrock.url}${req.url}`, { method: req.method, headers: req.headers }, (up) => {
-        res.writeHead(up.statusCode ?? 500, up.headers);
-        up.pipe(res);
-      });
-      req.pipe(upstream);
-    });
-    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+    const proxy = await recordingProxy((req) => seen.push(`${req.url} ${req.headers['authorization']}`));
     const before = process.env['AWS_BEARER_TOKEN_BEDROCK'];
     process.env['AWS_BEARER_TOKEN_BEDROCK'] = 'probe-api-key';
-    const withApiKey = new BedrockModelInvoker({
-      region: 'us-east-1',
-      endpoint: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`,
-      credentials: { accessKeyId: 'a', secretAccessKey: 'b' },
-      maxAttempts: 1,
-    });
+    const withApiKey = proxy.invoker();
     try {
       const modelId = 'amazon.nova-lite-v1:0';
       await withApiKey.invoke(plannedCall({ tenantId: 't', modelId, operation: 'converse', body: HELLO }));
@@ -256,7 +260,7 @@ describe('BedrockModelInvoker.stream', () => {
       if (before === undefined) delete process.env['AWS_BEARER_TOKEN_BEDROCK'];
       else process.env['AWS_BEARER_TOKEN_BEDROCK'] = before;
       withApiKey.destroy();
-      await new Promise((resolve) => proxy.close(resolve));
+      await proxy.close();
     }
   });
 

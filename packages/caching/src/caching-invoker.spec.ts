@@ -190,7 +190,8 @@ describe(CachingInvoker, () => {
         expect(next.calls).toBe(1);
       });
 
-      it('lets a write still under way land before close() closes the store', async () => {
+      /** A store in another process whose writes land when `land()` is called; its writes and close in `events`. */
+      const heldWrites = () => {
         let land!: () => void;
         const mayLand = new Promise<void>((resolve) => (land = resolve));
         const events: string[] = [];
@@ -207,6 +208,11 @@ describe(CachingInvoker, () => {
         const closes = Object.create(store, {
           close: { value: async () => void events.push('store closed') },
         }) as ResponseStore;
+        return { land, events, closes };
+      };
+
+      it('lets a write still under way land before close() closes the store', async () => {
+        const { land, events, closes } = heldWrites();
         const cache = new CachingInvoker(new CountingInvoker(), closes, { hotMaxBytes: 0 });
         expect((await cache.invoke(cacheableRequest())).cache).toBe('miss');
         const closing = cache.close();
@@ -218,22 +224,7 @@ describe(CachingInvoker, () => {
       });
 
       it('lets a write the store answers only after storeTimeoutMs land before close() closes the store, within its deadline', async () => {
-        let land!: () => void;
-        const mayLand = new Promise<void>((resolve) => (land = resolve));
-        const events: string[] = [];
-        const shared = new InMemoryResponseStore();
-        const { store } = outOfProcess(shared, {
-          setAndUnlock: {
-            value: async (...args: Parameters<ResponseStore['setAndUnlock']>) => {
-              await mayLand;
-              await shared.setAndUnlock(...args);
-              events.push('stored');
-            },
-          },
-        });
-        const closes = Object.create(store, {
-          close: { value: async () => void events.push('store closed') },
-        }) as ResponseStore;
+        const { land, events, closes } = heldWrites();
         const cache = new CachingInvoker(new CountingInvoker(), closes, { hotMaxBytes: 0, storeTimeoutMs: 1 });
         expect((await cache.invoke(cacheableRequest())).cache).toBe('miss');
         expect(cache.storing).toBeGreaterThan(0);

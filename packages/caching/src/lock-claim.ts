@@ -130,3 +130,16 @@ export async function claimOrWait<T>(input: LockClaimInput<T>): Promise<LockClai
     handOver: () => (end() ? token : undefined),
   };
 }
+
+/** What an entry the claim found is to its caller — a hit, or coalesced when it waited for another process — counted. */
+export function foundOutcome(
+  claim: { readonly waited: boolean },
+  counters: { hits: number; coalesced: number },
+): 'hit' | 'coalesced' {
+  if (claim.waited) {
+    counters.coalesced += 1;
+    return 'coalesced';
+  }
+  counters.hits += 1;
+  return 'hit';
+}

@@ -2,7 +2,7 @@ import type { GuardrailApplier, GuardrailRequest, GuardrailResult, InvokeOptions
 import { NovaCostError, guardrailKey, isJsonObject } from '@nova-cost/domain';
 import type { CachingInvokerOptions } from '../caching-invoker.options';
 import type { CircuitBreakerOptions } from '../circuit-breaker';
-import { claimOrWait } from '../lock-claim';
+import { claimOrWait, foundOutcome } from '../lock-claim';
 import type { ResponseStore } from '../response-store.port';
 import { SharedCalls } from '../shared-call';
 import { StoreGuard } from '../store-guard';
@@ -130,8 +130,7 @@ export class CachingGuardrailApplier implements GuardrailApplier {
       read: () => this.read(key),
     });
     if (claim.kind === 'found') {
-      const cache = claim.waited ? 'coalesced' : 'hit';
-      this.counters[claim.waited ? 'coalesced' : 'hits'] += 1;
+      const cache = foundOutcome(claim, this.counters);
       return { body: claim.value, cache, latencyMs: this.now() - started };
     }
     try {

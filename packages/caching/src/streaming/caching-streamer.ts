@@ -17,7 +17,7 @@ import {
 import type { CachingInvokerOptions } from '../caching-invoker.options';
 import type { CachingStats } from '../caching-stats';
 import { emptyStats } from '../caching-stats';
-import { claimOrWait } from '../lock-claim';
+import { claimOrWait, foundOutcome } from '../lock-claim';
 import type { ResponseStore } from '../response-store.port';
 import { StoreGuard } from '../store-guard';
 import type { StreamEnvelope } from './stream-envelope';
@@ -122,8 +122,7 @@ export class CachingStreamer implements ModelStreamer {
       read: () => this.read(key),
     });
     if (claim.kind === 'found') {
-      const cache = claim.waited ? 'coalesced' : 'hit';
-      this.counters[claim.waited ? 'coalesced' : 'hits'] += 1;
+      const cache = foundOutcome(claim, this.counters);
       return { kind: 'recorded', cache, modelId: claim.value.modelId, events: claim.value.events };
     }
     let upstream: ModelStream;

@@ -67,9 +67,10 @@ export function memberLayout(raw: Uint8Array, maxKeys: number): MemberLayout | u
 
 /**
  * The JSON object `raw` holds, laid out as `layout` says, each member parsed from its own bytes the first time it is
- * read (but those given in `members`, already made, for instance lazy objects themselves). A request's thread then parses only the members it reads (a few small fields to plan a call), never the
- * megabytes of messages it forwards as the bytes that came. Reading a member — spreading, serialising or walking the
- * body included — gives what JSON.parse would have; an assignment replaces the member as on any object.
+ * read (but those given in `members`, already made, for instance lazy objects themselves). A request's thread then
+ * parses only the members it reads (a few small fields to plan a call), never the megabytes of messages it forwards as
+ * the bytes that came. Reading a member — spreading, serialising or walking the body included — gives what JSON.parse
+ * would have; an assignment replaces the member as on any object.
  */
 export function lazyJsonObject(
   raw: Buffer,
